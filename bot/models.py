@@ -1,0 +1,109 @@
+"""Plain dataclasses that the store returns and the cards consume. No Discord types here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+AVAILABILITY_KINDS = ("subscription", "free", "ads", "rent", "buy")
+
+MIN_SCORE = 0.5
+MAX_SCORE = 5.0
+SCORE_STEP = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    number: int
+    critic_score: float | None = None
+    title: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    service: str
+    kind: str
+    regions: tuple[str, ...] = ()  # ISO 3166-1 alpha-2; empty: "select regions" (not known yet)
+    url: str | None = None
+    checked_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Drama:
+    id: int
+    slug: str
+    title: str
+    episode_count: int
+    native_title: str | None = None
+    aliases: tuple[str, ...] = ()
+    country: str | None = None  # ISO 3166-1 alpha-2
+    year: int | None = None
+    network: str | None = None
+    genres: tuple[str, ...] = ()
+    synopsis: str | None = None
+    poster_url: str | None = None
+    critic_score: float | None = None
+    critic_summary: str | None = None  # a few words, quoted on the card
+    critic_verdict: str | None = None  # a few sentences
+
+
+@dataclass(frozen=True, slots=True)
+class DramaName:
+    """One searchable name of a drama (title, native title or alias), for autocomplete."""
+
+    drama_id: int
+    slug: str
+    title: str
+    year: int | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSummary:
+    count: int = 0
+    total_halves: int = 0  # sum of scores in half-stars, exact
+
+    @property
+    def average(self) -> float | None:
+        return self.total_halves / self.count / 2 if self.count else None
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityScores:
+    """Community scores for one drama: the server's and everyone's, whole drama and per episode."""
+
+    server: ScoreSummary = ScoreSummary()
+    everyone: ScoreSummary = ScoreSummary()
+    server_episodes: dict[int, ScoreSummary] = field(default_factory=dict)
+    everyone_episodes: dict[int, ScoreSummary] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewData:
+    """Everything the /review card shows."""
+
+    drama: Drama
+    episodes: tuple[Episode, ...]
+    availability: tuple[Availability, ...]
+    scores: CommunityScores
+    in_guild: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RateResult:
+    drama: Drama
+    episode: int | None
+    score: float
+    previous: float | None  # the caller's earlier score, None when this is their first
+    server: ScoreSummary  # for the episode when `episode` is set, else the whole drama
+    everyone: ScoreSummary
+    in_guild: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueStats:
+    dramas: int
+    episodes: int
+    availability: int
+    ratings: int

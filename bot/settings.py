@@ -1,0 +1,95 @@
+"""Configuration: `.env` (python-dotenv) then one typed, validated settings object."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_DATABASE = "data/dramabot.sqlite3"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A configuration problem; its message is one line meant for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    # repr=False: the token must never reach a log line, even through repr(settings).
+    token: str = field(repr=False)
+    database_path: Path = Path(DEFAULT_DATABASE)
+    api_base: str | None = None
+    gateway_url: str | None = None
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+
+    @property
+    def log_level_number(self) -> int:
+        return logging.getLevelNamesMapping()[self.log_level]
+
+
+def database_path_from_url(value: str) -> Path:
+    """Accept a plain path or a `sqlite:///relative` / `sqlite:////absolute` URL."""
+    value = value.strip()
+    if not value:
+        raise SettingsError("DATABASE_URL is empty: give a SQLite file path or sqlite:///path (see .env.example).")
+    if "://" not in value:
+        return Path(value).expanduser()
+    scheme, _, rest = value.partition("://")
+    if scheme.lower() not in ("sqlite", "sqlite3"):
+        raise SettingsError(
+            f"DATABASE_URL scheme {scheme!r} is not supported yet: use a SQLite path or sqlite:///path."
+        )
+    # sqlite:///data/x.db -> rest "/data/x.db" -> relative "data/x.db"; sqlite:////abs -> "/abs"
+    path = rest[1:] if rest.startswith("/") else rest
+    if not path or path == ":memory:":
+        raise SettingsError("DATABASE_URL must name a file: the bot keeps ratings across restarts.")
+    return Path(path).expanduser()
+
+
+def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r} (see .env.example).")
+    return value.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Read the settings from `env` (default: the process environment after loading `.env`)."""
+    if env is None:
+        if dotenv:
+            from dotenv import load_dotenv
+
+            load_dotenv(override=False)
+        env = os.environ
+
+    token = env.get("DISCORD_TOKEN", "").strip()
+    if not token:
+        raise SettingsError("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there.")
+
+    dev_guild_raw = env.get("DEV_GUILD_ID", "").strip()
+    dev_guild_id = None
+    if dev_guild_raw:
+        if not dev_guild_raw.isdigit() or int(dev_guild_raw) <= 0:
+            raise SettingsError(f"DEV_GUILD_ID must be a server id (digits only), got {dev_guild_raw!r}.")
+        dev_guild_id = int(dev_guild_raw)
+
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}.")
+
+    return Settings(
+        token=token,
+        database_path=database_path_from_url(env.get("DATABASE_URL", "") or DEFAULT_DATABASE),
+        api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),
+        gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
+        dev_guild_id=dev_guild_id,
+        log_level=level,
+    )

@@ -1,0 +1,472 @@
+"""The async SQLite store. All SQL lives here; callers get plain dataclasses.
+
+One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks
+never share a half-done transaction; one read-only reader connection (WAL lets it read
+while the writer writes). Community scores come from `rating_totals`, kept current by
+triggers, so a card reads a handful of rows whatever the number of ratings.
+
+A PostgreSQL backend will implement the same public methods.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.models import (
+    Availability,
+    CatalogueStats,
+    CommunityScores,
+    Drama,
+    DramaName,
+    Episode,
+    RateResult,
+    ReviewData,
+    ScoreSummary,
+)
+from bot.search import TitleIndex, fold
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+_DRAMA_COLUMNS = (
+    "id, slug, title, episode_count, native_title, country, year, network, genres, synopsis, "
+    "poster_url, critic_score, critic_summary, critic_verdict"
+)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered migrations shipped in bot/migrations, as (number, name, sql), in order."""
+    found = []
+    for item in resources.files("bot.migrations").iterdir():
+        match = _MIGRATION_NAME.match(item.name)
+        if match:
+            found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..N without gaps, found {numbers}")
+    return found
+
+
+def _unavailable(exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(f"{type(exc).__name__}: {exc}")
+
+
+@asynccontextmanager
+async def _translated() -> AsyncIterator[None]:
+    """Turn database-level failures into StoreUnavailable; constraint errors stay bugs."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        raise _unavailable(exc) from exc
+    except ValueError as exc:  # aiosqlite: "no active connection" after close
+        if "connection" in str(exc).lower():
+            raise _unavailable(exc) from exc
+        raise
+
+
+class Store:
+    """Open with `await Store.open(path)`, close with `await store.close()`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self._index = TitleIndex()
+        self._closed = False
+
+    # ---- lifetime ----------------------------------------------------------------
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        """Open (creating folders and file as needed), migrate, and load the title index."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = reader = None
+        try:
+            writer = await aiosqlite.connect(path, isolation_level=None)
+            await cls._configure(writer)
+            await writer.execute("PRAGMA journal_mode = WAL")
+            await cls._migrate(writer)
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            await cls._configure(reader)
+            await reader.execute("PRAGMA query_only = ON")
+            store = cls(path, writer, reader)
+            await store._load_index()
+            return store
+        except BaseException:
+            for conn in (reader, writer):
+                if conn is not None:
+                    await conn.close()
+            raise
+
+    @staticmethod
+    async def _configure(conn: aiosqlite.Connection) -> None:
+        conn.row_factory = sqlite3.Row
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+
+    @staticmethod
+    async def _migrate(conn: aiosqlite.Connection) -> None:
+        known = migrations()
+        async with conn.execute("PRAGMA user_version") as cur:
+            (current,) = await cur.fetchone()
+        if current > len(known):
+            raise SchemaTooNew(
+                f"the database is at schema version {current} but this dramabot knows only up to "
+                f"{len(known)}: upgrade dramabot, or point DATABASE_URL at another file"
+            )
+        for number, name, sql in known[current:]:
+            log.info("applying migration %s", name)
+            try:
+                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            except BaseException:
+                if conn.in_transaction:
+                    await conn.rollback()
+                raise
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        async with self._write_lock:
+            for conn in (self._reader, self._writer):
+                try:
+                    await conn.close()
+                except Exception:  # closing must not stop the other connection closing
+                    log.exception("closing a database connection failed")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ---- plumbing ----------------------------------------------------------------
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One serialised write transaction: BEGIN IMMEDIATE under the lock, COMMIT or ROLLBACK."""
+        async with self._write_lock, _translated():
+            if self._closed:
+                raise StoreUnavailable("the store is closed")
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                if self._writer.in_transaction:
+                    await self._writer.rollback()
+                raise
+            else:
+                await self._writer.commit()
+
+    async def _read_all(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+        async with _translated():
+            if self._closed:
+                raise StoreUnavailable("the store is closed")
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
+
+    async def _read_one(self, sql: str, params: Iterable = ()) -> sqlite3.Row | None:
+        rows = await self._read_all(sql, params)
+        return rows[0] if rows else None
+
+    async def _load_index(self) -> None:
+        rows = await self._read_all(
+            "SELECT d.id, d.slug, d.title, d.year, n.name FROM dramas d "
+            "JOIN drama_names n ON n.drama_id = d.id ORDER BY d.id"
+        )
+        grouped: dict[int, tuple[int, str, str, int | None, list[str]]] = {}
+        for row in rows:
+            entry = grouped.setdefault(row["id"], (row["id"], row["slug"], row["title"], row["year"], []))
+            entry[4].append(row["name"])
+        self._index.load(list(grouped.values()))
+
+    # ---- catalogue reads ---------------------------------------------------------
+    def search_titles(self, query: str, limit: int = 25) -> list[DramaName]:
+        """Autocomplete matches, best first. In memory: safe on every keystroke."""
+        return self._index.search(query, limit)
+
+    def close_titles(self, text: str, limit: int = 5) -> list[str]:
+        """Titles resembling `text`, for "did you mean" answers."""
+        return self._index.close_titles(text, limit)
+
+    async def find_dramas(self, text: str) -> list[Drama]:
+        """Dramas whose slug or one of whose names equals `text` (case-insensitive)."""
+        ids = self._index.lookup(text)
+        return [d for d in [await self.get_drama(i) for i in ids] if d is not None]
+
+    async def get_drama(self, drama_id: int) -> Drama | None:
+        row = await self._read_one(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE id = ?", (drama_id,))
+        if row is None:
+            return None
+        aliases = await self._read_all(
+            "SELECT name FROM drama_names WHERE drama_id = ? AND kind = 'alias' ORDER BY rowid", (drama_id,)
+        )
+        return _drama(row, tuple(a["name"] for a in aliases))
+
+    async def episodes(self, drama_id: int) -> tuple[Episode, ...]:
+        rows = await self._read_all(
+            "SELECT number, critic_score, title, note FROM episodes WHERE drama_id = ? ORDER BY number",
+            (drama_id,),
+        )
+        return tuple(Episode(r["number"], r["critic_score"], r["title"], r["note"]) for r in rows)
+
+    async def availability(self, drama_id: int) -> tuple[Availability, ...]:
+        rows = await self._read_all(
+            "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
+            "ORDER BY service COLLATE NOCASE, kind",
+            (drama_id,),
+        )
+        return tuple(_availability(r) for r in rows)
+
+    async def community_scores(self, drama_id: int, guild_id: int | None) -> CommunityScores:
+        rows = await self._read_all(
+            "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?)",
+            (drama_id, guild_id or 0),
+        )
+        server, everyone = ScoreSummary(), ScoreSummary()
+        server_eps: dict[int, ScoreSummary] = {}
+        everyone_eps: dict[int, ScoreSummary] = {}
+        for r in rows:
+            summary = ScoreSummary(r["n"], r["halves"])
+            if summary.count <= 0:
+                continue
+            is_server = guild_id is not None and r["scope"] == guild_id
+            if r["episode"] == 0:
+                if is_server:
+                    server = summary
+                else:
+                    everyone = summary
+            else:
+                (server_eps if is_server else everyone_eps)[r["episode"]] = summary
+        return CommunityScores(server, everyone, server_eps, everyone_eps)
+
+    async def review(self, drama_id: int, guild_id: int | None) -> ReviewData | None:
+        """Everything the /review card needs, in one call."""
+        drama = await self.get_drama(drama_id)
+        if drama is None:
+            return None
+        return ReviewData(
+            drama=drama,
+            episodes=await self.episodes(drama_id),
+            availability=await self.availability(drama_id),
+            scores=await self.community_scores(drama_id, guild_id),
+            in_guild=guild_id is not None,
+        )
+
+    async def stats(self) -> CatalogueStats:
+        row = await self._read_one(
+            "SELECT (SELECT count(*) FROM dramas) AS d, (SELECT count(*) FROM episodes) AS e, "
+            "(SELECT count(*) FROM availability) AS a, (SELECT count(*) FROM ratings) AS r"
+        )
+        return CatalogueStats(row["d"], row["e"], row["a"], row["r"])
+
+    # ---- ratings -----------------------------------------------------------------
+    async def rate(
+        self, *, user_id: int, guild_id: int | None, drama_id: int, score: float, episode: int | None = None
+    ) -> RateResult:
+        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode."""
+        halves = score * 2
+        if not (1 <= halves <= 10) or halves != int(halves):
+            raise ValueError(f"score must be 0.5..5 in steps of 0.5, got {score!r}")
+        halves = int(halves)
+        ep = episode or 0
+        async with self._write() as db:
+            async with db.execute(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE id = ?", (drama_id,)) as cur:
+                drama_row = await cur.fetchone()
+            if drama_row is None:
+                raise LookupError(f"no drama with id {drama_id}")
+            if episode is not None and not (1 <= episode <= drama_row["episode_count"]):
+                raise ValueError(f"episode must be 1..{drama_row['episode_count']}, got {episode}")
+            async with db.execute(
+                "SELECT halves, guild_id FROM ratings WHERE drama_id = ? AND episode = ? AND user_id = ?",
+                (drama_id, ep, user_id),
+            ) as cur:
+                old = await cur.fetchone()
+            if old is None:
+                await db.execute(
+                    "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) VALUES (?, ?, ?, ?, ?)",
+                    (drama_id, ep, user_id, guild_id, halves),
+                )
+            elif old["halves"] != halves or old["guild_id"] != guild_id:
+                await db.execute(
+                    "UPDATE ratings SET halves = ?, guild_id = ?, "
+                    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+                    "WHERE drama_id = ? AND episode = ? AND user_id = ?",
+                    (halves, guild_id, drama_id, ep, user_id),
+                )
+            async with db.execute(
+                "SELECT scope, n, halves FROM rating_totals WHERE drama_id = ? AND episode = ? AND scope IN (0, ?)",
+                (drama_id, ep, guild_id or 0),
+            ) as cur:
+                totals = {r["scope"]: ScoreSummary(r["n"], r["halves"]) for r in await cur.fetchall()}
+        return RateResult(
+            drama=_drama(drama_row, ()),
+            episode=episode,
+            score=halves / 2,
+            previous=old["halves"] / 2 if old is not None else None,
+            server=totals.get(guild_id, ScoreSummary()) if guild_id else ScoreSummary(),
+            everyone=totals.get(0, ScoreSummary()),
+            in_guild=guild_id is not None,
+        )
+
+    async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
+        row = await self._read_one(
+            "SELECT halves FROM ratings WHERE drama_id = ? AND episode = ? AND user_id = ?",
+            (drama_id, episode or 0, user_id),
+        )
+        return row["halves"] / 2 if row else None
+
+    # ---- catalogue writes --------------------------------------------------------
+    async def upsert_drama(
+        self,
+        drama: Drama,
+        episodes: Iterable[Episode] = (),
+        availability: Iterable[Availability] = (),
+    ) -> tuple[int, bool]:
+        """Insert or update a drama by slug, replacing its names, episodes and availability.
+
+        `drama.id` is ignored. Returns (id, created). Ratings are kept; episode ratings past a
+        shortened run are removed with their episodes' numbers.
+        """
+        episodes, availability = tuple(episodes), tuple(availability)
+        values = (
+            drama.slug, drama.title, drama.native_title, drama.country, drama.year, drama.episode_count,
+            drama.network, json.dumps(list(drama.genres), ensure_ascii=False), drama.synopsis,
+            drama.poster_url, drama.critic_score, drama.critic_summary, drama.critic_verdict,
+        )  # fmt: skip
+        async with self._write() as db:
+            async with db.execute("SELECT id FROM dramas WHERE slug = ?", (drama.slug,)) as cur:
+                existing = await cur.fetchone()
+            if existing is None:
+                async with db.execute(
+                    "INSERT INTO dramas (slug, title, native_title, country, year, episode_count, network, "
+                    "genres, synopsis, poster_url, critic_score, critic_summary, critic_verdict) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    values,
+                ) as cur:
+                    drama_id = (await cur.fetchone())[0]
+            else:
+                drama_id = existing[0]
+                await db.execute(
+                    "UPDATE dramas SET slug = ?, title = ?, native_title = ?, country = ?, year = ?, "
+                    "episode_count = ?, network = ?, genres = ?, synopsis = ?, poster_url = ?, "
+                    "critic_score = ?, critic_summary = ?, critic_verdict = ?, "
+                    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                    (*values, drama_id),
+                )
+                for table in ("drama_names", "episodes", "availability"):
+                    await db.execute(f"DELETE FROM {table} WHERE drama_id = ?", (drama_id,))
+                await db.execute(
+                    "DELETE FROM ratings WHERE drama_id = ? AND episode > ?", (drama_id, drama.episode_count)
+                )
+            names = [("title", drama.title)]
+            if drama.native_title:
+                names.append(("native", drama.native_title))
+            names += [("alias", a) for a in drama.aliases]
+            seen: set[str] = set()
+            for kind, name in names:
+                key = fold(name)
+                if key and key not in seen:
+                    seen.add(key)
+                    await db.execute(
+                        "INSERT INTO drama_names (drama_id, kind, name, folded) VALUES (?, ?, ?, ?)",
+                        (drama_id, kind, name, key),
+                    )
+            await db.executemany(
+                "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)",
+                [(drama_id, e.number, e.critic_score, e.title, e.note) for e in episodes],
+            )
+            await db.executemany(
+                "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (drama_id, a.service, a.kind, ",".join(a.regions), a.url,
+                     a.checked_on.isoformat() if a.checked_on else None)
+                    for a in availability
+                ],
+            )  # fmt: skip
+        # Committed: now the in-memory index may show it.
+        self._index.put(drama_id, drama.slug, drama.title, drama.year, [n for _, n in names])
+        return drama_id, existing is None
+
+    # ---- bot state ---------------------------------------------------------------
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._read_one("SELECT value FROM meta WHERE key = ?", (key,))
+        return row["value"] if row else None
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # ---- maintenance -------------------------------------------------------------
+    async def integrity_check(self) -> str:
+        row = await self._read_one("PRAGMA integrity_check")
+        return row[0]
+
+    async def backup(self, target: Path | str) -> None:
+        """A consistent online copy, taken while the bot keeps writing."""
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise FileExistsError(f"{target} exists; choose a new file")
+        def copy() -> None:
+            # The backup API in one step copies a single consistent snapshot (WAL lets
+            # the writer go on meanwhile); the copy is a plain rollback-journal database.
+            src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst, pages=-1)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+                src.close()
+
+        async with _translated():
+            await asyncio.to_thread(copy)
+
+def _drama(row: sqlite3.Row, aliases: tuple[str, ...]) -> Drama:
+    return Drama(
+        id=row["id"],
+        slug=row["slug"],
+        title=row["title"],
+        episode_count=row["episode_count"],
+        native_title=row["native_title"],
+        aliases=aliases,
+        country=row["country"],
+        year=row["year"],
+        network=row["network"],
+        genres=tuple(json.loads(row["genres"] or "[]")),
+        synopsis=row["synopsis"],
+        poster_url=row["poster_url"],
+        critic_score=row["critic_score"],
+        critic_summary=row["critic_summary"],
+        critic_verdict=row["critic_verdict"],
+    )
+
+
+def _availability(row: sqlite3.Row) -> Availability:
+    return Availability(
+        service=row["service"],
+        kind=row["kind"],
+        regions=tuple(r for r in row["regions"].split(",") if r),
+        url=row["url"],
+        checked_on=date.fromisoformat(row["checked_on"]) if row["checked_on"] else None,
+    )

@@ -1,0 +1,125 @@
+"""Fixtures for end-to-end tests: a Discord stand-in per test and the real bot process pointed at it.
+
+* ``discord_stub``: a started :class:`~tests.e2e.standin.DiscordStandIn`; the test fails at teardown if
+  the bot sent anything Discord would reject (``violations``), unless the test took them
+  (``discord_stub.take_violations()``) or declared them (``discord_stub.expect_violation(regex)`` or
+  ``@pytest.mark.expected_violations(regex, ...)``).
+* ``bot_env``: the environment for the bot (token, API base, gateway, DEV_GUILD_ID, a fresh database).
+* ``start_bot``: ``proc = await start_bot(env_overrides=None, args=(), module="bot", script=None,
+  wait_ready=True, ready_timeout=20)`` starts the bot and waits for ``dramabot ready``; every process
+  still running at teardown is killed.
+* ``start_minibot``: the same for ``tests/e2e/minibot.py`` (the stand-in's own test bot).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from .botprocess import READY_MARKER, BotProcess, spawn_bot
+from .standin import DiscordStandIn
+
+MINIBOT = Path(__file__).with_name("minibot.py")
+
+#: Variables the bot inherits from the test run; everything else (a developer's DISCORD_TOKEN, proxies ...)
+#: is left out so the bot sees only the stand-in.
+INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "SYSTEMROOT", "VIRTUAL_ENV")
+
+StartBot = Callable[..., Awaitable[BotProcess]]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "expected_violations(*patterns): regexes of stand-in violations the test provokes on purpose",
+    )
+
+
+@pytest.fixture
+async def discord_stub(request: pytest.FixtureRequest) -> AsyncIterator[DiscordStandIn]:
+    """A started Discord stand-in on 127.0.0.1; fails the test at teardown on unexpected violations."""
+    stand_in = DiscordStandIn()
+    for marker in request.node.iter_markers("expected_violations"):
+        for pattern in marker.args:
+            stand_in.expect_violation(pattern)
+    await stand_in.start()
+    try:
+        yield stand_in
+    finally:
+        await stand_in.stop()
+    if stand_in.unknown_routes:
+        warnings.warn(
+            f"the bot called routes the stand-in does not know: {stand_in.unknown_routes}", stacklevel=1
+        )
+    unexpected = stand_in.unexpected_violations()
+    if unexpected:
+        listing = "\n".join(f"  - {v}" for v in unexpected)
+        pytest.fail(
+            f"the bot sent {len(unexpected)} request(s) Discord would reject:\n{listing}", pytrace=False
+        )
+
+
+@pytest.fixture
+def bot_env(discord_stub: DiscordStandIn, tmp_path: Path) -> dict[str, str]:
+    """Environment variables for a bot process talking to ``discord_stub`` with a fresh sqlite database."""
+    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+    env.update(
+        DISCORD_TOKEN=discord_stub.token,
+        DATABASE_URL=str(tmp_path / "dramabot.sqlite3"),
+        DISCORD_API_BASE=discord_stub.api_base,
+        DISCORD_GATEWAY_URL=discord_stub.gateway_url,
+        DEV_GUILD_ID=discord_stub.guild_id,
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+@pytest.fixture
+async def start_bot(bot_env: dict[str, str], tmp_path: Path) -> AsyncIterator[StartBot]:
+    """Factory starting bot processes (``python -m bot`` by default) in a scratch directory; kills leftovers."""
+    processes: list[BotProcess] = []
+
+    async def start(
+        env_overrides: Mapping[str, str | None] | None = None,
+        args: Sequence[str] = (),
+        module: str = "bot",
+        script: str | os.PathLike[str] | None = None,
+        wait_ready: bool = True,
+        ready_timeout: float = 20.0,
+    ) -> BotProcess:
+        """Start the bot; ``env_overrides`` values of None remove a variable. Waits for ``dramabot ready``."""
+        env = dict(bot_env)
+        for name, value in (env_overrides or {}).items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
+        workdir = tmp_path / f"bot-{len(processes)}"  # not the repository: a stray .env there is not read
+        workdir.mkdir()
+        proc = await spawn_bot(env, workdir, module=module, script=script, args=args)
+        processes.append(proc)
+        if wait_ready:
+            await proc.wait_for_output(READY_MARKER, ready_timeout)
+        return proc
+
+    try:
+        yield start
+    finally:
+        for proc in processes:
+            if proc.returncode is None:
+                proc.kill()
+            await proc.wait(10)
+            print(f"----- output of {proc!r} -----\n{proc.output()}")  # shown by pytest when the test fails
+
+
+@pytest.fixture
+def start_minibot(start_bot: StartBot) -> StartBot:
+    """``start_bot`` for the stand-in's own test bot, ``tests/e2e/minibot.py``."""
+    return functools.partial(start_bot, script=MINIBOT)
