@@ -137,6 +137,10 @@ class TitleIndex:
                 if not k.startswith(key):
                     break
                 if drama_id not in found:
+                    # Show the title itself when it matches too, not a look-alike alias.
+                    title = fold(self._dramas[drama_id].names[0])
+                    if title.startswith(key) or compact(title).startswith(key):
+                        pos = 0
                     found[drama_id] = self._hit(drama_id, pos)
                 i += 1
             if len(found) >= limit:

@@ -1,0 +1,195 @@
+"""`python -m bot` (or `dramabot`): run the bot, or one of its maintenance commands.
+
+    python -m bot                 run the bot (the default)
+    python -m bot sync            force a command sync, then exit
+    python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
+
+`main()` owns every resource's lifetime: it opens the store, hands it to the Bot, and
+closes both on exit and on SIGTERM/SIGINT. Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sqlite3
+import sys
+from collections.abc import Awaitable, Callable
+
+import discord
+import yarl
+
+from bot.catalogue import load_starter_catalogue
+from bot.client import DramaBot
+from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import Store
+
+log = logging.getLogger("bot")
+
+DRAIN_SECONDS = 5.0  # on SIGTERM, how long interactions in flight get to finish
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then blanks out secrets: the token never reaches a log line."""
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self._secrets = [s for s in secrets if s]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def configure_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", [settings.token])
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level_number)
+    if settings.log_level_number < logging.WARNING:
+        logging.getLogger("discord").setLevel(max(settings.log_level_number, logging.INFO))
+
+
+def use_endpoints(settings: Settings) -> None:
+    """Point discord.py at a REST / gateway proxy (or a local stand-in) when configured."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+async def open_store(settings: Settings) -> Store | None:
+    try:
+        return await Store.open(settings.database_path)
+    except SchemaTooNew as exc:
+        log.error("refusing to start: %s", exc)
+    except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
+        log.error("cannot open the database at %s: %s", settings.database_path, exc)
+    return None
+
+
+async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
+    store = await open_store(settings)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        await load_starter_catalogue(store)
+        async with DramaBot(store, settings) as bot:
+            return await _serve(bot, settings)
+    finally:
+        await store.close()
+        log.info("stopped")
+
+
+async def _serve(bot: DramaBot, settings: Settings) -> int:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    runner = asyncio.create_task(bot.start(settings.token), name="dramabot-runner")
+    stopper = asyncio.create_task(stop.wait(), name="dramabot-stop")
+    try:
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            log.info("stopping: letting interactions in flight finish")
+            left = await bot.drain(DRAIN_SECONDS)
+            if left:
+                log.warning("%d interaction(s) still running after %.0f s; stopping anyway", left, DRAIN_SECONDS)
+            await bot.close()
+        try:
+            await runner
+        except discord.LoginFailure:
+            log.error("Discord rejected DISCORD_TOKEN: check the token in .env (Developer Portal > Bot > Reset Token)")
+            return EXIT_FAILURE
+        except discord.PrivilegedIntentsRequired as exc:
+            log.error("Discord refused the gateway intents: %s", exc)
+            return EXIT_FAILURE
+        except (discord.GatewayNotFound, discord.ConnectionClosed, OSError) as exc:
+            log.error("could not stay connected to Discord: %s", exc)
+            return EXIT_FAILURE
+        return EXIT_OK
+    finally:
+        stopper.cancel()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+async def run_sync(settings: Settings, args: argparse.Namespace) -> int:
+    store = await open_store(settings)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        async with DramaBot(store, settings, force_sync=True) as bot:
+            try:
+                await bot.login(settings.token)  # runs setup_hook, which syncs
+            except discord.LoginFailure:
+                log.error("Discord rejected DISCORD_TOKEN: check the token in .env")
+                return EXIT_FAILURE
+        return EXIT_OK
+    finally:
+        await store.close()
+
+
+async def run_backup(settings: Settings, args: argparse.Namespace) -> int:
+    store = await open_store(settings)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        await store.backup(args.path)
+        copy = await Store.open(args.path)
+        try:
+            result = await copy.integrity_check()
+        finally:
+            await copy.close()
+        print(f"backup written to {args.path} (integrity_check: {result})")
+        return EXIT_OK if result == "ok" else EXIT_FAILURE
+    except FileExistsError as exc:
+        print(f"dramabot: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        await store.close()
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    "run": run_bot,
+    "sync": run_sync,
+    "backup": run_backup,
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="dramabot: a Discord bot for drama fans.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the default)")
+    sub.add_parser("sync", help="sync the slash commands now, even if unchanged, then exit")
+    backup = sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
+    backup.add_argument("path")
+    args = parser.parse_args(argv)
+    args.command = args.command or "run"
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"dramabot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings)
+    use_endpoints(settings)
+    return asyncio.run(COMMANDS[args.command](settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,287 @@
+"""Cards: pure functions from store dataclasses to `discord.Embed`.
+
+Every card stays inside Discord's embed limits for any drama the store can hold: texts are
+clipped to their field's limit and the episode guide is paged. Nothing here touches the
+network or the database.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import discord
+from discord.utils import escape_markdown, escape_mentions
+
+from bot import regions
+from bot.models import Availability, Drama, RateResult, ReviewData, ScoreSummary
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+FIELDS_LIMIT = 25
+TOTAL_LIMIT = 6000
+
+EPISODES_PER_PAGE = 12
+SYNOPSIS_LIMIT = 1200  # a card, not the whole story
+VERDICT_LIMIT = 600
+DASH = "—"
+FOOTER_HINT = "/rate to add your score · /where for your country"
+
+COUNTRY_NAMES_SHORT = {"KR": "South Korea", "JP": "Japan", "CN": "China", "TW": "Taiwan", "TH": "Thailand"}
+KIND_LABELS = {"subscription": "subscription", "free": "free", "ads": "free with ads", "rent": "rent", "buy": "buy"}
+
+
+# ---- small pieces ---------------------------------------------------------------
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 1)].rstrip() + "…"
+
+
+def safe(text: str) -> str:
+    """Text from a member or a curator, made inert: no markdown, no mentions."""
+    return escape_mentions(escape_markdown(text))
+
+
+def stars(score: float | None) -> str:
+    """★★★★½ for 4.5; rounded to the nearest half star; empty stars to five."""
+    if score is None or math.isnan(score):
+        return ""
+    halves = max(0, min(10, math.floor(score * 2 + 0.5)))
+    full, half = divmod(halves, 2)
+    return "★" * full + ("½" if half else "") + "☆" * (5 - full - half)
+
+
+def number(value: float) -> str:
+    """4.0, 4.5, 3.75: at most two decimals, at least one."""
+    text = f"{value:.2f}"
+    return text[:-1] if text.endswith("0") else text
+
+
+def critic(score: float) -> str:
+    return f"{score:g}/5"
+
+
+def ratings_count(n: int) -> str:
+    return f"{n:,} rating" + ("" if n == 1 else "s")
+
+
+def community(summary: ScoreSummary) -> str:
+    """'★★★★½ 4.4 (12 ratings)', or a dash when nobody has rated yet."""
+    if not summary.count:
+        return f"{DASH} (no ratings yet)"
+    avg = summary.average
+    return f"{stars(avg)} {number(avg)} ({ratings_count(summary.count)})"
+
+
+def colour_for(score: float | None) -> discord.Colour:
+    """Colour by score band, so a feed of cards reads at a glance."""
+    if score is None:
+        return discord.Colour.light_grey()
+    if score >= 4.5:
+        return discord.Colour.gold()
+    if score >= 4.0:
+        return discord.Colour.green()
+    if score >= 3.0:
+        return discord.Colour.blue()
+    if score >= 2.0:
+        return discord.Colour.orange()
+    return discord.Colour.red()
+
+
+def headline_score(drama: Drama, everyone: ScoreSummary) -> float | None:
+    """The score a card is coloured by: everyone's once a few members rated, else the critic's."""
+    if everyone.count >= 3:
+        return everyone.average
+    return drama.critic_score if drama.critic_score is not None else everyone.average
+
+
+def display_title(drama: Drama) -> str:
+    title = drama.title
+    if drama.native_title and drama.native_title != drama.title:
+        title = f"{title}  ·  {drama.native_title}"
+    return clip(title, TITLE_LIMIT)
+
+
+def facts_line(drama: Drama) -> str:
+    parts = []
+    if drama.year:
+        parts.append(str(drama.year))
+    if drama.country:
+        parts.append(regions.name_for(drama.country))
+    if drama.network:
+        parts.append(drama.network)
+    parts.append(f"{drama.episode_count} episode" + ("" if drama.episode_count == 1 else "s"))
+    if drama.genres:
+        parts.append(", ".join(drama.genres))
+    return " · ".join(parts)
+
+
+def region_list(codes: tuple[str, ...], *, limit: int = 12) -> str:
+    if not codes:
+        return "select regions"
+    shown = [regions.name_for(c) for c in codes[:limit]]
+    more = len(codes) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+
+
+def checked(av: Availability) -> str:
+    return f"checked {av.checked_on.isoformat()}" if av.checked_on else "not checked yet"
+
+
+def service_line(av: Availability, *, with_link: bool = True, region_limit: int = 12) -> str:
+    name = escape_markdown(av.service)
+    if with_link and av.url:
+        name = f"[{name}]({av.url})"
+    kind = KIND_LABELS.get(av.kind, av.kind)
+    return f"{name} ({kind}) · {region_list(av.regions, limit=region_limit)} · {checked(av)}"
+
+
+def where_summary(availability: tuple[Availability, ...]) -> str:
+    """One line (or a few) for the review card."""
+    if not availability:
+        return "No streaming information yet."
+    lines = [service_line(av, with_link=False, region_limit=4) for av in availability[:3]]
+    if len(availability) > 3:
+        lines.append(f"and {len(availability) - 3} more: /where")
+    return clip("\n".join(lines), FIELD_VALUE_LIMIT)
+
+
+def _fit_total(embed: discord.Embed) -> discord.Embed:
+    """Last guard: trim the description until the whole embed is within 6000 characters."""
+    over = len(embed) - TOTAL_LIMIT
+    if over > 0 and embed.description:
+        embed.description = clip(embed.description, max(1, len(embed.description) - over))
+    return embed
+
+
+# ---- /review ---------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ReviewCard:
+    embed: discord.Embed
+    page: int  # 0-based, clamped to the pages that exist
+    pages: int
+
+
+def episode_pages(episode_count: int) -> int:
+    return max(1, math.ceil(episode_count / EPISODES_PER_PAGE))
+
+
+def episode_guide(data: ReviewData, page: int) -> tuple[str, str]:
+    """(field name, field value) for one page of the episode guide."""
+    drama = data.drama
+    by_number = {e.number: e for e in data.episodes}
+    member_scores = data.scores.server_episodes if data.in_guild else data.scores.everyone_episodes
+    first = page * EPISODES_PER_PAGE + 1
+    last = min(drama.episode_count, first + EPISODES_PER_PAGE - 1)
+    lines = []
+    for n in range(first, last + 1):
+        ep = by_number.get(n)
+        score = ep.critic_score if ep else None
+        critic_part = f"{critic(score)} {stars(score)}" if score is not None else DASH
+        members = member_scores.get(n)
+        member_part = f"{number(members.average)} ({members.count})" if members else DASH
+        label = f"Episode {n}"
+        if ep and ep.title:
+            label += f" · {clip(escape_markdown(ep.title), 40)}"
+        lines.append(f"**{label}** — {critic_part} · members {member_part}")
+    who = "this server" if data.in_guild else "members"
+    name = "Episode guide" + (f" ({first}–{last} of {drama.episode_count})" if first > 1 or last < drama.episode_count else "")
+    name += f" · critic · {who}"
+    return clip(name, FIELD_NAME_LIMIT), clip("\n".join(lines), FIELD_VALUE_LIMIT)
+
+
+def review_card(data: ReviewData, page: int = 0) -> ReviewCard:
+    drama = data.drama
+    pages = episode_pages(drama.episode_count)
+    page = max(0, min(page, pages - 1))
+    scores = data.scores
+
+    description = facts_line(drama)
+    if drama.synopsis:
+        description += "\n\n" + clip(drama.synopsis, SYNOPSIS_LIMIT)
+    embed = discord.Embed(
+        title=display_title(drama),
+        description=clip(description, DESCRIPTION_LIMIT),
+        colour=colour_for(headline_score(drama, scores.everyone)),
+    )
+    if drama.poster_url:
+        embed.set_thumbnail(url=drama.poster_url)
+
+    critic_value = DASH
+    if drama.critic_score is not None:
+        critic_value = f"{stars(drama.critic_score)} {critic(drama.critic_score)}"
+        if drama.critic_summary:
+            critic_value += f"\n“{clip(drama.critic_summary, 100)}”"
+    embed.add_field(name="Critic", value=critic_value, inline=True)
+    if data.in_guild:
+        embed.add_field(name="This server", value=community(scores.server), inline=True)
+    embed.add_field(name="Everyone", value=community(scores.everyone), inline=True)
+    if drama.critic_verdict:
+        embed.add_field(name="Verdict", value=clip(drama.critic_verdict, VERDICT_LIMIT), inline=False)
+    guide_name, guide_value = episode_guide(data, page)
+    embed.add_field(name=guide_name, value=guide_value, inline=False)
+    embed.add_field(name="Where to watch", value=where_summary(data.availability), inline=False)
+    footer = FOOTER_HINT + (f" · page {page + 1}/{pages}" if pages > 1 else "")
+    embed.set_footer(text=footer)
+    return ReviewCard(_fit_total(embed), page, pages)
+
+
+# ---- /rate -------------------------------------------------------------------------
+def rate_card(result: RateResult) -> discord.Embed:
+    drama = result.drama
+    what = f"**{escape_markdown(drama.title)}**"
+    if result.episode is not None:
+        what += f", episode {result.episode}"
+    score = f"{stars(result.score)} {number(result.score)}"
+    if result.previous is None:
+        headline = f"You rated {what} {score}."
+    elif result.previous == result.score:
+        headline = f"You had already rated {what} {score}; nothing changed."
+    else:
+        headline = f"Updated your score for {what} from {number(result.previous)} to {number(result.score)} {stars(result.score)}."
+    lines = [headline, ""]
+    if result.in_guild:
+        lines.append(f"This server: {community(result.server)}")
+    lines.append(f"Everyone: {community(result.everyone)}")
+    embed = discord.Embed(description=clip("\n".join(lines), DESCRIPTION_LIMIT), colour=colour_for(result.score))
+    embed.set_footer(text="Rate again any time to change it · /review to see the card")
+    return embed
+
+
+# ---- /where --------------------------------------------------------------------------
+def where_card(drama: Drama, availability: tuple[Availability, ...], region: regions.Region | None) -> discord.Embed:
+    title = clip(f"Where to watch · {drama.title}", TITLE_LIMIT)
+    lines: list[str] = []
+    if not availability:
+        lines.append("No streaming information yet. Curators can add it with /catalogue.")
+    elif region is None:
+        for av in availability:
+            lines.append(service_line(av))
+    else:
+        here = [av for av in availability if region.code in av.regions]
+        unknown = [av for av in availability if not av.regions]
+        elsewhere = sorted({c for av in availability for c in av.regions if c != region.code})
+        if here:
+            lines.append(f"**In {region.label}:**")
+            lines += [service_line(av) for av in here]
+        for av in unknown:
+            lines.append(
+                f"{service_line(av)}\n-# Whether {region.name} is one of its regions is not known yet."
+            )
+        if not here:
+            lines.insert(0, f"Not listed in {region.label}." + (
+                f" Available in: {region_list(tuple(elsewhere), limit=20)}." if elsewhere else ""))
+        elif elsewhere:
+            lines.append(f"Also in: {region_list(tuple(elsewhere), limit=20)}.")
+    embed = discord.Embed(
+        title=title,
+        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
+        colour=discord.Colour.blurple(),
+    )
+    embed.set_footer(text="Streaming catalogues change monthly: check the date.")
+    return _fit_total(embed)

@@ -1,0 +1,167 @@
+"""The Bot: loads the cogs, syncs commands only when they changed, and reports errors."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import StoreUnavailable, UserError
+from bot.settings import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where")
+READY_MARKER = "dramabot ready"
+
+UNAVAILABLE_MESSAGE = "Ratings and cards are temporarily unavailable (the database is busy). Please try again in a minute."
+
+
+def _cooldown(e: app_commands.CommandOnCooldown) -> str:
+    return f"Easy there: you can do that again in {max(1, round(e.retry_after))} s."
+
+
+def _no_permission(_: Exception) -> str:
+    return "You don't have permission to use that command here."
+
+
+def _out_of_date(_: Exception) -> str:
+    return "That command just changed. Please try again in a moment."
+
+
+# The one table of expected failures: exception type -> what the member reads.
+# Anything not listed is unexpected: logged with a traceback and an error code.
+ERROR_MESSAGES: dict[type[BaseException], Callable[[BaseException], str]] = {
+    UserError: lambda e: e.message,  # type: ignore[attr-defined]
+    StoreUnavailable: lambda _: UNAVAILABLE_MESSAGE,
+    app_commands.CommandOnCooldown: _cooldown,  # type: ignore[dict-item]
+    app_commands.MissingPermissions: _no_permission,
+    app_commands.CheckFailure: _no_permission,
+    app_commands.CommandSignatureMismatch: _out_of_date,
+    app_commands.CommandNotFound: _out_of_date,
+}
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """The exception that matters, out of discord.py's wrappers."""
+    while True:
+        if isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError):
+            error = error.original
+        elif isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
+            error = error.__cause__
+        else:
+            return error
+
+
+def describe(error: BaseException) -> str | None:
+    """The member-facing message for an expected error, None for an unexpected one."""
+    for kind in type(error).__mro__:
+        if kind in ERROR_MESSAGES:
+            return ERROR_MESSAGES[kind](error)
+    return None
+
+
+def command_digest(application_id: int | None, scope: str, payload: list[dict]) -> str:
+    blob = json.dumps({"app": application_id, "scope": scope, "commands": payload}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class DramaBot(commands.Bot):
+    def __init__(self, store: Store, settings: Settings, *, force_sync: bool = False) -> None:
+        # The bot never joins voice: don't warn at every start about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=discord.Intents(guilds=True),
+            allowed_mentions=discord.AllowedMentions.none(),
+            guild_ready_timeout=1.0,
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+        )
+        self.store = store
+        self.settings = settings
+        self.force_sync = force_sync
+        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
+
+    # ---- start-up ------------------------------------------------------------------
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands(force=self.force_sync)
+
+    def _sync_target(self) -> tuple[discord.Object | None, str]:
+        if self.settings.dev_guild_id:
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            return guild, f"guild:{guild.id}"
+        return None, "global"
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync the command tree when its definitions changed since the last sync (or when forced)."""
+        guild, scope = self._sync_target()
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        digest = command_digest(self.application_id, scope, payload)
+        key = f"command_sync:{scope}"
+        if not force and await self.store.get_meta(key) == digest:
+            log.info("commands unchanged since the last sync (%s): not syncing", scope)
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.store.set_meta(key, digest)
+        log.info("synced %d command(s) to %s", len(synced), scope)
+        return True
+
+    async def on_ready(self) -> None:
+        log.info("%s: logged in as %s, %d server(s)", READY_MARKER, self.user, len(self.guilds))
+
+    # ---- errors --------------------------------------------------------------------
+    async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await self.report_error(interaction, error)
+
+    async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """Answer a failed interaction: a clear ephemeral line, or an error code for the unexpected."""
+        error = unwrap(error)
+        message = describe(error)
+        where = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get("custom_id")
+        if message is None:
+            code = secrets.token_hex(3).upper()
+            log.error("unexpected error %s in %s", code, where, exc_info=error)
+            message = f"Something went wrong on our side (error code `{code}`). It has been logged; please try again."
+        elif isinstance(error, StoreUnavailable):
+            log.warning("database unavailable in %s: %s", where, error)
+        await self.send_ephemeral(interaction, message)
+
+    async def send_ephemeral(self, interaction: discord.Interaction, message: str) -> None:
+        none = discord.AllowedMentions.none()
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(message, ephemeral=True, allowed_mentions=none)
+            else:
+                await interaction.response.send_message(message, ephemeral=True, allowed_mentions=none)
+        except discord.HTTPException as exc:
+            log.warning("could not deliver an error message for interaction %s: %s", interaction.id, exc)
+
+    async def on_error(self, event_method: str, /, *args, **kwargs) -> None:
+        log.exception("unhandled error in %s", event_method)
+
+    # ---- shutdown ------------------------------------------------------------------
+    async def drain(self, seconds: float) -> int:
+        """Wait (up to `seconds`) for interactions being handled to finish; returns how many were left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while True:
+            pending = [
+                t for t in asyncio.all_tasks()
+                if not t.done() and t.get_name().startswith(("CommandTree-invoker", "discord-ui-"))
+            ]  # fmt: skip
+            if not pending or loop.time() >= deadline:
+                return len(pending)
+            await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))

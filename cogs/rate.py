@@ -1,0 +1,97 @@
+"""/rate: a member's own score for a drama or one of its episodes."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import cards
+from bot.errors import UserError
+from bot.models import MAX_SCORE, MIN_SCORE, Drama
+from cogs.options import CHOICE_LIMIT, DramaOption
+
+if TYPE_CHECKING:
+    from bot.client import DramaBot
+
+MAX_EPISODE_OPTION = 500  # the catalogue's longest allowed run; Discord enforces it in the client
+
+SCORE_CHOICES = [
+    app_commands.Choice(name=f"{cards.stars(halves / 2)} {halves / 2:g}", value=halves / 2)
+    for halves in range(10, 0, -1)
+]
+
+
+def checked_score(score: float) -> float:
+    if not isinstance(score, int | float) or isinstance(score, bool) or not math.isfinite(score):
+        raise UserError("The score must be a number from 0.5 to 5, in steps of 0.5 (for example 4.5).")
+    if not MIN_SCORE <= score <= MAX_SCORE:
+        raise UserError(f"Scores go from 0.5 to 5; {score:g} is outside that. Pick one from the list.")
+    if score * 2 != int(score * 2):
+        raise UserError(f"Scores go in steps of 0.5 (like 4 or 4.5); {score:g} is between steps.")
+    return float(score)
+
+
+def checked_episode(drama: Drama, episode: int | None) -> int | None:
+    if episode is None:
+        return None
+    if isinstance(episode, bool) or not isinstance(episode, int) or not 1 <= episode <= drama.episode_count:
+        raise UserError(
+            f"*{cards.safe(drama.title)}* has episodes 1 to {drama.episode_count}; "
+            f"there is no episode {episode if isinstance(episode, int) else '?'}."
+        )
+    return episode
+
+
+class Rate(commands.Cog):
+    def __init__(self, bot: DramaBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="rate", description="Add your score for a drama, or for one of its episodes.")
+    @app_commands.describe(
+        drama="The drama: start typing its title and pick it",
+        score="Your score, 0.5 to 5 stars",
+        episode="Rate one episode instead of the whole drama",
+    )
+    @app_commands.choices(score=SCORE_CHOICES)
+    async def rate(
+        self,
+        interaction: discord.Interaction,
+        drama: app_commands.Transform[Drama, DramaOption],
+        score: float,
+        episode: app_commands.Range[int, 1, MAX_EPISODE_OPTION] | None = None,
+    ) -> None:
+        value = checked_score(score)
+        ep = checked_episode(drama, episode)
+        result = await self.bot.store.rate(
+            user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, score=value, episode=ep
+        )
+        await interaction.response.send_message(embed=cards.rate_card(result), ephemeral=True)
+
+    @rate.autocomplete("episode")
+    async def episode_autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[int]]:
+        """Episode numbers of the drama already chosen, each with the critic's score."""
+        chosen = getattr(interaction.namespace, "drama", None)
+        if not isinstance(chosen, str) or not chosen.strip():
+            return []
+        found = await self.bot.store.find_dramas(chosen)
+        if len(found) != 1:
+            return []
+        count = found[0].episode_count
+        episodes = await self.bot.store.episodes(found[0].id)
+        critic = {e.number: e.critic_score for e in episodes}
+        typed = str(value).strip()
+        numbers = [n for n in range(1, count + 1) if not typed or str(n).startswith(typed)][:CHOICE_LIMIT]
+        return [
+            app_commands.Choice(
+                name=f"Episode {n}" + (f" · critic {critic[n]:g}/5" if critic.get(n) is not None else ""), value=n
+            )
+            for n in numbers
+        ]
+
+
+async def setup(bot: DramaBot) -> None:
+    await bot.add_cog(Rate(bot))

@@ -1,0 +1,100 @@
+"""/review: a drama's review card, posted in the channel, with a paged episode guide."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import cards
+from bot.errors import UserError
+from bot.models import Drama
+from cogs.options import DramaOption
+
+if TYPE_CHECKING:
+    from bot.client import DramaBot
+
+
+class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?P<drama>\d+):(?P<page>\d+):(?P<owner>\d+):(?P<dir>[pn])"):
+    """Previous/next page of a card's episode guide.
+
+    The state lives in the custom id, so buttons keep working after a restart. The member
+    who asked for the card pages it in place; anyone else gets their own private copy at
+    that page instead of moving the card under everybody's eyes.
+    """
+
+    def __init__(self, drama_id: int, page: int, owner_id: int, direction: str, *, disabled: bool = False) -> None:
+        label = "◀ Previous" if direction == "p" else "Next ▶"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"review:{drama_id}:{page}:{owner_id}:{direction}",
+                disabled=disabled,
+            )
+        )
+        self.drama_id, self.page, self.owner_id = drama_id, page, owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> PageButton:
+        return cls(int(match["drama"]), int(match["page"]), int(match["owner"]), match["dir"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: DramaBot = interaction.client  # type: ignore[assignment]
+        try:
+            data = await bot.store.review(self.drama_id, interaction.guild_id)
+            if data is None:
+                raise UserError("That drama is no longer in the catalogue.")
+            if interaction.user.id == self.owner_id:
+                card = cards.review_card(data, self.page)
+                await interaction.response.edit_message(embed=card.embed, view=pager(card, self.drama_id, self.owner_id))
+            else:
+                card = cards.review_card(data, self.page)
+                await interaction.response.send_message(
+                    embed=card.embed, view=pager(card, self.drama_id, interaction.user.id), ephemeral=True
+                )
+        except Exception as exc:  # noqa: BLE001 - reported through the one error handler
+            await bot.report_error(interaction, exc)
+
+
+def pager(card: cards.ReviewCard, drama_id: int, owner_id: int) -> discord.ui.View | discord.utils.MISSING:
+    """Previous/next buttons when the episode guide has more than one page."""
+    if card.pages <= 1:
+        return discord.utils.MISSING
+    view = discord.ui.View(timeout=None)
+    view.add_item(PageButton(drama_id, max(card.page - 1, 0), owner_id, "p", disabled=card.page == 0))
+    view.add_item(
+        PageButton(drama_id, min(card.page + 1, card.pages - 1), owner_id, "n", disabled=card.page >= card.pages - 1)
+    )
+    return view
+
+
+class Review(commands.Cog):
+    def __init__(self, bot: DramaBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PageButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PageButton)
+
+    @app_commands.command(name="review", description="Show a drama's review card: verdict, episode guide, scores.")
+    @app_commands.describe(drama="The drama: start typing its title (any spelling) and pick it")
+    async def review(
+        self, interaction: discord.Interaction, drama: app_commands.Transform[Drama, DramaOption]
+    ) -> None:
+        data = await self.bot.store.review(drama.id, interaction.guild_id)
+        if data is None:
+            raise UserError("That drama was just removed from the catalogue.")
+        card = cards.review_card(data)
+        await interaction.response.send_message(embed=card.embed, view=pager(card, drama.id, interaction.user.id))
+
+
+async def setup(bot: DramaBot) -> None:
+    await bot.add_cog(Review(bot))
