@@ -285,3 +285,39 @@ def where_card(drama: Drama, availability: tuple[Availability, ...], region: reg
     )
     embed.set_footer(text="Streaming catalogues change monthly: check the date.")
     return _fit_total(embed)
+
+
+# ---- /about --------------------------------------------------------------------------
+def uptime_text(seconds: float) -> str:
+    """3 d 4 h, 2 h 5 min, 4 min 10 s, 12 s."""
+    s = max(0, int(seconds))
+    days, s = divmod(s, 86400)
+    hours, s = divmod(s, 3600)
+    minutes, s = divmod(s, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {s} s"
+    return f"{s} s"
+
+
+def about_card(version: str, uptime_seconds: float, latency_seconds: float | None, project_url: str) -> discord.Embed:
+    """The bot's version, uptime and gateway latency, with a link to the project."""
+    latency = (
+        f"{latency_seconds * 1000:.0f} ms"
+        if latency_seconds is not None and math.isfinite(latency_seconds) and latency_seconds >= 0
+        else "not measured yet"
+    )
+    embed = discord.Embed(
+        title="dramabot",
+        description="Review cards, episode ratings and where to stream, for drama-watching servers.",
+        url=project_url,
+        colour=discord.Colour.blurple(),
+    )
+    embed.add_field(name="Version", value=clip(version, 100), inline=True)
+    embed.add_field(name="Uptime", value=uptime_text(uptime_seconds), inline=True)
+    embed.add_field(name="Gateway latency", value=latency, inline=True)
+    embed.add_field(name="Project", value=clip(project_url, FIELD_VALUE_LIMIT), inline=False)
+    return embed
