@@ -3,6 +3,7 @@
     python -m bot                 run the bot (the default)
     python -m bot sync            force a command sync, then exit
     python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
+    python -m bot catalogue ...   import / export / show / stats / audit (see bot/catalogue_cli.py)
 
 `main()` owns every resource's lifetime: it opens the store, hands it to the Bot, and
 closes both on exit and on SIGTERM/SIGINT. Nothing happens at import time.
@@ -21,6 +22,7 @@ from collections.abc import Awaitable, Callable
 import discord
 import yarl
 
+from bot import catalogue_cli
 from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
 from bot.errors import SchemaTooNew, StoreUnavailable
@@ -160,10 +162,24 @@ async def run_backup(settings: Settings, args: argparse.Namespace) -> int:
         await store.close()
 
 
+async def run_catalogue(settings: Settings, args: argparse.Namespace) -> int:
+    store = await open_store(settings)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        return await catalogue_cli.run(store, args)
+    except StoreUnavailable as exc:
+        log.error("the database is unavailable: %s", exc)
+        return EXIT_FAILURE
+    finally:
+        await store.close()
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
     "run": run_bot,
     "sync": run_sync,
     "backup": run_backup,
+    "catalogue": run_catalogue,
 }
 
 
@@ -174,6 +190,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sub.add_parser("sync", help="sync the slash commands now, even if unchanged, then exit")
     backup = sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
     backup.add_argument("path")
+    catalogue_cli.add_parser(sub)
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args
@@ -182,7 +199,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(require_token=args.command != "catalogue")
     except SettingsError as exc:
         print(f"dramabot: {exc}", file=sys.stderr)
         return EXIT_CONFIG

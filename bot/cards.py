@@ -8,6 +8,7 @@ network or the database.
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 
 import discord
@@ -321,3 +322,49 @@ def about_card(version: str, uptime_seconds: float, latency_seconds: float | Non
     embed.add_field(name="Gateway latency", value=latency, inline=True)
     embed.add_field(name="Project", value=clip(project_url, FIELD_VALUE_LIMIT), inline=False)
     return embed
+
+
+# ---- plain text (the terminal preview of /review) -------------------------------------------
+def review_text(data: ReviewData, width: int = 78) -> str:
+    """The /review card's content as plain text: what `python -m bot catalogue show` prints.
+
+    Same data and order as `review_card`, the whole episode guide at once, no markdown.
+    """
+    drama, scores = data.drama, data.scores
+    title = display_title(drama)
+    lines = [title, "=" * min(width, len(title)), facts_line(drama)]
+    if drama.synopsis:
+        lines += ["", *textwrap.wrap(clip(drama.synopsis, SYNOPSIS_LIMIT), width)]
+    lines.append("")
+    critic_value = DASH
+    if drama.critic_score is not None:
+        critic_value = f"{stars(drama.critic_score)} {critic(drama.critic_score)}"
+        if drama.critic_summary:
+            critic_value += f"  “{clip(drama.critic_summary, 100)}”"
+    lines.append(f"Critic:       {critic_value}")
+    if data.in_guild:
+        lines.append(f"This server:  {community(scores.server)}")
+    lines.append(f"Everyone:     {community(scores.everyone)}")
+    if drama.critic_verdict:
+        lines += ["", "Verdict:", *textwrap.wrap(clip(drama.critic_verdict, VERDICT_LIMIT), width)]
+    lines += ["", f"Episode guide · critic · {'this server' if data.in_guild else 'members'}"]
+    by_number = {e.number: e for e in data.episodes}
+    member_scores = scores.server_episodes if data.in_guild else scores.everyone_episodes
+    for n in range(1, drama.episode_count + 1):
+        ep = by_number.get(n)
+        score = ep.critic_score if ep else None
+        critic_part = f"{critic(score)} {stars(score)}" if score is not None else DASH
+        members = member_scores.get(n)
+        member_part = f"{number(members.average)} ({members.count})" if members else DASH
+        label = f"Episode {n}" + (f" · {clip(ep.title, 40)}" if ep and ep.title else "")
+        lines.append(f"  {label} — {critic_part} · members {member_part}")
+    lines += ["", "Where to watch:"]
+    if not data.availability:
+        lines.append("  No streaming information yet.")
+    for av in data.availability:
+        kind = KIND_LABELS.get(av.kind, av.kind)
+        line = f"  {av.service} ({kind}) · {region_list(av.regions)} · {checked(av)}"
+        lines.append(line + (f"\n    {av.url}" if av.url else ""))
+    if drama.poster_url:
+        lines += ["", f"Poster: {drama.poster_url}"]
+    return "\n".join(lines) + "\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import re
@@ -167,10 +169,7 @@ def parse_catalogue(text: str, source: str) -> list[Entry]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("dramas"), list):
         raise CatalogueError(f'{source}: expected {{"format": "{FORMAT}", "dramas": [...]}}')
     entries = [parse_entry(rec, f"{source} record #{i + 1}") for i, rec in enumerate(doc["dramas"])]
-    slugs = [e.drama.slug for e in entries]
-    if len(set(slugs)) != len(slugs):
-        dup = next(s for s in slugs if slugs.count(s) > 1)
-        raise CatalogueError(f"{source}: slug {dup!r} appears more than once")
+    _no_duplicates(entries, source)
     return entries
 
 
@@ -191,3 +190,135 @@ async def load_starter_catalogue(store: Store) -> int:
         log.info("loaded the starter catalogue: %d drama(s)", added)
     await store.set_meta(STARTER_LOADED, "1")
     return added
+
+
+# ---- CSV (the simple flat case) ------------------------------------------------------
+CSV_COLUMNS = ("slug", "title", "native_title", "aliases", "country", "year", "episode_count", "network",
+               "genres", "synopsis", "poster_url", "critic_score", "critic_summary", "critic_verdict")  # fmt: skip
+CSV_LIST_SEPARATOR = "|"
+
+
+def _csv_number(value: str, where: str, key: str, kind: type) -> int | float | str:
+    try:
+        return kind(value)
+    except ValueError:
+        return value  # left as text: parse_entry names the field and the problem
+
+
+def parse_csv(text: str, source: str) -> list[Entry]:
+    """One drama per row, columns CSV_COLUMNS (a header row names them; extra columns are errors).
+
+    `aliases` and `genres` hold several values separated by `|`. Empty cells mean "not set".
+    Rows carry no episodes or availability: see `merge_kept`.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if unknown:
+        raise CatalogueError(f"{source}: unknown column(s) {', '.join(unknown)}; known: {', '.join(CSV_COLUMNS)}")
+    for needed in ("slug", "title", "episode_count"):
+        if needed not in header:
+            raise CatalogueError(f"{source}: column {needed!r} is required")
+    entries = []
+    for i, row in enumerate(reader):
+        where = f"{source} row #{i + 2}"  # row 1 is the header
+        if None in row:
+            raise CatalogueError(f"{where}: more cells than columns")
+        cells = {k: (v or "").strip() for k, v in row.items()}
+        rec: dict[str, Any] = {}
+        for key in ("slug", "title", "native_title", "country", "network", "synopsis", "poster_url"):
+            if cells.get(key):
+                rec[key] = cells[key]
+        for key in ("aliases", "genres"):
+            if cells.get(key):
+                rec[key] = [p.strip() for p in cells[key].split(CSV_LIST_SEPARATOR) if p.strip()]
+        for key in ("year", "episode_count"):
+            if cells.get(key):
+                rec[key] = _csv_number(cells[key], where, key, int)
+        critic: dict[str, Any] = {}
+        if cells.get("critic_score"):
+            critic["score"] = _csv_number(cells["critic_score"], where, "critic_score", float)
+        for key in ("summary", "verdict"):
+            if cells.get(f"critic_{key}"):
+                critic[key] = cells[f"critic_{key}"]
+        if critic:
+            rec["critic"] = critic
+        entries.append(parse_entry(rec, where))
+    _no_duplicates(entries, source)
+    return entries
+
+
+def _no_duplicates(entries: list[Entry], source: str) -> None:
+    slugs = [e.drama.slug for e in entries]
+    if len(set(slugs)) != len(slugs):
+        dup = next(s for s in slugs if slugs.count(s) > 1)
+        raise CatalogueError(f"{source}: slug {dup!r} appears more than once")
+
+
+def parse_file(path: str, text: str) -> tuple[list[Entry], bool]:
+    """(entries, flat) for a catalogue file: CSV when it ends in .csv, JSON otherwise."""
+    if path.lower().endswith(".csv"):
+        return parse_csv(text, path), True
+    return parse_catalogue(text, path), False
+
+
+async def merge_kept(store: Store, entries: list[Entry]) -> list[Entry]:
+    """For flat (CSV) rows: keep each existing drama's episodes and availability."""
+    merged = []
+    for entry in entries:
+        existing = await store.drama_by_slug(entry.drama.slug)
+        if existing is None:
+            merged.append(entry)
+            continue
+        eps = tuple(e for e in await store.episodes(existing.id) if e.number <= entry.drama.episode_count)
+        merged.append(Entry(entry.drama, eps, await store.availability(existing.id)))
+    return merged
+
+
+# ---- export ----------------------------------------------------------------------------
+def entry_record(drama: Drama, episodes: tuple[Episode, ...], availability: tuple[Availability, ...]) -> dict:
+    """One drama as a catalogue record (the inverse of parse_entry); unset fields are left out."""
+    rec: dict[str, Any] = {"slug": drama.slug, "title": drama.title}
+    for key in ("native_title",):
+        if getattr(drama, key) is not None:
+            rec[key] = getattr(drama, key)
+    if drama.aliases:
+        rec["aliases"] = list(drama.aliases)
+    for key in ("country", "year"):
+        if getattr(drama, key) is not None:
+            rec[key] = getattr(drama, key)
+    rec["episode_count"] = drama.episode_count
+    for key in ("network",):
+        if getattr(drama, key) is not None:
+            rec[key] = getattr(drama, key)
+    if drama.genres:
+        rec["genres"] = list(drama.genres)
+    for key in ("synopsis", "poster_url"):
+        if getattr(drama, key) is not None:
+            rec[key] = getattr(drama, key)
+    critic = {k: v for k, v in (("score", drama.critic_score), ("summary", drama.critic_summary),
+                                ("verdict", drama.critic_verdict)) if v is not None}  # fmt: skip
+    if critic:
+        rec["critic"] = critic
+    if episodes:
+        rec["episodes"] = [
+            {k: v for k, v in (("number", e.number), ("critic_score", e.critic_score), ("title", e.title),
+                               ("note", e.note)) if v is not None}  # fmt: skip
+            for e in episodes
+        ]
+    if availability:
+        rec["availability"] = [
+            {"service": a.service, "kind": a.kind, "regions": list(a.regions), "url": a.url,
+             "checked_on": a.checked_on.isoformat() if a.checked_on else None}  # fmt: skip
+            for a in availability
+        ]
+    return rec
+
+
+async def export_document(store: Store) -> dict:
+    """The whole catalogue (not ratings) as a catalogue document."""
+    return {"format": FORMAT, "dramas": [entry_record(*e) for e in await store.catalogue_entries()]}
+
+
+def dump_document(doc: dict) -> str:
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -61,8 +61,13 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
     return value.rstrip("/")
 
 
-def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-    """Read the settings from `env` (default: the process environment after loading `.env`)."""
+def load_settings(
+    env: Mapping[str, str] | None = None, *, dotenv: bool = True, require_token: bool = True
+) -> Settings:
+    """Read the settings from `env` (default: the process environment after loading `.env`).
+
+    `require_token=False` for commands that never talk to Discord (the catalogue CLI).
+    """
     if env is None:
         if dotenv:
             from dotenv import load_dotenv
@@ -71,7 +76,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         env = os.environ
 
     token = env.get("DISCORD_TOKEN", "").strip()
-    if not token:
+    if not token and require_token:
         raise SettingsError("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there.")
 
     dev_guild_raw = env.get("DEV_GUILD_ID", "").strip()

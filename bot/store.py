@@ -17,6 +17,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,8 @@ from bot.models import (
 from bot.search import TitleIndex, fold
 
 log = logging.getLogger(__name__)
+
+CATALOGUE_REV = "catalogue_rev"  # meta key bumped by every catalogue write
 
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -91,6 +94,11 @@ class Store:
         self._write_lock = asyncio.Lock()
         self._index = TitleIndex()
         self._closed = False
+        # Another process (the catalogue CLI) may change the catalogue while the bot runs: the
+        # reader's PRAGMA data_version tells cheaply that something changed, and the
+        # `catalogue_rev` meta value whether it was the catalogue (then the index is reloaded).
+        self._data_version: int | None = None
+        self._catalogue_rev: str | None = None
 
     # ---- lifetime ----------------------------------------------------------------
     @classmethod
@@ -185,6 +193,8 @@ class Store:
         return rows[0] if rows else None
 
     async def _load_index(self) -> None:
+        self._data_version = await self._reader_data_version()
+        self._catalogue_rev = await self.get_meta(CATALOGUE_REV)
         rows = await self._read_all(
             "SELECT d.id, d.slug, d.title, d.year, n.name FROM dramas d "
             "JOIN drama_names n ON n.drama_id = d.id ORDER BY d.id"
@@ -194,6 +204,23 @@ class Store:
             entry = grouped.setdefault(row["id"], (row["id"], row["slug"], row["title"], row["year"], []))
             entry[4].append(row["name"])
         self._index.load(list(grouped.values()))
+
+    async def _reader_data_version(self) -> int:
+        row = await self._read_one("PRAGMA data_version")
+        return row[0]
+
+    async def refresh_index(self) -> bool:
+        """Reload the title index when another process changed the catalogue. Cheap when nothing did."""
+        version = await self._reader_data_version()
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        rev = await self.get_meta(CATALOGUE_REV)
+        if rev == self._catalogue_rev:
+            return False
+        log.info("the catalogue changed in another process: reloading the title index")
+        await self._load_index()
+        return True
 
     # ---- catalogue reads ---------------------------------------------------------
     def search_titles(self, query: str, limit: int = 25) -> list[DramaName]:
@@ -206,6 +233,7 @@ class Store:
 
     async def find_dramas(self, text: str) -> list[Drama]:
         """Dramas whose slug or one of whose names equals `text` (case-insensitive)."""
+        await self.refresh_index()
         ids = self._index.lookup(text)
         return [d for d in [await self.get_drama(i) for i in ids] if d is not None]
 
@@ -343,66 +371,143 @@ class Store:
         `drama.id` is ignored. Returns (id, created). Ratings are kept; episode ratings past a
         shortened run are removed with their episodes' numbers.
         """
-        episodes, availability = tuple(episodes), tuple(availability)
+        async with self._write() as db:
+            drama_id, created, names = await self._upsert_in(db, drama, tuple(episodes), tuple(availability))
+            await self._bump_catalogue_rev(db)
+        # Committed: now the in-memory index may show it.
+        self._index.put(drama_id, drama.slug, drama.title, drama.year, names)
+        return drama_id, created
+
+    async def upsert_entries(
+        self, entries: Iterable[tuple[Drama, Iterable[Episode], Iterable[Availability]]]
+    ) -> list[tuple[str, str]]:
+        """Upsert many dramas by slug in ONE transaction: all or nothing.
+
+        Returns (slug, outcome) per entry, outcome one of "added", "changed", "unchanged";
+        unchanged entries are not written at all.
+        """
+        outcomes: list[tuple[str, str]] = []
+        indexed: list[tuple[int, Drama, list[str]]] = []
+        async with self._write() as db:
+            for drama, episodes, availability in entries:
+                episodes, availability = tuple(episodes), tuple(availability)
+                before = await self._entry_in(db, drama.slug)
+                if before is not None and before == _comparable(drama, episodes, availability):
+                    outcomes.append((drama.slug, "unchanged"))
+                    continue
+                drama_id, created, names = await self._upsert_in(db, drama, episodes, availability)
+                indexed.append((drama_id, drama, names))
+                outcomes.append((drama.slug, "added" if created else "changed"))
+            if indexed:
+                await self._bump_catalogue_rev(db)
+        for drama_id, drama, names in indexed:
+            self._index.put(drama_id, drama.slug, drama.title, drama.year, names)
+        return outcomes
+
+    async def catalogue_entries(self) -> list[tuple[Drama, tuple[Episode, ...], tuple[Availability, ...]]]:
+        """The whole catalogue (not ratings), in the order dramas were added: for export."""
+        rows = await self._read_all("SELECT id FROM dramas ORDER BY id")
+        out = []
+        for row in rows:
+            drama = await self.get_drama(row["id"])
+            if drama is not None:
+                out.append((drama, await self.episodes(drama.id), await self.availability(drama.id)))
+        return out
+
+    async def drama_by_slug(self, slug: str) -> Drama | None:
+        row = await self._read_one("SELECT id FROM dramas WHERE slug = ?", (slug,))
+        return await self.get_drama(row["id"]) if row else None
+
+    @staticmethod
+    async def _bump_catalogue_rev(db: aiosqlite.Connection) -> None:
+        await db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, '1') "
+            "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+            (CATALOGUE_REV,),
+        )
+
+    @staticmethod
+    async def _entry_in(db: aiosqlite.Connection, slug: str) -> tuple | None:
+        """A drama as stored, read inside the write transaction, in `_comparable`'s shape."""
+        async with db.execute(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE slug = ?", (slug,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        async with db.execute(
+            "SELECT name FROM drama_names WHERE drama_id = ? AND kind = 'alias' ORDER BY rowid", (row["id"],)
+        ) as cur:
+            aliases = tuple(r["name"] for r in await cur.fetchall())
+        async with db.execute(
+            "SELECT number, critic_score, title, note FROM episodes WHERE drama_id = ?", (row["id"],)
+        ) as cur:
+            episodes = frozenset(
+                Episode(r["number"], r["critic_score"], r["title"], r["note"]) for r in await cur.fetchall()
+            )
+        async with db.execute(
+            "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ?",
+            (row["id"],),
+        ) as cur:
+            availability = frozenset(_availability(r) for r in await cur.fetchall())
+        drama = _drama(row, aliases)
+        return (replace(drama, id=0), episodes, availability)
+
+    @staticmethod
+    async def _upsert_in(
+        db: aiosqlite.Connection,
+        drama: Drama,
+        episodes: tuple[Episode, ...],
+        availability: tuple[Availability, ...],
+    ) -> tuple[int, bool, list[str]]:
+        """The upsert inside an open write transaction: (id, created, the names to index)."""
         values = (
             drama.slug, drama.title, drama.native_title, drama.country, drama.year, drama.episode_count,
             drama.network, json.dumps(list(drama.genres), ensure_ascii=False), drama.synopsis,
             drama.poster_url, drama.critic_score, drama.critic_summary, drama.critic_verdict,
         )  # fmt: skip
-        async with self._write() as db:
-            async with db.execute("SELECT id FROM dramas WHERE slug = ?", (drama.slug,)) as cur:
-                existing = await cur.fetchone()
-            if existing is None:
-                async with db.execute(
-                    "INSERT INTO dramas (slug, title, native_title, country, year, episode_count, network, "
-                    "genres, synopsis, poster_url, critic_score, critic_summary, critic_verdict) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                    values,
-                ) as cur:
-                    drama_id = (await cur.fetchone())[0]
-            else:
-                drama_id = existing[0]
-                await db.execute(
-                    "UPDATE dramas SET slug = ?, title = ?, native_title = ?, country = ?, year = ?, "
-                    "episode_count = ?, network = ?, genres = ?, synopsis = ?, poster_url = ?, "
-                    "critic_score = ?, critic_summary = ?, critic_verdict = ?, "
-                    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-                    (*values, drama_id),
-                )
-                for table in ("drama_names", "episodes", "availability"):
-                    await db.execute(f"DELETE FROM {table} WHERE drama_id = ?", (drama_id,))
-                await db.execute(
-                    "DELETE FROM ratings WHERE drama_id = ? AND episode > ?", (drama_id, drama.episode_count)
-                )
-            names = [("title", drama.title)]
-            if drama.native_title:
-                names.append(("native", drama.native_title))
-            names += [("alias", a) for a in drama.aliases]
-            seen: set[str] = set()
-            for kind, name in names:
-                key = fold(name)
-                if key and key not in seen:
-                    seen.add(key)
-                    await db.execute(
-                        "INSERT INTO drama_names (drama_id, kind, name, folded) VALUES (?, ?, ?, ?)",
-                        (drama_id, kind, name, key),
-                    )
-            await db.executemany(
-                "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)",
-                [(drama_id, e.number, e.critic_score, e.title, e.note) for e in episodes],
+        async with db.execute("SELECT id FROM dramas WHERE slug = ?", (drama.slug,)) as cur:
+            existing = await cur.fetchone()
+        if existing is None:
+            async with db.execute(
+                "INSERT INTO dramas (slug, title, native_title, country, year, episode_count, network, "
+                "genres, synopsis, poster_url, critic_score, critic_summary, critic_verdict) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                values,
+            ) as cur:
+                drama_id = (await cur.fetchone())[0]
+        else:
+            drama_id = existing[0]
+            await db.execute(
+                "UPDATE dramas SET slug = ?, title = ?, native_title = ?, country = ?, year = ?, "
+                "episode_count = ?, network = ?, genres = ?, synopsis = ?, poster_url = ?, "
+                "critic_score = ?, critic_summary = ?, critic_verdict = ?, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                (*values, drama_id),
             )
-            await db.executemany(
-                "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (drama_id, a.service, a.kind, ",".join(a.regions), a.url,
-                     a.checked_on.isoformat() if a.checked_on else None)
-                    for a in availability
-                ],
-            )  # fmt: skip
-        # Committed: now the in-memory index may show it.
-        self._index.put(drama_id, drama.slug, drama.title, drama.year, [n for _, n in names])
-        return drama_id, existing is None
+            for table in ("drama_names", "episodes", "availability"):
+                await db.execute(f"DELETE FROM {table} WHERE drama_id = ?", (drama_id,))
+            await db.execute(
+                "DELETE FROM ratings WHERE drama_id = ? AND episode > ?", (drama_id, drama.episode_count)
+            )
+        names = _names(drama)
+        for kind, name in names:
+            await db.execute(
+                "INSERT INTO drama_names (drama_id, kind, name, folded) VALUES (?, ?, ?, ?)",
+                (drama_id, kind, name, fold(name)),
+            )
+        await db.executemany(
+            "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)",
+            [(drama_id, e.number, e.critic_score, e.title, e.note) for e in episodes],
+        )
+        await db.executemany(
+            "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (drama_id, a.service, a.kind, ",".join(a.regions), a.url,
+                 a.checked_on.isoformat() if a.checked_on else None)
+                for a in availability
+            ],
+        )  # fmt: skip
+        return drama_id, existing is None, [n for _, n in names]
 
     # ---- bot state ---------------------------------------------------------------
     async def get_meta(self, key: str) -> str | None:
@@ -460,6 +565,28 @@ def _drama(row: sqlite3.Row, aliases: tuple[str, ...]) -> Drama:
         critic_summary=row["critic_summary"],
         critic_verdict=row["critic_verdict"],
     )
+
+
+def _names(drama: Drama) -> list[tuple[str, str]]:
+    """(kind, name) rows for a drama: title, native title, aliases, without folded duplicates."""
+    names = [("title", drama.title)]
+    if drama.native_title:
+        names.append(("native", drama.native_title))
+    names += [("alias", a) for a in drama.aliases]
+    seen: set[str] = set()
+    out = []
+    for kind, name in names:
+        key = fold(name)
+        if key and key not in seen:
+            seen.add(key)
+            out.append((kind, name))
+    return out
+
+
+def _comparable(drama: Drama, episodes: tuple[Episode, ...], availability: tuple[Availability, ...]) -> tuple:
+    """A drama as it would read back after an upsert, to tell "changed" from "unchanged"."""
+    aliases = tuple(name for kind, name in _names(drama) if kind == "alias")
+    return (replace(drama, id=0, aliases=aliases), frozenset(episodes), frozenset(availability))
 
 
 def _availability(row: sqlite3.Row) -> Availability:

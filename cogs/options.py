@@ -65,7 +65,9 @@ class DramaOption(app_commands.Transformer):
         raise UserError(f"No drama called '{shown(text)}' in the catalogue.{hint}")
 
     async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
-        hits = _bot(interaction).store.search_titles(str(value)[:MAX_TEXT], CHOICE_LIMIT)
+        store = _bot(interaction).store
+        await store.refresh_index()  # the catalogue CLI may have changed it in another process
+        hits = store.search_titles(str(value)[:MAX_TEXT], CHOICE_LIMIT)
         choices = []
         for hit in hits:
             label = hit.title + (f" ({hit.year})" if hit.year else "")

@@ -1,0 +1,135 @@
+"""`python -m bot catalogue ...`: import, export, preview and count the catalogue from a terminal.
+
+    python -m bot catalogue import FILE      JSON (docs/catalogue.schema.json) or CSV (one drama per row)
+    python -m bot catalogue export [FILE]    the whole catalogue (not ratings), to FILE or stdout
+    python -m bot catalogue show TITLE       the /review card as text
+    python -m bot catalogue stats            counts
+    python -m bot catalogue audit            the curators' change log
+
+Safe while the bot runs: writes go through the store's one-transaction writes, and the bot
+notices the new `catalogue_rev` and reloads its title index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot import cards
+from bot.catalogue import CatalogueError, dump_document, export_document, merge_kept, parse_file
+from bot.store import Store
+
+OK, FAILED = 0, 1
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    cat = sub.add_parser("catalogue", help="import, export, preview and count the catalogue")
+    cmds = cat.add_subparsers(dest="catalogue_command", required=True)
+    imp = cmds.add_parser("import", help="add or update dramas from a JSON or CSV file (all or nothing)")
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+    exp = cmds.add_parser("export", help="write the whole catalogue (not ratings) as JSON")
+    exp.add_argument("file", nargs="?", help="where to write (default: standard output)")
+    show = cmds.add_parser("show", help="print a drama's /review card as text")
+    show.add_argument("title", help="a title, native title, alias or slug")
+    cmds.add_parser("stats", help="print counts")
+    audit = cmds.add_parser("audit", help="list catalogue changes made by curators")
+    audit.add_argument("--limit", type=int, default=50)
+
+
+def _err(message: str) -> int:
+    print(f"dramabot: {message}", file=sys.stderr)
+    return FAILED
+
+
+async def run(store: Store, args: argparse.Namespace) -> int:
+    handler = {
+        "import": cmd_import,
+        "export": cmd_export,
+        "show": cmd_show,
+        "stats": cmd_stats,
+        "audit": cmd_audit,
+    }[args.catalogue_command]
+    return await handler(store, args)
+
+
+async def cmd_import(store: Store, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return _err(f"cannot read {path}: {exc}")
+    try:
+        entries, flat = parse_file(str(path), text)
+    except CatalogueError as exc:
+        return _err(f"{exc}\nnothing was imported")
+    if flat:
+        entries = await merge_kept(store, entries)
+    if args.dry_run:
+        print(f"{path}: {len(entries)} drama(s) valid; nothing written (--dry-run)")
+        return OK
+    outcomes = await store.upsert_entries((e.drama, e.episodes, e.availability) for e in entries)
+    titles = {e.drama.slug: e.drama.title for e in entries}
+    counts = {"added": 0, "changed": 0, "unchanged": 0}
+    for slug, outcome in outcomes:
+        counts[outcome] += 1
+        label = {"added": "added    ", "changed": "changed  ", "unchanged": "unchanged"}[outcome]
+        print(f"{label} {slug}  ({titles[slug]})")
+    print(f"{counts['added']} added, {counts['changed']} changed, {counts['unchanged']} left alone")
+    return OK
+
+
+async def cmd_export(store: Store, args: argparse.Namespace) -> int:
+    text = dump_document(await export_document(store))
+    if args.file:
+        target = Path(args.file)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return _err(f"cannot write {target}: {exc}")
+        print(f"exported the catalogue to {target}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return OK
+
+
+async def cmd_show(store: Store, args: argparse.Namespace) -> int:
+    found = await store.find_dramas(args.title)
+    if not found:
+        close = store.close_titles(args.title, 5)
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        return _err(f"no drama called {args.title!r} in the catalogue.{hint}")
+    if len(found) > 1:
+        listing = "\n".join(f"  {d.slug}  {d.title} ({d.year or 'year unknown'})" for d in found)
+        return _err(f"more than one drama is called {args.title!r}; use a slug:\n{listing}")
+    data = await store.review(found[0].id, None)
+    if data is None:
+        return _err("that drama was just removed")
+    sys.stdout.write(cards.review_text(data))
+    return OK
+
+
+async def cmd_stats(store: Store, args: argparse.Namespace) -> int:
+    stats = await store.stats()
+    print(f"dramas:               {stats.dramas}")
+    print(f"episodes with data:   {stats.episodes}")
+    print(f"availability entries: {stats.availability}")
+    print(f"ratings:              {stats.ratings}")
+    return OK
+
+
+async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
+    rows = await store.audit_log(limit=max(1, args.limit))
+    if not rows:
+        print("no catalogue changes recorded yet")
+        return OK
+    for row in rows:
+        who = row.actor_name or str(row.actor_id)
+        print(f"{row.at}  {who} ({row.actor_id})  {row.action}  {row.slug}")
+        if row.before is not None:
+            print(f"    before: {row.before}")
+        if row.after is not None:
+            print(f"    after:  {row.after}")
+    return OK
