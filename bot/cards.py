@@ -31,7 +31,6 @@ VERDICT_LIMIT = 600
 DASH = "—"
 FOOTER_HINT = "/rate to add your score · /where for your country"
 
-COUNTRY_NAMES_SHORT = {"KR": "South Korea", "JP": "Japan", "CN": "China", "TW": "Taiwan", "TH": "Thailand"}
 KIND_LABELS = {"subscription": "subscription", "free": "free", "ads": "free with ads", "rent": "rent", "buy": "buy"}
 
 
@@ -179,21 +178,29 @@ def episode_guide(data: ReviewData, page: int) -> tuple[str, str]:
     member_scores = data.scores.server_episodes if data.in_guild else data.scores.everyone_episodes
     first = page * EPISODES_PER_PAGE + 1
     last = min(drama.episode_count, first + EPISODES_PER_PAGE - 1)
-    lines = []
-    for n in range(first, last + 1):
-        ep = by_number.get(n)
-        score = ep.critic_score if ep else None
-        critic_part = f"{critic(score)} {stars(score)}" if score is not None else DASH
-        members = member_scores.get(n)
-        member_part = f"{number(members.average)} ({members.count})" if members else DASH
-        label = f"Episode {n}"
-        if ep and ep.title:
-            label += f" · {clip(escape_markdown(ep.title), 40)}"
-        lines.append(f"**{label}** — {critic_part} · members {member_part}")
+    def lines(title_room: int) -> list[str]:
+        out = []
+        for n in range(first, last + 1):
+            ep = by_number.get(n)
+            score = ep.critic_score if ep else None
+            critic_part = f"{critic(score)} {stars(score)}" if score is not None else DASH
+            members = member_scores.get(n)
+            member_part = f"{number(members.average)} ({members.count:,})" if members else DASH
+            label = f"Episode {n}"
+            if ep and ep.title and title_room:
+                label += f" · {escape_markdown(clip(ep.title, title_room))}"
+            out.append(f"**{label}** — {critic_part} · members {member_part}")
+        return out
+
+    # Every episode of the page must show: shorten episode titles, then drop them, to fit.
+    for title_room in (40, 20, 0):
+        value = "\n".join(lines(title_room))
+        if len(value) <= FIELD_VALUE_LIMIT:
+            break
     who = "this server" if data.in_guild else "members"
     name = "Episode guide" + (f" ({first}–{last} of {drama.episode_count})" if first > 1 or last < drama.episode_count else "")
     name += f" · critic · {who}"
-    return clip(name, FIELD_NAME_LIMIT), clip("\n".join(lines), FIELD_VALUE_LIMIT)
+    return clip(name, FIELD_NAME_LIMIT), clip(value, FIELD_VALUE_LIMIT)
 
 
 def review_card(data: ReviewData, page: int = 0) -> ReviewCard:
