@@ -1,0 +1,45 @@
+"""The Bot's error table and sync digest (no network: the e2e suite runs the real thing)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from discord import app_commands
+
+from bot.client import UNAVAILABLE_MESSAGE, command_digest, describe, unwrap
+from bot.errors import StoreUnavailable, UserError
+
+
+def test_unwrap_reaches_the_user_error_inside_discord_wrappers():
+    inner = UserError("No drama called 'x'.")
+    try:
+        try:
+            raise inner
+        except UserError as exc:
+            raise app_commands.TransformerError("x", 3, app_commands.Transformer()) from exc
+    except app_commands.TransformerError as wrapped:
+        assert unwrap(wrapped) is inner
+
+
+def test_expected_errors_have_member_messages():
+    assert describe(UserError("Pick one.")) == "Pick one."
+    assert describe(StoreUnavailable("locked")) == UNAVAILABLE_MESSAGE
+    cooldown = app_commands.CommandOnCooldown(app_commands.Cooldown(10, 30), 12.4)
+    assert "again in 13 s" in describe(cooldown)  # rounded up: never "try again in 0 s"
+    assert "permission" in describe(app_commands.MissingPermissions(["manage_guild"]))
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyError("k"), sqlite3.IntegrityError("constraint")])
+def test_unexpected_errors_have_no_member_message(error):
+    assert describe(error) is None  # logged with a traceback and an error code instead
+
+
+def test_digest_changes_with_commands_scope_and_application():
+    payload = [{"name": "review", "options": [{"name": "drama", "type": 3}]}]
+    base = command_digest(1, "global", payload)
+    assert base == command_digest(1, "global", [dict(payload[0])])
+    assert base != command_digest(2, "global", payload)
+    assert base != command_digest(1, "guild:5", payload)
+    renamed = [{"name": "review", "options": [{"name": "title", "type": 3}]}]
+    assert base != command_digest(1, "global", renamed)
