@@ -276,3 +276,24 @@ async def test_sigterm_exits_0_quietly(discord_stub, start_bot):
     assert "Traceback" not in out and "Event loop is closed" not in out and "Unclosed" not in out
     assert discord_stub.token not in out
     await asyncio.sleep(0)
+
+
+async def test_unexpected_error_shows_a_code_that_is_in_the_log_and_the_bot_carries_on(
+    discord_stub, start_bot, bot_env
+):
+    proc = await start_bot()
+    conn = sqlite3.connect(bot_env["DATABASE_URL"])
+    with conn:
+        conn.execute("UPDATE dramas SET genres = '{not json' WHERE slug = 'soundtrack-1-2022'")
+    broken = await discord_stub.invoke("review", {"drama": TITLE})
+    assert broken.ephemeral
+    assert "Something went wrong on our side (error code `" in broken.content
+    code = broken.content.split("`")[1]
+    await proc.wait_for_output(f"unexpected error {code}", 5)
+    assert "Traceback" in proc.output() and "JSONDecodeError" in proc.output()
+    assert "Traceback" not in broken.content and "JSONDecodeError" not in broken.content
+    with conn:
+        conn.execute("UPDATE dramas SET genres = '[]' WHERE slug = 'soundtrack-1-2022'")
+    conn.close()
+    fixed = await discord_stub.invoke("review", {"drama": TITLE})
+    assert not fixed.ephemeral and fixed.embeds[0]["title"].startswith(TITLE)
