@@ -13,6 +13,7 @@ notices the new `catalogue_rev` and reloads its title index.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
@@ -38,6 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     audit.add_argument("--limit", type=int, default=50)
 
 
+def _write(target: Path, text: str) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+
+
 def _err(message: str) -> int:
     print(f"dramabot: {message}", file=sys.stderr)
     return FAILED
@@ -57,7 +63,7 @@ async def run(store: Store, args: argparse.Namespace) -> int:
 async def cmd_import(store: Store, args: argparse.Namespace) -> int:
     path = Path(args.file)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return _err(f"cannot read {path}: {exc}")
     try:
@@ -85,8 +91,7 @@ async def cmd_export(store: Store, args: argparse.Namespace) -> int:
     if args.file:
         target = Path(args.file)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            await asyncio.to_thread(_write, target, text)
         except OSError as exc:
             return _err(f"cannot write {target}: {exc}")
         print(f"exported the catalogue to {target}", file=sys.stderr)
@@ -127,7 +132,7 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
         return OK
     for row in rows:
         who = row.actor_name or str(row.actor_id)
-        print(f"{row.at}  {who} ({row.actor_id})  {row.action}  {row.slug}")
+        print(f"{row.at}  {who} ({row.actor_id})  {row.action}  {row.subject}")
         if row.before is not None:
             print(f"    before: {row.before}")
         if row.after is not None:

@@ -19,7 +19,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about")
+EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue")
 READY_MARKER = "dramabot ready"
 
 UNAVAILABLE_MESSAGE = "Ratings and cards are temporarily unavailable (the database is busy). Please try again in a minute."

@@ -107,3 +107,18 @@ class CatalogueStats:
     episodes: int
     availability: int
     ratings: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One catalogue change: who, when, what, and the record before and after (JSON text)."""
+
+    id: int
+    at: str
+    actor_id: int
+    actor_name: str | None
+    guild_id: int | None
+    action: str
+    subject: str
+    before: str | None
+    after: str | None

@@ -26,6 +26,7 @@ class Settings:
     gateway_url: str | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    curator_role_id: int | None = None  # CURATOR_ROLE_ID: a role allowed to curate in every server
 
     @property
     def log_level_number(self) -> int:
@@ -86,6 +87,10 @@ def load_settings(
             raise SettingsError(f"DEV_GUILD_ID must be a server id (digits only), got {dev_guild_raw!r}.")
         dev_guild_id = int(dev_guild_raw)
 
+    curator_raw = env.get("CURATOR_ROLE_ID", "").strip()
+    if curator_raw and (not curator_raw.isdigit() or int(curator_raw) <= 0):
+        raise SettingsError(f"CURATOR_ROLE_ID must be a role id (digits only), got {curator_raw!r}.")
+
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}.")
@@ -97,4 +102,5 @@ def load_settings(
         gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
         dev_guild_id=dev_guild_id,
         log_level=level,
+        curator_role_id=int(curator_raw) if curator_raw else None,
     )

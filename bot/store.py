@@ -15,9 +15,9 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -26,6 +26,7 @@ import aiosqlite
 
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.models import (
+    AuditEntry,
     Availability,
     CatalogueStats,
     CommunityScores,
@@ -42,6 +43,10 @@ log = logging.getLogger(__name__)
 
 CATALOGUE_REV = "catalogue_rev"  # meta key bumped by every catalogue write
 
+# A drama with its episodes and availability, as curating reads and writes it.
+CatalogueRecord = tuple[Drama, tuple[Episode, ...], tuple[Availability, ...]]
+
+RATE_BATCH = 256  # ratings written per transaction at most (see Store.rate)
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -418,13 +423,20 @@ class Store:
         row = await self._read_one("SELECT id FROM dramas WHERE slug = ?", (slug,))
         return await self.get_drama(row["id"]) if row else None
 
-    @staticmethod
-    async def _bump_catalogue_rev(db: aiosqlite.Connection) -> None:
+    async def _bump_catalogue_rev(self, db: aiosqlite.Connection) -> None:
+        """Count a catalogue write. When the index was current before it, it stays current after it
+        (the caller updates it); otherwise another process wrote first and the next
+        `refresh_index` reloads."""
+        async with db.execute("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,)) as cur:
+            row = await cur.fetchone()
+        old = row[0] if row else None
+        new = str(int(old or 0) + 1)
         await db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, '1') "
-            "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
-            (CATALOGUE_REV,),
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (CATALOGUE_REV, new),
         )
+        if old == self._catalogue_rev:
+            self._catalogue_rev = new
 
     @staticmethod
     async def _entry_in(db: aiosqlite.Connection, slug: str) -> tuple | None:
@@ -509,6 +521,115 @@ class Store:
         )  # fmt: skip
         return drama_id, existing is None, [n for _, n in names]
 
+    # ---- curating, with the audit trail ----------------------------------------------
+    async def curate(
+        self,
+        slug: str,
+        change: Callable[[CatalogueRecord | None], CatalogueRecord | None],
+        *,
+        action: str,
+        actor_id: int,
+        actor_name: str | None,
+        guild_id: int | None,
+    ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
+        """Read-modify-write one drama in ONE transaction, and record it in the audit table.
+
+        `change` gets the drama as stored (None when there is no such slug) and returns the new
+        record (None: remove the drama, its episodes, availability and ratings). An exception
+        from `change` rolls everything back. Returns (before, after).
+        """
+        async with self._write() as db:
+            before = await self._record_in(db, slug)
+            after = change(before)
+            if after is None and before is None:
+                return None, None
+            if after is None:
+                await db.execute("DELETE FROM dramas WHERE id = ?", (before[0].id,))
+                names: list[str] = []
+                drama_id = before[0].id
+            else:
+                if before is None and await self._record_in(db, after[0].slug) is not None:
+                    raise ValueError(f"slug {after[0].slug!r} is taken")
+                drama_id, _created, names = await self._upsert_in(db, *after)
+                after = (replace(after[0], id=drama_id), after[1], after[2])
+            await self._audit_in(db, action, actor_id, actor_name, guild_id, slug, _snapshot(before), _snapshot(after))
+            await self._bump_catalogue_rev(db)
+        if after is None:
+            self._index.remove(drama_id)
+        else:
+            self._index.put(drama_id, after[0].slug, after[0].title, after[0].year, names)
+        return before, after
+
+    async def curator_role(self, guild_id: int) -> int | None:
+        row = await self._read_one("SELECT curator_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,))
+        return row["curator_role_id"] if row else None
+
+    async def set_curator_role(
+        self, guild_id: int, role_id: int | None, *, actor_id: int, actor_name: str | None
+    ) -> int | None:
+        """Set (or clear, with None) a server's curator role; audited. Returns the previous role."""
+        async with self._write() as db:
+            async with db.execute(
+                "SELECT curator_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            previous = row["curator_role_id"] if row else None
+            await db.execute(
+                "INSERT INTO guild_settings (guild_id, curator_role_id) VALUES (?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET curator_role_id = excluded.curator_role_id",
+                (guild_id, role_id),
+            )
+            await self._audit_in(
+                db, "curators", actor_id, actor_name, guild_id, f"guild:{guild_id}",
+                json.dumps({"curator_role_id": previous}), json.dumps({"curator_role_id": role_id}),
+            )  # fmt: skip
+        return previous
+
+    async def audit_log(self, limit: int = 50, subject: str | None = None) -> list[AuditEntry]:
+        """Catalogue changes, newest first."""
+        where, params = ("WHERE subject = ?", (subject,)) if subject else ("", ())
+        rows = await self._read_all(
+            "SELECT id, at, actor_id, actor_name, guild_id, action, subject, before, after "
+            f"FROM catalogue_audit {where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [AuditEntry(**dict(r)) for r in rows]
+
+    @staticmethod
+    async def _audit_in(
+        db: aiosqlite.Connection, action: str, actor_id: int, actor_name: str | None, guild_id: int | None,
+        subject: str, before: str | None, after: str | None,
+    ) -> None:  # fmt: skip
+        await db.execute(
+            "INSERT INTO catalogue_audit (actor_id, actor_name, guild_id, action, subject, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (actor_id, actor_name, guild_id, action, subject, before, after),
+        )
+
+    @staticmethod
+    async def _record_in(db: aiosqlite.Connection, slug: str) -> CatalogueRecord | None:
+        """A drama with its episodes and availability, read inside the write transaction."""
+        async with db.execute(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE slug = ?", (slug,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        async with db.execute(
+            "SELECT name FROM drama_names WHERE drama_id = ? AND kind = 'alias' ORDER BY rowid", (row["id"],)
+        ) as cur:
+            aliases = tuple(r["name"] for r in await cur.fetchall())
+        async with db.execute(
+            "SELECT number, critic_score, title, note FROM episodes WHERE drama_id = ? ORDER BY number",
+            (row["id"],),
+        ) as cur:
+            episodes = tuple(Episode(r["number"], r["critic_score"], r["title"], r["note"]) for r in await cur.fetchall())
+        async with db.execute(
+            "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
+            "ORDER BY service COLLATE NOCASE, kind",
+            (row["id"],),
+        ) as cur:
+            availability = tuple(_availability(r) for r in await cur.fetchall())
+        return _drama(row, aliases), episodes, availability
+
     # ---- bot state ---------------------------------------------------------------
     async def get_meta(self, key: str) -> str | None:
         row = await self._read_one("SELECT value FROM meta WHERE key = ?", (key,))
@@ -581,6 +702,18 @@ def _names(drama: Drama) -> list[tuple[str, str]]:
             seen.add(key)
             out.append((kind, name))
     return out
+
+
+def _snapshot(record: CatalogueRecord | None) -> str | None:
+    """A drama record as JSON for the audit table."""
+    if record is None:
+        return None
+    drama, episodes, availability = record
+    return json.dumps(
+        {"drama": asdict(replace(drama, id=0)) | {"id": None}, "episodes": [asdict(e) for e in episodes],
+         "availability": [asdict(a) for a in availability]},
+        ensure_ascii=False, default=str,
+    )  # fmt: skip
 
 
 def _comparable(drama: Drama, episodes: tuple[Episode, ...], availability: tuple[Availability, ...]) -> tuple:
