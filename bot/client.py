@@ -6,9 +6,11 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import secrets
 from collections.abc import Callable
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -21,12 +23,13 @@ log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue")
 READY_MARKER = "dramabot ready"
+HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
 
 UNAVAILABLE_MESSAGE = "Ratings and cards are temporarily unavailable (the database is busy). Please try again in a minute."
 
 
 def _cooldown(e: app_commands.CommandOnCooldown) -> str:
-    return f"Easy there: you can do that again in {max(1, round(e.retry_after))} s."
+    return f"Easy there: that's a lot in a short time. Try again in {max(1, math.ceil(e.retry_after))} s."
 
 
 def _no_permission(_: Exception) -> str:
@@ -74,6 +77,22 @@ def command_digest(application_id: int | None, scope: str, payload: list[dict]) 
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def from_us(interaction: discord.Interaction) -> bool:
+    """Whether the interaction was sent for this application (not another app's id replayed at us)."""
+    ours = interaction.client.application_id
+    return ours is None or interaction.application_id == ours
+
+
+class DramaTree(app_commands.CommandTree):
+    """The command tree, ignoring interactions addressed to another application id."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if not from_us(interaction):
+            log.warning("ignored an interaction for application %s (not ours)", interaction.application_id)
+            return False
+        return True
+
+
 class DramaBot(commands.Bot):
     def __init__(self, store: Store, settings: Settings, *, force_sync: bool = False) -> None:
         # The bot never joins voice: don't warn at every start about missing voice libraries.
@@ -86,6 +105,10 @@ class DramaBot(commands.Bot):
             guild_ready_timeout=1.0,
             max_messages=None,
             chunk_guilds_at_startup=False,
+            tree_cls=DramaTree,
+            # discord.py's default connector has no limit: a burst of 1,000 answers would open 1,000
+            # connections at once (TLS handshakes against Discord). A bounded pool reuses keep-alive ones.
+            connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
         )
         self.store = store
         self.settings = settings

@@ -99,6 +99,8 @@ class Store:
         self._write_lock = asyncio.Lock()
         self._index = TitleIndex()
         self._closed = False
+        self._rate_queue: list[tuple[tuple, asyncio.Future[RateResult]]] = []  # see rate()
+        self._rate_flusher: asyncio.Task[None] | None = None
         # Another process (the catalogue CLI) may change the catalogue while the bot runs: the
         # reader's PRAGMA data_version tells cheaply that something changed, and the
         # `catalogue_rev` meta value whether it was the catalogue (then the index is reloaded).
@@ -158,6 +160,8 @@ class Store:
     async def close(self) -> None:
         if self._closed:
             return
+        if self._rate_flusher is not None and not self._rate_flusher.done():
+            await asyncio.wait([self._rate_flusher])  # ratings already queued are written first
         self._closed = True
         async with self._write_lock:
             for conn in (self._reader, self._writer):
@@ -312,50 +316,70 @@ class Store:
     async def rate(
         self, *, user_id: int, guild_id: int | None, drama_id: int, score: float, episode: int | None = None
     ) -> RateResult:
-        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode."""
+        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode.
+
+        Group commit: concurrent calls queue up and are written together, one transaction per
+        batch, run in one step on the writer's thread (a burst of ratings costs a handful of
+        commits, not one per member). Each caller returns only once its batch has committed; a
+        batch-wide failure (locked, read-only, full) fails every caller in it with StoreUnavailable,
+        a bad request (unknown drama, episode out of range) fails only its own caller.
+        """
         halves = score * 2
         if not (1 <= halves <= 10) or halves != int(halves):
             raise ValueError(f"score must be 0.5..5 in steps of 0.5, got {score!r}")
-        halves = int(halves)
-        ep = episode or 0
-        async with self._write() as db:
-            async with db.execute(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE id = ?", (drama_id,)) as cur:
-                drama_row = await cur.fetchone()
-            if drama_row is None:
-                raise LookupError(f"no drama with id {drama_id}")
-            if episode is not None and not (1 <= episode <= drama_row["episode_count"]):
-                raise ValueError(f"episode must be 1..{drama_row['episode_count']}, got {episode}")
-            async with db.execute(
-                "SELECT halves, guild_id FROM ratings WHERE drama_id = ? AND episode = ? AND user_id = ?",
-                (drama_id, ep, user_id),
-            ) as cur:
-                old = await cur.fetchone()
-            if old is None:
-                await db.execute(
-                    "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) VALUES (?, ?, ?, ?, ?)",
-                    (drama_id, ep, user_id, guild_id, halves),
-                )
-            elif old["halves"] != halves or old["guild_id"] != guild_id:
-                await db.execute(
-                    "UPDATE ratings SET halves = ?, guild_id = ?, "
-                    "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
-                    "WHERE drama_id = ? AND episode = ? AND user_id = ?",
-                    (halves, guild_id, drama_id, ep, user_id),
-                )
-            async with db.execute(
-                "SELECT scope, n, halves FROM rating_totals WHERE drama_id = ? AND episode = ? AND scope IN (0, ?)",
-                (drama_id, ep, guild_id or 0),
-            ) as cur:
-                totals = {r["scope"]: ScoreSummary(r["n"], r["halves"]) for r in await cur.fetchall()}
-        return RateResult(
-            drama=_drama(drama_row, ()),
-            episode=episode,
-            score=halves / 2,
-            previous=old["halves"] / 2 if old is not None else None,
-            server=totals.get(guild_id, ScoreSummary()) if guild_id else ScoreSummary(),
-            everyone=totals.get(0, ScoreSummary()),
-            in_guild=guild_id is not None,
-        )
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        future: asyncio.Future[RateResult] = asyncio.get_running_loop().create_future()
+        self._rate_queue.append(((user_id, guild_id, drama_id, int(halves), episode), future))
+        if self._rate_flusher is None or self._rate_flusher.done():
+            self._rate_flusher = asyncio.create_task(self._flush_ratings(), name="store-rate-batches")
+        return await future
+
+    async def _flush_ratings(self) -> None:
+        while self._rate_queue:
+            batch = self._rate_queue[:RATE_BATCH]
+            del self._rate_queue[:RATE_BATCH]
+            try:
+                async with self._write_lock, _translated():
+                    if self._closed:
+                        raise StoreUnavailable("the store is closed")
+                    # aiosqlite's own worker thread runs the whole batch: one hop, not ~6 per rating.
+                    outcomes = await self._writer._execute(self._rate_batch, [request for request, _ in batch])
+            except BaseException as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # the caller went away; its rating is stored all the same
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    def _rate_batch(self, requests: list[tuple[int, int | None, int, int, int | None]]) -> list[RateResult | Exception]:
+        """On the writer's thread: one transaction; each request in a savepoint of its own."""
+        conn = self._writer._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            outcomes: list[RateResult | Exception] = []
+            for request in requests:
+                conn.execute("SAVEPOINT rate_one")
+                try:
+                    outcomes.append(_rate_one(conn, *request))
+                except (LookupError, ValueError, sqlite3.IntegrityError) as exc:
+                    conn.execute("ROLLBACK TO rate_one")
+                    outcomes.append(exc)
+                conn.execute("RELEASE rate_one")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return outcomes
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
         row = await self._read_one(
@@ -667,6 +691,48 @@ class Store:
 
         async with _translated():
             await asyncio.to_thread(copy)
+
+def _rate_one(
+    db: sqlite3.Connection, user_id: int, guild_id: int | None, drama_id: int, halves: int, episode: int | None
+) -> RateResult:
+    """One rating inside the batch's transaction (synchronous: runs on the writer's thread)."""
+    ep = episode or 0
+    drama_row = db.execute(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE id = ?", (drama_id,)).fetchone()
+    if drama_row is None:
+        raise LookupError(f"no drama with id {drama_id}")
+    if episode is not None and not (1 <= episode <= drama_row["episode_count"]):
+        raise ValueError(f"episode must be 1..{drama_row['episode_count']}, got {episode}")
+    old = db.execute(
+        "SELECT halves, guild_id FROM ratings WHERE drama_id = ? AND episode = ? AND user_id = ?",
+        (drama_id, ep, user_id),
+    ).fetchone()
+    if old is None:
+        db.execute(
+            "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) VALUES (?, ?, ?, ?, ?)",
+            (drama_id, ep, user_id, guild_id, halves),
+        )
+    elif old["halves"] != halves or old["guild_id"] != guild_id:
+        db.execute(
+            "UPDATE ratings SET halves = ?, guild_id = ?, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE drama_id = ? AND episode = ? AND user_id = ?",
+            (halves, guild_id, drama_id, ep, user_id),
+        )
+    rows = db.execute(
+        "SELECT scope, n, halves FROM rating_totals WHERE drama_id = ? AND episode = ? AND scope IN (0, ?)",
+        (drama_id, ep, guild_id or 0),
+    ).fetchall()
+    totals = {r["scope"]: ScoreSummary(r["n"], r["halves"]) for r in rows}
+    return RateResult(
+        drama=_drama(drama_row, ()),
+        episode=episode,
+        score=halves / 2,
+        previous=old["halves"] / 2 if old is not None else None,
+        server=totals.get(guild_id, ScoreSummary()) if guild_id else ScoreSummary(),
+        everyone=totals.get(0, ScoreSummary()),
+        in_guild=guild_id is not None,
+    )
+
 
 def _drama(row: sqlite3.Row, aliases: tuple[str, ...]) -> Drama:
     return Drama(

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.client import DramaBot
 
 MAX_EPISODE_OPTION = 500  # the catalogue's longest allowed run; Discord enforces it in the client
+RATE_LIMIT, RATE_WINDOW = 10, 30.0  # per member: stops a flood, never someone rating a few in a row
 
 SCORE_CHOICES = [
     app_commands.Choice(name=f"{cards.stars(halves / 2)} {halves / 2:g}", value=halves / 2)
@@ -57,6 +58,7 @@ class Rate(commands.Cog):
         episode="Rate one episode instead of the whole drama",
     )
     @app_commands.choices(score=SCORE_CHOICES)
+    @app_commands.checks.cooldown(RATE_LIMIT, RATE_WINDOW, key=lambda i: i.user.id)
     async def rate(
         self,
         interaction: discord.Interaction,

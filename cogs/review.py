@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cards
+from bot.client import from_us
 from bot.errors import UserError
 from bot.models import Drama
 from cogs.options import DramaOption
@@ -43,6 +44,9 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
     ) -> PageButton:
         return cls(int(match["drama"]), int(match["page"]), int(match["owner"]), match["dir"])
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return from_us(interaction)  # a click addressed to another application is ignored
 
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: DramaBot = interaction.client  # type: ignore[assignment]
