@@ -262,14 +262,49 @@ def rate_card(result: RateResult) -> discord.Embed:
 
 
 # ---- /where --------------------------------------------------------------------------
+def offer_line(av: Availability) -> str:
+    """One service without its regions (the region is the group's heading)."""
+    name = escape_markdown(av.service)
+    if av.url:
+        name = f"[{name}]({av.url})"
+    return f"{name} ({KIND_LABELS.get(av.kind, av.kind)}) · {checked(av)}"
+
+
+def where_by_region(availability: tuple[Availability, ...]) -> list[str]:
+    """Every region, grouped: regions offering the very same services share one heading.
+
+    No region is favoured: the largest groups come first, then by name. Entries whose regions
+    are not known yet come last.
+    """
+    by_code: dict[str, list[int]] = {}
+    for i, av in enumerate(availability):
+        for code in av.regions:
+            by_code.setdefault(code, []).append(i)
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for code, offers in by_code.items():
+        groups.setdefault(tuple(offers), []).append(code)
+    ordered = sorted(
+        groups.items(), key=lambda g: (-len(g[1]), sorted(regions.name_for(c) for c in g[1]))
+    )
+    lines: list[str] = []
+    for offers, codes in ordered:
+        names = tuple(sorted(codes, key=regions.name_for))
+        lines.append(f"**{region_list(names, limit=20)}:**")
+        lines += [offer_line(availability[i]) for i in offers]
+    unknown = [av for av in availability if not av.regions]
+    if unknown:
+        lines.append("**In select regions (which ones is not known yet):**")
+        lines += [offer_line(av) for av in unknown]
+    return lines
+
+
 def where_card(drama: Drama, availability: tuple[Availability, ...], region: regions.Region | None) -> discord.Embed:
     title = clip(f"Where to watch · {drama.title}", TITLE_LIMIT)
     lines: list[str] = []
     if not availability:
         lines.append("No streaming information yet. Curators can add it with /catalogue.")
     elif region is None:
-        for av in availability:
-            lines.append(service_line(av))
+        lines += where_by_region(availability)
     else:
         here = [av for av in availability if region.code in av.regions]
         unknown = [av for av in availability if not av.regions]

@@ -185,8 +185,12 @@ def test_where_card_by_region():
         Availability("Disney+", "subscription", (), None, None),
     )
     everywhere = cards.where_card(drama(), av, None).description
-    assert "[Netflix](https://n.example) (subscription) · South Korea, Japan · checked 2026-11-20" in everywhere
-    assert "Viki (free with ads) · United States · not checked yet" in everywhere
+    assert everywhere.startswith(
+        "**Japan, South Korea:**\n[Netflix](https://n.example) (subscription) · checked 2026-11-20\n"
+        "**United States:**\nViki (free with ads) · not checked yet\n"
+        "**In select regions (which ones is not known yet):**\nDisney+ (subscription) · not checked yet"
+    )
+    assert "US" not in everywhere.split("\n")[0], "no region is favoured: no US default"
     kr = cards.where_card(drama(), av, regions.lookup("KR")).description
     assert kr.startswith("**In South Korea (KR):**\n[Netflix]")
     assert "Also in: Japan, United States." in kr
