@@ -127,3 +127,35 @@ async def rate_stream(
 def confirmed(entries: Iterable[tuple[Result, str, int]]) -> list[tuple[Result, str, int]]:
     """The ratings whose confirmation card the user received."""
     return [e for e in entries if e[0].answered and e[0].embeds]
+
+
+async def dispatch_raw(
+    stub: DiscordStandIn,
+    command: str,
+    valid: dict[str, Any],
+    raw: dict[str, Any],
+    *,
+    user: dict[str, Any] | None = None,
+    focused: str | None = None,
+    application_id: str | None = None,
+) -> Result:
+    """An interaction built from valid options, then with `raw` values put in as a modified client would.
+
+    Discord's client checks choices, ranges and lengths; a hostile or buggy client need not, so the bot
+    must cope with anything in the JSON.
+    """
+    payload = stub._application_command_payload(
+        command,
+        valid,
+        itype=2 if focused is None else 4,
+        focused=focused,
+        user=user,
+        guild=True,
+        permissions=None,
+    )
+    for option in payload["data"].get("options", []):
+        if option["name"] in raw:
+            option["value"] = raw[option["name"]]
+    if application_id is not None:
+        payload["application_id"] = application_id
+    return await stub._dispatch_interaction(payload)
