@@ -53,7 +53,7 @@ class RedactingFormatter(logging.Formatter):
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", [settings.token])
+        RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", [settings.token, settings.tmdb_api_key or ""])
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -167,7 +167,7 @@ async def run_catalogue(settings: Settings, args: argparse.Namespace) -> int:
     if store is None:
         return EXIT_FAILURE
     try:
-        return await catalogue_cli.run(store, args)
+        return await catalogue_cli.run(store, args, settings)
     except StoreUnavailable as exc:
         log.error("the database is unavailable: %s", exc)
         return EXIT_FAILURE

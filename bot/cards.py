@@ -298,9 +298,19 @@ def where_by_region(availability: tuple[Availability, ...]) -> list[str]:
     return lines
 
 
-def where_card(drama: Drama, availability: tuple[Availability, ...], region: regions.Region | None) -> discord.Embed:
+def where_card(
+    drama: Drama,
+    availability: tuple[Availability, ...],
+    region: regions.Region | None,
+    *,
+    source: str | None = None,
+    notice: str | None = None,
+    region_links: dict[str, str] | None = None,
+) -> discord.Embed:
+    """`source` replaces the footer (e.g. TMDB's attribution and when it was checked); `notice`
+    is a line above the list; `region_links` a page per country listing every option there."""
     title = clip(f"Where to watch · {drama.title}", TITLE_LIMIT)
-    lines: list[str] = []
+    lines: list[str] = [notice] if notice else []
     if not availability:
         lines.append("No streaming information yet. Curators can add it with /catalogue.")
     elif region is None:
@@ -321,12 +331,17 @@ def where_card(drama: Drama, availability: tuple[Availability, ...], region: reg
                 f" Available in: {region_list(tuple(elsewhere), limit=20)}." if elsewhere else ""))
         elif elsewhere:
             lines.append(f"Also in: {region_list(tuple(elsewhere), limit=20)}.")
+        link = (region_links or {}).get(region.code)
+        if link:
+            lines.append(f"[Every option in {region.name}]({link})")
     embed = discord.Embed(
         title=title,
         description=clip("\n".join(lines), DESCRIPTION_LIMIT),
         colour=discord.Colour.blurple(),
     )
-    embed.set_footer(text="Streaming catalogues change monthly: check the date.")
+    if drama.poster_url:
+        embed.set_thumbnail(url=drama.poster_url)
+    embed.set_footer(text=clip(source or "Streaming catalogues change monthly: check the date.", FOOTER_LIMIT))
     return _fit_total(embed)
 
 

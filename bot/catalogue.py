@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -87,6 +88,9 @@ def parse_entry(rec: Any, where: str) -> Entry:
             raise _fail(where, key, "must be a list of non-empty texts")
         if any(len(i) > limit for i in items):
             raise _fail(where, key, f"has an item over {limit} characters")
+    tmdb_id = rec.get("tmdb_id")
+    if tmdb_id is not None and (isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id < 1):
+        raise _fail(where, "tmdb_id", "must be a TMDB TV series id (a whole number), or null")
     critic = rec.get("critic") or {}
     if not isinstance(critic, dict):
         raise _fail(where, "critic", "must be an object")
@@ -156,6 +160,7 @@ def parse_entry(rec: Any, where: str) -> Entry:
         critic_score=_score(critic.get("score"), where, "critic.score"),
         critic_summary=_text(critic, "summary", f"{where} critic", limit=LIMITS["summary"]),
         critic_verdict=_text(critic, "verdict", f"{where} critic", limit=LIMITS["verdict"]),
+        tmdb_id=tmdb_id,
     )
     return Entry(drama, tuple(episodes), tuple(availability))
 
@@ -293,7 +298,7 @@ def entry_record(drama: Drama, episodes: tuple[Episode, ...], availability: tupl
             rec[key] = getattr(drama, key)
     if drama.genres:
         rec["genres"] = list(drama.genres)
-    for key in ("synopsis", "poster_url"):
+    for key in ("synopsis", "poster_url", "tmdb_id"):
         if getattr(drama, key) is not None:
             rec[key] = getattr(drama, key)
     critic = {k: v for k, v in (("score", drama.critic_score), ("summary", drama.critic_summary),
@@ -322,3 +327,12 @@ async def export_document(store: Store) -> dict:
 
 def dump_document(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
+def slugify(title: str, year: int | None) -> str:
+    """A slug from a title and year ("Goblin", 2016 -> "goblin-2016"); empty for non-Latin titles."""
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:70].strip("-")
+    if slug and year:
+        slug = f"{slug}-{year}"
+    return slug

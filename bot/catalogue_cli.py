@@ -5,6 +5,7 @@
     python -m bot catalogue show TITLE       the /review card as text
     python -m bot catalogue stats            counts
     python -m bot catalogue audit            the curators' change log
+    python -m bot catalogue import-tmdb Q    a TV series from TMDB (a search or a TMDB id), upserted
 
 Safe while the bot runs: writes go through the store's one-transaction writes, and the bot
 notices the new `catalogue_rev` and reloads its title index.
@@ -18,8 +19,19 @@ import sys
 from pathlib import Path
 
 from bot import cards
-from bot.catalogue import CatalogueError, dump_document, export_document, merge_kept, parse_file
+from bot.catalogue import (
+    CatalogueError,
+    dump_document,
+    entry_record,
+    export_document,
+    merge_kept,
+    parse_entry,
+    parse_file,
+    slugify,
+)
+from bot.settings import Settings
 from bot.store import Store
+from bot.tmdb import TMDB, TMDBError, series_record
 
 OK, FAILED = 0, 1
 
@@ -35,6 +47,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     show = cmds.add_parser("show", help="print a drama's /review card as text")
     show.add_argument("title", help="a title, native title, alias or slug")
     cmds.add_parser("stats", help="print counts")
+    tmdb = cmds.add_parser("import-tmdb", help="add or update a TV series from TMDB (needs TMDB_API_KEY)")
+    tmdb.add_argument("query", help="a TMDB TV id, or a title to search for (the first match is taken)")
     audit = cmds.add_parser("audit", help="list catalogue changes made by curators")
     audit.add_argument("--limit", type=int, default=50)
 
@@ -49,7 +63,9 @@ def _err(message: str) -> int:
     return FAILED
 
 
-async def run(store: Store, args: argparse.Namespace) -> int:
+async def run(store: Store, args: argparse.Namespace, settings: Settings | None = None) -> int:
+    if args.catalogue_command == "import-tmdb":
+        return await cmd_import_tmdb(store, args, settings)
     handler = {
         "import": cmd_import,
         "export": cmd_export,
@@ -137,4 +153,65 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
             print(f"    before: {row.before}")
         if row.after is not None:
             print(f"    after:  {row.after}")
+    return OK
+
+
+MAX_SEASONS = 30
+
+
+async def cmd_import_tmdb(store: Store, args: argparse.Namespace, settings: Settings | None) -> int:
+    if settings is None or not settings.tmdb_api_key:
+        return _err("TMDB_API_KEY is not set (see .env.example)")
+    query = args.query.strip()
+    async with TMDB(settings.tmdb_api_key, settings.tmdb_api_base) as tmdb:
+        try:
+            if query.isdigit():
+                tmdb_id = int(query)
+            else:
+                results = await tmdb.search_tv(query)
+                if not results:
+                    return _err(f"TMDB found no TV series for {query!r}")
+                tmdb_id = results[0]["id"]
+                for other in results[1:5]:
+                    print(f"  also found: {other.get('name')} ({str(other.get('first_air_date') or '')[:4]}), "
+                          f"id {other['id']}", file=sys.stderr)  # fmt: skip
+            tv = await tmdb.tv(tmdb_id)
+            seasons = []
+            for season in (tv.get("seasons") or [])[:MAX_SEASONS]:
+                number = season.get("season_number") if isinstance(season, dict) else None
+                if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
+                    seasons.append(await tmdb.season(tmdb_id, number))
+        except TMDBError as exc:
+            return _err(f"{exc}\nnothing was imported")
+    existing = await store.drama_by_tmdb_id(tmdb_id)
+    if existing is not None:
+        slug = existing.slug
+    else:
+        year = str(tv.get("first_air_date") or "")[:4]
+        slug = slugify(str(tv.get("name") or ""), int(year) if year.isdigit() else None) or f"tmdb-{tmdb_id}"
+        taken = await store.drama_by_slug(slug)
+        if taken is not None:
+            slug = f"{slug}-tmdb-{tmdb_id}"[:80]
+    rec = series_record(tv, seasons, slug)
+    if existing is not None:  # keep what curators wrote: critic, episode scores, streaming entries
+        kept = entry_record(existing, await store.episodes(existing.id), await store.availability(existing.id))
+        if "critic" in kept:
+            rec["critic"] = kept["critic"]
+        scores = {e["number"]: e for e in kept.get("episodes", [])}
+        merged = []
+        for ep in rec.get("episodes", []):
+            old = scores.pop(ep["number"], {})
+            merged.append({**{k: v for k, v in old.items() if k in ("critic_score", "note")}, **ep,
+                           **({"critic_score": old["critic_score"]} if "critic_score" in old else {})})  # fmt: skip
+        merged += [e for n, e in scores.items() if n <= rec["episode_count"]]
+        if merged:
+            rec["episodes"] = sorted(merged, key=lambda e: e["number"])
+        if "availability" in kept:
+            rec["availability"] = kept["availability"]
+    try:
+        entry = parse_entry(rec, f"TMDB series {tmdb_id}")
+    except CatalogueError as exc:
+        return _err(f"{exc}\nnothing was imported")
+    ((slug, outcome),) = await store.upsert_entries([(entry.drama, entry.episodes, entry.availability)])
+    print(f"{outcome:<9} {slug}  ({entry.drama.title}, TMDB {tmdb_id}, {entry.drama.episode_count} episodes)")
     return OK

@@ -46,6 +46,7 @@ class Drama:
     critic_score: float | None = None
     critic_summary: str | None = None  # a few words, quoted on the card
     critic_verdict: str | None = None  # a few sentences
+    tmdb_id: int | None = None  # the TMDB TV series, when linked (import-tmdb, live /where data)
 
 
 @dataclass(frozen=True, slots=True)

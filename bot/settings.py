@@ -27,6 +27,9 @@ class Settings:
     dev_guild_id: int | None = None
     log_level: str = "INFO"
     curator_role_id: int | None = None  # CURATOR_ROLE_ID: a role allowed to curate in every server
+    tmdb_api_key: str | None = field(default=None, repr=False)  # TMDB_API_KEY: live where-to-watch data
+    tmdb_api_base: str | None = None  # TMDB_API_BASE: replaces https://api.themoviedb.org/3
+    tmdb_cache_hours: float = 24.0  # TMDB_CACHE_HOURS: how long fetched watch providers are fresh
 
     @property
     def log_level_number(self) -> int:
@@ -91,6 +94,14 @@ def load_settings(
     if curator_raw and (not curator_raw.isdigit() or int(curator_raw) <= 0):
         raise SettingsError(f"CURATOR_ROLE_ID must be a role id (digits only), got {curator_raw!r}.")
 
+    cache_raw = env.get("TMDB_CACHE_HOURS", "").strip() or "24"
+    try:
+        tmdb_cache_hours = float(cache_raw)
+    except ValueError:
+        tmdb_cache_hours = -1.0
+    if not 0 < tmdb_cache_hours <= 24 * 30:
+        raise SettingsError(f"TMDB_CACHE_HOURS must be a number of hours from 0 to 720, got {cache_raw!r}.")
+
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}.")
@@ -103,4 +114,7 @@ def load_settings(
         dev_guild_id=dev_guild_id,
         log_level=level,
         curator_role_id=int(curator_raw) if curator_raw else None,
+        tmdb_api_key=env.get("TMDB_API_KEY", "").strip() or None,
+        tmdb_api_base=_optional_url(env, "TMDB_API_BASE", ("http", "https")),
+        tmdb_cache_hours=tmdb_cache_hours,
     )

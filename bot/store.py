@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, replace
-from datetime import date
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
@@ -52,7 +52,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 _DRAMA_COLUMNS = (
     "id, slug, title, episode_count, native_title, country, year, network, genres, synopsis, "
-    "poster_url, critic_score, critic_summary, critic_verdict"
+    "poster_url, critic_score, critic_summary, critic_verdict, tmdb_id"
 )
 
 
@@ -498,15 +498,15 @@ class Store:
         values = (
             drama.slug, drama.title, drama.native_title, drama.country, drama.year, drama.episode_count,
             drama.network, json.dumps(list(drama.genres), ensure_ascii=False), drama.synopsis,
-            drama.poster_url, drama.critic_score, drama.critic_summary, drama.critic_verdict,
+            drama.poster_url, drama.critic_score, drama.critic_summary, drama.critic_verdict, drama.tmdb_id,
         )  # fmt: skip
         async with db.execute("SELECT id FROM dramas WHERE slug = ?", (drama.slug,)) as cur:
             existing = await cur.fetchone()
         if existing is None:
             async with db.execute(
                 "INSERT INTO dramas (slug, title, native_title, country, year, episode_count, network, "
-                "genres, synopsis, poster_url, critic_score, critic_summary, critic_verdict) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "genres, synopsis, poster_url, critic_score, critic_summary, critic_verdict, tmdb_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 values,
             ) as cur:
                 drama_id = (await cur.fetchone())[0]
@@ -515,7 +515,7 @@ class Store:
             await db.execute(
                 "UPDATE dramas SET slug = ?, title = ?, native_title = ?, country = ?, year = ?, "
                 "episode_count = ?, network = ?, genres = ?, synopsis = ?, poster_url = ?, "
-                "critic_score = ?, critic_summary = ?, critic_verdict = ?, "
+                "critic_score = ?, critic_summary = ?, critic_verdict = ?, tmdb_id = ?, "
                 "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
                 (*values, drama_id),
             )
@@ -544,6 +544,32 @@ class Store:
             ],
         )  # fmt: skip
         return drama_id, existing is None, [n for _, n in names]
+
+    # ---- TMDB ---------------------------------------------------------------------------
+    async def drama_by_tmdb_id(self, tmdb_id: int) -> Drama | None:
+        row = await self._read_one("SELECT id FROM dramas WHERE tmdb_id = ?", (tmdb_id,))
+        return await self.get_drama(row["id"]) if row else None
+
+    async def cached_providers(self, drama_id: int) -> tuple[datetime, dict] | None:
+        """TMDB watch providers stored for a drama: (fetched at, data), or None."""
+        row = await self._read_one("SELECT fetched_at, body FROM tmdb_providers WHERE drama_id = ?", (drama_id,))
+        if row is None:
+            return None
+        try:
+            return datetime.fromisoformat(row["fetched_at"]), json.loads(row["body"])
+        except ValueError:
+            log.warning("ignoring a malformed provider cache row for drama %s", drama_id)
+            return None
+
+    async def store_providers(self, drama_id: int, tmdb_id: int, fetched_at: datetime, data: dict) -> None:
+        async with self._write() as db:
+            await db.execute(
+                "INSERT INTO tmdb_providers (drama_id, tmdb_id, fetched_at, body) "
+                "SELECT id, ?, ?, ? FROM dramas WHERE id = ? "
+                "ON CONFLICT (drama_id) DO UPDATE SET tmdb_id = excluded.tmdb_id, "
+                "fetched_at = excluded.fetched_at, body = excluded.body",
+                (tmdb_id, fetched_at.isoformat(), json.dumps(data, ensure_ascii=False), drama_id),
+            )
 
     # ---- curating, with the audit trail ----------------------------------------------
     async def curate(
@@ -751,6 +777,7 @@ def _drama(row: sqlite3.Row, aliases: tuple[str, ...]) -> Drama:
         critic_score=row["critic_score"],
         critic_summary=row["critic_summary"],
         critic_verdict=row["critic_verdict"],
+        tmdb_id=row["tmdb_id"],
     )
 
 

@@ -9,8 +9,6 @@ the catalogue file format's own (`bot.catalogue.parse_entry`), so Discord and fi
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -21,7 +19,7 @@ from discord.ext import commands
 
 from bot import regions
 from bot.cards import clip, safe
-from bot.catalogue import LIMITS, CatalogueError, entry_record, parse_entry
+from bot.catalogue import LIMITS, CatalogueError, entry_record, parse_entry, slugify
 from bot.errors import UserError
 from bot.models import AVAILABILITY_KINDS, Drama
 from cogs.options import DramaOption, RegionOption, shown
@@ -51,14 +49,6 @@ EDITABLE = {
 }
 LONG_TEXT = {"synopsis": ("Synopsis", "synopsis"), "verdict": ("Critic's verdict", "verdict")}
 CLEAR = ("-", "none", "clear")
-
-
-def slugify(title: str, year: int | None) -> str:
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
-    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:70].strip("-")
-    if slug and year:
-        slug = f"{slug}-{year}"
-    return slug
 
 
 def _validated(rec: dict[str, Any]) -> CatalogueRecord:

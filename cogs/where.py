@@ -1,7 +1,13 @@
-"""/where: where a drama is streaming, optionally for one region."""
+"""/where: where a drama is streaming, optionally for one region.
+
+With TMDB_API_KEY set, dramas linked to TMDB show live watch providers (bot/live.py): from the
+cache at once when fresh; otherwise the answer is deferred while TMDB is asked for at most 2 s,
+then comes from the last stored data.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -9,7 +15,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cards, regions
+from bot.live import WhereData
 from bot.models import Drama
+from bot.tmdb import TMDB
 from cogs.options import DramaOption, RegionOption
 
 if TYPE_CHECKING:
@@ -19,6 +27,16 @@ if TYPE_CHECKING:
 class Where(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
+        self.live: WhereData | None = None
+
+    async def cog_load(self) -> None:
+        s = self.bot.settings
+        tmdb = TMDB(s.tmdb_api_key, s.tmdb_api_base) if s.tmdb_api_key else None
+        self.live = WhereData(self.bot.store, tmdb, ttl=timedelta(hours=s.tmdb_cache_hours))
+
+    async def cog_unload(self) -> None:
+        if self.live is not None:
+            await self.live.close()
 
     @app_commands.command(name="where", description="Where a drama is streaming, in your country or everywhere.")
     @app_commands.describe(
@@ -31,8 +49,20 @@ class Where(commands.Cog):
         drama: app_commands.Transform[Drama, DramaOption],
         region: app_commands.Transform[regions.Region, RegionOption] | None = None,
     ) -> None:
-        availability = await self.bot.store.availability(drama.id)
-        await interaction.response.send_message(embed=cards.where_card(drama, availability, region))
+        live = self.live
+        assert live is not None
+        cached = await live.cached(drama)
+        if live.needs_fetch(drama, cached, datetime.now(UTC)):
+            await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
+            answer = await live.lookup(drama, cached)
+            send = interaction.followup.send
+        else:
+            answer = await live.lookup(drama, cached)
+            send = interaction.response.send_message
+        await send(embed=cards.where_card(
+            drama, answer.availability, region, source=answer.source, notice=answer.notice,
+            region_links=answer.region_links,
+        ))  # fmt: skip
 
 
 async def setup(bot: DramaBot) -> None:

@@ -1,0 +1,242 @@
+"""TMDB (The Movie Database) client: TV series facts and watch providers (JustWatch data).
+
+Optional: used when the operator sets TMDB_API_KEY (a v3 API key, or a v4 read access token);
+TMDB_API_BASE replaces https://api.themoviedb.org/3 (tests, proxies). Every request has a
+timeout; a 429 is retried after its Retry-After (when short enough), once or twice. Responses
+are checked for the shape we use: anything else is a TMDBError, never a crash. Pure parsing
+functions turn responses into catalogue records and Availability entries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import date, datetime
+from typing import Any
+
+import aiohttp
+
+from bot.catalogue import LIMITS, MAX_EPISODES
+from bot.models import Availability
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE = "https://api.themoviedb.org/3"
+IMAGE_BASE = "https://image.tmdb.org/t/p/w342"
+ATTRIBUTION = "Availability data from JustWatch via TMDB"
+PROVIDER_KINDS = {"flatrate": "subscription", "free": "free", "ads": "ads", "rent": "rent", "buy": "buy"}
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+class TMDBError(Exception):
+    """TMDB could not answer usefully: unreachable, too slow, rate-limited, or a malformed reply."""
+
+
+class TMDB:
+    """`async with TMDB(key) as tmdb:` or `await tmdb.close()`; one aiohttp session per client."""
+
+    def __init__(
+        self,
+        api_key: str,
+        base: str | None = None,
+        *,
+        timeout: float = 5.0,
+        max_retries: int = 2,
+        max_retry_after: float = 10.0,
+    ) -> None:
+        self._key = api_key
+        self.base = (base or DEFAULT_BASE).rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._max_retries = max_retries
+        self._max_retry_after = max_retry_after
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> TMDB:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _auth(self) -> tuple[dict[str, str], dict[str, str]]:
+        if self._key.startswith("eyJ"):  # a v4 read access token (a JWT)
+            return {"Authorization": f"Bearer {self._key}"}, {}
+        return {}, {"api_key": self._key}
+
+    async def get(self, path: str, params: dict[str, str] | None = None) -> dict[str, Any]:
+        """GET base+path as a JSON object; TMDBError on any failure (after retrying 429s)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        headers, auth = self._auth()
+        query = {**(params or {}), **auth}
+        attempt = 0
+        while True:
+            try:
+                async with self._session.get(
+                    self.base + path, params=query, headers={"Accept": "application/json", **headers}
+                ) as resp:
+                    if resp.status == 429 and attempt < self._max_retries:
+                        wait = _retry_after(resp.headers.get("Retry-After"))
+                        if wait <= self._max_retry_after:
+                            attempt += 1
+                            log.info("TMDB rate limit: retrying %s in %.1f s", path, wait)
+                            await asyncio.sleep(wait)
+                            continue
+                    if resp.status == 429:
+                        raise TMDBError("TMDB rate limit reached; try again later")
+                    if resp.status == 404:
+                        raise TMDBError(f"TMDB has no {path}")
+                    if resp.status != 200:
+                        raise TMDBError(f"TMDB answered {resp.status} for {path}")
+                    try:
+                        body = await resp.json(content_type=None)
+                    except ValueError as exc:
+                        raise TMDBError(f"TMDB sent malformed JSON for {path}") from exc
+            except TimeoutError as exc:
+                raise TMDBError(f"TMDB did not answer {path} in time") from exc
+            except aiohttp.ClientError as exc:
+                raise TMDBError(f"TMDB unreachable: {exc}") from exc
+            if not isinstance(body, dict):
+                raise TMDBError(f"TMDB sent an unexpected answer for {path}")
+            return body
+
+    # ---- endpoints ---------------------------------------------------------------------
+    async def search_tv(self, query: str) -> list[dict[str, Any]]:
+        body = await self.get("/search/tv", {"query": query})
+        results = body.get("results")
+        if not isinstance(results, list):
+            raise TMDBError("TMDB search answer has no results list")
+        return [r for r in results if isinstance(r, dict) and isinstance(r.get("id"), int)]
+
+    async def tv(self, tmdb_id: int) -> dict[str, Any]:
+        body = await self.get(f"/tv/{tmdb_id}", {"append_to_response": "alternative_titles"})
+        if not isinstance(body.get("id"), int) or not isinstance(body.get("name"), str):
+            raise TMDBError(f"TMDB series {tmdb_id}: the answer has no id or name")
+        return body
+
+    async def season(self, tmdb_id: int, number: int) -> dict[str, Any]:
+        return await self.get(f"/tv/{tmdb_id}/season/{number}")
+
+    async def watch_providers(self, tmdb_id: int) -> dict[str, dict[str, Any]]:
+        return parse_providers(await self.get(f"/tv/{tmdb_id}/watch/providers"))
+
+
+def _retry_after(value: str | None) -> float:
+    try:
+        return max(0.0, float(value)) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+# ---- pure parsing ------------------------------------------------------------------------
+def parse_providers(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`/tv/{id}/watch/providers` → {"KR": {"link": url|None, "offers": [[service, kind, logo]]}}.
+
+    Countries or offers that are not shaped as documented are skipped; a body without a
+    `results` object is a TMDBError.
+    """
+    results = body.get("results")
+    if not isinstance(results, dict):
+        raise TMDBError("TMDB watch providers answer has no results object")
+    out: dict[str, dict[str, Any]] = {}
+    for country, entry in results.items():
+        if not isinstance(country, str) or not _COUNTRY.match(country) or not isinstance(entry, dict):
+            continue
+        link = entry.get("link") if isinstance(entry.get("link"), str) else None
+        offers = []
+        for key, kind in PROVIDER_KINDS.items():
+            listed = entry.get(key)
+            if not isinstance(listed, list):
+                continue
+            for p in listed:
+                if isinstance(p, dict) and isinstance(p.get("provider_name"), str) and p["provider_name"].strip():
+                    logo = p.get("logo_path") if isinstance(p.get("logo_path"), str) else None
+                    offers.append([p["provider_name"].strip()[:80], kind, logo])
+        if offers:
+            out[country] = {"link": link if link and link.startswith("https://") else None, "offers": offers}
+    return out
+
+
+def providers_availability(data: dict[str, dict[str, Any]], fetched: datetime) -> tuple[Availability, ...]:
+    """Cached providers as Availability entries: one per (service, kind), with its countries."""
+    regions: dict[tuple[str, str], list[str]] = {}
+    for country in sorted(data):
+        for service, kind, _logo in data[country]["offers"]:
+            regions.setdefault((service, kind), []).append(country)
+    return tuple(
+        Availability(service, kind, tuple(codes), None, fetched.date())
+        for (service, kind), codes in sorted(regions.items(), key=lambda i: (i[0][0].casefold(), i[0][1]))
+    )
+
+
+def _clip(text: Any, limit: int) -> str | None:
+    if not isinstance(text, str) or not text.strip():
+        return None
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) -> dict[str, Any]:
+    """A catalogue record (the file format's dict) from `/tv/{id}` and its seasons' answers."""
+    name = _clip(tv.get("name"), LIMITS["title"]) or f"TMDB {tv.get('id')}"
+    rec: dict[str, Any] = {"slug": slug, "title": name, "tmdb_id": tv["id"]}
+    original = _clip(tv.get("original_name"), LIMITS["native_title"])
+    if original and original != name:
+        rec["native_title"] = original
+    alt = (tv.get("alternative_titles") or {}).get("results") if isinstance(tv.get("alternative_titles"), dict) else None
+    aliases = []
+    for a in alt if isinstance(alt, list) else []:
+        title = _clip(a.get("title") if isinstance(a, dict) else None, LIMITS["alias"])
+        if title and title not in (name, original) and title not in aliases:
+            aliases.append(title)
+    if aliases:
+        rec["aliases"] = aliases[:20]
+    first = tv.get("first_air_date")
+    if isinstance(first, str) and re.match(r"^\d{4}-", first) and 1900 <= int(first[:4]) <= 2100:
+        rec["year"] = int(first[:4])
+    countries = tv.get("origin_country")
+    if isinstance(countries, list) and countries and isinstance(countries[0], str) and _COUNTRY.match(countries[0]):
+        rec["country"] = countries[0]
+    networks = [n.get("name") for n in tv.get("networks") or [] if isinstance(n, dict)]
+    network = _clip(networks[0], LIMITS["network"]) if networks else None
+    if network:
+        rec["network"] = network
+    genres = [_clip(g.get("name"), LIMITS["genre"]) for g in tv.get("genres") or [] if isinstance(g, dict)]
+    if any(genres):
+        rec["genres"] = [g for g in genres if g]
+    overview = _clip(tv.get("overview"), LIMITS["synopsis"])
+    if overview:
+        rec["synopsis"] = overview
+    poster = tv.get("poster_path")
+    if isinstance(poster, str) and re.match(r"^/[\w.-]+$", poster):
+        rec["poster_url"] = IMAGE_BASE + poster
+    episodes = []
+    for season in sorted(seasons, key=lambda s: s.get("season_number") or 0):
+        if not isinstance(season.get("season_number"), int) or season["season_number"] < 1:
+            continue  # season 0: specials
+        for ep in season.get("episodes") or []:
+            if not isinstance(ep, dict) or len(episodes) >= MAX_EPISODES:
+                continue
+            item: dict[str, Any] = {"number": len(episodes) + 1}
+            title = _clip(ep.get("name"), LIMITS["episode_title"])
+            if title:
+                item["title"] = title
+            aired = ep.get("air_date")
+            if isinstance(aired, str):
+                try:
+                    item["note"] = f"aired {date.fromisoformat(aired).isoformat()}"
+                except ValueError:
+                    pass
+            episodes.append(item)
+    count = tv.get("number_of_episodes")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        count = len(episodes)
+    rec["episode_count"] = max(1, min(MAX_EPISODES, max(count, len(episodes))))
+    if episodes:
+        rec["episodes"] = episodes
+    return rec
