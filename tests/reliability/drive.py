@@ -138,6 +138,8 @@ async def dispatch_raw(
     user: dict[str, Any] | None = None,
     focused: str | None = None,
     application_id: str | None = None,
+    permissions: str | None = None,
+    member_permissions: str | None = None,
 ) -> Result:
     """An interaction built from valid options, then with `raw` values put in as a modified client would.
 
@@ -151,11 +153,16 @@ async def dispatch_raw(
         focused=focused,
         user=user,
         guild=True,
-        permissions=None,
+        permissions=permissions,
     )
-    for option in payload["data"].get("options", []):
+    options = payload["data"].get("options", [])
+    while options and options[0].get("type") in (1, 2):  # into (group/)subcommand nodes
+        options = options[0].get("options", [])
+    for option in options:
         if option["name"] in raw:
             option["value"] = raw[option["name"]]
+    if member_permissions is not None:
+        payload["member"]["permissions"] = member_permissions
     if application_id is not None:
         payload["application_id"] = application_id
     return await stub._dispatch_interaction(payload)
