@@ -20,12 +20,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-huge", action="store_true", help="with --size large: skip the 100,000-title phase")
     parser.add_argument("--profile", type=Path, default=None,
                         help="attach py-spy to the bot during the run and write raw stacks here")  # fmt: skip
+    parser.add_argument("--validate-all", action="store_true",
+                        help="check bodies against Discord's OpenAPI description during bursts too (slower stand-in)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.calls < 1 or args.burst < 1:
         parser.error("--calls and --burst must be at least 1")
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     asyncio.run(main_async(args.size, args.calls, args.burst, args.out, args.size == "large" and not args.no_huge,
-                           command.strip(), args.profile))  # fmt: skip
+                           command.strip(), args.profile, args.validate_all))  # fmt: skip
     return 0
 
 
