@@ -152,6 +152,11 @@ class DramaBot(commands.Bot):
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
         """Answer a failed interaction: a clear ephemeral line, or an error code for the unexpected."""
         error = unwrap(error)
+        if isinstance(error, discord.NotFound) and error.code == 10062:
+            # Discord's 3 s window closed before we answered: nothing more can be sent for it.
+            log.warning("interaction %s expired before it was answered (in %s)", interaction.id,
+                        interaction.command.qualified_name if interaction.command else "a component")
+            return
         message = describe(error)
         where = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get("custom_id")
         if message is None:

@@ -41,3 +41,4 @@ async def test_online_backup_is_consistent(discord_stub: DiscordStandIn, start_b
     figures.add("Backup while rating", "confirmed before the backup and missing from it", len(missing))
     figures.add("Backup while rating", "integrity_check of the copy", integrity(copy))
     figures.add("Backup while rating", "interactions", len(entries))
+    figures.add("Backup while rating", "answered", len(confirmed(entries)))

@@ -41,7 +41,13 @@ async def test_sigkill_loses_no_confirmed_rating(discord_stub: DiscordStandIn, s
     stub.take_violations()  # interactions in flight at a kill are never answered: that is the point
     figures.add("Crash safety (SIGKILL)", "kills survived", rounds)
     figures.add("Crash safety (SIGKILL)", "interactions", len(entries))
-    figures.add("Crash safety (SIGKILL)", "confirmed ratings checked", len(confirmed(entries)))
+    figures.add("Crash safety (SIGKILL)", "answered", len(confirmed(entries)))
+    figures.add(
+        "Crash safety (SIGKILL)",
+        "sent while the bot was down or dying (unanswered, as on Discord)",
+        len(entries) - len(confirmed(entries)),
+    )
+    figures.add("Crash safety (SIGKILL)", "confirmed ratings checked after each kill", len(confirmed(entries)))
     figures.add("Crash safety (SIGKILL)", "lost", lost_total)
     figures.add("Crash safety (SIGKILL)", "integrity_check after every kill", "ok")
 
