@@ -139,8 +139,11 @@ def parse_entry(rec: Any, where: str) -> Entry:
             checked_on = date.fromisoformat(checked) if checked is not None else None
         except (TypeError, ValueError):
             raise _fail(aw, "checked_on", "must be a date such as 2026-11-20, or null") from None
+        service = _text(av, "service", aw, required=True, limit=LIMITS["service"])
+        if any(a.service == service and a.kind == kind for a in availability):  # UNIQUE in the database
+            raise _fail(aw, "service", f"{service!r} with kind {kind!r} is listed twice")
         availability.append(Availability(
-            service=_text(av, "service", aw, required=True, limit=LIMITS["service"]),
+            service=service,
             kind=kind, regions=tuple(dict.fromkeys(regions)), url=url, checked_on=checked_on,
         ))  # fmt: skip
 

@@ -105,7 +105,7 @@ class TitleIndex:
                 continue
             full.append((folded, entry.drama_id, pos))
             packed = compact(folded)
-            if packed and packed != folded:
+            if packed:  # even when equal to `folded`: "Goblin." and "gob lin" must find "Goblin"
                 comp.append((packed, entry.drama_id, pos))
             parts = folded.split(" ")
             for i in range(1, len(parts)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_DATABASE = "data/dramabot.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SNOWFLAKE = re.compile(r"[0-9]{1,20}")  # a Discord id: ASCII digits, below 2**64 (str.isdigit takes "²")
 
 
 class SettingsError(Exception):
@@ -59,8 +61,11 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
     value = env.get(name, "").strip()
     if not value:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.netloc:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
+        parts = None
+    if parts is None or parts.scheme not in schemes or not parts.netloc:
         raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r} (see .env.example).")
     return value.rstrip("/")
 
@@ -86,12 +91,12 @@ def load_settings(
     dev_guild_raw = env.get("DEV_GUILD_ID", "").strip()
     dev_guild_id = None
     if dev_guild_raw:
-        if not dev_guild_raw.isdigit() or int(dev_guild_raw) <= 0:
+        if not _SNOWFLAKE.fullmatch(dev_guild_raw) or int(dev_guild_raw) <= 0:
             raise SettingsError(f"DEV_GUILD_ID must be a server id (digits only), got {dev_guild_raw!r}.")
         dev_guild_id = int(dev_guild_raw)
 
     curator_raw = env.get("CURATOR_ROLE_ID", "").strip()
-    if curator_raw and (not curator_raw.isdigit() or int(curator_raw) <= 0):
+    if curator_raw and (not _SNOWFLAKE.fullmatch(curator_raw) or int(curator_raw) <= 0):
         raise SettingsError(f"CURATOR_ROLE_ID must be a role id (digits only), got {curator_raw!r}.")
 
     cache_raw = env.get("TMDB_CACHE_HOURS", "").strip() or "24"
@@ -108,7 +113,7 @@ def load_settings(
 
     return Settings(
         token=token,
-        database_path=database_path_from_url(env.get("DATABASE_URL", "") or DEFAULT_DATABASE),
+        database_path=database_path_from_url(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE),
         api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),
         gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
         dev_guild_id=dev_guild_id,

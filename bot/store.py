@@ -117,11 +117,11 @@ class Store:
         try:
             writer = await aiosqlite.connect(path, isolation_level=None)
             await cls._configure(writer)
-            await writer.execute("PRAGMA journal_mode = WAL")
-            await cls._migrate(writer)
+            await cls._migrate(writer)  # first: a too-new database must be left byte-for-byte as it was
+            await cls._pragma(writer, "PRAGMA journal_mode = WAL")
             reader = await aiosqlite.connect(path, isolation_level=None)
             await cls._configure(reader)
-            await reader.execute("PRAGMA query_only = ON")
+            await cls._pragma(reader, "PRAGMA query_only = ON")
             store = cls(path, writer, reader)
             await store._load_index()
             return store
@@ -132,11 +132,17 @@ class Store:
             raise
 
     @staticmethod
-    async def _configure(conn: aiosqlite.Connection) -> None:
+    async def _pragma(conn: aiosqlite.Connection, sql: str) -> None:
+        """Run a PRAGMA to completion: a statement left open would keep holding a lock."""
+        async with conn.execute(sql) as cur:
+            await cur.fetchall()
+
+    @classmethod
+    async def _configure(cls, conn: aiosqlite.Connection) -> None:
         conn.row_factory = sqlite3.Row
-        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA synchronous = NORMAL")
+        await cls._pragma(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await cls._pragma(conn, "PRAGMA foreign_keys = ON")
+        await cls._pragma(conn, "PRAGMA synchronous = NORMAL")
 
     @staticmethod
     async def _migrate(conn: aiosqlite.Connection) -> None:
@@ -704,6 +710,8 @@ class Store:
 
     async def backup(self, target: Path | str) -> None:
         """A consistent online copy, taken while the bot keeps writing."""
+        if self._closed:  # the copy opens its own connection, so check like every other call
+            raise StoreUnavailable("the store is closed")
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
