@@ -102,7 +102,7 @@ class DramaBot(commands.Bot):
             help_command=None,
             intents=discord.Intents(guilds=True),
             allowed_mentions=discord.AllowedMentions.none(),
-            guild_ready_timeout=1.0,
+            guild_ready_timeout=0.2,  # no member cache: READY 0.2 s after the last GUILD_CREATE
             max_messages=None,
             chunk_guilds_at_startup=False,
             tree_cls=DramaTree,
