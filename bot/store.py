@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, replace
@@ -47,6 +48,7 @@ CATALOGUE_REV = "catalogue_rev"  # meta key bumped by every catalogue write
 CatalogueRecord = tuple[Drama, tuple[Episode, ...], tuple[Availability, ...]]
 
 RATE_BATCH = 256  # ratings written per transaction at most (see Store.rate)
+INDEX_CHECK_INTERVAL = 1.0  # s: how stale the index may be on changes made by another process
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -106,6 +108,7 @@ class Store:
         # `catalogue_rev` meta value whether it was the catalogue (then the index is reloaded).
         self._data_version: int | None = None
         self._catalogue_rev: str | None = None
+        self._checked_at = float("-inf")  # time.monotonic() of the last data_version check
 
     # ---- lifetime ----------------------------------------------------------------
     @classmethod
@@ -224,8 +227,16 @@ class Store:
         row = await self._read_one("PRAGMA data_version")
         return row[0]
 
-    async def refresh_index(self) -> bool:
-        """Reload the title index when another process changed the catalogue. Cheap when nothing did."""
+    async def refresh_index(self, *, max_age: float = 0.0) -> bool:
+        """Reload the title index when another process changed the catalogue. Cheap when nothing did.
+
+        With `max_age`, the database is asked only when it was last asked at least that many
+        seconds ago (interactions and autocomplete keystrokes pass 1 s: a round trip each saved).
+        """
+        now = time.monotonic()
+        if max_age > 0 and now - self._checked_at < max_age:
+            return False
+        self._checked_at = now
         version = await self._reader_data_version()
         if version == self._data_version:
             return False
@@ -248,7 +259,7 @@ class Store:
 
     async def find_dramas(self, text: str) -> list[Drama]:
         """Dramas whose slug or one of whose names equals `text` (case-insensitive)."""
-        await self.refresh_index()
+        await self.refresh_index(max_age=INDEX_CHECK_INTERVAL)
         ids = self._index.lookup(text)
         return [d for d in [await self.get_drama(i) for i in ids] if d is not None]
 

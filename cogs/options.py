@@ -15,6 +15,7 @@ from bot import regions
 from bot.cards import clip, safe
 from bot.errors import UserError
 from bot.models import Drama
+from bot.store import INDEX_CHECK_INTERVAL
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -66,7 +67,7 @@ class DramaOption(app_commands.Transformer):
 
     async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
         store = _bot(interaction).store
-        await store.refresh_index()  # the catalogue CLI may have changed it in another process
+        await store.refresh_index(max_age=INDEX_CHECK_INTERVAL)  # the catalogue CLI may have changed it
         hits = store.search_titles(str(value)[:MAX_TEXT], CHOICE_LIMIT)
         choices = []
         for hit in hits:
