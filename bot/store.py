@@ -47,6 +47,7 @@ CATALOGUE_REV = "catalogue_rev"  # meta key bumped by every catalogue write
 # A drama with its episodes and availability, as curating reads and writes it.
 CatalogueRecord = tuple[Drama, tuple[Episode, ...], tuple[Availability, ...]]
 
+DRAMA_CACHE = 4096  # Drama rows kept in memory at most (see Store._dramas)
 RATE_BATCH = 256  # ratings written per transaction at most (see Store.rate)
 INDEX_CHECK_INTERVAL = 1.0  # s: how stale the index may be on changes made by another process
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
@@ -109,6 +110,11 @@ class Store:
         self._data_version: int | None = None
         self._catalogue_rev: str | None = None
         self._checked_at = float("-inf")  # time.monotonic() of the last data_version check
+        # Drama rows kept in memory next to the title index and invalidated with it: a command's
+        # option transform then costs no database round trip. `_drama_gen` counts invalidations so
+        # a read that raced a write never caches what it read before the write.
+        self._dramas: dict[int, Drama] = {}
+        self._drama_gen = 0
 
     # ---- lifetime ----------------------------------------------------------------
     @classmethod
@@ -206,6 +212,28 @@ class Store:
                 raise StoreUnavailable("the store is closed")
             return list(await self._reader.execute_fetchall(sql, tuple(params)))
 
+    async def _read_with(self, fn: Callable, *args):  # noqa: ANN202 - fn's own result
+        """Run `fn(conn, *args)` on the reader's thread: several queries for one thread hop."""
+        async with _translated():
+            if self._closed:
+                raise StoreUnavailable("the store is closed")
+            return await self._reader._execute(_on_reader, self._reader, fn, *args)
+
+    def _forget_dramas(self, drama_id: int | None = None) -> None:
+        """Drop cached Drama rows (one, or all): called wherever the title index changes."""
+        self._drama_gen += 1
+        if drama_id is None:
+            self._dramas.clear()
+        else:
+            self._dramas.pop(drama_id, None)
+
+    def _remember(self, dramas: dict[int, Drama], gen: int) -> None:
+        if gen != self._drama_gen:
+            return  # a catalogue write happened while these were read
+        if len(self._dramas) + len(dramas) > DRAMA_CACHE:
+            self._dramas.clear()
+        self._dramas.update(dramas)
+
     async def _read_one(self, sql: str, params: Iterable = ()) -> sqlite3.Row | None:
         rows = await self._read_all(sql, params)
         return rows[0] if rows else None
@@ -221,6 +249,7 @@ class Store:
         for row in rows:
             entry = grouped.setdefault(row["id"], (row["id"], row["slug"], row["title"], row["year"], []))
             entry[4].append(row["name"])
+        self._forget_dramas()
         self._index.load(list(grouped.values()))
 
     async def _reader_data_version(self) -> int:
@@ -261,66 +290,40 @@ class Store:
         """Dramas whose slug or one of whose names equals `text` (case-insensitive)."""
         await self.refresh_index(max_age=INDEX_CHECK_INTERVAL)
         ids = self._index.lookup(text)
-        return [d for d in [await self.get_drama(i) for i in ids] if d is not None]
+        found = await self._get_dramas(ids)
+        return [found[i] for i in ids if i in found]
 
     async def get_drama(self, drama_id: int) -> Drama | None:
-        row = await self._read_one(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE id = ?", (drama_id,))
-        if row is None:
-            return None
-        aliases = await self._read_all(
-            "SELECT name FROM drama_names WHERE drama_id = ? AND kind = 'alias' ORDER BY rowid", (drama_id,)
-        )
-        return _drama(row, tuple(a["name"] for a in aliases))
+        return (await self._get_dramas([drama_id])).get(drama_id)
+
+    async def _get_dramas(self, ids: list[int]) -> dict[int, Drama]:
+        """Dramas by id, from memory when cached, the rest in one round trip."""
+        found = {i: self._dramas[i] for i in ids if i in self._dramas}
+        missing = [i for i in ids if i not in found]
+        if missing:
+            gen = self._drama_gen
+            read = await self._read_with(_dramas_in, missing)
+            self._remember(read, gen)
+            found.update(read)
+        return found
 
     async def episodes(self, drama_id: int) -> tuple[Episode, ...]:
-        rows = await self._read_all(
-            "SELECT number, critic_score, title, note FROM episodes WHERE drama_id = ? ORDER BY number",
-            (drama_id,),
-        )
-        return tuple(Episode(r["number"], r["critic_score"], r["title"], r["note"]) for r in rows)
+        return await self._read_with(_episodes_in, drama_id)
 
     async def availability(self, drama_id: int) -> tuple[Availability, ...]:
-        rows = await self._read_all(
-            "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
-            "ORDER BY service COLLATE NOCASE, kind",
-            (drama_id,),
-        )
-        return tuple(_availability(r) for r in rows)
+        return await self._read_with(_availability_in, drama_id)
 
     async def community_scores(self, drama_id: int, guild_id: int | None) -> CommunityScores:
-        rows = await self._read_all(
-            "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?)",
-            (drama_id, guild_id or 0),
-        )
-        server, everyone = ScoreSummary(), ScoreSummary()
-        server_eps: dict[int, ScoreSummary] = {}
-        everyone_eps: dict[int, ScoreSummary] = {}
-        for r in rows:
-            summary = ScoreSummary(r["n"], r["halves"])
-            if summary.count <= 0:
-                continue
-            is_server = guild_id is not None and r["scope"] == guild_id
-            if r["episode"] == 0:
-                if is_server:
-                    server = summary
-                else:
-                    everyone = summary
-            else:
-                (server_eps if is_server else everyone_eps)[r["episode"]] = summary
-        return CommunityScores(server, everyone, server_eps, everyone_eps)
+        return await self._read_with(_scores_in, drama_id, guild_id)
 
-    async def review(self, drama_id: int, guild_id: int | None) -> ReviewData | None:
-        """Everything the /review card needs, in one call."""
-        drama = await self.get_drama(drama_id)
-        if drama is None:
-            return None
-        return ReviewData(
-            drama=drama,
-            episodes=await self.episodes(drama_id),
-            availability=await self.availability(drama_id),
-            scores=await self.community_scores(drama_id, guild_id),
-            in_guild=guild_id is not None,
-        )
+    async def review(self, drama: Drama | int, guild_id: int | None) -> ReviewData | None:
+        """Everything the /review card needs, in one call: one round trip when `drama` is loaded
+        (a Drama from a transform), two when given only its id."""
+        if isinstance(drama, int):
+            drama = await self.get_drama(drama)
+            if drama is None:
+                return None
+        return await self._read_with(_review_in, drama, guild_id)
 
     async def stats(self) -> CatalogueStats:
         row = await self._read_one(
@@ -426,6 +429,7 @@ class Store:
             drama_id, created, names = await self._upsert_in(db, drama, tuple(episodes), tuple(availability))
             await self._bump_catalogue_rev(db)
         # Committed: now the in-memory index may show it.
+        self._forget_dramas(drama_id)
         self._index.put(drama_id, drama.slug, drama.title, drama.year, names)
         return drama_id, created
 
@@ -452,6 +456,7 @@ class Store:
             if indexed:
                 await self._bump_catalogue_rev(db)
         for drama_id, drama, names in indexed:
+            self._forget_dramas(drama_id)
             self._index.put(drama_id, drama.slug, drama.title, drama.year, names)
         return outcomes
 
@@ -626,6 +631,7 @@ class Store:
                 after = (replace(after[0], id=drama_id), after[1], after[2])
             await self._audit_in(db, action, actor_id, actor_name, guild_id, slug, _snapshot(before), _snapshot(after))
             await self._bump_catalogue_rev(db)
+        self._forget_dramas(drama_id)
         if after is None:
             self._index.remove(drama_id)
         else:
@@ -741,6 +747,74 @@ class Store:
 
         async with _translated():
             await asyncio.to_thread(copy)
+
+def _on_reader(conn: aiosqlite.Connection, fn: Callable, *args):  # noqa: ANN202
+    """On the reader's thread: `fn` with the underlying sqlite3 connection."""
+    return fn(conn._conn, *args)
+
+
+def _dramas_in(db: sqlite3.Connection, ids: list[int]) -> dict[int, Drama]:
+    marks = ",".join("?" * len(ids))
+    rows = db.execute(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE id IN ({marks})", ids).fetchall()
+    aliases: dict[int, list[str]] = {}
+    for drama_id, name in db.execute(
+        f"SELECT drama_id, name FROM drama_names WHERE drama_id IN ({marks}) AND kind = 'alias' ORDER BY rowid", ids
+    ):
+        aliases.setdefault(drama_id, []).append(name)
+    return {r["id"]: _drama(r, tuple(aliases.get(r["id"], ()))) for r in rows}
+
+
+def _episodes_in(db: sqlite3.Connection, drama_id: int) -> tuple[Episode, ...]:
+    rows = db.execute(
+        "SELECT number, critic_score, title, note FROM episodes WHERE drama_id = ? ORDER BY number", (drama_id,)
+    ).fetchall()
+    return tuple(Episode(r["number"], r["critic_score"], r["title"], r["note"]) for r in rows)
+
+
+def _availability_in(db: sqlite3.Connection, drama_id: int) -> tuple[Availability, ...]:
+    rows = db.execute(
+        "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
+        "ORDER BY service COLLATE NOCASE, kind",
+        (drama_id,),
+    ).fetchall()
+    return tuple(_availability(r) for r in rows)
+
+
+def _scores_in(db: sqlite3.Connection, drama_id: int, guild_id: int | None) -> CommunityScores:
+    rows = db.execute(
+        "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?)",
+        (drama_id, guild_id or 0),
+    ).fetchall()
+    server, everyone = ScoreSummary(), ScoreSummary()
+    server_eps: dict[int, ScoreSummary] = {}
+    everyone_eps: dict[int, ScoreSummary] = {}
+    for r in rows:
+        summary = ScoreSummary(r["n"], r["halves"])
+        if summary.count <= 0:
+            continue
+        is_server = guild_id is not None and r["scope"] == guild_id
+        if r["episode"] == 0:
+            if is_server:
+                server = summary
+            else:
+                everyone = summary
+        else:
+            (server_eps if is_server else everyone_eps)[r["episode"]] = summary
+    return CommunityScores(server, everyone, server_eps, everyone_eps)
+
+
+def _review_in(db: sqlite3.Connection, drama: Drama, guild_id: int | None) -> ReviewData | None:
+    """A review card's rows in one go on the reader's thread (None: the drama was just removed)."""
+    if db.execute("SELECT 1 FROM dramas WHERE id = ?", (drama.id,)).fetchone() is None:
+        return None
+    return ReviewData(
+        drama=drama,
+        episodes=_episodes_in(db, drama.id),
+        availability=_availability_in(db, drama.id),
+        scores=_scores_in(db, drama.id, guild_id),
+        in_guild=guild_id is not None,
+    )
+
 
 def _rate_one(
     db: sqlite3.Connection, user_id: int, guild_id: int | None, drama_id: int, halves: int, episode: int | None

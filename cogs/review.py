@@ -93,7 +93,7 @@ class Review(commands.Cog):
     async def review(
         self, interaction: discord.Interaction, drama: app_commands.Transform[Drama, DramaOption]
     ) -> None:
-        data = await self.bot.store.review(drama.id, interaction.guild_id)
+        data = await self.bot.store.review(drama, interaction.guild_id)  # already loaded: one round trip
         if data is None:
             raise UserError("That drama was just removed from the catalogue.")
         card = cards.review_card(data)
