@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 import discord
@@ -24,6 +26,48 @@ SCORE_CHOICES = [
     app_commands.Choice(name=f"{cards.stars(halves / 2)} {halves / 2:g}", value=halves / 2)
     for halves in range(10, 0, -1)
 ]
+
+
+class MemberLimiter:
+    """At most `rate` uses per member in any `per` seconds (a sliding window).
+
+    discord.py's `checks.cooldown` prunes its whole per-member table on every call, so its cost
+    grew with the number of members who rated lately; here a call touches only its member's few
+    timestamps, and members idle for a whole window are swept out at most once per window.
+    """
+
+    def __init__(self, rate: int, per: float, clock=time.monotonic) -> None:  # noqa: ANN001
+        self.cooldown = app_commands.Cooldown(rate, per)
+        self.rate, self.per, self.clock = rate, per, clock
+        self._uses: dict[int, deque[float]] = {}
+        self._swept = clock()
+
+    def __len__(self) -> int:
+        return len(self._uses)
+
+    def hit(self, key: int) -> None:
+        """Count one use by `key`; CommandOnCooldown (with the wait) when it is over the limit."""
+        now = self.clock()
+        start = now - self.per
+        if now - self._swept >= self.per:
+            self._swept = now
+            self._uses = {k: q for k, q in self._uses.items() if q[-1] > start}
+        uses = self._uses.get(key)
+        if uses is None:
+            uses = self._uses[key] = deque()
+        while uses and uses[0] <= start:
+            uses.popleft()
+        if len(uses) >= self.rate:
+            raise app_commands.CommandOnCooldown(self.cooldown, uses[0] + self.per - now)
+        uses.append(now)
+
+
+RATE_LIMITER = MemberLimiter(RATE_LIMIT, RATE_WINDOW)
+
+
+def _rate_limit(interaction: discord.Interaction) -> bool:
+    RATE_LIMITER.hit(interaction.user.id)
+    return True
 
 
 def checked_score(score: float) -> float:
@@ -58,7 +102,7 @@ class Rate(commands.Cog):
         episode="Rate one episode instead of the whole drama",
     )
     @app_commands.choices(score=SCORE_CHOICES)
-    @app_commands.checks.cooldown(RATE_LIMIT, RATE_WINDOW, key=lambda i: i.user.id)
+    @app_commands.check(_rate_limit)
     async def rate(
         self,
         interaction: discord.Interaction,
