@@ -446,8 +446,8 @@ class Store:
         async with self._write() as db:
             for drama, episodes, availability in entries:
                 episodes, availability = tuple(episodes), tuple(availability)
-                before = await self._entry_in(db, drama.slug)
-                if before is not None and before == _comparable(drama, episodes, availability):
+                stored = await self._record_in(db, drama.slug)
+                if stored is not None and _stored_comparable(stored) == _comparable(drama, episodes, availability):
                     outcomes.append((drama.slug, "unchanged"))
                     continue
                 drama_id, created, names = await self._upsert_in(db, drama, episodes, availability)
@@ -488,31 +488,6 @@ class Store:
         )
         if old == self._catalogue_rev:
             self._catalogue_rev = new
-
-    @staticmethod
-    async def _entry_in(db: aiosqlite.Connection, slug: str) -> tuple | None:
-        """A drama as stored, read inside the write transaction, in `_comparable`'s shape."""
-        async with db.execute(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE slug = ?", (slug,)) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        async with db.execute(
-            "SELECT name FROM drama_names WHERE drama_id = ? AND kind = 'alias' ORDER BY rowid", (row["id"],)
-        ) as cur:
-            aliases = tuple(r["name"] for r in await cur.fetchall())
-        async with db.execute(
-            "SELECT number, critic_score, title, note FROM episodes WHERE drama_id = ?", (row["id"],)
-        ) as cur:
-            episodes = frozenset(
-                Episode(r["number"], r["critic_score"], r["title"], r["note"]) for r in await cur.fetchall()
-            )
-        async with db.execute(
-            "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ?",
-            (row["id"],),
-        ) as cur:
-            availability = frozenset(_availability(r) for r in await cur.fetchall())
-        drama = _drama(row, aliases)
-        return (replace(drama, id=0), episodes, availability)
 
     @staticmethod
     async def _upsert_in(
@@ -911,6 +886,12 @@ def _comparable(drama: Drama, episodes: tuple[Episode, ...], availability: tuple
     """A drama as it would read back after an upsert, to tell "changed" from "unchanged"."""
     aliases = tuple(name for kind, name in _names(drama) if kind == "alias")
     return (replace(drama, id=0, aliases=aliases), frozenset(episodes), frozenset(availability))
+
+
+def _stored_comparable(record: CatalogueRecord) -> tuple:
+    """A stored drama in `_comparable`'s shape."""
+    drama, episodes, availability = record
+    return (replace(drama, id=0), frozenset(episodes), frozenset(availability))
 
 
 def _availability(row: sqlite3.Row) -> Availability:
