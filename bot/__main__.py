@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
 import signal
 import sqlite3
@@ -70,26 +71,37 @@ def use_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-async def open_store(settings: Settings) -> Store | None:
-    try:
-        return await Store.open(settings.database_path)
-    except SchemaTooNew as exc:
-        log.error("refusing to start: %s", exc)
-    except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
-        log.error("cannot open the database at %s: %s", settings.database_path, exc)
-    return None
+StoreCommand = Callable[[Settings, argparse.Namespace, Store], Awaitable[int]]
 
 
-async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
-    store = await open_store(settings)
-    if store is None:
-        return EXIT_FAILURE
+def with_store(command: StoreCommand) -> Callable[[Settings, argparse.Namespace], Awaitable[int]]:
+    """Run `command` with the store open, and closed again whatever happens."""
+
+    @functools.wraps(command)
+    async def run(settings: Settings, args: argparse.Namespace) -> int:
+        try:
+            store = await Store.open(settings.database_path)
+        except SchemaTooNew as exc:
+            log.error("refusing to start: %s", exc)
+            return EXIT_FAILURE
+        except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
+            log.error("cannot open the database at %s: %s", settings.database_path, exc)
+            return EXIT_FAILURE
+        try:
+            return await command(settings, args, store)
+        finally:
+            await store.close()
+
+    return run
+
+
+@with_store
+async def run_bot(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
         await load_starter_catalogue(store)
         async with DramaBot(store, settings) as bot:
             return await _serve(bot, settings)
     finally:
-        await store.close()
         log.info("stopped")
 
 
@@ -126,26 +138,19 @@ async def _serve(bot: DramaBot, settings: Settings) -> int:
             loop.remove_signal_handler(sig)
 
 
-async def run_sync(settings: Settings, args: argparse.Namespace) -> int:
-    store = await open_store(settings)
-    if store is None:
-        return EXIT_FAILURE
-    try:
-        async with DramaBot(store, settings, force_sync=True) as bot:
-            try:
-                await bot.login(settings.token)  # runs setup_hook, which syncs
-            except discord.LoginFailure:
-                log.error("Discord rejected DISCORD_TOKEN: check the token in .env")
-                return EXIT_FAILURE
-        return EXIT_OK
-    finally:
-        await store.close()
+@with_store
+async def run_sync(settings: Settings, args: argparse.Namespace, store: Store) -> int:
+    async with DramaBot(store, settings, force_sync=True) as bot:
+        try:
+            await bot.login(settings.token)  # runs setup_hook, which syncs
+        except discord.LoginFailure:
+            log.error("Discord rejected DISCORD_TOKEN: check the token in .env")
+            return EXIT_FAILURE
+    return EXIT_OK
 
 
-async def run_backup(settings: Settings, args: argparse.Namespace) -> int:
-    store = await open_store(settings)
-    if store is None:
-        return EXIT_FAILURE
+@with_store
+async def run_backup(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
         await store.backup(args.path)
         copy = await Store.open(args.path)
@@ -158,21 +163,15 @@ async def run_backup(settings: Settings, args: argparse.Namespace) -> int:
     except FileExistsError as exc:
         print(f"dramabot: {exc}", file=sys.stderr)
         return EXIT_FAILURE
-    finally:
-        await store.close()
 
 
-async def run_catalogue(settings: Settings, args: argparse.Namespace) -> int:
-    store = await open_store(settings)
-    if store is None:
-        return EXIT_FAILURE
+@with_store
+async def run_catalogue(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
         return await catalogue_cli.run(store, args, settings)
     except StoreUnavailable as exc:
         log.error("the database is unavailable: %s", exc)
         return EXIT_FAILURE
-    finally:
-        await store.close()
 
 
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
