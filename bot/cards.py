@@ -361,7 +361,9 @@ def uptime_text(seconds: float) -> str:
     return f"{s} s"
 
 
-def about_card(version: str, uptime_seconds: float, latency_seconds: float | None, project_url: str) -> discord.Embed:
+def about_card(
+    version: str, uptime_seconds: float, latency_seconds: float | None, project_url: str | None
+) -> discord.Embed:
     """The bot's version, uptime and gateway latency, with a link to the project."""
     latency = (
         f"{latency_seconds * 1000:.0f} ms"
@@ -371,13 +373,14 @@ def about_card(version: str, uptime_seconds: float, latency_seconds: float | Non
     embed = discord.Embed(
         title="dramabot",
         description="Review cards, episode ratings and where to stream, for drama-watching servers.",
-        url=project_url,
+        url=project_url or None,
         colour=discord.Colour.blurple(),
     )
     embed.add_field(name="Version", value=clip(version, 100), inline=True)
     embed.add_field(name="Uptime", value=uptime_text(uptime_seconds), inline=True)
     embed.add_field(name="Gateway latency", value=latency, inline=True)
-    embed.add_field(name="Project", value=clip(project_url, FIELD_VALUE_LIMIT), inline=False)
+    if project_url:
+        embed.add_field(name="Project", value=clip(project_url, FIELD_VALUE_LIMIT), inline=False)
     return embed
 
 

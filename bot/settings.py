@@ -31,6 +31,7 @@ class Settings:
     curator_role_id: int | None = None  # CURATOR_ROLE_ID: a role allowed to curate in every server
     tmdb_api_key: str | None = field(default=None, repr=False)  # TMDB_API_KEY: live where-to-watch data
     tmdb_api_base: str | None = None  # TMDB_API_BASE: replaces https://api.themoviedb.org/3
+    project_url: str | None = None  # PROJECT_URL: the link /about shows
     tmdb_cache_hours: float = 24.0  # TMDB_CACHE_HOURS: how long fetched watch providers are fresh
 
     @property
@@ -121,5 +122,6 @@ def load_settings(
         curator_role_id=int(curator_raw) if curator_raw else None,
         tmdb_api_key=env.get("TMDB_API_KEY", "").strip() or None,
         tmdb_api_base=_optional_url(env, "TMDB_API_BASE", ("http", "https")),
+        project_url=_optional_url(env, "PROJECT_URL", ("http", "https")),
         tmdb_cache_hours=tmdb_cache_hours,
     )

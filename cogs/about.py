@@ -20,9 +20,6 @@ from bot import cards
 if TYPE_CHECKING:
     from bot.client import DramaBot
 
-PROJECT_URL = "https://github.com/dramabot/dramabot"
-
-
 def package_version() -> str:
     try:
         return metadata.version("dramabot")
@@ -38,7 +35,9 @@ class About(commands.Cog):
 
     @app_commands.command(name="about", description="About dramabot: version, uptime, latency and project link.")
     async def about(self, interaction: discord.Interaction) -> None:
-        embed = cards.about_card(self.version, time.monotonic() - self.started, self.bot.latency, PROJECT_URL)
+        embed = cards.about_card(
+            self.version, time.monotonic() - self.started, self.bot.latency, self.bot.settings.project_url
+        )
         await interaction.response.send_message(embed=embed)
 
 
