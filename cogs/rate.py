@@ -62,14 +62,6 @@ class MemberLimiter:
         uses.append(now)
 
 
-RATE_LIMITER = MemberLimiter(RATE_LIMIT, RATE_WINDOW)
-
-
-def _rate_limit(interaction: discord.Interaction) -> bool:
-    RATE_LIMITER.hit(interaction.user.id)
-    return True
-
-
 def checked_score(score: float) -> float:
     if not isinstance(score, int | float) or isinstance(score, bool) or not math.isfinite(score):
         raise UserError("The score must be a number from 0.5 to 5, in steps of 0.5 (for example 4.5).")
@@ -94,6 +86,12 @@ def checked_episode(drama: Drama, episode: int | None) -> int | None:
 class Rate(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
+        self.limiter = MemberLimiter(RATE_LIMIT, RATE_WINDOW)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """Every command of this cog (/rate): at most RATE_LIMIT uses per member per RATE_WINDOW."""
+        self.limiter.hit(interaction.user.id)
+        return True
 
     @app_commands.command(name="rate", description="Add your score for a drama, or for one of its episodes.")
     @app_commands.describe(
@@ -102,7 +100,6 @@ class Rate(commands.Cog):
         episode="Rate one episode instead of the whole drama",
     )
     @app_commands.choices(score=SCORE_CHOICES)
-    @app_commands.check(_rate_limit)
     async def rate(
         self,
         interaction: discord.Interaction,

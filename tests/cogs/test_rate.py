@@ -54,3 +54,27 @@ def test_valid_episodes(episode):
 def test_episodes_outside_the_run(episode):
     with pytest.raises(UserError, match="episodes 1 to 4"):
         checked_episode(DRAMA, episode)
+
+
+def test_member_limiter_sliding_window():
+    from discord import app_commands
+
+    from cogs.rate import MemberLimiter
+
+    now = [1000.0]
+    limiter = MemberLimiter(3, 30.0, clock=lambda: now[0])
+    for _ in range(3):
+        limiter.hit(1)
+    with pytest.raises(app_commands.CommandOnCooldown) as info:
+        limiter.hit(1)
+    assert info.value.retry_after == pytest.approx(30.0)
+    limiter.hit(2)  # another member is not affected
+    now[0] += 10
+    with pytest.raises(app_commands.CommandOnCooldown) as info:
+        limiter.hit(1)
+    assert info.value.retry_after == pytest.approx(20.0)
+    now[0] += 20.01  # the first uses left the window
+    limiter.hit(1)
+    now[0] += 31  # everyone idle for a window is swept out
+    limiter.hit(3)
+    assert len(limiter) == 1
