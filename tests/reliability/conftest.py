@@ -16,10 +16,6 @@ from tests.e2e.conftest import bot_env, discord_stub, start_bot  # noqa: F401 - 
 from .figures import FIGURES, write_report
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--long", action="store_true", default=False, help="reliability tests with the full counts")
-
-
 @pytest.fixture(scope="session")
 def long_mode(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--long", default=False))
