@@ -28,7 +28,7 @@ from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import Store
+from bot.store import Store, UnavailableStore
 
 log = logging.getLogger("bot")
 
@@ -95,14 +95,58 @@ def with_store(command: StoreCommand) -> Callable[[Settings, argparse.Namespace]
     return run
 
 
-@with_store
-async def run_bot(settings: Settings, args: argparse.Namespace, store: Store) -> int:
+async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the bot. A database that cannot be opened does not stop it: members are told ratings
+    are temporarily unavailable while it retries; a newer schema than this code knows does."""
     try:
+        store: Store | UnavailableStore = await Store.open(settings.database_path)
+    except SchemaTooNew as exc:
+        log.error("refusing to start: %s", exc)
+        return EXIT_FAILURE
+    except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
+        log.error(
+            "cannot open the database at %s: %s; running without it (members are told it is temporarily "
+            "unavailable) and retrying every %g s",
+            settings.database_path, exc, settings.database_retry_seconds,
+        )  # fmt: skip
+        store = UnavailableStore(str(exc))
+    else:
         await load_starter_catalogue(store)
-        async with DramaBot(store, settings) as bot:
+    bot = DramaBot(store, settings)
+    reopen = None
+    if isinstance(store, UnavailableStore):
+        reopen = asyncio.create_task(_reopen_store(bot, settings), name="dramabot-reopen-store")
+    try:
+        async with bot:
             return await _serve(bot, settings)
     finally:
+        if reopen is not None:
+            reopen.cancel()
+            await asyncio.gather(reopen, return_exceptions=True)
+        await bot.store.close()
         log.info("stopped")
+
+
+async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
+    """Retry opening the database until it works, then hand it to the bot."""
+    while True:
+        await asyncio.sleep(settings.database_retry_seconds)
+        try:
+            store = await Store.open(settings.database_path)
+        except SchemaTooNew as exc:
+            log.error("the database is now from a newer dramabot (%s): still running without it", exc)
+            continue
+        except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
+            log.debug("the database still cannot be opened: %s", exc)
+            continue
+        await load_starter_catalogue(store)
+        bot.store = store
+        log.info("the database at %s can be used again", settings.database_path)
+        try:
+            await bot.sync_commands()
+        except (StoreUnavailable, discord.HTTPException) as exc:
+            log.warning("command sync after reopening failed: %s", exc)
+        return
 
 
 async def _serve(bot: DramaBot, settings: Settings) -> int:

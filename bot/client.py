@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.errors import StoreUnavailable, UserError
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, UnavailableStore
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ class DramaTree(app_commands.CommandTree):
 
 
 class DramaBot(commands.Bot):
-    def __init__(self, store: Store, settings: Settings, *, force_sync: bool = False) -> None:
+    def __init__(self, store: Store | UnavailableStore, settings: Settings, *, force_sync: bool = False) -> None:
         # The bot never joins voice: don't warn at every start about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
@@ -119,7 +119,10 @@ class DramaBot(commands.Bot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        await self.sync_commands(force=self.force_sync)
+        try:
+            await self.sync_commands(force=self.force_sync)
+        except StoreUnavailable as exc:
+            log.warning("not syncing commands: the database is unavailable (%s); 'python -m bot sync' later", exc)
 
     def _sync_target(self) -> tuple[discord.Object | None, str]:
         if self.settings.dev_guild_id:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -40,8 +41,12 @@ def merged(live: tuple[Availability, ...], curated: tuple[Availability, ...]) ->
 
 
 class WhereData:
-    def __init__(self, store: Store, tmdb: TMDB | None, *, ttl: timedelta, wait: float = 2.0) -> None:
-        self.store, self.tmdb, self.ttl, self.wait = store, tmdb, ttl, wait
+    def __init__(
+        self, store: Callable[[], Store], tmdb: TMDB | None, *, ttl: timedelta, wait: float = 2.0
+    ) -> None:
+        # `store` is asked for the current store on each use: the bot may swap in the real one
+        # after running without a database (see bot/__main__.py).
+        self._store, self.tmdb, self.ttl, self.wait = store, tmdb, ttl, wait
         self._inflight: dict[int, asyncio.Task[tuple[datetime, dict] | None]] = {}
 
     def needs_fetch(self, drama: Drama, cached: tuple[datetime, dict] | None, now: datetime) -> bool:
@@ -52,7 +57,7 @@ class WhereData:
     async def cached(self, drama: Drama) -> tuple[datetime, dict] | None:
         if self.tmdb is None or drama.tmdb_id is None:
             return None
-        return await self.store.cached_providers(drama.id)
+        return await self._store().cached_providers(drama.id)
 
     def _fetch(self, drama: Drama) -> asyncio.Task[tuple[datetime, dict] | None]:
         task = self._inflight.get(drama.id)
@@ -70,12 +75,12 @@ class WhereData:
             log.warning("TMDB providers for %s (TMDB %s): %s", drama.slug, drama.tmdb_id, exc)
             return None
         now = datetime.now(UTC)
-        await self.store.store_providers(drama.id, drama.tmdb_id, now, data)
+        await self._store().store_providers(drama.id, drama.tmdb_id, now, data)
         return now, data
 
     async def lookup(self, drama: Drama, cached: tuple[datetime, dict] | None = None) -> WhereAnswer:
         """Providers for /where: fresh cache, else a fetch awaited at most `wait` s, else the last data."""
-        curated = await self.store.availability(drama.id)
+        curated = await self._store().availability(drama.id)
         if self.tmdb is None or drama.tmdb_id is None:
             return WhereAnswer(curated)
         now = datetime.now(UTC)

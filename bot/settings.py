@@ -32,6 +32,7 @@ class Settings:
     tmdb_api_key: str | None = field(default=None, repr=False)  # TMDB_API_KEY: live where-to-watch data
     tmdb_api_base: str | None = None  # TMDB_API_BASE: replaces https://api.themoviedb.org/3
     project_url: str | None = None  # PROJECT_URL: the link /about shows
+    database_retry_seconds: float = 30.0  # DATABASE_RETRY_SECONDS: how often to retry a database that failed to open
     tmdb_cache_hours: float = 24.0  # TMDB_CACHE_HOURS: how long fetched watch providers are fresh
 
     @property
@@ -100,6 +101,14 @@ def load_settings(
     if curator_raw and (not _SNOWFLAKE.fullmatch(curator_raw) or int(curator_raw) <= 0):
         raise SettingsError(f"CURATOR_ROLE_ID must be a role id (digits only), got {curator_raw!r}.")
 
+    retry_raw = env.get("DATABASE_RETRY_SECONDS", "").strip() or "30"
+    try:
+        database_retry_seconds = float(retry_raw)
+    except ValueError:
+        database_retry_seconds = -1.0
+    if not 0.1 <= database_retry_seconds <= 3600:
+        raise SettingsError(f"DATABASE_RETRY_SECONDS must be a number of seconds from 0.1 to 3600, got {retry_raw!r}.")
+
     cache_raw = env.get("TMDB_CACHE_HOURS", "").strip() or "24"
     try:
         tmdb_cache_hours = float(cache_raw)
@@ -123,5 +132,6 @@ def load_settings(
         tmdb_api_key=env.get("TMDB_API_KEY", "").strip() or None,
         tmdb_api_base=_optional_url(env, "TMDB_API_BASE", ("http", "https")),
         project_url=_optional_url(env, "PROJECT_URL", ("http", "https")),
+        database_retry_seconds=database_retry_seconds,
         tmdb_cache_hours=tmdb_cache_hours,
     )

@@ -32,7 +32,7 @@ class Where(commands.Cog):
     async def cog_load(self) -> None:
         s = self.bot.settings
         tmdb = TMDB(s.tmdb_api_key, s.tmdb_api_base) if s.tmdb_api_key else None
-        self.live = WhereData(self.bot.store, tmdb, ttl=timedelta(hours=s.tmdb_cache_hours))
+        self.live = WhereData(lambda: self.bot.store, tmdb, ttl=timedelta(hours=s.tmdb_cache_hours))
 
     async def cog_unload(self) -> None:
         if self.live is not None:

@@ -132,7 +132,7 @@ async def test_where_data_caches_and_falls_back_to_the_last_check(store: Store, 
     assert await import_tmdb(store, fake, str(TV_ID)) == 0
     drama = await store.drama_by_tmdb_id(TV_ID)
     async with TMDB("k", fake.base, timeout=5) as tmdb:
-        live = WhereData(store, tmdb, ttl=timedelta(hours=1), wait=0.5)
+        live = WhereData(lambda: store, tmdb, ttl=timedelta(hours=1), wait=0.5)
         answer = await live.lookup(drama, await live.cached(drama))
         assert answer.source.startswith(ATTRIBUTION)
         assert {(a.service, a.kind, a.regions) for a in answer.availability} >= {
@@ -159,6 +159,6 @@ async def test_where_data_without_cache_and_without_tmdb_shows_the_catalogue(sto
     drama = await store.drama_by_tmdb_id(TV_ID)
     fake.script("/tv/", "500")
     async with TMDB("k", fake.base) as tmdb:
-        answer = await WhereData(store, tmdb, ttl=timedelta(hours=1)).lookup(drama, None)
+        answer = await WhereData(lambda: store, tmdb, ttl=timedelta(hours=1)).lookup(drama, None)
     assert answer.notice and "unavailable" in answer.notice and answer.source is None
-    assert (await WhereData(store, None, ttl=timedelta(hours=1)).lookup(drama)).source is None
+    assert (await WhereData(lambda: store, None, ttl=timedelta(hours=1)).lookup(drama)).source is None

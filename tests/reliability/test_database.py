@@ -176,18 +176,33 @@ async def test_full_disk(discord_stub: DiscordStandIn, start_bot, small_fs: Path
     figures.add("Database: full disk (4 MiB tmpfs filled)", "lost", len(lost))
 
 
-async def test_corrupt_at_start_refuses_cleanly(discord_stub: DiscordStandIn, start_bot, bot_env) -> None:
+async def test_corrupt_at_start_runs_degraded_then_recovers(discord_stub: DiscordStandIn, start_bot, bot_env, tmp_path: Path) -> None:
+    """A corrupt file does not stop the bot (no crash loop): members are told ratings are temporarily
+    unavailable, the file is left as it is, and once a good copy is put back it is used, losing nothing."""
     db = Path(bot_env["DATABASE_URL"])
+    # A good database with a confirmed rating in it, kept aside as the "backup" to restore.
+    good = await start_bot(env_overrides={"DATABASE_URL": str(tmp_path / "good.sqlite3")})
+    kept = await rate(discord_stub, "kept", 4.5)
+    assert not kept.rejections and kept.ephemeral and UNAVAILABLE not in str(kept.message)
+    assert await good.stop() == 0
+
     write_garbage(db)
     before = sha(db)
-    proc = await start_bot(wait_ready=False)
-    code = await proc.wait(20)
-    assert code != 0
+    proc = await start_bot(env_overrides={"DATABASE_RETRY_SECONDS": "0.5"})
     out = proc.output()
-    assert "cannot open the database" in out and "Traceback" not in out, out
-    assert out.count("cannot open the database") == 1  # one clear line, no retry loop
-    assert sha(db) == before
-    figures.add("Database: corrupt at start", "exit status", code)
+    assert out.count("cannot open the database") == 1 and "Traceback" not in out, out
+    answer = await rate(discord_stub, "during")
+    assert answer.ephemeral and UNAVAILABLE in (answer.content or ""), answer.message
+    assert await discord_stub.autocomplete("rate", {"drama": "", "score": 4}, "drama") == []
+    assert sha(db) == before, "the corrupt file is left for the operator to look at"
+
+    os.replace(tmp_path / "good.sqlite3", db)  # the operator restores the good copy
+    await proc.wait_for_output("can be used again", 20)
+    after = await rate(discord_stub, "after", 3.5)
+    assert after.ephemeral and "4.0 (2 ratings)" in after.embeds[0]["description"], after.message
+    assert integrity(db) == "ok" and len(ratings(db)) == 2, "the rating confirmed before the fault is kept"
+    assert await proc.stop() == 0
+    figures.add("Database: corrupt at start", "behaviour", "runs without it, answers 'temporarily unavailable', reopens when restored")
     figures.add("Database: corrupt at start", "log line", next(line for line in out.splitlines() if "cannot open" in line).split(": ", 1)[-1][:160])
 
 
