@@ -212,6 +212,7 @@ async def run_backup(settings: Settings, args: argparse.Namespace, store: Store)
 @with_store
 async def run_catalogue(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
+        await load_starter_catalogue(store)  # a new database starts from the bundled catalogue, as the bot does
         return await catalogue_cli.run(store, args, settings)
     except StoreUnavailable as exc:
         log.error("the database is unavailable: %s", exc)
