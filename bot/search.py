@@ -15,17 +15,26 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from bisect import bisect_left, insort
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.models import DramaName
 
 MAX_QUERY = 200  # longer input is cut before matching; no real title is that long
+_POS_BITS = 16  # a key's value packs (drama_id << _POS_BITS) | name position into one int64
+_POS_MASK = (1 << _POS_BITS) - 1
 
 
 def fold(text: str) -> str:
     """Normalise for matching: NFKC, case-folded, control characters dropped, single spaces."""
+    if text.isascii() and text.isprintable():
+        # The same result, fast: NFKC leaves printable ASCII alone and casefold() is lower() there.
+        return " ".join(text[: MAX_QUERY * 2].lower().split())[:MAX_QUERY]
     text = unicodedata.normalize("NFKC", text[: MAX_QUERY * 2]).casefold()
+    if text.isprintable():  # no Other (C*) characters: nothing to drop
+        return " ".join(text.split())[:MAX_QUERY]
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return " ".join(text.split())[:MAX_QUERY]
 
@@ -44,37 +53,118 @@ class _Entry:
     names: tuple[str, ...]  # title first
 
 
+class _Keys:
+    """A sorted key list: flat `list[str]` plus a parallel `array('q')` of packed (drama_id, position).
+
+    Ordered by (key, drama_id, position), like a sorted list of tuples, at a fraction of the memory.
+    """
+
+    __slots__ = ("keys", "vals")
+
+    def __init__(self, keys: list[str] | None = None, vals: array | None = None) -> None:
+        self.keys: list[str] = keys if keys is not None else []
+        self.vals: array = vals if vals is not None else array("q")
+
+    @classmethod
+    def from_groups(cls, groups: dict[str, int | list[int]], ascending: bool) -> _Keys:
+        """Build from key -> packed value (or list of them, in input order); consumes `groups`.
+
+        Equal keys are grouped while loading (word starts repeat a lot), so only distinct keys
+        are sorted, each distinct string is kept once, and no per-key tuple is ever made.
+        """
+        out_keys: list[str] = []
+        out_vals = array("q")
+        for key in sorted(groups):
+            seen = groups.pop(key)
+            if type(seen) is int:
+                out_keys.append(key)
+                out_vals.append(seen)
+            else:
+                if not ascending:
+                    seen.sort()
+                out_keys.extend([key] * len(seen))
+                out_vals.extend(seen)
+        return cls(out_keys, out_vals)
+
+    def insert(self, key: str, val: int) -> None:
+        lo, hi = bisect_left(self.keys, key), bisect_right(self.keys, key)
+        i = bisect_left(self.vals, val, lo, hi)
+        self.keys.insert(i, key)
+        self.vals.insert(i, val)
+
+    def delete(self, key: str, val: int) -> None:
+        lo, hi = bisect_left(self.keys, key), bisect_right(self.keys, key)
+        i = bisect_left(self.vals, val, lo, hi)
+        if i < hi and self.vals[i] == val:
+            del self.keys[i]
+            del self.vals[i]
+
+
 class TitleIndex:
     def __init__(self) -> None:
         self._dramas: dict[int, _Entry] = {}
         self._slugs: dict[str, int] = {}
-        # sorted lists of (key, drama_id, name position)
-        self._full: list[tuple[str, int, int]] = []
-        self._compact: list[tuple[str, int, int]] = []
-        self._words: list[tuple[str, int, int]] = []
+        # sorted by (key, drama_id, name position)
+        self._full = _Keys()
+        self._compact = _Keys()
+        self._words = _Keys()
         self._by_title: list[tuple[str, int]] | None = None  # lazily sorted for empty queries
 
     def __len__(self) -> int:
         return len(self._dramas)
 
     # ---- maintenance -------------------------------------------------------------
-    def load(self, rows: list[tuple[int, str, str, int | None, list[str]]]) -> None:
-        """Replace the whole index: rows of (drama_id, slug, title, year, names with title first)."""
+    def load(self, rows: Iterable[tuple[int, str, str, int | None, list[str]]]) -> None:
+        """Replace the whole index: rows of (drama_id, slug, title, year, names with title first).
+
+        `rows` may be any iterable (a generator streaming from the database): it is read once.
+        """
         self.__init__()
-        full, comp, words = [], [], []
+        groups: tuple[dict, dict, dict] = ({}, {}, {})  # full, compact, word-start: key -> value(s)
+        full_g, comp_g, words_g = groups
+        ascending, last = True, None
         for drama_id, slug, title, year, names in rows:
             entry = self._remember(drama_id, slug, title, year, names)
-            for key_list, keys in zip((full, comp, words), self._keys(entry), strict=True):
-                key_list.extend(keys)
-        self._full, self._compact, self._words = sorted(full), sorted(comp), sorted(words)
+            if last is not None and drama_id <= last:
+                ascending = False
+            last = drama_id
+            # Inlined _add_keys (this loop runs once per name at start-up), grouping equal keys.
+            base = drama_id << _POS_BITS
+            for pos, name in enumerate(entry.names):
+                folded = fold(name)
+                if not folded:
+                    continue
+                val = base | pos
+                squeezed = folded.replace(" ", "")
+                if not squeezed.isalnum():
+                    squeezed = compact(folded)
+                targets = [(full_g, folded)]
+                if squeezed:
+                    targets.append((comp_g, squeezed))
+                if " " in folded:
+                    start = folded.find(" ") + 1
+                    while start:
+                        targets.append((words_g, folded[start:]))
+                        start = folded.find(" ", start) + 1
+                for group, key in targets:
+                    seen = group.get(key)
+                    if seen is None:
+                        group[key] = val
+                    elif type(seen) is int:
+                        group[key] = [seen, val]
+                    else:
+                        seen.append(val)
+        self._full, self._compact, self._words = (_Keys.from_groups(g, ascending) for g in groups)
 
     def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> None:
         """Add or replace one drama."""
         self.remove(drama_id)
         entry = self._remember(drama_id, slug, title, year, names)
-        for key_list, keys in zip((self._full, self._compact, self._words), self._keys(entry), strict=True):
-            for key in keys:
-                insort(key_list, key)
+        lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
+        self._add_keys(entry, lists, packed)
+        for target, keys, vals in zip((self._full, self._compact, self._words), lists, packed, strict=True):
+            for key, val in zip(keys, vals, strict=True):
+                target.insert(key, val)
 
     def remove(self, drama_id: int) -> None:
         entry = self._dramas.pop(drama_id, None)
@@ -82,14 +172,18 @@ class TitleIndex:
             return
         self._slugs.pop(entry.slug, None)
         self._by_title = None
-        for key_list, keys in zip((self._full, self._compact, self._words), self._keys(entry), strict=True):
-            for key in keys:
-                i = bisect_left(key_list, key)
-                if i < len(key_list) and key_list[i] == key:
-                    del key_list[i]
+        lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
+        self._add_keys(entry, lists, packed)
+        for target, keys, vals in zip((self._full, self._compact, self._words), lists, packed, strict=True):
+            for key, val in zip(keys, vals, strict=True):
+                target.delete(key, val)
 
     def _remember(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> _Entry:
-        unique = tuple(dict.fromkeys(n for n in [title, *names] if n and n.strip()))
+        unique = tuple(dict.fromkeys([title, *names]))
+        if not all(unique) or not all(map(str.strip, unique)):  # rare: drop empty and blank names
+            unique = tuple(n for n in unique if n and n.strip())
+        if len(unique) > _POS_MASK + 1:
+            unique = unique[: _POS_MASK + 1]
         entry = _Entry(drama_id, slug, title, year, unique)
         self._dramas[drama_id] = entry
         self._slugs[slug] = drama_id
@@ -97,20 +191,30 @@ class TitleIndex:
         return entry
 
     @staticmethod
-    def _keys(entry: _Entry):
-        full, comp, words = [], [], []
+    def _add_keys(entry: _Entry, lists: tuple[list, list, list], packed: tuple[array, array, array]) -> None:
+        """Append the entry's (key, packed id) pairs to the full, compact and word-start lists."""
+        full, comp, words = lists
+        full_v, comp_v, words_v = packed
+        base = entry.drama_id << _POS_BITS
         for pos, name in enumerate(entry.names):
             folded = fold(name)
             if not folded:
                 continue
-            full.append((folded, entry.drama_id, pos))
-            packed = compact(folded)
-            if packed:  # even when equal to `folded`: "Goblin." and "gob lin" must find "Goblin"
-                comp.append((packed, entry.drama_id, pos))
-            parts = folded.split(" ")
-            for i in range(1, len(parts)):
-                words.append((" ".join(parts[i:]), entry.drama_id, pos))
-        return full, comp, words
+            val = base | pos
+            full.append(folded)
+            full_v.append(val)
+            squeezed = folded.replace(" ", "")
+            if not squeezed.isalnum():
+                squeezed = compact(folded)
+            if squeezed:  # even when equal to `folded`: "Goblin." and "gob lin" must find "Goblin"
+                comp.append(folded if squeezed == folded else squeezed)
+                comp_v.append(val)
+            if " " in folded:
+                start = folded.find(" ") + 1
+                while start:
+                    words.append(folded[start:])
+                    words_v.append(val)
+                    start = folded.find(" ", start) + 1
 
     # ---- queries -----------------------------------------------------------------
     def _hit(self, drama_id: int, pos: int) -> DramaName:
@@ -131,11 +235,12 @@ class TitleIndex:
         for key_list, key in probes:
             if not key:
                 continue
-            i = bisect_left(key_list, (key,))
-            while i < len(key_list) and len(found) < limit:
-                k, drama_id, pos = key_list[i]
-                if not k.startswith(key):
+            keys, vals = key_list.keys, key_list.vals
+            i = bisect_left(keys, key)
+            while i < len(keys) and len(found) < limit:
+                if not keys[i].startswith(key):
                     break
+                drama_id, pos = vals[i] >> _POS_BITS, vals[i] & _POS_MASK
                 if drama_id not in found:
                     # Show the title itself when it matches too, not a look-alike alias.
                     title = fold(self._dramas[drama_id].names[0])
@@ -158,9 +263,10 @@ class TitleIndex:
         for key_list, key in ((self._full, q), (self._compact, compact(q))):
             if not key:
                 continue
-            i = bisect_left(key_list, (key,))
-            while i < len(key_list) and key_list[i][0] == key:
-                ids[key_list[i][1]] = None
+            keys, vals = key_list.keys, key_list.vals
+            i = bisect_left(keys, key)
+            while i < len(keys) and keys[i] == key:
+                ids[vals[i] >> _POS_BITS] = None
                 i += 1
             if ids:
                 break
