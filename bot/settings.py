@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -72,6 +73,22 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
     return value.rstrip("/")
 
 
+def _number(
+    env: Mapping[str, str], name: str, default: float, low: float, high: float, unit: str, *, low_inclusive: bool
+) -> float:
+    """A number of `unit` from `low` to `high`, or the default when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not ((low <= value) if low_inclusive else (low < value)) or not value <= high:
+        raise SettingsError(f"{name} must be a number of {unit} from {low:g} to {high:g}, got {raw!r}.")
+    return value
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, *, dotenv: bool = True, require_token: bool = True
 ) -> Settings:
@@ -101,21 +118,8 @@ def load_settings(
     if curator_raw and (not _SNOWFLAKE.fullmatch(curator_raw) or int(curator_raw) <= 0):
         raise SettingsError(f"CURATOR_ROLE_ID must be a role id (digits only), got {curator_raw!r}.")
 
-    retry_raw = env.get("DATABASE_RETRY_SECONDS", "").strip() or "30"
-    try:
-        database_retry_seconds = float(retry_raw)
-    except ValueError:
-        database_retry_seconds = -1.0
-    if not 0.1 <= database_retry_seconds <= 3600:
-        raise SettingsError(f"DATABASE_RETRY_SECONDS must be a number of seconds from 0.1 to 3600, got {retry_raw!r}.")
-
-    cache_raw = env.get("TMDB_CACHE_HOURS", "").strip() or "24"
-    try:
-        tmdb_cache_hours = float(cache_raw)
-    except ValueError:
-        tmdb_cache_hours = -1.0
-    if not 0 < tmdb_cache_hours <= 24 * 30:
-        raise SettingsError(f"TMDB_CACHE_HOURS must be a number of hours from 0 to 720, got {cache_raw!r}.")
+    database_retry_seconds = _number(env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True)
+    tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
 
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:

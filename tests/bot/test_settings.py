@@ -189,3 +189,27 @@ def test_any_environment_gives_settings_or_a_settings_error(env):
         return
     assert loaded.token and loaded.token == loaded.token.strip()
     assert "token" not in repr(loaded)
+
+
+# --- numbers ------------------------------------------------------------------------------------------
+
+
+def test_number_defaults():
+    loaded = load()
+    assert loaded.database_retry_seconds == 30.0 and loaded.tmdb_cache_hours == 24.0
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("DATABASE_RETRY_SECONDS", "0.5", 0.5), ("DATABASE_RETRY_SECONDS", " 0.1 ", 0.1), ("DATABASE_RETRY_SECONDS", "3600", 3600.0),
+    ("TMDB_CACHE_HOURS", "0.25", 0.25), ("TMDB_CACHE_HOURS", "720", 720.0),
+])  # fmt: skip
+def test_numbers_in_range(name, value, expected):
+    attribute = {"DATABASE_RETRY_SECONDS": "database_retry_seconds", "TMDB_CACHE_HOURS": "tmdb_cache_hours"}[name]
+    assert getattr(load(**{name: value}), attribute) == expected
+
+
+@pytest.mark.parametrize("name", ["DATABASE_RETRY_SECONDS", "TMDB_CACHE_HOURS"])
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "nan", "inf", "1e9"])
+def test_numbers_out_of_range_name_the_variable(name, value):
+    with pytest.raises(SettingsError, match=name):
+        load(**{name: value})
