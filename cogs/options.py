@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot import regions
 from bot.cards import clip, safe
-from bot.errors import UserError
+from bot.errors import StoreUnavailable, UserError
 from bot.models import Drama
 from bot.store import INDEX_CHECK_INTERVAL
 
@@ -67,7 +67,10 @@ class DramaOption(app_commands.Transformer):
 
     async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
         store = _bot(interaction).store
-        await store.refresh_index(max_age=INDEX_CHECK_INTERVAL)  # the catalogue CLI may have changed it
+        try:
+            await store.refresh_index(max_age=INDEX_CHECK_INTERVAL)  # the catalogue CLI may have changed it
+        except StoreUnavailable:
+            pass  # autocomplete cannot show an error: offer what the index already holds
         hits = store.search_titles(str(value)[:MAX_TEXT], CHOICE_LIMIT)
         choices = []
         for hit in hits:
