@@ -1,7 +1,8 @@
 """Validate request bodies the bot sends against Discord's OpenAPI description.
 
-The description lives in ``shared/discord-api-spec/openapi.json`` beside the
-repository (override with the ``DISCORD_API_SPEC`` environment variable).  It
+A pinned copy of the description is vendored in ``tests/e2e/discord-api-spec/``
+(MIT, see the README there for its upstream commit and how to update it); the
+``DISCORD_API_SPEC`` environment variable may point at another copy.  It
 is loaded once per process, registered as a single resource under ``urn:x``,
 and each kind of body is checked against the ``requestBody`` schema of the
 matching path in the document's ``paths`` (Draft 2020-12), so the schemas are
@@ -77,12 +78,11 @@ MAX_CHOICE_VALUE = 100
 
 
 def spec_path() -> Path:
-    """Where the OpenAPI document is: ``$DISCORD_API_SPEC`` or ``<repo>/../shared/discord-api-spec/openapi.json``."""
+    """Where the OpenAPI document is: ``$DISCORD_API_SPEC``, or the vendored copy beside this file."""
     override = os.environ.get("DISCORD_API_SPEC")
     if override:
         return Path(override)
-    repo = Path(__file__).resolve().parents[2]
-    return repo.parent / "shared" / "discord-api-spec" / "openapi.json"
+    return Path(__file__).resolve().parent / "discord-api-spec" / "openapi.json"
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ def _registry() -> Registry:
     if not path.is_file():
         raise FileNotFoundError(
             f"Discord's OpenAPI description was not found at {path}; "
-            "set DISCORD_API_SPEC or put shared/discord-api-spec beside the repository"
+            "it is vendored in tests/e2e/discord-api-spec/ (see its README); DISCORD_API_SPEC overrides it"
         )
     document = json.loads(path.read_text(encoding="utf-8"))
     return Registry().with_resource(
