@@ -21,7 +21,23 @@ from bot.catalogue import (
 )
 from bot.store import Store
 
-SEED_REVIEW = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_6b532b67f73d1517.txt"
+ROOT = Path(__file__).resolve().parents[2]
+# The seed review's 8-word runs, hashed (tools/prose_fingerprint.py): the review itself is not ours to copy.
+SEED_FINGERPRINT = Path(__file__).resolve().parent / "data" / "seed_review_8grams.txt"
+
+
+def _fingerprint_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("prose_fingerprint", ROOT / "tools" / "prose_fingerprint.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def seed_fingerprint() -> set[str]:
+    lines = SEED_FINGERPRINT.read_text(encoding="utf-8").splitlines()
+    return {line for line in lines if line and not line.startswith("#")}
 
 
 def soundtrack():
@@ -74,13 +90,22 @@ def test_shared_runs_helper_finds_copies():
     assert not shared_runs("Eun-Soo, a bright and bubbly lyricist, lives well.", original, 8)
 
 
-@pytest.mark.skipif(not SEED_REVIEW.is_file(), reason=f"the seed review is not at {SEED_REVIEW}")
+def test_fingerprint_catches_a_copied_run():
+    tool = _fingerprint_tool()
+    original = "Eun-Soo is a bubbly, lively personality and she makes her living working as a lyricist."
+    copied = tool.fingerprint("As we know, EUN-SOO is a bubbly lively personality and she makes")
+    assert copied & tool.fingerprint(original)
+    assert not tool.fingerprint("Eun-Soo, a bright and bubbly lyricist, lives well.") & tool.fingerprint(original)
+    # the tool's word rule is the one these tests use
+    assert tool.words(original) == words(original)
+
+
 @pytest.mark.parametrize("field", ["synopsis", "critic_summary", "critic_verdict"])
 def test_starter_text_does_not_copy_the_seed_review(field):
-    review = SEED_REVIEW.read_text(encoding="utf-8")
-    assert len(words(review)) > 500
+    seed = seed_fingerprint()
+    assert len(seed) > 500  # the whole review is fingerprinted, not a stub
     text = getattr(soundtrack().drama, field)
-    assert shared_runs(text, review, 8) == set()
+    assert _fingerprint_tool().fingerprint(text) & seed == set()
 
 
 def test_starter_catalogue_round_trips_through_the_store_shape():
