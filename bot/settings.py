@@ -89,23 +89,42 @@ def _number(
     return value
 
 
+def missing_token_message(env_file: Path | None) -> str:
+    """The one line printed when DISCORD_TOKEN is missing: where to put it, from where the user is."""
+    if env_file is not None and env_file.is_file():
+        return (
+            f"DISCORD_TOKEN is not set: put your bot token in {env_file} as DISCORD_TOKEN=... "
+            "(Developer Portal > Bot > Reset Token), then run again."
+        )
+    return "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there."
+
+
 def load_settings(
-    env: Mapping[str, str] | None = None, *, dotenv: bool = True, require_token: bool = True
+    env: Mapping[str, str] | None = None,
+    *,
+    dotenv: bool = True,
+    require_token: bool = True,
+    env_file: Path | None = None,
 ) -> Settings:
     """Read the settings from `env` (default: the process environment after loading `.env`).
 
     `require_token=False` for commands that never talk to Discord (the catalogue CLI).
+    `env_file` is the `.env` in use, when the caller already knows it (found here otherwise); it
+    only shapes the message when the token is missing.
     """
     if env is None:
         if dotenv:
-            from dotenv import load_dotenv
+            from dotenv import find_dotenv, load_dotenv
 
-            load_dotenv(override=False)
+            found = find_dotenv(usecwd=True)  # the .env of the folder the bot is run from (or above)
+            if found:
+                env_file = Path(found)
+                load_dotenv(env_file, override=False)
         env = os.environ
 
     token = env.get("DISCORD_TOKEN", "").strip()
     if not token and require_token:
-        raise SettingsError("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there.")
+        raise SettingsError(missing_token_message(env_file))
 
     dev_guild_raw = env.get("DEV_GUILD_ID", "").strip()
     dev_guild_id = None

@@ -31,6 +31,40 @@ def test_missing_or_blank_token(env):
     assert ".env.example" in str(caught.value)
 
 
+def test_missing_token_with_an_env_file_says_to_put_it_there(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("DISCORD_TOKEN=\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings({}, dotenv=False, env_file=env_file)
+    message = str(caught.value)
+    assert f"put your bot token in {env_file}" in message
+    assert "copy" not in message  # the file is there already: no "copy .env.example"
+
+
+def test_missing_token_with_a_vanished_env_file_says_to_copy(tmp_path):
+    with pytest.raises(SettingsError) as caught:
+        load_settings({}, dotenv=False, env_file=tmp_path / ".env")
+    assert "copy .env.example to .env" in str(caught.value)
+
+
+def test_readme_run_line_without_a_token_names_the_env_file(tmp_path):
+    """The README's run line copies .env.example to .env first; the bot then says to fill that file."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / ".env").write_text((root / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
+    env = {k: v for k, v in __import__("os").environ.items() if k not in {"DISCORD_TOKEN", "DATABASE_URL"}}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr
+    assert f"put your bot token in {tmp_path / '.env'}" in lines[0]
+    assert not (tmp_path / "data").exists()  # nothing was created before the configuration was valid
+
+
 def test_token_is_stripped_and_kept():
     assert load_settings({"DISCORD_TOKEN": f"  {TOKEN}\n"}, dotenv=False).token == TOKEN
 
