@@ -47,7 +47,7 @@ def database_path_from_url(value: str) -> Path:
     if not value:
         raise SettingsError("DATABASE_URL is empty: give a SQLite file path or sqlite:///path (see .env.example).")
     if "://" not in value:
-        return Path(value).expanduser()
+        return _expand(value)
     scheme, _, rest = value.partition("://")
     if scheme.lower() not in ("sqlite", "sqlite3"):
         raise SettingsError(
@@ -57,7 +57,15 @@ def database_path_from_url(value: str) -> Path:
     path = rest[1:] if rest.startswith("/") else rest
     if not path or path == ":memory:":
         raise SettingsError("DATABASE_URL must name a file: the bot keeps ratings across restarts.")
-    return Path(path).expanduser()
+    return _expand(path)
+
+
+def _expand(path: str) -> Path:
+    """`~/x` and `~user/x` as the shell would; a `~name` of no known user is a settings error."""
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # pathlib: "Could not determine home directory."
+        raise SettingsError(f"DATABASE_URL {path!r} starts with ~ but names no user of this machine.") from None
 
 
 def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:

@@ -65,6 +65,13 @@ def test_readme_run_line_without_a_token_names_the_env_file(tmp_path):
     assert not (tmp_path / "data").exists()  # nothing was created before the configuration was valid
 
 
+@pytest.mark.parametrize("url", ["~0", "~no-such-user-here/x.db", "sqlite:///~nobody-at-all/x.db"])
+def test_database_url_with_an_unknown_home_is_a_settings_error(url):
+    with pytest.raises(SettingsError) as caught:
+        load(DATABASE_URL=url)
+    assert "DATABASE_URL" in str(caught.value) and "~" in str(caught.value)
+
+
 def test_token_is_stripped_and_kept():
     assert load_settings({"DISCORD_TOKEN": f"  {TOKEN}\n"}, dotenv=False).token == TOKEN
 
