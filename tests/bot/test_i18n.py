@@ -62,6 +62,41 @@ async def test_every_command_tree_string_has_korean(bot):
     } <= kinds
 
 
+async def test_korean_payload_obeys_discords_rules(bot):
+    def check(entry: dict, where: str) -> None:
+        ko_name = entry["name_localizations"]["ko"]
+        assert NAME.fullmatch(ko_name) and ko_name == ko_name.lower(), (where, ko_name)
+        assert 1 <= len(entry["description_localizations"]["ko"]) <= 100, where
+        names = [option["name_localizations"]["ko"] for option in entry.get("options", [])]
+        assert len(names) == len(set(names)), f"{where}: two options with one Korean name: {names}"
+        for option in entry.get("options", []):
+            if option["type"] == discord.AppCommandOptionType.subcommand.value:
+                check(option, f"{where} {option['name']}")
+                continue
+            assert NAME.fullmatch(option["name_localizations"]["ko"]), (where, option["name"])
+            assert 1 <= len(option["description_localizations"]["ko"]) <= 100
+            for choice in option.get("choices", []):
+                ko = choice.get("name_localizations", {}).get("ko", choice["name"])
+                assert 1 <= len(ko) <= 100 and (ko != choice["name"] or not i18n.needs_translation(ko))
+
+    payload = await bot.command_payload(None)
+    assert {entry["name"] for entry in payload} == {"review", "rate", "where", "about", "catalogue"}
+    for entry in payload:
+        check(entry, "/" + entry["name"])
+    rate = next(entry for entry in payload if entry["name"] == "rate")
+    assert rate["name_localizations"]["ko"] == "평점"
+    assert rate["description_localizations"]["ko"] == i18n.TEXTS_KO[rate["description"]]
+
+
+async def test_translations_change_the_sync_digest(bot):
+    """The sync digest is taken over the translated payload, so a new translation is synced."""
+    with_korean = await bot.command_payload(None)
+    await bot.tree.set_translator(None)
+    without = await bot.command_payload(None)
+    assert with_korean != without
+    assert "name_localizations" not in without[0] or not without[0]["name_localizations"]
+
+
 async def test_other_locales_and_language_neutral_strings_are_left_to_discord():
     translator = i18n.Translator()
     context = app_commands.TranslationContext(app_commands.TranslationContextLocation.command_name, None)
