@@ -68,7 +68,7 @@ class TasteMatch:
 
 def _check(scores: Mapping[int, float], who: str) -> None:
     for drama_id, score in scores.items():
-        if not (0.5 <= score <= 5 and (score * 2).is_integer()):
+        if not (0.5 <= score <= 5 and float(score * 2).is_integer()):
             raise ValueError(f"{who}: score {score!r} for drama {drama_id} is not 0.5..5 in half stars")
 
 
