@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import StoreUnavailable, UserError
+from bot.i18n import Translator
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
 
@@ -117,6 +118,7 @@ class DramaBot(commands.Bot):
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(Translator())  # Korean command names, descriptions and choices
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -131,10 +133,19 @@ class DramaBot(commands.Bot):
             return guild, f"guild:{guild.id}"
         return None, "global"
 
+    async def command_payload(self, guild: discord.Object | None) -> list[dict]:
+        """What sync sends, translations included (to_dict leaves them out, so a new translation
+        would not change the digest and never reach Discord)."""
+        translator = self.tree.translator
+        commands_ = self.tree.get_commands(guild=guild)
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands_]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands_]
+
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync the command tree when its definitions changed since the last sync (or when forced)."""
         guild, scope = self._sync_target()
-        payload = [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+        payload = await self.command_payload(guild)
         digest = command_digest(self.application_id, scope, payload)
         key = f"command_sync:{scope}"
         if not force and await self.store.get_meta(key) == digest:

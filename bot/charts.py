@@ -1,0 +1,209 @@
+"""Pictures for the cards: pure functions from dataclasses to PNG bytes plus alt text.
+
+* :func:`episode_chart`: the /review chart, per episode the critic's score, this server's
+  average and everyone's (1 to 300 episodes; missing values leave gaps).
+* :func:`score_histogram`: the /profile chart, how many ratings at each half star.
+
+Both are 800×400 (Discord shows embed images at about half that, so the 2× size keeps lines
+and digits sharp). Text is digits and Latin labels only, in Pillow's bundled font: titles stay
+in the embed, so no CJK font is needed. Colours are from the Okabe-Ito palette, which stays
+distinct with every common colour-vision deficiency, and each series also has its own line
+style and marker, so the chart reads even in greyscale.
+
+Pillow is imported on first render, not at import time, to keep the bot's start-up fast.
+Rendering off the event loop and caching is :class:`bot.render.ChartRenderer`'s job.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot import chartdraw as draw_
+from bot.models import ReviewData
+
+WIDTH, HEIGHT = 800, 400
+MAX_EPISODES = 300
+ALT_LIMIT = 1024
+HALF_STARS = tuple(h / 2 for h in range(1, 11))  # 0.5 .. 5
+
+BACKGROUND = (255, 255, 255)
+INK = (34, 34, 34)
+GRID = (222, 222, 222)
+# Okabe-Ito: vermillion, blue, bluish green.
+CRITIC = draw_.Style("Critic", (213, 94, 0), dash=None, marker="circle", alt="orange-red solid line, circles")
+SERVER = draw_.Style(
+    "This server", (0, 114, 178), dash=(16, 8), marker="square", alt="blue dashed line, squares"
+)
+EVERYONE = draw_.Style(
+    "Everyone", (0, 158, 115), dash=(4, 6), marker="triangle", alt="green dotted line, triangles"
+)
+BAR = (0, 114, 178)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodePoint:
+    number: int
+    critic: float | None = None
+    server: float | None = None
+    everyone: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeChart:
+    points: tuple[EpisodePoint, ...]  # 1..300, in episode order
+    in_guild: bool = True  # False in DMs: no "This server" series
+
+
+@dataclass(frozen=True, slots=True)
+class Histogram:
+    counts: tuple[int, ...]  # ten counts, for 0.5, 1, ..., 5
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    png: bytes
+    alt: str  # for the attachment's `description`, at most 1024 characters
+    filename: str
+
+
+# ---- data from the store's dataclasses -------------------------------------------------
+def episode_chart_data(review: ReviewData) -> EpisodeChart | None:
+    """The /review chart's data, or None when no episode has any score (nothing to draw)."""
+    scores = review.scores
+    points = tuple(
+        EpisodePoint(
+            e.number,
+            e.critic_score,
+            scores.server_episodes[e.number].average if e.number in scores.server_episodes else None,
+            scores.everyone_episodes[e.number].average if e.number in scores.everyone_episodes else None,
+        )
+        for e in sorted(review.episodes, key=lambda e: e.number)[:MAX_EPISODES]
+    )
+    if not any(p.critic is not None or p.server is not None or p.everyone is not None for p in points):
+        return None
+    return EpisodeChart(points, review.in_guild)
+
+
+def histogram_data(scores: Iterable[float]) -> Histogram:
+    counts = [0] * len(HALF_STARS)
+    for score in scores:
+        counts[round(score * 2) - 1] += 1
+    return Histogram(tuple(counts))
+
+
+# ---- renderers -------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def font(size: int):
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1: one small bitmap font
+        return ImageFont.load_default()
+
+
+def _png(image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", compress_level=6)
+    return out.getvalue()
+
+
+def _series(chart: EpisodeChart) -> list[tuple[draw_.Style, list[float | None]]]:
+    series = [(CRITIC, [p.critic for p in chart.points])]
+    if chart.in_guild:
+        series.append((SERVER, [p.server for p in chart.points]))
+    series.append((EVERYONE, [p.everyone for p in chart.points]))
+    return [(style, values) for style, values in series if any(v is not None for v in values)]
+
+
+def episode_chart(chart: EpisodeChart) -> Picture:
+    """The /review episode chart as PNG bytes with its alt text."""
+    from PIL import Image, ImageDraw
+
+    count = len(chart.points)
+    if not 1 <= count <= MAX_EPISODES:
+        raise ValueError(f"an episode chart takes 1 to {MAX_EPISODES} episodes, not {count}")
+    series = _series(chart)
+    for _, values in series:
+        if any(v is not None and not 0 <= v <= 5 for v in values):
+            raise ValueError("episode scores must be within 0..5")
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    canvas = ImageDraw.Draw(image)
+    plot = draw_.Plot(left=64, top=64, right=WIDTH - 24, bottom=HEIGHT - 64, count=count)
+    draw_.score_axis(canvas, plot, font(20), INK, GRID)
+    draw_.episode_axis(canvas, plot, [p.number for p in chart.points], font(20), INK)
+    for position, (style, values) in enumerate(series):
+        draw_.series(canvas, plot, values, style, dodge=position - (len(series) - 1) / 2)
+    draw_.legend(canvas, [style for style, _ in series], x=plot.left, y=16, font=font(20), ink=INK)
+    return Picture(_png(image), episode_alt(chart, series), "episodes.png")
+
+
+def _describe(values: list[float | None], numbers: list[int]) -> str:
+    present = [(v, n) for v, n in zip(values, numbers, strict=True) if v is not None]
+    mean = sum(v for v, _ in present) / len(present)
+    low, high = min(present, key=lambda p: (p[0], p[1])), max(present, key=lambda p: (p[0], -p[1]))
+    return (
+        f"{len(present)} of {len(values)} episodes, average {_num(mean)}, "
+        f"lowest {_num(low[0])} (episode {low[1]}), highest {_num(high[0])} (episode {high[1]})"
+    )
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def episode_alt(chart: EpisodeChart, series) -> str:
+    numbers = [p.number for p in chart.points]
+    parts = [
+        f"Line chart of episode scores from 0 to 5 for {len(numbers)} episode{'s' * (len(numbers) != 1)}."
+    ]
+    parts += [f"{style.label} ({style.alt}): {_describe(values, numbers)}." for style, values in series]
+    return clip(" ".join(parts), ALT_LIMIT)
+
+
+def score_histogram(histogram: Histogram) -> Picture:
+    """The /profile histogram: how many ratings at each half star, as PNG bytes with alt text."""
+    from PIL import Image, ImageDraw
+
+    counts = histogram.counts
+    if len(counts) != len(HALF_STARS) or any(c < 0 for c in counts):
+        raise ValueError("a histogram takes ten counts (0.5 to 5), none negative")
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    canvas = ImageDraw.Draw(image)
+    total = sum(counts)
+    canvas.text((24, 16), f"Scores · {total} rating{'s' * (total != 1)}", font=font(22), fill=INK)
+    left, right, top, bottom = 40, WIDTH - 24, 80, HEIGHT - 56
+    slot = (right - left) / len(counts)
+    tallest = max(counts) or 1
+    canvas.line([(left, bottom), (right, bottom)], fill=INK, width=2)
+    for i, (score, n) in enumerate(zip(HALF_STARS, counts, strict=True)):
+        x0, x1 = left + i * slot + slot * 0.15, left + (i + 1) * slot - slot * 0.15
+        height = (bottom - top) * n / tallest
+        if n:
+            canvas.rectangle([x0, bottom - height, x1, bottom - 1], fill=BAR)
+        centre = (x0 + x1) / 2
+        canvas.text((centre, bottom - height - 6), str(n), font=font(20), fill=INK, anchor="mb")
+        canvas.text((centre, bottom + 10), _num(score), font=font(20), fill=INK, anchor="mt")
+    return Picture(_png(image), histogram_alt(histogram), "scores.png")
+
+
+def histogram_alt(histogram: Histogram) -> str:
+    counts = histogram.counts
+    total = sum(counts)
+    if not total:
+        return "Bar chart of scores: no ratings yet."
+    mean = sum(s * c for s, c in zip(HALF_STARS, counts, strict=True)) / total
+    peak = max(range(len(counts)), key=lambda i: (counts[i], i))
+    listed = ", ".join(f"{_num(s)}: {c}" for s, c in zip(HALF_STARS, counts, strict=True))
+    return clip(
+        f"Bar chart of {total} rating{'s' * (total != 1)} by score ({listed}). "
+        f"Most common score {_num(HALF_STARS[peak])}, average {_num(mean)}.",
+        ALT_LIMIT,
+    )
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

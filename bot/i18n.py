@@ -1,0 +1,198 @@
+"""Korean for dramabot: the command tree's translator and a message catalogue with English fallback.
+
+* :class:`Translator` gives Discord the Korean name, description and choice names of every
+  command (``await tree.set_translator(Translator())``); Discord shows them to members whose
+  client is in Korean. Names are keyed apart from texts, since "episode" the option name and
+  "Episode number" the description follow different rules (names: lowercase, no spaces, 1-32).
+* :func:`t` looks a user-facing message up by key for an interaction's locale, English when
+  there is no translation (or the locale is not Korean), and fills in its ``{fields}``.
+
+Strings without a Latin letter (the star choices of /rate, "★★★★½ 4.5") read the same in any
+language and are left as they are.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord import app_commands
+
+log = logging.getLogger(__name__)
+
+KOREAN = "ko"
+NAME_KINDS = {
+    app_commands.TranslationContextLocation.command_name,
+    app_commands.TranslationContextLocation.group_name,
+    app_commands.TranslationContextLocation.parameter_name,
+}
+
+# Command, group and option names (Discord: lowercase letters, digits, - and _, 1 to 32).
+NAMES_KO: dict[str, str] = {
+    # commands and groups
+    "about": "정보",
+    "review": "리뷰",
+    "rate": "평점",
+    "where": "어디서",
+    "catalogue": "카탈로그",
+    "add": "추가",
+    "edit": "수정",
+    "text": "글",
+    "episode": "회차",  # /catalogue episode and /rate's episode option
+    "remove": "삭제",
+    "where-add": "시청처-추가",
+    "where-remove": "시청처-삭제",
+    "curators": "큐레이터",
+    # options
+    "confirm": "확인",
+    "country": "국가",
+    "drama": "드라마",
+    "episodes": "회차수",
+    "field": "항목",
+    "genres": "장르",
+    "kind": "방식",
+    "native_title": "원제",
+    "network": "방송사",
+    "number": "번호",
+    "region": "지역",
+    "regions": "지역목록",
+    "role": "역할",
+    "score": "점수",
+    "service": "서비스",
+    "slug": "슬러그",
+    "title": "제목",
+    "url": "링크",
+    "value": "값",
+    "year": "연도",
+}
+
+# Descriptions and choice names (1 to 100 characters).
+TEXTS_KO: dict[str, str] = {
+    # command descriptions
+    "About dramabot: version, uptime, latency and project link.": "dramabot 정보: 버전, 가동 시간, 지연 시간, 프로젝트 링크.",
+    "Show a drama's review card: verdict, episode guide, scores.": "드라마 리뷰 카드: 평론, 회차별 가이드, 점수.",
+    "Add your score for a drama, or for one of its episodes.": "드라마나 그 회차에 내 점수를 남깁니다.",
+    "Where a drama is streaming, in your country or everywhere.": "드라마를 볼 수 있는 곳: 내 나라 또는 모든 나라.",
+    "Curators: add and correct dramas.": "큐레이터: 드라마 추가와 수정.",
+    "Add a drama to the catalogue.": "카탈로그에 드라마를 추가합니다.",
+    "Change one field of a drama.": "드라마의 항목 하나를 바꿉니다.",
+    "Write a drama's synopsis or critic's verdict (opens a form).": "드라마의 줄거리나 평론가 평을 씁니다 (입력 창이 열립니다).",
+    "Set (or clear) an episode's critic score and title.": "회차의 평론가 점수와 제목을 정하거나 지웁니다.",
+    "Add or replace where a drama streams.": "드라마를 볼 수 있는 곳을 추가하거나 바꿉니다.",
+    "Remove a streaming entry from a drama.": "드라마의 시청처 하나를 삭제합니다.",
+    "Remove a drama, with its episodes, streaming and ratings.": "드라마를 회차, 시청처, 평점과 함께 삭제합니다.",
+    "Choose the role whose members may curate the catalogue.": "카탈로그를 관리할 수 있는 역할을 정합니다.",
+    # option descriptions
+    "The drama": "드라마",
+    "The drama: start typing its title and pick it": "드라마: 제목을 입력하고 목록에서 고르세요",
+    "The drama: start typing its title (any spelling) and pick it": "드라마: 제목을 입력하고(어떤 표기든) 목록에서 고르세요",
+    "Your score, 0.5 to 5 stars": "내 점수, 별 0.5~5개",
+    "Rate one episode instead of the whole drama": "드라마 전체 대신 한 회차에 점수 주기",
+    "Your country: a code such as KR or a name such as Korea or 한국": "내 나라: KR 같은 코드나 한국, Korea 같은 이름",
+    "The English title": "영어 제목",
+    "The title in its own language": "원어 제목",
+    "Year it first aired": "첫 방영 연도",
+    "Number of episodes": "회차 수",
+    "Country of origin: a code such as KR or a name": "제작 국가: KR 같은 코드나 이름",
+    "Network or platform it aired on": "방영한 방송사나 플랫폼",
+    "Genres, comma-separated": "장르, 쉼표로 구분",
+    "Its stable id (default: made from the title and year)": "고정 id (기본값: 제목과 연도로 만듭니다)",
+    "What to change": "바꿀 항목",
+    "The new value; '-' clears it": "새 값 ('-'를 넣으면 지웁니다)",
+    "Which text": "어떤 글",
+    "Episode number": "회차 번호",
+    "Critic score 0-5 (leave out to clear)": "평론가 점수 0~5 (비우면 지웁니다)",
+    "The episode's title": "회차 제목",
+    "The service, e.g. Netflix": "서비스, 예: Netflix",
+    "How it is offered": "제공 방식",
+    "Countries, comma-separated codes or names (leave out if not known)": "국가: 쉼표로 구분한 코드나 이름 (모르면 비워 두세요)",
+    "Link to the drama there": "그 서비스의 드라마 링크",
+    "The service, as listed by /where": "서비스 (/어디서 에 나온 이름)",
+    "Type the drama's id (its slug) to confirm": "확인하려면 드라마의 id(슬러그)를 입력하세요",
+    "The curator role; leave out to clear it": "큐레이터 역할 (비우면 해제합니다)",
+    # choices
+    "Title": "제목",
+    "Native title": "원제",
+    "Aliases (comma-separated)": "다른 제목 (쉼표로 구분)",
+    "Year": "연도",
+    "Country (code or name)": "국가 (코드나 이름)",
+    "Network": "방송사",
+    "Genres (comma-separated)": "장르 (쉼표로 구분)",
+    "Critic score (0-5)": "평론가 점수 (0~5)",
+    "Critic summary (a few words)": "평론가 한줄평 (몇 단어)",
+    "Poster URL": "포스터 URL",
+    "Synopsis": "줄거리",
+    "Critic's verdict": "평론가 평",
+    "subscription": "구독",
+    "free": "무료",
+    "ads": "광고 포함 무료",
+    "rent": "대여",
+    "buy": "구매",
+}
+
+# User-facing messages by key: English, and Korean where translated. {fields} are filled by t().
+MESSAGES: dict[str, dict[str, str]] = {
+    "error.unavailable": {
+        "en": "Ratings and cards are temporarily unavailable (the database is busy). Please try again in a minute.",
+        "ko": "지금은 평점과 카드를 볼 수 없습니다 (데이터베이스가 바쁩니다). 1분 뒤에 다시 해 보세요.",
+    },
+    "error.cooldown": {
+        "en": "Easy there: that's a lot in a short time. Try again in {seconds} s.",
+        "ko": "잠깐만요: 짧은 시간에 너무 많이 보냈어요. {seconds}초 뒤에 다시 해 보세요.",
+    },
+    "error.no_permission": {
+        "en": "You don't have permission to use that command here.",
+        "ko": "여기서 이 명령을 쓸 권한이 없습니다.",
+    },
+    "error.out_of_date": {
+        "en": "That command just changed. Please try again in a moment.",
+        "ko": "이 명령이 방금 바뀌었습니다. 잠시 뒤에 다시 해 보세요.",
+    },
+}
+
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def needs_translation(text: str) -> bool:
+    """Whether `text` reads differently in Korean: anything with a Latin letter in it."""
+    return bool(LATIN_LETTER.search(text))
+
+
+def language(locale: discord.Locale | str | None) -> str:
+    """'ko' for a Korean locale, else 'en' (every other locale falls back to English)."""
+    value = locale.value if isinstance(locale, discord.Locale) else (locale or "")
+    return KOREAN if value.split("-")[0].lower() == KOREAN else "en"
+
+
+def t(key: str, locale: discord.Locale | str | None = None, /, **fields: object) -> str:
+    """The message `key` in the locale's language (English when not translated), fields filled in.
+
+    An unknown key is a programming error: KeyError.
+    """
+    entry = MESSAGES[key]
+    text = entry.get(language(locale)) or entry["en"]
+    return text.format(**fields) if fields else text
+
+
+class Translator(app_commands.Translator):
+    """Korean names, descriptions and choice names for the command tree; None (Discord's default,
+    the English text) for other locales and for language-neutral strings."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContext,
+    ) -> str | None:
+        if language(locale) != KOREAN:
+            return None
+        return korean(string.message, context.location)
+
+
+def korean(message: str, location: app_commands.TranslationContextLocation) -> str | None:
+    table = NAMES_KO if location in NAME_KINDS else TEXTS_KO
+    found = table.get(message)
+    if found is None and needs_translation(message):
+        log.warning("no Korean for %s %r", location.name, message)
+    return found
