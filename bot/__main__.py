@@ -26,6 +26,7 @@ import yarl
 from bot import catalogue_cli
 from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
+from bot.cluster import open_cluster
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store, UnavailableStore
@@ -112,7 +113,8 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         store = UnavailableStore(str(exc))
     else:
         await load_starter_catalogue(store)
-    bot = DramaBot.for_settings(store, settings)
+    cluster = await open_cluster(settings.database_path)  # PostgreSQL: locks shared with the other processes
+    bot = DramaBot.for_settings(store, settings, cluster)
     reopen = None
     if isinstance(store, UnavailableStore):
         reopen = asyncio.create_task(_reopen_store(bot, settings), name="dramabot-reopen-store")
@@ -124,6 +126,7 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
             reopen.cancel()
             await asyncio.gather(reopen, return_exceptions=True)
         await bot.store.close()
+        await cluster.close()
         log.info("stopped")
 
 
@@ -184,12 +187,16 @@ async def _serve(bot: DramaBot, settings: Settings) -> int:
 
 @with_store
 async def run_sync(settings: Settings, args: argparse.Namespace, store: Store) -> int:
-    async with DramaBot(store, settings, force_sync=True) as bot:
-        try:
-            await bot.login(settings.token)  # runs setup_hook, which syncs
-        except discord.LoginFailure:
-            log.error("Discord rejected DISCORD_TOKEN: check the token in .env")
-            return EXIT_FAILURE
+    cluster = await open_cluster(settings.database_path)
+    try:
+        async with DramaBot(store, settings, force_sync=True, cluster=cluster) as bot:
+            try:
+                await bot.login(settings.token)  # runs setup_hook, which syncs
+            except discord.LoginFailure:
+                log.error("Discord rejected DISCORD_TOKEN: check the token in .env")
+                return EXIT_FAILURE
+    finally:
+        await cluster.close()
     return EXIT_OK
 
 

@@ -15,6 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cluster import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster
+from bot.cluster.sync import sync_once
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n import Translator
 from bot.settings import Settings
@@ -96,16 +98,29 @@ class DramaTree(app_commands.CommandTree):
 
 class DramaBot(commands.Bot):
     @classmethod
-    def for_settings(cls, store: Store | UnavailableStore, settings: Settings) -> DramaBot:
+    def for_settings(
+        cls, store: Store | UnavailableStore, settings: Settings, cluster: Coordinator | None = None
+    ) -> DramaBot:
         """The bot these settings ask for: sharded (ShardedDramaBot) when SHARD_COUNT is set, else the
-        plain bot on one gateway connection."""
+        plain bot on one gateway connection. `cluster`: what it shares with other processes (bot/cluster)."""
         if settings.shard_count is None:
-            return cls(store, settings)
+            return cls(store, settings, cluster=cluster)
         shard_ids = None if settings.shard_ids is None else list(settings.shard_ids)
-        return ShardedDramaBot(store, settings, shard_count=settings.shard_count, shard_ids=shard_ids)
+        # A shard may wait for its IDENTIFY turn behind every other shard of its bucket, cluster-wide.
+        timeout = 180.0 + settings.shard_count * IDENTIFY_SPACING
+        return ShardedDramaBot(
+            store, settings, cluster=cluster, shard_count=settings.shard_count, shard_ids=shard_ids,
+            shard_connect_timeout=timeout,
+        )  # fmt: skip
 
     def __init__(
-        self, store: Store | UnavailableStore, settings: Settings, *, force_sync: bool = False, **options
+        self,
+        store: Store | UnavailableStore,
+        settings: Settings,
+        *,
+        force_sync: bool = False,
+        cluster: Coordinator | None = None,
+        **options,
     ) -> None:
         # The bot never joins voice: don't warn at every start about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -126,6 +141,8 @@ class DramaBot(commands.Bot):
         self.store = store
         self.settings = settings
         self.force_sync = force_sync
+        # What the processes sharing the database agree on (bot/cluster); one process alone: local locks.
+        self.cluster: Coordinator = cluster if cluster is not None else LocalCluster()
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
 
     # ---- start-up ------------------------------------------------------------------
@@ -137,6 +154,8 @@ class DramaBot(commands.Bot):
             await self.sync_commands(force=self.force_sync)
         except StoreUnavailable as exc:
             log.warning("not syncing commands: the database is unavailable (%s); 'python -m bot sync' later", exc)
+        except ClusterUnavailable as exc:
+            log.warning("not syncing commands: the other processes cannot be asked (%s); 'python -m bot sync' later", exc)
 
     def _sync_target(self) -> tuple[discord.Object | None, str]:
         if self.settings.dev_guild_id:
@@ -155,18 +174,17 @@ class DramaBot(commands.Bot):
         return [await command.get_translated_payload(self.tree, translator) for command in commands_]
 
     async def sync_commands(self, *, force: bool = False) -> bool:
-        """Sync the command tree when its definitions changed since the last sync (or when forced)."""
+        """Sync the command tree when its definitions changed since the last sync (or when forced); the
+        decision is taken under the cluster's lock, so processes starting together sync once in all."""
         guild, scope = self._sync_target()
         payload = await self.command_payload(guild)
         digest = command_digest(self.application_id, scope, payload)
-        key = f"command_sync:{scope}"
-        if not force and await self.store.get_meta(key) == digest:
-            log.info("commands unchanged since the last sync (%s): not syncing", scope)
-            return False
-        synced = await self.tree.sync(guild=guild)
-        await self.store.set_meta(key, digest)
-        log.info("synced %d command(s) to %s", len(synced), scope)
-        return True
+
+        async def sync() -> None:
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d command(s) to %s", len(synced), scope)
+
+        return await sync_once(self.cluster, self.store, f"command_sync:{scope}", digest, sync, force=force)
 
     async def on_ready(self) -> None:
         log.info("%s: logged in as %s, %d server(s)%s", READY_MARKER, self.user, len(self.guilds), self.shard_note())
@@ -229,5 +247,23 @@ class ShardedDramaBot(DramaBot, commands.AutoShardedBot):
     """DramaBot on discord.py's AutoShardedBot: one gateway connection per shard this process runs
     (`shard_ids`, default all `shard_count`); each guild's events arrive on its shard."""
 
+    _max_concurrency: int | None = None
+
     def shard_note(self) -> str:
         return f", shards {sorted(self.shards)} of {self.shard_count}"
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Wait for this shard's IDENTIFY turn: one per max_concurrency bucket per 5 s, across every
+        process of the cluster (bot/cluster), instead of discord.py's 5 s sleep in this process only."""
+        await self.cluster.identify_turn(shard_id or 0, await self.max_concurrency())
+
+    async def max_concurrency(self) -> int:
+        """Discord's session_start_limit.max_concurrency (asked once; 1, the strictest, if it cannot be)."""
+        if self._max_concurrency is None:
+            try:
+                limits = await self.fetch_session_start_limits()
+                self._max_concurrency = max(1, int(limits.max_concurrency))
+            except (discord.HTTPException, discord.GatewayNotFound, KeyError, TypeError, ValueError) as exc:
+                log.warning("could not read max_concurrency (%s): one IDENTIFY at a time", exc)
+                return 1
+        return self._max_concurrency

@@ -1,0 +1,184 @@
+"""The PostgreSQL coordinator: session advisory locks on ONE dedicated connection per process.
+
+Dedicated, not from the store's pool: a pool resets a connection when it is released (which drops its
+session locks) and hands it to anyone. Here the connection is opened with asyncpg.connect and used only
+for locks: `pg_try_advisory_lock` / `pg_advisory_unlock`, a `SELECT 1` heartbeat, nothing else, one
+statement at a time.
+
+Locks die with the session, which is the point: a process that is killed, or whose connection drops,
+loses its locks at once (the server ends the backend when the socket closes), and the others take over.
+The session sets `idle_session_timeout` (PostgreSQL 14+) to a few heartbeats, so a process cut off by
+the network without the socket closing also loses its locks within that time; it notices itself within
+`heartbeat + heartbeat_timeout` (shorter), so it has stopped its leader jobs before anyone else starts them.
+
+When the connection is gone a supervisor reconnects with backoff (1 s doubling to 10 s); every new
+connection is a new *generation*, and what was held on the old one is reported lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from bot.cluster.base import ClusterUnavailable, Coordinator
+
+log = logging.getLogger("bot.cluster")
+
+APPLICATION_NAME = "dramabot-cluster"  # how the lock connection shows in pg_stat_activity
+HEARTBEAT = 5.0
+HEARTBEAT_TIMEOUT = 5.0
+IDLE_SESSION_TIMEOUT = 30.0  # > HEARTBEAT + HEARTBEAT_TIMEOUT: the server drops a silent session after this
+CONNECT_TIMEOUT = 10.0
+RECONNECT_MAX = 10.0
+
+
+class PgCluster(Coordinator):
+    kind = "postgres"
+
+    def __init__(self, url: str, *, heartbeat: float = HEARTBEAT, heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
+                 idle_session_timeout: float = IDLE_SESSION_TIMEOUT, reconnect_max: float = RECONNECT_MAX,
+                 **options: float) -> None:  # fmt: skip
+        super().__init__(**options)
+        self.url = url
+        self.heartbeat = heartbeat
+        self.heartbeat_timeout = heartbeat_timeout
+        self.idle_session_timeout = idle_session_timeout
+        self.reconnect_max = reconnect_max
+        self._conn: Any = None  # asyncpg.Connection
+        self._generation = 0
+        self._gone: dict[int, asyncio.Event] = {}
+        self._connected = asyncio.Event()
+        self._io = asyncio.Lock()  # asyncpg runs one statement at a time per connection
+        self._supervisor: asyncio.Task[None] | None = None
+
+    # ---- connection ----------------------------------------------------------------
+    async def start(self) -> None:
+        if not await self._connect():
+            log.warning("cluster coordination waits for PostgreSQL: retrying in the background")
+        self._supervisor = asyncio.create_task(self._supervise(), name="dramabot-cluster-connection")
+
+    async def close(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
+            self._supervisor = None
+        await super().close()
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await asyncio.wait_for(conn.close(), 5)
+            except (OSError, TimeoutError, Exception):  # noqa: BLE001 - closing anyway
+                conn.terminate()
+        for event in self._gone.values():
+            event.set()
+
+    @property
+    def generation(self) -> int:
+        """The current connection's number (tests: it changes on every reconnect)."""
+        return self._generation
+
+    async def backend_pid(self) -> int | None:
+        """The server process id of the lock connection (what pg_terminate_backend takes)."""
+        try:
+            _, pid = await self._query(lambda c: c.fetchval("SELECT pg_backend_pid()"))
+        except ClusterUnavailable:
+            return None
+        return pid
+
+    async def _connect(self) -> bool:
+        import asyncpg
+
+        try:
+            conn = await asyncio.wait_for(
+                asyncpg.connect(self.url, server_settings={"application_name": APPLICATION_NAME}),
+                CONNECT_TIMEOUT,
+            )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.debug("cluster connection failed: %s", exc)
+            return False
+        try:  # PostgreSQL 14+; an older server keeps silent sessions until TCP notices
+            await conn.execute(f"SET idle_session_timeout = {int(self.idle_session_timeout * 1000)}")
+        except asyncpg.PostgresError as exc:
+            log.info("idle_session_timeout not available (%s): a partitioned process keeps its locks until TCP "
+                     "gives up", exc)  # fmt: skip
+        self._generation += 1
+        generation = self._generation
+        self._gone[generation] = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: self._dropped(generation))
+        self._conn = conn
+        self._connected.set()
+        return True
+
+    def _dropped(self, generation: int) -> None:
+        event = self._gone.get(generation)
+        if event is None or event.is_set():
+            return
+        event.set()
+        if generation == self._generation:
+            self._conn = None
+            self._connected.clear()
+            log.warning(
+                "lost the cluster's PostgreSQL connection: its locks and leadership are gone; reconnecting"
+            )
+
+    async def _supervise(self) -> None:
+        delay = 1.0
+        while True:
+            if self._conn is None:
+                if await self._connect():
+                    delay = 1.0
+                    log.info("cluster coordination connected to PostgreSQL again")
+                else:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.reconnect_max)
+                    continue
+            gone = self._gone[self._generation]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(gone.wait(), self.heartbeat)
+                continue
+            with contextlib.suppress(ClusterUnavailable):
+                await self._query(lambda c: c.fetchval("SELECT 1"))
+
+    async def _query(
+        self, run: Callable[[Any], Awaitable[Any]], generation: int | None = None
+    ) -> tuple[int, Any]:
+        """Run one statement on the lock connection: (generation, result). Any failure ends that connection
+        (its locks are unknown afterwards, so they are reported lost) and raises ClusterUnavailable."""
+        import asyncpg
+
+        async with self._io:
+            conn, current = self._conn, self._generation
+            if conn is None or conn.is_closed():
+                raise ClusterUnavailable("no connection to PostgreSQL")
+            if generation is not None and generation != current:
+                raise ClusterUnavailable("that connection is gone")
+            try:
+                return current, await asyncio.wait_for(run(conn), self.heartbeat_timeout)
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                conn.terminate()
+                self._dropped(current)
+                raise ClusterUnavailable(f"{type(exc).__name__}: {exc}") from exc
+
+    async def _wait_connected(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._connected.wait(), seconds)
+        except TimeoutError:
+            raise ClusterUnavailable(f"PostgreSQL unreachable for {seconds:g} s") from None
+
+    # ---- lock primitives -----------------------------------------------------------
+    async def _try_lock(self, key: int) -> tuple[bool, int, datetime]:
+        generation, row = await self._query(
+            lambda c: c.fetchrow("SELECT pg_try_advisory_lock($1) AS taken, clock_timestamp() AS at", key)
+        )
+        return row["taken"], generation, row["at"]
+
+    async def _unlock(self, key: int, generation: int) -> None:
+        with contextlib.suppress(ClusterUnavailable):  # gone with its connection otherwise
+            await self._query(lambda c: c.fetchval("SELECT pg_advisory_unlock($1)", key), generation)
+
+    def _lost(self, generation: int) -> asyncio.Event:
+        return self._gone[generation]

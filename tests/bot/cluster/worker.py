@@ -1,0 +1,89 @@
+"""A separate process for the cluster tests: `python -m tests.bot.cluster.worker MODE URL ...`.
+
+    sync URL KIND      wait for "go" on stdin, then sync_once (KIND "postgres": PgCluster, "local":
+                       LocalCluster); the stand-in sync records this process in the table syncs
+    lead URL NAME      run_every(NAME) on a PgCluster; each run records this process in leader_runs
+
+Prints "ready" once connected, then "synced" / "skipped", or "leader" when it leads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+
+import asyncpg
+
+from bot.cluster.local import LocalCluster
+from bot.cluster.postgres import PgCluster
+from bot.cluster.sync import sync_once
+
+KEY, DIGEST = "command_sync:global", "digest-of-the-new-commands"
+
+
+class PgMeta:
+    """get_meta / set_meta on PostgreSQL's meta table (what the store does; own connection)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def get_meta(self, key: str) -> str | None:
+        return await self.conn.fetchval("SELECT value FROM meta WHERE key = $1", key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            key, value,
+        )  # fmt: skip
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def sync(url: str, kind: str) -> None:
+    cluster = PgCluster(url) if kind == "postgres" else LocalCluster()
+    await cluster.start()
+    conn = await asyncpg.connect(url)
+    try:
+
+        async def record_sync() -> None:
+            await conn.execute("INSERT INTO syncs (pid) VALUES ($1)", os.getpid())
+            await asyncio.sleep(0.3)  # a real sync is a REST call: the others arrive meanwhile
+
+        say("ready")
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
+        synced = await sync_once(cluster, PgMeta(conn), KEY, DIGEST, record_sync)
+        say("synced" if synced else "skipped")
+    finally:
+        await conn.close()
+        await cluster.close()
+
+
+async def lead(url: str, name: str) -> None:
+    cluster = PgCluster(url, takeover_poll=0.1, heartbeat=0.5)
+    await cluster.start()
+    conn = await asyncpg.connect(url)
+    runs = 0
+
+    async def run() -> None:
+        nonlocal runs
+        if not cluster.is_leader(name):
+            raise AssertionError("a leader job ran without leadership")
+        await conn.execute("INSERT INTO leader_runs (pid) VALUES ($1)", os.getpid())
+        runs += 1
+        if runs == 1:
+            say("leader")
+
+    say("ready")
+    await cluster.run_every(name, run, 0.1)  # until killed
+
+
+def main() -> None:
+    mode, url, arg = sys.argv[1:4]
+    asyncio.run(sync(url, arg) if mode == "sync" else lead(url, arg))
+
+
+if __name__ == "__main__":
+    main()
