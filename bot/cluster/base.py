@@ -156,6 +156,8 @@ class Coordinator:
             raise
         turn = IdentifyTurn(bucket, shard_id, at, coordinated)
         self.identify_log.append(turn)
+        log.info("IDENTIFY turn: shard %d, bucket %d of %d, at %s%s", shard_id, bucket, max(1, max_concurrency),
+                 at.isoformat(), "" if coordinated else " (this process only)")  # fmt: skip
         task = asyncio.create_task(
             self._hold_then_release(key, generation, local), name=f"identify-bucket-{bucket}"
         )
