@@ -26,7 +26,7 @@ import yarl
 from bot import catalogue_cli
 from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
-from bot.cluster import open_cluster
+from bot.cluster import ClusterUnavailable, Coordinator, open_cluster
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store, UnavailableStore
@@ -111,9 +111,9 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
             settings.database_path, exc, settings.database_retry_seconds,
         )  # fmt: skip
         store = UnavailableStore(str(exc))
-    else:
-        await load_starter_catalogue(store)
     cluster = await open_cluster(settings.database_path)  # PostgreSQL: locks shared with the other processes
+    if not isinstance(store, UnavailableStore):
+        await load_starter(store, cluster)
     bot = DramaBot.for_settings(store, settings, cluster)
     reopen = None
     if isinstance(store, UnavailableStore):
@@ -130,6 +130,17 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         log.info("stopped")
 
 
+async def load_starter(store: Store, cluster: Coordinator) -> None:
+    """The bundled catalogue into a new database, one process at a time: processes starting together on
+    one empty PostgreSQL database would otherwise insert the same dramas at once."""
+    try:
+        async with cluster.exclusive("starter-catalogue"):
+            await load_starter_catalogue(store)
+    except ClusterUnavailable as exc:
+        log.warning("loading the starter catalogue without the cluster lock (%s)", exc)
+        await load_starter_catalogue(store)
+
+
 async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
     """Retry opening the database until it works, then hand it to the bot."""
     while True:
@@ -142,12 +153,12 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
         except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
             log.debug("the database still cannot be opened: %s", exc)
             continue
-        await load_starter_catalogue(store)
+        await load_starter(store, bot.cluster)
         bot.store = store
         log.info("the database at %s can be used again", settings.database_path)
         try:
             await bot.sync_commands()
-        except (StoreUnavailable, discord.HTTPException) as exc:
+        except (StoreUnavailable, ClusterUnavailable, discord.HTTPException) as exc:
             log.warning("command sync after reopening failed: %s", exc)
         return
 
