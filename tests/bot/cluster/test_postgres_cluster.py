@@ -288,6 +288,58 @@ async def test_a_sigkilled_leader_process_is_replaced(pg_url: str) -> None:
         await admin.close()
 
 
+async def test_a_frozen_leader_loses_its_lock_after_idle_session_timeout(pg_url: str) -> None:
+    # SIGSTOP: the socket stays open, as when the network between a process and the server is cut and no
+    # reset arrives. The server ends the silent session after idle_session_timeout, and its locks with it.
+    admin = await asyncpg.connect(pg_url)
+    await admin.execute(
+        "CREATE TABLE leader_runs (pid integer NOT NULL, at timestamptz NOT NULL DEFAULT now())"
+    )
+    proc = await spawn("lead", pg_url, "tmdb-refresh", "1.0")
+    (here,) = await clusters(pg_url, 1)
+    runs: list[str] = []
+
+    async def run() -> None:
+        runs.append("here")
+
+    follower = None
+    try:
+        assert await read_line(proc) == "ready"
+        assert await read_line(proc) == "leader"
+        follower = asyncio.create_task(here.run_every("tmdb-refresh", run, 0.1))
+        await asyncio.sleep(2.0)  # twice the idle timeout: a live leader's heartbeats keep its session
+        assert runs == [] and not here.is_leader("tmdb-refresh")
+
+        proc.send_signal(signal.SIGSTOP)
+        await eventually(lambda: len(runs) >= 2)  # its session ended on the server: taken over
+        assert here.is_leader("tmdb-refresh")
+        ended = await admin.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND pid <> $2",
+            APPLICATION_NAME, await here.backend_pid(),
+        )  # fmt: skip
+        assert ended == 0  # the frozen process's lock connection is gone
+    finally:
+        if follower is not None:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGCONT)
+        await stop([proc])
+        await here.close()
+        await admin.close()
+
+
+async def test_the_lock_connection_is_dedicated_and_sets_idle_session_timeout(pg_url: str) -> None:
+    (a,) = await clusters(pg_url, 1, idle_session_timeout=7.0)
+    try:
+        _, value = await a._query(lambda c: c.fetchval("SHOW idle_session_timeout"))
+        assert value == "7s"
+        _, name = await a._query(lambda c: c.fetchval("SHOW application_name"))
+        assert name == APPLICATION_NAME
+    finally:
+        await a.close()
+
+
 async def test_a_leader_job_that_fails_hands_leadership_back_and_is_retried(pg_url: str) -> None:
     (a,) = await clusters(pg_url, 1)
     calls = 0

@@ -2,7 +2,8 @@
 
     sync URL KIND      wait for "go" on stdin, then sync_once (KIND "postgres": PgCluster, "local":
                        LocalCluster); the stand-in sync records this process in the table syncs
-    lead URL NAME      run_every(NAME) on a PgCluster; each run records this process in leader_runs
+    lead URL NAME [IDLE]  run_every(NAME) on a PgCluster (idle_session_timeout IDLE s, default 30); each
+                       run records this process in leader_runs
 
 Prints "ready" once connected, then "synced" / "skipped", or "leader" when it leads.
 """
@@ -61,8 +62,8 @@ async def sync(url: str, kind: str) -> None:
         await cluster.close()
 
 
-async def lead(url: str, name: str) -> None:
-    cluster = PgCluster(url, takeover_poll=0.1, heartbeat=0.5)
+async def lead(url: str, name: str, idle: float) -> None:
+    cluster = PgCluster(url, takeover_poll=0.1, heartbeat=0.5, idle_session_timeout=idle)
     await cluster.start()
     conn = await asyncpg.connect(url)
     runs = 0
@@ -82,7 +83,8 @@ async def lead(url: str, name: str) -> None:
 
 def main() -> None:
     mode, url, arg = sys.argv[1:4]
-    asyncio.run(sync(url, arg) if mode == "sync" else lead(url, arg))
+    idle = float(sys.argv[4]) if len(sys.argv) > 4 else 30.0
+    asyncio.run(sync(url, arg) if mode == "sync" else lead(url, arg, idle))
 
 
 if __name__ == "__main__":
