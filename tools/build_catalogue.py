@@ -90,7 +90,11 @@ def read_selection(path: Path = SELECTION) -> list[Pick]:
             raise BuildError(f"{path.name} line {n}: country {country!r} is not one of {sorted(COUNTRIES)}")
         if episodes and not decision:
             raise BuildError(f"{path.name} line {n}: an episode count needs a recorded decision")
-        picks.append(Pick(n, qid, country, title, ktitle, kstart, native, int(episodes) if episodes else None, decision))
+        picks.append(
+            Pick(
+                n, qid, country, title, ktitle, kstart, native, int(episodes) if episodes else None, decision
+            )
+        )
     return picks
 
 
@@ -194,7 +198,9 @@ def build_records(picks: list[Pick], mmdb: dict[str, dict], kowiki: dict) -> lis
         for key in ("tmdb_id", "imdb_id"):
             if ids[key] is not None and ids[key] in used_ids[key]:
                 if "ids:" not in pick.decision:
-                    raise BuildError(f"{where}: {key} {ids[key]} is also {used_ids[key][ids[key]]}'s; record a decision")
+                    raise BuildError(
+                        f"{where}: {key} {ids[key]} is also {used_ids[key][ids[key]]}'s; record a decision"
+                    )
                 ids[key] = None
             elif ids[key] is not None:
                 used_ids[key][ids[key]] = pick.qid
@@ -227,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         same = OUTPUT.read_text(encoding="utf-8") == text
-        print("bot/data/catalogue.json is " + ("up to date" if same else "OUT OF DATE: run tools/build_catalogue.py"))
+        print(
+            "bot/data/catalogue.json is "
+            + ("up to date" if same else "OUT OF DATE: run tools/build_catalogue.py")
+        )
         return 0 if same else 1
     OUTPUT.write_text(text, encoding="utf-8")
     print(f"wrote {OUTPUT.relative_to(ROOT)}: {text.count(chr(10)) - 5} dramas")
