@@ -1117,11 +1117,12 @@ def _apply_bundle(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 [(CATALOGUE_REV, str(int(rev) + 1)), (BUNDLE_DIGEST, digest)],
             )
-            db.execute(
-                "INSERT INTO catalogue_audit (actor_id, actor_name, guild_id, action, subject, before, after) "
-                "VALUES (0, 'bundled catalogue', NULL, 'bundle', 'bundle', NULL, ?)",
-                (json.dumps(summary, ensure_ascii=False),),
-            )
+            if existing:  # an upgrade of a catalogue in use is audited; the first load is the starting point
+                db.execute(
+                    "INSERT INTO catalogue_audit (actor_id, actor_name, guild_id, action, subject, before, after) "
+                    "VALUES (0, 'bundled catalogue', NULL, 'bundle', 'bundle', NULL, ?)",
+                    (json.dumps(summary, ensure_ascii=False),),
+                )
         else:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

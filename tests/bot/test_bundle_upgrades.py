@@ -32,6 +32,7 @@ async def test_a_newer_bundle_adds_its_new_dramas_and_updates_untouched_ones(sto
     await add_drama("my-own-show")
     outcome = await store.apply_bundle(V1, "v1")
     assert (outcome.added, outcome.updated, outcome.kept) == (3, 0, ())
+    assert [e.action for e in await store.audit_log()] == ["bundle"]  # the catalogue was in use: audited
     (w,) = await store.find_dramas("W")
     await store.rate(user_id=7, guild_id=1, drama_id=w.id, score=4.5)
 
@@ -56,6 +57,7 @@ async def test_a_newer_bundle_adds_its_new_dramas_and_updates_untouched_ones(sto
 
 async def test_a_drama_a_curator_or_the_cli_changed_is_never_overwritten(store: Store):
     await store.apply_bundle(V1, "v1")
+    assert await store.audit_log() == []  # the first load into an empty catalogue is the starting point
     await store.curate(
         "goblin-2016", lambda rec: (replace(rec[0], title="Goblin (curated)"), rec[1], rec[2]),
         action="edit", actor_id=42, actor_name="curator", guild_id=1,
