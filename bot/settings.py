@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_DATABASE = "data/dramabot.sqlite3"
+DEFAULT_TMDB_COUNTRIES = ("KR", "JP", "CN", "TW", "TH", "HK")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")  # a Discord id: ASCII digits, below 2**64 (str.isdigit takes "²")
 
@@ -35,6 +36,9 @@ class Settings:
     project_url: str | None = None  # PROJECT_URL: the link /about shows
     database_retry_seconds: float = 30.0  # DATABASE_RETRY_SECONDS: how often to retry a database that failed to open
     tmdb_cache_hours: float = 24.0  # TMDB_CACHE_HOURS: how long fetched watch providers are fresh
+    # TMDB_ORIGIN_COUNTRIES: the countries whose TMDB series autocomplete offers and imports
+    tmdb_origin_countries: tuple[str, ...] = DEFAULT_TMDB_COUNTRIES
+    tmdb_refresh_hours: float = 24.0  # TMDB_REFRESH_HOURS: how often the bot refreshes airing dramas; 0: never
 
     @property
     def log_level_number(self) -> int:
@@ -89,6 +93,21 @@ def _number(
     return value
 
 
+def _countries(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated ISO 3166-1 alpha-2 codes ("KR,JP"), upper-cased, without repeats."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    codes: list[str] = []
+    for part in raw.split(","):
+        code = part.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise SettingsError(f"{name} must be two-letter country codes separated by commas (KR,JP), got {raw!r}.")
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, *, dotenv: bool = True, require_token: bool = True
 ) -> Settings:
@@ -120,6 +139,7 @@ def load_settings(
 
     database_retry_seconds = _number(env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True)
     tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
+    tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=True)
 
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:
@@ -138,4 +158,6 @@ def load_settings(
         project_url=_optional_url(env, "PROJECT_URL", ("http", "https")),
         database_retry_seconds=database_retry_seconds,
         tmdb_cache_hours=tmdb_cache_hours,
+        tmdb_origin_countries=_countries(env, "TMDB_ORIGIN_COUNTRIES", DEFAULT_TMDB_COUNTRIES),
+        tmdb_refresh_hours=tmdb_refresh_hours,
     )
