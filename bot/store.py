@@ -56,7 +56,8 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 _DRAMA_COLUMNS = (
     "id, slug, title, episode_count, native_title, country, year, network, genres, synopsis, "
-    "poster_url, critic_score, critic_summary, critic_verdict, tmdb_id"
+    "poster_url, critic_score, critic_summary, critic_verdict, tmdb_id, wikidata_id, imdb_id, "
+    "first_air_date, status"
 )
 
 
@@ -533,14 +534,17 @@ class Store:
             drama.slug, drama.title, drama.native_title, drama.country, drama.year, drama.episode_count,
             drama.network, json.dumps(list(drama.genres), ensure_ascii=False), drama.synopsis,
             drama.poster_url, drama.critic_score, drama.critic_summary, drama.critic_verdict, drama.tmdb_id,
+            drama.wikidata_id, drama.imdb_id,
+            drama.first_air_date.isoformat() if drama.first_air_date else None, drama.status,
         )  # fmt: skip
         async with db.execute("SELECT id FROM dramas WHERE slug = ?", (drama.slug,)) as cur:
             existing = await cur.fetchone()
         if existing is None:
             async with db.execute(
                 "INSERT INTO dramas (slug, title, native_title, country, year, episode_count, network, "
-                "genres, synopsis, poster_url, critic_score, critic_summary, critic_verdict, tmdb_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "genres, synopsis, poster_url, critic_score, critic_summary, critic_verdict, tmdb_id, "
+                "wikidata_id, imdb_id, first_air_date, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 values,
             ) as cur:
                 drama_id = (await cur.fetchone())[0]
@@ -550,6 +554,7 @@ class Store:
                 "UPDATE dramas SET slug = ?, title = ?, native_title = ?, country = ?, year = ?, "
                 "episode_count = ?, network = ?, genres = ?, synopsis = ?, poster_url = ?, "
                 "critic_score = ?, critic_summary = ?, critic_verdict = ?, tmdb_id = ?, "
+                "wikidata_id = ?, imdb_id = ?, first_air_date = ?, status = ?, "
                 "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
                 (*values, drama_id),
             )
@@ -928,6 +933,10 @@ def _drama(row: sqlite3.Row, aliases: tuple[str, ...]) -> Drama:
         critic_summary=row["critic_summary"],
         critic_verdict=row["critic_verdict"],
         tmdb_id=row["tmdb_id"],
+        wikidata_id=row["wikidata_id"],
+        imdb_id=row["imdb_id"],
+        first_air_date=date.fromisoformat(row["first_air_date"]) if row["first_air_date"] else None,
+        status=row["status"],
     )
 
 
