@@ -590,8 +590,10 @@ class Store:
         return await self.get_drama(row["id"]) if row else None
 
     async def linked_dramas(self, *, airing_only: bool = False) -> list[Drama]:
-        """Dramas linked to a TMDB series, in the order they were added (for the TMDB refresh)."""
-        rows = await self._read_all("SELECT id FROM dramas WHERE tmdb_id IS NOT NULL ORDER BY id")
+        """Dramas linked to a TMDB series, in the order added (for the TMDB refresh); `airing_only`:
+        those not known to have ended."""
+        airing = " AND (status IS NULL OR status != 'ended')" if airing_only else ""
+        rows = await self._read_all(f"SELECT id FROM dramas WHERE tmdb_id IS NOT NULL{airing} ORDER BY id")
         dramas = [d for d in [await self.get_drama(r["id"]) for r in rows] if d is not None]
         return dramas
 

@@ -222,6 +222,29 @@ def _clip(text: Any, limit: int) -> str | None:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# TMDB's `status` of a series -> the catalogue's (upcoming, airing, ended).
+STATUSES = {"Returning Series": "airing", "Ended": "ended", "Canceled": "ended", "Cancelled": "ended",
+            "In Production": "upcoming", "Planned": "upcoming", "Pilot": "upcoming"}  # fmt: skip
+_IMDB = re.compile(r"^tt[0-9]{7,10}$")
+_WIKIDATA = re.compile(r"^Q[1-9][0-9]{0,11}$")
+
+
+def series_status(tv: dict[str, Any], today: date | None = None) -> str | None:
+    """upcoming / airing / ended from `/tv/{id}`: its status, and whether it has aired yet."""
+    status = STATUSES.get(tv.get("status")) if isinstance(tv.get("status"), str) else None
+    first = tv.get("first_air_date")
+    try:
+        started = date.fromisoformat(first[:10]) if isinstance(first, str) and first else None
+    except ValueError:
+        started = None
+    today = today or date.today()
+    if status == "ended":
+        return status
+    if started is None or started > today:
+        return "upcoming" if status is not None or started is not None else None
+    return "airing" if status in ("airing", "upcoming") or tv.get("in_production") is True else status
+
+
 def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) -> dict[str, Any]:
     """A catalogue record (the file format's dict) from `/tv/{id}` and its seasons' answers."""
     name = _clip(tv.get("name"), LIMITS["title"]) or f"TMDB {tv.get('id')}"
@@ -240,6 +263,18 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
     first = tv.get("first_air_date")
     if isinstance(first, str) and re.match(r"^\d{4}-", first) and 1900 <= int(first[:4]) <= 2100:
         rec["year"] = int(first[:4])
+        try:
+            rec["first_air_date"] = date.fromisoformat(first[:10]).isoformat()
+        except ValueError:
+            pass
+    status = series_status(tv)
+    if status:
+        rec["status"] = status
+    ids = tv.get("external_ids") if isinstance(tv.get("external_ids"), dict) else {}
+    if isinstance(ids.get("imdb_id"), str) and _IMDB.match(ids["imdb_id"]):
+        rec["imdb_id"] = ids["imdb_id"]
+    if isinstance(ids.get("wikidata_id"), str) and _WIKIDATA.match(ids["wikidata_id"]):
+        rec["wikidata_id"] = ids["wikidata_id"]
     countries = tv.get("origin_country")
     if isinstance(countries, list) and countries and isinstance(countries[0], str) and _COUNTRY.match(countries[0]):
         rec["country"] = countries[0]

@@ -9,6 +9,7 @@ client's token bucket keeps them under TMDB's rate limit and honours 429 Retry-A
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,7 +43,9 @@ class Summary:
             self.unchanged += 1
 
     def lines(self) -> list[str]:
-        out = [f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {len(self.skipped)} skipped"]
+        out = [
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {len(self.skipped)} skipped"
+        ]
         out += [f"  skipped {name}: {why}" for name, why in self.skipped]
         return out
 
@@ -128,6 +131,10 @@ async def _one(
         why = str(exc).splitlines()[0]
         summary.skipped.append((name, why))
         return "skipped", f"{name}: {why}"
+    except sqlite3.IntegrityError:
+        why = "another drama in the catalogue has the same IMDb or Wikidata id"
+        summary.skipped.append((name, why))
+        return "skipped", f"{name}: {why}"
     summary.count(outcome)
     return outcome, f"{entry.drama.slug} ({entry.drama.title})"
 
@@ -146,7 +153,9 @@ async def run_refresh(
     progress = Progress(len(linked), stream) if stream is not None else None
     for drama in linked:
         assert drama.tmdb_id is not None
-        outcome, label = await _one(store, tmdb, drama.tmdb_id, f"{drama.slug} (TMDB {drama.tmdb_id})", None, summary)
+        outcome, label = await _one(
+            store, tmdb, drama.tmdb_id, f"{drama.slug} (TMDB {drama.tmdb_id})", None, summary
+        )
         if progress is not None:
             progress.step(outcome, label)
     if progress is not None:

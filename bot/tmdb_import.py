@@ -49,7 +49,9 @@ async def new_slug(store: Store, tv: dict[str, Any]) -> str:
     return slug
 
 
-async def build_entry(store: Store, tv: dict[str, Any], seasons: list[dict[str, Any]], existing: Drama | None) -> Entry:
+async def build_entry(
+    store: Store, tv: dict[str, Any], seasons: list[dict[str, Any]], existing: Drama | None
+) -> Entry:
     """The catalogue entry for a fetched series; CatalogueError when TMDB's data does not validate.
 
     For a drama already linked, what curators wrote stays: its slug and title (TMDB's name
@@ -60,7 +62,9 @@ async def build_entry(store: Store, tv: dict[str, Any], seasons: list[dict[str, 
     slug = existing.slug if existing is not None else await new_slug(store, tv)
     rec = series_record(tv, seasons, slug)
     if existing is not None:
-        kept = entry_record(existing, await store.episodes(existing.id), await store.availability(existing.id))
+        kept = entry_record(
+            existing, await store.episodes(existing.id), await store.availability(existing.id)
+        )
         rec = _keep_curated(rec, kept)
     return parse_entry(rec, f"TMDB series {tmdb_id}")
 
@@ -69,14 +73,21 @@ def _keep_curated(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     rec = dict(rec)
     if kept["title"] != rec["title"]:
         aliases = [a for a in kept.get("aliases", []) if a != rec["title"]]
-        aliases = aliases + [a for a in [rec["title"], *rec.get("aliases", [])] if a not in aliases and a != kept["title"]]
+        aliases = aliases + [
+            a for a in [rec["title"], *rec.get("aliases", [])] if a not in aliases and a != kept["title"]
+        ]
         rec["title"] = kept["title"]
         if aliases:
             rec["aliases"] = aliases[:20]
     elif kept.get("aliases"):
-        rec["aliases"] = (kept["aliases"] + [a for a in rec.get("aliases", []) if a not in kept["aliases"]])[:20]
-    for key in ("critic", "native_title", "synopsis"):
-        if key in kept and (key == "critic" or key not in rec):
+        rec["aliases"] = (kept["aliases"] + [a for a in rec.get("aliases", []) if a not in kept["aliases"]])[
+            :20
+        ]
+    for key in ("critic", "wikidata_id", "imdb_id"):  # curated or cross-checked: they win
+        if key in kept:
+            rec[key] = kept[key]
+    for key in ("native_title", "synopsis", "first_air_date", "status"):  # TMDB's win when it has them
+        if key in kept and key not in rec:
             rec[key] = kept[key]
     scores = {e["number"]: e for e in kept.get("episodes", [])}
     merged = []
@@ -109,4 +120,12 @@ async def import_series(
     return entry, outcome
 
 
-__all__ = ["MAX_SEASONS", "CatalogueError", "NotScripted", "build_entry", "fetch_series", "import_series", "new_slug"]
+__all__ = [
+    "MAX_SEASONS",
+    "CatalogueError",
+    "NotScripted",
+    "build_entry",
+    "fetch_series",
+    "import_series",
+    "new_slug",
+]

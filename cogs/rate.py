@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot import cards
 from bot.errors import UserError
 from bot.models import MAX_SCORE, MIN_SCORE, Drama
-from cogs.options import CHOICE_LIMIT, DramaOption
+from cogs.options import CHOICE_LIMIT, PrivateTMDBDramaOption, answer
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -103,7 +103,7 @@ class Rate(commands.Cog):
     async def rate(
         self,
         interaction: discord.Interaction,
-        drama: app_commands.Transform[Drama, DramaOption],
+        drama: app_commands.Transform[Drama, PrivateTMDBDramaOption],
         score: float,
         episode: app_commands.Range[int, 1, MAX_EPISODE_OPTION] | None = None,
     ) -> None:
@@ -112,7 +112,7 @@ class Rate(commands.Cog):
         result = await self.bot.store.rate(
             user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, score=value, episode=ep
         )
-        await interaction.response.send_message(embed=cards.rate_card(result), ephemeral=True)
+        await answer(interaction, embed=cards.rate_card(result), ephemeral=True)
 
     @rate.autocomplete("episode")
     async def episode_autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[int]]:
