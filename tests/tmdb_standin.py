@@ -199,8 +199,8 @@ class FakeTMDB:
                 season = _season(series, int(parts[3]))
                 if season is not None:
                     return web.json_response(season)
-            if len(parts) == 4 and parts[2:] == ["watch", "providers"] and series["id"] == TV_ID:
-                return web.json_response(self.providers)
+            if len(parts) == 4 and parts[2:] == ["watch", "providers"]:
+                return web.json_response(self.providers if series["id"] == TV_ID else {"id": series["id"], "results": {}})
         return web.json_response({"status_code": 34, "status_message": "not found"}, status=404)
 
     def _search(self, query: str) -> dict[str, Any]:
