@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot import cards
 from bot.errors import UserError
 from bot.models import MAX_SCORE, MIN_SCORE, Drama
+from bot.ondemand import parse_tmdb_value
 from cogs.options import CHOICE_LIMIT, PrivateTMDBDramaOption, answer
 
 if TYPE_CHECKING:
@@ -120,7 +121,9 @@ class Rate(commands.Cog):
         chosen = getattr(interaction.namespace, "drama", None)
         if not isinstance(chosen, str) or not chosen.strip():
             return []
-        found = await self.bot.store.find_dramas(chosen)
+        tmdb_id = parse_tmdb_value(chosen.strip())  # a TMDB pick: known once imported
+        linked = await self.bot.store.drama_by_tmdb_id(tmdb_id) if tmdb_id is not None else None
+        found = [linked] if linked is not None else await self.bot.store.find_dramas(chosen)
         if len(found) != 1:
             return []
         count = found[0].episode_count
