@@ -145,7 +145,7 @@ class TMDBDramaOption(DramaOption):
     async def _typed_title(ondemand: OnDemand, text: str) -> int | None:
         """A TMDB series whose name is exactly the typed text (a title only TMDB knows)."""
         try:
-            hits = await asyncio.wait_for(ondemand.search.search(text), 2.0)
+            hits = await asyncio.wait_for(ondemand.search.search(text), AUTOCOMPLETE_BUDGET)
         except TimeoutError:
             return None
         wanted = fold(text)

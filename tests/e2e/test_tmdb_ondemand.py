@@ -160,3 +160,14 @@ async def test_discover_imports_with_progress_and_a_rerun_adds_nothing(bot_env, 
     assert code == 0, err
     assert "0 added, 0 updated, 3 unchanged" in out
     assert HARBOR["name"] in out
+
+
+async def test_typing_a_title_only_tmdb_knows_imports_it(discord_stub, start_bot, bot_env, fake_tmdb):
+    await start_bot(tmdb_env(fake_tmdb))
+    typed = await discord_stub.invoke("review", {"drama": "moonlit harbor"}, timeout=15)
+    assert typed.embeds[0]["title"].startswith("Moonlit Harbor")
+    assert (await stored(bot_env, HARBOR_ID))[0] is not None
+    # A title that matches nothing exactly is still the usual "not in the catalogue" answer.
+    unknown = await discord_stub.invoke("review", {"drama": "harbor"})
+    assert unknown.ephemeral and "No drama called 'harbor'" in unknown.content
+    assert await stored(bot_env, SCRIPTED[5]["id"]) == (None, (), [])
