@@ -263,15 +263,15 @@ class OnDemand:
     def __init__(self, settings: Settings, store: Callable[[], Store]) -> None:
         assert settings.tmdb_api_key
         key, base = settings.tmdb_api_key, settings.tmdb_api_base
-        # Two clients, half of TMDB's ~40 requests per 10 s each: a long refresh never starves
-        # the members' searches and imports.
-        self.tmdb = TMDB(key, base, limiter=TokenBucket(20, 2.0))
+        # Two clients sharing TMDB's ~40 requests per 10 s: 30 for members' searches and imports,
+        # 10 for the background refresh, so a long refresh never starves the members.
+        self.tmdb = TMDB(key, base, limiter=TokenBucket(30, 3.0))
         self.countries = settings.tmdb_origin_countries
         self.search = TMDBSearch(self.tmdb, self.countries)
         self.imports = OnDemandImports(store, self.tmdb, self.countries)
         hours = settings.tmdb_refresh_hours
         self._refresh_tmdb = TMDB(
-            key, base, max_retries=5, max_retry_after=60.0, limiter=TokenBucket(20, 2.0)
+            key, base, max_retries=5, max_retry_after=60.0, limiter=TokenBucket(10, 1.0)
         )
         self.refresh = RefreshJob(store, self._refresh_tmdb, timedelta(hours=hours)) if hours > 0 else None
 
