@@ -133,7 +133,7 @@ class OnDemandImports:
 
     def check_member(self, tmdb_id: int, member_id: int) -> None:
         """UserError when this member may not start another import now (joining one in flight is free)."""
-        if tmdb_id in self.flights._tasks:  # noqa: SLF001 - same package's helper
+        if tmdb_id in self.flights:
             return
         wait = self.limiter.retry_after(member_id)
         if wait > 0:
@@ -152,7 +152,7 @@ class OnDemandImports:
         if drama is not None:
             return drama
         self.check_member(tmdb_id, member_id)
-        if tmdb_id not in self.flights._tasks:  # noqa: SLF001
+        if tmdb_id not in self.flights:
             self.limiter.hit(member_id)
         task = self.flights.run(
             tmdb_id, lambda: self._import(tmdb_id, member_id, member_name, guild_id), "tmdb-import"

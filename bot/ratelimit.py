@@ -120,6 +120,9 @@ class SingleFlight(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._tasks)
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._tasks
+
     def run(self, key: K, start: Callable[[], object], name: str = "single-flight") -> asyncio.Task[V]:
         task = self._tasks.get(key)
         if task is None:
