@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
@@ -14,7 +15,7 @@ from importlib import resources
 from typing import Any
 
 from bot.models import AVAILABILITY_KINDS, DRAMA_STATUSES, Availability, Drama, Episode
-from bot.store import Store
+from bot.store import BUNDLE_DIGEST, Store
 
 log = logging.getLogger(__name__)
 
@@ -203,23 +204,41 @@ def parse_catalogue(text: str, source: str) -> list[Entry]:
     return entries
 
 
+BUNDLE_OFF = "bundled_catalogue"  # meta key; "off": never load the bundle here (the bench's synthetic data)
+LEGACY_BUNDLE = ("soundtrack-1-2022",)  # what dramabot bundled before it tracked bundled dramas (0004)
+
+
+def _bundle_text() -> str:
+    return resources.files("bot.data").joinpath("catalogue.json").read_text(encoding="utf-8")
+
+
 def starter_entries() -> list[Entry]:
-    text = resources.files("bot.data").joinpath("catalogue.json").read_text(encoding="utf-8")
-    return parse_catalogue(text, "bot/data/catalogue.json")
+    return parse_catalogue(_bundle_text(), "bot/data/catalogue.json")
 
 
 async def load_starter_catalogue(store: Store) -> int:
-    """On the first start with an empty database, load the bundled catalogue. Returns dramas added."""
-    if await store.get_meta(STARTER_LOADED) is not None:
+    """Bring the bundled catalogue into the database on start. Returns the number of dramas added.
+
+    Cheap when this bundle was applied before (one meta read). Otherwise new bundled dramas are
+    added and untouched ones updated, all in one transaction; dramas a curator or the CLI changed
+    or removed are left as they are (see Store.apply_bundle).
+    """
+    if await store.get_meta(BUNDLE_OFF) == "off":
         return 0
-    added = 0
-    if (await store.stats()).dramas == 0:
-        for entry in starter_entries():
-            await store.upsert_drama(entry.drama, entry.episodes, entry.availability)
-            added += 1
-        log.info("loaded the starter catalogue: %d drama(s)", added)
+    text = _bundle_text()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if await store.get_meta(BUNDLE_DIGEST) == digest:
+        return 0
+    entries = parse_catalogue(text, "bot/data/catalogue.json")
+    legacy = LEGACY_BUNDLE if await store.get_meta(STARTER_LOADED) is not None else ()
+    outcome = await store.apply_bundle([(e.drama, e.episodes, e.availability) for e in entries], digest, legacy)
     await store.set_meta(STARTER_LOADED, "1")
-    return added
+    if outcome.added or outcome.updated or outcome.kept:
+        log.info(
+            "bundled catalogue: %d drama(s) added, %d updated, %d kept as curators left them",
+            outcome.added, outcome.updated, len(outcome.kept),
+        )  # fmt: skip
+    return outcome.added
 
 
 # ---- CSV (the simple flat case) ------------------------------------------------------

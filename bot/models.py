@@ -128,3 +128,12 @@ class AuditEntry:
     subject: str
     before: str | None
     after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BundleOutcome:
+    """What applying the bundled catalogue did: dramas added, updated, and kept as curators left them."""
+
+    added: int = 0
+    updated: int = 0
+    kept: tuple[str, ...] = ()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import hashlib
 import json
 import logging
 import re
@@ -30,6 +31,7 @@ from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.models import (
     AuditEntry,
     Availability,
+    BundleOutcome,
     CatalogueStats,
     CommunityScores,
     Drama,
@@ -492,6 +494,23 @@ class Store:
             self._forget_dramas(drama_id)
             self._index.put(drama_id, drama.slug, drama.title, drama.year, names)
         return outcomes
+
+    async def apply_bundle(self, records: list[CatalogueRecord], digest: str, legacy: Iterable[str] = ()) -> BundleOutcome:
+        """Bring the bundled catalogue (bot/data) into this database in ONE transaction.
+
+        New bundled dramas are added; a bundled drama nobody changed since it was loaded takes the
+        newer bundle's version; one a curator or the CLI changed is kept as it is, and one that was
+        removed stays removed (`bundled_dramas` remembers what was loaded, with its digest; a
+        /catalogue removal in the audit table counts too). `legacy`: slugs an older dramabot loaded
+        before it tracked them. Runs on the writer's thread in one hop; the index is reloaded after.
+        """
+        async with self._write_lock, _translated():
+            if self._closed:
+                raise StoreUnavailable("the store is closed")
+            outcome = await self._writer._execute(_apply_bundle, self._writer._conn, records, digest, tuple(legacy))
+        if outcome.added or outcome.updated:
+            await self._load_index()
+        return outcome
 
     async def catalogue_entries(self) -> list[tuple[Drama, tuple[Episode, ...], tuple[Availability, ...]]]:
         """The whole catalogue (not ratings), in the order dramas were added: for export."""
@@ -990,3 +1009,146 @@ def _availability(row: sqlite3.Row) -> Availability:
         url=row["url"],
         checked_on=date.fromisoformat(row["checked_on"]) if row["checked_on"] else None,
     )
+
+
+# ---- the bundled catalogue (Store.apply_bundle), synchronous on the writer's thread ------------------
+BUNDLE_DIGEST = "bundle_digest"  # meta key: digest of the bundle last applied
+
+
+def record_digest(record: CatalogueRecord) -> str:
+    """A digest of a drama as it reads back from the database: equal digests, equal dramas."""
+    drama, episodes, availability = record
+    shape = _comparable(drama, episodes, availability)
+    text = json.dumps(
+        [asdict(shape[0]), sorted((asdict(e) for e in shape[1]), key=lambda e: e["number"]),
+         sorted((asdict(a) for a in shape[2]), key=lambda a: (a["service"], a["kind"]))],
+        ensure_ascii=False, sort_keys=True, default=str,
+    )  # fmt: skip
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored_record(db: sqlite3.Connection, drama_id: int) -> CatalogueRecord:
+    row = db.execute(f"SELECT {_DRAMA_COLUMNS} FROM dramas WHERE id = ?", (drama_id,)).fetchone()
+    aliases = tuple(
+        r[0] for r in db.execute(
+            "SELECT name FROM drama_names WHERE drama_id = ? AND kind = 'alias' ORDER BY rowid", (drama_id,)
+        )
+    )  # fmt: skip
+    return _drama(row, aliases), _episodes_in(db, drama_id), _availability_in(db, drama_id)
+
+
+def _drama_values(drama: Drama) -> tuple:
+    return (
+        drama.slug, drama.title, drama.native_title, drama.country, drama.year, drama.episode_count,
+        drama.network, json.dumps(list(drama.genres), ensure_ascii=False), drama.synopsis, drama.poster_url,
+        drama.critic_score, drama.critic_summary, drama.critic_verdict, drama.tmdb_id, drama.wikidata_id,
+        drama.imdb_id, drama.first_air_date.isoformat() if drama.first_air_date else None, drama.status,
+    )  # fmt: skip
+
+
+def _apply_bundle(
+    db: sqlite3.Connection, records: list[CatalogueRecord], digest: str, legacy: tuple[str, ...]
+) -> BundleOutcome:
+    """Store.apply_bundle's transaction (see there). Inserts go in with executemany."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        tracked: dict[str, str | None] = dict(db.execute("SELECT slug, hash FROM bundled_dramas"))
+        existing: dict[str, int] = {slug: i for i, slug in db.execute("SELECT id, slug FROM dramas")}
+        removed = {r[0] for r in db.execute("SELECT subject FROM catalogue_audit WHERE action = 'remove'")}
+        taken = {
+            (key, value)
+            for key in ("tmdb_id", "wikidata_id", "imdb_id")
+            for (value,) in db.execute(f"SELECT {key} FROM dramas WHERE {key} IS NOT NULL")
+        }
+        track: list[tuple[str, str | None]] = []
+        new: list[CatalogueRecord] = []
+        updated: list[tuple[int, CatalogueRecord]] = []
+        kept: list[str] = []
+        for record in records:
+            slug, digest_now = record[0].slug, record_digest(record)
+            if slug not in tracked and slug in legacy:  # loaded by an older dramabot: never brought back,
+                # and taken over only when it is still exactly the bundle's version
+                same = slug in existing and record_digest(_stored_record(db, existing[slug])) == digest_now
+                tracked[slug] = digest_now if same or slug not in existing else None
+                track.append((slug, tracked[slug]))
+            if slug in tracked:
+                loaded = tracked[slug]
+                if slug not in existing or loaded is None or loaded == digest_now:
+                    continue  # removed since (never brought back), held by the database, or unchanged
+                if record_digest(_stored_record(db, existing[slug])) != loaded:
+                    kept.append(slug)  # changed by a curator or the CLI since it was loaded: theirs now
+                    continue
+                updated.append((existing[slug], record))
+                track.append((slug, digest_now))
+            elif slug in existing:  # the slug was taken before the bundle offered it
+                same = record_digest(_stored_record(db, existing[slug])) == digest_now
+                track.append((slug, digest_now if same else None))
+            elif slug in removed or any((k, getattr(record[0], k)) in taken for k in ("tmdb_id", "wikidata_id", "imdb_id")):
+                track.append((slug, None))  # removed by a curator, or the same series is already here
+            else:
+                new.append(record)
+                track.append((slug, digest_now))
+        for drama_id, (drama, _, _) in updated:
+            db.execute(
+                "UPDATE dramas SET slug = ?, title = ?, native_title = ?, country = ?, year = ?, episode_count = ?, "
+                "network = ?, genres = ?, synopsis = ?, poster_url = ?, critic_score = ?, critic_summary = ?, "
+                "critic_verdict = ?, tmdb_id = ?, wikidata_id = ?, imdb_id = ?, first_air_date = ?, status = ?, "
+                "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                (*_drama_values(drama), drama_id),
+            )
+            for table in ("drama_names", "episodes", "availability"):
+                db.execute(f"DELETE FROM {table} WHERE drama_id = ?", (drama_id,))
+            db.execute("DELETE FROM ratings WHERE drama_id = ? AND episode > ?", (drama_id, drama.episode_count))
+        ids = [
+            db.execute(
+                "INSERT INTO dramas (slug, title, native_title, country, year, episode_count, network, genres, "
+                "synopsis, poster_url, critic_score, critic_summary, critic_verdict, tmdb_id, wikidata_id, imdb_id, "
+                "first_air_date, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                _drama_values(record[0]),
+            ).fetchone()[0]
+            for record in new
+        ]
+        written = list(zip(ids, new, strict=True)) + updated
+        db.executemany(
+            "INSERT INTO drama_names (drama_id, kind, name, folded) VALUES (?, ?, ?, ?)",
+            [(i, kind, name, fold(name)) for i, (d, _, _) in written for kind, name in _names(d)],
+        )
+        db.executemany(
+            "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)",
+            [(i, e.number, e.critic_score, e.title, e.note) for i, (_, eps, _) in written for e in eps],
+        )
+        db.executemany(
+            "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) VALUES (?, ?, ?, ?, ?, ?)",
+            [(i, a.service, a.kind, ",".join(a.regions), a.url, a.checked_on.isoformat() if a.checked_on else None)
+             for i, (_, _, avs) in written for a in avs],
+        )  # fmt: skip
+        db.executemany(
+            "INSERT INTO bundled_dramas (slug, hash) VALUES (?, ?) "
+            "ON CONFLICT (slug) DO UPDATE SET hash = excluded.hash, loaded_at = excluded.loaded_at",
+            track,
+        )
+        if written:
+            (rev,) = db.execute("SELECT coalesce(max(value), 0) FROM meta WHERE key = ?", (CATALOGUE_REV,)).fetchone()
+            summary = {"added": [d.slug for d, _, _ in new], "updated": [d.slug for _, (d, _, _) in updated],
+                       "kept": kept, "bundle": digest}  # fmt: skip
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [(CATALOGUE_REV, str(int(rev) + 1)), (BUNDLE_DIGEST, digest)],
+            )
+            if existing:  # an upgrade of a catalogue in use is audited; the first load is the starting point
+                db.execute(
+                    "INSERT INTO catalogue_audit (actor_id, actor_name, guild_id, action, subject, before, after) "
+                    "VALUES (0, 'bundled catalogue', NULL, 'bundle', 'bundle', NULL, ?)",
+                    (json.dumps(summary, ensure_ascii=False),),
+                )
+        else:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (BUNDLE_DIGEST, digest),
+            )
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return BundleOutcome(added=len(new), updated=len(updated), kept=tuple(kept))

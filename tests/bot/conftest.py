@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import load_starter_catalogue
+from bot.catalogue import load_starter_catalogue, starter_entries
 from bot.models import Availability, Drama, Episode
 from bot.store import Store
 
@@ -72,7 +72,7 @@ async def store(db_path: Path) -> AsyncIterator[Store]:
 
 @pytest.fixture
 async def seeded_store(store: Store) -> Store:
-    assert await load_starter_catalogue(store) == 1
+    assert await load_starter_catalogue(store) == len(starter_entries())
     return store
 
 

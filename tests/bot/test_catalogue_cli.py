@@ -132,7 +132,7 @@ async def test_starter_import_twice_leaves_everything_alone(store: Store, capsys
     args = ns("import", file=str(STARTER), dry_run=False)
     assert await catalogue_cli.run(store, args) == 0
     assert await catalogue_cli.run(store, args) == 0
-    assert "0 added, 0 changed, 1 left alone" in capsys.readouterr().out
+    assert f"0 added, 0 changed, {len(starter_entries())} left alone" in capsys.readouterr().out
 
 
 async def test_export_then_import_into_an_empty_database_gives_the_same_catalogue(store: Store, tmp_path):
