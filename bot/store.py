@@ -507,7 +507,9 @@ class Store:
         async with self._write_lock, _translated():
             if self._closed:
                 raise StoreUnavailable("the store is closed")
-            outcome = await self._writer._execute(_apply_bundle, self._writer._conn, records, digest, tuple(legacy))
+            # aiosqlite logs each call with its arguments at DEBUG: the records go in a list with a short repr
+            batch = _Records(records)
+            outcome = await self._writer._execute(_apply_bundle, self._writer._conn, batch, digest, tuple(legacy))
         if outcome.added or outcome.updated:
             await self._load_index()
         return outcome
@@ -1013,6 +1015,13 @@ def _availability(row: sqlite3.Row) -> Availability:
 
 # ---- the bundled catalogue (Store.apply_bundle), synchronous on the writer's thread ------------------
 BUNDLE_DIGEST = "bundle_digest"  # meta key: digest of the bundle last applied
+
+
+class _Records(list):
+    """Catalogue records whose repr stays one short line (aiosqlite's DEBUG log prints arguments)."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} catalogue records>"
 
 
 def record_digest(record: CatalogueRecord) -> str:
