@@ -86,7 +86,9 @@ async def test_rate_and_where_import_too_and_a_member_may_import_only_a_few(
     discord_stub, start_bot, bot_env, fake_tmdb
 ):
     await start_bot(tmdb_env(fake_tmdb))
-    rated = await discord_stub.invoke("rate", {"drama": f"tmdb:{SCRIPTED[1]['id']}", "score": 4.5}, timeout=15)
+    rated = await discord_stub.invoke(
+        "rate", {"drama": f"tmdb:{SCRIPTED[1]['id']}", "score": 4.5}, timeout=15
+    )
     assert rated.ephemeral and "4.5" in str(rated.embeds)
     where = await discord_stub.invoke("where", {"drama": f"tmdb:{SCRIPTED[2]['id']}"}, timeout=15)
     assert where.embeds and "The Quiet Tailor" in where.embeds[0]["title"]
@@ -150,13 +152,21 @@ async def run_cli(bot_env, fake: FakeTMDB, *args: str) -> tuple[int, str, str]:
 
 async def test_discover_imports_with_progress_and_a_rerun_adds_nothing(bot_env, fake_tmdb):
     fake_tmdb.page_size = 2  # several discover pages
-    code, out, err = await run_cli(bot_env, fake_tmdb, "import-tmdb", "--discover", "--limit", "3", "--country", "KR")
+    code, out, err = await run_cli(
+        bot_env, fake_tmdb, "import-tmdb", "--discover", "--limit", "3", "--country", "KR"
+    )
     assert code == 0, err
-    assert [line.split()[0] for line in out.splitlines() if line.startswith("[")] == ["[1/3]", "[2/3]", "[3/3]"]
-    assert out.splitlines()[-1].startswith("3 added, 0 updated, 0 unchanged") or "3 added, 0 updated, 0 unchanged" in out
+    assert [line.split()[0] for line in out.splitlines() if line.startswith("[")] == [
+        "[1/3]",
+        "[2/3]",
+        "[3/3]",
+    ]
+    assert out.splitlines()[-1] == "3 added, 0 updated, 0 unchanged, 0 skipped"
     for series in (SCRIPTED[0], SCRIPTED[1], SCRIPTED[4]):  # the KR ones, most popular first
         assert (await stored(bot_env, series["id"]))[0] is not None
-    code, out, err = await run_cli(bot_env, fake_tmdb, "import-tmdb", "--discover", "--limit", "3", "--country", "KR")
+    code, out, err = await run_cli(
+        bot_env, fake_tmdb, "import-tmdb", "--discover", "--limit", "3", "--country", "KR"
+    )
     assert code == 0, err
     assert "0 added, 0 updated, 3 unchanged" in out
     assert HARBOR["name"] in out
