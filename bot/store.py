@@ -610,6 +610,24 @@ class Store:
         row = await self._read_one("SELECT id FROM dramas WHERE tmdb_id = ?", (tmdb_id,))
         return await self.get_drama(row["id"]) if row else None
 
+    async def linked_dramas(self, *, airing_only: bool = False) -> list[Drama]:
+        """Dramas linked to a TMDB series, in the order added (for the TMDB refresh); `airing_only`:
+        those not known to have ended."""
+        airing = " AND (status IS NULL OR status != 'ended')" if airing_only else ""
+        rows = await self._read_all(f"SELECT id FROM dramas WHERE tmdb_id IS NOT NULL{airing} ORDER BY id")
+        dramas = [d for d in [await self.get_drama(r["id"]) for r in rows] if d is not None]
+        return dramas
+
+    async def tmdb_ids_present(self, tmdb_ids: Iterable[int]) -> set[int]:
+        """Which of these TMDB series are already in the catalogue (one query)."""
+        ids = [i for i in tmdb_ids if isinstance(i, int)][:100]
+        if not ids:
+            return set()
+        rows = await self._read_all(
+            f"SELECT tmdb_id FROM dramas WHERE tmdb_id IN ({','.join('?' * len(ids))})", ids
+        )
+        return {r["tmdb_id"] for r in rows}
+
     async def cached_providers(self, drama_id: int) -> tuple[datetime, dict] | None:
         """TMDB watch providers stored for a drama: (fetched at, data), or None."""
         row = await self._read_one("SELECT fetched_at, body FROM tmdb_providers WHERE drama_id = ?", (drama_id,))
