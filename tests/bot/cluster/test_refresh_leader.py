@@ -1,0 +1,73 @@
+"""The TMDB refresh job (bot/ondemand.py) through the cluster's leader lock: of two processes' jobs on one
+PostgreSQL cluster only the leader's refreshes; when its lock connection is terminated the other leads and
+picks up the schedule recorded in the database (not due again: no second refresh)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.cluster import open_cluster
+from bot.ondemand import LEADER_NAME, RefreshJob
+from bot.store import Store
+from bot.tmdb import TMDB
+from bot.tmdb_bulk import REFRESHED_AT
+from tests.bot.cluster.test_postgres_cluster import FAST, eventually
+from tests.tmdb_standin import FakeTMDB
+
+OVERDUE = "2000-01-01T00:00:00+00:00"
+
+
+@pytest.fixture
+async def fake() -> FakeTMDB:
+    server = await FakeTMDB().start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+async def test_only_the_leader_refreshes_and_another_takes_over(
+    pg_url: str, tmp_path: Path, fake: FakeTMDB, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.ondemand")
+    store = await Store.open(tmp_path / "shared.sqlite3")  # the data; the locks are PostgreSQL's
+    await store.set_meta(REFRESHED_AT, OVERDUE)
+    clusters = [await open_cluster(pg_url, **FAST) for _ in range(2)]
+    clients = [TMDB("k", fake.base, timeout=3.0) for _ in range(2)]
+    jobs = [RefreshJob(lambda: store, client, timedelta(hours=24)) for client in clients]
+    admin = await asyncpg.connect(pg_url)
+    try:
+        for job, cluster in zip(jobs, clusters, strict=True):
+            job.start(cluster.run_as_leader)
+        await eventually(lambda: _refreshed(store))
+        await asyncio.sleep(0.5)  # several takeover polls: the other job still waits
+        leaders = [c.is_leader(LEADER_NAME) for c in clusters]
+        assert leaders.count(True) == 1
+        refreshes = [r for r in caplog.records if r.getMessage().startswith("TMDB refresh:")]
+        assert len(refreshes) == 1
+
+        leader = leaders.index(True)
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", await clusters[leader].backend_pid())
+        await eventually(lambda: clusters[1 - leader].is_leader(LEADER_NAME))
+        assert not clusters[leader].is_leader(LEADER_NAME)
+        await asyncio.sleep(0.3)
+        assert len([r for r in caplog.records if r.getMessage().startswith("TMDB refresh:")]) == 1  # not due
+    finally:
+        for job in jobs:
+            await job.stop()
+        for client in clients:
+            await client.close()
+        for cluster in clusters:
+            await cluster.close()
+        await admin.close()
+        await store.close()
+
+
+async def _refreshed(store: Store) -> bool:
+    return await store.get_meta(REFRESHED_AT) != OVERDUE
