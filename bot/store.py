@@ -114,6 +114,9 @@ class UnavailableStore:
     async def refresh_index(self, *, max_age: float = 0.0) -> bool:
         return False
 
+    def cache_stats(self) -> dict[str, int]:
+        return {}
+
     async def close(self) -> None:
         return None
 
@@ -150,6 +153,7 @@ class Store:
         # a read that raced a write never caches what it read before the write.
         self._dramas: dict[int, Drama] = {}
         self._drama_gen = 0
+        self._drama_hits = self._drama_misses = 0  # counted for cache_stats() (the benchmark reads them)
 
     # ---- lifetime ----------------------------------------------------------------
     @classmethod
@@ -223,6 +227,11 @@ class Store:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def cache_stats(self) -> dict[str, int]:
+        """Counters of the in-memory Drama cache since open: for the operator's log (SIGUSR1) and the benchmark."""
+        return {"drama_cache_hits": self._drama_hits, "drama_cache_misses": self._drama_misses,
+                "drama_cache_size": len(self._dramas), "titles": len(self._index)}  # fmt: skip
 
     # ---- plumbing ----------------------------------------------------------------
     @asynccontextmanager
@@ -332,6 +341,8 @@ class Store:
         """Dramas by id, from memory when cached, the rest in one round trip."""
         found = {i: self._dramas[i] for i in ids if i in self._dramas}
         missing = [i for i in ids if i not in found]
+        self._drama_hits += len(found)
+        self._drama_misses += len(missing)
         if missing:
             gen = self._drama_gen
             read = await self._read_with(_dramas_in, missing)
