@@ -52,6 +52,7 @@ DRAMA_CACHE = 4096  # Drama rows kept in memory at most (see Store._dramas)
 RATE_BATCH = 256  # ratings written per transaction at most (see Store.rate)
 INDEX_CHECK_INTERVAL = 1.0  # s: how stale the index may be on changes made by another process
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
+QUICK_BUSY_MS = 20  # the loop-thread reader waits at most this long, then the reader's thread takes over
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 _DRAMA_COLUMNS = (
@@ -154,6 +155,9 @@ class Store:
         self._dramas: dict[int, Drama] = {}
         self._drama_gen = 0
         self._drama_hits = self._drama_misses = 0  # counted for cache_stats() (the benchmark reads them)
+        # A card's few indexed reads run right on the event loop's thread through this plain sqlite3
+        # connection (see _read_quick): a hop to aiosqlite's thread costs more than the reads.
+        self._quick: sqlite3.Connection | None = None
 
     # ---- lifetime ----------------------------------------------------------------
     @classmethod
@@ -171,6 +175,7 @@ class Store:
             await cls._configure(reader)
             await cls._pragma(reader, "PRAGMA query_only = ON")
             store = cls(path, writer, reader)
+            store._quick = _quick_reader(path)
             await store._load_index()
             return store
         except BaseException:
@@ -217,6 +222,8 @@ class Store:
         if self._rate_flusher is not None and not self._rate_flusher.done():
             await asyncio.wait([self._rate_flusher])  # ratings already queued are written first
         self._closed = True
+        if self._quick is not None:
+            self._quick.close()
         async with self._write_lock:
             for conn in (self._reader, self._writer):
                 try:
@@ -262,6 +269,25 @@ class Store:
             if self._closed:
                 raise StoreUnavailable("the store is closed")
             return await self._reader._execute(_on_reader, self._reader, fn, *args)
+
+    async def _read_quick(self, fn: Callable, *args):  # noqa: ANN202 - fn's own result
+        """Run `fn(conn, *args)` here, on the event loop's thread: for a card's few indexed reads only.
+
+        They take 20-150 us; a hop to the reader's thread and back costs more than that in thread
+        wake-ups alone (about 200 us of CPU per hop on a 2-core VM: docs/performance.md). A WAL reader
+        does not wait for the writer; if the database is busy anyway (or the read fails), the
+        reader's thread does it, with the full busy timeout and the usual error translation.
+        """
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        if self._quick is not None:
+            try:
+                return fn(self._quick, *args)
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.DatabaseError as exc:  # OperationalError (busy, locked) included
+                log.debug("quick read failed (%s): retrying on the reader's thread", exc)
+        return await self._read_with(fn, *args)
 
     def _forget_dramas(self, drama_id: int | None = None) -> None:
         """Drop cached Drama rows (one, or all): called wherever the title index changes."""
@@ -345,28 +371,28 @@ class Store:
         self._drama_misses += len(missing)
         if missing:
             gen = self._drama_gen
-            read = await self._read_with(_dramas_in, missing)
+            read = await self._read_quick(_dramas_in, missing)
             self._remember(read, gen)
             found.update(read)
         return found
 
     async def episodes(self, drama_id: int) -> tuple[Episode, ...]:
-        return await self._read_with(_episodes_in, drama_id)
+        return await self._read_quick(_episodes_in, drama_id)
 
     async def availability(self, drama_id: int) -> tuple[Availability, ...]:
-        return await self._read_with(_availability_in, drama_id)
+        return await self._read_quick(_availability_in, drama_id)
 
     async def community_scores(self, drama_id: int, guild_id: int | None) -> CommunityScores:
-        return await self._read_with(_scores_in, drama_id, guild_id)
+        return await self._read_quick(_scores_in, drama_id, guild_id)
 
     async def review(self, drama: Drama | int, guild_id: int | None) -> ReviewData | None:
-        """Everything the /review card needs, in one call: one round trip when `drama` is loaded
-        (a Drama from a transform), two when given only its id."""
+        """Everything the /review card needs, in one call (a Drama from a transform, or only its id),
+        read on the loop's thread: no hop to the reader's thread (see `_read_quick`)."""
         if isinstance(drama, int):
             drama = await self.get_drama(drama)
             if drama is None:
                 return None
-        return await self._read_with(_review_in, drama, guild_id)
+        return await self._read_quick(_review_in, drama, guild_id)
 
     async def stats(self) -> CatalogueStats:
         row = await self._read_one(
@@ -793,6 +819,19 @@ def _title_index(db: sqlite3.Connection) -> TitleIndex:
     finally:
         cur.close()
     return index
+
+
+def _quick_reader(path: Path) -> sqlite3.Connection:
+    """The loop-thread reader: read-only, autocommit, a short busy timeout (Store._read_quick)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {QUICK_BUSY_MS}")
+        conn.execute("PRAGMA query_only = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _on_reader(conn: aiosqlite.Connection, fn: Callable, *args):  # noqa: ANN202
