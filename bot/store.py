@@ -53,6 +53,7 @@ RATE_BATCH = 256  # ratings written per transaction at most (see Store.rate)
 INDEX_CHECK_INTERVAL = 1.0  # s: how stale the index may be on changes made by another process
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
 QUICK_BUSY_MS = 20  # the loop-thread reader waits at most this long, then the reader's thread takes over
+QUICK_CHECKPOINT_EVERY = 200  # rating batches committed on the loop's thread between two WAL checkpoints
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 _DRAMA_COLUMNS = (
@@ -158,6 +159,10 @@ class Store:
         # A card's few indexed reads run right on the event loop's thread through this plain sqlite3
         # connection (see _read_quick): a hop to aiosqlite's thread costs more than the reads.
         self._quick: sqlite3.Connection | None = None
+        # Likewise a rating batch, when no other process holds the write lock (see _flush_ratings).
+        self._quick_writer: sqlite3.Connection | None = None
+        self._quick_commits = 0
+        self._checkpointer: asyncio.Task[None] | None = None
 
     # ---- lifetime ----------------------------------------------------------------
     @classmethod
@@ -176,6 +181,7 @@ class Store:
             await cls._pragma(reader, "PRAGMA query_only = ON")
             store = cls(path, writer, reader)
             store._quick = _quick_reader(path)
+            store._quick_writer = _quick_writer(path)
             await store._load_index()
             return store
         except BaseException:
@@ -219,12 +225,14 @@ class Store:
     async def close(self) -> None:
         if self._closed:
             return
-        if self._rate_flusher is not None and not self._rate_flusher.done():
-            await asyncio.wait([self._rate_flusher])  # ratings already queued are written first
+        for task in (self._rate_flusher, self._checkpointer):
+            if task is not None and not task.done():
+                await asyncio.wait([task])  # ratings already queued are written first
         self._closed = True
-        if self._quick is not None:
-            self._quick.close()
         async with self._write_lock:
+            for quick in (self._quick, self._quick_writer):
+                if quick is not None:
+                    quick.close()
             for conn in (self._reader, self._writer):
                 try:
                     await conn.close()
@@ -432,8 +440,12 @@ class Store:
                 async with self._write_lock, _translated():
                     if self._closed:
                         raise StoreUnavailable("the store is closed")
-                    # aiosqlite's own worker thread runs the whole batch: one hop, not ~6 per rating.
-                    outcomes = await self._writer._execute(self._rate_batch, [request for request, _ in batch])
+                    requests = [request for request, _ in batch]
+                    outcomes = self._rate_now(requests)
+                    if outcomes is None:
+                        # Another process holds the write lock: aiosqlite's worker thread waits for it
+                        # (busy timeout) and runs the whole batch: one hop, not ~6 per rating.
+                        outcomes = await self._writer._execute(_rate_batch, self._writer._conn, requests)
             except BaseException as exc:
                 if isinstance(exc, StoreUnavailable):
                     # Those queued while this batch waited out the busy timeout would only wait it out
@@ -454,26 +466,35 @@ class Store:
                 else:
                     future.set_result(outcome)
 
-    def _rate_batch(self, requests: list[tuple[int, int | None, int, int, int | None]]) -> list[RateResult | Exception]:
-        """On the writer's thread: one transaction; each request in a savepoint of its own."""
-        conn = self._writer._conn
-        conn.execute("BEGIN IMMEDIATE")
+    def _rate_now(self, requests: list[tuple]) -> list[RateResult | Exception] | None:
+        """The batch on the event loop's thread when the write lock is free at once (None when not).
+
+        A batch of a few ratings takes 50-300 us; the hop to the writer's thread cost about 350 us of
+        CPU in wake-ups (profile in docs/performance.md). With WAL and synchronous=NORMAL a commit does
+        not wait for the disk; checkpoints (which do) run on the writer's thread (_checkpoint).
+        """
+        conn = self._quick_writer
+        if conn is None:
+            return None
         try:
-            outcomes: list[RateResult | Exception] = []
-            for request in requests:
-                conn.execute("SAVEPOINT rate_one")
-                try:
-                    outcomes.append(_rate_one(conn, *request))
-                except (LookupError, ValueError, sqlite3.IntegrityError) as exc:
-                    conn.execute("ROLLBACK TO rate_one")
-                    outcomes.append(exc)
-                conn.execute("RELEASE rate_one")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            conn.execute("BEGIN IMMEDIATE")  # busy timeout 0: never waits here
+        except sqlite3.OperationalError:
+            return None
+        outcomes = _rate_batch(conn, requests, begun=True)
+        self._quick_commits += 1
+        if self._quick_commits >= QUICK_CHECKPOINT_EVERY:
+            self._quick_commits = 0
+            self._checkpointer = asyncio.create_task(self._checkpoint(), name="store-checkpoint")
         return outcomes
+
+    async def _checkpoint(self) -> None:
+        """A passive WAL checkpoint on the writer's thread (the loop-thread writer does none itself)."""
+        try:
+            async with self._write_lock, _translated():
+                if not self._closed:
+                    await self._writer._execute(_checkpoint_passive, self._writer._conn)
+        except StoreUnavailable as exc:
+            log.warning("WAL checkpoint failed: %s", exc)
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
         row = await self._read_one(
@@ -900,6 +921,45 @@ def _review_in(db: sqlite3.Connection, drama: Drama, guild_id: int | None) -> Re
         scores=_scores_in(db, drama.id, guild_id),
         in_guild=guild_id is not None,
     )
+
+
+def _checkpoint_passive(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+def _rate_batch(conn: sqlite3.Connection, requests: list[tuple], begun: bool = False) -> list[RateResult | Exception]:
+    """One transaction (already begun when `begun`); each request in a savepoint of its own."""
+    if not begun:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes: list[RateResult | Exception] = []
+        for request in requests:
+            conn.execute("SAVEPOINT rate_one")
+            try:
+                outcomes.append(_rate_one(conn, *request))
+            except (LookupError, ValueError, sqlite3.IntegrityError) as exc:
+                conn.execute("ROLLBACK TO rate_one")
+                outcomes.append(exc)
+            conn.execute("RELEASE rate_one")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _quick_writer(path: Path) -> sqlite3.Connection:
+    """The loop-thread writer for rating batches: never waits for a lock, never checkpoints (Store._rate_now)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        for pragma in ("busy_timeout = 0", "foreign_keys = ON", "synchronous = NORMAL", "wal_autocheckpoint = 0"):
+            conn.execute(f"PRAGMA {pragma}").fetchall()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _rate_one(
