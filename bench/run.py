@@ -708,7 +708,7 @@ def write_report(out: Path, rows: list[Row], command: str, validate_all: bool = 
 
 
 async def main_async(size: str, calls: int, burst_n: int, out: Path | None, huge: bool, command: str,
-                     profile: Path | None, validate_all: bool = False) -> list[Row]:  # fmt: skip
+                     profile: Path | None, validate_all: bool = False, sample: int | None = None) -> list[Row]:  # fmt: skip
     log = lambda text: print(text, flush=True)  # noqa: E731
     rate_total = max(calls, 200) if size == "small" else max(calls * 5, 5000)
     per_writer = 20 if size == "small" else 100
@@ -716,7 +716,7 @@ async def main_async(size: str, calls: int, burst_n: int, out: Path | None, huge
         rows: list[Row] = []
         if size != "huge":
             rows += await run_size(size, calls, burst_n, rate_total, per_writer, Path(tmp), log, profile,
-                                   validate_all)
+                                   validate_all, sample)
         if huge or size == "huge":
             rows += await run_huge(calls, Path(tmp), log)
     print()
