@@ -6,10 +6,13 @@ Real SQLite files; the only private things touched are a module constant (how of
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import bot.store as store_module
+from bot.__main__ import STATS_MARKER, log_stats
 from bot.models import ScoreSummary
 from bot.store import Store
 
@@ -63,3 +66,26 @@ async def test_ratings_written_on_the_loop_are_checkpointed(db_path, monkeypatch
         assert conn.execute("SELECT count(*), sum(halves) FROM ratings").fetchone() == (400, 3200)
     finally:
         conn.close()
+
+
+async def test_cache_stats_count_hits_and_misses_and_the_stats_line_carries_them(store, add_drama, caplog):
+    """The counters `python -m bench` reads (SIGUSR1 -> one `dramabot stats:` log line)."""
+    first = await add_drama("counted-one")
+    second = await add_drama("counted-two")
+    before = store.cache_stats()
+    await store.get_drama(first)  # upsert forgot it: a miss, then cached
+    await store.get_drama(first)  # a hit
+    assert [d.slug for d in await store.find_dramas("counted-two")] == ["counted-two"]  # a miss
+    assert await store.get_drama(second) is not None  # a hit
+    after = store.cache_stats()
+    assert after["drama_cache_hits"] - before["drama_cache_hits"] == 2
+    assert after["drama_cache_misses"] - before["drama_cache_misses"] == 2
+    assert after["drama_cache_size"] >= 2 and after["titles"] == 2
+
+    with caplog.at_level(logging.INFO, logger="bot"):
+        log_stats(SimpleNamespace(store=store))
+    line = next(r.getMessage() for r in caplog.records if STATS_MARKER in r.getMessage())
+    fields = dict(item.split("=", 1) for item in line.split()[2:])
+    assert int(fields["drama_cache_hits"]) == after["drama_cache_hits"]
+    assert int(fields["drama_cache_misses"]) == after["drama_cache_misses"]
+    assert float(fields["cpu_s"]) > 0
