@@ -14,8 +14,15 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-IDLE = ("select (selectors.py", "_connection_worker_thread (aiosqlite/core.py:59)", "EpollSelector.select", "Queue.get (queue.py", "_wait_for_tstate_lock",
-        "Condition.wait (threading.py", "Event.wait (threading.py")  # fmt: skip
+IDLE = (
+    "select (selectors.py",
+    "EpollSelector.select",
+    "_connection_worker_thread (aiosqlite/core.py:59)",  # aiosqlite 0.22 (pinned): its worker in tx.get()
+    "Queue.get (queue.py",
+    "_wait_for_tstate_lock",
+    "Condition.wait (threading.py",
+    "Event.wait (threading.py",
+)
 _LINE = re.compile(r"^(?P<stack>.*) (?P<count>\d+)$")
 _FRAME = re.compile(r"^(?P<func>.+?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
@@ -27,7 +34,7 @@ def function(frame: str) -> str:
 
 
 def read(path: Path) -> tuple[list[tuple[list[str], int]], int]:
-    busy, idle = [], 0  # aiosqlite 0.22 (pinned): core.py:59 is its worker waiting in tx.get()
+    busy, idle = [], 0
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         match = _LINE.match(line)
         if not match:

@@ -254,7 +254,9 @@ class TitleIndex:
                     # check when the match is the title; compact() only when the first letters agree).
                     if pos:
                         title = fold(self._dramas[drama_id].names[0])
-                        if title.startswith(key) or (_first_alnum(title) == key[0] and compact(title).startswith(key)):
+                        if title.startswith(key) or (
+                            _first_alnum(title) == key[0] and compact(title).startswith(key)
+                        ):
                             pos = 0
                     found[drama_id] = self._hit(drama_id, pos)
                 i += 1

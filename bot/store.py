@@ -244,7 +244,7 @@ class Store:
         return self._closed
 
     def cache_stats(self) -> dict[str, int]:
-        """Counters of the in-memory Drama cache since open: for the operator's log (SIGUSR1) and the benchmark."""
+        """Counters of the in-memory Drama cache since open: for the log (SIGUSR1) and the benchmark."""
         return {"drama_cache_hits": self._drama_hits, "drama_cache_misses": self._drama_misses,
                 "drama_cache_size": len(self._dramas), "titles": len(self._index)}  # fmt: skip
 
@@ -927,7 +927,9 @@ def _checkpoint_passive(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
-def _rate_batch(conn: sqlite3.Connection, requests: list[tuple], begun: bool = False) -> list[RateResult | Exception]:
+def _rate_batch(
+    conn: sqlite3.Connection, requests: list[tuple], begun: bool = False
+) -> list[RateResult | Exception]:
     """One transaction (already begun when `begun`); each request in a savepoint of its own."""
     if not begun:
         conn.execute("BEGIN IMMEDIATE")
@@ -950,11 +952,12 @@ def _rate_batch(conn: sqlite3.Connection, requests: list[tuple], begun: bool = F
 
 
 def _quick_writer(path: Path) -> sqlite3.Connection:
-    """The loop-thread writer for rating batches: never waits for a lock, never checkpoints (Store._rate_now)."""
+    """The loop-thread writer for rating batches: never waits for a lock, never checkpoints (_rate_now)."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = sqlite3.Row
-        for pragma in ("busy_timeout = 0", "foreign_keys = ON", "synchronous = NORMAL", "wal_autocheckpoint = 0"):
+        pragmas = ("busy_timeout = 0", "foreign_keys = ON", "synchronous = NORMAL", "wal_autocheckpoint = 0")
+        for pragma in pragmas:
             conn.execute(f"PRAGMA {pragma}").fetchall()
     except BaseException:
         conn.close()

@@ -27,7 +27,9 @@ async def test_a_rating_waits_for_another_process_lock_then_is_written(store, ad
     other = sqlite3.connect(db_path, isolation_level=None, timeout=0)
     try:
         other.execute("BEGIN IMMEDIATE")
-        pending = asyncio.create_task(store.rate(user_id=7, guild_id=GUILD, drama_id=drama_id, score=3.5, episode=2))
+        pending = asyncio.create_task(
+            store.rate(user_id=7, guild_id=GUILD, drama_id=drama_id, score=3.5, episode=2)
+        )
         await asyncio.sleep(0.3)  # the event loop is not blocked meanwhile: reads go on
         assert not pending.done()
         assert (await store.review(drama_id, GUILD)).scores.everyone == ScoreSummary()
