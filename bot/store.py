@@ -2,7 +2,10 @@
 
 One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks
 never share a half-done transaction; one read-only reader connection (WAL lets it read
-while the writer writes). Community scores come from `rating_totals`, kept current by
+while the writer writes). Both run on aiosqlite's threads. A card's few indexed reads, and a
+rating batch when no other process holds the write lock, run on the event loop's thread through
+two plain sqlite3 connections instead (`_read_quick`, `_rate_now`: a thread hop costs more than
+they do), falling back to the threads when the database is busy. Community scores come from `rating_totals`, kept current by
 triggers, so a card reads a handful of rows whatever the number of ratings.
 
 A PostgreSQL backend will implement the same public methods.
