@@ -2,7 +2,10 @@
 
 One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks
 never share a half-done transaction; one read-only reader connection (WAL lets it read
-while the writer writes). Community scores come from `rating_totals`, kept current by
+while the writer writes). Both run on aiosqlite's threads. A card's few indexed reads, and a
+rating batch when no other process holds the write lock, run on the event loop's thread through
+two plain sqlite3 connections instead (`_read_quick`, `_rate_now`: a thread hop costs more than
+they do), falling back to the threads when the database is busy. Community scores come from `rating_totals`, kept current by
 triggers, so a card reads a handful of rows whatever the number of ratings.
 
 A PostgreSQL backend will implement the same public methods.
@@ -54,6 +57,8 @@ DRAMA_CACHE = 4096  # Drama rows kept in memory at most (see Store._dramas)
 RATE_BATCH = 256  # ratings written per transaction at most (see Store.rate)
 INDEX_CHECK_INTERVAL = 1.0  # s: how stale the index may be on changes made by another process
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
+QUICK_BUSY_MS = 20  # the loop-thread reader waits at most this long, then the reader's thread takes over
+QUICK_CHECKPOINT_EVERY = 200  # rating batches committed on the loop's thread between two WAL checkpoints
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 _DRAMA_COLUMNS = (
@@ -117,6 +122,9 @@ class UnavailableStore:
     async def refresh_index(self, *, max_age: float = 0.0) -> bool:
         return False
 
+    def cache_stats(self) -> dict[str, int]:
+        return {}
+
     async def close(self) -> None:
         return None
 
@@ -153,6 +161,14 @@ class Store:
         # a read that raced a write never caches what it read before the write.
         self._dramas: dict[int, Drama] = {}
         self._drama_gen = 0
+        self._drama_hits = self._drama_misses = 0  # counted for cache_stats() (the benchmark reads them)
+        # A card's few indexed reads run right on the event loop's thread through this plain sqlite3
+        # connection (see _read_quick): a hop to aiosqlite's thread costs more than the reads.
+        self._quick: sqlite3.Connection | None = None
+        # Likewise a rating batch, when no other process holds the write lock (see _flush_ratings).
+        self._quick_writer: sqlite3.Connection | None = None
+        self._quick_commits = 0
+        self._checkpointer: asyncio.Task[None] | None = None
 
     # ---- lifetime ----------------------------------------------------------------
     @classmethod
@@ -170,6 +186,8 @@ class Store:
             await cls._configure(reader)
             await cls._pragma(reader, "PRAGMA query_only = ON")
             store = cls(path, writer, reader)
+            store._quick = _quick_reader(path)
+            store._quick_writer = _quick_writer(path)
             await store._load_index()
             return store
         except BaseException:
@@ -213,10 +231,14 @@ class Store:
     async def close(self) -> None:
         if self._closed:
             return
-        if self._rate_flusher is not None and not self._rate_flusher.done():
-            await asyncio.wait([self._rate_flusher])  # ratings already queued are written first
+        for task in (self._rate_flusher, self._checkpointer):
+            if task is not None and not task.done():
+                await asyncio.wait([task])  # ratings already queued are written first
         self._closed = True
         async with self._write_lock:
+            for quick in (self._quick, self._quick_writer):
+                if quick is not None:
+                    quick.close()
             for conn in (self._reader, self._writer):
                 try:
                     await conn.close()
@@ -226,6 +248,11 @@ class Store:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def cache_stats(self) -> dict[str, int]:
+        """Counters of the in-memory Drama cache since open: for the log (SIGUSR1) and the benchmark."""
+        return {"drama_cache_hits": self._drama_hits, "drama_cache_misses": self._drama_misses,
+                "drama_cache_size": len(self._dramas), "titles": len(self._index)}  # fmt: skip
 
     # ---- plumbing ----------------------------------------------------------------
     @asynccontextmanager
@@ -256,6 +283,25 @@ class Store:
             if self._closed:
                 raise StoreUnavailable("the store is closed")
             return await self._reader._execute(_on_reader, self._reader, fn, *args)
+
+    async def _read_quick(self, fn: Callable, *args):  # noqa: ANN202 - fn's own result
+        """Run `fn(conn, *args)` here, on the event loop's thread: for a card's few indexed reads only.
+
+        They take 20-150 us; a hop to the reader's thread and back costs more than that in thread
+        wake-ups alone (about 200 us of CPU per hop on a 2-core VM: docs/performance.md). A WAL reader
+        does not wait for the writer; if the database is busy anyway (or the read fails), the
+        reader's thread does it, with the full busy timeout and the usual error translation.
+        """
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+        if self._quick is not None:
+            try:
+                return fn(self._quick, *args)
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.DatabaseError as exc:  # OperationalError (busy, locked) included
+                log.debug("quick read failed (%s): retrying on the reader's thread", exc)
+        return await self._read_with(fn, *args)
 
     def _forget_dramas(self, drama_id: int | None = None) -> None:
         """Drop cached Drama rows (one, or all): called wherever the title index changes."""
@@ -335,30 +381,32 @@ class Store:
         """Dramas by id, from memory when cached, the rest in one round trip."""
         found = {i: self._dramas[i] for i in ids if i in self._dramas}
         missing = [i for i in ids if i not in found]
+        self._drama_hits += len(found)
+        self._drama_misses += len(missing)
         if missing:
             gen = self._drama_gen
-            read = await self._read_with(_dramas_in, missing)
+            read = await self._read_quick(_dramas_in, missing)
             self._remember(read, gen)
             found.update(read)
         return found
 
     async def episodes(self, drama_id: int) -> tuple[Episode, ...]:
-        return await self._read_with(_episodes_in, drama_id)
+        return await self._read_quick(_episodes_in, drama_id)
 
     async def availability(self, drama_id: int) -> tuple[Availability, ...]:
-        return await self._read_with(_availability_in, drama_id)
+        return await self._read_quick(_availability_in, drama_id)
 
     async def community_scores(self, drama_id: int, guild_id: int | None) -> CommunityScores:
-        return await self._read_with(_scores_in, drama_id, guild_id)
+        return await self._read_quick(_scores_in, drama_id, guild_id)
 
     async def review(self, drama: Drama | int, guild_id: int | None) -> ReviewData | None:
-        """Everything the /review card needs, in one call: one round trip when `drama` is loaded
-        (a Drama from a transform), two when given only its id."""
+        """Everything the /review card needs, in one call (a Drama from a transform, or only its id),
+        read on the loop's thread: no hop to the reader's thread (see `_read_quick`)."""
         if isinstance(drama, int):
             drama = await self.get_drama(drama)
             if drama is None:
                 return None
-        return await self._read_with(_review_in, drama, guild_id)
+        return await self._read_quick(_review_in, drama, guild_id)
 
     async def stats(self) -> CatalogueStats:
         row = await self._read_one(
@@ -398,8 +446,12 @@ class Store:
                 async with self._write_lock, _translated():
                     if self._closed:
                         raise StoreUnavailable("the store is closed")
-                    # aiosqlite's own worker thread runs the whole batch: one hop, not ~6 per rating.
-                    outcomes = await self._writer._execute(self._rate_batch, [request for request, _ in batch])
+                    requests = [request for request, _ in batch]
+                    outcomes = self._rate_now(requests)
+                    if outcomes is None:
+                        # Another process holds the write lock: aiosqlite's worker thread waits for it
+                        # (busy timeout) and runs the whole batch: one hop, not ~6 per rating.
+                        outcomes = await self._writer._execute(_rate_batch, self._writer._conn, requests)
             except BaseException as exc:
                 if isinstance(exc, StoreUnavailable):
                     # Those queued while this batch waited out the busy timeout would only wait it out
@@ -420,26 +472,35 @@ class Store:
                 else:
                     future.set_result(outcome)
 
-    def _rate_batch(self, requests: list[tuple[int, int | None, int, int, int | None]]) -> list[RateResult | Exception]:
-        """On the writer's thread: one transaction; each request in a savepoint of its own."""
-        conn = self._writer._conn
-        conn.execute("BEGIN IMMEDIATE")
+    def _rate_now(self, requests: list[tuple]) -> list[RateResult | Exception] | None:
+        """The batch on the event loop's thread when the write lock is free at once (None when not).
+
+        A batch of a few ratings takes 50-300 us; the hop to the writer's thread cost about 350 us of
+        CPU in wake-ups (profile in docs/performance.md). With WAL and synchronous=NORMAL a commit does
+        not wait for the disk; checkpoints (which do) run on the writer's thread (_checkpoint).
+        """
+        conn = self._quick_writer
+        if conn is None:
+            return None
         try:
-            outcomes: list[RateResult | Exception] = []
-            for request in requests:
-                conn.execute("SAVEPOINT rate_one")
-                try:
-                    outcomes.append(_rate_one(conn, *request))
-                except (LookupError, ValueError, sqlite3.IntegrityError) as exc:
-                    conn.execute("ROLLBACK TO rate_one")
-                    outcomes.append(exc)
-                conn.execute("RELEASE rate_one")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            conn.execute("BEGIN IMMEDIATE")  # busy timeout 0: never waits here
+        except sqlite3.OperationalError:
+            return None
+        outcomes = _rate_batch(conn, requests, begun=True)
+        self._quick_commits += 1
+        if self._quick_commits >= QUICK_CHECKPOINT_EVERY:
+            self._quick_commits = 0
+            self._checkpointer = asyncio.create_task(self._checkpoint(), name="store-checkpoint")
         return outcomes
+
+    async def _checkpoint(self) -> None:
+        """A passive WAL checkpoint on the writer's thread (the loop-thread writer does none itself)."""
+        try:
+            async with self._write_lock, _translated():
+                if not self._closed:
+                    await self._writer._execute(_checkpoint_passive, self._writer._conn)
+        except StoreUnavailable as exc:
+            log.warning("WAL checkpoint failed: %s", exc)
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
         row = await self._read_one(
@@ -828,6 +889,19 @@ def _title_index(db: sqlite3.Connection) -> TitleIndex:
     return index
 
 
+def _quick_reader(path: Path) -> sqlite3.Connection:
+    """The loop-thread reader: read-only, autocommit, a short busy timeout (Store._read_quick)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {QUICK_BUSY_MS}")
+        conn.execute("PRAGMA query_only = ON")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def _on_reader(conn: aiosqlite.Connection, fn: Callable, *args):  # noqa: ANN202
     """On the reader's thread: `fn` with the underlying sqlite3 connection."""
     return fn(conn._conn, *args)
@@ -894,6 +968,48 @@ def _review_in(db: sqlite3.Connection, drama: Drama, guild_id: int | None) -> Re
         scores=_scores_in(db, drama.id, guild_id),
         in_guild=guild_id is not None,
     )
+
+
+def _checkpoint_passive(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+def _rate_batch(
+    conn: sqlite3.Connection, requests: list[tuple], begun: bool = False
+) -> list[RateResult | Exception]:
+    """One transaction (already begun when `begun`); each request in a savepoint of its own."""
+    if not begun:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes: list[RateResult | Exception] = []
+        for request in requests:
+            conn.execute("SAVEPOINT rate_one")
+            try:
+                outcomes.append(_rate_one(conn, *request))
+            except (LookupError, ValueError, sqlite3.IntegrityError) as exc:
+                conn.execute("ROLLBACK TO rate_one")
+                outcomes.append(exc)
+            conn.execute("RELEASE rate_one")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _quick_writer(path: Path) -> sqlite3.Connection:
+    """The loop-thread writer for rating batches: never waits for a lock, never checkpoints (_rate_now)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        pragmas = ("busy_timeout = 0", "foreign_keys = ON", "synchronous = NORMAL", "wal_autocheckpoint = 0")
+        for pragma in pragmas:
+            conn.execute(f"PRAGMA {pragma}").fetchall()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _rate_one(
