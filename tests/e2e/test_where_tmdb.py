@@ -38,21 +38,21 @@ async def test_where_shows_live_providers_with_attribution_and_falls_back_when_t
 ):
     await seed(bot_env)
     await start_bot({"TMDB_API_KEY": "test-key", "TMDB_API_BASE": fake_tmdb.base, "TMDB_CACHE_HOURS": "0.0003"})
-    first = await discord_stub.invoke("where", {"drama": "Goblin", "region": "한국"})
+    first = await discord_stub.invoke("where", {"drama": "goblin-2016", "region": "한국"})
     (embed,) = first.embeds
     assert embed["footer"]["text"].startswith(ATTRIBUTION)
     assert embed["description"].startswith("**In South Korea (KR):**")
     assert "Netflix (subscription)" in embed["description"] and "TVING" in embed["description"]
     assert "locale=KR" in embed["description"]
     assert embed["thumbnail"]["url"] == GOBLIN.poster_url
-    everywhere = (await discord_stub.invoke("where", {"drama": "Goblin"})).embeds[0]["description"]
+    everywhere = (await discord_stub.invoke("where", {"drama": "goblin-2016"})).embeds[0]["description"]
     assert "Viki (free with ads)" in everywhere and "Japan" in everywhere
 
     await asyncio.sleep(1.2)  # the cache (about 1 s) goes stale; TMDB now hangs
     fake_tmdb.delay = 6.0
     fake_tmdb.script("/tv/", "slow")
     started = time.monotonic()
-    slow = await discord_stub.invoke("where", {"drama": "Goblin", "region": "KR"})
+    slow = await discord_stub.invoke("where", {"drama": "goblin-2016", "region": "KR"})
     assert time.monotonic() - started < 3.0
     footer = slow.embeds[0]["footer"]["text"]
     assert footer.startswith(ATTRIBUTION) and "last check" in footer
