@@ -5,24 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-
 from bot.models import Availability, Drama
 from bot.store import Store
 from bot.tmdb import ATTRIBUTION
-from tests.tmdb_standin import TV_ID, FakeTMDB
+from tests.tmdb_standin import TV_ID
 
 GOBLIN = Drama(id=0, slug="goblin-2016", title="Goblin", episode_count=16, year=2016, country="KR",
                tmdb_id=TV_ID, poster_url="https://image.tmdb.org/t/p/w342/goblin.jpg")  # fmt: skip
-
-
-@pytest.fixture
-async def fake_tmdb():
-    server = await FakeTMDB().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def seed(bot_env) -> None:
