@@ -96,3 +96,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     report = config.stash.get(_pg_report, None)
     if report:
         terminalreporter.write_line(report)
+
+
+@pytest.fixture
+async def fake_tmdb():
+    """The local TMDB stand-in (tests/tmdb_standin.py) on 127.0.0.1, stopped after the test."""
+    from tests.tmdb_standin import FakeTMDB
+
+    server = await FakeTMDB().start()
+    try:
+        yield server
+    finally:
+        await server.stop()
