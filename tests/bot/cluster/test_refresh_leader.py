@@ -23,23 +23,14 @@ from tests.tmdb_standin import FakeTMDB
 OVERDUE = "2000-01-01T00:00:00+00:00"
 
 
-@pytest.fixture
-async def fake() -> FakeTMDB:
-    server = await FakeTMDB().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
 async def test_only_the_leader_refreshes_and_another_takes_over(
-    pg_url: str, tmp_path: Path, fake: FakeTMDB, caplog: pytest.LogCaptureFixture
+    pg_url: str, tmp_path: Path, fake_tmdb: FakeTMDB, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.ondemand")
     store = await Store.open(tmp_path / "shared.sqlite3")  # the data; the locks are PostgreSQL's
     await store.set_meta(REFRESHED_AT, OVERDUE)
     clusters = [await open_cluster(pg_url, **FAST) for _ in range(2)]
-    clients = [TMDB("k", fake.base, timeout=3.0) for _ in range(2)]
+    clients = [TMDB("k", fake_tmdb.base, timeout=3.0) for _ in range(2)]
     jobs = [RefreshJob(lambda: store, client, timedelta(hours=24)) for client in clients]
     admin = await asyncpg.connect(pg_url)
     try:
