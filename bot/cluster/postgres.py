@@ -97,7 +97,7 @@ class PgCluster(Coordinator):
                 asyncpg.connect(self.url, server_settings={"application_name": APPLICATION_NAME}),
                 CONNECT_TIMEOUT,
             )
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.debug("cluster connection failed: %s", exc)
             return False
         try:  # PostgreSQL 14+; an older server keeps silent sessions until TCP notices
@@ -126,6 +126,14 @@ class PgCluster(Coordinator):
             )
 
     async def _supervise(self) -> None:
+        while True:
+            try:
+                await self._keep_connected()
+            except Exception:  # noqa: BLE001 - never leave the process without its lock connection
+                log.exception("cluster connection supervisor failed; starting it again")
+                await asyncio.sleep(1.0)
+
+    async def _keep_connected(self) -> None:
         delay = 1.0
         while True:
             if self._conn is None:
