@@ -172,9 +172,6 @@ class ChannelWorld:
     def _role_payload(self, role: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in role.items() if k != "guild_id"}
 
-    def guild_ids(self) -> list[str]:
-        return [self.s.guild_id, *self.s.extra_guilds]
-
     def channel(self, channel_id: str) -> dict[str, Any] | None:
         """A channel's payload (with ``guild_id`` for a guild channel), a thread's, a DM's, or None."""
         if channel_id in self.threads:
@@ -182,11 +179,22 @@ class ChannelWorld:
         for dm in self.s._dm_channels.values():
             if dm["id"] == channel_id:
                 return dm
-        for gid in self.guild_ids():
-            guild = self.s.guild_payload(gid)
-            for c in guild["channels"]:
-                if c["id"] == channel_id:
-                    return {**c, "guild_id": gid}
+        gid = self._guild_holding(channel_id)
+        if gid is None:
+            return None
+        found = next(c for c in self.s.guild_payload(gid)["channels"] if c["id"] == channel_id)
+        return {**found, "guild_id": gid}
+
+    def _guild_holding(self, channel_id: str) -> str | None:
+        """Which guild has the channel (one payload is built per lookup, not one per guild)."""
+        if channel_id in self.channels:
+            return self.channels[channel_id]["guild_id"]
+        s = self.s
+        if channel_id in (s.channel_id, s.category_id, s.voice_channel_id):
+            return s.guild_id
+        for extra in s.extra_guilds.values():
+            if channel_id in (extra.channel_id, extra.category_id, extra.voice_channel_id):
+                return extra.id
         return None
 
     def guild_of(self, channel_id: str) -> str | None:

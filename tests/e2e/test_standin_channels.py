@@ -174,6 +174,26 @@ async def test_messages_are_stored_and_missing_permissions_answer_50001_and_5001
         assert len(world.messages_in(no_embed)) == 1
 
 
+async def test_channels_of_an_added_guild(discord_stub: DiscordStandIn):
+    other = discord_stub.add_guild("Second Club")
+    world = discord_stub.world
+    cid = await world.add_text_channel("announcements", guild_id=other)
+    extra_channel = discord_stub.extra_guilds[other].channel_id
+    await world.set_overwrites(extra_channel, [overwrite(other, deny=SEND_MESSAGES)])
+    async with connected_client(discord_stub) as client:
+        guild_ = client.get_guild(int(other))
+        assert guild_.get_channel(int(cid)).guild.id == int(other)
+        assert not guild_.get_channel(int(extra_channel)).permissions_for(guild_.me).send_messages
+        await guild_.get_channel(int(cid)).send(embed=card())
+        with pytest.raises(discord.Forbidden):
+            await guild_.get_channel(int(extra_channel)).send(embed=card())
+    (message,) = world.messages_in(cid)
+    assert message["guild_id"] == other
+    assert (
+        discord_stub.world.bot_permissions(discord_stub.channel_id) & SEND_MESSAGES
+    )  # the main guild is untouched
+
+
 async def test_a_public_thread_from_a_message(discord_stub: DiscordStandIn):
     world = discord_stub.world
     open_id = await world.add_text_channel("announcements")
