@@ -218,7 +218,11 @@ class Dispatcher:
     async def deliver(self, intent: Intent) -> Outcome:
         earlier = intent.attempts
         if self.ledger is not None:
-            begun = await self.ledger.begin(intent.key)
+            try:
+                begun = await self.ledger.begin(intent.key)
+            except Exception:  # without the record first, nothing is posted
+                log.exception("could not record the attempt of %s; not posting it now", intent.key)
+                return Outcome(intent, Delivery(Status.RETRY, detail="store unavailable"))
             if begun is None:
                 return Outcome(intent, Delivery(Status.SKIPPED, detail="done or held elsewhere"))
             earlier = begun
@@ -228,7 +232,12 @@ class Dispatcher:
             log.exception("announcement %s failed unexpectedly", intent.key)
             delivery = Delivery(Status.UNKNOWN, detail="unexpected error")
         if self.ledger is not None:
-            await self.ledger.finish(intent.key, delivery)
+            try:
+                await self.ledger.finish(intent.key, delivery)
+            except (
+                Exception
+            ):  # the attempt stays open in the store: the next begin reports it, and it is checked
+                log.exception("could not record what became of %s (%s)", intent.key, delivery.status.value)
         return Outcome(intent, delivery)
 
     async def _deliver(self, intent: Intent, earlier: int) -> Delivery:

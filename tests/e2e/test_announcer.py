@@ -76,7 +76,7 @@ class MemoryLedger:
     async def finish(self, key: str, delivery: Delivery) -> None:
         self.active -= 1
         if self.crash_in_finish:
-            raise Crash("the process died after posting, before the bookkeeping")
+            raise Crash("the store went away after the post, before the bookkeeping")
         if delivery.status.done:
             self.done[key] = delivery
             self.attempts.pop(key, None)
@@ -181,8 +181,10 @@ async def test_a_crash_between_post_and_bookkeeping_does_not_post_twice(discord_
     intents = [announce(cid, 5, since=since), announce(cid, 6, since=since)]
     crashing = MemoryLedger(crash_in_finish=True)
     async with connected_client(discord_stub) as client:
-        with pytest.raises(Crash):
-            await Dispatcher(client, ledger=crashing).run(intents[:1])  # posted, then the process "died"
+        (first,) = await Dispatcher(client, ledger=crashing).run(
+            intents[:1]
+        )  # posted; the bookkeeping failed
+    assert first.status is Status.POSTED and crashing.done == {}
     # a new process: the store still says episode 5 was attempted (no outcome), 6 never was
     ledger = MemoryLedger()
     ledger.attempts = dict(crashing.attempts)
@@ -194,6 +196,18 @@ async def test_a_crash_between_post_and_bookkeeping_does_not_post_twice(discord_
     titles = [m["embeds"][0]["title"] for m in world.messages_in(cid)]
     assert titles == ["Lovely Runner · Episode 5", "Lovely Runner · Episode 6"]
     assert set(ledger.done) == {i.key for i in intents} and len(world.threads) == 2
+
+
+async def test_nothing_is_posted_when_the_attempt_cannot_be_recorded_first(discord_stub: DiscordStandIn):
+    class StoreDown(MemoryLedger):
+        async def begin(self, key: str) -> int | None:
+            raise Crash("database is locked")
+
+    cid = await discord_stub.world.add_text_channel("announcements")
+    async with connected_client(discord_stub) as client:
+        (outcome,) = await Dispatcher(client, ledger=StoreDown()).run([announce(cid, 5)])
+    assert outcome.status is Status.RETRY and outcome.delivery.detail == "store unavailable"
+    assert discord_stub.world.messages_in(cid) == [] and creates(discord_stub, cid) == []
 
 
 async def test_batches_run_in_the_background_with_bounded_concurrency(discord_stub: DiscordStandIn):
