@@ -226,7 +226,9 @@ async def test_dms_and_closed_dms(discord_stub: DiscordStandIn):
     fan = world.add_user("fan")
     shy = world.add_user("shy", dms_open=False)
     async with connected_client(discord_stub) as client:
-        dm = await client.create_dm(discord.Object(int(fan["id"])))
+        limited = world.rate_limit(1, retry_after=0.1, kinds=("dm",))
+        dm = await client.create_dm(discord.Object(int(fan["id"])))  # after discord.py waited out the 429
+        assert limited.served == 1
         await dm.send(embed=card())
         assert [m["embeds"][0]["title"] for m in world.messages_in(str(dm.id))] == [
             "Lovely Runner · Episode 5"
