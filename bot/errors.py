@@ -13,7 +13,9 @@ class UserError(Exception):
     holds the English. ``UserError(text)`` shows `text` as it is, in every language.
     """
 
-    def __init__(self, message: str, *, key: str | None = None, fields: dict[str, object] | None = None) -> None:
+    def __init__(
+        self, message: str, *, key: str | None = None, fields: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.key, self.fields = key, dict(fields or {})

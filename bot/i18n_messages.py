@@ -149,7 +149,10 @@ CATALOGUE: _M = {
         "en": "I don't know the region '{text}'. Use codes such as KR, US or country names.",
         "ko": "'{text}'(이)라는 지역을 모릅니다. KR, US 같은 코드나 나라 이름을 쓰세요.",
     },
-    "catalogue.nothing_changed": {"en": "Nothing changed for *{title}*.", "ko": "*{title}*: 바뀐 것이 없습니다."},
+    "catalogue.nothing_changed": {
+        "en": "Nothing changed for *{title}*.",
+        "ko": "*{title}*: 바뀐 것이 없습니다.",
+    },
     "catalogue.saved": {"en": "Saved ({action}) for *{title}*.", "ko": "*{title}*: 저장했습니다 ({action})."},
     "catalogue.slug_needed": {
         "en": "Give the drama a `slug` (lower-case letters, digits and hyphens), e.g. `my-drama-2024`.",
