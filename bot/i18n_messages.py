@@ -308,14 +308,21 @@ def language(locale: object) -> str:
     return KOREAN if text.split("-")[0].lower() == KOREAN else ENGLISH
 
 
+class Key(str):
+    """A field value that is itself a message key: t() fills in that message, in the same language."""
+
+
 def t(key: str, locale: object = None, /, **fields: object) -> str:
     """The message `key` in the locale's language (English when not translated), fields filled in.
 
     An unknown key is a programming error: KeyError.
     """
     entry = MESSAGES[key]
-    text = entry.get(language(locale)) or entry[ENGLISH]
-    return text.format(**fields) if fields else text
+    lang = language(locale)
+    text = entry.get(lang) or entry[ENGLISH]
+    if not fields:
+        return text
+    return text.format(**{name: t(v, lang) if isinstance(v, Key) else v for name, v in fields.items()})
 
 
 def plural(count: int, one: str, other: str) -> str:

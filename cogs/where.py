@@ -18,7 +18,7 @@ from bot import cards, regions
 from bot.live import WhereData
 from bot.models import Drama
 from bot.tmdb import TMDB
-from cogs.options import RegionOption, TMDBDramaOption, answer
+from cogs.options import RegionOption, TMDBDramaOption, answer, locale_of
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -57,7 +57,7 @@ class Where(commands.Cog):
         found = await live.lookup(drama, cached)
         await answer(interaction, embed=cards.where_card(
             drama, found.availability, region, source=found.source, notice=found.notice,
-            region_links=found.region_links,
+            region_links=found.region_links, locale=locale_of(interaction),
         ))  # fmt: skip
 
 
