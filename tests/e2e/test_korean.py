@@ -29,10 +29,15 @@ async def test_review_in_korean(discord_stub, start_bot):
     assert guide[0] == "**1화** — 4/5 ★★★★☆ · 회원 —"
     assert guide[1] == "**2화** — 4/5 ★★★★☆ · 회원 5.0 (1)"
     assert field(embed, "이 서버")["value"] == "— (아직 평점 없음)"
-    assert "일부 지역" in field(embed, "시청처")["value"] and "아직 확인 안 됨" in field(embed, "시청처")["value"]
+    assert (
+        "일부 지역" in field(embed, "시청처")["value"]
+        and "아직 확인 안 됨" in field(embed, "시청처")["value"]
+    )
     assert embed["footer"]["text"] == "/평점 으로 내 점수 남기기 · /어디서 로 내 나라의 시청처 보기"
     # every label is Korean: the Latin words left are the drama's data (network, service, genre names)
-    text = " ".join([embed["description"].splitlines()[0], *names, *(f["value"] for f in embed["fields"][4:])])
+    text = " ".join(
+        [embed["description"].splitlines()[0], *names, *(f["value"] for f in embed["fields"][4:])]
+    )
     assert english_words(text, {"South", "Korea", "Disney", "Romance", "Music", "Friendship"}) == set()
 
 

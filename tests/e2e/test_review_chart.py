@@ -62,7 +62,10 @@ async def test_in_a_dm_the_chart_has_no_server_series(discord_stub, start_bot):
     await start_bot(env_overrides={"DEV_GUILD_ID": None})  # global commands: usable in DMs
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 3, "episode": 1})  # in the server
     in_guild = await discord_stub.invoke("review", {"drama": TITLE})
-    assert "This server (blue dashed line, squares): 1 of 4" in chart_of(discord_stub, in_guild.message)["description"]
+    assert (
+        "This server (blue dashed line, squares): 1 of 4"
+        in chart_of(discord_stub, in_guild.message)["description"]
+    )
     in_dm = await discord_stub.invoke("review", {"drama": TITLE}, guild=False)
     alt = chart_of(discord_stub, in_dm.message)["description"]
     assert "This server" not in alt and "Everyone (green dotted line, triangles): 1 of 4 episodes" in alt
