@@ -11,6 +11,7 @@ import io
 import math
 import textwrap
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
@@ -398,6 +399,19 @@ def where_card(
         embed.set_thumbnail(url=drama.poster_url)
     embed.set_footer(text=clip(source or t("card.where_footer", locale), FOOTER_LIMIT))
     return _fit_total(embed)
+
+
+def live_footer(checked_at: datetime, stale: bool, locale: str = EN) -> str:
+    """/where's footer for TMDB's data: the attribution, when it was checked, and whether TMDB just
+    failed to answer (the last check is shown)."""
+    when = checked_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    footer = t("card.live_source", locale, when=when)
+    return footer + (" · " + t("card.live_stale", locale) if stale else "")
+
+
+def live_notice(locale: str = EN) -> str:
+    """The line above /where's list when TMDB has no data for it now."""
+    return t("card.live_unavailable", locale)
 
 
 # ---- /about --------------------------------------------------------------------------

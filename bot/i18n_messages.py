@@ -268,6 +268,18 @@ CARDS: _M = {
     "card.where_available_in": {"en": "Available in: {listing}.", "ko": "볼 수 있는 곳: {listing}."},
     "card.where_also_in": {"en": "Also in: {listing}.", "ko": "다른 지역: {listing}."},
     "card.where_every_option": {"en": "Every option in {region}", "ko": "{region}의 모든 선택지"},
+    "card.live_source": {
+        "en": "Availability data from JustWatch via TMDB · checked {when}",
+        "ko": "시청처 정보: JustWatch (TMDB 제공) · {when} 확인",
+    },
+    "card.live_stale": {
+        "en": "TMDB did not answer just now; this is the last check",
+        "ko": "TMDB가 방금 응답하지 않아 마지막으로 확인한 정보입니다",
+    },
+    "card.live_unavailable": {
+        "en": "-# Live availability from TMDB is unavailable right now; showing the catalogue.",
+        "ko": "-# 지금은 TMDB의 실시간 시청처 정보를 볼 수 없어 카탈로그 정보를 보여 드립니다.",
+    },
     "card.where_footer": {
         "en": "Streaming catalogues change monthly: check the date.",
         "ko": "스트리밍 목록은 매달 바뀝니다: 확인 날짜를 보세요.",

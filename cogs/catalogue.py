@@ -48,8 +48,8 @@ EDITABLE = {
 }
 LONG_TEXT = {"synopsis": ("Synopsis", "synopsis"), "verdict": ("Critic's verdict", "verdict")}
 LONG_TEXT_LABELS = {"synopsis": "catalogue.synopsis", "verdict": "catalogue.verdict"}  # the modal's, translated
-NUMBER_NAMES = {"critic score": "catalogue.what_critic_score", "year": "catalogue.what_year",
-                "episode count": "catalogue.what_episode_count"}  # fmt: skip
+NUMBER_NAMES = {"critic_score": "catalogue.what_critic_score", "year": "catalogue.what_year",
+                "episode_count": "catalogue.what_episode_count"}  # fmt: skip
 CLEAR = ("-", "none", "clear")
 
 
@@ -86,7 +86,7 @@ def edit_field(rec: dict[str, Any], field: str, value: str | None) -> None:
         if value is None:
             critic.pop(key, None)
         else:
-            critic[key] = _number(value, float, "critic score") if key == "score" else value
+            critic[key] = _number(value, float, "critic_score") if key == "score" else value
         rec["critic"] = critic
     elif field in ("aliases", "genres"):
         rec[field] = _split(value or "")
@@ -94,7 +94,7 @@ def edit_field(rec: dict[str, Any], field: str, value: str | None) -> None:
         if value is None:
             rec.pop(field, None)
         else:
-            rec[field] = _number(value, int, field.replace("_", " "))
+            rec[field] = _number(value, int, field)
     elif field == "country" and value is not None:
         region = regions.lookup(value)
         if region is None:
