@@ -4,11 +4,14 @@ without the picture when rendering fails."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from pathlib import Path
 
 from PIL import Image
 
+from bot.models import Drama, Episode
+from bot.store import Store
 from tests.e2e.test_commands import TITLE, _long_drama_db
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -86,3 +89,50 @@ async def test_when_rendering_fails_the_card_goes_out_without_the_picture(discor
     assert "Pillow is broken in this test" in proc.output()
     again = await discord_stub.invoke("review", {"drama": TITLE})  # the bot carries on
     assert "image" not in again.embeds[0]
+
+
+async def _charted_dramas_db(path: Path, count: int) -> list[str]:
+    """`count` dramas whose episodes all have different critic scores: every card a different chart."""
+    store = await Store.open(path)
+    titles = []
+    try:
+        for i in range(count):
+            title = f"Charted Drama {i}"
+            scores = [((i + n) % 10 + 1) / 2 for n in range(1, 17)]
+            await store.upsert_drama(
+                Drama(
+                    id=0, slug=f"charted-drama-{i}", title=title, episode_count=16, year=2021, country="KR"
+                ),
+                [Episode(n, s) for n, s in enumerate(scores, start=1)],
+                [],
+            )
+            titles.append(title)
+    finally:
+        await store.close()
+    return titles
+
+
+async def test_a_burst_of_reviews_with_charts_never_fails_other_interactions(
+    discord_stub, start_bot, bot_env
+):
+    """Thirty /review cards, each with a chart to draw, and /about and /rate in between: every one is
+    answered inside Discord's 3 s (the stand-in fails an interaction answered later)."""
+    titles = await _charted_dramas_db(Path(bot_env["DATABASE_URL"]), 30)
+    await start_bot()
+    members = [discord_stub.make_user(f"member{i}") for i in range(10)]
+    reviews = [discord_stub.dispatch_command("review", {"drama": title}) for title in titles]
+    others = [discord_stub.dispatch_command("about") for _ in range(5)] + [
+        discord_stub.dispatch_command("rate", {"drama": titles[i], "score": 4}, user=members[i])
+        for i in range(10)
+    ]
+    sent = await asyncio.gather(*reviews, *others)
+    answered = await asyncio.gather(*(discord_stub.wait_for_answer(r, 15) for r in sent))
+    cards = answered[: len(titles)]
+    assert all(r.embeds[0]["title"] == title for r, title in zip(cards, titles, strict=True))
+    pictured = [r for r in cards if r.message["attachments"]]
+    for r in pictured:
+        chart_of(discord_stub, r.message)
+    assert all(r.embeds for r in answered[len(titles) :])
+    # The first card again: its chart now comes from the renderer's cache.
+    again = await discord_stub.invoke("review", {"drama": titles[0]})
+    assert chart_of(discord_stub, again.message)["description"].startswith("Line chart of episode scores")
