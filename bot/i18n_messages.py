@@ -310,7 +310,28 @@ CARDS: _M = {
     "uptime.seconds": {"en": "{seconds} s", "ko": "{seconds}초"},
 }
 
-MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS}
+CHARTS: _M = {  # the alt text of /review's episode chart
+    "chart.intro_one": {
+        "en": "Line chart of episode scores from 0 to 5 for {count} episode.",
+        "ko": "회차별 점수(0~5)를 보여 주는 꺾은선 그래프, {count}개 회차.",
+    },
+    "chart.intro": {
+        "en": "Line chart of episode scores from 0 to 5 for {count} episodes.",
+        "ko": "회차별 점수(0~5)를 보여 주는 꺾은선 그래프, {count}개 회차.",
+    },
+    "chart.series_summary": {
+        "en": "{present} of {total} episodes, average {mean}, lowest {low} (episode {low_episode}), highest {high} (episode {high_episode})",
+        "ko": "{total}개 회차 중 {present}개, 평균 {mean}, 최저 {low} ({low_episode}화), 최고 {high} ({high_episode}화)",
+    },
+    "chart.critic": {"en": "Critic", "ko": "평론가"},
+    "chart.server": {"en": "This server", "ko": "이 서버"},
+    "chart.everyone": {"en": "Everyone", "ko": "전체"},
+    "chart.critic_style": {"en": "orange-red solid line, circles", "ko": "주황빨강 실선, 동그라미"},
+    "chart.server_style": {"en": "blue dashed line, squares", "ko": "파란 파선, 네모"},
+    "chart.everyone_style": {"en": "green dotted line, triangles", "ko": "초록 점선, 세모"},
+}
+
+MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS}
 
 
 def language(locale: object) -> str:

@@ -61,7 +61,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?
                 raise UserError.keyed("review.gone")
             locale = locale_of(interaction)
             card = cards.review_card(data, self.page, locale=locale)
-            files = cards.with_picture(card.embed, await episode_picture(bot, data))
+            files = cards.with_picture(card.embed, await episode_picture(bot, data, locale))
             if interaction.user.id == self.owner_id:
                 # attachments: the picture again (the renderer's cache has it), or none when it failed
                 await interaction.response.edit_message(
@@ -89,13 +89,15 @@ def pager(
     return view
 
 
-async def episode_picture(bot: DramaBot, data: ReviewData) -> charts.Picture | None:
-    """The card's episode chart, or None: nothing to draw, no renderer, or rendering failed or took
-    longer than the renderer's budget (it runs on the renderer's threads, never on the loop)."""
+async def episode_picture(bot: DramaBot, data: ReviewData, locale: str) -> charts.Picture | None:
+    """The card's episode chart (alt text in the locale's language), or None: nothing to draw, no
+    renderer, or rendering failed or took longer than the renderer's budget (it runs on the
+    renderer's threads, never on the loop)."""
     chart = charts.episode_chart_data(data)
     if chart is None or bot.renderer is None:
         return None
-    return await bot.renderer.render(charts.episode_chart, chart)
+    picture = await bot.renderer.render(charts.episode_chart, chart)
+    return None if picture is None else charts.in_language(picture, chart, locale)
 
 
 class Review(commands.Cog):
@@ -118,7 +120,7 @@ class Review(commands.Cog):
             raise UserError.keyed("review.removed")
         locale = locale_of(interaction)
         card = cards.review_card(data, locale=locale)
-        files = cards.with_picture(card.embed, await episode_picture(self.bot, data))
+        files = cards.with_picture(card.embed, await episode_picture(self.bot, data, locale))
         view = pager(card, drama.id, interaction.user.id, locale)
         await answer(interaction, embed=card.embed, view=view, files=files)
 

@@ -21,7 +21,15 @@ async def test_review_in_korean(discord_stub, start_bot):
     member = discord_stub.make_user("minji")
     discord_stub.set_locale(member, "ko")
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 5, "episode": 2}, user=member)
-    (embed,) = (await discord_stub.invoke("review", {"drama": TITLE}, user=member)).embeds
+    card = await discord_stub.invoke("review", {"drama": TITLE}, user=member)
+    (embed,) = card.embeds
+    (chart,) = card.message["attachments"]
+    assert chart["description"].startswith("회차별 점수(0~5)를 보여 주는 꺾은선 그래프, 4개 회차. ")
+    assert "평론가 (주황빨강 실선, 동그라미): 4개 회차 중 4개, 평균 4" in chart["description"]
+    assert (
+        "이 서버 (파란 파선, 네모): 4개 회차 중 1개, 평균 5, 최저 5 (2화), 최고 5 (2화)."
+        in chart["description"]
+    )
     names = [f["name"] for f in embed["fields"]]
     assert names == ["평론가", "이 서버", "전체", "평론", "회차 가이드 · 평론가 · 이 서버", "시청처"]
     assert "4부작" in embed["description"]
