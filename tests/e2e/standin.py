@@ -948,7 +948,7 @@ class DiscordStandIn:
                     body = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
                     data = await part.read()  # type: ignore[union-attr]
-                    files.append({"field": part.name, "filename": part.filename, "size": len(data), "data": data})
+                    files.append({"field": part.name, "filename": part.filename, "size": len(data), "data": bytes(data)})
             return body, files
         raw = await request.read()
         if not raw:
