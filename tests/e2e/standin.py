@@ -458,6 +458,7 @@ class DiscordStandIn:
             "locale": "en-US",
             "email": None,
         }
+        self.user_locales: dict[str, str] = {}  # user id -> the client's locale in their interactions (default en-US)
         self.owner = self.make_user("owner")
         self.default_user = self.make_user("viewer")
         self.started_at = time.monotonic()
@@ -469,6 +470,7 @@ class DiscordStandIn:
         self.sync_calls: list[tuple[str, Any]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope ("global" / "guild:<id>") -> definitions
         self.messages: dict[str, dict[str, Any]] = {}  # every message the bot made, by id, current state
+        self.uploads: dict[str, bytes] = {}  # the bytes of every attachment the bot uploaded, by attachment id
         self.channel_messages: list[
             dict[str, Any]
         ] = []  # messages posted through POST /channels/{id}/messages
@@ -569,6 +571,10 @@ class DiscordStandIn:
             "primary_guild": None,
             "collectibles": None,
         }
+
+    def set_locale(self, user: dict[str, Any], locale: str) -> None:
+        """From now on ``user``'s interactions carry ``locale`` (their Discord client's language, e.g. "ko")."""
+        self.user_locales[user["id"]] = locale
 
     def make_member(self, user: dict[str, Any], *, permissions: str | int | None = None) -> dict[str, Any]:
         """A guild member payload for ``user`` as interactions carry it (with ``permissions``)."""
@@ -949,7 +955,7 @@ class DiscordStandIn:
                     body = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
                     data = await part.read()  # type: ignore[union-attr]
-                    files.append({"field": part.name, "filename": part.filename, "size": len(data)})
+                    files.append({"field": part.name, "filename": part.filename, "size": len(data), "data": bytes(data)})
             return body, files
         raw = await request.read()
         if not raw:
@@ -1548,7 +1554,7 @@ class DiscordStandIn:
             "token": "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48),
             "version": 1,
             "app_permissions": BOT_PERMISSIONS,
-            "locale": "en-US",
+            "locale": self.user_locales.get(user["id"], "en-US"),
             "entitlements": [],
             "entitlement_sku_ids": [],
             "attachment_size_limit": 10 * 1024 * 1024,
@@ -1896,11 +1902,15 @@ class DiscordStandIn:
                     if kept is not None:
                         attachments.append(kept)
                     continue
-                size = next((f["size"] for f in files if f["field"] == f"files[{att.get('id', i)}]"), 0)
+                upload = next((f for f in files if f["field"] == f"files[{att.get('id', i)}]"), None)
+                size = upload["size"] if upload else 0
                 aid = self.snowflake()
+                self.uploads[aid] = upload["data"] if upload else b""
                 name = att.get("filename") or f"file{i}"
                 url = f"http://127.0.0.1:{self.port}/attachments/{message['channel_id']}/{aid}/{name}"
                 attachments.append({"id": aid, "filename": name, "size": size, "url": url, "proxy_url": url})
+                if att.get("description"):  # alt text
+                    attachments[-1]["description"] = att["description"]
             message["attachments"] = attachments
 
     def _apply(self, message: dict[str, Any], body: dict[str, Any], files: list[dict[str, Any]]) -> None:
