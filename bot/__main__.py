@@ -112,7 +112,7 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         store = UnavailableStore(str(exc))
     else:
         await load_starter_catalogue(store)
-    bot = DramaBot(store, settings)
+    bot = DramaBot.for_settings(store, settings)
     reopen = None
     if isinstance(store, UnavailableStore):
         reopen = asyncio.create_task(_reopen_store(bot, settings), name="dramabot-reopen-store")

@@ -95,7 +95,18 @@ class DramaTree(app_commands.CommandTree):
 
 
 class DramaBot(commands.Bot):
-    def __init__(self, store: Store | UnavailableStore, settings: Settings, *, force_sync: bool = False) -> None:
+    @classmethod
+    def for_settings(cls, store: Store | UnavailableStore, settings: Settings) -> DramaBot:
+        """The bot these settings ask for: sharded (ShardedDramaBot) when SHARD_COUNT is set, else the
+        plain bot on one gateway connection."""
+        if settings.shard_count is None:
+            return cls(store, settings)
+        shard_ids = None if settings.shard_ids is None else list(settings.shard_ids)
+        return ShardedDramaBot(store, settings, shard_count=settings.shard_count, shard_ids=shard_ids)
+
+    def __init__(
+        self, store: Store | UnavailableStore, settings: Settings, *, force_sync: bool = False, **options
+    ) -> None:
         # The bot never joins voice: don't warn at every start about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
@@ -110,6 +121,7 @@ class DramaBot(commands.Bot):
             # discord.py's default connector has no limit: a burst of 1,000 answers would open 1,000
             # connections at once (TLS handshakes against Discord). A bounded pool reuses keep-alive ones.
             connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
+            **options,
         )
         self.store = store
         self.settings = settings
@@ -157,7 +169,11 @@ class DramaBot(commands.Bot):
         return True
 
     async def on_ready(self) -> None:
-        log.info("%s: logged in as %s, %d server(s)", READY_MARKER, self.user, len(self.guilds))
+        log.info("%s: logged in as %s, %d server(s)%s", READY_MARKER, self.user, len(self.guilds), self.shard_note())
+
+    def shard_note(self) -> str:
+        """What the ready line says about shards ("" when not sharded)."""
+        return ""
 
     # ---- errors --------------------------------------------------------------------
     async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
@@ -207,3 +223,11 @@ class DramaBot(commands.Bot):
             if not pending or loop.time() >= deadline:
                 return len(pending)
             await asyncio.wait(pending, timeout=max(0.0, deadline - loop.time()))
+
+
+class ShardedDramaBot(DramaBot, commands.AutoShardedBot):
+    """DramaBot on discord.py's AutoShardedBot: one gateway connection per shard this process runs
+    (`shard_ids`, default all `shard_count`); each guild's events arrive on its shard."""
+
+    def shard_note(self) -> str:
+        return f", shards {sorted(self.shards)} of {self.shard_count}"

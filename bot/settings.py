@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_DATABASE = "data/dramabot.sqlite3"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_SHARDS = 65536
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")  # a Discord id: ASCII digits, below 2**64 (str.isdigit takes "²")
 
 
@@ -33,8 +34,14 @@ class Settings:
     tmdb_api_key: str | None = field(default=None, repr=False)  # TMDB_API_KEY: live where-to-watch data
     tmdb_api_base: str | None = None  # TMDB_API_BASE: replaces https://api.themoviedb.org/3
     project_url: str | None = None  # PROJECT_URL: the link /about shows
-    database_retry_seconds: float = 30.0  # DATABASE_RETRY_SECONDS: how often to retry a database that failed to open
+    database_retry_seconds: float = (
+        30.0  # DATABASE_RETRY_SECONDS: how often to retry a database that failed to open
+    )
     tmdb_cache_hours: float = 24.0  # TMDB_CACHE_HOURS: how long fetched watch providers are fresh
+    # SHARD_COUNT (all processes together) and the shards this process runs (SHARD_IDS, or derived from
+    # CLUSTER_INDEX / CLUSTER_COUNT); None, None: one plain gateway connection, no sharding.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None  # None with a shard_count: every shard in this process
 
     @property
     def log_level_number(self) -> int:
@@ -45,7 +52,9 @@ def database_path_from_url(value: str) -> Path:
     """Accept a plain path or a `sqlite:///relative` / `sqlite:////absolute` URL."""
     value = value.strip()
     if not value:
-        raise SettingsError("DATABASE_URL is empty: give a SQLite file path or sqlite:///path (see .env.example).")
+        raise SettingsError(
+            "DATABASE_URL is empty: give a SQLite file path or sqlite:///path (see .env.example)."
+        )
     if "://" not in value:
         return _expand(value)
     scheme, _, rest = value.partition("://")
@@ -65,7 +74,9 @@ def _expand(path: str) -> Path:
     try:
         return Path(path).expanduser()
     except RuntimeError:  # pathlib: "Could not determine home directory."
-        raise SettingsError(f"DATABASE_URL {path!r} starts with ~ but names no user of this machine.") from None
+        raise SettingsError(
+            f"DATABASE_URL {path!r} starts with ~ but names no user of this machine."
+        ) from None
 
 
 def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
@@ -82,7 +93,14 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
 
 
 def _number(
-    env: Mapping[str, str], name: str, default: float, low: float, high: float, unit: str, *, low_inclusive: bool
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    unit: str,
+    *,
+    low_inclusive: bool,
 ) -> float:
     """A number of `unit` from `low` to `high`, or the default when unset."""
     raw = env.get(name, "").strip()
@@ -105,6 +123,55 @@ def missing_token_message(env_file: Path | None) -> str:
             "(Developer Portal > Bot > Reset Token), then run again."
         )
     return "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there."
+
+
+def _whole(env: Mapping[str, str], name: str, low: int, high: int, meaning: str) -> int | None:
+    """A whole number from `low` to `high` (ASCII digits), or None when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not low <= int(raw) <= high:
+        raise SettingsError(f"{name} must be {meaning}: a whole number from {low} to {high}, got {raw!r}.")
+    return int(raw)
+
+
+def shards_from_env(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """(SHARD_COUNT, this process's shard ids) from SHARD_COUNT with SHARD_IDS, or with CLUSTER_INDEX and
+    CLUSTER_COUNT (shards i with i % CLUSTER_COUNT == CLUSTER_INDEX); (None, None) when not sharded."""
+    count = _whole(env, "SHARD_COUNT", 1, MAX_SHARDS, "the number of shards across all processes")
+    ids_raw = env.get("SHARD_IDS", "").strip()
+    has_cluster = [name for name in ("CLUSTER_INDEX", "CLUSTER_COUNT") if env.get(name, "").strip()]
+    if count is None:
+        if ids_raw or has_cluster:
+            given = "SHARD_IDS" if ids_raw else has_cluster[0]
+            raise SettingsError(
+                f"{given} needs SHARD_COUNT, the number of shards across all processes (see .env.example)."
+            )
+        return None, None
+    if ids_raw and has_cluster:
+        raise SettingsError("set SHARD_IDS or CLUSTER_INDEX with CLUSTER_COUNT, not both (see .env.example).")
+    if ids_raw:
+        ids: list[int] = []
+        for part in ids_raw.split(","):
+            part = part.strip()
+            if not re.fullmatch(r"[0-9]{1,9}", part) or int(part) >= count:
+                raise SettingsError(
+                    f"SHARD_IDS must be shard numbers from 0 to {count - 1} (SHARD_COUNT {count}) "
+                    f"separated by commas, e.g. 0,2,4; got {ids_raw!r}."
+                )
+            if int(part) in ids:
+                raise SettingsError(f"SHARD_IDS lists shard {int(part)} twice: {ids_raw!r}.")
+            ids.append(int(part))
+        return count, tuple(sorted(ids))
+    if has_cluster:
+        if len(has_cluster) == 1:
+            raise SettingsError("CLUSTER_INDEX and CLUSTER_COUNT go together: set both, or neither.")
+        sharing = f"the number of processes sharing the {count} shards"
+        clusters = _whole(env, "CLUSTER_COUNT", 1, count, sharing)
+        assert clusters is not None
+        index = _whole(env, "CLUSTER_INDEX", 0, clusters - 1, "this process's number among CLUSTER_COUNT")
+        return count, tuple(i for i in range(count) if i % clusters == index)
+    return count, None
 
 
 def load_settings(
@@ -145,8 +212,12 @@ def load_settings(
     if curator_raw and (not _SNOWFLAKE.fullmatch(curator_raw) or int(curator_raw) <= 0):
         raise SettingsError(f"CURATOR_ROLE_ID must be a role id (digits only), got {curator_raw!r}.")
 
-    database_retry_seconds = _number(env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True)
+    database_retry_seconds = _number(
+        env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True
+    )
     tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
+
+    shard_count, shard_ids = shards_from_env(env)
 
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:
@@ -165,4 +236,6 @@ def load_settings(
         project_url=_optional_url(env, "PROJECT_URL", ("http", "https")),
         database_retry_seconds=database_retry_seconds,
         tmdb_cache_hours=tmdb_cache_hours,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )

@@ -43,3 +43,27 @@ def test_digest_changes_with_commands_scope_and_application():
     assert base != command_digest(1, "guild:5", payload)
     renamed = [{"name": "review", "options": [{"name": "title", "type": 3}]}]
     assert base != command_digest(1, "global", renamed)
+
+
+@pytest.mark.parametrize(
+    ("env", "sharded", "count", "ids"),
+    [
+        ({}, False, None, None),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1"}, True, 2, [1]),
+        ({"SHARD_COUNT": "6", "CLUSTER_INDEX": "0", "CLUSTER_COUNT": "3"}, True, 6, [0, 3]),
+        ({"SHARD_COUNT": "3"}, True, 3, None),  # every shard here; discord.py launches range(3)
+    ],
+)
+async def test_the_bot_is_sharded_exactly_when_settings_say_so(env, sharded, count, ids):
+    import discord
+
+    from bot.client import DramaBot, ShardedDramaBot
+    from bot.settings import load_settings
+    from bot.store import UnavailableStore
+
+    settings = load_settings({"DISCORD_TOKEN": "x", **env}, dotenv=False)
+    async with DramaBot.for_settings(UnavailableStore("not needed"), settings) as bot:  # closed at the end
+        assert isinstance(bot, ShardedDramaBot) is sharded
+        assert isinstance(bot, discord.AutoShardedClient) is sharded
+        assert (bot.shard_count, getattr(bot, "shard_ids", None)) == (count, ids)
+        assert bot.settings is settings and bot.tree.__class__.__name__ == "DramaTree"

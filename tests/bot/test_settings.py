@@ -254,3 +254,71 @@ def test_numbers_in_range(name, value, expected):
 def test_numbers_out_of_range_name_the_variable(name, value):
     with pytest.raises(SettingsError, match=name):
         load(**{name: value})
+
+
+# --- shards -------------------------------------------------------------------------------------------
+
+
+def test_not_sharded_by_default():
+    loaded = load()
+    assert (loaded.shard_count, loaded.shard_ids) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("env", "count", "ids"),
+    [
+        ({"SHARD_COUNT": "4"}, 4, None),  # every shard in this process
+        ({"SHARD_COUNT": "1"}, 1, None),
+        ({"SHARD_COUNT": "6", "SHARD_IDS": "0,2,4"}, 6, (0, 2, 4)),
+        ({"SHARD_COUNT": "6", "SHARD_IDS": " 4 , 0,2 "}, 6, (0, 2, 4)),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "1"}, 2, (1,)),
+        ({"SHARD_COUNT": "6", "CLUSTER_INDEX": "1", "CLUSTER_COUNT": "3"}, 6, (1, 4)),
+        ({"SHARD_COUNT": "5", "CLUSTER_INDEX": "0", "CLUSTER_COUNT": "2"}, 5, (0, 2, 4)),
+        ({"SHARD_COUNT": "5", "CLUSTER_INDEX": "1", "CLUSTER_COUNT": "2"}, 5, (1, 3)),
+        ({"SHARD_COUNT": "3", "CLUSTER_INDEX": "2", "CLUSTER_COUNT": "3"}, 3, (2,)),
+    ],
+)
+def test_shards(env, count, ids):
+    loaded = load(**env)
+    assert (loaded.shard_count, loaded.shard_ids) == (count, ids)
+
+
+@given(count=st.integers(1, 40), clusters=st.integers(1, 40))
+def test_clusters_share_every_shard_exactly_once(count, clusters):
+    if clusters > count:
+        with pytest.raises(SettingsError, match="CLUSTER_COUNT"):
+            load(SHARD_COUNT=str(count), CLUSTER_INDEX="0", CLUSTER_COUNT=str(clusters))
+        return
+    env = {"SHARD_COUNT": str(count), "CLUSTER_COUNT": str(clusters)}
+    parts = [load(**env, CLUSTER_INDEX=str(i)).shard_ids for i in range(clusters)]
+    assert all(parts)  # no process is left without a shard
+    assert sorted(s for part in parts for s in part) == list(range(count))
+
+
+@pytest.mark.parametrize(
+    ("env", "names"),
+    [
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT"),
+        ({"SHARD_COUNT": "-1"}, "SHARD_COUNT"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT"),
+        ({"SHARD_COUNT": "²"}, "SHARD_COUNT"),
+        ({"SHARD_COUNT": "99999999"}, "SHARD_COUNT"),
+        ({"SHARD_IDS": "0,1"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"CLUSTER_INDEX": "0", "CLUSTER_COUNT": "2"}, "needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "4"}, "SHARD_IDS"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "1,,2"}, "SHARD_IDS"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "-1"}, "SHARD_IDS"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "1,1"}, "twice"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "0", "CLUSTER_INDEX": "0", "CLUSTER_COUNT": "2"}, "not both"),
+        ({"SHARD_COUNT": "4", "CLUSTER_INDEX": "0"}, "go together"),
+        ({"SHARD_COUNT": "4", "CLUSTER_COUNT": "2"}, "go together"),
+        ({"SHARD_COUNT": "4", "CLUSTER_INDEX": "2", "CLUSTER_COUNT": "2"}, "CLUSTER_INDEX"),
+        ({"SHARD_COUNT": "4", "CLUSTER_INDEX": "0", "CLUSTER_COUNT": "5"}, "CLUSTER_COUNT"),
+        ({"SHARD_COUNT": "4", "CLUSTER_INDEX": "x", "CLUSTER_COUNT": "2"}, "CLUSTER_INDEX"),
+    ],
+)
+def test_bad_shard_settings_name_the_variable_in_one_line(env, names):
+    with pytest.raises(SettingsError) as caught:
+        load(**env)
+    message = str(caught.value)
+    assert names in message and "\n" not in message

@@ -3,7 +3,8 @@
 * ``discord_stub``: a started :class:`~tests.e2e.standin.DiscordStandIn`; the test fails at teardown if
   the bot sent anything Discord would reject (``violations``), unless the test took them
   (``discord_stub.take_violations()``) or declared them (``discord_stub.expect_violation(regex)`` or
-  ``@pytest.mark.expected_violations(regex, ...)``).
+  ``@pytest.mark.expected_violations(regex, ...)``). ``@pytest.mark.standin(shard_count=2, ...)`` passes
+  keyword arguments to the stand-in.
 * ``bot_env``: the environment for the bot (token, API base, gateway, DEV_GUILD_ID, a fresh database).
 * ``start_bot``: ``proc = await start_bot(env_overrides=None, args=(), module="bot", script=None,
   wait_ready=True, ready_timeout=20)`` starts the bot and waits for ``dramabot ready``; every process
@@ -37,12 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "expected_violations(*patterns): regexes of stand-in violations the test provokes on purpose",
     )
+    config.addinivalue_line(
+        "markers", "standin(**kwargs): arguments for the test's DiscordStandIn (e.g. shard_count)"
+    )
 
 
 @pytest.fixture
 async def discord_stub(request: pytest.FixtureRequest) -> AsyncIterator[DiscordStandIn]:
     """A started Discord stand-in on 127.0.0.1; fails the test at teardown on unexpected violations."""
-    stand_in = DiscordStandIn()
+    options: dict = {}
+    for marker in reversed(list(request.node.iter_markers("standin"))):
+        options.update(marker.kwargs)
+    stand_in = DiscordStandIn(**options)
     for marker in request.node.iter_markers("expected_violations"):
         for pattern in marker.args:
             stand_in.expect_violation(pattern)

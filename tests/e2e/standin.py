@@ -50,6 +50,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import spec
+from .shards import ExtraGuild, Session, check_identify_shard, remap, shard_for, snowflake_on_shard
 
 __all__ = [
     "Arrival",
@@ -394,6 +395,7 @@ class _Connection:
     query: dict[str, str]
     identified: bool = False
     session_id: str | None = None
+    shard: int = 0
 
 
 class DiscordStandIn:
@@ -413,7 +415,15 @@ class DiscordStandIn:
         guild_name: str = "Drama Club",
         channel_name: str = "general",
         bot_name: str = "dramabot",
+        shard_count: int = 1,
+        max_concurrency: int = 1,
     ):
+        if shard_count < 1 or max_concurrency < 1:
+            raise ValueError("shard_count and max_concurrency must be at least 1")
+        #: Gateway sharding (see tests/e2e/shards.py): how many shards the application has, and how many may
+        #: IDENTIFY together (``session_start_limit.max_concurrency``).
+        self.shard_count = shard_count
+        self.max_concurrency = max_concurrency
         self.heartbeat_interval = heartbeat_interval
         self.callback_deadline = callback_deadline
         self.token_ttl = token_ttl
@@ -476,10 +486,9 @@ class DiscordStandIn:
         self._dm_channels: dict[str, dict[str, Any]] = {}
         self._command_ids: dict[tuple[str, int, str], str] = {}
         self._conns: list[_Connection] = []
-        self._active: _Connection | None = None
-        self._session_id: str | None = None
-        self._seq = 0
-        self._buffer: list[dict[str, Any]] = []  # dispatched events of the current session, for RESUME
+        # One gateway session per shard: id, sequence, dispatched events (for RESUME), live connection.
+        self._sessions = [Session(i) for i in range(shard_count)]
+        self.extra_guilds: dict[str, ExtraGuild] = {}  # guilds added with add_guild(), by id
         self._send_lock = asyncio.Lock()
         self._changed = asyncio.Condition()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -594,8 +603,14 @@ class DiscordStandIn:
             "flags": 0,
         }
 
-    def guild_payload(self) -> dict[str, Any]:
-        """The GUILD_CREATE payload of the test guild (roles, channels, the bot as member, counts ...)."""
+    def guild_payload(self, guild_id: str | None = None) -> dict[str, Any]:
+        """The GUILD_CREATE payload of the test guild (roles, channels, the bot as member, counts ...), or of
+        the guild ``guild_id`` added with :meth:`add_guild`."""
+        if guild_id is not None and guild_id != self.guild_id:
+            return {
+                **self._in_guild(self.guild_payload(), guild_id),
+                "name": self.extra_guilds[guild_id].name,
+            }
         return {
             "id": self.guild_id,
             "name": self.guild_name,
@@ -743,9 +758,13 @@ class DiscordStandIn:
             async with self._changed:
                 await self._changed.wait_for(predicate)
 
-    async def wait_for_connection(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until a bot session is established on the gateway (identified or resumed)."""
-        await self.wait_for(lambda: self._active is not None and self._active.identified, timeout)
+    async def wait_for_connection(self, timeout: float = 10.0, shard: int | None = None) -> None:  # noqa: ASYNC109
+        """Wait until a bot session is established on the gateway (identified or resumed): on ``shard``, or
+        on every shard when None."""
+        sessions = self._sessions if shard is None else [self._sessions[shard]]
+        await self.wait_for(
+            lambda: all(s.active is not None and s.active.identified for s in sessions), timeout
+        )
 
     async def wait_for_channel_message(
         self,
@@ -1019,20 +1038,28 @@ class DiscordStandIn:
         return _json(200, {"url": self.gateway_url})
 
     async def _get_gateway_bot(self, request: web.Request, rec: RecordedRequest) -> web.Response:
-        limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return _json(200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+        limit = {
+            "total": 1000,
+            "remaining": max(0, 1000 - self.identifies),
+            "reset_after": 14_400_000,
+            "max_concurrency": self.max_concurrency,
+        }
+        return _json(200, {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
 
     async def _get_channel(self, request: web.Request, rec: RecordedRequest, cid: str) -> web.Response:
         if cid == self.channel_id:
             return _json(200, self.channel_payload())
+        for extra in self.extra_guilds.values():
+            if cid == extra.channel_id:
+                return _json(200, self._in_guild(self.channel_payload(), extra.id))
         return _json(404, UNKNOWN_CHANNEL)
 
     async def _get_guild(self, request: web.Request, rec: RecordedRequest, guild: str) -> web.Response:
-        if guild != self.guild_id:
+        if guild != self.guild_id and guild not in self.extra_guilds:
             return _json(403, _ERRORS[403])
         data = {
             k: v
-            for k, v in self.guild_payload().items()
+            for k, v in self.guild_payload(guild).items()
             if k not in ("channels", "members", "threads", "presences", "voice_states")
         }
         return _json(200, data)
@@ -1046,7 +1073,7 @@ class DiscordStandIn:
     async def _get_commands(
         self, request: web.Request, rec: RecordedRequest, app: str, guild: str | None = None
     ) -> web.Response:
-        if app != self.application_id or (guild is not None and guild != self.guild_id):
+        if app != self.application_id or (guild is not None and not self._known_guild(guild)):
             return _json(403, _ERRORS[403])
         return _json(200, self.commands.get(self._scope(guild), []))
 
@@ -1056,7 +1083,7 @@ class DiscordStandIn:
         """Bulk overwrite: validate, store the definitions with ids, answer with Discord's command objects."""
         scope = self._scope(guild)
         self.sync_calls.append((scope, copy.deepcopy(rec.body)))
-        if app != self.application_id or (guild is not None and guild != self.guild_id):
+        if app != self.application_id or (guild is not None and not self._known_guild(guild)):
             self._violation(
                 f"PUT {rec.path}", f"sync to {scope} of application {app}, which the bot cannot reach"
             )
@@ -1145,8 +1172,9 @@ class DiscordStandIn:
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
-            if self._active is conn:
-                self._active = None
+            session = self._sessions[conn.shard]
+            if session.active is conn:
+                session.active = None
             if conn in self._conns:
                 self._conns.remove(conn)
             await self._notify()
@@ -1172,20 +1200,27 @@ class DiscordStandIn:
         if conn.identified:
             await conn.ws.close(code=4005, message=b"Already authenticated.")
             return
+        shard, refusal = check_identify_shard(data.get("shard"), self.shard_count)
+        if refusal is not None:
+            self.identify_payloads.append(data)
+            await conn.ws.close(code=refusal[0], message=refusal[1].encode())
+            return
         self.identify_payloads.append(data)
+        session = self._sessions[shard]
         async with self._send_lock:
             self.identifies += 1
-            self._session_id = uuid.uuid4().hex
-            self._seq = 0
-            self._buffer = []
-            conn.identified, conn.session_id = True, self._session_id
-            await self._replace_active(conn)
+            session.session_id = uuid.uuid4().hex
+            session.seq = 0
+            session.buffer = []
+            conn.identified, conn.session_id, conn.shard = True, session.session_id, shard
+            await self._replace_active(session, conn)
+        guilds = self.guilds_on_shard(shard)
         ready = {
             "v": 10,
             "user": self.bot_user,
             "user_settings": {},
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
-            "session_id": self._session_id,
+            "guilds": [{"id": g, "unavailable": True} for g in guilds],
+            "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
             "relationships": [],
@@ -1198,29 +1233,38 @@ class DiscordStandIn:
         }
         if data.get("shard") is not None:
             ready["shard"] = data["shard"]
-        await self.dispatch_event("READY", ready)
-        await self.dispatch_event("GUILD_CREATE", self.guild_payload())
+        await self.dispatch_event("READY", ready, shard=shard)
+        for guild_id in guilds:
+            await self.dispatch_event("GUILD_CREATE", self.guild_payload(guild_id), shard=shard)
 
     async def _resume(self, conn: _Connection, data: dict[str, Any]) -> None:
         if data.get("token") != self.token:
             await conn.ws.close(code=4004, message=b"Authentication failed.")
             return
-        if self._session_id is None or data.get("session_id") != self._session_id:
+        session = next(
+            (
+                s
+                for s in self._sessions
+                if s.session_id is not None and s.session_id == data.get("session_id")
+            ),
+            None,
+        )
+        if session is None:
             await conn.ws.send_str(json.dumps({"op": 9, "d": False, "s": None, "t": None}))
             return
         seq = data.get("seq") or 0
         async with self._send_lock:
-            conn.identified, conn.session_id = True, self._session_id
-            for event in self._buffer:  # replay what the bot missed, then RESUMED
+            conn.identified, conn.session_id, conn.shard = True, session.session_id, session.shard
+            for event in session.buffer:  # replay what the bot missed, then RESUMED
                 if event["s"] > seq:
                     await conn.ws.send_str(json.dumps(event))
             self.resumes += 1
-            await self._replace_active(conn)
-        await self.dispatch_event("RESUMED", {"_trace": ["standin"]})
+            await self._replace_active(session, conn)
+        await self.dispatch_event("RESUMED", {"_trace": ["standin"]}, shard=session.shard)
 
-    async def _replace_active(self, conn: _Connection) -> None:
+    async def _replace_active(self, session: Session, conn: _Connection) -> None:
         """Make ``conn`` the session's connection; an older one is closed like Discord does (4009 would be rude)."""
-        old, self._active = self._active, conn
+        old, session.active = session.active, conn
         if old is not None and old is not conn and not old.ws.closed:
             await old.ws.close(code=4000, message=b"session moved")
         await self._notify()
@@ -1239,39 +1283,96 @@ class DiscordStandIn:
         }
         if data.get("nonce"):
             chunk["nonce"] = data["nonce"]
-        await self.dispatch_event("GUILD_MEMBERS_CHUNK", chunk)
+        await self.dispatch_event("GUILD_MEMBERS_CHUNK", chunk, shard=self.shard_of(self.guild_id))
 
-    async def dispatch_event(self, name: str, data: dict[str, Any]) -> int:
-        """Send a DISPATCH (op 0) event in the current session; buffered for RESUME if nobody is connected.
+    async def dispatch_event(self, name: str, data: dict[str, Any], *, shard: int = 0) -> int:
+        """Send a DISPATCH (op 0) event in ``shard``'s current session; buffered for RESUME if nobody is
+        connected.
 
         Returns the sequence number given to it.
         """
+        session = self._sessions[shard]
         async with self._send_lock:
-            self._seq += 1
-            event = {"op": 0, "t": name, "s": self._seq, "d": data}
-            self._buffer.append(event)
-            conn = self._active
+            session.seq += 1
+            event = {"op": 0, "t": name, "s": session.seq, "d": data}
+            session.buffer.append(event)
+            conn = session.active
             if conn is not None and not conn.ws.closed:
                 try:
                     await conn.ws.send_str(json.dumps(event))
                 except ConnectionResetError:
                     pass  # replayed on RESUME
-            return self._seq
+            return session.seq
 
     @property
     def connected(self) -> bool:
-        """Whether a bot session is live on the gateway right now."""
-        return self._active is not None and not self._active.ws.closed
+        """Whether a bot session is live on the gateway right now (on every shard)."""
+        return all(s.connected for s in self._sessions)
 
-    async def drop_gateway(self, code: int | None = None) -> None:
+    def shard_connected(self, shard: int) -> bool:
+        """Whether ``shard``'s session is live on the gateway right now."""
+        return self._sessions[shard].connected
+
+    # ------------------------------------------------------------------ guilds and shards
+
+    def shard_of(self, guild_id: str | None) -> int:
+        """The shard a guild's events go to: ``(guild_id >> 22) % shard_count``; DMs (None) go to shard 0."""
+        return shard_for(guild_id, self.shard_count)
+
+    def guilds_on_shard(self, shard: int) -> list[str]:
+        """The ids of the guilds (the main one and those added) whose events go to ``shard``."""
+        return [g for g in [self.guild_id, *self.extra_guilds] if self.shard_of(g) == shard]
+
+    def add_guild(self, name: str | None = None, *, shard: int | None = None) -> str:
+        """Add a guild (the bot is a member, with the same channels and roles as the main one under new ids);
+        with ``shard``, its id is picked so that its events go to that shard. Returns its id. Add guilds
+        before the bot connects: a shard's READY lists its guilds."""
+        guild_id = self.snowflake()
+        if shard is not None:
+            if not 0 <= shard < self.shard_count:
+                raise ValueError(f"shard {shard} is not one of 0..{self.shard_count - 1}")
+            guild_id = snowflake_on_shard(guild_id, shard, self.shard_count)
+        extra = ExtraGuild(
+            id=guild_id,
+            name=name or f"Drama Club {len(self.extra_guilds) + 2}",
+            channel_id=self.snowflake(),
+            category_id=self.snowflake(),
+            bot_role_id=self.snowflake(),
+            voice_channel_id=self.snowflake(),
+        )
+        self.extra_guilds[guild_id] = extra
+        return guild_id
+
+    def _known_guild(self, guild_id: str) -> bool:
+        return guild_id == self.guild_id or guild_id in self.extra_guilds
+
+    def _guild_of_channel(self, channel_id: str) -> str | None:
+        if channel_id == self.channel_id:
+            return self.guild_id
+        return next((g.id for g in self.extra_guilds.values() if g.channel_id == channel_id), None)
+
+    def _in_guild(self, payload: Any, guild_id: str) -> Any:
+        """A payload about the main guild turned into the same about the added guild ``guild_id``."""
+        extra = self.extra_guilds[guild_id]
+        mapping = {
+            self.guild_id: extra.id,
+            self.channel_id: extra.channel_id,
+            self.category_id: extra.category_id,
+            self.bot_role_id: extra.bot_role_id,
+            self.voice_channel_id: extra.voice_channel_id,
+        }
+        return remap(payload, mapping)
+
+    async def drop_gateway(self, code: int | None = None, *, shard: int = 0) -> None:
         """Cut the bot's gateway connection: abruptly (TCP reset) when ``code`` is None, else a close frame.
 
         The session stays resumable, so discord.py should reconnect and RESUME.
         """
-        conn = self._active
+        session = self._sessions[shard]
+        conn = session.active
         if conn is None:
             raise RuntimeError("no gateway connection to drop")
-        self._active = None
+        session.active = None
         if code is None:
             transport = conn.request.transport
             if transport is not None:
@@ -1280,30 +1381,34 @@ class DiscordStandIn:
             await conn.ws.close(code=code, message=b"dropped by test")
         await self._notify()
 
-    async def send_invalid_session(self, resumable: bool = False) -> None:
+    async def send_invalid_session(self, resumable: bool = False, *, shard: int = 0) -> None:
         """Send op 9 INVALID_SESSION; unless ``resumable`` the session is forgotten (a RESUME will fail)."""
-        conn = self._active
+        session = self._sessions[shard]
+        conn = session.active
         if conn is None:
             raise RuntimeError("no gateway connection")
         if not resumable:
-            self._session_id = None
+            session.session_id = None
         await conn.ws.send_str(json.dumps({"op": 9, "d": resumable, "s": None, "t": None}))
 
-    async def send_reconnect(self) -> None:
+    async def send_reconnect(self, *, shard: int = 0) -> None:
         """Send op 7 RECONNECT (discord.py closes and RESUMEs)."""
-        conn = self._active
+        conn = self._sessions[shard].active
         if conn is None:
             raise RuntimeError("no gateway connection")
         await conn.ws.send_str(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
 
     # ------------------------------------------------------------------ building interactions
 
-    def _find_command(self, command: str, guild: bool) -> tuple[dict[str, Any], list[str], bool]:
-        """The synced definition for ``command`` ("name" or "group sub ..."), the sub path, and if guild-scoped."""
+    def _find_command(
+        self, command: str, guild: bool, guild_id: str | None = None
+    ) -> tuple[dict[str, Any], list[str], bool]:
+        """The synced definition for ``command`` ("name" or "group sub ..."), the sub path, and if guild-scoped
+        (in ``guild_id``, default the test guild)."""
         top, *subs = command.split()
         candidates: list[tuple[dict[str, Any], bool]] = []
         if guild:
-            candidates += [(c, True) for c in self.commands.get(f"guild:{self.guild_id}", [])]
+            candidates += [(c, True) for c in self.commands.get(f"guild:{guild_id or self.guild_id}", [])]
         candidates += [(c, False) for c in self.commands.get("global", [])]
         for definition, guild_scoped in candidates:
             if definition["name"] == top and definition.get("type", 1) == 1:
@@ -1485,10 +1590,13 @@ class DiscordStandIn:
         user: dict[str, Any] | None,
         guild: bool,
         permissions: str | int | None,
+        guild_id: str | None = None,
     ) -> dict[str, Any]:
         user = user or self.default_user
         perms = str(DEFAULT_MEMBER_PERMISSIONS if permissions is None else permissions)
-        definition, subs, guild_scoped = self._find_command(command, guild)
+        if guild_id is not None and not self._known_guild(guild_id):
+            raise ValueError(f"guild {guild_id} is neither the test guild nor one added with add_guild()")
+        definition, subs, guild_scoped = self._find_command(command, guild, guild_id)
         self._check_usable(definition, guild, perms)
         options_def, chain = self._leaf(definition, subs)
         leaf_options, resolved = self._build_options(command, options_def, dict(options), focused)
@@ -1503,7 +1611,10 @@ class DiscordStandIn:
             data["resolved"] = resolved
         if guild_scoped:
             data["guild_id"] = self.guild_id
-        return self._base_payload(itype, data, user=user, guild=guild, permissions=perms)
+        payload = self._base_payload(itype, data, user=user, guild=guild, permissions=perms)
+        if guild and guild_id is not None and guild_id != self.guild_id:
+            payload = self._in_guild(payload, guild_id)  # the same, sent from the added guild
+        return payload
 
     async def _dispatch_interaction(self, payload: dict[str, Any]) -> Result:
         """Send INTERACTION_CREATE (buffered for RESUME while the bot is disconnected) and track it."""
@@ -1512,7 +1623,7 @@ class DiscordStandIn:
         self._results_by_id[result.id] = result
         self._results_by_token[result.token] = result
         result.dispatched_at = time.monotonic()
-        await self.dispatch_event("INTERACTION_CREATE", payload)
+        await self.dispatch_event("INTERACTION_CREATE", payload, shard=self.shard_of(payload.get("guild_id")))
 
         async def deadline_tick() -> None:  # re-evaluate waiters when the 3 s window closes
             await asyncio.sleep(self.callback_deadline + 0.01)
@@ -1559,6 +1670,7 @@ class DiscordStandIn:
         guild: bool = True,
         permissions: str | int | None = None,
         focused: str | None = None,
+        guild_id: str | None = None,
     ) -> Result:
         """Send a slash command (or, with ``focused``, an autocomplete) interaction and return at once.
 
@@ -1566,6 +1678,8 @@ class DiscordStandIn:
         only global with ``guild=False``, which sends it from a DM with the bot): unknown commands or
         options, missing required options, values outside choices / min / max raise
         :class:`CommandNotSynced` / ValueError, as Discord's client would not let a user send them.
+        ``guild_id`` sends it from a guild added with :meth:`add_guild` instead of the test guild; it goes
+        to that guild's shard (DMs: shard 0).
         Use :meth:`wait_for_answer` (or :meth:`invoke`, which does both).
         """
         payload = self._application_command_payload(
@@ -1576,8 +1690,15 @@ class DiscordStandIn:
             user=user,
             guild=guild,
             permissions=permissions,
+            guild_id=guild_id,
         )
         return await self._dispatch_interaction(payload)
+
+    async def _wait_for_shard_of(self, guild: bool, guild_id: str | None, timeout: float) -> None:  # noqa: ASYNC109
+        """Before the first interaction: wait until the shard it goes to has connected once."""
+        shard = self.shard_of((guild_id or self.guild_id) if guild else None)
+        if self._sessions[shard].session_id is None:  # the bot has not connected that shard yet
+            await self.wait_for_connection(timeout, shard=shard)
 
     async def invoke(
         self,
@@ -1588,6 +1709,7 @@ class DiscordStandIn:
         guild: bool = True,
         permissions: str | int | None = None,
         timeout: float = 10.0,  # noqa: ASYNC109
+        guild_id: str | None = None,
     ) -> Result:
         """Run slash command ``command`` ("review", or "group sub ...") with ``options`` as a user would.
 
@@ -1597,10 +1719,9 @@ class DiscordStandIn:
         failed"), :class:`InteractionTimeout` after ``timeout`` seconds.  ``permissions`` is the member's
         permission bit set (default: a normal member, no ADMINISTRATOR).
         """
-        if self._session_id is None:  # the bot has not connected yet
-            await self.wait_for_connection(timeout)
+        await self._wait_for_shard_of(guild, guild_id, timeout)
         result = await self.dispatch_command(
-            command, options, user=user, guild=guild, permissions=permissions
+            command, options, user=user, guild=guild, permissions=permissions, guild_id=guild_id
         )
         return await self.wait_for_answer(result, timeout)
 
@@ -1613,15 +1734,17 @@ class DiscordStandIn:
         user: dict[str, Any] | None = None,
         guild: bool = True,
         timeout: float = 10.0,  # noqa: ASYNC109
+        guild_id: str | None = None,
     ) -> list[dict[str, Any]]:
         """The choices (callback type 8) offered while the user types ``options[focused]``.
 
         The focused option is sent with ``focused: true`` and its value as typed (a string; "" if absent);
         the option must have been synced with ``autocomplete: true``.
         """
-        if self._session_id is None:
-            await self.wait_for_connection(timeout)
-        result = await self.dispatch_command(command, options, user=user, guild=guild, focused=focused)
+        await self._wait_for_shard_of(guild, guild_id, timeout)
+        result = await self.dispatch_command(
+            command, options, user=user, guild=guild, focused=focused, guild_id=guild_id
+        )
         await self.wait_for_answer(result, timeout)
         return result.choices or []
 
@@ -1648,13 +1771,16 @@ class DiscordStandIn:
             raise ComponentNotFound(f"component {custom_id!r} is disabled; a user cannot use it")
         if user is None:
             user = result.user if isinstance(result, Result) and result.user else self.default_user
-        guild = message.get("guild_id") is not None or message.get("channel_id") == self.channel_id
+        message_guild = message.get("guild_id") or self._guild_of_channel(message.get("channel_id", ""))
+        guild = message_guild is not None
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if component["type"] != 2:
             data["values"] = list(values or [])
         payload = self._base_payload(
             MESSAGE_COMPONENT, data, user=user, guild=guild, permissions=DEFAULT_MEMBER_PERMISSIONS
         )
+        if guild and message_guild != self.guild_id:
+            payload = self._in_guild(payload, message_guild)
         if not guild:  # a click in a DM happens in the message's DM channel
             payload["channel_id"] = message["channel_id"]
             payload["channel"]["id"] = message["channel_id"]
@@ -1712,8 +1838,9 @@ class DiscordStandIn:
             "components": [],
             "position": 0,
         }
-        if channel_id == self.channel_id:
-            message["guild_id"] = self.guild_id
+        guild_id = self._guild_of_channel(channel_id)
+        if guild_id is not None:
+            message["guild_id"] = guild_id
         if result is not None:
             message["webhook_id"] = self.application_id
             message["application_id"] = self.application_id
@@ -1985,7 +2112,7 @@ class DiscordStandIn:
     async def _post_channel_message(
         self, request: web.Request, rec: RecordedRequest, cid: str
     ) -> web.Response:
-        if cid != self.channel_id and cid not in {c["id"] for c in self._dm_channels.values()}:
+        if self._guild_of_channel(cid) is None and cid not in {c["id"] for c in self._dm_channels.values()}:
             return _json(404, UNKNOWN_CHANNEL)
         body = rec.body or {}
         rejected = self._reject_invalid(rec, "channel_message", body)

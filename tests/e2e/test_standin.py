@@ -439,3 +439,123 @@ async def test_gateway_protocol_directly(discord_stub: DiscordStandIn) -> None:
     assert everyone["id"] == discord_stub.guild_id and everyone["name"] == "@everyone"
     assert discord_stub.channel_id in [c["id"] for c in guild["d"]["channels"]]
     assert (discord_stub.connections, discord_stub.identifies) == (2, 1)
+
+
+# ----------------------------------------------------------------------------- sharding (no bot process)
+
+
+async def identify(session: aiohttp.ClientSession, stand_in: DiscordStandIn, shard: Any) -> Any:
+    """Open a gateway connection and IDENTIFY with ``shard`` (omitted when None); the open websocket."""
+    ws = await session.ws_connect(stand_in.gateway_url)
+    assert (await ws.receive_json())["op"] == 10
+    data: dict[str, Any] = {"token": stand_in.token, "intents": 513, "properties": {}}
+    if shard is not None:
+        data["shard"] = shard
+    await ws.send_json({"op": 2, "d": data})
+    return ws
+
+
+async def test_gateway_bot_reports_the_shard_count_and_identify_concurrency() -> None:
+    async with (
+        DiscordStandIn(shard_count=3, max_concurrency=2) as stand_in,
+        aiohttp.ClientSession() as session,
+    ):
+        headers = {"Authorization": f"Bot {stand_in.token}"}
+        async with session.get(f"{stand_in.api_base}/gateway/bot", headers=headers) as resp:
+            body = await resp.json()
+    assert resp.status == 200 and body["shards"] == 3 and body["url"] == stand_in.gateway_url
+    assert body["session_start_limit"]["max_concurrency"] == 2
+    assert body["session_start_limit"]["remaining"] <= body["session_start_limit"]["total"]
+
+
+@pytest.mark.parametrize(
+    ("shard", "code"),
+    [(None, 4011), ([2, 2], 4010), ([0, 3], 4010), ([-1, 2], 4010), ("0,2", 4010), ([0, True], 4010)],
+)
+async def test_identify_with_a_missing_or_wrong_shard_is_closed_like_discord_does(
+    shard: Any, code: int
+) -> None:
+    async with DiscordStandIn(shard_count=2) as stand_in, aiohttp.ClientSession() as session:
+        ws = await identify(session, stand_in, shard)
+        closing = await ws.receive()
+        await ws.close()
+    assert closing.type == aiohttp.WSMsgType.CLOSE and closing.data == code
+    assert stand_in.identifies == 0 and not stand_in.shard_connected(0)
+
+
+async def test_each_shard_gets_its_own_guilds_interactions_and_dms_go_to_shard_0() -> None:
+    async with DiscordStandIn(shard_count=2) as stand_in, aiohttp.ClientSession() as session:
+        on = {shard: [stand_in.add_guild(shard=shard) for _ in range(2)] for shard in (0, 1)}
+        for shard, guilds in on.items():
+            assert all((int(g) >> 22) % 2 == shard == stand_in.shard_of(g) for g in guilds)
+        url = f"{stand_in.api_base}/applications/{stand_in.application_id}/commands"
+        async with session.put(
+            url, json=[PING_DEFINITION], headers={"Authorization": f"Bot {stand_in.token}"}
+        ) as r:
+            assert r.status == 200
+        ws0, ws1 = await identify(session, stand_in, [0, 2]), await identify(session, stand_in, [1, 2])
+        await stand_in.wait_for_connection(shard=None)
+        received: dict[int, list[dict[str, Any]]] = {0: [], 1: []}
+        for shard, ws in ((0, ws0), (1, ws1)):
+            ready = await ws.receive_json()
+            assert ready["t"] == "READY" and ready["d"]["shard"] == [shard, 2]
+            guilds = [g["id"] for g in ready["d"]["guilds"]]
+            assert guilds == stand_in.guilds_on_shard(shard) and set(on[shard]) <= set(guilds)
+            for expected in guilds:
+                created = await ws.receive_json()
+                assert (created["t"], created["d"]["id"]) == ("GUILD_CREATE", expected)
+                channel_ids = [c["id"] for c in created["d"]["channels"]]
+                if expected != stand_in.guild_id:
+                    assert stand_in.extra_guilds[expected].channel_id in channel_ids
+                    assert stand_in.channel_id not in channel_ids
+
+        sent = [await stand_in.dispatch_command("ping", guild_id=g) for g in on[0] + on[1]]
+        sent.append(await stand_in.dispatch_command("ping", guild=False))  # a DM
+        for shard, ws in ((0, ws0), (1, ws1)):
+            expect = 3 if shard == 0 else 2
+            for _ in range(expect):
+                event = await ws.receive_json()
+                assert event["t"] == "INTERACTION_CREATE"
+                received[shard].append(event)
+        for ws in (ws0, ws1):
+            await ws.close()
+    by_id = {r.id: r for r in sent}
+    got0 = [e["d"] for e in received[0]]
+    got1 = [e["d"] for e in received[1]]
+    assert [d.get("guild_id") for d in got0] == [*on[0], None]
+    assert [d["guild_id"] for d in got1] == on[1]
+    for d in got0[:2] + got1:  # a guild's interaction speaks of that guild and its own channel
+        extra = stand_in.extra_guilds[d["guild_id"]]
+        assert (
+            d["channel_id"] == extra.channel_id == d["channel"]["id"] and d["channel"]["guild_id"] == extra.id
+        )
+        assert by_id[d["id"]].interaction is not None
+    # each shard's session numbers its own events: READY, one GUILD_CREATE per guild, then the interactions
+    assert [e["s"] for e in received[1]] == [2 + len(stand_in.guilds_on_shard(1)) + i for i in range(2)]
+
+
+async def test_a_shard_resumes_its_own_session_and_gets_what_it_missed() -> None:
+    async with DiscordStandIn(shard_count=2) as stand_in, aiohttp.ClientSession() as session:
+        guild = stand_in.add_guild(shard=1)
+        url = f"{stand_in.api_base}/applications/{stand_in.application_id}/commands"
+        async with session.put(
+            url, json=[PING_DEFINITION], headers={"Authorization": f"Bot {stand_in.token}"}
+        ) as r:
+            assert r.status == 200
+        ws1 = await identify(session, stand_in, [1, 2])
+        ready = await ws1.receive_json()
+        seq = ready["s"]
+        for _ in stand_in.guilds_on_shard(1):
+            seq = (await ws1.receive_json())["s"]
+        await stand_in.drop_gateway(1000, shard=1)
+        await ws1.close()
+        assert not stand_in.shard_connected(1)
+        missed = await stand_in.dispatch_command("ping", guild_id=guild)  # buffered for shard 1
+        ws = await session.ws_connect(stand_in.gateway_url)
+        await ws.receive_json()
+        resume = {"token": stand_in.token, "session_id": ready["d"]["session_id"], "seq": seq}
+        await ws.send_json({"op": 6, "d": resume})
+        replayed, resumed = await ws.receive_json(), await ws.receive_json()
+        await ws.close()
+    assert (replayed["t"], replayed["d"]["id"], resumed["t"]) == ("INTERACTION_CREATE", missed.id, "RESUMED")
+    assert stand_in.resumes == 1

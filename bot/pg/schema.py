@@ -1,0 +1,82 @@
+"""PostgreSQL migrations: numbered SQL files in bot/pg/migrations, applied exactly once each.
+
+The applied versions are rows of `schema_version` (one per migration, with its file name and when it
+was applied). `migrate(conn)` applies the missing ones, each in its own transaction holding
+`pg_advisory_xact_lock(MIGRATION_LOCK)`: processes starting together queue on the lock, and each one
+re-reads the version once it holds it, so every migration runs once whoever gets there first. A
+database at a newer version than this code knows is refused (SchemaTooNew) and left as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from importlib import resources
+from typing import TYPE_CHECKING
+
+from bot.errors import SchemaTooNew
+
+if TYPE_CHECKING:
+    import asyncpg
+
+log = logging.getLogger(__name__)
+
+MIGRATION_LOCK = 0x6472616D61626F74  # "dramabot" in ASCII: the advisory lock key (per database)
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+CREATE_VERSION_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     integer     PRIMARY KEY CHECK (version >= 1),
+    name        text        NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered migrations shipped in bot/pg/migrations, as (number, name, sql), in order."""
+    found = []
+    for item in resources.files("bot.pg.migrations").iterdir():
+        match = _MIGRATION_NAME.match(item.name)
+        if match:
+            found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
+    found.sort()
+    numbers = [n for n, _, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"PostgreSQL migrations must be numbered 1..N without gaps, found {numbers}")
+    return found
+
+
+async def schema_version(conn: asyncpg.Connection) -> int:
+    """The newest migration applied to the database (0 for an empty one)."""
+    if not await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL"):
+        return 0
+    return await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version")
+
+
+async def migrate(conn: asyncpg.Connection, known: list[tuple[int, str, str]] | None = None) -> list[int]:
+    """Bring the database up to the newest schema; returns the numbers this call applied.
+
+    Call it outside a transaction. `known` replaces the shipped migrations (tests).
+    """
+    known = migrations() if known is None else known
+    applied: list[int] = []
+    while True:
+        # READ COMMITTED whatever the server's default: each statement after the lock sees what the
+        # process that held it before us committed.
+        async with conn.transaction(isolation="read_committed"):
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await conn.execute(CREATE_VERSION_TABLE)
+            current = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version")
+            if current > len(known):
+                raise SchemaTooNew(
+                    f"the database is at schema version {current} but this dramabot knows only up to "
+                    f"{len(known)}: upgrade dramabot, or point DATABASE_URL at another database"
+                )
+            if current == len(known):
+                return applied
+            number, name, sql = known[current]
+            log.info("applying PostgreSQL migration %s", name)
+            await conn.execute(sql)
+            await conn.execute("INSERT INTO schema_version (version, name) VALUES ($1, $2)", number, name)
+        applied.append(number)
