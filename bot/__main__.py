@@ -28,7 +28,7 @@ from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import Store, UnavailableStore
+from bot.store import Store, UnavailableStore, open_store
 
 log = logging.getLogger("bot")
 
@@ -80,12 +80,12 @@ def with_store(command: StoreCommand) -> Callable[[Settings, argparse.Namespace]
     @functools.wraps(command)
     async def run(settings: Settings, args: argparse.Namespace) -> int:
         try:
-            store = await Store.open(settings.database_path)
+            store = await open_store(settings.database)
         except SchemaTooNew as exc:
             log.error("refusing to start: %s", exc)
             return EXIT_FAILURE
         except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
-            log.error("cannot open the database at %s: %s", settings.database_path, exc)
+            log.error("cannot open the database at %s: %s", settings.database_label, exc)
             return EXIT_FAILURE
         try:
             return await command(settings, args, store)
@@ -99,7 +99,7 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Run the bot. A database that cannot be opened does not stop it: members are told ratings
     are temporarily unavailable while it retries; a newer schema than this code knows does."""
     try:
-        store: Store | UnavailableStore = await Store.open(settings.database_path)
+        store: Store | UnavailableStore = await open_store(settings.database)
     except SchemaTooNew as exc:
         log.error("refusing to start: %s", exc)
         return EXIT_FAILURE
@@ -107,7 +107,7 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         log.error(
             "cannot open the database at %s: %s; running without it (members are told it is temporarily "
             "unavailable) and retrying every %g s",
-            settings.database_path, exc, settings.database_retry_seconds,
+            settings.database_label, exc, settings.database_retry_seconds,
         )  # fmt: skip
         store = UnavailableStore(str(exc))
     else:
@@ -132,7 +132,7 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
     while True:
         await asyncio.sleep(settings.database_retry_seconds)
         try:
-            store = await Store.open(settings.database_path)
+            store = await open_store(settings.database)
         except SchemaTooNew as exc:
             log.error("the database is now from a newer dramabot (%s): still running without it", exc)
             continue
@@ -141,7 +141,7 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
             continue
         await load_starter_catalogue(store)
         bot.store = store
-        log.info("the database at %s can be used again", settings.database_path)
+        log.info("the database at %s can be used again", settings.database_label)
         try:
             await bot.sync_commands()
         except (StoreUnavailable, discord.HTTPException) as exc:

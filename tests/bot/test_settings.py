@@ -118,7 +118,23 @@ def test_database_url_forms(url, path):
     assert database_path_from_url(url) == path
 
 
-@pytest.mark.parametrize("url", ["postgres://user@host/db", "mysql://x", "http://example.com/x.db"])
+@pytest.mark.parametrize(
+    "url", ["postgresql://bot@db.example/dramabot", "postgres://u:secret@h:5433/d", "POSTGRESQL:///d"]
+)
+def test_postgres_urls_are_kept_as_urls(url):
+    loaded = load(DATABASE_URL=f"  {url} ")
+    assert loaded.database_url == url
+    assert loaded.database == url
+    assert "secret" not in loaded.database_label and "secret" not in repr(loaded)
+
+
+def test_sqlite_settings_have_no_database_url():
+    loaded = load(DATABASE_URL="sqlite:///x.db")
+    assert loaded.database_url is None
+    assert loaded.database == Path("x.db") == loaded.database_path
+
+
+@pytest.mark.parametrize("url", ["mysql://x", "http://example.com/x.db", "postgresqlx://h/d"])
 def test_database_url_bad_scheme(url):
     with pytest.raises(SettingsError, match="DATABASE_URL scheme"):
         load(DATABASE_URL=url)
@@ -245,7 +261,9 @@ def test_number_defaults():
     ("TMDB_CACHE_HOURS", "0.25", 0.25), ("TMDB_CACHE_HOURS", "720", 720.0),
 ])  # fmt: skip
 def test_numbers_in_range(name, value, expected):
-    attribute = {"DATABASE_RETRY_SECONDS": "database_retry_seconds", "TMDB_CACHE_HOURS": "tmdb_cache_hours"}[name]
+    attribute = {"DATABASE_RETRY_SECONDS": "database_retry_seconds", "TMDB_CACHE_HOURS": "tmdb_cache_hours"}[
+        name
+    ]
     assert getattr(load(**{name: value}), attribute) == expected
 
 

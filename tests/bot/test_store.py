@@ -88,10 +88,10 @@ async def test_new_file_is_migrated_in_wal_mode(db_path):
         assert TABLES <= names
         assert TRIGGERS <= triggers
         assert mode == "wal"
-        for connection in (store._writer, store._reader):
+        for connection in (store.db._writer, store.db._reader):
             async with connection.execute("PRAGMA foreign_keys") as cur:
                 assert (await cur.fetchone())[0] == 1
-        async with store._reader.execute("PRAGMA query_only") as cur:
+        async with store.db._reader.execute("PRAGMA query_only") as cur:
             assert (await cur.fetchone())[0] == 1
         assert await store.integrity_check() == "ok"
     finally:

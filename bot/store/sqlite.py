@@ -1,0 +1,321 @@
+"""The SQLite backend (aiosqlite): the embedded default.
+
+One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks never share a
+half-done transaction; one read-only reader connection (WAL lets it read while the writer writes).
+A batch of ratings runs in one step on the writer's thread (see `rate_batch`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import aiosqlite
+
+from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.models import RateResult, ScoreSummary
+from bot.store import rows
+from bot.store.migrations import migrations
+from bot.store.rows import DRAMA_COLUMNS
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
+NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+
+def _unavailable(exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(f"{type(exc).__name__}: {exc}")
+
+
+@asynccontextmanager
+async def translated() -> AsyncIterator[None]:
+    """Turn database-level failures into StoreUnavailable; constraint errors stay bugs."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        raise _unavailable(exc) from exc
+    except ValueError as exc:  # aiosqlite: "no active connection" after close
+        if "connection" in str(exc).lower():
+            raise _unavailable(exc) from exc
+        raise
+
+
+class SqliteTx:
+    """A write transaction on the writer connection (see SqliteDb.write)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def fetch_one(self, sql: str, params: Sequence = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def execute(self, sql: str, params: Sequence = ()) -> None:
+        await self._conn.execute(sql, tuple(params))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        await self._conn.executemany(sql, [tuple(r) for r in rows])
+
+    async def notify_catalogue(self, rev: str) -> None:
+        return None  # other processes see PRAGMA data_version move, then catalogue_rev
+
+
+class SqliteDb:
+    dialect = "sqlite"
+    now = NOW
+    rowid = "rowid"
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self._closed = False
+        self._data_version: int | None = None
+
+    # ---- lifetime ----------------------------------------------------------------
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteDb:
+        """Open (creating folders and file as needed) and migrate."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = reader = None
+        try:
+            writer = await aiosqlite.connect(path, isolation_level=None)
+            await cls._configure(writer)
+            await cls._migrate(writer)  # first: a too-new database must be left byte-for-byte as it was
+            await cls._pragma(writer, "PRAGMA journal_mode = WAL")
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            await cls._configure(reader)
+            await cls._pragma(reader, "PRAGMA query_only = ON")
+            return cls(path, writer, reader)
+        except BaseException:
+            for conn in (reader, writer):
+                if conn is not None:
+                    await conn.close()
+            raise
+
+    @staticmethod
+    async def _pragma(conn: aiosqlite.Connection, sql: str) -> None:
+        """Run a PRAGMA to completion: a statement left open would keep holding a lock."""
+        async with conn.execute(sql) as cur:
+            await cur.fetchall()
+
+    @classmethod
+    async def _configure(cls, conn: aiosqlite.Connection) -> None:
+        conn.row_factory = sqlite3.Row
+        await cls._pragma(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await cls._pragma(conn, "PRAGMA foreign_keys = ON")
+        await cls._pragma(conn, "PRAGMA synchronous = NORMAL")
+
+    @staticmethod
+    async def _migrate(conn: aiosqlite.Connection) -> None:
+        known = migrations("sqlite")
+        async with conn.execute("PRAGMA user_version") as cur:
+            (current,) = await cur.fetchone()
+        if current > len(known):
+            raise SchemaTooNew(
+                f"the database is at schema version {current} but this dramabot knows only up to "
+                f"{len(known)}: upgrade dramabot, or point DATABASE_URL at another file"
+            )
+        for number, name, sql in known[current:]:
+            log.info("applying migration %s", name)
+            try:
+                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            except BaseException:
+                if conn.in_transaction:
+                    await conn.rollback()
+                raise
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        async with self._write_lock:
+            for conn in (self._reader, self._writer):
+                try:
+                    await conn.close()
+                except Exception:  # closing must not stop the other connection closing
+                    log.exception("closing a database connection failed")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+
+    # ---- reads -------------------------------------------------------------------
+    async def fetch(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        async with translated():
+            self._check_open()
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
+
+    async def fetch_one(self, sql: str, params: Sequence = ()) -> sqlite3.Row | None:
+        found = await self.fetch(sql, params)
+        return found[0] if found else None
+
+    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T]) -> T:
+        """`consume` runs on the reader's thread over rows fetched 2,000 at a time."""
+
+        def run(conn: sqlite3.Connection) -> T:
+            cur = conn.cursor()
+            cur.row_factory = None  # plain tuples: sqlite3.Row costs more per row
+            try:
+                cur.execute(sql)
+
+                def batches() -> Iterator[tuple]:
+                    while batch := cur.fetchmany(2000):
+                        yield from batch
+
+                return consume(batches())
+            finally:
+                cur.close()
+
+        return await self._on_reader(run)
+
+    async def _on_reader(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        # aiosqlite runs `fn` on the reader's own thread with the sqlite3 connection: several queries
+        # for one thread hop. Connection._execute and ._conn are private: pyproject pins aiosqlite 0.22,
+        # and tests/bot/test_store.py fails at once if they change.
+        async with translated():
+            self._check_open()
+            return await self._reader._execute(lambda: fn(self._reader._conn))
+
+    async def others_wrote(self) -> bool:
+        """Whether another connection committed since the last call (PRAGMA data_version)."""
+        row = await self.fetch_one("PRAGMA data_version")
+        version = row[0]
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
+
+    # ---- writes ------------------------------------------------------------------
+    async def write(self, fn: Callable[[SqliteTx], Awaitable[T]]) -> T:
+        """One serialised write transaction: BEGIN IMMEDIATE under the lock, COMMIT or ROLLBACK."""
+        async with self._write_lock, translated():
+            self._check_open()
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                result = await fn(SqliteTx(self._writer))
+            except BaseException:
+                if self._writer.in_transaction:
+                    await self._writer.rollback()
+                raise
+            await self._writer.commit()
+            return result
+
+    async def rate_batch(self, requests: list[tuple]) -> list[RateResult | Exception]:
+        """One transaction for the batch, run whole on the writer's thread (one hop, not ~6 per
+        rating); each request in a savepoint of its own, so a bad one fails alone."""
+        async with self._write_lock, translated():
+            self._check_open()
+            conn = self._writer
+            return await conn._execute(lambda: _rate_batch(conn._conn, requests))
+
+    # ---- maintenance -------------------------------------------------------------
+    async def integrity_check(self) -> str:
+        row = await self.fetch_one("PRAGMA integrity_check")
+        return row[0]
+
+    async def backup(self, target: Path | str) -> None:
+        """A consistent online copy, taken while the bot keeps writing."""
+        self._check_open()  # the copy opens its own connection, so check like every other call
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise FileExistsError(f"{target} exists; choose a new file")
+
+        def copy() -> None:
+            # The backup API in one step copies a single consistent snapshot (WAL lets the writer go on
+            # meanwhile); the copy is a plain rollback-journal database.
+            src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst, pages=-1)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+                src.close()
+
+        async with translated():
+            await asyncio.to_thread(copy)
+
+
+def _rate_batch(conn: sqlite3.Connection, requests: list[tuple]) -> list[RateResult | Exception]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes: list[RateResult | Exception] = []
+        for request in requests:
+            conn.execute("SAVEPOINT rate_one")
+            try:
+                outcomes.append(_rate_one(conn, *request))
+            except (LookupError, ValueError, sqlite3.IntegrityError) as exc:
+                conn.execute("ROLLBACK TO rate_one")
+                outcomes.append(exc)
+            conn.execute("RELEASE rate_one")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+def _rate_one(
+    db: sqlite3.Connection,
+    user_id: int,
+    guild_id: int | None,
+    drama_id: int,
+    halves: int,
+    episode: int | None,
+) -> RateResult:
+    """One rating inside the batch's transaction (synchronous: runs on the writer's thread)."""
+    ep = episode or 0
+    drama_row = db.execute(f"SELECT {DRAMA_COLUMNS} FROM dramas WHERE id = ?", (drama_id,)).fetchone()
+    if drama_row is None:
+        raise LookupError(f"no drama with id {drama_id}")
+    if episode is not None and not (1 <= episode <= drama_row["episode_count"]):
+        raise ValueError(f"episode must be 1..{drama_row['episode_count']}, got {episode}")
+    old = db.execute(
+        "SELECT halves, guild_id FROM ratings WHERE drama_id = ? AND episode = ? AND user_id = ?",
+        (drama_id, ep, user_id),
+    ).fetchone()
+    if old is None:
+        db.execute(
+            "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) VALUES (?, ?, ?, ?, ?)",
+            (drama_id, ep, user_id, guild_id, halves),
+        )
+    elif old["halves"] != halves or old["guild_id"] != guild_id:
+        db.execute(
+            f"UPDATE ratings SET halves = ?, guild_id = ?, updated_at = {NOW} "
+            "WHERE drama_id = ? AND episode = ? AND user_id = ?",
+            (halves, guild_id, drama_id, ep, user_id),
+        )
+    found = db.execute(
+        "SELECT scope, n, halves FROM rating_totals WHERE drama_id = ? AND episode = ? AND scope IN (0, ?)",
+        (drama_id, ep, guild_id or 0),
+    ).fetchall()
+    totals = {r["scope"]: ScoreSummary(r["n"], r["halves"]) for r in found}
+    return RateResult(
+        drama=rows.drama(drama_row, ()),
+        episode=episode,
+        score=halves / 2,
+        previous=old["halves"] / 2 if old is not None else None,
+        server=totals.get(guild_id, ScoreSummary()) if guild_id else ScoreSummary(),
+        everyone=totals.get(0, ScoreSummary()),
+        in_guild=guild_id is not None,
+    )
