@@ -204,7 +204,7 @@ async def run_backup(settings: Settings, args: argparse.Namespace, store: Store)
             await copy.close()
         print(f"backup written to {args.path} (integrity_check: {result})")
         return EXIT_OK if result == "ok" else EXIT_FAILURE
-    except FileExistsError as exc:
+    except (FileExistsError, StoreUnavailable) as exc:  # PostgreSQL: StoreUnavailable, use pg_dump
         print(f"dramabot: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 
