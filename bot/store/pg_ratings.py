@@ -1,14 +1,17 @@
-"""A batch of ratings on PostgreSQL: four statements per batch, whatever its size.
+"""A batch of ratings on PostgreSQL: a handful of statements per batch, whatever its size.
 
 1. The dramas rated, `FOR KEY SHARE` (none can be removed under the batch): unknown dramas and episodes
    out of range fail only their own request.
-2. The members' current scores, `FOR UPDATE` in key order (the previous score each answer shows).
-3. One `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`, in key order; the PL/pgSQL trigger
-   keeps `rating_totals` exact. A key rated twice in one batch is written once, with its last score.
-4. The totals of the (drama, episode) pairs rated, read back inside the transaction.
+2. The members' current scores, `FOR UPDATE` in key order: the previous score each answer shows.
+3. One `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` for the keys without a score. A key
+   another process inserted meanwhile (it committed after step 2) comes back as a conflict: its score
+   is read (and locked) then, so "previous" is exact even then.
+4. One `UPDATE ... FROM unnest(...)` for the keys that had a score and get a different one.
+5. The totals of the (drama, episode) pairs rated, read back inside the transaction.
 
-Writers lock rows in key order, so batches from many processes rarely deadlock; when they do, the
-whole transaction runs again (PostgresDb.write).
+The PL/pgSQL trigger keeps `rating_totals` exact. A key rated twice in one batch is written once, with
+its last score. Writers lock rows in key order, so batches from many processes rarely deadlock; when
+they do, the whole transaction runs again (PostgresDb.write).
 """
 
 from __future__ import annotations
@@ -26,19 +29,39 @@ _CURRENT = (
     "ON r.drama_id = k.d AND r.episode = k.e AND r.user_id = k.u "
     "ORDER BY r.drama_id, r.episode, r.user_id FOR UPDATE OF r"
 )
-_WRITE = (
-    "INSERT INTO ratings AS r (drama_id, episode, user_id, guild_id, halves) "
+_INSERT = (
+    "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) "
     "SELECT d, e, u, g, h FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::bigint[], $5::integer[]) "
     "AS k(d, e, u, g, h) ORDER BY d, e, u "
-    "ON CONFLICT (drama_id, episode, user_id) DO UPDATE "
-    "SET halves = excluded.halves, guild_id = excluded.guild_id, updated_at = now() "
-    "WHERE r.halves IS DISTINCT FROM excluded.halves OR r.guild_id IS DISTINCT FROM excluded.guild_id"
+    "ON CONFLICT (drama_id, episode, user_id) DO NOTHING RETURNING drama_id, episode, user_id"
+)
+_UPDATE = (
+    "UPDATE ratings AS r SET halves = k.h, guild_id = k.g, updated_at = now() "
+    "FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::bigint[], $5::integer[]) AS k(d, e, u, g, h) "
+    "WHERE r.drama_id = k.d AND r.episode = k.e AND r.user_id = k.u "
+    "AND (r.halves IS DISTINCT FROM k.h OR r.guild_id IS DISTINCT FROM k.g)"
 )
 _TOTALS = (
     "SELECT t.drama_id, t.episode, t.scope, t.n, t.halves FROM rating_totals t "
     "JOIN unnest($1::bigint[], $2::integer[]) AS k(d, e) ON t.drama_id = k.d AND t.episode = k.e "
     "WHERE t.scope = ANY($3::bigint[])"
 )
+
+Key = tuple[int, int, int]  # (drama_id, episode or 0, user_id)
+
+
+def _columns(items: list[tuple[Key, tuple[int | None, int]]]) -> list[list]:
+    """unnest() arguments: drama ids, episodes, user ids, guild ids, halves."""
+    return [[k[0] for k, _ in items], [k[1] for k, _ in items], [k[2] for k, _ in items],
+            [v[0] for _, v in items], [v[1] for _, v in items]]  # fmt: skip
+
+
+async def _current(conn: Any, keys: list[Key]) -> dict[Key, int]:
+    """The stored scores of these keys, locked until the transaction ends."""
+    if not keys:
+        return {}
+    found = await conn.fetch(_CURRENT, *map(list, zip(*keys, strict=True)))
+    return {(r["drama_id"], r["episode"], r["user_id"]): r["halves"] for r in found}
 
 
 async def rate_batch(conn: Any, requests: list[tuple]) -> list[RateResult | Exception]:
@@ -58,24 +81,26 @@ async def rate_batch(conn: Any, requests: list[tuple]) -> list[RateResult | Exce
     if not valid:
         return outcomes  # type: ignore[return-value]
 
-    keys = sorted({(d, e or 0, u) for _, (u, _g, d, _h, e) in valid})
-    current = {
-        (r["drama_id"], r["episode"], r["user_id"]): r["halves"]
-        for r in await conn.fetch(_CURRENT, *map(list, zip(*keys, strict=True)))
-    }
+    final: dict[Key, tuple[int | None, int]] = {}
+    for _, (user, guild, drama_id, halves, episode) in valid:
+        final[(drama_id, episode or 0, user)] = (guild, halves)
+    ordered = sorted(final.items())
+    current = await _current(conn, [k for k, _ in ordered])
+    missing = [(k, v) for k, v in ordered if k not in current]
+    if missing:
+        inserted = {tuple(r) for r in await conn.fetch(_INSERT, *_columns(missing))}
+        current.update(await _current(conn, [k for k, _ in missing if k not in inserted]))  # raced
+    else:
+        inserted = set()
+    changed = [(k, v) for k, v in ordered if k not in inserted]
+    if changed:
+        await conn.execute(_UPDATE, *_columns(changed))
+
     previous: dict[int, int | None] = {}
-    final: dict[tuple[int, int, int], tuple[int | None, int]] = {}
-    for i, (user, guild, drama_id, halves, episode) in valid:
+    for i, (user, _guild, drama_id, halves, episode) in valid:
         key = (drama_id, episode or 0, user)
         previous[i] = current.get(key)
         current[key] = halves
-        final[key] = (guild, halves)
-    ordered = sorted(final.items())
-    await conn.execute(
-        _WRITE,
-        [k[0] for k, _ in ordered], [k[1] for k, _ in ordered], [k[2] for k, _ in ordered],
-        [v[0] for _, v in ordered], [v[1] for _, v in ordered],
-    )  # fmt: skip
 
     pairs = sorted({(d, e) for d, e, _ in final})
     scopes = sorted({0, *(g for g, _ in final.values() if g is not None)})
