@@ -58,6 +58,20 @@ class Db(Protocol):
         """`consume(rows)` over a big result read in batches (rows as plain tuples)."""
         ...
 
+    async def others_wrote(self) -> bool:
+        """Whether the title index must check `catalogue_rev` itself (SQLite: another connection wrote;
+        PostgreSQL: only while the LISTEN connection is down)."""
+        ...
+
+    async def rate_batch(self, requests: list[tuple]) -> list:
+        """A batch of (user_id, guild_id, drama_id, halves, episode) in one transaction: a RateResult or the
+        exception of each request (ratings.py queues them; the backend writes them its fastest way)."""
+        ...
+
+    async def integrity_check(self) -> str: ...
+
+    async def backup(self, target: object) -> None: ...
+
     async def close(self) -> None: ...
 
 
