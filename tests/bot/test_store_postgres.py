@@ -199,3 +199,13 @@ async def test_a_newer_schema_is_refused_and_left_alone(pg_migrated_url):
         assert await conn.fetchval("SELECT max(version) FROM schema_version") == newer
     finally:
         await conn.close()
+
+
+def test_placeholders_are_numbered_outside_quoted_text():
+    from bot.store.db import numbered
+
+    assert numbered("SELECT ? , ?") == "SELECT $1 , $2"
+    assert numbered("SELECT '?' , \"a?b\", ? FROM t WHERE x = 'it''s ?' AND y = ?") == (
+        "SELECT '?' , \"a?b\", $1 FROM t WHERE x = 'it''s ?' AND y = $2"
+    )
+    assert numbered("SELECT 1") == "SELECT 1"
