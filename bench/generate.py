@@ -26,7 +26,7 @@ from bot.store import migrations
 
 SLUG_PREFIX = "synthetic-"
 META_KEY = "bench_synthetic"
-STARTER_LOADED = "starter_catalogue_loaded"  # bot.catalogue.STARTER_LOADED: a synthetic db needs no starter
+BUNDLE_OFF = "bundled_catalogue"  # bot.catalogue.BUNDLE_OFF: a synthetic db gets no bundled catalogue
 BENCH_GUILD_ID = 900_000_000_000_000_000  # guild #0 of the synthetic world: the stand-in's guild in a run
 USER_ID_BASE = 800_000_000_000_000_000
 
@@ -193,7 +193,7 @@ def generate(path: Path | str, size: Size, seed: int = 6) -> dict[str, float]:
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [(META_KEY, json.dumps(_size_dict(size))),
-             (STARTER_LOADED, "1")],
+             (BUNDLE_OFF, "off")],
         )  # fmt: skip
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

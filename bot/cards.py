@@ -30,6 +30,12 @@ SYNOPSIS_LIMIT = 1200  # a card, not the whole story
 VERDICT_LIMIT = 600
 DASH = "—"
 FOOTER_HINT = "/rate to add your score · /where for your country"
+NO_CRITIC = "No critic review yet — be the first to /rate"
+DATA_CREDITS = (
+    "Drama facts: Wikidata (CC0), and for Korean dramas Korean Wikipedia contributors (CC BY-SA 4.0). "
+    "See bot/data/NOTICE.md."
+)
+TMDB_NOTICE = "This product uses the TMDB API but is not endorsed or certified by TMDB."
 
 KIND_LABELS = {"subscription": "subscription", "free": "free", "ads": "free with ads", "rent": "rent", "buy": "buy"}
 
@@ -98,6 +104,20 @@ def headline_score(drama: Drama, everyone: ScoreSummary) -> float | None:
     if everyone.count >= 3:
         return everyone.average
     return drama.critic_score if drama.critic_score is not None else everyone.average
+
+
+def has_critic_review(drama: Drama) -> bool:
+    return drama.critic_score is not None or bool(drama.critic_summary or drama.critic_verdict)
+
+
+def critic_text(drama: Drama, separator: str) -> str:
+    """The critic's score and summary, or the invitation to rate when there is no review."""
+    if not has_critic_review(drama):
+        return NO_CRITIC
+    value = f"{stars(drama.critic_score)} {critic(drama.critic_score)}" if drama.critic_score is not None else DASH
+    if drama.critic_summary:
+        value += f"{separator}“{clip(drama.critic_summary, 100)}”"
+    return value
 
 
 def display_title(drama: Drama) -> str:
@@ -178,18 +198,20 @@ def episode_guide(data: ReviewData, page: int) -> tuple[str, str]:
     member_scores = data.scores.server_episodes if data.in_guild else data.scores.everyone_episodes
     first = page * EPISODES_PER_PAGE + 1
     last = min(drama.episode_count, first + EPISODES_PER_PAGE - 1)
+    with_critic = any(e.critic_score is not None for e in data.episodes)
+
     def lines(title_room: int) -> list[str]:
         out = []
         for n in range(first, last + 1):
             ep = by_number.get(n)
             score = ep.critic_score if ep else None
-            critic_part = f"{critic(score)} {stars(score)}" if score is not None else DASH
+            critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "
             members = member_scores.get(n)
             member_part = f"{number(members.average)} ({members.count:,})" if members else DASH
             label = f"Episode {n}"
             if ep and ep.title and title_room:
                 label += f" · {escape_markdown(clip(ep.title, title_room))}"
-            out.append(f"**{label}** — {critic_part} · members {member_part}")
+            out.append(f"**{label}** — {critic_part if with_critic else ''}members {member_part}")
         return out
 
     # Every episode of the page must show: shorten episode titles, then drop them, to fit.
@@ -199,7 +221,7 @@ def episode_guide(data: ReviewData, page: int) -> tuple[str, str]:
             break
     who = "this server" if data.in_guild else "members"
     name = "Episode guide" + (f" ({first}–{last} of {drama.episode_count})" if first > 1 or last < drama.episode_count else "")
-    name += f" · critic · {who}"
+    name += (" · critic" if with_critic else "") + f" · {who}"
     return clip(name, FIELD_NAME_LIMIT), clip(value, FIELD_VALUE_LIMIT)
 
 
@@ -220,15 +242,14 @@ def review_card(data: ReviewData, page: int = 0) -> ReviewCard:
     if drama.poster_url:
         embed.set_thumbnail(url=drama.poster_url)
 
-    critic_value = DASH
-    if drama.critic_score is not None:
-        critic_value = f"{stars(drama.critic_score)} {critic(drama.critic_score)}"
-        if drama.critic_summary:
-            critic_value += f"\n“{clip(drama.critic_summary, 100)}”"
-    embed.add_field(name="Critic", value=critic_value, inline=True)
-    if data.in_guild:
+    reviewed = has_critic_review(drama)
+    if reviewed:
+        embed.add_field(name="Critic", value=critic_text(drama, "\n"), inline=True)
+    if data.in_guild:  # without a critic review, the community scores lead the card
         embed.add_field(name="This server", value=community(scores.server), inline=True)
     embed.add_field(name="Everyone", value=community(scores.everyone), inline=True)
+    if not reviewed:
+        embed.add_field(name="Critic", value=NO_CRITIC, inline=True)
     if drama.critic_verdict:
         embed.add_field(name="Verdict", value=clip(drama.critic_verdict, VERDICT_LIMIT), inline=False)
     guide_name, guide_value = episode_guide(data, page)
@@ -362,9 +383,11 @@ def uptime_text(seconds: float) -> str:
 
 
 def about_card(
-    version: str, uptime_seconds: float, latency_seconds: float | None, project_url: str | None
+    version: str, uptime_seconds: float, latency_seconds: float | None, project_url: str | None,
+    *, tmdb: bool = False,
 ) -> discord.Embed:
-    """The bot's version, uptime and gateway latency, with a link to the project."""
+    """The bot's version, uptime and gateway latency, a link to the project, and the data credits
+    (with TMDB's notice when TMDB is configured)."""
     latency = (
         f"{latency_seconds * 1000:.0f} ms"
         if latency_seconds is not None and math.isfinite(latency_seconds) and latency_seconds >= 0
@@ -381,6 +404,7 @@ def about_card(
     embed.add_field(name="Gateway latency", value=latency, inline=True)
     if project_url:
         embed.add_field(name="Project", value=clip(project_url, FIELD_VALUE_LIMIT), inline=False)
+    embed.add_field(name="Data", value=DATA_CREDITS + (f"\n{TMDB_NOTICE}" if tmdb else ""), inline=False)
     return embed
 
 
@@ -396,28 +420,28 @@ def review_text(data: ReviewData, width: int = 78) -> str:
     if drama.synopsis:
         lines += ["", *textwrap.wrap(clip(drama.synopsis, SYNOPSIS_LIMIT), width)]
     lines.append("")
-    critic_value = DASH
-    if drama.critic_score is not None:
-        critic_value = f"{stars(drama.critic_score)} {critic(drama.critic_score)}"
-        if drama.critic_summary:
-            critic_value += f"  “{clip(drama.critic_summary, 100)}”"
-    lines.append(f"Critic:       {critic_value}")
+    reviewed = has_critic_review(drama)
+    if reviewed:
+        lines.append(f"Critic:       {critic_text(drama, '  ')}")
     if data.in_guild:
         lines.append(f"This server:  {community(scores.server)}")
     lines.append(f"Everyone:     {community(scores.everyone)}")
+    if not reviewed:
+        lines.append(f"Critic:       {NO_CRITIC}")
     if drama.critic_verdict:
         lines += ["", "Verdict:", *textwrap.wrap(clip(drama.critic_verdict, VERDICT_LIMIT), width)]
-    lines += ["", f"Episode guide · critic · {'this server' if data.in_guild else 'members'}"]
+    with_critic = any(e.critic_score is not None for e in data.episodes)
+    lines += ["", f"Episode guide{' · critic' if with_critic else ''} · {'this server' if data.in_guild else 'members'}"]
     by_number = {e.number: e for e in data.episodes}
     member_scores = scores.server_episodes if data.in_guild else scores.everyone_episodes
     for n in range(1, drama.episode_count + 1):
         ep = by_number.get(n)
         score = ep.critic_score if ep else None
-        critic_part = f"{critic(score)} {stars(score)}" if score is not None else DASH
+        critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "
         members = member_scores.get(n)
         member_part = f"{number(members.average)} ({members.count})" if members else DASH
         label = f"Episode {n}" + (f" · {clip(ep.title, 40)}" if ep and ep.title else "")
-        lines.append(f"  {label} — {critic_part} · members {member_part}")
+        lines.append(f"  {label} — {critic_part if with_critic else ''}members {member_part}")
     lines += ["", "Where to watch:"]
     if not data.availability:
         lines.append("  No streaming information yet.")

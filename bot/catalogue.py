@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib import resources
 from typing import Any
 
-from bot.models import AVAILABILITY_KINDS, Availability, Drama, Episode
-from bot.store import Store
+from bot.models import AVAILABILITY_KINDS, DRAMA_STATUSES, Availability, Drama, Episode
+from bot.store import BUNDLE_DIGEST, Store
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ FORMAT = "dramabot-catalogue/1"
 STARTER_LOADED = "starter_catalogue_loaded"
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REGION = re.compile(r"^[A-Z]{2}$")
+_WIKIDATA = re.compile(r"^Q[1-9][0-9]{0,11}$")
+_IMDB = re.compile(r"^tt[0-9]{7,10}$")
 
 LIMITS = {"title": 200, "native_title": 200, "alias": 200, "network": 100, "genre": 40,
           "synopsis": 3000, "summary": 100, "verdict": 1000, "service": 80, "url": 500,
@@ -91,6 +94,22 @@ def parse_entry(rec: Any, where: str) -> Entry:
     tmdb_id = rec.get("tmdb_id")
     if tmdb_id is not None and (isinstance(tmdb_id, bool) or not isinstance(tmdb_id, int) or tmdb_id < 1):
         raise _fail(where, "tmdb_id", "must be a TMDB TV series id (a whole number), or null")
+    wikidata_id = rec.get("wikidata_id")
+    if wikidata_id is not None and (not isinstance(wikidata_id, str) or not _WIKIDATA.match(wikidata_id)):
+        raise _fail(where, "wikidata_id", "must be a Wikidata id such as Q65258113, or null")
+    imdb_id = rec.get("imdb_id")
+    if imdb_id is not None and (not isinstance(imdb_id, str) or not _IMDB.match(imdb_id)):
+        raise _fail(where, "imdb_id", "must be an IMDb title id such as tt10850932, or null")
+    first_air = rec.get("first_air_date")
+    try:
+        first_air_date = date.fromisoformat(first_air) if first_air is not None else None
+    except (TypeError, ValueError):
+        raise _fail(where, "first_air_date", "must be a date such as 2019-12-14, or null") from None
+    if first_air is not None and len(first_air) != 10:  # fromisoformat also takes 20191214
+        raise _fail(where, "first_air_date", "must be a date such as 2019-12-14, or null")
+    status = rec.get("status")
+    if status is not None and status not in DRAMA_STATUSES:
+        raise _fail(where, "status", f"must be one of {', '.join(DRAMA_STATUSES)}, or null")
     critic = rec.get("critic") or {}
     if not isinstance(critic, dict):
         raise _fail(where, "critic", "must be an object")
@@ -164,6 +183,10 @@ def parse_entry(rec: Any, where: str) -> Entry:
         critic_summary=_text(critic, "summary", f"{where} critic", limit=LIMITS["summary"]),
         critic_verdict=_text(critic, "verdict", f"{where} critic", limit=LIMITS["verdict"]),
         tmdb_id=tmdb_id,
+        wikidata_id=wikidata_id,
+        imdb_id=imdb_id,
+        first_air_date=first_air_date,
+        status=status,
     )
     return Entry(drama, tuple(episodes), tuple(availability))
 
@@ -181,28 +204,47 @@ def parse_catalogue(text: str, source: str) -> list[Entry]:
     return entries
 
 
+BUNDLE_OFF = "bundled_catalogue"  # meta key; "off": never load the bundle here (the bench's synthetic data)
+LEGACY_BUNDLE = ("soundtrack-1-2022",)  # what dramabot bundled before it tracked bundled dramas (0004)
+
+
+def _bundle_text() -> str:
+    return resources.files("bot.data").joinpath("catalogue.json").read_text(encoding="utf-8")
+
+
 def starter_entries() -> list[Entry]:
-    text = resources.files("bot.data").joinpath("catalogue.json").read_text(encoding="utf-8")
-    return parse_catalogue(text, "bot/data/catalogue.json")
+    return parse_catalogue(_bundle_text(), "bot/data/catalogue.json")
 
 
 async def load_starter_catalogue(store: Store) -> int:
-    """On the first start with an empty database, load the bundled catalogue. Returns dramas added."""
-    if await store.get_meta(STARTER_LOADED) is not None:
+    """Bring the bundled catalogue into the database on start. Returns the number of dramas added.
+
+    Cheap when this bundle was applied before (one meta read). Otherwise new bundled dramas are
+    added and untouched ones updated, all in one transaction; dramas a curator or the CLI changed
+    or removed are left as they are (see Store.apply_bundle).
+    """
+    if await store.get_meta(BUNDLE_OFF) == "off":
         return 0
-    added = 0
-    if (await store.stats()).dramas == 0:
-        for entry in starter_entries():
-            await store.upsert_drama(entry.drama, entry.episodes, entry.availability)
-            added += 1
-        log.info("loaded the starter catalogue: %d drama(s)", added)
+    text = _bundle_text()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if await store.get_meta(BUNDLE_DIGEST) == digest:
+        return 0
+    entries = parse_catalogue(text, "bot/data/catalogue.json")
+    legacy = LEGACY_BUNDLE if await store.get_meta(STARTER_LOADED) is not None else ()
+    outcome = await store.apply_bundle([(e.drama, e.episodes, e.availability) for e in entries], digest, legacy)
     await store.set_meta(STARTER_LOADED, "1")
-    return added
+    if outcome.added or outcome.updated or outcome.kept:
+        log.info(
+            "bundled catalogue: %d drama(s) added, %d updated, %d kept as curators left them",
+            outcome.added, outcome.updated, len(outcome.kept),
+        )  # fmt: skip
+    return outcome.added
 
 
 # ---- CSV (the simple flat case) ------------------------------------------------------
 CSV_COLUMNS = ("slug", "title", "native_title", "aliases", "country", "year", "episode_count", "network",
-               "genres", "synopsis", "poster_url", "critic_score", "critic_summary", "critic_verdict")  # fmt: skip
+               "genres", "synopsis", "poster_url", "critic_score", "critic_summary", "critic_verdict",
+               "tmdb_id", "wikidata_id", "imdb_id", "first_air_date", "status")  # fmt: skip
 CSV_LIST_SEPARATOR = "|"
 
 
@@ -234,13 +276,14 @@ def parse_csv(text: str, source: str) -> list[Entry]:
             raise CatalogueError(f"{where}: more cells than columns")
         cells = {k: (v or "").strip() for k, v in row.items()}
         rec: dict[str, Any] = {}
-        for key in ("slug", "title", "native_title", "country", "network", "synopsis", "poster_url"):
+        for key in ("slug", "title", "native_title", "country", "network", "synopsis", "poster_url",
+                    "wikidata_id", "imdb_id", "first_air_date", "status"):  # fmt: skip
             if cells.get(key):
                 rec[key] = cells[key]
         for key in ("aliases", "genres"):
             if cells.get(key):
                 rec[key] = [p.strip() for p in cells[key].split(CSV_LIST_SEPARATOR) if p.strip()]
-        for key in ("year", "episode_count"):
+        for key in ("year", "episode_count", "tmdb_id"):
             if cells.get(key):
                 rec[key] = _csv_number(cells[key], where, key, int)
         critic: dict[str, Any] = {}
@@ -270,16 +313,21 @@ def parse_file(path: str, text: str) -> tuple[list[Entry], bool]:
     return parse_catalogue(text, path), False
 
 
+KEPT_WHEN_EMPTY = ("tmdb_id", "wikidata_id", "imdb_id", "first_air_date", "status")
+
+
 async def merge_kept(store: Store, entries: list[Entry]) -> list[Entry]:
-    """For flat (CSV) rows: keep each existing drama's episodes and availability."""
+    """For flat (CSV) rows: keep each existing drama's episodes and availability, and its ids and
+    airing facts where the row leaves them empty (a sheet without those columns unlinks nothing)."""
     merged = []
     for entry in entries:
         existing = await store.drama_by_slug(entry.drama.slug)
         if existing is None:
             merged.append(entry)
             continue
+        kept = {k: getattr(existing, k) for k in KEPT_WHEN_EMPTY if getattr(entry.drama, k) is None}
         eps = tuple(e for e in await store.episodes(existing.id) if e.number <= entry.drama.episode_count)
-        merged.append(Entry(entry.drama, eps, await store.availability(existing.id)))
+        merged.append(Entry(replace(entry.drama, **kept), eps, await store.availability(existing.id)))
     return merged
 
 
@@ -301,9 +349,13 @@ def entry_record(drama: Drama, episodes: tuple[Episode, ...], availability: tupl
             rec[key] = getattr(drama, key)
     if drama.genres:
         rec["genres"] = list(drama.genres)
-    for key in ("synopsis", "poster_url", "tmdb_id"):
+    for key in ("synopsis", "poster_url", "tmdb_id", "wikidata_id", "imdb_id"):
         if getattr(drama, key) is not None:
             rec[key] = getattr(drama, key)
+    if drama.first_air_date is not None:
+        rec["first_air_date"] = drama.first_air_date.isoformat()
+    if drama.status is not None:
+        rec["status"] = drama.status
     critic = {k: v for k, v in (("score", drama.critic_score), ("summary", drama.critic_summary),
                                 ("verdict", drama.critic_verdict)) if v is not None}  # fmt: skip
     if critic:

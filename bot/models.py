@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 AVAILABILITY_KINDS = ("subscription", "free", "ads", "rent", "buy")
+DRAMA_STATUSES = ("upcoming", "airing", "ended")
 
 MIN_SCORE = 0.5
 MAX_SCORE = 5.0
@@ -47,6 +48,10 @@ class Drama:
     critic_summary: str | None = None  # a few words, quoted on the card
     critic_verdict: str | None = None  # a few sentences
     tmdb_id: int | None = None  # the TMDB TV series, when linked (import-tmdb, live /where data)
+    wikidata_id: str | None = None  # Wikidata QID, e.g. "Q65258113"
+    imdb_id: str | None = None  # IMDb title id, e.g. "tt10850932"
+    first_air_date: date | None = None
+    status: str | None = None  # one of DRAMA_STATUSES, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,3 +128,12 @@ class AuditEntry:
     subject: str
     before: str | None
     after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BundleOutcome:
+    """What applying the bundled catalogue did: dramas added, updated, and kept as curators left them."""
+
+    added: int = 0
+    updated: int = 0
+    kept: tuple[str, ...] = ()

@@ -27,6 +27,10 @@ _POS_BITS = 16  # a key's value packs (drama_id << _POS_BITS) | name position in
 _POS_MASK = (1 << _POS_BITS) - 1
 
 
+CLOSE_MARGIN = 0.15  # "did you mean": titles within this of the best match's similarity ...
+CLOSE_FLOOR = 0.6  # ... and at least this similar, unless the best itself is less
+
+
 def fold(text: str) -> str:
     """Normalise for matching: NFKC, case-folded, control characters dropped, single spaces."""
     if text.isascii() and text.isprintable():
@@ -296,4 +300,7 @@ class TitleIndex:
             if best >= 0.5:
                 scored.append((-best, entry.title))
         scored.sort()
+        if scored:  # with a large catalogue many titles reach 0.5: keep only those near the best
+            floor = max(-scored[0][0] - CLOSE_MARGIN, min(-scored[0][0], CLOSE_FLOOR))
+            scored = [(score, title) for score, title in scored if -score >= floor]
         return list(dict.fromkeys(title for _, title in scored))[:limit]

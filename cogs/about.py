@@ -35,9 +35,11 @@ class About(commands.Cog):
 
     @app_commands.command(name="about", description="About dramabot: version, uptime, latency and project link.")
     async def about(self, interaction: discord.Interaction) -> None:
+        settings = self.bot.settings
         embed = cards.about_card(
-            self.version, time.monotonic() - self.started, self.bot.latency, self.bot.settings.project_url
-        )
+            self.version, time.monotonic() - self.started, self.bot.latency, settings.project_url,
+            tmdb=bool(settings.tmdb_api_key),
+        )  # fmt: skip
         await interaction.response.send_message(embed=embed)
 
 

@@ -3,7 +3,7 @@
 `open_store(url)` picks the backend: a path or `sqlite:///...` opens SQLite (sqlite.py), a
 `postgresql://...` URL opens PostgreSQL (postgres.py, with the `postgres` extra). Callers get plain
 dataclasses (bot/models.py). One file per concern: catalogue.py, ratings.py, curation.py, caches.py,
-titles.py (the in-memory index); migrations/sqlite and migrations/postgres, numbered twins.
+titles.py (the in-memory index), bundle.py (the bundled catalogue on start); migrations/sqlite and migrations/postgres, numbered twins.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.store.base import INDEX_CHECK_INTERVAL, Store
+from bot.store.bundle import BUNDLE_DIGEST, record_digest
 from bot.store.migrations import migrations
 from bot.store.ratings import RATE_BATCH
 from bot.store.rows import CatalogueRecord
@@ -18,6 +19,7 @@ from bot.store.titles import CATALOGUE_REV, DRAMA_CACHE
 from bot.store.unavailable import UnavailableStore
 
 __all__ = [
+    "BUNDLE_DIGEST",
     "CATALOGUE_REV",
     "DRAMA_CACHE",
     "INDEX_CHECK_INTERVAL",
@@ -28,6 +30,7 @@ __all__ = [
     "is_postgres_url",
     "migrations",
     "open_store",
+    "record_digest",
 ]
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.models import (
     AuditEntry,
     Availability,
+    BundleOutcome,
     CatalogueStats,
     CommunityScores,
     Drama,
@@ -22,6 +23,7 @@ from bot.models import (
     RateResult,
     ReviewData,
 )
+from bot.store.bundle import Bundle
 from bot.store.caches import Caches
 from bot.store.catalogue import Catalogue
 from bot.store.curation import Curation
@@ -42,6 +44,7 @@ class Store:
         self.ratings = Ratings(db)
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
+        self.bundle = Bundle(db, self.titles, self.catalogue)
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -145,6 +148,13 @@ class Store:
         """Upsert many dramas by slug in ONE transaction: all or nothing. Returns (slug, outcome) per
         entry, outcome one of "added", "changed", "unchanged"; unchanged entries are not written at all."""
         return await self.catalogue.upsert_many(entries)
+
+    async def apply_bundle(
+        self, records: list[CatalogueRecord], digest: str, legacy: Iterable[str] = ()
+    ) -> BundleOutcome:
+        """Bring the bundled catalogue (bot/data) into this database in ONE transaction: new dramas added,
+        untouched ones updated, curators' changes and removals kept (see bot/store/bundle.py)."""
+        return await self.bundle.apply(list(records), digest, tuple(legacy))
 
     async def curate(
         self,

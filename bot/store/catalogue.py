@@ -17,7 +17,7 @@ _AVAILABILITY = (
     "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
     "ORDER BY lower(service), kind"  # lower(): ASCII only on both backends, as SQLite's NOCASE
 )
-_INSERT_DRAMA = f"INSERT INTO dramas ({', '.join(DRAMA_WRITE_COLUMNS)}) VALUES ({marks(len(DRAMA_WRITE_COLUMNS))}) RETURNING id"
+INSERT_DRAMA = f"INSERT INTO dramas ({', '.join(DRAMA_WRITE_COLUMNS)}) VALUES ({marks(len(DRAMA_WRITE_COLUMNS))}) RETURNING id"
 
 
 class Catalogue:
@@ -156,7 +156,7 @@ class Catalogue:
         values = rows.drama_values(drama)
         existing = await tx.fetch_one("SELECT id FROM dramas WHERE slug = ?", (drama.slug,))
         if existing is None:
-            drama_id = (await tx.fetch_one(_INSERT_DRAMA, values))[0]
+            drama_id = (await tx.fetch_one(INSERT_DRAMA, values))[0]
         else:
             drama_id = existing[0]
             assignments = ", ".join(f"{c} = ?" for c in DRAMA_WRITE_COLUMNS)

@@ -15,12 +15,14 @@ CatalogueRecord = tuple[Drama, tuple[Episode, ...], tuple[Availability, ...]]
 
 DRAMA_COLUMNS = (
     "id, slug, title, episode_count, native_title, country, year, network, genres, synopsis, "
-    "poster_url, critic_score, critic_summary, critic_verdict, tmdb_id"
+    "poster_url, critic_score, critic_summary, critic_verdict, tmdb_id, wikidata_id, imdb_id, "
+    "first_air_date, status"
 )
 # The columns an upsert writes, in the order of drama_values().
 DRAMA_WRITE_COLUMNS = (
     "slug", "title", "native_title", "country", "year", "episode_count", "network", "genres", "synopsis",
-    "poster_url", "critic_score", "critic_summary", "critic_verdict", "tmdb_id",
+    "poster_url", "critic_score", "critic_summary", "critic_verdict", "tmdb_id", "wikidata_id", "imdb_id",
+    "first_air_date", "status",
 )  # fmt: skip
 
 
@@ -30,6 +32,8 @@ def drama_values(drama: Drama) -> tuple:
         drama.slug, drama.title, drama.native_title, drama.country, drama.year, drama.episode_count,
         drama.network, json.dumps(list(drama.genres), ensure_ascii=False), drama.synopsis,
         drama.poster_url, drama.critic_score, drama.critic_summary, drama.critic_verdict, drama.tmdb_id,
+        drama.wikidata_id, drama.imdb_id, drama.first_air_date.isoformat() if drama.first_air_date else None,
+        drama.status,
     )  # fmt: skip
 
 
@@ -51,6 +55,10 @@ def drama(row: Row, aliases: tuple[str, ...]) -> Drama:
         critic_summary=row["critic_summary"],
         critic_verdict=row["critic_verdict"],
         tmdb_id=row["tmdb_id"],
+        wikidata_id=row["wikidata_id"],
+        imdb_id=row["imdb_id"],
+        first_air_date=date.fromisoformat(row["first_air_date"]) if row["first_air_date"] else None,
+        status=row["status"],
     )
 
 

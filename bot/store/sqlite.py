@@ -49,6 +49,13 @@ async def translated() -> AsyncIterator[None]:
         raise
 
 
+class _Rows(list):
+    """Rows whose repr stays one short line: aiosqlite logs each call with its arguments at DEBUG."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
 class SqliteTx:
     """A write transaction on the writer connection (see SqliteDb.write)."""
 
@@ -66,7 +73,7 @@ class SqliteTx:
         await self._conn.execute(sql, tuple(params))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
-        await self._conn.executemany(sql, [tuple(r) for r in rows])
+        await self._conn.executemany(sql, _Rows(tuple(r) for r in rows))
 
     async def notify_catalogue(self, rev: str) -> None:
         return None  # other processes see PRAGMA data_version move, then catalogue_rev

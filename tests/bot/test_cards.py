@@ -199,3 +199,50 @@ def test_where_card_by_region():
     assert "Whether Germany is one of its regions is not known yet" in de
     none = cards.where_card(drama(), (), None).description
     assert "No streaming information yet" in none
+
+
+# --- a drama without a critic review (most of the bundled catalogue) -------------------------------------
+
+
+def bare(**overrides) -> Drama:
+    """A bundled drama: facts only, no synopsis, no critic review."""
+    return drama(**{"slug": "goblin-2016", "title": "Guardian: The Lonely and Great God", "native_title": "도깨비",
+                    "episode_count": 16, "year": 2016, "network": "tvN", "genres": ("Fantasy",), "synopsis": None,
+                    "critic_score": None, "critic_summary": None, "critic_verdict": None, **overrides})  # fmt: skip
+
+
+def test_a_card_without_a_review_invites_the_first_rating_and_leads_with_the_community():
+    scores = CommunityScores(server=ScoreSummary(2, 17), everyone=ScoreSummary(3, 25))
+    e = cards.review_card(review(bare(), scores=scores, episodes=())).embed.to_dict()
+    fields = {f["name"]: f["value"] for f in e["fields"]}
+    assert [f["name"] for f in e["fields"]][:3] == ["This server", "Everyone", "Critic"]
+    assert fields["Critic"] == "No critic review yet — be the first to /rate"
+    assert "Verdict" not in fields
+    assert fields["Everyone"] == "★★★★☆ 4.17 (3 ratings)"
+    assert e["color"] == discord.Colour.green().value  # coloured by the members' scores
+    assert e["description"] == "2016 · South Korea · tvN · 16 episodes · Fantasy"
+    guide_name = next(n for n in fields if n.startswith("Episode guide"))
+    assert "critic" not in guide_name
+    assert fields[guide_name].splitlines()[0] == "**Episode 1** — members —"
+    assert_within_limits(cards.review_card(review(bare(), scores=scores, episodes=())).embed)
+
+
+def test_a_critic_score_without_a_verdict_shows_the_score_and_no_empty_verdict():
+    e = cards.review_card(review(bare(critic_score=3.5))).embed.to_dict()
+    fields = {f["name"]: f["value"] for f in e["fields"]}
+    assert fields["Critic"] == "★★★½☆ 3.5/5" and "Verdict" not in fields
+    assert [f["name"] for f in e["fields"]][0] == "Critic"
+
+
+def test_the_terminal_preview_reads_the_same_without_a_review():
+    text = cards.review_text(review(bare(), episodes=()))
+    assert "Critic:       No critic review yet — be the first to /rate" in text
+    assert "Verdict" not in text
+    assert "Episode guide · this server" in text and "  Episode 1 — members —" in text
+
+
+def test_where_without_availability_says_so_plainly():
+    from bot import regions
+
+    card = cards.where_card(bare(), (), regions.lookup("KR")).description
+    assert card == "No streaming information yet. Curators can add it with /catalogue."

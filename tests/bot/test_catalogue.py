@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue import (
+    BUNDLE_OFF,
     FORMAT,
     STARTER_LOADED,
     CatalogueError,
@@ -115,36 +116,39 @@ def test_starter_catalogue_round_trips_through_the_store_shape():
         assert all(1 <= n <= entry.drama.episode_count for n in numbers)
 
 
-# --- loading on first start ---------------------------------------------------------------------------
+# --- loading on start ----------------------------------------------------------------------------------
 
 
 async def test_loads_once_on_an_empty_database(store):
-    assert await load_starter_catalogue(store) == 1
-    assert await store.get_meta(STARTER_LOADED) is not None
+    bundled = len(starter_entries())
+    assert await load_starter_catalogue(store) == bundled
     (drama,) = await store.find_dramas("Soundtrack #1")
     review = await store.review(drama.id, None)
     assert review is not None
     assert review.drama.native_title == "사운드트랙 #1"
     assert [e.number for e in review.episodes] == [1, 2, 3, 4]
     assert review.availability[0].regions == ()
-    assert [h.title for h in store.search_titles("사운드")] == ["Soundtrack #1"]
+    assert [h.title for h in store.search_titles("사운드트랙")] == ["Soundtrack #1"]
+    (goblin,) = await store.find_dramas("Guardian: The Lonely and Great God")
+    assert (goblin.native_title, goblin.network, goblin.wikidata_id) == ("도깨비", "tvN", "Q24859151")
 
     assert await load_starter_catalogue(store) == 0
-    assert (await store.stats()).dramas == 1
+    assert (await store.stats()).dramas == bundled
 
 
 async def test_not_loaded_again_after_restart(db_path):
     store = await Store.open(db_path)
     try:
-        assert await load_starter_catalogue(store) == 1
+        assert await load_starter_catalogue(store) > 1
         (drama,) = await store.find_dramas("soundtrack-1-2022")
         await store.rate(user_id=1, guild_id=None, drama_id=drama.id, score=5)
+        count = (await store.stats()).dramas
     finally:
         await store.close()
     store = await Store.open(db_path)
     try:
         assert await load_starter_catalogue(store) == 0
-        assert (await store.stats()).dramas == 1
+        assert (await store.stats()).dramas == count
         assert await store.user_rating(user_id=1, drama_id=drama.id) == 5
     finally:
         await store.close()
@@ -153,13 +157,14 @@ async def test_not_loaded_again_after_restart(db_path):
 async def test_not_reloaded_after_the_admin_emptied_the_catalogue(db_path):
     store = await Store.open(db_path)
     try:
-        assert await load_starter_catalogue(store) == 1
+        assert await load_starter_catalogue(store) > 1
     finally:
         await store.close()
     admin = sqlite3.connect(db_path, isolation_level=None)
     try:
         admin.execute("PRAGMA foreign_keys = ON")
         admin.execute("DELETE FROM dramas")
+        admin.execute("DELETE FROM meta WHERE key = 'bundle_digest'")  # as if a newer bundle came with an upgrade
     finally:
         admin.close()
     store = await Store.open(db_path)
@@ -171,12 +176,18 @@ async def test_not_reloaded_after_the_admin_emptied_the_catalogue(db_path):
         await store.close()
 
 
-async def test_not_loaded_into_a_database_that_already_has_dramas(store, add_drama):
+async def test_a_database_with_its_own_dramas_gets_the_bundle_too(store, add_drama):
     await add_drama("my-own-show")
-    assert await load_starter_catalogue(store) == 0
-    assert (await store.stats()).dramas == 1
-    assert await store.find_dramas("Soundtrack #1") == []
+    assert await load_starter_catalogue(store) == len(starter_entries())
+    assert (await store.stats()).dramas == len(starter_entries()) + 1
+    assert await store.find_dramas("My Own Show") != []
     assert await store.get_meta(STARTER_LOADED) is not None
+
+
+async def test_a_database_marked_off_gets_no_bundle(store):
+    await store.set_meta(BUNDLE_OFF, "off")  # what bench/generate.py writes into synthetic databases
+    assert await load_starter_catalogue(store) == 0
+    assert (await store.stats()).dramas == 0
 
 
 # --- parse errors name file, record and field ---------------------------------------------------------

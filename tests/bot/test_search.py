@@ -205,6 +205,14 @@ def test_close_titles_suggests_near_misses(index):
     assert index.close_titles("gobiln")[0] == "Goblin"
 
 
+def test_close_titles_keep_only_titles_near_the_best_match():
+    many = TitleIndex()
+    titles = ["Soundtrack #1", "Asura", "Encounter", "Unnatural", "Signal", "Sign"]
+    many.load((i, f"d{i}", t, 2020, [t]) for i, t in enumerate(titles, 1))
+    assert many.close_titles("Soundtrak") == ["Soundtrack #1"]  # not the titles that merely reach 0.5
+    assert many.close_titles("signa") == ["Signal", "Sign"]
+
+
 @pytest.mark.parametrize("text", ["qwxzvbnm", "Pineapple Express", "", "  ", "!!!"])
 def test_close_titles_for_unrelated_text_is_empty(index, text):
     assert index.close_titles(text) == []

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from bot.catalogue import starter_entries
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.models import Availability, Episode, ScoreSummary
 from bot.store import Store, migrations
@@ -620,8 +621,13 @@ async def test_meta_round_trip(db_path):
 
 
 async def test_stats_count_everything(seeded_store):
+    entries = starter_entries()
+    (drama,) = await seeded_store.find_dramas("Soundtrack #1")
+    await seeded_store.rate(user_id=1, guild_id=None, drama_id=drama.id, score=4)
     stats = await seeded_store.stats()
-    assert (stats.dramas, stats.episodes, stats.availability, stats.ratings) == (1, 4, 1, 0)
+    assert (stats.dramas, stats.episodes, stats.availability, stats.ratings) == (
+        len(entries), sum(len(e.episodes) for e in entries), sum(len(e.availability) for e in entries), 1
+    )
 
 
 # --- backup -------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ async def test_an_admin_adds_and_edits_and_every_change_is_audited(discord_stub,
     await start_bot()
     added = await discord_stub.invoke(
         "catalogue add",
-        {"title": "Goblin", "episodes": 16, "year": 2016, "country": "KR", "native_title": "도깨비",
+        {"title": "Goblin", "episodes": 16, "year": 2016, "country": "KR", "native_title": "도깨비 신부",
          "genres": "Fantasy, Romance"},
         permissions=ADMIN,
     )  # fmt: skip
@@ -79,7 +79,7 @@ async def test_an_admin_adds_and_edits_and_every_change_is_audited(discord_stub,
     modal = await discord_stub.invoke("catalogue text", {"drama": "Goblin", "field": "verdict"}, permissions=ADMIN)
     assert modal.modal is not None and modal.modal["title"].startswith("Critic's verdict")
 
-    review = await discord_stub.invoke("review", {"drama": "도깨비"})
+    review = await discord_stub.invoke("review", {"drama": "도깨비 신부"})  # not the bundled 도깨비
     (embed,) = review.embeds
     assert embed["title"].startswith("Goblin")
     critic = next(f for f in embed["fields"] if f["name"] == "Critic")
@@ -114,7 +114,7 @@ async def test_an_admin_adds_and_edits_and_every_change_is_audited(discord_stub,
 async def test_the_owner_and_the_curator_role_may_curate(discord_stub, start_bot, bot_env):
     await start_bot()
     owner = await discord_stub.invoke(
-        "catalogue add", {"title": "Move to Heaven", "episodes": 10, "year": 2021}, user=discord_stub.owner,
+        "catalogue add", {"title": "Move to Heaven Again", "episodes": 10, "year": 2021}, user=discord_stub.owner,
         permissions=MANAGER,
     )  # fmt: skip
     assert "Added" in owner.content
@@ -122,7 +122,7 @@ async def test_the_owner_and_the_curator_role_may_curate(discord_stub, start_bot
     named = await discord_stub.invoke("catalogue curators", {"role": discord_stub.bot_role_id}, permissions=MANAGER)
     assert named.ephemeral and "can now curate" in named.content
     payload = discord_stub._application_command_payload(
-        "catalogue edit", {"drama": "move-to-heaven-2021", "field": "network", "value": "Netflix"},
+        "catalogue edit", {"drama": "move-to-heaven-again-2021", "field": "network", "value": "Netflix"},
         itype=2, focused=None, user=None, guild=True, permissions=MANAGER,
     )  # fmt: skip
     payload["member"]["roles"] = [discord_stub.bot_role_id]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalogue import starter_entries
 from bot.models import Availability, Drama, Episode
 from bot.store import Store
 
@@ -157,12 +158,14 @@ async def test_where_with_and_without_region(discord_stub, start_bot):
 
 async def test_autocomplete_title_native_alias_and_empty(discord_stub, start_bot):
     await start_bot()
-    for typed in ("sound", "SOUNDTRACK", "사운드", "Soundtrack No", "soundtrack 1", ""):
+    for typed in ("sound", "SOUNDTRACK", "사운드", "Soundtrack No", "soundtrack 1"):
         choices = await discord_stub.autocomplete("review", {"drama": typed}, "drama")
         assert choices, f"nothing offered for {typed!r}"
         assert len(choices) <= 25
         assert choices[0]["value"] == "soundtrack-1-2022"
         assert choices[0]["name"].startswith("Soundtrack #1 (2022)")
+    everything = await discord_stub.autocomplete("review", {"drama": ""}, "drama")
+    assert len(everything) == 25  # the bundled catalogue: more dramas than one answer holds
     assert await discord_stub.autocomplete("review", {"drama": "nothing like it"}, "drama") == []
     regions = await discord_stub.autocomplete("where", {"drama": TITLE, "region": "kor"}, "region")
     assert regions[0]["value"] == "KR"
@@ -226,7 +229,8 @@ async def test_restart_keeps_ratings_and_does_not_resync(discord_stub, start_bot
     card = (await discord_stub.invoke("review", {"drama": TITLE})).embeds[0]
     assert "3.75 (2 ratings)" in field(card, "Everyone")["value"]
     assert ratings_count(bot_env) == 2
-    assert db_rows(bot_env, "SELECT count(*) FROM dramas")[0][0] == 1, "the starter catalogue loads once"
+    bundled = len(starter_entries())
+    assert db_rows(bot_env, "SELECT count(*) FROM dramas")[0][0] == bundled, "the starter catalogue loads once"
 
 
 async def test_sync_cli_forces_a_sync(discord_stub, start_bot):

@@ -14,6 +14,7 @@ from bot.store.pg_schema import migrate, migrations, schema_version
 
 TABLES = {
     "availability",
+    "bundled_dramas",
     "catalogue_audit",
     "drama_names",
     "dramas",
