@@ -6,6 +6,10 @@
     python -m bot catalogue stats            counts
     python -m bot catalogue audit            the curators' change log
     python -m bot catalogue import-tmdb Q    a TV series from TMDB (a search or a TMDB id), upserted
+    python -m bot catalogue import-tmdb --discover [--country KR ...] [--limit N] [--since YEAR]
+                                             the most popular scripted series, in bulk
+    python -m bot catalogue refresh-tmdb [--all | --airing]
+                                             update linked dramas: new episodes, counts, status
 
 Safe while the bot runs: writes go through the store's one-transaction writes, and the bot
 notices the new `catalogue_rev` and reloads its title index.
@@ -19,19 +23,13 @@ import sys
 from pathlib import Path
 
 from bot import cards
-from bot.catalogue import (
-    CatalogueError,
-    dump_document,
-    entry_record,
-    export_document,
-    merge_kept,
-    parse_entry,
-    parse_file,
-    slugify,
-)
+from bot.catalogue import CatalogueError, dump_document, export_document, merge_kept, parse_file
+from bot.ratelimit import TokenBucket
 from bot.settings import Settings
 from bot.store import Store
-from bot.tmdb import TMDB, TMDBError, series_record
+from bot.tmdb import TMDB, TMDBError
+from bot.tmdb_bulk import discover, run_refresh
+from bot.tmdb_import import import_series
 
 OK, FAILED = 0, 1
 
@@ -47,8 +45,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     show = cmds.add_parser("show", help="print a drama's /review card as text")
     show.add_argument("title", help="a title, native title, alias or slug")
     cmds.add_parser("stats", help="print counts")
-    tmdb = cmds.add_parser("import-tmdb", help="add or update a TV series from TMDB (needs TMDB_API_KEY)")
-    tmdb.add_argument("query", help="a TMDB TV id, or a title to search for (the first match is taken)")
+    tmdb = cmds.add_parser("import-tmdb", help="add or update TV series from TMDB (needs TMDB_API_KEY)")
+    tmdb.add_argument("query", nargs="?", help="a TMDB TV id, or a title to search for (the first match is taken)")
+    tmdb.add_argument("--discover", action="store_true", help="import the most popular scripted series instead")
+    tmdb.add_argument("--country", action="append", metavar="CC",
+                      help="with --discover: an origin country (repeatable; default TMDB_ORIGIN_COUNTRIES)")  # fmt: skip
+    tmdb.add_argument("--limit", type=int, default=20, help="with --discover: how many series (default 20)")
+    tmdb.add_argument("--since", type=int, metavar="YEAR", help="with --discover: first aired in YEAR or later")
+    refresh = cmds.add_parser("refresh-tmdb", help="update dramas linked to TMDB: new episodes, counts, status")
+    which = refresh.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="every linked drama")
+    which.add_argument("--airing", action="store_true", help="only those not ended (the default)")
     audit = cmds.add_parser("audit", help="list catalogue changes made by curators")
     audit.add_argument("--limit", type=int, default=50)
 
@@ -66,6 +73,8 @@ def _err(message: str) -> int:
 async def run(store: Store, args: argparse.Namespace, settings: Settings | None = None) -> int:
     if args.catalogue_command == "import-tmdb":
         return await cmd_import_tmdb(store, args, settings)
+    if args.catalogue_command == "refresh-tmdb":
+        return await cmd_refresh_tmdb(store, args, settings)
     handler = {
         "import": cmd_import,
         "export": cmd_export,
@@ -156,13 +165,26 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
     return OK
 
 
-MAX_SEASONS = 30
+# TMDB allows about 40 requests per 10 s per client; bulk commands stay under it.
+BULK_BUCKET, BULK_RATE = 40, 4.0
+
+
+def _bulk_client(settings: Settings) -> TMDB:
+    assert settings.tmdb_api_key
+    return TMDB(
+        settings.tmdb_api_key, settings.tmdb_api_base, max_retries=5, max_retry_after=60.0,
+        limiter=TokenBucket(BULK_BUCKET, BULK_RATE),
+    )  # fmt: skip
 
 
 async def cmd_import_tmdb(store: Store, args: argparse.Namespace, settings: Settings | None) -> int:
     if settings is None or not settings.tmdb_api_key:
         return _err("TMDB_API_KEY is not set (see .env.example)")
-    query = args.query.strip()
+    if getattr(args, "discover", False):
+        return await cmd_discover(store, args, settings)
+    query = (args.query or "").strip()
+    if not query:
+        return _err("import-tmdb needs a TMDB id, a title, or --discover")
     async with TMDB(settings.tmdb_api_key, settings.tmdb_api_base) as tmdb:
         try:
             if query.isdigit():
@@ -175,43 +197,48 @@ async def cmd_import_tmdb(store: Store, args: argparse.Namespace, settings: Sett
                 for other in results[1:5]:
                     print(f"  also found: {other.get('name')} ({str(other.get('first_air_date') or '')[:4]}), "
                           f"id {other['id']}", file=sys.stderr)  # fmt: skip
-            tv = await tmdb.tv(tmdb_id)
-            seasons = []
-            for season in (tv.get("seasons") or [])[:MAX_SEASONS]:
-                number = season.get("season_number") if isinstance(season, dict) else None
-                if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
-                    seasons.append(await tmdb.season(tmdb_id, number))
-        except TMDBError as exc:
+            entry, outcome = await import_series(store, tmdb, tmdb_id)
+        except (TMDBError, CatalogueError) as exc:
             return _err(f"{exc}\nnothing was imported")
-    existing = await store.drama_by_tmdb_id(tmdb_id)
-    if existing is not None:
-        slug = existing.slug
-    else:
-        year = str(tv.get("first_air_date") or "")[:4]
-        slug = slugify(str(tv.get("name") or ""), int(year) if year.isdigit() else None) or f"tmdb-{tmdb_id}"
-        taken = await store.drama_by_slug(slug)
-        if taken is not None:
-            slug = f"{slug}-tmdb-{tmdb_id}"[:80]
-    rec = series_record(tv, seasons, slug)
-    if existing is not None:  # keep what curators wrote: critic, episode scores, streaming entries
-        kept = entry_record(existing, await store.episodes(existing.id), await store.availability(existing.id))
-        if "critic" in kept:
-            rec["critic"] = kept["critic"]
-        scores = {e["number"]: e for e in kept.get("episodes", [])}
-        merged = []
-        for ep in rec.get("episodes", []):
-            old = scores.pop(ep["number"], {})
-            merged.append({**{k: v for k, v in old.items() if k in ("critic_score", "note")}, **ep,
-                           **({"critic_score": old["critic_score"]} if "critic_score" in old else {})})  # fmt: skip
-        merged += [e for n, e in scores.items() if n <= rec["episode_count"]]
-        if merged:
-            rec["episodes"] = sorted(merged, key=lambda e: e["number"])
-        if "availability" in kept:
-            rec["availability"] = kept["availability"]
-    try:
-        entry = parse_entry(rec, f"TMDB series {tmdb_id}")
-    except CatalogueError as exc:
-        return _err(f"{exc}\nnothing was imported")
-    ((slug, outcome),) = await store.upsert_entries([(entry.drama, entry.episodes, entry.availability)])
-    print(f"{outcome:<9} {slug}  ({entry.drama.title}, TMDB {tmdb_id}, {entry.drama.episode_count} episodes)")
+    print(f"{outcome:<9} {entry.drama.slug}  ({entry.drama.title}, TMDB {tmdb_id}, {entry.drama.episode_count} episodes)")
+    return OK
+
+
+def _discover_countries(args: argparse.Namespace, settings: Settings) -> tuple[str, ...] | None:
+    codes: list[str] = []
+    for raw in args.country or []:
+        for part in raw.split(","):
+            code = part.strip().upper()
+            if len(code) != 2 or not code.isalpha() or not code.isascii():
+                return None
+            if code not in codes:
+                codes.append(code)
+    return tuple(codes) or settings.tmdb_origin_countries
+
+
+async def cmd_discover(store: Store, args: argparse.Namespace, settings: Settings) -> int:
+    countries = _discover_countries(args, settings)
+    if countries is None:
+        return _err("--country takes two-letter country codes such as KR or JP")
+    if not 1 <= args.limit <= 10_000:
+        return _err("--limit must be from 1 to 10000")
+    if args.since is not None and not 1900 <= args.since <= 2100:
+        return _err("--since must be a year such as 2015")
+    print(f"discovering up to {args.limit} series from {','.join(countries)}"
+          + (f" first aired {args.since} or later" if args.since else ""), file=sys.stderr)  # fmt: skip
+    async with _bulk_client(settings) as tmdb:
+        try:
+            summary = await discover(store, tmdb, countries, limit=args.limit, since=args.since)
+        except TMDBError as exc:
+            return _err(f"{exc}\nTMDB discover failed; series already imported are kept, run it again to resume")
+    print("\n".join(summary.lines()))
+    return OK
+
+
+async def cmd_refresh_tmdb(store: Store, args: argparse.Namespace, settings: Settings | None) -> int:
+    if settings is None or not settings.tmdb_api_key:
+        return _err("TMDB_API_KEY is not set (see .env.example)")
+    async with _bulk_client(settings) as tmdb:
+        summary = await run_refresh(store, tmdb, airing_only=not args.all, stream=sys.stdout)
+    print("\n".join(summary.lines()))
     return OK

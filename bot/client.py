@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n import Translator
+from bot.ondemand import OnDemand
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
 
@@ -126,11 +127,15 @@ class DramaBot(commands.Bot):
         self.store = store
         self.settings = settings
         self.force_sync = force_sync
+        self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, daily refresh (TMDB_API_KEY)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
         await self.tree.set_translator(Translator())  # Korean command names, descriptions and choices
+        self.ondemand = OnDemand.from_settings(self.settings, lambda: self.store)
+        if self.ondemand is not None:
+            self.ondemand.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -211,6 +216,12 @@ class DramaBot(commands.Bot):
         log.exception("unhandled error in %s", event_method)
 
     # ---- shutdown ------------------------------------------------------------------
+    async def close(self) -> None:
+        if self.ondemand is not None:
+            await self.ondemand.close()
+            self.ondemand = None
+        await super().close()
+
     async def drain(self, seconds: float) -> int:
         """Wait (up to `seconds`) for interactions being handled to finish; returns how many were left."""
         loop = asyncio.get_running_loop()

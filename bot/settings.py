@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_DATABASE = "data/dramabot.sqlite3"
+DEFAULT_TMDB_COUNTRIES = ("KR", "JP", "CN", "TW", "TH", "HK")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_SHARDS = 65536
 _SNOWFLAKE = re.compile(r"[0-9]{1,20}")  # a Discord id: ASCII digits, below 2**64 (str.isdigit takes "²")
@@ -44,6 +45,9 @@ class Settings:
     # CLUSTER_INDEX / CLUSTER_COUNT); None, None: one plain gateway connection, no sharding.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None  # None with a shard_count: every shard in this process
+    # TMDB_ORIGIN_COUNTRIES: the countries whose TMDB series autocomplete offers and imports
+    tmdb_origin_countries: tuple[str, ...] = DEFAULT_TMDB_COUNTRIES
+    tmdb_refresh_hours: float = 24.0  # TMDB_REFRESH_HOURS: how often the bot refreshes airing dramas; 0: never
 
     @property
     def database(self) -> Path | str:
@@ -211,6 +215,21 @@ def shards_from_env(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...]
     return count, None
 
 
+def _countries(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated ISO 3166-1 alpha-2 codes ("KR,JP"), upper-cased, without repeats."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    codes: list[str] = []
+    for part in raw.split(","):
+        code = part.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", code):
+            raise SettingsError(f"{name} must be two-letter country codes separated by commas (KR,JP), got {raw!r}.")
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
 def load_settings(
     env: Mapping[str, str] | None = None,
     *,
@@ -253,6 +272,7 @@ def load_settings(
         env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True
     )
     tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
+    tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=True)
 
     shard_count, shard_ids = shards_from_env(env)
     database_raw = env.get("DATABASE_URL", "").strip()
@@ -282,4 +302,6 @@ def load_settings(
         tmdb_cache_hours=tmdb_cache_hours,
         shard_count=shard_count,
         shard_ids=shard_ids,
+        tmdb_origin_countries=_countries(env, "TMDB_ORIGIN_COUNTRIES", DEFAULT_TMDB_COUNTRIES),
+        tmdb_refresh_hours=tmdb_refresh_hours,
     )

@@ -19,6 +19,7 @@ import aiohttp
 
 from bot.catalogue import LIMITS, MAX_EPISODES
 from bot.models import Availability
+from bot.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ IMAGE_BASE = "https://image.tmdb.org/t/p/w342"
 ATTRIBUTION = "Availability data from JustWatch via TMDB"
 PROVIDER_KINDS = {"flatrate": "subscription", "free": "free", "ads": "ads", "rent": "rent", "buy": "buy"}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+# Not scripted series: never offered, imported or discovered.
+EXCLUDED_GENRES = {16: "animation", 10767: "talk", 10763: "news", 10764: "reality"}
 
 
 class TMDBError(Exception):
@@ -44,12 +47,14 @@ class TMDB:
         timeout: float = 5.0,
         max_retries: int = 2,
         max_retry_after: float = 10.0,
+        limiter: TokenBucket | None = None,
     ) -> None:
         self._key = api_key
         self.base = (base or DEFAULT_BASE).rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_retries = max_retries
         self._max_retry_after = max_retry_after
+        self.limiter = limiter  # shared by every request of this client (TMDB: ~40 per 10 s)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> TMDB:
@@ -76,12 +81,16 @@ class TMDB:
         query = {**(params or {}), **auth}
         attempt = 0
         while True:
+            if self.limiter is not None:
+                await self.limiter.acquire()
             try:
                 async with self._session.get(
                     self.base + path, params=query, headers={"Accept": "application/json", **headers}
                 ) as resp:
                     if resp.status == 429 and attempt < self._max_retries:
                         wait = _retry_after(resp.headers.get("Retry-After"))
+                        if self.limiter is not None:
+                            self.limiter.pause(wait)
                         if wait <= self._max_retry_after:
                             attempt += 1
                             log.info("TMDB rate limit: retrying %s in %.1f s", path, wait)
@@ -113,8 +122,25 @@ class TMDB:
             raise TMDBError("TMDB search answer has no results list")
         return [r for r in results if isinstance(r, dict) and isinstance(r.get("id"), int)]
 
+    async def discover_tv(self, countries: tuple[str, ...], since: int | None, page: int) -> dict[str, Any]:
+        """One page of `/discover/tv`: scripted series from `countries`, most popular first."""
+        params = {
+            "sort_by": "popularity.desc",
+            "with_origin_country": "|".join(countries),
+            "without_genres": ",".join(str(g) for g in EXCLUDED_GENRES),
+            "include_adult": "false",
+            "page": str(page),
+        }
+        if since is not None:
+            params["first_air_date.gte"] = f"{since:04d}-01-01"
+        body = await self.get("/discover/tv", params)
+        if not isinstance(body.get("results"), list):
+            raise TMDBError("TMDB discover answer has no results list")
+        body["results"] = [r for r in body["results"] if isinstance(r, dict) and isinstance(r.get("id"), int)]
+        return body
+
     async def tv(self, tmdb_id: int) -> dict[str, Any]:
-        body = await self.get(f"/tv/{tmdb_id}", {"append_to_response": "alternative_titles"})
+        body = await self.get(f"/tv/{tmdb_id}", {"append_to_response": "alternative_titles,external_ids"})
         if not isinstance(body.get("id"), int) or not isinstance(body.get("name"), str):
             raise TMDBError(f"TMDB series {tmdb_id}: the answer has no id or name")
         return body
@@ -134,6 +160,21 @@ def _retry_after(value: str | None) -> float:
 
 
 # ---- pure parsing ------------------------------------------------------------------------
+def not_scripted(series: dict[str, Any], countries: tuple[str, ...]) -> str | None:
+    """Why a search, discover or `/tv/{id}` result is not a scripted series from `countries`; None if it is."""
+    genre_ids = series.get("genre_ids")
+    if not isinstance(genre_ids, list):
+        genre_ids = [g.get("id") for g in series.get("genres") or [] if isinstance(g, dict)]
+    for genre in genre_ids:
+        if genre in EXCLUDED_GENRES:
+            return f"genre {EXCLUDED_GENRES[genre]}"
+    origin = series.get("origin_country")
+    if not isinstance(origin, list) or not any(c in countries for c in origin):
+        shown = ",".join(c for c in origin if isinstance(c, str)) if isinstance(origin, list) else ""
+        return f"origin {shown or 'unknown'} not in {','.join(countries)}"
+    return None
+
+
 def parse_providers(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """`/tv/{id}/watch/providers` → {"KR": {"link": url|None, "offers": [[service, kind, logo]]}}.
 
@@ -181,6 +222,29 @@ def _clip(text: Any, limit: int) -> str | None:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# TMDB's `status` of a series -> the catalogue's (upcoming, airing, ended).
+STATUSES = {"Returning Series": "airing", "Ended": "ended", "Canceled": "ended", "Cancelled": "ended",
+            "In Production": "upcoming", "Planned": "upcoming", "Pilot": "upcoming"}  # fmt: skip
+_IMDB = re.compile(r"^tt[0-9]{7,10}$")
+_WIKIDATA = re.compile(r"^Q[1-9][0-9]{0,11}$")
+
+
+def series_status(tv: dict[str, Any], today: date | None = None) -> str | None:
+    """upcoming / airing / ended from `/tv/{id}`: its status, and whether it has aired yet."""
+    status = STATUSES.get(tv.get("status")) if isinstance(tv.get("status"), str) else None
+    first = tv.get("first_air_date")
+    try:
+        started = date.fromisoformat(first[:10]) if isinstance(first, str) and first else None
+    except ValueError:
+        started = None
+    today = today or date.today()
+    if status == "ended":
+        return status
+    if started is None or started > today:
+        return "upcoming" if status is not None or started is not None else None
+    return "airing" if status in ("airing", "upcoming") or tv.get("in_production") is True else status
+
+
 def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) -> dict[str, Any]:
     """A catalogue record (the file format's dict) from `/tv/{id}` and its seasons' answers."""
     name = _clip(tv.get("name"), LIMITS["title"]) or f"TMDB {tv.get('id')}"
@@ -199,6 +263,18 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
     first = tv.get("first_air_date")
     if isinstance(first, str) and re.match(r"^\d{4}-", first) and 1900 <= int(first[:4]) <= 2100:
         rec["year"] = int(first[:4])
+        try:
+            rec["first_air_date"] = date.fromisoformat(first[:10]).isoformat()
+        except ValueError:
+            pass
+    status = series_status(tv)
+    if status:
+        rec["status"] = status
+    ids = tv.get("external_ids") if isinstance(tv.get("external_ids"), dict) else {}
+    if isinstance(ids.get("imdb_id"), str) and _IMDB.match(ids["imdb_id"]):
+        rec["imdb_id"] = ids["imdb_id"]
+    if isinstance(ids.get("wikidata_id"), str) and _WIKIDATA.match(ids["wikidata_id"]):
+        rec["wikidata_id"] = ids["wikidata_id"]
     countries = tv.get("origin_country")
     if isinstance(countries, list) and countries and isinstance(countries[0], str) and _COUNTRY.match(countries[0]):
         rec["country"] = countries[0]

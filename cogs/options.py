@@ -6,6 +6,7 @@ and serve autocomplete, so command callbacks never parse text by hand.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -15,6 +16,8 @@ from bot import regions
 from bot.cards import clip, safe
 from bot.errors import StoreUnavailable, UserError
 from bot.models import Drama
+from bot.ondemand import OnDemand, TMDBHit, parse_tmdb_value
+from bot.search import fold
 from bot.store import INDEX_CHECK_INTERVAL
 
 if TYPE_CHECKING:
@@ -23,6 +26,9 @@ if TYPE_CHECKING:
 MAX_TEXT = 200  # longer than any title, alias or country name
 CHOICE_LIMIT = 25  # Discord's limit on autocomplete choices
 CHOICE_TEXT = 100  # Discord's limit on a choice's name and string value
+AUTOCOMPLETE_BUDGET = 1.2  # seconds: TMDB suggestions are dropped after this (answers stay under 1.5 s)
+TMDB_MIN_TEXT = 3  # TMDB is asked only from this many characters on
+TMDB_MARK = " · TMDB"
 
 
 def _bot(interaction: discord.Interaction) -> DramaBot:
@@ -79,6 +85,98 @@ class DramaOption(app_commands.Transformer):
                 label += f" · {hit.name}"
             choices.append(app_commands.Choice(name=clip(label, CHOICE_TEXT), value=hit.slug))
         return choices
+
+
+async def answer(interaction: discord.Interaction, **message: object) -> None:
+    """Send the command's answer: the response, or a follow-up when it was deferred (a TMDB import)."""
+    if interaction.response.is_done():
+        await interaction.followup.send(**message)  # type: ignore[arg-type]
+    else:
+        await interaction.response.send_message(**message)  # type: ignore[arg-type]
+
+
+def tmdb_choice(hit: TMDBHit) -> app_commands.Choice[str]:
+    label = hit.name + (f" ({hit.year})" if hit.year else "")
+    if hit.original_name and hit.original_name != hit.name:
+        label += f" · {hit.original_name}"
+    return app_commands.Choice(name=clip(label, CHOICE_TEXT - len(TMDB_MARK)) + TMDB_MARK, value=hit.value)
+
+
+class TMDBDramaOption(DramaOption):
+    """A drama from the catalogue or, with TMDB configured, any scripted TMDB series (imported on use).
+
+    The answer is deferred while a series is imported; `private` commands (/rate) defer ephemerally.
+    """
+
+    private = False
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> Drama:
+        ondemand = _bot(interaction).ondemand
+        text = checked_text(value, "drama")
+        tmdb_id = parse_tmdb_value(text)
+        if ondemand is None or (tmdb_id is None and len(text) < TMDB_MIN_TEXT):
+            return await super().transform(interaction, value)
+        if tmdb_id is None:
+            try:
+                return await super().transform(interaction, value)
+            except UserError as missing:
+                tmdb_id = await self._typed_title(ondemand, text)
+                if tmdb_id is None:
+                    raise missing from None
+        drama = await ondemand.imports.local(tmdb_id)
+        if drama is not None:
+            return drama
+        ondemand.imports.check_member(tmdb_id, interaction.user.id)  # over the limit: an ephemeral answer
+        await interaction.response.defer(ephemeral=self.private, thinking=True)
+        try:
+            return await ondemand.imports.get(
+                tmdb_id, member_id=interaction.user.id, member_name=str(interaction.user),
+                guild_id=interaction.guild_id,
+            )  # fmt: skip
+        except UserError:
+            if not self.private:  # the public "thinking…" message goes; the error comes privately
+                try:
+                    await interaction.delete_original_response()
+                except discord.HTTPException:
+                    pass
+            raise
+
+    @staticmethod
+    async def _typed_title(ondemand: OnDemand, text: str) -> int | None:
+        """A TMDB series whose name is exactly the typed text (a title only TMDB knows)."""
+        try:
+            hits = await asyncio.wait_for(ondemand.search.search(text), AUTOCOMPLETE_BUDGET)
+        except TimeoutError:
+            return None
+        wanted = fold(text)
+        exact = [h for h in hits if wanted in (fold(h.name), fold(h.original_name or ""))]
+        return exact[0].tmdb_id if len(exact) == 1 else None
+
+    async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        choices = await super().autocomplete(interaction, value)
+        ondemand = _bot(interaction).ondemand
+        text = " ".join(str(value)[:MAX_TEXT].split())
+        if ondemand is None or len(choices) >= CHOICE_LIMIT or len(text) < TMDB_MIN_TEXT:
+            return choices
+        hits = await ondemand.search.suggest(text, AUTOCOMPLETE_BUDGET - (loop.time() - started))
+        if not hits:
+            return choices
+        remaining = AUTOCOMPLETE_BUDGET - (loop.time() - started)
+        try:  # series already in the catalogue are offered as catalogue choices above
+            present = await asyncio.wait_for(_bot(interaction).store.tmdb_ids_present([h.tmdb_id for h in hits]),
+                                             max(remaining, 0.05))  # fmt: skip
+        except (TimeoutError, StoreUnavailable):
+            return choices
+        extra = [tmdb_choice(h) for h in hits if h.tmdb_id not in present]
+        return choices + extra[: CHOICE_LIMIT - len(choices)]
+
+
+class PrivateTMDBDramaOption(TMDBDramaOption):
+    """TMDBDramaOption for commands that answer privately (/rate)."""
+
+    private = True
 
 
 class RegionOption(app_commands.Transformer):

@@ -14,7 +14,8 @@ from discord.ext import commands
 from bot import cards
 from bot.errors import UserError
 from bot.models import MAX_SCORE, MIN_SCORE, Drama
-from cogs.options import CHOICE_LIMIT, DramaOption
+from bot.ondemand import parse_tmdb_value
+from cogs.options import CHOICE_LIMIT, PrivateTMDBDramaOption, answer
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -103,7 +104,7 @@ class Rate(commands.Cog):
     async def rate(
         self,
         interaction: discord.Interaction,
-        drama: app_commands.Transform[Drama, DramaOption],
+        drama: app_commands.Transform[Drama, PrivateTMDBDramaOption],
         score: float,
         episode: app_commands.Range[int, 1, MAX_EPISODE_OPTION] | None = None,
     ) -> None:
@@ -112,7 +113,7 @@ class Rate(commands.Cog):
         result = await self.bot.store.rate(
             user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, score=value, episode=ep
         )
-        await interaction.response.send_message(embed=cards.rate_card(result), ephemeral=True)
+        await answer(interaction, embed=cards.rate_card(result), ephemeral=True)
 
     @rate.autocomplete("episode")
     async def episode_autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[int]]:
@@ -120,7 +121,9 @@ class Rate(commands.Cog):
         chosen = getattr(interaction.namespace, "drama", None)
         if not isinstance(chosen, str) or not chosen.strip():
             return []
-        found = await self.bot.store.find_dramas(chosen)
+        tmdb_id = parse_tmdb_value(chosen.strip())  # a TMDB pick: known once imported
+        linked = await self.bot.store.drama_by_tmdb_id(tmdb_id) if tmdb_id is not None else None
+        found = [linked] if linked is not None else await self.bot.store.find_dramas(chosen)
         if len(found) != 1:
             return []
         count = found[0].episode_count

@@ -13,7 +13,7 @@ from bot import cards
 from bot.client import from_us
 from bot.errors import UserError
 from bot.models import Drama
-from cogs.options import DramaOption
+from cogs.options import TMDBDramaOption, answer
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -91,13 +91,13 @@ class Review(commands.Cog):
     @app_commands.command(name="review", description="Show a drama's review card: verdict, episode guide, scores.")
     @app_commands.describe(drama="The drama: start typing its title (any spelling) and pick it")
     async def review(
-        self, interaction: discord.Interaction, drama: app_commands.Transform[Drama, DramaOption]
+        self, interaction: discord.Interaction, drama: app_commands.Transform[Drama, TMDBDramaOption]
     ) -> None:
         data = await self.bot.store.review(drama, interaction.guild_id)  # already loaded: one round trip
         if data is None:
             raise UserError("That drama was just removed from the catalogue.")
         card = cards.review_card(data)
-        await interaction.response.send_message(embed=card.embed, view=pager(card, drama.id, interaction.user.id))
+        await answer(interaction, embed=card.embed, view=pager(card, drama.id, interaction.user.id))
 
 
 async def setup(bot: DramaBot) -> None:

@@ -18,7 +18,7 @@ from bot import cards, regions
 from bot.live import WhereData
 from bot.models import Drama
 from bot.tmdb import TMDB
-from cogs.options import DramaOption, RegionOption
+from cogs.options import RegionOption, TMDBDramaOption, answer
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -46,22 +46,18 @@ class Where(commands.Cog):
     async def where(
         self,
         interaction: discord.Interaction,
-        drama: app_commands.Transform[Drama, DramaOption],
+        drama: app_commands.Transform[Drama, TMDBDramaOption],
         region: app_commands.Transform[regions.Region, RegionOption] | None = None,
     ) -> None:
         live = self.live
         assert live is not None
         cached = await live.cached(drama)
-        if live.needs_fetch(drama, cached, datetime.now(UTC)):
+        if live.needs_fetch(drama, cached, datetime.now(UTC)) and not interaction.response.is_done():
             await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
-            answer = await live.lookup(drama, cached)
-            send = interaction.followup.send
-        else:
-            answer = await live.lookup(drama, cached)
-            send = interaction.response.send_message
-        await send(embed=cards.where_card(
-            drama, answer.availability, region, source=answer.source, notice=answer.notice,
-            region_links=answer.region_links,
+        found = await live.lookup(drama, cached)
+        await answer(interaction, embed=cards.where_card(
+            drama, found.availability, region, source=found.source, notice=found.notice,
+            region_links=found.region_links,
         ))  # fmt: skip
 
 

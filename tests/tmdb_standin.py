@@ -1,8 +1,17 @@
 """A TMDB stand-in on 127.0.0.1: answers shaped like TMDB's documented v3 responses.
 
+Series: Goblin (`TV_ID`), `HARBOR` (a TMDB-only drama, airing, with alternative titles and
+external ids), more scripted series from KR/JP/TW, and unscripted or foreign ones that filters
+must drop (`EXCLUDED`). Endpoints: `/search/tv` (by name, original name or alternative title),
+`/discover/tv` (popularity order, `with_origin_country` a|b, `first_air_date.gte`,
+`without_genres`, `fake.page_size` per page), `/tv/{id}` (append_to_response
+alternative_titles,external_ids), `/tv/{id}/season/{n}`, `/tv/{id}/watch/providers`.
+
 `fake.script(path_prefix, *behaviours)` queues behaviours for the next requests whose path
 starts with the prefix: "429" (Retry-After `fake.retry_after`), "slow" (sleeps `fake.delay`),
 "malformed" (not JSON), "500", "shape" (JSON of the wrong shape). Otherwise it answers normally.
+Modes for every request: `fake.down = True` answers 503; `fake.latency = s` sleeps s first.
+`fake.hits(path)` counts the requests for a path.
 """
 
 from __future__ import annotations
@@ -53,6 +62,74 @@ PROVIDERS = {
 }  # fmt: skip
 
 
+HARBOR_ID = 9_900_001  # not in the bundled catalogue: only TMDB knows it
+HARBOR = {
+    "id": HARBOR_ID,
+    "name": "Moonlit Harbor",
+    "original_name": "달빛 항구",
+    "first_air_date": "2026-10-03",
+    "origin_country": ["KR"],
+    "status": "Returning Series",
+    "in_production": True,
+    "number_of_episodes": 12,
+    "networks": [{"id": 1, "name": "JTBC"}],
+    "genres": [{"id": 18, "name": "Drama"}, {"id": 10749, "name": "Romance"}],
+    "overview": "A ferry captain and a lighthouse keeper trade letters across one winter.",
+    "poster_path": "/harbor.jpg",
+    "seasons": [{"season_number": 1, "episode_count": 12}],
+    "alternative_titles": {"results": [{"iso_3166_1": "KR", "title": "Dalbit Hanggu", "type": "romanization"}]},
+    "external_ids": {"imdb_id": "tt99000010", "wikidata_id": None},
+}
+
+
+def _series(tmdb_id: int, name: str, country: str, year: int, episodes: int, genre_ids: list[int]) -> dict[str, Any]:
+    return {
+        "id": tmdb_id, "name": name, "original_name": name, "first_air_date": f"{year}-03-01",
+        "origin_country": [country], "status": "Ended", "number_of_episodes": episodes,
+        "networks": [{"id": 2, "name": "Net"}], "genres": [{"id": g, "name": f"Genre {g}"} for g in genre_ids],
+        "seasons": [{"season_number": 1, "episode_count": episodes}], "alternative_titles": {"results": []},
+        "external_ids": {"imdb_id": f"tt{tmdb_id:08d}"},
+    }  # fmt: skip
+
+
+# Most popular first (the order /discover/tv sorts them in).
+SCRIPTED = [
+    HARBOR,
+    _series(9_900_002, "Seoul Night Market", "KR", 2021, 16, [18]),
+    _series(9_900_003, "The Quiet Tailor", "JP", 2019, 10, [18, 35]),
+    _series(9_900_004, "Rain on Dihua Street", "TW", 2018, 20, [18]),
+    _series(9_900_005, "Second Chorus", "KR", 2012, 24, [18, 10402]),
+    _series(9_900_006, "Harbor Lights Clinic", "KR", 2023, 16, [18]),
+]
+EXCLUDED = [
+    _series(9_900_101, "Harbor Heroes (animated)", "JP", 2022, 24, [16]),
+    _series(9_900_102, "Harbor Talk Tonight", "KR", 2022, 200, [10767]),
+    _series(9_900_103, "Harbor Idol Reality", "KR", 2022, 10, [10764]),
+    _series(9_900_104, "Harbor Detectives", "US", 2022, 10, [18]),
+]
+ALL_SERIES = {s["id"]: s for s in [TV, *SCRIPTED, *EXCLUDED]}
+
+
+def _summary(series: dict[str, Any]) -> dict[str, Any]:
+    """A series as /search/tv and /discover/tv list it."""
+    return {
+        "id": series["id"], "name": series["name"], "original_name": series["original_name"],
+        "first_air_date": series["first_air_date"], "origin_country": series["origin_country"],
+        "genre_ids": [g["id"] for g in series["genres"]], "popularity": 100.0,
+    }  # fmt: skip
+
+
+def _season(series: dict[str, Any], number: int) -> dict[str, Any] | None:
+    if series["id"] == TV_ID:
+        return SEASON_1 if number == 1 else None
+    if number != 1:
+        return None
+    year = int(series["first_air_date"][:4])
+    return {"season_number": 1, "episodes": [
+        {"episode_number": n, "name": f"{series['name']} {n}", "air_date": f"{year}-{1 + (n - 1) // 28 % 12:02d}-{1 + (n - 1) % 28:02d}"}
+        for n in range(1, series["number_of_episodes"] + 1)]}  # fmt: skip
+
+
 class FakeTMDB:
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
@@ -60,6 +137,9 @@ class FakeTMDB:
         self.retry_after = "0.1"
         self.delay = 30.0
         self.providers: dict[str, Any] = PROVIDERS
+        self.down = False
+        self.latency = 0.0
+        self.page_size = 20
         self.base = ""
         self._runner: web.AppRunner | None = None
 
@@ -76,6 +156,9 @@ class FakeTMDB:
         port = self._runner.addresses[0][1]
         self.base = f"http://127.0.0.1:{port}/3"
         return self
+
+    def hits(self, path: str) -> int:
+        return sum(1 for p, _, _ in self.requests if p == path)
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -99,14 +182,52 @@ class FakeTMDB:
                 if behaviour == "shape":
                     return web.json_response(["not", "an", "object"])
                 break
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.down:
+            return web.json_response({"status_code": 43, "status_message": "service unavailable"}, status=503)
         if path == "/search/tv":
-            return web.json_response({"page": 1, "results": [
-                {"id": TV_ID, "name": TV["name"], "first_air_date": TV["first_air_date"]},
-                {"id": 99, "name": "Another Goblin", "first_air_date": "2020-01-01"}]})  # fmt: skip
-        if path == f"/tv/{TV_ID}":
-            return web.json_response(TV)
-        if path == f"/tv/{TV_ID}/season/1":
-            return web.json_response(SEASON_1)
-        if path == f"/tv/{TV_ID}/watch/providers":
-            return web.json_response(self.providers)
+            return web.json_response(self._search(request.query.get("query", "")))
+        if path == "/discover/tv":
+            return web.json_response(self._discover(request.query))
+        parts = path.strip("/").split("/")
+        if len(parts) >= 2 and parts[0] == "tv" and parts[1].isdigit() and int(parts[1]) in ALL_SERIES:
+            series = ALL_SERIES[int(parts[1])]
+            if len(parts) == 2:
+                return web.json_response(series)
+            if len(parts) == 4 and parts[2] == "season" and parts[3].isdigit():
+                season = _season(series, int(parts[3]))
+                if season is not None:
+                    return web.json_response(season)
+            if len(parts) == 4 and parts[2:] == ["watch", "providers"]:
+                return web.json_response(self.providers if series["id"] == TV_ID else {"id": series["id"], "results": {}})
         return web.json_response({"status_code": 34, "status_message": "not found"}, status=404)
+
+    def _search(self, query: str) -> dict[str, Any]:
+        q = query.casefold().strip()
+        found = []
+        for series in ALL_SERIES.values():
+            names = [series["name"], series["original_name"]]
+            names += [a["title"] for a in series["alternative_titles"]["results"]]
+            if q and any(q in n.casefold() for n in names):
+                found.append(_summary(series))
+        if "goblin" in q:  # a foreign namesake that the country filter drops
+            found.append({"id": 99, "name": "Another Goblin", "first_air_date": "2020-01-01",
+                          "origin_country": ["US"], "genre_ids": [18]})  # fmt: skip
+        return {"page": 1, "results": found, "total_pages": 1, "total_results": len(found)}
+
+    def _discover(self, query: Any) -> dict[str, Any]:
+        countries = set(query.get("with_origin_country", "").split("|")) - {""}
+        since = query.get("first_air_date.gte", "")
+        excluded = {int(g) for g in query.get("without_genres", "").replace("|", ",").split(",") if g.isdigit()}
+        matching = [
+            s for s in [*SCRIPTED, *EXCLUDED]
+            if (not countries or set(s["origin_country"]) & countries) and s["first_air_date"] >= since
+            and not excluded & {g["id"] for g in s["genres"]}
+        ]  # fmt: skip
+        page = max(1, int(query.get("page", "1")))
+        size = self.page_size
+        pages = max(1, -(-len(matching) // size))
+        chunk = matching[(page - 1) * size : page * size]
+        return {"page": page, "results": [_summary(s) for s in chunk], "total_pages": pages,
+                "total_results": len(matching)}  # fmt: skip

@@ -99,6 +99,15 @@ class Store:
     async def drama_by_tmdb_id(self, tmdb_id: int) -> Drama | None:
         return await self.catalogue.by("tmdb_id", tmdb_id)
 
+    async def linked_dramas(self, *, airing_only: bool = False) -> list[Drama]:
+        """Dramas linked to a TMDB series, in the order added (for the TMDB refresh); `airing_only`:
+        those not known to have ended."""
+        return await self.catalogue.linked(airing_only=airing_only)
+
+    async def tmdb_ids_present(self, tmdb_ids: Iterable[int]) -> set[int]:
+        """Which of these TMDB series are already in the catalogue (one query)."""
+        return await self.catalogue.tmdb_ids_present(tmdb_ids)
+
     async def episodes(self, drama_id: int) -> tuple[Episode, ...]:
         return await self.catalogue.episodes(drama_id)
 

@@ -74,6 +74,28 @@ class Catalogue:
         drama_id = await self.id_where(column, value)
         return (await self.get_dramas([drama_id])).get(drama_id) if drama_id is not None else None
 
+    async def linked(self, *, airing_only: bool = False) -> list[Drama]:
+        """Dramas linked to a TMDB series, in the order added; `airing_only`: those not known to have ended."""
+        airing = " AND (status IS NULL OR status != 'ended')" if airing_only else ""
+        ids = [
+            r["id"]
+            for r in await self._db.fetch(
+                f"SELECT id FROM dramas WHERE tmdb_id IS NOT NULL{airing} ORDER BY id"
+            )
+        ]
+        found: dict[int, Drama] = {}
+        for start in range(0, len(ids), 500):
+            found.update(await self.get_dramas(ids[start : start + 500]))
+        return [found[i] for i in ids if i in found]
+
+    async def tmdb_ids_present(self, tmdb_ids: Iterable[int]) -> set[int]:
+        """Which of these TMDB series are already in the catalogue (one query, 100 ids at most)."""
+        ids = [i for i in tmdb_ids if isinstance(i, int)][:100]
+        if not ids:
+            return set()
+        found = await self._db.fetch(f"SELECT tmdb_id FROM dramas WHERE tmdb_id IN ({marks(len(ids))})", ids)
+        return {r["tmdb_id"] for r in found}
+
     async def stats(self) -> CatalogueStats:
         row = await self._db.fetch_one(
             "SELECT (SELECT count(*) FROM dramas) AS d, (SELECT count(*) FROM episodes) AS e, "

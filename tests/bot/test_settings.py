@@ -340,3 +340,21 @@ def test_bad_shard_settings_name_the_variable_in_one_line(env, names):
         load(**env)
     message = str(caught.value)
     assert names in message and "\n" not in message
+def test_tmdb_origin_countries_default_and_parsed():
+    assert load().tmdb_origin_countries == ("KR", "JP", "CN", "TW", "TH", "HK")
+    assert load(TMDB_ORIGIN_COUNTRIES=" kr, JP ,kr").tmdb_origin_countries == ("KR", "JP")
+
+
+@pytest.mark.parametrize("value", ["Korea", "KR;JP", "KR,,JP", "K1", "한국"])
+def test_tmdb_origin_countries_must_be_two_letter_codes(value):
+    with pytest.raises(SettingsError, match="TMDB_ORIGIN_COUNTRIES"):
+        load(TMDB_ORIGIN_COUNTRIES=value)
+
+
+def test_tmdb_refresh_hours_default_zero_and_range():
+    assert load().tmdb_refresh_hours == 24.0
+    assert load(TMDB_REFRESH_HOURS="0").tmdb_refresh_hours == 0.0  # off
+    assert load(TMDB_REFRESH_HOURS="6").tmdb_refresh_hours == 6.0
+    for bad in ("-1", "abc", "100000"):
+        with pytest.raises(SettingsError, match="TMDB_REFRESH_HOURS"):
+            load(TMDB_REFRESH_HOURS=bad)

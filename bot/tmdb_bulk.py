@@ -1,0 +1,164 @@
+"""Bulk TMDB work from the terminal and in the background: discover, refresh, progress.
+
+`discover` imports the most popular scripted series from TMDB's `/discover/tv`; `run_refresh`
+updates dramas already linked to TMDB (new episodes, counts, status). Both write one series per
+transaction, so an interruption leaves nothing half-written and a re-run resumes. The TMDB
+client's token bucket keeps them under TMDB's rate limit and honours 429 Retry-After.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.catalogue import CatalogueError
+from bot.store import Store
+from bot.tmdb import TMDB, TMDBError, not_scripted
+from bot.tmdb_import import NotScripted, import_series
+
+log = logging.getLogger(__name__)
+
+REFRESHED_AT = "tmdb_refresh:last"  # meta key: when the last refresh finished (ISO 8601 UTC)
+MAX_PAGES = 500  # TMDB serves at most 500 pages of 20 results
+
+
+@dataclass
+class Summary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (series, why)
+
+    def count(self, outcome: str) -> None:
+        if outcome == "added":
+            self.added += 1
+        elif outcome == "changed":
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {len(self.skipped)} skipped"
+        ]
+        out += [f"  skipped {name}: {why}" for name, why in self.skipped]
+        return out
+
+
+class Progress:
+    """A progress bar on a terminal (redrawn in place), one plain line per series otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total, self.done = total, 0
+        self.stream = stream or sys.stdout
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def step(self, outcome: str, label: str) -> None:
+        self.done += 1
+        if self.tty:
+            filled = self.WIDTH * self.done // max(self.total, 1)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total} {outcome:<9} {label[:40]:<40}")
+        else:
+            self.stream.write(f"[{self.done}/{self.total}] {outcome:<9} {label}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self.done:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+async def discover_ids(
+    tmdb: TMDB, countries: tuple[str, ...], since: int | None, limit: int, summary: Summary
+) -> list[tuple[int, str]]:
+    """The `limit` most popular scripted series matching the filters: [(tmdb id, name)]."""
+    picked: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    page, pages = 1, 1
+    while len(picked) < limit and page <= min(pages, MAX_PAGES):
+        body = await tmdb.discover_tv(countries, since, page)
+        total = body.get("total_pages")
+        pages = total if isinstance(total, int) and not isinstance(total, bool) else page
+        if not body["results"]:
+            break
+        for series in body["results"]:
+            if series["id"] in seen:
+                continue
+            seen.add(series["id"])
+            name = f"{series.get('name') or '?'} (TMDB {series['id']})"
+            why = not_scripted(series, countries)
+            if why is not None:
+                summary.skipped.append((name, why))
+                continue
+            picked.append((series["id"], name))
+            if len(picked) >= limit:
+                break
+        page += 1
+    return picked
+
+
+async def discover(
+    store: Store, tmdb: TMDB, countries: tuple[str, ...], *, limit: int, since: int | None,
+    stream: TextIO | None = None,
+) -> Summary:  # fmt: skip
+    """Import (or update) the most popular series; TMDBError only when discovery itself fails."""
+    summary = Summary()
+    picked = await discover_ids(tmdb, countries, since, limit, summary)
+    progress = Progress(len(picked), stream)
+    try:
+        for tmdb_id, name in picked:
+            outcome, label = await _one(store, tmdb, tmdb_id, name, countries, summary)
+            progress.step(outcome, label)
+    finally:
+        progress.finish()
+    return summary
+
+
+async def _one(
+    store: Store, tmdb: TMDB, tmdb_id: int, name: str, countries: tuple[str, ...] | None, summary: Summary
+) -> tuple[str, str]:
+    try:
+        entry, outcome = await import_series(store, tmdb, tmdb_id, countries=countries)
+    except (TMDBError, CatalogueError, NotScripted) as exc:
+        why = str(exc).splitlines()[0]
+        summary.skipped.append((name, why))
+        return "skipped", f"{name}: {why}"
+    except sqlite3.IntegrityError:
+        why = "another drama in the catalogue has the same IMDb or Wikidata id"
+        summary.skipped.append((name, why))
+        return "skipped", f"{name}: {why}"
+    summary.count(outcome)
+    return outcome, f"{entry.drama.slug} ({entry.drama.title})"
+
+
+async def run_refresh(
+    store: Store, tmdb: TMDB, clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
+    airing_only: bool = True, stream: TextIO | None = None,
+) -> Summary:  # fmt: skip
+    """Update linked dramas from TMDB (only those not ended, by default); records when it ran.
+
+    The one unit of the daily job: a loop calls it (bot/ondemand.py), so a leader lock can wrap
+    it later when the bot runs as several processes.
+    """
+    summary = Summary()
+    linked = await store.linked_dramas(airing_only=airing_only)
+    progress = Progress(len(linked), stream) if stream is not None else None
+    for drama in linked:
+        assert drama.tmdb_id is not None
+        outcome, label = await _one(
+            store, tmdb, drama.tmdb_id, f"{drama.slug} (TMDB {drama.tmdb_id})", None, summary
+        )
+        if progress is not None:
+            progress.step(outcome, label)
+    if progress is not None:
+        progress.finish()
+    await store.set_meta(REFRESHED_AT, clock().astimezone(UTC).isoformat())
+    return summary

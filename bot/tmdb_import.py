@@ -1,0 +1,131 @@
+"""One TMDB series into the catalogue: fetch, build the record, keep what curators wrote, write.
+
+Used by `import-tmdb` (one title, or `--discover` in bulk), the daily refresh and the bot's
+import on use (bot/ondemand.py). Every write is one transaction: a failure anywhere stores
+nothing. No Discord types here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.catalogue import CatalogueError, Entry, entry_record, parse_entry, slugify
+from bot.models import Drama
+from bot.store import Store
+from bot.tmdb import TMDB, not_scripted, series_record
+
+MAX_SEASONS = 30
+
+
+class NotScripted(Exception):
+    """The series is not a scripted drama from the configured countries (its message says why)."""
+
+
+async def fetch_series(
+    tmdb: TMDB, tmdb_id: int, countries: tuple[str, ...] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """`/tv/{id}` (with alternative titles and external ids) and its seasons (not specials).
+
+    With `countries`, NotScripted (before any season is fetched) unless the series is a scripted
+    one from those countries.
+    """
+    tv = await tmdb.tv(tmdb_id)
+    if countries is not None and (why := not_scripted(tv, countries)) is not None:
+        raise NotScripted(f"TMDB {tmdb_id} is not a scripted drama here ({why})")
+    seasons = []
+    for season in (tv.get("seasons") or [])[:MAX_SEASONS]:
+        number = season.get("season_number") if isinstance(season, dict) else None
+        if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
+            seasons.append(await tmdb.season(tmdb_id, number))
+    return tv, seasons
+
+
+async def new_slug(store: Store, tv: dict[str, Any]) -> str:
+    tmdb_id = tv["id"]
+    year = str(tv.get("first_air_date") or "")[:4]
+    slug = slugify(str(tv.get("name") or ""), int(year) if year.isdigit() else None) or f"tmdb-{tmdb_id}"
+    if await store.drama_by_slug(slug) is not None:
+        slug = f"{slug}-tmdb-{tmdb_id}"[:80]
+    return slug
+
+
+async def build_entry(
+    store: Store, tv: dict[str, Any], seasons: list[dict[str, Any]], existing: Drama | None
+) -> Entry:
+    """The catalogue entry for a fetched series; CatalogueError when TMDB's data does not validate.
+
+    For a drama already linked, what curators wrote stays: its slug and title (TMDB's name
+    becomes an alias), aliases, critic score and verdict, episode scores and notes, and the
+    streaming entries.
+    """
+    tmdb_id = tv["id"]
+    slug = existing.slug if existing is not None else await new_slug(store, tv)
+    rec = series_record(tv, seasons, slug)
+    if existing is not None:
+        kept = entry_record(
+            existing, await store.episodes(existing.id), await store.availability(existing.id)
+        )
+        rec = _keep_curated(rec, kept)
+    return parse_entry(rec, f"TMDB series {tmdb_id}")
+
+
+def _keep_curated(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
+    rec = dict(rec)
+    if kept["title"] != rec["title"]:
+        aliases = [a for a in kept.get("aliases", []) if a != rec["title"]]
+        aliases = aliases + [
+            a for a in [rec["title"], *rec.get("aliases", [])] if a not in aliases and a != kept["title"]
+        ]
+        rec["title"] = kept["title"]
+        if aliases:
+            rec["aliases"] = aliases[:20]
+    elif kept.get("aliases"):
+        rec["aliases"] = (kept["aliases"] + [a for a in rec.get("aliases", []) if a not in kept["aliases"]])[
+            :20
+        ]
+    for key in ("critic", "wikidata_id", "imdb_id"):  # curated or cross-checked: they win
+        if key in kept:
+            rec[key] = kept[key]
+    for key in ("native_title", "synopsis", "first_air_date", "status"):  # TMDB's win when it has them
+        if key in kept and key not in rec:
+            rec[key] = kept[key]
+    scores = {e["number"]: e for e in kept.get("episodes", [])}
+    merged = []
+    for ep in rec.get("episodes", []):
+        old = scores.pop(ep["number"], {})
+        item = {**{k: v for k, v in old.items() if k == "note"}, **ep}
+        if "critic_score" in old:
+            item["critic_score"] = old["critic_score"]
+        merged.append(item)
+    merged += [e for n, e in scores.items() if n <= rec["episode_count"]]
+    if merged:
+        rec["episodes"] = sorted(merged, key=lambda e: e["number"])
+    if "availability" in kept:
+        rec["availability"] = kept["availability"]
+    return rec
+
+
+async def import_series(
+    store: Store, tmdb: TMDB, tmdb_id: int, *, countries: tuple[str, ...] | None = None
+) -> tuple[Entry, str]:
+    """Fetch one series and upsert it (one transaction): (entry, "added" | "changed" | "unchanged").
+
+    With `countries`, a series that is not scripted or not from them is NotScripted. TMDBError,
+    CatalogueError and NotScripted propagate with nothing written.
+    """
+    tv, seasons = await fetch_series(tmdb, tmdb_id, countries)
+    existing = await store.drama_by_tmdb_id(tmdb_id)
+    entry = await build_entry(store, tv, seasons, existing)
+    ((_slug, outcome),) = await store.upsert_entries([(entry.drama, entry.episodes, entry.availability)])
+    return entry, outcome
+
+
+__all__ = [
+    "MAX_SEASONS",
+    "CatalogueError",
+    "NotScripted",
+    "build_entry",
+    "fetch_series",
+    "import_series",
+    "new_slug",
+]
