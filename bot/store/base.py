@@ -71,6 +71,10 @@ class Store:
     def closed(self) -> bool:
         return self.db.closed
 
+    def cache_stats(self) -> dict[str, int]:
+        """Counters of the in-memory Drama cache since open: for the log (SIGUSR1) and the benchmark."""
+        return self.titles.cache_stats()
+
     # ---- title index (in memory) ---------------------------------------------------
     def search_titles(self, query: str, limit: int = 25) -> list[DramaName]:
         """Autocomplete matches, best first. In memory: safe on every keystroke."""

@@ -30,6 +30,8 @@ class Catalogue:
         """Dramas by id, from memory when cached, the rest in one round trip."""
         found = self._titles.cached(ids)
         missing = [i for i in ids if i not in found]
+        self._titles.hits += len(found)
+        self._titles.misses += len(missing)
         if missing:
             gen = self._titles.generation
             read = await self._read_dramas(missing)
@@ -46,6 +48,7 @@ class Catalogue:
             f"SELECT drama_id, name FROM drama_names WHERE drama_id IN ({marks(len(ids))}) AND kind = 'alias' "
             f"ORDER BY {self._db.rowid}",
             ids,
+            quick=True,
         ):
             aliases.setdefault(r[0], []).append(r[1])
         return {r["id"]: rows.drama(r, tuple(aliases.get(r["id"], ()))) for r in drama_rows}
@@ -56,13 +59,17 @@ class Catalogue:
         return [found[i] for i in ids if i in found]
 
     async def episodes(self, drama_id: int) -> tuple[Episode, ...]:
-        return tuple(rows.episode(r) for r in await self._db.fetch(_EPISODES, (drama_id,)))
+        return tuple(rows.episode(r) for r in await self._db.fetch(_EPISODES, (drama_id,), quick=True))
 
     async def availability(self, drama_id: int) -> tuple[Availability, ...]:
-        return tuple(rows.availability(r) for r in await self._db.fetch(_AVAILABILITY, (drama_id,)))
+        return tuple(
+            rows.availability(r) for r in await self._db.fetch(_AVAILABILITY, (drama_id,), quick=True)
+        )
 
     async def exists(self, drama_id: int) -> bool:
-        return await self._db.fetch_one("SELECT 1 FROM dramas WHERE id = ?", (drama_id,)) is not None
+        return (
+            await self._db.fetch_one("SELECT 1 FROM dramas WHERE id = ?", (drama_id,), quick=True) is not None
+        )
 
     async def id_where(self, column: str, value: object) -> int | None:
         """The id of the drama whose `column` (slug, tmdb_id) equals `value`."""

@@ -175,12 +175,12 @@ class PostgresDb:
             raise StoreUnavailable("the store is closed")
 
     # ---- reads -------------------------------------------------------------------
-    async def fetch(self, sql: str, params: Sequence = ()) -> list[Any]:
+    async def fetch(self, sql: str, params: Sequence = (), *, quick: bool = False) -> list[Any]:
         async with translated():
             self._check_open()
             return await self._pool.fetch(numbered(sql), *params)
 
-    async def fetch_one(self, sql: str, params: Sequence = ()) -> Any:
+    async def fetch_one(self, sql: str, params: Sequence = (), *, quick: bool = False) -> Any:
         async with translated():
             self._check_open()
             return await self._pool.fetchrow(numbered(sql), *params)

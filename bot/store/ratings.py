@@ -108,5 +108,6 @@ class Ratings:
         found = await self._db.fetch(
             "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?)",
             (drama_id, guild_id or 0),
+            quick=True,
         )
         return scores_from(found, guild_id)

@@ -69,6 +69,7 @@ class Titles:
         # round trip. `_gen` counts invalidations, so a read that raced a write never caches what it read.
         self._dramas: dict[int, Drama] = {}
         self._gen = 0
+        self.hits = self.misses = 0  # Drama cache lookups since open (cache_stats: the benchmark reads them)
 
     async def _rev(self) -> str | None:
         row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,))
@@ -138,6 +139,10 @@ class Titles:
     def remove(self, drama_id: int) -> None:
         self.forget(drama_id)
         self.index.remove(drama_id)
+
+    def cache_stats(self) -> dict[str, int]:
+        return {"drama_cache_hits": self.hits, "drama_cache_misses": self.misses,
+                "drama_cache_size": len(self._dramas), "titles": len(self.index)}  # fmt: skip
 
     def cached(self, ids: list[int]) -> dict[int, Drama]:
         return {i: self._dramas[i] for i in ids if i in self._dramas}

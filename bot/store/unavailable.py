@@ -27,6 +27,9 @@ class UnavailableStore:
     async def refresh_index(self, *, max_age: float = 0.0) -> bool:
         return False
 
+    def cache_stats(self) -> dict[str, int]:
+        return {}
+
     async def close(self) -> None:
         return None
 
