@@ -22,12 +22,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="attach py-spy to the bot during the run and write raw stacks here")  # fmt: skip
     parser.add_argument("--validate-all", action="store_true",
                         help="check bodies against Discord's OpenAPI description during bursts too (slower stand-in)")  # fmt: skip
+    parser.add_argument("--sample", type=int, default=None,
+                        help="pick dramas from this many at random instead of the whole catalogue (the old benchmark: 5000)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.calls < 1 or args.burst < 1:
         parser.error("--calls and --burst must be at least 1")
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     asyncio.run(main_async(args.size, args.calls, args.burst, args.out, args.size == "large" and not args.no_huge,
-                           command.strip(), args.profile, args.validate_all))  # fmt: skip
+                           command.strip(), args.profile, args.validate_all, args.sample))  # fmt: skip
     return 0
 
 

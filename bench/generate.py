@@ -25,6 +25,7 @@ from bot.search import fold
 from bot.store import migrations
 
 SLUG_PREFIX = "synthetic-"
+GENERATOR_VERSION = 2  # bumped when the generated rows change: cached databases are regenerated
 META_KEY = "bench_synthetic"
 BUNDLE_OFF = "bundled_catalogue"  # bot.catalogue.BUNDLE_OFF: a synthetic db gets no bundled catalogue
 BENCH_GUILD_ID = 900_000_000_000_000_000  # guild #0 of the synthetic world: the stand-in's guild in a run
@@ -94,7 +95,11 @@ def _hangul(rng: random.Random, words: int) -> str:
 
 
 def _title(rng: random.Random, i: int) -> str:
+    """Titles share words the way real ones do ("The ...", "... Moon", "... in Love"), so short
+    prefixes such as "the", "moon" or "love" fill a whole autocomplete list."""
     title = f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} {rng.choice(_TAIL)}".strip()
+    if rng.random() < 0.2:
+        title = f"The {title}"
     return title if rng.random() < 0.7 else f"{title} {i % 997}"
 
 
@@ -221,7 +226,7 @@ def create_schema(path: Path) -> None:
 
 
 def _size_dict(size: Size) -> dict[str, object]:
-    return {f: getattr(size, f) for f in Size.__slots__}  # type: ignore[attr-defined]
+    return {f: getattr(size, f) for f in Size.__slots__} | {"version": GENERATOR_VERSION}  # type: ignore[attr-defined]
 
 
 def _ratings(conn: sqlite3.Connection, rng: random.Random, size: Size, counts: list[int]) -> None:

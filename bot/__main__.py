@@ -18,6 +18,7 @@ import logging
 import signal
 import sqlite3
 import sys
+import time
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -149,11 +150,22 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
         return
 
 
+STATS_MARKER = "dramabot stats:"
+
+
+def log_stats(bot: DramaBot) -> None:
+    """One log line of counters (SIGUSR1, and at shutdown): the Drama cache and the process's CPU time.
+    Nothing a member sees; `python -m bench` reads it to report the cache hit rate per phase."""
+    counters = " ".join(f"{k}={v}" for k, v in bot.store.cache_stats().items())
+    log.info("%s %s cpu_s=%.6f", STATS_MARKER, counters, time.process_time())
+
+
 async def _serve(bot: DramaBot, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGUSR1, log_stats, bot)
     runner = asyncio.create_task(bot.start(settings.token), name="dramabot-runner")
     stopper = asyncio.create_task(stop.wait(), name="dramabot-stop")
     try:
@@ -178,7 +190,8 @@ async def _serve(bot: DramaBot, settings: Settings) -> int:
         return EXIT_OK
     finally:
         stopper.cancel()
-        for sig in (signal.SIGTERM, signal.SIGINT):
+        log_stats(bot)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
             loop.remove_signal_handler(sig)
 
 

@@ -48,6 +48,14 @@ def compact(folded: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+def _first_alnum(text: str) -> str:
+    """The first letter or digit of `text` ("" when none): compact(text) starts with it."""
+    for ch in text:
+        if ch.isalnum():
+            return ch
+    return ""
+
+
 @dataclass(slots=True)
 class _Entry:
     drama_id: int
@@ -246,10 +254,14 @@ class TitleIndex:
                     break
                 drama_id, pos = vals[i] >> _POS_BITS, vals[i] & _POS_MASK
                 if drama_id not in found:
-                    # Show the title itself when it matches too, not a look-alike alias.
-                    title = fold(self._dramas[drama_id].names[0])
-                    if title.startswith(key) or compact(title).startswith(key):
-                        pos = 0
+                    # Show the title itself when it matches too, not a look-alike alias (no need to
+                    # check when the match is the title; compact() only when the first letters agree).
+                    if pos:
+                        title = fold(self._dramas[drama_id].names[0])
+                        if title.startswith(key) or (
+                            _first_alnum(title) == key[0] and compact(title).startswith(key)
+                        ):
+                            pos = 0
                     found[drama_id] = self._hit(drama_id, pos)
                 i += 1
             if len(found) >= limit:

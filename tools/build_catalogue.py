@@ -29,6 +29,8 @@ if str(ROOT) not in sys.path:  # run as a script: `bot` is importable from the r
 from bot.catalogue import FORMAT, slugify  # noqa: E402
 
 SELECTION = ROOT / "tools" / "catalogue_selection.tsv"
+ALIASES = ROOT / "tools" / "catalogue_aliases.tsv"
+MAX_ALIAS = 100
 SOURCES = ROOT / "bot" / "data" / "sources"
 OUTPUT = ROOT / "bot" / "data" / "catalogue.json"
 COLUMNS = ["qid", "country", "title", "kowiki_title", "kowiki_start", "native_title", "episodes", "decision"]
@@ -98,6 +100,26 @@ def read_selection(path: Path = SELECTION) -> list[Pick]:
     return picks
 
 
+def read_aliases(path: Path = ALIASES) -> dict[str, list[str]]:
+    """QID -> the other names members type for it (tools/catalogue_aliases.tsv)."""
+    out: dict[str, list[str]] = {}
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    for number, line in enumerate(lines[1:], 2):
+        qid, _, names = line.partition("\t")
+        where = f"{path.name} row {number} ({qid})"
+        if qid in out:
+            raise BuildError(f"{where}: the QID is listed twice")
+        aliases = [name.strip() for name in names.split("|") if name.strip()]
+        if not aliases or any(len(name) > MAX_ALIAS for name in aliases):
+            raise BuildError(f"{where}: give 1 or more names of at most {MAX_ALIAS} characters")
+        out[qid] = aliases
+    return out
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
 def read_mmdb(path: Path = SOURCES / "mmdb-series.jsonl") -> dict[str, dict]:
     records: dict[str, dict] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -165,7 +187,13 @@ def _kowiki_facts(pick: Pick, mmdb: dict, kowiki: dict) -> tuple[dict, int]:
     return facts, episodes
 
 
-def build_records(picks: list[Pick], mmdb: dict[str, dict], kowiki: dict) -> list[dict]:
+def build_records(
+    picks: list[Pick], mmdb: dict[str, dict], kowiki: dict, aliases: dict[str, list[str]] | None = None
+) -> list[dict]:
+    aliases = aliases or {}
+    unknown = sorted(set(aliases) - {pick.qid for pick in picks})
+    if unknown:
+        raise BuildError(f"{ALIASES.name}: {', '.join(unknown)} not in {SELECTION.name}")
     records, slugs, used_ids, used_rows = [], set(), {"tmdb_id": {}, "imdb_id": {}}, set()
     for pick in picks:
         where = f"{SELECTION.name} line {pick.line} ({pick.qid})"
@@ -190,6 +218,10 @@ def build_records(picks: list[Pick], mmdb: dict[str, dict], kowiki: dict) -> lis
         rec: dict = {"slug": slug, "title": rec_in["title"]}
         if "native_title" in facts:
             rec["native_title"] = facts["native_title"]
+        own = {_fold(rec["title"]), _fold(facts.get("native_title") or "")}
+        extra = [name for name in aliases.get(pick.qid, []) if _fold(name) not in own]
+        if extra:
+            rec["aliases"] = extra
         rec |= {"country": pick.country, "year": rec_in["start_year"], "episode_count": episodes}
         for key in ("network", "genres"):
             if key in facts:
@@ -217,7 +249,7 @@ def build_records(picks: list[Pick], mmdb: dict[str, dict], kowiki: dict) -> lis
 def build() -> str:
     """The catalogue document's text: the curated records first, then the open-data ones."""
     curated = json.loads((SOURCES / "curated.json").read_text(encoding="utf-8"))["dramas"]
-    records = curated + build_records(read_selection(), read_mmdb(), read_kowiki())
+    records = curated + build_records(read_selection(), read_mmdb(), read_kowiki(), read_aliases())
     lines = ",\n".join("    " + json.dumps(rec, ensure_ascii=False) for rec in records)
     return f'{{\n  "format": "{FORMAT}",\n  "dramas": [\n{lines}\n  ]\n}}\n'
 

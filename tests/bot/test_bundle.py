@@ -141,12 +141,12 @@ def test_korean_dramas_carry_the_hangul_title_their_source_gives():
 
 def test_nothing_of_prose_length_except_soundtrack_1s_own_text():
     allowed = {"slug", "title", "native_title", "country", "year", "episode_count", "network", "genres",
-               "tmdb_id", "wikidata_id", "imdb_id", "first_air_date", "status"}  # fmt: skip
+               "tmdb_id", "wikidata_id", "imdb_id", "first_air_date", "status", "aliases"}  # fmt: skip
     for rec in bundled():
         if rec["slug"] in OWN_TEXT:
             continue
         assert set(rec) <= allowed, rec["slug"]
-        texts = [v for v in rec.values() if isinstance(v, str)] + rec.get("genres", [])
+        texts = [v for v in rec.values() if isinstance(v, str)] + rec.get("genres", []) + rec.get("aliases", [])
         assert all(len(t) <= 100 for t in texts), rec["slug"]
     (own,) = [e for e in starter_entries() if e.drama.slug in OWN_TEXT]
     assert own.drama.synopsis and own.drama.critic_verdict  # Soundtrack #1 keeps its written text
@@ -182,3 +182,52 @@ def test_genre_cells_become_a_small_english_set():
     noisy = " 로맨스 드라마음악 드라마음악 발라드 (대중 음악) 코미디"
     assert build_catalogue.genres(noisy) == ["Romance", "Comedy"]
     assert build_catalogue.genres(" 드라마음악 드라마음악") == []
+
+
+# --- other names members type -----------------------------------------------------------------------
+
+
+def test_aliases_come_from_the_alias_file_and_never_name_another_drama():
+    from tools.build_catalogue import read_aliases
+
+    aliases = read_aliases()
+    assert aliases, "the alias file is empty"
+    assert set(aliases) <= set(selection())  # every QID is a bundled pick
+    entries = [e for e in starter_entries() if e.drama.slug not in OWN_TEXT]
+    by_qid = {e.drama.wikidata_id: e.drama for e in entries}
+
+    def fold(name: str) -> str:
+        return " ".join(name.casefold().split())
+
+    titles = {fold(e.drama.title): e.drama.slug for e in entries}
+    for qid, names in aliases.items():
+        drama = by_qid[qid]
+        for name in names:
+            if fold(name) in (fold(drama.title), fold(drama.native_title or "")):
+                continue  # the title itself: not repeated as an alias
+            assert name in drama.aliases
+            assert titles.get(fold(name), drama.slug) == drama.slug, f"{name!r} is another drama's title"
+            assert len(name) <= 100
+
+
+def test_an_alias_the_file_does_not_know_is_refused(tmp_path):
+    from tools.build_catalogue import read_aliases
+
+    path = tmp_path / "aliases.tsv"
+    path.write_text("qid\taliases\nQ1\tSomething\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="Q1"):
+        build_records(read_selection(), read_mmdb(), read_kowiki(), read_aliases(path))
+
+
+async def test_goblin_is_found_by_the_name_members_use(tmp_path):
+    from bot.catalogue import load_starter_catalogue
+    from bot.store import Store
+
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        await load_starter_catalogue(store)
+        (drama,) = await store.find_dramas("Goblin")
+        assert drama.title == "Guardian: The Lonely and Great God" and drama.native_title == "도깨비"
+        assert [n.title for n in store.search_titles("gobl")] == ["Guardian: The Lonely and Great God"]
+    finally:
+        await store.close()

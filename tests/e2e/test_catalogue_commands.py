@@ -76,8 +76,11 @@ async def test_an_admin_adds_and_edits_and_every_change_is_audited(discord_stub,
         {"drama": "goblin-2016", "service": "Netflix", "kind": "subscription", "regions": "KR, Japan"},
         permissions=ADMIN,
     )
-    modal = await discord_stub.invoke("catalogue text", {"drama": "Goblin", "field": "verdict"}, permissions=ADMIN)
-    assert modal.modal is not None and modal.modal["title"].startswith("Critic's verdict")
+    # "Goblin" is also what members call the bundled 도깨비: typed by name it is ambiguous, so the curator picks
+    ambiguous = await discord_stub.invoke("catalogue text", {"drama": "Goblin", "field": "verdict"}, permissions=ADMIN)
+    assert ambiguous.ephemeral and "More than one drama is called 'Goblin'" in ambiguous.content
+    modal = await discord_stub.invoke("catalogue text", {"drama": "goblin-2016", "field": "verdict"}, permissions=ADMIN)
+    assert modal.modal is not None and modal.modal["title"].startswith("Critic's verdict"), modal.content
 
     review = await discord_stub.invoke("review", {"drama": "도깨비 신부"})  # not the bundled 도깨비
     (embed,) = review.embeds

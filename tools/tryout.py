@@ -1,0 +1,137 @@
+"""Try the real bot as a member would, against the local Discord stand-in: nothing reaches Discord.
+
+    .venv/bin/python -m tools.tryout "review drama=Goblin" "rate drama=Goblin score=4.5" \\
+        "where drama=Goblin region=KR" "?review drama=moon" "about"
+
+Starts the stand-in on 127.0.0.1, starts `python -m bot` in a scratch folder with a fresh database
+(or `--database FILE`), runs each step and prints what the member would see: the message text, each
+embed as plain text, attachments, and whether the answer was private. A step starting with `?` is
+autocomplete: it prints the choices offered for the last option while typing its value. Options are
+`name=value`; a value with spaces needs quotes around the whole step ("review drama=Crash Landing on
+You" works: everything after `name=` up to the next ` name=` is the value). `--locale ko` sends the
+interactions with a Korean client. `--env NAME=VALUE` passes settings to the bot (e.g. TMDB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.e2e.botprocess import READY_MARKER, spawn_bot
+from tests.e2e.conftest import INHERITED_ENV
+from tests.e2e.standin import DiscordStandIn
+
+_OPTION = re.compile(r"(?:^|\s)([a-z_]+)=")
+
+
+def parse_step(step: str) -> tuple[bool, str, dict[str, str | int | float]]:
+    """`?review drama=moon` -> (autocomplete, "review", {"drama": "moon"})."""
+    complete = step.startswith("?")
+    step = step.lstrip("?").strip()
+    first = _OPTION.search(step)
+    command = (step[: first.start()] if first else step).strip()
+    options: dict[str, str | int | float] = {}
+    matches = list(_OPTION.finditer(step))
+    for i, match in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(step)
+        options[match.group(1)] = _typed(step[match.end() : end].strip())
+    return complete, command, options
+
+
+def _typed(value: str) -> str | int | float:
+    """Numbers as numbers (integer and number options); everything else as typed."""
+    if re.fullmatch(r"-?[0-9]+", value):
+        return int(value)
+    if re.fullmatch(r"-?[0-9]+\.[0-9]+", value):
+        return float(value)
+    return value
+
+
+def embed_text(embed: dict) -> str:
+    lines = []
+    for key in ("author", "title"):
+        value = embed.get(key)
+        if isinstance(value, dict):
+            value = value.get("name")
+        if value:
+            lines.append(f"# {value}")
+    if embed.get("description"):
+        lines.append(embed["description"])
+    for field in embed.get("fields", []):
+        lines.append(f"[{field['name']}]\n{field['value']}")
+    if embed.get("image"):
+        lines.append(f"(image: {embed['image'].get('url')})")
+    if embed.get("footer"):
+        lines.append(f"-- {embed['footer'].get('text')}")
+    return "\n".join(lines)
+
+
+async def run(steps: list[str], database: Path | None, locale: str | None, extra_env: dict[str, str]) -> int:
+    stand_in = DiscordStandIn()
+    await stand_in.start()
+    scratch = Path(tempfile.mkdtemp(prefix="dramabot-tryout-"))
+    env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
+    env.update(
+        DISCORD_TOKEN=stand_in.token,
+        DATABASE_URL=str(database or scratch / "dramabot.sqlite3"),
+        DISCORD_API_BASE=stand_in.api_base,
+        DISCORD_GATEWAY_URL=stand_in.gateway_url,
+        DEV_GUILD_ID=stand_in.guild_id,
+        PYTHONUNBUFFERED="1",
+        **extra_env,
+    )
+    proc = await spawn_bot(env, scratch)
+    status = 0
+    try:
+        await proc.wait_for_output(READY_MARKER, 60)
+        user = {"locale": locale} if locale else None
+        for step in steps:
+            complete, command, options = parse_step(step)
+            print(f"\n>>> /{command} {options}" + (" (autocomplete)" if complete else ""))
+            try:
+                if complete:
+                    focused = list(options)[-1]
+                    for choice in await stand_in.autocomplete(command, options, focused, user=user):
+                        print(f"  - {choice['name']}  [{choice['value']}]")
+                    continue
+                result = await stand_in.invoke(command, options, user=user)
+            except Exception as exc:  # noqa: BLE001 - shown to the person trying it
+                print(f"  !! {type(exc).__name__}: {exc}")
+                status = 1
+                continue
+            print("  (private answer)" if result.ephemeral else "  (public answer)")
+            if result.content:
+                print(result.content)
+            for embed in result.embeds:
+                print(embed_text(embed))
+            for attachment in (result.message or {}).get("attachments", []):
+                print(f"  attachment: {attachment.get('filename')} ({attachment.get('size')} bytes)")
+        violations = stand_in.unexpected_violations()
+        if violations:
+            print("\nbodies Discord would reject:", *violations, sep="\n  ")
+            status = 1
+    finally:
+        await proc.stop()
+        await stand_in.stop()
+    print(f"\n(bot log)\n{proc.output()[-3000:]}" if status else "")
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("steps", nargs="+")
+    parser.add_argument("--database", type=Path)
+    parser.add_argument("--locale")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args(argv)
+    extra = dict(item.split("=", 1) for item in args.env)
+    return asyncio.run(run(args.steps, args.database, args.locale, extra))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
