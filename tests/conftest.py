@@ -152,3 +152,15 @@ def pg_migrated_url(pg_server: PgServer, pg_template: str) -> Iterator[str]:
         yield pg.with_database(pg_server.url, name)
     finally:
         asyncio.run(_admin(pg_server.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def fake_tmdb():
+    """The local TMDB stand-in (tests/tmdb_standin.py) on 127.0.0.1, stopped after the test."""
+    from tests.tmdb_standin import FakeTMDB
+
+    server = await FakeTMDB().start()
+    try:
+        yield server
+    finally:
+        await server.stop()

@@ -9,7 +9,9 @@ embed as plain text, attachments, and whether the answer was private. A step sta
 autocomplete: it prints the choices offered for the last option while typing its value. Options are
 `name=value`; a value with spaces needs quotes around the whole step ("review drama=Crash Landing on
 You" works: everything after `name=` up to the next ` name=` is the value). `--locale ko` sends the
-interactions with a Korean client. `--env NAME=VALUE` passes settings to the bot (e.g. TMDB).
+interactions with a Korean client. `--env NAME=VALUE` passes settings to the bot. `--tmdb` also starts
+the local TMDB stand-in (tests/tmdb_standin.py) and points the bot at it; a step `!tmdb down` or
+`!tmdb up` switches it off and on between steps.
 """
 
 from __future__ import annotations
@@ -71,9 +73,17 @@ def embed_text(embed: dict) -> str:
     return "\n".join(lines)
 
 
-async def run(steps: list[str], database: Path | None, locale: str | None, extra_env: dict[str, str]) -> int:
+async def run(
+    steps: list[str], database: Path | None, locale: str | None, extra_env: dict[str, str], tmdb: bool = False
+) -> int:
     stand_in = DiscordStandIn()
     await stand_in.start()
+    fake_tmdb = None
+    if tmdb:
+        from tests.tmdb_standin import FakeTMDB
+
+        fake_tmdb = await FakeTMDB().start()
+        extra_env = {"TMDB_API_KEY": "tryout", "TMDB_API_BASE": fake_tmdb.base, **extra_env}
     scratch = Path(tempfile.mkdtemp(prefix="dramabot-tryout-"))
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
     env.update(
@@ -91,6 +101,10 @@ async def run(steps: list[str], database: Path | None, locale: str | None, extra
         await proc.wait_for_output(READY_MARKER, 60)
         user = {"locale": locale} if locale else None
         for step in steps:
+            if step.startswith("!tmdb") and fake_tmdb is not None:
+                fake_tmdb.down = step.split()[-1] == "down"
+                print(f"\n>>> (TMDB stand-in {'down' if fake_tmdb.down else 'up'})")
+                continue
             complete, command, options = parse_step(step)
             print(f"\n>>> /{command} {options}" + (" (autocomplete)" if complete else ""))
             try:
@@ -104,11 +118,24 @@ async def run(steps: list[str], database: Path | None, locale: str | None, extra
                 print(f"  !! {type(exc).__name__}: {exc}")
                 status = 1
                 continue
-            print("  (private answer)" if result.ephemeral else "  (public answer)")
-            if result.content:
-                print(result.content)
-            for embed in result.embeds:
-                print(embed_text(embed))
+            if result.deleted:
+                print("  (the public answer was deleted)")
+                if not result.followups:  # the private follow-up that replaces it may still be on its way
+                    try:
+                        await result.wait_until(lambda r: bool(r.followups), 3)
+                    except Exception:  # noqa: BLE001 - none came: nothing more to show
+                        pass
+            else:
+                print("  (private answer)" if result.ephemeral else "  (public answer)")
+                if result.content:
+                    print(result.content)
+                for embed in result.embeds:
+                    print(embed_text(embed))
+            for followup in result.followups:
+                private = (followup.get("flags") or 0) & 64
+                print(f"  follow-up ({'private' if private else 'public'}): {followup.get('content') or ''}")
+                for embed in followup.get("embeds") or []:
+                    print(embed_text(embed))
             for attachment in (result.message or {}).get("attachments", []):
                 print(f"  attachment: {attachment.get('filename')} ({attachment.get('size')} bytes)")
         violations = stand_in.unexpected_violations()
@@ -118,6 +145,8 @@ async def run(steps: list[str], database: Path | None, locale: str | None, extra
     finally:
         await proc.stop()
         await stand_in.stop()
+        if fake_tmdb is not None:
+            await fake_tmdb.stop()
     print(f"\n(bot log)\n{proc.output()[-3000:]}" if status else "")
     return status
 
@@ -128,9 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", type=Path)
     parser.add_argument("--locale")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--tmdb", action="store_true", help="start the TMDB stand-in and use it")
     args = parser.parse_args(argv)
     extra = dict(item.split("=", 1) for item in args.env)
-    return asyncio.run(run(args.steps, args.database, args.locale, extra))
+    return asyncio.run(run(args.steps, args.database, args.locale, extra, args.tmdb))
 
 
 if __name__ == "__main__":

@@ -186,3 +186,9 @@ def add_drama(store: Store) -> AddDrama:
         return drama_id
 
     return add
+
+
+@pytest.fixture
+def fake(fake_tmdb):
+    """The TMDB stand-in, by the short name the unit tests use."""
+    return fake_tmdb

@@ -17,15 +17,6 @@ from bot.tmdb import ATTRIBUTION, TMDB, TMDBError, parse_providers
 from tests.tmdb_standin import TV_ID, FakeTMDB
 
 
-@pytest.fixture
-async def fake() -> FakeTMDB:
-    server = await FakeTMDB().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
 def settings(fake: FakeTMDB, key: str = "k3y") -> Settings:
     return Settings(token="", tmdb_api_key=key, tmdb_api_base=fake.base)
 

@@ -20,15 +20,6 @@ from tests.tmdb_standin import HARBOR, HARBOR_ID, SCRIPTED, TV_ID, FakeTMDB
 KR = ("KR",)
 
 
-@pytest.fixture
-async def fake() -> FakeTMDB:
-    server = await FakeTMDB().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
 def cli_args(*argv: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     catalogue_cli.add_parser(parser.add_subparsers(dest="command"))

@@ -19,15 +19,6 @@ COUNTRIES = DEFAULT_TMDB_COUNTRIES
 
 
 @pytest.fixture
-async def fake() -> FakeTMDB:
-    server = await FakeTMDB().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
 async def tmdb(fake: FakeTMDB) -> TMDB:
     async with TMDB("k", fake.base, timeout=3.0) as client:
         yield client

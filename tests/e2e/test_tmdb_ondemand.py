@@ -20,15 +20,6 @@ REPO = Path(__file__).resolve().parents[2]
 HARBOR_VALUE = f"tmdb:{HARBOR_ID}"
 
 
-@pytest.fixture
-async def fake_tmdb():
-    server = await FakeTMDB().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
 def tmdb_env(fake: FakeTMDB) -> dict[str, str]:
     return {"TMDB_API_KEY": "test-key", "TMDB_API_BASE": fake.base, "TMDB_REFRESH_HOURS": "0"}
 
