@@ -279,6 +279,7 @@ def load_settings(
 
     shard_count, shard_ids = shards_from_env(env)
     database_raw = env.get("DATABASE_URL", "").strip()
+    pool_size = _whole(env, "DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process")
     database_url = postgres_url(database_raw)
 
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
@@ -304,7 +305,7 @@ def load_settings(
         database_retry_seconds=database_retry_seconds,
         tmdb_cache_hours=tmdb_cache_hours,
         shard_count=shard_count,
-        database_pool_size=_whole(env, "DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process") or 10,
+        database_pool_size=pool_size or 10,
         shard_ids=shard_ids,
         tmdb_origin_countries=_countries(env, "TMDB_ORIGIN_COUNTRIES", DEFAULT_TMDB_COUNTRIES),
         tmdb_refresh_hours=tmdb_refresh_hours,
