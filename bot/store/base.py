@@ -232,6 +232,11 @@ class Store:
         this database (PostgreSQL advisory lock; within the one process on SQLite)."""
         return self.db.exclusive(name)
 
+    def try_exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """`async with store.try_exclusive("tmdb-refresh") as leader:` as `exclusive`, without waiting:
+        `leader` says whether this process holds it (False: another process is doing the work)."""
+        return self.db.try_exclusive(name)
+
     # ---- maintenance ---------------------------------------------------------------
     async def integrity_check(self) -> str:
         return await self.db.integrity_check()

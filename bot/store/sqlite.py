@@ -312,6 +312,17 @@ class SqliteDb:
             self._check_open()
             yield
 
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        """As `exclusive`, without waiting: yields whether this task got it."""
+        lock = self._named_locks.setdefault(name, asyncio.Lock())
+        if lock.locked():
+            yield False
+            return
+        async with lock:
+            self._check_open()
+            yield True
+
     # ---- maintenance -------------------------------------------------------------
     async def integrity_check(self) -> str:
         row = await self.fetch_one("PRAGMA integrity_check")

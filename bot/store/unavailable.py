@@ -41,6 +41,11 @@ class UnavailableStore:
         raise StoreUnavailable(f"the database could not be opened: {self.reason}")
         yield  # an async generator: `async with` fails at the start
 
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+        yield False
+
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)

@@ -838,3 +838,14 @@ async def test_exclusive_runs_one_holder_at_a_time(store):
     async with store.exclusive("another"):
         async with store.exclusive("job"):  # names are independent
             pass
+
+
+async def test_try_exclusive_says_whether_it_got_it(store):
+    async with store.try_exclusive("leader") as first:
+        assert first is True
+        async with store.try_exclusive("leader") as second:
+            assert second is False  # held: the caller goes on without it
+        async with store.try_exclusive("other") as other:
+            assert other is True
+    async with store.try_exclusive("leader") as again:
+        assert again is True  # released at the end of the block
