@@ -8,7 +8,8 @@ import json
 import logging
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import aiohttp
 import discord
@@ -135,6 +136,7 @@ class DramaBot(commands.Bot):
         self.renderer = renderer  # card pictures off the loop (owned by main(); None: cards without them)
         self.force_sync = force_sync
         self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, daily refresh (TMDB_API_KEY)
+        self._after: set[asyncio.Task] = set()  # slow parts finished after an answer (after_answer)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
 
     # ---- start-up ------------------------------------------------------------------
@@ -230,6 +232,18 @@ class DramaBot(commands.Bot):
             self.ondemand = None
         await super().close()
 
+    def after_answer(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Finish an interaction's slow part (a card's picture) after its answer went out: a task the
+        shutdown drain waits for like the interactions themselves; its errors are logged."""
+        task = asyncio.get_running_loop().create_task(work, name=f"dramabot-after-{name}")
+        self._after.add(task)
+        task.add_done_callback(self._after_done)
+
+    def _after_done(self, task: asyncio.Task) -> None:
+        self._after.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("after-answer work %s failed", task.get_name(), exc_info=task.exception())
+
     async def drain(self, seconds: float) -> int:
         """Wait (up to `seconds`) for interactions being handled to finish; returns how many were left."""
         loop = asyncio.get_running_loop()
@@ -237,7 +251,7 @@ class DramaBot(commands.Bot):
         while True:
             pending = [
                 t for t in asyncio.all_tasks()
-                if not t.done() and t.get_name().startswith(("CommandTree-invoker", "discord-ui-"))
+                if not t.done() and t.get_name().startswith(("CommandTree-invoker", "discord-ui-", "dramabot-after-"))
             ]  # fmt: skip
             if not pending or loop.time() >= deadline:
                 return len(pending)

@@ -100,6 +100,21 @@ async def episode_picture(bot: DramaBot, data: ReviewData, locale: str) -> chart
     return None if picture is None else charts.in_language(picture, chart, locale)
 
 
+async def attach_chart(
+    bot: DramaBot, interaction: discord.Interaction, card: cards.ReviewCard, data: ReviewData, locale: str
+) -> None:
+    """Add the episode chart to a card already sent (nothing when it cannot be drawn in time)."""
+    picture = await episode_picture(bot, data, locale)
+    if picture is None:
+        return
+    embed = card.embed.copy()
+    files = cards.with_picture(embed, picture)
+    try:
+        await interaction.edit_original_response(embed=embed, attachments=files)
+    except discord.NotFound:  # the card was deleted before its chart was ready
+        pass
+
+
 class Review(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
@@ -120,9 +135,19 @@ class Review(commands.Cog):
             raise UserError.keyed("review.removed")
         locale = locale_of(interaction)
         card = cards.review_card(data, locale=locale)
-        files = cards.with_picture(card.embed, await episode_picture(self.bot, data, locale))
         view = pager(card, drama.id, interaction.user.id, locale)
-        await answer(interaction, embed=card.embed, view=view, files=files)
+        chart = charts.episode_chart_data(data)
+        renderer = self.bot.renderer
+        if chart is None or renderer is None or interaction.response.is_done() or renderer.cached(
+            charts.episode_chart, chart
+        ):  # nothing to draw, or drawn already, or deferred (a TMDB import): the card as it is
+            files = cards.with_picture(card.embed, await episode_picture(self.bot, data, locale))
+            await answer(interaction, embed=card.embed, view=view, files=files)
+            return
+        # Not drawn yet: the card goes out now and the chart joins it when drawn, so no answer
+        # waits for a picture and a burst of cards never queues behind the renderer.
+        await answer(interaction, embed=card.embed, view=view)
+        self.bot.after_answer(attach_chart(self.bot, interaction, card, data, locale), "chart")
 
 
 async def setup(bot: DramaBot) -> None:

@@ -23,6 +23,7 @@ async def test_review_in_korean(discord_stub, start_bot):
     discord_stub.set_locale(member, "ko")
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 5, "episode": 2}, user=member)
     card = await discord_stub.invoke("review", {"drama": TITLE}, user=member)
+    await card.wait_until(lambda r: bool(r.message["attachments"]), 5)  # the chart joins the card when drawn
     (embed,) = card.embeds
     (chart,) = card.message["attachments"]
     assert chart["description"].startswith("회차별 점수(0~5)를 보여 주는 꺾은선 그래프, 4개 회차. ")

@@ -29,11 +29,20 @@ def chart_of(discord_stub, message: dict) -> dict:
     return attachment
 
 
+async def charted(result, timeout: float = 5.0):  # noqa: ASYNC109
+    """The card once its chart has joined it: drawn after the answer, the chart arrives as an edit."""
+    return await result.wait_until(lambda r: bool((r.message or {}).get("attachments")), timeout)
+
+
 async def test_review_attaches_the_episode_chart_with_alt_text(discord_stub, start_bot):
     await start_bot()
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 5, "episode": 2})
     result = await discord_stub.invoke("review", {"drama": TITLE})
     assert not result.ephemeral
+    # not drawn yet: the card is answered at once, and the chart follows as an edit of that answer
+    assert result.callback["data"].get("attachments", []) == [] and "image" not in result.callback["data"]["embeds"][0]
+    await charted(result)
+    assert [e for e in result.edits if e.get("attachments")], "the chart came as an edit of the card"
     alt = chart_of(discord_stub, result.message)["description"]
     assert alt.startswith("Line chart of episode scores from 0 to 5 for 4 episodes.")
     assert "Critic (orange-red solid line, circles): 4 of 4 episodes, average 4" in alt
@@ -45,7 +54,7 @@ async def test_paging_keeps_the_picture(discord_stub, start_bot, bot_env):
     await _long_drama_db(Path(bot_env["DATABASE_URL"]))
     await start_bot()
     owner, other = discord_stub.make_user("owner"), discord_stub.make_user("other")
-    first = await discord_stub.invoke("review", {"drama": "Long Drama"}, user=owner)
+    first = await charted(await discord_stub.invoke("review", {"drama": "Long Drama"}, user=owner))
     alt = chart_of(discord_stub, first.message)["description"]
     assert "for 100 episodes" in alt
 
@@ -64,12 +73,12 @@ async def test_paging_keeps_the_picture(discord_stub, start_bot, bot_env):
 async def test_in_a_dm_the_chart_has_no_server_series(discord_stub, start_bot):
     await start_bot(env_overrides={"DEV_GUILD_ID": None})  # global commands: usable in DMs
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 3, "episode": 1})  # in the server
-    in_guild = await discord_stub.invoke("review", {"drama": TITLE})
+    in_guild = await charted(await discord_stub.invoke("review", {"drama": TITLE}))
     assert (
         "This server (blue dashed line, squares): 1 of 4"
         in chart_of(discord_stub, in_guild.message)["description"]
     )
-    in_dm = await discord_stub.invoke("review", {"drama": TITLE}, guild=False)
+    in_dm = await charted(await discord_stub.invoke("review", {"drama": TITLE}, guild=False))
     alt = chart_of(discord_stub, in_dm.message)["description"]
     assert "This server" not in alt and "Everyone (green dotted line, triangles): 1 of 4 episodes" in alt
 
@@ -87,6 +96,7 @@ async def test_when_rendering_fails_the_card_goes_out_without_the_picture(discor
     assert result.message["attachments"] == []
     await proc.wait_for_output("episode_chart failed: the card goes out without it", 5)
     assert "Pillow is broken in this test" in proc.output()
+    assert result.edits == [] and result.message["attachments"] == []  # no picture came later either
     again = await discord_stub.invoke("review", {"drama": TITLE})  # the bot carries on
     assert "image" not in again.embeds[0]
 
@@ -129,10 +139,10 @@ async def test_a_burst_of_reviews_with_charts_never_fails_other_interactions(
     answered = await asyncio.gather(*(discord_stub.wait_for_answer(r, 15) for r in sent))
     cards = answered[: len(titles)]
     assert all(r.embeds[0]["title"] == title for r, title in zip(cards, titles, strict=True))
-    pictured = [r for r in cards if r.message["attachments"]]
-    for r in pictured:
-        chart_of(discord_stub, r.message)
     assert all(r.embeds for r in answered[len(titles) :])
-    # The first card again: its chart now comes from the renderer's cache.
+    for r in cards:  # every card's chart joins it once drawn
+        chart_of(discord_stub, (await charted(r, 15)).message)
+    # The first card again: its chart now comes from the renderer's cache, in the answer itself.
     again = await discord_stub.invoke("review", {"drama": titles[0]})
+    assert again.callback["data"]["embeds"][0]["image"]["url"] == "attachment://episodes.png"
     assert chart_of(discord_stub, again.message)["description"].startswith("Line chart of episode scores")
