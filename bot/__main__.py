@@ -4,6 +4,7 @@
     python -m bot sync            force a command sync, then exit
     python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
     python -m bot catalogue ...   import / export / show / stats / audit (see bot/catalogue_cli.py)
+    python -m bot migrate-db --from URL --to URL [--force]   copy a whole database (bot/migrate_cli.py)
 
 `main()` owns every resource's lifetime: it opens the store and the chart renderer, hands them to
 the Bot, and closes them on exit and on SIGTERM/SIGINT. Nothing happens at import time.
@@ -24,7 +25,7 @@ from collections.abc import Awaitable, Callable
 import discord
 import yarl
 
-from bot import catalogue_cli
+from bot import catalogue_cli, migrate_cli
 from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
 from bot.errors import SchemaTooNew, StoreUnavailable
@@ -57,7 +58,9 @@ class RedactingFormatter(logging.Formatter):
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", [settings.token, settings.tmdb_api_key or ""])
+        RedactingFormatter(
+            "%(asctime)s %(levelname)-7s %(name)s: %(message)s", [settings.token, settings.tmdb_api_key or ""]
+        )
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -178,12 +181,16 @@ async def _serve(bot: DramaBot, settings: Settings) -> int:
             log.info("stopping: letting interactions in flight finish")
             left = await bot.drain(DRAIN_SECONDS)
             if left:
-                log.warning("%d interaction(s) still running after %.0f s; stopping anyway", left, DRAIN_SECONDS)
+                log.warning(
+                    "%d interaction(s) still running after %.0f s; stopping anyway", left, DRAIN_SECONDS
+                )
             await bot.close()
         try:
             await runner
         except discord.LoginFailure:
-            log.error("Discord rejected DISCORD_TOKEN: check the token in .env (Developer Portal > Bot > Reset Token)")
+            log.error(
+                "Discord rejected DISCORD_TOKEN: check the token in .env (Developer Portal > Bot > Reset Token)"
+            )
             return EXIT_FAILURE
         except discord.PrivilegedIntentsRequired as exc:
             log.error("Discord refused the gateway intents: %s", exc)
@@ -229,7 +236,9 @@ async def run_backup(settings: Settings, args: argparse.Namespace, store: Store)
 @with_store
 async def run_catalogue(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
-        await load_starter_catalogue(store)  # a new database starts from the bundled catalogue, as the bot does
+        await load_starter_catalogue(
+            store
+        )  # a new database starts from the bundled catalogue, as the bot does
         return await catalogue_cli.run(store, args, settings)
     except StoreUnavailable as exc:
         log.error("the database is unavailable: %s", exc)
@@ -245,13 +254,16 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = 
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="dramabot: a Discord bot for drama fans.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="dramabot: a Discord bot for drama fans."
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)")
     sub.add_parser("sync", help="sync the slash commands now, even if unchanged, then exit")
     backup = sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
     backup.add_argument("path")
     catalogue_cli.add_parser(sub)
+    migrate_cli.add_parser(sub)
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args
@@ -259,6 +271,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "migrate-db":  # needs no settings: both databases are on the command line
+        return asyncio.run(migrate_cli.run(args))
     try:
         settings = load_settings(require_token=args.command != "catalogue")
     except SettingsError as exc:
