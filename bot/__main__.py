@@ -58,9 +58,7 @@ class RedactingFormatter(logging.Formatter):
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        RedactingFormatter(
-            "%(asctime)s %(levelname)-7s %(name)s: %(message)s", [settings.token, settings.tmdb_api_key or ""]
-        )
+        RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", [settings.token, settings.tmdb_api_key or ""])
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -181,16 +179,12 @@ async def _serve(bot: DramaBot, settings: Settings) -> int:
             log.info("stopping: letting interactions in flight finish")
             left = await bot.drain(DRAIN_SECONDS)
             if left:
-                log.warning(
-                    "%d interaction(s) still running after %.0f s; stopping anyway", left, DRAIN_SECONDS
-                )
+                log.warning("%d interaction(s) still running after %.0f s; stopping anyway", left, DRAIN_SECONDS)
             await bot.close()
         try:
             await runner
         except discord.LoginFailure:
-            log.error(
-                "Discord rejected DISCORD_TOKEN: check the token in .env (Developer Portal > Bot > Reset Token)"
-            )
+            log.error("Discord rejected DISCORD_TOKEN: check the token in .env (Developer Portal > Bot > Reset Token)")
             return EXIT_FAILURE
         except discord.PrivilegedIntentsRequired as exc:
             log.error("Discord refused the gateway intents: %s", exc)
@@ -236,9 +230,7 @@ async def run_backup(settings: Settings, args: argparse.Namespace, store: Store)
 @with_store
 async def run_catalogue(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
-        await load_starter_catalogue(
-            store
-        )  # a new database starts from the bundled catalogue, as the bot does
+        await load_starter_catalogue(store)  # a new database starts from the bundled catalogue, as the bot does
         return await catalogue_cli.run(store, args, settings)
     except StoreUnavailable as exc:
         log.error("the database is unavailable: %s", exc)
@@ -254,9 +246,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = 
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot", description="dramabot: a Discord bot for drama fans."
-    )
+    parser = argparse.ArgumentParser(prog="python -m bot", description="dramabot: a Discord bot for drama fans.")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)")
     sub.add_parser("sync", help="sync the slash commands now, even if unchanged, then exit")
