@@ -444,7 +444,9 @@ class Session:
         return row
 
 
-async def store_writers(db: Path, world: World, writers: int, per_writer: int, database: str | None = None) -> Row:
+async def store_writers(
+    db: Path, world: World, writers: int, per_writer: int, database: str | None = None
+) -> Row:
     """The store API alone: `writers` tasks calling Store.rate; a rating counts once rate() returned
     (it commits before returning). `database`: a postgresql:// URL holding a copy of `db` (same ids)."""
     from bot.store import open_store
@@ -597,14 +599,17 @@ async def run_size(size: str, calls: int, burst_n: int, rate_total: int, store_p
             _stop_profiler(spy)
         rows += _startup_rows(size, s)
         rows += list(uniform.values()) + list(skewed.values()) + [about_burst, mixed, throughput]
-    writers = await store_writers(db, world, 100, store_per_writer, None if database == db else str(database))
+    pg_database = None if database == db else str(database)
+    writers = await store_writers(db, world, 100, store_per_writer, pg_database)
     writers.measure = f"{size}: {writers.measure}"
     log(f"  {writers.measure}: {writers.value}")
     rows.append(writers)
     return rows
 
 
-async def run_huge(calls: int, workroot: Path, log: Callable[[str], None], pg_server: str | None = None) -> list[Row]:
+async def run_huge(
+    calls: int, workroot: Path, log: Callable[[str], None], pg_server: str | None = None
+) -> list[Row]:
     """The titles-only 100,000-drama catalogue: start-up, memory and autocomplete against /about."""
     rng = random.Random(100_000)
     workdir = workroot / "huge"
@@ -738,7 +743,7 @@ async def main_async(size: str, calls: int, burst_n: int, out: Path | None, huge
             server = stack.enter_context(BenchPostgres())
             pg_server = server.url
             BACKEND["label"] = f"PostgreSQL {server.version} ({server.binaries.origin})"
-            log(f"PostgreSQL {server.version} from {server.binaries.origin} started in {server.startup_seconds:.1f} s")
+            log(f"PostgreSQL {server.version} from {server.binaries.origin}: {server.startup_seconds:.1f} s")
         rows: list[Row] = []
         if size != "huge":
             rows += await run_size(size, calls, burst_n, rate_total, per_writer, Path(tmp), log, profile,
