@@ -207,3 +207,54 @@ def test_the_command_line_copies_and_reports(tmp_path: Path) -> None:
     )  # plain lines: not a terminal
     again = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert again.returncode == 1 and "--force" in again.stderr
+
+
+async def test_the_target_is_migrated_to_the_source_version_only(tmp_path: Path, pg_url: str) -> None:
+    """A source at an older schema is copied at that schema; opening the copy migrates it as usual."""
+    from bot.store.transfer_ends import PostgresEnd, SqliteEnd
+
+    old = SqliteEnd.open(tmp_path / "old.db", source=False)
+    try:
+        await old.migrate_to(3)
+        old.conn.execute(
+            "INSERT INTO dramas (id, slug, title, episode_count, genres) VALUES (7, 'old-one', 'Old One', 2, '[]')"
+        )
+        old.conn.execute(
+            "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) VALUES (7, 0, 5, 9, 8)"
+        )
+    finally:
+        await old.close()
+    report = await transfer(str(tmp_path / "old.db"), pg_url)
+    assert report.version == 3 and report.counts["ratings"] == 1 and report.totals[:3] == (2, 2, 16)
+    end = await PostgresEnd.open(pg_url)
+    try:
+        assert await end.version() == 3
+    finally:
+        await end.close()
+    store = await open_store(pg_url)  # migrates the copy to the newest schema, like any database
+    try:
+        assert (await store.community_scores(7, 9)).server.total_halves == 8
+    finally:
+        await store.close()
+
+
+def test_progress_is_redrawn_on_a_terminal_and_plain_otherwise() -> None:
+    import io
+
+    from bot.migrate_cli import ProgressPrinter
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, plain = Terminal(), io.StringIO()
+    for out in (tty, plain):
+        show = ProgressPrinter(out)
+        show("ratings", 0, 40_000)
+        show("ratings", 40_000, 40_000)
+        show("meta", 0, 0)
+    assert tty.getvalue() == (
+        "\r\033[Kratings: 0 / 40,000 rows   0.0%\r\033[Kratings: 40,000 / 40,000 rows 100.0%\n"
+        "\r\033[Kmeta: 0 / 0 rows   100%\n"
+    )
+    assert plain.getvalue() == "ratings: 40,000 rows\nmeta: 0 rows\n"
