@@ -49,7 +49,16 @@ def _pg_float(value: Any) -> Any:
     return float(value) if isinstance(value, int) else value
 
 
-_TO_PG = {"timestamp with time zone": _pg_time, "date": _pg_date, "double precision": _pg_float}
+def _pg_bool(value: Any) -> Any:
+    return bool(value) if isinstance(value, int) else value  # SQLite's 0/1 flags
+
+
+_TO_PG = {
+    "timestamp with time zone": _pg_time,
+    "date": _pg_date,
+    "double precision": _pg_float,
+    "boolean": _pg_bool,
+}
 
 
 def _to_sqlite_value(value: Any) -> Any:
