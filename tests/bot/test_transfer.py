@@ -65,7 +65,8 @@ def _rows(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     try:
         found = {}
-        for table in [t.name for t in TABLES] + list(DERIVED):
+        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for table in [t.name for t in TABLES if t.name in present] + list(DERIVED):
             cols = "rowid, *" if table == "drama_names" else "*"
             found[table] = sorted(conn.execute(f"SELECT {cols} FROM {table}").fetchall(), key=repr)
         return found
