@@ -4,6 +4,7 @@
     python -m bot sync            force a command sync, then exit
     python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
     python -m bot catalogue ...   import / export / show / stats / audit (see bot/catalogue_cli.py)
+    python -m bot migrate-db --from URL --to URL [--force]   copy a whole database (bot/migrate_cli.py)
 
 `main()` owns every resource's lifetime: it opens the store and the chart renderer, hands them to
 the Bot, and closes them on exit and on SIGTERM/SIGINT. Nothing happens at import time.
@@ -24,7 +25,7 @@ from collections.abc import Awaitable, Callable
 import discord
 import yarl
 
-from bot import catalogue_cli
+from bot import catalogue_cli, migrate_cli
 from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
 from bot.errors import SchemaTooNew, StoreUnavailable
@@ -252,6 +253,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     backup = sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
     backup.add_argument("path")
     catalogue_cli.add_parser(sub)
+    migrate_cli.add_parser(sub)
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args
@@ -259,6 +261,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "migrate-db":  # needs no settings: both databases are on the command line
+        return asyncio.run(migrate_cli.run(args))
     try:
         settings = load_settings(require_token=args.command != "catalogue")
     except SettingsError as exc:
