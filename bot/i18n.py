@@ -47,6 +47,9 @@ NAMES_KO: dict[str, str] = {
     "where-add": "시청처-추가",
     "where-remove": "시청처-삭제",
     "curators": "큐레이터",
+    "watchlist": "시청목록",
+    "set": "설정",
+    "show": "보기",
     # options
     "confirm": "확인",
     "country": "국가",
@@ -68,6 +71,8 @@ NAMES_KO: dict[str, str] = {
     "url": "링크",
     "value": "값",
     "year": "연도",
+    "member": "회원",
+    "status": "상태",
 }
 
 # Descriptions and choice names (1 to 100 characters).
@@ -86,7 +91,15 @@ TEXTS_KO: dict[str, str] = {
     "Remove a streaming entry from a drama.": "드라마의 시청처 하나를 삭제합니다.",
     "Remove a drama, with its episodes, streaming and ratings.": "드라마를 회차, 시청처, 평점과 함께 삭제합니다.",
     "Choose the role whose members may curate the catalogue.": "카탈로그를 관리할 수 있는 역할을 정합니다.",
+    "Your watch list: what you watch, and how far.": "내 시청 목록: 보는 드라마와 진행 상황.",
+    "Set a drama's status on your list, and how far you are.": "내 목록에 드라마의 상태와 진행 상황을 저장합니다.",
+    "Show a member's watch list (yours by default).": "회원의 시청 목록을 봅니다 (기본값: 내 목록).",
+    "Take a drama off your watch list.": "내 시청 목록에서 드라마를 뺍니다.",
     # option descriptions
+    "Your status for it": "이 드라마의 내 상태",
+    "The last episode you watched": "마지막으로 본 회차",
+    "Whose list (default: yours)": "누구의 목록 (기본값: 내 목록)",
+    "Only dramas with this status": "이 상태인 드라마만",
     "The drama": "드라마",
     "The drama: start typing its title and pick it": "드라마: 제목을 입력하고 목록에서 고르세요",
     "The drama: start typing its title (any spelling) and pick it": "드라마: 제목을 입력하고(어떤 표기든) 목록에서 고르세요",
@@ -132,6 +145,11 @@ TEXTS_KO: dict[str, str] = {
     "ads": "광고 포함 무료",
     "rent": "대여",
     "buy": "구매",
+    "Watching": "보는 중",
+    "Completed": "다 봄",
+    "Plan to watch": "볼 예정",
+    "On hold": "보류",
+    "Dropped": "중단",
 }
 
 LATIN_LETTER = re.compile(r"[A-Za-z]")

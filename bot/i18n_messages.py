@@ -331,7 +331,77 @@ CHARTS: _M = {  # the alt text of /review's episode chart
     "chart.everyone_style": {"en": "green dotted line, triangles", "ko": "초록 점선, 세모"},
 }
 
-MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS}
+COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, bot/watch_cards.py)
+    "watch.status.watching": {"en": "Watching", "ko": "보는 중"},
+    "watch.status.completed": {"en": "Completed", "ko": "다 봄"},
+    "watch.status.plan": {"en": "Plan to watch", "ko": "볼 예정"},
+    "watch.status.on_hold": {"en": "On hold", "ko": "보류"},
+    "watch.status.dropped": {"en": "Dropped", "ko": "중단"},
+    "watch.status_list": {
+        "en": "Watching, Completed, Plan to watch, On hold, Dropped",
+        "ko": "보는 중, 다 봄, 볼 예정, 보류, 중단",
+    },
+    "watch.progress": {"en": "ep {progress}/{count}", "ko": "{progress}/{count}화"},
+    "watch.here": {
+        "en": "Here: {watching} watching · {completed} completed · {plan} plan to watch",
+        "ko": "이 서버: {watching}명 보는 중 · {completed}명 다 봄 · {plan}명 볼 예정",
+    },
+    "watch.title": {"en": "{name}'s watch list", "ko": "{name}님의 시청 목록"},
+    "watch.title_status": {"en": "{name}'s watch list · {status}", "ko": "{name}님의 시청 목록 · {status}"},
+    "watch.footer": {"en": "{total} dramas · page {page}/{pages}", "ko": "드라마 {total}편 · {page}/{pages}쪽"},
+    "watch.footer_one": {"en": "{total} drama · page {page}/{pages}", "ko": "드라마 {total}편 · {page}/{pages}쪽"},
+    "watch.set": {
+        "en": "*{title}* is now **{status}** on your list ({progress}).",
+        "ko": "*{title}*을(를) 내 목록에 **{status}**(으)로 저장했습니다 ({progress}).",
+    },
+    "watch.set_changed": {
+        "en": "*{title}*: **{old}** → **{status}** on your list ({progress}).",
+        "ko": "*{title}*: 내 목록에서 **{old}** → **{status}** ({progress}).",
+    },
+    "watch.removed": {"en": "Removed *{title}* from your list.", "ko": "내 목록에서 *{title}*을(를) 뺐습니다."},
+    "watch.not_listed": {
+        "en": "*{title}* is not on your list, so nothing was removed.",
+        "ko": "*{title}*은(는) 내 목록에 없어서 뺀 것이 없습니다.",
+    },
+    "watch.unknown_status": {
+        "en": "'{status}' is not a status. Pick one of: {choices}.",
+        "ko": "'{status}'은(는) 상태가 아닙니다. 다음 중에서 고르세요: {choices}.",
+    },
+    "watch.no_episode": {
+        "en": "*{title}* has episodes 1 to {count}; progress can be 0 to {count}, not {episode}.",
+        "ko": "*{title}*은(는) 1화부터 {count}화까지 있습니다. 진행은 0~{count}화만 됩니다 ({episode}화는 안 돼요).",
+    },
+    "watch.empty_own": {
+        "en": "Your watch list is empty. Add a drama with `/watchlist set`, or rate an episode with `/rate`.",
+        "ko": "내 시청 목록이 비어 있습니다. `/시청목록 설정` 으로 드라마를 넣거나 `/평점` 으로 회차에 점수를 주세요.",
+    },
+    "watch.empty_own_status": {
+        "en": "Nothing on your watch list is {status}.",
+        "ko": "내 시청 목록에 {status} 상태인 드라마가 없습니다.",
+    },
+    "watch.empty_other": {
+        "en": "{name}'s watch list is empty.",
+        "ko": "{name}님의 시청 목록이 비어 있습니다.",
+    },
+    "watch.empty_other_status": {
+        "en": "Nothing on {name}'s watch list is {status}.",
+        "ko": "{name}님의 시청 목록에 {status} 상태인 드라마가 없습니다.",
+    },
+    "member.private": {
+        "en": "{name} keeps their watch list, profile and matches private.",
+        "ko": "{name}님은 시청 목록, 프로필, 취향 비교를 비공개로 해 두었습니다.",
+    },
+    "member.not_here": {
+        "en": "I can't see that member in this server, so I can't show anything about them.",
+        "ko": "이 서버에서 그 회원을 볼 수 없어서 보여 드릴 수 없습니다.",
+    },
+    "member.bot": {
+        "en": "{name} is a bot: bots have no watch lists, profiles or scores.",
+        "ko": "{name}은(는) 봇입니다: 봇에게는 시청 목록, 프로필, 점수가 없어요.",
+    },
+}
+
+MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **COMMUNITY}
 
 
 def language(locale: object) -> str:

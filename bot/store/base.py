@@ -17,11 +17,15 @@ from bot.models import (
     BundleOutcome,
     CatalogueStats,
     CommunityScores,
+    DeletedData,
     Drama,
     DramaName,
     Episode,
     RateResult,
     ReviewData,
+    WatchCounts,
+    WatchEntry,
+    WatchPage,
 )
 from bot.store.bundle import Bundle
 from bot.store.caches import Caches
@@ -30,6 +34,7 @@ from bot.store.curation import Curation
 from bot.store.ratings import Ratings
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
+from bot.store.watchlists import Watchlists
 
 INDEX_CHECK_INTERVAL = 1.0  # s: how stale the index may be on changes made by another process (SQLite)
 
@@ -45,6 +50,7 @@ class Store:
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
+        self.watchlists = Watchlists(db)
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -129,12 +135,14 @@ class Store:
                 return None
         if not await self.catalogue.exists(drama.id):
             return None
+        scores, watching = await self.watchlists.review_reads(drama.id, guild_id)  # one query for both
         return ReviewData(
             drama=drama,
             episodes=await self.catalogue.episodes(drama.id),
             availability=await self.catalogue.availability(drama.id),
-            scores=await self.ratings.community_scores(drama.id, guild_id),
+            scores=scores,
             in_guild=guild_id is not None,
+            watching=watching,
         )
 
     async def stats(self) -> CatalogueStats:
@@ -211,6 +219,38 @@ class Store:
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
         return await self.ratings.user_rating(user_id=user_id, drama_id=drama_id, episode=episode)
+
+    # ---- watch lists and privacy (watchlists.py) -----------------------------------
+    async def set_watch(
+        self, *, user_id: int, guild_id: int | None, drama_id: int, status: str, episode: int | None = None
+    ) -> tuple[WatchEntry, WatchEntry | None]:
+        """Set a member's watch status (and progress) for a drama: (now, before)."""
+        return await self.watchlists.set(
+            user_id=user_id, guild_id=guild_id, drama_id=drama_id, status=status, episode=episode
+        )
+
+    async def remove_watch(self, *, user_id: int, drama_id: int) -> WatchEntry | None:
+        return await self.watchlists.remove(user_id=user_id, drama_id=drama_id)
+
+    async def watch_entry(self, *, user_id: int, drama_id: int) -> WatchEntry | None:
+        return await self.watchlists.entry(user_id, drama_id)
+
+    async def watch_page(self, user_id: int, status: str | None = None, page: int = 0) -> WatchPage:
+        return await self.watchlists.page(user_id, status, page)
+
+    async def watch_counts(self, user_id: int) -> WatchCounts:
+        return await self.watchlists.status_counts(user_id)
+
+    async def is_private(self, user_id: int) -> bool:
+        return await self.watchlists.is_private(user_id)
+
+    async def set_private(self, user_id: int, private: bool) -> bool:
+        return await self.watchlists.set_private(user_id, private)
+
+    async def delete_member(self, user_id: int) -> DeletedData:
+        """Erase a member's ratings, watch list and settings (see Watchlists.delete_member)."""
+        await self.ratings.drain()  # ratings already queued are written first, then erased
+        return await self.watchlists.delete_member(user_id)
 
     # ---- TMDB caches and bot state -------------------------------------------------
     async def cached_providers(self, drama_id: int) -> tuple[datetime, dict] | None:
