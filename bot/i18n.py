@@ -48,6 +48,7 @@ NAMES_KO: dict[str, str] = {
     "where-remove": "시청처-삭제",
     "curators": "큐레이터",
     "watchlist": "시청목록",
+    "top": "순위",
     "set": "설정",
     "show": "보기",
     # options
@@ -72,6 +73,8 @@ NAMES_KO: dict[str, str] = {
     "value": "값",
     "year": "연도",
     "member": "회원",
+    "scope": "범위",
+    "genre": "장르",
     "status": "상태",
 }
 
@@ -95,7 +98,12 @@ TEXTS_KO: dict[str, str] = {
     "Set a drama's status on your list, and how far you are.": "내 목록에 드라마의 상태와 진행 상황을 저장합니다.",
     "Show a member's watch list (yours by default).": "회원의 시청 목록을 봅니다 (기본값: 내 목록).",
     "Take a drama off your watch list.": "내 시청 목록에서 드라마를 뺍니다.",
+    "The best-rated dramas, here or everywhere.": "평점이 가장 좋은 드라마: 이 서버 또는 전체.",
     # option descriptions
+    "This server's ratings (default) or everyone's": "이 서버의 평점(기본값) 또는 전체 평점",
+    "Only dramas of this genre": "이 장르의 드라마만",
+    "Only dramas from this country: a code such as KR or a name": "이 나라의 드라마만: KR 같은 코드나 이름",
+    "Only dramas first aired this year": "이 해에 처음 방영한 드라마만",
     "Your status for it": "이 드라마의 내 상태",
     "The last episode you watched": "마지막으로 본 회차",
     "Whose list (default: yours)": "누구의 목록 (기본값: 내 목록)",
@@ -150,6 +158,8 @@ TEXTS_KO: dict[str, str] = {
     "Plan to watch": "볼 예정",
     "On hold": "보류",
     "Dropped": "중단",
+    "this server": "이 서버",
+    "everyone": "전체",
 }
 
 LATIN_LETTER = re.compile(r"[A-Za-z]")

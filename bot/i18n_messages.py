@@ -387,6 +387,34 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
         "en": "Nothing on {name}'s watch list is {status}.",
         "ko": "{name}님의 시청 목록에 {status} 상태인 드라마가 없습니다.",
     },
+    "top.title_server": {"en": "Top dramas · this server", "ko": "인기 드라마 · 이 서버"},
+    "top.title_everyone": {"en": "Top dramas · everyone", "ko": "인기 드라마 · 전체"},
+    "top.line": {
+        "en": "**{rank}.** {title} · {stars} {score} · avg {average} · {ratings}",
+        "ko": "**{rank}.** {title} · {stars} {score} · 평균 {average} · {ratings}",
+    },
+    "top.filters": {"en": "Only: {filters}", "ko": "조건: {filters}"},
+    "top.how": {
+        "en": "Ranked by a Bayesian average: each drama's scores are pulled toward the mean here ({mean}) as if it had {prior} more ratings at it. A drama needs at least {minimum} ratings here to be ranked.",
+        "ko": "베이즈 평균 순위: 각 드라마의 점수를 여기 평균({mean}) 쪽으로, 그 점수의 평점이 {prior}개 더 있는 것처럼 당깁니다. 순위에 들려면 여기서 평점이 {minimum}개 이상 있어야 합니다.",
+    },
+    "top.unranked": {
+        "en": "{count} more rated dramas have fewer than {minimum} ratings.",
+        "ko": "평점이 {minimum}개보다 적은 드라마가 {count}편 더 있습니다.",
+    },
+    "top.footer": {"en": "page {page}/{pages} · {total} ranked", "ko": "{page}/{pages}쪽 · {total}편 순위"},
+    "top.empty": {
+        "en": "No drama has the {minimum} ratings needed to be ranked here yet ({unranked} rated dramas have fewer). Rate with /rate to fill the chart.",
+        "ko": "아직 순위에 필요한 평점 {minimum}개를 받은 드라마가 없습니다 (그보다 적은 드라마 {unranked}편). /평점 으로 차트를 채워 보세요.",
+    },
+    "top.no_server": {
+        "en": "There is no server here (this is a DM): use scope everyone.",
+        "ko": "여기는 서버가 아닙니다 (DM): 범위를 전체로 고르세요.",
+    },
+    "top.genre_too_long": {
+        "en": "That genre is {length} characters long; genres here are at most {limit}.",
+        "ko": "입력한 장르가 {length}자입니다. 장르는 {limit}자까지입니다.",
+    },
     "member.private": {
         "en": "{name} keeps their watch list, profile and matches private.",
         "ko": "{name}님은 시청 목록, 프로필, 취향 비교를 비공개로 해 두었습니다.",

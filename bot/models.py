@@ -184,3 +184,32 @@ class DeletedData:
     ratings: int
     watchlist: int
     settings: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChartTally:
+    """One drama's drama-level ratings in a /top scope, with the genres the genre filter looks at."""
+
+    drama_id: int
+    count: int
+    halves: int
+    genres: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RatedDrama:
+    drama_id: int
+    title: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileData:
+    """What /profile shows about a member."""
+
+    statuses: WatchCounts
+    ratings: int  # drama-level ratings
+    mean: float | None
+    histogram: tuple[int, ...]  # how many drama-level ratings at 0.5, 1, ..., 5 stars (10 bins)
+    genres: tuple[tuple[str, int], ...]  # most-watched genres, most first
+    recent: tuple[RatedDrama, ...]  # the last five dramas rated, newest first

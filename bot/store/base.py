@@ -16,11 +16,13 @@ from bot.models import (
     Availability,
     BundleOutcome,
     CatalogueStats,
+    ChartTally,
     CommunityScores,
     DeletedData,
     Drama,
     DramaName,
     Episode,
+    ProfileData,
     RateResult,
     ReviewData,
     WatchCounts,
@@ -30,6 +32,7 @@ from bot.models import (
 from bot.store.bundle import Bundle
 from bot.store.caches import Caches
 from bot.store.catalogue import Catalogue
+from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.ratings import Ratings
 from bot.store.rows import CatalogueRecord
@@ -51,6 +54,7 @@ class Store:
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
         self.watchlists = Watchlists(db)
+        self.community = Community(db)
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -251,6 +255,26 @@ class Store:
         """Erase a member's ratings, watch list and settings (see Watchlists.delete_member)."""
         await self.ratings.drain()  # ratings already queued are written first, then erased
         return await self.watchlists.delete_member(user_id)
+
+    # ---- community reads (community.py) ---------------------------------------------
+    async def chart_tallies(
+        self, scope: int, *, genre: str | None = None, country: str | None = None, year: int | None = None
+    ) -> list[ChartTally]:
+        """/top's input: drama-level tallies in `scope` (a server id, or 0 for everyone), filtered."""
+        return await self.community.tallies(scope, genre=genre, country=country, year=year)
+
+    async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:
+        return await self.community.shared_scores(a, b)
+
+    async def drama_titles(self, ids: list[int]) -> dict[int, str]:
+        return await self.community.titles(ids)
+
+    async def dramas_by_id(self, ids: list[int]) -> dict[int, Drama]:
+        """Dramas by id (from the in-memory cache when there), in one round trip for the rest."""
+        return await self.catalogue.get_dramas(list(ids))
+
+    async def profile(self, user_id: int) -> ProfileData:
+        return await self.community.profile(user_id)
 
     # ---- TMDB caches and bot state -------------------------------------------------
     async def cached_providers(self, drama_id: int) -> tuple[datetime, dict] | None:

@@ -31,3 +31,6 @@ CREATE TABLE member_settings (
     user_id       bigint  PRIMARY KEY,
     list_private  boolean NOT NULL DEFAULT false
 );
+
+-- Every rating of one member (/match, /profile, delete-my-data) without scanning all ratings.
+CREATE INDEX ratings_user ON ratings(user_id, episode);

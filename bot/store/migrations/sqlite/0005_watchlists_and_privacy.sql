@@ -38,3 +38,6 @@ CREATE TABLE member_settings (
     user_id       INTEGER PRIMARY KEY,
     list_private  INTEGER NOT NULL DEFAULT 0 CHECK (list_private IN (0, 1))
 );
+
+-- Every rating of one member (/match, /profile, delete-my-data) without scanning all ratings.
+CREATE INDEX ratings_user ON ratings(user_id, episode);
