@@ -8,6 +8,7 @@ from bot.cards import EN, clip, number, ratings_count, safe, stars
 from bot.i18n import t
 from bot.models import Drama
 from bot.ranking import Chart, Page, Ranked
+from bot.taste import TasteMatch
 
 CHART_COLOUR = discord.Colour(0xD8893B)
 TITLE_LIMIT = 80
@@ -55,4 +56,38 @@ def top_card(
     embed.set_footer(
         text=t("top.footer", locale, page=page.number, pages=page.pages, total=f"{page.total:,}")
     )
+    return embed
+
+
+def _score(value: float) -> str:
+    return f"{stars(value)} {value:g}"
+
+
+def match_card(
+    result: TasteMatch, titles: dict[int, str], you: str, them: str, *, locale: str = EN
+) -> discord.Embed:
+    """/match's card: the percentage, the shared count, where the two agree and differ most."""
+    you, them = safe(clip(you, 60)), safe(clip(them, 60))
+    embed = discord.Embed(
+        title=clip(t("match.title", locale, you=you, them=them), 256),
+        description=t(
+            "match.score", locale, percentage=f"{result.percentage:g}", shared=f"{result.shared:,}"
+        ),
+        colour=CHART_COLOUR,
+    )
+
+    def lines(items) -> str:  # noqa: ANN001
+        return "\n".join(
+            t(
+                "match.line", locale, title=safe(clip(titles.get(s.drama_id, "—"), TITLE_LIMIT)),
+                yours=_score(s.score_a), them=them, theirs=_score(s.score_b),
+            )
+            for s in items
+        )[:1024]  # fmt: skip
+
+    if result.agree:
+        embed.add_field(name=t("match.agree", locale), value=lines(result.agree), inline=False)
+    if result.differ:
+        embed.add_field(name=t("match.differ", locale), value=lines(result.differ), inline=False)
+    embed.set_footer(text=t("match.footer", locale))
     return embed

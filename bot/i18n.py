@@ -49,6 +49,10 @@ NAMES_KO: dict[str, str] = {
     "curators": "큐레이터",
     "watchlist": "시청목록",
     "top": "순위",
+    "match": "취향비교",
+    "privacy": "개인정보",
+    "list": "목록",
+    "delete-my-data": "내정보삭제",
     "set": "설정",
     "show": "보기",
     # options
@@ -74,6 +78,7 @@ NAMES_KO: dict[str, str] = {
     "year": "연도",
     "member": "회원",
     "scope": "범위",
+    "visibility": "공개범위",
     "genre": "장르",
     "status": "상태",
 }
@@ -99,7 +104,13 @@ TEXTS_KO: dict[str, str] = {
     "Show a member's watch list (yours by default).": "회원의 시청 목록을 봅니다 (기본값: 내 목록).",
     "Take a drama off your watch list.": "내 시청 목록에서 드라마를 뺍니다.",
     "The best-rated dramas, here or everywhere.": "평점이 가장 좋은 드라마: 이 서버 또는 전체.",
+    "How alike your taste is to another member's.": "다른 회원과 내 취향이 얼마나 비슷한지 봅니다.",
+    "Your privacy: who sees your list, and erasing your data.": "개인정보: 내 목록을 볼 수 있는 사람, 내 정보 지우기.",
+    "Make your watch list, profile and matches public or private.": "내 시청 목록, 프로필, 취향 비교를 공개 또는 비공개로 합니다.",
+    "Erase everything dramabot stores about you (asks first).": "dramabot에 저장된 내 정보를 모두 지웁니다 (먼저 확인합니다).",
     # option descriptions
+    "Public: members can see them; private: only you": "공개: 다른 회원도 볼 수 있음, 비공개: 나만",
+    "The member to compare with": "비교할 회원",
     "This server's ratings (default) or everyone's": "이 서버의 평점(기본값) 또는 전체 평점",
     "Only dramas of this genre": "이 장르의 드라마만",
     "Only dramas from this country: a code such as KR or a name": "이 나라의 드라마만: KR 같은 코드나 이름",
@@ -160,6 +171,8 @@ TEXTS_KO: dict[str, str] = {
     "Dropped": "중단",
     "this server": "이 서버",
     "everyone": "전체",
+    "public": "공개",
+    "private": "비공개",
 }
 
 LATIN_LETTER = re.compile(r"[A-Za-z]")

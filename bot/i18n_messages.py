@@ -415,6 +415,57 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
         "en": "That genre is {length} characters long; genres here are at most {limit}.",
         "ko": "입력한 장르가 {length}자입니다. 장르는 {limit}자까지입니다.",
     },
+    "match.title": {"en": "Taste match · {you} & {them}", "ko": "취향 비교 · {you} & {them}"},
+    "match.score": {
+        "en": "**{percentage}%** alike, over {shared} dramas you both rated.",
+        "ko": "두 분이 함께 평가한 드라마 {shared}편 기준 **{percentage}%** 비슷합니다.",
+    },
+    "match.too_few": {
+        "en": "You and {them} have rated {shared} of the same dramas; a match needs at least {minimum}. Rate more with /rate.",
+        "ko": "{them}님과 함께 평가한 드라마가 {shared}편입니다. 취향 비교에는 {minimum}편 이상 필요해요. /평점 으로 더 평가해 보세요.",
+    },
+    "match.agree": {"en": "Where you agree most", "ko": "가장 비슷한 드라마"},
+    "match.differ": {"en": "Where you differ most", "ko": "가장 다른 드라마"},
+    "match.line": {"en": "{title}: you {yours} · {them} {theirs}", "ko": "{title}: 나 {yours} · {them} {theirs}"},
+    "match.self": {
+        "en": "That's you: a taste match needs another member. Pick someone else.",
+        "ko": "본인입니다: 취향 비교에는 다른 회원이 필요해요. 다른 사람을 고르세요.",
+    },
+    "match.footer": {
+        "en": "Drama scores only (not episodes) · 100% = the same scores",
+        "ko": "드라마 전체 점수만 (회차 제외) · 100% = 같은 점수",
+    },
+    "privacy.now_private": {
+        "en": "Your watch list, profile and matches are now private: only you can see them. Your scores still count, anonymously, in averages and charts.",
+        "ko": "이제 내 시청 목록, 프로필, 취향 비교는 비공개입니다: 나만 볼 수 있어요. 내 점수는 평균과 차트에 이름 없이 계속 반영됩니다.",
+    },
+    "privacy.now_public": {
+        "en": "Your watch list, profile and matches are now public: members can see them.",
+        "ko": "이제 내 시청 목록, 프로필, 취향 비교는 공개입니다: 다른 회원도 볼 수 있어요.",
+    },
+    "privacy.confirm": {
+        "en": "This erases everything dramabot stores about you: {ratings}, {watchlist} on your watch list, and your settings. Averages and charts are updated as if you had never rated. It cannot be undone.",
+        "ko": "dramabot에 저장된 내 정보를 모두 지웁니다: {ratings}, 시청 목록 {watchlist}, 설정. 평균과 차트는 내가 평가한 적이 없는 것처럼 다시 계산됩니다. 되돌릴 수 없어요.",
+    },
+    "privacy.confirm_button": {"en": "Erase my data", "ko": "내 정보 지우기"},
+    "privacy.not_yours": {
+        "en": "This button belongs to someone else's request. Use /privacy delete-my-data for your own data.",
+        "ko": "다른 사람의 요청에 딸린 버튼입니다. 내 정보는 /개인정보 내정보삭제 로 지우세요.",
+    },
+    "privacy.deleted": {
+        "en": "Done. Removed {ratings}, {watchlist} from your watch list, and {settings}. Averages and charts no longer include your scores.",
+        "ko": "완료했습니다. {ratings}, 시청 목록 {watchlist}, {settings}을(를) 지웠습니다. 평균과 차트에 더 이상 내 점수가 들어가지 않아요.",
+    },
+    "privacy.nothing": {
+        "en": "dramabot stores nothing about you: no ratings, no watch list, no settings.",
+        "ko": "dramabot에 저장된 내 정보가 없습니다: 평점, 시청 목록, 설정 모두 없어요.",
+    },
+    "privacy.ratings_one": {"en": "{count} rating", "ko": "평점 {count}개"},
+    "privacy.ratings": {"en": "{count} ratings", "ko": "평점 {count}개"},
+    "privacy.dramas_one": {"en": "{count} drama", "ko": "드라마 {count}편"},
+    "privacy.dramas": {"en": "{count} dramas", "ko": "드라마 {count}편"},
+    "privacy.settings_one": {"en": "your settings", "ko": "설정"},
+    "privacy.settings": {"en": "no settings", "ko": "설정 없음"},
     "member.private": {
         "en": "{name} keeps their watch list, profile and matches private.",
         "ko": "{name}님은 시청 목록, 프로필, 취향 비교를 비공개로 해 두었습니다.",

@@ -251,6 +251,10 @@ class Store:
     async def set_private(self, user_id: int, private: bool) -> bool:
         return await self.watchlists.set_private(user_id, private)
 
+    async def member_data_counts(self, user_id: int) -> DeletedData:
+        """What delete_member would remove now."""
+        return await self.watchlists.data_counts(user_id)
+
     async def delete_member(self, user_id: int) -> DeletedData:
         """Erase a member's ratings, watch list and settings (see Watchlists.delete_member)."""
         await self.ratings.drain()  # ratings already queued are written first, then erased

@@ -33,6 +33,12 @@ _ENTRIES = (
     "LIMIT ? OFFSET ?"
 )
 
+_COUNTS = (
+    "SELECT (SELECT COUNT(*) FROM ratings WHERE user_id = ?) AS ratings, "
+    "(SELECT COUNT(*) FROM watchlist WHERE user_id = ?) AS watchlist, "
+    "(SELECT COUNT(*) FROM member_settings WHERE user_id = ?) AS settings"
+)
+
 
 def _entry(row) -> WatchEntry:  # noqa: ANN001 - a row of either backend
     return WatchEntry(
@@ -172,18 +178,18 @@ class Watchlists:
 
         return await self._db.write(tx)
 
+    async def data_counts(self, user_id: int) -> DeletedData:
+        """What delete_member would remove now (for its confirmation)."""
+        row = await self._db.fetch_one(_COUNTS, (user_id, user_id, user_id))
+        return DeletedData(row["ratings"], row["watchlist"], row["settings"])
+
     async def delete_member(self, user_id: int) -> DeletedData:
         """Erase everything stored about a member in ONE transaction: ratings (the totals' triggers take
         each score back out; totals left with no rating are removed, as if never rated), watch list,
         settings. Returns how many of each were removed."""
 
         async def tx(db: Tx) -> DeletedData:
-            counted = await db.fetch_one(
-                "SELECT (SELECT COUNT(*) FROM ratings WHERE user_id = ?) AS ratings, "
-                "(SELECT COUNT(*) FROM watchlist WHERE user_id = ?) AS watchlist, "
-                "(SELECT COUNT(*) FROM member_settings WHERE user_id = ?) AS settings",
-                (user_id, user_id, user_id),
-            )
+            counted = await db.fetch_one(_COUNTS, (user_id, user_id, user_id))
             rated = [r["drama_id"] for r in await db.fetch(
                 "SELECT DISTINCT drama_id FROM ratings WHERE user_id = ? ORDER BY drama_id", (user_id,)
             )]  # fmt: skip
