@@ -6,7 +6,7 @@ import discord
 
 from bot.cards import EN, clip, number, ratings_count, safe, stars
 from bot.i18n import t
-from bot.models import Drama
+from bot.models import WATCH_STATUSES, Drama, ProfileData
 from bot.ranking import Chart, Page, Ranked
 from bot.taste import TasteMatch
 
@@ -90,4 +90,61 @@ def match_card(
     if result.differ:
         embed.add_field(name=t("match.differ", locale), value=lines(result.differ), inline=False)
     embed.set_footer(text=t("match.footer", locale))
+    return embed
+
+
+def histogram_bar(counts: tuple[int, ...]) -> str:
+    """The distribution in text, for the card without its picture: '0.5 ▏1 · 1 ▏0 · ...'."""
+    return " · ".join(f"{(i + 1) / 2:g}: {n}" for i, n in enumerate(counts))
+
+
+def profile_alt(counts: tuple[int, ...], locale: str = EN) -> str:
+    """The histogram's alt text in the locale's language."""
+    total = sum(counts)
+    if not total:
+        return t("profile.alt_empty", locale)
+    mean = sum((i + 1) / 2 * n for i, n in enumerate(counts)) / total
+    peak = max(range(len(counts)), key=lambda i: (counts[i], i))
+    listed = histogram_bar(counts)
+    text = t(
+        "profile.alt",
+        locale,
+        total=total,
+        listed=listed,
+        peak=f"{(peak + 1) / 2:g}",
+        mean=number(round(mean, 2)),
+    )
+    return clip(text, 1024)
+
+
+def profile_card(data: ProfileData, name: str, *, locale: str = EN) -> discord.Embed:
+    """/profile's card (the histogram, when rendered, is attached as its image by the cog)."""
+    embed = discord.Embed(
+        title=clip(t("profile.title", locale, name=safe(clip(name, 60))), 256), colour=CHART_COLOUR
+    )
+    listed = [
+        f"{t(f'watch.status.{s}', locale)}: {data.statuses[s]}" for s in WATCH_STATUSES if data.statuses[s]
+    ]
+    embed.add_field(
+        name=t("profile.lists", locale),
+        value=" · ".join(listed) or t("profile.list_empty", locale),
+        inline=False,
+    )
+    if data.ratings:
+        value = t(
+            "profile.ratings_value",
+            locale,
+            ratings=ratings_count(data.ratings, locale),
+            mean=number(round(data.mean, 2)),
+        )
+    else:
+        value = t("profile.none", locale)
+    embed.add_field(name=t("profile.ratings", locale), value=value, inline=True)
+    genres = ", ".join(f"{safe(g)} ({n})" for g, n in data.genres)
+    embed.add_field(
+        name=t("profile.genres", locale), value=clip(genres, 1024) or t("profile.none", locale), inline=True
+    )
+    embed.add_field(name=t("profile.distribution", locale), value=histogram_bar(data.histogram), inline=False)
+    recent = "\n".join(f"{safe(clip(r.title, TITLE_LIMIT))} · {_score(r.score)}" for r in data.recent)
+    embed.add_field(name=t("profile.recent", locale), value=recent or t("profile.none", locale), inline=False)
     return embed

@@ -51,6 +51,7 @@ NAMES_KO: dict[str, str] = {
     "top": "순위",
     "match": "취향비교",
     "privacy": "개인정보",
+    "profile": "프로필",
     "list": "목록",
     "delete-my-data": "내정보삭제",
     "set": "설정",
@@ -108,7 +109,9 @@ TEXTS_KO: dict[str, str] = {
     "Your privacy: who sees your list, and erasing your data.": "개인정보: 내 목록을 볼 수 있는 사람, 내 정보 지우기.",
     "Make your watch list, profile and matches public or private.": "내 시청 목록, 프로필, 취향 비교를 공개 또는 비공개로 합니다.",
     "Erase everything dramabot stores about you (asks first).": "dramabot에 저장된 내 정보를 모두 지웁니다 (먼저 확인합니다).",
+    "A member's watch list, ratings and favourite genres.": "회원의 시청 목록, 평점, 좋아하는 장르.",
     # option descriptions
+    "Whose profile (default: yours)": "누구의 프로필 (기본값: 내 프로필)",
     "Public: members can see them; private: only you": "공개: 다른 회원도 볼 수 있음, 비공개: 나만",
     "The member to compare with": "비교할 회원",
     "This server's ratings (default) or everyone's": "이 서버의 평점(기본값) 또는 전체 평점",
