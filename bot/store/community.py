@@ -28,9 +28,16 @@ class Community:
         self, scope: int, *, genre: str | None = None, country: str | None = None, year: int | None = None
     ) -> list[ChartTally]:
         """Every drama rated in `scope` (a server id, or 0 for everyone), drama-level, filtered."""
+        # rating_totals_scope (0005) finds the scope's drama-level rows; dramas is joined only to filter.
+        joined = genre is not None or country is not None or year is not None
         sql = (
-            "SELECT t.drama_id, t.n, t.halves, d.genres FROM rating_totals t JOIN dramas d ON d.id = t.drama_id "
-            "WHERE t.scope = ? AND t.episode = 0 AND t.n > 0"
+            "SELECT t.drama_id, t.n, t.halves"
+            + (
+                ", d.genres FROM rating_totals t JOIN dramas d ON d.id = t.drama_id "
+                if joined
+                else " FROM rating_totals t "
+            )
+            + "WHERE t.scope = ? AND t.episode = 0 AND t.n > 0"
         )
         params: list = [scope]
         if country is not None:
@@ -40,6 +47,8 @@ class Community:
             sql += " AND d.year = ?"
             params.append(year)
         found = await self._db.fetch(sql, params)
+        if not joined:
+            return [ChartTally(r[0], r[1], r[2]) for r in found]
         rows = [ChartTally(r["drama_id"], r["n"], r["halves"], _genres(r["genres"])) for r in found]
         if genre is not None:
             wanted = genre.casefold()

@@ -34,3 +34,6 @@ CREATE TABLE member_settings (
 
 -- Every rating of one member (/match, /profile, delete-my-data) without scanning all ratings.
 CREATE INDEX ratings_user ON ratings(user_id, episode);
+
+-- /top: one scope's drama-level totals without reading every total (covering on SQLite).
+CREATE INDEX rating_totals_scope ON rating_totals(scope, episode, drama_id, n, halves);
