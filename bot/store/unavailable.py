@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from bot.errors import StoreUnavailable
 from bot.models import DramaName
 
@@ -32,6 +35,16 @@ class UnavailableStore:
 
     async def close(self) -> None:
         return None
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+        yield  # an async generator: `async with` fails at the start
+
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+        yield False
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
