@@ -17,20 +17,28 @@ from bot.models import (
     Availability,
     BundleOutcome,
     CatalogueStats,
+    ChartTally,
     CommunityScores,
+    DeletedData,
     Drama,
     DramaName,
     Episode,
+    ProfileData,
     RateResult,
     ReviewData,
+    WatchCounts,
+    WatchEntry,
+    WatchPage,
 )
 from bot.store.bundle import Bundle
 from bot.store.caches import Caches
 from bot.store.catalogue import Catalogue
+from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.ratings import Ratings
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
+from bot.store.watchlists import Watchlists
 
 INDEX_CHECK_INTERVAL = 1.0  # s: how stale the index may be on changes made by another process (SQLite)
 
@@ -46,6 +54,8 @@ class Store:
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
+        self.watchlists = Watchlists(db)
+        self.community = Community(db)
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -130,12 +140,14 @@ class Store:
                 return None
         if not await self.catalogue.exists(drama.id):
             return None
+        scores, watching = await self.watchlists.review_reads(drama.id, guild_id)  # one query for both
         return ReviewData(
             drama=drama,
             episodes=await self.catalogue.episodes(drama.id),
             availability=await self.catalogue.availability(drama.id),
-            scores=await self.ratings.community_scores(drama.id, guild_id),
+            scores=scores,
             in_guild=guild_id is not None,
+            watching=watching,
         )
 
     async def stats(self) -> CatalogueStats:
@@ -212,6 +224,62 @@ class Store:
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
         return await self.ratings.user_rating(user_id=user_id, drama_id=drama_id, episode=episode)
+
+    # ---- watch lists and privacy (watchlists.py) -----------------------------------
+    async def set_watch(
+        self, *, user_id: int, guild_id: int | None, drama_id: int, status: str, episode: int | None = None
+    ) -> tuple[WatchEntry, WatchEntry | None]:
+        """Set a member's watch status (and progress) for a drama: (now, before)."""
+        return await self.watchlists.set(
+            user_id=user_id, guild_id=guild_id, drama_id=drama_id, status=status, episode=episode
+        )
+
+    async def remove_watch(self, *, user_id: int, drama_id: int) -> WatchEntry | None:
+        return await self.watchlists.remove(user_id=user_id, drama_id=drama_id)
+
+    async def watch_entry(self, *, user_id: int, drama_id: int) -> WatchEntry | None:
+        return await self.watchlists.entry(user_id, drama_id)
+
+    async def watch_page(self, user_id: int, status: str | None = None, page: int = 0) -> WatchPage:
+        return await self.watchlists.page(user_id, status, page)
+
+    async def watch_counts(self, user_id: int) -> WatchCounts:
+        return await self.watchlists.status_counts(user_id)
+
+    async def is_private(self, user_id: int) -> bool:
+        return await self.watchlists.is_private(user_id)
+
+    async def set_private(self, user_id: int, private: bool) -> bool:
+        return await self.watchlists.set_private(user_id, private)
+
+    async def member_data_counts(self, user_id: int) -> DeletedData:
+        """What delete_member would remove now."""
+        return await self.watchlists.data_counts(user_id)
+
+    async def delete_member(self, user_id: int) -> DeletedData:
+        """Erase a member's ratings, watch list and settings (see Watchlists.delete_member)."""
+        await self.ratings.drain()  # ratings already queued are written first, then erased
+        return await self.watchlists.delete_member(user_id)
+
+    # ---- community reads (community.py) ---------------------------------------------
+    async def chart_tallies(
+        self, scope: int, *, genre: str | None = None, country: str | None = None, year: int | None = None
+    ) -> list[ChartTally]:
+        """/top's input: drama-level tallies in `scope` (a server id, or 0 for everyone), filtered."""
+        return await self.community.tallies(scope, genre=genre, country=country, year=year)
+
+    async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:
+        return await self.community.shared_scores(a, b)
+
+    async def drama_titles(self, ids: list[int]) -> dict[int, str]:
+        return await self.community.titles(ids)
+
+    async def dramas_by_id(self, ids: list[int]) -> dict[int, Drama]:
+        """Dramas by id (from the in-memory cache when there), in one round trip for the rest."""
+        return await self.catalogue.get_dramas(list(ids))
+
+    async def profile(self, user_id: int) -> ProfileData:
+        return await self.community.profile(user_id)
 
     # ---- TMDB caches and bot state -------------------------------------------------
     async def cached_providers(self, drama_id: int) -> tuple[datetime, dict] | None:

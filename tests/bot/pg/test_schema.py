@@ -20,11 +20,13 @@ TABLES = {
     "dramas",
     "episodes",
     "guild_settings",
+    "member_settings",
     "meta",
     "rating_totals",
     "ratings",
     "schema_version",
     "tmdb_providers",
+    "watchlist",
 }
 
 # A migration after the shipped ones that takes a while, so concurrent migrators really overlap.
