@@ -24,12 +24,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="check bodies against Discord's OpenAPI description during bursts too (slower stand-in)")  # fmt: skip
     parser.add_argument("--sample", type=int, default=None,
                         help="pick dramas from this many at random instead of the whole catalogue (the old benchmark: 5000)")  # fmt: skip
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                        help="the bot's database: SQLite (default) or a throwaway PostgreSQL (see bench/postgres.py)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.calls < 1 or args.burst < 1:
         parser.error("--calls and --burst must be at least 1")
     command = "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:])
     asyncio.run(main_async(args.size, args.calls, args.burst, args.out, args.size == "large" and not args.no_huge,
-                           command.strip(), args.profile, args.validate_all, args.sample))  # fmt: skip
+                           command.strip(), args.profile, args.validate_all, args.sample, args.backend))  # fmt: skip
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import datetime
 import itertools
 import math
@@ -229,8 +230,8 @@ class BenchStandIn(DiscordStandIn):
 class Session:
     """One bot process against one stand-in, on one database."""
 
-    def __init__(self, db: Path, workdir: Path, rng: random.Random, validate_all: bool = False) -> None:
-        self.db, self.workdir, self.rng = db, workdir, rng
+    def __init__(self, db: Path | str, workdir: Path, rng: random.Random, validate_all: bool = False) -> None:
+        self.db, self.workdir, self.rng = db, workdir, rng  # db: a SQLite path or a postgresql:// URL
         self.validate_all = validate_all
         self.stand_in = BenchStandIn()
         # The synthetic world's guild #0 is the stand-in's guild: server scores show on cards.
@@ -443,12 +444,14 @@ class Session:
         return row
 
 
-async def store_writers(db: Path, world: World, writers: int, per_writer: int) -> Row:
+async def store_writers(
+    db: Path, world: World, writers: int, per_writer: int, database: str | None = None
+) -> Row:
     """The store API alone: `writers` tasks calling Store.rate; a rating counts once rate() returned
-    (it commits before returning)."""
-    from bot.store import Store
+    (it commits before returning). `database`: a postgresql:// URL holding a copy of `db` (same ids)."""
+    from bot.store import open_store
 
-    store = await Store.open(db)
+    store = await open_store(database or db)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     ids = dict(conn.execute("SELECT slug, id FROM dramas"))
     conn.close()
@@ -536,18 +539,29 @@ def _log_rows(log: Callable[[str], None], rows: dict[str, Row]) -> None:
         log(f"  {row.measure}: p50 {row.p50 * 1000:.2f} ms, p99 {row.p99 * 1000:.2f} ms{hit}; {row.value}")
 
 
+async def _database(size: str, db: Path, pg_server: str | None, log: Callable[[str], None]) -> Path | str:
+    """What the bot runs on: the SQLite copy, or (with a PostgreSQL server) a database loaded from it."""
+    if pg_server is None:
+        return db
+    from bench.postgres import load
+
+    return await load(pg_server, f"bench_{size}", db, log)
+
+
 async def run_size(size: str, calls: int, burst_n: int, rate_total: int, store_per_writer: int,
                    workroot: Path, log: Callable[[str], None], profile: Path | None = None,
-                   validate_all: bool = False, sample: int | None = None) -> list[Row]:  # fmt: skip
+                   validate_all: bool = False, sample: int | None = None,
+                   pg_server: str | None = None) -> list[Row]:  # fmt: skip
     rng = random.Random(2026)
     workdir = workroot / size
     workdir.mkdir(parents=True, exist_ok=True)
     db = prepared_database(size, workdir)
     world = load_world(db, rng, sample)
+    database = await _database(size, db, pg_server, log)
     log(f"{size}: {len(world.slugs):,} dramas to pick from; shared words {', '.join(world.words[:12])}...; "
         f"Hangul {', '.join(world.hangul[:8])}...")  # fmt: skip
     rows: list[Row] = []
-    async with Session(db, workdir, rng, validate_all) as s:
+    async with Session(database, workdir, rng, validate_all) as s:
         log(f"{size}: bot ready in {s.startup_s:.2f} s (pid {s.pid})")
         spy = _start_profiler(s.pid, profile) if profile else None
         kinds = {"/about": s.about, "/review": s.review, "/rate": s.rate, "/where": s.where,
@@ -585,21 +599,24 @@ async def run_size(size: str, calls: int, burst_n: int, rate_total: int, store_p
             _stop_profiler(spy)
         rows += _startup_rows(size, s)
         rows += list(uniform.values()) + list(skewed.values()) + [about_burst, mixed, throughput]
-    writers = await store_writers(db, world, 100, store_per_writer)
+    pg_database = None if database == db else str(database)
+    writers = await store_writers(db, world, 100, store_per_writer, pg_database)
     writers.measure = f"{size}: {writers.measure}"
     log(f"  {writers.measure}: {writers.value}")
     rows.append(writers)
     return rows
 
 
-async def run_huge(calls: int, workroot: Path, log: Callable[[str], None]) -> list[Row]:
+async def run_huge(
+    calls: int, workroot: Path, log: Callable[[str], None], pg_server: str | None = None
+) -> list[Row]:
     """The titles-only 100,000-drama catalogue: start-up, memory and autocomplete against /about."""
     rng = random.Random(100_000)
     workdir = workroot / "huge"
     workdir.mkdir(parents=True, exist_ok=True)
     db = prepared_database("huge", workdir)
     world = load_world(db, rng)
-    async with Session(db, workdir, rng) as s:
+    async with Session(await _database("huge", db, pg_server, log), workdir, rng) as s:
         log(f"huge: bot ready in {s.startup_s:.2f} s (pid {s.pid})")
         kinds = {"/about": s.about, "autocomplete short": s.ac_short, "autocomplete word": s.ac_word,
                  "autocomplete Hangul": s.ac_hangul, "autocomplete long": s.ac_long}  # fmt: skip
@@ -667,9 +684,13 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+BACKEND = {"label": "SQLite"}  # the backend of this run, for the title line (set by main_async)
+
+
 def machine() -> str:
     return (f"{datetime.date.today().isoformat()}, {os.cpu_count()} cores ({platform.machine()}), "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")  # fmt: skip
+            f"Python {platform.python_version()}, {platform.system()} {platform.release()}, "
+            f"{BACKEND['label']}")  # fmt: skip
 
 
 def write_report(out: Path, rows: list[Row], command: str, validate_all: bool = False) -> None:
@@ -708,17 +729,27 @@ def write_report(out: Path, rows: list[Row], command: str, validate_all: bool = 
 
 
 async def main_async(size: str, calls: int, burst_n: int, out: Path | None, huge: bool, command: str,
-                     profile: Path | None, validate_all: bool = False, sample: int | None = None) -> list[Row]:  # fmt: skip
+                     profile: Path | None, validate_all: bool = False, sample: int | None = None,
+                     backend: str = "sqlite") -> list[Row]:  # fmt: skip
     log = lambda text: print(text, flush=True)  # noqa: E731
     rate_total = max(calls, 200) if size == "small" else max(calls * 5, 5000)
     per_writer = 20 if size == "small" else 100
-    with tempfile.TemporaryDirectory(prefix="dramabot-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dramabot-bench-") as tmp, contextlib.ExitStack() as stack:
+        pg_server = None
+        BACKEND["label"] = f"SQLite {sqlite3.sqlite_version}"
+        if backend == "postgres":
+            from bench.postgres import BenchPostgres
+
+            server = stack.enter_context(BenchPostgres())
+            pg_server = server.url
+            BACKEND["label"] = f"PostgreSQL {server.version} ({server.binaries.origin})"
+            log(f"PostgreSQL {server.version} from {server.binaries.origin}: {server.startup_seconds:.1f} s")
         rows: list[Row] = []
         if size != "huge":
             rows += await run_size(size, calls, burst_n, rate_total, per_writer, Path(tmp), log, profile,
-                                   validate_all, sample)
+                                   validate_all, sample, pg_server)
         if huge or size == "huge":
-            rows += await run_huge(calls, Path(tmp), log)
+            rows += await run_huge(calls, Path(tmp), log, pg_server)
     print()
     print(f"dramabot benchmark, {machine()}")
     print(table(rows))

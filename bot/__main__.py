@@ -4,6 +4,7 @@
     python -m bot sync            force a command sync, then exit
     python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
     python -m bot catalogue ...   import / export / show / stats / audit (see bot/catalogue_cli.py)
+    python -m bot migrate-db --from URL --to URL [--force]   copy a whole database (bot/migrate_cli.py)
 
 `main()` owns every resource's lifetime: it opens the store and the chart renderer, hands them to
 the Bot, and closes them on exit and on SIGTERM/SIGINT. Nothing happens at import time.
@@ -24,14 +25,14 @@ from collections.abc import Awaitable, Callable
 import discord
 import yarl
 
-from bot import catalogue_cli
+from bot import catalogue_cli, migrate_cli
 from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
 from bot.cluster import ClusterUnavailable, Coordinator, open_cluster
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.render import ChartRenderer
 from bot.settings import Settings, SettingsError, load_settings
-from bot.store import Store, UnavailableStore
+from bot.store import Store, UnavailableStore, open_store
 
 log = logging.getLogger("bot")
 
@@ -84,12 +85,12 @@ def with_store(command: StoreCommand) -> Callable[[Settings, argparse.Namespace]
     @functools.wraps(command)
     async def run(settings: Settings, args: argparse.Namespace) -> int:
         try:
-            store = await Store.open(settings.database_path)
+            store = await open_store(settings.database, pool_max=settings.database_pool_size)
         except SchemaTooNew as exc:
             log.error("refusing to start: %s", exc)
             return EXIT_FAILURE
         except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
-            log.error("cannot open the database at %s: %s", settings.database_path, exc)
+            log.error("cannot open the database at %s: %s", settings.database_label, exc)
             return EXIT_FAILURE
         try:
             return await command(settings, args, store)
@@ -103,7 +104,7 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Run the bot. A database that cannot be opened does not stop it: members are told ratings
     are temporarily unavailable while it retries; a newer schema than this code knows does."""
     try:
-        store: Store | UnavailableStore = await Store.open(settings.database_path)
+        store: Store | UnavailableStore = await open_store(settings.database, pool_max=settings.database_pool_size)
     except SchemaTooNew as exc:
         log.error("refusing to start: %s", exc)
         return EXIT_FAILURE
@@ -111,10 +112,10 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         log.error(
             "cannot open the database at %s: %s; running without it (members are told it is temporarily "
             "unavailable) and retrying every %g s",
-            settings.database_path, exc, settings.database_retry_seconds,
+            settings.database_label, exc, settings.database_retry_seconds,
         )  # fmt: skip
         store = UnavailableStore(str(exc))
-    cluster = await open_cluster(settings.database_path)  # PostgreSQL: locks shared with the other processes
+    cluster = await open_cluster(settings.database)  # PostgreSQL: locks shared with the other processes
     if not isinstance(store, UnavailableStore):
         await load_starter(store, cluster)
     renderer = ChartRenderer(timeout=CHART_BUDGET)
@@ -151,7 +152,7 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
     while True:
         await asyncio.sleep(settings.database_retry_seconds)
         try:
-            store = await Store.open(settings.database_path)
+            store = await open_store(settings.database, pool_max=settings.database_pool_size)
         except SchemaTooNew as exc:
             log.error("the database is now from a newer dramabot (%s): still running without it", exc)
             continue
@@ -160,7 +161,7 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
             continue
         await load_starter(store, bot.cluster)
         bot.store = store
-        log.info("the database at %s can be used again", settings.database_path)
+        log.info("the database at %s can be used again", settings.database_label)
         try:
             await bot.sync_commands()
         except (StoreUnavailable, ClusterUnavailable, discord.HTTPException) as exc:
@@ -215,7 +216,7 @@ async def _serve(bot: DramaBot, settings: Settings) -> int:
 
 @with_store
 async def run_sync(settings: Settings, args: argparse.Namespace, store: Store) -> int:
-    cluster = await open_cluster(settings.database_path)
+    cluster = await open_cluster(settings.database)
     try:
         async with DramaBot(store, settings, force_sync=True, cluster=cluster) as bot:
             try:
@@ -239,7 +240,7 @@ async def run_backup(settings: Settings, args: argparse.Namespace, store: Store)
             await copy.close()
         print(f"backup written to {args.path} (integrity_check: {result})")
         return EXIT_OK if result == "ok" else EXIT_FAILURE
-    except FileExistsError as exc:
+    except (FileExistsError, StoreUnavailable) as exc:  # PostgreSQL: StoreUnavailable, use pg_dump
         print(f"dramabot: {exc}", file=sys.stderr)
         return EXIT_FAILURE
 
@@ -270,6 +271,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     backup = sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
     backup.add_argument("path")
     catalogue_cli.add_parser(sub)
+    migrate_cli.add_parser(sub)
     args = parser.parse_args(argv)
     args.command = args.command or "run"
     return args
@@ -277,6 +279,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.command == "migrate-db":  # needs no settings: both databases are on the command line
+        return asyncio.run(migrate_cli.run(args))
     try:
         settings = load_settings(require_token=args.command != "catalogue")
     except SettingsError as exc:

@@ -19,7 +19,7 @@ from discord.utils import escape_markdown, escape_mentions
 from bot import regions
 from bot.charts import Picture
 from bot.i18n_messages import plural, t
-from bot.models import Availability, Drama, RateResult, ReviewData, ScoreSummary
+from bot.models import Availability, Drama, RateResult, ReviewData, ScoreSummary, WatchCounts
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -246,6 +246,9 @@ def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewC
     scores = data.scores
 
     description = facts_line(drama, locale)
+    here = here_line(data.watching, locale)
+    if here:
+        description += "\n" + here
     if drama.synopsis:
         description += "\n\n" + clip(drama.synopsis, SYNOPSIS_LIMIT)
     embed = discord.Embed(
@@ -277,6 +280,17 @@ def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewC
         footer += " · " + t("card.page", locale, page=page + 1, pages=pages)
     embed.set_footer(text=footer)
     return ReviewCard(_fit_total(embed), page, pages)
+
+
+def here_line(counts: WatchCounts | None, locale: str = EN) -> str | None:
+    """'Here: 3 watching · 12 completed · 5 plan to watch' for a server's /review card; None when
+    nobody here has the drama in one of those three statuses (or outside a server)."""
+    if counts is None or not (counts["watching"] or counts["completed"] or counts["plan"]):
+        return None
+    return t(
+        "watch.here", locale,
+        watching=f"{counts['watching']:,}", completed=f"{counts['completed']:,}", plan=f"{counts['plan']:,}",
+    )  # fmt: skip
 
 
 def with_picture(embed: discord.Embed, picture: Picture | None) -> list[discord.File]:

@@ -27,7 +27,7 @@ from bot.store import Store, UnavailableStore
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue")
+EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue", "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile")
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
 

@@ -331,7 +331,170 @@ CHARTS: _M = {  # the alt text of /review's episode chart
     "chart.everyone_style": {"en": "green dotted line, triangles", "ko": "초록 점선, 세모"},
 }
 
-MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS}
+COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, bot/watch_cards.py)
+    "watch.status.watching": {"en": "Watching", "ko": "보는 중"},
+    "watch.status.completed": {"en": "Completed", "ko": "다 봄"},
+    "watch.status.plan": {"en": "Plan to watch", "ko": "볼 예정"},
+    "watch.status.on_hold": {"en": "On hold", "ko": "보류"},
+    "watch.status.dropped": {"en": "Dropped", "ko": "중단"},
+    "watch.status_list": {
+        "en": "Watching, Completed, Plan to watch, On hold, Dropped",
+        "ko": "보는 중, 다 봄, 볼 예정, 보류, 중단",
+    },
+    "watch.progress": {"en": "ep {progress}/{count}", "ko": "{progress}/{count}화"},
+    "watch.here": {
+        "en": "Here: {watching} watching · {completed} completed · {plan} plan to watch",
+        "ko": "이 서버: {watching}명 보는 중 · {completed}명 다 봄 · {plan}명 볼 예정",
+    },
+    "watch.title": {"en": "{name}'s watch list", "ko": "{name}님의 시청 목록"},
+    "watch.title_status": {"en": "{name}'s watch list · {status}", "ko": "{name}님의 시청 목록 · {status}"},
+    "watch.footer": {"en": "{total} dramas · page {page}/{pages}", "ko": "드라마 {total}편 · {page}/{pages}쪽"},
+    "watch.footer_one": {"en": "{total} drama · page {page}/{pages}", "ko": "드라마 {total}편 · {page}/{pages}쪽"},
+    "watch.set": {
+        "en": "*{title}* is now **{status}** on your list ({progress}).",
+        "ko": "*{title}*을(를) 내 목록에 **{status}**(으)로 저장했습니다 ({progress}).",
+    },
+    "watch.set_changed": {
+        "en": "*{title}*: **{old}** → **{status}** on your list ({progress}).",
+        "ko": "*{title}*: 내 목록에서 **{old}** → **{status}** ({progress}).",
+    },
+    "watch.removed": {"en": "Removed *{title}* from your list.", "ko": "내 목록에서 *{title}*을(를) 뺐습니다."},
+    "watch.not_listed": {
+        "en": "*{title}* is not on your list, so nothing was removed.",
+        "ko": "*{title}*은(는) 내 목록에 없어서 뺀 것이 없습니다.",
+    },
+    "watch.unknown_status": {
+        "en": "'{status}' is not a status. Pick one of: {choices}.",
+        "ko": "'{status}'은(는) 상태가 아닙니다. 다음 중에서 고르세요: {choices}.",
+    },
+    "watch.no_episode": {
+        "en": "*{title}* has episodes 1 to {count}; progress can be 0 to {count}, not {episode}.",
+        "ko": "*{title}*은(는) 1화부터 {count}화까지 있습니다. 진행은 0~{count}화만 됩니다 ({episode}화는 안 돼요).",
+    },
+    "watch.empty_own": {
+        "en": "Your watch list is empty. Add a drama with `/watchlist set`, or rate an episode with `/rate`.",
+        "ko": "내 시청 목록이 비어 있습니다. `/시청목록 설정` 으로 드라마를 넣거나 `/평점` 으로 회차에 점수를 주세요.",
+    },
+    "watch.empty_own_status": {
+        "en": "Nothing on your watch list is {status}.",
+        "ko": "내 시청 목록에 {status} 상태인 드라마가 없습니다.",
+    },
+    "watch.empty_other": {
+        "en": "{name}'s watch list is empty.",
+        "ko": "{name}님의 시청 목록이 비어 있습니다.",
+    },
+    "watch.empty_other_status": {
+        "en": "Nothing on {name}'s watch list is {status}.",
+        "ko": "{name}님의 시청 목록에 {status} 상태인 드라마가 없습니다.",
+    },
+    "top.title_server": {"en": "Top dramas · this server", "ko": "인기 드라마 · 이 서버"},
+    "top.title_everyone": {"en": "Top dramas · everyone", "ko": "인기 드라마 · 전체"},
+    "top.line": {
+        "en": "**{rank}.** {title} · {stars} {score} · avg {average} · {ratings}",
+        "ko": "**{rank}.** {title} · {stars} {score} · 평균 {average} · {ratings}",
+    },
+    "top.filters": {"en": "Only: {filters}", "ko": "조건: {filters}"},
+    "top.how": {
+        "en": "Ranked by a Bayesian average: each drama's scores are pulled toward the mean here ({mean}) as if it had {prior} more ratings at it. A drama needs at least {minimum} ratings here to be ranked.",
+        "ko": "베이즈 평균 순위: 각 드라마의 점수를 여기 평균({mean}) 쪽으로, 그 점수의 평점이 {prior}개 더 있는 것처럼 당깁니다. 순위에 들려면 여기서 평점이 {minimum}개 이상 있어야 합니다.",
+    },
+    "top.unranked": {
+        "en": "{count} more rated dramas have fewer than {minimum} ratings.",
+        "ko": "평점이 {minimum}개보다 적은 드라마가 {count}편 더 있습니다.",
+    },
+    "top.footer": {"en": "page {page}/{pages} · {total} ranked", "ko": "{page}/{pages}쪽 · {total}편 순위"},
+    "top.empty": {
+        "en": "No drama has the {minimum} ratings needed to be ranked here yet ({unranked} rated dramas have fewer). Rate with /rate to fill the chart.",
+        "ko": "아직 순위에 필요한 평점 {minimum}개를 받은 드라마가 없습니다 (그보다 적은 드라마 {unranked}편). /평점 으로 차트를 채워 보세요.",
+    },
+    "top.no_server": {
+        "en": "There is no server here (this is a DM): use scope everyone.",
+        "ko": "여기는 서버가 아닙니다 (DM): 범위를 전체로 고르세요.",
+    },
+    "top.genre_too_long": {
+        "en": "That genre is {length} characters long; genres here are at most {limit}.",
+        "ko": "입력한 장르가 {length}자입니다. 장르는 {limit}자까지입니다.",
+    },
+    "match.title": {"en": "Taste match · {you} & {them}", "ko": "취향 비교 · {you} & {them}"},
+    "match.score": {
+        "en": "**{percentage}%** alike, over {shared} dramas you both rated.",
+        "ko": "두 분이 함께 평가한 드라마 {shared}편 기준 **{percentage}%** 비슷합니다.",
+    },
+    "match.too_few": {
+        "en": "You and {them} have rated {shared} of the same dramas; a match needs at least {minimum}. Rate more with /rate.",
+        "ko": "{them}님과 함께 평가한 드라마가 {shared}편입니다. 취향 비교에는 {minimum}편 이상 필요해요. /평점 으로 더 평가해 보세요.",
+    },
+    "match.agree": {"en": "Where you agree most", "ko": "가장 비슷한 드라마"},
+    "match.differ": {"en": "Where you differ most", "ko": "가장 다른 드라마"},
+    "match.line": {"en": "{title}: you {yours} · {them} {theirs}", "ko": "{title}: 나 {yours} · {them} {theirs}"},
+    "match.self": {
+        "en": "That's you: a taste match needs another member. Pick someone else.",
+        "ko": "본인입니다: 취향 비교에는 다른 회원이 필요해요. 다른 사람을 고르세요.",
+    },
+    "match.footer": {
+        "en": "Drama scores only (not episodes) · 100% = the same scores",
+        "ko": "드라마 전체 점수만 (회차 제외) · 100% = 같은 점수",
+    },
+    "privacy.now_private": {
+        "en": "Your watch list, profile and matches are now private: only you can see them. Your scores still count, anonymously, in averages and charts.",
+        "ko": "이제 내 시청 목록, 프로필, 취향 비교는 비공개입니다: 나만 볼 수 있어요. 내 점수는 평균과 차트에 이름 없이 계속 반영됩니다.",
+    },
+    "privacy.now_public": {
+        "en": "Your watch list, profile and matches are now public: members can see them.",
+        "ko": "이제 내 시청 목록, 프로필, 취향 비교는 공개입니다: 다른 회원도 볼 수 있어요.",
+    },
+    "privacy.confirm": {
+        "en": "This erases everything dramabot stores about you: {ratings}, {watchlist} on your watch list, and your settings. Averages and charts are updated as if you had never rated. It cannot be undone.",
+        "ko": "dramabot에 저장된 내 정보를 모두 지웁니다: {ratings}, 시청 목록 {watchlist}, 설정. 평균과 차트는 내가 평가한 적이 없는 것처럼 다시 계산됩니다. 되돌릴 수 없어요.",
+    },
+    "privacy.confirm_button": {"en": "Erase my data", "ko": "내 정보 지우기"},
+    "privacy.not_yours": {
+        "en": "This button belongs to someone else's request. Use /privacy delete-my-data for your own data.",
+        "ko": "다른 사람의 요청에 딸린 버튼입니다. 내 정보는 /개인정보 내정보삭제 로 지우세요.",
+    },
+    "privacy.deleted": {
+        "en": "Done. Removed {ratings}, {watchlist} from your watch list, and {settings}. Averages and charts no longer include your scores.",
+        "ko": "완료했습니다. {ratings}, 시청 목록 {watchlist}, {settings}을(를) 지웠습니다. 평균과 차트에 더 이상 내 점수가 들어가지 않아요.",
+    },
+    "privacy.nothing": {
+        "en": "dramabot stores nothing about you: no ratings, no watch list, no settings.",
+        "ko": "dramabot에 저장된 내 정보가 없습니다: 평점, 시청 목록, 설정 모두 없어요.",
+    },
+    "privacy.ratings_one": {"en": "{count} rating", "ko": "평점 {count}개"},
+    "privacy.ratings": {"en": "{count} ratings", "ko": "평점 {count}개"},
+    "privacy.dramas_one": {"en": "{count} drama", "ko": "드라마 {count}편"},
+    "privacy.dramas": {"en": "{count} dramas", "ko": "드라마 {count}편"},
+    "privacy.settings_one": {"en": "your settings", "ko": "설정"},
+    "privacy.settings": {"en": "no settings", "ko": "설정 없음"},
+    "profile.title": {"en": "{name}'s profile", "ko": "{name}님의 프로필"},
+    "profile.lists": {"en": "Watch list", "ko": "시청 목록"},
+    "profile.list_empty": {"en": "nothing on it yet", "ko": "아직 비어 있음"},
+    "profile.ratings": {"en": "Ratings", "ko": "평점"},
+    "profile.ratings_value": {"en": "{ratings} · mean {mean}", "ko": "{ratings} · 평균 {mean}"},
+    "profile.distribution": {"en": "Scores", "ko": "점수 분포"},
+    "profile.genres": {"en": "Most-watched genres", "ko": "가장 많이 본 장르"},
+    "profile.recent": {"en": "Last rated", "ko": "최근 평가"},
+    "profile.none": {"en": "none yet", "ko": "아직 없음"},
+    "profile.alt_empty": {"en": "Bar chart of scores: no ratings yet.", "ko": "점수 막대 그래프: 아직 평점이 없습니다."},
+    "profile.alt": {
+        "en": "Bar chart of {total} ratings by score ({listed}). Most common score {peak}, average {mean}.",
+        "ko": "점수별 평점 {total}개의 막대 그래프 ({listed}). 가장 많은 점수 {peak}, 평균 {mean}.",
+    },
+    "member.private": {
+        "en": "{name} keeps their watch list, profile and matches private.",
+        "ko": "{name}님은 시청 목록, 프로필, 취향 비교를 비공개로 해 두었습니다.",
+    },
+    "member.not_here": {
+        "en": "I can't see that member in this server, so I can't show anything about them.",
+        "ko": "이 서버에서 그 회원을 볼 수 없어서 보여 드릴 수 없습니다.",
+    },
+    "member.bot": {
+        "en": "{name} is a bot: bots have no watch lists, profiles or scores.",
+        "ko": "{name}은(는) 봇입니다: 봇에게는 시청 목록, 프로필, 점수가 없어요.",
+    },
+}
+
+MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **COMMUNITY}
 
 
 def language(locale: object) -> str:

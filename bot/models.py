@@ -94,6 +94,7 @@ class ReviewData:
     availability: tuple[Availability, ...]
     scores: CommunityScores
     in_guild: bool
+    watching: WatchCounts | None = None  # this server's watch lists (None outside a server)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +138,78 @@ class BundleOutcome:
     added: int = 0
     updated: int = 0
     kept: tuple[str, ...] = ()
+
+
+# ---- community: watch lists and privacy (bot/store/watchlists.py) ---------------------
+# Watch statuses as stored, in the order lists and counts show them.
+WATCH_STATUSES = ("watching", "completed", "plan", "on_hold", "dropped")
+
+
+@dataclass(frozen=True, slots=True)
+class WatchEntry:
+    """One drama on a member's watch list, with the member's own score for the whole drama."""
+
+    drama_id: int
+    title: str
+    episode_count: int
+    status: str  # one of WATCH_STATUSES
+    progress: int  # last episode watched, 0..episode_count
+    score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchPage:
+    """One page of a member's watch list (`total` entries in all, for the pager)."""
+
+    entries: tuple[WatchEntry, ...]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchCounts:
+    """How many of a server's members have a drama on their list, per status."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedData:
+    """What /privacy delete-my-data removed."""
+
+    ratings: int
+    watchlist: int
+    settings: int
+
+
+@dataclass(frozen=True, slots=True)
+class ChartTally:
+    """One drama's drama-level ratings in a /top scope, with the genres the genre filter looks at."""
+
+    drama_id: int
+    count: int
+    halves: int
+    genres: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RatedDrama:
+    drama_id: int
+    title: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileData:
+    """What /profile shows about a member."""
+
+    statuses: WatchCounts
+    ratings: int  # drama-level ratings
+    mean: float | None
+    histogram: tuple[int, ...]  # how many drama-level ratings at 0.5, 1, ..., 5 stars (10 bins)
+    genres: tuple[tuple[str, int], ...]  # most-watched genres, most first
+    recent: tuple[RatedDrama, ...]  # the last five dramas rated, newest first

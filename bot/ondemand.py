@@ -200,14 +200,20 @@ def _taken(slug: str) -> None:
 # Runs a job (a coroutine function) while this process leads `name` (bot.cluster's run_as_leader).
 Leader = Callable[[str, Callable[[], Awaitable[None]]], Coroutine[Any, Any, None]]
 LEADER_NAME = "tmdb-refresh"
+LEADER_LOCK = "tmdb-refresh"  # Store.try_exclusive: one process of a cluster runs the refresh
+LEADER_WAIT = (
+    60.0  # s: how long a process that found the refresh running elsewhere waits before looking again
+)
 
 
 class RefreshJob:
     """Refreshes airing linked dramas every `interval`; a restart waits out what is left of it.
 
-    `run` is the unit. `start(leader)` runs the loop through `leader` (the cluster's run_as_leader):
-    with several processes on one PostgreSQL database, only the leader refreshes, and another takes over
-    (from the time recorded in the database) when it dies.
+    `run` is the unit. `start(leader)` runs the loop through `leader` (the bot passes its cluster's
+    run_as_leader): with several processes on one PostgreSQL database only the leader's loop runs, and
+    another process takes over (from the time recorded in the database) when it dies. Each run also
+    holds the store's try_exclusive lock and re-checks that it is due, so even a leader that wakes
+    from a freeze after losing leadership does not refresh twice.
     """
 
     def __init__(
@@ -242,7 +248,13 @@ class RefreshJob:
         while True:
             await asyncio.sleep(await self.seconds_until_due())
             try:
-                await self.run()
+                # Several bot processes on one database: whoever holds the lock refreshes; the others find
+                # it running (and wait a while) or done (the next due time moved on).
+                async with self._store().try_exclusive(LEADER_LOCK) as leader:
+                    if leader and await self.seconds_until_due() <= 0:
+                        await self.run()
+                if not leader:
+                    await asyncio.sleep(LEADER_WAIT)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - logged; the next round tries again

@@ -26,7 +26,9 @@ class SettingsError(Exception):
 class Settings:
     # repr=False: the token must never reach a log line, even through repr(settings).
     token: str = field(repr=False)
-    database_path: Path = Path(DEFAULT_DATABASE)
+    database_path: Path = Path(DEFAULT_DATABASE)  # SQLite (the default)
+    # PostgreSQL instead (DATABASE_URL=postgresql://...); repr=False: it may hold a password.
+    database_url: str | None = field(default=None, repr=False)
     api_base: str | None = None
     gateway_url: str | None = None
     dev_guild_id: int | None = None
@@ -41,17 +43,54 @@ class Settings:
     # CLUSTER_INDEX / CLUSTER_COUNT); None, None: one plain gateway connection, no sharding.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None  # None with a shard_count: every shard in this process
+    # DATABASE_POOL_SIZE: PostgreSQL connections this process keeps at most (plus one that LISTENs);
+    # N processes need N * (size + 1) below the server's max_connections.
+    database_pool_size: int = 10
     # TMDB_ORIGIN_COUNTRIES: the countries whose TMDB series autocomplete offers and imports
     tmdb_origin_countries: tuple[str, ...] = DEFAULT_TMDB_COUNTRIES
     tmdb_refresh_hours: float = 24.0  # TMDB_REFRESH_HOURS: how often the bot refreshes airing dramas; 0: never
+
+    @property
+    def database(self) -> Path | str:
+        """What `bot.store.open_store` opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_label(self) -> str:
+        """The database for log lines: the file, or the URL without its password."""
+        if self.database_url is None:
+            return str(self.database_path)
+        parts = urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url
+        netloc = parts.netloc.rpartition("@")
+        user = netloc[0].partition(":")[0]
+        return parts._replace(netloc=f"{user}:***@{netloc[2]}").geturl()
 
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
 
 
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def postgres_url(value: str) -> str | None:
+    """`value` when it is a PostgreSQL URL (postgresql://... or postgres://...), else None."""
+    value = value.strip()
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in POSTGRES_SCHEMES:
+        return None
+    if not rest:
+        raise SettingsError(
+            "DATABASE_URL postgresql:// needs a server and database, e.g. postgresql://bot@db/dramabot."
+        )
+    return value
+
+
 def database_path_from_url(value: str) -> Path:
-    """Accept a plain path or a `sqlite:///relative` / `sqlite:////absolute` URL."""
+    """Accept a plain path or a `sqlite:///relative` / `sqlite:////absolute` URL (PostgreSQL URLs: see
+    `postgres_url`)."""
     value = value.strip()
     if not value:
         raise SettingsError("DATABASE_URL is empty: give a SQLite file path or sqlite:///path (see .env.example).")
@@ -60,7 +99,8 @@ def database_path_from_url(value: str) -> Path:
     scheme, _, rest = value.partition("://")
     if scheme.lower() not in ("sqlite", "sqlite3"):
         raise SettingsError(
-            f"DATABASE_URL scheme {scheme!r} is not supported yet: use a SQLite path or sqlite:///path."
+            f"DATABASE_URL scheme {scheme!r} is not supported: use a SQLite path, sqlite:///path "
+            "or postgresql://user@host/database."
         )
     # sqlite:///data/x.db -> rest "/data/x.db" -> relative "data/x.db"; sqlite:////abs -> "/abs"
     path = rest[1:] if rest.startswith("/") else rest
@@ -223,6 +263,9 @@ def load_settings(
     tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=True)
 
     shard_count, shard_ids = shards_from_env(env)
+    database_raw = env.get("DATABASE_URL", "").strip()
+    pool_size = _whole(env, "DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process")
+    database_url = postgres_url(database_raw)
 
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in LOG_LEVELS:
@@ -230,7 +273,10 @@ def load_settings(
 
     return Settings(
         token=token,
-        database_path=database_path_from_url(env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE),
+        database_path=(
+            Path(DEFAULT_DATABASE) if database_url else database_path_from_url(database_raw or DEFAULT_DATABASE)
+        ),
+        database_url=database_url,
         api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),
         gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
         dev_guild_id=dev_guild_id,
@@ -242,6 +288,7 @@ def load_settings(
         database_retry_seconds=database_retry_seconds,
         tmdb_cache_hours=tmdb_cache_hours,
         shard_count=shard_count,
+        database_pool_size=pool_size or 10,
         shard_ids=shard_ids,
         tmdb_origin_countries=_countries(env, "TMDB_ORIGIN_COUNTRIES", DEFAULT_TMDB_COUNTRIES),
         tmdb_refresh_hours=tmdb_refresh_hours,

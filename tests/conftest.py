@@ -98,6 +98,62 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(report)
 
 
+# --- a migrated database per test, for the store fixture's PostgreSQL leg (tests/bot/conftest.py) ----------
+
+
+async def _admin(url: str, *statements: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(url)
+    try:
+        for statement in statements:
+            await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+async def _migrated(url: str) -> None:
+    import asyncpg
+
+    from bot.store.pg_schema import migrate
+
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> Iterator[str]:
+    """A database migrated to the newest schema once per session: each test's database is a copy of it
+    (CREATE DATABASE ... TEMPLATE), which is much faster than migrating again."""
+    import asyncio
+
+    name = f"dramabot_template_{secrets.token_hex(6)}"
+    asyncio.run(_admin(pg_server.url, f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(_migrated(pg.with_database(pg_server.url, name)))
+        yield name
+    finally:
+        asyncio.run(_admin(pg_server.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def pg_migrated_url(pg_server: PgServer, pg_template: str) -> Iterator[str]:
+    """The URL of a new database for this test, migrated (a copy of the template), dropped afterwards."""
+    import asyncio
+
+    name = f"dramabot_test_{secrets.token_hex(6)}"
+    asyncio.run(
+        _admin(pg_server.url, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}" STRATEGY FILE_COPY')
+    )
+    try:
+        yield pg.with_database(pg_server.url, name)
+    finally:
+        asyncio.run(_admin(pg_server.url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
 async def fake_tmdb():
     """The local TMDB stand-in (tests/tmdb_standin.py) on 127.0.0.1, stopped after the test."""

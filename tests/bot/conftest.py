@@ -1,7 +1,12 @@
 """Fixtures for the bot package's unit tests: real SQLite files under tmp_path, never a mocked database.
 
-* ``db_path``: where the test's database lives (inside a folder that does not exist yet).
-* ``store``: a :class:`~bot.store.Store` opened on ``db_path``, closed at teardown.
+* ``db_path``: where the test's SQLite database lives (inside a folder that does not exist yet).
+* ``backend`` / ``store_location``: the store suite runs over both backends: "sqlite" (``db_path``) and
+  "postgres" (a fresh migrated database on the session's throwaway server, see tests/conftest.py).
+  ``DRAMABOT_TEST_BACKENDS=sqlite`` narrows it for a quick local run (CI runs both).
+* ``store``: a :class:`~bot.store.Store` opened on ``store_location``, closed at teardown.
+* ``raw``: plain SQL on the same database through a connection of its own (for checks the API has no
+  reader for), on either backend.
 * ``seeded_store``: ``store`` with the bundled starter catalogue loaded.
 * ``records``: builders for Drama / Episode / Availability test records (:class:`Records`).
 * ``add_drama``: ``drama_id = await add_drama(slug="x", episode_count=4, ...)`` upserts a test drama.
@@ -9,6 +14,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -61,9 +68,97 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "dramabot.sqlite3"
 
 
+def _backends() -> list[str]:
+    chosen = [
+        b.strip() for b in os.environ.get("DRAMABOT_TEST_BACKENDS", "sqlite,postgres").split(",") if b.strip()
+    ]
+    unknown = set(chosen) - {"sqlite", "postgres"}
+    if unknown or not chosen:
+        raise pytest.UsageError(f"DRAMABOT_TEST_BACKENDS: sqlite and/or postgres, got {sorted(unknown)}")
+    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes") and chosen != ["sqlite", "postgres"]:
+        raise pytest.UsageError("CI=true runs the store suite on both backends: unset DRAMABOT_TEST_BACKENDS")
+    return chosen
+
+
+@pytest.fixture(params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(db_path)
+def store_location(backend: str, request: pytest.FixtureRequest, db_path: Path) -> Path | str:
+    """What Store.open gets: the SQLite file, or a postgresql:// URL of a fresh migrated database."""
+    if backend == "sqlite":
+        return db_path
+    return request.getfixturevalue("pg_migrated_url")
+
+
+class Raw:
+    """Plain SQL on the store's database through a separate connection; rows as tuples."""
+
+    def __init__(self, location: Path | str) -> None:
+        self.location = location
+        self.backend = "sqlite" if isinstance(location, Path) else "postgres"
+
+    async def fetch(self, sql: str, *params) -> list[tuple]:
+        if self.backend == "sqlite":
+            conn = sqlite3.connect(self.location, isolation_level=None)
+            try:
+                return [tuple(r) for r in conn.execute(sql, params).fetchall()]
+            finally:
+                conn.close()
+        import asyncpg
+
+        from bot.store.db import numbered
+
+        conn = await asyncpg.connect(self.location)
+        try:
+            return [tuple(r) for r in await conn.fetch(numbered(sql), *params)]
+        finally:
+            await conn.close()
+
+    async def execute(self, *statements: str) -> None:
+        """Statements in one transaction (foreign keys enforced, as the store has them)."""
+        if self.backend == "sqlite":
+            conn = sqlite3.connect(self.location, isolation_level=None)
+            try:
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("BEGIN")
+                for statement in statements:
+                    conn.execute(statement)
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            return
+        import asyncpg
+
+        conn = await asyncpg.connect(self.location)
+        try:
+            async with conn.transaction():
+                for statement in statements:
+                    await conn.execute(statement)
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+def integrity_error(backend: str) -> type[Exception]:
+    """What a constraint violation raises on this backend (a bug, never a member's error: not translated)."""
+    if backend == "sqlite":
+        return sqlite3.IntegrityError
+    import asyncpg
+
+    return asyncpg.IntegrityConstraintViolationError
+
+
+@pytest.fixture
+def raw(store_location: Path | str) -> Raw:
+    return Raw(store_location)
+
+
+@pytest.fixture
+async def store(store_location: Path | str) -> AsyncIterator[Store]:
+    opened = await Store.open(store_location)
     try:
         yield opened
     finally:

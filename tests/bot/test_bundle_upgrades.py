@@ -77,17 +77,14 @@ async def test_a_drama_a_curator_or_the_cli_changed_is_never_overwritten(store: 
     assert goblin.wikidata_id == "Q24859151"
 
 
-async def test_a_drama_a_curator_removed_never_comes_back(store: Store, db_path):
+async def test_a_drama_a_curator_removed_never_comes_back(store: Store, raw):
     await store.apply_bundle(V1, "v1")
     await store.curate(
         "goblin-2016", lambda rec: None, action="remove", actor_id=42, actor_name="c", guild_id=1
     )
-    admin = sqlite3.connect(db_path, isolation_level=None)  # and one deleted straight from the database
-    try:
-        admin.execute("PRAGMA foreign_keys = ON")
-        admin.execute("DELETE FROM dramas WHERE slug = 'w-2016'")
-    finally:
-        admin.close()
+    await raw.execute(
+        "DELETE FROM dramas WHERE slug = 'w-2016'"
+    )  # and one deleted straight from the database
     await store.refresh_index()
 
     v2 = [*V1, drama("moving-2023", "Moving", 20)]

@@ -89,13 +89,13 @@ async def test_the_store_keeps_them_and_export_import_round_trips(store: Store, 
         await other.close()
 
 
-async def test_wikidata_and_imdb_ids_are_unique_in_the_database(store: Store):
+async def test_wikidata_and_imdb_ids_are_unique_in_the_database(store: Store, integrity_error):
     (first,) = parse_catalogue(document(record()), "c.json")
     await store.upsert_drama(first.drama)
     for field in ("wikidata_id", "imdb_id"):
         clash = {k: None for k in ("tmdb_id", "wikidata_id", "imdb_id")} | {field: IDS[field]}
         (second,) = parse_catalogue(document(record("a-remake", **clash)), "c.json")
-        with pytest.raises(sqlite3.IntegrityError, match=field):
+        with pytest.raises(integrity_error, match=field):
             await store.upsert_drama(second.drama)
     (third,) = parse_catalogue(document(record("no-ids", **dict.fromkeys(IDS))), "c.json")
     (fourth,) = parse_catalogue(document(record("no-ids-either", **dict.fromkeys(IDS))), "c.json")

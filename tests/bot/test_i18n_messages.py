@@ -26,7 +26,8 @@ from bot.errors import UserError
 from bot.i18n_messages import MESSAGES, Key, t
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = [*sorted((ROOT / "cogs").glob("*.py")), ROOT / "bot" / "cards.py", ROOT / "bot" / "client.py"]
+SCANNED = [*sorted((ROOT / "cogs").glob("*.py")), ROOT / "bot" / "cards.py", ROOT / "bot" / "client.py",
+           ROOT / "bot" / "watch_cards.py", ROOT / "bot" / "community_cards.py"]
 
 # Callables whose (keyword) arguments a member reads.
 SINK_KEYWORDS = {

@@ -118,7 +118,31 @@ def test_database_url_forms(url, path):
     assert database_path_from_url(url) == path
 
 
-@pytest.mark.parametrize("url", ["postgres://user@host/db", "mysql://x", "http://example.com/x.db"])
+@pytest.mark.parametrize(
+    "url", ["postgresql://bot@db.example/dramabot", "postgres://u:secret@h:5433/d", "POSTGRESQL:///d"]
+)
+def test_postgres_urls_are_kept_as_urls(url):
+    loaded = load(DATABASE_URL=f"  {url} ")
+    assert loaded.database_url == url
+    assert loaded.database == url
+    assert "secret" not in loaded.database_label and "secret" not in repr(loaded)
+
+
+def test_database_pool_size():
+    assert load().database_pool_size == 10
+    assert load(DATABASE_POOL_SIZE=" 25 ").database_pool_size == 25
+    for bad in ("0", "-1", "ten", "1001", "2.5"):
+        with pytest.raises(SettingsError, match="DATABASE_POOL_SIZE"):
+            load(DATABASE_POOL_SIZE=bad)
+
+
+def test_sqlite_settings_have_no_database_url():
+    loaded = load(DATABASE_URL="sqlite:///x.db")
+    assert loaded.database_url is None
+    assert loaded.database == Path("x.db") == loaded.database_path
+
+
+@pytest.mark.parametrize("url", ["mysql://x", "http://example.com/x.db", "postgresqlx://h/d"])
 def test_database_url_bad_scheme(url):
     with pytest.raises(SettingsError, match="DATABASE_URL scheme"):
         load(DATABASE_URL=url)

@@ -28,7 +28,7 @@ from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.models import Availability, Episode, ScoreSummary
 from bot.store import Store, migrations
 
-from .conftest import Records
+from .conftest import Raw, Records
 
 GUILD_A = 111_111_111_111_111_111
 GUILD_B = 222_222_222_222_222_222
@@ -43,27 +43,40 @@ FRESH_TOTALS = """
 """
 
 
-def raw(path: Path) -> sqlite3.Connection:
+def raw_sqlite(path: Path) -> sqlite3.Connection:
     """A second, independent connection to the same file (autocommit)."""
     return sqlite3.connect(path, isolation_level=None)
 
 
-def check_totals(conn: sqlite3.Connection) -> None:
+def compare_totals(kept: list[tuple], fresh: list[tuple]) -> None:
     """rating_totals must equal a fresh GROUP BY over ratings (rows emptied to zero are allowed)."""
-    kept = conn.execute("SELECT drama_id, episode, scope, n, halves FROM rating_totals").fetchall()
     assert all(n >= 0 for _, _, _, n, _ in kept), kept
     assert all(halves == 0 for _, _, _, n, halves in kept if n == 0), kept
     maintained = sorted(row for row in kept if row[3] != 0)
-    fresh = sorted(conn.execute(FRESH_TOTALS).fetchall())
-    assert maintained == fresh
+    assert maintained == sorted(fresh)
 
 
-def file_check_totals(path: Path) -> None:
-    conn = raw(path)
+def check_totals_sqlite(conn: sqlite3.Connection) -> None:
+    compare_totals(
+        conn.execute("SELECT drama_id, episode, scope, n, halves FROM rating_totals").fetchall(),
+        conn.execute(FRESH_TOTALS).fetchall(),
+    )
+
+
+def check_totals_sqlite_file(path: Path) -> None:
+    conn = raw_sqlite(path)
     try:
-        check_totals(conn)
+        check_totals_sqlite(conn)
     finally:
         conn.close()
+
+
+async def check_totals(raw: Raw) -> None:
+    """As check_totals_sqlite, on either backend."""
+    compare_totals(
+        await raw.fetch("SELECT drama_id, episode, scope, n, halves FROM rating_totals"),
+        await raw.fetch(FRESH_TOTALS),
+    )
 
 
 async def ratings_count(store: Store) -> int:
@@ -76,7 +89,7 @@ async def ratings_count(store: Store) -> int:
 async def test_new_file_is_migrated_in_wal_mode(db_path):
     store = await Store.open(db_path)
     try:
-        conn = raw(db_path)
+        conn = raw_sqlite(db_path)
         try:
             (version,) = conn.execute("PRAGMA user_version").fetchone()
             names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -89,10 +102,10 @@ async def test_new_file_is_migrated_in_wal_mode(db_path):
         assert TABLES <= names
         assert TRIGGERS <= triggers
         assert mode == "wal"
-        for connection in (store._writer, store._reader):
+        for connection in (store.db._writer, store.db._reader):
             async with connection.execute("PRAGMA foreign_keys") as cur:
                 assert (await cur.fetchone())[0] == 1
-        async with store._reader.execute("PRAGMA query_only") as cur:
+        async with store.db._reader.execute("PRAGMA query_only") as cur:
             assert (await cur.fetchone())[0] == 1
         assert await store.integrity_check() == "ok"
     finally:
@@ -132,7 +145,7 @@ async def test_reopen_is_idempotent_and_keeps_data(db_path, records):
             assert (await store.stats()).dramas == 1
         finally:
             await store.close()
-    conn = raw(db_path)
+    conn = raw_sqlite(db_path)
     try:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == len(migrations())
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -143,7 +156,7 @@ async def test_reopen_is_idempotent_and_keeps_data(db_path, records):
 @pytest.mark.parametrize("journal_mode", ["delete", "wal"])
 async def test_newer_schema_is_refused_and_file_left_unchanged(db_path, journal_mode):
     db_path.parent.mkdir(parents=True)
-    conn = raw(db_path)
+    conn = raw_sqlite(db_path)
     conn.execute(f"PRAGMA journal_mode = {journal_mode}")
     conn.execute("CREATE TABLE from_the_future (x TEXT)")
     conn.execute("INSERT INTO from_the_future VALUES ('keep me')")
@@ -182,18 +195,14 @@ async def test_first_rating_then_rerate_replaces(store, add_drama):
     assert await ratings_count(store) == 1
 
 
-async def test_same_score_again_changes_nothing(store, add_drama, db_path):
+async def test_same_score_again_changes_nothing(store, add_drama, raw):
     drama_id = await add_drama("same")
     await store.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=3.5)
-    conn = raw(db_path)
-    try:
-        before = conn.execute("SELECT * FROM ratings").fetchall()
-        totals_before = conn.execute("SELECT * FROM rating_totals").fetchall()
-        again = await store.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=3.5)
-        assert conn.execute("SELECT * FROM ratings").fetchall() == before  # updated_at untouched too
-        assert conn.execute("SELECT * FROM rating_totals").fetchall() == totals_before
-    finally:
-        conn.close()
+    before = await raw.fetch("SELECT * FROM ratings")
+    totals_before = await raw.fetch("SELECT * FROM rating_totals")
+    again = await store.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=3.5)
+    assert await raw.fetch("SELECT * FROM ratings") == before  # updated_at untouched too
+    assert await raw.fetch("SELECT * FROM rating_totals") == totals_before
     assert again.previous == 3.5
     assert again.score == 3.5
     assert again.server == ScoreSummary(1, 7)
@@ -307,7 +316,7 @@ async def test_server_and_everyone_scopes(store, add_drama):
     assert review is not None and not review.in_guild and review.scores == in_dm
 
 
-async def test_moving_a_rating_between_guilds_updates_both_scopes(store, add_drama, db_path):
+async def test_moving_a_rating_between_guilds_updates_both_scopes(store, add_drama, raw):
     drama_id = await add_drama("mover")
     await store.rate(user_id=9, guild_id=GUILD_B, drama_id=drama_id, score=1)
     await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
@@ -326,7 +335,7 @@ async def test_moving_a_rating_between_guilds_updates_both_scopes(store, add_dra
     back = await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3)
     assert back.server == ScoreSummary(1, 6)
     assert back.everyone == ScoreSummary(2, 8)
-    file_check_totals(db_path)
+    await check_totals(raw)
 
 
 # --- rating_totals against a fresh GROUP BY ------------------------------------------------------------
@@ -335,48 +344,44 @@ SCORES = [h / 2 for h in range(1, 11)]
 GUILDS = [None, GUILD_A, GUILD_B, 333]
 
 
-async def test_totals_match_group_by_after_random_operations(store, add_drama, db_path, records):
+async def test_totals_match_group_by_after_random_operations(store, add_drama, raw, records):
     """A few hundred random rates, re-rates, moves, bad inputs and run-length changes."""
     rng = random.Random(20240501)
     counts = {await add_drama(f"drama-{i}", episode_count=c): c for i, c in enumerate((1, 4, 8))}
     slugs = {drama_id: f"drama-{i}" for i, drama_id in enumerate(counts)}
     model: dict[tuple[int, int, int], tuple[int | None, int]] = {}
-    conn = raw(db_path)
-    try:
-        for step in range(400):
-            drama_id = rng.choice(list(counts))
-            roll = rng.random()
-            if roll < 0.06:
-                new_count = rng.randint(1, 9)
-                await store.upsert_drama(records.drama(slugs[drama_id], episode_count=new_count))
-                counts[drama_id] = new_count
-                model = {k: v for k, v in model.items() if not (k[0] == drama_id and k[1] > new_count)}
+    for step in range(400):
+        drama_id = rng.choice(list(counts))
+        roll = rng.random()
+        if roll < 0.06:
+            new_count = rng.randint(1, 9)
+            await store.upsert_drama(records.drama(slugs[drama_id], episode_count=new_count))
+            counts[drama_id] = new_count
+            model = {k: v for k, v in model.items() if not (k[0] == drama_id and k[1] > new_count)}
+        else:
+            user = rng.randint(1, 12)
+            guild = rng.choice(GUILDS)
+            episode = rng.choice([None, None, *range(0, 11)])
+            score = rng.choice([*SCORES, *SCORES, 0, 7.25])
+            valid_episode = episode is None or 1 <= episode <= counts[drama_id]
+            if score in SCORES and valid_episode:
+                result = await store.rate(
+                    user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=episode
+                )
+                key = (drama_id, episode or 0, user)
+                assert result.previous == (model[key][1] / 2 if key in model else None)
+                model[key] = (guild, int(score * 2))
             else:
-                user = rng.randint(1, 12)
-                guild = rng.choice(GUILDS)
-                episode = rng.choice([None, None, *range(0, 11)])
-                score = rng.choice([*SCORES, *SCORES, 0, 7.25])
-                valid_episode = episode is None or 1 <= episode <= counts[drama_id]
-                if score in SCORES and valid_episode:
-                    result = await store.rate(
+                with pytest.raises(ValueError):
+                    await store.rate(
                         user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=episode
                     )
-                    key = (drama_id, episode or 0, user)
-                    assert result.previous == (model[key][1] / 2 if key in model else None)
-                    model[key] = (guild, int(score * 2))
-                else:
-                    with pytest.raises(ValueError):
-                        await store.rate(
-                            user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=episode
-                        )
-            if step % 20 == 0 or roll < 0.06:
-                check_totals(conn)
-        check_totals(conn)
-        stored = {(d, e, u): (g, h) for d, e, u, g, h in
-                  conn.execute("SELECT drama_id, episode, user_id, guild_id, halves FROM ratings")}  # fmt: skip
-        assert stored == model
-    finally:
-        conn.close()
+        if step % 20 == 0 or roll < 0.06:
+            await check_totals(raw)
+    await check_totals(raw)
+    stored = {(d, e, u): (g, h) for d, e, u, g, h in
+              await raw.fetch("SELECT drama_id, episode, user_id, guild_id, halves FROM ratings")}  # fmt: skip
+    assert stored == model
     for drama_id in counts:
         for guild in GUILDS:
             scores = await store.community_scores(drama_id, guild)
@@ -396,7 +401,7 @@ class RatingTotalsMachine(RuleBasedStateMachine):
         self.folder = Path(tempfile.mkdtemp(prefix="dramabot-totals-"))
         self.path = self.folder / "totals.sqlite3"
         self.store = self.run(Store.open(self.path))
-        self.conn = raw(self.path)
+        self.conn = raw_sqlite(self.path)
         self.counts: dict[int, int] = {}
         self.slugs: dict[int, str] = {}
         self.model: dict[tuple[int, int, int], tuple[int | None, int]] = {}
@@ -431,7 +436,7 @@ class RatingTotalsMachine(RuleBasedStateMachine):
 
     @invariant()
     def totals_match(self):
-        check_totals(self.conn)
+        check_totals_sqlite(self.conn)
         stored = {(d, e, u): (g, h) for d, e, u, g, h in
                   self.conn.execute("SELECT drama_id, episode, user_id, guild_id, halves FROM ratings")}  # fmt: skip
         assert stored == self.model
@@ -454,7 +459,7 @@ TestRatingTotalsMachine.settings = settings(
 # --- concurrency --------------------------------------------------------------------------------------
 
 
-async def test_two_hundred_concurrent_rates_all_commit(store, add_drama, db_path):
+async def test_two_hundred_concurrent_rates_all_commit(store, add_drama, raw):
     drama_id = await add_drama("busy", episode_count=3)
     jobs = []
     expected: dict[tuple[int, int], int] = {}
@@ -476,10 +481,10 @@ async def test_two_hundred_concurrent_rates_all_commit(store, add_drama, db_path
     whole = [h for (_, e), h in expected.items() if e == 0]
     assert scores.everyone == ScoreSummary(len(whole), sum(whole))
     assert sum(s.count for s in scores.everyone_episodes.values()) == 200 - len(whole)
-    file_check_totals(db_path)
+    await check_totals(raw)
 
 
-async def test_concurrent_rates_on_the_same_member_leave_one_rating(store, add_drama, db_path):
+async def test_concurrent_rates_on_the_same_member_leave_one_rating(store, add_drama, raw):
     drama_id = await add_drama("contested")
     results = await asyncio.gather(
         *(
@@ -492,7 +497,7 @@ async def test_concurrent_rates_on_the_same_member_leave_one_rating(store, add_d
     final = await store.user_rating(user_id=5, drama_id=drama_id)
     assert final in {r.score for r in results}
     assert (await store.community_scores(drama_id, None)).everyone == ScoreSummary(1, int(final * 2))
-    file_check_totals(db_path)
+    await check_totals(raw)
 
 
 # --- catalogue writes ---------------------------------------------------------------------------------
@@ -565,7 +570,7 @@ async def test_index_after_reopen_matches_the_database(db_path, records):
         await store.close()
 
 
-async def test_shortening_the_run_drops_ratings_past_the_end(store, add_drama, records, db_path):
+async def test_shortening_the_run_drops_ratings_past_the_end(store, add_drama, records, raw):
     drama_id = await add_drama("shrinking", episode_count=6)
     for episode in (None, 2, 4, 5, 6):
         await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=episode)
@@ -579,7 +584,7 @@ async def test_shortening_the_run_drops_ratings_past_the_end(store, add_drama, r
     assert scores.server == ScoreSummary(1, 6)
     with pytest.raises(ValueError):
         await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=5)
-    file_check_totals(db_path)
+    await check_totals(raw)
 
 
 async def test_availability_round_trip(store, add_drama):
@@ -621,13 +626,17 @@ async def test_stats_count_everything(seeded_store):
     await seeded_store.rate(user_id=1, guild_id=None, drama_id=drama.id, score=4)
     stats = await seeded_store.stats()
     assert (stats.dramas, stats.episodes, stats.availability, stats.ratings) == (
-        len(entries), sum(len(e.episodes) for e in entries), sum(len(e.availability) for e in entries), 1
+        len(entries),
+        sum(len(e.episodes) for e in entries),
+        sum(len(e.availability) for e in entries),
+        1,
     )
 
 
 # --- backup -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # PostgreSQL: pg_dump
 async def test_backup_while_writing_is_consistent(store, add_drama, tmp_path):
     drama_id = await add_drama("backed-up", episode_count=4)
     started, backed_up = asyncio.Event(), asyncio.Event()
@@ -655,13 +664,13 @@ async def test_backup_while_writing_is_consistent(store, add_drama, tmp_path):
     await writer
     assert written > written_at_backup >= before >= 30
 
-    conn = raw(target)
+    conn = raw_sqlite(target)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         (copied,) = conn.execute("SELECT count(*) FROM ratings").fetchone()
         assert before <= copied <= written_at_backup + 1  # +1: committed, not yet counted by the task
-        check_totals(conn)
+        check_totals_sqlite(conn)
     finally:
         conn.close()
     copy = await Store.open(target)
@@ -674,6 +683,7 @@ async def test_backup_while_writing_is_consistent(store, add_drama, tmp_path):
     assert await ratings_count(store) == written
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # PostgreSQL: pg_dump
 async def test_backup_refuses_an_existing_file(seeded_store, tmp_path):
     target = tmp_path / "taken.sqlite3"
     target.write_bytes(b"not yours")
@@ -737,9 +747,10 @@ async def test_close_while_writes_are_queued_loses_nothing_committed(db_path, re
             )
     finally:
         await store.close()
-    file_check_totals(db_path)
+    check_totals_sqlite_file(db_path)
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's file lock
 async def test_write_while_another_connection_holds_the_lock(store, add_drama, db_path):
     drama_id = await add_drama("locked")
     await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4)
@@ -764,7 +775,7 @@ async def test_write_while_another_connection_holds_the_lock(store, add_drama, d
     assert await store.get_meta("after") == "lock"
     assert await store.user_rating(user_id=1, drama_id=drama_id) == 4
     assert await ratings_count(store) == 2
-    file_check_totals(db_path)
+    check_totals_sqlite_file(db_path)
 
 
 @pytest.mark.parametrize("read_only_folder", [False, True], ids=["file", "file-and-folder"])
@@ -811,3 +822,30 @@ async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, r
         assert await ratings_count(store) == 2
     finally:
         await store.close()
+
+
+async def test_exclusive_runs_one_holder_at_a_time(store):
+    held: list[str] = []
+
+    async def hold(name: str) -> None:
+        async with store.exclusive("job"):
+            held.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            held.append(f"{name} out")
+
+    await asyncio.gather(hold("a"), hold("b"), hold("c"))
+    assert all(held[i].split()[0] == held[i + 1].split()[0] for i in range(0, 6, 2))  # never interleaved
+    async with store.exclusive("another"):
+        async with store.exclusive("job"):  # names are independent
+            pass
+
+
+async def test_try_exclusive_says_whether_it_got_it(store):
+    async with store.try_exclusive("leader") as first:
+        assert first is True
+        async with store.try_exclusive("leader") as second:
+            assert second is False  # held: the caller goes on without it
+        async with store.try_exclusive("other") as other:
+            assert other is True
+    async with store.try_exclusive("leader") as again:
+        assert again is True  # released at the end of the block

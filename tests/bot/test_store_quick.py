@@ -1,5 +1,5 @@
-"""bot.store's loop-thread paths (`_read_quick`, `_rate_now`): same results as the reader's and writer's
-threads, a fall back to them when another process holds the lock, and WAL checkpoints kept going.
+"""bot/store/sqlite.py's loop-thread paths (`fetch(quick=True)`, `_rate_now`): same results as the reader's
+and writer's threads, a fall back to them when another process holds the lock, and WAL checkpoints kept going.
 
 Real SQLite files; the only private things touched are a module constant (how often to checkpoint)."""
 
@@ -11,7 +11,9 @@ import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 
-import bot.store as store_module
+import pytest
+
+import bot.store.sqlite as store_module
 from bot.__main__ import STATS_MARKER, log_stats
 from bot.models import ScoreSummary
 from bot.store import Store
@@ -21,6 +23,7 @@ from .conftest import Records
 GUILD = 333_333_333_333_333_333
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's file lock
 async def test_a_rating_waits_for_another_process_lock_then_is_written(store, add_drama, db_path):
     """The loop-thread writer never waits for a lock: the writer's thread does, with the busy timeout."""
     drama_id = await add_drama("waits", episode_count=3)
@@ -56,8 +59,8 @@ async def test_ratings_written_on_the_loop_are_checkpointed(db_path, monkeypatch
         drama_id, _ = await store.upsert_drama(Records.drama("wal", episode_count=4), Records.episodes(4))
         for user in range(400):
             await store.rate(user_id=user, guild_id=GUILD, drama_id=drama_id, score=4)
-        if store._checkpointer is not None:
-            await store._checkpointer
+        if store.db._checkpointer is not None:
+            await store.db._checkpointer
         kept = wal_frames(db_path)
     finally:
         await store.close()

@@ -1,4 +1,4 @@
-"""bot/pg/schema.py against a real PostgreSQL server: fresh migration, concurrent starts, newer schemas."""
+"""bot/store/pg_schema.py against a real PostgreSQL server: fresh migration, concurrent starts, newer schemas."""
 
 from __future__ import annotations
 
@@ -10,20 +10,23 @@ import asyncpg
 import pytest
 
 from bot.errors import SchemaTooNew
-from bot.pg.schema import migrate, migrations, schema_version
+from bot.store.pg_schema import migrate, migrations, schema_version
 
 TABLES = {
     "availability",
+    "bundled_dramas",
     "catalogue_audit",
     "drama_names",
     "dramas",
     "episodes",
     "guild_settings",
+    "member_settings",
     "meta",
     "rating_totals",
     "ratings",
     "schema_version",
     "tmdb_providers",
+    "watchlist",
 }
 
 # A migration after the shipped ones that takes a while, so concurrent migrators really overlap.
@@ -101,7 +104,7 @@ async def test_concurrent_connections_apply_each_migration_exactly_once(pg_url: 
 _MIGRATOR = """
 import asyncio, json, sys
 import asyncpg
-from bot.pg.schema import migrate, migrations
+from bot.store.pg_schema import migrate, migrations
 SLOW = sys.argv[2]
 async def main():
     conn = await asyncpg.connect(sys.argv[1])

@@ -9,7 +9,7 @@ import random
 import asyncpg
 import pytest
 
-from bot.pg.schema import migrate
+from bot.store.pg_schema import migrate
 
 DRAMAS = 4
 EPISODES = 3  # 0 (the drama itself) .. 2

@@ -28,6 +28,7 @@ CREATE TABLE dramas (
 -- Every name a drama is known by: its title, native title and aliases.
 -- `folded` is the normalised form (NFKC, case-folded, single spaces) used for lookups.
 CREATE TABLE drama_names (
+    id        bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,   -- the order names were given (SQLite: rowid)
     drama_id  bigint  NOT NULL REFERENCES dramas(id) ON DELETE CASCADE,
     kind      text    NOT NULL CHECK (kind IN ('title', 'native', 'alias')),
     name      text    COLLATE "C" NOT NULL,

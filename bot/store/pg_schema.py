@@ -1,4 +1,4 @@
-"""PostgreSQL migrations: numbered SQL files in bot/pg/migrations, applied exactly once each.
+"""PostgreSQL migrations: numbered SQL files in bot/store/migrations/postgres, applied exactly once each.
 
 The applied versions are rows of `schema_version` (one per migration, with its file name and when it
 was applied). `migrate(conn)` applies the missing ones, each in its own transaction holding
@@ -10,11 +10,10 @@ database at a newer version than this code knows is refused (SchemaTooNew) and l
 from __future__ import annotations
 
 import logging
-import re
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from bot.errors import SchemaTooNew
+from bot.store.migrations import migrations as all_migrations
 
 if TYPE_CHECKING:
     import asyncpg
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATION_LOCK = 0x6472616D61626F74  # "dramabot" in ASCII: the advisory lock key (per database)
-_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 CREATE_VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -34,17 +32,8 @@ CREATE TABLE IF NOT EXISTS schema_version (
 
 
 def migrations() -> list[tuple[int, str, str]]:
-    """The numbered migrations shipped in bot/pg/migrations, as (number, name, sql), in order."""
-    found = []
-    for item in resources.files("bot.pg.migrations").iterdir():
-        match = _MIGRATION_NAME.match(item.name)
-        if match:
-            found.append((int(match.group(1)), item.name, item.read_text(encoding="utf-8")))
-    found.sort()
-    numbers = [n for n, _, _ in found]
-    if numbers != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"PostgreSQL migrations must be numbered 1..N without gaps, found {numbers}")
-    return found
+    """The numbered PostgreSQL migrations, as (number, name, sql), in order."""
+    return all_migrations("postgres")
 
 
 async def schema_version(conn: asyncpg.Connection) -> int:

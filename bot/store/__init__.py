@@ -1,0 +1,66 @@
+"""The store: all SQL, behind one facade (`Store`), on SQLite (the embedded default) or PostgreSQL.
+
+`open_store(url)` picks the backend: a path or `sqlite:///...` opens SQLite (sqlite.py), a
+`postgresql://...` URL opens PostgreSQL (postgres.py, with the `postgres` extra). Callers get plain
+dataclasses (bot/models.py). One file per concern: catalogue.py, ratings.py, curation.py, caches.py,
+titles.py (the in-memory index), bundle.py (the bundled catalogue on start); migrations/sqlite and migrations/postgres, numbered twins.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.base import INDEX_CHECK_INTERVAL, Store
+from bot.store.bundle import BUNDLE_DIGEST, record_digest
+from bot.store.migrations import migrations
+from bot.store.ratings import RATE_BATCH
+from bot.store.rows import CatalogueRecord
+from bot.store.titles import CATALOGUE_REV, DRAMA_CACHE
+from bot.store.unavailable import UnavailableStore
+
+__all__ = [
+    "BUNDLE_DIGEST",
+    "CATALOGUE_REV",
+    "DRAMA_CACHE",
+    "INDEX_CHECK_INTERVAL",
+    "RATE_BATCH",
+    "CatalogueRecord",
+    "Store",
+    "UnavailableStore",
+    "is_postgres_url",
+    "migrations",
+    "open_store",
+    "record_digest",
+]
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+def is_postgres_url(location: Path | str) -> bool:
+    return isinstance(location, str) and location.partition("://")[0].lower() in POSTGRES_SCHEMES
+
+
+async def open_store(location: Path | str, *, pool_max: int | None = None) -> Store:
+    """Open the store at `location`: a SQLite path (or sqlite:///path), or a postgresql:// URL.
+
+    Migrates (a newer schema raises SchemaTooNew and is left untouched) and loads the title index.
+    """
+    if is_postgres_url(location):
+        from bot.store.postgres import POOL_MAX, PostgresDb
+
+        db = await PostgresDb.open(str(location), pool_max=pool_max or POOL_MAX)
+    else:
+        from bot.settings import database_path_from_url
+        from bot.store.sqlite import SqliteDb
+
+        path = location if isinstance(location, Path) else database_path_from_url(location)
+        db = await SqliteDb.open(path)
+    store = Store(db)
+    try:
+        if db.dialect == "postgres":  # listening first: a change made during the load is not missed
+            await db.listener.start(store.titles.changed)
+        await store.titles.load()
+    except BaseException:
+        await db.close()
+        raise
+    return store

@@ -1,0 +1,221 @@
+"""The catalogue: dramas, their names, episodes and availability. Reads for cards, upserts, export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from bot.models import Availability, CatalogueStats, Drama, Episode
+from bot.search import fold
+from bot.store import rows
+from bot.store.db import Db, Tx, marks
+from bot.store.rows import DRAMA_COLUMNS, DRAMA_WRITE_COLUMNS, CatalogueRecord
+from bot.store.titles import Titles
+
+_EPISODES = "SELECT number, critic_score, title, note FROM episodes WHERE drama_id = ? ORDER BY number"
+_AVAILABILITY = (
+    "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
+    "ORDER BY lower(service), kind"  # lower(): ASCII only on both backends, as SQLite's NOCASE
+)
+INSERT_DRAMA = f"INSERT INTO dramas ({', '.join(DRAMA_WRITE_COLUMNS)}) VALUES ({marks(len(DRAMA_WRITE_COLUMNS))}) RETURNING id"
+
+
+class Catalogue:
+    def __init__(self, db: Db, titles: Titles) -> None:
+        self._db = db
+        self._titles = titles
+
+    # ---- reads -----------------------------------------------------------------------
+    async def get_dramas(self, ids: list[int]) -> dict[int, Drama]:
+        """Dramas by id, from memory when cached, the rest in one round trip."""
+        found = self._titles.cached(ids)
+        missing = [i for i in ids if i not in found]
+        self._titles.hits += len(found)
+        self._titles.misses += len(missing)
+        if missing:
+            gen = self._titles.generation
+            read = await self._read_dramas(missing)
+            self._titles.remember(read, gen)
+            found.update(read)
+        return found
+
+    async def _read_dramas(self, ids: list[int]) -> dict[int, Drama]:
+        drama_rows = await self._db.fetch(
+            f"SELECT {DRAMA_COLUMNS} FROM dramas WHERE id IN ({marks(len(ids))})", ids
+        )
+        aliases: dict[int, list[str]] = {}
+        for r in await self._db.fetch(
+            f"SELECT drama_id, name FROM drama_names WHERE drama_id IN ({marks(len(ids))}) AND kind = 'alias' "
+            f"ORDER BY {self._db.rowid}",
+            ids,
+            quick=True,
+        ):
+            aliases.setdefault(r[0], []).append(r[1])
+        return {r["id"]: rows.drama(r, tuple(aliases.get(r["id"], ()))) for r in drama_rows}
+
+    async def find(self, text: str) -> list[Drama]:
+        ids = self._titles.lookup(text)
+        found = await self.get_dramas(ids)
+        return [found[i] for i in ids if i in found]
+
+    async def episodes(self, drama_id: int) -> tuple[Episode, ...]:
+        return tuple(rows.episode(r) for r in await self._db.fetch(_EPISODES, (drama_id,), quick=True))
+
+    async def availability(self, drama_id: int) -> tuple[Availability, ...]:
+        return tuple(
+            rows.availability(r) for r in await self._db.fetch(_AVAILABILITY, (drama_id,), quick=True)
+        )
+
+    async def exists(self, drama_id: int) -> bool:
+        return (
+            await self._db.fetch_one("SELECT 1 FROM dramas WHERE id = ?", (drama_id,), quick=True) is not None
+        )
+
+    async def id_where(self, column: str, value: object) -> int | None:
+        """The id of the drama whose `column` (slug, tmdb_id) equals `value`."""
+        assert column in ("slug", "tmdb_id")
+        row = await self._db.fetch_one(f"SELECT id FROM dramas WHERE {column} = ?", (value,))
+        return row["id"] if row else None
+
+    async def by(self, column: str, value: object) -> Drama | None:
+        drama_id = await self.id_where(column, value)
+        return (await self.get_dramas([drama_id])).get(drama_id) if drama_id is not None else None
+
+    async def linked(self, *, airing_only: bool = False) -> list[Drama]:
+        """Dramas linked to a TMDB series, in the order added; `airing_only`: those not known to have ended."""
+        airing = " AND (status IS NULL OR status != 'ended')" if airing_only else ""
+        ids = [
+            r["id"]
+            for r in await self._db.fetch(
+                f"SELECT id FROM dramas WHERE tmdb_id IS NOT NULL{airing} ORDER BY id"
+            )
+        ]
+        found: dict[int, Drama] = {}
+        for start in range(0, len(ids), 500):
+            found.update(await self.get_dramas(ids[start : start + 500]))
+        return [found[i] for i in ids if i in found]
+
+    async def tmdb_ids_present(self, tmdb_ids: Iterable[int]) -> set[int]:
+        """Which of these TMDB series are already in the catalogue (one query, 100 ids at most)."""
+        ids = [i for i in tmdb_ids if isinstance(i, int)][:100]
+        if not ids:
+            return set()
+        found = await self._db.fetch(f"SELECT tmdb_id FROM dramas WHERE tmdb_id IN ({marks(len(ids))})", ids)
+        return {r["tmdb_id"] for r in found}
+
+    async def stats(self) -> CatalogueStats:
+        row = await self._db.fetch_one(
+            "SELECT (SELECT count(*) FROM dramas) AS d, (SELECT count(*) FROM episodes) AS e, "
+            "(SELECT count(*) FROM availability) AS a, (SELECT count(*) FROM ratings) AS r"
+        )
+        return CatalogueStats(row["d"], row["e"], row["a"], row["r"])
+
+    async def entries(self) -> list[CatalogueRecord]:
+        """The whole catalogue (not ratings), in the order dramas were added: for export."""
+        out = []
+        for row in await self._db.fetch("SELECT id FROM dramas ORDER BY id"):
+            drama = (await self.get_dramas([row["id"]])).get(row["id"])
+            if drama is not None:
+                out.append((drama, await self.episodes(drama.id), await self.availability(drama.id)))
+        return out
+
+    # ---- writes ----------------------------------------------------------------------
+    async def upsert(self, drama: Drama, episodes: Iterable[Episode], availability: Iterable[Availability]
+                     ) -> tuple[int, bool]:  # fmt: skip
+        episodes, availability = tuple(episodes), tuple(availability)
+
+        async def write(tx: Tx) -> tuple[int, bool, list[str]]:
+            drama_id, created, names = await self.upsert_in(tx, drama, episodes, availability)
+            await self._titles.bump(tx)
+            return drama_id, created, names
+
+        drama_id, created, names = await self._db.write(write)
+        # Committed: now the in-memory index may show it.
+        self._titles.put(drama_id, drama.slug, drama.title, drama.year, names)
+        return drama_id, created
+
+    async def upsert_many(
+        self, entries: Iterable[tuple[Drama, Iterable[Episode], Iterable[Availability]]]
+    ) -> list[tuple[str, str]]:
+        """Upsert many dramas by slug in ONE transaction: (slug, "added" | "changed" | "unchanged")."""
+        listed = [(d, tuple(e), tuple(a)) for d, e, a in entries]
+
+        async def write(tx: Tx) -> tuple[list[tuple[str, str]], list[tuple[int, Drama, list[str]]]]:
+            outcomes: list[tuple[str, str]] = []
+            indexed: list[tuple[int, Drama, list[str]]] = []
+            for drama, episodes, availability in listed:
+                stored = await self.record_in(tx, drama.slug)
+                if stored is not None and rows.stored_comparable(stored) == rows.comparable(
+                    drama, episodes, availability
+                ):
+                    outcomes.append((drama.slug, "unchanged"))
+                    continue
+                drama_id, created, names = await self.upsert_in(tx, drama, episodes, availability)
+                indexed.append((drama_id, drama, names))
+                outcomes.append((drama.slug, "added" if created else "changed"))
+            if indexed:
+                await self._titles.bump(tx)
+            return outcomes, indexed
+
+        outcomes, indexed = await self._db.write(write)
+        for drama_id, drama, names in indexed:
+            self._titles.put(drama_id, drama.slug, drama.title, drama.year, names)
+        return outcomes
+
+    async def record_in(self, tx: Tx, slug: str) -> CatalogueRecord | None:
+        """A drama with its episodes and availability, read inside a write transaction."""
+        row = await tx.fetch_one(f"SELECT {DRAMA_COLUMNS} FROM dramas WHERE slug = ?", (slug,))
+        if row is None:
+            return None
+        aliases = tuple(
+            r["name"]
+            for r in await tx.fetch(
+                f"SELECT name FROM drama_names WHERE drama_id = ? AND kind = 'alias' ORDER BY {self._db.rowid}",
+                (row["id"],),
+            )
+        )
+        episodes = tuple(rows.episode(r) for r in await tx.fetch(_EPISODES, (row["id"],)))
+        availability = tuple(rows.availability(r) for r in await tx.fetch(_AVAILABILITY, (row["id"],)))
+        return rows.drama(row, aliases), episodes, availability
+
+    async def upsert_in(
+        self, tx: Tx, drama: Drama, episodes: tuple[Episode, ...], availability: tuple[Availability, ...]
+    ) -> tuple[int, bool, list[str]]:
+        """The upsert inside an open write transaction: (id, created, the names to index)."""
+        values = rows.drama_values(drama)
+        existing = await tx.fetch_one("SELECT id FROM dramas WHERE slug = ?", (drama.slug,))
+        if existing is None:
+            drama_id = (await tx.fetch_one(INSERT_DRAMA, values))[0]
+        else:
+            drama_id = existing[0]
+            assignments = ", ".join(f"{c} = ?" for c in DRAMA_WRITE_COLUMNS)
+            await tx.execute(
+                f"UPDATE dramas SET {assignments}, updated_at = {self._db.now} WHERE id = ?",
+                (*values, drama_id),
+            )
+            for table in ("drama_names", "episodes", "availability"):
+                await tx.execute(f"DELETE FROM {table} WHERE drama_id = ?", (drama_id,))
+            await tx.execute(
+                "DELETE FROM ratings WHERE drama_id = ? AND episode > ?", (drama_id, drama.episode_count)
+            )
+        names = rows.names(drama)
+        await tx.executemany(
+            "INSERT INTO drama_names (drama_id, kind, name, folded) VALUES (?, ?, ?, ?)",
+            [(drama_id, kind, name, fold(name)) for kind, name in names],
+        )
+        await tx.executemany(
+            "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)",
+            [(drama_id, e.number, e.critic_score, e.title, e.note) for e in episodes],
+        )
+        await tx.executemany(
+            "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) VALUES (?, ?, ?, ?, ?, ?)",
+            [rows.availability_values(drama_id, a) for a in availability],
+        )
+        return drama_id, existing is None, [n for _, n in names]
+
+    async def delete_in(self, tx: Tx, drama_id: int) -> None:
+        await tx.execute("DELETE FROM dramas WHERE id = ?", (drama_id,))
+
+    @staticmethod
+    def with_id(record: CatalogueRecord, drama_id: int) -> CatalogueRecord:
+        return replace(record[0], id=drama_id), record[1], record[2]

@@ -1,0 +1,114 @@
+"""Curating: read-modify-write of one drama with its audit row, the audit log, per-server settings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from bot.models import AuditEntry
+from bot.store import rows
+from bot.store.catalogue import Catalogue
+from bot.store.db import Db, Tx
+from bot.store.rows import CatalogueRecord
+from bot.store.titles import Titles
+
+_AUDIT_COLUMNS = "id, at, actor_id, actor_name, guild_id, action, subject, before, after"
+
+
+class Curation:
+    def __init__(self, db: Db, titles: Titles, catalogue: Catalogue) -> None:
+        self._db = db
+        self._titles = titles
+        self._catalogue = catalogue
+
+    async def curate(
+        self,
+        slug: str,
+        change: Callable[[CatalogueRecord | None], CatalogueRecord | None],
+        *,
+        action: str,
+        actor_id: int,
+        actor_name: str | None,
+        guild_id: int | None,
+    ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
+        """Read-modify-write one drama in ONE transaction, and record it in the audit table.
+
+        `change` gets the drama as stored (None when there is no such slug) and returns the new record
+        (None: remove the drama, its episodes, availability and ratings). An exception from `change`
+        rolls everything back. Returns (before, after). `change` may run again if PostgreSQL had to
+        retry the transaction (deadlock, serialization failure): it must only compute.
+        """
+
+        async def write(tx: Tx):  # noqa: ANN202 - (before, after, drama_id, names)
+            before = await self._catalogue.record_in(tx, slug)
+            after = change(before)
+            if after is None and before is None:
+                return None, None, None, None
+            if after is None:
+                await self._catalogue.delete_in(tx, before[0].id)
+                drama_id, names = before[0].id, None
+            else:
+                if before is None and await self._catalogue.record_in(tx, after[0].slug) is not None:
+                    raise ValueError(f"slug {after[0].slug!r} is taken")
+                drama_id, _created, names = await self._catalogue.upsert_in(tx, *after)
+                after = self._catalogue.with_id(after, drama_id)
+            await self.audit_in(tx, action, actor_id, actor_name, guild_id, slug,
+                                rows.snapshot(before), rows.snapshot(after))  # fmt: skip
+            await self._titles.bump(tx)
+            return before, after, drama_id, names
+
+        before, after, drama_id, names = await self._db.write(write)
+        if drama_id is not None:
+            if after is None:
+                self._titles.remove(drama_id)
+            else:
+                self._titles.put(drama_id, after[0].slug, after[0].title, after[0].year, names)
+        return before, after
+
+    async def curator_role(self, guild_id: int) -> int | None:
+        row = await self._db.fetch_one(
+            "SELECT curator_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return row["curator_role_id"] if row else None
+
+    async def set_curator_role(
+        self, guild_id: int, role_id: int | None, *, actor_id: int, actor_name: str | None
+    ) -> int | None:
+        """Set (or clear, with None) a server's curator role; audited. Returns the previous role."""
+
+        async def write(tx: Tx) -> int | None:
+            row = await tx.fetch_one(
+                "SELECT curator_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
+            )
+            previous = row["curator_role_id"] if row else None
+            await tx.execute(
+                "INSERT INTO guild_settings (guild_id, curator_role_id) VALUES (?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET curator_role_id = excluded.curator_role_id",
+                (guild_id, role_id),
+            )
+            await self.audit_in(
+                tx, "curators", actor_id, actor_name, guild_id, f"guild:{guild_id}",
+                json.dumps({"curator_role_id": previous}), json.dumps({"curator_role_id": role_id}),
+            )  # fmt: skip
+            return previous
+
+        return await self._db.write(write)
+
+    async def audit_log(self, limit: int = 50, subject: str | None = None) -> list[AuditEntry]:
+        """Catalogue changes, newest first."""
+        where, params = ("WHERE subject = ?", (subject,)) if subject else ("", ())
+        found = await self._db.fetch(
+            f"SELECT {_AUDIT_COLUMNS} FROM catalogue_audit {where} ORDER BY id DESC LIMIT ?", (*params, limit)
+        )
+        return [AuditEntry(**dict(r)) for r in found]
+
+    @staticmethod
+    async def audit_in(
+        tx: Tx, action: str, actor_id: int, actor_name: str | None, guild_id: int | None,
+        subject: str, before: str | None, after: str | None,
+    ) -> None:  # fmt: skip
+        await tx.execute(
+            "INSERT INTO catalogue_audit (actor_id, actor_name, guild_id, action, subject, before, after) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (actor_id, actor_name, guild_id, action, subject, before, after),
+        )

@@ -1,0 +1,365 @@
+"""The SQLite backend (aiosqlite): the embedded default.
+
+One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks never share a
+half-done transaction; one read-only reader connection (WAL lets it read while the writer writes).
+A batch of ratings runs in one step on the writer's thread (see `rate_batch`).
+
+Two more plain sqlite3 connections serve the hot paths on the event loop's own thread, because a hop to
+aiosqlite's thread and back costs more CPU than the work (docs/performance.md): `quick` reads (a card's
+few indexed rows; busy: the reader's thread does it) and rating batches when the write lock is free at
+once (`_rate_now`; WAL checkpoints then run on the writer's thread every QUICK_CHECKPOINT_EVERY batches).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import aiosqlite
+
+from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.models import RateResult
+from bot.store.migrations import migrations
+from bot.store.sqlite_ratings import NOW, write_ratings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
+QUICK_BUSY_MS = 20  # the loop-thread reader waits at most this long, then the reader's thread takes over
+QUICK_CHECKPOINT_EVERY = 200  # rating batches committed on the loop's thread between two WAL checkpoints
+
+
+def _unavailable(exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(f"{type(exc).__name__}: {exc}")
+
+
+@asynccontextmanager
+async def translated() -> AsyncIterator[None]:
+    """Turn database-level failures into StoreUnavailable; constraint errors stay bugs."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+        raise _unavailable(exc) from exc
+    except ValueError as exc:  # aiosqlite: "no active connection" after close
+        if "connection" in str(exc).lower():
+            raise _unavailable(exc) from exc
+        raise
+
+
+class _Rows(list):
+    """Rows whose repr stays one short line: aiosqlite logs each call with its arguments at DEBUG."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
+class SqliteTx:
+    """A write transaction on the writer connection (see SqliteDb.write)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+
+    async def fetch_one(self, sql: str, params: Sequence = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, tuple(params)) as cur:
+            return await cur.fetchone()
+
+    async def execute(self, sql: str, params: Sequence = ()) -> None:
+        await self._conn.execute(sql, tuple(params))
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        await self._conn.executemany(sql, _Rows(tuple(r) for r in rows))
+
+    async def notify_catalogue(self, rev: str) -> None:
+        return None  # other processes see PRAGMA data_version move, then catalogue_rev
+
+
+class SqliteDb:
+    dialect = "sqlite"
+    now = NOW
+    rowid = "rowid"
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._write_lock = asyncio.Lock()
+        self._closed = False
+        self._data_version: int | None = None
+        self._quick: sqlite3.Connection | None = None  # see fetch(quick=True)
+        self._quick_writer: sqlite3.Connection | None = None  # see _rate_now
+        self._quick_commits = 0
+        self._checkpointer: asyncio.Task[None] | None = None
+        self._named_locks: dict[str, asyncio.Lock] = {}  # see exclusive()
+
+    # ---- lifetime ----------------------------------------------------------------
+    @classmethod
+    async def open(cls, path: Path | str) -> SqliteDb:
+        """Open (creating folders and file as needed) and migrate."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = reader = None
+        try:
+            writer = await aiosqlite.connect(path, isolation_level=None)
+            await cls._configure(writer)
+            await cls._migrate(writer)  # first: a too-new database must be left byte-for-byte as it was
+            await cls._pragma(writer, "PRAGMA journal_mode = WAL")
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            await cls._configure(reader)
+            await cls._pragma(reader, "PRAGMA query_only = ON")
+            db = cls(path, writer, reader)
+            db._quick = _quick_connection(path, (f"busy_timeout = {QUICK_BUSY_MS}", "query_only = ON"))
+            db._quick_writer = _quick_connection(
+                path,
+                ("busy_timeout = 0", "foreign_keys = ON", "synchronous = NORMAL", "wal_autocheckpoint = 0"),
+            )
+            return db
+        except BaseException:
+            for conn in (reader, writer):
+                if conn is not None:
+                    await conn.close()
+            raise
+
+    @staticmethod
+    async def _pragma(conn: aiosqlite.Connection, sql: str) -> None:
+        """Run a PRAGMA to completion: a statement left open would keep holding a lock."""
+        async with conn.execute(sql) as cur:
+            await cur.fetchall()
+
+    @classmethod
+    async def _configure(cls, conn: aiosqlite.Connection) -> None:
+        conn.row_factory = sqlite3.Row
+        await cls._pragma(conn, f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await cls._pragma(conn, "PRAGMA foreign_keys = ON")
+        await cls._pragma(conn, "PRAGMA synchronous = NORMAL")
+
+    @staticmethod
+    async def _migrate(conn: aiosqlite.Connection) -> None:
+        known = migrations("sqlite")
+        async with conn.execute("PRAGMA user_version") as cur:
+            (current,) = await cur.fetchone()
+        if current > len(known):
+            raise SchemaTooNew(
+                f"the database is at schema version {current} but this dramabot knows only up to "
+                f"{len(known)}: upgrade dramabot, or point DATABASE_URL at another file"
+            )
+        for number, name, sql in known[current:]:
+            log.info("applying migration %s", name)
+            try:
+                await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+            except BaseException:
+                if conn.in_transaction:
+                    await conn.rollback()
+                raise
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        if self._checkpointer is not None and not self._checkpointer.done():
+            await asyncio.wait([self._checkpointer])
+        self._closed = True
+        async with self._write_lock:
+            for quick in (self._quick, self._quick_writer):
+                if quick is not None:
+                    quick.close()
+            for conn in (self._reader, self._writer):
+                try:
+                    await conn.close()
+                except Exception:  # closing must not stop the other connection closing
+                    log.exception("closing a database connection failed")
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreUnavailable("the store is closed")
+
+    # ---- reads -------------------------------------------------------------------
+    async def fetch(self, sql: str, params: Sequence = (), *, quick: bool = False) -> list[sqlite3.Row]:
+        """Rows of a read. `quick`: a small indexed read (a card's), run right here on the event loop's
+        thread: it takes 20-150 us, less than the thread wake-ups of a hop to the reader's thread. A WAL
+        reader does not wait for the writer; if the database is busy anyway (or the read fails), the
+        reader's thread does it, with the full busy timeout and the usual error translation."""
+        self._check_open()
+        if quick and self._quick is not None:
+            try:
+                return self._quick.execute(sql, tuple(params)).fetchall()
+            except sqlite3.IntegrityError:
+                raise
+            except sqlite3.DatabaseError as exc:  # OperationalError (busy, locked) included
+                log.debug("quick read failed (%s): retrying on the reader's thread", exc)
+        async with translated():
+            self._check_open()
+            return list(await self._reader.execute_fetchall(sql, tuple(params)))
+
+    async def fetch_one(self, sql: str, params: Sequence = (), *, quick: bool = False) -> sqlite3.Row | None:
+        found = await self.fetch(sql, params, quick=quick)
+        return found[0] if found else None
+
+    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T]) -> T:
+        """`consume` runs on the reader's thread over rows fetched 2,000 at a time."""
+
+        def run(conn: sqlite3.Connection) -> T:
+            cur = conn.cursor()
+            cur.row_factory = None  # plain tuples: sqlite3.Row costs more per row
+            try:
+                cur.execute(sql)
+
+                def batches() -> Iterator[tuple]:
+                    while batch := cur.fetchmany(2000):
+                        yield from batch
+
+                return consume(batches())
+            finally:
+                cur.close()
+
+        return await self._on_reader(run)
+
+    async def _on_reader(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        # aiosqlite runs `fn` on the reader's own thread with the sqlite3 connection: several queries
+        # for one thread hop. Connection._execute and ._conn are private: pyproject pins aiosqlite 0.22,
+        # and tests/bot/test_store.py fails at once if they change.
+        async with translated():
+            self._check_open()
+            return await self._reader._execute(lambda: fn(self._reader._conn))
+
+    async def others_wrote(self) -> bool:
+        """Whether another connection committed since the last call (PRAGMA data_version)."""
+        row = await self.fetch_one("PRAGMA data_version")
+        version = row[0]
+        changed = version != self._data_version
+        self._data_version = version
+        return changed
+
+    # ---- writes ------------------------------------------------------------------
+    async def write(self, fn: Callable[[SqliteTx], Awaitable[T]]) -> T:
+        """One serialised write transaction: BEGIN IMMEDIATE under the lock, COMMIT or ROLLBACK."""
+        async with self._write_lock, translated():
+            self._check_open()
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                result = await fn(SqliteTx(self._writer))
+            except BaseException:
+                if self._writer.in_transaction:
+                    await self._writer.rollback()
+                raise
+            await self._writer.commit()
+            return result
+
+    async def rate_batch(self, requests: list[tuple]) -> list[RateResult | Exception]:
+        """One transaction for the batch; each request in a savepoint of its own, so a bad one fails
+        alone. On the loop's thread when the write lock is free at once (`_rate_now`); otherwise
+        (another process holds it) on the writer's thread, which waits out the busy timeout: one hop
+        for the whole batch, not ~6 per rating."""
+        async with self._write_lock, translated():
+            self._check_open()
+            outcomes = self._rate_now(requests)
+            if outcomes is None:
+                conn = self._writer
+                outcomes = await conn._execute(lambda: write_ratings(conn._conn, requests))
+            return outcomes
+
+    def _rate_now(self, requests: list[tuple]) -> list[RateResult | Exception] | None:
+        """The batch on the event loop's thread when the write lock is free at once (None when not).
+
+        A batch of a few ratings takes 50-300 us; the hop to the writer's thread cost about 350 us of CPU
+        in wake-ups. With WAL and synchronous=NORMAL a commit does not wait for the disk; checkpoints
+        (which do) run on the writer's thread (_checkpoint).
+        """
+        conn = self._quick_writer
+        if conn is None:
+            return None
+        try:
+            conn.execute("BEGIN IMMEDIATE")  # busy timeout 0: never waits here
+        except sqlite3.OperationalError:
+            return None
+        outcomes = write_ratings(conn, requests, begun=True)
+        self._quick_commits += 1
+        if self._quick_commits >= QUICK_CHECKPOINT_EVERY:
+            self._quick_commits = 0
+            self._checkpointer = asyncio.create_task(self._checkpoint(), name="store-checkpoint")
+        return outcomes
+
+    async def _checkpoint(self) -> None:
+        """A passive WAL checkpoint on the writer's thread (the loop-thread writer does none itself)."""
+        try:
+            async with self._write_lock, translated():
+                if not self._closed:
+                    conn = self._writer
+                    await conn._execute(
+                        lambda: conn._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    )
+        except StoreUnavailable as exc:
+            log.warning("WAL checkpoint failed: %s", exc)
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Held by one task at a time in this process (a SQLite database serves one bot process)."""
+        lock = self._named_locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            self._check_open()
+            yield
+
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        """As `exclusive`, without waiting: yields whether this task got it."""
+        lock = self._named_locks.setdefault(name, asyncio.Lock())
+        if lock.locked():
+            yield False
+            return
+        async with lock:
+            self._check_open()
+            yield True
+
+    # ---- maintenance -------------------------------------------------------------
+    async def integrity_check(self) -> str:
+        row = await self.fetch_one("PRAGMA integrity_check")
+        return row[0]
+
+    async def backup(self, target: Path | str) -> None:
+        """A consistent online copy, taken while the bot keeps writing."""
+        self._check_open()  # the copy opens its own connection, so check like every other call
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise FileExistsError(f"{target} exists; choose a new file")
+
+        def copy() -> None:
+            # The backup API in one step copies a single consistent snapshot (WAL lets the writer go on
+            # meanwhile); the copy is a plain rollback-journal database.
+            src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            dst = sqlite3.connect(target)
+            try:
+                src.backup(dst, pages=-1)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+                src.close()
+
+        async with translated():
+            await asyncio.to_thread(copy)
+
+
+def _quick_connection(path: Path, pragmas: tuple[str, ...]) -> sqlite3.Connection:
+    """A plain sqlite3 connection for the loop-thread paths (autocommit; sqlite3.Row rows)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        conn.row_factory = sqlite3.Row
+        for pragma in pragmas:
+            conn.execute(f"PRAGMA {pragma}").fetchall()
+    except BaseException:
+        conn.close()
+        raise
+    return conn

@@ -1,0 +1,167 @@
+"""What every process keeps in memory about the catalogue: the title index and recently read Drama rows.
+
+Both are kept current on this process's own writes (the caller updates them after its commit), and
+reloaded when another process changed the catalogue: every catalogue write bumps the `catalogue_rev`
+meta value in its transaction. How a process learns of a change is the backend's business:
+
+* SQLite: `PRAGMA data_version` on the reader says cheaply that *something* was written by another
+  connection; then `catalogue_rev` says whether it was the catalogue (checked at most once a second
+  on interactions, see `refresh`).
+* PostgreSQL: the write also sends NOTIFY (at commit); a dedicated LISTEN connection in every process
+  calls `changed()`, which reloads. After a lost LISTEN connection the backend listens again and calls
+  `changed()` as well, since notifications sent meanwhile are lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import time
+from collections.abc import Iterator
+
+from bot.models import Drama, DramaName
+from bot.search import TitleIndex
+from bot.store.db import Db, Tx
+
+log = logging.getLogger(__name__)
+
+CATALOGUE_REV = "catalogue_rev"  # meta key bumped by every catalogue write
+DRAMA_CACHE = 4096  # Drama rows kept in memory at most
+
+# One (drama_id, slug, title, year, name) row per name, grouped by drama. SQLite returns a drama's names in
+# the order they were inserted (title first); PostgreSQL needs the order said.
+_TITLE_ROWS = {
+    "sqlite": "SELECT d.id, d.slug, d.title, d.year, n.name FROM dramas d "
+    "JOIN drama_names n ON n.drama_id = d.id ORDER BY d.id",
+    "postgres": "SELECT d.id, d.slug, d.title, d.year, n.name FROM dramas d "
+    "JOIN drama_names n ON n.drama_id = d.id ORDER BY d.id, n.id",
+}
+
+
+def build_index(rows: Iterator[tuple]) -> TitleIndex:
+    """The title index from (drama_id, slug, title, year, name) rows ordered by drama."""
+
+    def dramas() -> Iterator[tuple[int, str, str, int | None, list[str]]]:
+        current: tuple[int, str, str, int | None, list[str]] | None = None
+        for drama_id, slug, title, year, name in rows:
+            if current is None or current[0] != drama_id:
+                if current is not None:
+                    yield current
+                current = (drama_id, slug, title, year, [])
+            current[4].append(name)
+        if current is not None:
+            yield current
+
+    index = TitleIndex()
+    index.load(dramas())
+    return index
+
+
+class Titles:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+        self.index = TitleIndex()
+        self.rev: str | None = None  # catalogue_rev the index reflects
+        self._checked_at = float("-inf")  # time.monotonic() of the last check for other writers
+        self._reload_lock = asyncio.Lock()
+        # Drama rows next to the index, invalidated with it: a command's option transform then costs no
+        # round trip. `_gen` counts invalidations, so a read that raced a write never caches what it read.
+        self._dramas: dict[int, Drama] = {}
+        self._gen = 0
+        self.hits = self.misses = 0  # Drama cache lookups since open (cache_stats: the benchmark reads them)
+
+    async def _rev(self) -> str | None:
+        row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,))
+        return row["value"] if row else None
+
+    async def load(self) -> None:
+        """Read the whole index (streamed: never all name rows at once)."""
+        async with self._reload_lock:
+            await self._db.others_wrote()  # what this load reads is the new baseline
+            rev = await self._rev()
+            index = await self._db.stream(_TITLE_ROWS[self._db.dialect], build_index)
+            self.forget()
+            self.index, self.rev = index, rev
+            # The index is most of the heap and lives until the next reload: keep the collector's full
+            # passes off it (they showed as latency spikes at 100,000 titles).
+            gc.freeze()
+
+    async def refresh(self, *, max_age: float = 0.0) -> bool:
+        """Reload when another process changed the catalogue; cheap when none did. With `max_age`, the
+        database is asked only when it was last asked at least that many seconds ago."""
+        now = time.monotonic()
+        if max_age > 0 and now - self._checked_at < max_age:
+            return False
+        self._checked_at = now
+        if not await self._db.others_wrote():
+            return False
+        return await self.changed()
+
+    async def changed(self) -> bool:
+        """Another process may have changed the catalogue: reload if `catalogue_rev` moved."""
+        if await self._rev() == self.rev:
+            return False
+        log.info("the catalogue changed in another process: reloading the title index")
+        await self.load()
+        return True
+
+    async def bump(self, tx: Tx) -> None:
+        """Count a catalogue write (inside its transaction). When the index was current before it, it
+        stays current after it (the caller updates it); otherwise another process wrote first and the
+        next check reloads."""
+        row = await tx.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,))
+        old = row["value"] if row else None
+        new = str(int(old or 0) + 1)
+        await tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (CATALOGUE_REV, new),
+        )
+        await tx.notify_catalogue(new)
+        if old == self.rev:
+            self.rev = new
+
+    # ---- in memory -------------------------------------------------------------------
+    def search(self, query: str, limit: int = 25) -> list[DramaName]:
+        return self.index.search(query, limit)
+
+    def close_titles(self, text: str, limit: int = 5) -> list[str]:
+        return self.index.close_titles(text, limit)
+
+    def lookup(self, text: str) -> list[int]:
+        return self.index.lookup(text)
+
+    def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> None:
+        """After a committed write of this process."""
+        self.forget(drama_id)
+        self.index.put(drama_id, slug, title, year, names)
+
+    def remove(self, drama_id: int) -> None:
+        self.forget(drama_id)
+        self.index.remove(drama_id)
+
+    def cache_stats(self) -> dict[str, int]:
+        return {"drama_cache_hits": self.hits, "drama_cache_misses": self.misses,
+                "drama_cache_size": len(self._dramas), "titles": len(self.index)}  # fmt: skip
+
+    def cached(self, ids: list[int]) -> dict[int, Drama]:
+        return {i: self._dramas[i] for i in ids if i in self._dramas}
+
+    @property
+    def generation(self) -> int:
+        return self._gen
+
+    def forget(self, drama_id: int | None = None) -> None:
+        """Drop cached Drama rows (one, or all)."""
+        self._gen += 1
+        if drama_id is None:
+            self._dramas.clear()
+        else:
+            self._dramas.pop(drama_id, None)
+
+    def remember(self, dramas: dict[int, Drama], gen: int) -> None:
+        if gen != self._gen:
+            return  # a catalogue write happened while these were read
+        if len(self._dramas) + len(dramas) > DRAMA_CACHE:
+            self._dramas.clear()
+        self._dramas.update(dramas)

@@ -1,0 +1,56 @@
+"""The stand-in for the store while the database cannot be opened."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.errors import StoreUnavailable
+from bot.models import DramaName
+
+
+class UnavailableStore:
+    """Stands in for the store while the database cannot be opened (corrupt, unreadable...).
+
+    Every read and write raises StoreUnavailable, so members get the "temporarily unavailable"
+    answer; autocomplete offers nothing. `bot/__main__.py` keeps trying to open the real store.
+    """
+
+    closed = False
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def search_titles(self, query: str, limit: int = 25) -> list[DramaName]:
+        return []
+
+    def close_titles(self, text: str, limit: int = 5) -> list[str]:
+        return []
+
+    async def refresh_index(self, *, max_age: float = 0.0) -> bool:
+        return False
+
+    def cache_stats(self) -> dict[str, int]:
+        return {}
+
+    async def close(self) -> None:
+        return None
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+        yield  # an async generator: `async with` fails at the start
+
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+        yield False
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        async def unavailable(*args, **kwargs):
+            raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+
+        return unavailable

@@ -1,0 +1,203 @@
+"""Watch lists: each member's status and episode progress per drama; privacy settings; erasing a member.
+
+Rating episode N raises progress (and puts the drama on the list as Watching) through a trigger on
+`ratings` (migration 0005), so it happens in the rating's own transaction on both backends, whatever
+process wrote it. Progress never exceeds the drama's episode count: writes check it, and reads clip it
+(a curator may shorten a run later).
+"""
+
+from __future__ import annotations
+
+from bot.models import WATCH_STATUSES, CommunityScores, DeletedData, WatchCounts, WatchEntry, WatchPage
+from bot.store.db import Db, Tx
+from bot.store.ratings import scores_from
+
+WATCH_PAGE = 10  # entries per page of /watchlist show
+
+# The card's score totals and this server's watch counts in one query (one round trip). Watch counts
+# come back as rows of scope -1 (never a server id): episode = the status's index in WATCH_STATUSES.
+_STATUS_INDEX = (
+    "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(WATCH_STATUSES)) + " END"
+)
+_REVIEW_READS = (
+    "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?) "
+    f"UNION ALL SELECT -1, {_STATUS_INDEX}, COUNT(*), 0 FROM watchlist "
+    "WHERE drama_id = ? AND guild_id = ? GROUP BY status"
+)
+_ENTRIES = (
+    "SELECT w.drama_id, d.title, d.episode_count, w.status, w.progress, r.halves FROM watchlist w "
+    "JOIN dramas d ON d.id = w.drama_id "
+    "LEFT JOIN ratings r ON r.drama_id = w.drama_id AND r.episode = 0 AND r.user_id = w.user_id "
+    "WHERE w.user_id = ? AND (? = '' OR w.status = ?) "
+    "ORDER BY " + _STATUS_INDEX.replace("status", "w.status", 1) + ", w.updated_at DESC, d.title, w.drama_id "
+    "LIMIT ? OFFSET ?"
+)
+
+_COUNTS = (
+    "SELECT (SELECT COUNT(*) FROM ratings WHERE user_id = ?) AS ratings, "
+    "(SELECT COUNT(*) FROM watchlist WHERE user_id = ?) AS watchlist, "
+    "(SELECT COUNT(*) FROM member_settings WHERE user_id = ?) AS settings"
+)
+
+
+def _entry(row) -> WatchEntry:  # noqa: ANN001 - a row of either backend
+    return WatchEntry(
+        drama_id=row["drama_id"],
+        title=row["title"],
+        episode_count=row["episode_count"],
+        status=row["status"],
+        progress=min(row["progress"], row["episode_count"]),
+        score=row["halves"] / 2 if row["halves"] is not None else None,
+    )
+
+
+class Watchlists:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    async def set(
+        self, *, user_id: int, guild_id: int | None, drama_id: int, status: str, episode: int | None = None
+    ) -> tuple[WatchEntry, WatchEntry | None]:
+        """Set a member's status (and progress) for a drama: (the entry now, the one before or None).
+
+        Completed sets progress to the last episode; without `episode` the progress is kept. Raises
+        ValueError for an unknown status or an episode out of range, LookupError for an unknown drama.
+        """
+        if status not in WATCH_STATUSES:
+            raise ValueError(f"unknown watch status {status!r}")
+
+        async def tx(db: Tx) -> tuple[WatchEntry, WatchEntry | None]:
+            drama = await db.fetch_one("SELECT title, episode_count FROM dramas WHERE id = ?", (drama_id,))
+            if drama is None:
+                raise LookupError(f"no drama with id {drama_id}")
+            count = drama["episode_count"]
+            if episode is not None and not 0 <= episode <= count:
+                raise ValueError(f"episode must be 0..{count}, got {episode}")
+            before = await self._one(db, user_id, drama_id)
+            if status == "completed":
+                progress = count
+            elif episode is not None:
+                progress = episode
+            else:
+                progress = before.progress if before is not None else 0
+            await db.execute(
+                "INSERT INTO watchlist (user_id, drama_id, guild_id, status, progress) VALUES (?, ?, ?, ?, ?) "
+                f"ON CONFLICT (user_id, drama_id) DO UPDATE SET guild_id = excluded.guild_id, "
+                f"status = excluded.status, progress = excluded.progress, updated_at = {self._db.now}",
+                (user_id, drama_id, guild_id, status, progress),
+            )
+            now = await self._one(db, user_id, drama_id)
+            assert now is not None
+            return now, before
+
+        return await self._db.write(tx)
+
+    @staticmethod
+    async def _one(db: Tx, user_id: int, drama_id: int) -> WatchEntry | None:
+        row = await db.fetch_one(
+            "SELECT w.drama_id, d.title, d.episode_count, w.status, w.progress, r.halves FROM watchlist w "
+            "JOIN dramas d ON d.id = w.drama_id "
+            "LEFT JOIN ratings r ON r.drama_id = w.drama_id AND r.episode = 0 AND r.user_id = w.user_id "
+            "WHERE w.user_id = ? AND w.drama_id = ?",
+            (user_id, drama_id),
+        )
+        return _entry(row) if row is not None else None
+
+    async def entry(self, user_id: int, drama_id: int) -> WatchEntry | None:
+        return await self._one(self._db, user_id, drama_id)  # type: ignore[arg-type]
+
+    async def remove(self, *, user_id: int, drama_id: int) -> WatchEntry | None:
+        """Take a drama off a member's list: the entry removed, or None when it was not on it."""
+
+        async def tx(db: Tx) -> WatchEntry | None:
+            before = await self._one(db, user_id, drama_id)
+            if before is not None:
+                await db.execute(
+                    "DELETE FROM watchlist WHERE user_id = ? AND drama_id = ?", (user_id, drama_id)
+                )
+            return before
+
+        return await self._db.write(tx)
+
+    async def page(self, user_id: int, status: str | None = None, page: int = 0) -> WatchPage:
+        """One page of a member's list (WATCH_PAGE entries), by status then most recently changed."""
+        if status is not None and status not in WATCH_STATUSES:
+            raise ValueError(f"unknown watch status {status!r}")
+        wanted = status or ""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n FROM watchlist WHERE user_id = ? AND (? = '' OR status = ?)",
+            (user_id, wanted, wanted),
+        )
+        total = row["n"] if row else 0
+        pages = max(1, -(-total // WATCH_PAGE))
+        page = max(0, min(page, pages - 1))
+        found = await self._db.fetch(_ENTRIES, (user_id, wanted, wanted, WATCH_PAGE, page * WATCH_PAGE))
+        return WatchPage(tuple(_entry(r) for r in found), total, page, pages)
+
+    async def status_counts(self, user_id: int) -> WatchCounts:
+        """How many dramas a member has in each status."""
+        found = await self._db.fetch(
+            "SELECT status, COUNT(*) AS n FROM watchlist WHERE user_id = ? GROUP BY status", (user_id,)
+        )
+        return WatchCounts({r["status"]: r["n"] for r in found})
+
+    async def review_reads(
+        self, drama_id: int, guild_id: int | None
+    ) -> tuple[CommunityScores, WatchCounts | None]:
+        """The card's community scores and, in a server, its members' watch counts: one query."""
+        if guild_id is None:
+            found = await self._db.fetch(
+                "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope = 0",
+                (drama_id,),
+                quick=True,
+            )
+            return scores_from(found, None), None
+        found = await self._db.fetch(_REVIEW_READS, (drama_id, guild_id, drama_id, guild_id), quick=True)
+        totals = [r for r in found if r["scope"] != -1]
+        counts = {WATCH_STATUSES[r["episode"]]: r["n"] for r in found if r["scope"] == -1}
+        return scores_from(totals, guild_id), WatchCounts(counts)
+
+    # ---- privacy -------------------------------------------------------------------------
+    async def is_private(self, user_id: int) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT list_private FROM member_settings WHERE user_id = ?", (user_id,)
+        )
+        return bool(row["list_private"]) if row is not None else False
+
+    async def set_private(self, user_id: int, private: bool) -> bool:
+        """Set whether a member's list, profile and match are hidden from others; returns the old value."""
+
+        async def tx(db: Tx) -> bool:
+            row = await db.fetch_one("SELECT list_private FROM member_settings WHERE user_id = ?", (user_id,))
+            await db.execute(
+                "INSERT INTO member_settings (user_id, list_private) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET list_private = excluded.list_private",
+                (user_id, private),
+            )
+            return bool(row["list_private"]) if row is not None else False
+
+        return await self._db.write(tx)
+
+    async def data_counts(self, user_id: int) -> DeletedData:
+        """What delete_member would remove now (for its confirmation)."""
+        row = await self._db.fetch_one(_COUNTS, (user_id, user_id, user_id))
+        return DeletedData(row["ratings"], row["watchlist"], row["settings"])
+
+    async def delete_member(self, user_id: int) -> DeletedData:
+        """Erase everything stored about a member in ONE transaction: ratings (the totals' triggers take
+        each score back out; totals left with no rating are removed, as if never rated), watch list,
+        settings. Returns how many of each were removed."""
+
+        async def tx(db: Tx) -> DeletedData:
+            counted = await db.fetch_one(_COUNTS, (user_id, user_id, user_id))
+            rated = [r["drama_id"] for r in await db.fetch(
+                "SELECT DISTINCT drama_id FROM ratings WHERE user_id = ? ORDER BY drama_id", (user_id,)
+            )]  # fmt: skip
+            await db.execute("DELETE FROM ratings WHERE user_id = ?", (user_id,))
+            for drama_id in rated:
+                await db.execute("DELETE FROM rating_totals WHERE drama_id = ? AND n = 0", (drama_id,))
+            await db.execute("DELETE FROM watchlist WHERE user_id = ?", (user_id,))
+            await db.execute("DELETE FROM member_settings WHERE user_id = ?", (user_id,))
+            return DeletedData(counted["ratings"], counted["watchlist"], counted["settings"])
+
+        return await self._db.write(tx)

@@ -1,0 +1,55 @@
+"""/match member: how alike the caller's and another member's drama scores are (bot/taste.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import community_cards, taste
+from bot.errors import UserError
+from bot.i18n import t
+from bot.watch_cards import member_name
+from cogs.members import display_name, shown_member
+from cogs.options import answer, locale_of
+
+if TYPE_CHECKING:
+    from bot.client import DramaBot
+
+
+class Match(commands.Cog):
+    def __init__(self, bot: DramaBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="match", description="How alike your taste is to another member's.")
+    @app_commands.describe(member="The member to compare with")
+    async def match(self, interaction: discord.Interaction, member: discord.User) -> None:
+        if member.id == interaction.user.id:
+            raise UserError.keyed("match.self")
+        other = await shown_member(interaction, member)
+        locale = locale_of(interaction)
+        mine, theirs = await self.bot.store.shared_scores(interaction.user.id, other.id)
+        result = taste.match(mine, theirs)
+        them = display_name(other)
+        if result.percentage is None:
+            text = t(
+                "match.too_few",
+                locale,
+                them=member_name(them),
+                shared=result.shared,
+                minimum=taste.MIN_SHARED,
+            )
+            await answer(interaction, content=text, ephemeral=True)
+            return
+        shown = [s.drama_id for s in (*result.agree, *result.differ)]
+        titles = await self.bot.store.drama_titles(shown)
+        embed = community_cards.match_card(
+            result, titles, display_name(interaction.user), them, locale=locale
+        )
+        await answer(interaction, embed=embed)
+
+
+async def setup(bot: DramaBot) -> None:
+    await bot.add_cog(Match(bot))

@@ -1,0 +1,42 @@
+"""Whose list, profile or match a command shows: the caller, or a member they named, checked.
+
+Not a cog: the community commands share it. A member the bot cannot see in this server, a bot, or a
+member who keeps their list private (unless it is the caller) is a clear UserError; nothing is read.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import UserError
+from bot.watch_cards import member_name
+
+if TYPE_CHECKING:
+    from bot.client import DramaBot
+
+
+def display_name(user: discord.abc.User) -> str:
+    return getattr(user, "display_name", None) or user.name
+
+
+def visible_member(interaction: discord.Interaction, member: discord.abc.User | None) -> discord.abc.User:
+    """The member named (or the caller): a UserError for a bot, or someone not in this server."""
+    if member is None:
+        return interaction.user
+    if interaction.guild_id is not None and not isinstance(member, discord.Member):
+        raise UserError.keyed("member.not_here")
+    if member.bot:
+        raise UserError.keyed("member.bot", name=member_name(display_name(member)))
+    return member
+
+
+async def shown_member(interaction: discord.Interaction, member: discord.abc.User | None) -> discord.abc.User:
+    """As visible_member, and a UserError when it is someone else who keeps their list private."""
+    target = visible_member(interaction, member)
+    if target.id != interaction.user.id:
+        bot: DramaBot = interaction.client  # type: ignore[assignment]
+        if await bot.store.is_private(target.id):
+            raise UserError.keyed("member.private", name=member_name(display_name(target)))
+    return target
