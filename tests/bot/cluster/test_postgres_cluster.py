@@ -79,10 +79,7 @@ async def stop(procs: list[asyncio.subprocess.Process]) -> None:
 async def run_sync_race(url: str, kind: str, n: int) -> tuple[list[str], list[int]]:
     admin = await asyncpg.connect(url)
     try:
-        await admin.execute(
-            "CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL);"
-            "CREATE TABLE syncs (pid integer NOT NULL)"
-        )
+        await admin.execute("CREATE TABLE syncs (pid integer NOT NULL)")
         procs = [await spawn("sync", url, kind) for _ in range(n)]
         try:
             for proc in procs:  # all connected, then all at once

@@ -19,24 +19,9 @@ import asyncpg
 from bot.cluster.local import LocalCluster
 from bot.cluster.postgres import PgCluster
 from bot.cluster.sync import sync_once
+from bot.store import open_store
 
 KEY, DIGEST = "command_sync:global", "digest-of-the-new-commands"
-
-
-class PgMeta:
-    """get_meta / set_meta on PostgreSQL's meta table (what the store does; own connection)."""
-
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
-
-    async def get_meta(self, key: str) -> str | None:
-        return await self.conn.fetchval("SELECT value FROM meta WHERE key = $1", key)
-
-    async def set_meta(self, key: str, value: str) -> None:
-        await self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            key, value,
-        )  # fmt: skip
 
 
 def say(line: str) -> None:
@@ -46,6 +31,7 @@ def say(line: str) -> None:
 async def sync(url: str, kind: str) -> None:
     cluster = PgCluster(url) if kind == "postgres" else LocalCluster()
     await cluster.start()
+    store = await open_store(url)  # the bot's store: the digest lives in its meta table
     conn = await asyncpg.connect(url)
     try:
 
@@ -55,10 +41,11 @@ async def sync(url: str, kind: str) -> None:
 
         say("ready")
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
-        synced = await sync_once(cluster, PgMeta(conn), KEY, DIGEST, record_sync)
+        synced = await sync_once(cluster, store, KEY, DIGEST, record_sync)
         say("synced" if synced else "skipped")
     finally:
         await conn.close()
+        await store.close()
         await cluster.close()
 
 
