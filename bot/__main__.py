@@ -5,8 +5,8 @@
     python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
     python -m bot catalogue ...   import / export / show / stats / audit (see bot/catalogue_cli.py)
 
-`main()` owns every resource's lifetime: it opens the store, hands it to the Bot, and
-closes both on exit and on SIGTERM/SIGINT. Nothing happens at import time.
+`main()` owns every resource's lifetime: it opens the store and the chart renderer, hands them to
+the Bot, and closes them on exit and on SIGTERM/SIGINT. Nothing happens at import time.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ from bot import catalogue_cli
 from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
 from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.render import ChartRenderer
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store, UnavailableStore, open_store
 
 log = logging.getLogger("bot")
 
 DRAIN_SECONDS = 5.0  # on SIGTERM, how long interactions in flight get to finish
+CHART_BUDGET = 1.0  # seconds a card waits for its picture; then it goes out without it
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
@@ -113,7 +115,8 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
         store = UnavailableStore(str(exc))
     else:
         await load_starter_catalogue(store)
-    bot = DramaBot.for_settings(store, settings)
+    renderer = ChartRenderer(timeout=CHART_BUDGET)
+    bot = DramaBot.for_settings(store, settings, renderer=renderer)
     reopen = None
     if isinstance(store, UnavailableStore):
         reopen = asyncio.create_task(_reopen_store(bot, settings), name="dramabot-reopen-store")
@@ -125,6 +128,7 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
             reopen.cancel()
             await asyncio.gather(reopen, return_exceptions=True)
         await bot.store.close()
+        renderer.close()
         log.info("stopped")
 
 

@@ -7,14 +7,18 @@ network or the database.
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot import regions
+from bot.charts import Picture
+from bot.i18n_messages import plural, t
 from bot.models import Availability, Drama, RateResult, ReviewData, ScoreSummary
 
 TITLE_LIMIT = 256
@@ -25,19 +29,23 @@ FOOTER_LIMIT = 2048
 FIELDS_LIMIT = 25
 TOTAL_LIMIT = 6000
 
+BOT_NAME = "dramabot"  # a name: the same in every language
 EPISODES_PER_PAGE = 12
 SYNOPSIS_LIMIT = 1200  # a card, not the whole story
 VERDICT_LIMIT = 600
 DASH = "—"
-FOOTER_HINT = "/rate to add your score · /where for your country"
-NO_CRITIC = "No critic review yet — be the first to /rate"
-DATA_CREDITS = (
-    "Drama facts: Wikidata (CC0), and for Korean dramas Korean Wikipedia contributors (CC BY-SA 4.0). "
-    "See bot/data/NOTICE.md."
-)
-TMDB_NOTICE = "This product uses the TMDB API but is not endorsed or certified by TMDB."
+EN = "en"  # every card takes the interaction's locale ("ko" for Korean); English is the fallback
+FOOTER_HINT = t("card.footer_hint")
+NO_CRITIC = t("card.no_critic")
+DATA_CREDITS = t("card.data_credits")
+TMDB_NOTICE = t("card.tmdb_notice")
 
-KIND_LABELS = {"subscription": "subscription", "free": "free", "ads": "free with ads", "rent": "rent", "buy": "buy"}
+KIND_LABELS = {kind: t(f"kind.{kind}") for kind in ("subscription", "free", "ads", "rent", "buy")}
+
+
+def kind_label(kind: str, locale: str = EN) -> str:
+    """'subscription', '구독': how a service offers the drama (an unknown kind as it is)."""
+    return t(f"kind.{kind}", locale) if kind in KIND_LABELS else kind
 
 
 # ---- small pieces ---------------------------------------------------------------
@@ -72,16 +80,16 @@ def critic(score: float) -> str:
     return f"{score:g}/5"
 
 
-def ratings_count(n: int) -> str:
-    return f"{n:,} rating" + ("" if n == 1 else "s")
+def ratings_count(n: int, locale: str = EN) -> str:
+    return t(plural(n, "card.ratings_one", "card.ratings"), locale, count=f"{n:,}")
 
 
-def community(summary: ScoreSummary) -> str:
+def community(summary: ScoreSummary, locale: str = EN) -> str:
     """'★★★★½ 4.4 (12 ratings)', or a dash when nobody has rated yet."""
     if not summary.count:
-        return f"{DASH} (no ratings yet)"
+        return f"{DASH} ({t('card.no_ratings', locale)})"
     avg = summary.average
-    return f"{stars(avg)} {number(avg)} ({ratings_count(summary.count)})"
+    return f"{stars(avg)} {number(avg)} ({ratings_count(summary.count, locale)})"
 
 
 def colour_for(score: float | None) -> discord.Colour:
@@ -110,10 +118,10 @@ def has_critic_review(drama: Drama) -> bool:
     return drama.critic_score is not None or bool(drama.critic_summary or drama.critic_verdict)
 
 
-def critic_text(drama: Drama, separator: str) -> str:
+def critic_text(drama: Drama, separator: str, locale: str = EN) -> str:
     """The critic's score and summary, or the invitation to rate when there is no review."""
     if not has_critic_review(drama):
-        return NO_CRITIC
+        return t("card.no_critic", locale)
     value = f"{stars(drama.critic_score)} {critic(drama.critic_score)}" if drama.critic_score is not None else DASH
     if drama.critic_summary:
         value += f"{separator}“{clip(drama.critic_summary, 100)}”"
@@ -127,7 +135,7 @@ def display_title(drama: Drama) -> str:
     return clip(title, TITLE_LIMIT)
 
 
-def facts_line(drama: Drama) -> str:
+def facts_line(drama: Drama, locale: str = EN) -> str:
     parts = []
     if drama.year:
         parts.append(str(drama.year))
@@ -135,39 +143,42 @@ def facts_line(drama: Drama) -> str:
         parts.append(regions.name_for(drama.country))
     if drama.network:
         parts.append(drama.network)
-    parts.append(f"{drama.episode_count} episode" + ("" if drama.episode_count == 1 else "s"))
+    parts.append(t(plural(drama.episode_count, "card.episodes_one", "card.episodes"), locale, count=drama.episode_count))
     if drama.genres:
         parts.append(", ".join(drama.genres))
     return " · ".join(parts)
 
 
-def region_list(codes: tuple[str, ...], *, limit: int = 12) -> str:
+def region_list(codes: tuple[str, ...], *, limit: int = 12, locale: str = EN) -> str:
     if not codes:
-        return "select regions"
-    shown = [regions.name_for(c) for c in codes[:limit]]
-    more = len(codes) - len(shown)
-    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
+        return t("card.select_regions", locale)
+    shown = ", ".join(regions.name_for(c) for c in codes[:limit])
+    more = len(codes) - min(len(codes), limit)
+    return t("card.and_more", locale, listing=shown, more=more) if more > 0 else shown
 
 
-def checked(av: Availability) -> str:
-    return f"checked {av.checked_on.isoformat()}" if av.checked_on else "not checked yet"
+def checked(av: Availability, locale: str = EN) -> str:
+    if av.checked_on:
+        return t("card.checked", locale, date=av.checked_on.isoformat())
+    return t("card.not_checked", locale)
 
 
-def service_line(av: Availability, *, with_link: bool = True, region_limit: int = 12) -> str:
+def service_line(av: Availability, *, with_link: bool = True, region_limit: int = 12, locale: str = EN) -> str:
     name = escape_markdown(av.service)
     if with_link and av.url:
         name = f"[{name}]({av.url})"
-    kind = KIND_LABELS.get(av.kind, av.kind)
-    return f"{name} ({kind}) · {region_list(av.regions, limit=region_limit)} · {checked(av)}"
+    kind = kind_label(av.kind, locale)
+    regions_text = region_list(av.regions, limit=region_limit, locale=locale)
+    return f"{name} ({kind}) · {regions_text} · {checked(av, locale)}"
 
 
-def where_summary(availability: tuple[Availability, ...]) -> str:
+def where_summary(availability: tuple[Availability, ...], locale: str = EN) -> str:
     """One line (or a few) for the review card."""
     if not availability:
-        return "No streaming information yet."
-    lines = [service_line(av, with_link=False, region_limit=4) for av in availability[:3]]
+        return t("card.no_streaming", locale)
+    lines = [service_line(av, with_link=False, region_limit=4, locale=locale) for av in availability[:3]]
     if len(availability) > 3:
-        lines.append(f"and {len(availability) - 3} more: /where")
+        lines.append(t("card.more_services", locale, more=len(availability) - 3))
     return clip("\n".join(lines), FIELD_VALUE_LIMIT)
 
 
@@ -191,7 +202,7 @@ def episode_pages(episode_count: int) -> int:
     return max(1, math.ceil(episode_count / EPISODES_PER_PAGE))
 
 
-def episode_guide(data: ReviewData, page: int) -> tuple[str, str]:
+def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, str]:
     """(field name, field value) for one page of the episode guide."""
     drama = data.drama
     by_number = {e.number: e for e in data.episodes}
@@ -208,10 +219,11 @@ def episode_guide(data: ReviewData, page: int) -> tuple[str, str]:
             critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "
             members = member_scores.get(n)
             member_part = f"{number(members.average)} ({members.count:,})" if members else DASH
-            label = f"Episode {n}"
+            label = t("card.episode", locale, number=n)
             if ep and ep.title and title_room:
                 label += f" · {escape_markdown(clip(ep.title, title_room))}"
-            out.append(f"**{label}** — {critic_part if with_critic else ''}members {member_part}")
+            members_text = t("card.members_score", locale, score=member_part)
+            out.append(f"**{label}** — {critic_part if with_critic else ''}{members_text}")
         return out
 
     # Every episode of the page must show: shorten episode titles, then drop them, to fit.
@@ -219,19 +231,21 @@ def episode_guide(data: ReviewData, page: int) -> tuple[str, str]:
         value = "\n".join(lines(title_room))
         if len(value) <= FIELD_VALUE_LIMIT:
             break
-    who = "this server" if data.in_guild else "members"
-    name = "Episode guide" + (f" ({first}–{last} of {drama.episode_count})" if first > 1 or last < drama.episode_count else "")
-    name += (" · critic" if with_critic else "") + f" · {who}"
+    who = t("card.guide_server" if data.in_guild else "card.guide_members", locale)
+    name = t("card.guide", locale)
+    if first > 1 or last < drama.episode_count:
+        name += " " + t("card.guide_range", locale, first=first, last=last, count=drama.episode_count)
+    name += (" · " + t("card.guide_critic", locale) if with_critic else "") + f" · {who}"
     return clip(name, FIELD_NAME_LIMIT), clip(value, FIELD_VALUE_LIMIT)
 
 
-def review_card(data: ReviewData, page: int = 0) -> ReviewCard:
+def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewCard:
     drama = data.drama
     pages = episode_pages(drama.episode_count)
     page = max(0, min(page, pages - 1))
     scores = data.scores
 
-    description = facts_line(drama)
+    description = facts_line(drama, locale)
     if drama.synopsis:
         description += "\n\n" + clip(drama.synopsis, SYNOPSIS_LIMIT)
     embed = discord.Embed(
@@ -243,55 +257,72 @@ def review_card(data: ReviewData, page: int = 0) -> ReviewCard:
         embed.set_thumbnail(url=drama.poster_url)
 
     reviewed = has_critic_review(drama)
+    critic_label = t("card.critic", locale)
     if reviewed:
-        embed.add_field(name="Critic", value=critic_text(drama, "\n"), inline=True)
+        embed.add_field(name=critic_label, value=critic_text(drama, "\n", locale), inline=True)
     if data.in_guild:  # without a critic review, the community scores lead the card
-        embed.add_field(name="This server", value=community(scores.server), inline=True)
-    embed.add_field(name="Everyone", value=community(scores.everyone), inline=True)
+        embed.add_field(name=t("card.this_server", locale), value=community(scores.server, locale), inline=True)
+    embed.add_field(name=t("card.everyone", locale), value=community(scores.everyone, locale), inline=True)
     if not reviewed:
-        embed.add_field(name="Critic", value=NO_CRITIC, inline=True)
+        embed.add_field(name=critic_label, value=t("card.no_critic", locale), inline=True)
     if drama.critic_verdict:
-        embed.add_field(name="Verdict", value=clip(drama.critic_verdict, VERDICT_LIMIT), inline=False)
-    guide_name, guide_value = episode_guide(data, page)
+        embed.add_field(name=t("card.verdict", locale), value=clip(drama.critic_verdict, VERDICT_LIMIT), inline=False)
+    guide_name, guide_value = episode_guide(data, page, locale)
     embed.add_field(name=guide_name, value=guide_value, inline=False)
-    embed.add_field(name="Where to watch", value=where_summary(data.availability), inline=False)
-    footer = FOOTER_HINT + (f" · page {page + 1}/{pages}" if pages > 1 else "")
+    embed.add_field(
+        name=t("card.where_to_watch", locale), value=where_summary(data.availability, locale), inline=False
+    )
+    footer = t("card.footer_hint", locale)
+    if pages > 1:
+        footer += " · " + t("card.page", locale, page=page + 1, pages=pages)
     embed.set_footer(text=footer)
     return ReviewCard(_fit_total(embed), page, pages)
 
 
+def with_picture(embed: discord.Embed, picture: Picture | None) -> list[discord.File]:
+    """Show `picture` as the embed's image, attached with its alt text (the attachment's
+    description); the files to send with the embed ([] without a picture: the card as it is)."""
+    if picture is None:
+        return []
+    embed.set_image(url=f"attachment://{picture.filename}")
+    return [discord.File(io.BytesIO(picture.png), filename=picture.filename, description=picture.alt)]
+
+
 # ---- /rate -------------------------------------------------------------------------
-def rate_card(result: RateResult) -> discord.Embed:
+def rate_card(result: RateResult, *, locale: str = EN) -> discord.Embed:
     drama = result.drama
     what = f"**{escape_markdown(drama.title)}**"
     if result.episode is not None:
-        what += f", episode {result.episode}"
+        what = t("card.rate_episode", locale, title=what, number=result.episode)
     score = f"{stars(result.score)} {number(result.score)}"
     if result.previous is None:
-        headline = f"You rated {what} {score}."
+        headline = t("card.rated", locale, what=what, score=score)
     elif result.previous == result.score:
-        headline = f"You had already rated {what} {score}; nothing changed."
+        headline = t("card.rated_same", locale, what=what, score=score)
     else:
-        headline = f"Updated your score for {what} from {number(result.previous)} to {number(result.score)} {stars(result.score)}."
+        headline = t(
+            "card.rated_updated", locale, what=what, old=number(result.previous), new=number(result.score),
+            stars=stars(result.score),
+        )  # fmt: skip
     lines = [headline, ""]
     if result.in_guild:
-        lines.append(f"This server: {community(result.server)}")
-    lines.append(f"Everyone: {community(result.everyone)}")
+        lines.append(f"{t('card.this_server', locale)}: {community(result.server, locale)}")
+    lines.append(f"{t('card.everyone', locale)}: {community(result.everyone, locale)}")
     embed = discord.Embed(description=clip("\n".join(lines), DESCRIPTION_LIMIT), colour=colour_for(result.score))
-    embed.set_footer(text="Rate again any time to change it · /review to see the card")
+    embed.set_footer(text=t("card.rate_footer", locale))
     return embed
 
 
 # ---- /where --------------------------------------------------------------------------
-def offer_line(av: Availability) -> str:
+def offer_line(av: Availability, locale: str = EN) -> str:
     """One service without its regions (the region is the group's heading)."""
     name = escape_markdown(av.service)
     if av.url:
         name = f"[{name}]({av.url})"
-    return f"{name} ({KIND_LABELS.get(av.kind, av.kind)}) · {checked(av)}"
+    return f"{name} ({kind_label(av.kind, locale)}) · {checked(av, locale)}"
 
 
-def where_by_region(availability: tuple[Availability, ...]) -> list[str]:
+def where_by_region(availability: tuple[Availability, ...], locale: str = EN) -> list[str]:
     """Every region, grouped: regions offering the very same services share one heading.
 
     No region is favoured: the largest groups come first, then by name. Entries whose regions
@@ -310,12 +341,12 @@ def where_by_region(availability: tuple[Availability, ...]) -> list[str]:
     lines: list[str] = []
     for offers, codes in ordered:
         names = tuple(sorted(codes, key=regions.name_for))
-        lines.append(f"**{region_list(names, limit=20)}:**")
-        lines += [offer_line(availability[i]) for i in offers]
+        lines.append(f"**{region_list(names, limit=20, locale=locale)}:**")
+        lines += [offer_line(availability[i], locale) for i in offers]
     unknown = [av for av in availability if not av.regions]
     if unknown:
-        lines.append("**In select regions (which ones is not known yet):**")
-        lines += [offer_line(av) for av in unknown]
+        lines.append(t("card.where_unknown_regions", locale))
+        lines += [offer_line(av, locale) for av in unknown]
     return lines
 
 
@@ -327,34 +358,38 @@ def where_card(
     source: str | None = None,
     notice: str | None = None,
     region_links: dict[str, str] | None = None,
+    locale: str = EN,
 ) -> discord.Embed:
     """`source` replaces the footer (e.g. TMDB's attribution and when it was checked); `notice`
     is a line above the list; `region_links` a page per country listing every option there."""
-    title = clip(f"Where to watch · {drama.title}", TITLE_LIMIT)
+    title = clip(t("card.where_title", locale, title=drama.title), TITLE_LIMIT)
     lines: list[str] = [notice] if notice else []
     if not availability:
-        lines.append("No streaming information yet. Curators can add it with /catalogue.")
+        lines.append(t("card.where_none", locale))
     elif region is None:
-        lines += where_by_region(availability)
+        lines += where_by_region(availability, locale)
     else:
         here = [av for av in availability if region.code in av.regions]
         unknown = [av for av in availability if not av.regions]
         elsewhere = sorted({c for av in availability for c in av.regions if c != region.code})
         if here:
-            lines.append(f"**In {region.label}:**")
-            lines += [service_line(av) for av in here]
+            lines.append(t("card.where_in", locale, region=region.label))
+            lines += [service_line(av, locale=locale) for av in here]
         for av in unknown:
-            lines.append(
-                f"{service_line(av)}\n-# Whether {region.name} is one of its regions is not known yet."
-            )
+            not_known = t("card.where_region_unknown", locale, region=region.name)
+            lines.append(f"{service_line(av, locale=locale)}\n-# {not_known}")
         if not here:
-            lines.insert(0, f"Not listed in {region.label}." + (
-                f" Available in: {region_list(tuple(elsewhere), limit=20)}." if elsewhere else ""))
+            missing = t("card.where_not_listed", locale, region=region.label)
+            if elsewhere:
+                listing = region_list(tuple(elsewhere), limit=20, locale=locale)
+                missing += " " + t("card.where_available_in", locale, listing=listing)
+            lines.insert(0, missing)
         elif elsewhere:
-            lines.append(f"Also in: {region_list(tuple(elsewhere), limit=20)}.")
+            listing = region_list(tuple(elsewhere), limit=20, locale=locale)
+            lines.append(t("card.where_also_in", locale, listing=listing))
         link = (region_links or {}).get(region.code)
         if link:
-            lines.append(f"[Every option in {region.name}]({link})")
+            lines.append(f"[{t('card.where_every_option', locale, region=region.name)}]({link})")
     embed = discord.Embed(
         title=title,
         description=clip("\n".join(lines), DESCRIPTION_LIMIT),
@@ -362,49 +397,63 @@ def where_card(
     )
     if drama.poster_url:
         embed.set_thumbnail(url=drama.poster_url)
-    embed.set_footer(text=clip(source or "Streaming catalogues change monthly: check the date.", FOOTER_LIMIT))
+    embed.set_footer(text=clip(source or t("card.where_footer", locale), FOOTER_LIMIT))
     return _fit_total(embed)
 
 
+def live_footer(checked_at: datetime, stale: bool, locale: str = EN) -> str:
+    """/where's footer for TMDB's data: the attribution, when it was checked, and whether TMDB just
+    failed to answer (the last check is shown)."""
+    when = checked_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    footer = t("card.live_source", locale, when=when)
+    return footer + (" · " + t("card.live_stale", locale) if stale else "")
+
+
+def live_notice(locale: str = EN) -> str:
+    """The line above /where's list when TMDB has no data for it now."""
+    return t("card.live_unavailable", locale)
+
+
 # ---- /about --------------------------------------------------------------------------
-def uptime_text(seconds: float) -> str:
+def uptime_text(seconds: float, locale: str = EN) -> str:
     """3 d 4 h, 2 h 5 min, 4 min 10 s, 12 s."""
     s = max(0, int(seconds))
     days, s = divmod(s, 86400)
     hours, s = divmod(s, 3600)
     minutes, s = divmod(s, 60)
     if days:
-        return f"{days} d {hours} h"
+        return t("uptime.days", locale, days=days, hours=hours)
     if hours:
-        return f"{hours} h {minutes} min"
+        return t("uptime.hours", locale, hours=hours, minutes=minutes)
     if minutes:
-        return f"{minutes} min {s} s"
-    return f"{s} s"
+        return t("uptime.minutes", locale, minutes=minutes, seconds=s)
+    return t("uptime.seconds", locale, seconds=s)
 
 
 def about_card(
     version: str, uptime_seconds: float, latency_seconds: float | None, project_url: str | None,
-    *, tmdb: bool = False,
+    *, tmdb: bool = False, locale: str = EN,
 ) -> discord.Embed:
     """The bot's version, uptime and gateway latency, a link to the project, and the data credits
     (with TMDB's notice when TMDB is configured)."""
     latency = (
-        f"{latency_seconds * 1000:.0f} ms"
+        t("card.latency_ms", locale, ms=f"{latency_seconds * 1000:.0f}")
         if latency_seconds is not None and math.isfinite(latency_seconds) and latency_seconds >= 0
-        else "not measured yet"
+        else t("card.not_measured", locale)
     )
     embed = discord.Embed(
-        title="dramabot",
-        description="Review cards, episode ratings and where to stream, for drama-watching servers.",
+        title=BOT_NAME,
+        description=t("card.about", locale),
         url=project_url or None,
         colour=discord.Colour.blurple(),
     )
-    embed.add_field(name="Version", value=clip(version, 100), inline=True)
-    embed.add_field(name="Uptime", value=uptime_text(uptime_seconds), inline=True)
-    embed.add_field(name="Gateway latency", value=latency, inline=True)
+    embed.add_field(name=t("card.version", locale), value=clip(version, 100), inline=True)
+    embed.add_field(name=t("card.uptime", locale), value=uptime_text(uptime_seconds, locale), inline=True)
+    embed.add_field(name=t("card.latency", locale), value=latency, inline=True)
     if project_url:
-        embed.add_field(name="Project", value=clip(project_url, FIELD_VALUE_LIMIT), inline=False)
-    embed.add_field(name="Data", value=DATA_CREDITS + (f"\n{TMDB_NOTICE}" if tmdb else ""), inline=False)
+        embed.add_field(name=t("card.project", locale), value=clip(project_url, FIELD_VALUE_LIMIT), inline=False)
+    credits = t("card.data_credits", locale) + ("\n" + t("card.tmdb_notice", locale) if tmdb else "")
+    embed.add_field(name=t("card.data", locale), value=credits, inline=False)
     return embed
 
 

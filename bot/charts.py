@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot import chartdraw as draw_
+from bot.i18n_messages import ENGLISH, language, plural, t
 from bot.models import ReviewData
 
 WIDTH, HEIGHT = 800, 400
@@ -141,27 +142,44 @@ def episode_chart(chart: EpisodeChart) -> Picture:
     return Picture(_png(image), episode_alt(chart, series), "episodes.png")
 
 
-def _describe(values: list[float | None], numbers: list[int]) -> str:
+def _describe(values: list[float | None], numbers: list[int], locale: str = ENGLISH) -> str:
     present = [(v, n) for v, n in zip(values, numbers, strict=True) if v is not None]
     mean = sum(v for v, _ in present) / len(present)
     low, high = min(present, key=lambda p: (p[0], p[1])), max(present, key=lambda p: (p[0], -p[1]))
-    return (
-        f"{len(present)} of {len(values)} episodes, average {_num(mean)}, "
-        f"lowest {_num(low[0])} (episode {low[1]}), highest {_num(high[0])} (episode {high[1]})"
-    )
+    return t(
+        "chart.series_summary", locale, present=len(present), total=len(values), mean=_num(mean),
+        low=_num(low[0]), low_episode=low[1], high=_num(high[0]), high_episode=high[1],
+    )  # fmt: skip
 
 
 def _num(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
-def episode_alt(chart: EpisodeChart, series) -> str:
+# The series' names and looks in the alt text, by language (the picture itself keeps Latin labels).
+STYLE_KEYS = {
+    CRITIC.label: ("chart.critic", "chart.critic_style"),
+    SERVER.label: ("chart.server", "chart.server_style"),
+    EVERYONE.label: ("chart.everyone", "chart.everyone_style"),
+}
+
+
+def episode_alt(chart: EpisodeChart, series, locale: str = ENGLISH) -> str:
     numbers = [p.number for p in chart.points]
-    parts = [
-        f"Line chart of episode scores from 0 to 5 for {len(numbers)} episode{'s' * (len(numbers) != 1)}."
-    ]
-    parts += [f"{style.label} ({style.alt}): {_describe(values, numbers)}." for style, values in series]
+    intro = plural(len(numbers), "chart.intro_one", "chart.intro")
+    parts = [t(intro, locale, count=len(numbers))]
+    for style, values in series:
+        label, look = STYLE_KEYS[style.label]
+        parts.append(f"{t(label, locale)} ({t(look, locale)}): {_describe(values, numbers, locale)}.")
     return clip(" ".join(parts), ALT_LIMIT)
+
+
+def in_language(picture: Picture, chart: EpisodeChart, locale: str) -> Picture:
+    """The episode chart with its alt text in the locale's language (renders and the cache carry the
+    English: the pixels are the same in every language)."""
+    if language(locale) == ENGLISH:
+        return picture
+    return replace(picture, alt=episode_alt(chart, _series(chart), locale))
 
 
 def score_histogram(histogram: Histogram) -> Picture:

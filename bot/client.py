@@ -16,8 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import StoreUnavailable, UserError
-from bot.i18n import Translator
+from bot.i18n import Translator, t
 from bot.ondemand import OnDemand
+from bot.render import ChartRenderer
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
 
@@ -27,31 +28,25 @@ EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.cata
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
 
-UNAVAILABLE_MESSAGE = "Ratings and cards are temporarily unavailable (the database is busy). Please try again in a minute."
+UNAVAILABLE_MESSAGE = t("error.unavailable")  # the English, for tests and logs
+
+Locale = object  # a discord.Locale, its value ("ko"), or None: bot.i18n_messages.language reads it
 
 
-def _cooldown(e: app_commands.CommandOnCooldown) -> str:
-    return f"Easy there: that's a lot in a short time. Try again in {max(1, math.ceil(e.retry_after))} s."
+def _cooldown(e: app_commands.CommandOnCooldown, locale: Locale) -> str:
+    return t("error.cooldown", locale, seconds=max(1, math.ceil(e.retry_after)))
 
 
-def _no_permission(_: Exception) -> str:
-    return "You don't have permission to use that command here."
-
-
-def _out_of_date(_: Exception) -> str:
-    return "That command just changed. Please try again in a moment."
-
-
-# The one table of expected failures: exception type -> what the member reads.
+# The one table of expected failures: exception type -> what the member reads, in their language.
 # Anything not listed is unexpected: logged with a traceback and an error code.
-ERROR_MESSAGES: dict[type[BaseException], Callable[[BaseException], str]] = {
-    UserError: lambda e: e.message,  # type: ignore[attr-defined]
-    StoreUnavailable: lambda _: UNAVAILABLE_MESSAGE,
+ERROR_MESSAGES: dict[type[BaseException], Callable[[BaseException, Locale], str]] = {
+    UserError: lambda e, locale: e.text(locale),  # type: ignore[attr-defined]
+    StoreUnavailable: lambda _, locale: t("error.unavailable", locale),
     app_commands.CommandOnCooldown: _cooldown,  # type: ignore[dict-item]
-    app_commands.MissingPermissions: _no_permission,
-    app_commands.CheckFailure: _no_permission,
-    app_commands.CommandSignatureMismatch: _out_of_date,
-    app_commands.CommandNotFound: _out_of_date,
+    app_commands.MissingPermissions: lambda _, locale: t("error.no_permission", locale),
+    app_commands.CheckFailure: lambda _, locale: t("error.no_permission", locale),
+    app_commands.CommandSignatureMismatch: lambda _, locale: t("error.out_of_date", locale),
+    app_commands.CommandNotFound: lambda _, locale: t("error.out_of_date", locale),
 }
 
 
@@ -66,11 +61,12 @@ def unwrap(error: BaseException) -> BaseException:
             return error
 
 
-def describe(error: BaseException) -> str | None:
-    """The member-facing message for an expected error, None for an unexpected one."""
+def describe(error: BaseException, locale: Locale = None) -> str | None:
+    """The member-facing message for an expected error (in the locale's language), None for an
+    unexpected one."""
     for kind in type(error).__mro__:
         if kind in ERROR_MESSAGES:
-            return ERROR_MESSAGES[kind](error)
+            return ERROR_MESSAGES[kind](error, locale)
     return None
 
 
@@ -97,16 +93,26 @@ class DramaTree(app_commands.CommandTree):
 
 class DramaBot(commands.Bot):
     @classmethod
-    def for_settings(cls, store: Store | UnavailableStore, settings: Settings) -> DramaBot:
+    def for_settings(
+        cls, store: Store | UnavailableStore, settings: Settings, *, renderer: ChartRenderer | None = None
+    ) -> DramaBot:
         """The bot these settings ask for: sharded (ShardedDramaBot) when SHARD_COUNT is set, else the
         plain bot on one gateway connection."""
         if settings.shard_count is None:
-            return cls(store, settings)
+            return cls(store, settings, renderer=renderer)
         shard_ids = None if settings.shard_ids is None else list(settings.shard_ids)
-        return ShardedDramaBot(store, settings, shard_count=settings.shard_count, shard_ids=shard_ids)
+        return ShardedDramaBot(
+            store, settings, renderer=renderer, shard_count=settings.shard_count, shard_ids=shard_ids
+        )
 
     def __init__(
-        self, store: Store | UnavailableStore, settings: Settings, *, force_sync: bool = False, **options
+        self,
+        store: Store | UnavailableStore,
+        settings: Settings,
+        *,
+        force_sync: bool = False,
+        renderer: ChartRenderer | None = None,
+        **options,
     ) -> None:
         # The bot never joins voice: don't warn at every start about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -126,6 +132,7 @@ class DramaBot(commands.Bot):
         )
         self.store = store
         self.settings = settings
+        self.renderer = renderer  # card pictures off the loop (owned by main(); None: cards without them)
         self.force_sync = force_sync
         self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, daily refresh (TMDB_API_KEY)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
@@ -192,12 +199,12 @@ class DramaBot(commands.Bot):
             log.warning("interaction %s expired before it was answered (in %s)", interaction.id,
                         interaction.command.qualified_name if interaction.command else "a component")
             return
-        message = describe(error)
+        message = describe(error, interaction.locale)
         where = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get("custom_id")
         if message is None:
             code = secrets.token_hex(3).upper()
             log.error("unexpected error %s in %s", code, where, exc_info=error)
-            message = f"Something went wrong on our side (error code `{code}`). It has been logged; please try again."
+            message = t("error.unexpected", interaction.locale, code=code)
         elif isinstance(error, StoreUnavailable):
             log.warning("database unavailable in %s: %s", where, error)
         await self.send_ephemeral(interaction, message)

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+from bot.i18n_messages import t
+
 
 class UserError(Exception):
-    """An expected failure with a short, kind message for the member (shown ephemerally)."""
+    """An expected failure with a short, kind message for the member (shown ephemerally).
 
-    def __init__(self, message: str) -> None:
+    ``UserError.keyed("rate.score_range", score="7")`` names a message of the catalogue
+    (bot/i18n_messages.py): the error handler shows it in the member's language, and `message`
+    holds the English. ``UserError(text)`` shows `text` as it is, in every language.
+    """
+
+    def __init__(
+        self, message: str, *, key: str | None = None, fields: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.key, self.fields = key, dict(fields or {})
+
+    @classmethod
+    def keyed(cls, key: str, /, **fields: object) -> UserError:
+        return cls(t(key, None, **fields), key=key, fields=fields)
+
+    def text(self, locale: object) -> str:
+        """The message in the language of `locale` (a discord.Locale or its value)."""
+        return t(self.key, locale, **self.fields) if self.key is not None else self.message
 
 
 class StoreUnavailable(Exception):

@@ -4,7 +4,7 @@
   command (``await tree.set_translator(Translator())``); Discord shows them to members whose
   client is in Korean. Names are keyed apart from texts, since "episode" the option name and
   "Episode number" the description follow different rules (names: lowercase, no spaces, 1-32).
-* :func:`t` looks a user-facing message up by key for an interaction's locale, English when
+* :func:`t` (from :mod:`bot.i18n_messages`, the catalogue) looks a user-facing message up by key for an interaction's locale, English when
   there is no translation (or the locale is not Korean), and fills in its ``{fields}``.
 
 Strings without a Latin letter (the star choices of /rate, "★★★★½ 4.5") read the same in any
@@ -19,9 +19,12 @@ import re
 import discord
 from discord import app_commands
 
+from bot.i18n_messages import KOREAN, MESSAGES, language, t
+
+__all__ = ["MESSAGES", "Translator", "korean", "language", "needs_translation", "t"]
+
 log = logging.getLogger(__name__)
 
-KOREAN = "ko"
 NAME_KINDS = {
     app_commands.TranslationContextLocation.command_name,
     app_commands.TranslationContextLocation.group_name,
@@ -131,48 +134,12 @@ TEXTS_KO: dict[str, str] = {
     "buy": "구매",
 }
 
-# User-facing messages by key: English, and Korean where translated. {fields} are filled by t().
-MESSAGES: dict[str, dict[str, str]] = {
-    "error.unavailable": {
-        "en": "Ratings and cards are temporarily unavailable (the database is busy). Please try again in a minute.",
-        "ko": "지금은 평점과 카드를 볼 수 없습니다 (데이터베이스가 바쁩니다). 1분 뒤에 다시 해 보세요.",
-    },
-    "error.cooldown": {
-        "en": "Easy there: that's a lot in a short time. Try again in {seconds} s.",
-        "ko": "잠깐만요: 짧은 시간에 너무 많이 보냈어요. {seconds}초 뒤에 다시 해 보세요.",
-    },
-    "error.no_permission": {
-        "en": "You don't have permission to use that command here.",
-        "ko": "여기서 이 명령을 쓸 권한이 없습니다.",
-    },
-    "error.out_of_date": {
-        "en": "That command just changed. Please try again in a moment.",
-        "ko": "이 명령이 방금 바뀌었습니다. 잠시 뒤에 다시 해 보세요.",
-    },
-}
-
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 def needs_translation(text: str) -> bool:
     """Whether `text` reads differently in Korean: anything with a Latin letter in it."""
     return bool(LATIN_LETTER.search(text))
-
-
-def language(locale: discord.Locale | str | None) -> str:
-    """'ko' for a Korean locale, else 'en' (every other locale falls back to English)."""
-    value = locale.value if isinstance(locale, discord.Locale) else (locale or "")
-    return KOREAN if value.split("-")[0].lower() == KOREAN else "en"
-
-
-def t(key: str, locale: discord.Locale | str | None = None, /, **fields: object) -> str:
-    """The message `key` in the locale's language (English when not translated), fields filled in.
-
-    An unknown key is a programming error: KeyError.
-    """
-    entry = MESSAGES[key]
-    text = entry.get(language(locale)) or entry["en"]
-    return text.format(**fields) if fields else text
 
 
 class Translator(app_commands.Translator):

@@ -28,6 +28,10 @@ class WhereAnswer:
     source: str | None = None  # the card's footer; None: the default
     notice: str | None = None
     region_links: dict[str, str] = field(default_factory=dict)
+    # The same facts for cards in other languages (cards.live_footer / cards.live_notice):
+    checked_at: datetime | None = None  # when TMDB's data shown was fetched
+    stale: bool = False  # TMDB did not answer just now: the last check is shown
+    live_failed: bool = False  # no TMDB data at all: the catalogue's entries are shown
 
 
 def _when(at: datetime) -> str:
@@ -97,14 +101,18 @@ class WhereData:
                 stale = True
         if cached is None:
             return WhereAnswer(
-                curated, notice="-# Live availability from TMDB is unavailable right now; showing the catalogue."
+                curated,
+                notice="-# Live availability from TMDB is unavailable right now; showing the catalogue.",
+                live_failed=True,
             )
         fetched, data = cached
         source = f"{ATTRIBUTION} · checked {_when(fetched)}"
         if stale:
             source += " · TMDB did not answer just now; this is the last check"
         links = {code: entry["link"] for code, entry in data.items() if entry.get("link")}
-        return WhereAnswer(merged(providers_availability(data, fetched), curated), source, None, links)
+        return WhereAnswer(
+            merged(providers_availability(data, fetched), curated), source, None, links, fetched, stale
+        )
 
     async def close(self) -> None:
         for task in list(self._inflight.values()):

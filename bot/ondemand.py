@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.catalogue import CatalogueError
 from bot.errors import UserError
+from bot.i18n_messages import plural
 from bot.models import Drama
 from bot.ratelimit import MemberWindow, SingleFlight, TokenBucket, TTLCache
 from bot.search import fold
@@ -138,11 +139,10 @@ class OnDemandImports:
         wait = self.limiter.retry_after(member_id)
         if wait > 0:
             minutes = max(1, round(wait / 60))
-            raise UserError(
-                f"You've added {self.limiter.limit} dramas from TMDB in the last {round(self.limiter.per / 60)} "
-                f"minutes. Try again in about {minutes} minute{'s' if minutes != 1 else ''}, or pick a drama "
-                "already in the catalogue."
-            )
+            raise UserError.keyed(
+                plural(minutes, "tmdb.import_limit_one", "tmdb.import_limit"),
+                limit=self.limiter.limit, window=round(self.limiter.per / 60), minutes=minutes,
+            )  # fmt: skip
 
     async def get(
         self, tmdb_id: int, *, member_id: int, member_name: str | None, guild_id: int | None
@@ -178,17 +178,12 @@ class OnDemandImports:
             )  # fmt: skip
         except (TMDBError, TimeoutError) as exc:
             log.warning("TMDB import of %s failed: %s", tmdb_id, exc)
-            raise UserError(
-                "TMDB could not be reached to add that drama, so nothing was added. Please try again in a "
-                "few minutes, or pick a drama already in the catalogue."
-            ) from exc
+            raise UserError.keyed("tmdb.unreachable") from exc
         except NotScripted as exc:
-            raise UserError("That TMDB series is not a drama this bot covers (not scripted, or from another "
-                            "country), so nothing was added.") from exc  # fmt: skip
+            raise UserError.keyed("tmdb.not_drama") from exc
         except (CatalogueError, ValueError, sqlite3.IntegrityError) as exc:
             log.warning("TMDB import of %s not stored: %s", tmdb_id, exc)
-            raise UserError("TMDB's data for that drama could not be added to the catalogue; nothing was "
-                            "added. A curator can add it with /catalogue add.") from exc  # fmt: skip
+            raise UserError.keyed("tmdb.not_stored") from exc
         assert after is not None
         log.info("imported TMDB %s as %s for member %s", tmdb_id, after[0].slug, member_id)
         return after[0]

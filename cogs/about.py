@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cards
+from bot.i18n import language
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -38,7 +39,7 @@ class About(commands.Cog):
         settings = self.bot.settings
         embed = cards.about_card(
             self.version, time.monotonic() - self.started, self.bot.latency, settings.project_url,
-            tmdb=bool(settings.tmdb_api_key),
+            tmdb=bool(settings.tmdb_api_key), locale=language(interaction.locale),
         )  # fmt: skip
         await interaction.response.send_message(embed=embed)
 

@@ -21,18 +21,17 @@ from bot import regions
 from bot.cards import clip, safe
 from bot.catalogue import LIMITS, CatalogueError, entry_record, parse_entry, slugify
 from bot.errors import UserError
+from bot.i18n import t
+from bot.i18n_messages import Key
 from bot.models import AVAILABILITY_KINDS, Drama
-from cogs.options import DramaOption, RegionOption, shown
+from cogs.options import DramaOption, RegionOption, locale_of, shown
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
     from bot.store import CatalogueRecord
 
-NOT_CURATOR = (
-    "Only curators can change the catalogue. A server admin can name the curator role with "
-    "`/catalogue curators`."
-)
-NOT_ADMIN = "Only server admins (Manage Server) and the bot's owners can choose the curator role."
+NOT_CURATOR = t("catalogue.not_curator")  # the English, for tests
+NOT_ADMIN = t("catalogue.not_admin")
 
 EDITABLE = {
     "title": "Title",
@@ -48,6 +47,9 @@ EDITABLE = {
     "critic_summary": "Critic summary (a few words)",
 }
 LONG_TEXT = {"synopsis": ("Synopsis", "synopsis"), "verdict": ("Critic's verdict", "verdict")}
+LONG_TEXT_LABELS = {"synopsis": "catalogue.synopsis", "verdict": "catalogue.verdict"}  # the modal's, translated
+NUMBER_NAMES = {"critic_score": "catalogue.what_critic_score", "year": "catalogue.what_year",
+                "episode_count": "catalogue.what_episode_count"}  # fmt: skip
 CLEAR = ("-", "none", "clear")
 
 
@@ -56,7 +58,7 @@ def _validated(rec: dict[str, Any]) -> CatalogueRecord:
     try:
         entry = parse_entry(rec, "your change")
     except CatalogueError as exc:
-        raise UserError(f"Not saved: {safe(str(exc))}.") from None
+        raise UserError.keyed("catalogue.not_saved", detail=safe(str(exc))) from None
     return entry.drama, entry.episodes, entry.availability
 
 
@@ -69,10 +71,11 @@ def _split(value: str) -> list[str]:
 
 
 def _number(value: str, kind: type, what: str) -> int | float:
+    """`value` as a number; `what` is one of NUMBER_NAMES."""
     try:
         return kind(value.replace(",", ".") if kind is float else value)
     except ValueError:
-        raise UserError(f"Not saved: {what} must be a number, got '{shown(value)}'.") from None
+        raise UserError.keyed("catalogue.not_number", what=Key(NUMBER_NAMES[what]), value=shown(value)) from None
 
 
 def edit_field(rec: dict[str, Any], field: str, value: str | None) -> None:
@@ -83,7 +86,7 @@ def edit_field(rec: dict[str, Any], field: str, value: str | None) -> None:
         if value is None:
             critic.pop(key, None)
         else:
-            critic[key] = _number(value, float, "the critic score") if key == "score" else value
+            critic[key] = _number(value, float, "critic_score") if key == "score" else value
         rec["critic"] = critic
     elif field in ("aliases", "genres"):
         rec[field] = _split(value or "")
@@ -91,11 +94,11 @@ def edit_field(rec: dict[str, Any], field: str, value: str | None) -> None:
         if value is None:
             rec.pop(field, None)
         else:
-            rec[field] = _number(value, int, field.replace("_", " "))
+            rec[field] = _number(value, int, field)
     elif field == "country" and value is not None:
         region = regions.lookup(value)
         if region is None:
-            raise UserError(f"Not saved: I don't know the country '{shown(value)}'.")
+            raise UserError.keyed("catalogue.unknown_country", value=shown(value))
         rec[field] = region.code
     elif field == "verdict":
         if value is None:
@@ -114,9 +117,12 @@ def edit_field(rec: dict[str, Any], field: str, value: str | None) -> None:
 class TextModal(discord.ui.Modal):
     """Long text (synopsis, verdict) in a paragraph box, prefilled with the current text."""
 
-    def __init__(self, cog: Catalogue, drama: Drama, field: str, current: str | None) -> None:
-        label, limit_key = LONG_TEXT[field]
-        super().__init__(title=clip(f"{label}: {drama.title}", 45), timeout=900)
+    def __init__(
+        self, cog: Catalogue, drama: Drama, field: str, current: str | None, locale: str = "en"
+    ) -> None:
+        _, limit_key = LONG_TEXT[field]
+        label = t(LONG_TEXT_LABELS[field], locale)
+        super().__init__(title=clip(t("catalogue.modal_title", locale, label=label, title=drama.title), 45), timeout=900)
         self.cog, self.slug, self.field = cog, drama.slug, field
         self.text = discord.ui.TextInput(
             label=label,
@@ -124,7 +130,7 @@ class TextModal(discord.ui.Modal):
             default=current,
             required=False,
             max_length=LIMITS[limit_key],
-            placeholder="Leave empty to clear it.",
+            placeholder=t("catalogue.leave_empty", locale),
         )
         self.add_item(self.text)
 
@@ -160,7 +166,7 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
 
     async def require_curator(self, interaction: discord.Interaction) -> None:
         if not await self.is_curator(interaction):
-            raise UserError(NOT_CURATOR)
+            raise UserError.keyed("catalogue.not_curator")
 
     # ---- the one write path -------------------------------------------------------------
     async def change(
@@ -186,17 +192,18 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
 
         def apply(before: CatalogueRecord | None) -> CatalogueRecord:
             if before is None:
-                raise UserError("That drama is no longer in the catalogue.")
+                raise UserError.keyed("review.gone")
             rec = _record_dict(before)
             edit(rec)
             return _validated(rec)
 
         before, after = await self.change(interaction, slug, action, apply)
         assert after is not None
+        locale = locale_of(interaction)
         if before is not None and _record_dict(before) == _record_dict(after):
-            message = f"Nothing changed for *{safe(after[0].title)}*."
+            message = t("catalogue.nothing_changed", locale, title=safe(after[0].title))
         else:
-            message = f"Saved ({action}) for *{safe(after[0].title)}*."
+            message = t("catalogue.saved", locale, action=action, title=safe(after[0].title))
         await interaction.response.send_message(message, ephemeral=True)
 
     # ---- commands ---------------------------------------------------------------------
@@ -226,7 +233,7 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
         await self.require_curator(interaction)
         slug = (slug or slugify(title, year)).strip().lower()
         if not slug:
-            raise UserError("Give the drama a `slug` (lower-case letters, digits and hyphens), e.g. `my-drama-2024`.")
+            raise UserError.keyed("catalogue.slug_needed")
         rec: dict[str, Any] = {"slug": slug, "title": title, "episode_count": episodes}
         optional = {"year": year, "country": country.code if country else None,
                     "native_title": native_title, "network": network}  # fmt: skip
@@ -237,17 +244,12 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
 
         def create(before: CatalogueRecord | None) -> CatalogueRecord:
             if before is not None:
-                raise UserError(
-                    f"*{safe(before[0].title)}* already has the id `{slug}`: edit it with `/catalogue edit`, "
-                    "or choose another `slug`."
-                )
+                raise UserError.keyed("catalogue.slug_taken", title=safe(before[0].title), slug=slug)
             return record
 
         await self.change(interaction, slug, "add", create)
         await interaction.response.send_message(
-            f"Added *{safe(title)}* (`{slug}`) to the catalogue. Add a synopsis with `/catalogue text`, "
-            "episode scores with `/catalogue episode`, streaming with `/catalogue where-add`.",
-            ephemeral=True,
+            t("catalogue.added", locale_of(interaction), title=safe(title), slug=slug), ephemeral=True
         )
 
     @app_commands.command(name="edit", description="Change one field of a drama.")
@@ -275,7 +277,7 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
     ) -> None:
         await self.require_curator(interaction)
         current = drama.synopsis if field.value == "synopsis" else drama.critic_verdict
-        await interaction.response.send_modal(TextModal(self, drama, field.value, current))
+        await interaction.response.send_modal(TextModal(self, drama, field.value, current, locale_of(interaction)))
 
     @app_commands.command(name="episode", description="Set (or clear) an episode's critic score and title.")
     @app_commands.describe(
@@ -292,7 +294,7 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
     ) -> None:
         await self.require_curator(interaction)
         if number > drama.episode_count:
-            raise UserError(f"*{safe(drama.title)}* has {drama.episode_count} episodes.")
+            raise UserError.keyed("catalogue.episode_count", title=safe(drama.title), count=drama.episode_count)
 
         def edit(rec: dict[str, Any]) -> None:
             episodes = [e for e in rec.get("episodes", []) if e["number"] != number]
@@ -356,7 +358,10 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
             kept = [a for a in listed
                     if not (a["service"].casefold() == service.strip().casefold() and a["kind"] == kind.value)]  # fmt: skip
             if len(kept) == len(listed):
-                raise UserError(f"*{safe(drama.title)}* has no {kind.value} entry for '{shown(service)}'.")
+                raise UserError.keyed(
+                    "catalogue.no_where_entry", title=safe(drama.title), kind=Key(f"kind.{kind.value}"),
+                    service=shown(service),
+                )  # fmt: skip
             rec["availability"] = kept
 
         await self.change_and_reply(interaction, drama.slug, "where-remove", edit)
@@ -371,35 +376,35 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
     ) -> None:
         await self.require_curator(interaction)
         if confirm.strip() != drama.slug:
-            raise UserError(f"Not removed: to confirm, type its id `{drama.slug}` as `confirm`.")
+            raise UserError.keyed("catalogue.confirm_slug", slug=drama.slug)
         before, _ = await self.change(interaction, drama.slug, "remove", lambda before: None)
         if before is None:
-            raise UserError("That drama is no longer in the catalogue.")
+            raise UserError.keyed("review.gone")
         await interaction.response.send_message(
-            f"Removed *{safe(drama.title)}* (`{drama.slug}`). The audit log keeps its record.", ephemeral=True
+            t("catalogue.removed", locale_of(interaction), title=safe(drama.title), slug=drama.slug), ephemeral=True
         )
 
     @app_commands.command(name="curators", description="Choose the role whose members may curate the catalogue.")
     @app_commands.describe(role="The curator role; leave out to clear it")
     async def curators(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
         if not (await self.bot.is_owner(interaction.user) or interaction.permissions.manage_guild):
-            raise UserError(NOT_ADMIN)
+            raise UserError.keyed("catalogue.not_admin")
         assert interaction.guild_id is not None
         await self.bot.store.set_curator_role(
             interaction.guild_id, role.id if role else None,
             actor_id=interaction.user.id, actor_name=str(interaction.user),
         )  # fmt: skip
         if role is None:
-            message = "Cleared the curator role: only admins and the bot's owners can curate here now."
+            message = t("catalogue.curators_cleared", locale_of(interaction))
         else:
-            message = f"Members with <@&{role.id}> can now curate the catalogue."
+            message = t("catalogue.curators_set", locale_of(interaction), role=f"<@&{role.id}>")
         await interaction.response.send_message(message, ephemeral=True)
 
 
 def _region(text: str) -> regions.Region:
     region = regions.lookup(text)
     if region is None:
-        raise UserError(f"I don't know the region '{shown(text)}'. Use codes such as KR, US or country names.")
+        raise UserError.keyed("catalogue.unknown_region", text=shown(text))
     return region
 
 

@@ -15,6 +15,7 @@ from discord import app_commands
 from bot import regions
 from bot.cards import clip, safe
 from bot.errors import StoreUnavailable, UserError
+from bot.i18n import language, t
 from bot.models import Drama
 from bot.ondemand import OnDemand, TMDBHit, parse_tmdb_value
 from bot.search import fold
@@ -35,19 +36,25 @@ def _bot(interaction: discord.Interaction) -> DramaBot:
     return interaction.client  # type: ignore[return-value]
 
 
+def locale_of(interaction: discord.Interaction) -> str:
+    """The language to answer `interaction` in: "ko" for a Korean client, else "en"."""
+    return language(interaction.locale)
+
+
 def shown(text: str, limit: int = 60) -> str:
     """Member input echoed back: clipped, without markdown or mentions."""
     return safe(clip(" ".join(text.split()), limit))
 
 
 def checked_text(value: object, what: str) -> str:
-    """The option text, stripped; a UserError when it is empty or too long."""
+    """The option text, stripped; a UserError when it is empty or too long. `what`: "drama" or "region"."""
     text = value if isinstance(value, str) else str(value)
     text = text.strip()
     if not text:
-        raise UserError(f"The {what} is empty: type part of its name and pick it from the list.")
+        raise UserError.keyed("option.drama_empty" if what == "drama" else "option.region_empty")
     if len(text) > MAX_TEXT:
-        raise UserError(f"That {what} is {len(text):,} characters long; names here are at most {MAX_TEXT}.")
+        key = "option.drama_too_long" if what == "drama" else "option.region_too_long"
+        raise UserError.keyed(key, length=f"{len(text):,}", limit=MAX_TEXT)
     return text
 
 
@@ -61,15 +68,16 @@ class DramaOption(app_commands.Transformer):
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            listing = ", ".join(f"*{safe(d.title)}* ({d.year or 'year unknown'})" for d in matches[:5])
-            raise UserError(f"More than one drama is called '{shown(text)}': {listing}. Pick one from the list.")
+            locale = locale_of(interaction)
+            listing = ", ".join(
+                f"*{safe(d.title)}* ({d.year or t('option.year_unknown', locale)})" for d in matches[:5]
+            )
+            raise UserError.keyed("option.ambiguous", text=shown(text), listing=listing)
         close = store.close_titles(text, 5)
-        hint = (
-            " Did you mean " + ", ".join(f"*{safe(t)}*" for t in close) + "?"
-            if close
-            else " Start typing and pick a title from the list."
-        )
-        raise UserError(f"No drama called '{shown(text)}' in the catalogue.{hint}")
+        if close:
+            titles = ", ".join(f"*{safe(title)}*" for title in close)
+            raise UserError.keyed("option.no_drama_hint", text=shown(text), titles=titles)
+        raise UserError.keyed("option.no_drama", text=shown(text))
 
     async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
         store = _bot(interaction).store
@@ -186,10 +194,7 @@ class RegionOption(app_commands.Transformer):
         text = checked_text(value, "region")
         region = regions.lookup(text)
         if region is None:
-            raise UserError(
-                f"I don't know the region '{shown(text)}'. Use a two-letter code such as KR or a "
-                "country name, and pick it from the list."
-            )
+            raise UserError.keyed("option.unknown_region", text=shown(text))
         return region
 
     async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:

@@ -13,9 +13,10 @@ from discord.ext import commands
 
 from bot import cards
 from bot.errors import UserError
+from bot.i18n import t
 from bot.models import MAX_SCORE, MIN_SCORE, Drama
 from bot.ondemand import parse_tmdb_value
-from cogs.options import CHOICE_LIMIT, PrivateTMDBDramaOption, answer
+from cogs.options import CHOICE_LIMIT, PrivateTMDBDramaOption, answer, locale_of
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -65,11 +66,11 @@ class MemberLimiter:
 
 def checked_score(score: float) -> float:
     if not isinstance(score, int | float) or isinstance(score, bool) or not math.isfinite(score):
-        raise UserError("The score must be a number from 0.5 to 5, in steps of 0.5 (for example 4.5).")
+        raise UserError.keyed("rate.score_number")
     if not MIN_SCORE <= score <= MAX_SCORE:
-        raise UserError(f"Scores go from 0.5 to 5; {score:g} is outside that. Pick one from the list.")
+        raise UserError.keyed("rate.score_range", score=f"{score:g}")
     if score * 2 != int(score * 2):
-        raise UserError(f"Scores go in steps of 0.5 (like 4 or 4.5); {score:g} is between steps.")
+        raise UserError.keyed("rate.score_step", score=f"{score:g}")
     return float(score)
 
 
@@ -77,10 +78,10 @@ def checked_episode(drama: Drama, episode: int | None) -> int | None:
     if episode is None:
         return None
     if isinstance(episode, bool) or not isinstance(episode, int) or not 1 <= episode <= drama.episode_count:
-        raise UserError(
-            f"*{cards.safe(drama.title)}* has episodes 1 to {drama.episode_count}; "
-            f"there is no episode {episode if isinstance(episode, int) else '?'}."
-        )
+        raise UserError.keyed(
+            "rate.no_episode", title=cards.safe(drama.title), count=drama.episode_count,
+            episode=episode if isinstance(episode, int) else "?",
+        )  # fmt: skip
     return episode
 
 
@@ -113,7 +114,7 @@ class Rate(commands.Cog):
         result = await self.bot.store.rate(
             user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, score=value, episode=ep
         )
-        await answer(interaction, embed=cards.rate_card(result), ephemeral=True)
+        await answer(interaction, embed=cards.rate_card(result, locale=locale_of(interaction)), ephemeral=True)
 
     @rate.autocomplete("episode")
     async def episode_autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[int]]:
@@ -131,12 +132,15 @@ class Rate(commands.Cog):
         critic = {e.number: e.critic_score for e in episodes}
         typed = str(value).strip()
         numbers = [n for n in range(1, count + 1) if not typed or str(n).startswith(typed)][:CHOICE_LIMIT]
-        return [
-            app_commands.Choice(
-                name=f"Episode {n}" + (f" · critic {critic[n]:g}/5" if critic.get(n) is not None else ""), value=n
-            )
-            for n in numbers
-        ]
+        locale = locale_of(interaction)
+        return [app_commands.Choice(name=episode_label(n, critic.get(n), locale), value=n) for n in numbers]
+
+
+def episode_label(number: int, critic: float | None, locale: str) -> str:
+    """'Episode 7 · critic 4/5' ('7화 · 평론가 4/5'), or without the critic when there is no score."""
+    if critic is None:
+        return t("rate.episode_choice", locale, number=number)
+    return t("rate.episode_choice_critic", locale, number=number, score=f"{critic:g}")
 
 
 async def setup(bot: DramaBot) -> None:

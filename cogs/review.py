@@ -1,4 +1,6 @@
-"""/review: a drama's review card, posted in the channel, with a paged episode guide."""
+"""/review: a drama's review card, posted in the channel, with a paged episode guide and the
+episode chart (a PNG attached to the embed, rendered off the loop by the bot's ChartRenderer; the
+card never waits longer than the renderer's budget and goes out without the chart then)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards
+from bot import cards, charts
 from bot.client import from_us
 from bot.errors import UserError
-from bot.models import Drama
-from cogs.options import TMDBDramaOption, answer
+from bot.i18n import t
+from bot.models import Drama, ReviewData
+from cogs.options import TMDBDramaOption, answer, locale_of
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -27,8 +30,10 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?
     that page instead of moving the card under everybody's eyes.
     """
 
-    def __init__(self, drama_id: int, page: int, owner_id: int, direction: str, *, disabled: bool = False) -> None:
-        label = "◀ Previous" if direction == "p" else "Next ▶"
+    def __init__(
+        self, drama_id: int, page: int, owner_id: int, direction: str, *, disabled: bool = False, locale: str = "en"
+    ) -> None:
+        label = t("review.previous" if direction == "p" else "review.next", locale)
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -53,29 +58,46 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?
         try:
             data = await bot.store.review(self.drama_id, interaction.guild_id)
             if data is None:
-                raise UserError("That drama is no longer in the catalogue.")
+                raise UserError.keyed("review.gone")
+            locale = locale_of(interaction)
+            card = cards.review_card(data, self.page, locale=locale)
+            files = cards.with_picture(card.embed, await episode_picture(bot, data, locale))
             if interaction.user.id == self.owner_id:
-                card = cards.review_card(data, self.page)
-                await interaction.response.edit_message(embed=card.embed, view=pager(card, self.drama_id, self.owner_id))
-            else:
-                card = cards.review_card(data, self.page)
-                await interaction.response.send_message(
-                    embed=card.embed, view=pager(card, self.drama_id, interaction.user.id), ephemeral=True
+                # attachments: the picture again (the renderer's cache has it), or none when it failed
+                await interaction.response.edit_message(
+                    embed=card.embed, view=pager(card, self.drama_id, self.owner_id, locale), attachments=files
                 )
+            else:
+                view = pager(card, self.drama_id, interaction.user.id, locale)
+                await interaction.response.send_message(embed=card.embed, view=view, files=files, ephemeral=True)
         except Exception as exc:  # noqa: BLE001 - reported through the one error handler
             await bot.report_error(interaction, exc)
 
 
-def pager(card: cards.ReviewCard, drama_id: int, owner_id: int) -> discord.ui.View | discord.utils.MISSING:
+def pager(
+    card: cards.ReviewCard, drama_id: int, owner_id: int, locale: str = "en"
+) -> discord.ui.View | discord.utils.MISSING:
     """Previous/next buttons when the episode guide has more than one page."""
     if card.pages <= 1:
         return discord.utils.MISSING
     view = discord.ui.View(timeout=None)
-    view.add_item(PageButton(drama_id, max(card.page - 1, 0), owner_id, "p", disabled=card.page == 0))
+    first, last = card.page == 0, card.page >= card.pages - 1
+    view.add_item(PageButton(drama_id, max(card.page - 1, 0), owner_id, "p", disabled=first, locale=locale))
     view.add_item(
-        PageButton(drama_id, min(card.page + 1, card.pages - 1), owner_id, "n", disabled=card.page >= card.pages - 1)
+        PageButton(drama_id, min(card.page + 1, card.pages - 1), owner_id, "n", disabled=last, locale=locale)
     )
     return view
+
+
+async def episode_picture(bot: DramaBot, data: ReviewData, locale: str) -> charts.Picture | None:
+    """The card's episode chart (alt text in the locale's language), or None: nothing to draw, no
+    renderer, or rendering failed or took longer than the renderer's budget (it runs on the
+    renderer's threads, never on the loop)."""
+    chart = charts.episode_chart_data(data)
+    if chart is None or bot.renderer is None:
+        return None
+    picture = await bot.renderer.render(charts.episode_chart, chart)
+    return None if picture is None else charts.in_language(picture, chart, locale)
 
 
 class Review(commands.Cog):
@@ -95,9 +117,12 @@ class Review(commands.Cog):
     ) -> None:
         data = await self.bot.store.review(drama, interaction.guild_id)  # already loaded: one round trip
         if data is None:
-            raise UserError("That drama was just removed from the catalogue.")
-        card = cards.review_card(data)
-        await answer(interaction, embed=card.embed, view=pager(card, drama.id, interaction.user.id))
+            raise UserError.keyed("review.removed")
+        locale = locale_of(interaction)
+        card = cards.review_card(data, locale=locale)
+        files = cards.with_picture(card.embed, await episode_picture(self.bot, data, locale))
+        view = pager(card, drama.id, interaction.user.id, locale)
+        await answer(interaction, embed=card.embed, view=view, files=files)
 
 
 async def setup(bot: DramaBot) -> None:

@@ -18,7 +18,7 @@ from bot import cards, regions
 from bot.live import WhereData
 from bot.models import Drama
 from bot.tmdb import TMDB
-from cogs.options import RegionOption, TMDBDramaOption, answer
+from cogs.options import RegionOption, TMDBDramaOption, answer, locale_of
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -55,9 +55,12 @@ class Where(commands.Cog):
         if live.needs_fetch(drama, cached, datetime.now(UTC)) and not interaction.response.is_done():
             await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
         found = await live.lookup(drama, cached)
+        locale = locale_of(interaction)
+        source = cards.live_footer(found.checked_at, found.stale, locale) if found.checked_at else None
+        notice = cards.live_notice(locale) if found.live_failed else None
         await answer(interaction, embed=cards.where_card(
-            drama, found.availability, region, source=found.source, notice=found.notice,
-            region_links=found.region_links,
+            drama, found.availability, region, source=source, notice=notice,
+            region_links=found.region_links, locale=locale,
         ))  # fmt: skip
 
 

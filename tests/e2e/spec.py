@@ -64,7 +64,11 @@ KINDS: dict[str, tuple[str, str]] = {
     "webhook_edit": ("/webhooks/{webhook_id}/{webhook_token}/messages/@original", "patch"),
     "channel_message": ("/channels/{channel_id}/messages", "post"),
     "channel_message_edit": ("/channels/{channel_id}/messages/{message_id}", "patch"),
+    "thread_from_message": ("/channels/{channel_id}/messages/{message_id}/threads", "post"),
+    "dm_create": ("/users/@me/channels", "post"),
 }
+#: Kinds whose body is a message (content/embed limits and the allowed_mentions rule apply).
+MESSAGE_KINDS = frozenset({"webhook_create", "webhook_edit", "channel_message", "channel_message_edit"})
 
 #: Interaction callback types whose ``data`` is a message (4 CHANNEL_MESSAGE_WITH_SOURCE, 7 UPDATE_MESSAGE).
 MESSAGE_CALLBACK_TYPES = frozenset({4, 7})
@@ -405,7 +409,7 @@ def _extra_rules(kind: str, body: Any) -> list[Violation]:
         if body.get("type") == AUTOCOMPLETE_RESULT and isinstance(body.get("data"), dict):
             return _choice_rules(body["data"].get("choices"), ("data", "choices"))
         return []
-    return _message_rules(body, ())
+    return _message_rules(body, ()) if kind in MESSAGE_KINDS else []
 
 
 # --------------------------------------------------------------------------- public API

@@ -50,6 +50,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import spec
+from .channels import ChannelWorld
 from .shards import ExtraGuild, Session, check_identify_shard, remap, shard_for, snowflake_on_shard
 
 __all__ = [
@@ -457,6 +458,7 @@ class DiscordStandIn:
             "locale": "en-US",
             "email": None,
         }
+        self.user_locales: dict[str, str] = {}  # user id -> the client's locale in their interactions (default en-US)
         self.owner = self.make_user("owner")
         self.default_user = self.make_user("viewer")
         self.started_at = time.monotonic()
@@ -468,6 +470,7 @@ class DiscordStandIn:
         self.sync_calls: list[tuple[str, Any]] = []
         self.commands: dict[str, list[dict[str, Any]]] = {}  # scope ("global" / "guild:<id>") -> definitions
         self.messages: dict[str, dict[str, Any]] = {}  # every message the bot made, by id, current state
+        self.uploads: dict[str, bytes] = {}  # the bytes of every attachment the bot uploaded, by attachment id
         self.channel_messages: list[
             dict[str, Any]
         ] = []  # messages posted through POST /channels/{id}/messages
@@ -494,6 +497,8 @@ class DiscordStandIn:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self.port: int = 0
+        #: Text channels, roles, permissions, threads and DMs (tests/e2e/channels.py).
+        self.world = ChannelWorld(self)
         self._routes = self._route_table()
 
     # ------------------------------------------------------------------ lifecycle
@@ -567,6 +572,10 @@ class DiscordStandIn:
             "collectibles": None,
         }
 
+    def set_locale(self, user: dict[str, Any], locale: str) -> None:
+        """From now on ``user``'s interactions carry ``locale`` (their Discord client's language, e.g. "ko")."""
+        self.user_locales[user["id"]] = locale
+
     def make_member(self, user: dict[str, Any], *, permissions: str | int | None = None) -> dict[str, Any]:
         """A guild member payload for ``user`` as interactions carry it (with ``permissions``)."""
         return {
@@ -605,10 +614,13 @@ class DiscordStandIn:
 
     def guild_payload(self, guild_id: str | None = None) -> dict[str, Any]:
         """The GUILD_CREATE payload of the test guild (roles, channels, the bot as member, counts ...), or of
-        the guild ``guild_id`` added with :meth:`add_guild`."""
+        the guild ``guild_id`` added with :meth:`add_guild`; with the channels and roles of :attr:`world`."""
+        return self.world.extend_guild(self._guild_payload(guild_id))
+
+    def _guild_payload(self, guild_id: str | None = None) -> dict[str, Any]:
         if guild_id is not None and guild_id != self.guild_id:
             return {
-                **self._in_guild(self.guild_payload(), guild_id),
+                **self._in_guild(self._guild_payload(), guild_id),
                 "name": self.extra_guilds[guild_id].name,
             }
         return {
@@ -866,6 +878,7 @@ class DiscordStandIn:
         """(method, path regex, handler, needs bot auth); paths are relative to /api/v10."""
         r = re.compile
         return [
+            *self.world.routes(),
             ("GET", r(r"^/users/@me$"), self._get_me, True),
             ("GET", r(r"^/oauth2/applications/@me$"), self._get_application, True),
             ("GET", r(r"^/applications/@me$"), self._get_application, True),
@@ -942,7 +955,7 @@ class DiscordStandIn:
                     body = json.loads(await part.text())  # type: ignore[union-attr]
                 else:
                     data = await part.read()  # type: ignore[union-attr]
-                    files.append({"field": part.name, "filename": part.filename, "size": len(data)})
+                    files.append({"field": part.name, "filename": part.filename, "size": len(data), "data": bytes(data)})
             return body, files
         raw = await request.read()
         if not raw:
@@ -1047,12 +1060,8 @@ class DiscordStandIn:
         return _json(200, {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
 
     async def _get_channel(self, request: web.Request, rec: RecordedRequest, cid: str) -> web.Response:
-        if cid == self.channel_id:
-            return _json(200, self.channel_payload())
-        for extra in self.extra_guilds.values():
-            if cid == extra.channel_id:
-                return _json(200, self._in_guild(self.channel_payload(), extra.id))
-        return _json(404, UNKNOWN_CHANNEL)
+        channel = self.world.channel(cid)  # guild channels (with the world's overwrites), threads, DMs
+        return _json(200, channel) if channel is not None else _json(404, UNKNOWN_CHANNEL)
 
     async def _get_guild(self, request: web.Request, rec: RecordedRequest, guild: str) -> web.Response:
         if guild != self.guild_id and guild not in self.extra_guilds:
@@ -1349,7 +1358,8 @@ class DiscordStandIn:
     def _guild_of_channel(self, channel_id: str) -> str | None:
         if channel_id == self.channel_id:
             return self.guild_id
-        return next((g.id for g in self.extra_guilds.values() if g.channel_id == channel_id), None)
+        extra = next((g.id for g in self.extra_guilds.values() if g.channel_id == channel_id), None)
+        return extra or self.world.guild_of(channel_id)
 
     def _in_guild(self, payload: Any, guild_id: str) -> Any:
         """A payload about the main guild turned into the same about the added guild ``guild_id``."""
@@ -1544,7 +1554,7 @@ class DiscordStandIn:
             "token": "aW50ZXJhY3Rpb246" + secrets.token_urlsafe(48),
             "version": 1,
             "app_permissions": BOT_PERMISSIONS,
-            "locale": "en-US",
+            "locale": self.user_locales.get(user["id"], "en-US"),
             "entitlements": [],
             "entitlement_sku_ids": [],
             "attachment_size_limit": 10 * 1024 * 1024,
@@ -1892,11 +1902,15 @@ class DiscordStandIn:
                     if kept is not None:
                         attachments.append(kept)
                     continue
-                size = next((f["size"] for f in files if f["field"] == f"files[{att.get('id', i)}]"), 0)
+                upload = next((f for f in files if f["field"] == f"files[{att.get('id', i)}]"), None)
+                size = upload["size"] if upload else 0
                 aid = self.snowflake()
+                self.uploads[aid] = upload["data"] if upload else b""
                 name = att.get("filename") or f"file{i}"
                 url = f"http://127.0.0.1:{self.port}/attachments/{message['channel_id']}/{aid}/{name}"
                 attachments.append({"id": aid, "filename": name, "size": size, "url": url, "proxy_url": url})
+                if att.get("description"):  # alt text
+                    attachments[-1]["description"] = att["description"]
             message["attachments"] = attachments
 
     def _apply(self, message: dict[str, Any], body: dict[str, Any], files: list[dict[str, Any]]) -> None:
@@ -2112,16 +2126,8 @@ class DiscordStandIn:
     async def _post_channel_message(
         self, request: web.Request, rec: RecordedRequest, cid: str
     ) -> web.Response:
-        if self._guild_of_channel(cid) is None and cid not in {c["id"] for c in self._dm_channels.values()}:
-            return _json(404, UNKNOWN_CHANNEL)
-        body = rec.body or {}
-        rejected = self._reject_invalid(rec, "channel_message", body)
-        if rejected is not None:
-            return rejected
-        mtype = 19 if body.get("message_reference") else 0
-        message = self._new_message(body, channel_id=cid, files=rec.files, mtype=mtype)
-        self.channel_messages.append(message)
-        return _json(200, message)
+        # Permissions, closed DMs, nonces, lost answers: tests/e2e/channels.py.
+        return await self.world.post_message(request, rec, cid)
 
     async def _get_channel_message(
         self, request: web.Request, rec: RecordedRequest, cid: str, mid: str

@@ -387,7 +387,10 @@ async def test_webhook_routes_and_multipart_bodies(discord_stub: DiscordStandIn)
             assert resp.status == 200
         [attachment] = result.message["attachments"]
         assert (attachment["filename"], attachment["size"]) == ("review.txt", 7)
-        assert discord_stub.requests[-1].files == [{"field": "files[0]", "filename": "review.txt", "size": 7}]
+        assert discord_stub.requests[-1].files == [
+            {"field": "files[0]", "filename": "review.txt", "size": 7, "data": b"5 stars"}
+        ]
+        assert discord_stub.uploads[attachment["id"]] == b"5 stars"
 
         hook = f"{discord_stub.api_base}/webhooks/{discord_stub.application_id}/{result.token}"
         none = {"parse": []}

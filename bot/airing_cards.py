@@ -1,0 +1,264 @@
+"""Cards for airing dramas (issue 13): pure functions from small dataclasses to `discord.Embed`.
+
+* `announcement_card`: one new episode, posted in a server's announcement channel;
+* `digest_card`: "While I was away: …", every episode the bot missed in one embed;
+* `schedule_card`: what airs in the coming days, grouped by day, paged when long;
+* `reminder_card`: the direct message a member asked for with /remind;
+* `thread_name`: "Episode N discussion".
+
+Like `bot.cards`: inside Discord's limits for any input, and inert text. Titles come from curators and
+TMDB, so they are escaped (no markdown, no mentions, no `<@…>`/`<#…>`/`<t:…>` syntax) and the cards
+never carry episode titles or notes: an announcement must not spoil the episode it announces. Times
+are Discord timestamps (`<t:…:F>` / `<t:…:R>`), which every member sees in their own time zone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+import discord
+from discord.utils import format_dt
+
+from bot import regions
+from bot.cards import (
+    DESCRIPTION_LIMIT,
+    FOOTER_LIMIT,
+    KIND_LABELS,
+    TITLE_LIMIT,
+    _fit_total,
+    checked,
+    clip,
+    safe,
+)
+from bot.models import Availability, Drama
+
+THREAD_NAME_LIMIT = 100
+ANNOUNCE_COLOUR = discord.Colour.teal()
+DIGEST_COLOUR = discord.Colour.dark_teal()
+SCHEDULE_COLOUR = discord.Colour.blurple()
+REMINDER_COLOUR = discord.Colour.teal()
+RATE_HINT = "/rate to score this episode · /where for every country"
+REMINDER_FOOTER = "You asked for this with /remind · /remind off to stop"
+#: At most this many services listed on a card (the rest: /where).
+SERVICES_SHOWN = 4
+#: Entries per /schedule page, so a page stays readable on a phone.
+SCHEDULE_PER_PAGE = 20
+#: Description room used by a digest or a schedule page (the rest of 4096 is slack for headings).
+BODY_ROOM = 3800
+#: Room for a schedule page's entries; its day headings (at most one per entry) fit in the rest.
+SCHEDULE_ROOM = 3200
+
+# `<@1>`, `<@!1>`, `<@&1>`, `<#1>`, `</cmd:1>`, `<t:1:R>`, `<a:x:1>`, `<:x:1>`: Discord markup in text.
+_MARKUP = re.compile(r"<(?=[@#/:]|t:|a:)")
+
+
+def inert(text: str) -> str:
+    """Curator/TMDB text made inert: no markdown, no mentions, no Discord `<…>` markup."""
+    return _MARKUP.sub("<\u200b", safe(text))
+
+
+def when(at: datetime) -> str:
+    """'<t:…:F> (<t:…:R>)': the full date and time and how long ago / until, in the reader's zone."""
+    return f"{format_dt(at, 'F')} ({format_dt(at, 'R')})"
+
+
+@dataclass(frozen=True, slots=True)
+class AiringEpisode:
+    """One episode of a drama and when it airs (UTC). Episode titles and notes are left out on purpose."""
+
+    drama: Drama
+    number: int
+    airs_at: datetime
+
+
+def service_offer(av: Availability) -> str:
+    """'[Netflix](url) (subscription) · checked 2026-11-01', with the service's name made inert."""
+    name = inert(clip(av.service, 100))
+    if av.url:
+        name = f"[{name}]({av.url})"
+    return f"{name} ({KIND_LABELS.get(av.kind, av.kind)}) · {checked(av)}"
+
+
+def watch_here(availability: Sequence[Availability], region: str | None) -> str | None:
+    """Where to watch in the server's region: the services there, or that none is listed; None without a
+    region (the card then points at /where)."""
+    if not region:
+        return None
+    code = region.upper()
+    here = [av for av in availability if code in av.regions]
+    name = inert(regions.name_for(code))
+    if not here:
+        return f"Not listed in {name} yet: /where for other countries."
+    lines = [service_offer(av) for av in here[:SERVICES_SHOWN]]
+    if len(here) > SERVICES_SHOWN:
+        lines.append(f"and {len(here) - SERVICES_SHOWN} more: /where")
+    return clip("\n".join(lines), 1024)
+
+
+def episode_headline(episode: AiringEpisode) -> str:
+    suffix = f" · Episode {episode.number}"
+    return clip(inert(clip(episode.drama.title, 200)), TITLE_LIMIT - len(suffix)) + suffix
+
+
+# ---- one new episode ----------------------------------------------------------------------------------
+def announcement_card(
+    episode: AiringEpisode, availability: Sequence[Availability] = (), region: str | None = None
+) -> discord.Embed:
+    """The post in a server's announcement channel when a followed drama's episode has aired."""
+    drama = episode.drama
+    lines = [f"**Episode {episode.number}** is out.", f"Aired {when(episode.airs_at)}"]
+    if drama.episode_count and episode.number == drama.episode_count:
+        lines[0] = f"**Episode {episode.number}**, the last one, is out."
+    embed = discord.Embed(
+        title=episode_headline(episode),
+        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
+        colour=ANNOUNCE_COLOUR,
+    )
+    if drama.poster_url:
+        embed.set_thumbnail(url=drama.poster_url)
+    where = watch_here(availability, region)
+    if where is not None:
+        embed.add_field(
+            name=clip(f"Where to watch in {inert(regions.name_for(region or ''))}", 256),
+            value=where,
+            inline=False,
+        )
+    embed.set_footer(text=RATE_HINT)
+    return _fit_total(embed)
+
+
+def thread_name(number: int) -> str:
+    """The name of the spoiler thread opened under an announcement."""
+    return clip(f"Episode {number} discussion", THREAD_NAME_LIMIT)
+
+
+# ---- catch-up digest -----------------------------------------------------------------------------------
+def episode_ranges(numbers: Sequence[int]) -> str:
+    """'3', '3 and 5', '3–5', '1–2, 4 and 7–9'."""
+    ordered = sorted(set(numbers))
+    runs: list[str] = []
+    start = prev = ordered[0]
+    for n in [*ordered[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        runs.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
+
+
+def digest_card(episodes: Sequence[AiringEpisode]) -> discord.Embed:
+    """One post for all the episodes the bot missed while it was away, one line per drama."""
+    by_drama: dict[int, list[AiringEpisode]] = {}
+    for episode in sorted(episodes, key=lambda e: (e.airs_at, e.drama.id, e.number)):
+        by_drama.setdefault(episode.drama.id, []).append(episode)
+    lines: list[str] = []
+    for group in by_drama.values():
+        numbers = [e.number for e in group]
+        label = "Episode" if len(set(numbers)) == 1 else "Episodes"
+        latest = max(e.airs_at for e in group)
+        title = clip(inert(clip(group[0].drama.title, 120)), 120)
+        lines.append(f"**{title}** · {label} {episode_ranges(numbers)} · aired {format_dt(latest, 'R')}")
+    body, shown = [], 0
+    for line in lines:
+        if len("\n".join([*body, line])) > BODY_ROOM:
+            break
+        body.append(line)
+        shown += 1
+    if shown < len(lines):
+        body.append(f"…and {len(lines) - shown} more dramas: /schedule to see what airs next.")
+    count = len({(e.drama.id, e.number) for e in episodes})
+    embed = discord.Embed(
+        title=f"While I was away: {count} new episode" + ("" if count == 1 else "s"),
+        description=clip("\n".join(body), DESCRIPTION_LIMIT),
+        colour=DIGEST_COLOUR,
+    )
+    embed.set_footer(text=RATE_HINT)
+    return _fit_total(embed)
+
+
+# ---- /schedule ----------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ScheduleCard:
+    embed: discord.Embed
+    page: int  # 0-based, clamped to the pages that exist
+    pages: int
+
+
+def day_heading(day: datetime) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def schedule_pages(count: int) -> int:
+    return max(1, math.ceil(count / SCHEDULE_PER_PAGE))
+
+
+def schedule_card(
+    episodes: Sequence[AiringEpisode],
+    *,
+    days: int,
+    scope: str = "all",
+    page: int = 0,
+    zone: tzinfo = UTC,
+) -> ScheduleCard:
+    """Episodes airing in the coming `days`, grouped by day (in `zone`, named in the footer), each with its
+    time as Discord timestamps; `scope` is 'followed' (this server's dramas) or 'all'."""
+    ordered = sorted(episodes, key=lambda e: (e.airs_at, e.drama.title.casefold(), e.number))
+    pages = schedule_pages(len(ordered))
+    page = max(0, min(page, pages - 1))
+    chunk = ordered[page * SCHEDULE_PER_PAGE : (page + 1) * SCHEDULE_PER_PAGE]
+    what = "followed dramas" if scope == "followed" else "all dramas"
+    title = f"Airing in the next {days} day" + ("" if days == 1 else "s") + f" · {what}"
+    lines: list[str] = []
+    if not chunk:
+        lines.append(
+            "Nothing airs in these days."
+            + (" Follow dramas with /follow, or try scope:all." if scope == "followed" else "")
+        )
+    # Each entry gets its share of the page (day headings take the rest), so a page always fits whole.
+    room = SCHEDULE_ROOM // max(1, len(chunk))
+    heading = None
+    for episode in chunk:
+        day = day_heading(episode.airs_at.astimezone(zone))
+        if day != heading:
+            heading = day
+            lines.append(f"**{day}**")
+        name = clip(inert(clip(episode.drama.title, 200)), max(10, room - 80))
+        lines.append(clip(f"{name} · Ep {episode.number} · {when(episode.airs_at)}", room))
+    embed = discord.Embed(
+        title=clip(title, TITLE_LIMIT),
+        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
+        colour=SCHEDULE_COLOUR,
+    )
+    zone_name = getattr(zone, "key", None) or str(zone)
+    footer = f"Days in {zone_name}; times in your own zone"
+    if pages > 1:
+        footer += f" · page {page + 1}/{pages}"
+    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    return ScheduleCard(_fit_total(embed), page, pages)
+
+
+# ---- /remind direct message -----------------------------------------------------------------------------
+def reminder_card(
+    episode: AiringEpisode, availability: Sequence[Availability] = (), region: str | None = None
+) -> discord.Embed:
+    """The direct message a member gets when an episode they asked to be reminded of has aired."""
+    embed = discord.Embed(
+        title=episode_headline(episode),
+        description=f"A new episode is out: aired {when(episode.airs_at)}",
+        colour=REMINDER_COLOUR,
+    )
+    where = watch_here(availability, region)
+    if where is not None:
+        embed.add_field(
+            name=clip(f"Where to watch in {inert(regions.name_for(region or ''))}", 256),
+            value=where,
+            inline=False,
+        )
+    embed.set_footer(text=REMINDER_FOOTER)
+    return _fit_total(embed)

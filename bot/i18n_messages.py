@@ -1,0 +1,363 @@
+"""Every user-facing message and card label, in English and Korean, looked up with :func:`t`.
+
+Data only (no Discord import, so the store's error type can use it too): ``MESSAGES[key]`` holds
+the English text (``en``, the fallback for every locale that is not Korean) and the Korean
+(``ko``), with the same ``{fields}``. ``tests/bot/test_i18n_messages.py`` checks that every key has
+both, with equal fields, and that cogs/ and bot/cards.py send nothing past this catalogue.
+"""
+
+from __future__ import annotations
+
+KOREAN = "ko"
+ENGLISH = "en"
+
+_M = dict[str, dict[str, str]]
+
+ERRORS: _M = {
+    "error.unavailable": {
+        "en": "Ratings and cards are temporarily unavailable (the database is busy). Please try again in a minute.",
+        "ko": "지금은 평점과 카드를 볼 수 없습니다 (데이터베이스가 바쁩니다). 1분 뒤에 다시 해 보세요.",
+    },
+    "error.cooldown": {
+        "en": "Easy there: that's a lot in a short time. Try again in {seconds} s.",
+        "ko": "잠깐만요: 짧은 시간에 너무 많이 보냈어요. {seconds}초 뒤에 다시 해 보세요.",
+    },
+    "error.no_permission": {
+        "en": "You don't have permission to use that command here.",
+        "ko": "여기서 이 명령을 쓸 권한이 없습니다.",
+    },
+    "error.out_of_date": {
+        "en": "That command just changed. Please try again in a moment.",
+        "ko": "이 명령이 방금 바뀌었습니다. 잠시 뒤에 다시 해 보세요.",
+    },
+    "error.unexpected": {
+        "en": "Something went wrong on our side (error code `{code}`). It has been logged; please try again.",
+        "ko": "저희 쪽에서 문제가 생겼습니다 (오류 코드 `{code}`). 기록해 두었으니 다시 해 보세요.",
+    },
+    # option types (cogs/options.py)
+    "option.drama_empty": {
+        "en": "The drama is empty: type part of its name and pick it from the list.",
+        "ko": "드라마가 비어 있습니다: 제목 일부를 입력하고 목록에서 고르세요.",
+    },
+    "option.region_empty": {
+        "en": "The region is empty: type part of its name and pick it from the list.",
+        "ko": "지역이 비어 있습니다: 이름 일부를 입력하고 목록에서 고르세요.",
+    },
+    "option.drama_too_long": {
+        "en": "That drama is {length} characters long; names here are at most {limit}.",
+        "ko": "입력한 드라마가 {length}자입니다. 이름은 {limit}자까지입니다.",
+    },
+    "option.region_too_long": {
+        "en": "That region is {length} characters long; names here are at most {limit}.",
+        "ko": "입력한 지역이 {length}자입니다. 이름은 {limit}자까지입니다.",
+    },
+    "option.year_unknown": {"en": "year unknown", "ko": "연도 미상"},
+    "option.ambiguous": {
+        "en": "More than one drama is called '{text}': {listing}. Pick one from the list.",
+        "ko": "'{text}'(이)라는 드라마가 여럿 있습니다: {listing}. 목록에서 하나를 고르세요.",
+    },
+    "option.no_drama_hint": {
+        "en": "No drama called '{text}' in the catalogue. Did you mean {titles}?",
+        "ko": "카탈로그에 '{text}'(이)라는 드라마가 없습니다. 혹시 {titles}?",
+    },
+    "option.no_drama": {
+        "en": "No drama called '{text}' in the catalogue. Start typing and pick a title from the list.",
+        "ko": "카탈로그에 '{text}'(이)라는 드라마가 없습니다. 제목을 입력하고 목록에서 고르세요.",
+    },
+    "option.unknown_region": {
+        "en": "I don't know the region '{text}'. Use a two-letter code such as KR or a country name, and pick it from the list.",
+        "ko": "'{text}'(이)라는 지역을 모릅니다. KR 같은 두 글자 코드나 나라 이름을 입력하고 목록에서 고르세요.",
+    },
+    # /review
+    "review.removed": {
+        "en": "That drama was just removed from the catalogue.",
+        "ko": "그 드라마는 방금 카탈로그에서 삭제되었습니다.",
+    },
+    "review.gone": {
+        "en": "That drama is no longer in the catalogue.",
+        "ko": "그 드라마는 더 이상 카탈로그에 없습니다.",
+    },
+    "review.previous": {"en": "◀ Previous", "ko": "◀ 이전"},
+    "review.next": {"en": "Next ▶", "ko": "다음 ▶"},
+    # /rate
+    "rate.score_number": {
+        "en": "The score must be a number from 0.5 to 5, in steps of 0.5 (for example 4.5).",
+        "ko": "점수는 0.5에서 5까지, 0.5 단위의 숫자여야 합니다 (예: 4.5).",
+    },
+    "rate.score_range": {
+        "en": "Scores go from 0.5 to 5; {score} is outside that. Pick one from the list.",
+        "ko": "점수는 0.5에서 5까지입니다. {score}은(는) 범위 밖이에요. 목록에서 고르세요.",
+    },
+    "rate.score_step": {
+        "en": "Scores go in steps of 0.5 (like 4 or 4.5); {score} is between steps.",
+        "ko": "점수는 0.5 단위입니다 (4나 4.5처럼). {score}은(는) 그 사이 값이에요.",
+    },
+    "rate.no_episode": {
+        "en": "*{title}* has episodes 1 to {count}; there is no episode {episode}.",
+        "ko": "*{title}*은(는) 1화부터 {count}화까지 있습니다. {episode}화는 없어요.",
+    },
+    "rate.episode_choice": {"en": "Episode {number}", "ko": "{number}화"},
+    "rate.episode_choice_critic": {
+        "en": "Episode {number} · critic {score}/5",
+        "ko": "{number}화 · 평론가 {score}/5",
+    },
+    # TMDB import on use (bot/ondemand.py)
+    "tmdb.import_limit": {
+        "en": "You've added {limit} dramas from TMDB in the last {window} minutes. Try again in about {minutes} minutes, or pick a drama already in the catalogue.",
+        "ko": "최근 {window}분 동안 TMDB에서 드라마를 {limit}편 추가했습니다. 약 {minutes}분 뒤에 다시 하거나, 카탈로그에 이미 있는 드라마를 고르세요.",
+    },
+    "tmdb.import_limit_one": {
+        "en": "You've added {limit} dramas from TMDB in the last {window} minutes. Try again in about {minutes} minute, or pick a drama already in the catalogue.",
+        "ko": "최근 {window}분 동안 TMDB에서 드라마를 {limit}편 추가했습니다. 약 {minutes}분 뒤에 다시 하거나, 카탈로그에 이미 있는 드라마를 고르세요.",
+    },
+    "tmdb.unreachable": {
+        "en": "TMDB could not be reached to add that drama, so nothing was added. Please try again in a few minutes, or pick a drama already in the catalogue.",
+        "ko": "TMDB에 연결하지 못해 아무것도 추가하지 않았습니다. 몇 분 뒤에 다시 하거나, 카탈로그에 이미 있는 드라마를 고르세요.",
+    },
+    "tmdb.not_drama": {
+        "en": "That TMDB series is not a drama this bot covers (not scripted, or from another country), so nothing was added.",
+        "ko": "그 TMDB 시리즈는 이 봇이 다루는 드라마가 아니라서 (각본 드라마가 아니거나 다른 나라 작품) 추가하지 않았습니다.",
+    },
+    "tmdb.not_stored": {
+        "en": "TMDB's data for that drama could not be added to the catalogue; nothing was added. A curator can add it with /catalogue add.",
+        "ko": "그 드라마의 TMDB 정보를 카탈로그에 넣지 못해 아무것도 추가하지 않았습니다. 큐레이터가 /카탈로그 추가 로 넣을 수 있습니다.",
+    },
+}
+
+CATALOGUE: _M = {
+    "catalogue.not_curator": {
+        "en": "Only curators can change the catalogue. A server admin can name the curator role with `/catalogue curators`.",
+        "ko": "큐레이터만 카탈로그를 바꿀 수 있습니다. 서버 관리자가 `/카탈로그 큐레이터` 로 큐레이터 역할을 정할 수 있어요.",
+    },
+    "catalogue.not_admin": {
+        "en": "Only server admins (Manage Server) and the bot's owners can choose the curator role.",
+        "ko": "서버 관리자(서버 관리 권한)와 봇 소유자만 큐레이터 역할을 정할 수 있습니다.",
+    },
+    "catalogue.not_saved": {"en": "Not saved: {detail}.", "ko": "저장하지 않았습니다: {detail}."},
+    "catalogue.not_number": {
+        "en": "Not saved: {what} must be a number, got '{value}'.",
+        "ko": "저장하지 않았습니다: {what}은(는) 숫자여야 하는데 '{value}'을(를) 받았습니다.",
+    },
+    "catalogue.what_critic_score": {"en": "the critic score", "ko": "평론가 점수"},
+    "catalogue.what_year": {"en": "year", "ko": "연도"},
+    "catalogue.what_episode_count": {"en": "episode count", "ko": "회차 수"},
+    "catalogue.unknown_country": {
+        "en": "Not saved: I don't know the country '{value}'.",
+        "ko": "저장하지 않았습니다: '{value}'(이)라는 나라를 모릅니다.",
+    },
+    "catalogue.unknown_region": {
+        "en": "I don't know the region '{text}'. Use codes such as KR, US or country names.",
+        "ko": "'{text}'(이)라는 지역을 모릅니다. KR, US 같은 코드나 나라 이름을 쓰세요.",
+    },
+    "catalogue.nothing_changed": {
+        "en": "Nothing changed for *{title}*.",
+        "ko": "*{title}*: 바뀐 것이 없습니다.",
+    },
+    "catalogue.saved": {"en": "Saved ({action}) for *{title}*.", "ko": "*{title}*: 저장했습니다 ({action})."},
+    "catalogue.slug_needed": {
+        "en": "Give the drama a `slug` (lower-case letters, digits and hyphens), e.g. `my-drama-2024`.",
+        "ko": "드라마에 `slug`(소문자, 숫자, 하이픈)를 정해 주세요. 예: `my-drama-2024`.",
+    },
+    "catalogue.slug_taken": {
+        "en": "*{title}* already has the id `{slug}`: edit it with `/catalogue edit`, or choose another `slug`.",
+        "ko": "*{title}*이(가) 이미 id `{slug}`을(를) 쓰고 있습니다. `/카탈로그 수정` 으로 고치거나 다른 `slug`를 고르세요.",
+    },
+    "catalogue.added": {
+        "en": "Added *{title}* (`{slug}`) to the catalogue. Add a synopsis with `/catalogue text`, episode scores with `/catalogue episode`, streaming with `/catalogue where-add`.",
+        "ko": "*{title}* (`{slug}`)을(를) 카탈로그에 추가했습니다. 줄거리는 `/카탈로그 글`, 회차 점수는 `/카탈로그 회차`, 시청처는 `/카탈로그 시청처-추가` 로 넣으세요.",
+    },
+    "catalogue.episode_count": {
+        "en": "*{title}* has {count} episodes.",
+        "ko": "*{title}*은(는) {count}부작입니다.",
+    },
+    "catalogue.no_where_entry": {
+        "en": "*{title}* has no {kind} entry for '{service}'.",
+        "ko": "*{title}*에는 '{service}'의 {kind} 항목이 없습니다.",
+    },
+    "catalogue.confirm_slug": {
+        "en": "Not removed: to confirm, type its id `{slug}` as `confirm`.",
+        "ko": "삭제하지 않았습니다: 확인하려면 `확인`에 id `{slug}`을(를) 입력하세요.",
+    },
+    "catalogue.removed": {
+        "en": "Removed *{title}* (`{slug}`). The audit log keeps its record.",
+        "ko": "*{title}* (`{slug}`)을(를) 삭제했습니다. 감사 기록에는 남아 있습니다.",
+    },
+    "catalogue.curators_cleared": {
+        "en": "Cleared the curator role: only admins and the bot's owners can curate here now.",
+        "ko": "큐레이터 역할을 해제했습니다: 이제 이 서버에서는 관리자와 봇 소유자만 카탈로그를 관리할 수 있습니다.",
+    },
+    "catalogue.curators_set": {
+        "en": "Members with {role} can now curate the catalogue.",
+        "ko": "이제 {role} 역할의 멤버가 카탈로그를 관리할 수 있습니다.",
+    },
+    "catalogue.synopsis": {"en": "Synopsis", "ko": "줄거리"},
+    "catalogue.verdict": {"en": "Critic's verdict", "ko": "평론가 평"},
+    "catalogue.modal_title": {"en": "{label}: {title}", "ko": "{label}: {title}"},
+    "catalogue.leave_empty": {"en": "Leave empty to clear it.", "ko": "비워 두면 지웁니다."},
+}
+
+CARDS: _M = {
+    "card.critic": {"en": "Critic", "ko": "평론가"},
+    "card.this_server": {"en": "This server", "ko": "이 서버"},
+    "card.everyone": {"en": "Everyone", "ko": "전체"},
+    "card.verdict": {"en": "Verdict", "ko": "평론"},
+    "card.where_to_watch": {"en": "Where to watch", "ko": "시청처"},
+    "card.no_critic": {
+        "en": "No critic review yet — be the first to /rate",
+        "ko": "아직 평론이 없습니다 — 처음으로 /평점 을 남겨 보세요",
+    },
+    "card.footer_hint": {
+        "en": "/rate to add your score · /where for your country",
+        "ko": "/평점 으로 내 점수 남기기 · /어디서 로 내 나라의 시청처 보기",
+    },
+    "card.page": {"en": "page {page}/{pages}", "ko": "{page}/{pages}쪽"},
+    "card.no_ratings": {"en": "no ratings yet", "ko": "아직 평점 없음"},
+    "card.ratings_one": {"en": "{count} rating", "ko": "평점 {count}개"},
+    "card.ratings": {"en": "{count} ratings", "ko": "평점 {count}개"},
+    "card.episodes_one": {"en": "{count} episode", "ko": "{count}부작"},
+    "card.episodes": {"en": "{count} episodes", "ko": "{count}부작"},
+    "card.episode": {"en": "Episode {number}", "ko": "{number}화"},
+    "card.members_score": {"en": "members {score}", "ko": "회원 {score}"},
+    "card.guide": {"en": "Episode guide", "ko": "회차 가이드"},
+    "card.guide_range": {"en": "({first}–{last} of {count})", "ko": "({count}화 중 {first}–{last}화)"},
+    "card.guide_critic": {"en": "critic", "ko": "평론가"},
+    "card.guide_server": {"en": "this server", "ko": "이 서버"},
+    "card.guide_members": {"en": "members", "ko": "회원"},
+    "card.select_regions": {"en": "select regions", "ko": "일부 지역"},
+    "card.and_more": {"en": "{listing} and {more} more", "ko": "{listing} 외 {more}곳"},
+    "card.checked": {"en": "checked {date}", "ko": "{date} 확인"},
+    "card.not_checked": {"en": "not checked yet", "ko": "아직 확인 안 됨"},
+    "card.no_streaming": {"en": "No streaming information yet.", "ko": "아직 시청처 정보가 없습니다."},
+    "card.more_services": {"en": "and {more} more: /where", "ko": "외 {more}곳: /어디서"},
+    "kind.subscription": {"en": "subscription", "ko": "구독"},
+    "kind.free": {"en": "free", "ko": "무료"},
+    "kind.ads": {"en": "free with ads", "ko": "광고 포함 무료"},
+    "kind.rent": {"en": "rent", "ko": "대여"},
+    "kind.buy": {"en": "buy", "ko": "구매"},
+    # /rate's answer
+    "card.rate_episode": {"en": "{title}, episode {number}", "ko": "{title} {number}화"},
+    "card.rated": {"en": "You rated {what} {score}.", "ko": "{what}에 {score}점을 주었습니다."},
+    "card.rated_same": {
+        "en": "You had already rated {what} {score}; nothing changed.",
+        "ko": "{what}에 이미 {score}점을 주었습니다. 바뀐 것은 없어요.",
+    },
+    "card.rated_updated": {
+        "en": "Updated your score for {what} from {old} to {new} {stars}.",
+        "ko": "{what}의 내 점수를 {old}에서 {new} {stars}(으)로 바꿨습니다.",
+    },
+    "card.rate_footer": {
+        "en": "Rate again any time to change it · /review to see the card",
+        "ko": "언제든 다시 평가해 바꿀 수 있어요 · /리뷰 로 카드 보기",
+    },
+    # /where
+    "card.where_title": {"en": "Where to watch · {title}", "ko": "시청처 · {title}"},
+    "card.where_none": {
+        "en": "No streaming information yet. Curators can add it with /catalogue.",
+        "ko": "아직 시청처 정보가 없습니다. 큐레이터가 /카탈로그 로 추가할 수 있습니다.",
+    },
+    "card.where_unknown_regions": {
+        "en": "**In select regions (which ones is not known yet):**",
+        "ko": "**일부 지역 (어느 지역인지는 아직 모름):**",
+    },
+    "card.where_in": {"en": "**In {region}:**", "ko": "**{region}:**"},
+    "card.where_region_unknown": {
+        "en": "Whether {region} is one of its regions is not known yet.",
+        "ko": "{region}이(가) 제공 지역에 들어가는지는 아직 모릅니다.",
+    },
+    "card.where_not_listed": {"en": "Not listed in {region}.", "ko": "{region}에는 없습니다."},
+    "card.where_available_in": {"en": "Available in: {listing}.", "ko": "볼 수 있는 곳: {listing}."},
+    "card.where_also_in": {"en": "Also in: {listing}.", "ko": "다른 지역: {listing}."},
+    "card.where_every_option": {"en": "Every option in {region}", "ko": "{region}의 모든 선택지"},
+    "card.live_source": {
+        "en": "Availability data from JustWatch via TMDB · checked {when}",
+        "ko": "시청처 정보: JustWatch (TMDB 제공) · {when} 확인",
+    },
+    "card.live_stale": {
+        "en": "TMDB did not answer just now; this is the last check",
+        "ko": "TMDB가 방금 응답하지 않아 마지막으로 확인한 정보입니다",
+    },
+    "card.live_unavailable": {
+        "en": "-# Live availability from TMDB is unavailable right now; showing the catalogue.",
+        "ko": "-# 지금은 TMDB의 실시간 시청처 정보를 볼 수 없어 카탈로그 정보를 보여 드립니다.",
+    },
+    "card.where_footer": {
+        "en": "Streaming catalogues change monthly: check the date.",
+        "ko": "스트리밍 목록은 매달 바뀝니다: 확인 날짜를 보세요.",
+    },
+    # /about
+    "card.about": {
+        "en": "Review cards, episode ratings and where to stream, for drama-watching servers.",
+        "ko": "드라마를 보는 서버를 위한 리뷰 카드, 회차별 평점, 시청처 안내.",
+    },
+    "card.version": {"en": "Version", "ko": "버전"},
+    "card.uptime": {"en": "Uptime", "ko": "가동 시간"},
+    "card.latency": {"en": "Gateway latency", "ko": "게이트웨이 지연 시간"},
+    "card.latency_ms": {"en": "{ms} ms", "ko": "{ms}ms"},
+    "card.not_measured": {"en": "not measured yet", "ko": "아직 측정 안 됨"},
+    "card.project": {"en": "Project", "ko": "프로젝트"},
+    "card.data": {"en": "Data", "ko": "데이터"},
+    "card.data_credits": {
+        "en": "Drama facts: Wikidata (CC0), and for Korean dramas Korean Wikipedia contributors (CC BY-SA 4.0). See bot/data/NOTICE.md.",
+        "ko": "드라마 정보: 위키데이터 (CC0), 한국 드라마는 한국어 위키백과 기여자 (CC BY-SA 4.0). bot/data/NOTICE.md 참고.",
+    },
+    "card.tmdb_notice": {
+        "en": "This product uses the TMDB API but is not endorsed or certified by TMDB.",
+        "ko": "이 제품은 TMDB API를 사용하지만 TMDB의 보증이나 인증을 받지 않았습니다.",
+    },
+    "uptime.days": {"en": "{days} d {hours} h", "ko": "{days}일 {hours}시간"},
+    "uptime.hours": {"en": "{hours} h {minutes} min", "ko": "{hours}시간 {minutes}분"},
+    "uptime.minutes": {"en": "{minutes} min {seconds} s", "ko": "{minutes}분 {seconds}초"},
+    "uptime.seconds": {"en": "{seconds} s", "ko": "{seconds}초"},
+}
+
+CHARTS: _M = {  # the alt text of /review's episode chart
+    "chart.intro_one": {
+        "en": "Line chart of episode scores from 0 to 5 for {count} episode.",
+        "ko": "회차별 점수(0~5)를 보여 주는 꺾은선 그래프, {count}개 회차.",
+    },
+    "chart.intro": {
+        "en": "Line chart of episode scores from 0 to 5 for {count} episodes.",
+        "ko": "회차별 점수(0~5)를 보여 주는 꺾은선 그래프, {count}개 회차.",
+    },
+    "chart.series_summary": {
+        "en": "{present} of {total} episodes, average {mean}, lowest {low} (episode {low_episode}), highest {high} (episode {high_episode})",
+        "ko": "{total}개 회차 중 {present}개, 평균 {mean}, 최저 {low} ({low_episode}화), 최고 {high} ({high_episode}화)",
+    },
+    "chart.critic": {"en": "Critic", "ko": "평론가"},
+    "chart.server": {"en": "This server", "ko": "이 서버"},
+    "chart.everyone": {"en": "Everyone", "ko": "전체"},
+    "chart.critic_style": {"en": "orange-red solid line, circles", "ko": "주황빨강 실선, 동그라미"},
+    "chart.server_style": {"en": "blue dashed line, squares", "ko": "파란 파선, 네모"},
+    "chart.everyone_style": {"en": "green dotted line, triangles", "ko": "초록 점선, 세모"},
+}
+
+MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS}
+
+
+def language(locale: object) -> str:
+    """'ko' for a Korean locale (a discord.Locale or its value, e.g. "ko"), else 'en'."""
+    value = getattr(locale, "value", locale)
+    text = value if isinstance(value, str) else ""
+    return KOREAN if text.split("-")[0].lower() == KOREAN else ENGLISH
+
+
+class Key(str):
+    """A field value that is itself a message key: t() fills in that message, in the same language."""
+
+
+def t(key: str, locale: object = None, /, **fields: object) -> str:
+    """The message `key` in the locale's language (English when not translated), fields filled in.
+
+    An unknown key is a programming error: KeyError.
+    """
+    entry = MESSAGES[key]
+    lang = language(locale)
+    text = entry.get(lang) or entry[ENGLISH]
+    if not fields:
+        return text
+    return text.format(**{name: t(v, lang) if isinstance(v, Key) else v for name, v in fields.items()})
+
+
+def plural(count: int, one: str, other: str) -> str:
+    """The key for `count`: `one` for exactly 1, else `other` (English needs both; Korean does not)."""
+    return one if count == 1 else other
