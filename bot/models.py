@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 AVAILABILITY_KINDS = ("subscription", "free", "ads", "rent", "buy")
 DRAMA_STATUSES = ("upcoming", "airing", "ended")
@@ -19,6 +19,8 @@ class Episode:
     critic_score: float | None = None
     title: str | None = None
     note: str | None = None
+    air_date: date | None = None  # local to the drama's broadcast zone (bot/airing.py)
+    air_time: time | None = None  # local air time, when known
 
 
 @dataclass(frozen=True, slots=True)

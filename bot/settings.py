@@ -47,7 +47,8 @@ class Settings:
     shard_ids: tuple[int, ...] | None = None  # None with a shard_count: every shard in this process
     # TMDB_ORIGIN_COUNTRIES: the countries whose TMDB series autocomplete offers and imports
     tmdb_origin_countries: tuple[str, ...] = DEFAULT_TMDB_COUNTRIES
-    tmdb_refresh_hours: float = 24.0  # TMDB_REFRESH_HOURS: how often the bot refreshes airing dramas; 0: never
+    # TMDB_REFRESH_MINUTES (or TMDB_REFRESH_HOURS): how often the bot refreshes airing dramas; 0: never
+    tmdb_refresh_hours: float = 3.0
 
     @property
     def database(self) -> Path | str:
@@ -272,7 +273,10 @@ def load_settings(
         env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True
     )
     tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
-    tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=True)
+    # TMDB_REFRESH_MINUTES (default 180) wins; TMDB_REFRESH_HOURS is the older spelling of the same.
+    tmdb_refresh_hours = _number(env, "TMDB_REFRESH_MINUTES", 180, 0, 60 * 24 * 30, "minutes", low_inclusive=True) / 60
+    if not env.get("TMDB_REFRESH_MINUTES", "").strip() and env.get("TMDB_REFRESH_HOURS", "").strip():
+        tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 3, 0, 24 * 30, "hours", low_inclusive=True)
 
     shard_count, shard_ids = shards_from_env(env)
     database_raw = env.get("DATABASE_URL", "").strip()
