@@ -23,6 +23,7 @@ from bot.models import (
     RateResult,
     ReviewData,
 )
+from bot.store.airing import Airing
 from bot.store.bundle import Bundle
 from bot.store.caches import Caches
 from bot.store.catalogue import Catalogue
@@ -45,6 +46,7 @@ class Store:
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
+        self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
