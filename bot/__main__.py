@@ -83,7 +83,7 @@ def with_store(command: StoreCommand) -> Callable[[Settings, argparse.Namespace]
     @functools.wraps(command)
     async def run(settings: Settings, args: argparse.Namespace) -> int:
         try:
-            store = await open_store(settings.database)
+            store = await open_store(settings.database, pool_max=settings.database_pool_size)
         except SchemaTooNew as exc:
             log.error("refusing to start: %s", exc)
             return EXIT_FAILURE
@@ -102,7 +102,7 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
     """Run the bot. A database that cannot be opened does not stop it: members are told ratings
     are temporarily unavailable while it retries; a newer schema than this code knows does."""
     try:
-        store: Store | UnavailableStore = await open_store(settings.database)
+        store: Store | UnavailableStore = await open_store(settings.database, pool_max=settings.database_pool_size)
     except SchemaTooNew as exc:
         log.error("refusing to start: %s", exc)
         return EXIT_FAILURE
@@ -137,7 +137,7 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
     while True:
         await asyncio.sleep(settings.database_retry_seconds)
         try:
-            store = await open_store(settings.database)
+            store = await open_store(settings.database, pool_max=settings.database_pool_size)
         except SchemaTooNew as exc:
             log.error("the database is now from a newer dramabot (%s): still running without it", exc)
             continue

@@ -45,6 +45,9 @@ class Settings:
     # CLUSTER_INDEX / CLUSTER_COUNT); None, None: one plain gateway connection, no sharding.
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None  # None with a shard_count: every shard in this process
+    # DATABASE_POOL_SIZE: PostgreSQL connections this process keeps at most (plus one that LISTENs);
+    # N processes need N * (size + 1) below the server's max_connections.
+    database_pool_size: int = 10
     # TMDB_ORIGIN_COUNTRIES: the countries whose TMDB series autocomplete offers and imports
     tmdb_origin_countries: tuple[str, ...] = DEFAULT_TMDB_COUNTRIES
     # TMDB_REFRESH_MINUTES (or TMDB_REFRESH_HOURS): how often the bot refreshes airing dramas; 0: never
@@ -280,6 +283,7 @@ def load_settings(
 
     shard_count, shard_ids = shards_from_env(env)
     database_raw = env.get("DATABASE_URL", "").strip()
+    pool_size = _whole(env, "DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process")
     database_url = postgres_url(database_raw)
 
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
@@ -305,6 +309,7 @@ def load_settings(
         database_retry_seconds=database_retry_seconds,
         tmdb_cache_hours=tmdb_cache_hours,
         shard_count=shard_count,
+        database_pool_size=pool_size or 10,
         shard_ids=shard_ids,
         tmdb_origin_countries=_countries(env, "TMDB_ORIGIN_COUNTRIES", DEFAULT_TMDB_COUNTRIES),
         tmdb_refresh_hours=tmdb_refresh_hours,

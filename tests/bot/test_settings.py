@@ -128,6 +128,14 @@ def test_postgres_urls_are_kept_as_urls(url):
     assert "secret" not in loaded.database_label and "secret" not in repr(loaded)
 
 
+def test_database_pool_size():
+    assert load().database_pool_size == 10
+    assert load(DATABASE_POOL_SIZE=" 25 ").database_pool_size == 25
+    for bad in ("0", "-1", "ten", "1001", "2.5"):
+        with pytest.raises(SettingsError, match="DATABASE_POOL_SIZE"):
+            load(DATABASE_POOL_SIZE=bad)
+
+
 def test_sqlite_settings_have_no_database_url():
     loaded = load(DATABASE_URL="sqlite:///x.db")
     assert loaded.database_url is None

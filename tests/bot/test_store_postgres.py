@@ -209,3 +209,30 @@ def test_placeholders_are_numbered_outside_quoted_text():
         "SELECT '?' , \"a?b\", $1 FROM t WHERE x = 'it''s ?' AND y = $2"
     )
     assert numbered("SELECT 1") == "SELECT 1"
+
+
+async def test_reads_go_on_after_the_pool_connections_are_killed(two_stores, pg_migrated_url):
+    """asyncpg's pool notices connections the server closed and opens new ones: no member sees it."""
+    first, _second = two_stores
+    drama_id, _ = await first.upsert_drama(Records.drama("survivor"))
+    await first.set_meta("k", "v")
+    conn = await asyncpg.connect(pg_migrated_url)
+    try:  # every connection of every pool, as a server restart would (the LISTEN ones too)
+        killed = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    assert killed >= 3
+    assert await first.get_meta("k") == "v"
+    assert (await first.get_drama(drama_id)) is not None  # cached or read again: either way, an answer
+    assert (await first.stats()).dramas == 1
+    await eventually(lambda: first.db.listener.listening, "the LISTEN reconnection")
+
+
+async def test_an_unreachable_server_is_unavailable_not_a_crash(tmp_path):
+    from bot.errors import StoreUnavailable
+
+    with pytest.raises(StoreUnavailable):
+        await open_store(f"postgresql://dramabot@/none?host={tmp_path}")  # no server on that socket
