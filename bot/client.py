@@ -9,6 +9,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 
 import aiohttp
 import discord
@@ -19,12 +20,13 @@ from bot.errors import StoreUnavailable, UserError
 from bot.i18n import Translator, t
 from bot.ondemand import OnDemand
 from bot.render import ChartRenderer
+from bot.scheduler import AiringJob, clock_for
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue")
+EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue", "cogs.airing")
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
 
@@ -136,6 +138,8 @@ class DramaBot(commands.Bot):
         self.force_sync = force_sync
         self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, daily refresh (TMDB_API_KEY)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
+        self.clock = clock_for(settings.test_clock_file)  # issue 13: the one clock the scheduler reads
+        self.airing_job: AiringJob | None = None  # episode announcements and reminders (bot/scheduler.py)
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -143,6 +147,11 @@ class DramaBot(commands.Bot):
         self.ondemand = OnDemand.from_settings(self.settings, lambda: self.store)
         if self.ondemand is not None:
             self.ondemand.start()
+        if self.settings.airing_cycle_seconds > 0:
+            self.airing_job = AiringJob(
+                self, lambda: self.store, self.clock, timedelta(seconds=self.settings.airing_cycle_seconds)
+            )
+            self.airing_job.start()
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -224,6 +233,9 @@ class DramaBot(commands.Bot):
 
     # ---- shutdown ------------------------------------------------------------------
     async def close(self) -> None:
+        if self.airing_job is not None:
+            await self.airing_job.stop()
+            self.airing_job = None
         if self.ondemand is not None:
             await self.ondemand.close()
             self.ondemand = None

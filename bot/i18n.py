@@ -19,6 +19,8 @@ import re
 import discord
 from discord import app_commands
 
+from bot.i18n_airing import NAMES_KO as AIRING_NAMES_KO
+from bot.i18n_airing import TEXTS_KO as AIRING_TEXTS_KO
 from bot.i18n_messages import KOREAN, MESSAGES, language, t
 
 __all__ = ["MESSAGES", "Translator", "korean", "language", "needs_translation", "t"]
@@ -68,6 +70,7 @@ NAMES_KO: dict[str, str] = {
     "url": "링크",
     "value": "값",
     "year": "연도",
+    **AIRING_NAMES_KO,
 }
 
 # Descriptions and choice names (1 to 100 characters).
@@ -132,6 +135,7 @@ TEXTS_KO: dict[str, str] = {
     "ads": "광고 포함 무료",
     "rent": "대여",
     "buy": "구매",
+    **AIRING_TEXTS_KO,
 }
 
 LATIN_LETTER = re.compile(r"[A-Za-z]")

@@ -331,7 +331,9 @@ CHARTS: _M = {  # the alt text of /review's episode chart
     "chart.everyone_style": {"en": "green dotted line, triangles", "ko": "초록 점선, 세모"},
 }
 
-MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS}
+from bot.i18n_airing import AIRING  # noqa: E402 - data only
+
+MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **AIRING}
 
 
 def language(locale: object) -> str:

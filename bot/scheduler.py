@@ -32,7 +32,7 @@ from pathlib import Path
 
 import discord
 
-from bot.airing import MAX_AGE, AiredEpisode, Clock, air_instant, due_episodes
+from bot.airing import MAX_AGE, AiredEpisode, Clock, SystemClock, air_instant, due_episodes
 from bot.airing_cards import AiringEpisode, announcement_card, digest_card, reminder_card, thread_name
 from bot.announcer import Delivery, Dispatcher, Intent, Outcome, Status
 from bot.models import Drama, LedgerEntry, ScheduledEpisode
@@ -264,3 +264,25 @@ class FileClock:
         except (OSError, ValueError):
             return datetime.now(UTC)
         return at.astimezone(UTC) if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+async def upcoming(
+    store: Store, now: datetime, days: int, drama_ids: Sequence[int] | None = None
+) -> list[AiringEpisode]:
+    """Episodes airing from `now` to `days` days ahead (of `drama_ids`, or all), for /schedule."""
+    end = now + timedelta(days=days)
+    found = await store.airing.scheduled((now - DATE_SLACK).date(), (end + DATE_SLACK).date(), drama_ids)
+    cards = _Cards(store)
+    out = []
+    for episode in found:
+        at = aired(episode).aired_at
+        if now <= at < end:
+            card = await cards.episode(episode.drama_id, episode.number)
+            if card is not None:
+                out.append(card)
+    return out
+
+
+def clock_for(test_clock_file: Path | None) -> Clock:
+    """The bot's clock: the system's, or (tests only, DRAMABOT_TEST_CLOCK_FILE) a FileClock."""
+    return FileClock(test_clock_file) if test_clock_file is not None else SystemClock()
