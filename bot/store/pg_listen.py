@@ -70,8 +70,14 @@ class Listener:
             self._dirty.clear()
             try:
                 await self._on_change()
-            except Exception:  # the next notification or reconnection tries again
-                log.exception("reloading after a catalogue notification failed")
+            except Exception as exc:  # the database is away: try again shortly (a change may be pending)
+                log.warning(
+                    "reloading after a catalogue notification failed (%s): again in %.0f s",
+                    exc,
+                    RECONNECT_MAX,
+                )
+                await asyncio.sleep(RECONNECT_MAX)
+                self._dirty.set()
 
     async def _keep(self) -> None:
         """Reconnect after a lost connection (and tell on_change); check the connection now and then."""

@@ -70,6 +70,13 @@ def _is_unavailable(exc: BaseException) -> bool:
     )  # fmt: skip
 
 
+def _is_lost(exc: BaseException) -> bool:
+    """The connection went away under the query (asyncpg may report it as an internal state error)."""
+    import asyncpg
+
+    return _is_unavailable(exc) or isinstance(exc, asyncpg.InternalClientError)
+
+
 def _is_retryable(exc: BaseException) -> bool:
     import asyncpg
 
@@ -176,14 +183,26 @@ class PostgresDb:
 
     # ---- reads -------------------------------------------------------------------
     async def fetch(self, sql: str, params: Sequence = (), *, quick: bool = False) -> list[Any]:
-        async with translated():
-            self._check_open()
-            return await self._pool.fetch(numbered(sql), *params)
+        return await self._read("fetch", sql, params)
 
     async def fetch_one(self, sql: str, params: Sequence = (), *, quick: bool = False) -> Any:
+        return await self._read("fetchrow", sql, params)
+
+    async def _read(self, method: str, sql: str, params: Sequence) -> Any:
+        """A read on a pooled connection; once more on a fresh one if that one was lost. A server restart
+        or terminated backends leave dead connections in the pool, and the first query on one fails: the
+        pool's connections are then all replaced, and the read (safe to repeat) runs again, so a member
+        does not see it."""
         async with translated():
             self._check_open()
-            return await self._pool.fetchrow(numbered(sql), *params)
+            try:
+                return await getattr(self._pool, method)(numbered(sql), *params)
+            except Exception as exc:
+                if not _is_lost(exc) or self._closed:
+                    raise
+                log.info("a pooled connection was lost (%s): reconnecting the pool, reading again", exc)
+                await self._pool.expire_connections()  # where one was lost, the others likely were too
+            return await getattr(self._pool, method)(numbered(sql), *params)
 
     async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T]) -> T:
         async with translated():
@@ -201,14 +220,28 @@ class PostgresDb:
 
     # ---- writes ------------------------------------------------------------------
     async def write(self, fn: Callable[[PgTx], Awaitable[T]]) -> T:
-        """`fn` in one transaction (READ COMMITTED), run again on a deadlock or serialization failure."""
+        """`fn` in one transaction (READ COMMITTED), run again on a deadlock or serialization failure, and
+        on a fresh connection when the pooled one turns out dead before the transaction began (after a
+        server restart); a connection lost later fails with StoreUnavailable, the transaction undone."""
+        lost_before_begin = False
         for attempt in range(1, RETRIES + 1):
+            began = False
             async with translated():
                 self._check_open()
                 try:
                     async with self._pool.acquire() as conn, conn.transaction():
+                        began = True
                         return await fn(PgTx(conn))
                 except Exception as exc:
+                    if _is_lost(exc) and not self._closed:
+                        await (
+                            self._pool.expire_connections()
+                        )  # where one was lost, the others likely were too
+                        if began or lost_before_begin:
+                            raise
+                        lost_before_begin = True
+                        log.info("a pooled connection was lost (%s): writing on a fresh one", exc)
+                        continue
                     if not _is_retryable(exc) or attempt == RETRIES:
                         raise
                     log.info("retrying a transaction after %s (try %d)", type(exc).__name__, attempt)
