@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import airing_cards
-from bot.errors import UserError
+from bot.errors import StoreUnavailable, UserError
 from bot.i18n import t
 from bot.models import AnnounceSettings, Drama
 from bot.permissions import missing_permissions, missing_text
@@ -204,7 +204,10 @@ class Airing(commands.Cog):
     # ---- paused reminders: told the next time the member uses the bot --------------------------------------
     @commands.Cog.listener()
     async def on_app_command_completion(self, interaction: discord.Interaction, command: object) -> None:
-        paused = await self.bot.store.airing.take_paused_notice(interaction.user.id)
+        try:
+            paused = await self.bot.store.airing.take_paused_notice(interaction.user.id)
+        except StoreUnavailable:
+            return  # told next time
         if not paused:
             return
         titles = []

@@ -33,6 +33,11 @@ class UnavailableStore:
     async def close(self) -> None:
         return None
 
+    @property
+    def airing(self) -> UnavailableStore:
+        """The airing part (store.airing.x(...)) answers like the store: StoreUnavailable."""
+        return self
+
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
