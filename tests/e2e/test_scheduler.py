@@ -11,6 +11,8 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.airing import ManualClock
 from bot.announcer import Delivery, Dispatcher, Status
 from bot.models import AnnounceSettings, Drama, Episode
@@ -25,6 +27,12 @@ FIRST = date(2026, 12, 1)
 RUNNER = Drama(
     id=0, slug="lovely-runner", title="Lovely Runner", episode_count=10, country="KR", status="airing"
 )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The store's database: a SQLite file, or a fresh migrated PostgreSQL database."""
+    return tmp_path / "bot.db" if request.param == "sqlite" else request.getfixturevalue("pg_migrated_url")
 
 
 def episodes(count: int = 10) -> tuple[Episode, ...]:
@@ -44,15 +52,15 @@ def titles(world, channel_id: str) -> list[str]:
     return [m["embeds"][0]["title"] for m in world.messages_in(channel_id)]
 
 
-async def test_simulated_days_announce_every_episode_once(discord_stub: DiscordStandIn, tmp_path: Path):
+async def test_simulated_days_announce_every_episode_once(discord_stub: DiscordStandIn, location: Path | str):
     world = discord_stub.world
     world.nonce_window = 0  # restarts come later than Discord remembers nonces: only the ledger can tell
     channel = await world.add_text_channel("announcements")
     fan, shy = world.add_user("fan"), world.add_user("shy", dms_open=False)
     guild = int(discord_stub.guild_id)
     clock = ManualClock(datetime(2026, 12, 1, 12, 30, tzinfo=UTC))
-    store = await Store.open(tmp_path / "bot.db")
-    other = await Store.open(tmp_path / "bot.db")  # a second process on the same database
+    store = await Store.open(location)
+    other = await Store.open(location)  # a second process on the same database
     try:
         drama_id, _ = await store.upsert_drama(RUNNER, episodes())
         await store.airing.set_announce(
