@@ -112,6 +112,75 @@ AIRING: dict[str, dict[str, str]] = {
     },
 }
 
+# The airing cards (bot/airing_cards.py).
+CARDS: dict[str, dict[str, str]] = {
+    "card.airing.episode_suffix": {"en": " · Episode {number}", "ko": " · {number}화"},
+    "card.airing.out": {"en": "**Episode {number}** is out.", "ko": "**{number}화**가 공개됐습니다."},
+    "card.airing.out_last": {
+        "en": "**Episode {number}**, the last one, is out.",
+        "ko": "마지막 회차 **{number}화**가 공개됐습니다.",
+    },
+    "card.airing.aired": {"en": "Aired {when}", "ko": "방영: {when}"},
+    "card.airing.rate_hint": {
+        "en": "/rate to score this episode · /where for every country",
+        "ko": "/평점 으로 이 회차에 점수를 · /어디서 로 나라별 시청처를",
+    },
+    "card.airing.thread": {"en": "Episode {number} discussion", "ko": "{number}화 토론"},
+    "card.airing.and": {"en": " and ", "ko": ", "},
+    "card.airing.digest_line_one": {
+        "en": "**{title}** · Episode {ranges} · aired {ago}",
+        "ko": "**{title}** · {ranges}화 · {ago} 방영",
+    },
+    "card.airing.digest_line": {
+        "en": "**{title}** · Episodes {ranges} · aired {ago}",
+        "ko": "**{title}** · {ranges}화 · {ago} 방영",
+    },
+    "card.airing.digest_more": {
+        "en": "…and {count} more dramas: /schedule to see what airs next.",
+        "ko": "…그리고 드라마 {count}편 더: /방영표 로 다음 방영을 확인하세요.",
+    },
+    "card.airing.digest_title_one": {
+        "en": "While I was away: {count} new episode",
+        "ko": "자리를 비운 사이: 새 회차 {count}개",
+    },
+    "card.airing.digest_title": {
+        "en": "While I was away: {count} new episodes",
+        "ko": "자리를 비운 사이: 새 회차 {count}개",
+    },
+    "card.airing.followed": {"en": "followed dramas", "ko": "팔로우한 드라마"},
+    "card.airing.all": {"en": "all dramas", "ko": "모든 드라마"},
+    "card.airing.schedule_title_one": {
+        "en": "Airing in the next {days} day · {what}",
+        "ko": "앞으로 {days}일 동안 방영 · {what}",
+    },
+    "card.airing.schedule_title": {
+        "en": "Airing in the next {days} days · {what}",
+        "ko": "앞으로 {days}일 동안 방영 · {what}",
+    },
+    "card.airing.nothing": {"en": "Nothing airs in these days.", "ko": "이 기간에 방영되는 회차가 없습니다."},
+    "card.airing.nothing_followed": {
+        "en": "Nothing airs in these days. Follow dramas with /follow, or try scope:all.",
+        "ko": "이 기간에 방영되는 회차가 없습니다. /팔로우 로 드라마를 팔로우하거나 범위를 전체로 해 보세요.",
+    },
+    "card.airing.schedule_entry": {
+        "en": "{name} · Ep {number} · {when}",
+        "ko": "{name} · {number}화 · {when}",
+    },
+    "card.airing.schedule_footer": {
+        "en": "Days in {zone}; times in your own zone",
+        "ko": "날짜는 {zone} 기준, 시각은 내 시간대로",
+    },
+    "card.airing.page": {"en": " · page {page}/{pages}", "ko": " · {page}/{pages}쪽"},
+    "card.airing.reminder": {
+        "en": "A new episode is out: aired {when}",
+        "ko": "새 회차가 공개됐습니다: {when} 방영",
+    },
+    "card.airing.reminder_footer": {
+        "en": "You asked for this with /remind · /remind off to stop",
+        "ko": "/알림 으로 신청한 알림입니다 · /알림 끄기 로 멈춥니다",
+    },
+}
+
 # Command, group and option names.
 NAMES_KO: dict[str, str] = {
     "schedule": "방영표",

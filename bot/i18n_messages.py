@@ -332,8 +332,9 @@ CHARTS: _M = {  # the alt text of /review's episode chart
 }
 
 from bot.i18n_airing import AIRING  # noqa: E402 - data only
+from bot.i18n_airing import CARDS as AIRING_CARDS  # noqa: E402
 
-MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **AIRING}
+MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **AIRING, **AIRING_CARDS}
 
 
 def language(locale: object) -> str:

@@ -35,6 +35,8 @@ import discord
 from bot.airing import MAX_AGE, AiredEpisode, Clock, SystemClock, air_instant, due_episodes
 from bot.airing_cards import AiringEpisode, announcement_card, digest_card, reminder_card, thread_name
 from bot.announcer import Delivery, Dispatcher, Intent, Outcome, Status
+from bot.i18n_messages import ENGLISH as EN
+from bot.i18n_messages import language
 from bot.models import Drama, LedgerEntry, ScheduledEpisode
 from bot.store import Store
 
@@ -135,10 +137,10 @@ async def record_due(store: Store, now: datetime, report: CycleReport) -> None:
 
 
 class _Cards:
-    """Dramas and episode times read once per cycle, for the cards."""
+    """Dramas and episode times read once per cycle, for the cards; a server's cards in its language."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: Store, client: discord.Client | None = None) -> None:
+        self.store, self.client = store, client
         self._dramas: dict[int, Drama | None] = {}
         self._times: dict[int, dict[int, datetime]] = {}
 
@@ -160,19 +162,28 @@ class _Cards:
         # No `since`: the ledger's times come from the scheduler's clock, not Discord's, so a check looks
         # through the bot's latest CHECK_DEPTH messages in the channel instead.
         since = None
+        locale = self._guild_locale(entry.guild_id)
         if entry.kind == "digest":
             found = [await self.episode(d, n) for d, n in entry.episodes]
             episodes = [e for e in found if e is not None]
             if not episodes:
                 return None
-            return Intent(entry.key, digest_card(episodes), channel_id=entry.channel_id, since=since)
+            return Intent(entry.key, digest_card(episodes, locale), channel_id=entry.channel_id, since=since)
         episode = await self.episode(entry.drama_id or 0, entry.episode or 0)
         if episode is None:  # the drama or the episode's date went away since it was recorded
             return None
         if entry.kind == "remind":
-            return Intent(entry.key, reminder_card(episode), user_id=entry.user_id, since=since)
-        return Intent(entry.key, announcement_card(episode), channel_id=entry.channel_id, since=since,
-                      thread_name=thread_name(episode.number) if entry.thread else None)  # fmt: skip
+            locale = await self.store.airing.reminder_locale(entry.user_id or 0, episode.drama.id)
+            return Intent(
+                entry.key, reminder_card(episode, locale=locale), user_id=entry.user_id, since=since
+            )
+        return Intent(entry.key, announcement_card(episode, locale=locale), channel_id=entry.channel_id,
+                      since=since, thread_name=thread_name(episode.number, locale) if entry.thread else None)  # fmt: skip
+
+    def _guild_locale(self, guild_id: int | None) -> str:
+        """The server's language (its community locale: "ko" for a Korean server), English otherwise."""
+        guild = self.client.get_guild(guild_id) if self.client is not None and guild_id is not None else None
+        return language(guild.preferred_locale) if guild is not None else EN
 
 
 async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> CycleReport:
@@ -182,7 +193,7 @@ async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> Cycle
     report = CycleReport()
     report.expired = await store.airing.expire(now - MAX_AGE)
     await record_due(store, now, report)
-    cards = _Cards(store)
+    cards = _Cards(store, getattr(dispatcher, "client", None))
     intents: list[Intent] = []
     for entry in await store.airing.pending(now):
         intent = await cards.intent(entry)

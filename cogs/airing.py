@@ -90,7 +90,7 @@ class Airing(commands.Cog):
         if scope == "followed":
             drama_ids = await self.bot.store.airing.followed(_guild(interaction))
         episodes = await upcoming(self.bot.store, self.bot.clock.now(), days, drama_ids)
-        card = airing_cards.schedule_card(episodes, days=days, scope=scope)
+        card = airing_cards.schedule_card(episodes, days=days, scope=scope, locale=locale_of(interaction))
         await answer(interaction, embed=card.embed)
 
     # ---- /announce ---------------------------------------------------------------------------------------
@@ -186,7 +186,8 @@ class Airing(commands.Cog):
             raise UserError.keyed("airing.not_airing", title=_title(drama))
         if not await self.bot.store.airing.has_air_dates(drama.id):
             raise UserError.keyed("airing.no_dates", title=_title(drama))
-        if not await self.bot.store.airing.remind(interaction.user.id, drama.id, now=self.bot.clock.now()):
+        now, locale = self.bot.clock.now(), locale_of(interaction)
+        if not await self.bot.store.airing.remind(interaction.user.id, drama.id, now=now, locale=locale):
             raise UserError.keyed("airing.reminder_already", title=_title(drama))
         await answer(interaction, content=t("airing.reminder_on", locale_of(interaction), title=_title(drama)),
                      ephemeral=True)  # fmt: skip

@@ -139,17 +139,18 @@ class Airing:
         return tuple(r[0] for r in rows)
 
     # ---- reminders -------------------------------------------------------------------------------------
-    async def remind(self, user_id: int, drama_id: int, *, now: datetime) -> bool:
-        """Ask for reminders (again: a paused one is resumed); False when already asked and not paused."""
+    async def remind(self, user_id: int, drama_id: int, *, now: datetime, locale: str = "en") -> bool:
+        """Ask for reminders (again: a paused one is resumed) in `locale`; False when already asked and not
+        paused."""
 
         async def write(tx: Tx) -> bool:
             before = await tx.fetch_one(
                 "SELECT paused FROM reminders WHERE user_id = ? AND drama_id = ?", (user_id, drama_id)
             )
             await tx.execute(
-                "INSERT INTO reminders (user_id, drama_id, created_at) VALUES (?, ?, ?) ON CONFLICT (user_id, "
-                "drama_id) DO UPDATE SET paused = 0, tell = 0",
-                (user_id, drama_id, ts(now)),
+                "INSERT INTO reminders (user_id, drama_id, created_at, locale) VALUES (?, ?, ?, ?) ON CONFLICT "
+                "(user_id, drama_id) DO UPDATE SET paused = 0, tell = 0, locale = excluded.locale",
+                (user_id, drama_id, ts(now), locale),
             )
             return before is None or bool(before[0])
 
@@ -173,6 +174,12 @@ class Airing:
             quick=True,
         )
         return [(r[0], bool(r[1])) for r in rows]
+
+    async def reminder_locale(self, user_id: int, drama_id: int) -> str:
+        row = await self._db.fetch_one(
+            "SELECT locale FROM reminders WHERE user_id = ? AND drama_id = ?", (user_id, drama_id)
+        )
+        return row[0] if row is not None else "en"
 
     async def reminded(self, drama_ids: Sequence[int]) -> list[tuple[int, int]]:
         """(user_id, drama_id) of the active (not paused) reminders for these dramas."""

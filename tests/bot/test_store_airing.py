@@ -148,3 +148,11 @@ async def test_two_processes_begin_the_same_intent_once(store: Store, store_loca
         assert (digest is None) == (len(posts) == 2)
     finally:
         await other.close()
+
+
+async def test_a_reminder_keeps_the_members_language(store: Store, drama_id: int):
+    await store.airing.remind(7, drama_id, now=NOW, locale="ko")
+    assert await store.airing.reminder_locale(7, drama_id) == "ko"
+    await store.airing.remind(7, drama_id, now=NOW, locale="en")  # asked again from an English client
+    assert await store.airing.reminder_locale(7, drama_id) == "en"
+    assert await store.airing.reminder_locale(8, drama_id) == "en"

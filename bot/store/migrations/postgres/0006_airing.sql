@@ -29,6 +29,7 @@ CREATE TABLE reminders (
     drama_id     bigint NOT NULL REFERENCES dramas(id) ON DELETE CASCADE,
     paused       INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),   -- DMs closed (50007)
     tell         INTEGER NOT NULL DEFAULT 0 CHECK (tell IN (0, 1)),     -- tell them next time they use the bot
+    locale       TEXT    NOT NULL DEFAULT 'en',                         -- the language of the DMs ('en', 'ko')
     created_at   timestamptz NOT NULL,
     PRIMARY KEY (user_id, drama_id)
 );
