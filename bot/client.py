@@ -181,11 +181,12 @@ class DramaBot(commands.Bot):
         payload = await self.command_payload(guild)
         digest = command_digest(self.application_id, scope, payload)
         key = f"command_sync:{scope}"
-        if not force and await self.store.get_meta(key) == digest:
-            log.info("commands unchanged since the last sync (%s): not syncing", scope)
-            return False
-        synced = await self.tree.sync(guild=guild)
-        await self.store.set_meta(key, digest)
+        async with self.store.exclusive(key):  # bot processes starting together: one of them syncs
+            if not force and await self.store.get_meta(key) == digest:
+                log.info("commands unchanged since the last sync (%s): not syncing", scope)
+                return False
+            synced = await self.tree.sync(guild=guild)
+            await self.store.set_meta(key, digest)
         log.info("synced %d command(s) to %s", len(synced), scope)
         return True
 

@@ -196,10 +196,17 @@ def _taken(slug: str) -> None:
     raise ValueError(f"slug {slug!r} was taken meanwhile")
 
 
+LEADER_LOCK = "tmdb-refresh"  # Store.try_exclusive: one process of a cluster runs the refresh
+LEADER_WAIT = (
+    60.0  # s: how long a process that found the refresh running elsewhere waits before looking again
+)
+
+
 class RefreshJob:
     """Refreshes airing linked dramas every `interval`; a restart waits out what is left of it.
 
-    `run` is the unit (a leader lock can wrap it when several processes run the bot).
+    `run` is the unit; the loop runs it under a leader lock, so bot processes sharing a database refresh
+    once between them.
     """
 
     def __init__(
@@ -234,7 +241,13 @@ class RefreshJob:
         while True:
             await asyncio.sleep(await self.seconds_until_due())
             try:
-                await self.run()
+                # Several bot processes on one database: whoever holds the lock refreshes; the others find
+                # it running (and wait a while) or done (the next due time moved on).
+                async with self._store().try_exclusive(LEADER_LOCK) as leader:
+                    if leader and await self.seconds_until_due() <= 0:
+                        await self.run()
+                if not leader:
+                    await asyncio.sleep(LEADER_WAIT)
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - logged; the next round tries again

@@ -37,9 +37,7 @@ class Settings:
     tmdb_api_key: str | None = field(default=None, repr=False)  # TMDB_API_KEY: live where-to-watch data
     tmdb_api_base: str | None = None  # TMDB_API_BASE: replaces https://api.themoviedb.org/3
     project_url: str | None = None  # PROJECT_URL: the link /about shows
-    database_retry_seconds: float = (
-        30.0  # DATABASE_RETRY_SECONDS: how often to retry a database that failed to open
-    )
+    database_retry_seconds: float = 30.0  # DATABASE_RETRY_SECONDS: how often to retry a database that failed to open
     tmdb_cache_hours: float = 24.0  # TMDB_CACHE_HOURS: how long fetched watch providers are fresh
     # SHARD_COUNT (all processes together) and the shards this process runs (SHARD_IDS, or derived from
     # CLUSTER_INDEX / CLUSTER_COUNT); None, None: one plain gateway connection, no sharding.
@@ -98,9 +96,7 @@ def database_path_from_url(value: str) -> Path:
     `postgres_url`)."""
     value = value.strip()
     if not value:
-        raise SettingsError(
-            "DATABASE_URL is empty: give a SQLite file path or sqlite:///path (see .env.example)."
-        )
+        raise SettingsError("DATABASE_URL is empty: give a SQLite file path or sqlite:///path (see .env.example).")
     if "://" not in value:
         return _expand(value)
     scheme, _, rest = value.partition("://")
@@ -121,9 +117,7 @@ def _expand(path: str) -> Path:
     try:
         return Path(path).expanduser()
     except RuntimeError:  # pathlib: "Could not determine home directory."
-        raise SettingsError(
-            f"DATABASE_URL {path!r} starts with ~ but names no user of this machine."
-        ) from None
+        raise SettingsError(f"DATABASE_URL {path!r} starts with ~ but names no user of this machine.") from None
 
 
 def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
@@ -140,14 +134,7 @@ def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -
 
 
 def _number(
-    env: Mapping[str, str],
-    name: str,
-    default: float,
-    low: float,
-    high: float,
-    unit: str,
-    *,
-    low_inclusive: bool,
+    env: Mapping[str, str], name: str, default: float, low: float, high: float, unit: str, *, low_inclusive: bool
 ) -> float:
     """A number of `unit` from `low` to `high`, or the default when unset."""
     raw = env.get(name, "").strip()
@@ -274,9 +261,7 @@ def load_settings(
     if curator_raw and (not _SNOWFLAKE.fullmatch(curator_raw) or int(curator_raw) <= 0):
         raise SettingsError(f"CURATOR_ROLE_ID must be a role id (digits only), got {curator_raw!r}.")
 
-    database_retry_seconds = _number(
-        env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True
-    )
+    database_retry_seconds = _number(env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True)
     tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
     # TMDB_REFRESH_MINUTES (default 180) wins; TMDB_REFRESH_HOURS is the older spelling of the same.
     tmdb_refresh_hours = _number(env, "TMDB_REFRESH_MINUTES", 180, 0, 60 * 24 * 30, "minutes", low_inclusive=True) / 60
@@ -295,9 +280,7 @@ def load_settings(
     return Settings(
         token=token,
         database_path=(
-            Path(DEFAULT_DATABASE)
-            if database_url
-            else database_path_from_url(database_raw or DEFAULT_DATABASE)
+            Path(DEFAULT_DATABASE) if database_url else database_path_from_url(database_raw or DEFAULT_DATABASE)
         ),
         database_url=database_url,
         api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),

@@ -8,6 +8,7 @@ only wires them and keeps the public methods the cogs have always called.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from pathlib import Path
 
@@ -227,6 +228,16 @@ class Store:
 
     async def set_meta(self, key: str, value: str) -> None:
         await self.caches.set_meta(key, value)
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
+        """`async with store.exclusive("command_sync"):` one holder at a time across every bot process on
+        this database (PostgreSQL advisory lock; within the one process on SQLite)."""
+        return self.db.exclusive(name)
+
+    def try_exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """`async with store.try_exclusive("tmdb-refresh") as leader:` as `exclusive`, without waiting:
+        `leader` says whether this process holds it (False: another process is doing the work)."""
+        return self.db.try_exclusive(name)
 
     # ---- maintenance ---------------------------------------------------------------
     async def integrity_check(self) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -68,6 +69,15 @@ class Db(Protocol):
     async def rate_batch(self, requests: list[tuple]) -> list:
         """A batch of (user_id, guild_id, drama_id, halves, episode) in one transaction: a RateResult or the
         exception of each request (ratings.py queues them; the backend writes them its fastest way)."""
+        ...
+
+    def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:
+        """`async with db.exclusive(name):` one holder at a time, across processes where the backend has
+        several (PostgreSQL: an advisory lock)."""
+        ...
+
+    def try_exclusive(self, name: str) -> AbstractAsyncContextManager[bool]:
+        """As `exclusive`, without waiting: the block gets whether it holds it."""
         ...
 
     async def integrity_check(self) -> str: ...

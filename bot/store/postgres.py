@@ -253,6 +253,34 @@ class PostgresDb:
 
         return await self.write(lambda tx: rate_batch(tx.conn, requests))
 
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Held by one process at a time across every process on this database: a session advisory lock
+        (keyed by hashtext(name)) on a pooled connection kept for the duration. Released when the block
+        ends, or by the server if this process dies."""
+        async with translated():
+            self._check_open()
+            async with self._pool.acquire() as conn:
+                await conn.execute("SELECT pg_advisory_lock(hashtext($1))", name)
+                try:
+                    yield
+                finally:
+                    if not conn.is_closed():
+                        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", name)
+
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        """As `exclusive`, without waiting: yields whether this process got it (False: another holds it)."""
+        async with translated():
+            self._check_open()
+            async with self._pool.acquire() as conn:
+                got = await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", name)
+                try:
+                    yield got
+                finally:
+                    if got and not conn.is_closed():
+                        await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", name)
+
     # ---- maintenance -------------------------------------------------------------
     async def integrity_check(self) -> str:
         """PostgreSQL checks its own pages; here: the maintained totals against the ratings."""

@@ -100,6 +100,7 @@ class SqliteDb:
         self._quick_writer: sqlite3.Connection | None = None  # see _rate_now
         self._quick_commits = 0
         self._checkpointer: asyncio.Task[None] | None = None
+        self._named_locks: dict[str, asyncio.Lock] = {}  # see exclusive()
 
     # ---- lifetime ----------------------------------------------------------------
     @classmethod
@@ -302,6 +303,25 @@ class SqliteDb:
                     )
         except StoreUnavailable as exc:
             log.warning("WAL checkpoint failed: %s", exc)
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Held by one task at a time in this process (a SQLite database serves one bot process)."""
+        lock = self._named_locks.setdefault(name, asyncio.Lock())
+        async with lock:
+            self._check_open()
+            yield
+
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        """As `exclusive`, without waiting: yields whether this task got it."""
+        lock = self._named_locks.setdefault(name, asyncio.Lock())
+        if lock.locked():
+            yield False
+            return
+        async with lock:
+            self._check_open()
+            yield True
 
     # ---- maintenance -------------------------------------------------------------
     async def integrity_check(self) -> str:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from bot.errors import StoreUnavailable
 from bot.models import DramaName
 
@@ -37,6 +40,16 @@ class UnavailableStore:
     def airing(self) -> UnavailableStore:
         """The airing part (store.airing.x(...)) answers like the store: StoreUnavailable."""
         return self
+
+    @asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+        yield  # an async generator: `async with` fails at the start
+
+    @asynccontextmanager
+    async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+        yield False
 
     def __getattr__(self, name: str):
         if name.startswith("_"):

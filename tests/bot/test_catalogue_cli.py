@@ -21,9 +21,7 @@ STARTER = ROOT / "bot" / "data" / "catalogue.json"
 
 
 def validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def good_record(**changes) -> dict:
@@ -140,9 +138,7 @@ async def test_starter_import_twice_leaves_everything_alone(store: Store, capsys
 
 async def test_export_then_import_into_an_empty_database_gives_the_same_catalogue(store: Store, tmp_path):
     f = tmp_path / "c.json"
-    f.write_text(
-        doc(good_record(aliases=["TD", "Test  Drama 2"]), *json.loads(STARTER.read_text())["dramas"])
-    )
+    f.write_text(doc(good_record(aliases=["TD", "Test  Drama 2"]), *json.loads(STARTER.read_text())["dramas"]))
     assert await catalogue_cli.run(store, ns("import", file=str(f), dry_run=False)) == 0
     out = tmp_path / "export" / "out.json"
     assert await catalogue_cli.run(store, ns("export", file=str(out))) == 0
@@ -186,9 +182,7 @@ async def test_show_prints_the_review_card_as_text(seeded_store: Store, capsys):
     assert "This server:" in review_text(data)
 
 
-async def test_the_index_notices_catalogue_changes_from_another_process(
-    store: Store, store_location, backend
-):
+async def test_the_index_notices_catalogue_changes_from_another_process(store: Store, store_location, backend):
     assert store.search_titles("Test Drama") == []
     other = await Store.open(store_location)  # as the CLI would, while the bot runs
     try:

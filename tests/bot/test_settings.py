@@ -269,9 +269,7 @@ def test_number_defaults():
     ("TMDB_CACHE_HOURS", "0.25", 0.25), ("TMDB_CACHE_HOURS", "720", 720.0),
 ])  # fmt: skip
 def test_numbers_in_range(name, value, expected):
-    attribute = {"DATABASE_RETRY_SECONDS": "database_retry_seconds", "TMDB_CACHE_HOURS": "tmdb_cache_hours"}[
-        name
-    ]
+    attribute = {"DATABASE_RETRY_SECONDS": "database_retry_seconds", "TMDB_CACHE_HOURS": "tmdb_cache_hours"}[name]
     assert getattr(load(**{name: value}), attribute) == expected
 
 

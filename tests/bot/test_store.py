@@ -626,7 +626,10 @@ async def test_stats_count_everything(seeded_store):
     await seeded_store.rate(user_id=1, guild_id=None, drama_id=drama.id, score=4)
     stats = await seeded_store.stats()
     assert (stats.dramas, stats.episodes, stats.availability, stats.ratings) == (
-        len(entries), sum(len(e.episodes) for e in entries), sum(len(e.availability) for e in entries), 1
+        len(entries),
+        sum(len(e.episodes) for e in entries),
+        sum(len(e.availability) for e in entries),
+        1,
     )
 
 
@@ -819,3 +822,30 @@ async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, r
         assert await ratings_count(store) == 2
     finally:
         await store.close()
+
+
+async def test_exclusive_runs_one_holder_at_a_time(store):
+    held: list[str] = []
+
+    async def hold(name: str) -> None:
+        async with store.exclusive("job"):
+            held.append(f"{name} in")
+            await asyncio.sleep(0.01)
+            held.append(f"{name} out")
+
+    await asyncio.gather(hold("a"), hold("b"), hold("c"))
+    assert all(held[i].split()[0] == held[i + 1].split()[0] for i in range(0, 6, 2))  # never interleaved
+    async with store.exclusive("another"):
+        async with store.exclusive("job"):  # names are independent
+            pass
+
+
+async def test_try_exclusive_says_whether_it_got_it(store):
+    async with store.try_exclusive("leader") as first:
+        assert first is True
+        async with store.try_exclusive("leader") as second:
+            assert second is False  # held: the caller goes on without it
+        async with store.try_exclusive("other") as other:
+            assert other is True
+    async with store.try_exclusive("leader") as again:
+        assert again is True  # released at the end of the block

@@ -238,3 +238,27 @@ async def test_an_unreachable_server_is_unavailable_not_a_crash(tmp_path):
 
     with pytest.raises(StoreUnavailable):
         await open_store(f"postgresql://dramabot@/none?host={tmp_path}")  # no server on that socket
+
+
+async def test_exclusive_lets_one_process_at_a_time_do_a_check_then_act(two_stores):
+    """What command sync needs: processes starting together each check "synced already?" then sync;
+    under `exclusive` exactly one of them acts, the others find it done."""
+    first, second = two_stores
+    acted: list[int] = []
+    inside = 0
+
+    async def start(n: int, store: Store) -> None:
+        nonlocal inside
+        async with store.exclusive("command_sync:test"):
+            inside += 1
+            assert inside == 1
+            if await store.get_meta("command_sync:test") is None:
+                await asyncio.sleep(0.05)  # the sync's HTTP round trip
+                acted.append(n)
+                await store.set_meta("command_sync:test", "digest")
+            inside -= 1
+
+    await asyncio.gather(*(start(n, (first, second)[n % 2]) for n in range(6)))
+    assert len(acted) == 1
+    async with second.exclusive("command_sync:test"):  # released: free again
+        pass

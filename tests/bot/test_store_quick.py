@@ -1,5 +1,5 @@
-"""bot/store/sqlite.py's loop-thread paths (`fetch(quick=True)`, `_rate_now`): same results as the reader's and writer's
-threads, a fall back to them when another process holds the lock, and WAL checkpoints kept going.
+"""bot/store/sqlite.py's loop-thread paths (`fetch(quick=True)`, `_rate_now`): same results as the reader's
+and writer's threads, a fall back to them when another process holds the lock, and WAL checkpoints kept going.
 
 Real SQLite files; the only private things touched are a module constant (how often to checkpoint)."""
 

@@ -165,3 +165,34 @@ async def test_refresh_job_starts_and_stops(store: Store, fake: FakeTMDB, tmdb: 
     assert (await store.get_meta(REFRESHED_AT)).startswith(str(datetime.now(UTC).year))
     await job.stop()
     assert job._task is None
+
+
+async def test_refresh_jobs_of_processes_sharing_a_database_refresh_once(
+    backend: str, store_location, fake: FakeTMDB, tmdb: TMDB
+):
+    """Two bot processes (two Store instances) on one PostgreSQL database: when the refresh is due, one of
+    them runs it (the leader lock), the other finds it running or done. SQLite serves one process: two
+    jobs on its one Store."""
+    first = await Store.open(store_location)
+    stores = [first, await Store.open(store_location) if backend == "postgres" else first]
+    try:
+        imports = OnDemandImports(lambda: stores[0], tmdb, COUNTRIES, per_member=5)
+        await imports.get(HARBOR_ID, member_id=1, member_name="one", guild_id=None)
+        fetched = fake.hits(f"/tv/{HARBOR_ID}")
+        await stores[0].set_meta(REFRESHED_AT, "2000-01-01T00:00:00+00:00")  # overdue: both start at once
+        fake.latency = 0.2  # the refresh takes a while: the two overlap
+        jobs = [RefreshJob(lambda s=s: s, tmdb, timedelta(hours=24)) for s in stores]
+        for job in jobs:
+            job.start()
+        for _ in range(250):
+            if (await stores[1].get_meta(REFRESHED_AT)) != "2000-01-01T00:00:00+00:00":
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.5)  # room for a second refresh, were the other job to run one
+        for job in jobs:
+            await job.stop()
+        assert (await stores[1].get_meta(REFRESHED_AT)).startswith(str(datetime.now(UTC).year))
+        assert fake.hits(f"/tv/{HARBOR_ID}") == fetched + 1
+    finally:
+        for s in {id(s): s for s in stores}.values():
+            await s.close()
