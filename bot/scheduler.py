@@ -17,8 +17,8 @@ and `begin` leases a row in one UPDATE, so two processes running a cycle at once
 A crash between the post and the bookkeeping leaves the attempt open; once its lease runs out the next
 cycle's attempt checks the channel before posting (see bot/announcer.py).
 
-`AiringJob` runs `run_cycle` every `interval`, started and stopped with the bot (and, once the
-scale-out issue's leader lock lands, only in the leader: wrap `run_cycle`).
+`AiringJob` runs `run_cycle` every `interval`, started and stopped with the bot, under the store's leader
+lock (`Store.try_exclusive`), so one process of a cluster runs it.
 """
 
 from __future__ import annotations
@@ -42,6 +42,8 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+#: Store.try_exclusive: one process of a cluster runs the announcement cycle.
+LEADER_LOCK = "airing-scheduler"
 #: How long a process holds an intent it is posting; after a crash, another attempt waits this long.
 LEASE = timedelta(minutes=5)
 #: When the channel is out of reach or the bot lacks a permission: try again after this.
@@ -242,9 +244,13 @@ class AiringJob:
             if isinstance(store, Store):
                 self.dispatcher = Dispatcher(self.client, StoreLedger(store, self.clock))
                 try:
-                    report = await self.cycle(store, self.clock, self.dispatcher)
-                    self.cycles += 1
-                    if report.recorded or report.outcomes or report.expired:
+                    # Several processes on one database: the leader runs the cycle (the ledger keeps posts
+                    # exactly-once even without it, e.g. on SQLite, where the lock is per process).
+                    async with store.try_exclusive(LEADER_LOCK) as leader:
+                        report = await self.cycle(store, self.clock, self.dispatcher) if leader else None
+                    if report is not None:
+                        self.cycles += 1
+                    if report is not None and (report.recorded or report.outcomes or report.expired):
                         log.info("airing cycle: %d recorded, %d skipped, %d expired, %s", report.recorded,
                                  report.skipped, report.expired, _summary(report.outcomes))  # fmt: skip
                 except asyncio.CancelledError:
