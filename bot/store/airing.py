@@ -30,10 +30,26 @@ _LEDGER_COLUMNS = (
     "key, kind, state, guild_id, user_id, channel_id, drama_id, episode, thread, open_attempts, created_at, "
     "message_id, thread_id, detail"
 )
-_INSERT = (
+_INSERT_HEAD = (
     "INSERT INTO announcements (key, kind, guild_id, user_id, channel_id, drama_id, episode, thread, via, "
-    "state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING RETURNING key"
+    "state, created_at) VALUES "
 )
+_INSERT_TAIL = " ON CONFLICT (key) DO NOTHING RETURNING key"
+_INSERT = _INSERT_HEAD + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + _INSERT_TAIL
+#: Rows per multi-row INSERT (11 parameters each).
+_CHUNK = 100
+
+
+async def _insert(tx: Tx, rows: Sequence[tuple]) -> list[str]:
+    """Insert ledger rows, a chunk per statement; the keys that were new (a key already there is left)."""
+    made: list[str] = []
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+        found = await tx.fetch(_INSERT_HEAD + values + _INSERT_TAIL, [v for row in chunk for v in row])
+        made += [r[0] for r in found]
+    order = {row[0]: i for i, row in enumerate(rows)}
+    return sorted(made, key=order.__getitem__)
 
 
 def ts(at: datetime) -> str:
@@ -267,15 +283,12 @@ class Airing:
         """Record one post per (drama_id, episode) for a server ('skipped': settle them unposted). Returns
         the keys this call created (an episode another process recorded first is not among them)."""
 
+        rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
+                 settings.channel_id, drama_id, number, int(settings.thread), None, state, ts(now))
+                for drama_id, number in episodes]  # fmt: skip
+
         async def write(tx: Tx) -> list[str]:
-            made = []
-            for drama_id, number in episodes:
-                row = await tx.fetch_one(_INSERT, (
-                    announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
-                    settings.channel_id, drama_id, number, int(settings.thread), None, state, ts(now)))  # fmt: skip
-                if row is not None:
-                    made.append(row[0])
-            return made
+            return await _insert(tx, rows)
 
         return await self._db.write(write) if episodes else []
 
@@ -287,13 +300,11 @@ class Airing:
         call recorded."""
 
         async def write(tx: Tx) -> str | None:
-            mine = []
-            for drama_id, number in episodes:
-                row = await tx.fetch_one(_INSERT, (
-                    announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
-                    settings.channel_id, drama_id, number, 0, None, "digest", ts(now)))  # fmt: skip
-                if row is not None:
-                    mine.append((drama_id, number))
+            rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
+                     settings.channel_id, drama_id, number, 0, None, "digest", ts(now))
+                    for drama_id, number in episodes]  # fmt: skip
+            made = set(await _insert(tx, rows))
+            mine = [(d, n) for d, n in episodes if announce_key(settings.guild_id, d, n) in made]
             if not mine:
                 return None
             key = digest_key(settings.guild_id, mine)
@@ -312,14 +323,11 @@ class Airing:
     ) -> list[str]:
         """Record one DM per (user_id, drama_id, episode); returns the keys this call created."""
 
+        rows = [(remind_key(user_id, drama_id, number), "remind", None, user_id, None, drama_id, number, 0, None,
+                 state, ts(now)) for user_id, drama_id, number in reminders]  # fmt: skip
+
         async def write(tx: Tx) -> list[str]:
-            made = []
-            for user_id, drama_id, number in reminders:
-                row = await tx.fetch_one(_INSERT, (remind_key(user_id, drama_id, number), "remind", None, user_id,
-                                                   None, drama_id, number, 0, None, state, ts(now)))  # fmt: skip
-                if row is not None:
-                    made.append(row[0])
-            return made
+            return await _insert(tx, rows)
 
         return await self._db.write(write) if reminders else []
 
