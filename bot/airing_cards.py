@@ -26,6 +26,7 @@ from discord.utils import format_dt
 from bot import regions
 from bot.cards import (
     DESCRIPTION_LIMIT,
+    EN,
     FOOTER_LIMIT,
     KIND_LABELS,
     TITLE_LIMIT,
@@ -34,6 +35,7 @@ from bot.cards import (
     clip,
     safe,
 )
+from bot.i18n_messages import t
 from bot.models import Availability, Drama
 
 THREAD_NAME_LIMIT = 100
@@ -99,22 +101,27 @@ def watch_here(availability: Sequence[Availability], region: str | None) -> str 
     return clip("\n".join(lines), 1024)
 
 
-def episode_headline(episode: AiringEpisode) -> str:
-    suffix = f" · Episode {episode.number}"
+def episode_headline(episode: AiringEpisode, locale: str = EN) -> str:
+    suffix = t("card.airing.episode_suffix", locale, number=episode.number)
     return clip(inert(clip(episode.drama.title, 200)), TITLE_LIMIT - len(suffix)) + suffix
 
 
 # ---- one new episode ----------------------------------------------------------------------------------
 def announcement_card(
-    episode: AiringEpisode, availability: Sequence[Availability] = (), region: str | None = None
+    episode: AiringEpisode,
+    availability: Sequence[Availability] = (),
+    region: str | None = None,
+    locale: str = EN,
 ) -> discord.Embed:
     """The post in a server's announcement channel when a followed drama's episode has aired."""
     drama = episode.drama
-    lines = [f"**Episode {episode.number}** is out.", f"Aired {when(episode.airs_at)}"]
-    if drama.episode_count and episode.number == drama.episode_count:
-        lines[0] = f"**Episode {episode.number}**, the last one, is out."
+    last = bool(drama.episode_count and episode.number == drama.episode_count)
+    lines = [
+        t("card.airing.out_last" if last else "card.airing.out", locale, number=episode.number),
+        t("card.airing.aired", locale, when=when(episode.airs_at)),
+    ]
     embed = discord.Embed(
-        title=episode_headline(episode),
+        title=episode_headline(episode, locale),
         description=clip("\n".join(lines), DESCRIPTION_LIMIT),
         colour=ANNOUNCE_COLOUR,
     )
@@ -127,17 +134,17 @@ def announcement_card(
             value=where,
             inline=False,
         )
-    embed.set_footer(text=RATE_HINT)
+    embed.set_footer(text=t("card.airing.rate_hint", locale))
     return _fit_total(embed)
 
 
-def thread_name(number: int) -> str:
+def thread_name(number: int, locale: str = EN) -> str:
     """The name of the spoiler thread opened under an announcement."""
-    return clip(f"Episode {number} discussion", THREAD_NAME_LIMIT)
+    return clip(t("card.airing.thread", locale, number=number), THREAD_NAME_LIMIT)
 
 
 # ---- catch-up digest -----------------------------------------------------------------------------------
-def episode_ranges(numbers: Sequence[int]) -> str:
+def episode_ranges(numbers: Sequence[int], locale: str = EN) -> str:
     """'3', '3 and 5', '3–5', '1–2, 4 and 7–9'."""
     ordered = sorted(set(numbers))
     runs: list[str] = []
@@ -149,10 +156,10 @@ def episode_ranges(numbers: Sequence[int]) -> str:
         runs.append(str(start) if start == prev else f"{start}–{prev}")
         if n is not None:
             start = prev = n
-    return runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + " and " + runs[-1]
+    return runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + t("card.airing.and", locale) + runs[-1]
 
 
-def digest_card(episodes: Sequence[AiringEpisode]) -> discord.Embed:
+def digest_card(episodes: Sequence[AiringEpisode], locale: str = EN) -> discord.Embed:
     """One post for all the episodes the bot missed while it was away, one line per drama."""
     by_drama: dict[int, list[AiringEpisode]] = {}
     for episode in sorted(episodes, key=lambda e: (e.airs_at, e.drama.id, e.number)):
@@ -160,10 +167,12 @@ def digest_card(episodes: Sequence[AiringEpisode]) -> discord.Embed:
     lines: list[str] = []
     for group in by_drama.values():
         numbers = [e.number for e in group]
-        label = "Episode" if len(set(numbers)) == 1 else "Episodes"
+        key = "card.airing.digest_line_one" if len(set(numbers)) == 1 else "card.airing.digest_line"
         latest = max(e.airs_at for e in group)
         title = clip(inert(clip(group[0].drama.title, 120)), 120)
-        lines.append(f"**{title}** · {label} {episode_ranges(numbers)} · aired {format_dt(latest, 'R')}")
+        lines.append(
+            t(key, locale, title=title, ranges=episode_ranges(numbers, locale), ago=format_dt(latest, "R"))
+        )
     body, shown = [], 0
     for line in lines:
         if len("\n".join([*body, line])) > BODY_ROOM:
@@ -171,14 +180,16 @@ def digest_card(episodes: Sequence[AiringEpisode]) -> discord.Embed:
         body.append(line)
         shown += 1
     if shown < len(lines):
-        body.append(f"…and {len(lines) - shown} more dramas: /schedule to see what airs next.")
+        body.append(t("card.airing.digest_more", locale, count=len(lines) - shown))
     count = len({(e.drama.id, e.number) for e in episodes})
     embed = discord.Embed(
-        title=f"While I was away: {count} new episode" + ("" if count == 1 else "s"),
+        title=t(
+            "card.airing.digest_title_one" if count == 1 else "card.airing.digest_title", locale, count=count
+        ),
         description=clip("\n".join(body), DESCRIPTION_LIMIT),
         colour=DIGEST_COLOUR,
     )
-    embed.set_footer(text=RATE_HINT)
+    embed.set_footer(text=t("card.airing.rate_hint", locale))
     return _fit_total(embed)
 
 
@@ -190,7 +201,12 @@ class ScheduleCard:
     pages: int
 
 
-def day_heading(day: datetime) -> str:
+_WEEKDAYS_KO = "월화수목금토일"
+
+
+def day_heading(day: datetime, locale: str = EN) -> str:
+    if locale == "ko":
+        return f"{day.month}월 {day.day}일 ({_WEEKDAYS_KO[day.weekday()]})"
     return f"{day:%A} {day.day} {day:%B}"
 
 
@@ -205,6 +221,7 @@ def schedule_card(
     scope: str = "all",
     page: int = 0,
     zone: tzinfo = UTC,
+    locale: str = EN,
 ) -> ScheduleCard:
     """Episodes airing in the coming `days`, grouped by day (in `zone`, named in the footer), each with its
     time as Discord timestamps; `scope` is 'followed' (this server's dramas) or 'all'."""
@@ -212,45 +229,51 @@ def schedule_card(
     pages = schedule_pages(len(ordered))
     page = max(0, min(page, pages - 1))
     chunk = ordered[page * SCHEDULE_PER_PAGE : (page + 1) * SCHEDULE_PER_PAGE]
-    what = "followed dramas" if scope == "followed" else "all dramas"
-    title = f"Airing in the next {days} day" + ("" if days == 1 else "s") + f" · {what}"
+    what = t("card.airing.followed" if scope == "followed" else "card.airing.all", locale)
+    title = t("card.airing.schedule_title_one" if days == 1 else "card.airing.schedule_title", locale,
+              days=days, what=what)  # fmt: skip
     lines: list[str] = []
     if not chunk:
         lines.append(
-            "Nothing airs in these days."
-            + (" Follow dramas with /follow, or try scope:all." if scope == "followed" else "")
+            t("card.airing.nothing_followed" if scope == "followed" else "card.airing.nothing", locale)
         )
     # Each entry gets its share of the page (day headings take the rest), so a page always fits whole.
     room = SCHEDULE_ROOM // max(1, len(chunk))
     heading = None
     for episode in chunk:
-        day = day_heading(episode.airs_at.astimezone(zone))
+        day = day_heading(episode.airs_at.astimezone(zone), locale)
         if day != heading:
             heading = day
             lines.append(f"**{day}**")
         name = clip(inert(clip(episode.drama.title, 200)), max(10, room - 80))
-        lines.append(clip(f"{name} · Ep {episode.number} · {when(episode.airs_at)}", room))
+        entry = t(
+            "card.airing.schedule_entry", locale, name=name, number=episode.number, when=when(episode.airs_at)
+        )
+        lines.append(clip(entry, room))
     embed = discord.Embed(
         title=clip(title, TITLE_LIMIT),
         description=clip("\n".join(lines), DESCRIPTION_LIMIT),
         colour=SCHEDULE_COLOUR,
     )
     zone_name = getattr(zone, "key", None) or str(zone)
-    footer = f"Days in {zone_name}; times in your own zone"
+    footer = t("card.airing.schedule_footer", locale, zone=zone_name)
     if pages > 1:
-        footer += f" · page {page + 1}/{pages}"
+        footer += t("card.airing.page", locale, page=page + 1, pages=pages)
     embed.set_footer(text=clip(footer, FOOTER_LIMIT))
     return ScheduleCard(_fit_total(embed), page, pages)
 
 
 # ---- /remind direct message -----------------------------------------------------------------------------
 def reminder_card(
-    episode: AiringEpisode, availability: Sequence[Availability] = (), region: str | None = None
+    episode: AiringEpisode,
+    availability: Sequence[Availability] = (),
+    region: str | None = None,
+    locale: str = EN,
 ) -> discord.Embed:
     """The direct message a member gets when an episode they asked to be reminded of has aired."""
     embed = discord.Embed(
-        title=episode_headline(episode),
-        description=f"A new episode is out: aired {when(episode.airs_at)}",
+        title=episode_headline(episode, locale),
+        description=t("card.airing.reminder", locale, when=when(episode.airs_at)),
         colour=REMINDER_COLOUR,
     )
     where = watch_here(availability, region)
@@ -260,5 +283,5 @@ def reminder_card(
             value=where,
             inline=False,
         )
-    embed.set_footer(text=REMINDER_FOOTER)
+    embed.set_footer(text=t("card.airing.reminder_footer", locale))
     return _fit_total(embed)

@@ -10,7 +10,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, time
 from importlib import resources
 from typing import Any
 
@@ -58,6 +58,28 @@ def _text(rec: dict, key: str, where: str, *, required=False, limit: int) -> str
     if len(value) > limit:
         raise _fail(where, key, f"is {len(value)} characters, at most {limit}")
     return value.strip()
+
+
+_AIR_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _air_date(value: Any, where: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(where, "air_date", "must be a date such as 2024-03-09, or null") from None
+
+
+def _air_time(value: Any, where: str) -> time | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _AIR_TIME.match(value):
+        raise _fail(where, "air_time", "must be a local time such as 21:10 (HH:MM, 24-hour), or null")
+    return time.fromisoformat(value)
 
 
 def _score(value: Any, where: str, key: str) -> float | None:
@@ -134,6 +156,8 @@ def parse_entry(rec: Any, where: str) -> Entry:
             critic_score=_score(ep.get("critic_score"), ew, "critic_score"),
             title=_text(ep, "title", ew, limit=LIMITS["episode_title"]),
             note=_text(ep, "note", ew, limit=LIMITS["episode_note"]),
+            air_date=_air_date(ep.get("air_date"), ew),
+            air_time=_air_time(ep.get("air_time"), ew),
         ))  # fmt: skip
 
     availability = []
@@ -363,7 +387,10 @@ def entry_record(drama: Drama, episodes: tuple[Episode, ...], availability: tupl
     if episodes:
         rec["episodes"] = [
             {k: v for k, v in (("number", e.number), ("critic_score", e.critic_score), ("title", e.title),
-                               ("note", e.note)) if v is not None}  # fmt: skip
+                               ("note", e.note),
+                               ("air_date", e.air_date.isoformat() if e.air_date else None),
+                               ("air_time", e.air_time.strftime("%H:%M") if e.air_time else None))
+             if v is not None}  # fmt: skip
             for e in episodes
         ]
     if availability:

@@ -9,6 +9,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -22,12 +23,17 @@ from bot.errors import StoreUnavailable, UserError
 from bot.i18n import Translator, t
 from bot.ondemand import OnDemand
 from bot.render import ChartRenderer
+from bot.scheduler import AiringJob, clock_for
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue", "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile")
+EXTENSIONS = (
+    "cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue",
+    "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile",
+    "cogs.airing",
+)  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
 
@@ -151,6 +157,8 @@ class DramaBot(commands.Bot):
         self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, daily refresh (TMDB_API_KEY)
         self._after: set[asyncio.Task] = set()  # slow parts finished after an answer (after_answer)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
+        self.clock = clock_for(settings.test_clock_file)  # issue 13: the one clock the scheduler reads
+        self.airing_job: AiringJob | None = None  # episode announcements and reminders (bot/scheduler.py)
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -158,6 +166,11 @@ class DramaBot(commands.Bot):
         self.ondemand = OnDemand.from_settings(self.settings, lambda: self.store)
         if self.ondemand is not None:
             self.ondemand.start(self.cluster.run_as_leader)  # the daily refresh: on one process of the cluster
+        if self.settings.airing_cycle_seconds > 0:
+            self.airing_job = AiringJob(
+                self, lambda: self.store, self.clock, timedelta(seconds=self.settings.airing_cycle_seconds)
+            )
+            self.airing_job.start(self.cluster.run_as_leader)  # the cycles: on one process of the cluster
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -240,6 +253,9 @@ class DramaBot(commands.Bot):
 
     # ---- shutdown ------------------------------------------------------------------
     async def close(self) -> None:
+        if self.airing_job is not None:
+            await self.airing_job.stop()
+            self.airing_job = None
         if self.ondemand is not None:
             await self.ondemand.close()
             self.ondemand = None

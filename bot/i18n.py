@@ -19,6 +19,8 @@ import re
 import discord
 from discord import app_commands
 
+from bot.i18n_airing import NAMES_KO as AIRING_NAMES_KO
+from bot.i18n_airing import TEXTS_KO as AIRING_TEXTS_KO
 from bot.i18n_messages import KOREAN, MESSAGES, language, t
 
 __all__ = ["MESSAGES", "Translator", "korean", "language", "needs_translation", "t"]
@@ -82,6 +84,7 @@ NAMES_KO: dict[str, str] = {
     "visibility": "공개범위",
     "genre": "장르",
     "status": "상태",
+    **AIRING_NAMES_KO,
 }
 
 # Descriptions and choice names (1 to 100 characters).
@@ -176,6 +179,7 @@ TEXTS_KO: dict[str, str] = {
     "everyone": "전체",
     "public": "공개",
     "private": "비공개",
+    **AIRING_TEXTS_KO,
 }
 
 LATIN_LETTER = re.compile(r"[A-Za-z]")

@@ -494,7 +494,10 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
     },
 }
 
-MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **COMMUNITY}
+from bot.i18n_airing import AIRING  # noqa: E402 - data only
+from bot.i18n_airing import CARDS as AIRING_CARDS  # noqa: E402
+
+MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **COMMUNITY, **AIRING, **AIRING_CARDS}
 
 
 def language(locale: object) -> str:

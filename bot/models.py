@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 AVAILABILITY_KINDS = ("subscription", "free", "ads", "rent", "buy")
 DRAMA_STATUSES = ("upcoming", "airing", "ended")
@@ -19,6 +19,8 @@ class Episode:
     critic_score: float | None = None
     title: str | None = None
     note: str | None = None
+    air_date: date | None = None  # local to the drama's broadcast zone (bot/airing.py)
+    air_time: time | None = None  # local air time, when known
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,3 +215,45 @@ class ProfileData:
     histogram: tuple[int, ...]  # how many drama-level ratings at 0.5, 1, ..., 5 stars (10 bins)
     genres: tuple[tuple[str, int], ...]  # most-watched genres, most first
     recent: tuple[RatedDrama, ...]  # the last five dramas rated, newest first
+# ---- airing (issue 13) ------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class AnnounceSettings:
+    """Where a server's new-episode posts go (/announce)."""
+
+    guild_id: int
+    channel_id: int
+    thread: bool = False
+    delay_hours: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledEpisode:
+    """An episode with an air date, and what places it in time (bot/airing.py makes it an instant)."""
+
+    drama_id: int
+    number: int
+    air_date: date
+    air_time: time | None
+    country: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One post of the announcement ledger. `key`: 'announce:<guild>:<drama>:<ep>', 'digest:<guild>:<id>'
+    or 'remind:<user>:<drama>:<ep>'; `episodes` lists a digest's (drama_id, number) pairs."""
+
+    key: str
+    kind: str  # announce | digest | remind
+    state: str  # pending | digest | done | skipped | paused | failed
+    guild_id: int | None = None
+    user_id: int | None = None
+    channel_id: int | None = None
+    drama_id: int | None = None
+    episode: int | None = None
+    thread: bool = False
+    open_attempts: int = 0
+    created_at: str = ""
+    message_id: int | None = None
+    thread_id: int | None = None
+    detail: str | None = None
+    episodes: tuple[tuple[int, int], ...] = ()

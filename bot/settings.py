@@ -48,7 +48,10 @@ class Settings:
     database_pool_size: int = 10
     # TMDB_ORIGIN_COUNTRIES: the countries whose TMDB series autocomplete offers and imports
     tmdb_origin_countries: tuple[str, ...] = DEFAULT_TMDB_COUNTRIES
-    tmdb_refresh_hours: float = 24.0  # TMDB_REFRESH_HOURS: how often the bot refreshes airing dramas; 0: never
+    # TMDB_REFRESH_MINUTES (or TMDB_REFRESH_HOURS): how often the bot refreshes airing dramas; 0: never
+    tmdb_refresh_hours: float = 3.0
+    airing_cycle_seconds: float = 60.0  # AIRING_CYCLE_SECONDS: how often announcements are checked; 0: never
+    test_clock_file: Path | None = None  # DRAMABOT_TEST_CLOCK_FILE: TESTS ONLY, the scheduler's time from a file
 
     @property
     def database(self) -> Path | str:
@@ -260,7 +263,10 @@ def load_settings(
 
     database_retry_seconds = _number(env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True)
     tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
-    tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=True)
+    # TMDB_REFRESH_MINUTES (default 180) wins; TMDB_REFRESH_HOURS is the older spelling of the same.
+    tmdb_refresh_hours = _number(env, "TMDB_REFRESH_MINUTES", 180, 0, 60 * 24 * 30, "minutes", low_inclusive=True) / 60
+    if not env.get("TMDB_REFRESH_MINUTES", "").strip() and env.get("TMDB_REFRESH_HOURS", "").strip():
+        tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 3, 0, 24 * 30, "hours", low_inclusive=True)
 
     shard_count, shard_ids = shards_from_env(env)
     database_raw = env.get("DATABASE_URL", "").strip()
@@ -292,4 +298,6 @@ def load_settings(
         shard_ids=shard_ids,
         tmdb_origin_countries=_countries(env, "TMDB_ORIGIN_COUNTRIES", DEFAULT_TMDB_COUNTRIES),
         tmdb_refresh_hours=tmdb_refresh_hours,
+        airing_cycle_seconds=_number(env, "AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds", low_inclusive=True),
+        test_clock_file=Path(env["DRAMABOT_TEST_CLOCK_FILE"]) if env.get("DRAMABOT_TEST_CLOCK_FILE", "").strip() else None,
     )

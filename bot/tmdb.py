@@ -292,6 +292,7 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
     if isinstance(poster, str) and re.match(r"^/[\w.-]+$", poster):
         rec["poster_url"] = IMAGE_BASE + poster
     episodes = []
+    by_tmdb: dict[tuple[Any, Any], dict[str, Any]] = {}  # (season, episode number) -> catalogue item
     for season in sorted(seasons, key=lambda s: s.get("season_number") or 0):
         if not isinstance(season.get("season_number"), int) or season["season_number"] < 1:
             continue  # season 0: specials
@@ -299,16 +300,27 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
             if not isinstance(ep, dict) or len(episodes) >= MAX_EPISODES:
                 continue
             item: dict[str, Any] = {"number": len(episodes) + 1}
+            by_tmdb[(season["season_number"], ep.get("episode_number"))] = item
             title = _clip(ep.get("name"), LIMITS["episode_title"])
             if title:
                 item["title"] = title
             aired = ep.get("air_date")
             if isinstance(aired, str):
                 try:
-                    item["note"] = f"aired {date.fromisoformat(aired).isoformat()}"
+                    item["air_date"] = date.fromisoformat(aired).isoformat()
+                    item["note"] = f"aired {item['air_date']}"
                 except ValueError:
                     pass
             episodes.append(item)
+    upcoming = tv.get("next_episode_to_air")
+    if isinstance(upcoming, dict):  # the next episode's date, when the season's list lacks it (or moved)
+        item = by_tmdb.get((upcoming.get("season_number"), upcoming.get("episode_number")))
+        aired = upcoming.get("air_date")
+        if item is not None and isinstance(aired, str):
+            try:
+                item["air_date"] = date.fromisoformat(aired).isoformat()
+            except ValueError:
+                pass
     count = tv.get("number_of_episodes")
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         count = len(episodes)

@@ -93,7 +93,7 @@ def _keep_curated(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     merged = []
     for ep in rec.get("episodes", []):
         old = scores.pop(ep["number"], {})
-        item = {**{k: v for k, v in old.items() if k == "note"}, **ep}
+        item = {**{k: v for k, v in old.items() if k in ("note", "air_time")}, **ep}
         if "critic_score" in old:
             item["critic_score"] = old["critic_score"]
         merged.append(item)

@@ -142,6 +142,9 @@ class FakeTMDB:
         self.page_size = 20
         self.base = ""
         self._runner: web.AppRunner | None = None
+        # A test's own series (`/tv/{id}`) and seasons (`(id, season)`), changed as it goes (airing dramas).
+        self.own_series: dict[int, dict[str, Any]] = {}
+        self.own_seasons: dict[tuple[int, int], dict[str, Any]] = {}
 
     def script(self, prefix: str, *behaviours: str) -> None:
         self.queued += [(prefix, b) for b in behaviours]
@@ -191,6 +194,16 @@ class FakeTMDB:
         if path == "/discover/tv":
             return web.json_response(self._discover(request.query))
         parts = path.strip("/").split("/")
+        if len(parts) >= 2 and parts[0] == "tv" and parts[1].isdigit() and int(parts[1]) in self.own_series:
+            if len(parts) == 2:
+                return web.json_response(self.own_series[int(parts[1])])
+            if len(parts) == 4 and parts[2] == "season" and parts[3].isdigit():
+                own = self.own_seasons.get((int(parts[1]), int(parts[3])))
+                if own is not None:
+                    return web.json_response(own)
+            if len(parts) == 4 and parts[2:] == ["watch", "providers"]:
+                return web.json_response({"id": int(parts[1]), "results": {}})
+            return web.json_response({"status_code": 34, "status_message": "not found"}, status=404)
         if len(parts) >= 2 and parts[0] == "tv" and parts[1].isdigit() and int(parts[1]) in ALL_SERIES:
             series = ALL_SERIES[int(parts[1])]
             if len(parts) == 2:

@@ -30,6 +30,7 @@ from bot.models import (
     WatchEntry,
     WatchPage,
 )
+from bot.store.airing import Airing
 from bot.store.bundle import Bundle
 from bot.store.caches import Caches
 from bot.store.catalogue import Catalogue
@@ -56,6 +57,7 @@ class Store:
         self.bundle = Bundle(db, self.titles, self.catalogue)
         self.watchlists = Watchlists(db)
         self.community = Community(db)
+        self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:

@@ -109,8 +109,9 @@ class Bundle:
             [(i, kind, name, fold(name)) for i, (d, _, _) in written for kind, name in rows.names(d)],
         )
         await tx.executemany(
-            "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)",
-            [(i, e.number, e.critic_score, e.title, e.note) for i, (_, eps, _) in written for e in eps],
+            "INSERT INTO episodes (drama_id, number, critic_score, title, note, air_date, air_time) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [rows.episode_values(i, e) for i, (_, eps, _) in written for e in eps],
         )
         await tx.executemany(
             "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) VALUES (?, ?, ?, ?, ?, ?)",

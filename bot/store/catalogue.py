@@ -12,7 +12,7 @@ from bot.store.db import Db, Tx, marks
 from bot.store.rows import DRAMA_COLUMNS, DRAMA_WRITE_COLUMNS, CatalogueRecord
 from bot.store.titles import Titles
 
-_EPISODES = "SELECT number, critic_score, title, note FROM episodes WHERE drama_id = ? ORDER BY number"
+_EPISODES = "SELECT number, critic_score, title, note, air_date, air_time FROM episodes WHERE drama_id = ? ORDER BY number"
 _AVAILABILITY = (
     "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
     "ORDER BY lower(service), kind"  # lower(): ASCII only on both backends, as SQLite's NOCASE
@@ -204,8 +204,9 @@ class Catalogue:
             [(drama_id, kind, name, fold(name)) for kind, name in names],
         )
         await tx.executemany(
-            "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)",
-            [(drama_id, e.number, e.critic_score, e.title, e.note) for e in episodes],
+            "INSERT INTO episodes (drama_id, number, critic_score, title, note, air_date, air_time) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [rows.episode_values(drama_id, e) for e in episodes],
         )
         await tx.executemany(
             "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) VALUES (?, ?, ?, ?, ?, ?)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, replace
-from datetime import date
+from datetime import date, time
 
 from bot.models import Availability, Drama, Episode
 from bot.search import fold
@@ -63,7 +63,17 @@ def drama(row: Row, aliases: tuple[str, ...]) -> Drama:
 
 
 def episode(row: Row) -> Episode:
-    return Episode(row["number"], row["critic_score"], row["title"], row["note"])
+    aired, at = row["air_date"], row["air_time"]
+    return Episode(
+        row["number"], row["critic_score"], row["title"], row["note"],
+        date.fromisoformat(aired) if aired else None, time.fromisoformat(at) if at else None,
+    )  # fmt: skip
+
+
+def episode_values(drama_id: int, e: Episode) -> tuple:
+    return (drama_id, e.number, e.critic_score, e.title, e.note,
+            e.air_date.isoformat() if e.air_date else None,
+            e.air_time.strftime("%H:%M") if e.air_time else None)  # fmt: skip
 
 
 def availability(row: Row) -> Availability:

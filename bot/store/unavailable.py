@@ -36,6 +36,11 @@ class UnavailableStore:
     async def close(self) -> None:
         return None
 
+    @property
+    def airing(self) -> UnavailableStore:
+        """The airing part (store.airing.x(...)) answers like the store: StoreUnavailable."""
+        return self
+
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
         raise StoreUnavailable(f"the database could not be opened: {self.reason}")

@@ -80,7 +80,9 @@ async def test_korean_payload_obeys_discords_rules(bot):
                 assert 1 <= len(ko) <= 100 and (ko != choice["name"] or not i18n.needs_translation(ko))
 
     payload = await bot.command_payload(None)
-    assert {entry["name"] for entry in payload} == {"review", "rate", "where", "about", "catalogue", "watchlist", "top", "match", "privacy", "profile"}
+    assert {entry["name"] for entry in payload} == {"review", "rate", "where", "about", "catalogue", "watchlist", "top",
+                                                    "match", "privacy", "profile", "schedule", "announce", "follow",
+                                                    "unfollow", "remind"}  # fmt: skip
     for entry in payload:
         check(entry, "/" + entry["name"])
     rate = next(entry for entry in payload if entry["name"] == "rate")

@@ -358,9 +358,18 @@ def test_tmdb_origin_countries_must_be_two_letter_codes(value):
 
 
 def test_tmdb_refresh_hours_default_zero_and_range():
-    assert load().tmdb_refresh_hours == 24.0
+    assert load().tmdb_refresh_hours == 3.0  # TMDB_REFRESH_MINUTES' default, 180
     assert load(TMDB_REFRESH_HOURS="0").tmdb_refresh_hours == 0.0  # off
     assert load(TMDB_REFRESH_HOURS="6").tmdb_refresh_hours == 6.0
     for bad in ("-1", "abc", "100000"):
         with pytest.raises(SettingsError, match="TMDB_REFRESH_HOURS"):
             load(TMDB_REFRESH_HOURS=bad)
+
+
+def test_tmdb_refresh_minutes_wins_and_range():
+    assert load(TMDB_REFRESH_MINUTES="90").tmdb_refresh_hours == 1.5
+    assert load(TMDB_REFRESH_MINUTES="30", TMDB_REFRESH_HOURS="6").tmdb_refresh_hours == 0.5
+    assert load(TMDB_REFRESH_MINUTES="0").tmdb_refresh_hours == 0.0  # off
+    for bad in ("-1", "abc", "nan", str(60 * 24 * 30 + 1)):
+        with pytest.raises(SettingsError, match="TMDB_REFRESH_MINUTES"):
+            load(TMDB_REFRESH_MINUTES=bad)

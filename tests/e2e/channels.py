@@ -34,6 +34,7 @@ Tests move the world with :meth:`~ChannelWorld.add_text_channel`, :meth:`~Channe
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -145,6 +146,9 @@ class ChannelWorld:
         self._bot_roles: dict[str, list[str]] = {}  # roles added to the bot, per guild
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         self._lost: list[LostResponse] = []
+        # When set: a message create is made, then its answer waits for this event (a test kills the bot
+        # process meanwhile: a crash between the post and the bot's bookkeeping).
+        self.hold_answers: asyncio.Event | None = None
 
     # ------------------------------------------------------------------ the world as payloads
 
@@ -388,6 +392,8 @@ class ChannelWorld:
         earlier = self._nonces.get(key)
         if nonce is not None and (earlier is None or time.monotonic() - earlier[1] > self.nonce_window):
             self._nonces[key] = (message["id"], time.monotonic())  # the first message with it is the one
+        if self.hold_answers is not None:
+            await self.hold_answers.wait()
         lost = self._take_lost(cid)
         if lost is not None:
             if lost.status is None:

@@ -1500,6 +1500,8 @@ class DiscordStandIn:
             if otype == CHANNEL and value == self.channel_id:
                 ch = self.channel_payload()
                 resolved.setdefault("channels", {})[value] = {**ch, "permissions": DEFAULT_MEMBER_PERMISSIONS}
+            elif otype == CHANNEL and (ch := self.world.channel(value)) is not None:  # the world's channels
+                resolved.setdefault("channels", {})[value] = {**ch, "permissions": DEFAULT_MEMBER_PERMISSIONS}
         else:
             raise ValueError(f"{where}: option type {otype} is not supported by the stand-in")
         if otype in (INTEGER, NUMBER):

@@ -13,17 +13,21 @@ from bot.errors import SchemaTooNew
 from bot.store.pg_schema import migrate, migrations, schema_version
 
 TABLES = {
+    "announce_settings",
+    "announcements",
     "availability",
     "bundled_dramas",
     "catalogue_audit",
     "drama_names",
     "dramas",
     "episodes",
+    "follows",
     "guild_settings",
     "member_settings",
     "meta",
     "rating_totals",
     "ratings",
+    "reminders",
     "schema_version",
     "tmdb_providers",
     "watchlist",

@@ -1,0 +1,435 @@
+"""Airing (issue 13): servers' announcement settings, follows, reminders and the announcement ledger.
+
+The ledger is what makes a post happen once, across restarts, crashes and several processes:
+
+* `record_posts` / `record_digest` / `record_reminders` write the *intent* first. Keys are unique per
+  (server, drama, episode) and (member, drama, episode); a second process recording the same episode
+  inserts nothing (ON CONFLICT DO NOTHING), and an episode gathered into a digest keeps its own row
+  (state 'digest', `via` = the digest's key), so it is never posted on its own as well;
+* `begin(key)` takes a lease on a pending intent in one UPDATE (the row lock decides between two
+  processes: the loser's WHERE no longer matches) and counts the attempt as open;
+* `finish(key, ...)` records the outcome: done, paused (DMs closed: the member's reminders are paused
+  and they are told next time), or pending again (a definite failure closes the attempt, an unknown
+  outcome leaves it open so the next `begin` reports it and the dispatcher checks before posting).
+
+Times are passed in by the caller (the scheduler's clock), never read here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot.models import AnnounceSettings, LedgerEntry, ScheduledEpisode
+from bot.store.db import Db, Row, Tx, marks
+
+#: States of a ledger row that will not be posted any more.
+SETTLED = ("done", "skipped", "paused", "failed")
+_LEDGER_COLUMNS = (
+    "key, kind, state, guild_id, user_id, channel_id, drama_id, episode, thread, open_attempts, created_at, "
+    "message_id, thread_id, detail"
+)
+_INSERT_HEAD = (
+    "INSERT INTO announcements (key, kind, guild_id, user_id, channel_id, drama_id, episode, thread, via, "
+    "state, created_at) VALUES "
+)
+_INSERT_TAIL = " ON CONFLICT (key) DO NOTHING RETURNING key"
+_INSERT = _INSERT_HEAD + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + _INSERT_TAIL
+#: Rows per multi-row INSERT (11 parameters each).
+_CHUNK = 100
+
+
+async def _insert(tx: Tx, rows: Sequence[tuple]) -> list[str]:
+    """Insert ledger rows, a chunk per statement; the keys that were new (a key already there is left)."""
+    made: list[str] = []
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+        found = await tx.fetch(_INSERT_HEAD + values + _INSERT_TAIL, [v for row in chunk for v in row])
+        made += [r[0] for r in found]
+    order = {row[0]: i for i, row in enumerate(rows)}
+    return sorted(made, key=order.__getitem__)
+
+
+def ts(at: datetime) -> str:
+    """A stored time: UTC, ISO 8601 with microseconds (so text comparison orders it on SQLite)."""
+    if at.tzinfo is None:
+        raise ValueError("an aware datetime is needed")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def announce_key(guild_id: int, drama_id: int, episode: int) -> str:
+    return f"announce:{guild_id}:{drama_id}:{episode}"
+
+
+def remind_key(user_id: int, drama_id: int, episode: int) -> str:
+    return f"remind:{user_id}:{drama_id}:{episode}"
+
+
+def digest_key(guild_id: int, episodes: Iterable[tuple[int, int]]) -> str:
+    digest = hashlib.sha256(repr(sorted(episodes)).encode()).hexdigest()[:16]
+    return f"digest:{guild_id}:{digest}"
+
+
+def _entry(row: Row, episodes: tuple[tuple[int, int], ...] = ()) -> LedgerEntry:
+    return LedgerEntry(
+        key=row["key"], kind=row["kind"], state=row["state"], guild_id=row["guild_id"], user_id=row["user_id"],
+        channel_id=row["channel_id"], drama_id=row["drama_id"], episode=row["episode"], thread=bool(row["thread"]),
+        open_attempts=row["open_attempts"], created_at=str(row["created_at"]), message_id=row["message_id"],
+        thread_id=row["thread_id"], detail=row["detail"], episodes=episodes,
+    )  # fmt: skip
+
+
+class Airing:
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+    # ---- server settings ---------------------------------------------------------------------------------
+    async def announce_settings(self, guild_id: int) -> AnnounceSettings | None:
+        row = await self._db.fetch_one(
+            "SELECT guild_id, channel_id, thread, delay_hours FROM announce_settings WHERE guild_id = ?",
+            (guild_id,),
+            quick=True,
+        )
+        return None if row is None else AnnounceSettings(row[0], row[1], bool(row[2]), row[3])
+
+    async def set_announce(self, settings: AnnounceSettings, *, set_by: int | None, now: datetime) -> None:
+        if not 0 <= settings.delay_hours <= 48:
+            raise ValueError("delay_hours must be from 0 to 48")
+
+        async def write(tx: Tx) -> None:
+            await tx.execute(
+                "INSERT INTO announce_settings (guild_id, channel_id, thread, delay_hours, set_by, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
+                "thread = excluded.thread, delay_hours = excluded.delay_hours, set_by = excluded.set_by, "
+                "updated_at = excluded.updated_at",
+                (
+                    settings.guild_id,
+                    settings.channel_id,
+                    int(settings.thread),
+                    settings.delay_hours,
+                    set_by,
+                    ts(now),
+                ),
+            )
+
+        await self._db.write(write)
+
+    async def announcing_guilds(self) -> list[AnnounceSettings]:
+        """Servers with an announcement channel that follow at least one drama."""
+        rows = await self._db.fetch(
+            "SELECT s.guild_id, s.channel_id, s.thread, s.delay_hours FROM announce_settings s "
+            "WHERE EXISTS (SELECT 1 FROM follows f WHERE f.guild_id = s.guild_id) ORDER BY s.guild_id"
+        )
+        return [AnnounceSettings(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+    # ---- follows ----------------------------------------------------------------------------------------
+    async def follow(self, guild_id: int, drama_id: int, *, by: int | None, now: datetime) -> bool:
+        """Follow a drama; False when the server already did."""
+
+        async def write(tx: Tx) -> bool:
+            row = await tx.fetch_one(
+                "INSERT INTO follows (guild_id, drama_id, followed_by, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (guild_id, drama_id) DO NOTHING RETURNING drama_id",
+                (guild_id, drama_id, by, ts(now)),
+            )
+            return row is not None
+
+        return await self._db.write(write)
+
+    async def unfollow(self, guild_id: int, drama_id: int) -> bool:
+        async def write(tx: Tx) -> bool:
+            row = await tx.fetch_one(
+                "DELETE FROM follows WHERE guild_id = ? AND drama_id = ? RETURNING drama_id",
+                (guild_id, drama_id),
+            )
+            return row is not None
+
+        return await self._db.write(write)
+
+    async def followed(self, guild_id: int) -> tuple[int, ...]:
+        rows = await self._db.fetch(
+            "SELECT drama_id FROM follows WHERE guild_id = ? ORDER BY drama_id", (guild_id,), quick=True
+        )
+        return tuple(r[0] for r in rows)
+
+    # ---- reminders -------------------------------------------------------------------------------------
+    async def remind(self, user_id: int, drama_id: int, *, now: datetime, locale: str = "en") -> bool:
+        """Ask for reminders (again: a paused one is resumed) in `locale`; False when already asked and not
+        paused."""
+
+        async def write(tx: Tx) -> bool:
+            before = await tx.fetch_one(
+                "SELECT paused FROM reminders WHERE user_id = ? AND drama_id = ?", (user_id, drama_id)
+            )
+            await tx.execute(
+                "INSERT INTO reminders (user_id, drama_id, created_at, locale) VALUES (?, ?, ?, ?) ON CONFLICT "
+                "(user_id, drama_id) DO UPDATE SET paused = 0, tell = 0, locale = excluded.locale",
+                (user_id, drama_id, ts(now), locale),
+            )
+            return before is None or bool(before[0])
+
+        return await self._db.write(write)
+
+    async def remind_off(self, user_id: int, drama_id: int) -> bool:
+        async def write(tx: Tx) -> bool:
+            row = await tx.fetch_one(
+                "DELETE FROM reminders WHERE user_id = ? AND drama_id = ? RETURNING drama_id",
+                (user_id, drama_id),
+            )
+            return row is not None
+
+        return await self._db.write(write)
+
+    async def reminders_of(self, user_id: int) -> list[tuple[int, bool]]:
+        """(drama_id, paused) of a member's reminders."""
+        rows = await self._db.fetch(
+            "SELECT drama_id, paused FROM reminders WHERE user_id = ? ORDER BY drama_id",
+            (user_id,),
+            quick=True,
+        )
+        return [(r[0], bool(r[1])) for r in rows]
+
+    async def reminder_locale(self, user_id: int, drama_id: int) -> str:
+        row = await self._db.fetch_one(
+            "SELECT locale FROM reminders WHERE user_id = ? AND drama_id = ?", (user_id, drama_id)
+        )
+        return row[0] if row is not None else "en"
+
+    async def reminded(self, drama_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """(user_id, drama_id) of the active (not paused) reminders for these dramas."""
+        if not drama_ids:
+            return []
+        rows = await self._db.fetch(
+            f"SELECT user_id, drama_id FROM reminders WHERE paused = 0 AND drama_id IN ({marks(len(drama_ids))}) "
+            "ORDER BY user_id, drama_id",
+            tuple(drama_ids),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def take_paused_notice(self, user_id: int) -> tuple[int, ...]:
+        """The dramas whose reminders were paused (DMs closed) and the member not told yet; marks them told.
+        A cheap indexed read when there is nothing to tell (every interaction asks)."""
+        rows = await self._db.fetch(
+            "SELECT drama_id FROM reminders WHERE user_id = ? AND tell = 1", (user_id,), quick=True
+        )
+        if not rows:
+            return ()
+
+        async def write(tx: Tx) -> tuple[int, ...]:
+            told = await tx.fetch(
+                "UPDATE reminders SET tell = 0 WHERE user_id = ? AND tell = 1 RETURNING drama_id", (user_id,)
+            )
+            return tuple(sorted(r[0] for r in told))
+
+        return await self._db.write(write)
+
+    # ---- episodes with air dates -------------------------------------------------------------------------
+    async def scheduled(
+        self, start: date, end: date, drama_ids: Sequence[int] | None = None
+    ) -> list[ScheduledEpisode]:
+        """Episodes whose local air date is from `start` to `end` (inclusive), of `drama_ids` or of all."""
+        where, params = "e.air_date BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]
+        if drama_ids is not None:
+            if not drama_ids:
+                return []
+            where += f" AND e.drama_id IN ({marks(len(drama_ids))})"
+            params += list(drama_ids)
+        rows = await self._db.fetch(
+            "SELECT e.drama_id, e.number, e.air_date, e.air_time, d.country FROM episodes e "
+            f"JOIN dramas d ON d.id = e.drama_id WHERE {where} ORDER BY e.air_date, e.drama_id, e.number",
+            tuple(params),
+        )
+        return [
+            ScheduledEpisode(
+                r[0], r[1], date.fromisoformat(str(r[2])), time.fromisoformat(r[3]) if r[3] else None, r[4]
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    async def has_air_dates(self, drama_id: int) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT 1 FROM episodes WHERE drama_id = ? AND air_date IS NOT NULL LIMIT 1",
+            (drama_id,),
+            quick=True,
+        )
+        return row is not None
+
+    # ---- the ledger: recording intents ----------------------------------------------------------------------
+    async def announced(self, guild_id: int) -> set[tuple[int, int]]:
+        """(drama_id, episode) of every announcement recorded for a server, whatever became of it."""
+        rows = await self._db.fetch(
+            "SELECT drama_id, episode FROM announcements WHERE kind = 'announce' AND guild_id = ?",
+            (guild_id,),
+        )
+        return {(r[0], r[1]) for r in rows}
+
+    async def reminders_sent(self, user_ids: Sequence[int]) -> set[tuple[int, int, int]]:
+        """(user_id, drama_id, episode) of every reminder recorded for these members."""
+        if not user_ids:
+            return set()
+        rows = await self._db.fetch(
+            "SELECT user_id, drama_id, episode FROM announcements WHERE kind = 'remind' "
+            f"AND user_id IN ({marks(len(user_ids))})",
+            tuple(user_ids),
+        )
+        return {(r[0], r[1], r[2]) for r in rows}
+
+    async def record_posts(
+        self, settings: AnnounceSettings, episodes: Sequence[tuple[int, int]], *, state: str = "pending",
+        now: datetime,
+    ) -> list[str]:  # fmt: skip
+        """Record one post per (drama_id, episode) for a server ('skipped': settle them unposted). Returns
+        the keys this call created (an episode another process recorded first is not among them)."""
+
+        rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
+                 settings.channel_id, drama_id, number, int(settings.thread), None, state, ts(now))
+                for drama_id, number in episodes]  # fmt: skip
+
+        async def write(tx: Tx) -> list[str]:
+            return await _insert(tx, rows)
+
+        return await self._db.write(write) if episodes else []
+
+    async def record_digest(
+        self, settings: AnnounceSettings, episodes: Sequence[tuple[int, int]], *, now: datetime
+    ) -> str | None:
+        """Record one digest post for a server's missed episodes, in one transaction; its key, or None when
+        every episode was recorded already (by another process). The digest covers only the episodes this
+        call recorded."""
+
+        async def write(tx: Tx) -> str | None:
+            rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
+                     settings.channel_id, drama_id, number, 0, None, "digest", ts(now))
+                    for drama_id, number in episodes]  # fmt: skip
+            made = set(await _insert(tx, rows))
+            mine = [(d, n) for d, n in episodes if announce_key(settings.guild_id, d, n) in made]
+            if not mine:
+                return None
+            key = digest_key(settings.guild_id, mine)
+            await tx.execute(_INSERT, (key, "digest", settings.guild_id, None, settings.channel_id, None, None, 0,
+                                       None, "pending", ts(now)))  # fmt: skip
+            await tx.executemany(
+                "UPDATE announcements SET via = ? WHERE key = ?",
+                [(key, announce_key(settings.guild_id, d, n)) for d, n in mine],
+            )
+            return key
+
+        return await self._db.write(write) if episodes else None
+
+    async def record_reminders(
+        self, reminders: Sequence[tuple[int, int, int]], *, state: str = "pending", now: datetime
+    ) -> list[str]:
+        """Record one DM per (user_id, drama_id, episode); returns the keys this call created."""
+
+        rows = [(remind_key(user_id, drama_id, number), "remind", None, user_id, None, drama_id, number, 0, None,
+                 state, ts(now)) for user_id, drama_id, number in reminders]  # fmt: skip
+
+        async def write(tx: Tx) -> list[str]:
+            return await _insert(tx, rows)
+
+        return await self._db.write(write) if reminders else []
+
+    # ---- the ledger: posting ----------------------------------------------------------------------------
+    async def pending(self, now: datetime, *, limit: int = 1000) -> list[LedgerEntry]:
+        """Intents to post now: pending and not leased by anyone (oldest first), digests with their episodes."""
+        rows = await self._db.fetch(
+            f"SELECT {_LEDGER_COLUMNS} FROM announcements WHERE state = 'pending' "
+            "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY created_at, key LIMIT ?",
+            (ts(now), limit),
+        )
+        out = []
+        for row in rows:
+            covered: tuple[tuple[int, int], ...] = ()
+            if row["kind"] == "digest":
+                parts = await self._db.fetch(
+                    "SELECT drama_id, episode FROM announcements WHERE via = ? ORDER BY drama_id, episode",
+                    (row["key"],),
+                )
+                covered = tuple((p[0], p[1]) for p in parts)
+            out.append(_entry(row, covered))
+        return out
+
+    async def entry(self, key: str) -> LedgerEntry | None:
+        row = await self._db.fetch_one(f"SELECT {_LEDGER_COLUMNS} FROM announcements WHERE key = ?", (key,))
+        return None if row is None else _entry(row)
+
+    async def expire(self, before: datetime) -> int:
+        """Settle as 'skipped' the pending intents recorded before `before` (too old to post now)."""
+        old = await self._db.fetch_one(
+            "SELECT 1 FROM announcements WHERE state = 'pending' AND created_at < ? LIMIT 1", (ts(before),)
+        )
+        if old is None:  # the usual case: no write transaction every cycle
+            return 0
+
+        async def write(tx: Tx) -> int:
+            rows = await tx.fetch(
+                "UPDATE announcements SET state = 'skipped', detail = 'too old', lease_until = NULL "
+                "WHERE state = 'pending' AND created_at < ? RETURNING key",
+                (ts(before),),
+            )
+            return len(rows)
+
+        return await self._db.write(write)
+
+    async def begin(self, key: str, *, now: datetime, lease: timedelta) -> int | None:
+        """Lease a pending intent until now + lease and count the attempt; the attempts before it whose
+        outcome is unknown, or None (settled, or leased by another process)."""
+
+        async def write(tx: Tx) -> int | None:
+            row = await tx.fetch_one(
+                "UPDATE announcements SET open_attempts = open_attempts + 1, lease_until = ? "
+                "WHERE key = ? AND state = 'pending' AND (lease_until IS NULL OR lease_until <= ?) "
+                "RETURNING open_attempts",
+                (ts(now + lease), key, ts(now)),
+            )
+            return None if row is None else row[0] - 1
+
+        return await self._db.write(write)
+
+    async def finish(
+        self,
+        key: str,
+        *,
+        outcome: str,
+        now: datetime,
+        message_id: int | None = None,
+        thread_id: int | None = None,
+        detail: str = "",
+        retry_after: timedelta | None = None,
+    ) -> None:
+        """Record an attempt's outcome. `outcome`: 'done', 'failed' (never again), 'paused' (DMs closed:
+        the member's reminders pause, to be told), 'retry' (certainly not posted; again after
+        `retry_after`, or at the next cycle) or 'unknown' (maybe posted: the attempt stays open)."""
+        if outcome not in ("done", "failed", "paused", "retry", "unknown"):
+            raise ValueError(f"unknown outcome {outcome!r}")
+        later = ts(now + retry_after) if retry_after else None
+
+        async def write(tx: Tx) -> None:
+            if outcome in ("done", "failed", "paused"):
+                row = await tx.fetch_one(
+                    "UPDATE announcements SET state = ?, open_attempts = 0, lease_until = NULL, message_id = ?, "
+                    "thread_id = ?, detail = ?, finished_at = ? WHERE key = ? RETURNING kind, user_id",
+                    (outcome, message_id, thread_id, detail[:300] or None, ts(now), key),
+                )
+                if row is None:
+                    return
+                await tx.execute(
+                    "UPDATE announcements SET state = ?, finished_at = ? WHERE via = ? AND state = 'digest'",
+                    (outcome if outcome != "paused" else "failed", ts(now), key),
+                )
+                if outcome == "paused" and row["user_id"] is not None:
+                    await tx.execute(
+                        "UPDATE reminders SET paused = 1, tell = 1 WHERE user_id = ? AND paused = 0",
+                        (row["user_id"],),
+                    )
+                return
+            closed = 1 if outcome == "retry" else 0
+            await tx.execute(
+                "UPDATE announcements SET open_attempts = CASE WHEN open_attempts >= ? THEN open_attempts - ? "
+                "ELSE 0 END, lease_until = ?, detail = ? WHERE key = ? AND state = 'pending'",
+                (closed, closed, later, detail[:300] or None, key),
+            )
+
+        await self._db.write(write)

@@ -1,0 +1,158 @@
+"""The airing part of the store (issue 13) on both backends: settings, follows, reminders, the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from bot.models import AnnounceSettings, Episode
+from bot.store import Store
+from bot.store.airing import announce_key, remind_key
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=5)
+
+
+@pytest.fixture
+async def drama_id(store: Store, records) -> int:
+    eps = (
+        Episode(1, air_date=date(2026, 12, 1), air_time=time(21, 0)),
+        Episode(2, air_date=date(2026, 12, 2)),
+        Episode(3),
+    )
+    drama_id, _ = await store.upsert_drama(records.drama("airs", country="KR", status="airing"), eps)
+    return drama_id
+
+
+async def test_announce_settings_round_trip_and_delay_range(store: Store):
+    assert await store.airing.announce_settings(5) is None
+    await store.airing.set_announce(AnnounceSettings(5, 50, True, 6), set_by=1, now=NOW)
+    assert await store.airing.announce_settings(5) == AnnounceSettings(5, 50, True, 6)
+    await store.airing.set_announce(AnnounceSettings(5, 51), set_by=1, now=NOW)
+    assert await store.airing.announce_settings(5) == AnnounceSettings(5, 51, False, 0)
+    for bad in (-1, 49):
+        with pytest.raises(ValueError):
+            await store.airing.set_announce(AnnounceSettings(5, 52, False, bad), set_by=1, now=NOW)
+    assert await store.airing.announce_settings(5) == AnnounceSettings(5, 51, False, 0)
+
+
+async def test_follows_and_announcing_guilds(store: Store, drama_id: int):
+    await store.airing.set_announce(AnnounceSettings(5, 50), set_by=1, now=NOW)
+    await store.airing.set_announce(AnnounceSettings(6, 60), set_by=1, now=NOW)
+    assert await store.airing.announcing_guilds() == []
+    assert await store.airing.follow(5, drama_id, by=1, now=NOW) is True
+    assert await store.airing.follow(5, drama_id, by=1, now=NOW) is False
+    assert await store.airing.followed(5) == (drama_id,)
+    assert [s.guild_id for s in await store.airing.announcing_guilds()] == [5]
+    assert await store.airing.unfollow(5, drama_id) is True
+    assert await store.airing.unfollow(5, drama_id) is False
+    assert await store.airing.followed(5) == ()
+
+
+async def test_scheduled_episodes_and_air_dates(store: Store, drama_id: int):
+    got = await store.airing.scheduled(date(2026, 11, 30), date(2026, 12, 1))
+    assert [(e.drama_id, e.number, e.air_date, e.air_time, e.country) for e in got] == [
+        (drama_id, 1, date(2026, 12, 1), time(21, 0), "KR")
+    ]
+    assert [
+        e.number for e in await store.airing.scheduled(date(2026, 12, 1), date(2026, 12, 9), [drama_id])
+    ] == [1, 2]
+    assert await store.airing.scheduled(date(2026, 12, 1), date(2026, 12, 9), []) == []
+    assert await store.airing.has_air_dates(drama_id) is True
+
+
+async def test_reminders_pause_on_closed_dms_and_tell_once(store: Store, drama_id: int):
+    assert await store.airing.remind(7, drama_id, now=NOW) is True
+    assert await store.airing.remind(7, drama_id, now=NOW) is False
+    assert await store.airing.reminded([drama_id]) == [(7, drama_id)]
+    (key,) = await store.airing.record_reminders([(7, drama_id, 1)], now=NOW)
+    assert await store.airing.begin(key, now=NOW, lease=LEASE) == 0
+    await store.airing.finish(key, outcome="paused", now=NOW, detail="DMs closed")
+    assert await store.airing.reminders_of(7) == [(drama_id, True)]
+    assert await store.airing.reminded([drama_id]) == []
+    assert await store.airing.take_paused_notice(7) == (drama_id,)
+    assert await store.airing.take_paused_notice(7) == ()  # told once
+    assert await store.airing.remind(7, drama_id, now=NOW) is True  # resumed
+    assert await store.airing.reminders_of(7) == [(drama_id, False)]
+    assert await store.airing.remind_off(7, drama_id) is True
+    assert await store.airing.remind_off(7, drama_id) is False
+
+
+async def test_ledger_keys_are_unique_per_server_and_episode(store: Store, drama_id: int):
+    s = AnnounceSettings(5, 50, True)
+    assert await store.airing.record_posts(s, [(drama_id, 1)], now=NOW) == [announce_key(5, drama_id, 1)]
+    assert await store.airing.record_posts(s, [(drama_id, 1)], now=NOW) == []
+    # a digest recorded later leaves out what was recorded already
+    key = await store.airing.record_digest(s, [(drama_id, 1), (drama_id, 2)], now=NOW)
+    assert key is not None
+    assert await store.airing.record_digest(s, [(drama_id, 1), (drama_id, 2)], now=NOW) is None
+    assert await store.airing.announced(5) == {(drama_id, 1), (drama_id, 2)}
+    pending = {e.key: e for e in await store.airing.pending(NOW)}
+    assert set(pending) == {announce_key(5, drama_id, 1), key}
+    assert pending[key].episodes == ((drama_id, 2),)
+    assert pending[announce_key(5, drama_id, 1)].thread is True
+    assert await store.airing.begin(key, now=NOW, lease=LEASE) == 0
+    await store.airing.finish(key, outcome="done", now=NOW, message_id=99)
+    assert (await store.airing.entry(announce_key(5, drama_id, 2))).state == "done"
+    assert (await store.airing.entry(key)).message_id == 99
+
+
+async def test_begin_leases_counts_unknown_attempts_and_settles(store: Store, drama_id: int):
+    (key,) = await store.airing.record_posts(AnnounceSettings(5, 50), [(drama_id, 1)], now=NOW)
+    assert await store.airing.begin(key, now=NOW, lease=LEASE) == 0
+    assert await store.airing.begin(key, now=NOW + timedelta(minutes=1), lease=LEASE) is None  # leased
+    assert await store.airing.pending(NOW + timedelta(minutes=1)) == []
+    # the process died after posting: the lease runs out, the next attempt learns of the open one
+    assert await store.airing.begin(key, now=NOW + LEASE, lease=LEASE) == 1
+    await store.airing.finish(key, outcome="unknown", now=NOW + LEASE)
+    assert await store.airing.begin(key, now=NOW + LEASE, lease=LEASE) == 2
+    await store.airing.finish(key, outcome="retry", now=NOW + LEASE, retry_after=timedelta(hours=1))
+    assert await store.airing.begin(key, now=NOW + LEASE, lease=LEASE) is None  # not before the hour
+    assert await store.airing.begin(key, now=NOW + LEASE + timedelta(hours=1), lease=LEASE) == 2
+    await store.airing.finish(key, outcome="done", now=NOW + LEASE, message_id=1)
+    assert await store.airing.begin(key, now=NOW + timedelta(days=1), lease=LEASE) is None
+    assert (await store.airing.entry(key)).state == "done"
+
+
+async def test_expire_settles_old_pending_intents(store: Store, drama_id: int):
+    (old,) = await store.airing.record_posts(AnnounceSettings(5, 50), [(drama_id, 1)], now=NOW)
+    (new,) = await store.airing.record_reminders([(7, drama_id, 1)], now=NOW + timedelta(days=8))
+    assert await store.airing.expire(NOW + timedelta(days=1)) == 1
+    assert (await store.airing.entry(old)).state == "skipped"
+    assert (await store.airing.entry(new)).state == "pending"
+    assert new == remind_key(7, drama_id, 1)
+
+
+async def test_two_processes_begin_the_same_intent_once(store: Store, store_location, drama_id: int):
+    (key,) = await store.airing.record_posts(AnnounceSettings(5, 50), [(drama_id, 1)], now=NOW)
+    other = await Store.open(store_location)
+    try:
+        for _ in range(3):
+            got = await asyncio.gather(
+                store.airing.begin(key, now=NOW, lease=LEASE), other.airing.begin(key, now=NOW, lease=LEASE)
+            )
+            assert got.count(None) == 1 and 0 in got  # one process holds it, the other is told no
+            await store.airing.finish(key, outcome="retry", now=NOW)
+        # both record the same episodes at once: each key is created once
+        made = await asyncio.gather(
+            store.airing.record_posts(AnnounceSettings(5, 50), [(drama_id, 2), (drama_id, 3)], now=NOW),
+            other.airing.record_digest(AnnounceSettings(5, 50), [(drama_id, 2), (drama_id, 3)], now=NOW),
+        )
+        posts, digest = made
+        covered = await store.airing.pending(NOW)
+        assert sorted(posts + [k for e in covered if e.kind == "digest" for k in
+                               (announce_key(5, d, n) for d, n in e.episodes)]) == sorted(
+            [announce_key(5, drama_id, 2), announce_key(5, drama_id, 3)])  # fmt: skip
+        assert (digest is None) == (len(posts) == 2)
+    finally:
+        await other.close()
+
+
+async def test_a_reminder_keeps_the_members_language(store: Store, drama_id: int):
+    await store.airing.remind(7, drama_id, now=NOW, locale="ko")
+    assert await store.airing.reminder_locale(7, drama_id) == "ko"
+    await store.airing.remind(7, drama_id, now=NOW, locale="en")  # asked again from an English client
+    assert await store.airing.reminder_locale(7, drama_id) == "en"
+    assert await store.airing.reminder_locale(8, drama_id) == "en"
