@@ -108,7 +108,7 @@ def font(size: int):
 
 def _png(image) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=6)
+    image.save(out, format="PNG", compress_level=1)  # 4.7 ms instead of 7.0 for 800x400; 22 kB instead of 16
     return out.getvalue()
 
 
