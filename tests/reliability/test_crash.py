@@ -72,3 +72,57 @@ async def test_sigterm_answers_in_flight_and_exits_0(discord_stub: DiscordStandI
     figures.add("Crash safety (SIGTERM)", "interactions", len(results))
     figures.add("Crash safety (SIGTERM)", "answered", answered)
     figures.add("Crash safety (SIGTERM)", "exit status", code)
+
+
+async def pg_ratings_and_totals(url: str) -> tuple[dict[tuple[int, int], int], list]:
+    """(user_id, episode) -> halves, and every totals row that differs from a recount of the ratings."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT user_id, episode, halves FROM ratings")
+        drift = await conn.fetch(
+            """
+            WITH recount AS (
+                SELECT drama_id, episode, 0::bigint AS scope, count(*) AS n, sum(halves) AS halves
+                  FROM ratings GROUP BY drama_id, episode
+                UNION ALL
+                SELECT drama_id, episode, guild_id, count(*), sum(halves)
+                  FROM ratings WHERE guild_id IS NOT NULL GROUP BY drama_id, episode, guild_id
+            )
+            SELECT * FROM recount r FULL JOIN rating_totals t USING (drama_id, episode, scope)
+             WHERE coalesce(r.n, 0) <> coalesce(t.n, 0) OR coalesce(r.halves, 0) <> coalesce(t.halves, 0)
+            """
+        )
+        return {(r["user_id"], r["episode"]): r["halves"] for r in rows}, list(drift)
+    finally:
+        await conn.close()
+
+
+async def test_sigkill_loses_no_confirmed_rating_on_postgresql(
+    discord_stub: DiscordStandIn, start_bot, pg_url: str, long_mode: bool
+) -> None:
+    """The same SIGKILL rounds with the bot on PostgreSQL: every confirmed rating is there after each
+    kill, and the trigger-kept totals equal a recount of the ratings."""
+    rounds = 10 if long_mode else 2
+    stub = discord_stub
+    rng = random.Random(3)
+    entries: list = []
+    for round_ in range(rounds):
+        proc = await start_bot({"DATABASE_URL": pg_url}, ready_timeout=60)
+        stop = asyncio.Event()
+        stream = asyncio.create_task(rate_stream(stub, stop, entries, width=4, prefix=f"p{round_}-"))
+        await asyncio.sleep(rng.uniform(0.3, 1.5))
+        proc.kill()
+        await proc.wait(10)
+        stop.set()
+        await stream
+        stored, drift = await pg_ratings_and_totals(pg_url)
+        lost = [(r.id, u, h) for r, u, h in confirmed(entries) if stored.get((int(u), 0)) != h]
+        assert not lost, f"{len(lost)} confirmed rating(s) missing after SIGKILL on PostgreSQL: {lost[:5]}"
+        assert drift == [], f"totals differ from the ratings after SIGKILL: {drift[:3]}"
+    assert confirmed(entries), "no rating was confirmed: the stream never reached the bot"
+    stub.take_violations()  # interactions in flight at a kill are never answered
+    figures.add("Crash safety (SIGKILL, PostgreSQL)", "kills survived", rounds)
+    figures.add("Crash safety (SIGKILL, PostgreSQL)", "confirmed ratings checked after each kill", len(confirmed(entries)))
+    figures.add("Crash safety (SIGKILL, PostgreSQL)", "lost", 0)
