@@ -37,6 +37,8 @@ from tests.e2e.standin import DiscordStandIn, InteractionFailed, InteractionTime
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
 DEADLINE = 3.0
+CHART_WAIT = 1.0  # s: how long a sequential /review waits for its chart to join it (bot/render.py's budget)
+CHART_JOINED = " chart joined"  # the row of /review's later chart: time from the interaction to that edit
 SCORES = [h / 2 for h in range(1, 11)]
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "VIRTUAL_ENV")
 MARK_START, MARK_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -65,6 +67,7 @@ class Row:
     cpu: float = 0.0  # the bot's CPU seconds while this row was measured
     calls: int = 0  # interactions sent (answered or not)
     choices: list[int] = field(default_factory=list)  # autocomplete: the length of each list answered
+    follow: list[float] = field(default_factory=list)  # /review: seconds until a chart drawn later joined
     target: str = ""
     met: bool | None = None
 
@@ -281,6 +284,7 @@ class Session:
             latency = math.inf
         else:
             latency = latency_of(result)
+            await self._chart_settles(result, row)
         if row is not None:
             row.calls += 1
             if math.isfinite(latency):
@@ -290,6 +294,21 @@ class Session:
             if result.type == 4 and result.callback is not None:  # autocomplete
                 row.choices.append(len((result.callback.get("data") or {}).get("choices") or ()))
         return latency
+
+    async def _chart_settles(self, result: Result, row: Row | None) -> None:
+        """A /review card whose chart was not drawn yet gets it as an edit a moment later (cogs/review.py):
+        one member's interaction is done when its chart has joined, so the next sequential call waits for
+        it (up to CHART_WAIT: a card with nothing to draw gets none). The chart's arrival is counted in
+        `row.follow` ("/review chart joined"), the card's own answer in the row as usual."""
+        embeds = (result.callback or {}).get("data", {}).get("embeds") or []
+        if row is None or "/review" not in row.measure or not embeds or "image" in embeds[0]:
+            return
+        try:
+            await result.wait_until(lambda r: any(a.kind == "edit" for a in r.arrivals), CHART_WAIT)
+        except InteractionTimeout:
+            return
+        edit = next(a for a in result.arrivals if a.kind == "edit")
+        row.follow.append(edit.at)
 
     async def stats(self) -> Stats:
         """The bot's counters now: SIGUSR1 makes it log one `dramabot stats:` line (bot/__main__.py)."""
@@ -374,6 +393,11 @@ class Session:
             row.value = f"bot CPU {row.cpu / max(row.calls, 1) * 1000:.2f} ms each"
             if row.choices:
                 row.value += f"; {sum(row.choices) / len(row.choices):.1f} choices on average"
+        if "/review" in rows:  # the chart that joined a card after its answer, as a row of its own
+            card = rows["/review"]
+            joined = Row(card.measure + CHART_JOINED, list(card.follow), calls=card.calls)
+            joined.value = f"{len(card.follow)} of {card.calls} cards got their chart after the answer"
+            rows = {**rows, "/review" + CHART_JOINED: joined}
         return rows
 
     async def burst(self, name: str, kinds: list[Callable[[World], Awaitable[Result]]], world: World, n: int) -> Row:
@@ -495,8 +519,8 @@ SEQUENTIAL = COMMANDS + AUTOCOMPLETE
 def expected_rows(size: str, burst_n: int = 500) -> list[str]:
     """Every row name a run at `size` prints (the smoke test checks them)."""
     rows = [f"{size}: start-up to READY", f"{size}: peak RSS"]
-    rows += [f"{size}: {m}" for m in SEQUENTIAL]
-    rows += [f"{size}: {m}{ZIPF}" for m in COMMANDS]
+    rows += [f"{size}: {m}" for m in SEQUENTIAL] + [f"{size}: /review{CHART_JOINED}"]
+    rows += [f"{size}: {m}{ZIPF}" for m in COMMANDS] + [f"{size}: /review{ZIPF}{CHART_JOINED}"]
     rows += [f"{size}: burst of {burst_n} /about", f"{size}: burst of {burst_n} mixed",
              f"{size}: /rate end to end, sustained", f"{size}: store API, 100 concurrent writers"]  # fmt: skip
     return rows
@@ -577,7 +601,8 @@ async def run_size(size: str, calls: int, burst_n: int, rate_total: int, store_p
         skewed = await s.interleaved({name: kinds[name] for name in COMMANDS}, world, calls, f"{size}: ")
         world.zipf = False
         for row in skewed.values():
-            row.measure += ZIPF
+            base = row.measure.removesuffix(CHART_JOINED)
+            row.measure = base + ZIPF + row.measure[len(base):]
         judge(skewed)
         _log_rows(log, skewed)
         # Warm-up: the first burst opens the bot's pool of REST connections (32); without this the /about
