@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 
 from bot.models import AnnounceSettings, LedgerEntry, ScheduledEpisode
 from bot.store.db import Db, Row, Tx, marks
@@ -81,9 +82,16 @@ def _entry(row: Row, episodes: tuple[tuple[int, int], ...] = ()) -> LedgerEntry:
     )  # fmt: skip
 
 
+#: How stale this process's list of members to tell about paused reminders may be (another process
+#: paused them); a pause made here is seen at once.
+TELL_REFRESH_S = 30.0
+
+
 class Airing:
     def __init__(self, db: Db) -> None:
         self._db = db
+        self._tell: frozenset[int] = frozenset()  # members with a paused reminder not told yet
+        self._tell_read_at = float("-inf")
 
     # ---- server settings ---------------------------------------------------------------------------------
     async def announce_settings(self, guild_id: int) -> AnnounceSettings | None:
@@ -210,12 +218,15 @@ class Airing:
 
     async def take_paused_notice(self, user_id: int) -> tuple[int, ...]:
         """The dramas whose reminders were paused (DMs closed) and the member not told yet; marks them told.
-        A cheap indexed read when there is nothing to tell (every interaction asks)."""
-        rows = await self._db.fetch(
-            "SELECT drama_id FROM reminders WHERE user_id = ? AND tell = 1", (user_id,), quick=True
-        )
-        if not rows:
+        Every interaction asks, so the answer for a member with nothing to tell comes from memory: the
+        few members to tell, read at most every TELL_REFRESH_S (at once after a pause made here)."""
+        now = monotonic()
+        if now - self._tell_read_at >= TELL_REFRESH_S:
+            rows = await self._db.fetch("SELECT DISTINCT user_id FROM reminders WHERE tell = 1", quick=True)
+            self._tell, self._tell_read_at = frozenset(r[0] for r in rows), now
+        if user_id not in self._tell:
             return ()
+        self._tell = self._tell - {user_id}
 
         async def write(tx: Tx) -> tuple[int, ...]:
             told = await tx.fetch(
@@ -424,6 +435,7 @@ class Airing:
                         "UPDATE reminders SET paused = 1, tell = 1 WHERE user_id = ? AND paused = 0",
                         (row["user_id"],),
                     )
+                    self._tell_read_at = float("-inf")  # a member to tell: read the list again
                 return
             closed = 1 if outcome == "retry" else 0
             await tx.execute(

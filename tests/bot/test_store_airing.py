@@ -156,3 +156,22 @@ async def test_a_reminder_keeps_the_members_language(store: Store, drama_id: int
     await store.airing.remind(7, drama_id, now=NOW, locale="en")  # asked again from an English client
     assert await store.airing.reminder_locale(7, drama_id) == "en"
     assert await store.airing.reminder_locale(8, drama_id) == "en"
+
+
+async def test_a_pause_seen_by_another_process_within_the_refresh_window(store: Store, drama_id: int, monkeypatch):
+    """Every interaction asks whether its member is to be told; the answer comes from memory, read again
+    at most every TELL_REFRESH_S. A pause made by another process is told after that window."""
+    from bot.store import airing as airing_part
+
+    assert await store.airing.take_paused_notice(8) == ()  # this process has read the (empty) list now
+    await store.airing.remind(8, drama_id, now=NOW)
+    (key,) = await store.airing.record_reminders([(8, drama_id, 1)], now=NOW)
+    assert await store.airing.begin(key, now=NOW, lease=LEASE) == 0
+    # as another process would: pause it in the database directly, not through this Airing part
+    await store.airing._db.write(
+        lambda tx: tx.execute("UPDATE reminders SET paused = 1, tell = 1 WHERE user_id = ?", (8,))
+    )
+    assert await store.airing.take_paused_notice(8) == ()  # not seen yet: read less than 30 s ago
+    monkeypatch.setattr(airing_part, "TELL_REFRESH_S", 0.0)
+    assert await store.airing.take_paused_notice(8) == (drama_id,)  # the window is over: told
+    assert await store.airing.take_paused_notice(8) == ()  # and only once
