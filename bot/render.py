@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +28,9 @@ log = logging.getLogger(__name__)
 
 D = TypeVar("D", bound=Hashable)
 CACHE_SIZE = 256  # a few MB at most: pictures are 10 to 40 kB
-THREADS = 2
+# Render threads: one core is left to the event loop, so a burst of cards never starves interactions
+# (on 2 cores: one render thread; the charts queue and join their cards a little later).
+THREADS = max(1, min(2, (os.cpu_count() or 2) - 1))
 TIMEOUT = 2.0  # seconds: the card must still go out within Discord's 3 s
 
 
