@@ -46,10 +46,10 @@ BAD = {
     "parent chain": ("bench/run.py", "P = Path(__file__).parent.parent.parent\n"),
     "dirname chain": ("bot/x.py", "P = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))\n"),
     "join with ..": ("bot/x.py", 'P = os.path.join(os.path.dirname(__file__), "..", "..", "shared")\n'),
-    "slash ..": ("bot/x.py", 'P = Path(__file__).parent / "../../shared/openapi.json"\n'),
-    "relative literal": ("bot/x.py", 'DATA = open("../shared/seeds/review.txt").read()\n'),
-    "shell script": (".ci/run", 'cat "$(dirname "$0")/../../shared/x"\n'),
-    "config": ("pyproject.toml", '[tool.x]\npath = "../shared/open-data"\n'),
+    "slash ..": ("bot/x.py", 'P = Path(__file__).parent / "../../elsewhere/openapi.json"\n'),
+    "relative literal": ("bot/x.py", 'DATA = open("../elsewhere/review.txt").read()\n'),
+    "shell script": (".ci/run", 'cat "$(dirname "$0")/../../elsewhere/x"\n'),
+    "config": ("pyproject.toml", '[tool.x]\npath = "../elsewhere/data"\n'),
 }
 
 
@@ -63,7 +63,7 @@ def test_the_scan_catches_a_path_outside(tmp_path, case):
 
 
 def test_the_scan_catches_an_absolute_path_beside_the_repository(tmp_path):
-    root = fake_repo(tmp_path, {"bot/x.py": f'P = "{tmp_path}/shared/discord-api-spec/openapi.json"\n'})
+    root = fake_repo(tmp_path, {"bot/x.py": f'P = "{tmp_path}/elsewhere/openapi.json"\n'})
     (found,) = escapes(root / "bot/x.py", root)
     assert "outside the repository" in found
 
@@ -86,7 +86,7 @@ def test_the_scan_passes_paths_inside(tmp_path, case):
 
 
 def test_the_scan_catches_the_old_spec_loader_in_the_real_file(tmp_path):
-    """Put the line that once read ../shared back into the real loader: the scan must fail on it."""
+    """Put back the line that once read a folder beside the repository: the scan must fail on it."""
     real = (ROOT / "tests" / "e2e" / "spec.py").read_text(encoding="utf-8")
     vendored = 'return Path(__file__).resolve().parent / "discord-api-spec" / "openapi.json"'
     assert vendored in real
