@@ -399,12 +399,12 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
         "ko": "베이즈 평균 순위: 각 드라마의 점수를 여기 평균({mean}) 쪽으로, 그 점수의 평점이 {prior}개 더 있는 것처럼 당깁니다. 순위에 들려면 여기서 평점이 {minimum}개 이상 있어야 합니다.",
     },
     "top.unranked": {
-        "en": "{count} more rated dramas have fewer than {minimum} ratings.",
+        "en": "Not ranked yet (fewer than {minimum} ratings): {count}.",
         "ko": "평점이 {minimum}개보다 적은 드라마가 {count}편 더 있습니다.",
     },
     "top.footer": {"en": "page {page}/{pages} · {total} ranked", "ko": "{page}/{pages}쪽 · {total}편 순위"},
     "top.empty": {
-        "en": "No drama has the {minimum} ratings needed to be ranked here yet ({unranked} rated dramas have fewer). Rate with /rate to fill the chart.",
+        "en": "No drama has the {minimum} ratings needed to be ranked here yet (rated, but with fewer: {unranked}). Rate with /rate to fill the chart.",
         "ko": "아직 순위에 필요한 평점 {minimum}개를 받은 드라마가 없습니다 (그보다 적은 드라마 {unranked}편). /평점 으로 차트를 채워 보세요.",
     },
     "top.no_server": {

@@ -44,7 +44,7 @@ async def test_top_pages_and_states_its_minimum(discord_stub, start_bot, bot_env
     assert len(ranked) == 10 and ranked[0].startswith("**1.** ")
     assert ranked[0] == f"**1.** {titles[0]} ({first_year}) · ★★★★☆ 3.89 · avg 4.17 · 3 ratings"
     assert "A drama needs at least 3 ratings here to be ranked." in embed["description"]
-    assert "1 more rated dramas have fewer than 3 ratings." in embed["description"]
+    assert "Not ranked yet (fewer than 3 ratings): 1." in embed["description"]
     assert titles[12] not in embed["description"], "one 5-star vote is not ranked"
     assert embed["footer"]["text"] == "page 1/2 · 12 ranked"
     prev_id, next_id = first.custom_ids()
@@ -56,7 +56,7 @@ async def test_top_pages_and_states_its_minimum(discord_stub, start_bot, bot_env
     here = await discord_stub.invoke("top", {}, user=owner)  # this server: 2 ratings each, below the minimum
     assert here.ephemeral
     assert here.content.startswith(
-        "No drama has the 3 ratings needed to be ranked here yet (13 rated dramas have fewer)."
+        "No drama has the 3 ratings needed to be ranked here yet (rated, but with fewer: 13)."
     )
 
 
