@@ -85,6 +85,14 @@ def service_offer(av: Availability) -> str:
     return f"{name} ({KIND_LABELS.get(av.kind, av.kind)}) · {checked(av)}"
 
 
+def _add_where(embed: discord.Embed, availability, region: str | None, locale: str) -> None:
+    """The "Where to watch in <region>" field of an announcement or a reminder, when a region is set."""
+    where = watch_here(availability, region)
+    if where is not None:
+        place = inert(regions.name_for(region or ""))
+        embed.add_field(name=clip(t("card.airing.where_in", locale, region=place), 256), value=where, inline=False)
+
+
 def watch_here(availability: Sequence[Availability], region: str | None) -> str | None:
     """Where to watch in the server's region: the services there, or that none is listed; None without a
     region (the card then points at /where)."""
@@ -127,13 +135,7 @@ def announcement_card(
     )
     if drama.poster_url:
         embed.set_thumbnail(url=drama.poster_url)
-    where = watch_here(availability, region)
-    if where is not None:
-        embed.add_field(
-            name=clip(f"Where to watch in {inert(regions.name_for(region or ''))}", 256),
-            value=where,
-            inline=False,
-        )
+    _add_where(embed, availability, region, locale)
     embed.set_footer(text=t("card.airing.rate_hint", locale))
     return _fit_total(embed)
 
@@ -276,12 +278,6 @@ def reminder_card(
         description=t("card.airing.reminder", locale, when=when(episode.airs_at)),
         colour=REMINDER_COLOUR,
     )
-    where = watch_here(availability, region)
-    if where is not None:
-        embed.add_field(
-            name=clip(f"Where to watch in {inert(regions.name_for(region or ''))}", 256),
-            value=where,
-            inline=False,
-        )
+    _add_where(embed, availability, region, locale)
     embed.set_footer(text=t("card.airing.reminder_footer", locale))
     return _fit_total(embed)

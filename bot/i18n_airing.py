@@ -121,6 +121,7 @@ CARDS: dict[str, dict[str, str]] = {
         "ko": "마지막 회차 **{number}화**가 공개됐습니다.",
     },
     "card.airing.aired": {"en": "Aired {when}", "ko": "방영: {when}"},
+    "card.airing.where_in": {"en": "Where to watch in {region}", "ko": "{region}에서 볼 수 있는 곳"},
     "card.airing.rate_hint": {
         "en": "/rate to score this episode · /where for every country",
         "ko": "/평점 으로 이 회차에 점수를 · /어디서 로 나라별 시청처를",

@@ -47,3 +47,15 @@ def test_digest_reminder_and_schedule_in_korean():
     assert "선재 업고 튀어 · 5화 · <t:" in card.embed.description
     empty = schedule_card([], days=1, scope="followed", locale="ko")
     assert "/팔로우" in empty.embed.description
+
+
+def test_where_to_watch_field_in_korean_on_announcements_and_reminders():
+    from bot.models import Availability
+
+    avail = (Availability("Netflix", "subscription", ("KR",)),)
+    (field,) = announcement_card(ep(5), avail, region="KR", locale="ko").fields
+    assert field.name.endswith("에서 볼 수 있는 곳") and "Netflix" in field.value
+    (field,) = reminder_card(ep(5), avail, region="KR", locale="ko").fields
+    assert field.name.endswith("에서 볼 수 있는 곳")
+    (field,) = reminder_card(ep(5), avail, region="KR").fields
+    assert field.name.startswith("Where to watch in ")
