@@ -33,5 +33,10 @@ class StoreUnavailable(Exception):
     """The database cannot be used right now (locked, read-only, full, corrupt, closed)."""
 
 
+class StoreConflict(Exception):
+    """A write broke one of the data's rules (a unique IMDb or Wikidata id, a foreign key ...) and was
+    undone. The same error on both backends, so callers never catch a driver's exception type."""
+
+
 class SchemaTooNew(Exception):
     """The database was written by a newer dramabot than this one; refuse to touch it."""

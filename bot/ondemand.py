@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.catalogue import CatalogueError
-from bot.errors import UserError
+from bot.errors import StoreConflict, UserError
 from bot.i18n_messages import plural
 from bot.models import Drama
 from bot.ratelimit import MemberWindow, SingleFlight, TokenBucket, TTLCache
@@ -182,7 +181,7 @@ class OnDemandImports:
             raise UserError.keyed("tmdb.unreachable") from exc
         except NotScripted as exc:
             raise UserError.keyed("tmdb.not_drama") from exc
-        except (CatalogueError, ValueError, sqlite3.IntegrityError) as exc:
+        except (CatalogueError, ValueError, StoreConflict) as exc:
             log.warning("TMDB import of %s not stored: %s", tmdb_id, exc)
             raise UserError.keyed("tmdb.not_stored") from exc
         assert after is not None

@@ -9,7 +9,6 @@ client's token bucket keeps them under TMDB's rate limit and honours 429 Retry-A
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.catalogue import CatalogueError
+from bot.errors import StoreConflict
 from bot.store import Store
 from bot.tmdb import TMDB, TMDBError, not_scripted
 from bot.tmdb_import import NotScripted, import_series
@@ -131,7 +131,7 @@ async def _one(
         why = str(exc).splitlines()[0]
         summary.skipped.append((name, why))
         return "skipped", f"{name}: {why}"
-    except sqlite3.IntegrityError:
+    except StoreConflict:
         why = "another drama in the catalogue has the same IMDb or Wikidata id"
         summary.skipped.append((name, why))
         return "skipped", f"{name}: {why}"

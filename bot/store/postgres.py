@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from bot.errors import StoreUnavailable
+from bot.errors import StoreConflict, StoreUnavailable
 from bot.store.db import numbered
 from bot.store.pg_listen import Listener
 from bot.store.pg_schema import migrate
@@ -85,7 +85,7 @@ def _is_retryable(exc: BaseException) -> bool:
 
 @asynccontextmanager
 async def translated() -> AsyncIterator[None]:
-    """Connection-level failures become StoreUnavailable; constraint errors and bugs stay as they are."""
+    """Connection-level failures become StoreUnavailable, a broken constraint StoreConflict; bugs stay."""
     try:
         yield
     except StoreUnavailable:
@@ -93,6 +93,10 @@ async def translated() -> AsyncIterator[None]:
     except Exception as exc:
         if _is_unavailable(exc):
             raise StoreUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        import asyncpg
+
+        if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
+            raise StoreConflict(str(exc)) from exc
         raise
 
 

@@ -22,7 +22,7 @@ from typing import TypeVar
 
 import aiosqlite
 
-from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.errors import SchemaTooNew, StoreConflict, StoreUnavailable
 from bot.models import RateResult
 from bot.store.migrations import migrations
 from bot.store.sqlite_ratings import NOW, write_ratings
@@ -41,11 +41,11 @@ def _unavailable(exc: BaseException) -> StoreUnavailable:
 
 @asynccontextmanager
 async def translated() -> AsyncIterator[None]:
-    """Turn database-level failures into StoreUnavailable; constraint errors stay bugs."""
+    """Turn database-level failures into StoreUnavailable, and a broken constraint into StoreConflict."""
     try:
         yield
-    except sqlite3.IntegrityError:
-        raise
+    except sqlite3.IntegrityError as exc:
+        raise StoreConflict(str(exc)) from exc
     except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
         raise _unavailable(exc) from exc
     except ValueError as exc:  # aiosqlite: "no active connection" after close

@@ -143,12 +143,10 @@ class Raw:
 
 @pytest.fixture
 def integrity_error(backend: str) -> type[Exception]:
-    """What a constraint violation raises on this backend (a bug, never a member's error: not translated)."""
-    if backend == "sqlite":
-        return sqlite3.IntegrityError
-    import asyncpg
+    """What a constraint violation raises through the store: StoreConflict on either backend."""
+    from bot.errors import StoreConflict
 
-    return asyncpg.IntegrityConstraintViolationError
+    return StoreConflict
 
 
 @pytest.fixture
