@@ -59,6 +59,26 @@ async def init_connection(conn: Any) -> None:
     )
 
 
+# Server pids of pooled connections that may hold a session advisory lock (exclusive/try_exclusive mark
+# theirs until the unlock ran): only those get a reset query when they go back to the pool.
+_MAY_HOLD_LOCKS: set[int] = set()
+
+
+async def reset_connection(conn: Any) -> None:
+    """What the pool runs when a connection goes back (asyncpg rolls back an open transaction first).
+
+    asyncpg's default is one more round trip after every query (`pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL`). Nothing in this backend leaves the rest behind on a pooled connection: no
+    session SET, cursors only inside transactions (closed at their end), LISTEN on its own connection
+    (pg_listen.py). Advisory locks are taken on pooled connections by `exclusive`; a connection whose
+    unlock may not have run (cancelled, failed) is marked and unlocked here.
+    """
+    pid = conn.get_server_pid()
+    if pid in _MAY_HOLD_LOCKS:
+        await conn.execute("SELECT pg_advisory_unlock_all()")
+        _MAY_HOLD_LOCKS.discard(pid)
+
+
 def _is_unavailable(exc: BaseException) -> bool:
     import asyncpg
 
@@ -162,7 +182,7 @@ class PostgresDb:
                 await conn.close()
             pool = await asyncpg.create_pool(
                 url, min_size=min(POOL_MIN, pool_max), max_size=pool_max, init=init_connection,
-                server_settings=SERVER_SETTINGS, command_timeout=COMMAND_TIMEOUT,
+                reset=reset_connection, server_settings=SERVER_SETTINGS, command_timeout=COMMAND_TIMEOUT,
             )  # fmt: skip
         return cls(url, pool)
 
@@ -265,12 +285,15 @@ class PostgresDb:
         async with translated():
             self._check_open()
             async with self._pool.acquire() as conn:
+                pid = conn.get_server_pid()
+                _MAY_HOLD_LOCKS.add(pid)  # until the unlock below has run (see reset_connection)
                 await conn.execute("SELECT pg_advisory_lock(hashtext($1))", name)
                 try:
                     yield
                 finally:
                     if not conn.is_closed():
                         await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", name)
+                        _MAY_HOLD_LOCKS.discard(pid)
 
     @asynccontextmanager
     async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
@@ -278,12 +301,17 @@ class PostgresDb:
         async with translated():
             self._check_open()
             async with self._pool.acquire() as conn:
+                pid = conn.get_server_pid()
+                _MAY_HOLD_LOCKS.add(pid)
                 got = await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", name)
                 try:
                     yield got
                 finally:
-                    if got and not conn.is_closed():
+                    if not got:
+                        _MAY_HOLD_LOCKS.discard(pid)
+                    elif not conn.is_closed():
                         await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", name)
+                        _MAY_HOLD_LOCKS.discard(pid)
 
     # ---- maintenance -------------------------------------------------------------
     async def integrity_check(self) -> str:

@@ -262,3 +262,46 @@ async def test_exclusive_lets_one_process_at_a_time_do_a_check_then_act(two_stor
     assert len(acted) == 1
     async with second.exclusive("command_sync:test"):  # released: free again
         pass
+
+
+async def test_a_pooled_connection_goes_back_without_a_reset_query_but_never_holding_a_lock(two_stores):
+    """The pool's release runs no reset query (one round trip less per read), except on a connection that
+    may hold a session advisory lock: that one is unlocked before anyone else gets it."""
+    from bot.store import postgres
+
+    first, second = two_stores
+    pool = first.db._pool
+    async with pool.acquire() as conn:
+        await conn.execute("SET application_name = 'left behind'")  # session state a reset query would undo
+        pid = conn.get_server_pid()
+    async with pool.acquire() as conn:
+        assert conn.get_server_pid() == pid  # the same connection again (the pool's LIFO), not reset
+        assert await conn.fetchval("SHOW application_name") == "left behind"
+        await conn.execute("RESET application_name")
+        postgres._MAY_HOLD_LOCKS.add(pid)  # as exclusive() marks it: its unlock may not have run
+        assert await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('left'))")
+    async with second.try_exclusive("left") as got:
+        assert got  # released with the connection
+    assert pid not in postgres._MAY_HOLD_LOCKS
+
+
+async def test_an_exclusive_wait_cancelled_leaves_no_lock_behind(two_stores):
+    first, second = two_stores
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with first.exclusive("cancelled"):
+            holding.set()
+            await release.wait()
+
+    holder = asyncio.create_task(hold())
+    await holding.wait()
+    waiter = asyncio.create_task(second.db.exclusive("cancelled").__aenter__())
+    await asyncio.sleep(0.2)  # waiting on the server for the lock
+    waiter.cancel()
+    await asyncio.gather(waiter, return_exceptions=True)
+    release.set()
+    await holder
+    for store in (first, second, first):
+        async with store.try_exclusive("cancelled") as got:
+            assert got
