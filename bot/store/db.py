@@ -68,7 +68,9 @@ class Db(Protocol):
 
     async def rate_batch(self, requests: list[tuple]) -> list:
         """A batch of (user_id, guild_id, drama_id, halves, episode) in one transaction: a RateResult or the
-        exception of each request (ratings.py queues them; the backend writes them its fastest way)."""
+        exception of each request (ratings.py queues them; the backend writes them its fastest way).
+        A backend may have an attribute `rate_batches_in_flight` (default 1): how many batches ratings.py
+        writes at once; it never gives two batches in flight the same (drama, episode)."""
         ...
 
     def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:

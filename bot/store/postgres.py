@@ -33,6 +33,7 @@ T = TypeVar("T")
 CATALOGUE_CHANNEL = "dramabot_catalogue"
 POOL_MIN = 2
 POOL_MAX = 10  # per process: N processes need N * POOL_MAX + N (LISTEN) below max_connections
+RATE_BATCHES_IN_FLIGHT = 3  # rating batches written at once (Ratings), each on its own pool connection
 RETRIES = 8  # tries of a transaction that hit a deadlock or a serialization failure
 COMMAND_TIMEOUT = 10.0
 SERVER_SETTINGS = {"TimeZone": "UTC", "DateStyle": "ISO, YMD", "application_name": "dramabot"}
@@ -150,9 +151,12 @@ class PostgresDb:
     now = "now()"
     rowid = "id"
 
-    def __init__(self, url: str, pool: Any) -> None:
+    def __init__(self, url: str, pool: Any, pool_max: int = POOL_MAX) -> None:
         self.url = url
         self._pool = pool
+        # Several batches overlap the server's work on one with the bot's on another (and use both cores
+        # of a small server); a connection or two is left for the reads.
+        self.rate_batches_in_flight = max(1, min(RATE_BATCHES_IN_FLIGHT, pool_max - 2))
         self._closed = False
         self.listener = Listener(url, CATALOGUE_CHANNEL)
 
@@ -184,7 +188,7 @@ class PostgresDb:
                 url, min_size=min(POOL_MIN, pool_max), max_size=pool_max, init=init_connection,
                 reset=reset_connection, server_settings=SERVER_SETTINGS, command_timeout=COMMAND_TIMEOUT,
             )  # fmt: skip
-        return cls(url, pool)
+        return cls(url, pool, pool_max)
 
     async def close(self) -> None:
         if self._closed:

@@ -1,8 +1,8 @@
 """Ratings: one score per member per drama (episode 0) and per episode, group-committed; community totals.
 
-`rate` queues the request; one flusher task writes what has queued up as one batch in one transaction
+`rate` queues the request; what has queued up is written as one batch in one transaction
 (`Db.rate_batch`: savepoints on SQLite's writer, one `INSERT ... SELECT FROM unnest(...) ON CONFLICT` on
-PostgreSQL). The totals in `rating_totals` are kept by triggers in the database on both backends, so
+PostgreSQL), one batch at a time on SQLite, several at once on PostgreSQL (`Db.rate_batches_in_flight`). The totals in `rating_totals` are kept by triggers in the database on both backends, so
 they are exact whatever process wrote.
 """
 
@@ -15,6 +15,7 @@ from bot.models import CommunityScores, RateResult, ScoreSummary
 from bot.store.db import Db
 
 RATE_BATCH = 256  # ratings written per transaction at most
+MIN_SHARE = 32  # with several batches in flight, the queue is shared out in batches of at least this
 
 # (user_id, guild_id, drama_id, halves, episode or None)
 RateRequest = tuple[int, int | None, int, int, int | None]
@@ -44,7 +45,11 @@ class Ratings:
     def __init__(self, db: Db) -> None:
         self._db = db
         self._queue: list[tuple[RateRequest, asyncio.Future[RateResult]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._writing: set[asyncio.Task[None]] = set()  # batches in flight
+        self._busy: set[tuple[int, int]] = set()  # (drama, episode or 0) pairs a batch in flight writes
+        self._in_flight = max(1, getattr(db, "rate_batches_in_flight", 1))
+        self._kicked = False  # _start_batches is due in this turn of the event loop
+        self.peak_in_flight = 0  # the most batches written at once so far (tests, logs)
 
     async def rate(
         self, *, user_id: int, guild_id: int | None, drama_id: int, score: float, episode: int | None = None
@@ -62,33 +67,76 @@ class Ratings:
             raise StoreUnavailable("the store is closed")
         future: asyncio.Future[RateResult] = asyncio.get_running_loop().create_future()
         self._queue.append(((user_id, guild_id, drama_id, int(halves), episode), future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), name="store-rate-batches")
+        self._kick()
         return await future
 
     async def drain(self) -> None:
         """Wait until ratings already queued are written (before closing)."""
-        if self._flusher is not None and not self._flusher.done():
-            await asyncio.wait([self._flusher])
+        while self._queue or self._writing:
+            self._start_batches()
+            await asyncio.wait(list(self._writing))
 
-    async def _flush(self) -> None:
-        while self._queue:
-            batch = self._queue[:RATE_BATCH]
-            del self._queue[:RATE_BATCH]
-            try:
-                outcomes = await self._db.rate_batch([request for request, _ in batch])
-            except BaseException as exc:
-                if isinstance(exc, StoreUnavailable):
-                    # Those queued while this batch waited out a timeout would only wait it out again and
-                    # answer after Discord's 3 s: they fail now, with the same clear answer.
-                    batch += self._queue
-                    self._queue.clear()
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                if isinstance(exc, asyncio.CancelledError):
-                    raise
-                continue
+    def _kick(self) -> None:
+        """Start batches once the callers woken in this turn of the event loop have queued theirs (those a
+        committed batch answers rate again at once): a batch of them rather than one batch each."""
+        if not self._kicked:
+            self._kicked = True
+            asyncio.get_running_loop().call_soon(self._start_batches)
+
+    def _start_batches(self) -> None:
+        """Start batches while there is room in flight (`Db.rate_batches_in_flight`: 1 on SQLite's one
+        writer, several on PostgreSQL's pool), sharing the queue out between the free slots (batches of
+        MIN_SHARE at least). Two batches in flight never write the same (drama, episode): their totals rows
+        (and ratings) are disjoint, so they cannot deadlock on them, and a member's scores for one key are
+        written in the order given (a request whose pair is busy waits for a later batch, and so do the
+        ones queued after it)."""
+        self._kicked = False
+        free = self._in_flight - len(self._writing)
+        if not self._queue or free <= 0:
+            return
+        count = min(free, max(1, len(self._queue) // MIN_SHARE))
+        size = min(RATE_BATCH, -(-len(self._queue) // count))
+        batches: list[list[tuple[RateRequest, asyncio.Future[RateResult]]]] = [[] for _ in range(count)]
+        owner: dict[tuple[int, int], int] = {}  # pair -> the batch it went to
+        waiting = []
+        for item in self._queue:
+            pair = (item[0][2], item[0][4] or 0)
+            i = owner.get(pair)
+            if i is None and pair not in self._busy:
+                i = min(range(count), key=lambda j: len(batches[j]))
+                if len(batches[i]) < size:
+                    owner[pair] = i
+                else:
+                    i = None
+            if i is None or len(batches[i]) >= RATE_BATCH:
+                waiting.append(item)
+            else:
+                batches[i].append(item)
+        self._queue = waiting
+        for i, batch in enumerate(batches):
+            if batch:
+                held = {pair for pair, j in owner.items() if j == i}
+                self._busy |= held
+                task = asyncio.create_task(self._write(batch, held), name="store-rate-batch")
+                self._writing.add(task)
+        self.peak_in_flight = max(self.peak_in_flight, len(self._writing))
+
+    async def _write(self, batch: list[tuple[RateRequest, asyncio.Future[RateResult]]], held: set) -> None:
+        try:
+            outcomes = await self._db.rate_batch([request for request, _ in batch])
+        except BaseException as exc:
+            if isinstance(exc, StoreUnavailable):
+                # Those queued while this batch waited out a timeout would only wait it out again and
+                # answer after Discord's 3 s: they fail now, with the same clear answer.
+                batch += self._queue
+                self._queue.clear()
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            return
+        else:
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():  # the caller went away; its rating is stored all the same
                     continue
@@ -96,6 +144,10 @@ class Ratings:
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
+        finally:
+            self._busy -= held
+            self._writing.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._kick()  # the rest of the queue (on a closed store: StoreUnavailable for each)
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
         row = await self._db.fetch_one(

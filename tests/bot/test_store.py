@@ -484,6 +484,32 @@ async def test_two_hundred_concurrent_rates_all_commit(store, add_drama, raw):
     await check_totals(raw)
 
 
+async def test_a_members_scores_given_at_once_apply_in_the_order_given(store, add_drama, raw):
+    """Among many concurrent rates over several dramas and episodes (several batches in flight on
+    PostgreSQL), one member's scores for one drama are applied in the order given: each answer's previous
+    score is the one before it, and the last one stays."""
+    dramas = [await add_drama(f"order-{i}", episode_count=2) for i in range(4)]
+    jobs, mine = [], []
+    for i in range(400):
+        if i % 10 == 0:
+            mine.append(len(jobs))
+            score = SCORES[(i // 10) % len(SCORES)]
+            jobs.append(store.rate(user_id=7, guild_id=GUILD_A, drama_id=dramas[0], score=score))
+        else:
+            episode = (None, 1, 2)[i % 3]
+            jobs.append(
+                store.rate(
+                    user_id=1000 + i, guild_id=GUILD_B, drama_id=dramas[i % 4], score=3, episode=episode
+                )
+            )
+    results = await asyncio.gather(*jobs)
+    given = [results[j] for j in mine]
+    assert given[0].previous is None
+    assert [r.previous for r in given[1:]] == [r.score for r in given[:-1]]
+    assert await store.user_rating(user_id=7, drama_id=dramas[0]) == given[-1].score
+    await check_totals(raw)
+
+
 async def test_concurrent_rates_on_the_same_member_leave_one_rating(store, add_drama, raw):
     drama_id = await add_drama("contested")
     results = await asyncio.gather(

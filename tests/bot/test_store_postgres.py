@@ -63,6 +63,8 @@ async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals
             store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=halves / 2, episode=episode)
         )
     results = await asyncio.gather(*jobs)
+    # Each process wrote several batches at once (disjoint (drama, episode) pairs), not one after another.
+    assert first.ratings.peak_in_flight >= 2 and second.ratings.peak_in_flight >= 2
 
     conn = await asyncpg.connect(pg_migrated_url)
     try:
