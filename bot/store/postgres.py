@@ -276,10 +276,37 @@ class PostgresDb:
             await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
         raise AssertionError("unreachable")
 
+    async def statement(self, sql: str, params: Sequence = ()) -> list[Any]:
+        """One writing statement in its own (implicit) transaction: one round trip, where `write` takes
+        three at least (BEGIN, the statement, COMMIT). Run again on a deadlock or serialization failure,
+        as `write`; and once more on a fresh connection when the connection is lost under it (after a
+        server restart the pool's first connections are dead): the statement must then be safe to run
+        twice, since it may have committed before the connection went (rate_batch() is: it writes the
+        same final scores again, and only the previous score its answers show can differ)."""
+        lost_once = False
+        for attempt in range(1, RETRIES + 1):
+            async with translated():
+                self._check_open()
+                try:
+                    return await self._pool.fetch(sql, *params)
+                except Exception as exc:
+                    if _is_lost(exc) and not self._closed:
+                        await self._pool.expire_connections()
+                        if lost_once:
+                            raise
+                        lost_once = True
+                        log.info("a pooled connection was lost (%s): writing on a fresh one", exc)
+                        continue
+                    if not _is_retryable(exc) or attempt == RETRIES:
+                        raise
+                    log.info("retrying a statement after %s (try %d)", type(exc).__name__, attempt)
+            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
+        raise AssertionError("unreachable")
+
     async def rate_batch(self, requests: list[tuple]) -> list:
         from bot.store.pg_ratings import rate_batch
 
-        return await self.write(lambda tx: rate_batch(tx.conn, requests))
+        return await rate_batch(self, requests)
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:

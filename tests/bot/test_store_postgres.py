@@ -235,6 +235,28 @@ async def test_reads_go_on_after_the_pool_connections_are_killed(two_stores, pg_
     await eventually(lambda: first.db.listener.listening, "the LISTEN reconnection")
 
 
+async def test_rates_go_on_after_the_pool_connections_are_killed(two_stores, pg_migrated_url):
+    """A batch of ratings is one statement on its own (no BEGIN that would find the connection dead
+    first): a dead pooled connection under it is replaced and the batch written, once."""
+    first, _second = two_stores
+    drama_id, _ = await first.upsert_drama(Records.drama("rated-after"))
+    await first.rate(user_id=1, guild_id=None, drama_id=drama_id, score=2)
+    conn = await asyncpg.connect(pg_migrated_url)
+    try:
+        killed = await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'dramabot'"
+        )
+    finally:
+        await conn.close()
+    assert killed >= 2
+    results = await asyncio.gather(
+        *(first.rate(user_id=u, guild_id=111, drama_id=drama_id, score=4) for u in range(1, 6))
+    )
+    assert [r.previous for r in results] == [2.0, None, None, None, None]
+    assert (await first.community_scores(drama_id, None)).everyone == ScoreSummary(5, 40)
+
+
 async def test_an_unreachable_server_is_unavailable_not_a_crash(tmp_path):
     from bot.errors import StoreUnavailable
 
