@@ -1,14 +1,14 @@
-"""A batch of ratings on PostgreSQL: two round trips per batch, whatever its size.
+"""A batch of ratings on PostgreSQL: one round trip per batch, whatever its size.
 
-1. The dramas rated, read (no lock): the Drama each answer shows, and the requests refused at once
-   (unknown drama, episode out of range) fail only their own caller.
-2. One statement, `SELECT * FROM rate_batch(...)` (migration 0007), in its own implicit transaction:
-   the dramas `FOR KEY SHARE` (checked again there: one removed or shortened meanwhile refuses its keys);
-   the members' current scores `FOR UPDATE` in key order (the previous score each answer shows); one
-   `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` for the keys without a score (a key another
-   process inserted meanwhile is read, and locked, then, so "previous" is exact even then); one `UPDATE`
-   for the keys whose score or server changes; the totals of the (drama, episode) pairs rated, read back
-   inside the transaction. Before: BEGIN, five statements and COMMIT, a round trip each.
+`SELECT * FROM rate_batch(...)` (migration 0007) runs in its own implicit transaction (no BEGIN and
+COMMIT round trips): the dramas `FOR KEY SHARE` (an unknown drama or an episode out of range refuses
+only its own keys); the members' current scores `FOR UPDATE` in key order (the previous score each
+answer shows); one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` for the keys without a
+score (a key another process inserted meanwhile is read, and locked, then, so "previous" is exact even
+then); one `UPDATE` for the keys whose score or server changes; the totals the answers show, read back
+inside the transaction by their exact keys. Before: BEGIN, five statements and COMMIT, a round trip each.
+The Drama each answer shows comes from the store's lookup (in memory when cached: the command that rated
+has just read it).
 
 The PL/pgSQL trigger keeps `rating_totals` exact. A key rated twice in one batch is written once, with
 its last score. Writers lock rows in key order, so batches from many processes rarely deadlock; when
@@ -40,28 +40,24 @@ def _refusal(drama_id: int, episode: int | None, count: int | None) -> Exception
     return ValueError(f"episode must be 1..{count}, got {episode}")
 
 
-async def rate_batch(db: Any, requests: list[tuple]) -> list[RateResult | Exception]:
-    """The outcome of each (user, guild, drama, halves, episode); `db` is the PostgresDb."""
-    dramas = {r["id"]: r for r in await db.fetch(_DRAMAS, (sorted({req[2] for req in requests}),))}
-    outcomes: list[RateResult | Exception | None] = []
-    valid: list[tuple[int, tuple]] = []
-    for i, (_user, _guild, drama_id, _halves, episode) in enumerate(requests):
-        row = dramas.get(drama_id)
-        if row is None:
-            outcomes.append(_refusal(drama_id, episode, None))
-        elif episode is not None and not (1 <= episode <= row["episode_count"]):
-            outcomes.append(_refusal(drama_id, episode, row["episode_count"]))
-        else:
-            outcomes.append(None)
-            valid.append((i, requests[i]))
-    if not valid:
-        return outcomes  # type: ignore[return-value]
-
+async def rate_batch(db: Any, requests: list[tuple], dramas: Any = None) -> list[RateResult | Exception]:
+    """The outcome of each (user, guild, drama, halves, episode); `db` is the PostgresDb, `dramas` the
+    store's Drama lookup (cached; without it the dramas are read)."""
     final: dict[Key, tuple[int | None, int]] = {}
-    for _, (user, guild, drama_id, halves, episode) in valid:
-        final[(drama_id, episode or 0, user)] = (guild, halves)
+    keys: list[Key] = []
+    for user, guild, drama_id, halves, episode in requests:
+        # An episode below 1 is refused by rate_batch() (with the episode count for the message).
+        key = (drama_id, (episode if episode >= 1 else -1) if episode is not None else 0, user)
+        keys.append(key)
+        final[key] = (guild, halves)
     ordered = sorted(final.items())
-    wanted = sorted({(d, e or 0, s) for _, (_, g, d, _, e) in valid for s in ((0, g) if g else (0,))})
+    wanted = sorted(
+        {
+            (k[0], k[1], s)
+            for k, (_, g, _, _, _) in zip(keys, requests, strict=True)
+            for s in ((0, g) if g else (0,))
+        }
+    )
     columns = [[k[0] for k, _ in ordered], [k[1] for k, _ in ordered], [k[2] for k, _ in ordered],
                [v[0] for _, v in ordered], [v[1] for _, v in ordered],
                [w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted]]  # fmt: skip
@@ -73,27 +69,35 @@ async def rate_batch(db: Any, requests: list[tuple]) -> list[RateResult | Except
             current[(drama_id, episode, who)] = a
         elif kind == TOTAL:
             totals[(drama_id, episode, who)] = ScoreSummary(a, b)
-        else:  # removed or shortened since the read above
+        else:
             refused[(drama_id, episode, who)] = None if a == NO_DRAMA else b
 
-    made: dict[int, Any] = {}  # one Drama per drama id in the batch
-    for i, (user, guild, drama_id, halves, episode) in valid:
-        ep = episode or 0
-        key = (drama_id, ep, user)
+    rated = sorted({k[0] for k in final if k not in refused})
+    shown = (await dramas(rated) if dramas is not None else await _read_dramas(db, rated)) if rated else {}
+    outcomes: list[RateResult | Exception] = []
+    for key, (_user, guild, drama_id, halves, episode) in zip(keys, requests, strict=True):
         if key in refused:
-            outcomes[i] = _refusal(drama_id, episode, refused[key])
+            outcomes.append(_refusal(drama_id, episode, refused[key]))
+            continue
+        if drama_id not in shown:  # removed right after the batch committed (its ratings went with it)
+            outcomes.append(_refusal(drama_id, episode, None))
             continue
         previous = current.get(key)
         current[key] = halves
-        if drama_id not in made:
-            made[drama_id] = rows.drama(dramas[drama_id], ())
-        outcomes[i] = RateResult(
-            drama=made[drama_id],
-            episode=episode,
-            score=halves / 2,
-            previous=previous / 2 if previous is not None else None,
-            server=totals.get((drama_id, ep, guild), ScoreSummary()) if guild else ScoreSummary(),
-            everyone=totals.get((drama_id, ep, 0), ScoreSummary()),
-            in_guild=guild is not None,
+        ep = key[1]
+        outcomes.append(
+            RateResult(
+                drama=shown[drama_id],
+                episode=episode,
+                score=halves / 2,
+                previous=previous / 2 if previous is not None else None,
+                server=totals.get((drama_id, ep, guild), ScoreSummary()) if guild else ScoreSummary(),
+                everyone=totals.get((drama_id, ep, 0), ScoreSummary()),
+                in_guild=guild is not None,
+            )
         )
-    return outcomes  # type: ignore[return-value]
+    return outcomes
+
+
+async def _read_dramas(db: Any, ids: list[int]) -> dict[int, Any]:
+    return {r["id"]: rows.drama(r, ()) for r in await db.fetch(_DRAMAS, (ids,))}

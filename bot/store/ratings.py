@@ -9,9 +9,10 @@ they are exact whatever process wrote.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from bot.errors import StoreUnavailable
-from bot.models import CommunityScores, RateResult, ScoreSummary
+from bot.models import CommunityScores, Drama, RateResult, ScoreSummary
 from bot.store.db import Db
 
 RATE_BATCH = 256  # ratings written per transaction at most
@@ -42,8 +43,11 @@ def scores_from(rows, guild_id: int | None) -> CommunityScores:
 
 
 class Ratings:
-    def __init__(self, db: Db) -> None:
+    def __init__(
+        self, db: Db, dramas: Callable[[list[int]], Awaitable[dict[int, Drama]]] | None = None
+    ) -> None:
         self._db = db
+        self._dramas = dramas  # the store's Drama lookup (cached), for the backends that use it
         self._queue: list[tuple[RateRequest, asyncio.Future[RateResult]]] = []
         self._writing: set[asyncio.Task[None]] = set()  # batches in flight
         self._busy: set[tuple[int, int]] = set()  # (drama, episode or 0) pairs a batch in flight writes
@@ -123,7 +127,7 @@ class Ratings:
 
     async def _write(self, batch: list[tuple[RateRequest, asyncio.Future[RateResult]]], held: set) -> None:
         try:
-            outcomes = await self._db.rate_batch([request for request, _ in batch])
+            outcomes = await self._db.rate_batch([request for request, _ in batch], self._dramas)
         except BaseException as exc:
             if isinstance(exc, StoreUnavailable):
                 # Those queued while this batch waited out a timeout would only wait it out again and
