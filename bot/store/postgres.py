@@ -34,6 +34,7 @@ CATALOGUE_CHANNEL = "dramabot_catalogue"
 POOL_MIN = 2
 POOL_MAX = 10  # per process: N processes need N * POOL_MAX + N (LISTEN) below max_connections
 RATE_BATCHES_IN_FLIGHT = 3  # rating batches written at once (Ratings), each on its own pool connection
+READER_POOL_MIN = 4  # a pool this big keeps one connection for the loop's reads (see PostgresDb._read)
 RETRIES = 8  # tries of a transaction that hit a deadlock or a serialization failure
 COMMAND_TIMEOUT = 10.0
 SERVER_SETTINGS = {"TimeZone": "UTC", "DateStyle": "ISO, YMD", "application_name": "dramabot"}
@@ -98,6 +99,13 @@ def _is_lost(exc: BaseException) -> bool:
     return _is_unavailable(exc) or isinstance(exc, asyncpg.InternalClientError)
 
 
+def _is_server_error(exc: BaseException) -> bool:
+    """An error the server reported for one statement: the connection itself is fine."""
+    import asyncpg
+
+    return isinstance(exc, asyncpg.PostgresError) and not _is_unavailable(exc)
+
+
 def _is_retryable(exc: BaseException) -> bool:
     import asyncpg
 
@@ -157,6 +165,10 @@ class PostgresDb:
         # Several batches overlap the server's work on one with the bot's on another (and use both cores
         # of a small server); a connection or two is left for the reads.
         self.rate_batches_in_flight = max(1, min(RATE_BATCHES_IN_FLIGHT, pool_max - 2))
+        self._keep_reader = pool_max >= READER_POOL_MIN
+        self._reader: Any = None  # a pool connection kept for reads while it is free (see _read)
+        self._reader_busy = False
+        self._releasing: set[asyncio.Task[None]] = set()
         self._closed = False
         self.listener = Listener(url, CATALOGUE_CHANNEL)
 
@@ -195,6 +207,7 @@ class PostgresDb:
             return
         self._closed = True
         await self.listener.stop()
+        await self._drop_reader()
         try:
             await asyncio.wait_for(self._pool.close(), 10)
         except (TimeoutError, Exception):  # closing must not hang or fail the shutdown
@@ -217,20 +230,57 @@ class PostgresDb:
         return await self._read("fetchrow", sql, params)
 
     async def _read(self, method: str, sql: str, params: Sequence) -> Any:
-        """A read on a pooled connection; once more on a fresh one if that one was lost. A server restart
-        or terminated backends leave dead connections in the pool, and the first query on one fails: the
+        """A read on the kept reader connection when it is free, else on a pooled one (taking and releasing
+        a pool connection is about a third of a small read's CPU in the bot, 30-45 us: sequential reads,
+        most of them, skip it). Once more on a fresh connection if that one was lost: a server restart or
+        terminated backends leave dead connections in the pool, and the first query on one fails: the
         pool's connections are then all replaced, and the read (safe to repeat) runs again, so a member
         does not see it."""
         async with translated():
             self._check_open()
+            query = numbered(sql)
             try:
-                return await getattr(self._pool, method)(numbered(sql), *params)
+                if self._reader_busy or not self._keep_reader:
+                    return await getattr(self._pool, method)(query, *params)
+                self._reader_busy = True
+                try:
+                    if self._reader is None:
+                        self._reader = await self._pool.acquire()
+                    return await getattr(self._reader, method)(query, *params)
+                except BaseException as exc:
+                    if not _is_server_error(exc):  # cancelled, timed out, lost: the pool sorts it out
+                        self._hand_back_reader()
+                    raise
+                finally:
+                    self._reader_busy = False
             except Exception as exc:
                 if not _is_lost(exc) or self._closed:
                     raise
                 log.info("a pooled connection was lost (%s): reconnecting the pool, reading again", exc)
+                await self._drop_reader()
                 await self._pool.expire_connections()  # where one was lost, the others likely were too
-            return await getattr(self._pool, method)(numbered(sql), *params)
+            return await getattr(self._pool, method)(query, *params)
+
+    def _hand_back_reader(self) -> None:
+        """Give the kept reader back to the pool without waiting (from a cancelled read too): the pool
+        waits for a cancelled query to finish, and closes a dead connection."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            task = asyncio.get_running_loop().create_task(self._release_quietly(reader))
+            self._releasing.add(task)
+            task.add_done_callback(self._releasing.discard)
+
+    async def _release_quietly(self, reader: Any) -> None:
+        try:
+            await self._pool.release(reader)
+        except Exception:  # noqa: BLE001 - a dead connection: the pool has let go of it already
+            log.debug("releasing the reader connection failed", exc_info=True)
+
+    async def _drop_reader(self) -> None:
+        """Give the kept reader back to the pool (which closes it if it is dead, or expired)."""
+        self._hand_back_reader()
+        if self._releasing:
+            await asyncio.gather(*self._releasing, return_exceptions=True)
 
     async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T]) -> T:
         async with translated():

@@ -329,3 +329,19 @@ async def test_an_exclusive_wait_cancelled_leaves_no_lock_behind(two_stores):
     for store in (first, second, first):
         async with store.try_exclusive("cancelled") as got:
             assert got
+
+
+async def test_reads_keep_one_connection_and_a_cancelled_read_does_not_spoil_the_next(two_stores):
+    """Sequential reads run on one kept connection (no pool round per read); a read cancelled under it
+    (the member's interaction went away) hands it back to the pool, and the next read just works."""
+    first, _second = two_stores
+    pids = {(await first.db.fetch_one("SELECT pg_backend_pid()"))[0] for _ in range(5)}
+    assert len(pids) == 1 and first.db._reader is not None
+    slow = asyncio.create_task(first.db.fetch("SELECT pg_sleep(5)"))
+    await asyncio.sleep(0.2)
+    slow.cancel()
+    await asyncio.gather(slow, return_exceptions=True)
+    assert slow.cancelled()
+    assert (await first.db.fetch_one("SELECT 41 + 1"))[0] == 42
+    await first.set_meta("after", "cancel")
+    assert await first.get_meta("after") == "cancel"
