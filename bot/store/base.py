@@ -51,7 +51,7 @@ class Store:
         self.db = db
         self.titles = Titles(db)
         self.catalogue = Catalogue(db, self.titles)
-        self.ratings = Ratings(db, self.catalogue.get_dramas)
+        self.ratings = Ratings(db, self.titles.cached)
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)

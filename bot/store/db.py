@@ -67,12 +67,12 @@ class Db(Protocol):
         ...
 
     async def rate_batch(
-        self, requests: list[tuple], dramas: Callable[[list[int]], Awaitable[dict]] | None = None
+        self, requests: list[tuple], cached: Callable[[list[int]], dict] | None = None
     ) -> list:
         """A batch of (user_id, guild_id, drama_id, halves, episode) in one transaction: a RateResult or the
         exception of each request (ratings.py queues them; the backend writes them its fastest way).
-        `dramas`: the store's Drama lookup (from memory when cached), for the Drama each answer shows; a
-        backend may read them itself instead.
+        `cached`: the store's Drama rows in memory by id (the command that rated has just read its
+        drama), for the Drama each answer shows; a backend may read them itself instead.
         A backend may have an attribute `rate_batches_in_flight` (default 1): how many batches ratings.py
         writes at once; it never gives two batches in flight the same (drama, episode)."""
         ...

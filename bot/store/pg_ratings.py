@@ -7,8 +7,8 @@ answer shows); one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` f
 score (a key another process inserted meanwhile is read, and locked, then, so "previous" is exact even
 then); one `UPDATE` for the keys whose score or server changes; the totals the answers show, read back
 inside the transaction by their exact keys. Before: BEGIN, five statements and COMMIT, a round trip each.
-The Drama each answer shows comes from the store's lookup (in memory when cached: the command that rated
-has just read it).
+The Drama each answer shows comes from the store's memory (the command that rated has just read it); the
+others are read on another connection while the batch is written.
 
 The PL/pgSQL trigger keeps `rating_totals` exact. A key rated twice in one batch is written once, with
 its last score. Writers lock rows in key order, so batches from many processes rarely deadlock; when
@@ -17,6 +17,7 @@ they do, the statement runs again (PostgresDb.statement).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bot.models import RateResult, ScoreSummary
@@ -40,9 +41,9 @@ def _refusal(drama_id: int, episode: int | None, count: int | None) -> Exception
     return ValueError(f"episode must be 1..{count}, got {episode}")
 
 
-async def rate_batch(db: Any, requests: list[tuple], dramas: Any = None) -> list[RateResult | Exception]:
-    """The outcome of each (user, guild, drama, halves, episode); `db` is the PostgresDb, `dramas` the
-    store's Drama lookup (cached; without it the dramas are read)."""
+async def rate_batch(db: Any, requests: list[tuple], cached: Any = None) -> list[RateResult | Exception]:
+    """The outcome of each (user, guild, drama, halves, episode); `db` is the PostgresDb, `cached` the
+    store's Drama rows in memory (the others are read, at the same time as the batch is written)."""
     final: dict[Key, tuple[int | None, int]] = {}
     keys: list[Key] = []
     for user, guild, drama_id, halves, episode in requests:
@@ -61,10 +62,18 @@ async def rate_batch(db: Any, requests: list[tuple], dramas: Any = None) -> list
     columns = [[k[0] for k, _ in ordered], [k[1] for k, _ in ordered], [k[2] for k, _ in ordered],
                [v[0] for _, v in ordered], [v[1] for _, v in ordered],
                [w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted]]  # fmt: skip
+    ids = sorted({k[0] for k in final})
+    shown = cached(ids) if cached is not None else {}
+    missing = [i for i in ids if i not in shown]
+    if missing:  # on another connection, while the batch is written
+        found, read = await asyncio.gather(db.statement(_RATE, columns), _read_dramas(db, missing))
+        shown.update(read)
+    else:
+        found = await db.statement(_RATE, columns)
     current: dict[Key, int] = {}
     totals: dict[tuple[int, int, int], ScoreSummary] = {}
     refused: dict[Key, int | None] = {}
-    for kind, drama_id, episode, who, a, b in await db.statement(_RATE, columns):
+    for kind, drama_id, episode, who, a, b in found:
         if kind == CURRENT:
             current[(drama_id, episode, who)] = a
         elif kind == TOTAL:
@@ -72,14 +81,12 @@ async def rate_batch(db: Any, requests: list[tuple], dramas: Any = None) -> list
         else:
             refused[(drama_id, episode, who)] = None if a == NO_DRAMA else b
 
-    rated = sorted({k[0] for k in final if k not in refused})
-    shown = (await dramas(rated) if dramas is not None else await _read_dramas(db, rated)) if rated else {}
     outcomes: list[RateResult | Exception] = []
     for key, (_user, guild, drama_id, halves, episode) in zip(keys, requests, strict=True):
         if key in refused:
             outcomes.append(_refusal(drama_id, episode, refused[key]))
             continue
-        if drama_id not in shown:  # removed right after the batch committed (its ratings went with it)
+        if drama_id not in shown:  # removed between the read and the batch (refused there too)
             outcomes.append(_refusal(drama_id, episode, None))
             continue
         previous = current.get(key)

@@ -353,10 +353,10 @@ class PostgresDb:
             await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
         raise AssertionError("unreachable")
 
-    async def rate_batch(self, requests: list[tuple], dramas: Any = None) -> list:
+    async def rate_batch(self, requests: list[tuple], cached: Any = None) -> list:
         from bot.store.pg_ratings import rate_batch
 
-        return await rate_batch(self, requests, dramas)
+        return await rate_batch(self, requests, cached)
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:

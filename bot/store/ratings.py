@@ -9,7 +9,7 @@ they are exact whatever process wrote.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from bot.errors import StoreUnavailable
 from bot.models import CommunityScores, Drama, RateResult, ScoreSummary
@@ -43,11 +43,9 @@ def scores_from(rows, guild_id: int | None) -> CommunityScores:
 
 
 class Ratings:
-    def __init__(
-        self, db: Db, dramas: Callable[[list[int]], Awaitable[dict[int, Drama]]] | None = None
-    ) -> None:
+    def __init__(self, db: Db, cached: Callable[[list[int]], dict[int, Drama]] | None = None) -> None:
         self._db = db
-        self._dramas = dramas  # the store's Drama lookup (cached), for the backends that use it
+        self._cached = cached  # the store's Drama rows in memory, for the backends that use them
         self._queue: list[tuple[RateRequest, asyncio.Future[RateResult]]] = []
         self._writing: set[asyncio.Task[None]] = set()  # batches in flight
         self._busy: set[tuple[int, int]] = set()  # (drama, episode or 0) pairs a batch in flight writes
@@ -127,7 +125,7 @@ class Ratings:
 
     async def _write(self, batch: list[tuple[RateRequest, asyncio.Future[RateResult]]], held: set) -> None:
         try:
-            outcomes = await self._db.rate_batch([request for request, _ in batch], self._dramas)
+            outcomes = await self._db.rate_batch([request for request, _ in batch], self._cached)
         except BaseException as exc:
             if isinstance(exc, StoreUnavailable):
                 # Those queued while this batch waited out a timeout would only wait it out again and

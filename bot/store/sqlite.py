@@ -258,9 +258,9 @@ class SqliteDb:
             await self._writer.commit()
             return result
 
-    async def rate_batch(self, requests: list[tuple], dramas: object = None) -> list[RateResult | Exception]:
+    async def rate_batch(self, requests: list[tuple], cached: object = None) -> list[RateResult | Exception]:
         """One transaction for the batch; each request in a savepoint of its own, so a bad one fails
-        alone (`dramas` is not needed: the rows are read in-process). On the loop's thread when the
+        alone (`cached` is not needed: the rows are read in-process). On the loop's thread when the
         write lock is free at once (`_rate_now`); otherwise
         (another process holds it) on the writer's thread, which waits out the busy timeout: one hop
         for the whole batch, not ~6 per rating."""
