@@ -58,18 +58,29 @@ BEGIN
     )
     SELECT array_agg(ins.drama_id), array_agg(ins.episode), array_agg(ins.user_id) INTO i_d, i_e, i_u FROM ins;
 
+    RETURN QUERY
+        SELECT 0, c.d, c.e, c.u, c.h::bigint, NULL::bigint FROM unnest(c_d, c_e, c_u, c_h) AS c(d, e, u, h);
+    IF coalesce(cardinality(i_d), 0) = cardinality(v_d) THEN  -- all new: nothing raced, nothing to update
+        RETURN QUERY
+            SELECT 1, t.drama_id, t.episode, t.scope, t.n, t.halves
+              FROM unnest(p_td, p_te, p_ts) AS w(d, e, s)
+              JOIN rating_totals t ON t.drama_id = w.d AND t.scope = w.s AND t.episode = w.e;
+        RETURN;
+    END IF;
+
     -- Keys neither stored before nor inserted now: another transaction inserted them after the read
     -- above (ON CONFLICT waited for it to commit). Their scores are the previous ones: read and locked.
-    RETURN QUERY
-        SELECT 0, s.drama_id, s.episode, s.user_id, s.halves::bigint, NULL::bigint
-          FROM (SELECT r.drama_id, r.episode, r.user_id, r.halves FROM ratings r
-                  JOIN unnest(v_d, v_e, v_u) AS k(d, e, u) ON r.drama_id = k.d AND r.episode = k.e AND r.user_id = k.u
-                  LEFT JOIN unnest(c_d, c_e, c_u) AS c(d, e, u) ON c.d = k.d AND c.e = k.e AND c.u = k.u
-                  LEFT JOIN unnest(i_d, i_e, i_u) AS i(d, e, u) ON i.d = k.d AND i.e = k.e AND i.u = k.u
-                 WHERE c.d IS NULL AND i.d IS NULL
-                 ORDER BY r.drama_id, r.episode, r.user_id FOR UPDATE OF r) AS s
-        UNION ALL
-        SELECT 0, c.d, c.e, c.u, c.h::bigint, NULL::bigint FROM unnest(c_d, c_e, c_u, c_h) AS c(d, e, u, h);
+    IF coalesce(cardinality(i_d), 0) + coalesce(cardinality(c_d), 0) < cardinality(v_d) THEN
+        RETURN QUERY
+            SELECT 0, s.drama_id, s.episode, s.user_id, s.halves::bigint, NULL::bigint
+              FROM (SELECT r.drama_id, r.episode, r.user_id, r.halves FROM ratings r
+                      JOIN unnest(v_d, v_e, v_u) AS k(d, e, u)
+                        ON r.drama_id = k.d AND r.episode = k.e AND r.user_id = k.u
+                      LEFT JOIN unnest(c_d, c_e, c_u) AS c(d, e, u) ON c.d = k.d AND c.e = k.e AND c.u = k.u
+                      LEFT JOIN unnest(i_d, i_e, i_u) AS i(d, e, u) ON i.d = k.d AND i.e = k.e AND i.u = k.u
+                     WHERE c.d IS NULL AND i.d IS NULL
+                     ORDER BY r.drama_id, r.episode, r.user_id FOR UPDATE OF r) AS s;
+    END IF;
 
     UPDATE ratings AS r SET halves = k.h, guild_id = k.g, updated_at = now()
       FROM unnest(v_d, v_e, v_u, v_g, v_h) AS k(d, e, u, g, h)
