@@ -35,7 +35,7 @@ from bot.store.bundle import Bundle
 from bot.store.caches import Caches
 from bot.store.catalogue import Catalogue
 from bot.store.community import Community
-from bot.store.curation import Curation
+from bot.store.curation import Curation, GuildSettings
 from bot.store.ratings import Ratings
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
@@ -209,6 +209,20 @@ class Store:
         return await self.curation.set_curator_role(
             guild_id, role_id, actor_id=actor_id, actor_name=actor_name
         )
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """A server's own settings: curator role and region (/server settings)."""
+        return await self.curation.guild_settings(guild_id)
+
+    async def guild_region(self, guild_id: int) -> str | None:
+        """A server's region code (/server region), or None."""
+        return await self.curation.guild_region(guild_id)
+
+    async def set_guild_region(
+        self, guild_id: int, region: str | None, *, actor_id: int, actor_name: str | None
+    ) -> str | None:
+        """Set (or clear, with None) a server's region; audited. Returns the previous one."""
+        return await self.curation.set_guild_region(guild_id, region, actor_id=actor_id, actor_name=actor_name)
 
     async def audit_log(self, limit: int = 50, subject: str | None = None) -> list[AuditEntry]:
         """Catalogue changes, newest first."""
