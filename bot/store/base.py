@@ -23,6 +23,7 @@ from bot.models import (
     Drama,
     DramaName,
     Episode,
+    GuildSettings,
     ProfileData,
     RateResult,
     ReviewData,
@@ -35,7 +36,7 @@ from bot.store.bundle import Bundle
 from bot.store.caches import Caches
 from bot.store.catalogue import Catalogue
 from bot.store.community import Community
-from bot.store.curation import Curation, GuildSettings
+from bot.store.curation import Curation
 from bot.store.ratings import Ratings
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
@@ -222,7 +223,9 @@ class Store:
         self, guild_id: int, region: str | None, *, actor_id: int, actor_name: str | None
     ) -> str | None:
         """Set (or clear, with None) a server's region; audited. Returns the previous one."""
-        return await self.curation.set_guild_region(guild_id, region, actor_id=actor_id, actor_name=actor_name)
+        return await self.curation.set_guild_region(
+            guild_id, region, actor_id=actor_id, actor_name=actor_name
+        )
 
     async def audit_log(self, limit: int = 50, subject: str | None = None) -> list[AuditEntry]:
         """Catalogue changes, newest first."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
-from bot.models import AuditEntry
+from bot.models import AuditEntry, GuildSettings
 from bot.store import rows
 from bot.store.catalogue import Catalogue
 from bot.store.db import Db, Tx, marks
@@ -16,15 +15,6 @@ from bot.store.titles import Titles
 _AUDIT_COLUMNS = "id, at, actor_id, actor_name, guild_id, action, subject, before, after"
 #: Servers whose regions one `guild_regions` query reads (an IN list; the scheduler asks per cycle).
 REGIONS_PER_QUERY = 500
-
-
-@dataclass(frozen=True, slots=True)
-class GuildSettings:
-    """A server's own settings (guild_settings): its curator role and its region (ISO alpha-2 code)."""
-
-    guild_id: int
-    curator_role_id: int | None = None
-    region: str | None = None
 
 
 class Curation:
@@ -148,12 +138,12 @@ class Curation:
         async def write(tx: Tx) -> str | None:
             row = await tx.fetch_one("SELECT region FROM guild_settings WHERE guild_id = ?", (guild_id,))
             previous = row["region"] if row else None
-            await tx.execute(
-                "INSERT INTO guild_settings (guild_id, region) VALUES (?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET region = excluded.region",
-                (guild_id, region),
-            )
-            if previous != region:
+            if previous != region:  # the same again (or clearing none): nothing written, nothing audited
+                await tx.execute(
+                    "INSERT INTO guild_settings (guild_id, region) VALUES (?, ?) "
+                    "ON CONFLICT (guild_id) DO UPDATE SET region = excluded.region",
+                    (guild_id, region),
+                )
                 await self.audit_in(
                     tx, "region", actor_id, actor_name, guild_id, f"guild:{guild_id}",
                     json.dumps({"region": previous}), json.dumps({"region": region}),

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from bot.models import GuildSettings
 from bot.store import Store
-from bot.store.curation import GuildSettings
 
 
 async def test_region_set_read_clear_and_audit(store: Store):
