@@ -93,3 +93,9 @@ async def test_migrate_db_carries_the_region_both_ways(tmp_path, pg_url: str):
             assert await copy.curation.guild_regions([2222, 3333, 4444]) == {2222: "KR", 3333: "JP"}
         finally:
             await copy.close()
+
+
+async def test_clearing_no_region_stores_nothing(store: Store):
+    assert await store.set_guild_region(8, None, actor_id=1, actor_name=None) is None
+    rows = await store.db.fetch("SELECT guild_id FROM guild_settings WHERE guild_id = ?", (8,))
+    assert rows == [] and await store.audit_log(subject="guild:8") == []
