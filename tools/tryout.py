@@ -108,13 +108,18 @@ async def run(
         DISCORD_GATEWAY_URL=stand_in.gateway_url,
         DEV_GUILD_ID=stand_in.guild_id,
         PYTHONUNBUFFERED="1",
-        **extra_env,
     )
+    if dm:  # a DM sees only global commands
+        del env["DEV_GUILD_ID"]
+    env.update(extra_env)  # --env wins
     proc = await spawn_bot(env, scratch)
     status = 0
     try:
         await proc.wait_for_output(READY_MARKER, 60)
-        user = {"locale": locale} if locale else None
+        user = None
+        if locale:  # a member whose Discord client is in that language
+            user = stand_in.make_user("member")
+            stand_in.set_locale(user, locale)
         for step in steps:
             if step.startswith("!tmdb") and fake_tmdb is not None:
                 fake_tmdb.down = step.split()[-1] == "down"
