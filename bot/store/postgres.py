@@ -1,11 +1,12 @@
 """The PostgreSQL backend (asyncpg, optional extra `postgres`): for bots that outgrow one machine.
 
-* A connection pool for reads and write transactions. A transaction that PostgreSQL aborts with a
-  deadlock (40P01) or a serialization failure (40001) runs again from the start, a few times with a
-  short random pause: a member never sees one.
+* A connection pool for reads and write transactions; one of its connections is kept for the loop's
+  sequential reads, and connections go back to the pool without a reset query (see reset_connection).
+  A transaction that PostgreSQL aborts with a deadlock (40P01) or a serialization failure (40001) runs
+  again from the start, a few times with a short random pause: a member never sees one.
 * Migrations are applied exactly once under `pg_advisory_xact_lock` (pg_schema.py).
-* Ratings are group-committed like on SQLite, but as one `INSERT ... SELECT FROM unnest(...) ON CONFLICT`
-  per batch (pg_ratings.py); the totals are kept by a PL/pgSQL trigger.
+* Ratings are group-committed like on SQLite, each batch one statement (`rate_batch()`, one round trip:
+  pg_ratings.py), several batches in flight; the totals are kept by a PL/pgSQL trigger.
 * Catalogue writes send NOTIFY at commit; a dedicated connection (not from the pool) LISTENs and tells
   the title index, and listens again after losing its connection (pg_listen.py).
 

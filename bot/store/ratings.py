@@ -1,9 +1,10 @@
 """Ratings: one score per member per drama (episode 0) and per episode, group-committed; community totals.
 
 `rate` queues the request; what has queued up is written as one batch in one transaction
-(`Db.rate_batch`: savepoints on SQLite's writer, one `INSERT ... SELECT FROM unnest(...) ON CONFLICT` on
-PostgreSQL), one batch at a time on SQLite, several at once on PostgreSQL (`Db.rate_batches_in_flight`). The totals in `rating_totals` are kept by triggers in the database on both backends, so
-they are exact whatever process wrote.
+(`Db.rate_batch`: savepoints on SQLite's writer; on PostgreSQL one statement, `rate_batch()`, whose
+`INSERT ... SELECT FROM unnest(...) ON CONFLICT` writes the batch), one batch at a time on SQLite,
+several at once on PostgreSQL (`Db.rate_batches_in_flight`). The totals in `rating_totals` are kept by
+triggers in the database on both backends, so they are exact whatever process wrote.
 """
 
 from __future__ import annotations
