@@ -89,14 +89,14 @@ class Ratings:
     def _start_batches(self) -> None:
         """Start batches while there is room in flight (`Db.rate_batches_in_flight`: 1 on SQLite's one
         writer, several on PostgreSQL's pool), sharing the queue out between the free slots (batches of
-        MIN_SHARE at least). Two batches in flight never write the same (drama, episode): their totals rows
+        MIN_SHARE at least; a batch more while one is in flight only for MIN_SHARE waiting requests). Two batches in flight never write the same (drama, episode): their totals rows
         (and ratings) are disjoint, so they cannot deadlock on them, and a member's scores for one key are
         written in the order given (a request whose pair is busy waits for a later batch, and so do the
         ones queued after it)."""
         self._kicked = False
         free = self._in_flight - len(self._writing)
-        if not self._queue or free <= 0:
-            return
+        if not self._queue or free <= 0 or (self._writing and len(self._queue) < MIN_SHARE):
+            return  # a few requests wait for the batch in flight (one bigger batch costs less than many)
         count = min(free, max(1, len(self._queue) // MIN_SHARE))
         size = min(RATE_BATCH, -(-len(self._queue) // count))
         batches: list[list[tuple[RateRequest, asyncio.Future[RateResult]]]] = [[] for _ in range(count)]
