@@ -341,6 +341,8 @@ class PostgresDb:
                 try:
                     return await self._pool.fetch(sql, *params)
                 except Exception as exc:
+                    if isinstance(exc, TimeoutError):  # not lost, slow: waiting as long again helps nobody
+                        raise
                     if _is_lost(exc) and not self._closed:
                         await self._pool.expire_connections()
                         if lost_once:
