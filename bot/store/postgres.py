@@ -16,6 +16,7 @@ Values keep the shapes SQLite gives (db.py): dates and times as ISO text, JSON a
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
@@ -62,24 +63,20 @@ async def init_connection(conn: Any) -> None:
     )
 
 
-# Server pids of pooled connections that may hold a session advisory lock (exclusive/try_exclusive mark
-# theirs until the unlock ran): only those get a reset query when they go back to the pool.
-_MAY_HOLD_LOCKS: set[int] = set()
-
-
-async def reset_connection(conn: Any) -> None:
+async def reset_connection(may_hold_locks: set[int], conn: Any) -> None:
     """What the pool runs when a connection goes back (asyncpg rolls back an open transaction first).
 
     asyncpg's default is one more round trip after every query (`pg_advisory_unlock_all(); CLOSE ALL;
     UNLISTEN *; RESET ALL`). Nothing in this backend leaves the rest behind on a pooled connection: no
     session SET, cursors only inside transactions (closed at their end), LISTEN on its own connection
     (pg_listen.py). Advisory locks are taken on pooled connections by `exclusive`; a connection whose
-    unlock may not have run (cancelled, failed) is marked and unlocked here.
+    unlock may not have run (cancelled, failed) is marked (its server pid in `may_hold_locks`, the pool's
+    own set) and unlocked here.
     """
     pid = conn.get_server_pid()
-    if pid in _MAY_HOLD_LOCKS:
+    if pid in may_hold_locks:
         await conn.execute("SELECT pg_advisory_unlock_all()")
-        _MAY_HOLD_LOCKS.discard(pid)
+        may_hold_locks.discard(pid)
 
 
 def _is_unavailable(exc: BaseException) -> bool:
@@ -160,7 +157,9 @@ class PostgresDb:
     now = "now()"
     rowid = "id"
 
-    def __init__(self, url: str, pool: Any, pool_max: int = POOL_MAX) -> None:
+    def __init__(
+        self, url: str, pool: Any, pool_max: int = POOL_MAX, may_hold_locks: set[int] | None = None
+    ) -> None:
         self.url = url
         self._pool = pool
         # Several batches overlap the server's work on one with the bot's on another (and use both cores
@@ -170,6 +169,10 @@ class PostgresDb:
         self._reader: Any = None  # a pool connection kept for reads while it is free (see _read)
         self._reader_busy = False
         self._releasing: set[asyncio.Task[None]] = set()
+        # Server pids of pooled connections that may hold a session advisory lock: exclusive() and
+        # try_exclusive() mark theirs until the unlock ran; only those are reset when given back (the
+        # pool's reset_connection has the same set).
+        self._may_hold_locks: set[int] = may_hold_locks if may_hold_locks is not None else set()
         self._closed = False
         self.listener = Listener(url, CATALOGUE_CHANNEL)
 
@@ -197,11 +200,13 @@ class PostgresDb:
                 await migrate(conn)  # SchemaTooNew leaves a newer database as it is
             finally:
                 await conn.close()
+            may_hold_locks: set[int] = set()
             pool = await asyncpg.create_pool(
                 url, min_size=min(POOL_MIN, pool_max), max_size=pool_max, init=init_connection,
-                reset=reset_connection, server_settings=SERVER_SETTINGS, command_timeout=COMMAND_TIMEOUT,
+                reset=functools.partial(reset_connection, may_hold_locks), server_settings=SERVER_SETTINGS,
+                command_timeout=COMMAND_TIMEOUT,
             )  # fmt: skip
-        return cls(url, pool, pool_max)
+        return cls(url, pool, pool_max, may_hold_locks)
 
     async def close(self) -> None:
         if self._closed:
@@ -370,14 +375,14 @@ class PostgresDb:
             self._check_open()
             async with self._pool.acquire() as conn:
                 pid = conn.get_server_pid()
-                _MAY_HOLD_LOCKS.add(pid)  # until the unlock below has run (see reset_connection)
+                self._may_hold_locks.add(pid)  # until the unlock below has run (see reset_connection)
                 await conn.execute("SELECT pg_advisory_lock(hashtext($1))", name)
                 try:
                     yield
                 finally:
                     if not conn.is_closed():
                         await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", name)
-                        _MAY_HOLD_LOCKS.discard(pid)
+                        self._may_hold_locks.discard(pid)
 
     @asynccontextmanager
     async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
@@ -386,16 +391,16 @@ class PostgresDb:
             self._check_open()
             async with self._pool.acquire() as conn:
                 pid = conn.get_server_pid()
-                _MAY_HOLD_LOCKS.add(pid)
+                self._may_hold_locks.add(pid)
                 got = await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", name)
                 try:
                     yield got
                 finally:
                     if not got:
-                        _MAY_HOLD_LOCKS.discard(pid)
+                        self._may_hold_locks.discard(pid)
                     elif not conn.is_closed():
                         await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", name)
-                        _MAY_HOLD_LOCKS.discard(pid)
+                        self._may_hold_locks.discard(pid)
 
     # ---- maintenance -------------------------------------------------------------
     async def integrity_check(self) -> str:

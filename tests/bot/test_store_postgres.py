@@ -291,8 +291,6 @@ async def test_exclusive_lets_one_process_at_a_time_do_a_check_then_act(two_stor
 async def test_a_pooled_connection_goes_back_without_a_reset_query_but_never_holding_a_lock(two_stores):
     """The pool's release runs no reset query (one round trip less per read), except on a connection that
     may hold a session advisory lock: that one is unlocked before anyone else gets it."""
-    from bot.store import postgres
-
     first, second = two_stores
     pool = first.db._pool
     async with pool.acquire() as conn:
@@ -302,11 +300,11 @@ async def test_a_pooled_connection_goes_back_without_a_reset_query_but_never_hol
         assert conn.get_server_pid() == pid  # the same connection again (the pool's LIFO), not reset
         assert await conn.fetchval("SHOW application_name") == "left behind"
         await conn.execute("RESET application_name")
-        postgres._MAY_HOLD_LOCKS.add(pid)  # as exclusive() marks it: its unlock may not have run
+        first.db._may_hold_locks.add(pid)  # as exclusive() marks it: its unlock may not have run
         assert await conn.fetchval("SELECT pg_try_advisory_lock(hashtext('left'))")
     async with second.try_exclusive("left") as got:
         assert got  # released with the connection
-    assert pid not in postgres._MAY_HOLD_LOCKS
+    assert pid not in first.db._may_hold_locks
 
 
 async def test_an_exclusive_wait_cancelled_leaves_no_lock_behind(two_stores):
