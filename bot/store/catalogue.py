@@ -17,6 +17,8 @@ _AVAILABILITY = (
     "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
     "ORDER BY lower(service), kind"  # lower(): ASCII only on both backends, as SQLite's NOCASE
 )
+QUICK_DRAMAS = 4  # dramas read by id at most in one quick read (a command's option; /top reads pages of them)
+_D_COLUMNS = ", ".join(f"d.{c}" for c in DRAMA_COLUMNS.split(", "))
 INSERT_DRAMA = f"INSERT INTO dramas ({', '.join(DRAMA_WRITE_COLUMNS)}) VALUES ({marks(len(DRAMA_WRITE_COLUMNS))}) RETURNING id"
 
 
@@ -40,18 +42,22 @@ class Catalogue:
         return found
 
     async def _read_dramas(self, ids: list[int]) -> dict[int, Drama]:
-        drama_rows = await self._db.fetch(
-            f"SELECT {DRAMA_COLUMNS} FROM dramas WHERE id IN ({marks(len(ids))})", ids
-        )
-        aliases: dict[int, list[str]] = {}
+        """One query: each drama's row once per alias (once when it has none), aliases in the order added.
+        A command's option (one drama) is a quick read: on SQLite no hop to the reader's thread."""
+        found: dict[int, tuple] = {}  # id -> (row, aliases)
         for r in await self._db.fetch(
-            f"SELECT drama_id, name FROM drama_names WHERE drama_id IN ({marks(len(ids))}) AND kind = 'alias' "
-            f"ORDER BY {self._db.rowid}",
+            f"SELECT {_D_COLUMNS}, n.name AS alias FROM dramas d "
+            "LEFT JOIN drama_names n ON n.drama_id = d.id AND n.kind = 'alias' "
+            f"WHERE d.id IN ({marks(len(ids))}) ORDER BY d.id, n.{self._db.rowid}",
             ids,
-            quick=True,
+            quick=len(ids) <= QUICK_DRAMAS,
         ):
-            aliases.setdefault(r[0], []).append(r[1])
-        return {r["id"]: rows.drama(r, tuple(aliases.get(r["id"], ()))) for r in drama_rows}
+            entry = found.get(r["id"])
+            if entry is None:
+                entry = found[r["id"]] = (r, [])
+            if r["alias"] is not None:
+                entry[1].append(r["alias"])
+        return {i: rows.drama(r, tuple(aliases)) for i, (r, aliases) in found.items()}
 
     async def find(self, text: str) -> list[Drama]:
         ids = self._titles.lookup(text)
