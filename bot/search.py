@@ -131,6 +131,7 @@ class TitleIndex:
         self._words = _Keys()
         # Dramas whose title folds to "": not among the full keys at position 0.
         self._blank: set[int] = set()
+        self._first_titles: list[DramaName] = []  # the empty query's answer, until the next change
 
     def __len__(self) -> int:
         return len(self._dramas)
@@ -195,6 +196,7 @@ class TitleIndex:
     def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> None:
         """Add or replace one drama."""
         self.remove(drama_id)
+        self._first_titles = []
         entry = self._remember(drama_id, slug, title, year, names)
         lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
         self._add_keys(entry, lists, packed)
@@ -206,6 +208,7 @@ class TitleIndex:
         entry = self._dramas.pop(drama_id)
         if entry is None:
             return
+        self._first_titles = []
         self._blank.discard(drama_id)
         lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
         self._add_keys(entry, lists, packed)
@@ -310,13 +313,16 @@ class TitleIndex:
     def _by_title(self, limit: int) -> list[DramaName]:
         """The first `limit` dramas by (folded title, id): those whose title folds to "" first, then the
         titles among the full keys (position 0), which are in that order already."""
+        if len(self._first_titles) >= limit or len(self._first_titles) == len(self._dramas):
+            return self._first_titles[:limit]
         hits = [self._hit(drama_id, 0) for drama_id in sorted(self._blank)[:limit]]
         vals, i = self._full.vals, 0
         while len(hits) < limit and i < len(vals):
             if not vals[i] & _POS_MASK and vals[i] >> _POS_BITS not in self._blank:
                 hits.append(self._hit(vals[i] >> _POS_BITS, 0))
             i += 1
-        return hits
+        self._first_titles = hits
+        return hits[:]
 
     def search(self, query: str, limit: int = 25) -> list[DramaName]:
         """Autocomplete: dramas whose names start with `query` (case-insensitive), best first."""

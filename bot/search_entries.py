@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 SEP = "\x1f"  # between a record's fields; a drama with SEP in a field stays in the overlay
+DECODED = 2048  # decoded records kept (autocomplete shows the same dramas again and again)
 
 
 @dataclass(slots=True)
@@ -55,7 +56,17 @@ def unpack(drama_id: int, record: bytes) -> _Entry:
 class Entries:
     """drama_id -> _Entry, packed (see the module docstring). Iterating yields the ids."""
 
-    __slots__ = ("_ids", "_ends", "_blob", "_crcs", "_crc_ids", "_extra", "_extra_slugs", "_count")
+    __slots__ = (
+        "_ids",
+        "_ends",
+        "_blob",
+        "_crcs",
+        "_crc_ids",
+        "_extra",
+        "_extra_slugs",
+        "_count",
+        "_decoded",
+    )
 
     def __init__(self, ids: array | None = None, ends: array | None = None, blob: bytes = b"",
                  crcs: array | None = None, crc_ids: array | None = None) -> None:  # fmt: skip
@@ -67,6 +78,7 @@ class Entries:
         self._extra: dict[int, _Entry | None] = {}  # overlay: put or removed since the load (None)
         self._extra_slugs: dict[str, int] = {}
         self._count = len(self._ids)
+        self._decoded: dict[int, _Entry] = {}  # of packed records, at most DECODED
 
     @classmethod
     def packed(cls, records: list[tuple[int, str, bytes]]) -> Entries:
@@ -87,8 +99,14 @@ class Entries:
         return self._count
 
     def _base(self, drama_id: int) -> int:
-        i = bisect_left(self._ids, drama_id)
-        return i if i < len(self._ids) and self._ids[i] == drama_id else -1
+        ids = self._ids
+        if not ids:
+            return -1
+        i = drama_id - ids[0]  # ids are mostly dense (1, 2, 3, ...): try the direct position first
+        if 0 <= i < len(ids) and ids[i] == drama_id:
+            return i
+        i = bisect_left(ids, drama_id)
+        return i if i < len(ids) and ids[i] == drama_id else -1
 
     def _record(self, i: int) -> bytes:
         return self._blob[self._ends[i - 1] if i else 0 : self._ends[i]]
@@ -96,8 +114,15 @@ class Entries:
     def get(self, drama_id: int) -> _Entry | None:
         if drama_id in self._extra:
             return self._extra[drama_id]
-        i = self._base(drama_id)
-        return unpack(drama_id, self._record(i)) if i >= 0 else None
+        entry = self._decoded.get(drama_id)
+        if entry is None:
+            i = self._base(drama_id)
+            if i < 0:
+                return None
+            if len(self._decoded) >= DECODED:
+                self._decoded.clear()
+            entry = self._decoded[drama_id] = unpack(drama_id, self._record(i))
+        return entry
 
     def __contains__(self, drama_id: int) -> bool:
         return self.get(drama_id) is not None

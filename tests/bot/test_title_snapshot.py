@@ -213,3 +213,14 @@ async def test_a_change_while_a_snapshot_is_built_keeps_it_from_being_stored(
     monkeypatch.setattr(store.db, "stream", stream)
     assert await store.titles.save() is True
     assert await store.titles.save() is False  # the stored one is current
+
+
+def test_the_empty_query_follows_changes():
+    index = TitleIndex.from_snapshot(make_index().snapshot())
+    first = [h.drama_id for h in index.search("", limit=3)]
+    index.put(50, "aaa", "AAA First", None, ["AAA First"])
+    assert [h.drama_id for h in index.search("", limit=3)] == [50, *first[:2]]
+    index.remove(50)
+    index.remove(first[0])
+    assert [h.drama_id for h in index.search("", limit=2)] == first[1:3]
+    assert len(index.search("", limit=100)) == len(index) == len(DRAMAS) - 1
