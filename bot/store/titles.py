@@ -12,7 +12,7 @@ meta value in its transaction. How a process learns of a change is the backend's
   `changed()` as well, since notifications sent meanwhile are lost.
 
 Building the index folds, keys and sorts every name: about 2.7 s of CPU at 100,000 titles. So the index is
-also stored as a snapshot (`title_index`, migration 0007) labelled with the `catalogue_rev` it reflects,
+also stored as a snapshot (`title_index`, migration 0008) labelled with the `catalogue_rev` it reflects,
 and a load whose label is the current rev reads that instead (about 0.1 s). The migration's triggers
 delete the snapshot on any change to names or titles, also one made by hand that does not move the rev.
 `save()` builds a snapshot from the database (not from memory, which may lag such a change); the store

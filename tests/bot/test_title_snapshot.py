@@ -1,5 +1,5 @@
 """The title index's packed entries and its stored snapshot (bot/search_entries.py, bot/search.py,
-bot/store/titles.py, migration 0007): a snapshot answers exactly as the index built from the names, and a
+bot/store/titles.py, migration 0008): a snapshot answers exactly as the index built from the names, and a
 stale one is never read."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
--- 0007: a stored snapshot of the in-memory title index (bot/search.py, bot/store/titles.py), so a
+-- 0008: a stored snapshot of the in-memory title index (bot/search.py, bot/store/titles.py), so a
 -- process starts without folding, keying and sorting every name of the catalogue (100,000 titles: about
 -- 2.7 s of CPU). `rev` is the `catalogue_rev` meta value the snapshot reflects: a snapshot whose rev is
 -- not the current one is never used (the index is then built from the names and a new snapshot saved).
