@@ -79,6 +79,7 @@ class Store:
         if self.db.closed:
             return
         await self.ratings.drain()  # ratings already queued are written first
+        await self.titles.save_on_close()  # the next start reads the index instead of building it
         await self.db.close()
 
     @property
