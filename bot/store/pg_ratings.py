@@ -1,6 +1,6 @@
 """A batch of ratings on PostgreSQL: one round trip per batch, whatever its size.
 
-`SELECT * FROM rate_batch(...)` (migration 0008) runs in its own implicit transaction (no BEGIN and
+`SELECT * FROM rate_batch(...)` (migration 0009) runs in its own implicit transaction (no BEGIN and
 COMMIT round trips): the dramas `FOR KEY SHARE` (an unknown drama or an episode out of range refuses
 only its own keys); the members' current scores `FOR UPDATE` in key order (the previous score each
 answer shows); one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING` for the keys without a

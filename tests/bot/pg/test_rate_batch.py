@@ -1,4 +1,4 @@
-"""rate_batch() (PostgreSQL migration 0008), the one statement a batch of ratings is: called directly,
+"""rate_batch() (PostgreSQL migration 0009), the one statement a batch of ratings is: called directly,
 with what the store's Python side (bot/store/pg_ratings.py) cannot see coming, a drama removed or
 shortened between its read and the batch, and a score another transaction stored meanwhile."""
 

@@ -1,4 +1,4 @@
--- 0008 (PostgreSQL): a batch of ratings in one statement (bot/store/pg_ratings.py calls it on its own,
+-- 0009 (PostgreSQL): a batch of ratings in one statement (bot/store/pg_ratings.py calls it on its own,
 -- so its implicit transaction is the batch's): one round trip instead of BEGIN, five statements and
 -- COMMIT. The SQLite twin has nothing to add (its batches run in-process).
 --
