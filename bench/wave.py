@@ -118,7 +118,7 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
               validate_all: bool = False) -> list[Row]:  # fmt: skip
     """The phase's rows, in the order of `expected_rows(size)`: 5 waves (2 at the small size) and up to
     300 quiet calls."""
-    from bench.run import DEADLINE, Row, Session
+    from bench.run import DEADLINE, Row, Session, bot_cpu_s
 
     waves, quiet_calls = (2 if size == "small" else 5), min(calls, 300)
     workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - before the bot starts
@@ -151,6 +151,7 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
         spans: list[float] = []
         counts: list[int] = []
         distinct: list[int] = []  # channels posted in, per wave
+        cpus: list[tuple[float, float, int]] = []  # bot CPU s, benchmark process CPU s, interactions sent
         for wave in range(1, waves + 1):
             first = len(counter.posts)
             log_rows = {k: Row("wave") for k in ("/about", "/review")}
@@ -159,7 +160,7 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
             )
             stop = asyncio.Event()
             watcher = asyncio.create_task(counter.watch(stop))
-            started = time.monotonic()
+            started, cpu, own = time.monotonic(), bot_cpu_s(s.pid), time.process_time()
             i = 0
             # Until the wave is posted (and a moment longer, for a late duplicate to show), at most 60 s.
             while time.monotonic() - started < 60:
@@ -171,6 +172,7 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
             stop.set()
             await watcher
             counter.poll()
+            cpus.append((bot_cpu_s(s.pid) - cpu, time.process_time() - own, i))
             mine = counter.posts[first:]
             counts.append(len(mine))
             distinct.append(len({c for _, c in mine}))
@@ -200,7 +202,9 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
         row.met = bool(row.samples) and row.ratio is not None and row.ratio <= WAVE_RATIO and row.missed == 0
     exact = all(n == d == GUILDS for n, d in zip(counts, distinct, strict=True)) and counter.elsewhere == 0
     wave_row.value = (f"{waves} waves: posts {', '.join(map(str, counts))}; {counter.elsewhere} elsewhere; "
-                      f"each posted over {', '.join(f'{x:.2f}' for x in spans)} s")  # fmt: skip
+                      f"each posted over {', '.join(f'{x:.2f}' for x in spans)} s; bot CPU a wave (200 posts "
+                      f"and the interactions meanwhile) {', '.join(f'{b:.2f}' for b, _, _ in cpus)} s, stand-in and "
+                      f"client {', '.join(f'{o:.2f}' for _, o, _ in cpus)} s")  # fmt: skip
     wave_row.target = f"exactly {GUILDS} posts a wave, one per guild"
     wave_row.met = exact
     for row in [*rows, wave_row]:

@@ -36,10 +36,10 @@ async def seed(store, add_drama) -> list[int]:
             guild = (GUILD_A, GUILD_B, None)[user % 3]
             await store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score)
             user += 1
-    # Server 444: every drama averages 4, the server's mean: all score exactly 4, ranked by count, then id.
-    for drama_id, scores in zip(
-        ids[:6], ([4, 4, 4], [3, 5, 4, 4], [4, 4, 4], [5, 3], [4.5, 3.5, 4, 4, 4], [4] * 4)
-    ):
+    # Server 444: every drama averages 4, the server's mean: all score exactly 4, ranked by count, then id;
+    # 14 of them, so the tie runs over the page boundary.
+    patterns = ([4, 4, 4], [3, 5, 4, 4], [4, 4, 4], [5, 3], [4.5, 3.5, 4, 4, 4], [4] * 4) + ([3, 5, 4],) * 8
+    for drama_id, scores in zip(ids[:14], patterns, strict=True):
         for score in scores:
             await store.rate(user_id=user, guild_id=444, drama_id=drama_id, score=score)
             user += 1
@@ -63,9 +63,15 @@ async def test_top_page_gives_the_reference_ranking_on_every_page(store, add_dra
                 compared += len(got.items)
     assert compared > 100  # the comparisons were of real pages, not only empty ones
     _, tied = await store.top_page(444, 1)
-    assert [(r.drama_id, r.count) for r in tied.items] == [
-        (ids[4], 5), (ids[1], 4), (ids[5], 4), (ids[0], 3), (ids[2], 3),
-    ]  # fmt: skip
+    _, rest = await store.top_page(444, 2)
+    threes = [ids[0], ids[2], *ids[6:14]]
+    assert [r.drama_id for r in tied.items + rest.items] == [
+        ids[4],
+        ids[1],
+        ids[5],
+        *threes,
+    ]  # ids[3]: 2 ratings, unranked
+    assert [r.rank for r in rest.items] == [11, 12, 13]
 
 
 async def test_genre_index_follows_catalogue_changes(store, add_drama):
