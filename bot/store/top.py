@@ -40,22 +40,35 @@ def _genres(value) -> tuple[str, ...]:  # noqa: ANN001 - JSON text (SQLite) or d
 class TopCharts:
     def __init__(self, db: Db) -> None:
         self._db = db
-        # casefolded genre -> the dramas that have it, for one catalogue_rev: (rev, index), None before first use
-        self._genre_index: tuple[str | None, dict[str, frozenset[int]]] | None = None
+        # For one catalogue_rev: (rev, genre as spelled -> its dramas, casefolded genre -> its dramas); None
+        # before the first use. A few MB at 100,000 dramas.
+        self._genre_index: tuple[str | None, dict[str, frozenset[int]], dict[str, frozenset[int]]] | None = (
+            None
+        )
 
-    async def genre_dramas(self, genre: str) -> frozenset[int]:
-        """The dramas with `genre` among their genres (compared casefolded)."""
+    async def genre_sets(self) -> dict[str, frozenset[int]]:
+        """Each genre as the catalogue spells it -> the dramas that have it (current to `catalogue_rev`)."""
         found = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,))
         rev = (
             found["value"] if found else None
         )  # read before the genres: a write in between reloads next time
         if self._genre_index is None or self._genre_index[0] != rev:
-            index: dict[str, set[int]] = {}
+            spelled: dict[str, set[int]] = {}
             for r in await self._db.fetch("SELECT id, genres FROM dramas"):
                 for g in set(_genres(r["genres"])):
-                    index.setdefault(g.casefold(), set()).add(r["id"])
-            self._genre_index = (rev, {g: frozenset(ids) for g, ids in index.items()})
-        return self._genre_index[1].get(genre.casefold(), frozenset())
+                    spelled.setdefault(g, set()).add(r["id"])
+            folded: dict[str, set[int]] = {}
+            for g, ids in spelled.items():
+                folded.setdefault(g.casefold(), set()).update(ids)
+            self._genre_index = (rev, {g: frozenset(ids) for g, ids in spelled.items()},
+                                 {g: frozenset(ids) for g, ids in folded.items()})  # fmt: skip
+        return self._genre_index[1]
+
+    async def genre_dramas(self, genre: str) -> frozenset[int]:
+        """The dramas with `genre` among their genres (compared casefolded)."""
+        await self.genre_sets()
+        assert self._genre_index is not None
+        return self._genre_index[2].get(genre.casefold(), frozenset())
 
     def _in_ids(self) -> str:
         """A set of drama ids passed as one JSON array parameter."""
