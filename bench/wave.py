@@ -36,7 +36,8 @@ GUILDS = 200
 FOLLOWS = 20
 WAVE_RATIO = 2.0
 FIRST_AIR = date(2027, 3, 1)  # KR, no air time: 23:00 in Seoul, 14:00 UTC
-CYCLE_SECONDS = "2"  # the scheduler's cycle: a wave starts within 2 s of the clock moving
+CYCLE_SECONDS = 5  # the scheduler's cycle (default 60 s): a wave starts within 5 s of the clock moving
+IDLE_SECONDS = 10  # idle, to measure what the cycles cost with nothing due
 
 
 def aired_at(day: date) -> datetime:
@@ -130,7 +131,7 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
     await seed(db, [(int(g), int(c)) for g, c in zip(guilds, channels, strict=True)], waves)
     clock = workdir / "wave-clock.txt"
     clock.write_text((aired_at(FIRST_AIR) - timedelta(hours=1)).isoformat())
-    s.extra_env = {"DRAMABOT_TEST_CLOCK_FILE": str(clock), "AIRING_CYCLE_SECONDS": CYCLE_SECONDS}
+    s.extra_env = {"DRAMABOT_TEST_CLOCK_FILE": str(clock), "AIRING_CYCLE_SECONDS": str(CYCLE_SECONDS)}
     log(
         f"{size}: wave phase: {GUILDS} more guilds, {FOLLOWS} follows each; starting a bot with the test clock"
     )
@@ -142,6 +143,9 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
         counter = PostCounter(s, set(channels))
         for kind in ("/about", "/review") * 5:  # warm-up
             await _send(s, world, kind, Row("warm-up"))
+        idle = bot_cpu_s(s.pid)
+        await asyncio.sleep(IDLE_SECONDS)  # nothing but the scheduler's cycles (nothing due yet)
+        idle = bot_cpu_s(s.pid) - idle
         cpu_quiet = bot_cpu_s(s.pid)
         for i in range(quiet_calls):
             kind = ("/about", "/review")[i % 2]
@@ -209,6 +213,8 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
                       f"each posted over {', '.join(f'{x:.2f}' for x in spans)} s; bot CPU a wave (200 posts "
                       f"and the interactions meanwhile) {', '.join(f'{b:.2f}' for b, _, _ in cpus)} s, stand-in and "
                       f"client {', '.join(f'{o:.2f}' for _, o, _ in cpus)} s")  # fmt: skip
+    wave_row.value += (f"; idle with {GUILDS} servers following {FOLLOWS} dramas each, a cycle every {CYCLE_SECONDS} s "
+                       f"and nothing due: bot CPU {idle:.2f} s in {IDLE_SECONDS} s")  # fmt: skip
     wave_row.target = f"exactly {GUILDS} posts a wave, one per guild"
     wave_row.met = exact
     for row in [*rows, wave_row]:
