@@ -28,11 +28,11 @@ from bot.cards import (
     DESCRIPTION_LIMIT,
     EN,
     FOOTER_LIMIT,
-    KIND_LABELS,
     TITLE_LIMIT,
     _fit_total,
     checked,
     clip,
+    kind_label,
     safe,
 )
 from bot.i18n_messages import t
@@ -77,23 +77,23 @@ class AiringEpisode:
     airs_at: datetime
 
 
-def service_offer(av: Availability) -> str:
+def service_offer(av: Availability, locale: str = EN) -> str:
     """'[Netflix](url) (subscription) · checked 2026-11-01', with the service's name made inert."""
     name = inert(clip(av.service, 100))
     if av.url:
         name = f"[{name}]({av.url})"
-    return f"{name} ({KIND_LABELS.get(av.kind, av.kind)}) · {checked(av)}"
+    return f"{name} ({kind_label(av.kind, locale)}) · {checked(av, locale)}"
 
 
 def _add_where(embed: discord.Embed, availability, region: str | None, locale: str) -> None:
     """The "Where to watch in <region>" field of an announcement or a reminder, when a region is set."""
-    where = watch_here(availability, region)
+    where = watch_here(availability, region, locale)
     if where is not None:
         place = inert(regions.name_for(region or ""))
         embed.add_field(name=clip(t("card.airing.where_in", locale, region=place), 256), value=where, inline=False)
 
 
-def watch_here(availability: Sequence[Availability], region: str | None) -> str | None:
+def watch_here(availability: Sequence[Availability], region: str | None, locale: str = EN) -> str | None:
     """Where to watch in the server's region: the services there, or that none is listed; None without a
     region (the card then points at /where)."""
     if not region:
@@ -102,10 +102,10 @@ def watch_here(availability: Sequence[Availability], region: str | None) -> str 
     here = [av for av in availability if code in av.regions]
     name = inert(regions.name_for(code))
     if not here:
-        return f"Not listed in {name} yet: /where for other countries."
-    lines = [service_offer(av) for av in here[:SERVICES_SHOWN]]
+        return clip(t("card.airing.where_not_listed", locale, region=name), 1024)
+    lines = [service_offer(av, locale) for av in here[:SERVICES_SHOWN]]
     if len(here) > SERVICES_SHOWN:
-        lines.append(f"and {len(here) - SERVICES_SHOWN} more: /where")
+        lines.append(t("card.airing.where_more", locale, count=len(here) - SERVICES_SHOWN))
     return clip("\n".join(lines), 1024)
 
 

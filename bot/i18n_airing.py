@@ -110,6 +110,40 @@ AIRING: dict[str, dict[str, str]] = {
         "en": "I couldn't send you a direct message (your DMs are closed to me), so your reminders for {titles} are paused. Open your DMs and use /remind on to resume them.",
         "ko": "DM을 보낼 수 없어서 (DM이 닫혀 있습니다) {titles} 알림을 멈췄습니다. DM을 열고 /알림 켜기 로 다시 시작하세요.",
     },
+    # ---- /server: the server's own settings (cogs/server.py) ----
+    "server.guild_only": {
+        "en": "Use this command in a server: a direct message has no server settings.",
+        "ko": "이 명령은 서버에서 써 주세요: DM에는 서버 설정이 없습니다.",
+    },
+    "server.not_manager": {
+        "en": "Only members with Manage Server can change this server's settings. Nothing was changed.",
+        "ko": "서버 관리 권한이 있는 멤버만 이 서버의 설정을 바꿀 수 있습니다. 아무것도 바꾸지 않았습니다.",
+    },
+    "server.region_set": {
+        "en": "This server's region is now **{region}**{was}. New-episode announcements show where to watch there, and `/where` uses it when no region is given.",
+        "ko": "이 서버의 지역을 **{region}**(으)로 정했습니다{was}. 새 회차 알림에 그곳에서 볼 수 있는 곳이 나오고, `/어디서`에 지역을 넣지 않으면 이 지역을 씁니다.",
+    },
+    "server.region_was": {"en": " (it was {region})", "ko": " (이전: {region})"},
+    "server.region_same": {
+        "en": "This server's region is already **{region}**.",
+        "ko": "이 서버의 지역은 이미 **{region}**입니다.",
+    },
+    "server.region_no_channel": {
+        "en": " Announcements are off until a channel is chosen with `/announce`.",
+        "ko": " `/알림채널`로 채널을 정해야 알림이 올라갑니다.",
+    },
+    "server.region_cleared": {
+        "en": "This server's region is cleared (it was {region}): announcements no longer show where to watch, and `/where` lists every country unless a region is given.",
+        "ko": "이 서버의 지역을 지웠습니다 (이전: {region}). 알림에 볼 수 있는 곳이 나오지 않고, `/어디서`는 지역을 넣지 않으면 모든 나라를 보여 줍니다.",
+    },
+    "server.region_none": {
+        "en": "This server has no region set, so there is nothing to clear. Choose one with `/server region`.",
+        "ko": "이 서버에는 정해진 지역이 없어서 지울 것이 없습니다. `/서버 지역`으로 정하세요.",
+    },
+    "where.server_region": {
+        "en": "-# {region} is this server's region. Give `region:` for another country.",
+        "ko": "-# {region}: 이 서버의 지역입니다. 다른 나라는 `지역:`을 넣으세요.",
+    },
 }
 
 # The airing cards (bot/airing_cards.py).
@@ -180,6 +214,42 @@ CARDS: dict[str, dict[str, str]] = {
         "en": "You asked for this with /remind · /remind off to stop",
         "ko": "/알림 으로 신청한 알림입니다 · /알림 끄기 로 멈춥니다",
     },
+    "card.airing.where_not_listed": {
+        "en": "Not listed in {region} yet: /where for other countries.",
+        "ko": "{region}에는 아직 없습니다: 다른 나라는 /어디서 에서 보세요.",
+    },
+    "card.airing.where_more": {"en": "and {count} more: /where", "ko": "외 {count}곳: /어디서"},
+    # /server settings (bot/server_cards.py)
+    "card.server.title": {"en": "This server's settings", "ko": "이 서버의 설정"},
+    "card.server.region": {"en": "Region", "ko": "지역"},
+    "card.server.region_none": {
+        "en": "Not set · `/server region` to choose one (announcements then show where to watch there)",
+        "ko": "정하지 않음 · `/서버 지역`으로 정하세요 (알림에 그 지역에서 볼 수 있는 곳이 나옵니다)",
+    },
+    "card.server.announce": {"en": "New-episode announcements", "ko": "새 회차 알림"},
+    "card.server.announce_none": {
+        "en": "Off · `/announce` to choose a channel",
+        "ko": "꺼짐 · `/알림채널`로 채널을 정하세요",
+    },
+    "card.server.announce_thread": {
+        "en": " · a spoiler thread under each",
+        "ko": " · 회차마다 스포일러 스레드",
+    },
+    "card.server.announce_delay": {"en": " · {hours} h after airing", "ko": " · 방영 {hours}시간 뒤"},
+    "card.server.followed": {"en": "Followed dramas", "ko": "팔로우한 드라마"},
+    "card.server.followed_count": {
+        "en": "{count} · `/follow` to add one",
+        "ko": "{count}편 · `/팔로우`로 추가합니다",
+    },
+    "card.server.curators": {"en": "Curator role", "ko": "큐레이터 역할"},
+    "card.server.curators_none": {
+        "en": "Not set (server admins curate) · `/catalogue curators` to choose one",
+        "ko": "정하지 않음 (서버 관리자가 관리합니다) · `/카탈로그 큐레이터`로 정하세요",
+    },
+    "card.server.footer": {
+        "en": "Only members with Manage Server see and change these",
+        "ko": "서버 관리 권한이 있는 멤버만 보고 바꿀 수 있습니다",
+    },
 }
 
 # Command, group and option names.
@@ -196,6 +266,10 @@ NAMES_KO: dict[str, str] = {
     "channel": "채널",
     "thread": "스레드",
     "delay_hours": "지연시간",
+    # /server
+    "server": "서버",
+    "settings": "설정",
+    "region-clear": "지역-해제",
 }
 
 # Descriptions and choice names.
@@ -214,4 +288,10 @@ TEXTS_KO: dict[str, str] = {
     "A direct message when a new episode airs.": "새 회차가 방영되면 DM으로 알려 줍니다.",
     "Get a direct message when a drama's new episode airs.": "드라마의 새 회차가 방영되면 DM을 받습니다.",
     "Stop the direct messages for a drama.": "드라마의 DM 알림을 끕니다.",
+    # /server
+    "This server's settings: its region, announcements and curators.": "이 서버의 설정: 지역, 알림, 큐레이터.",
+    "Show this server's settings.": "이 서버의 설정을 봅니다.",
+    "Set this server's region: announcements show where to watch there.": "이 서버의 지역을 정합니다: 알림에 그곳에서 볼 수 있는 곳이 나옵니다.",
+    "The country: a code such as KR or a name such as Korea or 한국": "나라: KR 같은 코드나 한국, Korea 같은 이름",
+    "Clear this server's region.": "이 서버의 지역을 지웁니다.",
 }

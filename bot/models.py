@@ -257,3 +257,13 @@ class LedgerEntry:
     thread_id: int | None = None
     detail: str | None = None
     episodes: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GuildSettings:
+    """A server's own settings (guild_settings): its curator role and its region (an ISO alpha-2 code,
+    /server region), each None when not set."""
+
+    guild_id: int
+    curator_role_id: int | None = None
+    region: str | None = None

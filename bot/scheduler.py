@@ -38,8 +38,10 @@ from bot.airing_cards import AiringEpisode, announcement_card, digest_card, remi
 from bot.announcer import Delivery, Dispatcher, Intent, Outcome, Status
 from bot.i18n_messages import ENGLISH as EN
 from bot.i18n_messages import language
-from bot.models import Drama, LedgerEntry, ScheduledEpisode
+from bot.live import merged
+from bot.models import Availability, Drama, LedgerEntry, ScheduledEpisode
 from bot.store import Store
+from bot.tmdb import providers_availability
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,24 @@ class _Cards:
         self.store, self.client = store, client
         self._dramas: dict[int, Drama | None] = {}
         self._times: dict[int, dict[int, datetime]] = {}
+        self._regions: dict[int, str] = {}  # guild -> its region (/server region), for "where to watch"
+        self._where: dict[int, tuple[Availability, ...]] = {}
+
+    async def prepare(self, entries: Sequence[LedgerEntry]) -> None:
+        """Read the regions of the servers with an announcement pending, in one query."""
+        guilds = {e.guild_id for e in entries if e.kind == "announce" and e.guild_id is not None}
+        self._regions = await self.store.curation.guild_regions(guilds) if guilds else {}
+
+    async def where(self, drama: Drama) -> tuple[Availability, ...]:
+        """Where the drama streams, as /where shows it but without asking TMDB: the catalogue's entries and
+        the last TMDB check stored (bot/live.py), each with the date it was checked; once per cycle."""
+        if drama.id not in self._where:
+            found = await self.store.availability(drama.id)
+            cached = await self.store.cached_providers(drama.id) if drama.tmdb_id is not None else None
+            if cached is not None:
+                found = merged(providers_availability(cached[1], cached[0]), found)
+            self._where[drama.id] = found
+        return self._where[drama.id]
 
     async def episode(self, drama_id: int, number: int) -> AiringEpisode | None:
         if drama_id not in self._dramas:
@@ -180,7 +200,9 @@ class _Cards:
             return Intent(
                 entry.key, reminder_card(episode, locale=locale), user_id=entry.user_id, since=since
             )
-        return Intent(entry.key, announcement_card(episode, locale=locale), channel_id=entry.channel_id,
+        region = self._regions.get(entry.guild_id or 0)
+        where = await self.where(episode.drama) if region else ()
+        return Intent(entry.key, announcement_card(episode, where, region, locale), channel_id=entry.channel_id,
                       since=since, thread_name=thread_name(episode.number, locale) if entry.thread else None)  # fmt: skip
 
     def _guild_locale(self, guild_id: int | None) -> str:
@@ -198,7 +220,9 @@ async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> Cycle
     await record_due(store, now, report)
     cards = _Cards(store, getattr(dispatcher, "client", None))
     intents: list[Intent] = []
-    for entry in await store.airing.pending(now):
+    pending = await store.airing.pending(now)
+    await cards.prepare(pending)
+    for entry in pending:
         intent = await cards.intent(entry)
         if intent is None:
             await store.airing.finish(entry.key, outcome="failed", now=now, detail="episode no longer dated")

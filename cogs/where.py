@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cards, regions
+from bot.i18n import t
 from bot.live import WhereData
 from bot.models import Drama
 from bot.tmdb import TMDB
@@ -51,6 +52,10 @@ class Where(commands.Cog):
     ) -> None:
         live = self.live
         assert live is not None
+        server_region = None  # no region given: the server's own (/server region), said so on the card
+        if region is None and interaction.guild_id is not None:
+            code = await self.bot.store.guild_region(interaction.guild_id)
+            region = server_region = regions.lookup(code) if code else None
         cached = await live.cached(drama)
         if live.needs_fetch(drama, cached, datetime.now(UTC)) and not interaction.response.is_done():
             await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
@@ -58,6 +63,9 @@ class Where(commands.Cog):
         locale = locale_of(interaction)
         source = cards.live_footer(found.checked_at, found.stale, locale) if found.checked_at else None
         notice = cards.live_notice(locale) if found.live_failed else None
+        if server_region is not None:
+            note = t("where.server_region", locale, region=server_region.label)
+            notice = f"{note}\n{notice}" if notice else note
         await answer(interaction, embed=cards.where_card(
             drama, found.availability, region, source=source, notice=notice,
             region_links=found.region_links, locale=locale,

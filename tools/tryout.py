@@ -9,8 +9,10 @@ embed as plain text, attachments, and whether the answer was private. A step sta
 autocomplete: it prints the choices offered for the last option while typing its value. Options are
 `name=value`; a value with spaces needs quotes around the whole step ("review drama=Crash Landing on
 You" works: everything after `name=` up to the next ` name=` is the value). `--locale ko` sends the
-interactions with a Korean client. `--env NAME=VALUE` passes settings to the bot. `--tmdb` also starts
-the local TMDB stand-in (tests/tmdb_standin.py) and points the bot at it; a step `!tmdb down` or
+interactions with a Korean client. `--permissions manage_guild` gives the member those permissions (names
+of discord.Permissions flags, comma-separated) on top of a normal member's; `--dm` sends every step from a
+direct message with the bot instead of the server. `--env NAME=VALUE` passes settings to the bot. `--tmdb`
+also starts the local TMDB stand-in (tests/tmdb_standin.py) and points the bot at it; a step `!tmdb down` or
 `!tmdb up` switches it off and on between steps.
 """
 
@@ -73,9 +75,22 @@ def embed_text(embed: dict) -> str:
     return "\n".join(lines)
 
 
+def member_permissions(names: str | None) -> int | None:
+    """A normal member's permission bits plus the named discord.Permissions flags; None: a normal member."""
+    if not names:
+        return None
+    import discord
+
+    from tests.e2e.standin import DEFAULT_MEMBER_PERMISSIONS
+
+    extra = discord.Permissions(**{name.strip(): True for name in names.split(",") if name.strip()})
+    return int(DEFAULT_MEMBER_PERMISSIONS) | extra.value
+
+
 async def run(
-    steps: list[str], database: Path | None, locale: str | None, extra_env: dict[str, str], tmdb: bool = False
-) -> int:
+    steps: list[str], database: Path | None, locale: str | None, extra_env: dict[str, str], tmdb: bool = False,
+    permissions: int | None = None, dm: bool = False,
+) -> int:  # fmt: skip
     stand_in = DiscordStandIn()
     await stand_in.start()
     fake_tmdb = None
@@ -93,13 +108,18 @@ async def run(
         DISCORD_GATEWAY_URL=stand_in.gateway_url,
         DEV_GUILD_ID=stand_in.guild_id,
         PYTHONUNBUFFERED="1",
-        **extra_env,
     )
+    if dm:  # a DM sees only global commands
+        del env["DEV_GUILD_ID"]
+    env.update(extra_env)  # --env wins
     proc = await spawn_bot(env, scratch)
     status = 0
     try:
         await proc.wait_for_output(READY_MARKER, 60)
-        user = {"locale": locale} if locale else None
+        user = None
+        if locale:  # a member whose Discord client is in that language
+            user = stand_in.make_user("member")
+            stand_in.set_locale(user, locale)
         for step in steps:
             if step.startswith("!tmdb") and fake_tmdb is not None:
                 fake_tmdb.down = step.split()[-1] == "down"
@@ -110,10 +130,14 @@ async def run(
             try:
                 if complete:
                     focused = list(options)[-1]
-                    for choice in await stand_in.autocomplete(command, options, focused, user=user):
+                    for choice in await stand_in.autocomplete(
+                        command, options, focused, user=user, permissions=permissions, guild=not dm
+                    ):
                         print(f"  - {choice['name']}  [{choice['value']}]")
                     continue
-                result = await stand_in.invoke(command, options, user=user)
+                result = await stand_in.invoke(
+                    command, options, user=user, permissions=permissions, guild=not dm
+                )
             except Exception as exc:  # noqa: BLE001 - shown to the person trying it
                 print(f"  !! {type(exc).__name__}: {exc}")
                 status = 1
@@ -158,9 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--locale")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--tmdb", action="store_true", help="start the TMDB stand-in and use it")
+    parser.add_argument("--permissions", help="extra member permissions, e.g. manage_guild")
+    parser.add_argument("--dm", action="store_true", help="use the commands from a DM with the bot")
     args = parser.parse_args(argv)
     extra = dict(item.split("=", 1) for item in args.env)
-    return asyncio.run(run(args.steps, args.database, args.locale, extra, args.tmdb))
+    perms = member_permissions(args.permissions)
+    return asyncio.run(run(args.steps, args.database, args.locale, extra, args.tmdb, perms, args.dm))
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from bot.models import (
     Drama,
     DramaName,
     Episode,
+    GuildSettings,
     ProfileData,
     RateResult,
     ReviewData,
@@ -209,6 +210,22 @@ class Store:
         """Set (or clear, with None) a server's curator role; audited. Returns the previous role."""
         return await self.curation.set_curator_role(
             guild_id, role_id, actor_id=actor_id, actor_name=actor_name
+        )
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """A server's own settings: curator role and region (/server settings)."""
+        return await self.curation.guild_settings(guild_id)
+
+    async def guild_region(self, guild_id: int) -> str | None:
+        """A server's region code (/server region), or None."""
+        return await self.curation.guild_region(guild_id)
+
+    async def set_guild_region(
+        self, guild_id: int, region: str | None, *, actor_id: int, actor_name: str | None
+    ) -> str | None:
+        """Set (or clear, with None) a server's region; audited. Returns the previous one."""
+        return await self.curation.set_guild_region(
+            guild_id, region, actor_id=actor_id, actor_name=actor_name
         )
 
     async def audit_log(self, limit: int = 50, subject: str | None = None) -> list[AuditEntry]:

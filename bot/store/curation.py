@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from bot.models import AuditEntry
+from bot.models import AuditEntry, GuildSettings
 from bot.store import rows
 from bot.store.catalogue import Catalogue
-from bot.store.db import Db, Tx
+from bot.store.db import Db, Tx, marks
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
 
 _AUDIT_COLUMNS = "id, at, actor_id, actor_name, guild_id, action, subject, before, after"
+#: Servers whose regions one `guild_regions` query reads (an IN list; the scheduler asks per cycle).
+REGIONS_PER_QUERY = 500
 
 
 class Curation:
@@ -90,6 +92,62 @@ class Curation:
                 tx, "curators", actor_id, actor_name, guild_id, f"guild:{guild_id}",
                 json.dumps({"curator_role_id": previous}), json.dumps({"curator_role_id": role_id}),
             )  # fmt: skip
+            return previous
+
+        return await self._db.write(write)
+
+    # ---- the server's region (/server region) ----------------------------------------------------------------
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """The server's settings; every field None when it has none."""
+        row = await self._db.fetch_one(
+            "SELECT curator_role_id, region FROM guild_settings WHERE guild_id = ?", (guild_id,), quick=True
+        )
+        if row is None:
+            return GuildSettings(guild_id)
+        return GuildSettings(guild_id, row["curator_role_id"], row["region"])
+
+    async def guild_region(self, guild_id: int) -> str | None:
+        """The server's region code ("KR"), or None."""
+        return (await self.guild_settings(guild_id)).region
+
+    async def guild_regions(self, guild_ids: Iterable[int]) -> dict[int, str]:
+        """The regions of those of `guild_ids` that have one set (guild id -> code)."""
+        ids = sorted({int(g) for g in guild_ids})
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), REGIONS_PER_QUERY):
+            chunk = ids[start : start + REGIONS_PER_QUERY]
+            for row in await self._db.fetch(
+                f"SELECT guild_id, region FROM guild_settings WHERE region IS NOT NULL "
+                f"AND guild_id IN ({marks(len(chunk))})",
+                chunk,
+            ):
+                found[row["guild_id"]] = row["region"]
+        return found
+
+    async def set_guild_region(
+        self, guild_id: int, region: str | None, *, actor_id: int, actor_name: str | None
+    ) -> str | None:
+        """Set (or clear, with None) a server's region, an ISO alpha-2 code; audited. Returns the previous one.
+
+        The code is checked here too (two letters, A-Z): the cog passes a code from bot/regions.py."""
+        if region is not None:
+            region = region.upper()
+            if len(region) != 2 or not ("A" <= region[0] <= "Z" and "A" <= region[1] <= "Z"):
+                raise ValueError(f"not a region code: {region!r}")
+
+        async def write(tx: Tx) -> str | None:
+            row = await tx.fetch_one("SELECT region FROM guild_settings WHERE guild_id = ?", (guild_id,))
+            previous = row["region"] if row else None
+            if previous != region:  # the same again (or clearing none): nothing written, nothing audited
+                await tx.execute(
+                    "INSERT INTO guild_settings (guild_id, region) VALUES (?, ?) "
+                    "ON CONFLICT (guild_id) DO UPDATE SET region = excluded.region",
+                    (guild_id, region),
+                )
+                await self.audit_in(
+                    tx, "region", actor_id, actor_name, guild_id, f"guild:{guild_id}",
+                    json.dumps({"region": previous}), json.dumps({"region": region}),
+                )  # fmt: skip
             return previous
 
         return await self._db.write(write)

@@ -1747,16 +1747,18 @@ class DiscordStandIn:
         guild: bool = True,
         timeout: float = 10.0,  # noqa: ASYNC109
         guild_id: str | None = None,
+        permissions: str | int | None = None,
     ) -> list[dict[str, Any]]:
         """The choices (callback type 8) offered while the user types ``options[focused]``.
 
         The focused option is sent with ``focused: true`` and its value as typed (a string; "" if absent);
-        the option must have been synced with ``autocomplete: true``.
+        the option must have been synced with ``autocomplete: true``. ``permissions`` as for :meth:`invoke`.
         """
         await self._wait_for_shard_of(guild, guild_id, timeout)
         result = await self.dispatch_command(
-            command, options, user=user, guild=guild, focused=focused, guild_id=guild_id
-        )
+            command, options, user=user, guild=guild, focused=focused, guild_id=guild_id,
+            permissions=permissions,
+        )  # fmt: skip
         await self.wait_for_answer(result, timeout)
         return result.choices or []
 
