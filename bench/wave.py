@@ -209,7 +209,9 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
         row.ratio50 = row.p50 / floor.p50 if row.samples and floor.p50 else None
         row.value = f"{len(row.samples)} answered while {'posting' if row in during.values() else 'idle'}"
         if row in quiet.values():
-            row.value += f"; bot CPU {cpu_quiet * 1000:.2f} ms per interaction (cycles included)"
+            row.value += (
+                f"; bot CPU {cpu_quiet * 1000:.2f} ms per interaction (the charts of /review drawn included)"
+            )
     for row in during.values():
         row.target = f"p99 <= {WAVE_RATIO:g}x /about p99 with no wave"
         row.met = bool(row.samples) and row.ratio is not None and row.ratio <= WAVE_RATIO and row.missed == 0
