@@ -197,6 +197,9 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
                             during[kind].samples.append(latency)
             log(f"  wave {wave}{' (silent)' if silent else ''}: {len(mine)} posts in {distinct[-1]} channels over "
                 f"{(spans[-1] if mine else 0) * 1000:.0f} ms; bot CPU {cpus[-1][0]:.2f} s")  # fmt: skip
+        after_idle = bot_cpu_s(s.pid)
+        await asyncio.sleep(IDLE_SECONDS)  # idle again, the waves posted: the cycles' cost with a full ledger
+        after_idle = bot_cpu_s(s.pid) - after_idle
         s.stand_in.validate = True
     floor = quiet["/about"]
     rows = [*quiet.values(), *during.values()]
@@ -221,7 +224,8 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
                       f"interactions): bot CPU {cpus[-1][0]:.2f} s for {counts[-1]} posts, the benchmark process "
                       f"(stand-in) {cpus[-1][1]:.2f} s")  # fmt: skip
     wave_row.value += (f"; idle with {GUILDS} servers following {FOLLOWS} dramas each, a cycle every {CYCLE_SECONDS} s "
-                       f"and nothing due: bot CPU {idle:.2f} s in {IDLE_SECONDS} s")  # fmt: skip
+                       f"and nothing due: bot CPU {idle:.2f} s in {IDLE_SECONDS} s before the waves, "
+                       f"{after_idle:.2f} s after them")  # fmt: skip
     wave_row.target = f"exactly {GUILDS} posts a wave, one per guild"
     wave_row.met = exact
     for row in [*rows, wave_row]:
