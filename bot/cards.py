@@ -211,19 +211,25 @@ def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, s
     last = min(drama.episode_count, first + EPISODES_PER_PAGE - 1)
     with_critic = any(e.critic_score is not None for e in data.episodes)
 
+    # Each line's parts once (the messages' templates looked up once a page, not twice a line); only the
+    # episode titles' room changes between the tries below.
+    episode_label, members_score = t("card.episode", locale), t("card.members_score", locale)
+    parts = []
+    for n in range(first, last + 1):
+        ep = by_number.get(n)
+        score = ep.critic_score if ep else None
+        critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "
+        members = member_scores.get(n)
+        member_part = f"{number(members.average)} ({members.count:,})" if members else DASH
+        tail = f"{critic_part if with_critic else ''}{members_score.format(score=member_part)}"
+        parts.append((episode_label.format(number=n), ep.title if ep else None, tail))
+
     def lines(title_room: int) -> list[str]:
         out = []
-        for n in range(first, last + 1):
-            ep = by_number.get(n)
-            score = ep.critic_score if ep else None
-            critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "
-            members = member_scores.get(n)
-            member_part = f"{number(members.average)} ({members.count:,})" if members else DASH
-            label = t("card.episode", locale, number=n)
-            if ep and ep.title and title_room:
-                label += f" · {escape_markdown(clip(ep.title, title_room))}"
-            members_text = t("card.members_score", locale, score=member_part)
-            out.append(f"**{label}** — {critic_part if with_critic else ''}{members_text}")
+        for label, title, tail in parts:
+            if title and title_room:
+                label += f" · {escape_markdown(clip(title, title_room))}"
+            out.append(f"**{label}** — {tail}")
         return out
 
     # Every episode of the page must show: shorten episode titles, then drop them, to fit.

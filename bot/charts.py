@@ -112,6 +112,34 @@ def _png(image) -> bytes:
     return out.getvalue()
 
 
+# The episode chart is drawn on a palette image ("P"): one byte a pixel instead of three, a third of the
+# data for PNG to filter and pack (docs/perf-notes/cards.md: 1.8 ms of CPU a chart instead of 5.7, 9 kB
+# instead of 16). Its palette holds every colour the RGB drawing can make, so the pixels are the
+# same: the series' colours, and every grey from INK to BACKGROUND at the index that makes the text's
+# antialiasing (a blend of the ink's and the background's *indices*) land on the grey an RGB blend
+# gives (index k is grey INK + k, so blending indices is blending greys). tests/bot/test_charts.py
+# compares both drawings pixel by pixel.
+_GREYS = BACKGROUND[0] - INK[0] + 1
+_PALETTE = [(INK[0] + k,) * 3 for k in range(_GREYS)] + [CRITIC.colour, SERVER.colour, EVERYONE.colour]
+
+
+def _canvas(mode: str):
+    """A blank chart image and its drawing context: "P" (what members get) or "RGB" (the reference)."""
+    from PIL import Image, ImageDraw
+
+    if mode == "RGB":
+        image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+        return image, ImageDraw.Draw(image)
+    image = Image.new("P", (WIDTH, HEIGHT), _GREYS - 1)  # the last grey: BACKGROUND
+    image.putpalette([v for colour in _PALETTE for v in colour])
+    canvas = ImageDraw.Draw(image)
+    # Text as on RGB: antialiased (Pillow draws aliased text on "P" by default), and laid out and
+    # measured as on RGB (recent Pillow measures by the image's mode; colours here are RGB tuples, which
+    # the palette still maps to indices, so the mode is used for nothing else).
+    canvas.fontmode, canvas.mode = "L", "RGB"
+    return image, canvas
+
+
 def _series(chart: EpisodeChart) -> list[tuple[draw_.Style, list[float | None]]]:
     series = [(CRITIC, [p.critic for p in chart.points])]
     if chart.in_guild:
@@ -122,8 +150,12 @@ def _series(chart: EpisodeChart) -> list[tuple[draw_.Style, list[float | None]]]
 
 def episode_chart(chart: EpisodeChart) -> Picture:
     """The /review episode chart as PNG bytes with its alt text."""
-    from PIL import Image, ImageDraw
+    image, series = draw_episode_chart(chart)
+    return Picture(_png(image), episode_alt(chart, series), "episodes.png")
 
+
+def draw_episode_chart(chart: EpisodeChart, mode: str = "P"):
+    """The episode chart's image (a palette image; "RGB" draws the same pixels in RGB) and its series."""
     count = len(chart.points)
     if not 1 <= count <= MAX_EPISODES:
         raise ValueError(f"an episode chart takes 1 to {MAX_EPISODES} episodes, not {count}")
@@ -131,15 +163,14 @@ def episode_chart(chart: EpisodeChart) -> Picture:
     for _, values in series:
         if any(v is not None and not 0 <= v <= 5 for v in values):
             raise ValueError("episode scores must be within 0..5")
-    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
-    canvas = ImageDraw.Draw(image)
+    image, canvas = _canvas(mode)
     plot = draw_.Plot(left=64, top=64, right=WIDTH - 24, bottom=HEIGHT - 64, count=count)
     draw_.score_axis(canvas, plot, font(20), INK, GRID)
     draw_.episode_axis(canvas, plot, [p.number for p in chart.points], font(20), INK)
     for position, (style, values) in enumerate(series):
         draw_.series(canvas, plot, values, style, dodge=position - (len(series) - 1) / 2)
     draw_.legend(canvas, [style for style, _ in series], x=plot.left, y=16, font=font(20), ink=INK)
-    return Picture(_png(image), episode_alt(chart, series), "episodes.png")
+    return image, series
 
 
 def _describe(values: list[float | None], numbers: list[int], locale: str = ENGLISH) -> str:

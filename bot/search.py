@@ -14,17 +14,27 @@ Matches rank full-name prefix first, then compact prefix, then word prefix.
 from __future__ import annotations
 
 import difflib
+import struct
+import sys
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from itertools import chain, groupby, repeat
 
 from bot.models import DramaName
+from bot.search_entries import Entries, _Entry, pack
 
 MAX_QUERY = 200  # longer input is cut before matching; no real title is that long
 _POS_BITS = 16  # a key's value packs (drama_id << _POS_BITS) | name position into one int64
 _POS_MASK = (1 << _POS_BITS) - 1
+
+
+# Bump when fold(), compact() or the keys change: a stored snapshot of another format is not used.
+SNAPSHOT_FORMAT = 1
+_SNAPSHOT_MAGIC = b"DBTI"
+_SNAPSHOT_HEAD = struct.Struct("<4sI8sI")  # magic, format, this machine (byte order, item sizes), parts
+_MACHINE = f"{sys.byteorder[0]}{array('I').itemsize}{array('q').itemsize}{array('Q').itemsize}".encode()
 
 
 CLOSE_MARGIN = 0.15  # "did you mean": titles within this of the best match's similarity ...
@@ -56,13 +66,13 @@ def _first_alnum(text: str) -> str:
     return ""
 
 
-@dataclass(slots=True)
-class _Entry:
-    drama_id: int
-    slug: str
-    title: str
-    year: int | None
-    names: tuple[str, ...]  # title first
+def _entry(drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> _Entry:
+    unique = tuple(dict.fromkeys([title, *names]))
+    if not all(unique) or not all(map(str.strip, unique)):  # rare: drop empty and blank names
+        unique = tuple(n for n in unique if n and n.strip())
+    if len(unique) > _POS_MASK + 1:
+        unique = unique[: _POS_MASK + 1]
+    return _Entry(drama_id, slug, title, year, unique)
 
 
 class _Keys:
@@ -114,13 +124,14 @@ class _Keys:
 
 class TitleIndex:
     def __init__(self) -> None:
-        self._dramas: dict[int, _Entry] = {}
-        self._slugs: dict[str, int] = {}
+        self._dramas = Entries()
         # sorted by (key, drama_id, name position)
         self._full = _Keys()
         self._compact = _Keys()
         self._words = _Keys()
-        self._by_title: list[tuple[str, int]] | None = None  # lazily sorted for empty queries
+        # Dramas whose title folds to "": not among the full keys at position 0.
+        self._blank: set[int] = set()
+        self._first_titles: list[DramaName] = []  # the empty query's answer, until the next change
 
     def __len__(self) -> int:
         return len(self._dramas)
@@ -135,11 +146,18 @@ class TitleIndex:
         groups: tuple[dict, dict, dict] = ({}, {}, {})  # full, compact, word-start: key -> value(s)
         full_g, comp_g, words_g = groups
         ascending, last = True, None
+        records: dict[int, tuple[int, str, bytes]] = {}
+        unpacked: list[_Entry] = []
         for drama_id, slug, title, year, names in rows:
-            entry = self._remember(drama_id, slug, title, year, names)
+            entry = _entry(drama_id, slug, title, year, names)
             if last is not None and drama_id <= last:
                 ascending = False
             last = drama_id
+            record = pack(entry)
+            if record is None:
+                unpacked.append(entry)
+            else:
+                records[drama_id] = (drama_id, slug, record)
             # Inlined _add_keys (this loop runs once per name at start-up), grouping equal keys.
             base = drama_id << _POS_BITS
             for pos, name in enumerate(entry.names):
@@ -166,11 +184,19 @@ class TitleIndex:
                         group[key] = [seen, val]
                     else:
                         seen.append(val)
+            if not entry.names or entry.names[0] != title or not fold(title):
+                self._blank.add(drama_id)
         self._full, self._compact, self._words = (_Keys.from_groups(g, ascending) for g in groups)
+        if not ascending:
+            records = dict(sorted(records.items()))
+        self._dramas = Entries.packed(list(records.values()))
+        for entry in unpacked:
+            self._dramas.put(entry)
 
     def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> None:
         """Add or replace one drama."""
         self.remove(drama_id)
+        self._first_titles = []
         entry = self._remember(drama_id, slug, title, year, names)
         lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
         self._add_keys(entry, lists, packed)
@@ -179,11 +205,11 @@ class TitleIndex:
                 target.insert(key, val)
 
     def remove(self, drama_id: int) -> None:
-        entry = self._dramas.pop(drama_id, None)
+        entry = self._dramas.pop(drama_id)
         if entry is None:
             return
-        self._slugs.pop(entry.slug, None)
-        self._by_title = None
+        self._first_titles = []
+        self._blank.discard(drama_id)
         lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
         self._add_keys(entry, lists, packed)
         for target, keys, vals in zip((self._full, self._compact, self._words), lists, packed, strict=True):
@@ -191,15 +217,10 @@ class TitleIndex:
                 target.delete(key, val)
 
     def _remember(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> _Entry:
-        unique = tuple(dict.fromkeys([title, *names]))
-        if not all(unique) or not all(map(str.strip, unique)):  # rare: drop empty and blank names
-            unique = tuple(n for n in unique if n and n.strip())
-        if len(unique) > _POS_MASK + 1:
-            unique = unique[: _POS_MASK + 1]
-        entry = _Entry(drama_id, slug, title, year, unique)
-        self._dramas[drama_id] = entry
-        self._slugs[slug] = drama_id
-        self._by_title = None
+        entry = _entry(drama_id, slug, title, year, names)
+        self._dramas.put(entry)
+        if not entry.names or entry.names[0] != title or not fold(title):
+            self._blank.add(drama_id)
         return entry
 
     @staticmethod
@@ -228,10 +249,80 @@ class TitleIndex:
                     words_v.append(val)
                     start = folded.find(" ", start) + 1
 
+    # ---- snapshot ----------------------------------------------------------------
+    def snapshot(self) -> bytes | None:
+        """The whole index as bytes for `from_snapshot` (None when a drama cannot be packed)."""
+        entries = self._dramas.repacked()
+        if entries is None:
+            return None
+        parts = entries.parts() + [array("q", sorted(self._blank)).tobytes()]
+        for keys in (self._full, self._compact, self._words):
+            distinct, counts = [], array("I")
+            for key, same in groupby(keys.keys):
+                distinct.append(key)
+                counts.append(sum(1 for _ in same))
+            parts += [
+                "\n".join(distinct).encode("utf-8", "surrogatepass"),
+                counts.tobytes(),
+                keys.vals.tobytes(),
+            ]
+        head = _SNAPSHOT_HEAD.pack(_SNAPSHOT_MAGIC, SNAPSHOT_FORMAT, _MACHINE, len(parts))
+        return b"".join([head, *(struct.pack("<Q", len(p)) + p for p in parts)])
+
+    @classmethod
+    def from_snapshot(cls, data: bytes) -> TitleIndex | None:
+        """The index `snapshot()` wrote; None when `data` is of another format (or another machine)."""
+        view = memoryview(data)
+        if len(view) < _SNAPSHOT_HEAD.size:
+            return None
+        magic, form, machine, count = _SNAPSHOT_HEAD.unpack_from(view)
+        if (
+            magic != _SNAPSHOT_MAGIC
+            or form != SNAPSHOT_FORMAT
+            or machine.rstrip(b"\0") != _MACHINE
+            or count != 15
+        ):
+            return None
+        parts, at = [], _SNAPSHOT_HEAD.size
+        for _ in range(count):
+            (size,) = struct.unpack_from("<Q", view, at)
+            parts.append(view[at + 8 : at + 8 + size])
+            at += 8 + size
+        index = cls()
+        index._dramas = Entries.from_parts(parts[:5])
+        blank = array("q")
+        blank.frombytes(parts[5])
+        index._blank = set(blank)
+        lists = []
+        for text, raw_counts, raw_vals in zip(parts[6::3], parts[7::3], parts[8::3], strict=True):
+            counts, vals = array("I"), array("q")
+            counts.frombytes(raw_counts)
+            vals.frombytes(raw_vals)
+            distinct = str(text, "utf-8", "surrogatepass").split("\n") if counts else []
+            # Equal keys share one str, as in from_groups.
+            lists.append(_Keys(list(chain.from_iterable(map(repeat, distinct, counts))), vals))
+        index._full, index._compact, index._words = lists
+        return index
+
     # ---- queries -----------------------------------------------------------------
-    def _hit(self, drama_id: int, pos: int) -> DramaName:
-        e = self._dramas[drama_id]
+    def _hit(self, drama_id: int, pos: int, e: _Entry | None = None) -> DramaName:
+        e = e or self._dramas.get(drama_id)
+        assert e is not None
         return DramaName(drama_id=drama_id, slug=e.slug, title=e.title, year=e.year, name=e.names[pos])
+
+    def _by_title(self, limit: int) -> list[DramaName]:
+        """The first `limit` dramas by (folded title, id): those whose title folds to "" first, then the
+        titles among the full keys (position 0), which are in that order already."""
+        if len(self._first_titles) >= limit or len(self._first_titles) == len(self._dramas):
+            return self._first_titles[:limit]
+        hits = [self._hit(drama_id, 0) for drama_id in sorted(self._blank)[:limit]]
+        vals, i = self._full.vals, 0
+        while len(hits) < limit and i < len(vals):
+            if not vals[i] & _POS_MASK and vals[i] >> _POS_BITS not in self._blank:
+                hits.append(self._hit(vals[i] >> _POS_BITS, 0))
+            i += 1
+        self._first_titles = hits
+        return hits[:]
 
     def search(self, query: str, limit: int = 25) -> list[DramaName]:
         """Autocomplete: dramas whose names start with `query` (case-insensitive), best first."""
@@ -239,9 +330,7 @@ class TitleIndex:
             return []
         q = fold(query)
         if not q:
-            if self._by_title is None:
-                self._by_title = sorted((fold(e.title), e.drama_id) for e in self._dramas.values())
-            return [self._hit(drama_id, 0) for _, drama_id in self._by_title[:limit]]
+            return self._by_title(limit)
         found: dict[int, DramaName] = {}
         probes = [(self._full, q), (self._compact, compact(q)), (self._words, q)]
         for key_list, key in probes:
@@ -254,15 +343,16 @@ class TitleIndex:
                     break
                 drama_id, pos = vals[i] >> _POS_BITS, vals[i] & _POS_MASK
                 if drama_id not in found:
+                    entry = self._dramas.get(drama_id)
                     # Show the title itself when it matches too, not a look-alike alias (no need to
                     # check when the match is the title; compact() only when the first letters agree).
                     if pos:
-                        title = fold(self._dramas[drama_id].names[0])
+                        title = fold(entry.names[0])
                         if title.startswith(key) or (
                             _first_alnum(title) == key[0] and compact(title).startswith(key)
                         ):
                             pos = 0
-                    found[drama_id] = self._hit(drama_id, pos)
+                    found[drama_id] = self._hit(drama_id, pos, entry)
                 i += 1
             if len(found) >= limit:
                 break
@@ -270,8 +360,9 @@ class TitleIndex:
 
     def lookup(self, text: str) -> list[int]:
         """Dramas whose slug, or one of whose names, equals `text` (after folding); exact only."""
-        if text.strip() in self._slugs:
-            return [self._slugs[text.strip()]]
+        by_slug = self._dramas.slug_id(text.strip())
+        if by_slug is not None:
+            return [by_slug]
         q = fold(text)
         if not q:
             return []
@@ -307,7 +398,8 @@ class TitleIndex:
             candidates.update(dict.fromkeys(self._dramas))
         scored = []
         for drama_id in candidates:
-            entry = self._dramas[drama_id]
+            entry = self._dramas.get(drama_id)
+            assert entry is not None
             best = max(difflib.SequenceMatcher(None, q, fold(n)).ratio() for n in entry.names)
             if best >= 0.5:
                 scored.append((-best, entry.title))

@@ -101,12 +101,16 @@ async def episode_picture(bot: DramaBot, data: ReviewData, locale: str) -> chart
 
 
 async def attach_chart(
-    bot: DramaBot, interaction: discord.Interaction, card: cards.ReviewCard, data: ReviewData, locale: str
+    bot: DramaBot, interaction: discord.Interaction, card: cards.ReviewCard, chart: charts.EpisodeChart, locale: str
 ) -> None:
-    """Add the episode chart to a card already sent (nothing when it cannot be drawn in time)."""
-    picture = await episode_picture(bot, data, locale)
-    if picture is None:
+    """Add the episode chart to a card already sent (nothing when it cannot be drawn in time). The
+    chart waits while the bot is busy answering (a burst): answers first, pictures after."""
+    if bot.renderer is None:
         return
+    drawn = await bot.renderer.render_when_quiet(charts.episode_chart, chart)
+    if drawn is None:
+        return
+    picture = charts.in_language(drawn, chart, locale)
     embed = card.embed.copy()
     files = cards.with_picture(embed, picture)
     try:
@@ -147,7 +151,7 @@ class Review(commands.Cog):
         # Not drawn yet: the card goes out now and the chart joins it when drawn, so no answer
         # waits for a picture and a burst of cards never queues behind the renderer.
         await answer(interaction, embed=card.embed, view=view)
-        self.bot.after_answer(attach_chart(self.bot, interaction, card, data, locale), "chart")
+        self.bot.after_answer(attach_chart(self.bot, interaction, card, chart, locale), "chart")
 
 
 async def setup(bot: DramaBot) -> None:

@@ -80,6 +80,7 @@ class Store:
         if self.db.closed:
             return
         await self.ratings.drain()  # ratings already queued are written first
+        await self.titles.save_on_close()  # the next start reads the index instead of building it
         await self.db.close()
 
     @property
@@ -142,13 +143,14 @@ class Store:
             drama = await self.get_drama(drama)
             if drama is None:
                 return None
-        if not await self.catalogue.exists(drama.id):
+        found = await self.catalogue.card_reads(drama.id, guild_id)  # one query
+        if found is None:
             return None
-        scores, watching = await self.watchlists.review_reads(drama.id, guild_id)  # one query for both
+        episodes, availability, scores, watching = found
         return ReviewData(
             drama=drama,
-            episodes=await self.catalogue.episodes(drama.id),
-            availability=await self.catalogue.availability(drama.id),
+            episodes=episodes,
+            availability=availability,
             scores=scores,
             in_guild=guild_id is not None,
             watching=watching,

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date, time
 
-from bot.models import Availability, CatalogueStats, Drama, Episode
+from bot.models import (
+    WATCH_STATUSES,
+    Availability,
+    CatalogueStats,
+    CommunityScores,
+    Drama,
+    Episode,
+    ScoreSummary,
+    WatchCounts,
+)
 from bot.search import fold
 from bot.store import rows
 from bot.store.db import Db, Tx, marks
@@ -17,6 +27,33 @@ _AVAILABILITY = (
     "SELECT service, kind, regions, url, checked_on FROM availability WHERE drama_id = ? "
     "ORDER BY lower(service), kind"  # lower(): ASCII only on both backends, as SQLite's NOCASE
 )
+_D_COLUMNS = ", ".join(f"d.{c}" for c in DRAMA_COLUMNS.split(", "))
+QUICK_DRAMAS = 4  # dramas read by id at most in one quick read (a command's option; /top reads pages of them)
+# Everything a /review card reads besides the Drama, in ONE query (one round trip on PostgreSQL, one
+# statement on SQLite): whether the drama still exists, its episodes, its availability, the score totals
+# (everyone's and this server's) and this server's watch counts, as rows of one shape told apart by
+# `part`. Each column holds one kind of value; the first branch casts its NULLs so that PostgreSQL types
+# every column from it (SQLite ignores the types). Order is Python's job (card_reads), not the union's.
+_STATUS_CODE = (
+    "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(WATCH_STATUSES)) + " END"
+)
+_CARD_READS = (
+    "SELECT 0 AS part, CAST(NULL AS bigint) AS i1, CAST(NULL AS bigint) AS i2, CAST(NULL AS bigint) AS i3, "
+    "CAST(NULL AS bigint) AS i4, CAST(NULL AS double precision) AS f1, CAST(NULL AS text) AS s1, "
+    "CAST(NULL AS text) AS s2, CAST(NULL AS text) AS s3, CAST(NULL AS text) AS s4, CAST(NULL AS date) AS d1 "
+    "FROM dramas WHERE id = ? "
+    "UNION ALL SELECT 1, number, NULL, NULL, NULL, critic_score, title, note, air_time, NULL, air_date "
+    "FROM episodes WHERE drama_id = ? "
+    "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, service, kind, regions, url, checked_on "
+    "FROM availability WHERE drama_id = ? "
+    "UNION ALL SELECT 3, scope, episode, n, halves, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?) "
+    f"UNION ALL SELECT 4, {_STATUS_CODE}, NULL, COUNT(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+    "FROM watchlist WHERE drama_id = ? AND guild_id = ? GROUP BY status"
+)
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+QUICK_DRAMAS = 4  # dramas read by id at most in one quick read (a command's option; /top reads pages of them)
+_D_COLUMNS = ", ".join(f"d.{c}" for c in DRAMA_COLUMNS.split(", "))
 INSERT_DRAMA = f"INSERT INTO dramas ({', '.join(DRAMA_WRITE_COLUMNS)}) VALUES ({marks(len(DRAMA_WRITE_COLUMNS))}) RETURNING id"
 
 
@@ -40,18 +77,22 @@ class Catalogue:
         return found
 
     async def _read_dramas(self, ids: list[int]) -> dict[int, Drama]:
-        drama_rows = await self._db.fetch(
-            f"SELECT {DRAMA_COLUMNS} FROM dramas WHERE id IN ({marks(len(ids))})", ids
-        )
-        aliases: dict[int, list[str]] = {}
+        """One query: each drama's row once per alias (once when it has none), aliases in the order added.
+        A command's option (one drama) is a quick read: on SQLite no hop to the reader's thread."""
+        found: dict[int, tuple] = {}  # id -> (row, aliases)
         for r in await self._db.fetch(
-            f"SELECT drama_id, name FROM drama_names WHERE drama_id IN ({marks(len(ids))}) AND kind = 'alias' "
-            f"ORDER BY {self._db.rowid}",
+            f"SELECT {_D_COLUMNS}, n.name AS alias FROM dramas d "
+            "LEFT JOIN drama_names n ON n.drama_id = d.id AND n.kind = 'alias' "
+            f"WHERE d.id IN ({marks(len(ids))}) ORDER BY d.id, n.{self._db.rowid}",
             ids,
-            quick=True,
+            quick=len(ids) <= QUICK_DRAMAS,
         ):
-            aliases.setdefault(r[0], []).append(r[1])
-        return {r["id"]: rows.drama(r, tuple(aliases.get(r["id"], ()))) for r in drama_rows}
+            entry = found.get(r["id"])
+            if entry is None:
+                entry = found[r["id"]] = (r, [])
+            if r["alias"] is not None:
+                entry[1].append(r["alias"])
+        return {i: rows.drama(r, tuple(aliases)) for i, (r, aliases) in found.items()}
 
     async def find(self, text: str) -> list[Drama]:
         ids = self._titles.lookup(text)
@@ -66,10 +107,61 @@ class Catalogue:
             rows.availability(r) for r in await self._db.fetch(_AVAILABILITY, (drama_id,), quick=True)
         )
 
-    async def exists(self, drama_id: int) -> bool:
-        return (
-            await self._db.fetch_one("SELECT 1 FROM dramas WHERE id = ?", (drama_id,), quick=True) is not None
+    async def card_reads(
+        self, drama_id: int, guild_id: int | None
+    ) -> tuple[tuple[Episode, ...], tuple[Availability, ...], CommunityScores, WatchCounts | None] | None:
+        """A /review card's episodes, availability, community scores and (in a server) watch counts, in
+        one query; None when the drama is gone. Episodes by number; availability as `availability()`
+        orders it (service, ASCII case folded as SQL's lower() on both backends, then kind)."""
+        found = await self._db.fetch(
+            _CARD_READS,
+            (drama_id, drama_id, drama_id, drama_id, guild_id or 0, drama_id, guild_id),
+            quick=True,
         )
+        # Columns by position (see _CARD_READS): part, i1, i2, i3, i4, f1, s1, s2, s3, s4, d1.
+        exists = False
+        episodes: list[Episode] = []
+        offers: list[Availability] = []
+        server, everyone = ScoreSummary(), ScoreSummary()
+        server_eps: dict[int, ScoreSummary] = {}
+        everyone_eps: dict[int, ScoreSummary] = {}
+        counts: dict[str, int] = {}
+        for r in found:
+            part = r[0]
+            if part == 3:  # totals: scope, episode, n, halves (as ratings.scores_from reads them)
+                if r[3] <= 0:
+                    continue
+                summary = ScoreSummary(r[3], r[4])
+                here = guild_id is not None and r[1] == guild_id
+                if r[2] == 0:
+                    if here:
+                        server = summary
+                    else:
+                        everyone = summary
+                else:
+                    (server_eps if here else everyone_eps)[r[2]] = summary
+            elif part == 1:  # an episode: number, critic score, title, note, air time, air date
+                aired, at = r[10], r[8]
+                episodes.append(Episode(
+                    r[1], r[5], r[6], r[7],
+                    date.fromisoformat(aired) if aired else None, time.fromisoformat(at) if at else None,
+                ))  # fmt: skip
+            elif part == 2:  # a service: service, kind, regions, url, checked on
+                checked = r[10]
+                offers.append(Availability(
+                    r[6], r[7], tuple(c for c in r[8].split(",") if c), r[9],
+                    date.fromisoformat(checked) if checked else None,
+                ))  # fmt: skip
+            elif part == 4:  # this server's watch count: status index, count
+                counts[WATCH_STATUSES[r[1]]] = r[3]
+            else:
+                exists = True
+        if not exists:
+            return None
+        episodes.sort(key=lambda e: e.number)
+        offers.sort(key=lambda a: (a.service.translate(_ASCII_LOWER), a.kind))
+        scores = CommunityScores(server, everyone, server_eps, everyone_eps)
+        return tuple(episodes), tuple(offers), scores, WatchCounts(counts) if guild_id is not None else None
 
     async def id_where(self, column: str, value: object) -> int | None:
         """The id of the drama whose `column` (slug, tmdb_id) equals `value`."""

@@ -41,6 +41,7 @@ TABLES: tuple[Table, ...] = (
     Table("availability", ("id",)),
     Table("ratings", ("drama_id", "episode", "user_id"), maintained=True),
     Table("meta", ("key",)),
+    Table("title_index", ("id",)),  # 0008: the title index snapshot, labelled with meta's catalogue_rev
     Table("catalogue_audit", ("id",)),
     Table("guild_settings", ("guild_id",)),
     Table("tmdb_providers", ("drama_id",)),

@@ -8,21 +8,14 @@ process wrote it. Progress never exceeds the drama's episode count: writes check
 
 from __future__ import annotations
 
-from bot.models import WATCH_STATUSES, CommunityScores, DeletedData, WatchCounts, WatchEntry, WatchPage
+from bot.models import WATCH_STATUSES, DeletedData, WatchCounts, WatchEntry, WatchPage
 from bot.store.db import Db, Tx
-from bot.store.ratings import scores_from
 
 WATCH_PAGE = 10  # entries per page of /watchlist show
 
-# The card's score totals and this server's watch counts in one query (one round trip). Watch counts
-# come back as rows of scope -1 (never a server id): episode = the status's index in WATCH_STATUSES.
+# A status's index in WATCH_STATUSES (lists sort by it).
 _STATUS_INDEX = (
     "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(WATCH_STATUSES)) + " END"
-)
-_REVIEW_READS = (
-    "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?) "
-    f"UNION ALL SELECT -1, {_STATUS_INDEX}, COUNT(*), 0 FROM watchlist "
-    "WHERE drama_id = ? AND guild_id = ? GROUP BY status"
 )
 _ENTRIES = (
     "SELECT w.drama_id, d.title, d.episode_count, w.status, w.progress, r.halves FROM watchlist w "
@@ -140,22 +133,6 @@ class Watchlists:
             "SELECT status, COUNT(*) AS n FROM watchlist WHERE user_id = ? GROUP BY status", (user_id,)
         )
         return WatchCounts({r["status"]: r["n"] for r in found})
-
-    async def review_reads(
-        self, drama_id: int, guild_id: int | None
-    ) -> tuple[CommunityScores, WatchCounts | None]:
-        """The card's community scores and, in a server, its members' watch counts: one query."""
-        if guild_id is None:
-            found = await self._db.fetch(
-                "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope = 0",
-                (drama_id,),
-                quick=True,
-            )
-            return scores_from(found, None), None
-        found = await self._db.fetch(_REVIEW_READS, (drama_id, guild_id, drama_id, guild_id), quick=True)
-        totals = [r for r in found if r["scope"] != -1]
-        counts = {WATCH_STATUSES[r["episode"]]: r["n"] for r in found if r["scope"] == -1}
-        return scores_from(totals, guild_id), WatchCounts(counts)
 
     # ---- privacy -------------------------------------------------------------------------
     async def is_private(self, user_id: int) -> bool:

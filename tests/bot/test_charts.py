@@ -20,6 +20,7 @@ from bot.charts import (
     EpisodeChart,
     EpisodePoint,
     Histogram,
+    draw_episode_chart,
     episode_chart,
     episode_chart_data,
     histogram_data,
@@ -92,6 +93,29 @@ def test_episode_alt_text_names_each_series_with_its_style_and_figures():
     )
     assert "Everyone (green dotted line, triangles): 2 of 3 episodes, average 4.5" in alt
     assert len(episode_chart(chart(300, gaps=True)).alt) <= ALT_LIMIT
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        chart(1),
+        chart(16, gaps=True),
+        chart(16, in_guild=False),
+        chart(300, gaps=True),
+        EpisodeChart(tuple(EpisodePoint(n, everyone=(n % 11) / 2) for n in range(1, 41))),
+    ],
+    ids=["1", "16-gaps", "16-dm", "300-gaps", "40-everyone"],
+)
+def test_the_palette_chart_has_the_very_pixels_of_the_rgb_drawing(data):
+    """The chart members get is drawn on a palette image (cheaper to pack); every pixel, the text's
+    antialiased edges included, is the one the RGB drawing makes."""
+    palette_image, series = draw_episode_chart(data)
+    reference, reference_series = draw_episode_chart(data, "RGB")
+    assert palette_image.mode == "P" and reference.mode == "RGB" and series == reference_series
+    assert len(palette_image.getpalette()) // 3 <= 256
+    assert decode(episode_chart(data).png).tobytes() == reference.tobytes()
+    greys = {c for _, c in reference.getcolors(maxcolors=WIDTH * HEIGHT) if c[0] == c[1] == c[2]}
+    assert len(greys) > 20  # the text's antialiasing is there, not only ink and background
 
 
 @pytest.mark.parametrize("count", [0, 301])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 
 import pytest
 
@@ -105,3 +106,89 @@ async def test_cache_is_bounded_least_recently_used_out():
 def test_bad_arguments():
     with pytest.raises(ValueError):
         ChartRenderer(threads=0)
+    with pytest.raises(ValueError):
+        ChartRenderer(quiet_max=-1)
+
+
+class Hog:
+    """Keeps the event loop busy: blocks it 20 ms at a time (as a burst of interactions does) until
+    stopped, or for `rounds` rounds."""
+
+    def __init__(self, rounds: int = 1_000_000) -> None:
+        self.rounds, self.done, self.stop = rounds, False, False
+
+    async def run(self) -> None:
+        for _ in range(self.rounds):
+            if self.stop:
+                break
+            time.sleep(0.02)  # noqa: ASYNC251 - blocking the loop is the point
+            await asyncio.sleep(0)
+        self.done = True
+
+
+async def test_a_chart_joining_a_card_waits_while_the_loop_is_busy(renderer):
+    hog = Hog(rounds=10)
+    seen = []
+
+    def spy(data):
+        seen.append(hog.done)
+        return score_histogram(data)
+
+    busy = asyncio.create_task(hog.run())
+    await asyncio.sleep(0)  # the hog has started
+    picture = await renderer.render_when_quiet(spy, Histogram((4,) * 10))
+    await busy
+    assert picture is not None and seen == [True]  # drawn only once the loop was quiet again
+    assert renderer.deferred == 1
+    # Drawn already: returned at once, busy or not.
+    hog2 = Hog()
+    busy = asyncio.create_task(hog2.run())
+    await asyncio.sleep(0)
+    assert await renderer.render_when_quiet(spy, Histogram((4,) * 10)) is picture
+    assert not hog2.done and seen == [True]
+    hog2.stop = True
+    await busy
+
+
+async def test_no_chart_waits_for_quiet_longer_than_quiet_max():
+    renderer = ChartRenderer(quiet_max=0.1)
+    hog = Hog()
+    seen = []
+
+    def spy(data):
+        seen.append(hog.done)
+        return score_histogram(data)
+
+    busy = asyncio.create_task(hog.run())
+    await asyncio.sleep(0)
+    try:
+        assert await renderer.render_when_quiet(spy, Histogram((6,) * 10)) is not None
+        assert seen == [False] and renderer.deferred == 1  # drawn while the loop was still busy
+    finally:
+        hog.stop = True
+        await busy
+        renderer.close()
+
+
+async def test_charts_joining_cards_are_drawn_one_at_a_time(renderer):
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def counted(data):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.005)
+        with lock:
+            running -= 1
+        return score_histogram(data)
+
+    two = ChartRenderer(threads=2)
+    try:
+        pictures = await asyncio.gather(
+            *(two.render_when_quiet(counted, Histogram((n,) * 10)) for n in range(1, 7))
+        )
+    finally:
+        two.close()
+    assert all(p is not None for p in pictures) and most == 1

@@ -29,6 +29,7 @@ TABLES = {
     "ratings",
     "reminders",
     "schema_version",
+    "title_index",
     "tmdb_providers",
     "watchlist",
 }
