@@ -13,7 +13,7 @@ first statement's.
 Filters run in SQL as sets of drama ids: a year's few hundred dramas probe the scope's covering index
 `rating_totals_scope` one by one; a country's or a genre's thousands are checked while the scope's rows
 are scanned (the unary ``+`` keeps SQLite's planner from probing once per drama, ~2x slower there).
-Country and year come from `dramas` (indexed by `dramas_country_year` and `dramas_year`, migration 0008),
+Country and year come from `dramas` (indexed by `dramas_country_year` and `dramas_year`, migration 0009),
 genre from an in-memory index of the catalogue's genres (casefolded, as `Community.tallies` compares
 them), rebuilt when `catalogue_rev` moved (every catalogue write bumps it, in any process).
 """
