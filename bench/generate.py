@@ -26,7 +26,7 @@ from bot.store import migrations
 from bot.store.titles import save_snapshot_sqlite
 
 SLUG_PREFIX = "synthetic-"
-GENERATOR_VERSION = 2  # bumped when the generated rows change: cached databases are regenerated
+GENERATOR_VERSION = 3  # bumped when the generated rows change: cached databases are regenerated
 META_KEY = "bench_synthetic"
 BUNDLE_OFF = "bundled_catalogue"  # bot.catalogue.BUNDLE_OFF: a synthetic db gets no bundled catalogue
 BENCH_GUILD_ID = 900_000_000_000_000_000  # guild #0 of the synthetic world: the stand-in's guild in a run
@@ -42,11 +42,13 @@ class Size:
     users: int
     guilds: int
     titles_only: bool = False
+    heavy: int = 0  # members who rated `heavy_ratings` dramas each (/match, /profile at their largest)
+    heavy_ratings: int = 0
 
 
 SIZES = {
-    "small": Size("small", 1_000, 16_000, 50_000, 5_000, 20),
-    "large": Size("large", 10_000, 160_000, 1_000_000, 50_000, 200),
+    "small": Size("small", 1_000, 16_000, 50_000, 5_000, 20, heavy=10, heavy_ratings=300),
+    "large": Size("large", 10_000, 160_000, 1_000_000, 50_000, 200, heavy=50, heavy_ratings=1_000),
     "huge": Size("huge", 100_000, 0, 0, 0, 0, titles_only=True),
 }
 
@@ -110,7 +112,9 @@ def refuse_real_data(path: Path) -> None:
         return
     conn = sqlite3.connect(path)
     try:
-        has_dramas = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dramas'").fetchone()
+        has_dramas = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dramas'"
+        ).fetchone()
         if not has_dramas:
             return
         real = conn.execute(
@@ -119,7 +123,9 @@ def refuse_real_data(path: Path) -> None:
     finally:
         conn.close()
     if real:
-        raise NotSynthetic(f"{path} holds {real} real (non-synthetic) drama(s): refusing to write synthetic data there")
+        raise NotSynthetic(
+            f"{path} holds {real} real (non-synthetic) drama(s): refusing to write synthetic data there"
+        )
 
 
 def generate(path: Path | str, size: Size, seed: int = 6) -> dict[str, float]:
@@ -133,7 +139,9 @@ def generate(path: Path | str, size: Size, seed: int = 6) -> dict[str, float]:
     create_schema(path)
     rng = random.Random(seed)
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = OFF")  # bulk load in id order; every reference is valid by construction
+    conn.execute(
+        "PRAGMA foreign_keys = OFF"
+    )  # bulk load in id order; every reference is valid by construction
     conn.execute("PRAGMA synchronous = OFF")
     try:
         conn.execute("BEGIN")
@@ -168,7 +176,11 @@ def generate(path: Path | str, size: Size, seed: int = 6) -> dict[str, float]:
                                      f"Episode {n}: {rng.choice(_NOUN)}" if rng.random() < 0.3 else None,
                                      "synthetic" if rng.random() < 0.1 else None))  # fmt: skip
                 for service in rng.sample(_SERVICES, rng.randint(1, 4)):
-                    regions = ",".join(sorted(rng.sample(_REGIONS, rng.randint(1, 30)))) if rng.random() < 0.95 else ""
+                    regions = (
+                        ",".join(sorted(rng.sample(_REGIONS, rng.randint(1, 30))))
+                        if rng.random() < 0.95
+                        else ""
+                    )
                     checked = today - timedelta(days=rng.randint(0, 400))
                     availability.append((i, service, rng.choice(_KINDS), regions,
                                          f"https://example.invalid/{service.lower().replace(' ', '')}/{slug}",
@@ -187,7 +199,8 @@ def generate(path: Path | str, size: Size, seed: int = 6) -> dict[str, float]:
         )
         conn.executemany("INSERT INTO drama_names (drama_id, kind, name, folded) VALUES (?, ?, ?, ?)", names)
         conn.executemany(
-            "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)", episodes
+            "INSERT INTO episodes (drama_id, number, critic_score, title, note) VALUES (?, ?, ?, ?, ?)",
+            episodes,
         )
         conn.executemany(
             "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) VALUES (?, ?, ?, ?, ?, ?)",
@@ -195,7 +208,8 @@ def generate(path: Path | str, size: Size, seed: int = 6) -> dict[str, float]:
         )
         catalogue_done = time.perf_counter()
         if size.ratings:
-            _ratings(conn, rng, size, counts or [])
+            batch = _ratings(conn, rng, size, counts or [])
+            watchlists(conn, rng, size, counts or [], batch)
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [(META_KEY, json.dumps(_size_dict(size))),
@@ -232,8 +246,17 @@ def _size_dict(size: Size) -> dict[str, object]:
     return {f: getattr(size, f) for f in Size.__slots__} | {"version": GENERATOR_VERSION}  # type: ignore[attr-defined]
 
 
-def _ratings(conn: sqlite3.Connection, rng: random.Random, size: Size, counts: list[int]) -> None:
-    """`size.ratings` distinct (drama, episode, user) scores from `size.users` users in `size.guilds` guilds.
+def heavy_user_ids(size: Size) -> list[int]:
+    """The members with `size.heavy_ratings` drama-level ratings each (after the `size.users` others)."""
+    return [USER_ID_BASE + size.users + k for k in range(size.heavy)]
+
+
+def _ratings(
+    conn: sqlite3.Connection, rng: random.Random, size: Size, counts: list[int]
+) -> list[tuple[int, int, int, int | None, int]]:
+    """`size.ratings` distinct (drama, episode, user) scores from `size.users` users in `size.guilds` guilds,
+    `size.heavy` x `size.heavy_ratings` of them from the heavy members (drama-level, in guild #0, with a
+    shared sense of each drama's quality so two of them agree more than chance). Returned, sorted.
 
     Popular dramas get most ratings (a Zipf-like weight). Inserted with the schema's triggers dropped
     for the load and `rating_totals` rebuilt with one GROUP BY, then the triggers are put back exactly
@@ -244,7 +267,7 @@ def _ratings(conn: sqlite3.Connection, rng: random.Random, size: Size, counts: l
     ).fetchall()
     for name, _ in triggers:
         conn.execute(f"DROP TRIGGER {name}")
-    weights = [1.0 / (rank ** 0.8) for rank in range(1, size.dramas + 1)]
+    weights = [1.0 / (rank**0.8) for rank in range(1, size.dramas + 1)]
     order = list(range(1, size.dramas + 1))
     rng.shuffle(order)
     cumulative: list[float] = []
@@ -256,11 +279,20 @@ def _ratings(conn: sqlite3.Connection, rng: random.Random, size: Size, counts: l
     batch: list[tuple[int, int, int, int | None, int]] = []
     made = 0
     scores = (2, 4, 5, 6, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10)
+    quality = [rng.choice(scores) for _ in range(size.dramas + 1)]  # what the heavy members broadly agree on
+    popular = order[: max(size.heavy_ratings * 3, 1)]  # heavy members rate among the popular dramas
+    for user in range(size.users, size.users + size.heavy):
+        taste = rng.choice((-2, -1, 0, 0, 1))  # some rate everything a step higher or lower
+        for drama in rng.sample(popular, min(size.heavy_ratings, len(popular))):
+            halves = min(10, max(1, quality[drama] + taste + rng.choice((-2, -1, 0, 0, 0, 1, 2))))
+            seen.add((drama * 101) * (size.users + size.heavy) + user)
+            batch.append((drama, 0, USER_ID_BASE + user, BENCH_GUILD_ID, halves))
+            made += 1
     while made < size.ratings:
         drama = order[_pick(cumulative, rng.random() * acc)]
         episode = 0 if rng.random() < 0.4 else rng.randint(1, counts[drama - 1])
         user = rng.randrange(size.users)
-        key = (drama * 101 + episode) * size.users + user
+        key = (drama * 101 + episode) * (size.users + size.heavy) + user
         if key in seen:
             continue
         seen.add(key)
@@ -283,6 +315,66 @@ def _ratings(conn: sqlite3.Connection, rng: random.Random, size: Size, counts: l
     )
     for _, sql in triggers:
         conn.execute(sql)
+    return batch
+
+
+def watchlists(
+    conn: sqlite3.Connection, rng: random.Random, size: Size, counts: list[int],
+    batch: list[tuple[int, int, int, int | None, int]],
+) -> int:  # fmt: skip
+    """Watch lists consistent with the ratings: a drama with episode scores is Watching at the last one
+    rated (Completed at the last episode, now and then On hold or Dropped); a drama rated as a whole is
+    mostly Completed; and some Plan to watch (50 for each heavy member, a few for one member in ten).
+    Written directly (the ratings were loaded with the progress triggers dropped). Returns the rows."""
+    rows: dict[tuple[int, int], list] = {}  # (user, drama) -> [guild, status, progress]
+    for drama, episode, user, guild, _ in batch:
+        row = rows.get((user, drama))
+        if row is None:
+            row = rows[(user, drama)] = [guild, None, 0]
+        if episode:
+            row[2] = max(row[2], episode)
+        else:
+            row[1] = "rated"
+    out = []
+    for (user, drama), (guild, status, progress) in rows.items():
+        last = counts[drama - 1]
+        roll = rng.random()
+        if progress:
+            status = (
+                "completed"
+                if progress >= last
+                else "on_hold"
+                if roll < 0.08
+                else "dropped"
+                if roll < 0.13
+                else "watching"
+            )
+            progress = last if status == "completed" else progress
+        elif roll < 0.7:
+            status, progress = "completed", last
+        elif roll < 0.8:
+            status = "dropped"
+        else:
+            continue
+        out.append((user, drama, guild, status, progress))
+    planners = heavy_user_ids(size) + [USER_ID_BASE + u for u in range(0, size.users, 10)]
+    for user in planners:
+        guild = (
+            BENCH_GUILD_ID
+            if user >= USER_ID_BASE + size.users
+            else BENCH_GUILD_ID + (user - USER_ID_BASE) % max(size.guilds, 1)
+        )
+        for drama in rng.sample(
+            range(1, size.dramas + 1), 50 if user >= USER_ID_BASE + size.users else rng.randint(1, 3)
+        ):
+            if (user, drama) not in rows:
+                rows[(user, drama)] = [guild, "plan", 0]
+                out.append((user, drama, guild, "plan", 0))
+    conn.executemany(
+        "INSERT INTO watchlist (user_id, drama_id, guild_id, status, progress) VALUES (?, ?, ?, ?, ?)",
+        sorted(out),
+    )
+    return len(out)
 
 
 def _pick(cumulative: list[float], x: float) -> int:

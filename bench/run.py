@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import community, wave
 from bench.generate import BENCH_GUILD_ID, META_KEY, SIZES, _size_dict, generate
 from bot.__main__ import STATS_MARKER
 from bot.store import migrations
@@ -242,6 +243,7 @@ class Session:
         self.bot: BotProcess | None = None
         self.startup_s = math.nan
         self.users: list[dict[str, Any]] = []
+        self.extra_env: dict[str, str] = {}  # more of the bot's environment (bench/wave.py: the test clock)
 
     async def __aenter__(self) -> Session:
         await self.stand_in.start()
@@ -258,6 +260,7 @@ class Session:
             PYTHONUNBUFFERED="1",
             PYTHONPATH=str(ROOT),
         )
+        env.update(self.extra_env)
         started = time.monotonic()
         self.bot = await spawn_bot(env, self.workdir)
         await self.bot.wait_for_output(READY_MARKER, 120)
@@ -521,9 +524,11 @@ def expected_rows(size: str, burst_n: int = 500) -> list[str]:
     rows = [f"{size}: start-up to READY", f"{size}: peak RSS"]
     rows += [f"{size}: {m}" for m in SEQUENTIAL] + [f"{size}: /review{CHART_JOINED}"]
     rows += [f"{size}: {m}{ZIPF}" for m in COMMANDS] + [f"{size}: /review{ZIPF}{CHART_JOINED}"]
+    rows += community.expected_rows(size)
     rows += [f"{size}: burst of {burst_n} /about", f"{size}: burst of {burst_n} mixed",
+             f"{size}: burst of {burst_n} {community.BURST}",
              f"{size}: /rate end to end, sustained", f"{size}: store API, 100 concurrent writers"]  # fmt: skip
-    return rows
+    return rows + wave.expected_rows(size)
 
 
 def expected_huge_rows() -> list[str]:
@@ -605,6 +610,7 @@ async def run_size(size: str, calls: int, burst_n: int, rate_total: int, store_p
             row.measure = base + ZIPF + row.measure[len(base):]
         judge(skewed)
         _log_rows(log, skewed)
+        commons, members = await community.run(s, world, db, size, calls, log)  # issue 12: bench/community.py
         # Warm-up: the first burst opens the bot's pool of REST connections (32); without this the /about
         # burst, run first, paid for it and the mixed burst did not.
         await s.burst("warm-up", list(kinds.values()), world, min(burst_n, 100))
@@ -617,18 +623,21 @@ async def run_size(size: str, calls: int, burst_n: int, rate_total: int, store_p
         mixed.ratio50 = mixed.p50 / about_burst.p50 if about_burst.p50 else None
         mixed.target = f"0 after 3 s; p99 <= {BURST_RATIO:g}x burst /about"
         mixed.met = mixed.missed == 0 and mixed.ratio is not None and mixed.ratio <= BURST_RATIO
+        charted = await community.burst(members, f"{size}: burst of {burst_n} {community.BURST}", burst_n, about_burst, log)
         throughput = await s.rate_throughput(world, rate_total)
         throughput.measure = f"{size}: {throughput.measure}"
         log(f"  {throughput.measure}: {throughput.value}")
         if spy is not None:
             _stop_profiler(spy)
         rows += _startup_rows(size, s)
-        rows += list(uniform.values()) + list(skewed.values()) + [about_burst, mixed, throughput]
+        rows += list(uniform.values()) + list(skewed.values()) + commons + [about_burst, mixed, charted, throughput]
     pg_database = None if database == db else str(database)
     writers = await store_writers(db, world, 100, store_per_writer, pg_database)
     writers.measure = f"{size}: {writers.measure}"
     log(f"  {writers.measure}: {writers.value}")
     rows.append(writers)
+    # issue 13: interactions during announcement waves (bench/wave.py), a bot process of its own
+    rows += await wave.run(database, world, workroot / f"{size}-wave", size, log, calls, validate_all)
     return rows
 
 

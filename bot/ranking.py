@@ -15,8 +15,13 @@ Defaults: ``m = 5`` (:data:`PRIOR_WEIGHT`) and 3 ratings (:data:`MIN_RATINGS`). 
 5-star vote is then not ranked at all, and with 3 votes of 5 in a scope averaging 3.5 it
 scores 4.06, below a drama with 20 ratings averaging 4.3 (4.14).
 
-Ties (equal scores to 9 decimals) go to the drama with more ratings, then the lower drama id,
-so the order never depends on the order of the input.
+The order is by :func:`order_key`, the score times the positive constant ``2N`` (``N``: the
+scope's ratings) computed from integers: ``(h·N + m·H) / (n + m)`` with ``h`` and ``H`` the drama's
+and the scope's sums in half stars. With an integral ``m`` the numerator is an exact integer, so
+the key is the correctly rounded quotient, the same double in Python, SQLite and PostgreSQL: the
+store can rank in SQL (``Community.ranked_page``) in exactly the order :func:`rank` gives. Ties
+(equal keys) go to the drama with more ratings, then the lower drama id, so the order never
+depends on the order of the input.
 """
 
 from __future__ import annotations
@@ -72,6 +77,16 @@ def bayesian(count: int, total: float, scope_mean: float, prior_weight: float = 
     return (total + prior_weight * scope_mean) / (count + prior_weight)
 
 
+def order_key(count: int, total: float, ratings: int, scope_total: float, prior_weight: float) -> float:
+    """The sort key of a drama with `count` ratings summing to `total` stars, in a scope of `ratings`
+    ratings summing to `scope_total` stars: its Bayesian average times 2·ratings (same order)."""
+    halves, scope_halves = 2 * total, 2 * scope_total
+    if halves.is_integer() and scope_halves.is_integer() and float(prior_weight).is_integer():
+        # exact integers: one correctly rounded division, as SQL does it (CAST(... AS DOUBLE PRECISION) / n)
+        return (int(halves) * ratings + int(prior_weight) * int(scope_halves)) / (count + int(prior_weight))
+    return (halves * ratings + prior_weight * scope_halves) / (count + prior_weight)
+
+
 def rank(
     tallies: Iterable[Tally], *, prior_weight: float = PRIOR_WEIGHT, min_ratings: int = MIN_RATINGS
 ) -> Chart:
@@ -83,15 +98,55 @@ def rank(
     if not ratings:
         return Chart((), None, prior_weight, min_ratings, 0)
     # fsum is exact here, so C does not depend on the order of the tallies.
-    scope_mean = math.fsum(t.total for t in rated) / ratings
+    scope_total = math.fsum(t.total for t in rated)
+    scope_mean = scope_total / ratings
     eligible = [t for t in rated if t.count >= min_ratings]
-    scored = [(bayesian(t.count, t.total, scope_mean, prior_weight), t) for t in eligible]
-    scored.sort(key=lambda st: (-round(st[0], 9), -st[1].count, st[1].drama_id))
-    rows = tuple(
-        Ranked(rank=i, drama_id=t.drama_id, count=t.count, average=t.total / t.count, score=score)
-        for i, (score, t) in enumerate(scored, start=1)
+    eligible.sort(
+        key=lambda t: (-order_key(t.count, t.total, ratings, scope_total, prior_weight), -t.count, t.drama_id)
     )
+    rows = tuple(_ranked(i, t, scope_mean, prior_weight) for i, t in enumerate(eligible, start=1))
     return Chart(rows, scope_mean, prior_weight, min_ratings, unranked=len(rated) - len(eligible))
+
+
+def _ranked(position: int, t: Tally, scope_mean: float, prior_weight: float) -> Ranked:
+    score = bayesian(t.count, t.total, scope_mean, prior_weight)
+    return Ranked(rank=position, drama_id=t.drama_id, count=t.count, average=t.total / t.count, score=score)
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeTotals:
+    """What the fast path needs of a whole scope (after the filters): its ratings and their sum in half
+    stars, how many dramas have ratings, and how many have at least the minimum."""
+
+    ratings: int
+    halves: int
+    rated: int
+    eligible: int
+
+
+def page_bounds(eligible: int, page: int, per_page: int = PER_PAGE) -> tuple[int, int, int]:
+    """(page number clamped as `paginate` clamps it, pages, offset of its first row)."""
+    if per_page < 1:
+        raise ValueError("per_page must be >= 1")
+    pages = max(1, -(-eligible // per_page))
+    number = min(max(page, 1), pages)
+    return number, pages, (number - 1) * per_page
+
+
+def chart_page(
+    totals: ScopeTotals, rows: Sequence[Tally], page: int, *, prior_weight: float = PRIOR_WEIGHT,
+    min_ratings: int = MIN_RATINGS, per_page: int = PER_PAGE,
+) -> tuple[Chart, Page[Ranked]]:  # fmt: skip
+    """One page of the chart from the scope's totals and that page's tallies, already in rank order
+    (the store ranks in SQL by :func:`order_key`): the same page `paginate(rank(...).rows, page)` gives,
+    and a Chart with the same mean, weight, minimum and unranked count, whose `rows` are that page's."""
+    if not totals.ratings:
+        return Chart((), None, prior_weight, min_ratings, 0), Page((), 1, 1, 0)
+    scope_mean = (totals.halves / 2) / totals.ratings
+    number, pages, offset = page_bounds(totals.eligible, page, per_page)
+    shown = tuple(_ranked(offset + i, t, scope_mean, prior_weight) for i, t in enumerate(rows, start=1))
+    chart = Chart(shown, scope_mean, prior_weight, min_ratings, unranked=totals.rated - totals.eligible)
+    return chart, Page(shown, number, pages, totals.eligible)
 
 
 def paginate(items: Sequence[T], page: int, per_page: int = PER_PAGE) -> Page[T]:

@@ -13,11 +13,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import community_cards, ranking, regions
+from bot import community_cards, regions
 from bot.client import from_us
 from bot.errors import UserError
 from bot.i18n import t
-from bot.ranking import Tally
 from cogs.options import RegionOption, answer, locale_of
 
 if TYPE_CHECKING:
@@ -54,11 +53,12 @@ async def top_answer(bot: DramaBot, interaction: discord.Interaction, query: Top
     if query.server and interaction.guild_id is None:
         raise UserError.keyed("top.no_server")
     scope = interaction.guild_id if query.server else 0
-    tallies = await bot.store.chart_tallies(scope, genre=query.genre, country=query.country, year=query.year)
-    chart = ranking.rank(Tally(x.drama_id, x.count, x.halves / 2) for x in tallies)
-    if not chart.rows:
+    # Ranked in the store (in SQL where it can be), exactly as ranking.rank would rank the scope's tallies.
+    chart, page = await bot.store.top_page(
+        scope, query.page, genre=query.genre, country=query.country, year=query.year
+    )
+    if not page.items:
         raise UserError.keyed("top.empty", minimum=chart.min_ratings, unranked=f"{chart.unranked:,}")
-    page = ranking.paginate(chart.rows, query.page)
     dramas = await bot.store.dramas_by_id([r.drama_id for r in page.items])
     locale = locale_of(interaction)
     embed = community_cards.top_card(

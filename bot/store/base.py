@@ -31,6 +31,7 @@ from bot.models import (
     WatchEntry,
     WatchPage,
 )
+from bot.ranking import Chart, Page, Ranked
 from bot.store.airing import Airing
 from bot.store.bundle import Bundle
 from bot.store.caches import Caches
@@ -288,6 +289,18 @@ class Store:
     ) -> list[ChartTally]:
         """/top's input: drama-level tallies in `scope` (a server id, or 0 for everyone), filtered."""
         return await self.community.tallies(scope, genre=genre, country=country, year=year)
+
+    async def top_page(
+        self,
+        scope: int,
+        page: int,
+        *,
+        genre: str | None = None,
+        country: str | None = None,
+        year: int | None = None,
+    ) -> tuple[Chart, Page[Ranked]]:
+        """One page of /top's chart in `scope`, ranked in SQL where it can be (Community.top_page)."""
+        return await self.community.top_page(scope, page, genre=genre, country=country, year=year)
 
     async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:
         return await self.community.shared_scores(a, b)

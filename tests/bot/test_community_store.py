@@ -64,3 +64,58 @@ async def test_profile_figures(store, add_drama):
         (),
         (),
     )
+
+
+async def reference_profile(store, user_id):
+    """/profile's figures as first written: one SQL read each, genres from every watched drama's row."""
+    import json
+    from collections import Counter
+
+    db = store.community._db
+    histogram = await db.fetch(
+        "SELECT halves, COUNT(*) AS n FROM ratings WHERE user_id = ? AND episode = 0 GROUP BY halves",
+        (user_id,),
+    )
+    recent = await db.fetch(
+        "SELECT r.drama_id, d.title, r.halves FROM ratings r JOIN dramas d ON d.id = r.drama_id "
+        "WHERE r.user_id = ? AND r.episode = 0 ORDER BY r.updated_at DESC, r.drama_id DESC LIMIT 5",
+        (user_id,),
+    )
+    watched = await db.fetch(
+        "SELECT d.genres FROM dramas d WHERE d.id IN (SELECT drama_id FROM watchlist WHERE user_id = ? AND "
+        "status <> 'plan' UNION SELECT drama_id FROM ratings WHERE user_id = ? AND episode = 0)",
+        (user_id, user_id),
+    )
+    bins = [0] * 10
+    for r in histogram:
+        bins[r["halves"] - 1] = r["n"]
+    genres = Counter(
+        g
+        for r in watched
+        for g in set(r["genres"] if isinstance(r["genres"], list) else json.loads(r["genres"]))
+    )
+    top = tuple(sorted(genres.items(), key=lambda gn: (-gn[1], gn[0].casefold(), gn[0]))[:5])
+    return tuple(bins), top, tuple((r["drama_id"], r["title"], r["halves"] / 2) for r in recent)
+
+
+async def test_profile_equals_the_reference_reads(store, add_drama):
+    import random
+
+    rng = random.Random(5)
+    spellings = ("Romance", "romance", "Comedy", "Thriller", "Mystery", "Medical", "Legal", "Family")
+    ids = [
+        await add_drama(f"r{i}", genres=tuple(rng.sample(spellings, rng.randint(0, 3)))) for i in range(30)
+    ]
+    for user in (ALICE, BOB):
+        for drama in rng.sample(ids, 20):
+            await store.rate(user_id=user, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2)
+        for drama in rng.sample(ids, 12):
+            status = rng.choice(("watching", "completed", "plan", "on_hold", "dropped"))
+            await store.set_watch(user_id=user, guild_id=GUILD_A, drama_id=drama, status=status)
+        await store.rate(user_id=user, guild_id=GUILD_A, drama_id=ids[3], score=2.5)  # rated again: newest
+    for user in (ALICE, BOB, 4242):
+        profile = await store.profile(user)
+        bins, genres, recent = await reference_profile(store, user)
+        assert profile.histogram == bins and profile.genres == genres, user
+        assert tuple((r.drama_id, r.title, r.score) for r in profile.recent) == recent, user
+    assert (await store.profile(ALICE)).recent[0].drama_id == ids[3]

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.ranking import MIN_RATINGS, PER_PAGE, PRIOR_WEIGHT, Tally, bayesian, paginate, rank
+from bot.ranking import (
+    MIN_RATINGS,
+    PER_PAGE,
+    PRIOR_WEIGHT,
+    ScopeTotals,
+    Tally,
+    bayesian,
+    chart_page,
+    page_bounds,
+    paginate,
+    rank,
+)
 
 HALVES = st.integers(min_value=1, max_value=10).map(lambda h: h / 2)
 # A scope: drama id -> that drama's individual ratings in the scope.
@@ -147,3 +159,39 @@ def test_pages_cover_everything_ten_at_a_time(items, page):
     assert 1 <= one.number <= one.pages and one.total == len(items)
     assert one == pages[one.number - 1]
     assert one.number == min(max(page, 1), one.pages)
+
+
+@given(SCOPES, st.integers(1, 6))
+def test_order_is_the_exact_bayesian_order(scope, min_ratings):
+    """The ranking's key (bot.ranking.order_key, what SQL sorts by too) orders dramas exactly as their
+    exact Bayesian averages (fractions, no rounding) do; equal averages by count, then id."""
+    chart = rank(tallies(scope), min_ratings=min_ratings)
+    n = sum(len(s) for s in scope.values())
+    c = Fraction(sum(Fraction(x) for s in scope.values() for x in s), n)
+    exact = {d: (sum(Fraction(x) for x in s) + 5 * c) / (len(s) + 5) for d, s in scope.items()}
+    keys = [(-exact[row.drama_id], -row.count, row.drama_id) for row in chart.rows]
+    assert keys == sorted(keys)
+
+
+@given(SCOPES, st.integers(1, 6), st.integers(-1, 5))
+def test_chart_page_from_ranked_rows_is_the_reference_page(scope, min_ratings, page):
+    """chart_page (the store's fast path: totals + one page of rows in rank order) gives what paginate
+    gives over the whole chart."""
+    reference = rank(tallies(scope), min_ratings=min_ratings)
+    expected = paginate(reference.rows, page)
+    eligible = list(reference.rows)
+    totals = ScopeTotals(
+        sum(len(s) for s in scope.values()),
+        int(sum(sum(s) for s in scope.values()) * 2),
+        len(scope),
+        len(eligible),
+    )
+    _, _, offset = page_bounds(len(eligible), page)
+    shown = [Tally(r.drama_id, r.count, sum(scope[r.drama_id])) for r in eligible[offset : offset + PER_PAGE]]
+    chart, got = chart_page(totals, shown, page, min_ratings=min_ratings)
+    assert got == expected
+    assert (chart.scope_mean, chart.unranked, chart.min_ratings) == (
+        reference.scope_mean,
+        reference.unranked,
+        reference.min_ratings,
+    )
