@@ -1,5 +1,6 @@
 """/profile [member]: a member's lists, ratings, score histogram (a PNG rendered off the loop, with alt
-text; the card goes out without it when rendering fails), most-watched genres and last ratings."""
+text), most-watched genres and last ratings. The card is answered at once; a histogram not drawn yet
+joins it as an edit when drawn (as /review's chart does), and never comes when rendering fails."""
 
 from __future__ import annotations
 
@@ -18,13 +19,42 @@ if TYPE_CHECKING:
     from bot.client import DramaBot
 
 
+def _in_language(
+    picture: charts.Picture | None, counts: tuple[int, ...], locale: str
+) -> charts.Picture | None:
+    return None if picture is None else replace(picture, alt=community_cards.profile_alt(counts, locale))
+
+
 async def histogram_picture(bot: DramaBot, counts: tuple[int, ...], locale: str) -> charts.Picture | None:
     """The score histogram with alt text in the locale's language, or None (no ratings, no renderer, or
     the render failed or took too long)."""
     if not sum(counts) or bot.renderer is None:
         return None
     picture = await bot.renderer.render(charts.score_histogram, charts.Histogram(counts))
-    return None if picture is None else replace(picture, alt=community_cards.profile_alt(counts, locale))
+    return _in_language(picture, counts, locale)
+
+
+async def attach_histogram(
+    bot: DramaBot,
+    interaction: discord.Interaction,
+    embed: discord.Embed,
+    counts: tuple[int, ...],
+    locale: str,
+) -> None:
+    """Add the histogram to a profile card already sent (nothing when it cannot be drawn in time). It
+    waits while the bot is busy answering (a burst): answers first, pictures after."""
+    if bot.renderer is None:
+        return
+    drawn = await bot.renderer.render_when_quiet(charts.score_histogram, charts.Histogram(counts))
+    picture = _in_language(drawn, counts, locale)
+    if picture is None:
+        return
+    embed = embed.copy()
+    files = cards.with_picture(embed, picture)
+    try:
+        await interaction.edit_original_response(embed=embed, attachments=files)
+    except discord.NotFound:  # the card was deleted before its histogram was ready
+        pass
 
 
 class Profile(commands.Cog):
@@ -38,9 +68,21 @@ class Profile(commands.Cog):
         locale = locale_of(interaction)
         data = await self.bot.store.profile(target.id)
         embed = community_cards.profile_card(data, display_name(target), locale=locale)
-        files = cards.with_picture(embed, await histogram_picture(self.bot, data.histogram, locale))
         private = target.id == interaction.user.id and await self.bot.store.is_private(target.id)
-        await answer(interaction, embed=embed, files=files, ephemeral=private)
+        counts, renderer = data.histogram, self.bot.renderer
+        if (
+            not sum(counts)
+            or renderer is None
+            or interaction.response.is_done()
+            or renderer.cached(charts.score_histogram, charts.Histogram(counts)) is not None
+        ):  # nothing to draw, or drawn already (from the cache at once), or deferred: the card as it is
+            files = cards.with_picture(embed, await histogram_picture(self.bot, counts, locale))
+            await answer(interaction, embed=embed, files=files, ephemeral=private)
+            return
+        # Not drawn yet: the card goes out now and the histogram joins it when drawn, so the answer never
+        # waits for the renderer (shared with /review's charts) in a burst.
+        await answer(interaction, embed=embed, ephemeral=private)
+        self.bot.after_answer(attach_histogram(self.bot, interaction, embed, counts, locale), "histogram")
 
 
 async def setup(bot: DramaBot) -> None:

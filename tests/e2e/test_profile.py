@@ -1,6 +1,7 @@
-"""/profile through the real bot and the Discord stand-in: the histogram PNG attached with alt text,
-counts per status, ratings and mean, genres, last rated; the card without the picture when rendering
-fails; private, bot and empty profiles; Korean."""
+"""/profile through the real bot and the Discord stand-in: the card answered at once and the histogram PNG
+joining it as an edit (with alt text), or sent with the answer when already drawn; counts per status,
+ratings and mean, genres, last rated; the card without the picture when rendering fails; private, bot and
+empty profiles; Korean."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import io
 from PIL import Image
 
 from tests.e2e.test_commands import TITLE
-from tests.e2e.test_review_chart import PNG_SIGNATURE
+from tests.e2e.test_review_chart import PNG_SIGNATURE, charted
 
 
 def histogram_of(discord_stub, message: dict) -> dict:
@@ -36,6 +37,13 @@ async def test_profile_with_its_histogram(discord_stub, start_bot):
     await discord_stub.invoke("watchlist set", {"drama": "goblin", "status": "completed"}, user=member)
     result = await discord_stub.invoke("profile", {"member": member}, user=other)
     assert not result.ephemeral
+    # not drawn yet: the card is answered without the picture, and the histogram follows as an edit
+    assert (
+        result.callback["data"].get("attachments", []) == []
+        and "image" not in result.callback["data"]["embeds"][0]
+    )
+    await charted(result)
+    assert [e for e in result.edits if e.get("attachments")], "the histogram came as an edit of the card"
     (embed,) = result.embeds
     assert embed["title"] == "Minji's profile"
     assert field(embed, "Watch list") == "Watching: 1 · Completed: 1"
@@ -47,6 +55,9 @@ async def test_profile_with_its_histogram(discord_stub, start_bot):
         "Bar chart of 2 ratings by score (0.5: 0 · 1: 0 · 1.5: 0 · 2: 0 · 2.5: 0 · 3: 1 · 3.5: 0 · 4: 0 · 4.5: 1 · 5: 0)."
         " Most common score 4.5, average 3.75."
     )
+    again = await discord_stub.invoke("profile", {"member": member}, user=member)  # drawn: from the cache
+    assert again.ephemeral is False and again.edits == [], "already drawn: the histogram came with the answer"
+    assert histogram_of(discord_stub, again.message)["description"] == alt
 
 
 async def test_profile_bad_input_empty_and_korean(discord_stub, start_bot):
@@ -71,7 +82,7 @@ async def test_profile_bad_input_empty_and_korean(discord_stub, start_bot):
 
     discord_stub.set_locale(other, "ko")
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 4}, user=other)
-    korean = await discord_stub.invoke("profile", {}, user=other)
+    korean = await charted(await discord_stub.invoke("profile", {}, user=other))
     (embed,) = korean.embeds
     assert embed["title"] == "Jisoo님의 프로필"
     assert field(embed, "평점") == "평점 1개 · 평균 4.0"
@@ -91,3 +102,4 @@ async def test_profile_goes_out_without_the_picture_when_rendering_fails(discord
     assert "image" not in embed and result.message["attachments"] == []
     assert field(embed, "Scores").startswith("0.5: 0 · 1: 0")
     await proc.wait_for_output("score_histogram failed: the card goes out without it", 5)
+    assert result.edits == [] and result.message["attachments"] == []  # no picture came later either
