@@ -119,3 +119,42 @@ async def test_profile_equals_the_reference_reads(store, add_drama):
         assert profile.histogram == bins and profile.genres == genres, user
         assert tuple((r.drama_id, r.title, r.score) for r in profile.recent) == recent, user
     assert (await store.profile(ALICE)).recent[0].drama_id == ids[3]
+
+
+async def test_shared_scores_equal_the_reference_on_random_data(store, add_drama):
+    """/match's SQL join (only the shared pairs come back) gives what reading both members' whole drama-level
+    ratings into Python and intersecting them gives, and so the same taste match, on random data."""
+    import random
+
+    from bot import taste
+
+    rng = random.Random(12)
+    ids = [await add_drama(f"m{i}") for i in range(40)]
+    users = (ALICE, BOB, 1003, 1004)
+    for user, count in zip(users, (30, 25, 8, 0), strict=True):
+        for drama in rng.sample(ids, count):
+            await store.rate(user_id=user, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2)
+        for drama in rng.sample(ids, 10):  # episode scores never count
+            await store.rate(
+                user_id=user, guild_id=GUILD_B, drama_id=drama, score=rng.randint(1, 10) / 2, episode=1
+            )
+    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], score=0.5)  # rated again
+    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[0], score=5)
+
+    async def everything(user):
+        rows = await store.community._db.fetch(
+            "SELECT drama_id, halves FROM ratings WHERE user_id = ? AND episode = 0", (user,)
+        )
+        return {r["drama_id"]: r["halves"] / 2 for r in rows}
+
+    for a in users:
+        for b in users:
+            if a == b:
+                continue
+            mine, theirs = await everything(a), await everything(b)
+            shared = mine.keys() & theirs.keys()
+            expected = ({i: mine[i] for i in shared}, {i: theirs[i] for i in shared})
+            got = await store.shared_scores(a, b)
+            assert got == expected, (a, b)
+            assert taste.match(*got) == taste.match(mine, theirs), (a, b)
+    assert len((await store.shared_scores(ALICE, BOB))[0]) >= 5, "the data has a match to compare"
