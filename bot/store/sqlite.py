@@ -1,7 +1,9 @@
 """The SQLite backend (aiosqlite): the embedded default.
 
 One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks never share a
-half-done transaction; one read-only reader connection (WAL lets it read while the writer writes).
+half-done transaction; READERS read-only reader connections, each on its own thread (WAL lets them read
+while the writer writes): a read goes to the one with the fewest reads in flight, so a cheap read never
+queues behind one heavy read (a /match, a filtered /top) while the other reader is free.
 A batch of ratings runs in one step on the writer's thread (see `rate_batch`).
 
 Two more plain sqlite3 connections serve the hot paths on the event loop's own thread, because a hop to
@@ -33,6 +35,7 @@ T = TypeVar("T")
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
 QUICK_BUSY_MS = 20  # the loop-thread reader waits at most this long, then the reader's thread takes over
 QUICK_CHECKPOINT_EVERY = 200  # rating batches committed on the loop's thread between two WAL checkpoints
+READERS = 2  # reader connections (threads); PRAGMA data_version is always asked of the first
 
 
 def _unavailable(exc: BaseException) -> StoreUnavailable:
@@ -89,10 +92,18 @@ class SqliteDb:
     now = NOW
     rowid = "rowid"
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        *more: aiosqlite.Connection,
+    ) -> None:
         self.path = path
         self._writer = writer
-        self._reader = reader
+        self._reader = reader  # the first reader: PRAGMA data_version is per connection (others_wrote)
+        self._readers = (reader, *more)
+        self._in_flight = dict.fromkeys(range(len(self._readers)), 0)  # reads queued or running, per reader
         self._write_lock = asyncio.Lock()
         self._closed = False
         self._data_version: int | None = None
@@ -108,16 +119,19 @@ class SqliteDb:
         """Open (creating folders and file as needed) and migrate."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        writer = reader = None
+        writer = None
+        readers: list[aiosqlite.Connection] = []
         try:
             writer = await aiosqlite.connect(path, isolation_level=None)
             await cls._configure(writer)
             await cls._migrate(writer)  # first: a too-new database must be left byte-for-byte as it was
             await cls._pragma(writer, "PRAGMA journal_mode = WAL")
-            reader = await aiosqlite.connect(path, isolation_level=None)
-            await cls._configure(reader)
-            await cls._pragma(reader, "PRAGMA query_only = ON")
-            db = cls(path, writer, reader)
+            for _ in range(READERS):
+                reader = await aiosqlite.connect(path, isolation_level=None)
+                readers.append(reader)
+                await cls._configure(reader)
+                await cls._pragma(reader, "PRAGMA query_only = ON")
+            db = cls(path, writer, *readers)
             db._quick = _quick_connection(path, (f"busy_timeout = {QUICK_BUSY_MS}", "query_only = ON"))
             db._quick_writer = _quick_connection(
                 path,
@@ -125,7 +139,7 @@ class SqliteDb:
             )
             return db
         except BaseException:
-            for conn in (reader, writer):
+            for conn in (*readers, writer):
                 if conn is not None:
                     await conn.close()
             raise
@@ -172,7 +186,7 @@ class SqliteDb:
             for quick in (self._quick, self._quick_writer):
                 if quick is not None:
                     quick.close()
-            for conn in (self._reader, self._writer):
+            for conn in (*self._readers, self._writer):
                 try:
                     await conn.close()
                 except Exception:  # closing must not stop the other connection closing
@@ -200,9 +214,19 @@ class SqliteDb:
                 raise
             except sqlite3.DatabaseError as exc:  # OperationalError (busy, locked) included
                 log.debug("quick read failed (%s): retrying on the reader's thread", exc)
-        async with translated():
+        async with translated(), self._least_busy() as reader:
             self._check_open()
-            return list(await self._reader.execute_fetchall(sql, tuple(params)))
+            return list(await reader.execute_fetchall(sql, tuple(params)))
+
+    @asynccontextmanager
+    async def _least_busy(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The reader with the fewest reads in flight (the first on a tie), counted while this read runs."""
+        index = min(self._in_flight, key=self._in_flight.__getitem__)
+        self._in_flight[index] += 1
+        try:
+            yield self._readers[index]
+        finally:
+            self._in_flight[index] -= 1
 
     async def fetch_one(self, sql: str, params: Sequence = (), *, quick: bool = False) -> sqlite3.Row | None:
         found = await self.fetch(sql, params, quick=quick)
@@ -231,14 +255,16 @@ class SqliteDb:
         # aiosqlite runs `fn` on the reader's own thread with the sqlite3 connection: several queries
         # for one thread hop. Connection._execute and ._conn are private: pyproject pins aiosqlite 0.22,
         # and tests/bot/test_store.py fails at once if they change.
-        async with translated():
+        async with translated(), self._least_busy() as reader:
             self._check_open()
-            return await self._reader._execute(lambda: fn(self._reader._conn))
+            return await reader._execute(lambda: fn(reader._conn))
 
     async def others_wrote(self) -> bool:
         """Whether another connection committed since the last call (PRAGMA data_version)."""
-        row = await self.fetch_one("PRAGMA data_version")
-        version = row[0]
+        async with translated():
+            self._check_open()
+            async with self._reader.execute("PRAGMA data_version") as cur:  # always the first reader
+                (version,) = await cur.fetchone()
         changed = version != self._data_version
         self._data_version = version
         return changed
