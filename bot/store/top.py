@@ -12,7 +12,11 @@ first statement's.
 
 Filters run in SQL as sets of drama ids: a year's few hundred dramas probe the scope's covering index
 `rating_totals_scope` one by one; a country's or a genre's thousands are checked while the scope's rows
-are scanned (the unary ``+`` keeps SQLite's planner from probing once per drama, ~2x slower there).
+are scanned (the unary ``+`` keeps SQLite's planner from probing once per drama, ~2x slower there for the
+largest sets), except in the everyone scope (one row per rated drama of the catalogue) when the set is
+under PROBE_SHARE of the catalogue: then it probes too (SQLite large, everyone: a country of 990 dramas
+3.5 -> 0.7 ms a statement, a genre of 1,673 3.7 -> 1.2 ms; KR's 5,965 still scan). A server's scope has
+a few thousand rows at most: scanning them is as fast as probing there.
 Country and year come from `dramas` (indexed by `dramas_country_year` and `dramas_year`, migration 0009),
 genre from an in-memory index of the catalogue's genres (casefolded, as `Community.tallies` compares
 them), rebuilt when `catalogue_rev` moved (every catalogue write bumps it, in any process).
@@ -29,6 +33,7 @@ from bot.store.titles import CATALOGUE_REV
 
 # The page's order: ranking.order_key (parameters: N, m·H, m), then more ratings, then the lower id.
 ORDER = "CAST(t.halves * ? + ? AS DOUBLE PRECISION) / (t.n + ?)"
+PROBE_SHARE = 1 / 3  # everyone scope: a filter set under this share of the catalogue probes (see above)
 
 
 def _genres(value) -> tuple[str, ...]:  # noqa: ANN001 - JSON text (SQLite) or decoded JSON (PostgreSQL)
@@ -45,6 +50,8 @@ class TopCharts:
         self._genre_index: tuple[str | None, dict[str, frozenset[int]], dict[str, frozenset[int]]] | None = (
             None
         )
+        # For the same rev: None -> the catalogue's dramas, a country -> its dramas (see _driving).
+        self._sizes: dict[str | None, int] = {}
 
     async def genre_sets(self) -> dict[str, frozenset[int]]:
         """Each genre as the catalogue spells it -> the dramas that have it (current to `catalogue_rev`)."""
@@ -54,9 +61,13 @@ class TopCharts:
         )  # read before the genres: a write in between reloads next time
         if self._genre_index is None or self._genre_index[0] != rev:
             spelled: dict[str, set[int]] = {}
-            for r in await self._db.fetch("SELECT id, genres FROM dramas"):
+            sizes: dict[str | None, int] = {}
+            for r in await self._db.fetch("SELECT id, genres, country FROM dramas"):
                 for g in set(_genres(r["genres"])):
                     spelled.setdefault(g, set()).add(r["id"])
+                sizes[None] = sizes.get(None, 0) + 1
+                sizes[r["country"]] = sizes.get(r["country"], 0) + 1
+            self._sizes = sizes
             folded: dict[str, set[int]] = {}
             for g, ids in spelled.items():
                 folded.setdefault(g.casefold(), set()).update(ids)
@@ -69,6 +80,23 @@ class TopCharts:
         await self.genre_sets()
         assert self._genre_index is not None
         return self._genre_index[2].get(genre.casefold(), frozenset())
+
+    async def _driving(self, scope: int, genre: frozenset[int] | None, country: str | None) -> str | None:
+        """Which filter set drives the query by probing the scope's index ("genre", "country") or None (the
+        scope's rows are scanned and checked against the sets): the smaller set, in the everyone scope
+        only, when it is under PROBE_SHARE of the catalogue."""
+        if scope != 0:
+            return None
+        await self.genre_sets()  # the catalogue's sizes, current to catalogue_rev
+        sizes = {}
+        if genre is not None:
+            sizes["genre"] = len(genre)
+        if country is not None:
+            sizes["country"] = self._sizes.get(country, 0)
+        if not sizes:
+            return None
+        smallest = min(sizes, key=sizes.__getitem__)
+        return smallest if sizes[smallest] < PROBE_SHARE * self._sizes.get(None, 0) else None
 
     def _in_ids(self) -> str:
         """A set of drama ids passed as one JSON array parameter."""
@@ -93,14 +121,17 @@ class TopCharts:
                 " AND country = ?)" if country else ")"
             )
             params += [year, country] if country else [year]
-        elif country is not None:  # thousands: the scope's rows are scanned and checked against the set
-            where += " AND +t.drama_id IN (SELECT id FROM dramas WHERE country = ?)"
+        ids = None if genre is None else await self.genre_dramas(genre)
+        if ids is not None and not ids:
+            return ranking.chart_page(ScopeTotals(0, 0, 0, 0), [], page)
+        driving = None if year is not None else await self._driving(scope, ids, country)
+        if year is None and country is not None:  # thousands: scanned and checked, unless it drives
+            plus = "" if driving == "country" else "+"
+            where += f" AND {plus}t.drama_id IN (SELECT id FROM dramas WHERE country = ?)"
             params.append(country)
-        if genre is not None:
-            ids = await self.genre_dramas(genre)
-            if not ids:
-                return ranking.chart_page(ScopeTotals(0, 0, 0, 0), [], page)
-            where += f" AND +t.drama_id IN ({self._in_ids()})"
+        if ids is not None:
+            plus = "" if driving == "genre" else "+"
+            where += f" AND {plus}t.drama_id IN ({self._in_ids()})"
             params.append(json.dumps(sorted(ids)))
         rows = f"FROM rating_totals t WHERE {where}"
         found = await self._db.fetch_one(

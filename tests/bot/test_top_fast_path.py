@@ -83,3 +83,23 @@ async def test_genre_index_follows_catalogue_changes(store, add_drama):
     after, page = await store.top_page(0, 1, genre="fantasy")
     assert [r.drama_id for r in page.items] == [ids[3]]
     assert (after, page) == await reference(store, 0, 1, genre="fantasy")
+
+
+async def test_top_page_is_the_same_whichever_filter_set_drives_the_query(store, add_drama, monkeypatch):
+    """A country or genre set probes the everyone scope's index when small (top.PROBE_SHARE) and is checked
+    while scanning otherwise: both shapes give the reference's pages (forced one way, then the other)."""
+    from bot.store import top
+
+    await seed(store, add_drama)
+    queries = [{"country": "KR"}, {"genre": "ROMANCE"}, {"genre": "thriller", "country": "KR"},
+               {"genre": "comedy", "country": "JP"}, {"country": "FR"}]  # fmt: skip
+    for share in (0, 2):  # never under the share (scan), always under it (probe)
+        monkeypatch.setattr(top, "PROBE_SHARE", share)
+        for query in queries:
+            for page in (1, 2, 3):
+                chart, got = await store.top_page(0, page, **query)
+                ref_chart, expected = await reference(store, 0, page, **query)
+                assert got == expected and chart.scope_mean == ref_chart.scope_mean, (share, query, page)
+    assert [r for r in (await store.top_page(0, 1, country="KR"))[1].items], (
+        "the pages compared were not empty"
+    )
