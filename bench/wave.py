@@ -105,11 +105,16 @@ def _ok(result: Any, title: str) -> bool:
 SENT: list[Any] = []
 
 
-def chart_edits(start: float, end: float) -> int:
-    """Chart edits (edits of an answer already sent) that arrived between two monotonic times."""
-    return sum(
-        1 for r in SENT for a in r.arrivals if a.kind == "edit" and start <= r.dispatched_at + a.at <= end
-    )
+def chart_edits(start: float, end: float) -> str:
+    """Edits of answers already sent (a /review's chart joining its card) that arrived between two
+    monotonic times, and how many interactions they were for."""
+    edits = [
+        (r, a)
+        for r in SENT
+        for a in r.arrivals
+        if a.kind == "edit" and start <= r.dispatched_at + a.at <= end
+    ]
+    return f"{len(edits)} edits (of {len({id(r) for r, _ in edits})} answers)"
 
 
 async def settle(pid: int, log: Callable[[str], None], what: str) -> None:
@@ -125,7 +130,7 @@ async def settle(pid: int, log: Callable[[str], None], what: str) -> None:
         if bot_cpu_s(pid) - before < 0.05:
             break
     log(f"  settled before {what} in {time.monotonic() - started:.1f} s: bot CPU {bot_cpu_s(pid) - cpu:.2f} s, "
-        f"{chart_edits(started, time.monotonic())} chart edits meanwhile")  # fmt: skip
+        f"{chart_edits(started, time.monotonic())} meanwhile")  # fmt: skip
 
 
 async def _send(s: Session, world: World, kind: str, row: Row) -> float:
@@ -231,7 +236,7 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
                             during[kind].calls += 1
                             during[kind].samples.append(latency)
             log(f"  wave {wave}{' (silent)' if silent else ''}: {len(mine)} posts in {distinct[-1]} channels over "
-                f"{(spans[-1] if mine else 0) * 1000:.0f} ms; bot CPU {cpus[-1][0]:.2f} s; {edits} chart edits")  # fmt: skip
+                f"{(spans[-1] if mine else 0) * 1000:.0f} ms; bot CPU {cpus[-1][0]:.2f} s; {edits}")  # fmt: skip
         await settle(s.pid, log, "the idle period")
         after_idle = bot_cpu_s(s.pid)
         await asyncio.sleep(IDLE_SECONDS)  # idle again, the waves posted: the cycles' cost with a full ledger

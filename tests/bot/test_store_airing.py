@@ -239,3 +239,32 @@ async def test_servers_and_their_follows_in_one_read_and_their_posts_in_one_writ
     assert (await store.airing.entry(announce_key(6, other, 1))).state == "skipped"
     assert [e.key for e in await store.airing.pending(NOW)] == [announce_key(5, drama_id, 1)]
     assert (await store.airing.entry(announce_key(5, drama_id, 1))).thread is True
+
+
+async def test_one_cycle_records_every_server_once_in_batches(store: Store, records):
+    """The scheduler's record_due over several servers (batched reads and one write for the posts): on
+    time and late episodes posted, two late ones as a digest, one too old skipped, nothing twice."""
+    from bot.scheduler import CycleReport, record_due
+
+    eps = tuple(Episode(n, air_date=date(2026, 12, n), air_time=time(21, 0)) for n in (1, 2, 3))  # 12:00 UTC
+    a, _ = await store.upsert_drama(records.drama("a", country="KR", status="airing"), eps)
+    old = (Episode(1, air_date=date(2026, 11, 25), air_time=time(21, 0)),)
+    b, _ = await store.upsert_drama(records.drama("b", country="KR", status="airing"), old)
+    now = datetime(2026, 12, 3, 12, 5, tzinfo=UTC)
+    for guild, delay, follows in ((5, 0, (a,)), (6, 6, (a,)), (8, 0, (b,))):
+        await store.airing.set_announce(AnnounceSettings(guild, guild * 10, False, delay), set_by=1, now=NOW)
+        for drama in follows:
+            await store.airing.follow(guild, drama, by=1, now=NOW)
+    await store.airing.follow(7, a, by=1, now=NOW)  # no announcement channel: nothing for it
+    await store.airing.record_posts(AnnounceSettings(5, 50), [(a, 1)], now=NOW)  # posted before
+    report = CycleReport()
+    await record_due(store, now, report)
+    assert (report.recorded, report.skipped) == (3, 1)
+    pending = {e.key: e for e in await store.airing.pending(now)}
+    digest = next(k for k in pending if k.startswith("digest:6:"))
+    assert set(pending) == {announce_key(5, a, 1), announce_key(5, a, 2), announce_key(5, a, 3), digest}
+    assert pending[digest].episodes == ((a, 1), (a, 2))  # episode 3 waits for server 6's delay
+    assert (await store.airing.entry(announce_key(8, b, 1))).state == "skipped"
+    again = CycleReport()
+    await record_due(store, now, again)
+    assert (again.recorded, again.skipped) == (0, 0)
