@@ -4,7 +4,9 @@ card never waits longer than the renderer's budget and goes out without the char
 
 from __future__ import annotations
 
+import asyncio
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import discord
@@ -63,6 +65,13 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?
             card = cards.review_card(data, self.page, locale=locale)
             files = cards.with_picture(card.embed, await episode_picture(bot, data, locale))
             if interaction.user.id == self.owner_id:
+                # This edit carries the page and its picture: a chart still to join the card would
+                # put page 1 back, so it is called off (or, already being sent, finished first).
+                review = bot.get_cog("Review")
+                if isinstance(review, Review) and interaction.message is not None:
+                    shown = interaction.message.interaction_metadata
+                    if shown is not None:
+                        await review.call_off_chart(shown.id)
                 # attachments: the picture again (the renderer's cache has it), or none when it failed
                 await interaction.response.edit_message(
                     embed=card.embed, view=pager(card, self.drama_id, self.owner_id, locale), attachments=files
@@ -100,11 +109,27 @@ async def episode_picture(bot: DramaBot, data: ReviewData, locale: str) -> chart
     return None if picture is None else charts.in_language(picture, chart, locale)
 
 
+@dataclass
+class PendingChart:
+    """A chart on its way to a card already sent. Paging the card calls it off: the page edit brings
+    its own picture, and the chart's edit (page 1) must not land after it."""
+
+    sending: asyncio.Lock = field(default_factory=asyncio.Lock)  # held while the chart's edit is sent
+    called_off: bool = False
+
+
 async def attach_chart(
-    bot: DramaBot, interaction: discord.Interaction, card: cards.ReviewCard, chart: charts.EpisodeChart, locale: str
+    bot: DramaBot,
+    interaction: discord.Interaction,
+    card: cards.ReviewCard,
+    chart: charts.EpisodeChart,
+    locale: str,
+    pending: PendingChart | None = None,
 ) -> None:
-    """Add the episode chart to a card already sent (nothing when it cannot be drawn in time). The
-    chart waits while the bot is busy answering (a burst): answers first, pictures after."""
+    """Add the episode chart to a card already sent (nothing when it cannot be drawn in time, or
+    when `pending` was called off). The chart waits while the bot is busy answering (a burst):
+    answers first, pictures after."""
+    pending = pending or PendingChart()
     if bot.renderer is None:
         return
     drawn = await bot.renderer.render_when_quiet(charts.episode_chart, chart)
@@ -113,15 +138,45 @@ async def attach_chart(
     picture = charts.in_language(drawn, chart, locale)
     embed = card.embed.copy()
     files = cards.with_picture(embed, picture)
-    try:
-        await interaction.edit_original_response(embed=embed, attachments=files)
-    except discord.NotFound:  # the card was deleted before its chart was ready
-        pass
+    async with pending.sending:
+        if pending.called_off:
+            return
+        try:
+            await interaction.edit_original_response(embed=embed, attachments=files)
+        except discord.NotFound:  # the card was deleted before its chart was ready
+            pass
 
 
 class Review(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
+        self.pending_charts: dict[int, PendingChart] = {}  # by the id of the interaction that asked
+
+    async def call_off_chart(self, interaction_id: int) -> None:
+        """The card asked for by that interaction is being paged: its chart, if still on its way, is
+        not sent; one being sent right now is let finish first, so the page edit lands last."""
+        pending = self.pending_charts.pop(interaction_id, None)
+        if pending is not None:
+            pending.called_off = True
+            try:  # at most a second: the page's own answer is due within 3 s
+                await asyncio.wait_for(pending.sending.acquire(), 1.0)
+            except TimeoutError:
+                return
+            pending.sending.release()
+
+    async def _chart_joins(
+        self,
+        interaction: discord.Interaction,
+        card: cards.ReviewCard,
+        chart: charts.EpisodeChart,
+        locale: str,
+        pending: PendingChart,
+    ) -> None:
+        try:
+            await attach_chart(self.bot, interaction, card, chart, locale, pending)
+        finally:
+            if self.pending_charts.get(interaction.id) is pending:
+                del self.pending_charts[interaction.id]
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PageButton)
@@ -151,7 +206,8 @@ class Review(commands.Cog):
         # Not drawn yet: the card goes out now and the chart joins it when drawn, so no answer
         # waits for a picture and a burst of cards never queues behind the renderer.
         await answer(interaction, embed=card.embed, view=view)
-        self.bot.after_answer(attach_chart(self.bot, interaction, card, chart, locale), "chart")
+        pending = self.pending_charts[interaction.id] = PendingChart()
+        self.bot.after_answer(self._chart_joins(interaction, card, chart, locale, pending), "chart")
 
 
 async def setup(bot: DramaBot) -> None:

@@ -28,6 +28,7 @@ import gc
 import logging
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 
 from bot.errors import StoreConflict, StoreUnavailable
@@ -86,7 +87,7 @@ class Titles:
         self._reload_lock = asyncio.Lock()
         # Drama rows next to the index, invalidated with it: a command's option transform then costs no
         # round trip. `_gen` counts invalidations, so a read that raced a write never caches what it read.
-        self._dramas: dict[int, Drama] = {}
+        self._dramas: OrderedDict[int, Drama] = OrderedDict()  # least recently used first
         self._gen = 0
         self.hits = self.misses = 0  # Drama cache lookups since open (cache_stats: the benchmark reads them)
         self.from_snapshot = False  # whether the last load read the stored snapshot
@@ -218,7 +219,14 @@ class Titles:
                 "drama_cache_size": len(self._dramas), "titles": len(self.index)}  # fmt: skip
 
     def cached(self, ids: list[int]) -> dict[int, Drama]:
-        return {i: self._dramas[i] for i in ids if i in self._dramas}
+        """The cached rows among `ids`, each now the most recently used."""
+        found = {}
+        for i in ids:
+            drama = self._dramas.get(i)
+            if drama is not None:
+                self._dramas.move_to_end(i)
+                found[i] = drama
+        return found
 
     @property
     def generation(self) -> int:
@@ -235,9 +243,11 @@ class Titles:
     def remember(self, dramas: dict[int, Drama], gen: int) -> None:
         if gen != self._gen:
             return  # a catalogue write happened while these were read
-        if len(self._dramas) + len(dramas) > DRAMA_CACHE:
-            self._dramas.clear()
-        self._dramas.update(dramas)
+        for drama_id, drama in dramas.items():
+            self._dramas[drama_id] = drama
+            self._dramas.move_to_end(drama_id)
+        while len(self._dramas) > DRAMA_CACHE:  # the least recently used go (it used to empty itself)
+            self._dramas.popitem(last=False)
 
 
 def save_snapshot_sqlite(conn: sqlite3.Connection) -> bool:

@@ -70,6 +70,22 @@ async def test_paging_keeps_the_picture(discord_stub, start_bot, bot_env):
     assert chart_of(discord_stub, theirs.message)["description"] == alt
 
 
+async def test_paging_before_the_chart_joined_keeps_the_page(discord_stub, start_bot, bot_env):
+    """The owner pages a card at once, before its chart has joined it: the chart waiting to join is
+    called off (it would have put page 1 back), and the page edit carries the picture itself."""
+    await _long_drama_db(Path(bot_env["DATABASE_URL"]))
+    proc = await start_bot()
+    owner = discord_stub.make_user("owner")
+    first = await discord_stub.invoke("review", {"drama": "Long Drama"}, user=owner)
+    next_id = [c for c in first.custom_ids() if c.endswith(":n")][0]
+    paged = await discord_stub.click(first, next_id, user=owner)
+    assert paged.callback_type == 7 and "page 2/9" in paged.embeds[0]["footer"]["text"]
+    assert await proc.stop() == 0  # the shutdown drain waits for any chart still pending
+    message = discord_stub.messages[paged.message_id]
+    assert "page 2/9" in message["embeds"][0]["footer"]["text"], "no chart edit put page 1 back"
+    assert "for 100 episodes" in chart_of(discord_stub, message)["description"]
+
+
 async def test_in_a_dm_the_chart_has_no_server_series(discord_stub, start_bot):
     await start_bot(env_overrides={"DEV_GUILD_ID": None})  # global commands: usable in DMs
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 3, "episode": 1})  # in the server
