@@ -100,12 +100,46 @@ def _ok(result: Any, title: str) -> bool:
     return bool(embeds) and (not title or embeds[0].get("title", "").startswith(title))
 
 
+#: Every interaction the phase sent: their chart edits (a /review's picture joining later) are counted
+#: in the silent wave's and the idle periods' windows (that work is not the announcements').
+SENT: list[Any] = []
+
+
+def chart_edits(start: float, end: float) -> str:
+    """Edits of answers already sent (a /review's chart joining its card) that arrived between two
+    monotonic times, and how many interactions they were for."""
+    edits = [
+        (r, a)
+        for r in SENT
+        for a in r.arrivals
+        if a.kind == "edit" and start <= r.dispatched_at + a.at <= end
+    ]
+    return f"{len(edits)} edits (of {len({id(r) for r, _ in edits})} answers)"
+
+
+async def settle(pid: int, log: Callable[[str], None], what: str) -> None:
+    """Wait (at most 60 s) until the bot is idle: under 0.05 s of CPU in 0.5 s. The interactive waves leave
+    /review charts still to draw and send (one at a time, each after the loop is quiet: bot/render.py);
+    without this wait, that work was counted as the silent wave's or the idle cycles' CPU."""
+    from bench.run import bot_cpu_s
+
+    started, cpu = time.monotonic(), bot_cpu_s(pid)
+    while time.monotonic() - started < 60:
+        before = bot_cpu_s(pid)
+        await asyncio.sleep(0.5)
+        if bot_cpu_s(pid) - before < 0.05:
+            break
+    log(f"  settled before {what} in {time.monotonic() - started:.1f} s: bot CPU {bot_cpu_s(pid) - cpu:.2f} s, "
+        f"{chart_edits(started, time.monotonic())} meanwhile")  # fmt: skip
+
+
 async def _send(s: Session, world: World, kind: str, row: Row) -> float:
     """One /about or /review, checked: (dispatch time) recorded in row.follow for the wave split."""
     sent: list[Any] = []
 
     async def dispatch() -> Any:
         sent.append(await (s.about(world) if kind == "/about" else s.review(world)))
+        SENT.append(sent[-1])
         return sent[-1]
 
     latency = await s.one(dispatch, None)
@@ -117,14 +151,16 @@ async def _send(s: Session, world: World, kind: str, row: Row) -> float:
 
 
 async def run(db: Path | str, world: World, workdir: Path, size: str, log: Callable[[str], None], calls: int,
-              validate_all: bool = False) -> list[Row]:  # fmt: skip
+              validate_all: bool = False, profile: Path | None = None) -> list[Row]:  # fmt: skip
     """The phase's rows, in the order of `expected_rows(size)`: 5 waves (2 at the small size) with
-    interactions, then a silent one (the bot's CPU for the posts alone), and up to 300 quiet calls."""
-    from bench.run import DEADLINE, Row, Session, bot_cpu_s
+    interactions, then a silent one (the bot's CPU for the posts alone), and up to 300 quiet calls.
+    With `profile`: py-spy records this bot process from the warm-up to the end (raw stacks)."""
+    from bench.run import DEADLINE, Row, Session, _start_profiler, _stop_profiler, bot_cpu_s
 
     waves, quiet_calls = (2 if size == "small" else 5), min(calls, 300)
     workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - before the bot starts
 
+    SENT.clear()
     rng = random.Random(13)
     s = Session(db, workdir, rng, validate_all)
     guilds = [s.stand_in.add_guild(f"Wave Club {i}") for i in range(GUILDS)]
@@ -142,6 +178,7 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
     async with s:
         s.stand_in.validate = validate_all
         counter = PostCounter(s, set(channels))
+        spy = _start_profiler(s.pid, profile) if profile else None
         for kind in ("/about", "/review") * 5:  # warm-up
             await _send(s, world, kind, Row("warm-up"))
         idle = bot_cpu_s(s.pid)
@@ -161,6 +198,8 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
         cpus: list[tuple[float, float, int]] = []  # bot CPU s, benchmark process CPU s, interactions sent
         for wave in range(1, waves + 2):  # the last one silent: what 200 posts alone cost the bot
             silent = wave > waves
+            if silent:
+                await settle(s.pid, log, "the silent wave")
             first = len(counter.posts)
             log_rows = {k: Row("wave") for k in ("/about", "/review")}
             clock.write_text(
@@ -184,6 +223,7 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
             await watcher
             counter.poll()
             cpus.append((bot_cpu_s(s.pid) - cpu, time.process_time() - own, i))
+            edits = chart_edits(started, time.monotonic())
             mine = counter.posts[first:]
             counts.append(len(mine))
             distinct.append(len({c for _, c in mine}))
@@ -196,10 +236,13 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
                             during[kind].calls += 1
                             during[kind].samples.append(latency)
             log(f"  wave {wave}{' (silent)' if silent else ''}: {len(mine)} posts in {distinct[-1]} channels over "
-                f"{(spans[-1] if mine else 0) * 1000:.0f} ms; bot CPU {cpus[-1][0]:.2f} s")  # fmt: skip
+                f"{(spans[-1] if mine else 0) * 1000:.0f} ms; bot CPU {cpus[-1][0]:.2f} s; {edits}")  # fmt: skip
+        await settle(s.pid, log, "the idle period")
         after_idle = bot_cpu_s(s.pid)
         await asyncio.sleep(IDLE_SECONDS)  # idle again, the waves posted: the cycles' cost with a full ledger
         after_idle = bot_cpu_s(s.pid) - after_idle
+        if spy is not None:
+            _stop_profiler(spy)
         s.stand_in.validate = True
     floor = quiet["/about"]
     rows = [*quiet.values(), *during.values()]
@@ -237,3 +280,32 @@ def expected_rows(size: str) -> list[str]:
     return [f"{size}: wave /about, no wave", f"{size}: wave /review, no wave",
             f"{size}: wave /about, during 200 posts", f"{size}: wave /review, during 200 posts",
             f"{size}: announcement waves of {GUILDS} posts"]  # fmt: skip
+
+
+async def _main(size: str, calls: int, profile: Path | None) -> None:
+    import tempfile
+
+    from bench.run import load_world, prepared_database
+
+    with tempfile.TemporaryDirectory(prefix="dramabot-wave-") as tmp:
+        db = prepared_database(size, Path(tmp))
+        world = load_world(db, random.Random(2026))
+        await run(db, world, Path(tmp) / f"{size}-wave", size, lambda line: print(line, flush=True), calls,
+                  profile=profile)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.wave [--size small|large] [--calls N] [--profile FILE]`: this phase alone (SQLite)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.wave", description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=("small", "large"), default="large")
+    parser.add_argument("--calls", type=int, default=300, help="quiet calls (at most 300)")
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy raw stacks of the wave's bot here")
+    args = parser.parse_args(argv)
+    asyncio.run(_main(args.size, args.calls, args.profile))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

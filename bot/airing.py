@@ -86,6 +86,11 @@ class AiredEpisode:
         return (self.drama_id, self.number)
 
 
+def _order(episode: AiredEpisode) -> tuple[datetime, int, int]:
+    """AiredEpisode's own order (aired_at, drama_id, number), as a sort key."""
+    return (episode.aired_at, episode.drama_id, episode.number)
+
+
 @dataclass(frozen=True, slots=True)
 class Due:
     posts: tuple[AiredEpisode, ...] = ()  # one post each, now
@@ -121,7 +126,10 @@ def due_episodes(
     late: list[AiredEpisode] = []
     skipped: list[AiredEpisode] = []
     waiting: list[AiredEpisode] = []
-    for episode in sorted(set(episodes)):
+    # Announced ones left out before sorting (most of a cycle's candidates are), and sorted by a key: the
+    # dataclass's own comparisons cost a Python call each (a cycle sorts every server's candidates).
+    fresh = {e for e in episodes if e.key not in seen}
+    for episode in sorted(fresh, key=_order):
         if episode.key in seen:
             continue
         seen.add(episode.key)

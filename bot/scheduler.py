@@ -39,8 +39,9 @@ from bot.announcer import Delivery, Dispatcher, Intent, Outcome, Status
 from bot.i18n_messages import ENGLISH as EN
 from bot.i18n_messages import language
 from bot.live import merged
-from bot.models import Availability, Drama, LedgerEntry, ScheduledEpisode
+from bot.models import AnnounceSettings, Availability, Drama, LedgerEntry, ScheduledEpisode
 from bot.store import Store
+from bot.store.airing import announce_key
 from bot.tmdb import providers_availability
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ LEASE = timedelta(minutes=5)
 BLOCKED_RETRY = timedelta(hours=1)
 #: How far ahead /schedule and the cycle look for dates (the broadcast day may be ahead of UTC).
 DATE_SLACK = timedelta(days=2)
+#: The cycle's loops over servers and cards give the event loop back every this many items.
+YIELD_EVERY = 20
 
 
 class StoreLedger:
@@ -107,32 +110,53 @@ async def _candidates(store: Store, now: datetime) -> list[ScheduledEpisode]:
 
 
 async def record_due(store: Store, now: datetime, report: CycleReport) -> None:
-    """Steps 2 and 3: record what is due for every server and every reminder."""
+    """Steps 2 and 3: record what is due for every server and every reminder.
+
+    The store work is batched, so a cycle's cost follows the episodes that may be due, not the servers or
+    the ledger: one read of the servers following those dramas, one read of the ledger's rows for those
+    episodes (by (drama, episode); the ledger keeps a row per post forever), one transaction for every
+    server's posts and skipped episodes (a digest, after downtime, is one transaction per server)."""
     candidates = await _candidates(store, now)
     by_drama: dict[int, list[AiredEpisode]] = {}
     for episode in candidates:
         by_drama.setdefault(episode.drama_id, []).append(aired(episode))
-    for settings in await store.airing.announcing_guilds():
-        followed = await store.airing.followed(settings.guild_id)
+    if not by_drama:
+        return
+    spans = {d: (min(e.number for e in eps), max(e.number for e in eps)) for d, eps in by_drama.items()}
+    announced, sent = await store.airing.recorded(spans)
+    done_by_guild: dict[int, set[tuple[int, int]]] = {}
+    for guild_id, drama_id, number in announced:
+        done_by_guild.setdefault(guild_id, set()).add((drama_id, number))
+    batch: list[tuple[AnnounceSettings, list[tuple[int, int]], str]] = []
+    for i, (settings, followed) in enumerate(await store.airing.announcing_follows(sorted(by_drama))):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # interactions are answered between the servers' work
         mine = [e for d in followed for e in by_drama.get(d, ())]
         if not mine:
             continue
         due = due_episodes(mine, now=now, delay=timedelta(hours=settings.delay_hours),
-                           done=await store.airing.announced(settings.guild_id))  # fmt: skip
-        report.recorded += len(await store.airing.record_posts(settings, [e.key for e in due.posts], now=now))
-        if await store.airing.record_digest(settings, [e.key for e in due.digest], now=now):
+                           done=done_by_guild.get(settings.guild_id, ()))  # fmt: skip
+        if due.posts:
+            batch.append((settings, [e.key for e in due.posts], "pending"))
+        if due.skipped:
+            batch.append((settings, [e.key for e in due.skipped], "skipped"))
+        if due.digest and await store.airing.record_digest(settings, [e.key for e in due.digest], now=now):
             report.recorded += 1
-        report.skipped += len(
-            await store.airing.record_posts(settings, [e.key for e in due.skipped], state="skipped", now=now)
-        )
+    made = set(await store.airing.record_many(batch, now=now))
+    for settings, episodes, state in batch:
+        n = sum(1 for d, e in episodes if announce_key(settings.guild_id, d, e) in made)
+        if state == "pending":
+            report.recorded += n
+        else:
+            report.skipped += n
     reminders = await store.airing.reminded(sorted(by_drama))
-    users = sorted({u for u, _ in reminders})
-    sent = await store.airing.reminders_sent(users)
+    done_by_member: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    for user_id, drama_id, number in sent:
+        done_by_member.setdefault((user_id, drama_id), set()).add((drama_id, number))
     post: list[tuple[int, int, int]] = []
     settle: list[tuple[int, int, int]] = []
     for user_id, drama_id in reminders:
-        done = {(d, n) for u, d, n in sent if u == user_id and d == drama_id}
-        due = due_episodes(by_drama[drama_id], now=now, done=done)
+        due = due_episodes(by_drama[drama_id], now=now, done=done_by_member.get((user_id, drama_id), ()))
         fresh = sorted(due.posts + due.digest)
         if fresh:
             post.append((user_id, drama_id, fresh[-1].number))
@@ -222,7 +246,9 @@ async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> Cycle
     intents: list[Intent] = []
     pending = await store.airing.pending(now)
     await cards.prepare(pending)
-    for entry in pending:
+    for i, entry in enumerate(pending):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # a card each is quick, 200 in a row are not: let interactions in
         intent = await cards.intent(entry)
         if intent is None:
             await store.airing.finish(entry.key, outcome="failed", now=now, detail="episode no longer dated")
@@ -233,7 +259,9 @@ async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> Cycle
     return report
 
 
-LEADER_NAME = "airing-scheduler"  # bot/cluster leader lock for the cycles (LEADER_LOCK: the store lock per cycle)
+LEADER_NAME = (
+    "airing-scheduler"  # bot/cluster leader lock for the cycles (LEADER_LOCK: the store lock per cycle)
+)
 
 
 class AiringJob:
@@ -253,7 +281,9 @@ class AiringJob:
         self._task: asyncio.Task[None] | None = None
         self.cycles = 0
 
-    def start(self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None) -> None:
+    def start(
+        self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
+    ) -> None:
         """Start the cycles; through `leader` (the bot's cluster.run_as_leader) they run on one process of
         a cluster only, and move to another when that one dies (each cycle also holds the store's lock)."""
         if self._task is None:

@@ -39,6 +39,9 @@ _INSERT_TAIL = " ON CONFLICT (key) DO NOTHING RETURNING key"
 _INSERT = _INSERT_HEAD + "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + _INSERT_TAIL
 #: Rows per multi-row INSERT (11 parameters each).
 _CHUNK = 100
+#: Dramas per `recorded` read (3 parameters each) and per `announcing_follows` read.
+_SPANS = 100
+_IDS = 500
 
 
 async def _insert(tx: Tx, rows: Sequence[tuple]) -> list[str]:
@@ -51,6 +54,15 @@ async def _insert(tx: Tx, rows: Sequence[tuple]) -> list[str]:
         made += [r[0] for r in found]
     order = {row[0]: i for i, row in enumerate(rows)}
     return sorted(made, key=order.__getitem__)
+
+
+def recorded_sql(dramas: int) -> str:
+    """`Airing.recorded`'s read for this many dramas: (drama_id, first, last) as parameters, each."""
+    where = " OR ".join(["(drama_id = ? AND episode BETWEEN ? AND ?)"] * dramas)
+    return (
+        f"SELECT kind, guild_id, user_id, drama_id, episode FROM announcements WHERE ({where}) "
+        "AND kind IN ('announce', 'remind')"
+    )
 
 
 def ts(at: datetime) -> str:
@@ -123,6 +135,27 @@ class Airing:
             )
 
         await self._db.write(write)
+
+    async def announcing_follows(
+        self, drama_ids: Sequence[int]
+    ) -> list[tuple[AnnounceSettings, tuple[int, ...]]]:
+        """Servers with an announcement channel, each with the dramas among `drama_ids` it follows (servers
+        following none of them left out), in one query: what the cycle needs of every server."""
+        out: dict[int, tuple[AnnounceSettings, list[int]]] = {}
+        ids = sorted(set(drama_ids))
+        for start in range(0, len(ids), _IDS):
+            chunk = ids[start : start + _IDS]
+            rows = await self._db.fetch(
+                "SELECT s.guild_id, s.channel_id, s.thread, s.delay_hours, f.drama_id FROM follows f "
+                f"JOIN announce_settings s ON s.guild_id = f.guild_id WHERE f.drama_id IN ({marks(len(chunk))})",
+                tuple(chunk),
+            )
+            for guild_id, channel_id, thread, delay_hours, drama_id in rows:
+                entry = out.setdefault(
+                    guild_id, (AnnounceSettings(guild_id, channel_id, bool(thread), delay_hours), [])
+                )
+                entry[1].append(drama_id)
+        return [(settings, tuple(sorted(followed))) for _, (settings, followed) in sorted(out.items())]
 
     async def announcing_guilds(self) -> list[AnnounceSettings]:
         """Servers with an announcement channel that follow at least one drama."""
@@ -276,6 +309,30 @@ class Airing:
         )
         return {(r[0], r[1]) for r in rows}
 
+    async def recorded(
+        self, spans: dict[int, tuple[int, int]]
+    ) -> tuple[set[tuple[int, int, int]], set[tuple[int, int, int]]]:
+        """The ledger's rows for some episodes only: `spans` maps a drama to its (first, last) episode
+        number of interest. Returns (guild_id, drama_id, episode) of the announcements recorded and
+        (user_id, drama_id, episode) of the reminders recorded, whatever became of them. Read through the
+        ledger's (drama_id, episode) index (migration 0011): the cycle reads the rows of the episodes that
+        may be due, not the whole ledger (which grows by one row per post forever)."""
+        announced: set[tuple[int, int, int]] = set()
+        reminded: set[tuple[int, int, int]] = set()
+        items = sorted(spans.items())
+        for start in range(0, len(items), _SPANS):
+            chunk = items[start : start + _SPANS]
+            rows = await self._db.fetch(
+                recorded_sql(len(chunk)),
+                tuple(v for drama_id, (low, high) in chunk for v in (drama_id, low, high)),
+            )
+            for kind, guild_id, user_id, drama_id, episode in rows:
+                if kind == "announce":
+                    announced.add((guild_id, drama_id, episode))
+                else:
+                    reminded.add((user_id, drama_id, episode))
+        return announced, reminded
+
     async def reminders_sent(self, user_ids: Sequence[int]) -> set[tuple[int, int, int]]:
         """(user_id, drama_id, episode) of every reminder recorded for these members."""
         if not user_ids:
@@ -302,6 +359,20 @@ class Airing:
             return await _insert(tx, rows)
 
         return await self._db.write(write) if episodes else []
+
+    async def record_many(
+        self, batch: Sequence[tuple[AnnounceSettings, Sequence[tuple[int, int]], str]], *, now: datetime
+    ) -> list[str]:
+        """`record_posts` for many servers in ONE transaction: (settings, episodes, state) each. Returns
+        the keys this call created (the cycle records every server's posts at once, not 200 commits)."""
+        rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
+                 settings.channel_id, drama_id, number, int(settings.thread), None, state, ts(now))
+                for settings, episodes, state in batch for drama_id, number in episodes]  # fmt: skip
+
+        async def write(tx: Tx) -> list[str]:
+            return await _insert(tx, rows)
+
+        return await self._db.write(write) if rows else []
 
     async def record_digest(
         self, settings: AnnounceSettings, episodes: Sequence[tuple[int, int]], *, now: datetime
@@ -426,10 +497,11 @@ class Airing:
                 )
                 if row is None:
                     return
-                await tx.execute(
-                    "UPDATE announcements SET state = ?, finished_at = ? WHERE via = ? AND state = 'digest'",
-                    (outcome if outcome != "paused" else "failed", ts(now), key),
-                )
+                if row["kind"] == "digest":  # only a digest has rows `via` it (one statement less per post)
+                    await tx.execute(
+                        "UPDATE announcements SET state = ?, finished_at = ? WHERE via = ? AND state = 'digest'",
+                        (outcome if outcome != "paused" else "failed", ts(now), key),
+                    )
                 if outcome == "paused" and row["user_id"] is not None:
                     await tx.execute(
                         "UPDATE reminders SET paused = 1, tell = 1 WHERE user_id = ? AND paused = 0",

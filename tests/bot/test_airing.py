@@ -40,7 +40,9 @@ def test_a_late_korean_slot_is_the_previous_day_in_the_americas():
     # 08:00 in New York on the 27th, but 03:00 in Honolulu: a member there sees it on the 27th too,
     # while "22:00 on the 27th" read as their own local time would have been a day late
     assert aired.astimezone(ZoneInfo("America/New_York")).hour == 8
-    assert aired.astimezone(ZoneInfo("Pacific/Honolulu")) == datetime(2026, 11, 27, 3, 0, tzinfo=ZoneInfo("Pacific/Honolulu"))
+    assert aired.astimezone(ZoneInfo("Pacific/Honolulu")) == datetime(
+        2026, 11, 27, 3, 0, tzinfo=ZoneInfo("Pacific/Honolulu")
+    )
 
 
 @pytest.mark.parametrize(
@@ -142,3 +144,11 @@ def test_every_episode_is_handled_exactly_once_and_never_again(candidates, done,
 def test_broadcast_zone_falls_back_to_utc():
     assert broadcast_zone("KR") == ZoneInfo("Asia/Seoul")
     assert broadcast_zone("ZZ") == ZoneInfo("UTC") == broadcast_zone(None)
+
+
+def test_the_same_episode_listed_twice_counts_once_at_its_earliest_time():
+    early, moved = ep(1, 3, timedelta(hours=3)), ep(1, 3, timedelta(minutes=5))  # its date moved: two rows
+    other = ep(0, 1, timedelta(minutes=10))  # a lower drama id, aired later
+    due = due_episodes([moved, other, early], now=NOW)
+    assert due.posts == (early, other)  # in air order; the late one alone is a plain post
+    assert due_episodes([moved, early], now=NOW, done=[early.key]).to_mark == ()

@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import AnnounceSettings, Episode
 from bot.store import Store
-from bot.store.airing import announce_key, remind_key
+from bot.store.airing import announce_key, recorded_sql, remind_key
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -158,7 +158,9 @@ async def test_a_reminder_keeps_the_members_language(store: Store, drama_id: int
     assert await store.airing.reminder_locale(8, drama_id) == "en"
 
 
-async def test_a_pause_seen_by_another_process_within_the_refresh_window(store: Store, drama_id: int, monkeypatch):
+async def test_a_pause_seen_by_another_process_within_the_refresh_window(
+    store: Store, drama_id: int, monkeypatch
+):
     """Every interaction asks whether its member is to be told; the answer comes from memory, read again
     at most every TELL_REFRESH_S. A pause made by another process is told after that window."""
     from bot.store import airing as airing_part
@@ -175,3 +177,94 @@ async def test_a_pause_seen_by_another_process_within_the_refresh_window(store: 
     monkeypatch.setattr(airing_part, "TELL_REFRESH_S", 0.0)
     assert await store.airing.take_paused_notice(8) == (drama_id,)  # the window is over: told
     assert await store.airing.take_paused_notice(8) == ()  # and only once
+
+
+async def test_the_cycle_reads_the_ledger_of_the_given_episodes_only(store: Store, drama_id: int, records):
+    other, _ = await store.upsert_drama(records.drama("other", country="KR", status="airing"), (Episode(1),))
+    for guild in (5, 6):
+        await store.airing.record_posts(
+            AnnounceSettings(guild, guild * 10), [(drama_id, 1), (drama_id, 2)], now=NOW
+        )
+    await store.airing.record_digest(AnnounceSettings(7, 70), [(drama_id, 2), (drama_id, 3)], now=NOW)
+    await store.airing.record_posts(AnnounceSettings(5, 50), [(other, 1)], state="skipped", now=NOW)
+    await store.airing.record_reminders([(9, drama_id, 1), (9, drama_id, 3), (8, other, 1)], now=NOW)
+    announced, reminded = await store.airing.recorded({drama_id: (2, 3)})
+    assert announced == {(5, drama_id, 2), (6, drama_id, 2), (7, drama_id, 2), (7, drama_id, 3)}
+    assert reminded == {(9, drama_id, 3)}
+    announced, reminded = await store.airing.recorded({drama_id: (1, 1), other: (1, 1)})
+    assert announced == {(5, drama_id, 1), (6, drama_id, 1), (5, other, 1)}
+    assert reminded == {(9, drama_id, 1), (8, other, 1)}
+    assert await store.airing.recorded({}) == (set(), set())
+
+
+async def test_the_ledger_read_by_episode_uses_its_index(store: Store, raw, drama_id: int):
+    """The cycle's read of the ledger goes through announcements(drama_id, episode) (migration 0011), so
+    it reads the rows of the episodes that may be due, not every row of the ever-growing ledger."""
+    s = AnnounceSettings(5, 50)
+    await store.airing.record_posts(s, [(drama_id, n) for n in (1, 2, 3)], now=NOW)
+    if raw.backend == "postgres":
+        rows = await raw.fetch("SELECT indexdef FROM pg_indexes WHERE indexname = 'announcements_episode'")
+        assert rows and "(drama_id, episode)" in rows[0][0]
+        return
+    plan = " | ".join(
+        str(r[-1])
+        for r in await raw.fetch("EXPLAIN QUERY PLAN " + recorded_sql(2), drama_id, 2, 3, drama_id + 1, 1, 1)
+    )
+    assert "announcements_episode" in plan, plan
+    assert "SCAN announcements" not in plan, plan  # without the index: one scan of the whole ledger
+
+
+async def test_servers_and_their_follows_in_one_read_and_their_posts_in_one_write(
+    store: Store, drama_id: int, records
+):
+    other, _ = await store.upsert_drama(records.drama("other", country="KR", status="airing"), (Episode(1),))
+    await store.airing.set_announce(AnnounceSettings(5, 50, True, 6), set_by=1, now=NOW)
+    await store.airing.set_announce(AnnounceSettings(6, 60), set_by=1, now=NOW)
+    for guild, drama in ((5, drama_id), (5, other), (6, other), (7, drama_id)):  # 7: no channel set
+        await store.airing.follow(guild, drama, by=1, now=NOW)
+    assert await store.airing.announcing_follows([drama_id]) == [
+        (AnnounceSettings(5, 50, True, 6), (drama_id,))
+    ]
+    assert await store.airing.announcing_follows([drama_id, other]) == [
+        (AnnounceSettings(5, 50, True, 6), tuple(sorted((drama_id, other)))),
+        (AnnounceSettings(6, 60), (other,)),
+    ]
+    batch = [
+        (AnnounceSettings(5, 50, True, 6), [(drama_id, 1)], "pending"),
+        (AnnounceSettings(6, 60), [(other, 1)], "skipped"),
+    ]
+    made = await store.airing.record_many(batch, now=NOW)
+    assert made == [announce_key(5, drama_id, 1), announce_key(6, other, 1)]
+    assert await store.airing.record_many(batch, now=NOW) == []  # recorded once, whoever comes second
+    assert (await store.airing.entry(announce_key(6, other, 1))).state == "skipped"
+    assert [e.key for e in await store.airing.pending(NOW)] == [announce_key(5, drama_id, 1)]
+    assert (await store.airing.entry(announce_key(5, drama_id, 1))).thread is True
+
+
+async def test_one_cycle_records_every_server_once_in_batches(store: Store, records):
+    """The scheduler's record_due over several servers (batched reads and one write for the posts): on
+    time and late episodes posted, two late ones as a digest, one too old skipped, nothing twice."""
+    from bot.scheduler import CycleReport, record_due
+
+    eps = tuple(Episode(n, air_date=date(2026, 12, n), air_time=time(21, 0)) for n in (1, 2, 3))  # 12:00 UTC
+    a, _ = await store.upsert_drama(records.drama("a", country="KR", status="airing"), eps)
+    old = (Episode(1, air_date=date(2026, 11, 25), air_time=time(21, 0)),)
+    b, _ = await store.upsert_drama(records.drama("b", country="KR", status="airing"), old)
+    now = datetime(2026, 12, 3, 12, 5, tzinfo=UTC)
+    for guild, delay, follows in ((5, 0, (a,)), (6, 6, (a,)), (8, 0, (b,))):
+        await store.airing.set_announce(AnnounceSettings(guild, guild * 10, False, delay), set_by=1, now=NOW)
+        for drama in follows:
+            await store.airing.follow(guild, drama, by=1, now=NOW)
+    await store.airing.follow(7, a, by=1, now=NOW)  # no announcement channel: nothing for it
+    await store.airing.record_posts(AnnounceSettings(5, 50), [(a, 1)], now=NOW)  # posted before
+    report = CycleReport()
+    await record_due(store, now, report)
+    assert (report.recorded, report.skipped) == (3, 1)
+    pending = {e.key: e for e in await store.airing.pending(now)}
+    digest = next(k for k in pending if k.startswith("digest:6:"))
+    assert set(pending) == {announce_key(5, a, 1), announce_key(5, a, 2), announce_key(5, a, 3), digest}
+    assert pending[digest].episodes == ((a, 1), (a, 2))  # episode 3 waits for server 6's delay
+    assert (await store.airing.entry(announce_key(8, b, 1))).state == "skipped"
+    again = CycleReport()
+    await record_due(store, now, again)
+    assert (again.recorded, again.skipped) == (0, 0)
