@@ -321,7 +321,7 @@ async def burst(c: Community, name: str, n: int, floor: Row, log: Callable[[str]
     autocomplete and the new commands; answers checked like the sequential phase. Missed: an answer after
     3 s or a wrong one, or a /review chart that joined its card after 3 s. Ratios: to `floor`, the burst
     of /about."""
-    from bench.run import DEADLINE, Row, bot_cpu_s, latency_of
+    from bench.run import DEADLINE, Row, bot_cpu_s, latency_of, own_gc_paused
 
     s, world = c.s, c.world
     checks = c.kinds()
@@ -336,8 +336,9 @@ async def burst(c: Community, name: str, n: int, floor: Row, log: Callable[[str]
     s.stand_in.validate = s.validate_all
     before = await s.stats()
     cpu_before = bot_cpu_s(s.pid)
-    results = [await sends[i % len(sends)][1]() for i in range(n)]
-    await s._settle(results, timeout=30)
+    with own_gc_paused():
+        results = [await sends[i % len(sends)][1]() for i in range(n)]
+        await s._settle(results, timeout=30)
     reviews = [r for r in results if r.interaction["data"]["name"] == "review" and r.type == 2 and r.answered]
     waiting = [r for r in reviews if _embed(r) and not _has_picture(r)]
     try:  # the charts still being drawn join their cards (or never: nothing to draw, or a failed render)
