@@ -77,21 +77,38 @@ class Curation:
         self, guild_id: int, role_id: int | None, *, actor_id: int, actor_name: str | None
     ) -> int | None:
         """Set (or clear, with None) a server's curator role; audited. Returns the previous role."""
+        return await self._set_guild_setting(
+            "curator_role_id", "curators", guild_id, role_id, actor_id, actor_name, always=True
+        )
 
-        async def write(tx: Tx) -> int | None:
-            row = await tx.fetch_one(
-                "SELECT curator_role_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
-            )
-            previous = row["curator_role_id"] if row else None
-            await tx.execute(
-                "INSERT INTO guild_settings (guild_id, curator_role_id) VALUES (?, ?) "
-                "ON CONFLICT (guild_id) DO UPDATE SET curator_role_id = excluded.curator_role_id",
-                (guild_id, role_id),
-            )
-            await self.audit_in(
-                tx, "curators", actor_id, actor_name, guild_id, f"guild:{guild_id}",
-                json.dumps({"curator_role_id": previous}), json.dumps({"curator_role_id": role_id}),
-            )  # fmt: skip
+    async def _set_guild_setting(
+        self,
+        column: str,
+        kind: str,
+        guild_id: int,
+        value: int | str | None,
+        actor_id: int,
+        actor_name: str | None,
+        *,
+        always: bool = False,
+    ) -> int | str | None:
+        """Set one column of a server's settings (a name from this module, never input), audited under
+        `kind`; returns the previous value. Unless `always`, the same value again (or clearing none)
+        writes and audits nothing."""
+
+        async def write(tx: Tx) -> int | str | None:
+            row = await tx.fetch_one(f"SELECT {column} FROM guild_settings WHERE guild_id = ?", (guild_id,))
+            previous = row[column] if row else None
+            if always or previous != value:
+                await tx.execute(
+                    f"INSERT INTO guild_settings (guild_id, {column}) VALUES (?, ?) "
+                    f"ON CONFLICT (guild_id) DO UPDATE SET {column} = excluded.{column}",
+                    (guild_id, value),
+                )
+                await self.audit_in(
+                    tx, kind, actor_id, actor_name, guild_id, f"guild:{guild_id}",
+                    json.dumps({column: previous}), json.dumps({column: value}),
+                )  # fmt: skip
             return previous
 
         return await self._db.write(write)
@@ -135,22 +152,7 @@ class Curation:
             if len(region) != 2 or not ("A" <= region[0] <= "Z" and "A" <= region[1] <= "Z"):
                 raise ValueError(f"not a region code: {region!r}")
 
-        async def write(tx: Tx) -> str | None:
-            row = await tx.fetch_one("SELECT region FROM guild_settings WHERE guild_id = ?", (guild_id,))
-            previous = row["region"] if row else None
-            if previous != region:  # the same again (or clearing none): nothing written, nothing audited
-                await tx.execute(
-                    "INSERT INTO guild_settings (guild_id, region) VALUES (?, ?) "
-                    "ON CONFLICT (guild_id) DO UPDATE SET region = excluded.region",
-                    (guild_id, region),
-                )
-                await self.audit_in(
-                    tx, "region", actor_id, actor_name, guild_id, f"guild:{guild_id}",
-                    json.dumps({"region": previous}), json.dumps({"region": region}),
-                )  # fmt: skip
-            return previous
-
-        return await self._db.write(write)
+        return await self._set_guild_setting("region", "region", guild_id, region, actor_id, actor_name)
 
     async def audit_log(self, limit: int = 50, subject: str | None = None) -> list[AuditEntry]:
         """Catalogue changes, newest first."""
