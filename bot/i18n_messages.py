@@ -469,7 +469,7 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
     "profile.title": {"en": "{name}'s profile", "ko": "{name}님의 프로필"},
     "profile.lists": {"en": "Watch list", "ko": "시청 목록"},
     "profile.list_empty": {"en": "nothing on it yet", "ko": "아직 비어 있음"},
-    "profile.ratings": {"en": "Ratings", "ko": "평점"},
+    "profile.ratings": {"en": "Drama ratings", "ko": "드라마 평점"},  # episode scores are not counted here
     "profile.ratings_value": {"en": "{ratings} · mean {mean}", "ko": "{ratings} · 평균 {mean}"},
     "profile.distribution": {"en": "Scores", "ko": "점수 분포"},
     "profile.genres": {"en": "Most-watched genres", "ko": "가장 많이 본 장르"},

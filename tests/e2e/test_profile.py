@@ -47,7 +47,7 @@ async def test_profile_with_its_histogram(discord_stub, start_bot):
     (embed,) = result.embeds
     assert embed["title"] == "Minji's profile"
     assert field(embed, "Watch list") == "Watching: 1 · Completed: 1"
-    assert field(embed, "Ratings") == "2 ratings · mean 3.75"
+    assert field(embed, "Drama ratings") == "2 ratings · mean 3.75"
     assert field(embed, "Last rated").splitlines()[1] == "Soundtrack #1 · ★★★★½ 4.5"
     assert "Romance" in field(embed, "Most-watched genres")
     alt = histogram_of(discord_stub, result.message)["description"]
@@ -65,7 +65,7 @@ async def test_profile_bad_input_empty_and_korean(discord_stub, start_bot):
     member, other = discord_stub.make_user("minji"), discord_stub.make_user("jisoo")
     empty = await discord_stub.invoke("profile", {}, user=member)
     (embed,) = empty.embeds
-    assert field(embed, "Watch list") == "nothing on it yet" and field(embed, "Ratings") == "none yet"
+    assert field(embed, "Watch list") == "nothing on it yet" and field(embed, "Drama ratings") == "none yet"
     assert empty.message["attachments"] == [], "no ratings: no histogram"
     robot = await discord_stub.invoke(
         "profile", {"member": discord_stub.make_user("helper", bot=True)}, user=member
@@ -85,7 +85,7 @@ async def test_profile_bad_input_empty_and_korean(discord_stub, start_bot):
     korean = await charted(await discord_stub.invoke("profile", {}, user=other))
     (embed,) = korean.embeds
     assert embed["title"] == "Jisoo님의 프로필"
-    assert field(embed, "평점") == "평점 1개 · 평균 4.0"
+    assert field(embed, "드라마 평점") == "평점 1개 · 평균 4.0"
     alt = histogram_of(discord_stub, korean.message)["description"]
     assert alt.startswith("점수별 평점 1개의 막대 그래프 (") and alt.endswith("가장 많은 점수 4, 평균 4.0.")
 
