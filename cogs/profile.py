@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot import cards, charts, community_cards
 from cogs.members import display_name, shown_member
 from cogs.options import answer, locale_of
+from cogs.pictures import join_card
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -32,29 +33,6 @@ async def histogram_picture(bot: DramaBot, counts: tuple[int, ...], locale: str)
         return None
     picture = await bot.renderer.render(charts.score_histogram, charts.Histogram(counts))
     return _in_language(picture, counts, locale)
-
-
-async def attach_histogram(
-    bot: DramaBot,
-    interaction: discord.Interaction,
-    embed: discord.Embed,
-    counts: tuple[int, ...],
-    locale: str,
-) -> None:
-    """Add the histogram to a profile card already sent (nothing when it cannot be drawn in time). It
-    waits while the bot is busy answering (a burst): answers first, pictures after."""
-    if bot.renderer is None:
-        return
-    drawn = await bot.renderer.render_when_quiet(charts.score_histogram, charts.Histogram(counts))
-    picture = _in_language(drawn, counts, locale)
-    if picture is None:
-        return
-    embed = embed.copy()
-    files = cards.with_picture(embed, picture)
-    try:
-        await interaction.edit_original_response(embed=embed, attachments=files)
-    except discord.NotFound:  # the card was deleted before its histogram was ready
-        pass
 
 
 class Profile(commands.Cog):
@@ -82,7 +60,11 @@ class Profile(commands.Cog):
         # Not drawn yet: the card goes out now and the histogram joins it when drawn, so the answer never
         # waits for the renderer (shared with /review's charts) in a burst.
         await answer(interaction, embed=embed, ephemeral=private)
-        self.bot.after_answer(attach_histogram(self.bot, interaction, embed, counts, locale), "histogram")
+        picture = join_card(
+            self.bot, interaction, embed, charts.score_histogram, charts.Histogram(counts),
+            lambda drawn: _in_language(drawn, counts, locale),
+        )  # fmt: skip
+        self.bot.after_answer(picture, "histogram")
 
 
 async def setup(bot: DramaBot) -> None:

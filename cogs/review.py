@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import discord
@@ -19,6 +18,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.models import Drama, ReviewData
 from cogs.options import TMDBDramaOption, answer, locale_of
+from cogs.pictures import PendingPicture, join_card
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -109,48 +109,10 @@ async def episode_picture(bot: DramaBot, data: ReviewData, locale: str) -> chart
     return None if picture is None else charts.in_language(picture, chart, locale)
 
 
-@dataclass
-class PendingChart:
-    """A chart on its way to a card already sent. Paging the card calls it off: the page edit brings
-    its own picture, and the chart's edit (page 1) must not land after it."""
-
-    sending: asyncio.Lock = field(default_factory=asyncio.Lock)  # held while the chart's edit is sent
-    called_off: bool = False
-
-
-async def attach_chart(
-    bot: DramaBot,
-    interaction: discord.Interaction,
-    card: cards.ReviewCard,
-    chart: charts.EpisodeChart,
-    locale: str,
-    pending: PendingChart | None = None,
-) -> None:
-    """Add the episode chart to a card already sent (nothing when it cannot be drawn in time, or
-    when `pending` was called off). The chart waits while the bot is busy answering (a burst):
-    answers first, pictures after."""
-    pending = pending or PendingChart()
-    if bot.renderer is None:
-        return
-    drawn = await bot.renderer.render_when_quiet(charts.episode_chart, chart)
-    if drawn is None:
-        return
-    picture = charts.in_language(drawn, chart, locale)
-    embed = card.embed.copy()
-    files = cards.with_picture(embed, picture)
-    async with pending.sending:
-        if pending.called_off:
-            return
-        try:
-            await interaction.edit_original_response(embed=embed, attachments=files)
-        except discord.NotFound:  # the card was deleted before its chart was ready
-            pass
-
-
 class Review(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
-        self.pending_charts: dict[int, PendingChart] = {}  # by the id of the interaction that asked
+        self.pending_charts: dict[int, PendingPicture] = {}  # by the id of the interaction that asked
 
     async def call_off_chart(self, interaction_id: int) -> None:
         """The card asked for by that interaction is being paged: its chart, if still on its way, is
@@ -170,10 +132,13 @@ class Review(commands.Cog):
         card: cards.ReviewCard,
         chart: charts.EpisodeChart,
         locale: str,
-        pending: PendingChart,
+        pending: PendingPicture,
     ) -> None:
         try:
-            await attach_chart(self.bot, interaction, card, chart, locale, pending)
+            await join_card(
+                self.bot, interaction, card.embed, charts.episode_chart, chart,
+                lambda drawn: charts.in_language(drawn, chart, locale), pending,
+            )  # fmt: skip
         finally:
             if self.pending_charts.get(interaction.id) is pending:
                 del self.pending_charts[interaction.id]
@@ -206,7 +171,7 @@ class Review(commands.Cog):
         # Not drawn yet: the card goes out now and the chart joins it when drawn, so no answer
         # waits for a picture and a burst of cards never queues behind the renderer.
         await answer(interaction, embed=card.embed, view=view)
-        pending = self.pending_charts[interaction.id] = PendingChart()
+        pending = self.pending_charts[interaction.id] = PendingPicture()
         self.bot.after_answer(self._chart_joins(interaction, card, chart, locale, pending), "chart")
 
 
