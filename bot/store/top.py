@@ -55,7 +55,7 @@ class TopCharts:
 
     async def genre_sets(self) -> dict[str, frozenset[int]]:
         """Each genre as the catalogue spells it -> the dramas that have it (current to `catalogue_rev`)."""
-        found = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,))
+        found = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,), quick=True)
         rev = (
             found["value"] if found else None
         )  # read before the genres: a write in between reloads next time
