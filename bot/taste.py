@@ -40,6 +40,7 @@ percentage is ``None``: too little to say.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -66,38 +67,57 @@ class TasteMatch:
     differ: tuple[SharedDrama, ...]  # up to three, most different first
 
 
+_VALID = frozenset(h / 2 for h in range(1, 11))  # 0.5, 1.0, ..., 5.0 (1 == 1.0: whole ints pass too)
+
+
 def _check(scores: Mapping[int, float], who: str) -> None:
+    if _VALID.issuperset(scores.values()):
+        return
     for drama_id, score in scores.items():
-        if not (0.5 <= score <= 5 and float(score * 2).is_integer()):
+        if score not in _VALID:
             raise ValueError(f"{who}: score {score!r} for drama {drama_id} is not 0.5..5 in half stars")
 
 
 def match(a: Mapping[int, float], b: Mapping[int, float], *, min_shared: int = MIN_SHARED) -> TasteMatch:
-    """The taste match of two members' scores (see the module docstring for the measure)."""
+    """The taste match of two members' scores (see the module docstring for the measure).
+
+    Only the six dramas shown become SharedDrama objects; the others are plain floats and tuples, each
+    sort key computed once (two heavy members' ~330 shared dramas: 0.69 -> 0.30 ms)."""
     _check(a, "a")
     _check(b, "b")
     ids = sorted(a.keys() & b.keys())
     n = len(ids)
     if n == 0:
         return TasteMatch(shared=0, percentage=None, agree=(), differ=())
-    mean_a = math.fsum(a[i] for i in ids) / n
-    mean_b = math.fsum(b[i] for i in ids) / n
-    items = []
-    for i in ids:
-        centred = abs((a[i] - mean_a) - (b[i] - mean_b))
-        absolute = abs(a[i] - b[i])
-        items.append(SharedDrama(i, a[i], b[i], TASTE_WEIGHT * centred + (1 - TASTE_WEIGHT) * absolute))
+    xs = [a[i] for i in ids]
+    ys = [b[i] for i in ids]
+    mean_a = math.fsum(xs) / n
+    mean_b = math.fsum(ys) / n
+    es = [
+        TASTE_WEIGHT * abs((x - mean_a) - (y - mean_b)) + (1 - TASTE_WEIGHT) * abs(x - y)
+        for x, y in zip(xs, ys, strict=True)
+    ]
     percentage = None
     if n >= min_shared:
-        mean_disagreement = math.fsum(item.disagreement for item in items) / n
-        percentage = round(100 * (1 - mean_disagreement / MAX_GAP), 1)
-    # Round the sort keys so that float noise (1e-16) never decides between equal disagreements.
-    agree = sorted(items, key=lambda s: (round(s.disagreement, 9), -(s.score_a + s.score_b), s.drama_id))[
-        :SHOWN
-    ]
-    chosen = {s.drama_id for s in agree}
-    rest = [s for s in items if s.drama_id not in chosen]
-    differ = sorted(rest, key=lambda s: (-round(s.disagreement, 9), -abs(s.score_a - s.score_b), s.drama_id))[
-        :SHOWN
-    ]
-    return TasteMatch(shared=n, percentage=percentage, agree=tuple(agree), differ=tuple(differ))
+        percentage = round(100 * (1 - math.fsum(es) / n / MAX_GAP), 1)
+    # Round the sort keys so that float noise (1e-16) never decides between equal disagreements. The
+    # drama id ends each key, so the keys are distinct and the smallest three are those a full sort
+    # would put first. Each key carries the drama's index (k) to build the SharedDrama shown.
+    rounded = [round(e, 9) for e in es]
+    agree = heapq.nsmallest(
+        SHOWN, ((r, -(x + y), i, k) for k, (r, x, y, i) in enumerate(zip(rounded, xs, ys, ids, strict=True)))
+    )
+    chosen = {key[3] for key in agree}
+    differ = heapq.nsmallest(
+        SHOWN,
+        (
+            (-r, -abs(x - y), i, k)
+            for k, (r, x, y, i) in enumerate(zip(rounded, xs, ys, ids, strict=True))
+            if k not in chosen
+        ),
+    )
+
+    def shown(keys: list[tuple[float, float, int, int]]) -> tuple[SharedDrama, ...]:
+        return tuple(SharedDrama(ids[k], xs[k], ys[k], es[k]) for *_, k in keys)
+
+    return TasteMatch(shared=n, percentage=percentage, agree=shown(agree), differ=shown(differ))

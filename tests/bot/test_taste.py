@@ -143,3 +143,36 @@ def test_four_shared_dramas_give_no_percentage_but_five_do():
 def test_rejects_scores_outside_half_stars(bad):
     with pytest.raises(ValueError, match="half stars"):
         match({1: bad}, {1: 3.0})
+
+
+def _by_full_sort(a: dict[int, float], b: dict[int, float]) -> tuple[list[int], list[int]]:
+    """The agree / differ lists as the module docstring states them, by sorting every shared drama."""
+    ids = sorted(a.keys() & b.keys())
+    mean_a = sum(a[i] for i in ids) / len(ids)
+    mean_b = sum(b[i] for i in ids) / len(ids)
+    e = {
+        i: TASTE_WEIGHT * abs((a[i] - mean_a) - (b[i] - mean_b)) + (1 - TASTE_WEIGHT) * abs(a[i] - b[i])
+        for i in ids
+    }
+    agree = sorted(ids, key=lambda i: (round(e[i], 9), -(a[i] + b[i]), i))[:3]
+    rest = [i for i in ids if i not in agree]
+    differ = sorted(rest, key=lambda i: (-round(e[i], 9), -abs(a[i] - b[i]), i))[:3]
+    return agree, differ
+
+
+@given(two_members(min_shared=1))
+def test_shown_dramas_are_those_a_full_sort_puts_first(pair):
+    """match() picks the three of each list without sorting everything: the same dramas, in the same order,
+    with their scores, as sorting every shared drama by the documented keys."""
+    a, b = pair
+    result = match(a, b)
+    agree, differ = _by_full_sort(a, b)
+    assert [s.drama_id for s in result.agree] == agree
+    assert [s.drama_id for s in result.differ] == differ
+    assert all((s.score_a, s.score_b) == (a[s.drama_id], b[s.drama_id]) for s in result.agree + result.differ)
+
+
+@pytest.mark.parametrize("bad", [0.25, 0.0, 5.5, float("nan"), -1.0])
+def test_a_score_off_the_half_star_scale_is_refused(bad):
+    with pytest.raises(ValueError, match="not 0.5..5 in half stars"):
+        match({1: 3.0, 2: bad}, {1: 3.0, 2: 3.0})
