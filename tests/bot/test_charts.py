@@ -21,6 +21,7 @@ from bot.charts import (
     EpisodePoint,
     Histogram,
     draw_episode_chart,
+    draw_score_histogram,
     episode_chart,
     episode_chart_data,
     histogram_data,
@@ -152,6 +153,30 @@ def test_histogram_png_bars_and_alt_text():
     assert score_histogram(Histogram((0,) * 10)).alt == "Bar chart of scores: no ratings yet."
     with pytest.raises(ValueError):
         score_histogram(Histogram((1, 2)))
+
+
+@pytest.mark.parametrize(
+    "counts", [(0, 1, 2, 5, 8, 14, 20, 31, 12, 6), (0,) * 10, (1,) + (0,) * 9, (999, 3, 0, 0, 0, 0, 0, 0, 0, 1000)]
+)
+def test_the_palette_histogram_has_the_very_pixels_of_the_rgb_drawing(counts):
+    """The histogram is drawn on the episode chart's palette (its bars are SERVER's blue, in the palette);
+    every pixel is the one the RGB drawing makes."""
+    palette_image = draw_score_histogram(Histogram(counts))
+    reference = draw_score_histogram(Histogram(counts), "RGB")
+    assert palette_image.mode == "P" and reference.mode == "RGB"
+    assert decode(score_histogram(Histogram(counts)).png).tobytes() == reference.tobytes()
+    colours = {c for _, c in reference.getcolors(maxcolors=WIDTH * HEIGHT)}
+    assert ((0, 114, 178) in colours) == any(counts)  # the bars, when there are any
+    assert len({c for c in colours if c[0] == c[1] == c[2]}) > 20  # antialiased text
+
+
+def test_a_tiny_count_next_to_a_huge_one_still_draws_its_bar():
+    """3 ratings at 1 star next to 1,000 at 5: under a pixel tall at scale. It used to make Pillow refuse
+    the rectangle, so the whole histogram failed to render; now it is one pixel tall."""
+    image = decode(score_histogram(Histogram((0, 3, 0, 0, 0, 0, 0, 0, 0, 1000))).png)
+    slot = (WIDTH - 24 - 40) / 10
+    x = int(40 + 1.5 * slot)
+    assert sum(1 for y in range(HEIGHT) if image.getpixel((x, y)) == (0, 114, 178)) >= 1
 
 
 def test_histogram_data_counts_each_half_star():
