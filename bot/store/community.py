@@ -15,6 +15,7 @@ from bot.store.top import TopCharts
 
 TOP_GENRES = 5
 RECENT = 5
+QUICK_TITLES = 10  # titles read by id at most in one quick read
 
 
 def _genres(value) -> tuple[str, ...]:  # noqa: ANN001 - JSON text on both backends
@@ -109,7 +110,10 @@ class Community:
         if not ids:
             return {}
         marks = ", ".join("?" * len(ids))
-        found = await self._db.fetch(f"SELECT id, title FROM dramas WHERE id IN ({marks})", ids)
+        # /match's six dramas: primary-key rows, read on the loop's thread (quick) when few
+        found = await self._db.fetch(
+            f"SELECT id, title FROM dramas WHERE id IN ({marks})", ids, quick=len(ids) <= QUICK_TITLES
+        )
         return {r["id"]: r["title"] for r in found}
 
     async def profile(self, user_id: int) -> ProfileData:

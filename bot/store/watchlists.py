@@ -137,8 +137,8 @@ class Watchlists:
     # ---- privacy -------------------------------------------------------------------------
     async def is_private(self, user_id: int) -> bool:
         row = await self._db.fetch_one(
-            "SELECT list_private FROM member_settings WHERE user_id = ?", (user_id,)
-        )
+            "SELECT list_private FROM member_settings WHERE user_id = ?", (user_id,), quick=True
+        )  # one primary-key row, asked by every /watchlist show, /profile and /match
         return bool(row["list_private"]) if row is not None else False
 
     async def set_private(self, user_id: int, private: bool) -> bool:
