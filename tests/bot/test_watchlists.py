@@ -94,6 +94,24 @@ async def test_pages_and_status_filter(store, add_drama):
     assert (counts["watching"], counts["completed"], counts["dropped"]) == (7, 6, 0)
 
 
+async def test_a_page_is_the_most_recent_of_its_status_with_the_members_own_scores(store, add_drama):
+    """The page is picked in the list alone, then joined to dramas and scores: the right ten entries, in
+    order (by status, most recently changed first), each with the owner's score and nobody else's."""
+    ids = [await add_drama(f"p{i:02}", episode_count=10) for i in range(WATCH_PAGE + 5)]
+    for drama in ids:
+        await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status="watching", episode=1)
+    await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], status="watching", episode=2)
+    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], score=4.5)
+    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[0], score=1)
+    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[-1], score=2)
+    first, second = await store.watch_page(ALICE), await store.watch_page(ALICE, page=1)
+    assert first.entries[0].drama_id == ids[0]  # changed last: first
+    listed = [e.drama_id for e in first.entries + second.entries]
+    assert sorted(listed) == sorted(ids)  # every entry once across the pages
+    scores = {e.drama_id: e.score for e in first.entries + second.entries}
+    assert scores[ids[0]] == 4.5 and scores[ids[-1]] is None
+
+
 async def test_review_counts_this_servers_lists_in_the_same_read(store, add_drama):
     drama = await add_drama("counted", episode_count=4)
     for user, status in ((1, "watching"), (2, "watching"), (3, "completed"), (4, "plan")):
