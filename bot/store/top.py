@@ -16,10 +16,11 @@ written, rewritten by a trigger when the drama's country changes), and the scope
 that column on each of the scope's rows read from the index (before 0013: a list of the country's dramas
 built for each statement and probed per row, 2-4x the unfiltered cost for KR's 5,965 dramas). A year's few
 hundred dramas, and a genre's set (from the in-memory index below) in the everyone scope when under
-PROBE_SHARE of the catalogue, probe the index one by one instead (in drama order); so does a country under
-PROBE_SHARE in the everyone scope (one row per rated drama of the catalogue), its dramas from
+PROBE_SHARE of the catalogue, probe the index one by one instead (in drama order); so does, on SQLite, a
+country under PROBE_SHARE in the everyone scope (one row per rated drama of the catalogue), its dramas from
 `dramas_country_year` (SQLite large, everyone: a country of 990 dramas 3.5 -> 0.7 ms a statement, a genre of
-1,673 3.7 -> 1.2 ms). Otherwise a set is checked while the scope's rows are scanned (the unary ``+`` keeps
+1,673 3.7 -> 1.2 ms; on PostgreSQL the column check is the faster of the two for a country: TH 5.3 -> 1.4 ms
+a page). Otherwise a set is checked while the scope's rows are scanned (the unary ``+`` keeps
 SQLite's planner from probing once per drama, ~2x slower there for the largest sets). A server's scope has a
 few thousand rows at most: scanning them is as fast as probing there.
 Measured in-process at the large size (page 1, medians; docs/perf-notes/community3.md): everyone KR 8.0 ->
@@ -105,6 +106,8 @@ class TopCharts:
         if not sizes:
             return None
         smallest = min(sizes, key=sizes.__getitem__)
+        if smallest == "country" and self._db.dialect == "postgres":
+            return None  # there the totals' country column, scanned, beats probing (large: TH 5.3 -> 2.x ms)
         return smallest if sizes[smallest] < PROBE_SHARE * self._sizes.get(None, 0) else None
 
     def _in_ids(self) -> str:
