@@ -304,13 +304,14 @@ def _ratings(
         "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) VALUES (?, ?, ?, ?, ?)", batch
     )
     conn.execute("DELETE FROM rating_totals")
+    country = "(SELECT d.country FROM dramas d WHERE d.id = r.drama_id)"  # each total's drama's (0013)
     conn.execute(
-        "INSERT INTO rating_totals (drama_id, episode, scope, n, halves) "
-        "SELECT drama_id, episode, 0, count(*), sum(halves) FROM ratings GROUP BY drama_id, episode"
+        "INSERT INTO rating_totals (drama_id, episode, scope, n, halves, country) "
+        f"SELECT drama_id, episode, 0, count(*), sum(halves), {country} FROM ratings r GROUP BY drama_id, episode"
     )
     conn.execute(
-        "INSERT INTO rating_totals (drama_id, episode, scope, n, halves) "
-        "SELECT drama_id, episode, guild_id, count(*), sum(halves) FROM ratings "
+        "INSERT INTO rating_totals (drama_id, episode, scope, n, halves, country) "
+        f"SELECT drama_id, episode, guild_id, count(*), sum(halves), {country} FROM ratings r "
         "WHERE guild_id IS NOT NULL GROUP BY drama_id, episode, guild_id"
     )
     for _, sql in triggers:

@@ -10,16 +10,26 @@ the same double Python computes, so the order is exactly `rank`'s (ties: more ra
 committed between the two statements shows on the page as it would a moment later; the totals are the
 first statement's.
 
-Filters run in SQL as sets of drama ids: a year's few hundred dramas probe the scope's covering index
-`rating_totals_scope` one by one; a country's or a genre's thousands are checked while the scope's rows
-are scanned (the unary ``+`` keeps SQLite's planner from probing once per drama, ~2x slower there for the
-largest sets), except in the everyone scope (one row per rated drama of the catalogue) when the set is
-under PROBE_SHARE of the catalogue: then it probes too (SQLite large, everyone: a country of 990 dramas
-3.5 -> 0.7 ms a statement, a genre of 1,673 3.7 -> 1.2 ms; KR's 5,965 still scan). A server's scope has
-a few thousand rows at most: scanning them is as fast as probing there.
-Country and year come from `dramas` (indexed by `dramas_country_year` and `dramas_year`, migration 0009),
-genre from an in-memory index of the catalogue's genres (casefolded, as `Community.tallies` compares
-them), rebuilt when `catalogue_rev` moved (every catalogue write bumps it, in any process).
+Filters run in SQL. Every total carries its drama's country (migration 0013: copied when the total is first
+written, rewritten by a trigger when the drama's country changes), and the scope's covering index
+`rating_totals_scope` (scope, episode, drama_id, n, halves, country) holds it: a country filter is a check of
+that column on each of the scope's rows read from the index (before 0013: a list of the country's dramas
+built for each statement and probed per row, 2-4x the unfiltered cost for KR's 5,965 dramas). A year's few
+hundred dramas, and a genre's set (from the in-memory index below) in the everyone scope when under
+PROBE_SHARE of the catalogue, probe the index one by one instead (in drama order); so does, on SQLite, a
+country under PROBE_SHARE in the everyone scope (one row per rated drama of the catalogue), its dramas from
+`dramas_country_year` (SQLite large, everyone: a country of 990 dramas 3.5 -> 0.7 ms a statement, a genre of
+1,673 3.7 -> 1.2 ms; on PostgreSQL the column check is the faster of the two for a country: TH 5.3 -> 1.4 ms
+a page). Otherwise a set is checked while the scope's rows are scanned (the unary ``+`` keeps
+SQLite's planner from probing once per drama, ~2x slower there for the largest sets). A server's scope has a
+few thousand rows at most: scanning them is as fast as probing there.
+Measured in-process at the large size (page 1, medians; docs/perf-notes/community3.md): everyone KR 8.0 ->
+3.0 ms, a server's KR 5.1 -> 1.2 ms, genre+KR 6.3 -> 2.6 ms; unfiltered, year and genre unchanged. (An index
+with country before drama_id, making a country a range, was faster still for KR but cost 12-20% of the
+store's rating throughput: a second covering index, rewritten on every change of a total.)
+Year and the country probe come from `dramas` (`dramas_year` and `dramas_country_year`, migration 0010),
+genre from an in-memory index of the catalogue's genres (casefolded, as `Community.tallies` compares them),
+rebuilt when `catalogue_rev` moved (every catalogue write bumps it, in any process).
 """
 
 from __future__ import annotations
@@ -96,6 +106,8 @@ class TopCharts:
         if not sizes:
             return None
         smallest = min(sizes, key=sizes.__getitem__)
+        if smallest == "country" and self._db.dialect == "postgres":
+            return None  # there the totals' country column, scanned, beats probing (large: TH 5.3 -> 1.4 ms)
         return smallest if sizes[smallest] < PROBE_SHARE * self._sizes.get(None, 0) else None
 
     def _in_ids(self) -> str:
@@ -125,9 +137,11 @@ class TopCharts:
         if ids is not None and not ids:
             return ranking.chart_page(ScopeTotals(0, 0, 0, 0), [], page)
         driving = None if year is not None else await self._driving(scope, ids, country)
-        if year is None and country is not None:  # thousands: scanned and checked, unless it drives
-            plus = "" if driving == "country" else "+"
-            where += f" AND {plus}t.drama_id IN (SELECT id FROM dramas WHERE country = ?)"
+        if driving == "country":  # a small country's dramas probe the scope's index one by one
+            where += " AND t.drama_id IN (SELECT id FROM dramas WHERE country = ?)"
+            params.append(country)
+        elif year is None and country is not None:  # the totals' own column, read from the scope's index
+            where += " AND t.country = ?"
             params.append(country)
         if ids is not None:
             plus = "" if driving == "genre" else "+"

@@ -8,8 +8,9 @@ The steps: read the source's schema version (refused when newer than this code);
 version, or holding rows (unless `force`: then its rows go); migrate the target to the source's version;
 then, in one snapshot of the source and ONE transaction on the target, copy each table in chunks (COPY on
 PostgreSQL, executemany on SQLite) keeping ids, with the ratings' total triggers off; rebuild rating_totals
-from the ratings; move PostgreSQL identity sequences past the copied ids; and check, before committing,
-each table's row count against the source and the totals against the source's ratings. Any difference
+from the ratings (each with its drama's country); move PostgreSQL identity sequences past the copied ids;
+and check, before committing, each table's row count against the source and the totals against the
+source's ratings and the copied dramas' countries. Any difference
 raises TransferError and rolls the target back to what it was.
 """
 
@@ -56,13 +57,26 @@ TABLES: tuple[Table, ...] = (
     Table("announcements", ("key",)),
 )
 
-REBUILD_RATING_TOTALS = (
-    "INSERT INTO rating_totals (drama_id, episode, scope, n, halves) "
-    "SELECT drama_id, episode, 0, count(*), sum(halves) FROM ratings GROUP BY drama_id, episode "
-    "UNION ALL SELECT drama_id, episode, guild_id, count(*), sum(halves) FROM ratings "
-    "WHERE guild_id IS NOT NULL GROUP BY drama_id, episode, guild_id"
-)
+
+def _rebuild_totals(country: bool) -> str:
+    """The totals from the ratings; with each total's drama's country when `country` (migration 0013)."""
+    column = ", country" if country else ""
+    value = ", (SELECT d.country FROM dramas d WHERE d.id = r.drama_id)" if country else ""
+    return (
+        f"INSERT INTO rating_totals (drama_id, episode, scope, n, halves{column}) "
+        f"SELECT drama_id, episode, 0, count(*), sum(halves){value} FROM ratings r GROUP BY drama_id, episode "
+        f"UNION ALL SELECT drama_id, episode, guild_id, count(*), sum(halves){value} FROM ratings r "
+        "WHERE guild_id IS NOT NULL GROUP BY drama_id, episode, guild_id"
+    )
+
+
+REBUILD_RATING_TOTALS = _rebuild_totals(country=True)
+REBUILD_RATING_TOTALS_BEFORE_0013 = _rebuild_totals(country=False)  # a target migrated to an older source's
 DERIVED: dict[str, str] = {"rating_totals": REBUILD_RATING_TOTALS}  # table -> the SQL that rebuilds it
+TOTALS_WRONG_COUNTRY = (  # totals whose country is not their drama's
+    "SELECT count(*) FROM rating_totals t JOIN dramas d ON d.id = t.drama_id "
+    "WHERE coalesce(t.country, '') <> coalesce(d.country, '')"
+)
 
 
 def _aggregate_from_ratings() -> str:
@@ -193,6 +207,8 @@ async def _copy(
             for table in tables:
                 report.counts[table.name] = await _copy_table(source, target, table, progress)
             for name, rebuild in DERIVED.items():
+                if name == "rating_totals" and "country" not in await target.columns(name):
+                    rebuild = REBUILD_RATING_TOTALS_BEFORE_0013
                 await target.execute(f"DELETE FROM {name}")
                 await target.execute(rebuild)
                 report.counts[name] = await target.count(name)
@@ -250,6 +266,12 @@ async def _check(source: End, target: End, tables: list[Table]) -> tuple[tuple[i
     differing = await target.scalar(TOTALS_DIFFERENT)
     if differing:
         wrong.append(f"rating totals: {differing} rows in the target differ from its ratings")
+    if "country" in await target.columns("rating_totals"):
+        misplaced = await target.scalar(TOTALS_WRONG_COUNTRY)
+        if misplaced:
+            wrong.append(
+                f"rating totals: {misplaced} rows in the target carry another country than their drama"
+            )
     if wrong:
         raise TransferError("the copy does not match the source (rolled back): " + "; ".join(wrong))
     return copied, stored_source != expected

@@ -33,6 +33,11 @@ def test_generates_the_requested_shape_with_consistent_totals(tmp_path):
             "LEFT JOIN rating_totals t USING (drama_id, episode, scope) WHERE t.n IS NOT g.n OR t.halves IS NOT g.h"
         ).fetchone()[0]
         assert stale == 0
+        misplaced = conn.execute(  # and each total carries its drama's country (migration 0013)
+            "SELECT count(*) FROM rating_totals t JOIN dramas d ON d.id = t.drama_id "
+            "WHERE t.country IS NOT d.country"
+        ).fetchone()[0]
+        assert misplaced == 0 and conn.execute("SELECT count(country) FROM rating_totals").fetchone()[0] > 0
         triggers = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         assert {"ratings_after_insert", "ratings_after_update", "ratings_after_delete"} <= triggers
     finally:

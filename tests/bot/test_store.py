@@ -56,11 +56,19 @@ def compare_totals(kept: list[tuple], fresh: list[tuple]) -> None:
     assert maintained == sorted(fresh)
 
 
+# Totals whose country is not their drama's (migration 0013: the triggers copy it and keep it current).
+WRONG_COUNTRY = (
+    "SELECT t.drama_id, t.episode, t.scope, t.country, d.country FROM rating_totals t "
+    "JOIN dramas d ON d.id = t.drama_id WHERE coalesce(t.country, '') <> coalesce(d.country, '')"
+)
+
+
 def check_totals_sqlite(conn: sqlite3.Connection) -> None:
     compare_totals(
         conn.execute("SELECT drama_id, episode, scope, n, halves FROM rating_totals").fetchall(),
         conn.execute(FRESH_TOTALS).fetchall(),
     )
+    assert conn.execute(WRONG_COUNTRY).fetchall() == []
 
 
 def check_totals_sqlite_file(path: Path) -> None:
@@ -77,6 +85,7 @@ async def check_totals(raw: Raw) -> None:
         await raw.fetch("SELECT drama_id, episode, scope, n, halves FROM rating_totals"),
         await raw.fetch(FRESH_TOTALS),
     )
+    assert list(await raw.fetch(WRONG_COUNTRY)) == []
 
 
 async def ratings_count(store: Store) -> int:
@@ -353,9 +362,10 @@ async def test_totals_match_group_by_after_random_operations(store, add_drama, r
     for step in range(400):
         drama_id = rng.choice(list(counts))
         roll = rng.random()
-        if roll < 0.06:
+        if roll < 0.06:  # the run length and the country change (the totals' country follows)
             new_count = rng.randint(1, 9)
-            await store.upsert_drama(records.drama(slugs[drama_id], episode_count=new_count))
+            country = rng.choice(["KR", "JP", "TH", None])
+            await store.upsert_drama(records.drama(slugs[drama_id], episode_count=new_count, country=country))
             counts[drama_id] = new_count
             model = {k: v for k, v in model.items() if not (k[0] == drama_id and k[1] > new_count)}
         else:
@@ -427,10 +437,14 @@ class RatingTotalsMachine(RuleBasedStateMachine):
         assert result.previous == (self.model[key][1] / 2 if key in self.model else None)
         self.model[key] = (guild, int(score * 2))
 
-    @rule(data=st.data(), new_count=st.integers(1, 6))
-    def change_run_length(self, data, new_count):
+    @rule(data=st.data(), new_count=st.integers(1, 6), country=st.sampled_from(["KR", "JP", None]))
+    def change_run_length(self, data, new_count, country):
         drama_id = data.draw(st.sampled_from(sorted(self.counts)))
-        self.run(self.store.upsert_drama(Records.drama(self.slugs[drama_id], episode_count=new_count)))
+        self.run(
+            self.store.upsert_drama(
+                Records.drama(self.slugs[drama_id], episode_count=new_count, country=country)
+            )
+        )
         self.counts[drama_id] = new_count
         self.model = {k: v for k, v in self.model.items() if not (k[0] == drama_id and k[1] > new_count)}
 

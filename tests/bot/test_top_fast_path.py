@@ -103,3 +103,36 @@ async def test_top_page_is_the_same_whichever_filter_set_drives_the_query(store,
     assert [r for r in (await store.top_page(0, 1, country="KR"))[1].items], (
         "the pages compared were not empty"
     )
+
+
+async def test_country_filter_follows_a_country_change(store, add_drama, monkeypatch):
+    """The totals carry their drama's country (migration 0013): a catalogue edit that moves dramas to another
+    country (or to none) moves them in /top's country filter at once, alone or with a genre or a year, in
+    every scope, whichever way the query is driven."""
+    from bot.store import top
+
+    ids = await seed(store, add_drama)
+    _, kr_before = await store.top_page(0, 1, country="KR")
+    moved = kr_before.items[0].drama_id  # the top KR drama goes to Thailand
+    for drama_id, country in ((moved, "TH"), (ids[1], "KR"), (ids[3], "TH"), (ids[5], None), (ids[6], "JP")):
+        drama = await store.get_drama(drama_id)
+        await store.upsert_drama(replace(drama, country=country))
+    _, kr_after = await store.top_page(0, 1, country="KR")
+    _, th = await store.top_page(0, 1, country="TH")
+    assert moved not in [r.drama_id for r in kr_after.items]
+    assert moved in [r.drama_id for r in th.items]
+    queries = [{"country": "KR"}, {"country": "JP"}, {"country": "TH"}, {"genre": "romance", "country": "KR"},
+               {"genre": "comedy", "country": "TH"}, {"country": "KR", "year": 2021},
+               {"country": "TH", "year": 2020}, {"year": 2022}]  # fmt: skip
+    compared = 0
+    for share in (0, 2):  # never probe, always probe (the everyone scope)
+        monkeypatch.setattr(top, "PROBE_SHARE", share)
+        for scope in (0, GUILD_A, GUILD_B, 444):
+            for query in queries:
+                for page in (1, 2):
+                    chart, got = await store.top_page(scope, page, **query)
+                    ref_chart, expected = await reference(store, scope, page, **query)
+                    assert got == expected, (share, scope, query, page)
+                    assert (chart.scope_mean, chart.unranked) == (ref_chart.scope_mean, ref_chart.unranked)
+                    compared += len(got.items)
+    assert compared > 50

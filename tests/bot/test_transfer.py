@@ -159,6 +159,25 @@ async def test_a_failed_check_rolls_the_target_back(tmp_path: Path, pg_url: str,
     assert report.counts["ratings"] > 0
 
 
+async def test_totals_copied_with_another_country_than_their_drama_fail_the_check(
+    tmp_path: Path, monkeypatch
+) -> None:
+    source, target = tmp_path / "source.db", tmp_path / "target.db"
+    await _fill(source)
+    country = "(SELECT d.country FROM dramas d WHERE d.id = r.drama_id)"
+    assert country in transfer_module.REBUILD_RATING_TOTALS
+    monkeypatch.setitem(
+        transfer_module.DERIVED,
+        "rating_totals",
+        transfer_module.REBUILD_RATING_TOTALS.replace(country, "'XX'"),
+    )
+    with pytest.raises(TransferError, match="another country"):
+        await transfer(str(source), f"sqlite:///{target}")
+    monkeypatch.undo()
+    report = await transfer(str(source), f"sqlite:///{target}")  # rolled back: the target is still empty
+    assert report.counts["rating_totals"] > 0
+
+
 async def test_a_source_newer_than_the_code_is_refused(tmp_path: Path) -> None:
     source, target = tmp_path / "new.db", tmp_path / "copy.db"
     await (await Store.open(source)).close()

@@ -14,6 +14,7 @@ from bot.store.pg_schema import migrate
 DRAMAS = 4
 EPISODES = 3  # 0 (the drama itself) .. 2
 GUILDS = (None, 101, 202, 303)
+COUNTRIES = ("KR", "JP", "TH", None)
 
 RECOMPUTED = """
 SELECT drama_id, episode, 0::bigint AS scope, count(*) AS n, sum(halves) AS halves
@@ -47,6 +48,11 @@ async def check_totals(conn: asyncpg.Connection) -> int:
         assert r["n"] > 0 and r["halves"] > 0, f"impossible total {key}: {value}"
         kept[key] = value
     assert kept == expected
+    wrong_country = await conn.fetch(
+        "SELECT t.drama_id, t.episode, t.scope FROM rating_totals t JOIN dramas d ON d.id = t.drama_id "
+        "WHERE t.country IS DISTINCT FROM d.country"
+    )
+    assert wrong_country == []  # each total carries its drama's country (migration 0013)
     return len(expected)
 
 
@@ -54,8 +60,8 @@ async def setup(url: str) -> asyncpg.Connection:
     conn = await asyncpg.connect(url)
     await migrate(conn)
     await conn.executemany(
-        "INSERT INTO dramas (slug, title, episode_count) VALUES ($1, $2, $3)",
-        [(f"d{i}", f"Drama {i}", EPISODES) for i in range(1, DRAMAS + 1)],
+        "INSERT INTO dramas (slug, title, episode_count, country) VALUES ($1, $2, $3, $4)",
+        [(f"d{i}", f"Drama {i}", EPISODES, COUNTRIES[i % len(COUNTRIES)]) for i in range(1, DRAMAS + 1)],
     )
     return conn
 
@@ -90,7 +96,7 @@ async def random_change(conn: asyncpg.Connection, rng: random.Random) -> str:
     """One random change of the kinds the bot, the CLI or a migration make; returns its kind."""
     users = range(1, 12)
     kind = rng.choice(
-        ["insert", "upsert", "score", "guild", "delete", "delete-user", "move", "no-op", "drama"]
+        ["insert", "upsert", "score", "guild", "delete", "delete-user", "move", "no-op", "drama", "country"]
     )
     d, ep, user = rng.randint(1, DRAMAS), rng.randrange(EPISODES), rng.choice(users)
     if kind == "insert":
@@ -120,14 +126,17 @@ async def random_change(conn: asyncpg.Connection, rng: random.Random) -> str:
         )  # fmt: skip
     elif kind == "no-op":
         await conn.execute("UPDATE ratings SET updated_at = now() WHERE drama_id = $1", d)
+    elif kind == "country":  # a catalogue edit: the drama's totals take its new country
+        await conn.execute("UPDATE dramas SET country = $1 WHERE id = $2", rng.choice(COUNTRIES), d)
     else:  # a drama removed and added again: its ratings and totals go with it
         await conn.execute("DELETE FROM dramas WHERE id = $1", d)
         await conn.execute(
-            "INSERT INTO dramas (id, slug, title, episode_count) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO dramas (id, slug, title, episode_count, country) VALUES ($1, $2, $3, $4, $5)",
             d,
             f"d{d}",
             f"Drama {d}",
             EPISODES,
+            rng.choice(COUNTRIES),
         )
     return kind
 
@@ -148,7 +157,7 @@ async def test_totals_follow_random_changes_exactly(pg_url: str, seed: int) -> N
             if step % 10 == 0:
                 await check_totals(conn)
         assert await check_totals(conn) > 0
-        assert len(kinds) == 9  # every kind of change happened
+        assert len(kinds) == 10  # every kind of change happened
     finally:
         await conn.close()
 
