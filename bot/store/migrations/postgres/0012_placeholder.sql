@@ -1,2 +1,0 @@
--- placeholder: replaced by main's 0012 at merge
-SELECT 1;
