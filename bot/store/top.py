@@ -62,6 +62,9 @@ class TopCharts:
         )
         # For the same rev: None -> the catalogue's dramas, a country -> its dramas (see _driving).
         self._sizes: dict[str | None, int] = {}
+        # Casefolded genre -> (its set of dramas, that set as the query's JSON array): a genre's ~1,650 ids
+        # sorted and dumped cost ~0.3 ms a /top; made again when the genre index gives a new set.
+        self._ids_json: dict[str, tuple[frozenset[int], str]] = {}
 
     async def genre_sets(self) -> dict[str, frozenset[int]]:
         """Each genre as the catalogue spells it -> the dramas that have it (current to `catalogue_rev`)."""
@@ -90,6 +93,13 @@ class TopCharts:
         await self.genre_sets()
         assert self._genre_index is not None
         return self._genre_index[2].get(genre.casefold(), frozenset())
+
+    def _json_of(self, genre: str, ids: frozenset[int]) -> str:
+        """`ids` (the dramas of `genre`) as one JSON array parameter, dumped once per set of the index."""
+        made = self._ids_json.get(genre.casefold())
+        if made is None or made[0] is not ids:
+            made = self._ids_json[genre.casefold()] = (ids, json.dumps(sorted(ids)))
+        return made[1]
 
     async def _driving(self, scope: int, genre: frozenset[int] | None, country: str | None) -> str | None:
         """Which filter set drives the query by probing the scope's index ("genre", "country") or None (the
@@ -146,7 +156,7 @@ class TopCharts:
         if ids is not None:
             plus = "" if driving == "genre" else "+"
             where += f" AND {plus}t.drama_id IN ({self._in_ids()})"
-            params.append(json.dumps(sorted(ids)))
+            params.append(self._json_of(genre, ids))
         rows = f"FROM rating_totals t WHERE {where}"
         found = await self._db.fetch_one(
             "SELECT CAST(COALESCE(SUM(t.n), 0) AS BIGINT) AS ratings, CAST(COALESCE(SUM(t.halves), 0) AS BIGINT) "
