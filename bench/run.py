@@ -40,6 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
 DEADLINE = 3.0
 CHART_WAIT = 1.0  # s: how long a sequential /review waits for its chart to join it (bot/render.py's budget)
+# The commands whose picture may join the answer as an edit: /review's chart, /profile's histogram. A
+# sequential call of these waits for its picture before the next call, so that no call pays for the
+# previous one's drawing (a member's /profile is done when its histogram has joined, as /review's chart).
+PICTURED = ("/review", "/profile")
 CHART_JOINED = " chart joined"  # the row of /review's later chart: time from the interaction to that edit
 SCORES = [h / 2 for h in range(1, 11)]
 INHERITED_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "VIRTUAL_ENV")
@@ -316,12 +320,13 @@ class Session:
         return latency
 
     async def _chart_settles(self, result: Result, row: Row | None) -> None:
-        """A /review card whose chart was not drawn yet gets it as an edit a moment later (cogs/review.py):
+        """A /review card whose chart was not drawn yet gets it as an edit a moment later (cogs/review.py;
+        /profile's histogram likewise, cogs/profile.py):
         one member's interaction is done when its chart has joined, so the next sequential call waits for
         it (up to CHART_WAIT: a card with nothing to draw gets none). The chart's arrival is counted in
         `row.follow` ("/review chart joined"), the card's own answer in the row as usual."""
         embeds = (result.callback or {}).get("data", {}).get("embeds") or []
-        if row is None or "/review" not in row.measure or not embeds or "image" in embeds[0]:
+        if row is None or not any(k in row.measure for k in PICTURED) or not embeds or "image" in embeds[0]:
             return
         try:
             await result.wait_until(lambda r: any(a.kind == "edit" for a in r.arrivals), CHART_WAIT)
