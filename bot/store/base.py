@@ -299,8 +299,9 @@ class Store:
         country: str | None = None,
         year: int | None = None,
     ) -> tuple[Chart, Page[Ranked]]:
-        """One page of /top's chart in `scope`, ranked in SQL where it can be (Community.top_page)."""
-        return await self.community.top_page(scope, page, genre=genre, country=country, year=year)
+        """One page of /top's chart in `scope`: what `ranking.paginate(ranking.rank(tallies).rows, page)` gives,
+        ranked in SQL (bot/store/top.py); the Chart's `rows` are the page's."""
+        return await self.community.top.page(scope, page, genre=genre, country=country, year=year)
 
     async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:
         return await self.community.shared_scores(a, b)

@@ -6,20 +6,14 @@ All of them read drama-level ratings (episode 0). Members' own ratings are found
 
 from __future__ import annotations
 
-import json
-
 from bot.models import ChartTally, ProfileData, RatedDrama, WatchCounts
-from bot.ranking import Chart, Page, Ranked
 from bot.store.db import Db
+from bot.store.rows import genres
 from bot.store.top import TopCharts
 
 TOP_GENRES = 5
 RECENT = 5
 QUICK_TITLES = 10  # titles read by id at most in one quick read
-
-
-def _genres(value) -> tuple[str, ...]:  # noqa: ANN001 - JSON text on both backends
-    return tuple(json.loads(value or "[]"))
 
 
 # /profile's figures in one statement, as (part, drama_id, n, halves, label, at): 0 = a status (label)
@@ -41,7 +35,7 @@ _PROFILE_FIGURES = (
 class Community:
     def __init__(self, db: Db) -> None:
         self._db = db
-        self._top = TopCharts(db)  # /top's pages, ranked in SQL
+        self.top = TopCharts(db)  # /top's pages, ranked in SQL (Store.top_page reads them from it)
 
     async def tallies(
         self, scope: int, *, genre: str | None = None, country: str | None = None, year: int | None = None
@@ -68,24 +62,11 @@ class Community:
         found = await self._db.fetch(sql, params)
         if not joined:
             return [ChartTally(r[0], r[1], r[2]) for r in found]
-        rows = [ChartTally(r["drama_id"], r["n"], r["halves"], _genres(r["genres"])) for r in found]
+        rows = [ChartTally(r["drama_id"], r["n"], r["halves"], genres(r["genres"])) for r in found]
         if genre is not None:
             wanted = genre.casefold()
             rows = [r for r in rows if any(g.casefold() == wanted for g in r.genres)]
         return rows
-
-    async def top_page(
-        self,
-        scope: int,
-        page: int,
-        *,
-        genre: str | None = None,
-        country: str | None = None,
-        year: int | None = None,
-    ) -> tuple[Chart, Page[Ranked]]:
-        """One page of /top: what `ranking.paginate(ranking.rank(tallies).rows, page)` gives, ranked in SQL
-        (bot/store/top.py); the Chart's `rows` are the page's."""
-        return await self._top.page(scope, page, genre=genre, country=country, year=year)
 
     async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:
         """Two members' drama-level scores on the dramas both rated (one query; the database joins them and
@@ -141,7 +122,7 @@ class Community:
         last.sort(reverse=True)  # newest first (ties: the higher id, as the statement picked them)
         count = sum(bins)
         mean = sum((i + 1) * n for i, n in enumerate(bins)) / count / 2 if count else None
-        sets = await self._top.genre_sets() if watched else {}
+        sets = await self.top.genre_sets() if watched else {}
         top = sorted(((g, n) for g, n in ((g, len(ids & watched)) for g, ids in sets.items()) if n),
                      key=lambda gn: (-gn[1], gn[0].casefold(), gn[0]))  # fmt: skip
         return ProfileData(

@@ -37,6 +37,11 @@ def drama_values(drama: Drama) -> tuple:
     )  # fmt: skip
 
 
+def genres(value: str | None) -> tuple[str, ...]:
+    """A drama's genres column: JSON text on both backends (PostgreSQL's jsonb arrives as text)."""
+    return tuple(json.loads(value or "[]"))
+
+
 def drama(row: Row, aliases: tuple[str, ...]) -> Drama:
     return Drama(
         id=row["id"],
@@ -48,7 +53,7 @@ def drama(row: Row, aliases: tuple[str, ...]) -> Drama:
         country=row["country"],
         year=row["year"],
         network=row["network"],
-        genres=tuple(json.loads(row["genres"] or "[]")),
+        genres=genres(row["genres"]),
         synopsis=row["synopsis"],
         poster_url=row["poster_url"],
         critic_score=row["critic_score"],

@@ -39,17 +39,12 @@ import json
 from bot import ranking
 from bot.ranking import Chart, Page, Ranked, ScopeTotals, Tally
 from bot.store.db import Db
+from bot.store.rows import genres
 from bot.store.titles import CATALOGUE_REV
 
 # The page's order: ranking.order_key (parameters: N, m·H, m), then more ratings, then the lower id.
 ORDER = "CAST(t.halves * ? + ? AS DOUBLE PRECISION) / (t.n + ?)"
 PROBE_SHARE = 1 / 3  # everyone scope: a filter set under this share of the catalogue probes (see above)
-
-
-def _genres(value) -> tuple[str, ...]:  # noqa: ANN001 - JSON text (SQLite) or decoded JSON (PostgreSQL)
-    if isinstance(value, list):
-        return tuple(value)
-    return tuple(json.loads(value or "[]"))
 
 
 class TopCharts:
@@ -76,7 +71,7 @@ class TopCharts:
             spelled: dict[str, set[int]] = {}
             sizes: dict[str | None, int] = {}
             for r in await self._db.fetch("SELECT id, genres, country FROM dramas"):
-                for g in set(_genres(r["genres"])):
+                for g in set(genres(r["genres"])):
                     spelled.setdefault(g, set()).add(r["id"])
                 sizes[None] = sizes.get(None, 0) + 1
                 sizes[r["country"]] = sizes.get(r["country"], 0) + 1
