@@ -7,9 +7,11 @@ Each drama's score is its average shrunk toward the scope's mean ``C`` by a prio
     score = (n·avg + m·C) / (n + m)
 
 as if every drama had ``m`` extra ratings at the scope's mean. ``C`` is the mean of every
-rating in the scope (this server or everyone, after the genre/country/year filters): the sum
-of all the tallies over their count, dramas below the minimum included. A drama is ranked
-only with at least ``min_ratings`` ratings in the scope; /top says what that minimum is.
+rating in the scope (this server or everyone): the sum of all the tallies over their count,
+dramas below the minimum included. A drama is ranked only with at least ``min_ratings`` ratings
+in the scope; /top says what that minimum is. A filtered chart (genre, country, year) is the
+scope's chart restricted to the filter's dramas (``rank(..., within=...)``), ranked 1.. among
+them: a drama has the same score in every view of its scope.
 
 Defaults: ``m = 5`` (:data:`PRIOR_WEIGHT`) and 3 ratings (:data:`MIN_RATINGS`). A single
 5-star vote is then not ranked at all, and with 3 votes of 5 in a scope averaging 3.5 it
@@ -27,7 +29,7 @@ depends on the order of the input.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -88,9 +90,14 @@ def order_key(count: int, total: float, ratings: int, scope_total: float, prior_
 
 
 def rank(
-    tallies: Iterable[Tally], *, prior_weight: float = PRIOR_WEIGHT, min_ratings: int = MIN_RATINGS
+    tallies: Iterable[Tally],
+    *,
+    prior_weight: float = PRIOR_WEIGHT,
+    min_ratings: int = MIN_RATINGS,
+    within: Collection[int] | None = None,
 ) -> Chart:
-    """All the scope's dramas with at least `min_ratings` ratings, best first."""
+    """All the scope's dramas with at least `min_ratings` ratings, best first; with `within`, only those
+    dramas (rows and unranked count), scored and ordered with the whole scope's mean."""
     if prior_weight < 0 or min_ratings < 1:
         raise ValueError("prior_weight must be >= 0 and min_ratings >= 1")
     rated = [t for t in tallies if t.count > 0]
@@ -100,12 +107,13 @@ def rank(
     # fsum is exact here, so C does not depend on the order of the tallies.
     scope_total = math.fsum(t.total for t in rated)
     scope_mean = scope_total / ratings
-    eligible = [t for t in rated if t.count >= min_ratings]
+    shown = rated if within is None else [t for t in rated if t.drama_id in within]
+    eligible = [t for t in shown if t.count >= min_ratings]
     eligible.sort(
         key=lambda t: (-order_key(t.count, t.total, ratings, scope_total, prior_weight), -t.count, t.drama_id)
     )
     rows = tuple(_ranked(i, t, scope_mean, prior_weight) for i, t in enumerate(eligible, start=1))
-    return Chart(rows, scope_mean, prior_weight, min_ratings, unranked=len(rated) - len(eligible))
+    return Chart(rows, scope_mean, prior_weight, min_ratings, unranked=len(shown) - len(eligible))
 
 
 def _ranked(position: int, t: Tally, scope_mean: float, prior_weight: float) -> Ranked:

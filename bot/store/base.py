@@ -80,6 +80,7 @@ class Store:
         if self.db.closed:
             return
         await self.ratings.drain()  # ratings already queued are written first
+        await self.community.top.book.close()  # /top's rebuilds in the background stop
         await self.titles.save_on_close()  # the next start reads the index instead of building it
         await self.db.close()
 
@@ -240,9 +241,12 @@ class Store:
     ) -> RateResult:
         """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode (group commit:
         see Ratings.rate)."""
-        return await self.ratings.rate(
+        result = await self.ratings.rate(
             user_id=user_id, guild_id=guild_id, drama_id=drama_id, score=score, episode=episode
         )
+        if episode is None:  # /top ranks drama-level ratings: its charts of this server and everyone's
+            self.community.top.book.touched((0, guild_id) if guild_id else (0,))
+        return result
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
         return await self.ratings.user_rating(user_id=user_id, drama_id=drama_id, episode=episode)
@@ -281,7 +285,10 @@ class Store:
     async def delete_member(self, user_id: int) -> DeletedData:
         """Erase a member's ratings, watch list and settings (see Watchlists.delete_member)."""
         await self.ratings.drain()  # ratings already queued are written first, then erased
-        return await self.watchlists.delete_member(user_id)
+        try:
+            return await self.watchlists.delete_member(user_id)
+        finally:
+            self.community.top.book.touched(None)  # their ratings counted in any scope
 
     # ---- community reads (community.py) ---------------------------------------------
     async def chart_tallies(
@@ -299,8 +306,10 @@ class Store:
         country: str | None = None,
         year: int | None = None,
     ) -> tuple[Chart, Page[Ranked]]:
-        """One page of /top's chart in `scope`: what `ranking.paginate(ranking.rank(tallies).rows, page)` gives,
-        ranked in SQL (bot/store/top.py); the Chart's `rows` are the page's."""
+        """One page of /top's chart in `scope`: what `ranking.paginate(ranking.rank(tallies, within=the
+        filter's dramas).rows, page)` gives, from the scope's chart kept in memory (bot/store/chartbook.py:
+        this process's ratings show within a second, other processes' within a minute); the Chart's `rows`
+        are the page's."""
         return await self.community.top.page(scope, page, genre=genre, country=country, year=year)
 
     async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:

@@ -35,7 +35,7 @@ _PROFILE_FIGURES = (
 class Community:
     def __init__(self, db: Db) -> None:
         self._db = db
-        self.top = TopCharts(db)  # /top's pages, ranked in SQL (Store.top_page reads them from it)
+        self.top = TopCharts(db)  # /top's pages, from the charts kept in memory (Store.top_page reads them)
 
     async def tallies(
         self, scope: int, *, genre: str | None = None, country: str | None = None, year: int | None = None

@@ -195,3 +195,33 @@ def test_chart_page_from_ranked_rows_is_the_reference_page(scope, min_ratings, p
         reference.unranked,
         reference.min_ratings,
     )
+
+
+@given(SCOPES, st.data(), st.integers(1, 6))
+def test_a_filtered_chart_is_the_scopes_chart_restricted_and_renumbered(scope, data, min_ratings):
+    """`within`: the same scores (the whole scope's mean), the same order, ranks 1.. among the kept dramas,
+    and the unranked count of the kept dramas only."""
+    within = data.draw(st.sets(st.sampled_from(sorted(scope))))
+    whole = rank(tallies(scope), min_ratings=min_ratings)
+    part = rank(tallies(scope), min_ratings=min_ratings, within=within)
+    kept = [row for row in whole.rows if row.drama_id in within]
+    assert [(r.drama_id, r.score, r.count) for r in part.rows] == [
+        (r.drama_id, r.score, r.count) for r in kept
+    ]
+    assert [r.rank for r in part.rows] == list(range(1, len(kept) + 1))
+    assert part.scope_mean == whole.scope_mean
+    assert part.unranked == sum(1 for d, scores in scope.items() if d in within and len(scores) < min_ratings)
+
+
+@given(SCOPES, st.data(), st.integers(-1, 5))
+def test_a_snapshot_page_is_the_reference_page(scope, data, page):
+    """bot/store/chartbook.Snapshot (what /top reads) against rank -> paginate, filtered or not."""
+    from bot.store.chartbook import Snapshot
+
+    within = data.draw(st.none() | st.frozensets(st.sampled_from(sorted(scope))))
+    rows = [(d, len(scores), int(sum(scores) * 2)) for d, scores in scope.items()]
+    snap = Snapshot.of(rows, (0, 0, None), 1)
+    chart, got = snap.page(within, "filter", page)
+    reference = rank(tallies(scope), within=within)
+    assert got == paginate(reference.rows, page)
+    assert (chart.scope_mean, chart.unranked) == (reference.scope_mean, reference.unranked)
