@@ -6,7 +6,10 @@ The sequential phase runs like the others (bench/run.py): blocks of 50 per kind 
 in the same pass for the ratios. Every answer's body is checked (a content-only error, or a card that is
 not the one asked for, counts as missed: a phase answering error cards cannot pass):
 
-* /top: the chart's title and its footer "page N/M · K ranked" with K > 0;
+* /top: the chart's title and its footer "page N/M · K ranked" with K > 0; /top reads each scope's chart
+  kept in memory (bot/store/chartbook.py), rebuilt in the background after ratings: the row "/top everyone,
+  ratings coming in" sends a /rate before each /top (its answer awaited, not timed), so that chart is
+  rebuilt about once a second while it is read (the rows without it read a chart no rating has changed);
 * /watchlist show: the member's list with its footer; /profile: the member's profile;
 * /match: "Taste match · ..." with a percentage (heavy members: 1,000 drama-level ratings each at large);
 * /review, chart cached: a drama whose chart was drawn in this phase's warm-up; only answers that carry
@@ -46,7 +49,7 @@ TOP_FOOTER = re.compile(r"page (\d+)/(\d+) · ([\d,]+) ranked")
 KINDS = (
     "/about", "/top this server", "/top everyone", "/top this server, filtered", "/top everyone, filtered",
     "/watchlist show", "/match (1,000 ratings each)", "/profile", "/review, chart cached",
-    "/review, chart not cached",
+    "/review, chart not cached", "/top everyone, ratings coming in",
 )  # fmt: skip
 BURST = "mixed, charts and community"  # the burst's row name after "<size>: burst of N "
 CACHED_POOL = 20  # dramas whose charts are drawn in the warm-up (the render cache holds 256)
@@ -160,6 +163,11 @@ class Community:
         who = self.rng.choice(self.members.heavy + self.members.listed)
         return self._dispatch("profile", {"member": self.member(who)})
 
+    async def top_after_rating(self) -> Result:
+        """A member rates a drama (the answer awaited, not timed), then /top everyone (timed)."""
+        await self.s.one(lambda: self.s.rate(self.world))
+        return await self.top(False, False)
+
     def review_cached(self) -> Awaitable[Result]:
         return self._dispatch("review", {"drama": self.rng.choice(self.cached_pool)})
 
@@ -182,6 +190,7 @@ class Community:
                 self.review_fresh,
                 lambda r: _has_picture(r) or chart_edit(r) is not None,
             ),
+            "/top everyone, ratings coming in": (self.top_after_rating, _top_ok),
         }
 
     async def warm_up(self) -> None:

@@ -213,14 +213,24 @@ def test_a_filtered_chart_is_the_scopes_chart_restricted_and_renumbered(scope, d
     assert part.unranked == sum(1 for d, scores in scope.items() if d in within and len(scores) < min_ratings)
 
 
-@given(SCOPES, st.data(), st.integers(-1, 5))
-def test_a_snapshot_page_is_the_reference_page(scope, data, page):
-    """bot/store/chartbook.Snapshot (what /top reads) against rank -> paginate, filtered or not."""
-    from bot.store.chartbook import Snapshot
+@given(SCOPES, st.data(), st.integers(-1, 5), st.booleans())
+def test_a_snapshot_page_is_the_reference_page(scope, data, page, ordered):
+    """bot/store/chartbook.Snapshot (what /top reads) against rank -> paginate, filtered or not: from rows
+    the database ranked (ranked dramas first, in order) with the scope's totals, or from rows in any order
+    whose totals do not match (a write between the two reads): ranked in Python then."""
+    from bot.store.chartbook import Snapshot, order
 
     within = data.draw(st.none() | st.frozensets(st.sampled_from(sorted(scope))))
     rows = [(d, len(scores), int(sum(scores) * 2)) for d, scores in scope.items()]
-    snap = Snapshot.of(rows, (0, 0, None), 1)
+    ratings, halves = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    ranked = sorted((r for r in rows if r[1] >= MIN_RATINGS), key=order(ratings, int(PRIOR_WEIGHT) * halves))
+    if ordered:
+        rows = ranked + [r for r in rows if r[1] < MIN_RATINGS]
+        totals = (ratings, halves, len(ranked))
+    else:
+        rows = data.draw(st.permutations(rows))
+        totals = (ratings + 1, halves, len(ranked))
+    snap = Snapshot.of(rows, totals, (0, 0, None), 1)
     chart, got = snap.page(within, "filter", page)
     reference = rank(tallies(scope), within=within)
     assert got == paginate(reference.rows, page)
