@@ -53,12 +53,13 @@ class Store:
         self.db = db
         self.titles = Titles(db)
         self.catalogue = Catalogue(db, self.titles)
-        self.ratings = Ratings(db, self.titles.cached)
+        self.community = Community(db)
+        # /top's kept charts are told which scopes each committed batch of ratings changed
+        self.ratings = Ratings(db, self.titles.cached, written=self.community.top.book.touched)
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
         self.watchlists = Watchlists(db)
-        self.community = Community(db)
         self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
 
     @classmethod
@@ -241,12 +242,9 @@ class Store:
     ) -> RateResult:
         """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode (group commit:
         see Ratings.rate)."""
-        result = await self.ratings.rate(
+        return await self.ratings.rate(
             user_id=user_id, guild_id=guild_id, drama_id=drama_id, score=score, episode=episode
         )
-        if episode is None:  # /top ranks drama-level ratings: its charts of this server and everyone's
-            self.community.top.book.touched((0, guild_id) if guild_id else (0,))
-        return result
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
         return await self.ratings.user_rating(user_id=user_id, drama_id=drama_id, episode=episode)

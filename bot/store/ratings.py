@@ -44,9 +44,17 @@ def scores_from(rows, guild_id: int | None) -> CommunityScores:
 
 
 class Ratings:
-    def __init__(self, db: Db, cached: Callable[[list[int]], dict[int, Drama]] | None = None) -> None:
+    def __init__(
+        self,
+        db: Db,
+        cached: Callable[[list[int]], dict[int, Drama]] | None = None,
+        written: Callable[[set[int]], None] | None = None,
+    ) -> None:
         self._db = db
         self._cached = cached  # the store's Drama rows in memory, for the backends that use them
+        # Told, once a batch has committed, which scopes' drama-level ratings it wrote (0: everyone, else
+        # a server id): /top's kept charts (bot/store/chartbook.py). Once a batch, not once a rating.
+        self._written = written
         self._queue: list[tuple[RateRequest, asyncio.Future[RateResult]]] = []
         self._writing: set[asyncio.Task[None]] = set()  # batches in flight
         self._busy: set[tuple[int, int]] = set()  # (drama, episode or 0) pairs a batch in flight writes
@@ -140,6 +148,10 @@ class Ratings:
                 raise
             return
         else:
+            if self._written is not None:
+                scopes = {request[1] or 0 for request, _ in batch if request[4] is None}
+                if scopes:
+                    self._written(scopes | {0})
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():  # the caller went away; its rating is stored all the same
                     continue
