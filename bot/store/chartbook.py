@@ -148,6 +148,9 @@ class ChartBook:
         self._seq = 0
         self._building: dict[int, asyncio.Task[Snapshot]] = {}  # a scope's build in flight
         self._refreshing: dict[int, asyncio.Task[None]] = {}  # a scope's background rebuild
+        # Background rebuilds one at a time: a catalogue change asks for every kept chart at once, and
+        # each rebuild holds the event loop for a few ms (turning its rows into arrays).
+        self._in_turn = asyncio.Semaphore(1)
         self.builds = 0  # counted for tests and the log
 
     def _stamp(self, scope: int) -> tuple[int, int, str | None]:
@@ -257,7 +260,8 @@ class ChartBook:
                     rebuilt or time.monotonic() - snap.built <= self.refresh
                 ):
                     return
-                await self._build_shared(scope)
+                async with self._in_turn:
+                    await self._build_shared(scope)
                 rebuilt = True
         except asyncio.CancelledError:
             raise

@@ -109,7 +109,12 @@ async def test_country_filter_follows_a_country_change(store, add_drama):
     for drama_id, country in ((moved, "TH"), (ids[1], "KR"), (ids[3], "TH"), (ids[5], None), (ids[6], "JP")):
         drama = await store.get_drama(drama_id)
         await store.upsert_drama(replace(drama, country=country))
+    book = store.community.top.book
+    book.gap = 0.0
+    builds = book.builds
     _, kr_after = await store.top_page(0, 1, country="KR")
+    await book.settled()  # a new catalogue_rev rebuilds the kept charts (in the background)
+    assert book.builds > builds
     _, th = await store.top_page(0, 1, country="TH")
     assert moved not in [r.drama_id for r in kr_after.items]
     assert moved in [r.drama_id for r in th.items]
