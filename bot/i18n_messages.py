@@ -411,6 +411,10 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
         "en": "There is no server here (this is a DM): use scope everyone.",
         "ko": "여기는 서버가 아닙니다 (DM): 범위를 전체로 고르세요.",
     },
+    "top.unknown_genre": {
+        "en": "No drama in the catalogue has the genre '{genre}'. Pick one from the list as you type, such as {examples}.",
+        "ko": "카탈로그에 '{genre}' 장르의 드라마가 없습니다. 입력하면서 목록에서 고르세요 (예: {examples}).",
+    },
     "top.genre_too_long": {
         "en": "That genre is {length} characters long; genres here are at most {limit}.",
         "ko": "입력한 장르가 {length}자입니다. 장르는 {limit}자까지입니다.",

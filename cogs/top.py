@@ -17,12 +17,13 @@ from bot import community_cards, regions
 from bot.client import from_us
 from bot.errors import UserError
 from bot.i18n import t
-from cogs.options import RegionOption, answer, locale_of
+from cogs.options import CHOICE_LIMIT, RegionOption, answer, locale_of, shown
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
 
 GENRE_LIMIT = 40  # longer than any genre; keeps the buttons' custom ids under Discord's 100
+EXAMPLES = 5  # genres named in the answer to one the catalogue does not have
 SCOPES = {"server": "this server", "everyone": "everyone"}  # value: name (Korean in bot/i18n.py)
 SCOPE_CHOICES = [app_commands.Choice(name=name, value=value) for value, name in SCOPES.items()]
 
@@ -159,9 +160,27 @@ class Top(commands.Cog):
         wanted = " ".join(genre.split()) if genre is not None else None
         if wanted is not None and len(wanted) > GENRE_LIMIT:
             raise UserError.keyed("top.genre_too_long", length=len(wanted), limit=GENRE_LIMIT)
+        if wanted:
+            names = await self.bot.store.genre_names()
+            if wanted.casefold() not in {g.casefold() for g in names}:
+                raise UserError.keyed(
+                    "top.unknown_genre", genre=shown(wanted), examples=", ".join(names[:EXAMPLES]) or "—"
+                )
         query = TopQuery(server, wanted or None, country.code if country else None, year)
         embed, view = await top_answer(self.bot, interaction, query, interaction.user.id)
         await answer(interaction, embed=embed, view=view)
+
+    @top.autocomplete("genre")
+    async def genre_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The catalogue's genres matching what is typed: those starting with it first, then those
+        containing it (casefolded); all of them (up to Discord's 25) before anything is typed."""
+        text = " ".join(str(current).split()).casefold()[:GENRE_LIMIT]
+        names = await self.bot.store.genre_names()
+        starting = [g for g in names if g.casefold().startswith(text)]
+        inside = [g for g in names if text in g.casefold() and not g.casefold().startswith(text)]
+        return [app_commands.Choice(name=g, value=g) for g in (starting + inside)[:CHOICE_LIMIT]]
 
 
 async def setup(bot: DramaBot) -> None:

@@ -295,6 +295,10 @@ class Store:
         """/top's input: drama-level tallies in `scope` (a server id, or 0 for everyone), filtered."""
         return await self.community.tallies(scope, genre=genre, country=country, year=year)
 
+    async def genre_names(self) -> list[str]:
+        """The catalogue's genres for /top's genre option: one spelling each, alphabetical."""
+        return await self.community.top.genre_names()
+
     async def top_page(
         self,
         scope: int,

@@ -52,6 +52,12 @@ class _Catalogue:
         self.countries = {c: frozenset(ids) for c, ids in countries.items()}
         self.years = {y: frozenset(ids) for y, ids in years.items()}
         self.combined: dict[tuple, frozenset[int]] = {}
+        # One name per genre (its casefolded form): the spelling most dramas use (ties: the first in order).
+        best: dict[str, tuple[int, str]] = {}
+        for g, ids in self.spelled.items():
+            pick = (-len(ids), g)
+            best[g.casefold()] = min(best.get(g.casefold(), pick), pick)
+        self.names = sorted((g for _n, g in best.values()), key=lambda g: (g.casefold(), g))
 
     def wanted(self, genre: str | None, country: str | None, year: int | None) -> frozenset[int]:
         """The dramas that pass every given filter (at least one is given)."""
@@ -92,6 +98,10 @@ class TopCharts:
     async def genre_sets(self) -> dict[str, frozenset[int]]:
         """Each genre as the catalogue spells it -> the dramas that have it (current to `catalogue_rev`)."""
         return (await self._current()).spelled
+
+    async def genre_names(self) -> list[str]:
+        """The catalogue's genres, one spelling each (the most used), in alphabetical order."""
+        return (await self._current()).names
 
     async def page(
         self,

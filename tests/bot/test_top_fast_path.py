@@ -229,3 +229,12 @@ async def test_closing_the_store_stops_pending_rebuilds(store_location, add_dram
     assert book.pending == 1 and book.kept == 1
     await store.close()
     assert book.pending == 0 and book.kept == 0
+
+
+async def test_genre_names_one_spelling_each_the_most_used(store, add_drama):
+    await seed(store, add_drama)
+    sets = await store.community.top.genre_sets()
+    names = await store.genre_names()
+    assert [g.casefold() for g in names] == ["comedy", "romance", "thriller"]
+    romance = min((-len(sets[g]), g) for g in ("Romance", "romance"))[1]  # more dramas, then the first
+    assert romance in names and set(names) <= set(sets)

@@ -69,7 +69,22 @@ async def test_top_filters_bad_input_and_korean(discord_stub, start_bot, bot_env
     assert f"Only: {year}" in filtered.embeds[0]["description"]
     assert titles[0] in filtered.embeds[0]["description"]
     none = await discord_stub.invoke("top", {"scope": "everyone", "genre": "Space Opera"}, user=member)
-    assert none.ephemeral and none.content.startswith("No drama has the 3 ratings needed")
+    assert none.ephemeral and none.content.startswith(
+        "No drama in the catalogue has the genre 'Space Opera'."
+    )
+    genres = sorted({g for e in starter_entries() for g in e.drama.genres}, key=str.casefold)
+    assert genres[0] in none.content  # named as an example
+    # The genre option offers the catalogue's genres as they are typed: those starting with it first.
+    typed = genres[-1][:3].lower()
+    offered = [
+        c["value"] for c in await discord_stub.autocomplete("top", {"genre": typed}, "genre", user=member)
+    ]
+    assert offered and offered[0].casefold().startswith(typed)
+    assert set(offered) == {g for g in genres if typed in g.casefold()}
+    everything = await discord_stub.autocomplete("top", {"genre": ""}, "genre", user=member)
+    assert [c["value"] for c in everything] == genres[:25]
+    picked = await discord_stub.invoke("top", {"scope": "everyone", "genre": offered[0].upper()}, user=member)
+    assert picked.embeds or picked.content.startswith("No drama has the 3 ratings needed")  # a known genre
     bad = await discord_stub.invoke("top", {"scope": "everyone", "country": "Atlantis"}, user=member)
     assert bad.ephemeral and bad.content.startswith("I don't know the region 'Atlantis'.")
     dm = await discord_stub.invoke("top", {"scope": "server"}, user=member, guild=False)
