@@ -28,7 +28,7 @@ import logging
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, islice
 
@@ -58,12 +58,6 @@ _RANKED = (
 )
 
 
-def order(ratings: int, m_halves: int) -> Callable[[Sequence[int]], tuple]:
-    """The sort key of a (drama_id, n, halves) row: ranking.rank's order."""
-    m = int(ranking.PRIOR_WEIGHT)
-    return lambda r: (-((r[2] * ratings + m_halves) / (r[1] + m)), -r[1], r[0])
-
-
 @dataclass(slots=True)
 class Snapshot:
     """One scope's chart at one moment."""
@@ -78,7 +72,7 @@ class Snapshot:
     stamp: tuple[int, int, str | None]  # (all-scopes generation, scope generation, catalogue rev) at build
     seq: int  # builds are numbered: an older build never replaces a newer one
     built: float = field(default_factory=time.monotonic)
-    filtered: dict[object, tuple[int, int]] = field(default_factory=dict)  # filter -> (ranked, below) in it
+    filtered: dict[frozenset[int], tuple[int, int]] = field(default_factory=dict)  # filter -> (ranked, below)
 
     @classmethod
     def of(
@@ -87,7 +81,7 @@ class Snapshot:
         """From the scope's (drama_id, n, halves) rows with n > 0 as _RANKED orders them for `totals` (the
         scope's ratings, their sum in half stars, how many dramas are ranked: _TOTALS). When the rows do not
         add up to those totals (a write came between the two reads), they are ranked here instead."""
-        m, minimum = int(ranking.PRIOR_WEIGHT), ranking.MIN_RATINGS
+        minimum = ranking.MIN_RATINGS
         ratings, halves, eligible = totals
         ids, ns, hs = (
             zip(*rows, strict=True) if rows else ((), (), ())
@@ -99,7 +93,14 @@ class Snapshot:
         )
         if not in_order:
             ratings, halves = sum(ns), sum(hs)
-            ranked = sorted((r for r in rows if r[1] >= minimum), key=order(ratings, m * halves))
+            ranked = sorted(
+                (r for r in rows if r[1] >= minimum),
+                key=lambda r: (
+                    -ranking.order_key(r[1], r[2] / 2, ratings, halves / 2, ranking.PRIOR_WEIGHT),
+                    -r[1],
+                    r[0],
+                ),
+            )  # ranking.rank's order
             below = [r[0] for r in rows if r[1] < minimum]
             ids, ns, hs = zip(*ranked, strict=True) if ranked else ((), (), ())
             eligible = len(ranked)
@@ -111,16 +112,18 @@ class Snapshot:
             frozenset(ranked_ids), frozenset(below), stamp, seq,
         )  # fmt: skip
 
-    def page(self, wanted: frozenset[int] | None, key: object, page: int) -> tuple[Chart, Page[Ranked]]:
+    def page(self, wanted: frozenset[int] | None, page: int) -> tuple[Chart, Page[Ranked]]:
         """Page `page` of the chart, or of its dramas in `wanted` (None: all), ranked 1.. among them; the
         scores keep the whole scope's mean (as ranking.rank with `within`)."""
         per_page = ranking.PER_PAGE
         if wanted is None:
             ranked, below = len(self.ids), len(self.below)
         else:
-            counted = self.filtered.get(key)
+            # Keyed by the filter's set itself: the catalogue hands out one set per filter, and a frozenset
+            # caches its hash, so a lookup costs no more than a key of the filter's values would.
+            counted = self.filtered.get(wanted)
             if counted is None:
-                counted = self.filtered[key] = (len(wanted & self.ranked), len(wanted & self.below))
+                counted = self.filtered[wanted] = (len(wanted & self.ranked), len(wanted & self.below))
             ranked, below = counted
         offset = ranking.page_bounds(ranked, page, per_page)[2]
         if wanted is None:
@@ -162,11 +165,10 @@ class ChartBook:
             self._all += 1
             targets = list(self._snaps)
         else:
-            targets = []
-            for scope in scopes:
+            # Only kept charts and those being built carry a generation: a chart built later reads the write.
+            targets = [scope for scope in scopes if scope in self._snaps or scope in self._building]
+            for scope in targets:
                 self._gens[scope] = self._gens.get(scope, 0) + 1
-                if scope in self._snaps:
-                    targets.append(scope)
         for scope in targets:
             self._later(scope)
 
@@ -238,7 +240,7 @@ class ChartBook:
             self._snaps[scope] = snap
             self._snaps.move_to_end(scope)
             while len(self._snaps) > KEEP:
-                self._snaps.popitem(last=False)
+                self._gens.pop(self._snaps.popitem(last=False)[0], None)
         return snap
 
     def _later(self, scope: int) -> None:
@@ -263,8 +265,6 @@ class ChartBook:
                 async with self._in_turn:
                     await self._build_shared(scope)
                 rebuilt = True
-        except asyncio.CancelledError:
-            raise
         except Exception:  # the kept snapshot is served until a read or a write tries again
             log.exception("rebuilding the /top chart of scope %s failed", scope)
         finally:

@@ -116,6 +116,4 @@ class TopCharts:
         catalogue = await self._current()
         filtered = genre is not None or country is not None or year is not None
         wanted = catalogue.wanted(genre, country, year) if filtered else None
-        snap = await self.book.snapshot(scope)
-        key = (catalogue.rev, genre.casefold() if genre is not None else None, country, year)
-        return snap.page(wanted, key, page)
+        return (await self.book.snapshot(scope)).page(wanted, page)
