@@ -29,7 +29,8 @@ Why it has the properties /match promises:
   and every ``d_i`` is ``s``, so the match is ``100 - (1 - W)·100·s/4.5`` whatever the dramas:
   one half-star step costs 3.7 points, a whole star 7.4. (Someone who gives 1 to everything
   and someone who gives 5 to everything still only reach 70%.)
-* **order-independent**: sums are taken with ``math.fsum`` over the dramas sorted by id.
+* **order-independent**: the sums are whole numbers in half stars (see :func:`match_halves`), exact in
+  any order.
 
 The dramas where they agree most are those with the smallest ``e_i`` (ties: the higher
 combined score first, shared favourites before shared dislikes, then drama id); those where
@@ -41,8 +42,7 @@ percentage is ``None``: too little to say.
 from __future__ import annotations
 
 import heapq
-import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 MIN_SHARED = 5
@@ -79,45 +79,45 @@ def _check(scores: Mapping[int, float], who: str) -> None:
 
 
 def match(a: Mapping[int, float], b: Mapping[int, float], *, min_shared: int = MIN_SHARED) -> TasteMatch:
-    """The taste match of two members' scores (see the module docstring for the measure).
-
-    Only the six dramas shown become SharedDrama objects; the others are plain floats and tuples, each
-    sort key computed once (two heavy members' ~330 shared dramas: 0.69 -> 0.30 ms)."""
+    """The taste match of two members' scores (see the module docstring for the measure)."""
     _check(a, "a")
     _check(b, "b")
-    ids = sorted(a.keys() & b.keys())
-    n = len(ids)
-    if n == 0:
-        return TasteMatch(shared=0, percentage=None, agree=(), differ=())
-    xs = [a[i] for i in ids]
-    ys = [b[i] for i in ids]
-    mean_a = math.fsum(xs) / n
-    mean_b = math.fsum(ys) / n
-    es = [
-        TASTE_WEIGHT * abs((x - mean_a) - (y - mean_b)) + (1 - TASTE_WEIGHT) * abs(x - y)
-        for x, y in zip(xs, ys, strict=True)
-    ]
-    percentage = None
-    if n >= min_shared:
-        percentage = round(100 * (1 - math.fsum(es) / n / MAX_GAP), 1)
-    # Round the sort keys so that float noise (1e-16) never decides between equal disagreements. The
-    # drama id ends each key, so the keys are distinct and the smallest three are those a full sort
-    # would put first. Each key carries the drama's index (k) to build the SharedDrama shown.
-    rounded = [round(e, 9) for e in es]
-    agree = heapq.nsmallest(
-        SHOWN, ((r, -(x + y), i, k) for k, (r, x, y, i) in enumerate(zip(rounded, xs, ys, ids, strict=True)))
-    )
-    chosen = {key[3] for key in agree}
-    differ = heapq.nsmallest(
-        SHOWN,
-        (
-            (-r, -abs(x - y), i, k)
-            for k, (r, x, y, i) in enumerate(zip(rounded, xs, ys, ids, strict=True))
-            if k not in chosen
-        ),
+    return match_halves(
+        ((i, round(a[i] * 2), round(b[i] * 2)) for i in a.keys() & b.keys()), min_shared=min_shared
     )
 
-    def shown(keys: list[tuple[float, float, int, int]]) -> tuple[SharedDrama, ...]:
-        return tuple(SharedDrama(ids[k], xs[k], ys[k], es[k]) for *_, k in keys)
+
+def match_halves(shared: Iterable[tuple[int, int, int]], *, min_shared: int = MIN_SHARED) -> TasteMatch:
+    """:func:`match` from the shared dramas as ``(drama_id, a, b)`` with the scores in half stars (1..10), in
+    any order: what the store reads, with no dicts built.
+
+    In whole numbers: with ``δ_i = a_i - b_i`` (in halves) and ``S = Σδ``, ``c_i = |n·δ_i - S| / 2n`` and
+    ``d_i = |δ_i| / 2``, so ``e_i = K_i / 6n`` with the integer ``K_i = 2·|n·δ_i - S| + n·|δ_i|``, and the match
+    is ``100·(1 - ΣK / 27n²)``, rounded to one decimal (half to even) from the exact fraction. Sorting by
+    ``K_i`` is sorting by ``e_i`` with exact ties, and no sum depends on the order of the dramas. Two heavy
+    members (~330 shared dramas): 0.46 ms (float sums over dicts) -> ~0.15 ms."""
+    rows = shared if isinstance(shared, list) else list(shared)
+    n = len(rows)
+    if n == 0:
+        return TasteMatch(shared=0, percentage=None, agree=(), differ=())
+    total = sum(x - y for _, x, y in rows)
+    # K (= 6n·e) and 27 (= 6·MAX_GAP) hold TASTE_WEIGHT = 2/3: a change to either must change them too.
+    # Each key: (K, -(a + b), drama_id) for "agree" (ties: the higher combined score, then id) ...
+    keyed = [(2 * abs(n * (x - y) - total) + n * abs(x - y), -(x + y), i, x, y) for i, x, y in rows]
+    percentage = None
+    if n >= min_shared:
+        tenths, rest = divmod(1000 * sum(k[0] for k in keyed), 27 * n * n)
+        if 2 * rest > 27 * n * n or (2 * rest == 27 * n * n and tenths % 2):
+            tenths += 1
+        percentage = (1000 - tenths) / 10
+    agree = heapq.nsmallest(SHOWN, keyed)
+    chosen = {k[2] for k in agree}
+    # ... and (-K, -|a - b|, drama_id) for "differ" (ties: the larger gap, then id), never an "agree" drama.
+    differ = heapq.nsmallest(
+        SHOWN, ((-k[0], -abs(k[3] - k[4]), k[2], k[3], k[4]) for k in keyed if k[2] not in chosen)
+    )
+
+    def shown(keys: list[tuple[int, int, int, int, int]]) -> tuple[SharedDrama, ...]:
+        return tuple(SharedDrama(i, x / 2, y / 2, abs(k) / (6 * n)) for k, _, i, x, y in keys)
 
     return TasteMatch(shared=n, percentage=percentage, agree=shown(agree), differ=shown(differ))

@@ -30,8 +30,7 @@ class Match(commands.Cog):
             raise UserError.keyed("match.self")
         other = await shown_member(interaction, member)
         locale = locale_of(interaction)
-        mine, theirs = await self.bot.store.shared_scores(interaction.user.id, other.id)
-        result = taste.match(mine, theirs)
+        result = taste.match_halves(await self.bot.store.shared_scores(interaction.user.id, other.id))
         them = display_name(other)
         if result.percentage is None:
             text = t(

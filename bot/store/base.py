@@ -314,7 +314,7 @@ class Store:
         are the page's."""
         return await self.community.top.page(scope, page, genre=genre, country=country, year=year)
 
-    async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:
+    async def shared_scores(self, a: int, b: int) -> list[tuple[int, int, int]]:
         return await self.community.shared_scores(a, b)
 
     async def drama_titles(self, ids: list[int]) -> dict[int, str]:

@@ -70,9 +70,9 @@ class Community:
             rows = [r for r in rows if any(g.casefold() == wanted for g in r.genres)]
         return rows
 
-    async def shared_scores(self, a: int, b: int) -> tuple[dict[int, float], dict[int, float]]:
-        """Two members' drama-level scores on the dramas both rated (one query; the database joins them and
-        returns only the shared pairs).
+    async def shared_scores(self, a: int, b: int) -> list[tuple[int, int, int]]:
+        """The dramas both members rated as a whole, as ``(drama_id, a's score, b's score)`` in half stars (one
+        query; the database joins them and returns only the shared pairs; for bot.taste.match_halves).
 
         Both sides are read from `ratings_user` alone (migration 0012: (user_id, episode, drama_id) with
         the score): a's rows scanned in the index, b's probed in it by drama. SQLite's planner would
@@ -87,7 +87,7 @@ class Community:
             "WHERE x.user_id = ? AND x.episode = 0",
             (b, a),
         )
-        return {r[0]: r[1] / 2 for r in found}, {r[0]: r[2] / 2 for r in found}
+        return [(r[0], r[1], r[2]) for r in found]
 
     async def titles(self, ids: list[int]) -> dict[int, str]:
         if not ids:

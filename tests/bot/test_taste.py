@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.taste import MIN_SHARED, TASTE_WEIGHT, match
+from bot.taste import MIN_SHARED, TASTE_WEIGHT, match, match_halves
 
 HALVES = st.integers(min_value=1, max_value=10).map(lambda h: h / 2)
 IDS = st.integers(min_value=1, max_value=60)
@@ -176,3 +177,28 @@ def test_shown_dramas_are_those_a_full_sort_puts_first(pair):
 def test_a_score_off_the_half_star_scale_is_refused(bad):
     with pytest.raises(ValueError, match="not 0.5..5 in half stars"):
         match({1: 3.0, 2: bad}, {1: 3.0, 2: 3.0})
+
+
+def _exact_percentage(a: dict[int, float], b: dict[int, float]) -> Fraction:
+    """The module docstring's measure in exact fractions, straight from its definition (means, centred and
+    absolute disagreement, the 2/3 blend), rounded to one decimal half to even."""
+    ids = sorted(a.keys() & b.keys())
+    xs, ys = [Fraction(a[i]) for i in ids], [Fraction(b[i]) for i in ids]
+    mean_a, mean_b = sum(xs) / len(ids), sum(ys) / len(ids)
+    w = Fraction(2, 3)
+    es = [w * abs((x - mean_a) - (y - mean_b)) + (1 - w) * abs(x - y) for x, y in zip(xs, ys, strict=True)]
+    return round(100 * (1 - sum(es) / len(ids) / Fraction(9, 2)), 1)
+
+
+@given(two_members(min_shared=MIN_SHARED))
+def test_percentage_is_the_exact_measure_rounded(pair):
+    a, b = pair
+    assert match(a, b).percentage == float(_exact_percentage(a, b))
+
+
+@given(two_members(), st.integers(0, 2**32))
+def test_match_halves_takes_the_store_rows_in_any_order(pair, seed):
+    a, b = pair
+    rows = [(i, round(a[i] * 2), round(b[i] * 2)) for i in a.keys() & b.keys()]
+    random.Random(seed).shuffle(rows)
+    assert match_halves(rows) == match(a, b)
