@@ -51,6 +51,7 @@ KINDS = (
     "/watchlist show", "/match (1,000 ratings each)", "/profile", "/review, chart cached",
     "/review, chart not cached", "/top everyone, ratings coming in",
 )  # fmt: skip
+FIRST_MATCH = "/match, members read first"  # the warm-up's first /match of each heavy member
 BURST = "mixed, charts and community"  # the burst's row name after "<size>: burst of N "
 CACHED_POOL = 20  # dramas whose charts are drawn in the warm-up (the render cache holds 256)
 
@@ -193,8 +194,22 @@ class Community:
             "/top everyone, ratings coming in": (self.top_after_rating, _top_ok),
         }
 
-    async def warm_up(self) -> None:
-        """Draw the cached pool's charts (each /review waits for its chart), and send every kind a few times."""
+    async def first_matches(self, row: Row) -> None:
+        """Each heavy member's first /match, timed in `row`: the heavy members paired off at random, so each
+        pair's two members are read from the database (then kept: bot/store/memberscores.py)."""
+        heavy = list(self.members.heavy)
+        self.rng.shuffle(heavy)
+        before = await self.s.stats()
+        for a, b in zip(heavy[::2], heavy[1::2], strict=False):
+            await self.checked(
+                lambda a=a, b=b: self._dispatch("match", {"member": self.member(b)}, user=self.member(a)),
+                _match_ok, row,
+            )  # fmt: skip
+        row.add(await self.s.stats() - before)
+
+    async def warm_up(self, first_matches: Row | None = None) -> None:
+        """Draw the cached pool's charts (each /review waits for its chart), time each heavy member's first
+        /match (in `first_matches`), and send every kind a few times."""
         for _ in range(CACHED_POOL):
             slug = next(self._fresh)
             result = await self._dispatch("review", {"drama": slug})
@@ -202,6 +217,7 @@ class Community:
             if not _has_picture(result):
                 await result.wait_until(lambda r: chart_edit(r) is not None, 5)
             self.cached_pool.append(slug)
+        await self.first_matches(first_matches or _row("first /match"))
         for send, _check in self.kinds().values():
             for _ in range(3):
                 await self.checked(send)
@@ -261,6 +277,8 @@ async def sequential(c: Community, calls: dict[str, int], prefix: str, block: in
         bad = c.bad.get(row.measure, 0)
         if bad:
             row.value += f"; {bad} wrong bodies"
+        if row.measure.endswith("(1,000 ratings each)"):
+            row.value += f"; {row.member_reads} members read from the database (the others kept in memory)"
         if row.measure.endswith("chart cached"):
             row.value += (
                 f"; {len(row.samples)} served from the render cache, {c.evicted} evicted (drawn again)"
@@ -318,11 +336,27 @@ def histogram_row(rows: dict[str, Row], prefix: str) -> Row:
     return row
 
 
+def first_match_row(row: Row, floor: Row) -> Row:
+    """Each heavy member's first /match (the warm-up's, before the sequential pass): both members read from
+    the database. Reported, not judged: the /match row is the same members kept in memory."""
+    row.ratio = row.p99 / floor.p99 if row.samples and floor.p99 else None
+    row.ratio50 = row.p50 / floor.p50 if row.samples and floor.p50 else None
+    row.value = f"{row.member_reads} members read from the database in {row.calls} /match"
+    return row
+
+
+def _row(measure: str) -> Row:
+    from bench.run import Row
+
+    return Row(measure)
+
+
 def expected_rows(size: str) -> list[str]:
     rows = [f"{size}: community {k}" for k in KINDS]
     return rows + [
         f"{size}: community /review, chart not cached: chart joined",
         f"{size}: community /profile, histogram joined",
+        f"{size}: community {FIRST_MATCH}",
     ]
 
 
@@ -331,18 +365,20 @@ async def run(
 ) -> tuple[list[Row], Community]:
     """The sequential community phase: rows in the order of `expected_rows(size)`."""
     c = Community(s, world, load_members(db, size, random.Random(12)))
-    await c.warm_up()
+    prefix = f"{size}: community "
+    first = _row(f"{prefix}{FIRST_MATCH}")
+    await c.warm_up(first)
     n = min(calls, 300)
     counts = dict.fromkeys(KINDS, n) | {"/review, chart not cached": min(calls, 200)}
-    prefix = f"{size}: community "
     rows = await sequential(c, counts, prefix)
     judge(rows, prefix)
     joined, histograms = chart_row(rows, prefix), histogram_row(rows, prefix)
-    for row in [*rows.values(), joined, histograms]:
+    first = first_match_row(first, rows["/about"])
+    for row in [*rows.values(), joined, histograms, first]:
         log(
             f"  {row.measure}: p50 {row.p50 * 1000:.2f} ms, p99 {row.p99 * 1000:.2f} ms, missed {row.missed}; {row.value}"
         )
-    return [*rows.values(), joined, histograms], c
+    return [*rows.values(), joined, histograms, first], c
 
 
 async def burst(c: Community, name: str, n: int, floor: Row, log: Callable[[str], None]) -> Row:

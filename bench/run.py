@@ -71,6 +71,7 @@ class Row:
     hits: int = 0  # Drama cache hits and misses in the bot while this row was measured
     misses: int = 0
     cpu: float = 0.0  # the bot's CPU seconds while this row was measured
+    member_reads: int = 0  # members' scores /match read from the database meanwhile
     calls: int = 0  # interactions sent (answered or not)
     choices: list[int] = field(default_factory=list)  # autocomplete: the length of each list answered
     follow: list[float] = field(default_factory=list)  # /review: seconds until a chart drawn later joined
@@ -103,6 +104,7 @@ class Row:
         self.hits += stats.hits
         self.misses += stats.misses
         self.cpu += stats.cpu
+        self.member_reads += stats.member_reads
 
 
 @dataclass(frozen=True)
@@ -112,9 +114,11 @@ class Stats:
     hits: int = 0
     misses: int = 0
     cpu: float = 0.0
+    member_reads: int = 0  # members' scores read from the database for /match (bot/store/memberscores.py)
 
     def __sub__(self, other: Stats) -> Stats:
-        return Stats(self.hits - other.hits, self.misses - other.misses, self.cpu - other.cpu)
+        return Stats(self.hits - other.hits, self.misses - other.misses, self.cpu - other.cpu,
+                     self.member_reads - other.member_reads)  # fmt: skip
 
 
 @dataclass
@@ -346,7 +350,7 @@ class Session:
                 line = text[text.rindex(STATS_MARKER):].splitlines()[0]
                 values = dict(item.split("=", 1) for item in line.split()[2:] if "=" in item)
                 return Stats(int(values.get("drama_cache_hits", 0)), int(values.get("drama_cache_misses", 0)),
-                             float(values["cpu_s"]))  # fmt: skip
+                             float(values["cpu_s"]), int(values.get("member_reads", 0)))  # fmt: skip
             await asyncio.sleep(0.005)
         raise RuntimeError("the bot did not log its stats line after SIGUSR1")
 

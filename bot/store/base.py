@@ -54,13 +54,17 @@ class Store:
         self.titles = Titles(db)
         self.catalogue = Catalogue(db, self.titles)
         self.community = Community(db)
-        # /top's kept charts are told which scopes each committed batch of ratings changed
-        self.ratings = Ratings(db, self.titles.cached, written=self.community.top.book.touched)
+        # /top's kept charts and /match's kept members are told what each committed batch of ratings changed
+        self.ratings = Ratings(db, self.titles.cached, written=self._ratings_written)
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
         self.watchlists = Watchlists(db)
         self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
+
+    def _ratings_written(self, scopes: set[int], users: set[int]) -> None:
+        self.community.top.book.touched(scopes)
+        self.community.members.wrote(users)
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -82,6 +86,7 @@ class Store:
             return
         await self.ratings.drain()  # ratings already queued are written first
         await self.community.top.book.close()  # /top's rebuilds in the background stop
+        await self.community.members.close()  # and /match's loads
         await self.titles.save_on_close()  # the next start reads the index instead of building it
         await self.db.close()
 
@@ -90,8 +95,10 @@ class Store:
         return self.db.closed
 
     def cache_stats(self) -> dict[str, int]:
-        """Counters of the in-memory Drama cache since open: for the log (SIGUSR1) and the benchmark."""
-        return self.titles.cache_stats()
+        """Counters of the in-memory Drama cache and /match's kept members since open: for the log (SIGUSR1)
+        and the benchmark."""
+        return {**self.titles.cache_stats(), "member_reads": self.community.members.reads,
+                "members_kept": self.community.members.kept}  # fmt: skip
 
     # ---- title index (in memory) ---------------------------------------------------
     def search_titles(self, query: str, limit: int = 25) -> list[DramaName]:
@@ -287,6 +294,7 @@ class Store:
             return await self.watchlists.delete_member(user_id)
         finally:
             self.community.top.book.touched(None)  # their ratings counted in any scope
+            self.community.members.wrote((user_id,))
 
     # ---- community reads (community.py) ---------------------------------------------
     async def chart_tallies(

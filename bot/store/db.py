@@ -57,8 +57,9 @@ class Db(Protocol):
         deadlock or serialization failure runs `fn` again (so `fn` must not keep state between tries)."""
         ...
 
-    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T]) -> T:
-        """`consume(rows)` over a big result read in batches (rows as plain tuples)."""
+    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T], params: Sequence = ()) -> T:
+        """`consume(rows)` over a big result read in batches (rows as plain tuples); on SQLite, on the
+        reader's thread."""
         ...
 
     async def others_wrote(self) -> bool:

@@ -288,12 +288,12 @@ class PostgresDb:
         if self._releasing:
             await asyncio.gather(*self._releasing, return_exceptions=True)
 
-    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T]) -> T:
+    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T], params: Sequence = ()) -> T:
         async with translated():
             self._check_open()
             found: list[tuple] = []
             async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-                async for record in conn.cursor(sql, prefetch=2000):
+                async for record in conn.cursor(numbered(sql), *params, prefetch=2000):
                     found.append(tuple(record))
         return consume(iter(found))
 

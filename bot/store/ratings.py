@@ -48,12 +48,13 @@ class Ratings:
         self,
         db: Db,
         cached: Callable[[list[int]], dict[int, Drama]] | None = None,
-        written: Callable[[set[int]], None] | None = None,
+        written: Callable[[set[int], set[int]], None] | None = None,
     ) -> None:
         self._db = db
         self._cached = cached  # the store's Drama rows in memory, for the backends that use them
         # Told, once a batch has committed, which scopes' drama-level ratings it wrote (0: everyone, else
-        # a server id): /top's kept charts (bot/store/chartbook.py). Once a batch, not once a rating.
+        # a server id) and whose: /top's kept charts (bot/store/chartbook.py) and /match's kept members
+        # (bot/store/memberscores.py). Once a batch, not once a rating.
         self._written = written
         self._queue: list[tuple[RateRequest, asyncio.Future[RateResult]]] = []
         self._writing: set[asyncio.Task[None]] = set()  # batches in flight
@@ -149,9 +150,9 @@ class Ratings:
             return
         else:
             if self._written is not None:
-                scopes = {request[1] or 0 for request, _ in batch if request[4] is None}
-                if scopes:
-                    self._written(scopes | {0})
+                whole = [request for request, _ in batch if request[4] is None]  # drama-level ratings
+                if whole:
+                    self._written({request[1] or 0 for request in whole} | {0}, {request[0] for request in whole})
             for (_, future), outcome in zip(batch, outcomes, strict=True):
                 if future.done():  # the caller went away; its rating is stored all the same
                     continue

@@ -232,14 +232,14 @@ class SqliteDb:
         found = await self.fetch(sql, params, quick=quick)
         return found[0] if found else None
 
-    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T]) -> T:
+    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T], params: Sequence = ()) -> T:
         """`consume` runs on the reader's thread over rows fetched 2,000 at a time."""
 
         def run(conn: sqlite3.Connection) -> T:
             cur = conn.cursor()
             cur.row_factory = None  # plain tuples: sqlite3.Row costs more per row
             try:
-                cur.execute(sql)
+                cur.execute(sql, tuple(params))
 
                 def batches() -> Iterator[tuple]:
                     while batch := cur.fetchmany(2000):

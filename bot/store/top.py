@@ -85,10 +85,13 @@ class TopCharts:
         self.book = ChartBook(db)
         self._catalogue: _Catalogue | None = None  # None before the first use
 
-    async def _current(self) -> _Catalogue:
+    async def catalogue_rev(self) -> str | None:
+        """The catalogue's rev now (every catalogue write, in any process, moves it)."""
         found = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,), quick=True)
-        # read before the dramas: a write in between reloads next time
-        rev = found["value"] if found else None
+        return found["value"] if found else None
+
+    async def _current(self) -> _Catalogue:
+        rev = await self.catalogue_rev()  # read before the dramas: a write in between reloads next time
         if self._catalogue is None or self._catalogue.rev != rev:
             rows = await self._db.fetch("SELECT id, genres, country, year FROM dramas")
             self._catalogue = _Catalogue(rev, rows)
