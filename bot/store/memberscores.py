@@ -1,4 +1,4 @@
-"""Members' drama-level scores kept in memory for /match.
+"""Members' drama-level scores kept in memory for /match (and /profile, which counts them).
 
 /match reads two members' scores on the dramas both rated. For two members with 1,000 ratings each that
 was a join of 1,000 index probes on the reader's thread (~0.5 ms, plus a hop to the thread and back) on
@@ -37,15 +37,21 @@ MAX_AGE = 60.0  # s (PostgreSQL): older than this, a member's kept scores are re
 KEEP = 512  # members kept at most
 KEEP_SCORES = 100_000  # scores kept at most, over all members (68 bytes a score by tracemalloc: ~7 MB)
 
-_SCORES = "SELECT user_id, drama_id, halves FROM ratings WHERE user_id IN ({}) AND episode = 0"
+# In the order rated (ties: by drama), so that a member's dict holds their ratings oldest first (/profile's
+# last five are its last keys).
+_SCORES = (
+    "SELECT user_id, drama_id, halves FROM ratings WHERE user_id IN ({}) AND episode = 0 "
+    "ORDER BY user_id, updated_at, drama_id"
+)
 
-Scores = dict[int, int]  # drama_id -> halves (1..10), a member's drama-level ratings
+Scores = dict[int, int]  # drama_id -> halves (1..10), a member's drama-level ratings, oldest first
 
 
 @dataclass(slots=True)
 class _Kept:
     scores: Scores
     loaded: float  # time.monotonic() when read
+    memo: dict  # what a reader worked out from the scores (/profile's genre counts), dropped with them
 
 
 def _by_member(users: tuple[int, ...]):
@@ -97,6 +103,11 @@ class MemberScores:
             theirs = read[b] if theirs is None else theirs
         return [(i, mine[i], theirs[i]) for i in mine.keys() & theirs.keys()]
 
+    async def scores(self, user_id: int) -> Scores:
+        """The member's drama-level scores, ``{drama_id: halves}`` (kept, or read and kept). Not to be changed."""
+        kept = self._fresh(user_id)
+        return kept if kept is not None else (await self._read((user_id,)))[user_id]
+
     def _fresh(self, user_id: int) -> Scores | None:
         """The member's kept scores unless older than max_age (a background read is started from refresh)."""
         kept = self._kept.get(user_id)
@@ -121,26 +132,50 @@ class MemberScores:
 
     async def _read(self, users: tuple[int, ...]) -> dict[int, Scores]:
         """Read these members' scores (one query) and keep them unless a write came meanwhile."""
-        epoch, started = self._epoch, {}
-        for u in users:
-            self._reads[u] = self._reads.get(u, 0) + 1
-            started[u] = self._gens.setdefault(u, 0)
+        reading = self.begin(users)
         try:
             sql = _SCORES.format(", ".join("?" * len(users)))
             if self._db.dialect == "sqlite":  # the dicts are built on the reader's thread, from plain tuples
                 read = await self._db.stream(sql, _by_member(users), users)
             else:
                 read = _by_member(users)((r[0], r[1], r[2]) for r in await self._db.fetch(sql, users))
-            self.reads += len(users)
-            for u in users:
-                if epoch == self._epoch and self._gens[u] == started[u] and not self._closed:
-                    self._put(u, read[u])
+            self.keep_read(reading, read)
             return read
         finally:
-            for u in users:
-                self._reads[u] -= 1
-                if not self._reads[u]:
-                    del self._reads[u], self._gens[u]
+            self.end(reading)
+
+    # A read of members' scores, by this class or by a caller that reads them along with more (/profile):
+    # begin() before the query, keep_read() with what it found, end() in any case.
+    def begin(self, users: tuple[int, ...]) -> tuple[int, dict[int, int]]:
+        started = {}
+        for u in users:
+            self._reads[u] = self._reads.get(u, 0) + 1
+            started[u] = self._gens.setdefault(u, 0)
+        return self._epoch, started
+
+    def keep_read(self, reading: tuple[int, dict[int, int]], read: dict[int, Scores]) -> None:
+        """Keep what was read, for each member no write to whom (nor a drop of everyone) came meanwhile."""
+        epoch, started = reading
+        self.reads += len(started)
+        for u, gen in started.items():
+            if epoch == self._epoch and self._gens[u] == gen and not self._closed:
+                self._put(u, read[u])
+
+    def end(self, reading: tuple[int, dict[int, int]]) -> None:
+        for u in reading[1]:
+            self._reads[u] -= 1
+            if not self._reads[u]:
+                del self._reads[u], self._gens[u]
+
+    def kept_scores(self, user_id: int) -> Scores | None:
+        """The member's kept scores if fresh enough to use, else None (nothing is read)."""
+        return self._fresh(user_id)
+
+    def memo(self, user_id: int, scores: Scores) -> dict:
+        """A dict kept with these scores of the member's (while they are kept) for what a reader works out
+        from them; a fresh dict, kept nowhere, when they are not the kept ones."""
+        kept = self._kept.get(user_id)
+        return kept.memo if kept is not None and kept.scores is scores else {}
 
     # ---- what changed ----------------------------------------------------------------------------
     def wrote(self, users: Iterable[int] | None) -> None:
@@ -164,7 +199,7 @@ class MemberScores:
         self._drop(user_id)
         if len(scores) > self.keep_scores:
             return
-        self._kept[user_id] = _Kept(scores, time.monotonic())
+        self._kept[user_id] = _Kept(scores, time.monotonic(), {})
         self._scores += len(scores)
         while len(self._kept) > self.keep or self._scores > self.keep_scores:
             _, oldest = self._kept.popitem(last=False)

@@ -36,9 +36,13 @@ class _Catalogue:
         spelled: dict[str, set[int]] = {}
         countries: dict[str, set[int]] = {}
         years: dict[int, set[int]] = {}
+        self.genres_of: dict[int, tuple[str, ...]] = {}  # drama -> its genres as spelled, each once (/profile)
         for r in rows:
             drama_id = r["id"]
-            for g in set(genres(r["genres"])):
+            own = tuple(dict.fromkeys(genres(r["genres"])))
+            if own:
+                self.genres_of[drama_id] = own
+            for g in own:
                 spelled.setdefault(g, set()).add(drama_id)
             if r["country"] is not None:
                 countries.setdefault(r["country"], set()).add(drama_id)
@@ -98,9 +102,18 @@ class TopCharts:
         self.book.saw_rev(rev)
         return self._catalogue
 
+    @property
+    def rev(self) -> str | None:
+        """The catalogue's rev as the last read of the catalogue's sets found it."""
+        return self._catalogue.rev if self._catalogue is not None else None
+
     async def genre_sets(self) -> dict[str, frozenset[int]]:
         """Each genre as the catalogue spells it -> the dramas that have it (current to `catalogue_rev`)."""
         return (await self._current()).spelled
+
+    async def genres_of(self) -> dict[int, tuple[str, ...]]:
+        """Each drama's genres as the catalogue spells them, each once (dramas without any left out)."""
+        return (await self._current()).genres_of
 
     async def genre_names(self) -> list[str]:
         """The catalogue's genres, one spelling each (the most used), in alphabetical order."""

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+
 from bot.store import Store
 
 from .test_store import GUILD_A, GUILD_B
@@ -165,3 +167,101 @@ async def test_closing_stops_background_reads(store, add_drama):
     assert members._refreshing
     await store.close()
     assert not members._refreshing and members.kept == 0
+
+
+async def test_profile_counts_the_kept_scores_and_follows_writes(store, add_drama):
+    """/profile's histogram, count, mean and genres come from the kept scores: after a rating they are this
+    member's scores as the database has them."""
+    ids = await seed(store, add_drama)
+
+    async def expected(user):
+        rows = await store.community._db.fetch(
+            "SELECT halves FROM ratings WHERE user_id = ? AND episode = 0", (user,)
+        )
+        halves = [r[0] for r in rows]
+        return len(halves), tuple(halves.count(h) for h in range(1, 11)), sum(halves) / len(halves) / 2
+
+    first = await store.profile(ALICE)
+    assert (first.ratings, first.histogram, first.mean) == await expected(ALICE)
+    assert store.community.members.kept == 1
+    kept = await store.community.members.scores(ALICE)
+    new = next(i for i in ids if i not in kept)
+    await store.rate(user_id=ALICE, guild_id=None, drama_id=new, score=0.5)
+    after = await store.profile(ALICE)
+    assert (after.ratings, after.histogram, after.mean) == await expected(ALICE)
+    assert after.ratings == first.ratings + 1 and after.recent[0].drama_id == new
+    await store.delete_member(ALICE)
+    erased = await store.profile(ALICE)
+    assert (erased.ratings, erased.histogram, erased.mean, erased.genres) == (0, (0,) * 10, None, ())
+
+
+async def reference_profile(store: Store, user: int):
+    """/profile's figures straight from the database: statuses, drama-level ratings, the genres of the
+    watched dramas (rated, or on the list and not just planned), the last five rated."""
+    from collections import Counter
+
+    from bot.store.rows import genres
+
+    db = store.community._db
+    listed = [tuple(r) for r in await db.fetch("SELECT drama_id, status FROM watchlist WHERE user_id = ?", (user,))]
+    rated = [tuple(r) for r in await db.fetch(
+        "SELECT r.drama_id, r.halves, r.updated_at, d.title FROM ratings r JOIN dramas d ON d.id = r.drama_id "
+        "WHERE r.user_id = ? AND r.episode = 0", (user,))]  # fmt: skip
+    watched = {d for d, _h, _at, _t in rated} | {d for d, status in listed if status != "plan"}
+    counts: Counter[str] = Counter()
+    for r in await db.fetch("SELECT id, genres FROM dramas"):
+        if r[0] in watched:
+            counts.update(dict.fromkeys(genres(r[1]), 1))
+    halves = [h for _d, h, _at, _t in rated]
+    last = sorted(rated, key=lambda r: (r[2], r[0]), reverse=True)[:5]
+    return (
+        dict(Counter(status for _d, status in listed)),
+        len(halves),
+        sum(halves) / len(halves) / 2 if halves else None,
+        tuple(halves.count(h) for h in range(1, 11)),
+        tuple(sorted(counts.items(), key=lambda gn: (-gn[1], gn[0].casefold(), gn[0]))[:5]),
+        tuple((d, t, h / 2) for d, h, _at, t in last),
+    )
+
+
+def figures(profile):
+    return (
+        {s: n for s, n in profile.statuses.counts.items() if n},
+        profile.ratings,
+        profile.mean,
+        profile.histogram,
+        profile.genres,
+        tuple((r.drama_id, r.title, r.score) for r in profile.recent),
+    )
+
+
+@pytest.mark.parametrize("quick_rows", [200, 3])  # SQLite: read on the loop's thread, or on the reader's
+async def test_profile_equals_the_reference_kept_or_not_through_list_and_rating_changes(
+    store, add_drama, monkeypatch, quick_rows
+):
+    from bot.store import community
+
+    monkeypatch.setattr(community, "QUICK_ROWS", quick_rows)
+    rng = random.Random(5)
+    kinds = ("Romance", "Thriller", "Comedy", "romance", "Fantasy", "Medical", "Horror")
+    ids = [await add_drama(f"pf-{i}", genres=tuple(rng.sample(kinds, rng.randint(0, 3)))) for i in range(40)]
+    statuses = ("watching", "completed", "plan", "on_hold", "dropped")
+    for drama in rng.sample(ids, 18):
+        await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=rng.choice(statuses))
+    for drama in rng.sample(ids, 22):
+        await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2)
+    members = store.community.members
+    for step in range(12):
+        assert figures(await store.profile(ALICE)) == await reference_profile(store, ALICE), step
+        assert members.kept_scores(ALICE) is not None  # kept after the first /profile (and after each drop)
+        assert figures(await store.profile(ALICE)) == await reference_profile(store, ALICE), step  # kept
+        drama = rng.choice(ids)
+        if step % 3 == 0:  # the list changes: the scores stay kept, the list is read each time
+            await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=rng.choice(statuses))
+        elif step % 3 == 1:  # a drama not rated yet, with genres: the rated dramas' genre counts change
+            rated = members.kept_scores(ALICE)
+            dramas = await store.dramas_by_id(ids)
+            drama = next(d for d in ids if d not in rated and dramas[d].genres)
+            await store.rate(user_id=ALICE, guild_id=GUILD_B, drama_id=drama, score=rng.randint(1, 10) / 2)
+        else:
+            await store.remove_watch(user_id=ALICE, drama_id=drama)
