@@ -11,11 +11,12 @@ Built from the scope's `rating_totals` rows, ranked by the database (two reads; 
 * this process's writes (`touched`: a rating, a member's data erased) rebuild the snapshots they change,
   at most once per GAP per scope, in the background;
 * a catalogue change (its rev moved) does the same for every snapshot;
-* another process's writes (PostgreSQL, several shards; a tool on the SQLite file) show when the
-  snapshot is next rebuilt: a read of a snapshot older than REFRESH rebuilds it in the background, and
-  one older than MAX_AGE is rebuilt before it is read. A server's own ratings come through the process
-  of its shard, so "this server" charts follow them at once; the everyone chart follows other shards'
-  ratings within MAX_AGE.
+* another process's writes (PostgreSQL, several shards) show when the snapshot is next rebuilt: a read
+  of a snapshot older than REFRESH rebuilds it in the background, and one older than MAX_AGE is rebuilt
+  before it is read. A server's own ratings come through the process of its shard, so "this server"
+  charts follow them at once; the everyone chart follows other shards' ratings within MAX_AGE. On SQLite
+  one process is the whole cluster: no snapshot is rebuilt by age (tools on the file write the
+  catalogue, whose rev they move).
 
 Snapshots of the KEEP scopes read last are kept: arrays and two sets, ~2.5 MB for 10,000 ranked dramas
 (tracemalloc, the large benchmark world's everyone chart), ~0.7 MB for a server's 3,400.
@@ -39,8 +40,8 @@ from bot.store.db import Db
 log = logging.getLogger(__name__)
 
 GAP = 5.0  # s: a scope's snapshot is rebuilt at most this often while ratings come in
-REFRESH = 30.0  # s: a snapshot read at this age is rebuilt in the background (other processes' writes)
-MAX_AGE = 60.0  # s: a snapshot this old is rebuilt before it is read
+REFRESH = 30.0  # s (PostgreSQL): a snapshot read at this age is rebuilt in the background (other processes)
+MAX_AGE = 60.0  # s (PostgreSQL): a snapshot this old is rebuilt before it is read
 KEEP = 64  # snapshots kept: the scopes read last
 
 _SCOPE = "FROM rating_totals t WHERE t.scope = ? AND t.episode = 0 AND t.n > 0"
@@ -140,10 +141,15 @@ class ChartBook:
     """The snapshots of the scopes read last, and their rebuilds."""
 
     def __init__(
-        self, db: Db, *, gap: float = GAP, refresh: float = REFRESH, max_age: float = MAX_AGE
+        self, db: Db, *, gap: float = GAP, refresh: float | None = None, max_age: float | None = None
     ) -> None:
         self._db = db
-        self.gap, self.refresh, self.max_age = gap, refresh, max_age
+        # SQLite: one process is the whole cluster (bot/cluster), so no other process writes ratings and a
+        # snapshot changes only with this process's writes and the catalogue: no rebuild by age.
+        alone = db.dialect == "sqlite"
+        self.gap = gap
+        self.refresh = refresh if refresh is not None else (float("inf") if alone else REFRESH)
+        self.max_age = max_age if max_age is not None else (float("inf") if alone else MAX_AGE)
         self._snaps: OrderedDict[int, Snapshot] = OrderedDict()
         self._all = 0  # bumped by writes that may change any scope
         self._gens: dict[int, int] = {}  # scope -> bumped by writes to it
