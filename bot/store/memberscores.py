@@ -32,7 +32,8 @@ from bot.store.db import Db
 
 log = logging.getLogger(__name__)
 
-REFRESH = 10.0  # s (PostgreSQL): a member used at this age is read again in the background
+# As /top's kept charts (chartbook.py): another shard's rating shows within a minute.
+REFRESH = 30.0  # s (PostgreSQL): a member used at this age is read again in the background
 MAX_AGE = 60.0  # s (PostgreSQL): older than this, a member's kept scores are read again before use
 KEEP = 512  # members kept at most
 KEEP_SCORES = 100_000  # scores kept at most, over all members (68 bytes a score by tracemalloc: ~7 MB)

@@ -113,15 +113,15 @@ async def test_a_read_in_flight_when_a_write_commits_is_not_kept(store, add_dram
 
 async def test_other_processes_ratings_show_by_age(store, add_drama, store_location):
     """Another process's ratings (another Store on the same database): on SQLite there is none in a running
-    cluster, so members are kept until dropped; with `refresh` and `max_age` (PostgreSQL's defaults are 10 s
-    and 60 s) they show once a kept member is that old."""
+    cluster, so members are kept until dropped; with `refresh` and `max_age` (PostgreSQL's defaults are 30 s
+    and 60 s, as for /top) they show once a kept member is that old."""
     ids = await seed(store, add_drama)
     members = store.community.members
     before = await shared(store, ALICE, BOB)
     if store.backend == "sqlite":
         assert members.refresh == members.max_age == float("inf")
     else:
-        assert (members.refresh, members.max_age) == (10.0, 60.0)
+        assert (members.refresh, members.max_age) == (30.0, 60.0)
     new = next(i for i in ids if i not in {d for d, _, _ in before})
     other = await Store.open(store_location)
     try:
