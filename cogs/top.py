@@ -160,12 +160,11 @@ class Top(commands.Cog):
         wanted = " ".join(genre.split()) if genre is not None else None
         if wanted is not None and len(wanted) > GENRE_LIMIT:
             raise UserError.keyed("top.genre_too_long", length=len(wanted), limit=GENRE_LIMIT)
-        if wanted:
+        if wanted and not await self.bot.store.has_genre(wanted):
             names = await self.bot.store.genre_names()
-            if wanted.casefold() not in {g.casefold() for g in names}:
-                raise UserError.keyed(
-                    "top.unknown_genre", genre=shown(wanted), examples=", ".join(names[:EXAMPLES]) or "—"
-                )
+            raise UserError.keyed(
+                "top.unknown_genre", genre=shown(wanted), examples=", ".join(names[:EXAMPLES]) or "—"
+            )
         query = TopQuery(server, wanted or None, country.code if country else None, year)
         embed, view = await top_answer(self.bot, interaction, query, interaction.user.id)
         await answer(interaction, embed=embed, view=view)

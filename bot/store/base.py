@@ -303,6 +303,10 @@ class Store:
         """/top's input: drama-level tallies in `scope` (a server id, or 0 for everyone), filtered."""
         return await self.community.tallies(scope, genre=genre, country=country, year=year)
 
+    async def has_genre(self, genre: str) -> bool:
+        """Whether /top's genre filter can find any drama with this genre (casefolded)."""
+        return await self.community.top.has_genre(genre)
+
     async def genre_names(self) -> list[str]:
         """The catalogue's genres for /top's genre option: one spelling each, alphabetical."""
         return await self.community.top.genre_names()
@@ -318,8 +322,8 @@ class Store:
     ) -> tuple[Chart, Page[Ranked]]:
         """One page of /top's chart in `scope`: what `ranking.paginate(ranking.rank(tallies, within=the
         filter's dramas).rows, page)` gives, from the scope's chart kept in memory (bot/store/chartbook.py:
-        this process's ratings show within a second, other processes' within a minute); the Chart's `rows`
-        are the page's."""
+        this process's ratings show within its GAP of 5 s, other processes' on PostgreSQL within a minute);
+        the Chart's `rows` are the page's."""
         return await self.community.top.page(scope, page, genre=genre, country=country, year=year)
 
     async def shared_scores(self, a: int, b: int) -> list[tuple[int, int, int]]:

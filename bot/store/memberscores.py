@@ -104,11 +104,6 @@ class MemberScores:
             theirs = read[b] if theirs is None else theirs
         return [(i, mine[i], theirs[i]) for i in mine.keys() & theirs.keys()]
 
-    async def scores(self, user_id: int) -> Scores:
-        """The member's drama-level scores, ``{drama_id: halves}`` (kept, or read and kept). Not to be changed."""
-        kept = self._fresh(user_id)
-        return kept if kept is not None else (await self._read((user_id,)))[user_id]
-
     def _fresh(self, user_id: int) -> Scores | None:
         """The member's kept scores unless older than max_age (a background read is started from refresh)."""
         kept = self._kept.get(user_id)

@@ -107,9 +107,9 @@ class TopCharts:
         """The catalogue's rev as the last read of the catalogue's sets found it."""
         return self._catalogue.rev if self._catalogue is not None else None
 
-    async def genre_sets(self) -> dict[str, frozenset[int]]:
-        """Each genre as the catalogue spells it -> the dramas that have it (current to `catalogue_rev`)."""
-        return (await self._current()).spelled
+    async def has_genre(self, genre: str) -> bool:
+        """Whether a drama of the catalogue has this genre (compared casefolded, as the filter compares it)."""
+        return genre.casefold() in (await self._current()).folded
 
     async def genres_of(self) -> dict[int, tuple[str, ...]]:
         """Each drama's genres as the catalogue spells them, each once (dramas without any left out)."""

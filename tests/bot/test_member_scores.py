@@ -184,7 +184,7 @@ async def test_profile_counts_the_kept_scores_and_follows_writes(store, add_dram
     first = await store.profile(ALICE)
     assert (first.ratings, first.histogram, first.mean) == await expected(ALICE)
     assert store.community.members.kept == 1
-    kept = await store.community.members.scores(ALICE)
+    kept = store.community.members.kept_scores(ALICE)
     new = next(i for i in ids if i not in kept)
     await store.rate(user_id=ALICE, guild_id=None, drama_id=new, score=0.5)
     after = await store.profile(ALICE)
