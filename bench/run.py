@@ -759,7 +759,8 @@ def write_report(out: Path, rows: list[Row], command: str, validate_all: bool = 
     block = (
         f"{MARK_START}\n## Latest run\n\n`{command}` on {machine()}.\n\n"
         "Latency: from INTERACTION_CREATE sent by the stand-in to the interaction callback arriving there "
-        "(the user-visible answer). Dramas are picked at random across the whole catalogue: uniformly, "
+        "(the user-visible answer; its last byte, before the stand-in parses it). Dramas are picked at "
+        "random across the whole catalogue: uniformly, "
         "and in the `(Zipf)` rows with a popularity skew (weight 1/rank). Sequential calls of every kind run "
         "in blocks of 50 taken in turn, so machine noise falls on all kinds alike. `x /about p50` / "
         "`x /about p99`: the row's p50 / p99 over the /about p50 / p99 of the same pass "

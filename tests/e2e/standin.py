@@ -49,7 +49,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from . import spec
+from . import multipart, spec
 from .channels import ChannelWorld
 from .shards import ExtraGuild, Session, check_identify_shard, remap, shard_for, snowflake_on_shard
 
@@ -179,6 +179,7 @@ class RecordedRequest:
     headers: dict[str, str]
     status: int | None = None
     violations: list[str] = field(default_factory=list)
+    received: float = 0.0  # time.monotonic() when the body's last byte arrived (before it is parsed)
 
 
 @dataclass
@@ -941,23 +942,26 @@ class DiscordStandIn:
             ("GET", r(r"^/guilds/(?P<guild>\d+)$"), self._get_guild, True),
         ]
 
-    async def _read_body(self, request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
-        """The JSON body (from JSON or from a multipart ``payload_json`` part) and the uploaded files."""
+    async def _read_body(
+        self, request: web.Request, rec: RecordedRequest
+    ) -> tuple[Any, list[dict[str, Any]]]:
+        """The JSON body (from JSON or from a multipart ``payload_json`` part) and the uploaded files.
+
+        The whole body is read before it is parsed: ``rec.received`` is when its last byte arrived, so the
+        stand-in's own parsing is not counted in a latency (see :mod:`tests.e2e.multipart`)."""
+        raw = await request.read()
+        rec.received = time.monotonic()
         ctype = request.headers.get("Content-Type", "")
         files: list[dict[str, Any]] = []
         if ctype.startswith("multipart/"):
             body: Any = None
-            reader = await request.multipart()
-            async for part in reader:
-                if part is None:  # pragma: no cover - aiohttp typing
-                    break
+            for part in multipart.parse(raw, ctype):
                 if part.name == "payload_json":
-                    body = json.loads(await part.text())  # type: ignore[union-attr]
+                    body = json.loads(part.data)
                 else:
-                    data = await part.read()  # type: ignore[union-attr]
-                    files.append({"field": part.name, "filename": part.filename, "size": len(data), "data": bytes(data)})
+                    size = len(part.data)
+                    files.append({"field": part.name, "filename": part.filename, "size": size, "data": part.data})
             return body, files
-        raw = await request.read()
         if not raw:
             return None, files
         return json.loads(raw), files
@@ -985,9 +989,9 @@ class DiscordStandIn:
         self, request: web.Request, rec: RecordedRequest, full_path: str, path: str
     ) -> web.Response:
         try:
-            rec.body, rec.files = await self._read_body(request)
+            rec.body, rec.files = await self._read_body(request, rec)
         except (ValueError, UnicodeDecodeError) as exc:
-            self._violation(f"{request.method} {path}", f"body is not valid JSON: {exc}")
+            self._violation(f"{request.method} {path}", f"body is not valid JSON or multipart: {exc}")
             return _json(400, {"message": "The request body contains invalid JSON.", "code": 50109})
 
         route = None
@@ -1005,7 +1009,7 @@ class DiscordStandIn:
             if fault.remaining > 0 and fault.predicate(request.method, path):
                 fault.remaining -= 1
                 fault.served += 1
-                self._note_fault(path, fault)
+                self._note_fault(path, fault, rec.received)
                 return self._fault_response(fault)
 
         handler, params, needs_auth = route
@@ -1013,7 +1017,7 @@ class DiscordStandIn:
             return _json(401, {"message": "401: Unauthorized", "code": 0})
         return await handler(request, rec, **params)
 
-    def _note_fault(self, path: str, fault: Fault) -> None:
+    def _note_fault(self, path: str, fault: Fault, received: float) -> None:
         """Log an injected failure on the interaction it concerns, if any."""
         match = CALLBACK_PATH.match(path)
         token_match = re.match(r"^/webhooks/\d+/([^/]+)", path)
@@ -1024,7 +1028,7 @@ class DiscordStandIn:
             result = self._results_by_token.get(token_match.group(1))
         if result is not None:
             result.arrivals.append(
-                Arrival("fault", time.monotonic() - result.dispatched_at, fault.status, None)
+                Arrival("fault", received - result.dispatched_at, fault.status, None)
             )
 
     def _reject_invalid(self, rec: RecordedRequest, kind: str, body: Any) -> web.Response | None:
@@ -1933,7 +1937,7 @@ class DiscordStandIn:
     ) -> web.Response:
         route = _route_label("POST", rec.path)
         result = self._results_by_id.get(iid)
-        now = time.monotonic()
+        now = rec.received
         if result is None or result.token != token:
             self._violation(
                 route, "callback for an interaction the stand-in never sent (or with the wrong token)"
@@ -2044,7 +2048,7 @@ class DiscordStandIn:
         result, error = self._webhook_result(app, token, route)
         if error is not None or result is None:
             return error or _json(404, UNKNOWN_WEBHOOK)
-        at = time.monotonic() - result.dispatched_at
+        at = rec.received - result.dispatched_at
         body = rec.body or {}
         rejected = self._reject_invalid(rec, "webhook_create", body)
         if rejected is not None:
@@ -2089,7 +2093,7 @@ class DiscordStandIn:
         result, error = self._webhook_result(app, token, route)
         if error is not None or result is None:
             return error or _json(404, UNKNOWN_WEBHOOK)
-        at = time.monotonic() - result.dispatched_at
+        at = rec.received - result.dispatched_at
         body = rec.body or {}
         target = self._resolve_mid(result, mid)
         if target is None or target not in self.messages:
@@ -2121,7 +2125,7 @@ class DiscordStandIn:
         if target == result.original_message_id:
             result.deleted = True
         result.arrivals.append(
-            Arrival("delete", time.monotonic() - result.dispatched_at, 204, None, message_id=target)
+            Arrival("delete", rec.received - result.dispatched_at, 204, None, message_id=target)
         )
         return _no_content()
 

@@ -415,6 +415,33 @@ async def test_webhook_routes_and_multipart_bodies(discord_stub: DiscordStandIn)
     assert "allowed_mentions is missing" in missing and "token used after" in expired
 
 
+async def test_a_malformed_multipart_callback_is_refused_and_leaves_the_interaction_open(
+    discord_stub: DiscordStandIn,
+) -> None:
+    """A multipart body without its closing boundary: 400 like invalid JSON, a violation, no message; the
+    interaction can still be answered. A good upload's arrival time is when its body arrived, not after
+    the stand-in parsed it."""
+    async with aiohttp.ClientSession() as session:
+        await sync_directly(discord_stub, session, [PING_DEFINITION])
+        result = await discord_stub.dispatch_command("ping")
+        base = f"{discord_stub.api_base}/interactions/{result.id}/{result.token}/callback"
+        payload = json.dumps({"type": 4, "data": {"content": "x", "allowed_mentions": {"parse": []}}})
+        cut = f'--b1\r\nContent-Disposition: form-data; name="payload_json"\r\n\r\n{payload}\r\n'
+        headers = {"Content-Type": "multipart/form-data; boundary=b1"}
+        async with session.post(base, data=cut.encode(), headers=headers) as resp:
+            assert resp.status == 400 and (await resp.json())["code"] == 50109
+        assert result.callback is None and result.message is None
+        [violation] = discord_stub.take_violations()
+        assert "without its closing boundary" in violation
+
+        async with session.post(base, data=(cut + "--b1--\r\n").encode(), headers=headers) as resp:
+            assert resp.status == 200
+        assert result.content == "x"
+        rec = discord_stub.requests[-1]
+        assert result.elapsed == pytest.approx(rec.received - result.dispatched_at)
+        assert 0 < result.elapsed < 5
+
+
 async def test_gateway_protocol_directly(discord_stub: DiscordStandIn) -> None:
     """HELLO, IDENTIFY (a wrong token closes with 4004), READY/GUILD_CREATE with sequence numbers, heartbeats."""
     async with aiohttp.ClientSession() as session:
