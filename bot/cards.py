@@ -12,6 +12,7 @@ import math
 import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import discord
 from discord.utils import escape_markdown, escape_mentions
@@ -56,8 +57,10 @@ def clip(text: str, limit: int) -> str:
     return text[: max(0, limit - 1)].rstrip() + "…"
 
 
+@lru_cache(maxsize=8192)
 def safe(text: str) -> str:
-    """Text from a member or a curator, made inert: no markdown, no mentions."""
+    """Text from a member or a curator, made inert: no markdown, no mentions. Kept for the titles and
+    names cards show again and again (two regular expressions each time otherwise)."""
     return escape_mentions(escape_markdown(text))
 
 
@@ -65,9 +68,13 @@ def stars(score: float | None) -> str:
     """★★★★½ for 4.5; rounded to the nearest half star; empty stars to five."""
     if score is None or math.isnan(score):
         return ""
-    halves = max(0, min(10, math.floor(score * 2 + 0.5)))
-    full, half = divmod(halves, 2)
-    return "★" * full + ("½" if half else "") + "☆" * (5 - full - half)
+    return _STARS[max(0, min(10, math.floor(score * 2 + 0.5)))]
+
+
+_STARS = tuple(
+    "★" * full + ("½" if half else "") + "☆" * (5 - full - half)
+    for full, half in (divmod(halves, 2) for halves in range(11))
+)
 
 
 def number(value: float) -> str:

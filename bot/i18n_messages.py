@@ -506,9 +506,21 @@ MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **COMMUNITY, **AIRING,
 
 def language(locale: object) -> str:
     """'ko' for a Korean locale (a discord.Locale or its value, e.g. "ko"), else 'en'."""
+    try:
+        return _LANGUAGES[locale]
+    except (KeyError, TypeError):  # TypeError: not hashable
+        pass
     value = getattr(locale, "value", locale)
     text = value if isinstance(value, str) else ""
-    return KOREAN if text.split("-")[0].lower() == KOREAN else ENGLISH
+    found = KOREAN if text.split("-")[0].lower() == KOREAN else ENGLISH
+    if len(_LANGUAGES) < _LANGUAGES_KEPT and isinstance(value, str | None):  # a str, None or a discord.Locale
+        _LANGUAGES[locale] = found
+    return found
+
+
+# Every card line asks t() for its language: the answer is kept per locale (Discord has about 30).
+_LANGUAGES: dict[object, str] = {}
+_LANGUAGES_KEPT = 256
 
 
 class Key(str):
@@ -525,7 +537,10 @@ def t(key: str, locale: object = None, /, **fields: object) -> str:
     text = entry.get(lang) or entry[ENGLISH]
     if not fields:
         return text
-    return text.format(**{name: t(v, lang) if isinstance(v, Key) else v for name, v in fields.items()})
+    for value in fields.values():
+        if isinstance(value, Key):
+            return text.format_map({name: t(v, lang) if isinstance(v, Key) else v for name, v in fields.items()})
+    return text.format_map(fields)
 
 
 def plural(count: int, one: str, other: str) -> str:

@@ -246,3 +246,15 @@ def test_where_without_availability_says_so_plainly():
 
     card = cards.where_card(bare(), (), regions.lookup("KR")).description
     assert card == "No streaming information yet. Curators can add it with /catalogue."
+
+
+def test_stars_cover_every_half_star_once():
+    shown = [cards.stars(halves / 2) for halves in range(11)]
+    assert len(set(shown)) == 11 and all(len(s) == 5 for s in shown)
+    assert [s.count("★") for s in shown] == [h // 2 for h in range(11)]
+    assert [s.count("½") for s in shown] == [h % 2 for h in range(11)]
+
+
+def test_safe_text_is_the_same_the_second_time():
+    text = "**Love** @everyone <@123> _x_"
+    assert cards.safe(text) == cards.safe(text) == discord.utils.escape_mentions(discord.utils.escape_markdown(text))

@@ -289,3 +289,18 @@ def test_live_where_footer_and_notice_keep_their_english_and_have_korean():
         "시청처 정보: JustWatch (TMDB 제공) · 2026-11-29 15:04 UTC 확인 · TMDB가 방금 응답하지 않아 마지막으로 확인한 정보입니다"
     )
     assert cards.live_notice("ko").startswith("-# 지금은 TMDB의")
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [("ko", "ko"), ("ko-KR", "ko"), (discord.Locale.korean, "ko"), ("en-US", "en"), (discord.Locale.japanese, "en"),
+     (None, "en"), ("", "en"), (42, "en"), (["ko"], "en")],
+)  # fmt: skip
+def test_the_language_kept_per_locale_is_the_one_worked_out(locale, language):
+    from bot.i18n_messages import _LANGUAGES
+    from bot.i18n_messages import language as language_of
+
+    assert language_of(locale) == language
+    assert language_of(locale) == language  # the second time from what was kept (an unhashable one is not)
+    if isinstance(locale, str | discord.Locale):
+        assert _LANGUAGES[locale] == language
