@@ -12,6 +12,9 @@ from bot.models import WATCH_STATUSES, DeletedData, WatchCounts, WatchEntry, Wat
 from bot.store.db import Db, Tx
 
 WATCH_PAGE = 10  # entries per page of /watchlist show
+# A list this long or shorter has its page read on the event loop's thread (SQLite): 40 us for most, against
+# about 100 us of thread wake-ups for a hop to the reader's thread. 800 entries take 0.3 ms: the reader's.
+QUICK_LIST = 200
 
 # A status's index in WATCH_STATUSES (lists sort by it).
 _STATUS_INDEX = (
@@ -124,11 +127,16 @@ class Watchlists:
         row = await self._db.fetch_one(
             "SELECT COUNT(*) AS n FROM watchlist WHERE user_id = ? AND (? = '' OR status = ?)",
             (user_id, wanted, wanted),
+            quick=True,  # an index range count: 6 us for most lists, 0.1 ms for 800 entries
         )
         total = row["n"] if row else 0
         pages = max(1, -(-total // WATCH_PAGE))
         page = max(0, min(page, pages - 1))
-        found = await self._db.fetch(_ENTRIES, (user_id, wanted, wanted, WATCH_PAGE, page * WATCH_PAGE, user_id))
+        found = await self._db.fetch(
+            _ENTRIES,
+            (user_id, wanted, wanted, WATCH_PAGE, page * WATCH_PAGE, user_id),
+            quick=total <= QUICK_LIST,  # the page is sorted from the whole list: a long one on the reader
+        )
         return WatchPage(tuple(_entry(r) for r in found), total, page, pages)
 
     async def status_counts(self, user_id: int) -> WatchCounts:
