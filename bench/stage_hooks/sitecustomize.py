@@ -1,0 +1,131 @@
+"""Stage timing inside the bot process, for `python -m bench.stages` only (see bench/stages.py).
+
+Python imports this module at start-up when its folder is on PYTHONPATH; it does nothing unless
+DRAMABOT_STAGES names a file. Then it wraps a few discord.py methods and every public coroutine of the
+store, keeps a perf_counter() stamp at each stage of each interaction and of each store call, and writes
+them to that file as JSON lines when the process exits. Nothing here is part of the bot.
+
+Stages of one interaction (the times between them are what bench/stages.py reports):
+  recv   the gateway message reached discord.py (DiscordWebSocket.received_message)
+  parse  INTERACTION_CREATE parsed (ConnectionState.parse_interaction_create)
+  tree   the command tree called (CommandTree._call)
+  cmd    the command invoked, before its options are transformed (Command._invoke_with_namespace)
+  body   the command's own code starts (Command._do_call)
+  send   it answers (InteractionResponse.send_message)
+  req    the callback request starts (AsyncWebhookAdapter.request)
+  resp   its reply has come back
+"""
+
+from __future__ import annotations
+
+import os
+
+_OUT = os.environ.get("DRAMABOT_STAGES")
+
+
+def _install(out: str) -> None:  # noqa: C901 - one wrapper per stage
+    import atexit
+    import inspect
+    import json
+    import time
+
+    from discord import InteractionResponse, app_commands
+    from discord.gateway import DiscordWebSocket
+    from discord.state import ConnectionState
+    from discord.webhook.async_ import AsyncWebhookAdapter
+
+    from bot.store.base import Store
+
+    clock = time.perf_counter
+    last_received = [0.0]
+    interactions: dict[str, dict] = {}
+    store_calls: list[tuple[float, float, str]] = []
+
+    def stamp(interaction_id: object, stage: str) -> None:
+        entry = interactions.get(str(interaction_id))
+        if entry is not None:
+            entry.setdefault(stage, clock())
+
+    received_message = DiscordWebSocket.received_message
+
+    async def timed_received_message(self, msg, /):  # noqa: ANN001, ANN202
+        last_received[0] = clock()
+        return await received_message(self, msg)
+
+    parse_interaction_create = ConnectionState.parse_interaction_create
+
+    def timed_parse(self, data):  # noqa: ANN001, ANN202
+        interactions[data["id"]] = {"recv": last_received[0], "parse": clock(), "name": (data.get("data") or {}).get("name")}
+        return parse_interaction_create(self, data)
+
+    tree_call = app_commands.CommandTree._call
+
+    async def timed_tree_call(self, interaction):  # noqa: ANN001, ANN202
+        stamp(interaction.id, "tree")
+        return await tree_call(self, interaction)
+
+    invoke = app_commands.Command._invoke_with_namespace
+
+    async def timed_invoke(self, interaction, namespace):  # noqa: ANN001, ANN202
+        stamp(interaction.id, "cmd")
+        entry = interactions.get(str(interaction.id))
+        if entry is not None:
+            entry["name"] = self.qualified_name
+        return await invoke(self, interaction, namespace)
+
+    do_call = app_commands.Command._do_call
+
+    async def timed_do_call(self, interaction, params):  # noqa: ANN001, ANN202
+        stamp(interaction.id, "body")
+        return await do_call(self, interaction, params)
+
+    send_message = InteractionResponse.send_message
+
+    async def timed_send_message(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        stamp(self._parent.id, "send")
+        return await send_message(self, *args, **kwargs)
+
+    request = AsyncWebhookAdapter.request
+
+    async def timed_request(self, route, session, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        url = str(route.url)
+        interaction_id = url.split("/interactions/")[1].split("/")[0] if "/interactions/" in url else None
+        stamp(interaction_id, "req")
+        try:
+            return await request(self, route, session, **kwargs)
+        finally:
+            stamp(interaction_id, "resp")
+
+    def timed_store(name: str, method):  # noqa: ANN001, ANN202
+        async def timed(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            started = clock()
+            try:
+                return await method(*args, **kwargs)
+            finally:
+                store_calls.append((started, clock(), name))
+
+        return timed
+
+    DiscordWebSocket.received_message = timed_received_message
+    ConnectionState.parse_interaction_create = timed_parse
+    app_commands.CommandTree._call = timed_tree_call
+    app_commands.Command._invoke_with_namespace = timed_invoke
+    app_commands.Command._do_call = timed_do_call
+    InteractionResponse.send_message = timed_send_message
+    AsyncWebhookAdapter.request = timed_request
+    for name, method in list(vars(Store).items()):
+        if inspect.iscoroutinefunction(method) and not name.startswith("_"):
+            setattr(Store, name, timed_store(name, method))
+
+    def write() -> None:
+        with open(out, "w", encoding="utf-8") as f:
+            for entry in interactions.values():
+                f.write(json.dumps({"interaction": entry}) + "\n")
+            for started, ended, name in store_calls:
+                f.write(json.dumps({"store": name, "start": started, "end": ended}) + "\n")
+
+    atexit.register(write)
+
+
+if _OUT:
+    _install(_OUT)
