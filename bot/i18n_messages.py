@@ -537,9 +537,8 @@ def t(key: str, locale: object = None, /, **fields: object) -> str:
     text = entry.get(lang) or entry[ENGLISH]
     if not fields:
         return text
-    for value in fields.values():
-        if isinstance(value, Key):
-            return text.format_map({name: t(v, lang) if isinstance(v, Key) else v for name, v in fields.items()})
+    if any(isinstance(v, Key) for v in fields.values()):
+        fields = {name: t(v, lang) if isinstance(v, Key) else v for name, v in fields.items()}
     return text.format_map(fields)
 
 

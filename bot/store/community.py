@@ -11,7 +11,7 @@ from collections import Counter
 from itertools import chain, islice
 
 from bot.models import ChartTally, ProfileData, RatedDrama, WatchCounts
-from bot.store.db import Db
+from bot.store.db import QUICK_ROWS, Db
 from bot.store.memberscores import MemberScores
 from bot.store.rows import genres
 from bot.store.top import TopCharts
@@ -19,7 +19,6 @@ from bot.store.top import TopCharts
 TOP_GENRES = 5
 RECENT = 5
 QUICK_TITLES = 10  # titles read by id at most in one quick read
-QUICK_ROWS = 200  # /profile's rows read on the event loop's thread at most (a member with 1,000: the reader's)
 
 
 # /profile's reads: the member's list as (drama_id, status), and when their scores are not kept

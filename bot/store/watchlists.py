@@ -9,12 +9,9 @@ process wrote it. Progress never exceeds the drama's episode count: writes check
 from __future__ import annotations
 
 from bot.models import WATCH_STATUSES, DeletedData, WatchCounts, WatchEntry, WatchPage
-from bot.store.db import Db, Tx
+from bot.store.db import QUICK_ROWS, Db, Tx
 
 WATCH_PAGE = 10  # entries per page of /watchlist show
-# A list this long or shorter has its page read on the event loop's thread (SQLite): 40 us for most, against
-# about 100 us of thread wake-ups for a hop to the reader's thread. 800 entries take 0.3 ms: the reader's.
-QUICK_LIST = 200
 
 # A status's index in WATCH_STATUSES (lists sort by it).
 _STATUS_INDEX = (
@@ -135,7 +132,7 @@ class Watchlists:
         found = await self._db.fetch(
             _ENTRIES,
             (user_id, wanted, wanted, WATCH_PAGE, page * WATCH_PAGE, user_id),
-            quick=total <= QUICK_LIST,  # the page is sorted from the whole list: a long one on the reader
+            quick=total <= QUICK_ROWS,  # the page is sorted from the whole list: a long one on the reader
         )
         return WatchPage(tuple(_entry(r) for r in found), total, page, pages)
 

@@ -114,7 +114,7 @@ async def test_a_page_is_the_most_recent_of_its_status_with_the_members_own_scor
 
 @pytest.mark.parametrize("quick_list", [0, 1000])
 async def test_a_page_read_on_the_loop_or_by_the_reader_is_the_same(store, add_drama, monkeypatch, quick_list):
-    """A list of QUICK_LIST entries or fewer is read on the event loop's thread (SQLite), a longer one on the
+    """A list of QUICK_ROWS entries or fewer is read on the event loop's thread (SQLite), a longer one on the
     reader's: both give the same pages. quick_list 0 sends every page to the reader, 1000 none."""
     from bot.store import watchlists
 
@@ -126,7 +126,7 @@ async def test_a_page_read_on_the_loop_or_by_the_reader_is_the_same(store, add_d
     pages = {
         (status, n): await store.watch_page(ALICE, status, n) for status in (None, "completed") for n in range(3)
     }
-    monkeypatch.setattr(watchlists, "QUICK_LIST", quick_list)
+    monkeypatch.setattr(watchlists, "QUICK_ROWS", quick_list)
     for (status, n), page in pages.items():
         assert await store.watch_page(ALICE, status, n) == page
     assert sum(len(pages[None, n].entries) for n in range(3)) == len(ids)
