@@ -1,4 +1,5 @@
-"""Stage timing inside the bot process, for `python -m bench.stages` only (see bench/stages.py).
+"""Stage timing inside the bot process, for `python -m bench.stages` only (see bench/stages.py); and the
+answers of `python -m bench.shapes` (see the end of this file).
 
 Python imports this module at start-up when its folder is on PYTHONPATH; it does nothing unless
 DRAMABOT_STAGES names a file. Then it wraps a few discord.py methods and every public coroutine of the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import os
 
 _OUT = os.environ.get("DRAMABOT_STAGES")
+_SHAPES = os.environ.get("DRAMABOT_SHAPES")
 
 
 def _install(out: str) -> None:  # noqa: C901 - one wrapper per stage
@@ -55,7 +57,12 @@ def _install(out: str) -> None:  # noqa: C901 - one wrapper per stage
     parse_interaction_create = ConnectionState.parse_interaction_create
 
     def timed_parse(self, data):  # noqa: ANN001, ANN202
-        interactions[data["id"]] = {"recv": last_received[0], "parse": clock(), "name": (data.get("data") or {}).get("name")}
+        interactions[data["id"]] = {
+            "id": data["id"],
+            "recv": last_received[0],
+            "parse": clock(),
+            "name": (data.get("data") or {}).get("name"),
+        }
         return parse_interaction_create(self, data)
 
     tree_call = app_commands.CommandTree._call
@@ -127,5 +134,78 @@ def _install(out: str) -> None:  # noqa: C901 - one wrapper per stage
     atexit.register(write)
 
 
+def _install_shapes(folder: str) -> None:
+    """/about from a user named `shape-<kind>` answers with that kind's answer as captured in `folder`
+    (bench/shapes.py writes `shape-<kind>.json`): its embeds, components and files, built once when first
+    asked, so the answer costs nothing to work out and only its sending is left. Other users get /about."""
+    import base64
+    import io
+    import json
+    from pathlib import Path
+
+    import discord
+    from discord.ext import commands
+
+    kept: dict[str, tuple[list[discord.Embed], list[dict], list[dict]]] = {}
+
+    def load(name: str) -> tuple[list[discord.Embed], list[dict], list[dict]]:
+        captured = json.loads((Path(folder) / f"{name}.json").read_text(encoding="utf-8"))
+        data = captured["body"].get("data") or {}
+        embeds = [discord.Embed.from_dict(e) for e in data.get("embeds") or ()]
+        buttons = [c for row in data.get("components") or () for c in row.get("components") or ()]
+        return embeds, buttons, captured["files"]
+
+    original: list = []
+
+    async def about(self, interaction):  # noqa: ANN001, ANN202
+        name = interaction.user.name
+        if not name.startswith("shape-"):
+            return await original[0](self, interaction)
+        if name not in kept:
+            kept[name] = load(name)
+        embeds, buttons, files = kept[name]
+        extra = {}
+        if files:
+            extra["files"] = [
+                discord.File(
+                    io.BytesIO(base64.b64decode(f["data"])), f["filename"], description=f.get("description")
+                )
+                for f in files
+            ]
+        if buttons:  # built as the command builds them: its own dynamic items (the /top's page buttons)
+            view = discord.ui.View(timeout=None)
+            dynamic = interaction.client._connection._view_store._dynamic_items
+            for b in buttons:
+                button = discord.ui.Button(
+                    label=b.get("label"), custom_id=b.get("custom_id"), disabled=b.get("disabled", False),
+                    style=discord.ButtonStyle(b.get("style", 2)),
+                )  # fmt: skip
+                for pattern, cls in dynamic.items():
+                    if match := pattern.fullmatch(button.custom_id):
+                        item = await cls.from_custom_id(interaction, button, match)
+                        item.item.disabled = button.disabled
+                        break
+                else:
+                    item = button
+                view.add_item(item)
+            extra["view"] = view
+        await interaction.response.send_message(embeds=embeds, **extra)
+
+    # The bot loads cogs/about.py as an extension (a module object of its own): its command is replaced
+    # on the cog the bot adds.
+    add_cog = commands.Bot.add_cog
+
+    async def shaped_add_cog(self, cog, /, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        for command in cog.get_app_commands():
+            if type(cog).__name__ == "About" and command.name == "about":
+                original.append(command._callback)
+                command._callback = about
+        return await add_cog(self, cog, **kwargs)
+
+    commands.Bot.add_cog = shaped_add_cog
+
+
 if _OUT:
     _install(_OUT)
+if _SHAPES:
+    _install_shapes(_SHAPES)
