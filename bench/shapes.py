@@ -1,4 +1,4 @@
-"""`python -m bench.shapes [--size small|large] [--calls N]`: how fast each community command's answer
+"""`python -m bench.shapes [--size small|large] [--calls N] [--backend sqlite|postgres]`: how fast each
 could be at best, next to how fast it is.
 
 Each command's answer is captured once from the real bot (one of 15, the one of median size: its embeds,
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import random
@@ -121,18 +122,23 @@ def table(rows: dict[str, Row], sizes: dict[str, int], kinds: tuple[str, ...] = 
     return lines
 
 
-async def measure(size: str, calls: int) -> list[str]:
+async def measure(size: str, calls: int, backend: str = "sqlite") -> list[str]:
     from bench import community
-    from bench.run import ROOT, Session, load_world, prepared_database
+    from bench.run import ROOT, Session, _database, load_world, prepared_database
 
     rng = random.Random(2026)
-    with tempfile.TemporaryDirectory(prefix="dramabot-shapes-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dramabot-shapes-") as tmp, contextlib.ExitStack() as stack:
         workdir = Path(tmp)
         folder = workdir / "shapes"
         folder.mkdir()
         db = prepared_database(size, workdir)
         world = load_world(db, rng, None)
-        session = Session(db, workdir, rng)
+        pg_server = None
+        if backend == "postgres":
+            from bench.postgres import BenchPostgres
+
+            pg_server = stack.enter_context(BenchPostgres()).url
+        session = Session(await _database(size, db, pg_server, print), workdir, rng)
         session.extra_env = {"DRAMABOT_SHAPES": str(folder), "PYTHONPATH": f"{HOOKS}{os.pathsep}{ROOT}"}
         async with session as s:
             c = community.Community(s, world, community.load_members(db, size, random.Random(12)))
@@ -154,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--calls", type=int, default=300, help="sequential calls per kind and per shape (default 300)"
     )
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args(argv)
-    print("\n".join(asyncio.run(measure(args.size, args.calls))))
+    print("\n".join(asyncio.run(measure(args.size, args.calls, args.backend))))
     print(
         "\nms; x50, x99: ratio to /about's p50, p99 in the same pass; shape: /about answering with the kind's "
         "captured answer (bench/stage_hooks), the best that kind's ratio could be"
