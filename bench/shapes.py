@@ -16,20 +16,15 @@ Not a benchmark row and not judged: a tool for telling how much of a ratio an an
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import base64
-import contextlib
 import json
-import os
-import random
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.stages import HOOKS
+from bench.stages import hooked_community, run_tool
 
 if TYPE_CHECKING:
     from bench.run import Row, Session
@@ -124,50 +119,28 @@ def table(rows: dict[str, Row], sizes: dict[str, int], kinds: tuple[str, ...] = 
 
 async def measure(size: str, calls: int, backend: str = "sqlite") -> list[str]:
     from bench import community
-    from bench.run import ROOT, Session, _database, load_world, prepared_database
 
-    rng = random.Random(2026)
-    with tempfile.TemporaryDirectory(prefix="dramabot-shapes-") as tmp, contextlib.ExitStack() as stack:
-        workdir = Path(tmp)
-        folder = workdir / "shapes"
+    with tempfile.TemporaryDirectory(prefix="dramabot-shapes-") as tmp:
+        folder = Path(tmp) / "shapes"
         folder.mkdir()
-        db = prepared_database(size, workdir)
-        world = load_world(db, rng, None)
-        pg_server = None
-        if backend == "postgres":
-            from bench.postgres import BenchPostgres
-
-            pg_server = stack.enter_context(BenchPostgres()).url
-        session = Session(await _database(size, db, pg_server, print), workdir, rng)
-        session.extra_env = {"DRAMABOT_SHAPES": str(folder), "PYTHONPATH": f"{HOOKS}{os.pathsep}{ROOT}"}
-        async with session as s:
-            c = community.Community(s, world, community.load_members(db, size, random.Random(12)))
-            await c.warm_up()
+        async with hooked_community(size, backend, Path(tmp), {"DRAMABOT_SHAPES": str(folder)}) as c:
             sizes = await capture(c, folder)
-            shapes = shape_kinds(s)
+            shapes = shape_kinds(c.s)
             real = c.kinds()
             kinds = {"/about": real["/about"], **{k: real[k] for k in KINDS}, **shapes}
             c.kinds = lambda: kinds  # type: ignore[method-assign]
             for send, _check in shapes.values():  # each shape's answer built once, before the timed blocks
-                await s.one(send)
+                await c.s.one(send)
             rows = await community.sequential(c, dict.fromkeys(kinds, calls), "")
     return table(rows, sizes)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.shapes", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", choices=("small", "large"), default="large")
-    parser.add_argument(
-        "--calls", type=int, default=300, help="sequential calls per kind and per shape (default 300)"
-    )
-    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
-    args = parser.parse_args(argv)
-    print("\n".join(asyncio.run(measure(args.size, args.calls, args.backend))))
-    print(
+    return run_tool(
+        argv, "python -m bench.shapes", __doc__, measure, "sequential calls per kind and per shape (default 300)",
         "\nms; x50, x99: ratio to /about's p50, p99 in the same pass; shape: /about answering with the kind's "
-        "captured answer (bench/stage_hooks), the best that kind's ratio could be"
-    )
-    return 0
+        "captured answer (bench/stage_hooks), the best that kind's ratio could be",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

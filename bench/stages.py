@@ -23,8 +23,10 @@ import statistics
 import sys
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 HOOKS = Path(__file__).resolve().parent / "stage_hooks"
 STAGES = ("recv", "parse", "tree", "cmd", "body", "send", "req", "resp")
@@ -69,7 +71,11 @@ def stage_table(interactions: list[dict], calls: list[StoreCall]) -> list[str]:
         if all(stage in entry for stage in STAGES):
             by_command[entry["name"]].append(entry)
     starts = [c.start for c in calls]
-    header = f"{'command':16s} {'n':>5s} " + " ".join(f"{name:>14s}" for name, _, _ in SPANS) + f" {'store':>7s}  calls each"
+    header = (
+        f"{'command':16s} {'n':>5s} "
+        + " ".join(f"{name:>14s}" for name, _, _ in SPANS)
+        + f" {'store':>7s}  calls each"
+    )
     lines = [header]
     for name, entries in sorted(by_command.items()):
         if len(entries) < MIN_SAMPLES:
@@ -97,45 +103,69 @@ def store_table(calls: list[StoreCall]) -> list[str]:
     for name, times in sorted(by_name.items(), key=lambda kv: -len(kv[1])):
         if len(times) >= MIN_SAMPLES:
             times.sort()
-            lines.append(f"{name:20s} {len(times):6d} {statistics.median(times):7.0f} {times[int(len(times) * 0.9)]:7.0f}")
+            lines.append(
+                f"{name:20s} {len(times):6d} {statistics.median(times):7.0f} {times[int(len(times) * 0.9)]:7.0f}"
+            )
     return lines
 
 
-async def measure(size: str, calls: int, backend: str) -> list[str]:
+@contextlib.asynccontextmanager
+async def hooked_community(size: str, backend: str, workdir: Path, env: dict[str, str]) -> AsyncIterator[Any]:
+    """The community pass's Community (bench/community.py), warmed up, against a bot on the `size` world in
+    `workdir` whose process has bench/stage_hooks on its PYTHONPATH and `env` (which hook, and its file or
+    folder) in its environment. The bot has exited when this returns."""
     from bench import community
     from bench.run import ROOT, Session, _database, load_world, prepared_database
 
     rng = random.Random(2026)
-    with tempfile.TemporaryDirectory(prefix="dramabot-stages-") as tmp, contextlib.ExitStack() as stack:
-        workdir = Path(tmp)
+    with contextlib.ExitStack() as stack:
         db = prepared_database(size, workdir)
         world = load_world(db, rng, None)
-        out = workdir / "stages.jsonl"
         pg_server = None
         if backend == "postgres":
             from bench.postgres import BenchPostgres
 
             pg_server = stack.enter_context(BenchPostgres()).url
         session = Session(await _database(size, db, pg_server, print), workdir, rng)
-        session.extra_env = {"DRAMABOT_STAGES": str(out), "PYTHONPATH": f"{HOOKS}{os.pathsep}{ROOT}"}
+        session.extra_env = {**env, "PYTHONPATH": f"{HOOKS}{os.pathsep}{ROOT}"}
         async with session as s:
             c = community.Community(s, world, community.load_members(db, size, random.Random(12)))
             await c.warm_up()
+            yield c
+
+
+async def measure(size: str, calls: int, backend: str) -> list[str]:
+    from bench import community
+
+    with tempfile.TemporaryDirectory(prefix="dramabot-stages-") as tmp:
+        out = Path(tmp) / "stages.jsonl"
+        async with hooked_community(size, backend, Path(tmp), {"DRAMABOT_STAGES": str(out)}) as c:
             await community.sequential(c, dict.fromkeys(c.kinds(), calls), "")
         # the bot has exited: its hook wrote the file
         interactions, store_calls = read_records(out.read_text(encoding="utf-8").splitlines())
     return [*stage_table(interactions, store_calls), "", *store_table(store_calls)]
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.stages", description=__doc__.split("\n\n")[0])
+def run_tool(
+    argv: list[str] | None, prog: str, doc: str, measure: Callable[[str, int, str], Awaitable[list[str]]],
+    calls_help: str, footer: str,
+) -> int:  # fmt: skip
+    """The command line of the hooked tools (this one and bench/shapes.py): --size, --calls, --backend."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
     parser.add_argument("--size", choices=("small", "large"), default="large")
-    parser.add_argument("--calls", type=int, default=300, help="sequential calls per community kind (default 300)")
+    parser.add_argument("--calls", type=int, default=300, help=calls_help)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     args = parser.parse_args(argv)
     print("\n".join(asyncio.run(measure(args.size, args.calls, args.backend))))
-    print("\nmedian us between stages (bench/stage_hooks/sitecustomize.py); store: in the command's own code")
+    print(footer)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_tool(
+        argv, "python -m bench.stages", __doc__, measure, "sequential calls per community kind (default 300)",
+        "\nmedian us between stages (bench/stage_hooks/sitecustomize.py); store: in the command's own code",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import random
 from pathlib import Path
 
-from bench import community, shapes
-from bench.run import ROOT, Row, Session, load_world, prepared_database
+from bench import shapes
+from bench.run import Row
+from bench.stages import hooked_community
 
 
 def test_shape_names_are_user_names_and_file_stems():
@@ -35,17 +34,11 @@ def test_the_table_puts_each_kind_next_to_its_shape_as_ratios_to_about():
 
 
 async def test_a_shape_answers_with_the_commands_captured_answer(tmp_path: Path):
-    rng = random.Random(7)
     folder = tmp_path / "shapes"
     folder.mkdir()
-    db = prepared_database("small", tmp_path)
-    world = load_world(db, rng, None)
-    session = Session(db, tmp_path, rng)
-    session.extra_env = {"DRAMABOT_SHAPES": str(folder), "PYTHONPATH": f"{shapes.HOOKS}{os.pathsep}{ROOT}"}
     kinds = ("/review, chart cached", "/top everyone")
-    async with session as s:
-        c = community.Community(s, world, community.load_members(db, "small", random.Random(12)))
-        await c.warm_up()
+    async with hooked_community("small", "sqlite", tmp_path, {"DRAMABOT_SHAPES": str(folder)}) as c:
+        s = c.s
         sizes = await shapes.capture(c, folder, kinds)
         assert set(sizes) == set(kinds) and all(n > 500 for n in sizes.values())
         for (send, check), kind in zip(shapes.shape_kinds(s, kinds).values(), kinds, strict=True):
@@ -63,5 +56,5 @@ async def test_a_shape_answers_with_the_commands_captured_answer(tmp_path: Path)
         assert kept["files"] == [] and want["components"]  # /top: buttons, no picture
         review = json.loads((folder / f"{shapes.shape_name(kinds[0])}.json").read_text(encoding="utf-8"))
         assert review["files"] and review["files"][0]["description"]  # the chart, with its alt text
-        plain = await s.stand_in.wait_for_answer(await s.about(world), timeout=15)
+        plain = await s.stand_in.wait_for_answer(await s.about(c.world), timeout=15)
         assert plain.callback["data"]["embeds"][0]["title"].startswith("dramabot")
