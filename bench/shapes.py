@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from bench.stages import hooked_community, run_tool
 
 if TYPE_CHECKING:
+    from bench.community import Community
     from bench.run import Row, Session
     from tests.e2e.standin import Result
 
@@ -61,13 +62,14 @@ def captured(result: Result, requests: list) -> dict[str, Any]:
 
 
 def answer_size(answer: dict[str, Any]) -> int:
-    return len(json.dumps(answer["body"])) + sum(len(f["data"]) * 3 // 4 for f in answer["files"])
+    """Bytes of the answer: its JSON body and its files (decoded)."""
+    return len(json.dumps(answer["body"])) + sum(len(base64.b64decode(f["data"])) for f in answer["files"])
 
 
-async def capture(c: Any, folder: Path, kinds: tuple[str, ...] = KINDS) -> dict[str, int]:
+async def capture(c: Community, folder: Path, kinds: tuple[str, ...] = KINDS) -> dict[str, int]:
     """Each kind's answer of median size among CAPTURES, written to `folder` / shape_name(kind).json;
     returns their sizes in bytes (body and files)."""
-    s: Session = c.s
+    s = c.s
     sizes = {}
     for kind in kinds:
         send, check = c.kinds()[kind]
