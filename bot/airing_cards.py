@@ -36,6 +36,7 @@ from bot.cards import (
     safe,
 )
 from bot.i18n_messages import t
+from bot.links import safe_link
 from bot.models import Availability, Drama
 
 THREAD_NAME_LIMIT = 100
@@ -80,7 +81,7 @@ class AiringEpisode:
 def service_offer(av: Availability, locale: str = EN) -> str:
     """'[Netflix](url) (subscription) · checked 2026-11-01', with the service's name made inert."""
     name = inert(clip(av.service, 100))
-    if av.url:
+    if safe_link(av.url):
         name = f"[{name}]({av.url})"
     return f"{name} ({kind_label(av.kind, locale)}) · {checked(av, locale)}"
 
@@ -133,7 +134,7 @@ def announcement_card(
         description=clip("\n".join(lines), DESCRIPTION_LIMIT),
         colour=ANNOUNCE_COLOUR,
     )
-    if drama.poster_url:
+    if safe_link(drama.poster_url):  # a link stored before the rule held is left out
         embed.set_thumbnail(url=drama.poster_url)
     _add_where(embed, availability, region, locale)
     embed.set_footer(text=t("card.airing.rate_hint", locale))

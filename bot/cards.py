@@ -20,6 +20,7 @@ from discord.utils import escape_markdown, escape_mentions
 from bot import regions
 from bot.charts import Picture
 from bot.i18n_messages import plural, t
+from bot.links import safe_link
 from bot.models import Availability, Drama, RateResult, ReviewData, ScoreSummary, WatchCounts
 
 TITLE_LIMIT = 256
@@ -172,7 +173,7 @@ def checked(av: Availability, locale: str = EN) -> str:
 
 def service_line(av: Availability, *, with_link: bool = True, region_limit: int = 12, locale: str = EN) -> str:
     name = escape_markdown(av.service)
-    if with_link and av.url:
+    if with_link and safe_link(av.url):
         name = f"[{name}]({av.url})"
     kind = kind_label(av.kind, locale)
     regions_text = region_list(av.regions, limit=region_limit, locale=locale)
@@ -269,7 +270,7 @@ def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewC
         description=clip(description, DESCRIPTION_LIMIT),
         colour=colour_for(headline_score(drama, scores.everyone)),
     )
-    if drama.poster_url:
+    if safe_link(drama.poster_url):  # a link stored before the rule held is left out, never sent
         embed.set_thumbnail(url=drama.poster_url)
 
     reviewed = has_critic_review(drama)
@@ -344,7 +345,7 @@ def rate_card(result: RateResult, *, locale: str = EN) -> discord.Embed:
 def offer_line(av: Availability, locale: str = EN) -> str:
     """One service without its regions (the region is the group's heading)."""
     name = escape_markdown(av.service)
-    if av.url:
+    if safe_link(av.url):
         name = f"[{name}]({av.url})"
     return f"{name} ({kind_label(av.kind, locale)}) · {checked(av, locale)}"
 
@@ -414,7 +415,7 @@ def where_card(
         elif elsewhere:
             listing = region_list(tuple(elsewhere), limit=20, locale=locale)
             lines.append(t("card.where_also_in", locale, listing=listing))
-        link = (region_links or {}).get(region.code)
+        link = safe_link((region_links or {}).get(region.code))
         if link:
             lines.append(f"[{t('card.where_every_option', locale, region=region.name)}]({link})")
     embed = discord.Embed(
@@ -422,7 +423,7 @@ def where_card(
         description=clip("\n".join(lines), DESCRIPTION_LIMIT),
         colour=discord.Colour.blurple(),
     )
-    if drama.poster_url:
+    if safe_link(drama.poster_url):  # a link stored before the rule held is left out, never sent
         embed.set_thumbnail(url=drama.poster_url)
     embed.set_footer(text=clip(source or t("card.where_footer", locale), FOOTER_LIMIT))
     return _fit_total(embed)

@@ -14,6 +14,7 @@ from datetime import date, time
 from importlib import resources
 from typing import Any
 
+from bot.links import link_problem, safe_link
 from bot.models import AVAILABILITY_KINDS, DRAMA_STATUSES, Availability, Drama, Episode
 from bot.store import BUNDLE_DIGEST, Store
 
@@ -80,6 +81,17 @@ def _air_time(value: Any, where: str) -> time | None:
     if not isinstance(value, str) or not _AIR_TIME.match(value):
         raise _fail(where, "air_time", "must be a local time such as 21:10 (HH:MM, 24-hour), or null")
     return time.fromisoformat(value)
+
+
+def _link(rec: dict, key: str, where: str) -> str | None:
+    """An optional link (where to watch, a poster): bot.links' rule, the same on every path."""
+    value = rec.get(key)
+    if value is None:
+        return None
+    problem = link_problem(value)
+    if problem is not None:
+        raise _fail(where, key, problem)
+    return value
 
 
 def _score(value: Any, where: str, key: str) -> float | None:
@@ -174,9 +186,7 @@ def parse_entry(rec: Any, where: str) -> Entry:
         regions = av.get("regions", [])
         if not isinstance(regions, list) or not all(isinstance(r, str) and _REGION.match(r) for r in regions):
             raise _fail(aw, "regions", "must be a list of ISO 3166-1 alpha-2 codes such as KR, or empty")
-        url = _text(av, "url", aw, limit=LIMITS["url"])
-        if url is not None and not url.startswith(("https://", "http://")):
-            raise _fail(aw, "url", "must start with https://")
+        url = _link(av, "url", aw)
         checked = av.get("checked_on")
         try:
             checked_on = date.fromisoformat(checked) if checked is not None else None
@@ -202,7 +212,7 @@ def parse_entry(rec: Any, where: str) -> Entry:
         network=_text(rec, "network", where, limit=LIMITS["network"]),
         genres=tuple(g.strip() for g in genres),
         synopsis=_text(rec, "synopsis", where, limit=LIMITS["synopsis"]),
-        poster_url=_text(rec, "poster_url", where, limit=LIMITS["url"]),
+        poster_url=_link(rec, "poster_url", where),
         critic_score=_score(critic.get("score"), where, "critic.score"),
         critic_summary=_text(critic, "summary", f"{where} critic", limit=LIMITS["summary"]),
         critic_verdict=_text(critic, "verdict", f"{where} critic", limit=LIMITS["verdict"]),
@@ -357,7 +367,10 @@ async def merge_kept(store: Store, entries: list[Entry]) -> list[Entry]:
 
 # ---- export ----------------------------------------------------------------------------
 def entry_record(drama: Drama, episodes: tuple[Episode, ...], availability: tuple[Availability, ...]) -> dict:
-    """One drama as a catalogue record (the inverse of parse_entry); unset fields are left out."""
+    """One drama as a catalogue record (the inverse of parse_entry); unset fields are left out, and so
+    is a link stored before bot.links' rule held (see `unsafe_links`), so the record validates again."""
+    drama = replace(drama, poster_url=safe_link(drama.poster_url))
+    availability = tuple(replace(a, url=safe_link(a.url)) for a in availability)
     rec: dict[str, Any] = {"slug": drama.slug, "title": drama.title}
     for key in ("native_title",):
         if getattr(drama, key) is not None:
@@ -402,9 +415,22 @@ def entry_record(drama: Drama, episodes: tuple[Episode, ...], availability: tupl
     return rec
 
 
-async def export_document(store: Store) -> dict:
-    """The whole catalogue (not ratings) as a catalogue document."""
-    return {"format": FORMAT, "dramas": [entry_record(*e) for e in await store.catalogue_entries()]}
+def unsafe_links(drama: Drama, availability: tuple[Availability, ...]) -> list[str]:
+    """The stored links of a drama that bot.links refuses (kept from before the rule), named by field."""
+    found = [f"{drama.slug}: poster_url"] if drama.poster_url and not safe_link(drama.poster_url) else []
+    for a in availability:
+        if a.url and not safe_link(a.url):
+            found.append(f"{drama.slug}: {a.service} ({a.kind}) url")
+    return found
+
+
+async def export_document(store: Store, dropped: list[str] | None = None) -> dict:
+    """The whole catalogue (not ratings) as a catalogue document; links that are not safe are left out
+    (and described in `dropped`, when given)."""
+    entries = await store.catalogue_entries()
+    if dropped is not None:
+        dropped.extend(line for drama, _, availability in entries for line in unsafe_links(drama, availability))
+    return {"format": FORMAT, "dramas": [entry_record(*e) for e in entries]}
 
 
 def dump_document(doc: dict) -> str:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -61,8 +63,35 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _write(target: Path, text: str) -> None:
+    """Write atomically: a new file in the same folder, flushed to disk, then renamed over `target`, so
+    a crash or a full disk leaves the old file whole and a reader never sees half a catalogue."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
+    while True:
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:  # 0o666: the umask applies, as it would to a plain write
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    try:  # the rename itself, on disk
+        folder = os.open(target.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(folder)
+    except OSError:
+        pass
+    finally:
+        os.close(folder)
 
 
 def _err(message: str) -> int:
@@ -112,7 +141,10 @@ async def cmd_import(store: Store, args: argparse.Namespace) -> int:
 
 
 async def cmd_export(store: Store, args: argparse.Namespace) -> int:
-    text = dump_document(await export_document(store))
+    dropped: list[str] = []
+    text = dump_document(await export_document(store, dropped))
+    for line in dropped:
+        print(f"dramabot: left out a link that is not a safe https:// URL ({line})", file=sys.stderr)
     if args.file:
         target = Path(args.file)
         try:

@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from bot.catalogue import LIMITS, MAX_EPISODES
+from bot.links import safe_link
 from bot.models import Availability
 from bot.ratelimit import TokenBucket
 
@@ -199,7 +200,7 @@ def parse_providers(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
                     logo = p.get("logo_path") if isinstance(p.get("logo_path"), str) else None
                     offers.append([p["provider_name"].strip()[:80], kind, logo])
         if offers:
-            out[country] = {"link": link if link and link.startswith("https://") else None, "offers": offers}
+            out[country] = {"link": safe_link(link), "offers": offers}
     return out
 
 
@@ -289,8 +290,8 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
     if overview:
         rec["synopsis"] = overview
     poster = tv.get("poster_path")
-    if isinstance(poster, str) and re.match(r"^/[\w.-]+$", poster):
-        rec["poster_url"] = IMAGE_BASE + poster
+    if isinstance(poster, str) and re.match(r"^/[\w.-]+$", poster, re.ASCII) and safe_link(IMAGE_BASE + poster):
+        rec["poster_url"] = IMAGE_BASE + poster  # a path that makes no safe link: no poster, the rest imports
     episodes = []
     by_tmdb: dict[tuple[Any, Any], dict[str, Any]] = {}  # (season, episode number) -> catalogue item
     for season in sorted(seasons, key=lambda s: s.get("season_number") or 0):
