@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import functools
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -30,6 +31,7 @@ from bot.catalogue import load_starter_catalogue
 from bot.client import DramaBot
 from bot.cluster import ClusterUnavailable, Coordinator, open_cluster
 from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.redact import redact, url_secrets
 from bot.render import ChartRenderer
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store, UnavailableStore, open_store
@@ -43,24 +45,20 @@ EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
 
 
 class RedactingFormatter(logging.Formatter):
-    """Formats as usual, then blanks out secrets: the token never reaches a log line."""
+    """Formats as usual, then blanks out secrets (tracebacks included): the token, the TMDB key and the
+    database password never reach a log line."""
 
     def __init__(self, fmt: str, secrets: list[str]) -> None:
         super().__init__(fmt)
         self._secrets = [s for s in secrets if s]
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+        return redact(super().format(record), self._secrets)
 
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", [settings.token, settings.tmdb_api_key or ""])
-    )
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", settings.secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level_number)
@@ -241,7 +239,7 @@ async def run_backup(settings: Settings, args: argparse.Namespace, store: Store)
         print(f"backup written to {args.path} (integrity_check: {result})")
         return EXIT_OK if result == "ok" else EXIT_FAILURE
     except (FileExistsError, StoreUnavailable) as exc:  # PostgreSQL: StoreUnavailable, use pg_dump
-        print(f"dramabot: {exc}", file=sys.stderr)
+        print(f"dramabot: {redact(str(exc), settings.secrets)}", file=sys.stderr)
         return EXIT_FAILURE
 
 
@@ -284,11 +282,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(require_token=args.command != "catalogue")
     except SettingsError as exc:
-        print(f"dramabot: {exc}", file=sys.stderr)
+        print(f"dramabot: {redact(str(exc), url_secrets(os.environ.get('DATABASE_URL')))}", file=sys.stderr)
         return EXIT_CONFIG
     configure_logging(settings)
     use_endpoints(settings)
-    return asyncio.run(COMMANDS[args.command](settings, args))
+    try:
+        return asyncio.run(COMMANDS[args.command](settings, args))
+    except Exception:  # a driver's error may quote the database URL: logged through the redacting formatter
+        log.exception("stopped by an unexpected error")
+        return EXIT_FAILURE
 
 
 if __name__ == "__main__":

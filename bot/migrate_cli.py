@@ -13,6 +13,7 @@ import time
 from typing import TextIO
 
 from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.redact import ambiguous_userinfo, redact, url_secrets
 
 EXIT_OK, EXIT_FAILURE = 0, 1
 
@@ -57,15 +58,21 @@ class ProgressPrinter:
 async def run(args: argparse.Namespace) -> int:
     from bot.store.transfer import TransferError, transfer
 
+    secrets = url_secrets(args.source) + url_secrets(args.target)  # never printed, whatever fails
+    for option, url in (("--from", args.source), ("--to", args.target)):
+        if "://" in url and ambiguous_userinfo(url):
+            print(f"dramabot migrate-db: {option}: write @ / ? # in the user name or password "
+                  "percent-encoded (%40 %2F %3F %23)", file=sys.stderr)  # fmt: skip
+            return EXIT_FAILURE
     try:
         report = await transfer(
             args.source, args.target, force=args.force, progress=ProgressPrinter(sys.stderr)
         )
     except (TransferError, SchemaTooNew, StoreUnavailable, FileNotFoundError) as exc:
-        print(f"dramabot migrate-db: {exc}", file=sys.stderr)
+        print(f"dramabot migrate-db: {redact(str(exc), secrets)}", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # a driver's error (connection refused, bad URL ...): said plainly, not a trace
-        print(f"dramabot migrate-db: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"dramabot migrate-db: {type(exc).__name__}: {redact(str(exc), secrets)}", file=sys.stderr)
         return EXIT_FAILURE
     if report.source_totals_were_wrong:
         print("note: the source's stored rating totals differed from its ratings; the copy has them rebuilt")

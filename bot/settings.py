@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import os
@@ -10,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from bot.redact import ambiguous_userinfo, redact_url, url_secrets
 
 DEFAULT_DATABASE = "data/dramabot.sqlite3"
 DEFAULT_TMDB_COUNTRIES = ("KR", "JP", "CN", "TW", "TH", "HK")
@@ -63,12 +66,12 @@ class Settings:
         """The database for log lines: the file, or the URL without its password."""
         if self.database_url is None:
             return str(self.database_path)
-        parts = urlsplit(self.database_url)
-        if parts.password is None:
-            return self.database_url
-        netloc = parts.netloc.rpartition("@")
-        user = netloc[0].partition(":")[0]
-        return parts._replace(netloc=f"{user}:***@{netloc[2]}").geturl()
+        return redact_url(self.database_url)
+
+    @property
+    def secrets(self) -> list[str]:
+        """What no log line or message may show: the token, the TMDB key, the database password."""
+        return [s for s in (self.token, self.tmdb_api_key, *url_secrets(self.database_url)) if s]
 
     @property
     def log_level_number(self) -> int:
@@ -88,6 +91,18 @@ def postgres_url(value: str) -> str | None:
         raise SettingsError(
             "DATABASE_URL postgresql:// needs a server and database, e.g. postgresql://bot@db/dramabot."
         )
+    if ambiguous_userinfo(value):  # not echoed: it holds the password
+        raise SettingsError(
+            "DATABASE_URL: write @ / ? # in the user name or password percent-encoded (%40 %2F %3F %23)."
+        )
+    try:
+        parts = urlsplit(value)
+        if "," not in parts.netloc:  # one server (several, host1:5432,host2:5433, are checked by asyncpg)
+            parts.port  # noqa: B018 -- raises ValueError for a port that is no number from 0 to 65535
+    except ValueError:
+        raise SettingsError(
+            f"DATABASE_URL {redact_url(value)} is not a URL asyncpg can read (its host or port)."
+        ) from None
     return value
 
 
@@ -120,16 +135,39 @@ def _expand(path: str) -> Path:
         raise SettingsError(f"DATABASE_URL {path!r} starts with ~ but names no user of this machine.") from None
 
 
-def _optional_url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+def is_loopback(host: str | None) -> bool:
+    """`host` is this machine: localhost, 127.0.0.0/8 or ::1."""
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _optional_url(
+    env: Mapping[str, str], name: str, schemes: tuple[str, ...], *, loopback_only: str | None = None
+) -> str | None:
+    """An optional URL in one of `schemes`; `loopback_only` is a scheme taken only for this machine
+    (plain http or ws carries the token and the API key in clear, so only to a local stand-in)."""
     value = env.get(name, "").strip()
     if not value:
         return None
     try:
         parts = urlsplit(value)
+        host = parts.hostname
     except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
         parts = None
     if parts is None or parts.scheme not in schemes or not parts.netloc:
         raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r} (see .env.example).")
+    if parts.scheme == loopback_only and not is_loopback(host):
+        secure = next(s for s in schemes if s != loopback_only)
+        raise SettingsError(
+            f"{name} must be a {secure} URL: {loopback_only}:// is taken only for this machine "
+            f"(localhost, 127.0.0.1, ::1), got {value!r}."
+        )
     return value.rstrip("/")
 
 
@@ -238,11 +276,13 @@ def load_settings(
     """
     if env is None:
         if dotenv:
-            from dotenv import find_dotenv, load_dotenv
+            from dotenv import load_dotenv
 
-            found = find_dotenv(usecwd=True)  # the .env of the folder the bot is run from (or above)
-            if found:
-                env_file = Path(found)
+            # The .env of the folder the bot is run from, and only that one: find_dotenv would walk up
+            # the parent folders and could pick up another project's secrets.
+            found = Path.cwd() / ".env"
+            if found.is_file():
+                env_file = found
                 load_dotenv(env_file, override=False)
         env = os.environ
 
@@ -283,13 +323,13 @@ def load_settings(
             Path(DEFAULT_DATABASE) if database_url else database_path_from_url(database_raw or DEFAULT_DATABASE)
         ),
         database_url=database_url,
-        api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https")),
-        gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss")),
+        api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https"), loopback_only="http"),
+        gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss"), loopback_only="ws"),
         dev_guild_id=dev_guild_id,
         log_level=level,
         curator_role_id=int(curator_raw) if curator_raw else None,
         tmdb_api_key=env.get("TMDB_API_KEY", "").strip() or None,
-        tmdb_api_base=_optional_url(env, "TMDB_API_BASE", ("http", "https")),
+        tmdb_api_base=_optional_url(env, "TMDB_API_BASE", ("http", "https"), loopback_only="http"),
         project_url=_optional_url(env, "PROJECT_URL", ("http", "https")),
         database_retry_seconds=database_retry_seconds,
         tmdb_cache_hours=tmdb_cache_hours,

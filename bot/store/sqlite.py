@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
@@ -360,12 +361,15 @@ class SqliteDb:
         self._check_open()  # the copy opens its own connection, so check like every other call
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            raise FileExistsError(f"{target} exists; choose a new file")
+        try:  # owner-only from its creation (no moment where others may read it); never an existing file
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            raise FileExistsError(f"{target} exists; choose a new file") from None
 
         def copy() -> None:
             # The backup API in one step copies a single consistent snapshot (WAL lets the writer go on
-            # meanwhile); the copy is a plain rollback-journal database.
+            # meanwhile); the copy is a plain rollback-journal database. SQLite opens the empty 0600 file
+            # (an empty database) and gives its journal the same mode.
             src = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
             dst = sqlite3.connect(target)
             try:
@@ -375,8 +379,12 @@ class SqliteDb:
                 dst.close()
                 src.close()
 
-        async with translated():
-            await asyncio.to_thread(copy)
+        try:
+            async with translated():
+                await asyncio.to_thread(copy)
+        except BaseException:
+            target.unlink(missing_ok=True)  # no half copy left to be taken for a backup
+            raise
 
 
 def _quick_connection(path: Path, pragmas: tuple[str, ...]) -> sqlite3.Connection:
