@@ -161,3 +161,37 @@ def test_ci_clones_into_an_empty_folder_and_keeps_the_exit_status(tmp_path):
     assert "probe.py" in inside.split() and "uncommitted.txt" not in inside.split()  # a clone of HEAD
     assert not Path(where).exists()  # and the folder is gone afterwards
     assert "the test line exited 5" in done.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.parametrize("audit_status", [0, 1])
+def test_ci_audits_the_installed_packages_after_passing_tests(tmp_path, audit_status):
+    """.ci/run on a tiny repository whose test line passes and leaves a venv whose pip-audit records how it
+    was called: the audit runs --strict over what `pip freeze` lists, and its status is CI's."""
+    repo = tmp_path / "project"
+    (repo / ".ci").mkdir(parents=True)
+    (repo / "tools").mkdir()
+    shutil.copy(ROOT / ".ci" / "run", repo / ".ci" / "run")
+    shutil.copy(ROOT / "tools" / "readme_lines.py", repo / "tools" / "readme_lines.py")
+    record = tmp_path / "audit.txt"
+    (repo / "make_venv.sh").write_text(
+        "mkdir -p .venv/bin\n"
+        "printf '#!/bin/sh\\n[ \"$1 $2\" = \"freeze --exclude-editable\" ] && echo aiosqlite==0.22.1\\n' > .venv/bin/pip\n"
+        "printf '#!/bin/sh\\necho \"$@\" > \"$CI_AUDIT_RECORD\"\\n"
+        "cat \"$(eval echo \\\\${$#})\" >> \"$CI_AUDIT_RECORD\"\\nexit $CI_AUDIT_STATUS\\n' > .venv/bin/pip-audit\n"
+        "chmod +x .venv/bin/pip .venv/bin/pip-audit\n",
+        encoding="utf-8",
+    )
+    (repo / "README.md").write_text("# x\n\nRun the tests:\n\n```sh\nsh make_venv.sh\n```\n", encoding="utf-8")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "-C", str(repo), "add", "."], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-qm", "x"], check=True)
+
+    env = {**os.environ, "TMPDIR": str(tmp_path), "CI_AUDIT_RECORD": str(record), "CI_AUDIT_STATUS": str(audit_status)}
+    done = subprocess.run(["bash", str(repo / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == audit_status, done.stdout + done.stderr
+    assert "the test line exited 0" in done.stdout and f"pip-audit exited {audit_status}" in done.stdout
+    called, *listed = record.read_text(encoding="utf-8").splitlines()
+    assert called.startswith("--strict ") and " -r " in called
+    assert listed == ["aiosqlite==0.22.1"]  # what pip freeze listed is what was audited
