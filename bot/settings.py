@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.links import link_problem
 from bot.redact import ambiguous_userinfo, redact_url, url_secrets
 
 DEFAULT_DATABASE = "data/dramabot.sqlite3"
@@ -169,6 +170,15 @@ def _optional_url(
             f"(localhost, 127.0.0.1, ::1), got {value!r}."
         )
     return value.rstrip("/")
+
+
+def _project_url(env: Mapping[str, str]) -> str | None:
+    """PROJECT_URL: the link /about shows, under the same rule as every link on a card (bot.links)."""
+    value = env.get("PROJECT_URL", "").strip()
+    problem = link_problem(value) if value else None
+    if problem:
+        raise SettingsError(f"PROJECT_URL {problem}, got {value!r}.")
+    return value.rstrip("/") or None
 
 
 def _number(
@@ -330,7 +340,7 @@ def load_settings(
         curator_role_id=int(curator_raw) if curator_raw else None,
         tmdb_api_key=env.get("TMDB_API_KEY", "").strip() or None,
         tmdb_api_base=_optional_url(env, "TMDB_API_BASE", ("http", "https"), loopback_only="http"),
-        project_url=_optional_url(env, "PROJECT_URL", ("http", "https")),
+        project_url=_project_url(env),
         database_retry_seconds=database_retry_seconds,
         tmdb_cache_hours=tmdb_cache_hours,
         shard_count=shard_count,

@@ -323,3 +323,13 @@ async def test_a_failed_export_leaves_the_old_file_and_no_temporary(store, tmp_p
     assert "No space left on device" in capsys.readouterr().err
     assert target.read_text(encoding="utf-8") == "the previous export\n"
     assert [p.name for p in target.parent.iterdir()] == ["catalogue.json"]
+
+
+def test_the_project_link_follows_the_card_link_rule():
+    assert load(PROJECT_URL="https://example.org/dramabot/").project_url == "https://example.org/dramabot"
+    assert load(PROJECT_URL=" ").project_url is None
+    for bad, said in (("http://example.org", "https://"), ("https://u:p@example.org", "password"),
+                      ("https://example.org/a b", "spaces")):  # fmt: skip
+        with pytest.raises(SettingsError) as caught:
+            load(PROJECT_URL=bad)
+        assert str(caught.value).startswith("PROJECT_URL ") and said in str(caught.value)
