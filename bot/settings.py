@@ -166,7 +166,7 @@ def _optional_url(
     if parts.scheme == loopback_only and not is_loopback(host):
         secure = next(s for s in schemes if s != loopback_only)
         raise SettingsError(
-            f"{name} must be a {secure} URL: {loopback_only}:// is taken only for this machine "
+            f"{name} must use {secure}://: {loopback_only}:// is taken only for this machine "
             f"(localhost, 127.0.0.1, ::1), got {value!r}."
         )
     return value.rstrip("/")

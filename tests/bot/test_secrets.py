@@ -196,14 +196,14 @@ def test_plain_http_api_bases_elsewhere_are_refused(name, value):
     with pytest.raises(SettingsError) as caught:
         load(**{name: value})
     message = str(caught.value)
-    assert message.startswith(f"{name} must be a https URL") and "localhost, 127.0.0.1, ::1" in message
+    assert message.startswith(f"{name} must use https://:") and "localhost, 127.0.0.1, ::1" in message
     assert "\n" not in message
 
 
 def test_the_gateway_takes_wss_or_plain_ws_on_loopback():
     assert load(DISCORD_GATEWAY_URL="ws://127.0.0.1:9/gateway").gateway_url == "ws://127.0.0.1:9/gateway"
     assert load(DISCORD_GATEWAY_URL="wss://gateway.example").gateway_url == "wss://gateway.example"
-    with pytest.raises(SettingsError, match="DISCORD_GATEWAY_URL must be a wss URL"):
+    with pytest.raises(SettingsError, match="DISCORD_GATEWAY_URL must use wss://"):
         load(DISCORD_GATEWAY_URL="ws://gateway.example")
 
 
@@ -212,7 +212,7 @@ def test_a_plain_http_api_base_stops_the_bot_with_one_line(tmp_path):
                    cwd=tmp_path)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "dramabot: DISCORD_API_BASE must be a https URL: http:// is taken only for this machine "
+        "dramabot: DISCORD_API_BASE must use https://: http:// is taken only for this machine "
         "(localhost, 127.0.0.1, ::1), got 'http://discord.example/api'."
     ]
 
