@@ -60,7 +60,7 @@ async def run(args: argparse.Namespace) -> int:
 
     secrets = url_secrets(args.source) + url_secrets(args.target)  # never printed, whatever fails
     for option, url in (("--from", args.source), ("--to", args.target)):
-        if "://" in url and ambiguous_userinfo(url):
+        if url.partition("://")[0].lower() in ("postgresql", "postgres") and ambiguous_userinfo(url):
             print(f"dramabot migrate-db: {option}: write @ / ? # in the user name or password "
                   "percent-encoded (%40 %2F %3F %23)", file=sys.stderr)  # fmt: skip
             return EXIT_FAILURE

@@ -32,8 +32,9 @@ def ambiguous_userinfo(url: str) -> bool:
 
 def url_secrets(url: str | None) -> list[str]:
     """The secrets of a database URL, as written and percent-decoded: its password, and the values of
-    password= and sslpassword= in its query. Empty for a URL without any (or for None)."""
-    if not url:
+    password= and sslpassword= in its query. Empty for a URL without any, for a SQLite path or URL
+    (which holds no secret), and for None."""
+    if not url or url.partition("://")[0].lower() not in ("postgresql", "postgres"):
         return []
     found: list[str] = []
     userinfo = _userinfo(url)

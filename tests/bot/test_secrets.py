@@ -58,6 +58,7 @@ def test_url_secrets_cover_the_password_as_written_and_decoded():
     assert set(url_secrets("postgresql://bot:p%40ss%3Aw0rd@db/d")) == {"p%40ss%3Aw0rd", "p@ss:w0rd"}
     assert set(url_secrets("postgresql://bot:a:b@db/d")) == {"a:b"}
     assert url_secrets("postgresql://bot@db/d") == [] and url_secrets(None) == [] and url_secrets("data/x.db") == []
+    assert url_secrets("sqlite:////srv/me@host/x.db") == []
     text = "failed for postgresql://bot:p%40ss%3Aw0rd@db/d (password p@ss:w0rd)"
     assert redact(text, url_secrets("postgresql://bot:p%40ss%3Aw0rd@db/d")) == (
         f"failed for postgresql://bot:{REDACTED}@db/d (password {REDACTED})"
@@ -154,6 +155,14 @@ def test_migrate_db_never_prints_the_password(tmp_path):
         assert done.returncode == 1, done.stderr
         assert done.stderr.startswith("dramabot migrate-db: ")
         assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_migrate_db_takes_a_sqlite_path_holding_an_at_sign(tmp_path):
+    folder = tmp_path / "me@host"
+    folder.mkdir()
+    done = run_bot("migrate-db", "--from", f"sqlite:///{folder}/none.sqlite3", "--to", str(tmp_path / "t.sqlite3"),
+                   env={}, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 1 and "percent-encoded" not in done.stderr, done.stderr
 
 
 def with_password(url: str) -> str:
