@@ -98,6 +98,18 @@ class ReviewData:
     in_guild: bool
     watching: WatchCounts | None = None  # this server's watch lists (None outside a server)
 
+    @property
+    def episode_span(self) -> int:
+        """How many episodes the card's guide and chart cover, 1..n: the episode count, or further when an
+        episode row or a score has a higher number (a shortened run), so neither hides a score."""
+        scores = self.scores
+        return max(
+            self.drama.episode_count,
+            max((e.number for e in self.episodes), default=0),
+            max(scores.server_episodes, default=0),
+            max(scores.everyone_episodes, default=0),
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class RateResult:
