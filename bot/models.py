@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 AVAILABILITY_KINDS = ("subscription", "free", "ads", "rent", "buy")
 DRAMA_STATUSES = ("upcoming", "airing", "ended")
@@ -279,3 +279,17 @@ class GuildSettings:
     guild_id: int
     curator_role_id: int | None = None
     region: str | None = None
+
+
+# ---- the TMDB refresh's order ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RefreshCandidate:
+    """A drama linked to TMDB, with what the refresh orders it by (bot/tmdb_bulk.py, refresh_plan)."""
+
+    drama_id: int
+    tmdb_id: int
+    slug: str
+    status: str | None  # upcoming / airing / ended, None when not known
+    last_aired: date | None  # its latest episode air date, else its first air date (None: neither known)
+    refreshed_at: datetime | None  # when the refresh last took it (None: never)
+    watched: bool  # a server follows it or a member has an active reminder for it
