@@ -510,7 +510,7 @@ def review_text(data: ReviewData, width: int = 78) -> str:
     lines += ["", f"Episode guide{' · critic' if with_critic else ''} · {'this server' if data.in_guild else 'members'}"]
     by_number = {e.number: e for e in data.episodes}
     member_scores = scores.server_episodes if data.in_guild else scores.everyone_episodes
-    for n in range(1, drama.episode_count + 1):
+    for n in range(1, data.episode_span + 1):
         ep = by_number.get(n)
         score = ep.critic_score if ep else None
         critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "

@@ -51,5 +51,7 @@ class Refreshes:
         await self._db.write(write)
 
     async def refreshed_at(self, drama_id: int) -> datetime | None:
-        row = await self._db.fetch_one("SELECT refreshed_at FROM tmdb_refreshes WHERE drama_id = ?", (drama_id,))
+        row = await self._db.fetch_one(
+            "SELECT refreshed_at FROM tmdb_refreshes WHERE drama_id = ?", (drama_id,)
+        )
         return datetime.fromisoformat(row[0]) if row is not None else None

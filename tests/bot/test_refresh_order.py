@@ -120,7 +120,9 @@ async def test_a_followed_drama_added_last_is_refreshed_first_and_runs_stay_boun
         second = series_asked(fake)
         assert second[0] == HARBOR_ID and len(second) == 21
         assert not set(first[1:]) & set(second[1:])  # the next 20 in turn, none twice
-        assert first[1:] == [9_970_000 + i for i in range(20)] and second[1:] == [9_970_020 + i for i in range(20)]
+        assert first[1:] == [9_970_000 + i for i in range(20)] and second[1:] == [
+            9_970_020 + i for i in range(20)
+        ]
         fake.requests.clear()
         await run_refresh(store, tmdb, lambda: NOW, airing_only=False, batch=20)  # --all: every one
         assert len(series_asked(fake)) == 302 and series_asked(fake)[0] == HARBOR_ID

@@ -31,7 +31,8 @@ def season(number: int, episodes: list[int], name: str = "S") -> dict[str, Any]:
     return {
         "season_number": number,
         "episodes": [
-            {"episode_number": n, "name": f"{name}{number}E{n}", "air_date": f"2026-11-{n:02d}"} for n in episodes
+            {"episode_number": n, "name": f"{name}{number}E{n}", "air_date": f"2026-11-{n:02d}"}
+            for n in episodes
         ],
     }
 
@@ -130,4 +131,3 @@ async def test_a_copy_left_by_the_old_sequential_numbering_loses_tmdbs_data_not_
     assert (rows[3].title, rows[3].air_date, rows[3].note, rows[3].critic_score) == (None, None, None, 4.0)
     assert rows[4].title == "S1E4" and rows[4].air_date == aired_4
     assert await store.user_rating(user_id=7, drama_id=drama_id, episode=3) == 3.0
-

@@ -101,11 +101,15 @@ async def test_a_tmdb_season_with_a_gap_keeps_the_gap(discord_stub, start_bot, f
 
     async def fans_score(store: Store) -> tuple:
         drama = await store.drama_by_tmdb_id(GAP_ID)
-        return tuple([await store.user_rating(user_id=int(fan["id"]), drama_id=drama.id, episode=n) for n in (3, 4)])
+        return tuple(
+            [await store.user_rating(user_id=int(fan["id"]), drama_id=drama.id, episode=n) for n in (3, 4)]
+        )
 
     assert await read(database, fans_score) == (None, 4.5)  # the score stayed on episode 4
     card = await charted(await discord_stub.invoke("review", {"drama": "Gap Street"}, user=fan))
-    guide = next(f for f in card.message["embeds"][0]["fields"] if f["name"].startswith("Episode guide"))["value"]
+    guide = next(f for f in card.message["embeds"][0]["fields"] if f["name"].startswith("Episode guide"))[
+        "value"
+    ]
     lines = guide.splitlines()
     assert lines[2].startswith("**Episode 3 · Chapter 3**") and "members —" in lines[2]
     assert lines[3].startswith("**Episode 4 · Chapter 4**") and "members 4.5 (1)" in lines[3]
@@ -148,7 +152,9 @@ async def test_a_followed_drama_added_last_is_announced_within_one_interval_and_
     followed = await discord_stub.invoke("follow", {"drama": "night-ferry"}, permissions=MANAGER)
     assert "now follows *Night Ferry*" in followed.content
 
-    clock.write_text((aired + timedelta(minutes=5)).isoformat())  # episode 1 airs: announced from the catalogue
+    clock.write_text(
+        (aired + timedelta(minutes=5)).isoformat()
+    )  # episode 1 airs: announced from the catalogue
     await eventually(lambda: _titles(world, channel, 1))
     assert [m["embeds"][0]["title"] for m in world.messages_in(channel)] == ["Night Ferry · Episode 1"]
 
