@@ -350,7 +350,7 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
                     pass
             episodes.append(item)
     episodes.sort(key=lambda e: e["number"])
-    # Two seasons' numbers meet only when TMDB lists an episode past its season's count: the first stays.
+    # A guard: a season's size covers its highest listed number, so two seasons' numbers never meet.
     episodes = [e for i, e in enumerate(episodes) if i == 0 or e["number"] != episodes[i - 1]["number"]]
     upcoming = tv.get("next_episode_to_air")
     if isinstance(upcoming, dict):  # the next episode's date, when the season's list lacks it (or moved)
