@@ -212,11 +212,11 @@ def episode_pages(episode_count: int) -> int:
 
 def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, str]:
     """(field name, field value) for one page of the episode guide."""
-    drama = data.drama
     by_number = {e.number: e for e in data.episodes}
     member_scores = data.scores.server_episodes if data.in_guild else data.scores.everyone_episodes
+    span = data.episode_span
     first = page * EPISODES_PER_PAGE + 1
-    last = min(drama.episode_count, first + EPISODES_PER_PAGE - 1)
+    last = min(span, first + EPISODES_PER_PAGE - 1)
     with_critic = any(e.critic_score is not None for e in data.episodes)
 
     # Each line's parts once (the messages' templates looked up once a page, not twice a line); only the
@@ -247,15 +247,15 @@ def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, s
             break
     who = t("card.guide_server" if data.in_guild else "card.guide_members", locale)
     name = t("card.guide", locale)
-    if first > 1 or last < drama.episode_count:
-        name += " " + t("card.guide_range", locale, first=first, last=last, count=drama.episode_count)
+    if first > 1 or last < span:
+        name += " " + t("card.guide_range", locale, first=first, last=last, count=span)
     name += (" · " + t("card.guide_critic", locale) if with_critic else "") + f" · {who}"
     return clip(name, FIELD_NAME_LIMIT), clip(value, FIELD_VALUE_LIMIT)
 
 
 def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewCard:
     drama = data.drama
-    pages = episode_pages(drama.episode_count)
+    pages = episode_pages(data.episode_span)
     page = max(0, min(page, pages - 1))
     scores = data.scores
 
@@ -511,7 +511,7 @@ def review_text(data: ReviewData, width: int = 78) -> str:
     lines += ["", f"Episode guide{' · critic' if with_critic else ''} · {'this server' if data.in_guild else 'members'}"]
     by_number = {e.number: e for e in data.episodes}
     member_scores = scores.server_episodes if data.in_guild else scores.everyone_episodes
-    for n in range(1, drama.episode_count + 1):
+    for n in range(1, data.episode_span + 1):
         ep = by_number.get(n)
         score = ep.critic_score if ep else None
         critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "

@@ -57,7 +57,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     refresh = cmds.add_parser("refresh-tmdb", help="update dramas linked to TMDB: new episodes, counts, status")
     which = refresh.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="every linked drama")
-    which.add_argument("--airing", action="store_true", help="only those not ended (the default)")
+    which.add_argument(
+        "--airing", action="store_true",
+        help="only those not ended; one whose last episode aired over 60 days ago once a week (the default)",
+    )  # fmt: skip
     audit = cmds.add_parser("audit", help="list catalogue changes made by curators")
     audit.add_argument("--limit", type=int, default=50)
 
@@ -271,6 +274,7 @@ async def cmd_refresh_tmdb(store: Store, args: argparse.Namespace, settings: Set
     if settings is None or not settings.tmdb_api_key:
         return _err("TMDB_API_KEY is not set (see .env.example)")
     async with _bulk_client(settings) as tmdb:
-        summary = await run_refresh(store, tmdb, airing_only=not args.all, stream=sys.stdout)
+        # From the terminal: every drama due, not a bounded batch (the bot's job takes a batch a run).
+        summary = await run_refresh(store, tmdb, airing_only=not args.all, batch=None, stream=sys.stdout)
     print("\n".join(summary.lines()))
     return OK

@@ -72,16 +72,27 @@ class Picture:
 
 # ---- data from the store's dataclasses -------------------------------------------------
 def episode_chart_data(review: ReviewData) -> EpisodeChart | None:
-    """The /review chart's data, or None when no episode has any score (nothing to draw)."""
+    """The /review chart's data, or None when no episode has any score (nothing to draw).
+
+    Its episodes are the guide's (``ReviewData.episode_span``: 1..episode count, whether or not the drama
+    has episode rows), each with the same critic and member scores the guide shows. A run longer than
+    MAX_EPISODES is charted from its first scored episode on (or its last MAX_EPISODES episodes), so a
+    score anywhere still gets its chart."""
     scores = review.scores
+    critic = {e.number: e.critic_score for e in review.episodes if e.critic_score is not None}
+    scored = sorted({*critic, *scores.server_episodes, *scores.everyone_episodes})
+    span = review.episode_span
+    if not scored or span < 1:
+        return None
+    first = 1 if scored[0] <= MAX_EPISODES else max(1, min(scored[0], span - MAX_EPISODES + 1))
     points = tuple(
         EpisodePoint(
-            e.number,
-            e.critic_score,
-            scores.server_episodes[e.number].average if e.number in scores.server_episodes else None,
-            scores.everyone_episodes[e.number].average if e.number in scores.everyone_episodes else None,
+            n,
+            critic.get(n),
+            scores.server_episodes[n].average if n in scores.server_episodes else None,
+            scores.everyone_episodes[n].average if n in scores.everyone_episodes else None,
         )
-        for e in sorted(review.episodes, key=lambda e: e.number)[:MAX_EPISODES]
+        for n in range(first, min(span, first + MAX_EPISODES - 1) + 1)
     )
     if not any(p.critic is not None or p.server is not None or p.everyone is not None for p in points):
         return None

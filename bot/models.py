@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 AVAILABILITY_KINDS = ("subscription", "free", "ads", "rent", "buy")
 DRAMA_STATUSES = ("upcoming", "airing", "ended")
@@ -97,6 +97,18 @@ class ReviewData:
     scores: CommunityScores
     in_guild: bool
     watching: WatchCounts | None = None  # this server's watch lists (None outside a server)
+
+    @property
+    def episode_span(self) -> int:
+        """How many episodes the card's guide and chart cover, 1..n: the episode count, or further when an
+        episode row or a score has a higher number (a shortened run), so neither hides a score."""
+        scores = self.scores
+        return max(
+            self.drama.episode_count,
+            max((e.number for e in self.episodes), default=0),
+            max(scores.server_episodes, default=0),
+            max(scores.everyone_episodes, default=0),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,3 +279,17 @@ class GuildSettings:
     guild_id: int
     curator_role_id: int | None = None
     region: str | None = None
+
+
+# ---- the TMDB refresh's order ---------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RefreshCandidate:
+    """A drama linked to TMDB, with what the refresh orders it by (bot/tmdb_bulk.py, refresh_plan)."""
+
+    drama_id: int
+    tmdb_id: int
+    slug: str
+    status: str | None  # upcoming / airing / ended, None when not known
+    last_aired: date | None  # its latest episode air date, else its first air date (None: neither known)
+    refreshed_at: datetime | None  # when the refresh last took it (None: never)
+    watched: bool  # a server follows it or a member has an active reminder for it

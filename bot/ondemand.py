@@ -31,7 +31,7 @@ from bot.search import fold
 from bot.settings import Settings
 from bot.store import Store
 from bot.tmdb import TMDB, TMDBError, not_scripted
-from bot.tmdb_bulk import REFRESHED_AT, run_refresh
+from bot.tmdb_bulk import REFRESH_BATCH, REFRESHED_AT, run_refresh
 from bot.tmdb_import import NotScripted, build_entry, fetch_series
 
 log = logging.getLogger(__name__)
@@ -206,7 +206,8 @@ LEADER_WAIT = (
 
 
 class RefreshJob:
-    """Refreshes airing linked dramas every `interval`; a restart waits out what is left of it.
+    """Refreshes linked dramas every `interval` (followed and reminded ones first, then a batch of the
+    others: bot/tmdb_bulk.refresh_plan); a restart waits out what is left of it.
 
     `run` is the unit. `start(leader)` runs the loop through `leader` (the bot passes its cluster's
     run_as_leader): with several processes on one PostgreSQL database only the leader's loop runs, and
@@ -217,13 +218,14 @@ class RefreshJob:
 
     def __init__(
         self, store: Callable[[], Store], tmdb: TMDB, interval: timedelta,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC), batch: int = REFRESH_BATCH,
     ) -> None:  # fmt: skip
         self._store, self.tmdb, self.interval, self.clock = store, tmdb, interval, clock
+        self.batch = batch  # dramas neither followed nor reminded taken a run (bot/tmdb_bulk.refresh_plan)
         self._task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
-        summary = await run_refresh(self._store(), self.tmdb, self.clock)
+        summary = await run_refresh(self._store(), self.tmdb, self.clock, batch=self.batch)
         log.info("TMDB refresh: %s", summary.lines()[0])
 
     async def seconds_until_due(self) -> float:
@@ -288,7 +290,11 @@ class OnDemand:
         self._refresh_tmdb = TMDB(
             key, base, max_retries=5, max_retry_after=60.0, limiter=TokenBucket(10, 1.0)
         )
-        self.refresh = RefreshJob(store, self._refresh_tmdb, timedelta(hours=hours)) if hours > 0 else None
+        self.refresh = (
+            RefreshJob(store, self._refresh_tmdb, timedelta(hours=hours), batch=settings.tmdb_refresh_batch)
+            if hours > 0
+            else None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Callable[[], Store]) -> OnDemand | None:

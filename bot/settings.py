@@ -54,6 +54,9 @@ class Settings:
     tmdb_origin_countries: tuple[str, ...] = DEFAULT_TMDB_COUNTRIES
     # TMDB_REFRESH_MINUTES (or TMDB_REFRESH_HOURS): how often the bot refreshes airing dramas; 0: never
     tmdb_refresh_hours: float = 3.0
+    # TMDB_REFRESH_BATCH: dramas neither followed nor reminded that one refresh run takes at most (0: only
+    # followed and reminded ones); bounds a run, so followed dramas are refreshed every interval
+    tmdb_refresh_batch: int = 50
     airing_cycle_seconds: float = 60.0  # AIRING_CYCLE_SECONDS: how often announcements are checked; 0: never
     test_clock_file: Path | None = None  # DRAMABOT_TEST_CLOCK_FILE: TESTS ONLY, the scheduler's time from a file
 
@@ -318,6 +321,8 @@ def load_settings(
     if not env.get("TMDB_REFRESH_MINUTES", "").strip() and env.get("TMDB_REFRESH_HOURS", "").strip():
         tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 3, 0, 24 * 30, "hours", low_inclusive=True)
 
+    tmdb_refresh_batch = _whole(env, "TMDB_REFRESH_BATCH", 0, 100_000, "dramas per TMDB refresh run")
+
     shard_count, shard_ids = shards_from_env(env)
     database_raw = env.get("DATABASE_URL", "").strip()
     pool_size = _whole(env, "DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process")
@@ -348,6 +353,7 @@ def load_settings(
         shard_ids=shard_ids,
         tmdb_origin_countries=_countries(env, "TMDB_ORIGIN_COUNTRIES", DEFAULT_TMDB_COUNTRIES),
         tmdb_refresh_hours=tmdb_refresh_hours,
+        tmdb_refresh_batch=50 if tmdb_refresh_batch is None else tmdb_refresh_batch,
         airing_cycle_seconds=_number(env, "AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds", low_inclusive=True),
         test_clock_file=Path(env["DRAMABOT_TEST_CLOCK_FILE"]) if env.get("DRAMABOT_TEST_CLOCK_FILE", "").strip() else None,
     )

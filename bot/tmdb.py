@@ -246,6 +246,37 @@ def series_status(tv: dict[str, Any], today: date | None = None) -> str | None:
     return "airing" if status in ("airing", "upcoming") or tv.get("in_production") is True else status
 
 
+def _whole(value: Any) -> int | None:
+    """An int from TMDB's JSON (not a bool), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def season_offsets(tv: dict[str, Any], seasons: list[dict[str, Any]]) -> dict[int, int]:
+    """Season number -> how many episode numbers come before its first: the catalogue numbers a TMDB
+    episode ``offset + its own episode_number`` (docs/catalogue.md, "Episode numbers").
+
+    A season's size is its ``episode_count`` in the series' own season list (``/tv/{id}``'s ``seasons``),
+    or its highest listed episode number when that is higher (or the count is missing), never how many
+    episodes its list holds: an episode missing from season 1's list leaves a gap there and moves no
+    number in season 2. Season 0 (specials) is not numbered."""
+    sizes: dict[int, int] = {}
+    for entry in tv.get("seasons") or []:
+        number = _whole(entry.get("season_number")) if isinstance(entry, dict) else None
+        if number is not None and number >= 1:
+            sizes[number] = max(sizes.get(number, 0), _whole(entry.get("episode_count")) or 0)
+    for season in seasons:
+        number = _whole(season.get("season_number"))
+        if number is None or number < 1:
+            continue
+        listed = [_whole(e.get("episode_number")) for e in season.get("episodes") or [] if isinstance(e, dict)]
+        sizes[number] = max([sizes.get(number, 0), *(n for n in listed if n is not None)])
+    offsets, before = {}, 0
+    for number in sorted(sizes):
+        offsets[number] = before
+        before += max(sizes[number], 0)
+    return offsets
+
+
 def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) -> dict[str, Any]:
     """A catalogue record (the file format's dict) from `/tv/{id}` and its seasons' answers."""
     name = _clip(tv.get("name"), LIMITS["title"]) or f"TMDB {tv.get('id')}"
@@ -294,14 +325,20 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
         rec["poster_url"] = IMAGE_BASE + poster  # a path that makes no safe link: no poster, the rest imports
     episodes = []
     by_tmdb: dict[tuple[Any, Any], dict[str, Any]] = {}  # (season, episode number) -> catalogue item
-    for season in sorted(seasons, key=lambda s: s.get("season_number") or 0):
-        if not isinstance(season.get("season_number"), int) or season["season_number"] < 1:
+    offsets = season_offsets(tv, seasons)
+    for season in sorted(seasons, key=lambda s: _whole(s.get("season_number")) or 0):
+        season_number = _whole(season.get("season_number"))
+        if season_number is None or season_number < 1:
             continue  # season 0: specials
         for ep in season.get("episodes") or []:
-            if not isinstance(ep, dict) or len(episodes) >= MAX_EPISODES:
+            tmdb_number = _whole(ep.get("episode_number")) if isinstance(ep, dict) else None
+            if tmdb_number is None or tmdb_number < 1 or (season_number, tmdb_number) in by_tmdb:
+                continue  # no number of its own to keep (or listed twice): left out, never renumbered
+            number = offsets[season_number] + tmdb_number
+            if number > MAX_EPISODES:
                 continue
-            item: dict[str, Any] = {"number": len(episodes) + 1}
-            by_tmdb[(season["season_number"], ep.get("episode_number"))] = item
+            item: dict[str, Any] = {"number": number}
+            by_tmdb[(season_number, tmdb_number)] = item
             title = _clip(ep.get("name"), LIMITS["episode_title"])
             if title:
                 item["title"] = title
@@ -313,6 +350,9 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
                 except ValueError:
                     pass
             episodes.append(item)
+    episodes.sort(key=lambda e: e["number"])
+    # A guard: a season's size covers its highest listed number, so two seasons' numbers never meet.
+    episodes = [e for i, e in enumerate(episodes) if i == 0 or e["number"] != episodes[i - 1]["number"]]
     upcoming = tv.get("next_episode_to_air")
     if isinstance(upcoming, dict):  # the next episode's date, when the season's list lacks it (or moved)
         item = by_tmdb.get((upcoming.get("season_number"), upcoming.get("episode_number")))
@@ -322,10 +362,9 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
                 item["air_date"] = date.fromisoformat(aired).isoformat()
             except ValueError:
                 pass
-    count = tv.get("number_of_episodes")
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        count = len(episodes)
-    rec["episode_count"] = max(1, min(MAX_EPISODES, max(count, len(episodes))))
+    count = _whole(tv.get("number_of_episodes"))
+    highest = episodes[-1]["number"] if episodes else 0
+    rec["episode_count"] = max(1, min(MAX_EPISODES, max(count or 0, highest)))
     if episodes:
         rec["episodes"] = episodes
     return rec

@@ -1,7 +1,8 @@
 """Bulk TMDB work from the terminal and in the background: discover, refresh, progress.
 
 `discover` imports the most popular scripted series from TMDB's `/discover/tv`; `run_refresh`
-updates dramas already linked to TMDB (new episodes, counts, status). Both write one series per
+updates dramas already linked to TMDB (new episodes, counts, status), followed and reminded ones
+first and a bounded batch of the others (`refresh_plan`). Both write one series per
 transaction, so an interruption leaves nothing half-written and a re-run resumes. The TMDB
 client's token bucket keeps them under TMDB's rate limit and honours 429 Retry-After.
 """
@@ -10,13 +11,14 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TextIO
 
 from bot.catalogue import CatalogueError
 from bot.errors import StoreConflict
+from bot.models import RefreshCandidate
 from bot.store import Store
 from bot.tmdb import TMDB, TMDBError, not_scripted
 from bot.tmdb_import import NotScripted, import_series
@@ -24,6 +26,12 @@ from bot.tmdb_import import NotScripted, import_series
 log = logging.getLogger(__name__)
 
 REFRESHED_AT = "tmdb_refresh:last"  # meta key: when the last refresh finished (ISO 8601 UTC)
+#: Followed and reminded dramas are refreshed every run; of the others, at most this many a run.
+REFRESH_BATCH = 50
+#: A drama whose last episode aired longer ago than QUIET_AFTER (and that TMDB does not call airing) is
+#: treated as ended: refreshed at most once every QUIET_EVERY.
+QUIET_AFTER = timedelta(days=60)
+QUIET_EVERY = timedelta(days=7)
 MAX_PAGES = 500  # TMDB serves at most 500 pages of 20 results
 
 
@@ -139,23 +147,65 @@ async def _one(
     return outcome, f"{entry.drama.slug} ({entry.drama.title})"
 
 
+def is_quiet(drama: RefreshCandidate, today: date) -> bool:
+    """Treated as ended: TMDB says so, or its last episode aired more than QUIET_AFTER ago and TMDB does
+    not call it airing (a returning series)."""
+    if drama.status == "ended":
+        return True
+    return drama.status != "airing" and drama.last_aired is not None and drama.last_aired < today - QUIET_AFTER
+
+
+def refresh_plan(
+    candidates: Iterable[RefreshCandidate], now: datetime, *, batch: int | None = REFRESH_BATCH,
+    everything: bool = False,
+) -> list[RefreshCandidate]:  # fmt: skip
+    """The dramas one refresh run takes, in order.
+
+    First every followed or reminded drama not ended (those refreshed longest ago first); then the others,
+    at most `batch` of them (None: all), never refreshed first, then those refreshed longest ago: a run's
+    work stays bounded however large the catalogue, and every drama gets its turn. A drama TMDB says has
+    ended is not taken; one whose last episode aired long ago (`is_quiet`) at most once every QUIET_EVERY.
+    `everything` (`refresh-tmdb --all`): every linked drama, followed and reminded ones first.
+    """
+    never = datetime.min.replace(tzinfo=UTC)
+
+    def oldest_first(c: RefreshCandidate) -> tuple:
+        return (c.refreshed_at is not None, c.refreshed_at or never, c.drama_id)
+
+    if everything:
+        return sorted(candidates, key=lambda c: (not c.watched, *oldest_first(c)))
+    today = now.astimezone(UTC).date()
+    first, rest = [], []
+    for c in candidates:
+        if c.status == "ended":
+            continue
+        if c.watched:
+            first.append(c)
+        elif not is_quiet(c, today) or c.refreshed_at is None or now - c.refreshed_at >= QUIET_EVERY:
+            rest.append(c)
+    first.sort(key=oldest_first)
+    rest.sort(key=oldest_first)
+    return first + (rest if batch is None else rest[:batch])
+
+
 async def run_refresh(
     store: Store, tmdb: TMDB, clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
-    airing_only: bool = True, stream: TextIO | None = None,
+    airing_only: bool = True, batch: int | None = REFRESH_BATCH, stream: TextIO | None = None,
 ) -> Summary:  # fmt: skip
-    """Update linked dramas from TMDB (only those not ended, by default); records when it ran.
+    """Update linked dramas from TMDB in `refresh_plan`'s order (`airing_only=False`: every linked drama);
+    records when each drama and the run were done.
 
-    The one unit of the daily job: a loop calls it (bot/ondemand.py), so a leader lock can wrap
-    it later when the bot runs as several processes.
+    The one unit of the background job: a loop calls it (bot/ondemand.py) every interval, so a followed
+    drama's new episode is stored within one interval plus one (bounded) run.
     """
     summary = Summary()
-    linked = await store.linked_dramas(airing_only=airing_only)
-    progress = Progress(len(linked), stream) if stream is not None else None
-    for drama in linked:
-        assert drama.tmdb_id is not None
+    plan = refresh_plan(await store.refreshes.candidates(), clock(), batch=batch, everything=not airing_only)
+    progress = Progress(len(plan), stream) if stream is not None else None
+    for drama in plan:
         outcome, label = await _one(
             store, tmdb, drama.tmdb_id, f"{drama.slug} (TMDB {drama.tmdb_id})", None, summary
         )
+        await store.refreshes.refreshed(drama.drama_id, clock())
         if progress is not None:
             progress.step(outcome, label)
     if progress is not None:

@@ -90,6 +90,7 @@ def _keep_curated(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
         if key in kept and key not in rec:
             rec[key] = kept[key]
     scores = {e["number"]: e for e in kept.get("episodes", [])}
+    tmdb_copies = {(e["title"], e["air_date"]) for e in rec.get("episodes", []) if e.get("title") and e.get("air_date")}
     merged = []
     for ep in rec.get("episodes", []):
         old = scores.pop(ep["number"], {})
@@ -97,12 +98,29 @@ def _keep_curated(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
         if "critic_score" in old:
             item["critic_score"] = old["critic_score"]
         merged.append(item)
-    merged += [e for n, e in scores.items() if n <= rec["episode_count"]]
+    # A stored episode TMDB does not list (a gap TMDB has not filled, or a curator's row) is kept: its
+    # number, and the scores on it, never move.
+    leftovers = (_leftover(e, tmdb_copies) for n, e in scores.items() if n <= rec["episode_count"])
+    merged += [e for e in leftovers if e is not None]
     if merged:
         rec["episodes"] = sorted(merged, key=lambda e: e["number"])
     if "availability" in kept:
         rec["availability"] = kept["availability"]
     return rec
+
+
+def _leftover(stored: dict[str, Any], tmdb_copies: set[tuple[Any, Any]]) -> dict[str, Any] | None:
+    """A stored episode TMDB does not list at its number. When its title and air date are those TMDB gives
+    another number, it is a copy left by the sequential numbering of earlier versions (an episode after a
+    gap in TMDB's list was stored one number early): TMDB's title, date and "aired" note go, what curators
+    wrote (critic score, other notes) stays, and nothing is left of a row with neither. Otherwise it
+    stays as it is."""
+    if (stored.get("title"), stored.get("air_date")) not in tmdb_copies:
+        return stored
+    kept = {k: v for k, v in stored.items() if k not in ("title", "air_date", "air_time")}
+    if kept.get("note") == f"aired {stored['air_date']}":
+        del kept["note"]
+    return kept if set(kept) - {"number"} else None
 
 
 async def import_series(

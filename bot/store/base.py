@@ -39,6 +39,7 @@ from bot.store.catalogue import Catalogue
 from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.ratings import Ratings
+from bot.store.refreshes import Refreshes
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
 from bot.store.watchlists import Watchlists
@@ -61,6 +62,7 @@ class Store:
         self.bundle = Bundle(db, self.titles, self.catalogue)
         self.watchlists = Watchlists(db)
         self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
+        self.refreshes = Refreshes(db)  # the TMDB refresh's order: linked dramas, when each was refreshed
 
     def _ratings_written(self, scopes: set[int], users: set[int]) -> None:
         self.community.top.book.touched(scopes)

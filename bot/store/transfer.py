@@ -55,6 +55,7 @@ TABLES: tuple[Table, ...] = (
     Table("follows", ("guild_id", "drama_id")),
     Table("reminders", ("user_id", "drama_id")),
     Table("announcements", ("key",)),
+    Table("tmdb_refreshes", ("drama_id",)),  # 0018: when the TMDB refresh last took each linked drama
 )
 
 

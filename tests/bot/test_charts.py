@@ -15,6 +15,7 @@ from bot.charts import (
     CRITIC,
     EVERYONE,
     HEIGHT,
+    MAX_EPISODES,
     SERVER,
     WIDTH,
     EpisodeChart,
@@ -28,6 +29,7 @@ from bot.charts import (
     score_histogram,
 )
 from bot.models import CommunityScores, Drama, Episode, ReviewData, ScoreSummary
+from bot.render import ChartRenderer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -201,6 +203,63 @@ def test_episode_chart_data_from_a_review():
     )
     nothing = ReviewData(drama, (Episode(1), Episode(2)), (), CommunityScores(), in_guild=False)
     assert episode_chart_data(nothing) is None
+
+
+def test_a_drama_without_episode_rows_gets_its_chart_from_its_scores():
+    """A bundled drama has an episode count and no episode rows: one member's score on one episode is
+    enough for a chart over all its episodes, with no critic line (no critic score)."""
+    drama = Drama(id=1, slug="bundled", title="Bundled", episode_count=16)
+    scores = CommunityScores(server_episodes={3: ScoreSummary(1, 9)}, everyone_episodes={3: ScoreSummary(1, 9)})
+    data = episode_chart_data(ReviewData(drama, (), (), scores, in_guild=True))
+    assert data is not None and [p.number for p in data.points] == list(range(1, 17))
+    assert data.points[2] == EpisodePoint(3, None, 4.5, 4.5)
+    assert all(p == EpisodePoint(p.number) for p in data.points if p.number != 3)
+    image, series = draw_episode_chart(data)
+    assert [style for style, _ in series] == [SERVER, EVERYONE]  # no critic line
+    alt = episode_chart(data).alt
+    assert "Critic" not in alt and "This server (blue dashed line, squares): 1 of 16 episodes" in alt
+    # In a DM the same scores chart everyone's line alone; with no score at all there is nothing to draw.
+    dm = episode_chart_data(ReviewData(drama, (), (), scores, in_guild=False))
+    assert dm is not None and not dm.in_guild and [s for s, _ in draw_episode_chart(dm)[1]] == [EVERYONE]
+    assert episode_chart_data(ReviewData(drama, (), (), CommunityScores(), in_guild=True)) is None
+
+
+async def test_the_chart_covers_the_guides_episodes_and_its_cache_key_the_data_shown():
+    """The chart's episodes are the guide's (1..episode count, or further when a score or a row has a
+    higher number), and two reviews that chart differently never share a key in the renderer's cache."""
+    drama = Drama(id=1, slug="x", title="X", episode_count=4)
+    rows = (Episode(2, 3.0),)  # rows for some episodes only (a gap in TMDB's list, a curated score)
+    beyond = CommunityScores(everyone_episodes={6: ScoreSummary(2, 16)})  # a score past a shortened run
+    data = episode_chart_data(ReviewData(drama, rows, (), beyond, in_guild=False))
+    assert [(p.number, p.critic, p.everyone) for p in data.points] == [
+        (1, None, None), (2, 3.0, None), (3, None, None), (4, None, None), (5, None, None), (6, None, 4.0),
+    ]  # fmt: skip
+    review = ReviewData(drama, rows, (), beyond, in_guild=False)
+    assert review.episode_span == 6
+    other = episode_chart_data(
+        ReviewData(drama, rows, (), CommunityScores(everyone_episodes={6: ScoreSummary(2, 18)}), in_guild=False)
+    )
+    assert other is not None and other != data
+    renderer = ChartRenderer(threads=1)
+    try:
+        drawn = await renderer.render(episode_chart, data)
+        assert drawn is not None and renderer.cached(episode_chart, data) is drawn
+        assert renderer.cached(episode_chart, other) is None  # another score: another picture
+        same = episode_chart_data(ReviewData(drama, rows, (), beyond, in_guild=False))
+        assert renderer.cached(episode_chart, same) is drawn  # equal data: the picture drawn already
+    finally:
+        renderer.close()
+
+
+def test_a_long_run_is_charted_from_its_first_scored_episode():
+    drama = Drama(id=1, slug="long", title="Long", episode_count=500)
+    scores = CommunityScores(everyone_episodes={450: ScoreSummary(1, 8)})
+    data = episode_chart_data(ReviewData(drama, (), (), scores, in_guild=False))
+    numbers = [p.number for p in data.points]
+    assert len(numbers) == MAX_EPISODES and numbers[0] == 201 and numbers[-1] == 500
+    assert data.points[450 - 201] == EpisodePoint(450, None, None, 4.0)
+    early = CommunityScores(everyone_episodes={7: ScoreSummary(1, 8), 450: ScoreSummary(1, 8)})
+    assert [p.number for p in episode_chart_data(ReviewData(drama, (), (), early, False)).points][::299] == [1, 300]
 
 
 def test_runs_break_at_missing_values_and_label_steps_stay_few():

@@ -366,6 +366,15 @@ def test_tmdb_refresh_hours_default_zero_and_range():
             load(TMDB_REFRESH_HOURS=bad)
 
 
+def test_tmdb_refresh_batch_default_and_range():
+    assert load().tmdb_refresh_batch == 50
+    assert load(TMDB_REFRESH_BATCH="0").tmdb_refresh_batch == 0  # followed and reminded dramas only
+    assert load(TMDB_REFRESH_BATCH=" 200 ").tmdb_refresh_batch == 200
+    for bad in ("-1", "abc", "1.5", "100001"):
+        with pytest.raises(SettingsError, match="TMDB_REFRESH_BATCH"):
+            load(TMDB_REFRESH_BATCH=bad)
+
+
 def test_tmdb_refresh_minutes_wins_and_range():
     assert load(TMDB_REFRESH_MINUTES="90").tmdb_refresh_hours == 1.5
     assert load(TMDB_REFRESH_MINUTES="30", TMDB_REFRESH_HOURS="6").tmdb_refresh_hours == 0.5

@@ -8,6 +8,7 @@ import asyncio
 import io
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bot.models import Drama, Episode
@@ -162,3 +163,29 @@ async def test_a_burst_of_reviews_with_charts_never_fails_other_interactions(
     again = await discord_stub.invoke("review", {"drama": titles[0]})
     assert again.callback["data"]["embeds"][0]["image"]["url"] == "attachment://episodes.png"
     assert chart_of(discord_stub, again.message)["description"].startswith("Line chart of episode scores")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, bot_env) -> str:
+    """The bot's DATABASE_URL: the fresh SQLite file of bot_env, or a new empty PostgreSQL database."""
+    return bot_env["DATABASE_URL"] if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+async def test_a_bundled_drama_rated_on_one_episode_gets_its_chart(discord_stub, start_bot, database):
+    """A bundled drama has an episode count and no episode rows: one member's score on one episode gives
+    it a chart over its 16 episodes, with that score and no critic line, agreeing with the card's guide."""
+    await start_bot({"DATABASE_URL": database})
+    drama = "Crash Landing on You"  # bundled: 16 episodes, no episode rows, no critic score
+    bare = await discord_stub.invoke("review", {"drama": drama})
+    assert "image" not in bare.embeds[0] and bare.message["attachments"] == []  # nothing scored: no chart
+    rated = await discord_stub.invoke("rate", {"drama": drama, "score": 4.5, "episode": 3})
+    assert "4.5" in rated.embeds[0]["description"]
+    result = await charted(await discord_stub.invoke("review", {"drama": drama}))
+    alt = chart_of(discord_stub, result.message)["description"]
+    assert alt.startswith("Line chart of episode scores from 0 to 5 for 16 episodes.")
+    assert "Critic" not in alt
+    assert "This server (blue dashed line, squares): 1 of 16 episodes, average 4.5" in alt
+    assert "Everyone (green dotted line, triangles): 1 of 16 episodes, average 4.5" in alt
+    guide = [f for f in result.message["embeds"][0]["fields"] if f["name"].startswith("Episode guide")]
+    (line,) = [row for row in guide[0]["value"].splitlines() if row.startswith("**Episode 3**")]
+    assert "members 4.5 (1)" in line  # the guide shows the score the chart draws

@@ -31,6 +31,7 @@ TABLES = {
     "schema_version",
     "title_index",
     "tmdb_providers",
+    "tmdb_refreshes",
     "watchlist",
 }
 
