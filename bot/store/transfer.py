@@ -55,6 +55,7 @@ TABLES: tuple[Table, ...] = (
     Table("follows", ("guild_id", "drama_id")),
     Table("reminders", ("user_id", "drama_id")),
     Table("announcements", ("key",)),
+    Table("catalogue_suggestions", ("id",)),  # 0014 members' suggestions
 )
 
 
