@@ -231,6 +231,8 @@ def curators_from_env(env: Mapping[str, str]) -> tuple[frozenset[int], int | Non
     raw = env.get("CURATOR_USER_IDS", "").strip()
     for part in raw.split(",") if raw else ():
         part = part.strip()
+        if not part:  # "1, 2," : a trailing comma names nobody
+            continue
         if not _SNOWFLAKE.fullmatch(part) or int(part) <= 0:
             raise SettingsError(f"CURATOR_USER_IDS must be user ids (digits) separated by commas, got {raw!r}.")
         users.add(int(part))

@@ -405,21 +405,21 @@ class Catalogue(
         self,
         interaction: discord.Interaction,
         drama: app_commands.Transform[Drama, DramaOption],
-        field: app_commands.Choice[str],
+        field: str,  # one of the choices; a plain str so that anything else gets its own answer here
         value: app_commands.Range[str, 1, MAX_VALUE],
         note: app_commands.Range[str, 1, MAX_NOTE] | None = None,
     ) -> None:
-        if field.value not in SUGGESTABLE:
-            raise UserError.keyed("catalogue.unknown_field", field=shown(str(field.value), 40))
+        if field not in SUGGESTABLE:
+            raise UserError.keyed("catalogue.unknown_field", field=shown(field, 40))
         if len(value) > MAX_VALUE or (note is not None and len(note) > MAX_NOTE):
             raise UserError.keyed("catalogue.suggest_too_long", value=MAX_VALUE, note=MAX_NOTE)
         new, note = cleared(value), (note.strip() or None) if note else None
         before = await self.bot.store.catalogue_record(drama.id)
-        after = field_change(field.value, new)(before)  # validated now, and again when accepted
+        after = field_change(field, new)(before)  # validated now, and again when accepted
         if before is not None and _record_dict(before) == _record_dict(after):
             raise UserError.keyed("catalogue.suggest_same", title=safe(drama.title))
         made = await self.bot.store.suggest(
-            user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, field=field.value,
+            user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, field=field,
             value=new, note=note, now=self.bot.clock.now(), per_window=SUGGESTIONS_PER_HOUR,
             window=timedelta(hours=1),
         )  # fmt: skip
