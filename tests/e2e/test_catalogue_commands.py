@@ -10,8 +10,6 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import pytest
-
 from .standin import ADMINISTRATOR, DEFAULT_MEMBER_PERMISSIONS, MESSAGE_COMPONENT
 
 MANAGE_GUILD = 1 << 5
