@@ -203,3 +203,11 @@ async def test_global_curators_are_named_in_settings_and_a_servers_own_role_is_n
     plain = await discord_stub.invoke("catalogue curators", {"role": discord_stub.bot_role_id})
     assert plain.ephemeral and "Only server admins" in plain.content
     assert [r[1] for r in audit_rows(bot_env)] == ["add", "edit network", "edit network", "curators"]
+
+
+async def test_a_curator_role_without_its_home_server_stops_the_start_with_one_line(discord_stub, start_bot):
+    """CURATOR_ROLE_ID alone used to mean the role in every server: never taken silently now."""
+    proc = await start_bot({"CURATOR_ROLE_ID": discord_stub.bot_role_id}, wait_ready=False)
+    assert await proc.wait(30) == 2
+    lines = [line for line in proc.output().splitlines() if line.strip()]
+    assert len(lines) == 1 and "CURATOR_ROLE_ID now needs CURATOR_GUILD_ID" in lines[0]
