@@ -25,6 +25,16 @@ async def suggest(store, drama_id, *, user=MEMBER, field="year", value="2017", n
                                note=note, now=now, per_window=per, window=HOUR)  # fmt: skip
 
 
+def timeless(s):
+    """A suggestion with its times as datetimes (each backend writes ISO text its own way)."""
+    from dataclasses import replace
+
+    def at(text):
+        return datetime.fromisoformat(text) if text is not None else None
+
+    return replace(s, created_at=at(s.created_at), decided_at=at(s.decided_at))
+
+
 def change(s):
     return field_change(s.field, s.value)
 
@@ -160,3 +170,35 @@ async def test_erasure_removes_a_members_suggestions_and_their_id_in_decisions_a
     assert await raw.fetch(
         "SELECT COUNT(*) FROM catalogue_suggestions WHERE user_id = ? OR decided_by = ?", CURATOR, CURATOR
     ) == [(0,)]
+
+
+async def test_migrate_db_carries_suggestions_and_credits_both_ways(tmp_path, pg_url: str):
+    """`migrate-db` (bot/store/transfer.py) copies catalogue_suggestions and the audit's credit_user_id:
+    SQLite -> PostgreSQL -> SQLite, ids and times kept; a new suggestion after the copy gets a new id."""
+    from bot.models import Drama
+    from bot.store import Store, open_store
+    from bot.store.transfer import transfer
+
+    first, last = tmp_path / "first.db", tmp_path / "last.db"
+    store = await Store.open(first)
+    try:
+        drama_id, _ = await store.upsert_drama(Drama(0, "goblin", "Goblin", 16, year=2016))
+        made = await suggest(store, drama_id, note="see the credits")
+        other = await suggest(store, drama_id, field="network", value="tvN")
+        accepted, _, _ = await accept(store, made.id, now=NOW + HOUR)
+    finally:
+        await store.close()
+    there = await transfer(str(first), pg_url)
+    back = await transfer(pg_url, f"sqlite:///{last}")
+    assert there.counts["catalogue_suggestions"] == back.counts["catalogue_suggestions"] == 2
+    for location in (pg_url, last):
+        copy = await open_store(location) if isinstance(location, str) else await Store.open(location)
+        try:
+            assert timeless(await copy.suggestion(made.id)) == timeless(accepted)
+            assert timeless(await copy.suggestion(other.id)) == timeless(other)
+            (entry,) = await copy.audit_log(subject="goblin")
+            assert entry.credit_user_id == MEMBER
+            newer = await suggest(copy, drama_id, user=OTHER, field="title", value="Guardian")
+            assert newer.id > other.id
+        finally:
+            await copy.close()
