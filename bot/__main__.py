@@ -3,7 +3,7 @@
     python -m bot                 run the bot (the default)
     python -m bot sync            force a command sync, then exit
     python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
-    python -m bot catalogue ...   import / export / show / stats / audit (see bot/catalogue_cli.py)
+    python -m bot catalogue ...   import / export / show / stats / audit / suggestions (see bot/catalogue_cli.py)
     python -m bot migrate-db --from URL --to URL [--force]   copy a whole database (bot/migrate_cli.py)
 
 `main()` owns every resource's lifetime: it opens the store and the chart renderer, hands them to

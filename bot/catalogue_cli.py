@@ -5,6 +5,8 @@
     python -m bot catalogue show TITLE       the /review card as text
     python -m bot catalogue stats            counts
     python -m bot catalogue audit            the curators' change log
+    python -m bot catalogue suggestions [list | accept ID | reject ID]
+                                             members' suggestions waiting for a global curator
     python -m bot catalogue import-tmdb Q    a TV series from TMDB (a search or a TMDB id), upserted
     python -m bot catalogue import-tmdb --discover [--country KR ...] [--limit N] [--since YEAR]
                                              the most popular scripted series, in bulk
@@ -22,13 +24,16 @@ import asyncio
 import os
 import secrets
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import cards
 from bot.catalogue import CatalogueError, dump_document, export_document, merge_kept, parse_file
+from bot.catalogue_edits import field_change
+from bot.errors import UserError
 from bot.ratelimit import TokenBucket
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, SuggestionClosed
 from bot.tmdb import TMDB, TMDBError
 from bot.tmdb_bulk import discover, run_refresh
 from bot.tmdb_import import import_series
@@ -63,6 +68,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )  # fmt: skip
     audit = cmds.add_parser("audit", help="list catalogue changes made by curators")
     audit.add_argument("--limit", type=int, default=50)
+    sugg = cmds.add_parser("suggestions", help="members' suggestions: list the pending ones, accept or reject one")
+    sugg.add_argument("action", nargs="?", choices=("list", "accept", "reject"), default="list")
+    sugg.add_argument("id", nargs="?", type=int, help="with accept or reject: the suggestion's number")
+    sugg.add_argument("--limit", type=int, default=50, help="with list: how many, oldest first (default 50)")
 
 
 def _write(target: Path, text: str) -> None:
@@ -113,6 +122,7 @@ async def run(store: Store, args: argparse.Namespace, settings: Settings | None 
         "show": cmd_show,
         "stats": cmd_stats,
         "audit": cmd_audit,
+        "suggestions": cmd_suggestions,
     }[args.catalogue_command]
     return await handler(store, args)
 
@@ -192,11 +202,57 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
         return OK
     for row in rows:
         who = row.actor_name or str(row.actor_id)
-        print(f"{row.at}  {who} ({row.actor_id})  {row.action}  {row.subject}")
+        credit = f"  suggested by {row.credit_user_id}" if row.credit_user_id is not None else ""
+        print(f"{row.at}  {who} ({row.actor_id})  {row.action}  {row.subject}{credit}")
         if row.before is not None:
             print(f"    before: {row.before}")
         if row.after is not None:
             print(f"    after:  {row.after}")
+    return OK
+
+
+CLI_ACTOR = 0, "command line"  # the audit's actor for changes made here (as in catalogue_audit's comment)
+
+
+async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
+    """List the pending suggestions, or accept / reject one as the operator (audited as the command line,
+    credited to the member who suggested it; `decided_by` stays empty: no Discord user decided it)."""
+    if args.action == "list":
+        if args.id is not None:
+            return _err("list takes no id; use accept ID or reject ID")
+        pending, total = await store.pending_suggestions(max(1, args.limit))
+        if not pending:
+            print("no suggestions are waiting")
+            return OK
+        titles = await store.drama_titles([s.drama_id for s in pending])
+        for s in pending:
+            value = "(clear it)" if s.value is None else s.value
+            print(f"#{s.id}  {s.created_at}  {titles.get(s.drama_id, '?')}  {s.field} -> {value!r}  by {s.user_id}")
+            if s.note:
+                print(f"    note: {s.note}")
+        print(f"{len(pending)} of {total} pending shown; accept or reject one with: "
+              "python -m bot catalogue suggestions accept|reject ID")  # fmt: skip
+        return OK
+    if args.id is None:
+        return _err(f"{args.action} needs the suggestion's number, e.g. suggestions {args.action} 12")
+    now = datetime.now(UTC)
+    try:
+        if args.action == "reject":
+            await store.reject_suggestion(args.id, decided_by=None, now=now)
+            print(f"rejected suggestion #{args.id}")
+            return OK
+        decided, _, after = await store.accept_suggestion(
+            args.id, lambda s: field_change(s.field, s.value), decided_by=None, actor_id=CLI_ACTOR[0],
+            actor_name=CLI_ACTOR[1], guild_id=None, now=now,
+        )  # fmt: skip
+    except SuggestionClosed as exc:
+        if exc.found is None:
+            return _err(f"there is no suggestion #{args.id}")
+        return _err(f"suggestion #{args.id} was already {exc.found.status}; nothing changed")
+    except UserError as exc:
+        return _err(f"suggestion #{args.id} cannot be applied: {exc.message}\nit stays pending; reject it instead")
+    title = after[0].title if after is not None else "?"
+    print(f"accepted suggestion #{args.id}: {decided.field} of {title} saved, credited to {decided.user_id}")
     return OK
 
 

@@ -15,8 +15,8 @@ AIRING: dict[str, dict[str, str]] = {
         "ko": "서버 관리 권한이 있는 멤버만 회차 알림 채널을 정할 수 있습니다.",
     },
     "airing.not_curator": {
-        "en": "Only curators and members with Manage Server can choose which dramas this server follows.",
-        "ko": "큐레이터와 서버 관리 권한이 있는 멤버만 이 서버가 팔로우할 드라마를 정할 수 있습니다.",
+        "en": "Only this server's admins (Manage Server) and members with the role they chose (`/catalogue curators`) can choose which dramas this server follows.",
+        "ko": "서버 관리자(서버 관리 권한)와 관리자가 정한 역할(`/카탈로그 큐레이터`)의 멤버만 이 서버가 팔로우할 드라마를 정할 수 있습니다.",
     },
     "airing.delay_range": {
         "en": "The delay must be from 0 to 48 hours, not {delay}.",
@@ -243,8 +243,8 @@ CARDS: dict[str, dict[str, str]] = {
     },
     "card.server.curators": {"en": "Curator role", "ko": "큐레이터 역할"},
     "card.server.curators_none": {
-        "en": "Not set (server admins curate) · `/catalogue curators` to choose one",
-        "ko": "정하지 않음 (서버 관리자가 관리합니다) · `/카탈로그 큐레이터`로 정하세요",
+        "en": "Not set (server admins choose follows) · `/catalogue curators` to choose one",
+        "ko": "정하지 않음 (서버 관리자가 고릅니다) · `/카탈로그 큐레이터`로 정하세요",
     },
     "card.server.footer": {
         "en": "Only members with Manage Server see and change these",

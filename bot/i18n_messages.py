@@ -126,13 +126,68 @@ ERRORS: _M = {
 
 CATALOGUE: _M = {
     "catalogue.not_curator": {
-        "en": "Only curators can change the catalogue. A server admin can name the curator role with `/catalogue curators`.",
-        "ko": "큐레이터만 카탈로그를 바꿀 수 있습니다. 서버 관리자가 `/카탈로그 큐레이터` 로 큐레이터 역할을 정할 수 있어요.",
+        "en": "Only the bot's global curators can change the shared catalogue, which every server sees. You can suggest a correction with `/catalogue suggest`.",
+        "ko": "모든 서버가 함께 보는 카탈로그는 봇의 전체 큐레이터만 바꿀 수 있습니다. `/카탈로그 제안` 으로 수정을 제안할 수 있어요.",
     },
     "catalogue.not_admin": {
-        "en": "Only server admins (Manage Server) and the bot's owners can choose the curator role.",
-        "ko": "서버 관리자(서버 관리 권한)와 봇 소유자만 큐레이터 역할을 정할 수 있습니다.",
+        "en": "Only server admins (Manage Server) can choose the role that picks the dramas this server follows.",
+        "ko": "이 서버가 팔로우할 드라마를 고르는 역할은 서버 관리자(서버 관리 권한)만 정할 수 있습니다.",
     },
+    # Catalogue governance: members' suggestions, decided by global curators
+    "catalogue.unknown_field": {
+        "en": "I don't know the field '{field}'. Pick one from the list.",
+        "ko": "'{field}'(이)라는 항목을 모릅니다. 목록에서 고르세요.",
+    },
+    "catalogue.suggest_too_long": {
+        "en": "Not sent: a suggested value holds at most {value} characters, and a note at most {note}.",
+        "ko": "보내지 않았습니다: 제안하는 값은 {value}자, 메모는 {note}자까지입니다.",
+    },
+    "catalogue.suggest_same": {
+        "en": "*{title}* already has that value: there is nothing to suggest.",
+        "ko": "*{title}*에 이미 그 값이 들어 있어 제안할 것이 없습니다.",
+    },
+    "catalogue.suggest_limit": {
+        "en": "You've sent {limit} suggestions in the last hour, the most one member may. Please try again later.",
+        "ko": "최근 한 시간 동안 제안을 {limit}개 보냈습니다 (한 사람이 보낼 수 있는 최대). 나중에 다시 해 주세요.",
+    },
+    "catalogue.suggested": {
+        "en": "Thanks! Your suggestion #{id} for *{title}* is waiting for a global curator.",
+        "ko": "고마워요! *{title}*에 대한 제안 #{id}이(가) 전체 큐레이터의 확인을 기다립니다.",
+    },
+    "catalogue.suggestions_none": {"en": "No suggestions are waiting.", "ko": "기다리는 제안이 없습니다."},
+    "catalogue.suggestion_accept": {"en": "Accept #{id}", "ko": "#{id} 수락"},
+    "catalogue.suggestion_reject": {"en": "Reject #{id}", "ko": "#{id} 거절"},
+    "catalogue.suggestion_unknown": {
+        "en": "There is no suggestion #{id} (its drama may have been removed, or its member erased their data).",
+        "ko": "제안 #{id}이(가) 없습니다 (드라마가 삭제되었거나 제안한 회원이 정보를 지웠을 수 있어요).",
+    },
+    "catalogue.suggestion_decided": {
+        "en": "Suggestion #{id} was already {status}; nothing changed.",
+        "ko": "제안 #{id}은(는) 이미 {status} 상태라 바뀐 것이 없습니다.",
+    },
+    "catalogue.suggestion_status_accepted": {"en": "accepted", "ko": "수락됨"},
+    "catalogue.suggestion_status_rejected": {"en": "rejected", "ko": "거절됨"},
+    "catalogue.suggestion_status_pending": {"en": "pending", "ko": "대기 중"},
+    "catalogue.suggestion_accepted": {
+        "en": "Accepted suggestion #{id}: saved ({field}) for *{title}*, credited to {user} in the audit log.",
+        "ko": "제안 #{id}을(를) 수락했습니다: *{title}*에 저장했습니다 ({field}). 감사 기록에 {user}님의 제안으로 남습니다.",
+    },
+    "catalogue.suggestion_rejected": {
+        "en": "Rejected suggestion #{id} for *{title}*.",
+        "ko": "*{title}*에 대한 제안 #{id}을(를) 거절했습니다.",
+    },
+    "card.suggestions.title": {"en": "Suggestions waiting", "ko": "기다리는 제안"},
+    "card.suggestions.count": {
+        "en": "The oldest {shown} of {total}. Accept applies the value as your edit.",
+        "ko": "{total}개 중 가장 오래된 {shown}개. 수락하면 내 수정으로 저장됩니다.",
+    },
+    "card.suggestions.clear": {"en": "(clear it)", "ko": "(지우기)"},
+    "card.suggestions.by": {"en": "by {user} {when}", "ko": "{user} {when}"},
+    "card.suggestions.footer": {
+        "en": "python -m bot catalogue suggestions lists them all",
+        "ko": "python -m bot catalogue suggestions 로 전부 볼 수 있습니다",
+    },
+    # end of catalogue governance
     "catalogue.not_saved": {"en": "Not saved: {detail}.", "ko": "저장하지 않았습니다: {detail}."},
     "catalogue.not_number": {
         "en": "Not saved: {what} must be a number, got '{value}'.",
@@ -183,12 +238,12 @@ CATALOGUE: _M = {
         "ko": "*{title}* (`{slug}`)을(를) 삭제했습니다. 감사 기록에는 남아 있습니다.",
     },
     "catalogue.curators_cleared": {
-        "en": "Cleared the curator role: only admins and the bot's owners can curate here now.",
-        "ko": "큐레이터 역할을 해제했습니다: 이제 이 서버에서는 관리자와 봇 소유자만 카탈로그를 관리할 수 있습니다.",
+        "en": "Cleared the role: only this server's admins choose the dramas it follows now.",
+        "ko": "역할을 해제했습니다: 이제 이 서버가 팔로우할 드라마는 서버 관리자만 고릅니다.",
     },
     "catalogue.curators_set": {
-        "en": "Members with {role} can now curate the catalogue.",
-        "ko": "이제 {role} 역할의 멤버가 카탈로그를 관리할 수 있습니다.",
+        "en": "Members with {role} can now choose the dramas this server follows (the shared catalogue stays with the bot's global curators).",
+        "ko": "이제 {role} 역할의 멤버가 이 서버가 팔로우할 드라마를 고를 수 있습니다 (함께 쓰는 카탈로그는 봇의 전체 큐레이터가 관리합니다).",
     },
     "catalogue.synopsis": {"en": "Synopsis", "ko": "줄거리"},
     "catalogue.verdict": {"en": "Critic's verdict", "ko": "평론가 평"},

@@ -143,6 +143,28 @@ class AuditEntry:
     subject: str
     before: str | None
     after: str | None
+    credit_user_id: int | None = None  # the member whose accepted suggestion this change was
+
+
+SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A member's suggested value for one field of a drama, waiting for (or decided by) a global curator.
+    `value` None: clear the field. Times are ISO 8601 text."""
+
+    id: int
+    drama_id: int
+    field: str
+    value: str | None
+    note: str | None
+    user_id: int
+    guild_id: int | None
+    status: str
+    created_at: str
+    decided_by: int | None = None
+    decided_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +220,7 @@ class DeletedData:
     ratings: int
     watchlist: int
     settings: int
+    suggestions: int = 0  # catalogue suggestions the member made
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,11 @@ class Settings:
     gateway_url: str | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
-    curator_role_id: int | None = None  # CURATOR_ROLE_ID: a role allowed to curate in every server
+    # The shared catalogue's global curators besides the application's owners (bot/curators.py):
+    # CURATOR_USER_IDS, and the members holding CURATOR_ROLE_ID inside the home server CURATOR_GUILD_ID.
+    curator_user_ids: frozenset[int] = frozenset()
+    curator_guild_id: int | None = None
+    curator_role_id: int | None = None
     tmdb_api_key: str | None = field(default=None, repr=False)  # TMDB_API_KEY: live where-to-watch data
     tmdb_api_base: str | None = None  # TMDB_API_BASE: replaces https://api.themoviedb.org/3
     project_url: str | None = None  # PROJECT_URL: the link /about shows
@@ -259,6 +263,42 @@ def shards_from_env(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...]
     return count, None
 
 
+def _snowflake(env: Mapping[str, str], name: str, what: str) -> int | None:
+    """A Discord id (ASCII digits, above 0), or None when unset."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not _SNOWFLAKE.fullmatch(raw) or int(raw) <= 0:
+        raise SettingsError(f"{name} must be {what} (digits only), got {raw!r}.")
+    return int(raw)
+
+
+def curators_from_env(env: Mapping[str, str]) -> tuple[frozenset[int], int | None, int | None]:
+    """(CURATOR_USER_IDS, CURATOR_GUILD_ID, CURATOR_ROLE_ID): who may change the shared catalogue besides the
+    application's owners. The role counts only inside its home server, so the two are set together; a
+    CURATOR_ROLE_ID alone (its meaning before: the role in every server) stops the start with this line
+    rather than quietly meaning something else."""
+    users: set[int] = set()
+    raw = env.get("CURATOR_USER_IDS", "").strip()
+    for part in raw.split(",") if raw else ():
+        part = part.strip()
+        if not part:  # "1, 2," : a trailing comma names nobody
+            continue
+        if not _SNOWFLAKE.fullmatch(part) or int(part) <= 0:
+            raise SettingsError(f"CURATOR_USER_IDS must be user ids (digits) separated by commas, got {raw!r}.")
+        users.add(int(part))
+    guild = _snowflake(env, "CURATOR_GUILD_ID", "a server id")
+    role = _snowflake(env, "CURATOR_ROLE_ID", "a role id")
+    if role is not None and guild is None:
+        raise SettingsError(
+            "CURATOR_ROLE_ID now needs CURATOR_GUILD_ID, the home server the role belongs to: only there does "
+            "the role make global curators (see .env.example)."
+        )
+    if guild is not None and role is None:
+        raise SettingsError("CURATOR_GUILD_ID needs CURATOR_ROLE_ID, the role of global curators there (see .env.example).")
+    return frozenset(users), guild, role
+
+
 def _countries(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """Comma-separated ISO 3166-1 alpha-2 codes ("KR,JP"), upper-cased, without repeats."""
     raw = env.get(name, "").strip()
@@ -310,9 +350,7 @@ def load_settings(
             raise SettingsError(f"DEV_GUILD_ID must be a server id (digits only), got {dev_guild_raw!r}.")
         dev_guild_id = int(dev_guild_raw)
 
-    curator_raw = env.get("CURATOR_ROLE_ID", "").strip()
-    if curator_raw and (not _SNOWFLAKE.fullmatch(curator_raw) or int(curator_raw) <= 0):
-        raise SettingsError(f"CURATOR_ROLE_ID must be a role id (digits only), got {curator_raw!r}.")
+    curator_user_ids, curator_guild_id, curator_role_id = curators_from_env(env)
 
     database_retry_seconds = _number(env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True)
     tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
@@ -342,7 +380,9 @@ def load_settings(
         gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss"), loopback_only="ws"),
         dev_guild_id=dev_guild_id,
         log_level=level,
-        curator_role_id=int(curator_raw) if curator_raw else None,
+        curator_user_ids=curator_user_ids,
+        curator_guild_id=curator_guild_id,
+        curator_role_id=curator_role_id,
         tmdb_api_key=env.get("TMDB_API_KEY", "").strip() or None,
         tmdb_api_base=_optional_url(env, "TMDB_API_BASE", ("http", "https"), loopback_only="http"),
         project_url=_project_url(env),

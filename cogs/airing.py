@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import airing_cards
+from bot.curators import may_manage_server
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n import t
 from bot.models import AnnounceSettings, Drama
@@ -43,19 +44,8 @@ class Airing(commands.Cog):
 
     # ---- who may ---------------------------------------------------------------------------------------
     async def _may_curate(self, interaction: discord.Interaction) -> bool:
-        if await self.bot.is_owner(interaction.user):
-            return True
-        perms = interaction.permissions
-        if perms.administrator or perms.manage_guild:
-            return True
-        user = interaction.user
-        if not isinstance(user, discord.Member) or interaction.guild_id is None:
-            return False
-        role_ids = {
-            self.bot.settings.curator_role_id,
-            await self.bot.store.curator_role(interaction.guild_id),
-        }
-        return any(user.get_role(r) is not None for r in role_ids if r)
+        """Follows belong to the server: its admins and the role they chose (bot/curators.py)."""
+        return await may_manage_server(self.bot, interaction)
 
     async def _followable(self, drama: Drama) -> None:
         if drama.status == "ended":

@@ -1,16 +1,19 @@
-"""/catalogue: curators add and correct dramas from Discord.
+"""/catalogue: the shared catalogue, changed by global curators and corrected by members' suggestions.
 
-Hidden from members without Manage Server (`default_member_permissions`) and re-checked in
-every handler: the bot's owners, server administrators and members holding the curator role
-(`/catalogue curators`, or CURATOR_ROLE_ID) may change the catalogue. Every change goes
-through `Store.curate`, which writes it and its audit row in one transaction. Validation is
-the catalogue file format's own (`bot.catalogue.parse_entry`), so Discord and files agree.
+Every server sees the same catalogue, so only global curators change it (bot/curators.py: the
+application's owners, CURATOR_USER_IDS, CURATOR_ROLE_ID inside CURATOR_GUILD_ID); a server's admins
+do not. The group is visible to every member, for `/catalogue suggest`; every handler and every
+button click checks the member's rights again. Every change goes through `Store.curate`, which
+writes it and its audit row in one transaction. Validation is the catalogue file format's own
+(bot/catalogue_edits.py over `bot.catalogue.parse_entry`), so Discord, suggestions and files agree.
+`/catalogue curators` names a server's own role, which chooses the dramas that server follows.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -19,11 +22,27 @@ from discord.ext import commands
 
 from bot import regions
 from bot.cards import clip, safe
-from bot.catalogue import LIMITS, CatalogueError, entry_record, parse_entry, slugify
+from bot.catalogue import LIMITS, slugify
+from bot.catalogue_edits import (
+    EDITABLE,
+    LONG_TEXT,
+    SUGGESTABLE,
+    cleared,
+    edit_field,
+    field_change,
+    record_dict,
+    split,
+    validated,
+)
+from bot.client import from_us
+from bot.curators import is_global_curator
 from bot.errors import UserError
 from bot.i18n import t
 from bot.i18n_messages import Key
 from bot.models import AVAILABILITY_KINDS, Drama
+from bot.store import SuggestionClosed
+from bot.store.suggestions import MAX_NOTE, MAX_VALUE
+from bot.suggestion_cards import suggestion_card
 from cogs.options import DramaOption, RegionOption, locale_of, shown
 
 if TYPE_CHECKING:
@@ -33,85 +52,10 @@ if TYPE_CHECKING:
 NOT_CURATOR = t("catalogue.not_curator")  # the English, for tests
 NOT_ADMIN = t("catalogue.not_admin")
 
-EDITABLE = {
-    "title": "Title",
-    "native_title": "Native title",
-    "aliases": "Aliases (comma-separated)",
-    "country": "Country (code or name)",
-    "year": "Year",
-    "episode_count": "Number of episodes",
-    "network": "Network",
-    "genres": "Genres (comma-separated)",
-    "poster_url": "Poster URL",
-    "critic_score": "Critic score (0-5)",
-    "critic_summary": "Critic summary (a few words)",
-}
-LONG_TEXT = {"synopsis": ("Synopsis", "synopsis"), "verdict": ("Critic's verdict", "verdict")}
 LONG_TEXT_LABELS = {"synopsis": "catalogue.synopsis", "verdict": "catalogue.verdict"}  # the modal's, translated
-NUMBER_NAMES = {"critic_score": "catalogue.what_critic_score", "year": "catalogue.what_year",
-                "episode_count": "catalogue.what_episode_count"}  # fmt: skip
-CLEAR = ("-", "none", "clear")
-
-
-def _validated(rec: dict[str, Any]) -> CatalogueRecord:
-    """A record dict through the catalogue format's validation; a UserError naming the field."""
-    try:
-        entry = parse_entry(rec, "your change")
-    except CatalogueError as exc:
-        raise UserError.keyed("catalogue.not_saved", detail=safe(str(exc))) from None
-    return entry.drama, entry.episodes, entry.availability
-
-
-def _record_dict(record: CatalogueRecord) -> dict[str, Any]:
-    return entry_record(*record)
-
-
-def _split(value: str) -> list[str]:
-    return [p.strip() for p in value.split(",") if p.strip()]
-
-
-def _number(value: str, kind: type, what: str) -> int | float:
-    """`value` as a number; `what` is one of NUMBER_NAMES."""
-    try:
-        return kind(value.replace(",", ".") if kind is float else value)
-    except ValueError:
-        raise UserError.keyed("catalogue.not_number", what=Key(NUMBER_NAMES[what]), value=shown(value)) from None
-
-
-def edit_field(rec: dict[str, Any], field: str, value: str | None) -> None:
-    """Apply one /catalogue edit to a record dict (value None: clear the field)."""
-    critic = dict(rec.get("critic") or {})
-    if field in ("critic_score", "critic_summary"):
-        key = field.removeprefix("critic_")
-        if value is None:
-            critic.pop(key, None)
-        else:
-            critic[key] = _number(value, float, "critic_score") if key == "score" else value
-        rec["critic"] = critic
-    elif field in ("aliases", "genres"):
-        rec[field] = _split(value or "")
-    elif field in ("year", "episode_count"):
-        if value is None:
-            rec.pop(field, None)
-        else:
-            rec[field] = _number(value, int, field)
-    elif field == "country" and value is not None:
-        region = regions.lookup(value)
-        if region is None:
-            raise UserError.keyed("catalogue.unknown_country", value=shown(value))
-        rec[field] = region.code
-    elif field == "verdict":
-        if value is None:
-            critic.pop("verdict", None)
-        else:
-            critic["verdict"] = value
-        rec["critic"] = critic
-    elif value is None:
-        rec.pop(field, None)
-    else:
-        rec[field] = value
-    if field == "episode_count" and "episodes" in rec:  # a shorter run drops the episodes past its end
-        rec["episodes"] = [e for e in rec["episodes"] if e["number"] <= rec.get("episode_count", 0)]
+SUGGESTIONS_PER_HOUR = 5  # per member, counted in the database (every process, across restarts)
+QUEUE_SIZE = 5  # suggestions shown per /catalogue suggestions: one row of Accept / Reject each
+_validated, _record_dict, _split = validated, record_dict, split
 
 
 class TextModal(discord.ui.Modal):
@@ -145,24 +89,90 @@ class TextModal(discord.ui.Modal):
         await self.cog.bot.report_error(interaction, error)
 
 
+class SuggestionButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"suggestion:(?P<action>[^:]{0,20}):(?P<id>[^:]{0,40})",
+):
+    """Accept or Reject one suggestion of `/catalogue suggestions`. The custom_id carries the action and
+    the suggestion's id only: who may press it is asked again on every click, and anything else in it
+    (an unknown action or id, one decided already) gets a clear ephemeral answer."""
+
+    def __init__(self, action: str, suggestion_id: str, *, locale: str = "en") -> None:
+        accept = action == "accept"
+        super().__init__(
+            discord.ui.Button(
+                label=t("catalogue.suggestion_accept" if accept else "catalogue.suggestion_reject", locale,
+                        id=suggestion_id),
+                style=discord.ButtonStyle.success if accept else discord.ButtonStyle.secondary,
+                custom_id=f"suggestion:{action}:{suggestion_id}",
+            )
+        )  # fmt: skip
+        self.action, self.suggestion_id = action, suggestion_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> SuggestionButton:
+        return cls(match["action"], match["id"])
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return from_us(interaction)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        bot: DramaBot = interaction.client  # type: ignore[assignment]
+        try:
+            await decide(bot, interaction, self.action, self.suggestion_id)
+        except Exception as exc:  # noqa: BLE001 - reported through the one error handler
+            await bot.report_error(interaction, exc)
+
+
+async def decide(bot: DramaBot, interaction: discord.Interaction, action: str, raw_id: str) -> None:
+    """A global curator accepts or rejects suggestion `raw_id` (as the button's custom_id carried it)."""
+    if not await is_global_curator(bot, interaction):
+        raise UserError.keyed("catalogue.not_curator")
+    if action not in ("accept", "reject") or not re.fullmatch(r"[1-9][0-9]{0,17}", raw_id):
+        raise UserError.keyed("catalogue.suggestion_unknown", id=shown(raw_id, 20) or "?")
+    suggestion_id, user, locale = int(raw_id), interaction.user, locale_of(interaction)
+    now = bot.clock.now()
+    try:
+        if action == "reject":
+            decided = await bot.store.reject_suggestion(suggestion_id, decided_by=user.id, now=now)
+            title = (await bot.store.drama_titles([decided.drama_id])).get(decided.drama_id, "?")
+            message = t("catalogue.suggestion_rejected", locale, id=suggestion_id, title=safe(title))
+        else:
+            decided, _, after = await bot.store.accept_suggestion(
+                suggestion_id, lambda s: field_change(s.field, s.value), decided_by=user.id, actor_id=user.id,
+                actor_name=str(user), guild_id=interaction.guild_id, now=now,
+            )  # fmt: skip
+            title = after[0].title if after is not None else "?"
+            message = t("catalogue.suggestion_accepted", locale, id=suggestion_id, title=safe(title),
+                        field=decided.field, user=f"<@{decided.user_id}>")  # fmt: skip
+    except SuggestionClosed as exc:
+        if exc.found is None:
+            raise UserError.keyed("catalogue.suggestion_unknown", id=suggestion_id) from None
+        status = Key(f"catalogue.suggestion_status_{exc.found.status}")
+        raise UserError.keyed("catalogue.suggestion_decided", id=suggestion_id, status=status) from None
+    await interaction.response.send_message(message, ephemeral=True)
+
+
 @app_commands.guild_only()
-@app_commands.default_permissions(manage_guild=True)
-class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Curators: add and correct dramas."):
+class Catalogue(
+    commands.GroupCog, group_name="catalogue",
+    group_description="The shared catalogue: suggest a correction; global curators change it.",
+):  # fmt: skip
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
         super().__init__()
 
-    # ---- who may curate ---------------------------------------------------------------
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(SuggestionButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(SuggestionButton)
+
+    # ---- who may curate: the shared catalogue's global curators (bot/curators.py) ------------------------
     async def is_curator(self, interaction: discord.Interaction) -> bool:
-        user = interaction.user
-        if await self.bot.is_owner(user):
-            return True
-        if not isinstance(user, discord.Member) or interaction.guild_id is None:
-            return False
-        if interaction.permissions.administrator:
-            return True
-        role_ids = {self.bot.settings.curator_role_id, await self.bot.store.curator_role(interaction.guild_id)}
-        return any(user.get_role(r) is not None for r in role_ids if r)
+        return await is_global_curator(self.bot, interaction)
 
     async def require_curator(self, interaction: discord.Interaction) -> None:
         if not await self.is_curator(interaction):
@@ -263,7 +273,7 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
         value: app_commands.Range[str, 1, 500],
     ) -> None:
         await self.require_curator(interaction)
-        new = None if value.strip().lower() in CLEAR else value.strip()
+        new = cleared(value)
         await self.change_and_reply(interaction, drama.slug, f"edit {field.value}", lambda rec: edit_field(rec, field.value, new))
 
     @app_commands.command(name="text", description="Write a drama's synopsis or critic's verdict (opens a form).")
@@ -384,10 +394,64 @@ class Catalogue(commands.GroupCog, group_name="catalogue", group_description="Cu
             t("catalogue.removed", locale_of(interaction), title=safe(drama.title), slug=drama.slug), ephemeral=True
         )
 
-    @app_commands.command(name="curators", description="Choose the role whose members may curate the catalogue.")
-    @app_commands.describe(role="The curator role; leave out to clear it")
+    # ---- suggestions: any member proposes, a global curator decides ---------------------------------------
+    @app_commands.command(name="suggest", description="Suggest a correction to a drama; a global curator checks it.")
+    @app_commands.describe(
+        drama="The drama", field="What to correct", value="The value you suggest; '-' to clear it",
+        note="Why, or where it comes from (optional)",
+    )  # fmt: skip
+    @app_commands.choices(field=[app_commands.Choice(name=label, value=key) for key, label in SUGGESTABLE.items()])
+    async def suggest(
+        self,
+        interaction: discord.Interaction,
+        drama: app_commands.Transform[Drama, DramaOption],
+        field: str,  # one of the choices; a plain str so that anything else gets its own answer here
+        value: app_commands.Range[str, 1, MAX_VALUE],
+        note: app_commands.Range[str, 1, MAX_NOTE] | None = None,
+    ) -> None:
+        if field not in SUGGESTABLE:
+            raise UserError.keyed("catalogue.unknown_field", field=shown(field, 40))
+        if len(value) > MAX_VALUE or (note is not None and len(note) > MAX_NOTE):
+            raise UserError.keyed("catalogue.suggest_too_long", value=MAX_VALUE, note=MAX_NOTE)
+        new, note = cleared(value), (note.strip() or None) if note else None
+        before = await self.bot.store.catalogue_record(drama.id)
+        after = field_change(field, new)(before)  # validated now, and again when accepted
+        if before is not None and _record_dict(before) == _record_dict(after):
+            raise UserError.keyed("catalogue.suggest_same", title=safe(drama.title))
+        made = await self.bot.store.suggest(
+            user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, field=field,
+            value=new, note=note, now=self.bot.clock.now(), per_window=SUGGESTIONS_PER_HOUR,
+            window=timedelta(hours=1),
+        )  # fmt: skip
+        if made is None:
+            raise UserError.keyed("catalogue.suggest_limit", limit=SUGGESTIONS_PER_HOUR)
+        await interaction.response.send_message(
+            t("catalogue.suggested", locale_of(interaction), id=made.id, title=safe(drama.title)), ephemeral=True
+        )
+
+    @app_commands.command(name="suggestions", description="Global curators: the oldest suggestions waiting.")
+    async def suggestions(self, interaction: discord.Interaction) -> None:
+        await self.require_curator(interaction)
+        locale = locale_of(interaction)
+        pending, total = await self.bot.store.pending_suggestions(QUEUE_SIZE)
+        if not pending:
+            await interaction.response.send_message(t("catalogue.suggestions_none", locale), ephemeral=True)
+            return
+        titles = await self.bot.store.drama_titles([s.drama_id for s in pending])
+        view = discord.ui.View(timeout=None)
+        for row, suggestion in enumerate(pending):
+            for action in ("accept", "reject"):
+                button = SuggestionButton(action, str(suggestion.id), locale=locale)
+                button.row = row
+                view.add_item(button)
+        await interaction.response.send_message(
+            embed=suggestion_card(pending, titles, total, locale), view=view, ephemeral=True
+        )
+
+    @app_commands.command(name="curators", description="Choose the role that picks the dramas this server follows.")
+    @app_commands.describe(role="The role; leave out to clear it")
     async def curators(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
-        if not (await self.bot.is_owner(interaction.user) or interaction.permissions.manage_guild):
+        if not (interaction.permissions.manage_guild or interaction.permissions.administrator):
             raise UserError.keyed("catalogue.not_admin")
         assert interaction.guild_id is not None
         await self.bot.store.set_curator_role(

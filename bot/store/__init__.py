@@ -15,6 +15,7 @@ from bot.store.bundle import BUNDLE_DIGEST, record_digest
 from bot.store.migrations import migrations
 from bot.store.ratings import RATE_BATCH
 from bot.store.rows import CatalogueRecord
+from bot.store.suggestions import SuggestionClosed
 from bot.store.titles import CATALOGUE_REV, DRAMA_CACHE
 from bot.store.unavailable import UnavailableStore
 
@@ -26,6 +27,7 @@ __all__ = [
     "RATE_BATCH",
     "CatalogueRecord",
     "Store",
+    "SuggestionClosed",
     "UnavailableStore",
     "is_postgres_url",
     "migrations",

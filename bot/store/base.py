@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.models import (
@@ -27,6 +27,7 @@ from bot.models import (
     ProfileData,
     RateResult,
     ReviewData,
+    Suggestion,
     WatchCounts,
     WatchEntry,
     WatchPage,
@@ -41,6 +42,7 @@ from bot.store.curation import Curation
 from bot.store.ratings import Ratings
 from bot.store.refreshes import Refreshes
 from bot.store.rows import CatalogueRecord
+from bot.store.suggestions import Suggestions
 from bot.store.titles import Titles
 from bot.store.watchlists import Watchlists
 
@@ -63,6 +65,7 @@ class Store:
         self.watchlists = Watchlists(db)
         self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
         self.refreshes = Refreshes(db)  # the TMDB refresh's order: linked dramas, when each was refreshed
+        self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
 
     def _ratings_written(self, scopes: set[int], users: set[int]) -> None:
         self.community.top.book.touched(scopes)
@@ -208,11 +211,60 @@ class Store:
         actor_id: int,
         actor_name: str | None,
         guild_id: int | None,
+        credit_user_id: int | None = None,
     ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
-        """Read-modify-write one drama in ONE transaction, with its audit row (see Curation.curate)."""
+        """Read-modify-write one drama in ONE transaction, with its audit row (see Curation.curate);
+        `credit_user_id`: the member the audit row credits (whose suggestion it was)."""
         return await self.curation.curate(
-            slug, change, action=action, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id
-        )
+            slug, change, action=action, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id,
+            credit_user_id=credit_user_id,
+        )  # fmt: skip
+
+    async def catalogue_record(self, drama_id: int) -> CatalogueRecord | None:
+        """A drama with its episodes and availability as stored (what `curate`'s change is given)."""
+        drama = await self.get_drama(drama_id)
+        if drama is None:
+            return None
+        return drama, await self.catalogue.episodes(drama_id), await self.catalogue.availability(drama_id)
+
+    # ---- suggestions (suggestions.py) --------------------------------------------------------------
+    async def suggest(
+        self, *, user_id: int, guild_id: int | None, drama_id: int, field: str, value: str | None,
+        note: str | None, now: datetime, per_window: int, window: timedelta,
+    ) -> Suggestion | None:  # fmt: skip
+        """Store a member's pending suggestion; None (nothing stored) when they made `per_window` already
+        in the `window` before `now`."""
+        return await self.suggestions.add(
+            user_id=user_id, guild_id=guild_id, drama_id=drama_id, field=field, value=value, note=note,
+            now=now, per_window=per_window, window=window,
+        )  # fmt: skip
+
+    async def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        return await self.suggestions.get(suggestion_id)
+
+    async def pending_suggestions(self, limit: int = 5, after_id: int = 0) -> tuple[list[Suggestion], int]:
+        """The oldest `limit` pending suggestions after `after_id`, and how many are pending in all."""
+        return await self.suggestions.pending(limit, after_id)
+
+    async def accept_suggestion(
+        self,
+        suggestion_id: int,
+        change: Callable[[Suggestion], Callable[[CatalogueRecord | None], CatalogueRecord]],
+        *,
+        decided_by: int | None,
+        actor_id: int,
+        actor_name: str | None,
+        guild_id: int | None,
+        now: datetime,
+    ) -> tuple[Suggestion, CatalogueRecord | None, CatalogueRecord | None]:
+        """Apply a pending suggestion as a curator's edit, credited to the suggester (Suggestions.accept)."""
+        return await self.suggestions.accept(
+            suggestion_id, change, decided_by=decided_by, actor_id=actor_id, actor_name=actor_name,
+            guild_id=guild_id, now=now,
+        )  # fmt: skip
+
+    async def reject_suggestion(self, suggestion_id: int, *, decided_by: int | None, now: datetime) -> Suggestion:
+        return await self.suggestions.reject(suggestion_id, decided_by=decided_by, now=now)
 
     async def curator_role(self, guild_id: int) -> int | None:
         return await self.curation.curator_role(guild_id)
@@ -290,7 +342,7 @@ class Store:
         return await self.watchlists.data_counts(user_id)
 
     async def delete_member(self, user_id: int) -> DeletedData:
-        """Erase a member's ratings, watch list and settings (see Watchlists.delete_member)."""
+        """Erase a member's ratings, watch list, settings and suggestions (see Watchlists.delete_member)."""
         await self.ratings.drain()  # ratings already queued are written first, then erased
         try:
             return await self.watchlists.delete_member(user_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from bot.models import AuditEntry, GuildSettings
 from bot.store import rows
@@ -12,7 +12,7 @@ from bot.store.db import Db, Tx, marks
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
 
-_AUDIT_COLUMNS = "id, at, actor_id, actor_name, guild_id, action, subject, before, after"
+_AUDIT_COLUMNS = "id, at, actor_id, actor_name, guild_id, action, subject, before, after, credit_user_id"
 #: Servers whose regions one `guild_regions` query reads (an IN list; the scheduler asks per cycle).
 REGIONS_PER_QUERY = 500
 
@@ -32,6 +32,8 @@ class Curation:
         actor_id: int,
         actor_name: str | None,
         guild_id: int | None,
+        credit_user_id: int | None = None,
+        within: Callable[[Tx], Awaitable[None]] | None = None,
     ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
         """Read-modify-write one drama in ONE transaction, and record it in the audit table.
 
@@ -39,9 +41,13 @@ class Curation:
         (None: remove the drama, its episodes, availability and ratings). An exception from `change`
         rolls everything back. Returns (before, after). `change` may run again if PostgreSQL had to
         retry the transaction (deadlock, serialization failure): it must only compute.
+        `credit_user_id`: the member whose suggestion the change is (the audit row credits them);
+        `within`: more writes of the same transaction, made first (deciding that suggestion).
         """
 
         async def write(tx: Tx):  # noqa: ANN202 - (before, after, drama_id, names)
+            if within is not None:
+                await within(tx)
             before = await self._catalogue.record_in(tx, slug)
             after = change(before)
             if after is None and before is None:
@@ -55,7 +61,7 @@ class Curation:
                 drama_id, _created, names = await self._catalogue.upsert_in(tx, *after)
                 after = self._catalogue.with_id(after, drama_id)
             await self.audit_in(tx, action, actor_id, actor_name, guild_id, slug,
-                                rows.snapshot(before), rows.snapshot(after))  # fmt: skip
+                                rows.snapshot(before), rows.snapshot(after), credit_user_id)  # fmt: skip
             await self._titles.bump(tx)
             return before, after, drama_id, names
 
@@ -165,10 +171,10 @@ class Curation:
     @staticmethod
     async def audit_in(
         tx: Tx, action: str, actor_id: int, actor_name: str | None, guild_id: int | None,
-        subject: str, before: str | None, after: str | None,
+        subject: str, before: str | None, after: str | None, credit_user_id: int | None = None,
     ) -> None:  # fmt: skip
         await tx.execute(
-            "INSERT INTO catalogue_audit (actor_id, actor_name, guild_id, action, subject, before, after) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (actor_id, actor_name, guild_id, action, subject, before, after),
+            "INSERT INTO catalogue_audit (actor_id, actor_name, guild_id, action, subject, before, after, "
+            "credit_user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (actor_id, actor_name, guild_id, action, subject, before, after, credit_user_id),
         )

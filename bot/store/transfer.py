@@ -56,6 +56,7 @@ TABLES: tuple[Table, ...] = (
     Table("reminders", ("user_id", "drama_id")),
     Table("announcements", ("key",)),
     Table("tmdb_refreshes", ("drama_id",)),  # 0018: when the TMDB refresh last took each linked drama
+    Table("catalogue_suggestions", ("id",)),  # 0014 members' suggestions
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.models import WATCH_STATUSES, DeletedData, WatchCounts, WatchEntry, WatchPage
 from bot.store.db import QUICK_ROWS, Db, Tx
+from bot.store.suggestions import Suggestions
 
 WATCH_PAGE = 10  # entries per page of /watchlist show
 
@@ -167,7 +168,8 @@ class Watchlists:
     async def data_counts(self, user_id: int) -> DeletedData:
         """What delete_member would remove now (for its confirmation)."""
         row = await self._db.fetch_one(_COUNTS, (user_id, user_id, user_id))
-        return DeletedData(row["ratings"], row["watchlist"], row["settings"])
+        suggested = await self._db.fetch_one(Suggestions.COUNT_SQL, (user_id,))
+        return DeletedData(row["ratings"], row["watchlist"], row["settings"], suggested["n"])
 
     async def delete_member(self, user_id: int) -> DeletedData:
         """Erase everything stored about a member in ONE transaction: ratings (the totals' triggers take
@@ -184,6 +186,7 @@ class Watchlists:
                 await db.execute("DELETE FROM rating_totals WHERE drama_id = ? AND n = 0", (drama_id,))
             await db.execute("DELETE FROM watchlist WHERE user_id = ?", (user_id,))
             await db.execute("DELETE FROM member_settings WHERE user_id = ?", (user_id,))
-            return DeletedData(counted["ratings"], counted["watchlist"], counted["settings"])
+            suggestions = await Suggestions.erase_in(db, user_id)  # and their id in decisions and credits
+            return DeletedData(counted["ratings"], counted["watchlist"], counted["settings"], suggestions)
 
         return await self._db.write(tx)

@@ -199,3 +199,43 @@ async def test_the_index_notices_catalogue_changes_from_another_process(store: S
             await asyncio.sleep(0.05)
     assert [h.slug for h in store.search_titles("Test Drama")] == ["test-drama"]
     assert await store.refresh_index() is False
+
+
+# ---- members' suggestions from the command line --------------------------------------------------------
+
+
+async def test_suggestions_are_listed_accepted_and_rejected_from_the_command_line(store: Store, add_drama, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    drama_id = await add_drama(slug="goblin", title="Goblin", year=2016)
+    now = datetime.now(UTC)
+    made = [
+        await store.suggest(user_id=41, guild_id=5, drama_id=drama_id, field=field, value=value, note=note,
+                            now=now, per_window=5, window=timedelta(hours=1))  # fmt: skip
+        for field, value, note in (("year", "2017", "it aired in 2017"), ("network", "tvN", None),
+                                   ("year", "1800", None))  # fmt: skip
+    ]
+    args = ns("suggestions", action="list", id=None, limit=50)
+    assert await catalogue_cli.run(store, args) == 0
+    out = capsys.readouterr().out
+    assert f"#{made[0].id}" in out and "Goblin  year -> '2017'  by 41" in out and "note: it aired in 2017" in out
+    assert "3 of 3 pending shown" in out
+
+    assert await catalogue_cli.run(store, ns("suggestions", action="accept", id=made[0].id, limit=50)) == 0
+    assert f"accepted suggestion #{made[0].id}: year of Goblin saved, credited to 41" in capsys.readouterr().out
+    assert (await store.get_drama(drama_id)).year == 2017
+    assert await catalogue_cli.run(store, ns("suggestions", action="reject", id=made[1].id, limit=50)) == 0
+    assert (await store.suggestion(made[1].id)).status == "rejected"
+    # no longer valid for the field: stays pending, nothing written
+    assert await catalogue_cli.run(store, ns("suggestions", action="accept", id=made[2].id, limit=50)) == 1
+    assert "cannot be applied" in capsys.readouterr().err and (await store.suggestion(made[2].id)).status == "pending"
+    # decided already, unknown, or no id: a clear line and exit 1
+    assert await catalogue_cli.run(store, ns("suggestions", action="accept", id=made[0].id, limit=50)) == 1
+    assert "already accepted" in capsys.readouterr().err
+    assert await catalogue_cli.run(store, ns("suggestions", action="reject", id=999, limit=50)) == 1
+    assert "no suggestion #999" in capsys.readouterr().err
+    assert await catalogue_cli.run(store, ns("suggestions", action="accept", id=None, limit=50)) == 1
+
+    assert await catalogue_cli.run(store, ns("audit", limit=50)) == 0
+    out = capsys.readouterr().out
+    assert "command line (0)  edit year  goblin  suggested by 41" in out

@@ -64,7 +64,7 @@ ALLOWED_FUNCTIONS = {
 ALLOWED_LITERALS = {
     ("cogs/about.py", "unknown (not installed)"): "a version number's stand-in, like the version itself",
     (
-        "cogs/catalogue.py",
+        "bot/catalogue_edits.py",
         "your change",
     ): "context of the catalogue format's own (English) validation details",
     ("bot/client.py", "dramabot ready"): "the log line that tells scripts the bot is up",

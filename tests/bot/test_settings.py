@@ -175,6 +175,47 @@ def test_dev_guild_id_invalid(value):
         load(DEV_GUILD_ID=value)
 
 
+# --- global curators: CURATOR_USER_IDS, CURATOR_GUILD_ID + CURATOR_ROLE_ID ---------------------------
+
+
+def test_no_global_curators_by_default():
+    loaded = load()
+    assert (loaded.curator_user_ids, loaded.curator_guild_id, loaded.curator_role_id) == (frozenset(), None, None)
+
+
+def test_curator_user_ids_are_a_set_of_ids():
+    assert load(CURATOR_USER_IDS=" 111, 222 ,111,").curator_user_ids == frozenset({111, 222})
+    assert load(CURATOR_USER_IDS="1234567890123456789").curator_user_ids == frozenset({1234567890123456789})
+
+
+@pytest.mark.parametrize("value", ["abc", "1,,x", "12;34", "-5", "0", "1 2", "²", "9" * 25])
+def test_curator_user_ids_invalid(value):
+    with pytest.raises(SettingsError, match="CURATOR_USER_IDS"):
+        load(CURATOR_USER_IDS=value)
+
+
+def test_the_curator_role_counts_in_its_home_server():
+    loaded = load(CURATOR_GUILD_ID="555", CURATOR_ROLE_ID=" 777 ")
+    assert (loaded.curator_guild_id, loaded.curator_role_id) == (555, 777)
+
+
+def test_a_curator_role_without_its_home_server_stops_the_start():
+    """The older meaning of CURATOR_ROLE_ID (the role in every server) is never taken silently."""
+    with pytest.raises(SettingsError, match="CURATOR_ROLE_ID now needs CURATOR_GUILD_ID") as caught:
+        load(CURATOR_ROLE_ID="777")
+    assert "\n" not in str(caught.value)
+    with pytest.raises(SettingsError, match="CURATOR_GUILD_ID needs CURATOR_ROLE_ID"):
+        load(CURATOR_GUILD_ID="555")
+
+
+@pytest.mark.parametrize(("name", "value"), [("CURATOR_GUILD_ID", "abc"), ("CURATOR_GUILD_ID", "0"),
+                                             ("CURATOR_ROLE_ID", "-1"), ("CURATOR_ROLE_ID", "1.5")])  # fmt: skip
+def test_curator_ids_invalid(name, value):
+    env = {"CURATOR_GUILD_ID": "555", "CURATOR_ROLE_ID": "777", name: value}
+    with pytest.raises(SettingsError, match=name):
+        load(**env)
+
+
 # --- LOG_LEVEL ----------------------------------------------------------------------------------------
 
 
@@ -239,6 +280,9 @@ NAMES = [
     "LOG_LEVEL",
     "DISCORD_API_BASE",
     "DISCORD_GATEWAY_URL",
+    "CURATOR_USER_IDS",
+    "CURATOR_GUILD_ID",
+    "CURATOR_ROLE_ID",
 ]
 
 

@@ -118,7 +118,7 @@ async def test_commands_then_simulated_days_with_a_kill_and_a_moved_date(
     undated = await discord_stub.invoke("follow", {"drama": "no-dates-yet"}, permissions=MANAGER)
     assert undated.ephemeral and "no air dates" in undated.content
     member = await discord_stub.invoke("follow", {"drama": "lovely-runner-tmdb"})
-    assert member.ephemeral and "Only curators" in member.content
+    assert member.ephemeral and "Only this server's admins" in member.content
     not_airing = await discord_stub.invoke("remind on", {"drama": "long-gone"}, user=fan)
     assert not_airing.ephemeral and "not airing" in not_airing.content
     nothing = await discord_stub.invoke("unfollow", {"drama": "lovely-runner-tmdb"}, permissions=MANAGER)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.test_catalogue_commands import ADMIN, MANAGER
+from tests.e2e.test_catalogue_commands import MANAGER
 from tests.e2e.test_commands import TITLE, _long_drama_db, field, ratings_count
 
 HANGUL = re.compile(r"[가-힣]")
@@ -130,23 +130,23 @@ async def test_about_in_korean(discord_stub, start_bot):
 
 async def test_catalogue_answers_modal_and_refusal_in_korean(discord_stub, start_bot):
     await start_bot()
-    curator, member = discord_stub.default_user, discord_stub.make_user("minji")
+    curator, member = discord_stub.owner, discord_stub.make_user("minji")  # the owner: a global curator
     discord_stub.set_locale(curator, "ko")
     discord_stub.set_locale(member, "ko")
     added = await discord_stub.invoke(
-        "catalogue add", {"title": "Goblin", "episodes": 16, "year": 2016}, permissions=ADMIN
+        "catalogue add", {"title": "Goblin", "episodes": 16, "year": 2016}, user=curator
     )
     assert added.content.startswith("*Goblin* (`goblin-2016`)을(를) 카탈로그에 추가했습니다.")
     bad = await discord_stub.invoke(
-        "catalogue edit", {"drama": "goblin-2016", "field": "year", "value": "soon"}, permissions=ADMIN
+        "catalogue edit", {"drama": "goblin-2016", "field": "year", "value": "soon"}, user=curator
     )
     assert bad.content == "저장하지 않았습니다: 연도은(는) 숫자여야 하는데 'soon'을(를) 받았습니다."
     saved = await discord_stub.invoke(
-        "catalogue edit", {"drama": "goblin-2016", "field": "network", "value": "tvN"}, permissions=ADMIN
+        "catalogue edit", {"drama": "goblin-2016", "field": "network", "value": "tvN"}, user=curator
     )
     assert saved.content == "*Goblin*: 저장했습니다 (edit network)."
     modal = await discord_stub.invoke(
-        "catalogue text", {"drama": "goblin-2016", "field": "verdict"}, permissions=ADMIN
+        "catalogue text", {"drama": "goblin-2016", "field": "verdict"}, user=curator
     )
     assert modal.modal["title"] == "평론가 평: Goblin"
     (text_input,) = [c for row in modal.modal["components"] for c in row["components"]]
@@ -155,4 +155,4 @@ async def test_catalogue_answers_modal_and_refusal_in_korean(discord_stub, start
         "catalogue edit", {"drama": "goblin-2016", "field": "network", "value": "KBS"}, user=member,
         permissions=MANAGER,
     )  # fmt: skip
-    assert refused.ephemeral and refused.content.startswith("큐레이터만 카탈로그를 바꿀 수 있습니다.")
+    assert refused.ephemeral and refused.content.startswith("모든 서버가 함께 보는 카탈로그는 봇의 전체 큐레이터만")

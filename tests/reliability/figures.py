@@ -51,7 +51,7 @@ WHAT = [
     "* **Database faults** (`test_database.py`): file made immutable (`chattr +i`; root ignores chmod), locked by",
     "  another process past the 2 s busy timeout, a full 4 MiB tmpfs, a corrupt file at start, a newer schema.",
     "* **Security** (`test_security.py`): token grep over everything printed (DEBUG logging, a rejected token)",
-    "  and every body sent; catalogue commands' `default_member_permissions` and the handler's re-check;",
+    "  and every body sent; catalogue changes refused to server admins (only global curators);",
     "  per-member `/rate` limit (10 per 30 s); interactions for another application id get no answer.",
     "  `allowed_mentions` is checked by the stand-in on every body of every test.",
     "* **Backup** (`test_backup.py`): `python -m bot backup PATH` while the bot rates; the copy passes",

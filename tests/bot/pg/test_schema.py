@@ -18,6 +18,7 @@ TABLES = {
     "availability",
     "bundled_dramas",
     "catalogue_audit",
+    "catalogue_suggestions",
     "drama_names",
     "dramas",
     "episodes",
