@@ -267,3 +267,17 @@ class GuildSettings:
     guild_id: int
     curator_role_id: int | None = None
     region: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MergeOutcome:
+    """What `catalogue merge` did: the drama kept (`into`) and how many of the removed one's rows it took."""
+
+    into: Drama
+    merged: Drama  # the duplicate, as it was (deleted now; the audit keeps its record)
+    ratings: int  # scores moved over
+    replaced: int  # scores dropped because the same member had a later one for the same (drama, episode)
+    watchlist: int  # list entries moved over or joined with the member's entry for the kept drama
+    follows: int
+    reminders: int
+    announcements: int  # ledger rows moved over (a row the kept drama already had for the same post wins)

@@ -273,7 +273,8 @@ class Airing:
     async def scheduled(
         self, start: date, end: date, drama_ids: Sequence[int] | None = None
     ) -> list[ScheduledEpisode]:
-        """Episodes whose local air date is from `start` to `end` (inclusive), of `drama_ids` or of all."""
+        """Episodes whose local air date is from `start` to `end` (inclusive), of `drama_ids` or of all; a removed
+        (hidden) drama's are left out (not scheduled, announced or reminded)."""
         where, params = "e.air_date BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]
         if drama_ids is not None:
             if not drama_ids:
@@ -282,7 +283,8 @@ class Airing:
             params += list(drama_ids)
         rows = await self._db.fetch(
             "SELECT e.drama_id, e.number, e.air_date, e.air_time, d.country FROM episodes e "
-            f"JOIN dramas d ON d.id = e.drama_id WHERE {where} ORDER BY e.air_date, e.drama_id, e.number",
+            f"JOIN dramas d ON d.id = e.drama_id WHERE {where} AND d.hidden_at IS NULL "
+            "ORDER BY e.air_date, e.drama_id, e.number",
             tuple(params),
         )
         return [

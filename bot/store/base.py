@@ -24,6 +24,7 @@ from bot.models import (
     DramaName,
     Episode,
     GuildSettings,
+    MergeOutcome,
     ProfileData,
     RateResult,
     ReviewData,
@@ -39,6 +40,7 @@ from bot.store.catalogue import Catalogue
 from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.ratings import Ratings
+from bot.store.removal import Removal
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
 from bot.store.watchlists import Watchlists
@@ -61,6 +63,7 @@ class Store:
         self.bundle = Bundle(db, self.titles, self.catalogue)
         self.watchlists = Watchlists(db)
         self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
+        self.removal = Removal(db, self.titles, self.catalogue)  # remove (hide), restore, merge
 
     def _ratings_written(self, scopes: set[int], users: set[int]) -> None:
         self.community.top.book.touched(scopes)
@@ -207,10 +210,55 @@ class Store:
         actor_name: str | None,
         guild_id: int | None,
     ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
-        """Read-modify-write one drama in ONE transaction, with its audit row (see Curation.curate)."""
-        return await self.curation.curate(
+        """Read-modify-write one drama in ONE transaction, with its audit row (see Curation.curate). A change
+        to None removes the drama: it is hidden, members' data kept (bot/store/removal.py)."""
+        before, after = await self.curation.curate(
             slug, change, action=action, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id
         )
+        if before is not None and after is None:
+            self._shown_changed()
+        return before, after
+
+    # ---- removed dramas: restore and merge (bot/store/removal.py) -------------------
+    def _shown_changed(self) -> None:
+        """A drama was hidden, shown again or merged: /top's kept charts and /match's kept members are
+        rebuilt (the catalogue's new rev would have them rebuilt on their next read as well)."""
+        self.community.top.book.touched(None)
+        self.community.members.wrote(None)
+
+    async def removed_dramas(self, text: str = "", limit: int = 25) -> list[tuple[str, str, int | None]]:
+        """Removed dramas as (slug, title, year), the latest removed first; `text` narrows by slug or title."""
+        return await self.catalogue.hidden(text, limit)
+
+    async def removed_drama(self, slug: str) -> Drama | None:
+        """The removed drama with this slug, or None (also when it is shown)."""
+        return await self.catalogue.hidden_by("slug", slug)
+
+    async def removed_by_tmdb_id(self, tmdb_id: int) -> Drama | None:
+        """The removed drama linked to this TMDB series, or None."""
+        return await self.catalogue.hidden_by("tmdb_id", tmdb_id)
+
+    async def restore_drama(
+        self, slug: str, *, actor_id: int, actor_name: str | None, guild_id: int | None
+    ) -> CatalogueRecord:
+        """Show a removed drama again with all its members' data; audited. bot.errors.CatalogueRefused
+        when there is no such drama or it is not removed."""
+        record = await self.removal.restore(slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id)
+        self._shown_changed()
+        return record
+
+    async def merge_dramas(
+        self, from_slug: str, into_slug: str, *, actor_id: int, actor_name: str | None, guild_id: int | None
+    ) -> MergeOutcome:
+        """Join a duplicate into the drama kept, in ONE transaction (see bot/store/removal.py); audited.
+        bot.errors.CatalogueRefused for an unknown drama, the same drama twice or a removed INTO."""
+        await self.ratings.drain()  # ratings already queued are written first, then moved
+        try:
+            return await self.removal.merge(
+                from_slug, into_slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id
+            )
+        finally:
+            self._shown_changed()
 
     async def curator_role(self, guild_id: int) -> int | None:
         return await self.curation.curator_role(guild_id)
