@@ -60,8 +60,15 @@ def merged_record(into: CatalogueRecord, source: CatalogueRecord) -> CatalogueRe
     if not drama.genres and other.genres:
         filled["genres"] = other.genres
     kept = replace(drama, **filled, episode_count=max(drama.episode_count, other.episode_count))
-    names = (*drama.aliases, other.title, *((other.native_title,) if other.native_title else ()), *other.aliases)
-    kept = replace(kept, aliases=tuple(n for kind, n in rows.names(replace(kept, aliases=names)) if kind == "alias"))
+    names = (
+        *drama.aliases,
+        other.title,
+        *((other.native_title,) if other.native_title else ()),
+        *other.aliases,
+    )
+    kept = replace(
+        kept, aliases=tuple(n for kind, n in rows.names(replace(kept, aliases=names)) if kind == "alias")
+    )
     numbers = {e.number for e in episodes}
     joined_episodes = tuple(
         sorted((*episodes, *(e for e in other_episodes if e.number not in numbers)), key=lambda e: e.number)
@@ -100,7 +107,9 @@ class Removal:
             await tx.execute("UPDATE dramas SET hidden_at = NULL WHERE id = ?", (found[0],))
             record = await self._catalogue.record_in(tx, slug)
             assert record is not None
-            await Curation.audit_in(tx, "restore", actor_id, actor_name, guild_id, slug, None, rows.snapshot(record))
+            await Curation.audit_in(
+                tx, "restore", actor_id, actor_name, guild_id, slug, None, rows.snapshot(record)
+            )
             await self._titles.bump(tx)
             return record, [n for _, n in rows.names(record[0])]
 
@@ -116,7 +125,10 @@ class Removal:
         FROM may be a removed drama (its members' data then joins INTO)."""
 
         async def write(tx: Tx) -> tuple[MergeOutcome, list[str]]:
-            source, target = await self._drama(tx, from_slug, lock=True), await self._drama(tx, into_slug, lock=True)
+            source, target = (
+                await self._drama(tx, from_slug, lock=True),
+                await self._drama(tx, into_slug, lock=True),
+            )
             if source is None:
                 raise CatalogueRefused("unknown", from_slug)
             if target is None:
@@ -131,7 +143,9 @@ class Removal:
             assert before_from is not None and before_into is not None
             after = merged_record(before_into, before_from)
             # FROM's ids go first: they are unique, and INTO may take them over.
-            await tx.execute("UPDATE dramas SET tmdb_id = NULL, wikidata_id = NULL, imdb_id = NULL WHERE id = ?", (f,))
+            await tx.execute(
+                "UPDATE dramas SET tmdb_id = NULL, wikidata_id = NULL, imdb_id = NULL WHERE id = ?", (f,)
+            )
             _, _, names = await self._catalogue.upsert_in(tx, *after)
             counts = await self._move(tx, f, i)
             await self._catalogue.delete_in(tx, f)
@@ -188,7 +202,9 @@ class Removal:
         counts = [listed]
         for table, key in (("watchlist", "user_id"), ("follows", "guild_id"), ("reminders", "user_id")):
             if table != "watchlist":
-                counts.append((await tx.fetch_one(f"SELECT count(*) FROM {table} WHERE drama_id = ?", (f,)))[0])
+                counts.append(
+                    (await tx.fetch_one(f"SELECT count(*) FROM {table} WHERE drama_id = ?", (f,)))[0]
+                )
             await tx.execute(
                 f"DELETE FROM {table} WHERE drama_id = ? AND EXISTS "
                 f"(SELECT 1 FROM {table} i WHERE i.{key} = {table}.{key} AND i.drama_id = ?)",

@@ -46,10 +46,17 @@ async def everything_shown(store: Store, drama_id: int) -> tuple:
 
 
 async def seed_one(store: Store, add_drama) -> int:
-    drama_id = await add_drama("signal-2016", 16, country="KR", year=2016, genres=("Thriller",), tmdb_id=64840)
+    drama_id = await add_drama(
+        "signal-2016", 16, country="KR", year=2016, genres=("Thriller",), tmdb_id=64840
+    )
     await add_drama("other-show", 4)  # keeps /top's charts non-empty once Signal is hidden
     other = (await store.find_dramas("other-show"))[0].id
-    for user, guild, score in ((ALICE, GUILD_A, 4.5), (BOB, GUILD_A, 3.0), (CAROL, GUILD_B, 5.0), (DAVE, None, 2.0)):
+    for user, guild, score in (
+        (ALICE, GUILD_A, 4.5),
+        (BOB, GUILD_A, 3.0),
+        (CAROL, GUILD_B, 5.0),
+        (DAVE, None, 2.0),
+    ):
         await store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score)
         await store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score - 0.5, episode=3)
         await store.rate(user_id=user, guild_id=guild, drama_id=other, score=4.0)
@@ -68,15 +75,22 @@ async def remove(store: Store, slug: str) -> None:
 async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store, add_drama, raw):
     drama_id = await seed_one(store, add_drama)
     shown = await everything_shown(store, drama_id)
-    ratings = await raw.fetch("SELECT drama_id, episode, user_id, guild_id, halves FROM ratings ORDER BY 1, 2, 3")
+    ratings = await raw.fetch(
+        "SELECT drama_id, episode, user_id, guild_id, halves FROM ratings ORDER BY 1, 2, 3"
+    )
     chart = await store.chart_tallies(0)
     profile = await store.profile(ALICE)
     assert any(t.drama_id == drama_id for t in chart)
 
     await remove(store, "signal-2016")
     # Nothing of the members' data is deleted ...
-    assert await raw.fetch("SELECT drama_id, episode, user_id, guild_id, halves FROM ratings ORDER BY 1, 2, 3") == ratings
-    assert await raw.fetch("SELECT count(*) FROM watchlist WHERE drama_id = ?", drama_id) == [(4,)]  # rated ep 3
+    assert (
+        await raw.fetch("SELECT drama_id, episode, user_id, guild_id, halves FROM ratings ORDER BY 1, 2, 3")
+        == ratings
+    )
+    assert await raw.fetch("SELECT count(*) FROM watchlist WHERE drama_id = ?", drama_id) == [
+        (4,)
+    ]  # rated ep 3
     assert await raw.fetch("SELECT count(*) FROM follows WHERE drama_id = ?", drama_id) == [(1,)]
     assert await raw.fetch("SELECT count(*) FROM reminders WHERE drama_id = ?", drama_id) == [(1,)]
     await assert_totals_exact(raw)
@@ -167,7 +181,9 @@ async def test_restore_and_remove_refuse_what_cannot_be_done(store, add_drama, r
     assert refused.value.reason == "not_hidden"
     await remove(store, "signal-2016")
     # Removing it again does nothing (and audits nothing).
-    again = await store.curate("signal-2016", lambda r: None, action="remove", actor_id=1, actor_name="c", guild_id=None)
+    again = await store.curate(
+        "signal-2016", lambda r: None, action="remove", actor_id=1, actor_name="c", guild_id=None
+    )
     assert again == (None, None)
     assert len(await store.audit_log()) == audit + 1
 
@@ -183,13 +199,19 @@ async def seed_pair(store: Store, add_drama, raw) -> tuple[int, int]:
                           availability=(Records.availability("Viki", "free"), Records.availability("netflix")))  # fmt: skip
     # (user, drama, episode, guild, halves, updated_at)
     rows = [
-        (ALICE, into, 0, GUILD_A, 6, "2026-01-01"), (ALICE, dup, 0, GUILD_B, 10, "2026-02-01"),  # dup is later
-        (BOB, into, 0, GUILD_A, 8, "2026-03-01"), (BOB, dup, 0, GUILD_A, 2, "2026-02-01"),  # into is later
-        (CAROL, dup, 0, GUILD_B, 7, "2026-01-05"), (CAROL, dup, 2, GUILD_B, 9, "2026-01-05"),  # dup only
-        (DAVE, into, 2, None, 4, "2026-01-01"), (DAVE, dup, 2, None, 5, "2026-01-01"),  # a tie: into's stays
+        (ALICE, into, 0, GUILD_A, 6, "2026-01-01"),
+        (ALICE, dup, 0, GUILD_B, 10, "2026-02-01"),  # dup is later
+        (BOB, into, 0, GUILD_A, 8, "2026-03-01"),
+        (BOB, dup, 0, GUILD_A, 2, "2026-02-01"),  # into is later
+        (CAROL, dup, 0, GUILD_B, 7, "2026-01-05"),
+        (CAROL, dup, 2, GUILD_B, 9, "2026-01-05"),  # dup only
+        (DAVE, into, 2, None, 4, "2026-01-01"),
+        (DAVE, dup, 2, None, 5, "2026-01-01"),  # a tie: into's stays
     ]
     for user, drama, episode, guild, halves, at in rows:
-        await store.rate(user_id=user, guild_id=guild, drama_id=drama, score=halves / 2, episode=episode or None)
+        await store.rate(
+            user_id=user, guild_id=guild, drama_id=drama, score=halves / 2, episode=episode or None
+        )
         stamp = f"{at}T00:00:00.000Z" if raw.backend == "sqlite" else f"{at} 00:00:00+00"
         await raw.execute(f"UPDATE ratings SET updated_at = '{stamp}' WHERE user_id = {user} AND drama_id = {drama} "
                           f"AND episode = {episode}")  # fmt: skip
@@ -198,7 +220,9 @@ async def seed_pair(store: Store, add_drama, raw) -> tuple[int, int]:
     await store.set_watch(user_id=ALICE, guild_id=GUILD_B, drama_id=dup, status="on_hold", episode=4)
     await store.set_watch(user_id=BOB, guild_id=GUILD_A, drama_id=dup, status="plan")
     late = "2099-06-01T00:00:00.000Z" if raw.backend == "sqlite" else "2099-06-01 00:00:00+00"
-    await raw.execute(f"UPDATE watchlist SET updated_at = '{late}' WHERE user_id = {ALICE} AND drama_id = {dup}")
+    await raw.execute(
+        f"UPDATE watchlist SET updated_at = '{late}' WHERE user_id = {ALICE} AND drama_id = {dup}"
+    )
     await store.airing.follow(GUILD_A, into, by=ALICE, now=NOW)
     await store.airing.follow(GUILD_A, dup, by=ALICE, now=NOW)
     await store.airing.follow(GUILD_B, dup, by=CAROL, now=NOW)
@@ -249,8 +273,14 @@ async def test_merge_moves_lists_follows_reminders_and_the_ledger(store, add_dra
     assert listed[CAROL][0] == "watching"  # put on the list by rating episode 2 of FROM
     assert outcome.watchlist == 4  # Alice's, Bob's, and Carol's and Dave's from rating episode 2
     assert await raw.fetch("SELECT count(*) FROM watchlist WHERE drama_id = ?", dup) == [(0,)]
-    assert sorted(await raw.fetch("SELECT guild_id FROM follows WHERE drama_id = ?", into)) == [(GUILD_A,), (GUILD_B,)]
-    assert sorted(await raw.fetch("SELECT user_id FROM reminders WHERE drama_id = ?", into)) == [(BOB,), (CAROL,)]
+    assert sorted(await raw.fetch("SELECT guild_id FROM follows WHERE drama_id = ?", into)) == [
+        (GUILD_A,),
+        (GUILD_B,),
+    ]
+    assert sorted(await raw.fetch("SELECT user_id FROM reminders WHERE drama_id = ?", into)) == [
+        (BOB,),
+        (CAROL,),
+    ]
     assert (outcome.follows, outcome.reminders) == (2, 2)
     keys = {r[0] for r in await raw.fetch("SELECT key FROM announcements")}
     assert keys == {announce_key(GUILD_A, into, 1), announce_key(GUILD_A, into, 2), remind_key(BOB, into, 2)}
@@ -264,7 +294,12 @@ async def test_merge_joins_names_ids_and_facts(store, add_drama, raw):
                                        guild_id=None)  # fmt: skip
     kept = await store.get_drama(into)
     assert kept == outcome.into
-    assert (kept.slug, kept.title, kept.wikidata_id, kept.tmdb_id) == ("goblin-2016", "Goblin", "Q24859151", 67915)
+    assert (kept.slug, kept.title, kept.wikidata_id, kept.tmdb_id) == (
+        "goblin-2016",
+        "Goblin",
+        "Q24859151",
+        67915,
+    )
     assert kept.native_title == "쓸쓸하고 찬란하神 – 도깨비" and kept.genres == ("Fantasy",)
     assert kept.synopsis == "A goblin." and kept.country == "KR"
     assert "Guardian: The Lonely and Great God" in kept.aliases
@@ -298,7 +333,9 @@ async def test_merge_of_a_removed_duplicate_brings_its_members_data_along(store,
         ("goblin-2016", "guardian-tmdb-67915", "into_hidden", "guardian-tmdb-67915"),
     ],
 )
-async def test_merge_refuses_bad_input_and_changes_nothing(store, add_drama, raw, source, target, reason, slug):
+async def test_merge_refuses_bad_input_and_changes_nothing(
+    store, add_drama, raw, source, target, reason, slug
+):
     await seed_pair(store, add_drama, raw)
     if reason == "into_hidden":
         await remove(store, "guardian-tmdb-67915")
@@ -312,11 +349,21 @@ async def test_merge_refuses_bad_input_and_changes_nothing(store, add_drama, raw
 
 
 def test_merged_record_takes_only_what_into_lacks():
-    into = (Records.drama("a", title="A", episode_count=10, year=2020, aliases=("Ay",)), Records.episodes(2), ())
+    into = (
+        Records.drama("a", title="A", episode_count=10, year=2020, aliases=("Ay",)),
+        Records.episodes(2),
+        (),
+    )
     other = (Records.drama("b", title="B", episode_count=12, year=1999, network="KBS", aliases=("ay", "Bee")),
              Records.episodes(3, critic_score=1.0), (Records.availability(),))  # fmt: skip
     drama, episodes, availability = merged_record(into, other)
-    assert (drama.slug, drama.title, drama.year, drama.network, drama.episode_count) == ("a", "A", 2020, "KBS", 12)
+    assert (drama.slug, drama.title, drama.year, drama.network, drama.episode_count) == (
+        "a",
+        "A",
+        2020,
+        "KBS",
+        12,
+    )
     assert drama.aliases == ("Ay", "B", "Bee")  # "ay" is "Ay" folded
     assert [(e.number, e.critic_score) for e in episodes] == [(1, 4.0), (2, 4.0), (3, 1.0)]
     assert len(availability) == 1
