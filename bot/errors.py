@@ -44,7 +44,7 @@ class SchemaTooNew(Exception):
 
 class CatalogueRefused(Exception):
     """A restore or merge that cannot be done; nothing was changed. `reason` says why ("unknown", "not_hidden",
-    "hidden", "same", "into_hidden") and `slug` which drama it is about; the cog and the CLI word it."""
+    "same", "into_hidden") and `slug` which drama it is about; the cog and the CLI word it."""
 
     def __init__(self, reason: str, slug: str) -> None:
         super().__init__(f"{reason}: {slug}")

@@ -235,7 +235,6 @@ def refused_text(exc: CatalogueRefused) -> str:
     return {
         "unknown": f"no drama with the slug {exc.slug!r}",
         "not_hidden": f"{exc.slug!r} is not removed: there is nothing to restore",
-        "hidden": f"{exc.slug!r} is removed: restore it first",
         "same": f"cannot merge {exc.slug!r} into itself",
         "into_hidden": f"{exc.slug!r} is removed: restore it before merging into it",
     }.get(exc.reason, str(exc))
