@@ -367,3 +367,70 @@ def test_merged_record_takes_only_what_into_lacks():
     assert drama.aliases == ("Ay", "B", "Bee")  # "ay" is "Ay" folded
     assert [(e.number, e.critic_score) for e in episodes] == [(1, 4.0), (2, 4.0), (3, 1.0)]
     assert len(availability) == 1
+
+
+# ---- the bundled catalogue --------------------------------------------------------------------------------
+def bundled(slug: str, title: str, **fields):
+    return (Records.drama(slug, title=title, episode_count=16, country="KR", year=2016, **fields), (), ())
+
+
+async def test_the_bundle_never_brings_back_a_removed_or_merged_drama(store):
+    v1 = [bundled("goblin-2016", "Goblin", wikidata_id="Q24859151"), bundled("signal-2016", "Signal", tmdb_id=64840),
+          bundled("w-2016", "W")]  # fmt: skip
+    await store.apply_bundle(v1, "v1")
+    await store.upsert_drama(*bundled("moving-2023", "Moving"))  # the CLI's, before any bundle offered it
+    await remove(store, "goblin-2016")
+    await store.merge_dramas("w-2016", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
+    await store.merge_dramas("moving-2023", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
+
+    v2 = [bundled("goblin-2016", "Goblin: The Lonely God", wikidata_id="Q24859151"),
+          bundled("signal-2016", "Signal", tmdb_id=64840), bundled("w-2016", "W: Two Worlds"),
+          bundled("moving-2023", "Moving")]  # fmt: skip
+    outcome = await store.apply_bundle(v2, "v2")
+    assert (outcome.added, outcome.updated) == (0, 1)  # the untouched removed Goblin follows the bundle ...
+    assert (
+        await store.removed_drama("goblin-2016")
+    ).title == "Goblin: The Lonely God"  # ... and stays hidden
+    assert store.search_titles("Goblin") == [] and store.search_titles("Two Worlds") == []
+    assert [d.slug for d, _, _ in await store.catalogue_entries()] == ["signal-2016"]
+
+
+# ---- the command line -------------------------------------------------------------------------------------
+async def cli(store: Store, *argv: str) -> int:
+    import argparse
+
+    from bot import catalogue_cli
+
+    parser = argparse.ArgumentParser()
+    catalogue_cli.add_parser(parser.add_subparsers(dest="command"))
+    return await catalogue_cli.run(store, parser.parse_args(["catalogue", *argv]))
+
+
+async def test_the_command_line_removes_restores_and_merges(store, add_drama, raw, capsys):
+    into, dup = await seed_pair(store, add_drama, raw)
+    shown = await everything_shown(store, into)
+    assert await cli(store, "remove", "goblin-2016") == 0
+    assert "removed goblin-2016" in capsys.readouterr().out
+    assert await store.get_drama(into) is None
+    assert await cli(store, "remove", "goblin-2016") == 1
+    assert "removed already" in capsys.readouterr().err
+    assert await cli(store, "merge", "guardian-tmdb-67915", "goblin-2016") == 1
+    assert "restore it before merging into it" in capsys.readouterr().err
+    assert await cli(store, "restore", "goblin-2016") == 0
+    assert await everything_shown(store, into) == shown
+    assert await cli(store, "restore", "goblin-2016") == 1
+    assert "nothing to restore" in capsys.readouterr().err
+    assert (
+        await cli(store, "restore", "nope") == 1
+        and "no drama with the slug 'nope'" in capsys.readouterr().err
+    )
+    assert await cli(store, "merge", "guardian-tmdb-67915", "guardian-tmdb-67915") == 1
+    assert "into itself" in capsys.readouterr().err
+    assert await cli(store, "merge", "guardian-tmdb-67915", "goblin-2016") == 0
+    assert "3 scores moved, 3 older duplicates dropped" in capsys.readouterr().out
+    await assert_totals_exact(raw)
+    audit = [(e.action, e.subject, e.actor_name) for e in await store.audit_log(limit=4)]
+    assert audit[-2:] == [
+        ("restore", "goblin-2016", "command line"),
+        ("remove", "goblin-2016", "command line"),
+    ]
