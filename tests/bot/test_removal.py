@@ -434,3 +434,27 @@ async def test_the_command_line_removes_restores_and_merges(store, add_drama, ra
         ("restore", "goblin-2016", "command line"),
         ("remove", "goblin-2016", "command line"),
     ]
+
+
+# ---- TMDB ---------------------------------------------------------------------------------------------------
+async def test_a_removed_tmdb_series_is_not_imported_again_on_use(store, fake):
+    from bot.errors import UserError
+    from bot.ondemand import OnDemandImports
+    from bot.settings import DEFAULT_TMDB_COUNTRIES
+    from bot.tmdb import TMDB
+    from bot.tmdb_import import import_series
+    from tests.tmdb_standin import HARBOR_ID
+
+    async with TMDB("k", fake.base, timeout=3.0) as tmdb:
+        imports = OnDemandImports(lambda: store, tmdb, DEFAULT_TMDB_COUNTRIES)
+        drama = await imports.get(HARBOR_ID, member_id=1, member_name="one", guild_id=None)
+        await remove(store, drama.slug)
+        hits = fake.hits(f"/tv/{HARBOR_ID}")
+        with pytest.raises(UserError, match="was removed from the catalogue"):
+            await imports.get(HARBOR_ID, member_id=2, member_name="two", guild_id=None)
+        assert fake.hits(f"/tv/{HARBOR_ID}") == hits  # TMDB not even asked
+        # The command line's import updates the removed drama, which stays removed.
+        entry, outcome = await import_series(store, tmdb, HARBOR_ID)
+        assert entry.drama.slug == drama.slug and outcome in ("changed", "unchanged")
+        assert await store.drama_by_tmdb_id(HARBOR_ID) is None
+        assert (await store.removed_by_tmdb_id(HARBOR_ID)).id == drama.id
