@@ -24,6 +24,7 @@ from time import monotonic
 
 from bot.models import AnnounceSettings, LedgerEntry, ScheduledEpisode
 from bot.store.db import Db, Row, Tx, marks
+from bot.store.rows import HIDDEN
 
 #: States of a ledger row that will not be posted any more.
 SETTLED = ("done", "skipped", "paused", "failed")
@@ -190,8 +191,11 @@ class Airing:
         return await self._db.write(write)
 
     async def followed(self, guild_id: int) -> tuple[int, ...]:
+        """The dramas a server follows, removed (hidden) ones left out (their follows stay, for restore)."""
         rows = await self._db.fetch(
-            "SELECT drama_id FROM follows WHERE guild_id = ? ORDER BY drama_id", (guild_id,), quick=True
+            f"SELECT drama_id FROM follows WHERE guild_id = ? AND drama_id NOT IN {HIDDEN} ORDER BY drama_id",
+            (guild_id,),
+            quick=True,
         )
         return tuple(r[0] for r in rows)
 

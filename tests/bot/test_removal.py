@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.errors import CatalogueRefused
-from bot.models import AnnounceSettings
+from bot.models import AnnounceSettings, Episode
 from bot.store import Store
 from bot.store.airing import announce_key, remind_key
 from bot.store.removal import merged_record
@@ -46,8 +46,9 @@ async def everything_shown(store: Store, drama_id: int) -> tuple:
 
 
 async def seed_one(store: Store, add_drama) -> int:
+    aired = tuple(Episode(number=n, critic_score=4.0, air_date=date(2026, 1, n)) for n in range(1, 17))
     drama_id = await add_drama(
-        "signal-2016", 16, country="KR", year=2016, genres=("Thriller",), tmdb_id=64840
+        "signal-2016", 16, episodes=aired, country="KR", year=2016, genres=("Thriller",), tmdb_id=64840
     )
     await add_drama("other-show", 4)  # keeps /top's charts non-empty once Signal is hidden
     other = (await store.find_dramas("other-show"))[0].id
@@ -80,6 +81,8 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     )
     chart = await store.chart_tallies(0)
     profile = await store.profile(ALICE)
+    schedule = await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1))
+    assert len(schedule) == 16
     assert any(t.drama_id == drama_id for t in chart)
 
     await remove(store, "signal-2016")
@@ -109,6 +112,7 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     assert drama_id not in {s for s, _, _ in await store.shared_scores(ALICE, BOB)}
     assert [d.id for d in await store.linked_dramas()] == []
     assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == []
+    assert await store.airing.followed(GUILD_A) == ()
     assert (await store.stats()).dramas == 1
     # Curators find it to restore it.
     assert await store.removed_dramas() == [("signal-2016", "Signal 2016", 2016)]
@@ -126,6 +130,8 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     assert [h.drama_id for h in store.search_titles("Signal")] == [drama_id]
     assert (await store.review(drama_id, GUILD_A)).scores == shown[1]
     assert (await store.watch_page(ALICE)).total == 1
+    assert await store.airing.followed(GUILD_A) == (drama_id,)
+    assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == schedule
     assert await store.removed_dramas() == []
     assert [(e.action, e.subject) for e in await store.audit_log(limit=2)] == [
         ("restore", "signal-2016"), ("remove", "signal-2016")]  # fmt: skip
