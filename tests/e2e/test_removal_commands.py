@@ -1,5 +1,6 @@
-"""/catalogue remove, restore and merge through the real bot process: members' data is kept, averages come
-back to the half star, a merge keeps every total exact (checked against a recount of the ratings)."""
+"""/catalogue remove, restore and merge through the real bot process, on SQLite and on PostgreSQL: members'
+data is kept, averages come back to the half star, a merge keeps every total exact (checked against a
+recount of the ratings). DRAMABOT_TEST_BACKENDS narrows the backends, as for the store tests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+
+import pytest
 
 from .standin import DEFAULT_MEMBER_PERMISSIONS
 
@@ -22,18 +25,37 @@ RECOUNT = (
 )
 
 
-def rows(bot_env, sql: str, *params) -> list[tuple]:
-    conn = sqlite3.connect(bot_env["DATABASE_URL"])
+@pytest.fixture(params=[b.strip() for b in os.environ.get("DRAMABOT_TEST_BACKENDS", "sqlite,postgres").split(",")
+                        if b.strip()])  # fmt: skip
+def database(request: pytest.FixtureRequest, bot_env: dict[str, str]) -> str:
+    """The bot's DATABASE_URL: the e2e SQLite file, or a new empty PostgreSQL database."""
+    return bot_env["DATABASE_URL"] if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+async def rows(url: str, sql: str, *params) -> list[tuple]:
+    if url.startswith("postgresql"):
+        import asyncpg
+
+        from bot.store.db import numbered
+
+        conn = await asyncpg.connect(url)
+        try:
+            return [tuple(r) for r in await conn.fetch(numbered(sql), *params)]
+        finally:
+            await conn.close()
+    conn = sqlite3.connect(url)
     try:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
 
 
-def assert_totals_exact(bot_env) -> None:
-    expected = {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows(bot_env, RECOUNT)}
-    stored = {(r[0], r[1], r[2]): (r[3], r[4])
-              for r in rows(bot_env, "SELECT drama_id, episode, scope, n, halves FROM rating_totals WHERE n <> 0")}  # fmt: skip
+async def assert_totals_exact(url: str) -> None:
+    expected = {(r[0], r[1], r[2]): (r[3], r[4]) for r in await rows(url, RECOUNT)}
+    stored = {
+        (r[0], r[1], r[2]): (r[3], r[4])
+        for r in await rows(url, "SELECT drama_id, episode, scope, n, halves FROM rating_totals WHERE n <> 0")
+    }
     assert stored == expected
 
 
@@ -42,8 +64,8 @@ def scores(card: dict) -> tuple[str, str]:
     return fields["This server"], fields["Everyone"]
 
 
-async def test_remove_then_restore_by_the_owner_gives_back_every_rating(discord_stub, start_bot, bot_env):
-    await start_bot()
+async def test_remove_then_restore_by_the_owner_gives_back_every_rating(discord_stub, start_bot, database):
+    await start_bot({"DATABASE_URL": database})
     members = [discord_stub.make_user(n) for n in ("alice", "bob", "carol")]
     for member, score in zip(members, (4.5, 3.0, 5.0), strict=True):
         await discord_stub.invoke("rate", {"drama": SIGNAL, "score": score}, user=member)
@@ -53,7 +75,7 @@ async def test_remove_then_restore_by_the_owner_gives_back_every_rating(discord_
     )
     before = (await discord_stub.invoke("review", {"drama": SIGNAL})).embeds[0]
     assert "4.17 (3 ratings)" in scores(before)[1]
-    stored = rows(bot_env, "SELECT drama_id, episode, user_id, halves FROM ratings ORDER BY 1, 2, 3")
+    stored = await rows(database, "SELECT drama_id, episode, user_id, halves FROM ratings ORDER BY 1, 2, 3")
 
     owner = discord_stub.owner
     confirm = await discord_stub.invoke(
@@ -64,7 +86,10 @@ async def test_remove_then_restore_by_the_owner_gives_back_every_rating(discord_
         "catalogue remove", {"drama": SIGNAL, "confirm": SIGNAL}, user=owner, permissions=MANAGER
     )
     assert removed.ephemeral and "Removed *Signal*" in removed.content and "restore" in removed.content
-    assert rows(bot_env, "SELECT drama_id, episode, user_id, halves FROM ratings ORDER BY 1, 2, 3") == stored
+    assert (
+        await rows(database, "SELECT drama_id, episode, user_id, halves FROM ratings ORDER BY 1, 2, 3")
+        == stored
+    )
 
     # Members no longer find it, and are told why when they pick it anyway.
     gone = await discord_stub.invoke("review", {"drama": SIGNAL})
@@ -99,13 +124,13 @@ async def test_remove_then_restore_by_the_owner_gives_back_every_rating(discord_
         f for f in before["fields"] if f["name"].startswith("Episode guide")
     ]
     assert "Signal" in str((await discord_stub.invoke("watchlist show", {}, user=members[0])).embeds)
-    assert [r[1:3] for r in rows(bot_env, "SELECT id, action, subject FROM catalogue_audit ORDER BY id")] == [
+    assert [r[1:3] for r in await rows(database, "SELECT id, action, subject FROM catalogue_audit ORDER BY id")] == [
         ("remove", SIGNAL), ("restore", SIGNAL)]  # fmt: skip
-    assert_totals_exact(bot_env)
+    await assert_totals_exact(database)
 
 
-async def test_restore_and_merge_refuse_bad_input_and_non_curators(discord_stub, start_bot, bot_env):
-    await start_bot()
+async def test_restore_and_merge_refuse_bad_input_and_non_curators(discord_stub, start_bot, database):
+    await start_bot({"DATABASE_URL": database})
     owner = discord_stub.owner
     unknown = await discord_stub.invoke(
         "catalogue restore", {"drama": "no-such-drama"}, user=owner, permissions=MANAGER
@@ -134,12 +159,12 @@ async def test_restore_and_merge_refuse_bad_input_and_non_curators(discord_stub,
         permissions=MANAGER,
     )
     assert unconfirmed.ephemeral and "Not merged" in unconfirmed.content
-    assert rows(bot_env, "SELECT count(*) FROM catalogue_audit") == [(0,)]
-    assert rows(bot_env, "SELECT count(*) FROM dramas WHERE slug = ?", SIGNAL) == [(1,)]
+    assert await rows(database, "SELECT count(*) FROM catalogue_audit") == [(0,)]
+    assert await rows(database, "SELECT count(*) FROM dramas WHERE slug = ?", SIGNAL) == [(1,)]
 
 
-async def test_a_merge_through_discord_keeps_every_total_exact(discord_stub, start_bot, bot_env):
-    await start_bot()
+async def test_a_merge_through_discord_keeps_every_total_exact(discord_stub, start_bot, database):
+    await start_bot({"DATABASE_URL": database})
     owner = discord_stub.owner
     added = await discord_stub.invoke(
         "catalogue add",
@@ -164,23 +189,23 @@ async def test_a_merge_through_discord_keeps_every_total_exact(discord_stub, sta
     )
     assert merged.ephemeral and "Merged *Signal TMDB*" in merged.content, merged.content
     assert "3 scores moved (1 older duplicates dropped)" in merged.content
-    assert_totals_exact(bot_env)
+    await assert_totals_exact(database)
     card = (await discord_stub.invoke("review", {"drama": SIGNAL})).embeds[0]
     assert "4.0 (3 ratings)" in scores(card)[1]  # Alice 5 (her later), Bob 4, Carol 3
-    assert rows(bot_env, "SELECT count(*) FROM dramas WHERE slug = 'signal-tmdb'") == [(0,)]
+    assert await rows(database, "SELECT count(*) FROM dramas WHERE slug = 'signal-tmdb'") == [(0,)]
     (hit,) = [c for c in await discord_stub.autocomplete("review", {"drama": "Signal TMDB"}, "drama")
               if c["value"] == SIGNAL]  # fmt: skip
     assert "Signal TMDB" in hit["name"]  # its name is now an alias of the drama kept
 
     # The command line merges too, and refuses what it cannot do.
-    env = {**os.environ, "DATABASE_URL": bot_env["DATABASE_URL"], "DISCORD_TOKEN": ""}
+    env = {**os.environ, "DATABASE_URL": database, "DISCORD_TOKEN": ""}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "catalogue", "merge", SIGNAL, SIGNAL, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     _, err = await proc.communicate()
     assert proc.returncode == 1 and "cannot merge 'signal-2016' into itself" in err.decode()
-    assert [r[0] for r in rows(bot_env, "SELECT action FROM catalogue_audit ORDER BY id")][-2:] == [
+    assert [r[0] for r in await rows(database, "SELECT action FROM catalogue_audit ORDER BY id")][-2:] == [
         "merge",
         "merge",
     ]
