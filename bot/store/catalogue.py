@@ -236,7 +236,7 @@ class Catalogue:
                      ) -> tuple[int, bool]:  # fmt: skip
         episodes, availability = tuple(episodes), tuple(availability)
 
-        async def write(tx: Tx) -> tuple[int, bool, list[str]]:
+        async def write(tx: Tx) -> tuple[int, bool, list[str] | None]:
             drama_id, created, names = await self.upsert_in(tx, drama, episodes, availability)
             await self._titles.bump(tx)
             return drama_id, created, names
@@ -252,9 +252,9 @@ class Catalogue:
         """Upsert many dramas by slug in ONE transaction: (slug, "added" | "changed" | "unchanged")."""
         listed = [(d, tuple(e), tuple(a)) for d, e, a in entries]
 
-        async def write(tx: Tx) -> tuple[list[tuple[str, str]], list[tuple[int, Drama, list[str]]]]:
+        async def write(tx: Tx) -> tuple[list[tuple[str, str]], list[tuple[int, Drama, list[str] | None]]]:
             outcomes: list[tuple[str, str]] = []
-            indexed: list[tuple[int, Drama, list[str]]] = []
+            indexed: list[tuple[int, Drama, list[str] | None]] = []
             for drama, episodes, availability in listed:
                 stored = await self.record_in(tx, drama.slug)
                 if stored is not None and rows.stored_comparable(stored) == rows.comparable(
@@ -292,10 +292,11 @@ class Catalogue:
 
     async def upsert_in(
         self, tx: Tx, drama: Drama, episodes: tuple[Episode, ...], availability: tuple[Availability, ...]
-    ) -> tuple[int, bool, list[str]]:
-        """The upsert inside an open write transaction: (id, created, the names to index)."""
+    ) -> tuple[int, bool, list[str] | None]:
+        """The upsert inside an open write transaction: (id, created, the names to index; None for a removed
+        drama, which an upsert updates and leaves removed)."""
         values = rows.drama_values(drama)
-        existing = await tx.fetch_one("SELECT id FROM dramas WHERE slug = ?", (drama.slug,))
+        existing = await tx.fetch_one("SELECT id, hidden_at FROM dramas WHERE slug = ?", (drama.slug,))
         if existing is None:
             drama_id = (await tx.fetch_one(INSERT_DRAMA, values))[0]
         else:
@@ -324,7 +325,8 @@ class Catalogue:
             "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) VALUES (?, ?, ?, ?, ?, ?)",
             [rows.availability_values(drama_id, a) for a in availability],
         )
-        return drama_id, existing is None, [n for _, n in names]
+        hidden = existing is not None and existing["hidden_at"] is not None
+        return drama_id, existing is None, None if hidden else [n for _, n in names]
 
     async def delete_in(self, tx: Tx, drama_id: int) -> None:
         await tx.execute("DELETE FROM dramas WHERE id = ?", (drama_id,))

@@ -206,9 +206,12 @@ class Titles:
     def lookup(self, text: str) -> list[int]:
         return self.index.lookup(text)
 
-    def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> None:
-        """After a committed write of this process."""
+    def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str] | None) -> None:
+        """After a committed write of this process; `names` None: the drama is removed (hidden), not indexed."""
         self.forget(drama_id)
+        if names is None:
+            self.index.remove(drama_id)
+            return
         self.index.put(drama_id, slug, title, year, names)
 
     def remove(self, drama_id: int) -> None:

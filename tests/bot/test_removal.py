@@ -464,3 +464,18 @@ async def test_a_removed_tmdb_series_is_not_imported_again_on_use(store, fake):
         assert entry.drama.slug == drama.slug and outcome in ("changed", "unchanged")
         assert await store.drama_by_tmdb_id(HARBOR_ID) is None
         assert (await store.removed_by_tmdb_id(HARBOR_ID)).id == drama.id
+
+
+async def test_an_import_updates_a_removed_drama_and_leaves_it_removed(store, add_drama):
+    from dataclasses import replace
+
+    drama_id = await seed_one(store, add_drama)
+    await remove(store, "signal-2016")
+    hidden = await store.removed_drama("signal-2016")
+    outcomes = await store.upsert_entries(
+        [(replace(hidden, title="Signal Again"), await store.episodes(drama_id), ())]
+    )
+    assert outcomes == [("signal-2016", "changed")]  # the CLI's `catalogue import`
+    await store.upsert_drama(replace(hidden, title="Signal Once More"))
+    assert store.search_titles("Signal") == [] and await store.get_drama(drama_id) is None
+    assert (await store.removed_drama("signal-2016")).title == "Signal Once More"
