@@ -479,3 +479,62 @@ async def test_an_import_updates_a_removed_drama_and_leaves_it_removed(store, ad
     await store.upsert_drama(replace(hidden, title="Signal Once More"))
     assert store.search_titles("Signal") == [] and await store.get_drama(drama_id) is None
     assert (await store.removed_drama("signal-2016")).title == "Signal Once More"
+
+
+# ---- an existing database ---------------------------------------------------------------------------------
+@pytest.fixture
+def empty_location(backend, db_path, request):
+    """An empty database: a SQLite path, or a new PostgreSQL database (not migrated)."""
+    return db_path if backend == "sqlite" else request.getfixturevalue("pg_url")
+
+
+async def test_an_existing_database_migrates_with_every_drama_shown(backend, db_path, empty_location):
+    """A database at schema 13 (before removal hid dramas) gains `hidden_at`: every drama stays shown with its
+    ratings; one deleted before (the old removal) is simply gone, with nothing to restore."""
+    from bot.store.migrations import migrations
+
+    statements = [
+        "INSERT INTO dramas (id, slug, title, episode_count) VALUES (1, 'kept', 'Kept Drama', 4)",
+        "INSERT INTO drama_names (drama_id, kind, name, folded) VALUES (1, 'title', 'Kept Drama', 'kept drama')",
+        "INSERT INTO dramas (id, slug, title, episode_count) VALUES (2, 'gone', 'Gone Drama', 4)",
+        "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) VALUES (1, 0, 7, 1, 9)",
+        "INSERT INTO ratings (drama_id, episode, user_id, guild_id, halves) VALUES (2, 0, 7, 1, 3)",
+        "DELETE FROM dramas WHERE id = 2",
+    ]
+    if backend == "sqlite":
+        import sqlite3
+
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(db_path)
+        for number, _name, sql in migrations("sqlite")[:13]:
+            conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+        conn.execute("PRAGMA foreign_keys = ON")
+        for statement in statements:
+            conn.execute(statement)
+        conn.commit()
+        conn.close()
+        location = db_path
+    else:
+        import asyncpg
+
+        from bot.store.pg_schema import migrate
+
+        location = empty_location
+        conn = await asyncpg.connect(location)
+        try:
+            await migrate(conn, migrations("postgres")[:13])
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+    store = await Store.open(location)
+    try:
+        assert [h.slug for h in store.search_titles("Drama")] == ["kept"]
+        assert (await store.community_scores(1, 1)).server.count == 1
+        assert await store.removed_dramas() == []
+        with pytest.raises(CatalogueRefused):
+            await store.restore_drama("gone", actor_id=1, actor_name="c", guild_id=None)
+        await remove(store, "kept")
+        assert (await store.restore_drama("kept", actor_id=1, actor_name="c", guild_id=None))[0].id == 1
+    finally:
+        await store.close()
