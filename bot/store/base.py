@@ -253,12 +253,11 @@ class Store:
         """Join a duplicate into the drama kept, in ONE transaction (see bot/store/removal.py); audited.
         bot.errors.CatalogueRefused for an unknown drama, the same drama twice or a removed INTO."""
         await self.ratings.drain()  # ratings already queued are written first, then moved
-        try:
-            return await self.removal.merge(
-                from_slug, into_slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id
-            )
-        finally:
-            self._shown_changed()
+        outcome = await self.removal.merge(
+            from_slug, into_slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id
+        )
+        self._shown_changed()
+        return outcome
 
     async def curator_role(self, guild_id: int) -> int | None:
         return await self.curation.curator_role(guild_id)
