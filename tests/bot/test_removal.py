@@ -250,6 +250,7 @@ async def seed_pair(store: Store, add_drama, raw) -> tuple[int, int]:
 
 async def test_merge_keeps_each_members_latest_score_and_every_total_exact(store, add_drama, raw):
     into, dup = await seed_pair(store, add_drama, raw)
+    assert (await store.profile(ALICE)).ratings == 2  # her scores are kept in memory from now on
     await assert_totals_exact(raw)
     outcome = await store.merge_dramas("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c",
                                        guild_id=GUILD_A)  # fmt: skip
@@ -273,6 +274,9 @@ async def test_merge_keeps_each_members_latest_score_and_every_total_exact(store
     assert here.server.count == 2  # Alice's (given in B) and Carol's
     tallies = {t.drama_id: (t.count, t.halves) for t in await store.chart_tallies(0)}
     assert tallies == {into: (3, 25)}
+    mine = await store.profile(ALICE)
+    assert (mine.ratings, mine.mean) == (1, 5.0)  # the kept scores followed the merge
+    assert sorted(await store.shared_scores(ALICE, BOB)) == [(into, 10, 8)]
 
 
 async def test_merge_moves_lists_follows_reminders_and_the_ledger(store, add_drama, raw):
