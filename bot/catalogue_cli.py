@@ -12,6 +12,9 @@
                                              the most popular scripted series, in bulk
     python -m bot catalogue refresh-tmdb [--all | --airing]
                                              update linked dramas: new episodes, counts, status
+    python -m bot catalogue remove SLUG      hide a drama from members (their data is kept)
+    python -m bot catalogue restore SLUG     bring a removed drama back, with everything it had
+    python -m bot catalogue merge FROM INTO  join a duplicate (FROM, by slug) into the drama kept (INTO)
 
 Safe while the bot runs: writes go through the store's one-transaction writes, and the bot
 notices the new `catalogue_rev` and reloads its title index.
@@ -30,10 +33,11 @@ from pathlib import Path
 from bot import cards
 from bot.catalogue import CatalogueError, dump_document, export_document, merge_kept, parse_file
 from bot.catalogue_edits import field_change
-from bot.errors import UserError
+from bot.errors import CatalogueRefused, UserError
 from bot.ratelimit import TokenBucket
 from bot.settings import Settings
 from bot.store import Store, SuggestionClosed
+from bot.store.removal import refused_text
 from bot.tmdb import TMDB, TMDBError
 from bot.tmdb_bulk import discover, run_refresh
 from bot.tmdb_import import import_series
@@ -72,6 +76,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sugg.add_argument("action", nargs="?", choices=("list", "accept", "reject"), default="list")
     sugg.add_argument("id", nargs="?", type=int, help="with accept or reject: the suggestion's number")
     sugg.add_argument("--limit", type=int, default=50, help="with list: how many, oldest first (default 50)")
+    removal = cmds.add_parser("remove", help="hide a drama from members; ratings, lists and reminders are kept")
+    removal.add_argument("slug")
+    restore = cmds.add_parser("restore", help="bring a removed drama back with everything it had")
+    restore.add_argument("slug")
+    merge = cmds.add_parser("merge", help="join a duplicate into the drama kept: scores, lists, follows move")
+    merge.add_argument("source", metavar="FROM", help="the duplicate's slug (it goes)")
+    merge.add_argument("target", metavar="INTO", help="the slug of the drama kept")
 
 
 def _write(target: Path, text: str) -> None:
@@ -123,6 +134,9 @@ async def run(store: Store, args: argparse.Namespace, settings: Settings | None 
         "stats": cmd_stats,
         "audit": cmd_audit,
         "suggestions": cmd_suggestions,
+        "remove": cmd_remove,
+        "restore": cmd_restore,
+        "merge": cmd_merge,
     }[args.catalogue_command]
     return await handler(store, args)
 
@@ -211,7 +225,7 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
     return OK
 
 
-CLI_ACTOR = 0, "command line"  # the audit's actor for changes made here (as in catalogue_audit's comment)
+CLI_ACTOR = {"actor_id": 0, "actor_name": "command line", "guild_id": None}  # the audit's "who"
 
 
 async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
@@ -242,8 +256,7 @@ async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
             print(f"rejected suggestion #{args.id}")
             return OK
         decided, _, after = await store.accept_suggestion(
-            args.id, lambda s: field_change(s.field, s.value), decided_by=None, actor_id=CLI_ACTOR[0],
-            actor_name=CLI_ACTOR[1], guild_id=None, now=now,
+            args.id, lambda s: field_change(s.field, s.value), decided_by=None, now=now, **CLI_ACTOR,
         )  # fmt: skip
     except SuggestionClosed as exc:
         if exc.found is None:
@@ -253,6 +266,34 @@ async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
         return _err(f"suggestion #{args.id} cannot be applied: {exc.message}\nit stays pending; reject it instead")
     title = after[0].title if after is not None else "?"
     print(f"accepted suggestion #{args.id}: {decided.field} of {title} saved, credited to {decided.user_id}")
+async def cmd_remove(store: Store, args: argparse.Namespace) -> int:
+    before, _ = await store.curate(args.slug, lambda record: None, action="remove", **CLI_ACTOR)
+    if before is None:
+        if await store.removed_drama(args.slug) is not None:
+            return _err(f"{args.slug!r} is removed already")
+        return _err(f"no drama with the slug {args.slug!r}")
+    print(f"removed {args.slug}  ({before[0].title}): members no longer see it; "
+          f"`catalogue restore {args.slug}` brings it back")  # fmt: skip
+    return OK
+
+
+async def cmd_restore(store: Store, args: argparse.Namespace) -> int:
+    try:
+        record = await store.restore_drama(args.slug, **CLI_ACTOR)
+    except CatalogueRefused as exc:
+        return _err(refused_text(exc))
+    print(f"restored {args.slug}  ({record[0].title}) with its ratings, lists and reminders")
+    return OK
+
+
+async def cmd_merge(store: Store, args: argparse.Namespace) -> int:
+    try:
+        done = await store.merge_dramas(args.source, args.target, **CLI_ACTOR)
+    except CatalogueRefused as exc:
+        return _err(refused_text(exc))
+    print(f"merged {done.merged.slug}  ({done.merged.title}) into {done.into.slug}  ({done.into.title}):")
+    print(f"  {done.ratings} scores moved, {done.replaced} older duplicates dropped, {done.watchlist} list entries, "
+          f"{done.follows} follows, {done.reminders} reminders, {done.announcements} announcement records")  # fmt: skip
     return OK
 
 

@@ -40,3 +40,12 @@ class StoreConflict(Exception):
 
 class SchemaTooNew(Exception):
     """The database was written by a newer dramabot than this one; refuse to touch it."""
+
+
+class CatalogueRefused(Exception):
+    """A restore or merge that cannot be done; nothing was changed. `reason` says why ("unknown", "not_hidden",
+    "same", "into_hidden") and `slug` which drama it is about; the cog and the CLI word it."""
+
+    def __init__(self, reason: str, slug: str) -> None:
+        super().__init__(f"{reason}: {slug}")
+        self.reason, self.slug = reason, slug

@@ -46,6 +46,10 @@ NAMES_KO: dict[str, str] = {
     "text": "글",
     "episode": "회차",  # /catalogue episode and /rate's episode option
     "remove": "삭제",
+    "restore": "복원",
+    "merge": "병합",
+    "from": "합칠드라마",
+    "into": "남길드라마",
     "where-add": "시청처-추가",
     "where-remove": "시청처-삭제",
     "curators": "큐레이터",
@@ -105,7 +109,6 @@ TEXTS_KO: dict[str, str] = {
     "Set (or clear) an episode's critic score and title.": "회차의 평론가 점수와 제목을 정하거나 지웁니다.",
     "Add or replace where a drama streams.": "드라마를 볼 수 있는 곳을 추가하거나 바꿉니다.",
     "Remove a streaming entry from a drama.": "드라마의 시청처 하나를 삭제합니다.",
-    "Remove a drama, with its episodes, streaming and ratings.": "드라마를 회차, 시청처, 평점과 함께 삭제합니다.",
     "Choose the role that picks the dramas this server follows.": "이 서버가 팔로우할 드라마를 고르는 역할을 정합니다.",
     # catalogue governance: suggestions
     "Suggest a correction to a drama; a global curator checks it.": "드라마의 수정을 제안합니다. 전체 큐레이터가 확인합니다.",
@@ -114,6 +117,14 @@ TEXTS_KO: dict[str, str] = {
     "The value you suggest; '-' to clear it": "제안하는 값 ('-'를 넣으면 지우기)",
     "Why, or where it comes from (optional)": "이유나 출처 (선택)",
     "The role; leave out to clear it": "역할 (비우면 해제합니다)",
+    # removing, restoring and merging dramas (cogs/catalogue.py)
+    "Hide a drama from members; its ratings and lists are kept (restore brings it back).": "드라마를 회원에게서 숨깁니다. 평점과 목록은 남습니다 (복원으로 되돌림).",
+    "Bring back a removed drama with its ratings, lists and reminders.": "삭제한 드라마를 평점, 목록, 알림과 함께 되돌립니다.",
+    "Join a duplicate into the drama kept: scores, lists, follows and reminders move.": "중복 드라마를 남길 드라마에 합칩니다: 점수, 목록, 팔로우, 알림이 옮겨집니다.",
+    "The removed drama: start typing its title or id": "삭제한 드라마: 제목이나 id를 입력하세요",
+    "The duplicate, which goes": "없어질 중복 드라마",
+    "The drama kept": "남길 드라마",
+    "Type the duplicate's id (its slug) to confirm": "확인하려면 중복 드라마의 id(슬러그)를 입력하세요",
     "Your watch list: what you watch, and how far.": "내 시청 목록: 보는 드라마와 진행 상황.",
     "Set a drama's status on your list, and how far you are.": "내 목록에 드라마의 상태와 진행 상황을 저장합니다.",
     "Show a member's watch list (yours by default).": "회원의 시청 목록을 봅니다 (기본값: 내 목록).",

@@ -234,8 +234,10 @@ CATALOGUE: _M = {
         "ko": "삭제하지 않았습니다: 확인하려면 `확인`에 id `{slug}`을(를) 입력하세요.",
     },
     "catalogue.removed": {
-        "en": "Removed *{title}* (`{slug}`). The audit log keeps its record.",
-        "ko": "*{title}* (`{slug}`)을(를) 삭제했습니다. 감사 기록에는 남아 있습니다.",
+        "en": "Removed *{title}* (`{slug}`): members no longer see it. Their ratings, lists and reminders are "
+        "kept; `/catalogue restore` brings it all back.",
+        "ko": "*{title}* (`{slug}`)을(를) 삭제했습니다: 회원에게 더 이상 보이지 않습니다. 평점, 목록, 알림은 그대로 "
+        "남아 있으며 `/카탈로그 복원` 으로 모두 되돌릴 수 있습니다.",
     },
     "catalogue.curators_cleared": {
         "en": "Cleared the role: only this server's admins choose the dramas it follows now.",
@@ -249,6 +251,44 @@ CATALOGUE: _M = {
     "catalogue.verdict": {"en": "Critic's verdict", "ko": "평론가 평"},
     "catalogue.modal_title": {"en": "{label}: {title}", "ko": "{label}: {title}"},
     "catalogue.leave_empty": {"en": "Leave empty to clear it.", "ko": "비워 두면 지웁니다."},
+}
+
+# Removing, restoring and merging dramas (cogs/catalogue.py remove/restore/merge, cogs/options.py).
+REMOVAL: _M = {
+    "option.drama_removed": {
+        "en": "*{title}* was removed from the catalogue.",
+        "ko": "*{title}*은(는) 카탈로그에서 삭제되었습니다.",
+    },
+    "catalogue.restored": {
+        "en": "Restored *{title}* (`{slug}`) with every rating, list entry, follow and reminder it had.",
+        "ko": "*{title}* (`{slug}`)을(를) 복원했습니다. 평점, 목록, 팔로우, 알림이 모두 그대로 돌아왔습니다.",
+    },
+    "catalogue.merged": {
+        "en": "Merged *{source}* (`{source_slug}`) into *{title}* (`{slug}`): {ratings} scores moved ({replaced} "
+        "older duplicates dropped), {watchlist} list entries, {follows} follows and {reminders} reminders.",
+        "ko": "*{source}* (`{source_slug}`)을(를) *{title}* (`{slug}`)에 합쳤습니다: 점수 {ratings}개 이동(중복된 "
+        "예전 점수 {replaced}개 제외), 목록 {watchlist}개, 팔로우 {follows}개, 알림 {reminders}개.",
+    },
+    "catalogue.confirm_merge": {
+        "en": "Not merged: to confirm, type the id of the drama that goes, `{slug}`, as `confirm`.",
+        "ko": "합치지 않았습니다: 확인하려면 `확인`에 없어질 드라마의 id `{slug}`을(를) 입력하세요.",
+    },
+    "catalogue.refused_unknown": {
+        "en": "No drama has the id `{slug}`.",
+        "ko": "id가 `{slug}`인 드라마가 없습니다.",
+    },
+    "catalogue.refused_not_hidden": {
+        "en": "`{slug}` is not removed: there is nothing to restore.",
+        "ko": "`{slug}`은(는) 삭제되지 않았습니다: 복원할 것이 없습니다.",
+    },
+    "catalogue.refused_same": {
+        "en": "`{slug}` cannot be merged into itself: pick two different dramas.",
+        "ko": "`{slug}`을(를) 자기 자신에 합칠 수 없습니다: 서로 다른 두 드라마를 고르세요.",
+    },
+    "catalogue.refused_into_hidden": {
+        "en": "`{slug}` is removed: restore it before merging into it.",
+        "ko": "`{slug}`은(는) 삭제된 드라마입니다: 합치기 전에 먼저 복원하세요.",
+    },
 }
 
 CARDS: _M = {
@@ -556,7 +596,7 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
 from bot.i18n_airing import AIRING  # noqa: E402 - data only
 from bot.i18n_airing import CARDS as AIRING_CARDS  # noqa: E402
 
-MESSAGES: _M = {**ERRORS, **CATALOGUE, **CARDS, **CHARTS, **COMMUNITY, **AIRING, **AIRING_CARDS}
+MESSAGES: _M = {**ERRORS, **CATALOGUE, **REMOVAL, **CARDS, **CHARTS, **COMMUNITY, **AIRING, **AIRING_CARDS}
 
 
 def language(locale: object) -> str:

@@ -316,3 +316,15 @@ class RefreshCandidate:
     last_aired: date | None  # its latest episode air date, else its first air date (None: neither known)
     refreshed_at: datetime | None  # when the refresh last took it (None: never)
     watched: bool  # a server follows it or a member has an active reminder for it
+@dataclass(frozen=True, slots=True)
+class MergeOutcome:
+    """What `catalogue merge` did: the drama kept (`into`) and how many of the removed one's rows it took."""
+
+    into: Drama
+    merged: Drama  # the duplicate, as it was (deleted now; the audit keeps its record)
+    ratings: int  # scores moved over
+    replaced: int  # scores dropped because the same member had a later one for the same (drama, episode)
+    watchlist: int  # list entries moved over or joined with the member's entry for the kept drama
+    follows: int
+    reminders: int
+    announcements: int  # ledger rows moved over (a row the kept drama already had for the same post wins)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.cards import safe
 from bot.catalogue import CatalogueError
 from bot.errors import StoreConflict, UserError
 from bot.i18n_messages import plural
@@ -151,6 +152,9 @@ class OnDemandImports:
         drama = await self.local(tmdb_id)
         if drama is not None:
             return drama
+        removed = await self._store().removed_by_tmdb_id(tmdb_id)
+        if removed is not None:  # a curator removed it: not imported again behind their back
+            raise UserError.keyed("option.drama_removed", title=safe(removed.title))
         self.check_member(tmdb_id, member_id)
         if tmdb_id not in self.flights:
             self.limiter.hit(member_id)

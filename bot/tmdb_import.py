@@ -44,7 +44,7 @@ async def new_slug(store: Store, tv: dict[str, Any]) -> str:
     tmdb_id = tv["id"]
     year = str(tv.get("first_air_date") or "")[:4]
     slug = slugify(str(tv.get("name") or ""), int(year) if year.isdigit() else None) or f"tmdb-{tmdb_id}"
-    if await store.drama_by_slug(slug) is not None:
+    if await store.drama_by_slug(slug) is not None or await store.removed_drama(slug) is not None:
         slug = f"{slug}-tmdb-{tmdb_id}"[:80]
     return slug
 
@@ -132,7 +132,8 @@ async def import_series(
     CatalogueError and NotScripted propagate with nothing written.
     """
     tv, seasons = await fetch_series(tmdb, tmdb_id, countries)
-    existing = await store.drama_by_tmdb_id(tmdb_id)
+    # A removed drama linked to it is updated, and stays removed until restored.
+    existing = await store.drama_by_tmdb_id(tmdb_id) or await store.removed_by_tmdb_id(tmdb_id)
     entry = await build_entry(store, tv, seasons, existing)
     ((_slug, outcome),) = await store.upsert_entries([(entry.drama, entry.episodes, entry.availability)])
     return entry, outcome

@@ -36,14 +36,15 @@ from bot.catalogue_edits import (
 )
 from bot.client import from_us
 from bot.curators import is_global_curator
-from bot.errors import UserError
+from bot.errors import CatalogueRefused, UserError
 from bot.i18n import t
 from bot.i18n_messages import Key
 from bot.models import AVAILABILITY_KINDS, Drama
+from bot.search import fold
 from bot.store import SuggestionClosed
 from bot.store.suggestions import MAX_NOTE, MAX_VALUE
 from bot.suggestion_cards import suggestion_card
-from cogs.options import DramaOption, RegionOption, locale_of, shown
+from cogs.options import DramaOption, RegionOption, locale_of, looks_like_slug, shown
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
@@ -376,7 +377,9 @@ class Catalogue(
 
         await self.change_and_reply(interaction, drama.slug, "where-remove", edit)
 
-    @app_commands.command(name="remove", description="Remove a drama, with its episodes, streaming and ratings.")
+    @app_commands.command(
+        name="remove", description="Hide a drama from members; its ratings and lists are kept (restore brings it back)."
+    )
     @app_commands.describe(drama="The drama", confirm="Type the drama's id (its slug) to confirm")
     async def remove(
         self,
@@ -448,6 +451,76 @@ class Catalogue(
             embed=suggestion_card(pending, titles, total, locale), view=view, ephemeral=True
         )
 
+
+    # ---- removed dramas: restore, merge (the store keeps members' data: bot/store/removal.py) ----------
+    @app_commands.command(name="restore", description="Bring back a removed drama with its ratings, lists and reminders.")
+    @app_commands.describe(drama="The removed drama: start typing its title or id")
+    async def restore(self, interaction: discord.Interaction, drama: app_commands.Range[str, 1, 200]) -> None:
+        await self.require_curator(interaction)
+        slug = await self._removed_slug(drama.strip())
+        try:
+            record = await self.bot.store.restore_drama(
+                slug, actor_id=interaction.user.id, actor_name=str(interaction.user), guild_id=interaction.guild_id
+            )
+        except CatalogueRefused as exc:
+            raise _refused(exc) from None
+        await interaction.response.send_message(
+            t("catalogue.restored", locale_of(interaction), title=safe(record[0].title), slug=slug), ephemeral=True
+        )
+
+    async def _removed_slug(self, text: str) -> str:
+        """The slug a restore means: autocomplete's value, or the one removed drama whose title is `text`."""
+        if looks_like_slug(text):
+            return text
+        titled = [slug for slug, title, _ in await self.bot.store.removed_dramas(text) if fold(title) == fold(text)]
+        return titled[0] if len(titled) == 1 else text
+
+    @restore.autocomplete("drama")
+    async def restore_autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+        try:
+            await self.require_curator(interaction)  # removed dramas are shown to curators only
+        except UserError:
+            return []
+        found = await self.bot.store.removed_dramas(" ".join(value.split())[:80], 25)
+        return [
+            app_commands.Choice(name=clip(f"{title} ({year or '?'}) · {slug}", 100), value=slug)
+            for slug, title, year in found
+        ]
+
+    @app_commands.command(
+        name="merge", description="Join a duplicate into the drama kept: scores, lists, follows and reminders move."
+    )
+    @app_commands.rename(source="from", target="into")
+    @app_commands.describe(
+        source="The duplicate, which goes", target="The drama kept",
+        confirm="Type the duplicate's id (its slug) to confirm",
+    )  # fmt: skip
+    async def merge(
+        self,
+        interaction: discord.Interaction,
+        source: app_commands.Transform[Drama, DramaOption],
+        target: app_commands.Transform[Drama, DramaOption],
+        confirm: app_commands.Range[str, 1, 80],
+    ) -> None:
+        await self.require_curator(interaction)
+        if source.id == target.id:
+            raise _refused(CatalogueRefused("same", source.slug))
+        if confirm.strip() != source.slug:
+            raise UserError.keyed("catalogue.confirm_merge", slug=source.slug)
+        try:
+            done = await self.bot.store.merge_dramas(
+                source.slug, target.slug,
+                actor_id=interaction.user.id, actor_name=str(interaction.user), guild_id=interaction.guild_id,
+            )  # fmt: skip
+        except CatalogueRefused as exc:
+            raise _refused(exc) from None
+        await interaction.response.send_message(
+            t("catalogue.merged", locale_of(interaction), source=safe(done.merged.title), source_slug=done.merged.slug,
+              title=safe(done.into.title), slug=done.into.slug, ratings=done.ratings, replaced=done.replaced,
+              watchlist=done.watchlist, follows=done.follows, reminders=done.reminders),
+            ephemeral=True,
+        )  # fmt: skip
+
     @app_commands.command(name="curators", description="Choose the role that picks the dramas this server follows.")
     @app_commands.describe(role="The role; leave out to clear it")
     async def curators(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
@@ -463,6 +536,11 @@ class Catalogue(
         else:
             message = t("catalogue.curators_set", locale_of(interaction), role=f"<@&{role.id}>")
         await interaction.response.send_message(message, ephemeral=True)
+
+
+def _refused(exc: CatalogueRefused) -> UserError:
+    """A refused restore or merge, worded for the member (nothing was changed)."""
+    return UserError.keyed(f"catalogue.refused_{exc.reason}", slug=shown(exc.slug))
 
 
 def _region(text: str) -> regions.Region:

@@ -58,6 +58,14 @@ def checked_text(value: object, what: str) -> str:
     return text
 
 
+def looks_like_slug(text: str) -> bool:
+    """Whether `text` could be a drama's slug (autocomplete's value): lower-case letters, digits, hyphens."""
+    return len(text) <= 80 and all(c in _SLUG_CHARS for c in text)
+
+
+_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+
+
 class DramaOption(app_commands.Transformer):
     """A drama from the catalogue, by title, native title, alias or slug (autocomplete's value)."""
 
@@ -73,6 +81,10 @@ class DramaOption(app_commands.Transformer):
                 f"*{safe(d.title)}* ({d.year or t('option.year_unknown', locale)})" for d in matches[:5]
             )
             raise UserError.keyed("option.ambiguous", text=shown(text), listing=listing)
+        if looks_like_slug(text):  # autocomplete's value for a drama removed since: say so
+            removed = await store.removed_drama(text)
+            if removed is not None:
+                raise UserError.keyed("option.drama_removed", title=safe(removed.title))
         close = store.close_titles(text, 5)
         if close:
             titles = ", ".join(f"*{safe(title)}*" for title in close)

@@ -24,6 +24,7 @@ from time import monotonic
 
 from bot.models import AnnounceSettings, LedgerEntry, ScheduledEpisode
 from bot.store.db import Db, Row, Tx, marks
+from bot.store.rows import HIDDEN
 
 #: States of a ledger row that will not be posted any more.
 SETTLED = ("done", "skipped", "paused", "failed")
@@ -190,8 +191,11 @@ class Airing:
         return await self._db.write(write)
 
     async def followed(self, guild_id: int) -> tuple[int, ...]:
+        """The dramas a server follows, removed (hidden) ones left out (their follows stay, for restore)."""
         rows = await self._db.fetch(
-            "SELECT drama_id FROM follows WHERE guild_id = ? ORDER BY drama_id", (guild_id,), quick=True
+            f"SELECT drama_id FROM follows WHERE guild_id = ? AND drama_id NOT IN {HIDDEN} ORDER BY drama_id",
+            (guild_id,),
+            quick=True,
         )
         return tuple(r[0] for r in rows)
 
@@ -273,7 +277,8 @@ class Airing:
     async def scheduled(
         self, start: date, end: date, drama_ids: Sequence[int] | None = None
     ) -> list[ScheduledEpisode]:
-        """Episodes whose local air date is from `start` to `end` (inclusive), of `drama_ids` or of all."""
+        """Episodes whose local air date is from `start` to `end` (inclusive), of `drama_ids` or of all; a removed
+        (hidden) drama's are left out (not scheduled, announced or reminded)."""
         where, params = "e.air_date BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]
         if drama_ids is not None:
             if not drama_ids:
@@ -282,7 +287,8 @@ class Airing:
             params += list(drama_ids)
         rows = await self._db.fetch(
             "SELECT e.drama_id, e.number, e.air_date, e.air_time, d.country FROM episodes e "
-            f"JOIN dramas d ON d.id = e.drama_id WHERE {where} ORDER BY e.air_date, e.drama_id, e.number",
+            f"JOIN dramas d ON d.id = e.drama_id WHERE {where} AND d.hidden_at IS NULL "
+            "ORDER BY e.air_date, e.drama_id, e.number",
             tuple(params),
         )
         return [

@@ -24,6 +24,7 @@ from bot.models import (
     DramaName,
     Episode,
     GuildSettings,
+    MergeOutcome,
     ProfileData,
     RateResult,
     ReviewData,
@@ -41,6 +42,7 @@ from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.ratings import Ratings
 from bot.store.refreshes import Refreshes
+from bot.store.removal import Removal
 from bot.store.rows import CatalogueRecord
 from bot.store.suggestions import Suggestions
 from bot.store.titles import Titles
@@ -66,6 +68,7 @@ class Store:
         self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
         self.refreshes = Refreshes(db)  # the TMDB refresh's order: linked dramas, when each was refreshed
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
+        self.removal = Removal(db, self.titles, self.catalogue)  # remove (hide), restore, merge
 
     def _ratings_written(self, scopes: set[int], users: set[int]) -> None:
         self.community.top.book.touched(scopes)
@@ -214,11 +217,15 @@ class Store:
         credit_user_id: int | None = None,
     ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
         """Read-modify-write one drama in ONE transaction, with its audit row (see Curation.curate);
-        `credit_user_id`: the member the audit row credits (whose suggestion it was)."""
-        return await self.curation.curate(
+        `credit_user_id`: the member the audit row credits (whose suggestion it was). A change to None
+        removes the drama: it is hidden, members' data kept (bot/store/removal.py)."""
+        before, after = await self.curation.curate(
             slug, change, action=action, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id,
             credit_user_id=credit_user_id,
         )  # fmt: skip
+        if before is not None and after is None:
+            self._shown_changed()
+        return before, after
 
     async def catalogue_record(self, drama_id: int) -> CatalogueRecord | None:
         """A drama with its episodes and availability as stored (what `curate`'s change is given)."""
@@ -265,6 +272,46 @@ class Store:
 
     async def reject_suggestion(self, suggestion_id: int, *, decided_by: int | None, now: datetime) -> Suggestion:
         return await self.suggestions.reject(suggestion_id, decided_by=decided_by, now=now)
+
+    # ---- removed dramas: restore and merge (bot/store/removal.py) -------------------
+    def _shown_changed(self) -> None:
+        """A drama was hidden, shown again or merged: /top's kept charts and /match's kept members are
+        rebuilt (the catalogue's new rev would have them rebuilt on their next read as well)."""
+        self.community.top.book.touched(None)
+        self.community.members.wrote(None)
+
+    async def removed_dramas(self, text: str = "", limit: int = 25) -> list[tuple[str, str, int | None]]:
+        """Removed dramas as (slug, title, year), the latest removed first; `text` narrows by slug or title."""
+        return await self.catalogue.hidden(text, limit)
+
+    async def removed_drama(self, slug: str) -> Drama | None:
+        """The removed drama with this slug, or None (also when it is shown)."""
+        return await self.catalogue.hidden_by("slug", slug)
+
+    async def removed_by_tmdb_id(self, tmdb_id: int) -> Drama | None:
+        """The removed drama linked to this TMDB series, or None."""
+        return await self.catalogue.hidden_by("tmdb_id", tmdb_id)
+
+    async def restore_drama(
+        self, slug: str, *, actor_id: int, actor_name: str | None, guild_id: int | None
+    ) -> CatalogueRecord:
+        """Show a removed drama again with all its members' data; audited. bot.errors.CatalogueRefused
+        when there is no such drama or it is not removed."""
+        record = await self.removal.restore(slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id)
+        self._shown_changed()
+        return record
+
+    async def merge_dramas(
+        self, from_slug: str, into_slug: str, *, actor_id: int, actor_name: str | None, guild_id: int | None
+    ) -> MergeOutcome:
+        """Join a duplicate into the drama kept, in ONE transaction (see bot/store/removal.py); audited.
+        bot.errors.CatalogueRefused for an unknown drama, the same drama twice or a removed INTO."""
+        await self.ratings.drain()  # ratings already queued are written first, then moved
+        outcome = await self.removal.merge(
+            from_slug, into_slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id
+        )
+        self._shown_changed()
+        return outcome
 
     async def curator_role(self, guild_id: int) -> int | None:
         return await self.curation.curator_role(guild_id)

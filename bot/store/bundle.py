@@ -2,8 +2,9 @@
 
 New bundled dramas are added; a bundled drama nobody changed since it was loaded takes the newer bundle's
 version; one a curator or the CLI changed is kept as it is, and one that was removed stays removed
-(`bundled_dramas` remembers what was loaded, with its digest; a /catalogue removal in the audit table
-counts too). The writes go in bulk (one INSERT per new drama for its id, then executemany for names,
+(`bundled_dramas` remembers what was loaded, with its digest; a /catalogue removal or merge in the audit
+table counts too). A removed drama is hidden, not deleted (bot/store/removal.py): its slug stays taken, so
+it is never added again; a newer bundle may update it, and it stays hidden until restored. The writes go in bulk (one INSERT per new drama for its id, then executemany for names,
 episodes and availability), and the title index is reloaded after.
 """
 
@@ -64,7 +65,8 @@ class Bundle:
         }
         existing: dict[str, int] = {r[1]: r[0] for r in await tx.fetch("SELECT id, slug FROM dramas")}
         removed = {
-            r[0] for r in await tx.fetch("SELECT subject FROM catalogue_audit WHERE action = 'remove'")
+            r[0]
+            for r in await tx.fetch("SELECT subject FROM catalogue_audit WHERE action IN ('remove', 'merge')")
         }
         taken = {
             (key, r[0])

@@ -41,7 +41,7 @@ _CARD_READS = (
     "SELECT 0 AS part, CAST(NULL AS bigint) AS i1, CAST(NULL AS bigint) AS i2, CAST(NULL AS bigint) AS i3, "
     "CAST(NULL AS bigint) AS i4, CAST(NULL AS double precision) AS f1, CAST(NULL AS text) AS s1, "
     "CAST(NULL AS text) AS s2, CAST(NULL AS text) AS s3, CAST(NULL AS text) AS s4, CAST(NULL AS date) AS d1 "
-    "FROM dramas WHERE id = ? "
+    "FROM dramas WHERE id = ? AND hidden_at IS NULL "
     "UNION ALL SELECT 1, number, NULL, NULL, NULL, critic_score, title, note, air_time, NULL, air_date "
     "FROM episodes WHERE drama_id = ? "
     "UNION ALL SELECT 2, NULL, NULL, NULL, NULL, NULL, service, kind, regions, url, checked_on "
@@ -76,14 +76,16 @@ class Catalogue:
             found.update(read)
         return found
 
-    async def _read_dramas(self, ids: list[int]) -> dict[int, Drama]:
+    async def _read_dramas(self, ids: list[int], *, hidden: bool = False) -> dict[int, Drama]:
         """One query: each drama's row once per alias (once when it has none), aliases in the order added.
-        A command's option (one drama) is a quick read: on SQLite no hop to the reader's thread."""
+        A command's option (one drama) is a quick read: on SQLite no hop to the reader's thread. Only
+        dramas shown to members, or with `hidden` only removed ones (never cached)."""
         found: dict[int, tuple] = {}  # id -> (row, aliases)
+        shown = "NOT NULL" if hidden else "NULL"
         for r in await self._db.fetch(
             f"SELECT {_D_COLUMNS}, n.name AS alias FROM dramas d "
             "LEFT JOIN drama_names n ON n.drama_id = d.id AND n.kind = 'alias' "
-            f"WHERE d.id IN ({marks(len(ids))}) ORDER BY d.id, n.{self._db.rowid}",
+            f"WHERE d.id IN ({marks(len(ids))}) AND d.hidden_at IS {shown} ORDER BY d.id, n.{self._db.rowid}",
             ids,
             quick=len(ids) <= QUICK_DRAMAS,
         ):
@@ -173,13 +175,31 @@ class Catalogue:
         drama_id = await self.id_where(column, value)
         return (await self.get_dramas([drama_id])).get(drama_id) if drama_id is not None else None
 
+    async def hidden_by(self, column: str, value: object) -> Drama | None:
+        """The removed (hidden) drama whose `column` (slug, tmdb_id) equals `value`, or None."""
+        drama_id = await self.id_where(column, value)
+        if drama_id is None:
+            return None
+        return (await self._read_dramas([drama_id], hidden=True)).get(drama_id)
+
+    async def hidden(self, text: str = "", limit: int = 25) -> list[tuple[str, str, int | None]]:
+        """Removed dramas as (slug, title, year), most recently removed first; with `text`, those whose slug
+        or title contains it (case-insensitive): the few a curator may restore."""
+        like = f"%{text.strip().lower()}%"
+        found = await self._db.fetch(
+            "SELECT slug, title, year FROM dramas WHERE hidden_at IS NOT NULL "
+            "AND (lower(slug) LIKE ? OR lower(title) LIKE ?) ORDER BY hidden_at DESC, id DESC LIMIT ?",
+            (like, like, limit),
+        )
+        return [(r["slug"], r["title"], r["year"]) for r in found]
+
     async def linked(self, *, airing_only: bool = False) -> list[Drama]:
         """Dramas linked to a TMDB series, in the order added; `airing_only`: those not known to have ended."""
         airing = " AND (status IS NULL OR status != 'ended')" if airing_only else ""
         ids = [
             r["id"]
             for r in await self._db.fetch(
-                f"SELECT id FROM dramas WHERE tmdb_id IS NOT NULL{airing} ORDER BY id"
+                f"SELECT id FROM dramas WHERE tmdb_id IS NOT NULL AND hidden_at IS NULL{airing} ORDER BY id"
             )
         ]
         found: dict[int, Drama] = {}
@@ -197,7 +217,7 @@ class Catalogue:
 
     async def stats(self) -> CatalogueStats:
         row = await self._db.fetch_one(
-            "SELECT (SELECT count(*) FROM dramas) AS d, (SELECT count(*) FROM episodes) AS e, "
+            "SELECT (SELECT count(*) FROM dramas WHERE hidden_at IS NULL) AS d, (SELECT count(*) FROM episodes) AS e, "
             "(SELECT count(*) FROM availability) AS a, (SELECT count(*) FROM ratings) AS r"
         )
         return CatalogueStats(row["d"], row["e"], row["a"], row["r"])
@@ -205,7 +225,7 @@ class Catalogue:
     async def entries(self) -> list[CatalogueRecord]:
         """The whole catalogue (not ratings), in the order dramas were added: for export."""
         out = []
-        for row in await self._db.fetch("SELECT id FROM dramas ORDER BY id"):
+        for row in await self._db.fetch("SELECT id FROM dramas WHERE hidden_at IS NULL ORDER BY id"):
             drama = (await self.get_dramas([row["id"]])).get(row["id"])
             if drama is not None:
                 out.append((drama, await self.episodes(drama.id), await self.availability(drama.id)))
@@ -216,7 +236,7 @@ class Catalogue:
                      ) -> tuple[int, bool]:  # fmt: skip
         episodes, availability = tuple(episodes), tuple(availability)
 
-        async def write(tx: Tx) -> tuple[int, bool, list[str]]:
+        async def write(tx: Tx) -> tuple[int, bool, list[str] | None]:
             drama_id, created, names = await self.upsert_in(tx, drama, episodes, availability)
             await self._titles.bump(tx)
             return drama_id, created, names
@@ -232,9 +252,9 @@ class Catalogue:
         """Upsert many dramas by slug in ONE transaction: (slug, "added" | "changed" | "unchanged")."""
         listed = [(d, tuple(e), tuple(a)) for d, e, a in entries]
 
-        async def write(tx: Tx) -> tuple[list[tuple[str, str]], list[tuple[int, Drama, list[str]]]]:
+        async def write(tx: Tx) -> tuple[list[tuple[str, str]], list[tuple[int, Drama, list[str] | None]]]:
             outcomes: list[tuple[str, str]] = []
-            indexed: list[tuple[int, Drama, list[str]]] = []
+            indexed: list[tuple[int, Drama, list[str] | None]] = []
             for drama, episodes, availability in listed:
                 stored = await self.record_in(tx, drama.slug)
                 if stored is not None and rows.stored_comparable(stored) == rows.comparable(
@@ -272,10 +292,11 @@ class Catalogue:
 
     async def upsert_in(
         self, tx: Tx, drama: Drama, episodes: tuple[Episode, ...], availability: tuple[Availability, ...]
-    ) -> tuple[int, bool, list[str]]:
-        """The upsert inside an open write transaction: (id, created, the names to index)."""
+    ) -> tuple[int, bool, list[str] | None]:
+        """The upsert inside an open write transaction: (id, created, the names to index; None for a removed
+        drama, which an upsert updates and leaves removed)."""
         values = rows.drama_values(drama)
-        existing = await tx.fetch_one("SELECT id FROM dramas WHERE slug = ?", (drama.slug,))
+        existing = await tx.fetch_one("SELECT id, hidden_at FROM dramas WHERE slug = ?", (drama.slug,))
         if existing is None:
             drama_id = (await tx.fetch_one(INSERT_DRAMA, values))[0]
         else:
@@ -304,10 +325,20 @@ class Catalogue:
             "INSERT INTO availability (drama_id, service, kind, regions, url, checked_on) VALUES (?, ?, ?, ?, ?, ?)",
             [rows.availability_values(drama_id, a) for a in availability],
         )
-        return drama_id, existing is None, [n for _, n in names]
+        hidden = existing is not None and existing["hidden_at"] is not None
+        return drama_id, existing is None, None if hidden else [n for _, n in names]
 
     async def delete_in(self, tx: Tx, drama_id: int) -> None:
         await tx.execute("DELETE FROM dramas WHERE id = ?", (drama_id,))
+
+    async def hide_in(self, tx: Tx, drama_id: int) -> bool:
+        """Remove a drama from members' view, keeping every row of it (migration 0015); False when it was
+        hidden already."""
+        done = await tx.fetch_one(
+            f"UPDATE dramas SET hidden_at = {self._db.now} WHERE id = ? AND hidden_at IS NULL RETURNING id",
+            (drama_id,),
+        )
+        return done is not None
 
     @staticmethod
     def with_id(record: CatalogueRecord, drama_id: int) -> CatalogueRecord:

@@ -36,6 +36,7 @@ from itertools import compress, islice
 from bot import ranking
 from bot.ranking import Chart, Page, Ranked, ScopeTotals, Tally
 from bot.store.db import Db
+from bot.store.rows import HIDDEN
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,8 @@ REFRESH = 30.0  # s (PostgreSQL): a snapshot read at this age is rebuilt in the 
 MAX_AGE = 60.0  # s (PostgreSQL): a snapshot this old is rebuilt before it is read
 KEEP = 64  # snapshots kept: the scopes read last
 
-_SCOPE = "FROM rating_totals t WHERE t.scope = ? AND t.episode = 0 AND t.n > 0"
+# Removed (hidden) dramas are not charted, and their ratings do not count in the scope's mean.
+_SCOPE = f"FROM rating_totals t WHERE t.scope = ? AND t.episode = 0 AND t.n > 0 AND t.drama_id NOT IN {HIDDEN}"
 # The scope's ratings, their sum in half stars, its ranked dramas; then its rows, the ranked ones first in
 # rank order: ranking.order_key from integers, (h·N + m·H) / (n + m) as a double (the same double Python
 # computes), then more ratings, then the lower id. Sorted by the database: a rebuild holds the GIL only while

@@ -13,7 +13,7 @@ from itertools import chain, islice
 from bot.models import ChartTally, ProfileData, RatedDrama, WatchCounts
 from bot.store.db import QUICK_ROWS, Db
 from bot.store.memberscores import MemberScores
-from bot.store.rows import genres
+from bot.store.rows import HIDDEN, genres
 from bot.store.top import TopCharts
 
 TOP_GENRES = 5
@@ -23,11 +23,13 @@ QUICK_TITLES = 10  # titles read by id at most in one quick read
 
 # /profile's reads: the member's list as (drama_id, status), and when their scores are not kept
 # (bot/store/memberscores.py) their drama-level ratings as (drama_id, NULL, halves, updated_at) in the same
-# statement.
-_PROFILE_LIST = "SELECT drama_id, status FROM watchlist WHERE user_id = ?"
+# statement. Removed (hidden) dramas are left out of both.
+_PROFILE_LIST = f"SELECT drama_id, status FROM watchlist WHERE user_id = ? AND drama_id NOT IN {HIDDEN}"
 _PROFILE_BOTH = (
     "SELECT drama_id, status, NULL AS halves, NULL AS at FROM watchlist WHERE user_id = ? "
-    "UNION ALL SELECT drama_id, NULL, halves, updated_at FROM ratings WHERE user_id = ? AND episode = 0"
+    f"AND drama_id NOT IN {HIDDEN} "
+    "UNION ALL SELECT drama_id, NULL, halves, updated_at FROM ratings WHERE user_id = ? AND episode = 0 "
+    f"AND drama_id NOT IN {HIDDEN}"
 )
 
 
@@ -50,8 +52,8 @@ class Community:
                 if joined
                 else " FROM rating_totals t "
             )
-            + "WHERE t.scope = ? AND t.episode = 0 AND t.n > 0"
-        )
+            + f"WHERE t.scope = ? AND t.episode = 0 AND t.n > 0 AND t.drama_id NOT IN {HIDDEN}"
+        )  # removed (hidden) dramas are not charted
         params: list = [scope]
         if country is not None:
             sql += " AND d.country = ?"

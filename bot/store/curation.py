@@ -38,7 +38,8 @@ class Curation:
         """Read-modify-write one drama in ONE transaction, and record it in the audit table.
 
         `change` gets the drama as stored (None when there is no such slug) and returns the new record
-        (None: remove the drama, its episodes, availability and ratings). An exception from `change`
+        (None: remove the drama, which hides it and keeps every row: see bot/store/removal.py; a drama
+        removed already gives (None, None), nothing audited). An exception from `change`
         rolls everything back. Returns (before, after). `change` may run again if PostgreSQL had to
         retry the transaction (deadlock, serialization failure): it must only compute.
         `credit_user_id`: the member whose suggestion the change is (the audit row credits them);
@@ -53,7 +54,8 @@ class Curation:
             if after is None and before is None:
                 return None, None, None, None
             if after is None:
-                await self._catalogue.delete_in(tx, before[0].id)
+                if not await self._catalogue.hide_in(tx, before[0].id):
+                    return None, None, None, None
                 drama_id, names = before[0].id, None
             else:
                 if before is None and await self._catalogue.record_in(tx, after[0].slug) is not None:

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.store.db import Db
+from bot.store.rows import HIDDEN
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +40,10 @@ KEEP = 512  # members kept at most
 KEEP_SCORES = 100_000  # scores kept at most, over all members (68 bytes a score by tracemalloc: ~7 MB)
 
 # In the order rated (ties: by drama), so that a member's dict holds their ratings oldest first (/profile's
-# last five are its last keys).
+# last five are its last keys). Removed (hidden) dramas are left out: /match and /profile do not show them.
 _SCORES = (
     "SELECT user_id, drama_id, halves FROM ratings WHERE user_id IN ({}) AND episode = 0 "
-    "ORDER BY user_id, updated_at, drama_id"
+    f"AND drama_id NOT IN {HIDDEN} ORDER BY user_id, updated_at, drama_id"
 )
 
 Scores = dict[int, int]  # drama_id -> halves (1..10), a member's drama-level ratings, oldest first

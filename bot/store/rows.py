@@ -10,6 +10,10 @@ from bot.models import Availability, Drama, Episode
 from bot.search import fold
 from bot.store.db import Row
 
+# The dramas removed from members' view (migration 0015): `drama_id NOT IN HIDDEN` leaves their ratings,
+# list entries and the like out of what members see, while the rows stay for `restore`.
+HIDDEN = "(SELECT id FROM dramas WHERE hidden_at IS NOT NULL)"
+
 # A drama with its episodes and availability, as curating reads and writes it.
 CatalogueRecord = tuple[Drama, tuple[Episode, ...], tuple[Availability, ...]]
 

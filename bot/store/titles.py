@@ -43,12 +43,13 @@ DRAMA_CACHE = 4096  # Drama rows kept in memory at most
 SNAPSHOT_MIN = 2000  # titles: smaller catalogues build their index in well under 0.1 s, no snapshot kept
 
 # One (drama_id, slug, title, year, name) row per name, grouped by drama. SQLite returns a drama's names in
-# the order they were inserted (title first); PostgreSQL needs the order said.
+# the order they were inserted (title first); PostgreSQL needs the order said. Removed (hidden) dramas are
+# left out: members never find them.
 _TITLE_ROWS = {
     "sqlite": "SELECT d.id, d.slug, d.title, d.year, n.name FROM dramas d "
-    "JOIN drama_names n ON n.drama_id = d.id ORDER BY d.id",
+    "JOIN drama_names n ON n.drama_id = d.id WHERE d.hidden_at IS NULL ORDER BY d.id",
     "postgres": "SELECT d.id, d.slug, d.title, d.year, n.name FROM dramas d "
-    "JOIN drama_names n ON n.drama_id = d.id ORDER BY d.id, n.id",
+    "JOIN drama_names n ON n.drama_id = d.id WHERE d.hidden_at IS NULL ORDER BY d.id, n.id",
 }
 
 
@@ -205,9 +206,12 @@ class Titles:
     def lookup(self, text: str) -> list[int]:
         return self.index.lookup(text)
 
-    def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> None:
-        """After a committed write of this process."""
+    def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str] | None) -> None:
+        """After a committed write of this process; `names` None: the drama is removed (hidden), not indexed."""
         self.forget(drama_id)
+        if names is None:
+            self.index.remove(drama_id)
+            return
         self.index.put(drama_id, slug, title, year, names)
 
     def remove(self, drama_id: int) -> None:

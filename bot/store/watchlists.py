@@ -3,13 +3,14 @@
 Rating episode N raises progress (and puts the drama on the list as Watching) through a trigger on
 `ratings` (migration 0005), so it happens in the rating's own transaction on both backends, whatever
 process wrote it. Progress never exceeds the drama's episode count: writes check it, and reads clip it
-(a curator may shorten a run later).
+(a curator may shorten a run later). A removed (hidden) drama's entries stay, left out of what members see.
 """
 
 from __future__ import annotations
 
 from bot.models import WATCH_STATUSES, DeletedData, WatchCounts, WatchEntry, WatchPage
 from bot.store.db import QUICK_ROWS, Db, Tx
+from bot.store.rows import HIDDEN
 from bot.store.suggestions import Suggestions
 
 WATCH_PAGE = 10  # entries per page of /watchlist show
@@ -25,7 +26,8 @@ _STATUS_INDEX = (
 _ENTRIES = (
     "SELECT w.drama_id, d.title, d.episode_count, w.status, w.progress, r.halves FROM ("
     f"SELECT drama_id, status, progress, updated_at, {_STATUS_INDEX} AS place FROM watchlist "
-    "WHERE user_id = ? AND (? = '' OR status = ?) ORDER BY place, updated_at DESC, drama_id LIMIT ? OFFSET ?"
+    f"WHERE user_id = ? AND (? = '' OR status = ?) AND drama_id NOT IN {HIDDEN} "
+    "ORDER BY place, updated_at DESC, drama_id LIMIT ? OFFSET ?"
     ") AS w JOIN dramas d ON d.id = w.drama_id "
     "LEFT JOIN ratings r ON r.drama_id = w.drama_id AND r.episode = 0 AND r.user_id = ? "
     "ORDER BY w.place, w.updated_at DESC, w.drama_id"
@@ -65,7 +67,9 @@ class Watchlists:
             raise ValueError(f"unknown watch status {status!r}")
 
         async def tx(db: Tx) -> tuple[WatchEntry, WatchEntry | None]:
-            drama = await db.fetch_one("SELECT title, episode_count FROM dramas WHERE id = ?", (drama_id,))
+            drama = await db.fetch_one(
+                "SELECT title, episode_count FROM dramas WHERE id = ? AND hidden_at IS NULL", (drama_id,)
+            )
             if drama is None:
                 raise LookupError(f"no drama with id {drama_id}")
             count = drama["episode_count"]
@@ -123,7 +127,8 @@ class Watchlists:
             raise ValueError(f"unknown watch status {status!r}")
         wanted = status or ""
         row = await self._db.fetch_one(
-            "SELECT COUNT(*) AS n FROM watchlist WHERE user_id = ? AND (? = '' OR status = ?)",
+            f"SELECT COUNT(*) AS n FROM watchlist WHERE user_id = ? AND (? = '' OR status = ?) "
+            f"AND drama_id NOT IN {HIDDEN}",
             (user_id, wanted, wanted),
             quick=True,  # an index range count: 6 us for most lists, 0.1 ms for 800 entries
         )
@@ -140,7 +145,9 @@ class Watchlists:
     async def status_counts(self, user_id: int) -> WatchCounts:
         """How many dramas a member has in each status."""
         found = await self._db.fetch(
-            "SELECT status, COUNT(*) AS n FROM watchlist WHERE user_id = ? GROUP BY status", (user_id,)
+            f"SELECT status, COUNT(*) AS n FROM watchlist WHERE user_id = ? AND drama_id NOT IN {HIDDEN} "
+            "GROUP BY status",
+            (user_id,),
         )
         return WatchCounts({r["status"]: r["n"] for r in found})
 

@@ -19,7 +19,8 @@ ALICE, BOB, CAROL = 1001, 1002, 1003
 async def reference(store: Store, a: int, b: int) -> list[tuple[int, int, int]]:
     rows = await store.community._db.fetch(
         "SELECT x.drama_id, x.halves, y.halves FROM ratings x JOIN ratings y ON y.drama_id = x.drama_id "
-        "AND y.episode = 0 AND y.user_id = ? WHERE x.user_id = ? AND x.episode = 0",
+        "AND y.episode = 0 AND y.user_id = ? WHERE x.user_id = ? AND x.episode = 0 "
+        "AND x.drama_id NOT IN (SELECT id FROM dramas WHERE hidden_at IS NOT NULL)",  # removed: not shown
         (b, a),
     )
     return sorted((r[0], r[1], r[2]) for r in rows)
@@ -73,8 +74,8 @@ async def test_this_process_ratings_and_erased_data_show_at_once(store, add_dram
 
 
 async def test_a_removed_drama_leaves_every_kept_member(store, add_drama):
-    """A drama removed through the catalogue takes its ratings with it: the catalogue's rev moves, and the
-    kept members are read again."""
+    """A drama removed through the catalogue is hidden, its ratings no longer shown (they stay, for restore):
+    the catalogue's rev moves, and the kept members are read again."""
     await seed(store, add_drama)
     before = await shared(store, ALICE, BOB)
     gone = before[0][0]

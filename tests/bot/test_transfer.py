@@ -54,6 +54,8 @@ async def _fill(path: Path) -> None:
             dramas[0].slug, retitle, action="edit", actor_id=42, actor_name="Ari", guild_id=1111
         )
         await store.set_curator_role(2222, 777, actor_id=43, actor_name="Bo")
+        # A removed drama: hidden, its ratings kept (and copied, still hidden).
+        await store.curate(dramas[5].slug, lambda r: None, action="remove", actor_id=42, actor_name="Ari", guild_id=None)
         await store.store_providers(dramas[1].id, 555, datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=UTC),
                                     {"KR": {"link": "https://x", "offers": [["Netflix", "flatrate", "/n.png"]]}})  # fmt: skip
         await store.set_meta("moved", "yes")
@@ -107,6 +109,7 @@ async def test_sqlite_to_postgres_to_sqlite_keeps_everything(tmp_path: Path, pg_
         exports = [json.dumps(await export_document(s), sort_keys=True) for s in stores]
         assert exports[0] == exports[1] == exports[2]
         assert [await s.integrity_check() for s in stores] == ["ok", "ok", "ok"]
+        assert [len(await s.removed_dramas()) for s in stores] == [1, 1, 1]
         ids = [drama.id for drama, _, _ in (await stores[0].catalogue_entries())[:30]]
         pairs = [(d, g) for d in ids for g in GUILDS]
         expected = [await stores[0].community_scores(d, g) for d, g in pairs]
