@@ -16,7 +16,7 @@ _CANDIDATES = (
     "(SELECT MAX(e.air_date) FROM episodes e WHERE e.drama_id = d.id) AS last_episode, r.refreshed_at, "
     "CASE WHEN EXISTS (SELECT 1 FROM follows f WHERE f.drama_id = d.id) "
     "OR EXISTS (SELECT 1 FROM reminders m WHERE m.drama_id = d.id AND m.paused = 0) THEN 1 ELSE 0 END AS watched "
-    "FROM dramas d LEFT JOIN tmdb_refreshes r ON r.drama_id = d.id WHERE d.tmdb_id IS NOT NULL ORDER BY d.id"
+    "FROM dramas d LEFT JOIN tmdb_refreshes r ON r.drama_id = d.id WHERE d.tmdb_id IS NOT NULL AND d.hidden_at IS NULL ORDER BY d.id"
 )
 # A drama deleted meanwhile gets no row (its foreign key would refuse it).
 _REFRESHED = (
@@ -30,7 +30,7 @@ class Refreshes:
         self._db = db
 
     async def candidates(self) -> list[RefreshCandidate]:
-        """Every drama linked to TMDB (one query), in the order added."""
+        """Every drama linked to TMDB and shown (one query), in the order added; removed ones wait."""
         out = []
         for r in await self._db.fetch(_CANDIDATES):
             last = r["last_episode"] or r["first_air_date"]

@@ -116,6 +116,7 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     assert (await store.watch_page(ALICE)).total == 0 and (await store.watch_counts(ALICE)).counts == {}
     assert drama_id not in {s for s, _, _ in await store.shared_scores(ALICE, BOB)}
     assert [d.id for d in await store.linked_dramas()] == []
+    assert [c.drama_id for c in await store.refreshes.candidates()] == []  # the TMDB refresh skips it
     assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == []
     assert await store.airing.followed(GUILD_A) == ()
     assert (await store.stats()).dramas == 1
@@ -136,6 +137,7 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     assert (await store.review(drama_id, GUILD_A)).scores == shown[1]
     assert (await store.watch_page(ALICE)).total == 1
     assert await store.airing.followed(GUILD_A) == (drama_id,)
+    assert [c.drama_id for c in await store.refreshes.candidates()] == [drama_id]
     assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == schedule
     await store.community.top.book.settled()
     assert (await store.top_page(0, 0))[1] == top
