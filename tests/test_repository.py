@@ -164,10 +164,11 @@ def test_ci_clones_into_an_empty_folder_and_keeps_the_exit_status(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-@pytest.mark.parametrize("audit_status", [0, 1])
-def test_ci_audits_the_installed_packages_after_passing_tests(tmp_path, audit_status):
+@pytest.mark.parametrize(("audit_status", "answered"), [(0, True), (1, True), (0, False)])
+def test_ci_audits_the_installed_packages_after_passing_tests(tmp_path, audit_status, answered):
     """.ci/run on a tiny repository whose test line passes and leaves a venv whose pip-audit records how it
-    was called: the audit runs --strict over what `pip freeze` lists, and its status is CI's."""
+    was called: the audit runs over what `pip freeze` lists, and its status is CI's (1: a known
+    vulnerability). When the advisory service looks up none of the packages, CI says nothing was audited."""
     repo = tmp_path / "project"
     (repo / ".ci").mkdir(parents=True)
     (repo / "tools").mkdir()
@@ -178,7 +179,9 @@ def test_ci_audits_the_installed_packages_after_passing_tests(tmp_path, audit_st
         "mkdir -p .venv/bin\n"
         "printf '#!/bin/sh\\n[ \"$1 $2\" = \"freeze --exclude-editable\" ] && echo aiosqlite==0.22.1\\n' > .venv/bin/pip\n"
         "printf '#!/bin/sh\\necho \"$@\" > \"$CI_AUDIT_RECORD\"\\n"
-        "cat \"$(eval echo \\\\${$#})\" >> \"$CI_AUDIT_RECORD\"\\nexit $CI_AUDIT_STATUS\\n' > .venv/bin/pip-audit\n"
+        "cat \"$(eval echo \\\\${$#})\" >> \"$CI_AUDIT_RECORD\"\\n"
+        "[ -n \"$CI_AUDIT_UNKNOWN\" ] && echo \"aiosqlite  Dependency not found on PyPI and could not be audited\"\\n"
+        "exit $CI_AUDIT_STATUS\\n' > .venv/bin/pip-audit\n"
         "chmod +x .venv/bin/pip .venv/bin/pip-audit\n",
         encoding="utf-8",
     )
@@ -188,10 +191,13 @@ def test_ci_audits_the_installed_packages_after_passing_tests(tmp_path, audit_st
     subprocess.run([*git, "-C", str(repo), "add", "."], check=True)
     subprocess.run([*git, "-C", str(repo), "commit", "-qm", "x"], check=True)
 
-    env = {**os.environ, "TMPDIR": str(tmp_path), "CI_AUDIT_RECORD": str(record), "CI_AUDIT_STATUS": str(audit_status)}
+    env = {**os.environ, "TMPDIR": str(tmp_path), "CI_AUDIT_RECORD": str(record), "CI_AUDIT_STATUS": str(audit_status),
+           "CI_AUDIT_UNKNOWN": "" if answered else "1"}
     done = subprocess.run(["bash", str(repo / ".ci" / "run")], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == audit_status, done.stdout + done.stderr
     assert "the test line exited 0" in done.stdout and f"pip-audit exited {audit_status}" in done.stdout
     called, *listed = record.read_text(encoding="utf-8").splitlines()
-    assert called.startswith("--strict ") and " -r " in called
+    assert " -r " in called and "--strict" not in called
     assert listed == ["aiosqlite==0.22.1"]  # what pip freeze listed is what was audited
+    assert f"{0 if answered else 1} of 1 packages could not be looked up" in done.stdout
+    assert ("nothing was audited" in done.stdout) is (not answered)
