@@ -156,8 +156,11 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
         print("no catalogue changes recorded yet")
         return OK
     for row in rows:
-        who = row.actor_name or str(row.actor_id)
-        print(f"{row.at}  {who} ({row.actor_id})  {row.action}  {row.subject}")
+        if row.actor_id is None:  # the member erased their data: the change stays, who made it does not
+            who = "erased member"
+        else:
+            who = f"{row.actor_name or row.actor_id} ({row.actor_id})"
+        print(f"{row.at}  {who}  {row.action}  {row.subject}")
         if row.before is not None:
             print(f"    before: {row.before}")
         if row.after is not None:
