@@ -473,8 +473,8 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
     # ---- complete erasure: reminders, their records, the changes a member made (cogs/privacy.py) ----
     "privacy.reminders_one": {"en": "{count} reminder", "ko": "에피소드 알림 {count}개"},
     "privacy.reminders": {"en": "{count} reminders", "ko": "에피소드 알림 {count}개"},
-    "privacy.sent_one": {"en": "the record of {count} reminder sent", "ko": "보낸 알림 기록 {count}건"},
-    "privacy.sent": {"en": "the records of {count} reminders sent", "ko": "보낸 알림 기록 {count}건"},
+    "privacy.sent_one": {"en": "{count} record of a reminder sent", "ko": "보낸 알림 기록 {count}건"},
+    "privacy.sent": {"en": "{count} records of reminders sent", "ko": "보낸 알림 기록 {count}건"},
     "privacy.named_one": {
         "en": "Your name is taken off {count} change you made to the catalogue or a server's settings; the change stays. ",
         "ko": "내가 한 카탈로그·서버 설정 변경 {count}건에서 내 이름을 지웁니다 (변경 내용은 남아요). ",
