@@ -10,8 +10,10 @@ that erasure does not handle fails here.
 
 from __future__ import annotations
 
+import argparse
 from datetime import UTC, date, datetime, time
 
+from bot import catalogue_cli
 from bot.models import AnnounceSettings, DeletedData, Episode
 from bot.store.erasure import ERASED, holds_user_id
 
@@ -126,6 +128,19 @@ async def test_erasure_removes_every_row_and_keeps_changes_without_their_author(
     assert await store.member_data_counts(OTHER) == DeletedData(3, 2, 1, reminders=2, sent=1, named=3)
     assert await store.is_private(OTHER) and not await store.is_private(MEMBER)
     assert await store.delete_member(MEMBER) == DeletedData(0, 0, 0)
+
+
+async def test_the_audit_shows_an_erased_members_change_without_them(store, capsys):
+    await store.set_guild_region(GUILD_A, "KR", actor_id=MEMBER, actor_name="minji")
+    await store.set_guild_region(GUILD_B, "JP", actor_id=OTHER, actor_name="jisoo")
+    await store.delete_member(MEMBER)
+    args = argparse.Namespace(catalogue_command="audit", limit=10)
+    assert await catalogue_cli.run(store, args) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+    assert len(lines) == 2
+    assert f"  jisoo ({OTHER})  region  guild:{GUILD_B}" in lines[0]
+    assert f"  erased member  region  guild:{GUILD_A}" in lines[1]
+    assert "minji" not in lines[1] and str(MEMBER) not in lines[1]
 
 
 async def test_a_member_with_only_a_reminder_has_something_to_erase(store, add_drama, raw):

@@ -146,6 +146,16 @@ async def test_others_data_only_inside_a_server_and_a_private_match_answers_priv
     assert own.embeds[0]["title"] == "Minji's profile"
     named_self = await discord_stub.invoke("watchlist show", {"member": minji}, user=minji, guild=False)
     assert named_self.embeds[0]["title"] == "Minji's watch list"
+    # A page button of one's own list, pressed by someone else in a DM (a forged click), is refused too.
+    for slug in ("Crash Landing on You", "Vincenzo", "Itaewon Class", TITLE, "Reply 1988", "Signal", "Misaeng",
+                 "Stranger", "Kingdom", "Move to Heaven", "Hospital Playlist"):  # fmt: skip
+        await discord_stub.invoke("watchlist set", {"drama": slug, "status": "plan"}, user=minji)
+    paged = await discord_stub.invoke("watchlist show", {}, user=minji, guild=False)
+    assert paged.embeds[0]["footer"]["text"].startswith("12 dramas")
+    forged = await discord_stub.click(paged, paged.custom_ids()[1], user=jisoo)
+    assert forged.ephemeral and forged.content == REFUSED and not forged.embeds
+    mine = await discord_stub.click(paged, paged.custom_ids()[1], user=minji)
+    assert mine.callback_type == 7 and mine.embeds[0]["footer"]["text"] == "12 dramas · page 2/2"
 
     # A private member's own match is answered privately; a public member's stays in the channel.
     await discord_stub.invoke("privacy list", {"visibility": "private"}, user=jisoo)
