@@ -448,8 +448,8 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
         "ko": "이제 내 시청 목록, 프로필, 취향 비교는 공개입니다: 다른 회원도 볼 수 있어요.",
     },
     "privacy.confirm": {
-        "en": "This erases everything dramabot stores about you: {ratings}, {watchlist} on your watch list, {reminders}, {sent}, and {settings}. {named}Averages and charts are updated as if you had never rated. It cannot be undone.",
-        "ko": "dramabot에 저장된 내 정보를 모두 지웁니다: {ratings}, 시청 목록 {watchlist}, {reminders}, {sent}, {settings}. {named}평균과 차트는 내가 평가한 적이 없는 것처럼 다시 계산됩니다. 되돌릴 수 없어요.",
+        "en": "This erases everything dramabot stores about you: {ratings}, {watchlist} on your watch list, {reminders}, {sent}, {suggestions}and {settings}. {named}Averages and charts are updated as if you had never rated. It cannot be undone.",
+        "ko": "dramabot에 저장된 내 정보를 모두 지웁니다: {ratings}, 시청 목록 {watchlist}, {reminders}, {sent}, {suggestions}{settings}. {named}평균과 차트는 내가 평가한 적이 없는 것처럼 다시 계산됩니다. 되돌릴 수 없어요.",
     },
     "privacy.confirm_button": {"en": "Erase my data", "ko": "내 정보 지우기"},
     "privacy.not_yours": {
@@ -457,8 +457,8 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
         "ko": "다른 사람의 요청에 딸린 버튼입니다. 내 정보는 /개인정보 내정보삭제 로 지우세요.",
     },
     "privacy.deleted": {
-        "en": "Done. Removed {ratings}, {watchlist} from your watch list, {reminders}, {sent}, and {settings}. {named}Averages and charts no longer include your scores.",
-        "ko": "완료했습니다. {ratings}, 시청 목록 {watchlist}, {reminders}, {sent}, {settings}을(를) 지웠습니다. {named}평균과 차트에 더 이상 내 점수가 들어가지 않아요.",
+        "en": "Done. Removed {ratings}, {watchlist} from your watch list, {reminders}, {sent}, {suggestions}and {settings}. {named}Averages and charts no longer include your scores.",
+        "ko": "완료했습니다. 지운 정보: {ratings}, 시청 목록 {watchlist}, {reminders}, {sent}, {suggestions}{settings}. {named}평균과 차트에 더 이상 내 점수가 들어가지 않아요.",
     },
     "privacy.nothing": {
         "en": "dramabot stores nothing about you: no ratings, no watch list, no reminders, no settings.",
@@ -475,6 +475,8 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
     "privacy.reminders": {"en": "{count} reminders", "ko": "에피소드 알림 {count}개"},
     "privacy.sent_one": {"en": "{count} record of a reminder sent", "ko": "보낸 알림 기록 {count}건"},
     "privacy.sent": {"en": "{count} records of reminders sent", "ko": "보낸 알림 기록 {count}건"},
+    "privacy.suggestions_one": {"en": "{count} catalogue suggestion, ", "ko": "카탈로그 수정 제안 {count}건, "},
+    "privacy.suggestions": {"en": "{count} catalogue suggestions, ", "ko": "카탈로그 수정 제안 {count}건, "},
     "privacy.named_one": {
         "en": "Your name is taken off {count} change you made to the catalogue or a server's settings; the change stays. ",
         "ko": "내가 한 카탈로그·서버 설정 변경 {count}건에서 내 이름을 지웁니다 (변경 내용은 남아요). ",

@@ -189,6 +189,7 @@ class DeletedData:
     reminders: int = 0  # /remind subscriptions
     sent: int = 0  # the ledger's records of reminders sent to them (or to send)
     named: int = 0  # catalogue changes and server settings they made: kept, their id (and name) cleared
+    suggestions: int = 0  # catalogue corrections they suggested (where the schema has them)
 
     @property
     def anything(self) -> bool:

@@ -40,6 +40,7 @@ def counted(data: DeletedData, locale: str, *, done: bool = False) -> dict[str, 
     if data.named:
         key = "privacy.named_done" if done else "privacy.named"
         named = part(data.named, f"{key}_one", key)
+    suggestions = part(data.suggestions, "privacy.suggestions_one", "privacy.suggestions") if data.suggestions else ""
     return {
         "ratings": part(data.ratings, "privacy.ratings_one", "privacy.ratings"),
         "watchlist": part(data.watchlist, "privacy.dramas_one", "privacy.dramas"),
@@ -47,6 +48,7 @@ def counted(data: DeletedData, locale: str, *, done: bool = False) -> dict[str, 
         "sent": part(data.sent, "privacy.sent_one", "privacy.sent"),
         "settings": t("privacy.settings_one" if data.settings else "privacy.settings", locale),
         "named": named,
+        "suggestions": suggestions,
     }
 
 
