@@ -255,3 +255,40 @@ async def test_no_row_anywhere_holds_an_erased_members_id(store, add_drama, raw)
                 left.append(f"{table}.{column}: {n[0][0]} row(s)")
     assert left == [], "the erased member's id is still stored"
     assert (await raw.fetch(f"SELECT count(*) FROM ratings WHERE user_id = {OTHER}"))[0][0] == 3
+
+
+async def test_migration_0016_keeps_every_audit_row_and_lets_the_actor_go(tmp_path):
+    """SQLite makes actor_id again (it cannot drop NOT NULL in place): a database at 0015 with audit rows
+    keeps every row and value, and takes a NULL actor afterwards."""
+    import sqlite3
+
+    from bot.store import Store
+    from bot.store.migrations import migrations
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for number, _name, sql in migrations("sqlite")[:15]:
+        conn.executescript(f"BEGIN;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
+    conn.execute(
+        "INSERT INTO catalogue_audit (actor_id, actor_name, guild_id, action, subject, before, after) "
+        "VALUES (?, 'minji', ?, 'region', 'guild:1', NULL, '{\"region\": \"KR\"}'), (0, NULL, NULL, 'add', 'x', NULL, '{}')",
+        (MEMBER, GUILD_A),
+    )
+    before = conn.execute("SELECT id, at, actor_id, actor_name, guild_id, action, subject, before, after "
+                          "FROM catalogue_audit ORDER BY id").fetchall()  # fmt: skip
+    conn.close()
+    store = await Store.open(path)
+    try:
+        fields = ("id", "at", "actor_id", "actor_name", "guild_id", "action", "subject", "before", "after")
+        assert [tuple(getattr(e, f) for f in fields) for e in reversed(await store.audit_log())] == before
+        await store.delete_member(MEMBER)
+        assert [(e.actor_id, e.actor_name) for e in await store.audit_log()] == [(0, None), (None, None)]
+    finally:
+        await store.close()
+    conn = sqlite3.connect(path)
+    try:
+        (notnull,) = [r[3] for r in conn.execute("PRAGMA table_info(catalogue_audit)") if r[1] == "actor_id"]
+        assert notnull == 0 and conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("PRAGMA user_version").fetchone() == (len(migrations("sqlite")),)
+    finally:
+        conn.close()
