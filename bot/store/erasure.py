@@ -1,8 +1,8 @@
 """Erasing a member (/privacy delete-my-data): every row that holds their Discord user id, in ONE transaction.
 
 Which columns hold a member's id: a column holds a Discord user id when its name is `user_id` or
-`actor_id`, ends with `_user_id`, or ends with `_by` (`set_by`, `followed_by`, `decided_by`): the rule
-`holds_user_id`. Every such column of the schema is listed in ERASED with what erasure does to it:
+`actor_id`, ends with `_user_id`, or ends with `_by` (`set_by`, `followed_by`, `decided_by`). Every such
+column of the schema is listed in ERASED with what erasure does to it:
 
 * the row is the member's own (a rating, a watch list entry, their settings, a reminder and the ledger's
   records of reminders sent to them): the row is deleted;
@@ -10,9 +10,9 @@ Which columns hold a member's id: a column holds a Discord user id when its name
   channel, a followed drama): the id is set to NULL, with the columns kept beside it (the actor's name),
   so the change stays and who made it is gone. The audit shows such a change as by "an erased member".
 
-tests/bot/test_erasure.py reads each backend's schema, fills every column the rule finds with a member's
-id, erases, and fails when a row anywhere still holds it: a new table or column holding user ids must be
-added here, or that test fails.
+tests/bot/test_erasure.py reads each backend's schema, finds the columns by that rule, fills each with a
+member's id, erases, and fails when a row anywhere still holds it: a new table or column holding user ids
+must be added here, or that test fails. Name such a column by the rule.
 
 Deleting ratings fires the totals' triggers, which take each score back out (totals left with no rating
 are removed, as if never rated). Reminders go before their ledger records: on PostgreSQL a cycle recording
@@ -22,18 +22,10 @@ erases is committed before this deletes the records, or not made at all.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from bot.models import DeletedData
 from bot.store.db import Db, Tx
-
-_USER_ID = re.compile(r"(user_id|actor_id|.+_user_id|.+_by)")
-
-
-def holds_user_id(column: str) -> bool:
-    """Whether a column holds a Discord user id, by its name (the rule above)."""
-    return _USER_ID.fullmatch(column) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,9 @@
 
 The schema tests read each backend's own schema (sqlite_master and PRAGMA table_info on SQLite,
 information_schema.columns on PostgreSQL) and find every column that can hold a Discord user id by its
-name (`holds_user_id`: `user_id`, `actor_id`, a name ending in `_user_id` or in `_by`). Each such column is
+name. The rule (USER_ID_COLUMN, also in bot/store/erasure.py's docstring): a column holds a Discord user id
+when its name is `user_id` or `actor_id`, ends with `_user_id`, or ends with `_by` (`set_by`,
+`followed_by`, `decided_by`). Each such column is
 filled with the member's id in some row (through the store for the tables known here, and generically for
 any other), the member is erased, and no row anywhere may still hold the id: a table or column added later
 that erasure does not handle fails here.
@@ -11,13 +13,21 @@ that erasure does not handle fails here.
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import UTC, date, datetime, time
 
 from bot import catalogue_cli
 from bot.models import AnnounceSettings, DeletedData, Episode
-from bot.store.erasure import ERASED, holds_user_id
+from bot.store.erasure import ERASED
 
 from .test_store import FRESH_TOTALS, GUILD_A, GUILD_B
+
+USER_ID_COLUMN = re.compile(r"user_id|actor_id|.+_user_id|.+_by")  # the rule (the module's docstring)
+
+
+def holds_user_id(column: str) -> bool:
+    return USER_ID_COLUMN.fullmatch(column) is not None
+
 
 # Ids nothing else in a test database can contain, so a text search of every column finds only them.
 MEMBER, OTHER = 424_242_424_242_424_242, 515_151_515_151_515_151
@@ -163,6 +173,13 @@ async def test_a_reminder_erased_while_a_cycle_records_it_is_not_recorded(store,
     made = await store.airing.record_reminders([(u, d, 1) for u, d in due], now=NOW)
     assert made == [f"remind:{OTHER}:{drama}:1"]
     assert await store.airing.reminders_sent([MEMBER, OTHER]) == {(OTHER, drama, 1)}
+
+
+def test_the_rule_names_user_id_columns_and_nothing_else():
+    for column in ("user_id", "actor_id", "credit_user_id", "set_by", "followed_by", "decided_by"):
+        assert holds_user_id(column), column
+    for column in ("guild_id", "channel_id", "drama_id", "message_id", "actor_name", "users", "by", "_by"):
+        assert not holds_user_id(column), column
 
 
 async def test_every_user_id_column_of_the_schema_is_erased(store, raw):
