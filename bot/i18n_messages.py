@@ -471,8 +471,8 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
     "privacy.settings_one": {"en": "your settings", "ko": "설정"},
     "privacy.settings": {"en": "no settings", "ko": "설정 없음"},
     # ---- complete erasure: reminders, their records, the changes a member made (cogs/privacy.py) ----
-    "privacy.reminders_one": {"en": "{count} reminder", "ko": "에피소드 알림 {count}개"},
-    "privacy.reminders": {"en": "{count} reminders", "ko": "에피소드 알림 {count}개"},
+    "privacy.reminders_one": {"en": "{count} reminder", "ko": "회차 알림 {count}개"},
+    "privacy.reminders": {"en": "{count} reminders", "ko": "회차 알림 {count}개"},
     "privacy.sent_one": {"en": "{count} record of a reminder sent", "ko": "보낸 알림 기록 {count}건"},
     "privacy.sent": {"en": "{count} records of reminders sent", "ko": "보낸 알림 기록 {count}건"},
     "privacy.suggestions_one": {"en": "{count} catalogue suggestion, ", "ko": "카탈로그 수정 제안 {count}건, "},

@@ -23,7 +23,7 @@ def test_every_count_is_in_the_confirmation_and_the_answer():
         "stays. Averages and charts no longer include your scores."
     )
     assert t("privacy.confirm", "ko", **counted(data, "ko")) == (
-        "dramabot에 저장된 내 정보를 모두 지웁니다: 평점 3개, 시청 목록 드라마 1편, 에피소드 알림 2개, "
+        "dramabot에 저장된 내 정보를 모두 지웁니다: 평점 3개, 시청 목록 드라마 1편, 회차 알림 2개, "
         "보낸 알림 기록 5건, 카탈로그 수정 제안 2건, 설정. 내가 한 카탈로그·서버 설정 변경 1건에서 내 이름을 "
         "지웁니다 (변경 내용은 남아요). 평균과 차트는 내가 평가한 적이 없는 것처럼 다시 계산됩니다. 되돌릴 수 없어요."
     )
@@ -38,6 +38,6 @@ def test_a_member_with_only_a_reminder():
         "rated. It cannot be undone."
     )
     assert t("privacy.deleted", "ko", **counted(data, "ko", done=True)) == (
-        "완료했습니다. 지운 정보: 평점 0개, 시청 목록 드라마 0편, 에피소드 알림 1개, 보낸 알림 기록 0건, 설정 없음. "
+        "완료했습니다. 지운 정보: 평점 0개, 시청 목록 드라마 0편, 회차 알림 1개, 보낸 알림 기록 0건, 설정 없음. "
         "평균과 차트에 더 이상 내 점수가 들어가지 않아요."
     )

@@ -81,7 +81,7 @@ async def test_only_the_asker_can_confirm_and_korean(discord_stub, start_bot, bo
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 4}, user=member)
     asked = await discord_stub.invoke("privacy delete-my-data", {}, user=member)
     assert asked.content.startswith(
-        "dramabot에 저장된 내 정보를 모두 지웁니다: 평점 1개, 시청 목록 드라마 0편, 에피소드 알림 0개, "
+        "dramabot에 저장된 내 정보를 모두 지웁니다: 평점 1개, 시청 목록 드라마 0편, 회차 알림 0개, "
         "보낸 알림 기록 0건, 설정 없음."
     )
     assert [c["label"] for row in asked.components for c in row["components"]] == ["내 정보 지우기"]
