@@ -215,9 +215,12 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
         print("no catalogue changes recorded yet")
         return OK
     for row in rows:
-        who = row.actor_name or str(row.actor_id)
+        if row.actor_id is None:  # the member erased their data: the change stays, who made it does not
+            who = "erased member"
+        else:
+            who = f"{row.actor_name or row.actor_id} ({row.actor_id})"
         credit = f"  suggested by {row.credit_user_id}" if row.credit_user_id is not None else ""
-        print(f"{row.at}  {who} ({row.actor_id})  {row.action}  {row.subject}{credit}")
+        print(f"{row.at}  {who}  {row.action}  {row.subject}{credit}")
         if row.before is not None:
             print(f"    before: {row.before}")
         if row.after is not None:
@@ -266,6 +269,9 @@ async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
         return _err(f"suggestion #{args.id} cannot be applied: {exc.message}\nit stays pending; reject it instead")
     title = after[0].title if after is not None else "?"
     print(f"accepted suggestion #{args.id}: {decided.field} of {title} saved, credited to {decided.user_id}")
+    return OK
+
+
 async def cmd_remove(store: Store, args: argparse.Namespace) -> int:
     before, _ = await store.curate(args.slug, lambda record: None, action="remove", **CLI_ACTOR)
     if before is None:

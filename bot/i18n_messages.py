@@ -543,8 +543,8 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
         "ko": "이제 내 시청 목록, 프로필, 취향 비교는 공개입니다: 다른 회원도 볼 수 있어요.",
     },
     "privacy.confirm": {
-        "en": "This erases everything dramabot stores about you: {ratings}, {watchlist} on your watch list, and your settings. Averages and charts are updated as if you had never rated. It cannot be undone.",
-        "ko": "dramabot에 저장된 내 정보를 모두 지웁니다: {ratings}, 시청 목록 {watchlist}, 설정. 평균과 차트는 내가 평가한 적이 없는 것처럼 다시 계산됩니다. 되돌릴 수 없어요.",
+        "en": "This erases everything dramabot stores about you: {ratings}, {watchlist} on your watch list, {reminders}, {sent}, {suggestions}and {settings}. {named}Averages and charts are updated as if you had never rated. It cannot be undone.",
+        "ko": "dramabot에 저장된 내 정보를 모두 지웁니다: {ratings}, 시청 목록 {watchlist}, {reminders}, {sent}, {suggestions}{settings}. {named}평균과 차트는 내가 평가한 적이 없는 것처럼 다시 계산됩니다. 되돌릴 수 없어요.",
     },
     "privacy.confirm_button": {"en": "Erase my data", "ko": "내 정보 지우기"},
     "privacy.not_yours": {
@@ -552,12 +552,12 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
         "ko": "다른 사람의 요청에 딸린 버튼입니다. 내 정보는 /개인정보 내정보삭제 로 지우세요.",
     },
     "privacy.deleted": {
-        "en": "Done. Removed {ratings}, {watchlist} from your watch list, and {settings}. Averages and charts no longer include your scores.",
-        "ko": "완료했습니다. {ratings}, 시청 목록 {watchlist}, {settings}을(를) 지웠습니다. 평균과 차트에 더 이상 내 점수가 들어가지 않아요.",
+        "en": "Done. Removed {ratings}, {watchlist} from your watch list, {reminders}, {sent}, {suggestions}and {settings}. {named}Averages and charts no longer include your scores.",
+        "ko": "완료했습니다. 지운 정보: {ratings}, 시청 목록 {watchlist}, {reminders}, {sent}, {suggestions}{settings}. {named}평균과 차트에 더 이상 내 점수가 들어가지 않아요.",
     },
     "privacy.nothing": {
-        "en": "dramabot stores nothing about you: no ratings, no watch list, no settings.",
-        "ko": "dramabot에 저장된 내 정보가 없습니다: 평점, 시청 목록, 설정 모두 없어요.",
+        "en": "dramabot stores nothing about you: no ratings, no watch list, no reminders, no settings.",
+        "ko": "dramabot에 저장된 내 정보가 없습니다: 평점, 시청 목록, 알림, 설정 모두 없어요.",
     },
     "privacy.ratings_one": {"en": "{count} rating", "ko": "평점 {count}개"},
     "privacy.ratings": {"en": "{count} ratings", "ko": "평점 {count}개"},
@@ -565,6 +565,34 @@ COMMUNITY: _M = {  # watch lists, privacy (cogs/watchlist.py, cogs/privacy.py, b
     "privacy.dramas": {"en": "{count} dramas", "ko": "드라마 {count}편"},
     "privacy.settings_one": {"en": "your settings", "ko": "설정"},
     "privacy.settings": {"en": "no settings", "ko": "설정 없음"},
+    # ---- complete erasure: reminders, their records, the changes a member made (cogs/privacy.py) ----
+    "privacy.reminders_one": {"en": "{count} reminder", "ko": "회차 알림 {count}개"},
+    "privacy.reminders": {"en": "{count} reminders", "ko": "회차 알림 {count}개"},
+    "privacy.sent_one": {"en": "{count} record of a reminder sent", "ko": "보낸 알림 기록 {count}건"},
+    "privacy.sent": {"en": "{count} records of reminders sent", "ko": "보낸 알림 기록 {count}건"},
+    "privacy.suggestions_one": {"en": "{count} catalogue suggestion, ", "ko": "카탈로그 수정 제안 {count}건, "},
+    "privacy.suggestions": {"en": "{count} catalogue suggestions, ", "ko": "카탈로그 수정 제안 {count}건, "},
+    "privacy.named_one": {
+        "en": "Your name is taken off {count} change you made to the catalogue or a server's settings; the change stays. ",
+        "ko": "내가 한 카탈로그·서버 설정 변경 {count}건에서 내 이름을 지웁니다 (변경 내용은 남아요). ",
+    },
+    "privacy.named": {
+        "en": "Your name is taken off {count} changes you made to the catalogue or a server's settings; the changes stay. ",
+        "ko": "내가 한 카탈로그·서버 설정 변경 {count}건에서 내 이름을 지웁니다 (변경 내용은 남아요). ",
+    },
+    "privacy.named_done_one": {
+        "en": "Your name was taken off {count} change you made; the change stays. ",
+        "ko": "내가 한 변경 {count}건에서 내 이름을 지웠습니다 (변경 내용은 남아요). ",
+    },
+    "privacy.named_done": {
+        "en": "Your name was taken off {count} changes you made; the changes stay. ",
+        "ko": "내가 한 변경 {count}건에서 내 이름을 지웠습니다 (변경 내용은 남아요). ",
+    },
+    "member.dm_other": {
+        "en": "In a direct message I only show your own list, profile and matches. Ask in a server you and that member are both in.",
+        "ko": "DM에서는 내 목록, 프로필, 취향 비교만 보여 드립니다. 그 회원과 함께 있는 서버에서 물어보세요.",
+    },
+    # ---- end of complete erasure ----
     "profile.title": {"en": "{name}'s profile", "ko": "{name}님의 프로필"},
     "profile.lists": {"en": "Watch list", "ko": "시청 목록"},
     "profile.list_empty": {"en": "nothing on it yet", "ko": "아직 비어 있음"},

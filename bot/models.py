@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 
 AVAILABILITY_KINDS = ("subscription", "free", "ads", "rent", "buy")
@@ -136,7 +136,7 @@ class AuditEntry:
 
     id: int
     at: str
-    actor_id: int
+    actor_id: int | None  # None: a member who erased their data (0: the command line)
     actor_name: str | None
     guild_id: int | None
     action: str
@@ -215,12 +215,20 @@ class WatchCounts:
 
 @dataclass(frozen=True, slots=True)
 class DeletedData:
-    """What /privacy delete-my-data removed."""
+    """What /privacy delete-my-data removes (or removed): rows counted per kind (bot/store/erasure.py)."""
 
     ratings: int
     watchlist: int
     settings: int
-    suggestions: int = 0  # catalogue suggestions the member made
+    reminders: int = 0  # /remind subscriptions
+    sent: int = 0  # the ledger's records of reminders sent to them (or to send)
+    named: int = 0  # catalogue changes and server settings they made: kept, their id (and name) cleared
+    suggestions: int = 0  # catalogue corrections they suggested (where the schema has them)
+
+    @property
+    def anything(self) -> bool:
+        """Whether anything is stored about the member (any count above zero)."""
+        return any(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass(frozen=True, slots=True)

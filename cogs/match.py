@@ -1,4 +1,7 @@
-"""/match member: how alike the caller's and another member's drama scores are (bot/taste.py)."""
+"""/match member: how alike the caller's and another member's drama scores are (bot/taste.py).
+
+Only inside a server both are in (cogs/members.py); a caller who keeps their list private gets the answer
+privately (ephemeral), as the other member's must be public to be matched at all."""
 
 from __future__ import annotations
 
@@ -47,7 +50,9 @@ class Match(commands.Cog):
         embed = community_cards.match_card(
             result, titles, display_name(interaction.user), them, locale=locale
         )
-        await answer(interaction, embed=embed)
+        # A private member's taste stays theirs: their own match is shown to them alone.
+        private = await self.bot.store.is_private(interaction.user.id)
+        await answer(interaction, embed=embed, ephemeral=private)
 
 
 async def setup(bot: DramaBot) -> None:

@@ -1,7 +1,10 @@
 """Whose list, profile or match a command shows: the caller, or a member they named, checked.
 
-Not a cog: the community commands share it. A member the bot cannot see in this server, a bot, or a
-member who keeps their list private (unless it is the caller) is a clear UserError; nothing is read.
+Not a cog: the community commands share it. Another member is shown only inside a server both are in:
+Discord resolves a member option in a server to a `discord.Member` only when that person is a member of
+it (the caller is, by asking there), so no request is made to find out. Another member named in a direct
+message, a member the bot cannot see in this server, a bot, or a member who keeps their list private
+(unless it is the caller) is a clear UserError; nothing is read. One's own data shows everywhere.
 """
 
 from __future__ import annotations
@@ -22,10 +25,13 @@ def display_name(user: discord.abc.User) -> str:
 
 
 def visible_member(interaction: discord.Interaction, member: discord.abc.User | None) -> discord.abc.User:
-    """The member named (or the caller): a UserError for a bot, or someone not in this server."""
-    if member is None:
+    """The member named (or the caller): a UserError for someone else in a direct message, a bot, or
+    someone not in this server."""
+    if member is None or member.id == interaction.user.id:
         return interaction.user
-    if interaction.guild_id is not None and not isinstance(member, discord.Member):
+    if interaction.guild_id is None:
+        raise UserError.keyed("member.dm_other")
+    if not isinstance(member, discord.Member):
         raise UserError.keyed("member.not_here")
     if member.bot:
         raise UserError.keyed("member.bot", name=member_name(display_name(member)))

@@ -1,8 +1,10 @@
 """/privacy list | delete-my-data: hide one's list, profile and matches; erase everything stored.
 
-delete-my-data asks for confirmation with a button (only the member who asked can press it); the
-store erases ratings, watch list and settings in one transaction, the totals updated as if the member
-had never rated (Store.delete_member), and the answer says what it removed.
+delete-my-data counts what is stored (ratings, watch list, settings, reminders and the records of those
+sent, the catalogue and server changes the member made) and asks for confirmation with a button (only
+the member who asked can press it); the store erases every row holding the member's id in one
+transaction, the totals updated as if the member had never rated, and keeps the changes they made
+without their name (Store.delete_member, bot/store/erasure.py); the answer says what it removed.
 """
 
 from __future__ import annotations
@@ -28,17 +30,25 @@ VISIBILITY = {"public": "public", "private": "private"}  # value: name (Korean i
 VISIBILITY_CHOICES = [app_commands.Choice(name=name, value=value) for value, name in VISIBILITY.items()]
 
 
-def counted(data: DeletedData, locale: str) -> dict[str, str]:
+def counted(data: DeletedData, locale: str, *, done: bool = False) -> dict[str, str]:
+    """The confirmation's (or, `done`, the answer's) fields: each kind of row with its count."""
+
+    def part(count: int, one: str, other: str) -> str:
+        return t(plural(count, one, other), locale, count=f"{count:,}")
+
+    named = ""  # the changes a member made stay, without their name: said only when there are some
+    if data.named:
+        key = "privacy.named_done" if done else "privacy.named"
+        named = part(data.named, f"{key}_one", key)
+    suggestions = part(data.suggestions, "privacy.suggestions_one", "privacy.suggestions") if data.suggestions else ""
     return {
-        "ratings": t(
-            plural(data.ratings, "privacy.ratings_one", "privacy.ratings"), locale, count=f"{data.ratings:,}"
-        ),
-        "watchlist": t(
-            plural(data.watchlist, "privacy.dramas_one", "privacy.dramas"),
-            locale,
-            count=f"{data.watchlist:,}",
-        ),
+        "ratings": part(data.ratings, "privacy.ratings_one", "privacy.ratings"),
+        "watchlist": part(data.watchlist, "privacy.dramas_one", "privacy.dramas"),
+        "reminders": part(data.reminders, "privacy.reminders_one", "privacy.reminders"),
+        "sent": part(data.sent, "privacy.sent_one", "privacy.sent"),
         "settings": t("privacy.settings_one" if data.settings else "privacy.settings", locale),
+        "named": named,
+        "suggestions": suggestions,
     }
 
 
@@ -72,7 +82,7 @@ class EraseButton(discord.ui.DynamicItem[discord.ui.Button], template=r"erase:(?
             removed = await bot.store.delete_member(self.owner_id)
             locale = locale_of(interaction)
             await interaction.response.edit_message(
-                content=t("privacy.deleted", locale, **counted(removed, locale)), view=None
+                content=t("privacy.deleted", locale, **counted(removed, locale, done=True)), view=None
             )
         except Exception as exc:  # noqa: BLE001 - reported through the one error handler
             await bot.report_error(interaction, exc)
@@ -110,7 +120,7 @@ class Privacy(
     async def delete_my_data(self, interaction: discord.Interaction) -> None:
         locale = locale_of(interaction)
         held = await self.bot.store.member_data_counts(interaction.user.id)
-        if not (held.ratings or held.watchlist or held.settings):
+        if not held.anything:
             await answer(interaction, content=t("privacy.nothing", locale), ephemeral=True)
             return
         view = discord.ui.View(timeout=None)

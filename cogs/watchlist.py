@@ -90,6 +90,8 @@ class WatchPageButton(
         try:
             if self.status is not None:
                 checked_status(self.status)
+            if interaction.user.id != self.user_id and interaction.guild_id is None:
+                raise UserError.keyed("member.dm_other")  # as /watchlist show: others' lists in servers only
             if interaction.user.id != self.user_id and await bot.store.is_private(self.user_id):
                 raise UserError.keyed(
                     "member.private", name=watch_cards.member_name(self.name_from(interaction))

@@ -253,6 +253,10 @@ class Airing:
         )
         return [(r[0], r[1]) for r in rows]
 
+    def forget(self, user_id: int) -> None:
+        """The member's data was erased: nothing to tell them any more."""
+        self._tell = self._tell - {user_id}
+
     async def take_paused_notice(self, user_id: int) -> tuple[int, ...]:
         """The dramas whose reminders were paused (DMs closed) and the member not told yet; marks them told.
         Every interaction asks, so the answer for a member with nothing to tell comes from memory: the
@@ -413,9 +417,22 @@ class Airing:
 
         rows = [(remind_key(user_id, drama_id, number), "remind", None, user_id, None, drama_id, number, 0, None,
                  state, ts(now)) for user_id, drama_id, number in reminders]  # fmt: skip
+        users = sorted({user_id for user_id, _, _ in reminders})
+        # Only for reminders still there when this commits: a member who erased their data (or turned the
+        # reminder off) since the cycle read the reminders gets no record, so no DM. PostgreSQL: the rows
+        # are locked until then (an erasure waits, then deletes the records too: bot/store/erasure.py).
+        lock = " FOR SHARE" if self._db.dialect == "postgres" else ""
 
         async def write(tx: Tx) -> list[str]:
-            return await _insert(tx, rows)
+            held: set[tuple[int, int]] = set()
+            for start in range(0, len(users), _IDS):
+                chunk = users[start : start + _IDS]
+                found = await tx.fetch(
+                    f"SELECT user_id, drama_id FROM reminders WHERE user_id IN ({marks(len(chunk))}){lock}",
+                    tuple(chunk),
+                )
+                held.update((r[0], r[1]) for r in found)
+            return await _insert(tx, [row for row in rows if (row[3], row[5]) in held])
 
         return await self._db.write(write) if reminders else []
 

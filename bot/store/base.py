@@ -40,6 +40,7 @@ from bot.store.caches import Caches
 from bot.store.catalogue import Catalogue
 from bot.store.community import Community
 from bot.store.curation import Curation
+from bot.store.erasure import Erasure
 from bot.store.ratings import Ratings
 from bot.store.refreshes import Refreshes
 from bot.store.removal import Removal
@@ -69,6 +70,7 @@ class Store:
         self.refreshes = Refreshes(db)  # the TMDB refresh's order: linked dramas, when each was refreshed
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
         self.removal = Removal(db, self.titles, self.catalogue)  # remove (hide), restore, merge
+        self.erasure = Erasure(db)  # /privacy delete-my-data: every row holding a member's id
 
     def _ratings_written(self, scopes: set[int], users: set[int]) -> None:
         self.community.top.book.touched(scopes)
@@ -386,16 +388,21 @@ class Store:
 
     async def member_data_counts(self, user_id: int) -> DeletedData:
         """What delete_member would remove now."""
-        return await self.watchlists.data_counts(user_id)
+        return await self.erasure.counts(user_id)
 
     async def delete_member(self, user_id: int) -> DeletedData:
-        """Erase a member's ratings, watch list, settings and suggestions (see Watchlists.delete_member)."""
+        """Erase every row holding a member's id in one transaction (bot/store/erasure.py): ratings, watch
+        list, settings, reminders and their records; the catalogue changes and server settings they made
+        stay without their id. What this process keeps in memory about them is dropped (kept /top charts,
+        kept /match scores, reminders to tell about); other processes on PostgreSQL drop theirs within
+        their refresh (a minute)."""
         await self.ratings.drain()  # ratings already queued are written first, then erased
         try:
-            return await self.watchlists.delete_member(user_id)
+            return await self.erasure.erase(user_id)
         finally:
             self.community.top.book.touched(None)  # their ratings counted in any scope
             self.community.members.wrote((user_id,))
+            self.airing.forget(user_id)
 
     # ---- community reads (community.py) ---------------------------------------------
     async def chart_tallies(

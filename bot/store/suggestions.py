@@ -15,7 +15,7 @@ from bot.models import Suggestion
 from bot.store.airing import ts
 from bot.store.curation import Curation
 from bot.store.db import Db, Tx
-from bot.store.rows import CatalogueRecord
+from bot.store.rows import HIDDEN, CatalogueRecord
 
 _COLUMNS = "id, drama_id, field, value, note, user_id, guild_id, status, created_at, decided_by, decided_at"
 #: The longest value and note stored (the cog answers a longer one before it gets here).
@@ -28,6 +28,10 @@ class SuggestionClosed(LookupError):
     def __init__(self, suggestion_id: int, found: Suggestion | None) -> None:
         super().__init__(f"suggestion {suggestion_id}: {found.status if found else 'no such suggestion'}")
         self.suggestion_id, self.found = suggestion_id, found
+
+
+# Pending, on a drama members see (a removed drama's suggestions wait for its restore).
+_WAITING = f"status = 'pending' AND drama_id NOT IN {HIDDEN}"
 
 
 def _suggestion(row) -> Suggestion:  # noqa: ANN001 - a row of either backend
@@ -80,13 +84,13 @@ class Suggestions:
         return _suggestion(row) if row is not None else None
 
     async def pending(self, limit: int = 5, after_id: int = 0) -> tuple[list[Suggestion], int]:
-        """The oldest `limit` pending suggestions with an id above `after_id`, and how many are pending in all."""
+        """The oldest `limit` pending suggestions with an id above `after_id`, and how many are pending in all.
+        Those of a removed drama wait, out of the queue, until it is restored."""
         found = await self._db.fetch(
-            f"SELECT {_COLUMNS} FROM catalogue_suggestions WHERE status = 'pending' AND id > ? "
-            "ORDER BY id LIMIT ?",
+            f"SELECT {_COLUMNS} FROM catalogue_suggestions WHERE {_WAITING} AND id > ? ORDER BY id LIMIT ?",
             (after_id, limit),
         )
-        total = await self._db.fetch_one("SELECT COUNT(*) AS n FROM catalogue_suggestions WHERE status = 'pending'")
+        total = await self._db.fetch_one(f"SELECT COUNT(*) AS n FROM catalogue_suggestions WHERE {_WAITING}")
         return [_suggestion(r) for r in found], total["n"]
 
     async def _decide_in(
@@ -124,8 +128,10 @@ class Suggestions:
         found = await self.get(suggestion_id)
         if found is None or found.status != "pending":
             raise SuggestionClosed(suggestion_id, found)
-        slug_row = await self._db.fetch_one("SELECT slug FROM dramas WHERE id = ?", (found.drama_id,))
-        if slug_row is None:  # removed meanwhile (its suggestions go with it)
+        slug_row = await self._db.fetch_one(
+            "SELECT slug FROM dramas WHERE id = ? AND hidden_at IS NULL", (found.drama_id,)
+        )
+        if slug_row is None:  # removed meanwhile: it waits with the drama until a restore
             raise SuggestionClosed(suggestion_id, None)
         decided: list[Suggestion] = []
 
@@ -137,17 +143,3 @@ class Suggestions:
             actor_name=actor_name, guild_id=guild_id, credit_user_id=found.user_id, within=mark,
         )  # fmt: skip
         return decided[0], before, after
-
-    # ---- erasure (/privacy delete-my-data) ---------------------------------------------------------------
-    COUNT_SQL = "SELECT COUNT(*) AS n FROM catalogue_suggestions WHERE user_id = ?"
-
-    @classmethod
-    async def erase_in(cls, tx: Tx, user_id: int) -> int:
-        """Erase a member from suggestions and the audit, in the caller's transaction: their suggestions go;
-        their id as the curator who decided one, or as the member an audit row credits, becomes NULL (the
-        decision and the change stay). Returns how many suggestions were removed."""
-        row = await tx.fetch_one(cls.COUNT_SQL, (user_id,))
-        await tx.execute("DELETE FROM catalogue_suggestions WHERE user_id = ?", (user_id,))
-        await tx.execute("UPDATE catalogue_suggestions SET decided_by = NULL WHERE decided_by = ?", (user_id,))
-        await tx.execute("UPDATE catalogue_audit SET credit_user_id = NULL WHERE credit_user_id = ?", (user_id,))
-        return row["n"]

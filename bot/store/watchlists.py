@@ -1,4 +1,4 @@
-"""Watch lists: each member's status and episode progress per drama; privacy settings; erasing a member.
+"""Watch lists: each member's status and episode progress per drama; privacy settings (erasing: erasure.py).
 
 Rating episode N raises progress (and puts the drama on the list as Watching) through a trigger on
 `ratings` (migration 0005), so it happens in the rating's own transaction on both backends, whatever
@@ -8,10 +8,9 @@ process wrote it. Progress never exceeds the drama's episode count: writes check
 
 from __future__ import annotations
 
-from bot.models import WATCH_STATUSES, DeletedData, WatchCounts, WatchEntry, WatchPage
+from bot.models import WATCH_STATUSES, WatchCounts, WatchEntry, WatchPage
 from bot.store.db import QUICK_ROWS, Db, Tx
 from bot.store.rows import HIDDEN
-from bot.store.suggestions import Suggestions
 
 WATCH_PAGE = 10  # entries per page of /watchlist show
 
@@ -31,12 +30,6 @@ _ENTRIES = (
     ") AS w JOIN dramas d ON d.id = w.drama_id "
     "LEFT JOIN ratings r ON r.drama_id = w.drama_id AND r.episode = 0 AND r.user_id = ? "
     "ORDER BY w.place, w.updated_at DESC, w.drama_id"
-)
-
-_COUNTS = (
-    "SELECT (SELECT COUNT(*) FROM ratings WHERE user_id = ?) AS ratings, "
-    "(SELECT COUNT(*) FROM watchlist WHERE user_id = ?) AS watchlist, "
-    "(SELECT COUNT(*) FROM member_settings WHERE user_id = ?) AS settings"
 )
 
 
@@ -169,31 +162,5 @@ class Watchlists:
                 (user_id, private),
             )
             return bool(row["list_private"]) if row is not None else False
-
-        return await self._db.write(tx)
-
-    async def data_counts(self, user_id: int) -> DeletedData:
-        """What delete_member would remove now (for its confirmation)."""
-        row = await self._db.fetch_one(_COUNTS, (user_id, user_id, user_id))
-        suggested = await self._db.fetch_one(Suggestions.COUNT_SQL, (user_id,))
-        return DeletedData(row["ratings"], row["watchlist"], row["settings"], suggested["n"])
-
-    async def delete_member(self, user_id: int) -> DeletedData:
-        """Erase everything stored about a member in ONE transaction: ratings (the totals' triggers take
-        each score back out; totals left with no rating are removed, as if never rated), watch list,
-        settings. Returns how many of each were removed."""
-
-        async def tx(db: Tx) -> DeletedData:
-            counted = await db.fetch_one(_COUNTS, (user_id, user_id, user_id))
-            rated = [r["drama_id"] for r in await db.fetch(
-                "SELECT DISTINCT drama_id FROM ratings WHERE user_id = ? ORDER BY drama_id", (user_id,)
-            )]  # fmt: skip
-            await db.execute("DELETE FROM ratings WHERE user_id = ?", (user_id,))
-            for drama_id in rated:
-                await db.execute("DELETE FROM rating_totals WHERE drama_id = ? AND n = 0", (drama_id,))
-            await db.execute("DELETE FROM watchlist WHERE user_id = ?", (user_id,))
-            await db.execute("DELETE FROM member_settings WHERE user_id = ?", (user_id,))
-            suggestions = await Suggestions.erase_in(db, user_id)  # and their id in decisions and credits
-            return DeletedData(counted["ratings"], counted["watchlist"], counted["settings"], suggestions)
 
         return await self._db.write(tx)

@@ -118,6 +118,7 @@ async def test_begin_leases_counts_unknown_attempts_and_settles(store: Store, dr
 
 async def test_expire_settles_old_pending_intents(store: Store, drama_id: int):
     (old,) = await store.airing.record_posts(AnnounceSettings(5, 50), [(drama_id, 1)], now=NOW)
+    await store.airing.remind(7, drama_id, now=NOW)
     (new,) = await store.airing.record_reminders([(7, drama_id, 1)], now=NOW + timedelta(days=8))
     assert await store.airing.expire(NOW + timedelta(days=1)) == 1
     assert (await store.airing.entry(old)).state == "skipped"
@@ -187,6 +188,8 @@ async def test_the_cycle_reads_the_ledger_of_the_given_episodes_only(store: Stor
         )
     await store.airing.record_digest(AnnounceSettings(7, 70), [(drama_id, 2), (drama_id, 3)], now=NOW)
     await store.airing.record_posts(AnnounceSettings(5, 50), [(other, 1)], state="skipped", now=NOW)
+    await store.airing.remind(9, drama_id, now=NOW)
+    await store.airing.remind(8, other, now=NOW)
     await store.airing.record_reminders([(9, drama_id, 1), (9, drama_id, 3), (8, other, 1)], now=NOW)
     announced, reminded = await store.airing.recorded({drama_id: (2, 3)})
     assert announced == {(5, drama_id, 2), (6, drama_id, 2), (7, drama_id, 2), (7, drama_id, 3)}

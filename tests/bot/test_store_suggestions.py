@@ -138,13 +138,19 @@ async def test_a_value_no_longer_valid_leaves_it_pending_and_changes_nothing(sto
     assert (await store.get_drama(drama_id)).year == 2016 and await store.audit_log() == []
 
 
-async def test_removing_a_drama_takes_its_suggestions(store, add_drama):
+async def test_a_removed_dramas_suggestions_wait_for_its_restore(store, add_drama):
     drama_id = await add_drama(slug="goblin")
     made = await suggest(store, drama_id)
     await store.curate("goblin", lambda before: None, action="remove", actor_id=CURATOR, actor_name=None, guild_id=None)
-    assert await store.suggestion(made.id) is None
+    assert (await store.suggestion(made.id)).status == "pending"  # the member's suggestion is kept ...
+    assert await store.pending_suggestions() == ([], 0)  # ... out of the queue
     with pytest.raises(SuggestionClosed):
         await accept(store, made.id)
+    assert (await store.suggestion(made.id)).status == "pending"
+    await store.restore_drama("goblin", actor_id=CURATOR, actor_name=None, guild_id=None)
+    assert [s.id for s in (await store.pending_suggestions())[0]] == [made.id]
+    decided, _, after = await accept(store, made.id)
+    assert decided.status == "accepted" and after[0].year == 2017
 
 
 async def test_erasure_removes_a_members_suggestions_and_their_id_in_decisions_and_credits(store, add_drama, raw):

@@ -1623,6 +1623,8 @@ class DiscordStandIn:
         data: dict[str, Any] = {"id": definition["id"], "name": definition["name"], "type": 1}
         if nested:
             data["options"] = nested
+        if not guild:  # a DM has no members: Discord resolves a user option to the user alone
+            resolved.pop("members", None)
         if resolved:
             data["resolved"] = resolved
         if guild_scoped:

@@ -1,6 +1,7 @@
 """/privacy through the real bot and the Discord stand-in: a private list hides the watch list and
 match from others, not from oneself; delete-my-data asks first (only the asker's click counts),
-erases ratings, list and settings, and leaves every total as if the member had never rated."""
+erases ratings, list and settings, and leaves every total as if the member had never rated.
+(Reminders, their DMs and the audit: tests/e2e/test_erasure.py.)"""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ async def test_delete_my_data_asks_then_erases_as_if_never_rated(discord_stub, s
     (button,) = asked.custom_ids()
     done = await discord_stub.click(asked, button, user=member)
     assert done.content == (
-        "Done. Removed 2 ratings, 1 drama from your watch list, and your settings. "
-        "Averages and charts no longer include your scores."
+        "Done. Removed 2 ratings, 1 drama from your watch list, 0 reminders, 0 records of reminders sent, "
+        "and your settings. Averages and charts no longer include your scores."
     )
     assert done.components == []
     for table in ("ratings", "watchlist", "member_settings"):
@@ -68,7 +69,8 @@ async def test_delete_my_data_asks_then_erases_as_if_never_rated(discord_stub, s
     again = await discord_stub.invoke("privacy delete-my-data", {}, user=member)
     assert (
         again.ephemeral
-        and again.content == "dramabot stores nothing about you: no ratings, no watch list, no settings."
+        and again.content
+        == "dramabot stores nothing about you: no ratings, no watch list, no reminders, no settings."
     )
 
 
@@ -79,7 +81,8 @@ async def test_only_the_asker_can_confirm_and_korean(discord_stub, start_bot, bo
     await discord_stub.invoke("rate", {"drama": TITLE, "score": 4}, user=member)
     asked = await discord_stub.invoke("privacy delete-my-data", {}, user=member)
     assert asked.content.startswith(
-        "dramabot에 저장된 내 정보를 모두 지웁니다: 평점 1개, 시청 목록 드라마 0편, 설정."
+        "dramabot에 저장된 내 정보를 모두 지웁니다: 평점 1개, 시청 목록 드라마 0편, 회차 알림 0개, "
+        "보낸 알림 기록 0건, 설정 없음."
     )
     assert [c["label"] for row in asked.components for c in row["components"]] == ["내 정보 지우기"]
     (button,) = asked.custom_ids()

@@ -112,7 +112,7 @@ async def test_remove_then_restore_by_the_owner_gives_back_every_rating(discord_
         == []
     )
     refused = await discord_stub.invoke("catalogue restore", {"drama": SIGNAL}, permissions=MANAGER)
-    assert refused.ephemeral and "Only curators" in refused.content
+    assert refused.ephemeral and "Only the bot's global curators" in refused.content
 
     restored = await discord_stub.invoke(
         "catalogue restore", {"drama": SIGNAL}, user=owner, permissions=MANAGER
