@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards, regions
+from bot import cards, cooldowns, regions
 from bot.i18n import t
 from bot.live import WhereData
 from bot.models import Drama
@@ -57,8 +57,10 @@ class Where(commands.Cog):
             code = await self.bot.store.guild_region(interaction.guild_id)
             region = server_region = regions.lookup(code) if code else None
         cached = await live.cached(drama)
-        if live.needs_fetch(drama, cached, datetime.now(UTC)) and not interaction.response.is_done():
-            await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
+        if live.needs_fetch(drama, cached, datetime.now(UTC)):
+            cooldowns.hit(interaction, "where")  # a live TMDB lookup: limited per member (cached answers not)
+            if not interaction.response.is_done():
+                await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
         found = await live.lookup(drama, cached)
         locale = locale_of(interaction)
         source = cards.live_footer(found.checked_at, found.stale, locale) if found.checked_at else None
