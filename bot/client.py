@@ -160,7 +160,8 @@ class DramaBot(commands.Bot):
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
         self.clock = clock_for(settings.test_clock_file)  # issue 13: the one clock the scheduler reads
         self.airing_job: AiringJob | None = None  # episode announcements and reminders (bot/scheduler.py)
-        self.cooldowns = Cooldowns()  # per-member limits on the heavy commands (bot/cooldowns.py)
+        # Per-member limits on the heavy commands (bot/cooldowns.py); none for load tests (a test setting).
+        self.cooldowns = Cooldowns({} if settings.test_no_cooldowns else None)
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:

@@ -80,8 +80,11 @@ class Cooldowns:
         return self._limiters[name]
 
     def hit(self, name: str, member_id: int) -> None:
-        """Count a use of `name` by the member; CommandOnCooldown when they are over its limit."""
-        self._limiters[name].hit(member_id)
+        """Count a use of `name` by the member; CommandOnCooldown when they are over its limit (a name
+        without a limit, as with the test setting DRAMABOT_TEST_NO_COOLDOWNS, is never limited)."""
+        limiter = self._limiters.get(name)
+        if limiter is not None:
+            limiter.hit(member_id)
 
 
 def cooldowns_of(interaction: discord.Interaction) -> Cooldowns | None:

@@ -52,6 +52,9 @@ class Settings:
     tmdb_refresh_hours: float = 3.0
     airing_cycle_seconds: float = 60.0  # AIRING_CYCLE_SECONDS: how often announcements are checked; 0: never
     test_clock_file: Path | None = None  # DRAMABOT_TEST_CLOCK_FILE: TESTS ONLY, the scheduler's time from a file
+    # DRAMABOT_TEST_NO_COOLDOWNS=1: TESTS AND BENCHMARKS ONLY, no per-member cooldowns (bot/cooldowns.py), so a
+    # load test's few members are not answered "try again in N s"; never set it in production
+    test_no_cooldowns: bool = False
 
     @property
     def database(self) -> Path | str:
@@ -300,4 +303,5 @@ def load_settings(
         tmdb_refresh_hours=tmdb_refresh_hours,
         airing_cycle_seconds=_number(env, "AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds", low_inclusive=True),
         test_clock_file=Path(env["DRAMABOT_TEST_CLOCK_FILE"]) if env.get("DRAMABOT_TEST_CLOCK_FILE", "").strip() else None,
+        test_no_cooldowns=env.get("DRAMABOT_TEST_NO_COOLDOWNS", "").strip() == "1",
     )
