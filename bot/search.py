@@ -44,6 +44,8 @@ CLOSE_FLOOR = 0.6  # ... and at least this similar, unless the best itself is le
 CLOSE_QUERY = 100  # "did you mean" looks at this many characters of the input (no title is longer)
 CLOSE_SPAN = 6  # names taken either side of a probe's place in a sorted key list
 CLOSE_SHORT = 6  # compact queries this long or shorter look at 3 * CLOSE_SPAN names either side
+CLOSE_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"  # what a slip in a short Latin query may have been
+CLOSE_EDIT_TAKE = 3  # names taken per one-slip variant of a short query (those starting with it)
 CLOSE_SCORED = 30  # distinct names whose full similarity is computed, best bounds first
 CLOSE_WORDS = 7  # later words of the query probed from (a typo in the first word)
 
@@ -468,6 +470,21 @@ class TitleIndex:
             # A typo near the start: the names whose compact key ends like the query's.
             i = bisect_left(self._tails, cq[::-1], key=self._tail)
             found.update(dict.fromkeys(self._tails[max(0, i - wide) : i + wide]))
+        if 1 < len(cq) <= CLOSE_SHORT:
+            # A short query: every name one slip away (a letter left out, added, replaced or swapped);
+            # each is one bisect, and only the names it starts are taken.
+            letters = CLOSE_LETTERS if cq.isascii() else ""
+            edits = {cq[:i] + cq[i + 1 :] for i in range(len(cq))}
+            edits.update(cq[:i] + cq[i + 1] + cq[i] + cq[i + 2 :] for i in range(len(cq) - 1))
+            edits.update(cq[:i] + c + cq[i + 1 :] for i in range(len(cq)) for c in letters)
+            edits.update(cq[:i] + c + cq[i:] for i in range(len(cq) + 1) for c in letters)
+            keys, vals = self._compact.keys, self._compact.vals
+            for edit in edits:
+                i = bisect_left(keys, edit)
+                end = min(i + CLOSE_EDIT_TAKE, len(keys))
+                while i < end and keys[i].startswith(edit):
+                    found[vals[i]] = None
+                    i += 1
         # A typo in the first word: the names' later words, from the query's later words on.
         start = q.find(" ") + 1
         for _ in range(CLOSE_WORDS):

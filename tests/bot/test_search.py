@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.search import MAX_QUERY, TitleIndex, compact, fold
+from bot.search import CLOSE_SPAN, MAX_QUERY, TitleIndex, compact, fold
 
 # (drama_id, slug, title, year, names with the title first)
 DRAMAS = [
@@ -256,22 +256,22 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + text[i + 1 : i + 2] + text[i] + text[i + 2 :]
 
 
-@settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1))
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_close_titles_candidates_give_the_exhaustive_answer_for_typos(bundled, seed):
     """The few candidates close_titles scores give what scoring every name of the bundled catalogue
-    gives: the same first suggestion for every typo, the same whole list for nearly all (a secondary
-    look-alike within the margin may sort far from the query in every key order)."""
+    gives, over a random sample of typos: the same first suggestion for every one, the same whole list
+    for nearly all (a secondary look-alike within the margin may sort far from the query in every key
+    order; 13 of 1,500 when this was written)."""
     index, rows = bundled
     rng = random.Random(seed)
     every = [row[0] for row in rows]
+    typos = [_typo(rng, rng.choice(rows)[2]) for _ in range(150)]
     same = 0
-    typos = [_typo(rng, rng.choice(rows)[2]) for _ in range(25)]
     for typed in typos:
         quick, exhaustive = index.close_titles(typed), index.close_titles_among(typed, every)
         assert quick[:1] == exhaustive[:1], typed
         same += quick == exhaustive
-    assert same >= len(typos) * 0.85
+    assert same >= len(typos) * 0.95
 
 
 def test_close_titles_garbage_scores_a_bounded_number_of_names(big_index):
@@ -279,7 +279,8 @@ def test_close_titles_garbage_scores_a_bounded_number_of_names(big_index):
     for _ in range(20):
         garbage = "".join(rng.choices(string.ascii_lowercase + " ", k=200))
         q = fold(garbage)[:100].strip()
-        assert len(big_index._close_candidates(q)) <= 2 * 6 * (4 + 7)  # 2 * CLOSE_SPAN per probe, 11 probes
+        # 2 * CLOSE_SPAN names per probe: the full, word, compact and backwards keys, and 7 later words
+        assert len(big_index._close_candidates(q)) <= 2 * CLOSE_SPAN * (4 + 7)
         assert big_index.close_titles(garbage) == []
 
 
