@@ -18,6 +18,7 @@ from bot import cards, cooldowns, regions
 from bot.i18n import t
 from bot.live import WhereData
 from bot.models import Drama
+from bot.ratelimit import TokenBucket
 from bot.tmdb import TMDB
 from cogs.options import RegionOption, TMDBDramaOption, answer, locale_of
 
@@ -32,7 +33,10 @@ class Where(commands.Cog):
 
     async def cog_load(self) -> None:
         s = self.bot.settings
-        tmdb = TMDB(s.tmdb_api_key, s.tmdb_api_base) if s.tmdb_api_key else None
+        # A budget of its own (10 per 10 s), a token taken only when free: /where never waits for TMDB's
+        # rate limit (the last check is shown) and never spends what imports need.
+        bucket = TokenBucket(10, 1.0)
+        tmdb = TMDB(s.tmdb_api_key, s.tmdb_api_base, limiter=bucket, wait_for_token=False) if s.tmdb_api_key else None
         self.live = WhereData(lambda: self.bot.store, tmdb, ttl=timedelta(hours=s.tmdb_cache_hours))
 
     async def cog_unload(self) -> None:
