@@ -86,24 +86,32 @@ def measure_matcher(titles: int, calls: int) -> list[Row]:
     }
     rows = []
     gc.collect()
-    for kind, texts in kinds.items():
-        wall, cpu = Row(f"close_titles at {titles:,} titles, {GARBAGE_LENGTH}-char {kind} (wall)"), []
-        if kind == "typos of titles":
-            wall.measure = f"close_titles at {titles:,} titles, {kind} (wall)"
-        found = 0
-        for text in texts:
-            started, started_cpu = time.perf_counter(), time.thread_time()
-            found += bool(index.close_titles(text, 5))
-            cpu.append(time.thread_time() - started_cpu)
-            wall.samples.append(time.perf_counter() - started)
-        cpu_row = Row(wall.measure.replace("(wall)", "(CPU)"), samples=cpu)
-        for row in (wall, cpu_row):
-            row.calls = len(texts)
-            row.value = f"{found} of {len(texts)} got suggestions"
-        cpu_row.target = f"max <= {MATCHER_MAX_MS:g} ms"
-        cpu_row.met = cpu_row.max * 1000 <= MATCHER_MAX_MS
-        rows += [wall, cpu_row]
+    gc.freeze()  # as the bot does once its index is loaded (bot/store/titles.py): no GC pass walks it
+    try:
+        for kind, texts in kinds.items():
+            rows += _time_calls(index, kind, texts, titles)
+    finally:
+        gc.unfreeze()
     return rows
+
+
+def _time_calls(index: TitleIndex, kind: str, texts: list[str], titles: int) -> list[Row]:
+    """A (wall) and a (CPU) row for `texts`; the CPU row is judged against MATCHER_MAX_MS."""
+    what = kind if kind == "typos of titles" else f"{GARBAGE_LENGTH}-char {kind}"
+    wall = Row(f"close_titles at {titles:,} titles, {what} (wall)")
+    cpu = Row(f"close_titles at {titles:,} titles, {what} (CPU)")
+    found = 0
+    for text in texts:
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        found += bool(index.close_titles(text, 5))
+        cpu.samples.append(time.thread_time() - started_cpu)
+        wall.samples.append(time.perf_counter() - started)
+    for row in (wall, cpu):
+        row.calls = len(texts)
+        row.value = f"{found} of {len(texts)} got suggestions"
+    cpu.target = f"max <= {MATCHER_MAX_MS:g} ms"
+    cpu.met = cpu.max * 1000 <= MATCHER_MAX_MS
+    return [wall, cpu]
 
 
 def _latency(result: Result) -> float:
@@ -145,6 +153,9 @@ async def measure_stream(calls: int) -> list[Row]:
                 await _answered(stand_in, await stand_in.dispatch_command("about", {}))
                 await _answered(stand_in, await stand_in.dispatch_command(
                     "review", {"drama": garbage(rng, string.ascii_lowercase)}, user=stand_in.make_user(f"warm{i}")))
+            # Bodies were checked in the warm-up; measured, the stand-in (in this process) skips its check,
+            # which costs about 3x the bot's CPU per interaction and would be measured as the bot's time.
+            stand_in.validate = False
             alone = Row("/about, no stream")
             for _ in range(calls):
                 _record(alone, await _answered(stand_in, await stand_in.dispatch_command("about", {})))
@@ -202,10 +213,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--titles", type=int, default=100_000, help="synthetic titles for the matcher")
     parser.add_argument("--calls", type=int, default=300, help="calls per row (default 300)")
     parser.add_argument("--matcher-only", action="store_true", help="part 1 only (no bot)")
+    parser.add_argument("--stream-only", action="store_true", help="part 2 only (the bot)")
     args = parser.parse_args(argv)
     if args.titles < 1 or args.calls < 1:
         parser.error("--titles and --calls must be at least 1")
-    rows = measure_matcher(args.titles, args.calls)
+    rows = [] if args.stream_only else measure_matcher(args.titles, args.calls)
     if not args.matcher_only:
         rows += asyncio.run(measure_stream(args.calls))
     print(f"dramabot abuse benchmark, {machine()}")

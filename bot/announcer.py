@@ -227,7 +227,7 @@ class Dispatcher:
                         results[i] = Outcome(intents[i], Delivery(Status.SKIPPED, detail=f"blocked: {blocked.detail}"))
                         continue
                     results[i] = outcome = await self.deliver(intents[i])
-                    if outcome.status.blocks:
+                    if outcome.status.blocks or outcome.status is Status.DMS_CLOSED:
                         blocked = outcome.delivery
 
         await asyncio.gather(*(work(indexes) for indexes in by_destination.values()))

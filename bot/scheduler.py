@@ -50,9 +50,6 @@ log = logging.getLogger(__name__)
 LEADER_LOCK = "airing-scheduler"
 #: How long a process holds an intent it is posting; after a crash, another attempt waits this long.
 LEASE = timedelta(minutes=5)
-#: When a member's DMs are out of reach (not closed: those pause): try again after this. A server's channel
-#: out of reach is paused instead (until /announce is set again): Discord bans IPs that repeat refused calls.
-BLOCKED_RETRY = timedelta(hours=1)
 #: How far ahead /schedule and the cycle look for dates (the broadcast day may be ahead of UTC).
 DATE_SLACK = timedelta(days=2)
 #: The cycle's loops over servers and cards give the event loop back every this many items.
@@ -81,7 +78,7 @@ class StoreLedger:
         elif status.blocks and not key.startswith("remind:"):
             outcome = "blocked"  # the server's channel is paused until /announce is set again
         elif status.blocks:
-            outcome, extra = "retry", {"retry_after": BLOCKED_RETRY}
+            outcome = "paused"  # a member out of reach (unknown, or refusing): like closed DMs, no retries
         elif status is Status.RETRY:
             outcome = "retry"
         else:

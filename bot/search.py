@@ -46,7 +46,7 @@ CLOSE_SPAN = 6  # names taken either side of a probe's place in a sorted key lis
 CLOSE_SHORT = 6  # compact queries this long or shorter look at 3 * CLOSE_SPAN names either side
 CLOSE_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"  # what a slip in a short Latin query may have been
 CLOSE_EDIT_TAKE = 3  # names taken per one-slip variant of a short query (those starting with it)
-CLOSE_SCORED = 30  # distinct names whose full similarity is computed, best bounds first
+CLOSE_SCORED = 12  # distinct names whose full similarity is computed, best bounds first
 CLOSE_WORDS = 7  # later words of the query probed from (a typo in the first word)
 
 

@@ -421,11 +421,14 @@ class Airing:
     # ---- the ledger: posting ----------------------------------------------------------------------------
     async def pending(self, now: datetime, *, limit: int = 1000) -> list[LedgerEntry]:
         """Intents to post now: pending and not leased by anyone (oldest first), digests with their episodes.
-        A server's posts wait while its announcement channel is paused (see `finish`'s 'blocked')."""
+        A server's posts wait while its announcement channel is paused (see `finish`'s 'blocked'), a
+        member's DMs while the reminder is paused (DMs closed: no request until `/remind on`)."""
         rows = await self._db.fetch(
             f"SELECT {_LEDGER_COLUMNS} FROM announcements a WHERE state = 'pending' "
             "AND (lease_until IS NULL OR lease_until <= ?) AND NOT (a.kind IN ('announce', 'digest') AND EXISTS ("
             "SELECT 1 FROM announce_settings s WHERE s.guild_id = a.guild_id AND s.paused_at IS NOT NULL)) "
+            "AND NOT (a.kind = 'remind' AND EXISTS (SELECT 1 FROM reminders r WHERE r.user_id = a.user_id "
+            "AND r.drama_id = a.drama_id AND r.paused = 1)) "
             "ORDER BY created_at, key LIMIT ?",
             (ts(now), limit),
         )

@@ -312,3 +312,15 @@ async def test_a_refused_body_is_failed_not_done(store: Store, drama_id: int):
     entry = await store.airing.entry(key)
     assert entry.state == "failed" and entry.message_id is None
     assert await store.airing.pending(NOW + timedelta(days=1)) == []
+
+
+async def test_a_member_with_closed_dms_gets_no_attempt_until_remind_on(store: Store, drama_id: int):
+    assert await store.airing.remind(7, drama_id, now=NOW) is True
+    first, second = await store.airing.record_reminders([(7, drama_id, 1), (7, drama_id, 2)], now=NOW)
+    assert await store.airing.begin(first, now=NOW, lease=LEASE) == 0
+    await store.airing.finish(first, outcome="paused", now=NOW, detail="DMs closed")
+    assert (await store.airing.entry(first)).state == "paused"  # that episode: never tried again
+    assert await store.airing.reminders_of(7) == [(drama_id, True)]
+    assert await store.airing.pending(NOW + timedelta(hours=1)) == []  # the other one waits: no request
+    assert await store.airing.remind(7, drama_id, now=NOW) is True  # /remind on: resumed
+    assert [e.key for e in await store.airing.pending(NOW + timedelta(hours=1))] == [second]
