@@ -279,7 +279,12 @@ class Dispatcher:
             if earlier or attempt:  # a post may exist: look before posting again
                 try:
                     found = await self._find(channel, intent)
-                except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError):
+                except discord.HTTPException as error:
+                    known = _classify(error)
+                    if known is not None and known.status.blocks:  # refused: not asked again every cycle
+                        return known
+                    return Delivery(Status.UNKNOWN, detail="could not check for an earlier post")
+                except (aiohttp.ClientError, OSError, TimeoutError):
                     return Delivery(Status.UNKNOWN, detail="could not check for an earlier post")
                 if found is not None:
                     return await self._with_thread(found, intent, Status.FOUND)

@@ -265,3 +265,16 @@ async def test_a_refused_body_is_a_logged_failure_never_done(discord_stub: Disco
     assert "400 50035" in outcome.delivery.detail
     (warning,) = [r for r in caplog.records if r.levelname == "WARNING" and "refused by Discord" in r.message]
     assert f"channel {channel}" in warning.message and "50035" in warning.message
+
+
+async def test_a_check_refused_with_403_blocks_instead_of_staying_unknown(discord_stub: DiscordStandIn):
+    world = discord_stub.world
+    channel = await world.add_text_channel("no-history")
+    path = f"/channels/{channel}/messages"
+    discord_stub.fail_requests(lambda m, p: m == "GET" and p == path, 403, n=100,
+                               body={"code": 50013, "message": "Missing Permissions"})  # fmt: skip
+    async with connected_client(discord_stub) as client:
+        (outcome,) = await Dispatcher(client).run([announce(channel, 5, attempts=1)])  # an earlier try was lost
+    assert outcome.status is Status.MISSING_PERMISSIONS  # the caller pauses the channel: no check every cycle
+    assert creates(discord_stub, channel) == []
+    assert [r.status for r in discord_stub.requests if r.method == "GET" and r.path == path] == [403]
