@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from bench.generate import _hangul, _title
-from bench.run import DEADLINE, INHERITED_ENV, ROOT, BenchStandIn, Row, machine, table
+from bench.run import DEADLINE, INHERITED_ENV, ROOT, BenchStandIn, Row, bot_cpu_s, machine, table
 from bot.search import TitleIndex
 from tests.e2e.botprocess import READY_MARKER, spawn_bot
 from tests.e2e.standin import InteractionFailed, InteractionTimeout, Result
@@ -157,9 +157,13 @@ async def measure_stream(calls: int) -> list[Row]:
             # which costs about 3x the bot's CPU per interaction and would be measured as the bot's time.
             stand_in.validate = False
             alone = Row("/about, no stream")
+            cpu = bot_cpu_s(bot.pid)
             for _ in range(calls):
                 _record(alone, await _answered(stand_in, await stand_in.dispatch_command("about", {})))
                 await asyncio.sleep(GAP)
+            per_about = (bot_cpu_s(bot.pid) - cpu) / calls
+            alone.value = f"bot CPU {per_about * 1000:.2f} ms each"
+            cpu = bot_cpu_s(bot.pid)
             during = Row(f"/about during a stream of {GARBAGE_LENGTH}-char garbage /review, {STREAM_RATE}/s")
             misses = Row(f"{GARBAGE_LENGTH}-char garbage /review ({STREAM_RATE}/s, a member each)")
             sent: list[Result] = []
@@ -187,7 +191,9 @@ async def measure_stream(calls: int) -> list[Row]:
             for result in sent:
                 _record(misses, await _answered(stand_in, result))
                 refused += bool(result.ephemeral and "No drama" in str(result.content))
-            misses.value = f"{refused} of {len(sent)} answered privately: no such drama"
+            per_miss = (bot_cpu_s(bot.pid) - cpu - calls * per_about) / max(len(sent), 1)
+            misses.value = (f"{refused} of {len(sent)} answered privately: no such drama; "
+                            f"bot CPU {per_miss * 1000:.2f} ms each (the stream's CPU less /about's)")  # fmt: skip
             flooder = stand_in.make_user("flooder")
             one = Row(f"{GARBAGE_LENGTH}-char garbage /review, all from one member")
             cooled = 0

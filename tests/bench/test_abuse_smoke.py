@@ -20,5 +20,6 @@ async def test_stream_rows_through_the_bot():
     assert len(alone.samples) == len(during.samples) == 6
     assert all(r.missed == 0 for r in (alone, during, misses, one))
     assert misses.calls >= 1 and misses.value.startswith(f"{misses.calls} of {misses.calls} answered privately")
+    assert alone.value.startswith("bot CPU ")
     assert one.value.startswith("1 of 6 answered with the cooldown")  # the 6th miss from one member
     assert during.ratio is not None and during.met is not None
