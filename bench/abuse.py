@@ -39,7 +39,6 @@ from tests.e2e.standin import InteractionFailed, InteractionTimeout, Result
 
 MATCHER_MAX_MS = 5.0  # no single "did you mean" call above this
 STREAM_RATIO = 1.5  # /about's p99 during the garbage stream, over its p99 without it
-STREAM_RATE = 50  # garbage /review a second while /about is measured
 GAP = 0.01  # s between two /about, with and without the stream
 GARBAGE_LENGTH = 200  # the longest text a drama option takes (cogs/options.py MAX_TEXT)
 _HANGUL = "".join(chr(c) for c in range(0xAC00, 0xAC00 + 400))
@@ -134,7 +133,7 @@ def _record(row: Row, latency: float) -> None:
         row.missed += 1
 
 
-async def measure_stream(calls: int) -> list[Row]:
+async def measure_stream(calls: int, rate: float = 50) -> list[Row]:
     """Part 2: /about alone, /about with a garbage /review before each, one member's garbage stream."""
     rng = random.Random(23)
     stand_in = BenchStandIn()
@@ -164,20 +163,20 @@ async def measure_stream(calls: int) -> list[Row]:
             per_about = (bot_cpu_s(bot.pid) - cpu) / calls
             alone.value = f"bot CPU {per_about * 1000:.2f} ms each"
             cpu = bot_cpu_s(bot.pid)
-            during = Row(f"/about during a stream of {GARBAGE_LENGTH}-char garbage /review, {STREAM_RATE}/s")
-            misses = Row(f"{GARBAGE_LENGTH}-char garbage /review ({STREAM_RATE}/s, a member each)")
+            during = Row(f"/about during a stream of {GARBAGE_LENGTH}-char garbage /review, {rate:g}/s")
+            misses = Row(f"{GARBAGE_LENGTH}-char garbage /review ({rate:g}/s, a member each)")
             sent: list[Result] = []
             stop = asyncio.Event()
 
             async def stream() -> None:
-                """Garbage /review titles at STREAM_RATE a second, each from a member of its own."""
+                """Garbage /review titles at `rate` a second, each from a member of its own."""
                 loop = asyncio.get_running_loop()
                 start = loop.time()
                 while not stop.is_set():
                     member = stand_in.make_user(f"garbage{len(sent)}")
                     text = garbage(rng, string.ascii_lowercase + "    ")
                     sent.append(await stand_in.dispatch_command("review", {"drama": text}, user=member))
-                    await asyncio.sleep(max(0.0, start + len(sent) / STREAM_RATE - loop.time()))
+                    await asyncio.sleep(max(0.0, start + len(sent) / rate - loop.time()))
 
             streaming = asyncio.create_task(stream())
             try:
@@ -220,12 +219,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=300, help="calls per row (default 300)")
     parser.add_argument("--matcher-only", action="store_true", help="part 1 only (no bot)")
     parser.add_argument("--stream-only", action="store_true", help="part 2 only (the bot)")
+    parser.add_argument("--rate", type=float, default=50, help="garbage /review a second (default 50)")
     args = parser.parse_args(argv)
-    if args.titles < 1 or args.calls < 1:
-        parser.error("--titles and --calls must be at least 1")
+    if args.titles < 1 or args.calls < 1 or args.rate <= 0:
+        parser.error("--titles and --calls must be at least 1, --rate above 0")
     rows = [] if args.stream_only else measure_matcher(args.titles, args.calls)
     if not args.matcher_only:
-        rows += asyncio.run(measure_stream(args.calls))
+        rows += asyncio.run(measure_stream(args.calls, args.rate))
     print(f"dramabot abuse benchmark, {machine()}")
     print(table(rows))
     return 0 if all(r.met is not False for r in rows) else 1
