@@ -16,7 +16,12 @@ the store before anything is sent. This module *sends* a batch of intents and sa
   retried on top;
 * closed DMs (50007) come back as `Status.DMS_CLOSED` so the caller pauses the reminder; missing
   permissions (checked before posting from the cached channel, and 50013 from Discord) as
-  `Status.MISSING_PERMISSIONS` with their names;
+  `Status.MISSING_PERMISSIONS` with their names; any other 403 or 404 as `Status.GONE`. Discord bans an
+  IP after 10,000 refused requests (401, 403, 429) in 10 minutes, so after one of these nothing more
+  is sent to that destination in the batch (the rest come back `Status.SKIPPED`), and the caller pauses
+  a channel instead of trying it every cycle;
+* a body Discord refuses (400) comes back `Status.REJECTED`: failed, logged with the destination and
+  Discord's error code, never counted as done;
 * never in the way of interactions: `Dispatcher.start` runs a batch as a background task; destinations
   are worked through concurrently, at most `concurrency` at a time, each destination's intents in order.
 
@@ -64,15 +69,21 @@ class Status(Enum):
     DMS_CLOSED = "dms_closed"  # the member does not take DMs from the bot (50007): pause the reminder
     MISSING_PERMISSIONS = "missing_permissions"  # the bot may not post there: `detail` names what it lacks
     GONE = "gone"  # the channel or user is unknown or out of reach (10003, 50001, 50033)
-    REJECTED = "rejected"  # Discord refused the body (a bug): not retried
+    REJECTED = "rejected"  # Discord refused the body (400, a bug): failed, logged, not retried
     RETRY = "retry"  # certainly not posted (rate limit discord.py gave up on, Discord unreachable): later
     SKIPPED = "skipped"  # the ledger said no (done already, or another process holds it): nothing sent
     UNKNOWN = "unknown"  # maybe posted: the next attempt checks before posting
 
     @property
     def done(self) -> bool:
-        """Whether the intent is settled: nothing more will be posted for it."""
-        return self in (Status.POSTED, Status.FOUND, Status.REMOVED, Status.REJECTED)
+        """Whether the post is there (or was, and was deleted since): nothing more will be posted for it.
+        REJECTED is settled too, but as a failure: never done."""
+        return self in (Status.POSTED, Status.FOUND, Status.REMOVED)
+
+    @property
+    def blocks(self) -> bool:
+        """Whether Discord refused the destination itself: nothing more is sent there for now."""
+        return self in (Status.MISSING_PERMISSIONS, Status.GONE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +176,8 @@ def _classify(error: discord.HTTPException) -> Delivery | None:
         return Delivery(Status.GONE, detail=f"{error.text or error.status} ({code})")
     if code == UNKNOWN_MESSAGE:
         return Delivery(Status.REMOVED, detail="an earlier post with this nonce was deleted")
+    if error.status in (401, 403, 404):  # refused or unknown in some other way: not tried again either
+        return Delivery(Status.GONE, detail=f"{error.text or error.status} ({error.status} {code})"[:300])
     return Delivery(Status.REJECTED, detail=f"{error.status} {code}: {error.text}"[:300])
 
 
@@ -208,8 +221,14 @@ class Dispatcher:
 
         async def work(indexes: list[int]) -> None:
             async with self._slots:
+                blocked: Delivery | None = None
                 for i in indexes:
-                    results[i] = await self.deliver(intents[i])
+                    if blocked is not None:  # refused once: no more requests there in this batch
+                        results[i] = Outcome(intents[i], Delivery(Status.SKIPPED, detail=f"blocked: {blocked.detail}"))
+                        continue
+                    results[i] = outcome = await self.deliver(intents[i])
+                    if outcome.status.blocks or outcome.status is Status.DMS_CLOSED:
+                        blocked = outcome.delivery
 
         await asyncio.gather(*(work(indexes) for indexes in by_destination.values()))
         return [r for r in results if r is not None]
@@ -231,6 +250,13 @@ class Dispatcher:
         except Exception:  # a bug must not sink the batch; the intent stays pending and is checked next time
             log.exception("announcement %s failed unexpectedly", intent.key)
             delivery = Delivery(Status.UNKNOWN, detail="unexpected error")
+        where, target = intent.destination
+        if delivery.status is Status.REJECTED:
+            log.warning("announcement %s refused by Discord in %s %s: %s; failed, not posted", intent.key,
+                        where, target, delivery.detail)  # fmt: skip
+        elif delivery.status.blocks:
+            log.warning("announcement %s: %s %s out of reach (%s); nothing more is sent there for now",
+                        intent.key, where, target, delivery.detail)  # fmt: skip
         if self.ledger is not None:
             try:
                 await self.ledger.finish(intent.key, delivery)
@@ -253,7 +279,12 @@ class Dispatcher:
             if earlier or attempt:  # a post may exist: look before posting again
                 try:
                     found = await self._find(channel, intent)
-                except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError):
+                except discord.HTTPException as error:
+                    known = _classify(error)
+                    if known is not None and known.status.blocks:  # refused: not asked again every cycle
+                        return known
+                    return Delivery(Status.UNKNOWN, detail="could not check for an earlier post")
+                except (aiohttp.ClientError, OSError, TimeoutError):
                     return Delivery(Status.UNKNOWN, detail="could not check for an earlier post")
                 if found is not None:
                     return await self._with_thread(found, intent, Status.FOUND)

@@ -19,6 +19,7 @@ from discord.ext import commands
 
 from bot.cluster import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster
 from bot.cluster.sync import sync_once
+from bot.cooldowns import Cooldowns
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n import Translator, t
 from bot.ondemand import OnDemand
@@ -159,6 +160,8 @@ class DramaBot(commands.Bot):
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
         self.clock = clock_for(settings.test_clock_file)  # issue 13: the one clock the scheduler reads
         self.airing_job: AiringJob | None = None  # episode announcements and reminders (bot/scheduler.py)
+        # Per-member limits on the heavy commands (bot/cooldowns.py); none for load tests (a test setting).
+        self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:

@@ -250,6 +250,13 @@ CARDS: dict[str, dict[str, str]] = {
         "en": "Only members with Manage Server see and change these",
         "ko": "서버 관리 권한이 있는 멤버만 보고 바꿀 수 있습니다",
     },
+    # No member slows the others: a channel Discord refused is paused (bot/scheduler.py).
+    "card.server.announce_paused": {
+        "en": "\n**Paused**: Discord refused the channel ({reason}). Give the bot access to it (or choose another), "
+        "then set `/announce` again to resume.",
+        "ko": "\n**일시 중지됨**: Discord가 이 채널을 거부했어요 ({reason}). 봇이 채널에 접근할 수 있게 하거나 "
+        "다른 채널을 고른 뒤 `/알림채널`을 다시 설정하면 다시 시작합니다.",
+    },
 }
 
 # Command, group and option names.

@@ -267,6 +267,9 @@ class AnnounceSettings:
     channel_id: int
     thread: bool = False
     delay_hours: int = 0
+    # Set when Discord refused the channel (403, 404): no posts until /announce is set again; why, for
+    # /server settings. Never written by set_announce (which resumes the channel).
+    paused_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

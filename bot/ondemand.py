@@ -2,7 +2,9 @@
 
 * `TMDBSearch.suggest(text, timeout)`: scripted TMDB series matching `text`, from a bounded TTL
   cache or one shared search per text; gives up (returns []) when the timeout passes, while the
-  search goes on in the background and fills the cache for the next keystroke.
+  search goes on in the background and fills the cache for the next keystroke. Searches have a
+  budget of their own, taken only when a token is free, and at most MAX_SEARCHES run at once: beyond
+  either, a text gets [] (the catalogue's matches only) and imports keep their whole budget.
 * `OnDemandImports.get(tmdb_id, member)`: the drama, importing it first when the catalogue does
   not have it: one import per series at a time (single-flight), a few per member per 10 minutes,
   one transaction with its audit row.
@@ -31,7 +33,7 @@ from bot.ratelimit import MemberWindow, SingleFlight, TokenBucket, TTLCache
 from bot.search import fold
 from bot.settings import Settings
 from bot.store import Store
-from bot.tmdb import TMDB, TMDBError, not_scripted
+from bot.tmdb import TMDB, TMDBBusy, TMDBError, not_scripted
 from bot.tmdb_bulk import REFRESH_BATCH, REFRESHED_AT, run_refresh
 from bot.tmdb_import import NotScripted, build_entry, fetch_series
 
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 SEARCH_TTL = 6 * 3600.0  # a search's answer is reused this long
 SEARCH_FAILURE_TTL = 30.0  # after TMDB failed a search, don't ask it for this text again this soon
 SEARCH_CACHE_SIZE = 2048
+MAX_SEARCHES = 4  # TMDB searches in flight at once; one more is not started (the catalogue's matches only)
 IMPORTS_PER_MEMBER, IMPORT_WINDOW = 3, 600.0  # per member: a few series per 10 minutes
 IMPORT_TIMEOUT = 25.0  # a whole import (series + seasons), well inside a deferred answer's 15 minutes
 IMPORT_ACTION = "tmdb-import"
@@ -87,10 +90,15 @@ class TMDBSearch:
         self.tmdb, self.countries = tmdb, countries
         self.cache: TTLCache[str, list[TMDBHit]] = TTLCache(maxsize, ttl, clock)
         self.flights: SingleFlight[str, list[TMDBHit]] = SingleFlight()
+        self.max_in_flight = MAX_SEARCHES
+        self.turned_away = 0  # searches not started: too many in flight, or no token free
 
     async def _search(self, key: str, text: str) -> list[TMDBHit]:
         try:
             results = await self.tmdb.search_tv(text)
+        except TMDBBusy:  # not asked: nothing to remember about this text
+            self.turned_away += 1
+            return []
         except TMDBError as exc:
             log.info("TMDB search for %r failed: %s", text, exc)
             self.cache.put(key, [], SEARCH_FAILURE_TTL)
@@ -105,6 +113,9 @@ class TMDBSearch:
         cached = self.cache.get(key)
         if cached is not None:
             return cached
+        if key not in self.flights and len(self.flights) >= self.max_in_flight:
+            self.turned_away += 1
+            return []
         return await asyncio.shield(self.flights.run(key, lambda: self._search(key, text), "tmdb-search"))
 
     async def suggest(self, text: str, timeout: float) -> list[TMDBHit]:  # noqa: ASYNC109
@@ -284,11 +295,13 @@ class OnDemand:
     def __init__(self, settings: Settings, store: Callable[[], Store]) -> None:
         assert settings.tmdb_api_key
         key, base = settings.tmdb_api_key, settings.tmdb_api_base
-        # Two clients sharing TMDB's ~40 requests per 10 s: 30 for members' searches and imports,
-        # 10 for the background refresh, so a long refresh never starves the members.
-        self.tmdb = TMDB(key, base, limiter=TokenBucket(30, 3.0))
+        # Clients sharing TMDB's rate limit, each with a budget of its own: imports (20 per 10 s), the
+        # background refresh (10), so a long refresh never starves the members, and autocomplete's
+        # searches (10), which take a token only when one is free: typing never spends what imports need.
+        self.tmdb = TMDB(key, base, limiter=TokenBucket(20, 2.0))
         self.countries = settings.tmdb_origin_countries
-        self.search = TMDBSearch(self.tmdb, self.countries)
+        self._search_tmdb = TMDB(key, base, max_retries=0, limiter=TokenBucket(10, 1.0), wait_for_token=False)
+        self.search = TMDBSearch(self._search_tmdb, self.countries)
         self.imports = OnDemandImports(store, self.tmdb, self.countries)
         hours = settings.tmdb_refresh_hours
         self._refresh_tmdb = TMDB(
@@ -314,4 +327,5 @@ class OnDemand:
         await self.search.close()
         await self.imports.close()
         await self.tmdb.close()
+        await self._search_tmdb.close()
         await self._refresh_tmdb.close()

@@ -34,6 +34,12 @@ class TokenBucket:
         self._tokens = min(self.capacity, self._tokens + (now - self._at) * self.rate)
         self._at = now
 
+    @property
+    def level(self) -> float:
+        """The tokens in the bucket now (negative while paused)."""
+        self._refill()
+        return self._tokens
+
     def try_take(self) -> float:
         """Take a token now and return 0, or return how many seconds until one is free."""
         self._refill()

@@ -50,8 +50,6 @@ log = logging.getLogger(__name__)
 LEADER_LOCK = "airing-scheduler"
 #: How long a process holds an intent it is posting; after a crash, another attempt waits this long.
 LEASE = timedelta(minutes=5)
-#: When the channel is out of reach or the bot lacks a permission: try again after this.
-BLOCKED_RETRY = timedelta(hours=1)
 #: How far ahead /schedule and the cycle look for dates (the broadcast day may be ahead of UTC).
 DATE_SLACK = timedelta(days=2)
 #: The cycle's loops over servers and cards give the event loop back every this many items.
@@ -77,8 +75,10 @@ class StoreLedger:
             outcome = "failed"
         elif status is Status.DMS_CLOSED:
             outcome = "paused"
-        elif status in (Status.MISSING_PERMISSIONS, Status.GONE):
-            outcome, extra = "retry", {"retry_after": BLOCKED_RETRY}
+        elif status.blocks and not key.startswith("remind:"):
+            outcome = "blocked"  # the server's channel is paused until /announce is set again
+        elif status.blocks:
+            outcome = "paused"  # a member out of reach (unknown, or refusing): like closed DMs, no retries
         elif status is Status.RETRY:
             outcome = "retry"
         else:

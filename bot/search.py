@@ -8,7 +8,9 @@ bisects over sorted lists, never a scan. The index holds every name of every dra
 - compact names (letters and digits only): "soundtrack1", so "Soundtrack 1" finds it
 - word starts inside a name: "#1", so "1" or "landing on you" match mid-title
 
-Matches rank full-name prefix first, then compact prefix, then word prefix.
+Matches rank full-name prefix first, then compact prefix, then word prefix. For "did you mean", the
+names are also kept in the order of their compact keys read backwards (`_tails`, ids only): a typo near
+the start of a name leaves its end in place, so the name sorts next to the query read backwards.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ _POS_MASK = (1 << _POS_BITS) - 1
 
 
 # Bump when fold(), compact() or the keys change: a stored snapshot of another format is not used.
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2
 _SNAPSHOT_MAGIC = b"DBTI"
 _SNAPSHOT_HEAD = struct.Struct("<4sI8sI")  # magic, format, this machine (byte order, item sizes), parts
 _MACHINE = f"{sys.byteorder[0]}{array('I').itemsize}{array('q').itemsize}{array('Q').itemsize}".encode()
@@ -39,6 +41,13 @@ _MACHINE = f"{sys.byteorder[0]}{array('I').itemsize}{array('q').itemsize}{array(
 
 CLOSE_MARGIN = 0.15  # "did you mean": titles within this of the best match's similarity ...
 CLOSE_FLOOR = 0.6  # ... and at least this similar, unless the best itself is less
+CLOSE_QUERY = 100  # "did you mean" looks at this many characters of the input (no title is longer)
+CLOSE_SPAN = 6  # names taken either side of a probe's place in a sorted key list
+CLOSE_SHORT = 6  # compact queries this long or shorter look at 3 * CLOSE_SPAN names either side
+CLOSE_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"  # what a slip in a short Latin query may have been
+CLOSE_EDIT_TAKE = 3  # names taken per one-slip variant of a short query (those starting with it)
+CLOSE_SCORED = 12  # distinct names whose full similarity is computed, best bounds first
+CLOSE_WORDS = 7  # later words of the query probed from (a typo in the first word)
 
 
 def fold(text: str) -> str:
@@ -131,6 +140,8 @@ class TitleIndex:
         self._words = _Keys()
         # Dramas whose title folds to "": not among the full keys at position 0.
         self._blank: set[int] = set()
+        # Every name's packed (drama_id, position), ordered by (its compact key reversed, value).
+        self._tails = array("q")
         self._first_titles: list[DramaName] = []  # the empty query's answer, until the next change
 
     def __len__(self) -> int:
@@ -148,6 +159,7 @@ class TitleIndex:
         ascending, last = True, None
         records: dict[int, tuple[int, str, bytes]] = {}
         unpacked: list[_Entry] = []
+        tails: list[tuple[str, int]] = []
         for drama_id, slug, title, year, names in rows:
             entry = _entry(drama_id, slug, title, year, names)
             if last is not None and drama_id <= last:
@@ -171,6 +183,7 @@ class TitleIndex:
                 targets = [(full_g, folded)]
                 if squeezed:
                     targets.append((comp_g, squeezed))
+                    tails.append((squeezed[::-1], val))
                 if " " in folded:
                     start = folded.find(" ") + 1
                     while start:
@@ -187,6 +200,9 @@ class TitleIndex:
             if not entry.names or entry.names[0] != title or not fold(title):
                 self._blank.add(drama_id)
         self._full, self._compact, self._words = (_Keys.from_groups(g, ascending) for g in groups)
+        tails.sort()
+        self._tails = array("q", [val for _, val in tails])
+        del tails
         if not ascending:
             records = dict(sorted(records.items()))
         self._dramas = Entries.packed(list(records.values()))
@@ -203,11 +219,20 @@ class TitleIndex:
         for target, keys, vals in zip((self._full, self._compact, self._words), lists, packed, strict=True):
             for key, val in zip(keys, vals, strict=True):
                 target.insert(key, val)
+        for key, val in self._tail_keys(entry):
+            lo, hi = self._tail_range(key)
+            self._tails.insert(bisect_left(self._tails, val, lo, hi), val)
 
     def remove(self, drama_id: int) -> None:
-        entry = self._dramas.pop(drama_id)
+        entry = self._dramas.get(drama_id)
         if entry is None:
             return
+        for key, val in self._tail_keys(entry):  # while the entry is there: the order reads its names
+            lo, hi = self._tail_range(key)
+            i = bisect_left(self._tails, val, lo, hi)
+            if i < hi and self._tails[i] == val:
+                del self._tails[i]
+        self._dramas.pop(drama_id)
         self._first_titles = []
         self._blank.discard(drama_id)
         lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
@@ -222,6 +247,28 @@ class TitleIndex:
         if not entry.names or entry.names[0] != title or not fold(title):
             self._blank.add(drama_id)
         return entry
+
+    @staticmethod
+    def _squeezed(name: str) -> str:
+        """A name's compact key ("" when it has none)."""
+        folded = fold(name)
+        squeezed = folded.replace(" ", "")
+        return squeezed if squeezed.isalnum() else compact(folded)
+
+    def _tail_keys(self, entry: _Entry) -> list[tuple[str, int]]:
+        """(compact key reversed, packed value) of each of the entry's names that has a compact key."""
+        base = entry.drama_id << _POS_BITS
+        pairs = [(self._squeezed(name)[::-1], base | pos) for pos, name in enumerate(entry.names)]
+        return [(key, val) for key, val in pairs if key]
+
+    def _tail(self, val: int) -> str:
+        """The reversed compact key of the name `val` packs (the order of `_tails`)."""
+        entry = self._dramas.get(val >> _POS_BITS)
+        return self._squeezed(entry.names[val & _POS_MASK])[::-1] if entry is not None else ""
+
+    def _tail_range(self, key: str) -> tuple[int, int]:
+        """Where the names whose reversed compact key is `key` are (or go) in `_tails`."""
+        return bisect_left(self._tails, key, key=self._tail), bisect_right(self._tails, key, key=self._tail)
 
     @staticmethod
     def _add_keys(entry: _Entry, lists: tuple[list, list, list], packed: tuple[array, array, array]) -> None:
@@ -255,7 +302,7 @@ class TitleIndex:
         entries = self._dramas.repacked()
         if entries is None:
             return None
-        parts = entries.parts() + [array("q", sorted(self._blank)).tobytes()]
+        parts = entries.parts() + [array("q", sorted(self._blank)).tobytes(), self._tails.tobytes()]
         for keys in (self._full, self._compact, self._words):
             distinct, counts = [], array("I")
             for key, same in groupby(keys.keys):
@@ -280,7 +327,7 @@ class TitleIndex:
             magic != _SNAPSHOT_MAGIC
             or form != SNAPSHOT_FORMAT
             or machine.rstrip(b"\0") != _MACHINE
-            or count != 15
+            or count != 16
         ):
             return None
         parts, at = [], _SNAPSHOT_HEAD.size
@@ -293,8 +340,10 @@ class TitleIndex:
         blank = array("q")
         blank.frombytes(parts[5])
         index._blank = set(blank)
+        index._tails = array("q")
+        index._tails.frombytes(parts[6])
         lists = []
-        for text, raw_counts, raw_vals in zip(parts[6::3], parts[7::3], parts[8::3], strict=True):
+        for text, raw_counts, raw_vals in zip(parts[7::3], parts[8::3], parts[9::3], strict=True):
             counts, vals = array("I"), array("q")
             counts.frombytes(raw_counts)
             vals.frombytes(raw_vals)
@@ -384,27 +433,117 @@ class TitleIndex:
         return entry.title if entry else None
 
     def close_titles(self, text: str, limit: int = 5) -> list[str]:
-        """Titles that look like `text`, for "did you mean" answers. Bounded work at any size."""
-        q = fold(text)
+        """Titles that look like `text`, for "did you mean" answers. Bounded work at any size.
+
+        The input is cut to CLOSE_QUERY characters, and only a few names are scored: those next to the
+        query in the sorted key lists (a typo leaves the start of a name, or of one of its words, in
+        place) and in the order of keys read backwards (a typo near the start leaves the end in place).
+        At most 2 * CLOSE_SPAN names per probe and a bounded number of probes: a few milliseconds at
+        100,000 titles, whatever is typed."""
+        q = _close_query(text)
         if not q or limit <= 0:
             return []
-        candidates: dict[int, None] = {}
-        # Candidates: names sharing a word that starts like one of the query's words.
-        for word in q.split(" ")[:8]:
-            stem = word[:3]
-            for hit in self.search(stem, limit=200):
-                candidates[hit.drama_id] = None
-        if len(self._dramas) <= 2000:
-            candidates.update(dict.fromkeys(self._dramas))
-        scored = []
-        for drama_id in candidates:
+        by_drama: dict[int, list[int] | None] = {}
+        for val in self._close_candidates(q):
+            by_drama.setdefault(val >> _POS_BITS, []).append(val & _POS_MASK)  # type: ignore[union-attr]
+        return self._close_among(q, by_drama, limit)
+
+    def close_titles_among(self, text: str, drama_ids: Iterable[int], limit: int = 5) -> list[str]:
+        """`close_titles` scoring every name of exactly these dramas (over all of them: the exhaustive
+        answer that close_titles' few candidates are checked against)."""
+        q = _close_query(text)
+        if not q or limit <= 0:
+            return []
+        return self._close_among(q, dict.fromkeys(drama_ids), limit)
+
+    def _close_candidates(self, q: str) -> dict[int, None]:
+        """The names worth scoring against the folded query `q`, as packed (drama_id, position) values."""
+        cq = compact(q)
+        probes: list[tuple[_Keys, str]] = [(self._full, q), (self._words, q)]
+        found: dict[int, None] = {}
+        # A short query's one typo moves it further from its name in the sorted keys (the few letters
+        # around it are shared by many names); short names are also quick to compare: look wider.
+        wide = CLOSE_SPAN * 3 if len(cq) <= CLOSE_SHORT else CLOSE_SPAN
+        if cq:
+            i = bisect_left(self._compact.keys, cq)
+            found.update(dict.fromkeys(self._compact.vals[max(0, i - wide) : i + wide]))
+            # A typo near the start: the names whose compact key ends like the query's.
+            i = bisect_left(self._tails, cq[::-1], key=self._tail)
+            found.update(dict.fromkeys(self._tails[max(0, i - wide) : i + wide]))
+        if 1 < len(cq) <= CLOSE_SHORT:
+            # A short query: every name one slip away (a letter left out, added, replaced or swapped);
+            # each is one bisect, and only the names it starts are taken.
+            letters = CLOSE_LETTERS if cq.isascii() else ""
+            edits = {cq[:i] + cq[i + 1 :] for i in range(len(cq))}
+            edits.update(cq[:i] + cq[i + 1] + cq[i] + cq[i + 2 :] for i in range(len(cq) - 1))
+            edits.update(cq[:i] + c + cq[i + 1 :] for i in range(len(cq)) for c in letters)
+            edits.update(cq[:i] + c + cq[i:] for i in range(len(cq) + 1) for c in letters)
+            keys, vals = self._compact.keys, self._compact.vals
+            for edit in edits:
+                i = bisect_left(keys, edit)
+                end = min(i + CLOSE_EDIT_TAKE, len(keys))
+                while i < end and keys[i].startswith(edit):
+                    found[vals[i]] = None
+                    i += 1
+        # A typo in the first word: the names' later words, from the query's later words on.
+        start = q.find(" ") + 1
+        for _ in range(CLOSE_WORDS):
+            if not start:
+                break
+            probes.append((self._words, q[start:]))
+            start = q.find(" ", start) + 1
+        for key_list, probe in probes:
+            i = bisect_left(key_list.keys, probe)
+            found.update(dict.fromkeys(key_list.vals[max(0, i - CLOSE_SPAN) : i + CLOSE_SPAN]))
+        return found
+
+    def _close_among(self, q: str, by_drama: dict[int, list[int] | None], limit: int) -> list[str]:
+        """Score names against `q`: drama_id -> the positions of its names to score (None: all)."""
+        matcher = difflib.SequenceMatcher(None, "", q)  # the query as `b`: its index is built once
+        size = len(q)
+        bounded = []  # (-upper bound, name, drama_id): SequenceMatcher's cheap bounds on the ratio
+        uppers: dict[str, float] = {}  # names many dramas share are bounded once
+        for drama_id, positions in by_drama.items():
             entry = self._dramas.get(drama_id)
-            assert entry is not None
-            best = max(difflib.SequenceMatcher(None, q, fold(n)).ratio() for n in entry.names)
-            if best >= 0.5:
-                scored.append((-best, entry.title))
-        scored.sort()
+            if entry is None:
+                continue
+            for pos in positions if positions is not None else range(len(entry.names)):
+                name = fold(entry.names[pos])
+                upper = uppers.get(name)
+                if upper is None:
+                    if 2 * min(size, len(name)) < (size + len(name)) * 0.5:  # real_quick_ratio < 0.5
+                        upper = 0.0
+                    else:
+                        matcher.set_seq1(name)
+                        upper = matcher.quick_ratio()
+                    uppers[name] = upper
+                if upper >= 0.5:
+                    bounded.append((-upper, name, drama_id))
+        bounded.sort()
+        best: dict[int, float] = {}
+        ratios: dict[str, float] = {}
+        top = 0.0
+        for negative, name, drama_id in bounded:
+            # Kept in the end: at least 0.5, within CLOSE_MARGIN of the best, at least CLOSE_FLOOR unless the
+            # best is less. The best only grows, so once a bound is below that nothing after it is kept.
+            if -negative < max(0.5, top - CLOSE_MARGIN, min(top, CLOSE_FLOOR)):
+                break
+            ratio = ratios.get(name)
+            if ratio is None:
+                if len(ratios) >= CLOSE_SCORED:
+                    break
+                matcher.set_seq1(name)
+                ratio = ratios[name] = matcher.ratio()
+            if ratio > best.get(drama_id, 0.0):
+                best[drama_id] = ratio
+                top = max(top, ratio)
+        scored = sorted((-ratio, self._dramas.get(d).title) for d, ratio in best.items() if ratio >= 0.5)  # type: ignore[union-attr]
         if scored:  # with a large catalogue many titles reach 0.5: keep only those near the best
             floor = max(-scored[0][0] - CLOSE_MARGIN, min(-scored[0][0], CLOSE_FLOOR))
             scored = [(score, title) for score, title in scored if -score >= floor]
         return list(dict.fromkeys(title for _, title in scored))[:limit]
+
+
+def _close_query(text: str) -> str:
+    """What "did you mean" matches: the input's first CLOSE_QUERY characters, folded."""
+    return fold(text[: CLOSE_QUERY * 2])[:CLOSE_QUERY].strip()

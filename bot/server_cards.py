@@ -42,6 +42,8 @@ def settings_card(
             where += t("card.server.announce_thread", locale)
         if announce.delay_hours:
             where += t("card.server.announce_delay", locale, hours=announce.delay_hours)
+        if announce.paused_reason:
+            where += t("card.server.announce_paused", locale, reason=inert(clip(announce.paused_reason, 200)))
     embed.add_field(name=t("card.server.announce", locale), value=where, inline=False)
     embed.add_field(
         name=t("card.server.followed", locale),

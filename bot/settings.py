@@ -63,6 +63,9 @@ class Settings:
     tmdb_refresh_batch: int = 50
     airing_cycle_seconds: float = 60.0  # AIRING_CYCLE_SECONDS: how often announcements are checked; 0: never
     test_clock_file: Path | None = None  # DRAMABOT_TEST_CLOCK_FILE: TESTS ONLY, the scheduler's time from a file
+    # MEMBER_COOLDOWNS=off: no per-member cooldowns on the heavy commands (bot/cooldowns.py); for a private
+    # bot among friends, or a load test whose few members send far more than anyone would. Default: on
+    member_cooldowns: bool = True
 
     @property
     def database(self) -> Path | str:
@@ -186,6 +189,18 @@ def _project_url(env: Mapping[str, str]) -> str | None:
     if problem:
         raise SettingsError(f"PROJECT_URL {problem}, got {value!r}.")
     return value.rstrip("/") or None
+
+
+def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """An on/off setting: on/off, true/false, yes/no or 1/0 (any case); `default` when unset."""
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "true", "yes", "1"):
+        return True
+    if raw in ("off", "false", "no", "0"):
+        return False
+    raise SettingsError(f"{name} must be on or off, got {raw!r}.")
 
 
 def _number(
@@ -396,4 +411,5 @@ def load_settings(
         tmdb_refresh_batch=50 if tmdb_refresh_batch is None else tmdb_refresh_batch,
         airing_cycle_seconds=_number(env, "AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds", low_inclusive=True),
         test_clock_file=Path(env["DRAMABOT_TEST_CLOCK_FILE"]) if env.get("DRAMABOT_TEST_CLOCK_FILE", "").strip() else None,
+        member_cooldowns=_on_off(env, "MEMBER_COOLDOWNS", True),
     )

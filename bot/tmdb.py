@@ -2,7 +2,10 @@
 
 Optional: used when the operator sets TMDB_API_KEY (a v3 API key, or a v4 read access token);
 TMDB_API_BASE replaces https://api.themoviedb.org/3 (tests, proxies). Every request has a
-timeout; a 429 is retried after its Retry-After (when short enough), once or twice. Responses
+timeout; a 429 is retried after its Retry-After (when short enough), once or twice, and a
+Retry-After is never trusted beyond RETRY_AFTER_CAP (a bogus huge one must not stop TMDB for days). A
+client whose requests must not queue for the rate limit (autocomplete, /where) takes a token only when
+one is free (`wait_for_token=False`) and otherwise raises TMDBBusy without asking TMDB. Responses
 are checked for the shape we use: anything else is a TMDBError, never a crash. Pure parsing
 functions turn responses into catalogue records and Availability entries.
 """
@@ -33,8 +36,15 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 EXCLUDED_GENRES = {16: "animation", 10767: "talk", 10763: "news", 10764: "reality"}
 
 
+RETRY_AFTER_CAP = 60.0  # seconds: the longest Retry-After believed (and the longest the bucket pauses)
+
+
 class TMDBError(Exception):
     """TMDB could not answer usefully: unreachable, too slow, rate-limited, or a malformed reply."""
+
+
+class TMDBBusy(TMDBError):
+    """Not asked: this client's share of TMDB's rate limit is spent for now (wait_for_token=False)."""
 
 
 class TMDB:
@@ -49,8 +59,10 @@ class TMDB:
         max_retries: int = 2,
         max_retry_after: float = 10.0,
         limiter: TokenBucket | None = None,
+        wait_for_token: bool = True,
     ) -> None:
         self._key = api_key
+        self._wait_for_token = wait_for_token
         self.base = (base or DEFAULT_BASE).rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._max_retries = max_retries
@@ -82,16 +94,19 @@ class TMDB:
         query = {**(params or {}), **auth}
         attempt = 0
         while True:
-            if self.limiter is not None:
+            if self.limiter is not None and self._wait_for_token:
                 await self.limiter.acquire()
+            elif self.limiter is not None and self.limiter.try_take() > 0:
+                raise TMDBBusy(f"TMDB's budget for {path} is spent for now; not asked")
             try:
                 async with self._session.get(
                     self.base + path, params=query, headers={"Accept": "application/json", **headers}
                 ) as resp:
-                    if resp.status == 429 and attempt < self._max_retries:
+                    if resp.status == 429:  # every request of this client waits it out (capped)
                         wait = _retry_after(resp.headers.get("Retry-After"))
                         if self.limiter is not None:
                             self.limiter.pause(wait)
+                    if resp.status == 429 and attempt < self._max_retries:
                         if wait <= self._max_retry_after:
                             attempt += 1
                             log.info("TMDB rate limit: retrying %s in %.1f s", path, wait)
@@ -154,10 +169,14 @@ class TMDB:
 
 
 def _retry_after(value: str | None) -> float:
+    """A 429's Retry-After in seconds, at most RETRY_AFTER_CAP (1 when missing or unreadable)."""
     try:
-        return max(0.0, float(value)) if value is not None else 1.0
+        wait = float(value) if value is not None else 1.0
     except ValueError:
         return 1.0
+    if wait != wait:  # NaN: unreadable
+        return 1.0
+    return min(max(wait, 0.0), RETRY_AFTER_CAP)
 
 
 # ---- pure parsing ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import community_cards, taste
+from bot.cooldowns import member_cooldown
 from bot.errors import UserError
 from bot.i18n import t
 from bot.watch_cards import member_name
@@ -28,6 +29,7 @@ class Match(commands.Cog):
 
     @app_commands.command(name="match", description="How alike your taste is to another member's.")
     @app_commands.describe(member="The member to compare with")
+    @member_cooldown("match")
     async def match(self, interaction: discord.Interaction, member: discord.User) -> None:
         if member.id == interaction.user.id:
             raise UserError.keyed("match.self")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot import regions
+from bot import cooldowns, regions
 from bot.cards import clip, safe
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n import language, t
@@ -85,6 +85,7 @@ class DramaOption(app_commands.Transformer):
             removed = await store.removed_drama(text)
             if removed is not None:
                 raise UserError.keyed("option.drama_removed", title=safe(removed.title))
+        cooldowns.hit(interaction, "miss")  # the matcher below (and TMDB's title search): limited per member
         close = store.close_titles(text, 5)
         if close:
             titles = ", ".join(f"*{safe(title)}*" for title in close)

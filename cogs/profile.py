@@ -12,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cards, charts, community_cards
+from bot.cooldowns import member_cooldown
 from cogs.members import display_name, shown_member
 from cogs.options import answer, locale_of
 from cogs.pictures import join_card
@@ -41,6 +42,7 @@ class Profile(commands.Cog):
 
     @app_commands.command(name="profile", description="A member's watch list, ratings and favourite genres.")
     @app_commands.describe(member="Whose profile (default: yours)")
+    @member_cooldown("profile")
     async def profile(self, interaction: discord.Interaction, member: discord.User | None = None) -> None:
         target = await shown_member(interaction, member)
         locale = locale_of(interaction)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
-from collections import deque
 from typing import TYPE_CHECKING
 
 import discord
@@ -12,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import cards
+from bot.cooldowns import LIMITS, member_cooldown
 from bot.errors import UserError
 from bot.i18n import t
 from bot.models import MAX_SCORE, MIN_SCORE, Drama
@@ -22,46 +21,12 @@ if TYPE_CHECKING:
     from bot.client import DramaBot
 
 MAX_EPISODE_OPTION = 500  # the catalogue's longest allowed run; Discord enforces it in the client
-RATE_LIMIT, RATE_WINDOW = 10, 30.0  # per member: stops a flood, never someone rating a few in a row
+RATE_LIMIT, RATE_WINDOW = LIMITS["rate"]  # per member: stops a flood, never someone rating a few in a row
 
 SCORE_CHOICES = [
     app_commands.Choice(name=f"{cards.stars(halves / 2)} {halves / 2:g}", value=halves / 2)
     for halves in range(10, 0, -1)
 ]
-
-
-class MemberLimiter:
-    """At most `rate` uses per member in any `per` seconds (a sliding window).
-
-    discord.py's `checks.cooldown` prunes its whole per-member table on every call, so its cost
-    grew with the number of members who rated lately; here a call touches only its member's few
-    timestamps, and members idle for a whole window are swept out at most once per window.
-    """
-
-    def __init__(self, rate: int, per: float, clock=time.monotonic) -> None:  # noqa: ANN001
-        self.cooldown = app_commands.Cooldown(rate, per)
-        self.rate, self.per, self.clock = rate, per, clock
-        self._uses: dict[int, deque[float]] = {}
-        self._swept = clock()
-
-    def __len__(self) -> int:
-        return len(self._uses)
-
-    def hit(self, key: int) -> None:
-        """Count one use by `key`; CommandOnCooldown (with the wait) when it is over the limit."""
-        now = self.clock()
-        start = now - self.per
-        if now - self._swept >= self.per:
-            self._swept = now
-            self._uses = {k: q for k, q in self._uses.items() if q[-1] > start}
-        uses = self._uses.get(key)
-        if uses is None:
-            uses = self._uses[key] = deque()
-        while uses and uses[0] <= start:
-            uses.popleft()
-        if len(uses) >= self.rate:
-            raise app_commands.CommandOnCooldown(self.cooldown, uses[0] + self.per - now)
-        uses.append(now)
 
 
 def checked_score(score: float) -> float:
@@ -88,12 +53,6 @@ def checked_episode(drama: Drama, episode: int | None) -> int | None:
 class Rate(commands.Cog):
     def __init__(self, bot: DramaBot) -> None:
         self.bot = bot
-        self.limiter = MemberLimiter(RATE_LIMIT, RATE_WINDOW)
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        """Every command of this cog (/rate): at most RATE_LIMIT uses per member per RATE_WINDOW."""
-        self.limiter.hit(interaction.user.id)
-        return True
 
     @app_commands.command(name="rate", description="Add your score for a drama, or for one of its episodes.")
     @app_commands.describe(
@@ -102,6 +61,7 @@ class Rate(commands.Cog):
         episode="Rate one episode instead of the whole drama",
     )
     @app_commands.choices(score=SCORE_CHOICES)
+    @member_cooldown("rate")  # at most RATE_LIMIT uses per member per RATE_WINDOW
     async def rate(
         self,
         interaction: discord.Interaction,

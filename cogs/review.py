@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import cards, charts
 from bot.client import from_us
+from bot.cooldowns import member_cooldown
 from bot.errors import UserError
 from bot.i18n import t
 from bot.models import Drama, ReviewData
@@ -151,6 +152,7 @@ class Review(commands.Cog):
 
     @app_commands.command(name="review", description="Show a drama's review card: verdict, episode guide, scores.")
     @app_commands.describe(drama="The drama: start typing its title (any spelling) and pick it")
+    @member_cooldown("review")  # the card and its chart (a picture)
     async def review(
         self, interaction: discord.Interaction, drama: app_commands.Transform[Drama, TMDBDramaOption]
     ) -> None:

@@ -14,10 +14,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards, regions
+from bot import cards, cooldowns, regions
 from bot.i18n import t
 from bot.live import WhereData
 from bot.models import Drama
+from bot.ratelimit import TokenBucket
 from bot.tmdb import TMDB
 from cogs.options import RegionOption, TMDBDramaOption, answer, locale_of
 
@@ -32,7 +33,10 @@ class Where(commands.Cog):
 
     async def cog_load(self) -> None:
         s = self.bot.settings
-        tmdb = TMDB(s.tmdb_api_key, s.tmdb_api_base) if s.tmdb_api_key else None
+        # A budget of its own (10 per 10 s), a token taken only when free: /where never waits for TMDB's
+        # rate limit (the last check is shown) and never spends what imports need.
+        bucket = TokenBucket(10, 1.0)
+        tmdb = TMDB(s.tmdb_api_key, s.tmdb_api_base, limiter=bucket, wait_for_token=False) if s.tmdb_api_key else None
         self.live = WhereData(lambda: self.bot.store, tmdb, ttl=timedelta(hours=s.tmdb_cache_hours))
 
     async def cog_unload(self) -> None:
@@ -57,8 +61,10 @@ class Where(commands.Cog):
             code = await self.bot.store.guild_region(interaction.guild_id)
             region = server_region = regions.lookup(code) if code else None
         cached = await live.cached(drama)
-        if live.needs_fetch(drama, cached, datetime.now(UTC)) and not interaction.response.is_done():
-            await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
+        if live.needs_fetch(drama, cached, datetime.now(UTC)):
+            cooldowns.hit(interaction, "where")  # a live TMDB lookup: limited per member (cached answers not)
+            if not interaction.response.is_done():
+                await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
         found = await live.lookup(drama, cached)
         locale = locale_of(interaction)
         source = cards.live_footer(found.checked_at, found.stale, locale) if found.checked_at else None

@@ -109,11 +109,15 @@ class Airing:
     # ---- server settings ---------------------------------------------------------------------------------
     async def announce_settings(self, guild_id: int) -> AnnounceSettings | None:
         row = await self._db.fetch_one(
-            "SELECT guild_id, channel_id, thread, delay_hours FROM announce_settings WHERE guild_id = ?",
+            "SELECT guild_id, channel_id, thread, delay_hours, paused_reason, paused_at FROM announce_settings "
+            "WHERE guild_id = ?",
             (guild_id,),
             quick=True,
         )
-        return None if row is None else AnnounceSettings(row[0], row[1], bool(row[2]), row[3])
+        if row is None:
+            return None
+        paused = (row[4] or "paused") if row[5] is not None else None
+        return AnnounceSettings(row[0], row[1], bool(row[2]), row[3], paused_reason=paused)
 
     async def set_announce(self, settings: AnnounceSettings, *, set_by: int | None, now: datetime) -> None:
         if not 0 <= settings.delay_hours <= 48:
@@ -124,7 +128,7 @@ class Airing:
                 "INSERT INTO announce_settings (guild_id, channel_id, thread, delay_hours, set_by, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id) DO UPDATE SET channel_id = excluded.channel_id, "
                 "thread = excluded.thread, delay_hours = excluded.delay_hours, set_by = excluded.set_by, "
-                "updated_at = excluded.updated_at",
+                "updated_at = excluded.updated_at, paused_at = NULL, paused_reason = NULL",  # set again: resumed
                 (
                     settings.guild_id,
                     settings.channel_id,
@@ -148,7 +152,8 @@ class Airing:
             chunk = ids[start : start + _IDS]
             rows = await self._db.fetch(
                 "SELECT s.guild_id, s.channel_id, s.thread, s.delay_hours, f.drama_id FROM follows f "
-                f"JOIN announce_settings s ON s.guild_id = f.guild_id WHERE f.drama_id IN ({marks(len(chunk))})",
+                f"JOIN announce_settings s ON s.guild_id = f.guild_id WHERE f.drama_id IN ({marks(len(chunk))}) "
+                "AND s.paused_at IS NULL",  # a paused channel gets nothing new until /announce is set again
                 tuple(chunk),
             )
             for guild_id, channel_id, thread, delay_hours, drama_id in rows:
@@ -438,10 +443,16 @@ class Airing:
 
     # ---- the ledger: posting ----------------------------------------------------------------------------
     async def pending(self, now: datetime, *, limit: int = 1000) -> list[LedgerEntry]:
-        """Intents to post now: pending and not leased by anyone (oldest first), digests with their episodes."""
+        """Intents to post now: pending and not leased by anyone (oldest first), digests with their episodes.
+        A server's posts wait while its announcement channel is paused (see `finish`'s 'blocked'), a
+        member's DMs while the reminder is paused (DMs closed: no request until `/remind on`)."""
         rows = await self._db.fetch(
-            f"SELECT {_LEDGER_COLUMNS} FROM announcements WHERE state = 'pending' "
-            "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY created_at, key LIMIT ?",
+            f"SELECT {_LEDGER_COLUMNS} FROM announcements a WHERE state = 'pending' "
+            "AND (lease_until IS NULL OR lease_until <= ?) AND NOT (a.kind IN ('announce', 'digest') AND EXISTS ("
+            "SELECT 1 FROM announce_settings s WHERE s.guild_id = a.guild_id AND s.paused_at IS NOT NULL)) "
+            "AND NOT (a.kind = 'remind' AND EXISTS (SELECT 1 FROM reminders r WHERE r.user_id = a.user_id "
+            "AND r.drama_id = a.drama_id AND r.paused = 1)) "
+            "ORDER BY created_at, key LIMIT ?",
             (ts(now), limit),
         )
         out = []
@@ -505,26 +516,36 @@ class Airing:
         retry_after: timedelta | None = None,
     ) -> None:
         """Record an attempt's outcome. `outcome`: 'done', 'failed' (never again), 'paused' (DMs closed:
-        the member's reminders pause, to be told), 'retry' (certainly not posted; again after
-        `retry_after`, or at the next cycle) or 'unknown' (maybe posted: the attempt stays open)."""
-        if outcome not in ("done", "failed", "paused", "retry", "unknown"):
+        the member's reminders pause, to be told), 'blocked' (Discord refused the server's channel: the
+        channel is paused with `detail` as the reason, its posts wait in the ledger until /announce is
+        set again; a post for a channel that is no longer the server's fails), 'retry' (certainly not
+        posted; again after `retry_after`, or at the next cycle) or 'unknown' (maybe posted: the attempt
+        stays open)."""
+        if outcome not in ("done", "failed", "paused", "blocked", "retry", "unknown"):
             raise ValueError(f"unknown outcome {outcome!r}")
         later = ts(now + retry_after) if retry_after else None
 
         async def write(tx: Tx) -> None:
-            if outcome in ("done", "failed", "paused"):
-                row = await tx.fetch_one(
-                    "UPDATE announcements SET state = ?, open_attempts = 0, lease_until = NULL, message_id = ?, "
-                    "thread_id = ?, detail = ?, finished_at = ? WHERE key = ? RETURNING kind, user_id",
-                    (outcome, message_id, thread_id, detail[:300] or None, ts(now), key),
+            if outcome == "blocked":
+                paused = await tx.fetch_one(
+                    "UPDATE announce_settings SET paused_at = COALESCE(paused_at, ?), paused_reason = ? "
+                    "WHERE (guild_id, channel_id) IN (SELECT guild_id, channel_id FROM announcements WHERE key = ?) "
+                    "RETURNING guild_id",
+                    (ts(now), detail[:300] or None, key),
                 )
+                if paused is None:  # not the server's channel any more: this post will not be made
+                    await _settle(tx, key, "failed", now, None, None, f"{detail}; not the announcement channel now")
+                    return
+                await tx.execute(
+                    "UPDATE announcements SET open_attempts = CASE WHEN open_attempts >= 1 THEN open_attempts - 1 "
+                    "ELSE 0 END, lease_until = NULL, detail = ? WHERE key = ? AND state = 'pending'",
+                    (detail[:300] or None, key),
+                )
+                return
+            if outcome in ("done", "failed", "paused"):
+                row = await _settle(tx, key, outcome, now, message_id, thread_id, detail)
                 if row is None:
                     return
-                if row["kind"] == "digest":  # only a digest has rows `via` it (one statement less per post)
-                    await tx.execute(
-                        "UPDATE announcements SET state = ?, finished_at = ? WHERE via = ? AND state = 'digest'",
-                        (outcome if outcome != "paused" else "failed", ts(now), key),
-                    )
                 if outcome == "paused" and row["user_id"] is not None:
                     await tx.execute(
                         "UPDATE reminders SET paused = 1, tell = 1 WHERE user_id = ? AND paused = 0",
@@ -540,3 +561,20 @@ class Airing:
             )
 
         await self._db.write(write)
+
+
+async def _settle(
+    tx: Tx, key: str, outcome: str, now: datetime, message_id: int | None, thread_id: int | None, detail: str
+) -> Row | None:
+    """Settle `key` as `outcome` ('done', 'failed', 'paused'), and a digest's episodes with it."""
+    row = await tx.fetch_one(
+        "UPDATE announcements SET state = ?, open_attempts = 0, lease_until = NULL, message_id = ?, "
+        "thread_id = ?, detail = ?, finished_at = ? WHERE key = ? RETURNING kind, user_id",
+        (outcome, message_id, thread_id, detail[:300] or None, ts(now), key),
+    )
+    if row is not None and row["kind"] == "digest":  # only a digest has rows `via` it (one statement less per post)
+        await tx.execute(
+            "UPDATE announcements SET state = ?, finished_at = ? WHERE via = ? AND state = 'digest'",
+            (outcome if outcome != "paused" else "failed", ts(now), key),
+        )
+    return row

@@ -72,3 +72,14 @@ def test_settings_card_with_everything_set():
 def test_region_label_for_a_code_the_table_does_not_know():
     assert region_label("KR") == "South Korea (KR)"
     assert region_label("ZZ") == "ZZ"
+
+
+def test_a_paused_announcement_channel_says_why_and_how_to_resume():
+    paused = AnnounceSettings(5, 50, paused_reason="Missing Access (50001) <@1> **x**")
+    value = settings_card(GuildSettings(5), paused, 1).fields[1].value
+    assert value.startswith("<#50>\n**Paused**: Discord refused the channel (Missing Access (50001)")
+    assert "set `/announce` again to resume" in value
+    assert "<@1>" not in value and "**x**" not in value  # Discord's text is shown inert
+    ko = settings_card(GuildSettings(5), paused, 1, "ko").fields[1].value
+    assert "일시 중지됨" in ko and "`/알림채널`" in ko
+    assert "Paused" not in settings_card(GuildSettings(5), AnnounceSettings(5, 50), 1).fields[1].value

@@ -426,3 +426,16 @@ def test_tmdb_refresh_minutes_wins_and_range():
     for bad in ("-1", "abc", "nan", str(60 * 24 * 30 + 1)):
         with pytest.raises(SettingsError, match="TMDB_REFRESH_MINUTES"):
             load(TMDB_REFRESH_MINUTES=bad)
+
+
+@pytest.mark.parametrize(
+    ("raw", "on"), [(None, True), ("on", True), ("ON", True), ("yes", True), ("off", False), ("0", False)]
+)
+def test_member_cooldowns_are_on_unless_turned_off(raw, on):
+    env = {} if raw is None else {"MEMBER_COOLDOWNS": raw}
+    assert load(**env).member_cooldowns is on
+
+
+def test_member_cooldowns_takes_on_or_off_only():
+    with pytest.raises(SettingsError, match="MEMBER_COOLDOWNS must be on or off"):
+        load(MEMBER_COOLDOWNS="sometimes")

@@ -271,3 +271,59 @@ async def test_one_cycle_records_every_server_once_in_batches(store: Store, reco
     again = CycleReport()
     await record_due(store, now, again)
     assert (again.recorded, again.skipped) == (0, 0)
+
+
+# ---- a channel Discord refused is paused (no retry storm) ----------------------------------------------
+
+
+async def test_a_blocked_channel_is_paused_its_posts_wait_and_announce_resumes_it(store: Store, drama_id: int):
+    settings = AnnounceSettings(5, 50)
+    await store.airing.set_announce(settings, set_by=1, now=NOW)
+    await store.airing.follow(5, drama_id, by=1, now=NOW)
+    (key,) = await store.airing.record_posts(settings, [(drama_id, 1)], now=NOW)
+    (dm,) = await store.airing.record_reminders([(7, drama_id, 1)], now=NOW)
+    assert await store.airing.begin(key, now=NOW, lease=LEASE) == 0
+    await store.airing.finish(key, outcome="blocked", now=NOW, detail="Missing Access (50001)")
+    paused = await store.airing.announce_settings(5)
+    assert paused is not None and paused.paused_reason == "Missing Access (50001)"
+    assert (await store.airing.entry(key)).state == "pending"  # waits, its attempt closed
+    later = NOW + timedelta(days=1)
+    assert [e.key for e in await store.airing.pending(later)] == [dm]  # the member's DM still goes
+    assert await store.airing.announcing_follows([drama_id]) == []  # nothing new recorded for it
+    # /announce set again: resumed, the waiting post is offered again, with no unknown attempt to check
+    await store.airing.set_announce(settings, set_by=1, now=later)
+    assert await store.airing.announce_settings(5) == settings
+    assert {e.key for e in await store.airing.pending(later)} == {key, dm}
+    assert await store.airing.begin(key, now=later, lease=LEASE) == 0
+    assert [s.guild_id for s, _ in await store.airing.announcing_follows([drama_id])] == [5]
+
+
+async def test_a_blocked_post_for_a_channel_no_longer_chosen_fails_and_pauses_nothing(
+    store: Store, drama_id: int
+):
+    (key,) = await store.airing.record_posts(AnnounceSettings(5, 50), [(drama_id, 1)], now=NOW)
+    await store.airing.set_announce(AnnounceSettings(5, 51), set_by=1, now=NOW)  # moved since
+    await store.airing.finish(key, outcome="blocked", now=NOW, detail="Unknown Channel (10003)")
+    assert (await store.airing.entry(key)).state == "failed"
+    assert (await store.airing.announce_settings(5)).paused_reason is None
+
+
+async def test_a_refused_body_is_failed_not_done(store: Store, drama_id: int):
+    (key,) = await store.airing.record_posts(AnnounceSettings(5, 50), [(drama_id, 1)], now=NOW)
+    assert await store.airing.begin(key, now=NOW, lease=LEASE) == 0
+    await store.airing.finish(key, outcome="failed", now=NOW, detail="400 50035: Invalid Form Body")
+    entry = await store.airing.entry(key)
+    assert entry.state == "failed" and entry.message_id is None
+    assert await store.airing.pending(NOW + timedelta(days=1)) == []
+
+
+async def test_a_member_with_closed_dms_gets_no_attempt_until_remind_on(store: Store, drama_id: int):
+    assert await store.airing.remind(7, drama_id, now=NOW) is True
+    first, second = await store.airing.record_reminders([(7, drama_id, 1), (7, drama_id, 2)], now=NOW)
+    assert await store.airing.begin(first, now=NOW, lease=LEASE) == 0
+    await store.airing.finish(first, outcome="paused", now=NOW, detail="DMs closed")
+    assert (await store.airing.entry(first)).state == "paused"  # that episode: never tried again
+    assert await store.airing.reminders_of(7) == [(drama_id, True)]
+    assert await store.airing.pending(NOW + timedelta(hours=1)) == []  # the other one waits: no request
+    assert await store.airing.remind(7, drama_id, now=NOW) is True  # /remind on: resumed
+    assert [e.key for e in await store.airing.pending(NOW + timedelta(hours=1))] == [second]

@@ -237,3 +237,44 @@ def test_an_intent_has_one_destination_and_a_stable_short_nonce():
     a, b = Intent(key="k", embed=embed, channel_id=1), Intent(key="k", embed=discord.Embed(), user_id=3)
     assert a.nonce == b.nonce and len(a.nonce) == 25
     assert Intent(key="k2", embed=embed, channel_id=1).nonce != a.nonce
+
+
+async def test_a_refused_channel_gets_no_second_request_in_the_batch(discord_stub: DiscordStandIn):
+    world = discord_stub.world
+    channel = await world.add_text_channel("lost")
+    path = f"/channels/{channel}/messages"
+    discord_stub.fail_requests(lambda m, p: m == "POST" and p == path, 403, n=100,
+                               body={"code": 50001, "message": "Missing Access"})  # fmt: skip
+    async with connected_client(discord_stub) as client:
+        outcomes = await Dispatcher(client, MemoryLedger()).run([announce(channel, n) for n in (5, 6, 7)])
+    assert [o.status for o in outcomes] == [Status.GONE, Status.SKIPPED, Status.SKIPPED]
+    assert outcomes[0].delivery.detail == "Missing Access (50001)" and outcomes[0].status.blocks
+    assert creates(discord_stub, channel) == [403]
+
+
+async def test_a_refused_body_is_a_logged_failure_never_done(discord_stub: DiscordStandIn, caplog):
+    world = discord_stub.world
+    channel = await world.add_text_channel("strict")
+    path = f"/channels/{channel}/messages"
+    discord_stub.fail_requests(lambda m, p: m == "POST" and p == path, 400, n=1,
+                               body={"code": 50035, "message": "Invalid Form Body"})  # fmt: skip
+    ledger = MemoryLedger()
+    async with connected_client(discord_stub) as client:
+        (outcome,) = await Dispatcher(client, ledger).run([announce(channel, 5)])
+    assert outcome.status is Status.REJECTED and not outcome.status.done and ledger.done == {}
+    assert "400 50035" in outcome.delivery.detail
+    (warning,) = [r for r in caplog.records if r.levelname == "WARNING" and "refused by Discord" in r.message]
+    assert f"channel {channel}" in warning.message and "50035" in warning.message
+
+
+async def test_a_check_refused_with_403_blocks_instead_of_staying_unknown(discord_stub: DiscordStandIn):
+    world = discord_stub.world
+    channel = await world.add_text_channel("no-history")
+    path = f"/channels/{channel}/messages"
+    discord_stub.fail_requests(lambda m, p: m == "GET" and p == path, 403, n=100,
+                               body={"code": 50013, "message": "Missing Permissions"})  # fmt: skip
+    async with connected_client(discord_stub) as client:
+        (outcome,) = await Dispatcher(client).run([announce(channel, 5, attempts=1)])  # an earlier try was lost
+    assert outcome.status is Status.MISSING_PERMISSIONS  # the caller pauses the channel: no check every cycle
+    assert creates(discord_stub, channel) == []
+    assert [r.status for r in discord_stub.requests if r.method == "GET" and r.path == path] == [403]

@@ -147,7 +147,11 @@ async def test_a_burst_of_reviews_with_charts_never_fails_other_interactions(
     titles = await _charted_dramas_db(Path(bot_env["DATABASE_URL"]), 30)
     await start_bot()
     members = [discord_stub.make_user(f"member{i}") for i in range(10)]
-    reviews = [discord_stub.dispatch_command("review", {"drama": title}) for title in titles]
+    # From the ten members in turn: one member's thirty at once would meet the per-member cooldown.
+    reviews = [
+        discord_stub.dispatch_command("review", {"drama": title}, user=members[i % len(members)])
+        for i, title in enumerate(titles)
+    ]
     others = [discord_stub.dispatch_command("about") for _ in range(5)] + [
         discord_stub.dispatch_command("rate", {"drama": titles[i], "score": 4}, user=members[i])
         for i in range(10)

@@ -163,10 +163,14 @@ async def test_delay_and_a_blocked_channel(discord_stub: DiscordStandIn, tmp_pat
             clock.advance(timedelta(hours=6))
             (blocked,) = (await run_cycle(store, clock, dispatcher)).outcomes
             assert blocked.status is Status.MISSING_PERMISSIONS and world.messages_in(channel) == []
+            paused = await store.airing.announce_settings(int(gid))
+            assert paused is not None and paused.paused_reason == "Embed Links"  # paused, not retried
             await world.set_overwrites(channel, [])  # an admin fixes the channel
-            clock.advance(timedelta(minutes=10))
-            assert (await run_cycle(store, clock, dispatcher)).outcomes == []  # retried after an hour only
-            clock.advance(timedelta(hours=1))
+            clock.advance(timedelta(hours=2))
+            assert (await run_cycle(store, clock, dispatcher)).outcomes == []  # still paused ...
+            await store.airing.set_announce(  # ... until /announce is set again
+                AnnounceSettings(int(gid), int(channel), delay_hours=6), set_by=1, now=clock.now()
+            )
             (posted,) = (await run_cycle(store, clock, dispatcher)).outcomes
             assert posted.status is Status.POSTED
         assert titles(world, channel) == ["Lovely Runner · Episode 1"]

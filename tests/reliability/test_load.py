@@ -30,8 +30,8 @@ async def test_concurrent_ratings(discord_stub: DiscordStandIn, start_bot, bot_e
         ]
         for i in range(n // 10):  # one in ten: someone else looks at a card, a region or types a title
             kind = i % 3
-            if kind == 0:
-                extras.append(stub.dispatch_command("review", {"drama": DRAMA}))
+            if kind == 0:  # members of their own: one member's 20 cards in a minute would meet the cooldown
+                extras.append(stub.dispatch_command("review", {"drama": DRAMA}, user=stub.make_user(f"viewer{i}")))
             elif kind == 1:
                 extras.append(stub.dispatch_command("where", {"drama": DRAMA, "region": "KR"}))
             else:
@@ -51,7 +51,7 @@ async def test_concurrent_ratings(discord_stub: DiscordStandIn, start_bot, bot_e
         stored = ratings(db)
         assert len(stored) == n
         assert {str(u): h for (u, _), h in stored.items()} == scores  # each row holds the latest score
-    card = await stub.invoke("review", {"drama": DRAMA})
+    card = await stub.invoke("review", {"drama": DRAMA}, user=stub.make_user("reader"))
     text = str(card.embeds)
     assert f"{n:,}" in text or str(n) in text, text
     figures.add("Concurrent load", "members rating at once", n)

@@ -1,3 +1,0 @@
--- 0017: reserved for a migration of a parallel branch (same issue); this placeholder does nothing and is
--- deleted when that branch is merged, so 0018 (tmdb_refreshes) can be applied and tested on its own meanwhile.
-SELECT 1;
