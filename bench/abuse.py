@@ -136,7 +136,8 @@ def _record(row: Row, latency: float) -> None:
 
 
 async def measure_stream(calls: int, rate: float = 50) -> list[Row]:
-    """Part 2: /about alone, /about with a garbage /review before each, one member's garbage stream."""
+    """Part 2: /about alone, during a garbage /review stream, during an /about stream of the same rate (the
+    control: what the load alone does), and one member's garbage stream."""
     rng = random.Random(23)
     stand_in = BenchStandIn()
     await stand_in.start()
@@ -163,15 +164,23 @@ async def measure_stream(calls: int, rate: float = 50) -> list[Row]:
             sent: list[Result] = []
             cpu_alone = cpu_during = 0.0
 
-            async def stream(stop: asyncio.Event) -> None:
-                """Garbage /review titles at `rate` a second, each from a member of its own."""
+            control = Row(f"/about during a stream of /about from other members, {rate:g}/s (the control)")
+            others: list[Result] = []
+
+            async def stream(stop: asyncio.Event, plain: bool = False) -> None:
+                """Garbage /review titles at `rate` a second, each from a member of its own; with `plain`,
+                /about instead (the same load with nothing wrong in it)."""
                 loop = asyncio.get_running_loop()
-                start, first = loop.time(), len(sent)
+                into = others if plain else sent
+                start, first = loop.time(), len(into)
                 while not stop.is_set():
-                    member = stand_in.make_user(f"garbage{len(sent)}")
-                    text = garbage(rng, string.ascii_lowercase + "    ")
-                    sent.append(await stand_in.dispatch_command("review", {"drama": text}, user=member))
-                    await asyncio.sleep(max(0.0, start + (len(sent) - first) / rate - loop.time()))
+                    member = stand_in.make_user(f"{'plain' if plain else 'garbage'}{len(into)}")
+                    if plain:
+                        into.append(await stand_in.dispatch_command("about", {}, user=member))
+                    else:
+                        text = garbage(rng, string.ascii_lowercase + "    ")
+                        into.append(await stand_in.dispatch_command("review", {"drama": text}, user=member))
+                    await asyncio.sleep(max(0.0, start + (len(into) - first) / rate - loop.time()))
 
             # Blocks of BLOCK /about without and with the stream, taken in turn: machine noise falls on both.
             for block in range(math.ceil(calls / BLOCK)):
@@ -192,6 +201,16 @@ async def measure_stream(calls: int, rate: float = 50) -> list[Row]:
                     await streaming
                 await asyncio.gather(*(_answered(stand_in, r) for r in sent if not r.answered))
                 cpu_during += bot_cpu_s(bot.pid) - cpu
+                stop = asyncio.Event()
+                streaming = asyncio.create_task(stream(stop, plain=True))
+                try:
+                    for _ in range(n):
+                        _record(control, await _answered(stand_in, await stand_in.dispatch_command("about", {})))
+                        await asyncio.sleep(GAP)
+                finally:
+                    stop.set()
+                    await streaming
+                await asyncio.gather(*(_answered(stand_in, r) for r in others if not r.answered))
             per_about = cpu_alone / calls
             alone.value = f"bot CPU {per_about * 1000:.2f} ms each"
             refused = 0
@@ -214,12 +233,12 @@ async def measure_stream(calls: int, rate: float = 50) -> list[Row]:
         finally:
             await bot.stop()
             await stand_in.stop()
-    for row in (during, misses, one):
+    for row in (during, control, misses, one):
         row.ratio = row.p99 / alone.p99
         row.ratio50 = row.p50 / alone.p50
     during.target = f"p99 <= {STREAM_RATIO:g}x /about p99 with no stream"
     during.met = during.ratio is not None and during.ratio <= STREAM_RATIO and during.missed == 0
-    return [alone, during, misses, one]
+    return [alone, during, control, misses, one]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,9 +16,10 @@ def test_matcher_rows_at_a_tiny_size():
 
 
 async def test_stream_rows_through_the_bot():
-    alone, during, misses, one = await measure_stream(calls=6)
-    assert len(alone.samples) == len(during.samples) == 6
-    assert all(r.missed == 0 for r in (alone, during, misses, one))
+    alone, during, control, misses, one = await measure_stream(calls=6)
+    assert len(alone.samples) == len(during.samples) == len(control.samples) == 6
+    assert all(r.missed == 0 for r in (alone, during, control, misses, one))
+    assert control.ratio is not None and "the control" in control.measure
     assert misses.calls >= 1 and misses.value.startswith(f"{misses.calls} of {misses.calls} answered privately")
     assert alone.value.startswith("bot CPU ")
     assert one.value.startswith("1 of 6 answered with the cooldown")  # the 6th miss from one member
