@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.abuse import typo
 from bot.search import CLOSE_SPAN, MAX_QUERY, TitleIndex, compact, fold
 
 # (drama_id, slug, title, year, names with the title first)
@@ -242,18 +243,7 @@ def bundled():
     return _bundled_index()
 
 
-def _typo(rng: random.Random, text: str) -> str:
-    """One realistic slip: a letter left out, added, replaced, or two neighbours swapped, anywhere."""
-    i = rng.randrange(len(text))
-    letter = rng.choice(string.ascii_lowercase)
-    kind = rng.choice("dist")
-    if kind == "d":
-        return text[:i] + text[i + 1 :]
-    if kind == "i":
-        return text[:i] + letter + text[i:]
-    if kind == "s":
-        return text[:i] + letter + text[i + 1 :]
-    return text[:i] + text[i + 1 : i + 2] + text[i] + text[i + 2 :]
+_typo = typo  # one realistic slip anywhere (the benchmark's own)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

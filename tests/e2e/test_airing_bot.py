@@ -18,6 +18,7 @@ from bot.store import Store
 
 from .channels import EMBED_LINKS, VIEW_CHANNEL, overwrite
 from .standin import DEFAULT_MEMBER_PERMISSIONS, CommandNotSynced
+from .waiting import db_rows, eventually
 
 MANAGER = str(int(DEFAULT_MEMBER_PERMISSIONS) | (1 << 5))  # Manage Server
 TMDB_ID = 9_950_001
@@ -42,18 +43,6 @@ def series(dates: dict[int, date]) -> tuple[dict, dict]:
     return tv, season
 
 
-def db_rows(path: str, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-async def eventually(check, timeout: float = 20.0) -> None:  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        while not check():  # noqa: ASYNC110 - state of another process (the database, the stand-in)
-            await asyncio.sleep(0.05)
 
 
 async def seed(path: str) -> None:

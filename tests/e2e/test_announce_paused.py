@@ -9,7 +9,6 @@ the bot sends to that channel over many cycles.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from bot.models import Drama, Episode
 from bot.store import Store
 
 from .standin import DEFAULT_MEMBER_PERMISSIONS
+from .waiting import db_rows, eventually
 
 MANAGER = str(int(DEFAULT_MEMBER_PERMISSIONS) | (1 << 5))  # Manage Server
 BASE = datetime.now(UTC).date()
@@ -29,18 +29,6 @@ def aired_at(n: int) -> datetime:
     return datetime.combine(BASE + timedelta(days=n - 1), datetime.min.time(), UTC) + timedelta(hours=14)
 
 
-def db_rows(path: str, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
-async def eventually(check, timeout: float = 20.0) -> None:  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        while not check():  # noqa: ASYNC110 - state of another process (the database, the stand-in)
-            await asyncio.sleep(0.05)
 
 
 async def seed(path: str) -> None:

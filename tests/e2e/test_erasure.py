@@ -21,6 +21,8 @@ from bot.models import Drama, Episode
 from bot.store import Store
 from tests.e2e.test_commands import TITLE
 
+from .waiting import eventually
+
 # Episodes air at 21:00 in Seoul (12:00 UTC), one a day from BASE, around the real today (so /remind takes
 # the drama as airing).
 BASE = datetime.now(UTC).date()
@@ -57,11 +59,6 @@ async def rows(location: str, sql: str) -> list[tuple]:
     finally:
         await store.close()
 
-
-async def eventually(check, timeout: float = 20.0) -> None:  # noqa: ASYNC109
-    async with asyncio.timeout(timeout):
-        while not check():  # noqa: ASYNC110 - the state of another process (the stand-in's world)
-            await asyncio.sleep(0.05)
 
 
 def dm_titles(world, user: dict) -> list[str]:  # noqa: ANN001 - the stand-in's world
