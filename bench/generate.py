@@ -12,6 +12,7 @@ THIS BULK SQL IS A BENCHMARK TOOL, NOT THE BOT: the bot only ever writes through
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import sqlite3
@@ -243,7 +244,10 @@ def create_schema(path: Path) -> None:
 
 
 def _size_dict(size: Size) -> dict[str, object]:
-    return {f: getattr(size, f) for f in Size.__slots__} | {"version": GENERATOR_VERSION}  # type: ignore[attr-defined]
+    """What a cached database was generated for: the size, the generator and the schema's exact text (a
+    cache made by a tree with other migrations of the same count is regenerated)."""
+    schema = hashlib.sha256("".join(name + sql for _, name, sql in migrations()).encode()).hexdigest()[:16]
+    return {f: getattr(size, f) for f in Size.__slots__} | {"version": GENERATOR_VERSION, "schema": schema}  # type: ignore[attr-defined]
 
 
 def heavy_user_ids(size: Size) -> list[int]:
