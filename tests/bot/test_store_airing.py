@@ -281,6 +281,7 @@ async def test_a_blocked_channel_is_paused_its_posts_wait_and_announce_resumes_i
     await store.airing.set_announce(settings, set_by=1, now=NOW)
     await store.airing.follow(5, drama_id, by=1, now=NOW)
     (key,) = await store.airing.record_posts(settings, [(drama_id, 1)], now=NOW)
+    await store.airing.remind(7, drama_id, now=NOW)  # a DM is recorded only for a reminder that exists
     (dm,) = await store.airing.record_reminders([(7, drama_id, 1)], now=NOW)
     assert await store.airing.begin(key, now=NOW, lease=LEASE) == 0
     await store.airing.finish(key, outcome="blocked", now=NOW, detail="Missing Access (50001)")
