@@ -1,7 +1,7 @@
 """Airing time: broadcast time zones, the one clock the scheduler reads, and which episodes are due.
 
 Pure functions and small value types, no store and no Discord, so the announcement scheduler can be
-driven through simulated days in tests (issue 13):
+driven through simulated days in tests:
 
 * an episode's air *instant* comes from its air date, its local air time when known, and the
   broadcast time zone of the drama's country (`Asia/Seoul` for KR ...). A date with no known time is

@@ -1,4 +1,4 @@
-"""Cards for airing dramas (issue 13): pure functions from small dataclasses to `discord.Embed`.
+"""Cards for airing dramas: pure functions from small dataclasses to `discord.Embed`.
 
 * `announcement_card`: one new episode, posted in a server's announcement channel;
 * `digest_card`: "While I was away: …", every episode the bot missed in one embed;

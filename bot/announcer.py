@@ -1,4 +1,4 @@
-"""Sending announcements and reminders exactly once (issue 13): a small dispatcher over discord.py.
+"""Sending announcements and reminders exactly once: a small dispatcher over discord.py.
 
 The scheduler decides *what* to post (`bot.airing.due_episodes`) and records each post as an intent in
 the store before anything is sent. This module *sends* a batch of intents and says what became of each:

@@ -158,7 +158,7 @@ class DramaBot(commands.Bot):
         self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, daily refresh (TMDB_API_KEY)
         self._after: set[asyncio.Task] = set()  # slow parts finished after an answer (after_answer)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
-        self.clock = clock_for(settings.test_clock_file)  # issue 13: the one clock the scheduler reads
+        self.clock = clock_for(settings.test_clock_file)  # the one clock the scheduler reads
         self.airing_job: AiringJob | None = None  # episode announcements and reminders (bot/scheduler.py)
         # Per-member limits on the heavy commands (bot/cooldowns.py); none for load tests (a test setting).
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})

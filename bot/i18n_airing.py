@@ -1,4 +1,4 @@
-"""Messages and command texts of the airing commands (issue 13), in English and Korean.
+"""Messages and command texts of the airing commands, in English and Korean.
 
 Data only: merged into `bot.i18n_messages.MESSAGES` and `bot.i18n.NAMES_KO` / `TEXTS_KO`.
 """

@@ -258,7 +258,7 @@ class ProfileData:
     histogram: tuple[int, ...]  # how many drama-level ratings at 0.5, 1, ..., 5 stars (10 bins)
     genres: tuple[tuple[str, int], ...]  # most-watched genres, most first
     recent: tuple[RatedDrama, ...]  # the last five dramas rated, newest first
-# ---- airing (issue 13) ------------------------------------------------------------------------------------
+# ---- airing ------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class AnnounceSettings:
     """Where a server's new-episode posts go (/announce)."""

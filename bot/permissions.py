@@ -1,4 +1,4 @@
-"""What the bot is missing to post announcements in a channel (issue 13).
+"""What the bot is missing to post announcements in a channel.
 
 A pure function over the bot's *resolved* permissions in the channel, so it needs no Discord
 connection. Call it with ``channel.permissions_for(channel.guild.me)``: discord.py resolves those the

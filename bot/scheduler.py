@@ -1,4 +1,4 @@
-"""The announcement scheduler (issue 13): one cycle, `run_cycle`, and the job that repeats it.
+"""The announcement scheduler: one cycle, `run_cycle`, and the job that repeats it.
 
 A cycle reads the time once, through the injected clock, and then:
 

@@ -1,4 +1,4 @@
-"""Airing dramas (issue 13): /schedule, /announce, /follow, /unfollow, /remind on|off.
+"""Airing dramas: /schedule, /announce, /follow, /unfollow, /remind on|off.
 
 Thin: options are validated here and answered with `t()` messages; the store keeps the settings and
 the ledger; the scheduler (bot/scheduler.py) posts. Every refusal is a UserError (ephemeral).

@@ -1,4 +1,4 @@
-"""/server: a server's own settings, for members with Manage Server (issue 13, item 4).
+"""/server: a server's own settings, for members with Manage Server.
 
 * `/server settings`: what is set for this server (region, announcements, followed dramas, curator role),
   each with the command that changes it;

@@ -1,4 +1,4 @@
-"""Airing (issue 13): servers' announcement settings, follows, reminders and the announcement ledger.
+"""Airing: servers' announcement settings, follows, reminders and the announcement ledger.
 
 The ledger is what makes a post happen once, across restarts, crashes and several processes:
 

@@ -66,7 +66,7 @@ class Store:
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
         self.watchlists = Watchlists(db)
-        self.airing = Airing(db)  # issue 13: announce settings, follows, reminders, the announcement ledger
+        self.airing = Airing(db)  # announce settings, follows, reminders, the announcement ledger
         self.refreshes = Refreshes(db)  # the TMDB refresh's order: linked dramas, when each was refreshed
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
         self.removal = Removal(db, self.titles, self.catalogue)  # remove (hide), restore, merge

@@ -11,10 +11,6 @@ Filters are sets of drama ids from one read of the catalogue (id, genres, countr
 `Community.tallies` compares them), a country, a year; several filters are the intersection of their sets,
 kept for the next /top with the same filters. A filtered page is the ranked dramas in that set, in rank
 order; its counts are set intersections (microseconds, also at 10,000 dramas).
-
-Before this (issue 12, round 5), each /top ranked its page in SQL over the scope's `rating_totals`: two
-statements reading every row of the scope, ~3 ms for everyone and ~1.3 ms for a server of 3,400 dramas at
-the large size; filtered charts were ranked around the filtered dramas' own mean.
 """
 
 from __future__ import annotations
