@@ -15,7 +15,7 @@ Separate from `python -m bench` (bench/run.py) on purpose; it reuses its Row, ta
    of its own, so no cooldown cuts the stream short: every one runs the matcher (blocks of 50 /about
    without and with the stream, taken in turn, so machine noise falls on both alike). Target: /about's p99
    during the stream within 1.5x its p99 without it. Then one member sending garbage: past the
-   per-member cooldown (bot/cooldowns.py) it is answered "try again in N s".
+   per-member cooldown (bot/safety/cooldowns.py) it is answered "try again in N s".
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from bench.generate import _hangul, _title
 from bench.run import DEADLINE, INHERITED_ENV, ROOT, BenchStandIn, Row, bot_cpu_s, machine, table
-from bot.search import TitleIndex
+from bot.search.index import TitleIndex
 from tests.e2e.botprocess import READY_MARKER, spawn_bot
 from tests.e2e.standin import InteractionFailed, InteractionTimeout, Result
 

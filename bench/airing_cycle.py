@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.airing import ManualClock
+from bot.airing.times import ManualClock
 from bot.models import AnnounceSettings, Availability, Drama, Episode
-from bot.scheduler import run_cycle
+from bot.airing.scheduler import run_cycle
 from bot.store import Store
 
 

@@ -1,4 +1,4 @@
-"""Render time and memory of the card pictures (bot.charts), outside the bot.
+"""Render time and memory of the card pictures (bot.pictures.charts), outside the bot.
 
     .venv/bin/python -m bench.charts [--runs 50]
 
@@ -17,7 +17,7 @@ import sys
 import time
 import tracemalloc
 
-from bot.charts import EpisodeChart, EpisodePoint, Histogram, episode_chart, score_histogram
+from bot.pictures.charts import EpisodeChart, EpisodePoint, Histogram, episode_chart, score_histogram
 
 
 def rss_kb(field: str = "VmRSS") -> int:

@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.search import fold
+from bot.search.index import fold
 from bot.store import migrations
 from bot.store.titles import save_snapshot_sqlite
 
 SLUG_PREFIX = "synthetic-"
 GENERATOR_VERSION = 3  # bumped when the generated rows change: cached databases are regenerated
 META_KEY = "bench_synthetic"
-BUNDLE_OFF = "bundled_catalogue"  # bot.catalogue.BUNDLE_OFF: a synthetic db gets no bundled catalogue
+BUNDLE_OFF = "bundled_catalogue"  # bot.catalogue.format.BUNDLE_OFF: a synthetic db gets no bundled catalogue
 BENCH_GUILD_ID = 900_000_000_000_000_000  # guild #0 of the synthetic world: the stand-in's guild in a run
 USER_ID_BASE = 800_000_000_000_000_000
 

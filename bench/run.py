@@ -39,7 +39,7 @@ from tests.e2e.standin import DiscordStandIn, InteractionFailed, InteractionTime
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"
 DEADLINE = 3.0
-CHART_WAIT = 1.0  # s: how long a sequential /review waits for its chart to join it (bot/render.py's budget)
+CHART_WAIT = 1.0  # s: how long a sequential /review waits for its chart to join it (bot/pictures/renderer.py's budget)
 # The commands whose picture may join the answer as an edit: /review's chart, /profile's histogram. A
 # sequential call of these waits for its picture before the next call, so that no call pays for the
 # previous one's drawing (a member's /profile is done when its histogram has joined, as /review's chart).

@@ -2,7 +2,7 @@
 
 A bot process of its own, on the run's database with 200 more guilds in the stand-in (each with its
 announcement channel set and 20 airing dramas followed; written through the store before the bot
-starts) and the scheduler's test clock (DRAMABOT_TEST_CLOCK_FILE, bot/scheduler.py FileClock). One
+starts) and the scheduler's test clock (DRAMABOT_TEST_CLOCK_FILE, bot/airing/scheduler.py FileClock). One
 drama followed by every guild airs an episode a day; the others start airing weeks later. The clock
 starts before the first episode; each wave moves it to five minutes after the next episode aired, so
 the next cycle records and posts exactly one card per guild. Meanwhile the bench sends /about and
@@ -119,7 +119,7 @@ def chart_edits(start: float, end: float) -> str:
 
 async def settle(pid: int, log: Callable[[str], None], what: str) -> None:
     """Wait (at most 60 s) until the bot is idle: under 0.05 s of CPU in 0.5 s. The interactive waves leave
-    /review charts still to draw and send (one at a time, each after the loop is quiet: bot/render.py);
+    /review charts still to draw and send (one at a time, each after the loop is quiet: bot/pictures/renderer.py);
     without this wait, that work was counted as the silent wave's or the idle cycles' CPU."""
     from bench.run import bot_cpu_s
 

@@ -3,8 +3,8 @@
     python -m bot                 run the bot (the default)
     python -m bot sync            force a command sync, then exit
     python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
-    python -m bot catalogue ...   import / export / show / stats / audit / suggestions (see bot/catalogue_cli.py)
-    python -m bot migrate-db --from URL --to URL [--force]   copy a whole database (bot/migrate_cli.py)
+    python -m bot catalogue ...   import / export / show / stats / audit / suggestions (see bot/cli/catalogue.py)
+    python -m bot migrate-db --from URL --to URL [--force]   copy a whole database (bot/cli/migrate.py)
 
 `main()` owns every resource's lifetime: it opens the store and the chart renderer, hands them to
 the Bot, and closes them on exit and on SIGTERM/SIGINT. Nothing happens at import time.
@@ -26,13 +26,15 @@ from collections.abc import Awaitable, Callable
 import discord
 import yarl
 
-from bot import catalogue_cli, migrate_cli
-from bot.catalogue import load_starter_catalogue
+from bot.cli import catalogue as catalogue_cli
+
+from bot.cli import migrate as migrate_cli
+from bot.catalogue.format import load_starter_catalogue
 from bot.client import DramaBot
 from bot.cluster import ClusterUnavailable, Coordinator, open_cluster
 from bot.errors import SchemaTooNew, StoreUnavailable
-from bot.redact import redact, url_secrets
-from bot.render import ChartRenderer
+from bot.safety.redact import redact, url_secrets
+from bot.pictures.renderer import ChartRenderer
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store, UnavailableStore, open_store
 

@@ -19,12 +19,12 @@ from discord.ext import commands
 
 from bot.cluster import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster
 from bot.cluster.sync import sync_once
-from bot.cooldowns import Cooldowns
+from bot.safety.cooldowns import Cooldowns
 from bot.errors import StoreUnavailable, UserError
-from bot.i18n import Translator, t
-from bot.ondemand import OnDemand
-from bot.render import ChartRenderer
-from bot.scheduler import AiringJob, clock_for
+from bot.i18n.translator import Translator, t
+from bot.tmdb.ondemand import OnDemand
+from bot.pictures.renderer import ChartRenderer
+from bot.airing.scheduler import AiringJob, clock_for
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
 
@@ -40,7 +40,7 @@ HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
 
 UNAVAILABLE_MESSAGE = t("error.unavailable")  # the English, for tests and logs
 
-Locale = object  # a discord.Locale, its value ("ko"), or None: bot.i18n_messages.language reads it
+Locale = object  # a discord.Locale, its value ("ko"), or None: bot.i18n.messages.language reads it
 
 
 def _cooldown(e: app_commands.CommandOnCooldown, locale: Locale) -> str:
@@ -159,8 +159,8 @@ class DramaBot(commands.Bot):
         self._after: set[asyncio.Task] = set()  # slow parts finished after an answer (after_answer)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
         self.clock = clock_for(settings.test_clock_file)  # the one clock the scheduler reads
-        self.airing_job: AiringJob | None = None  # episode announcements and reminders (bot/scheduler.py)
-        # Per-member limits on the heavy commands (bot/cooldowns.py); none for load tests (a test setting).
+        self.airing_job: AiringJob | None = None  # episode announcements and reminders (bot/airing/scheduler.py)
+        # Per-member limits on the heavy commands (bot/safety/cooldowns.py); none for load tests (a test setting).
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})
 
     # ---- start-up ------------------------------------------------------------------

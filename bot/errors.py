@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from bot.i18n_messages import t
+from bot.i18n.messages import t
 
 
 class UserError(Exception):
     """An expected failure with a short, kind message for the member (shown ephemerally).
 
     ``UserError.keyed("rate.score_range", score="7")`` names a message of the catalogue
-    (bot/i18n_messages.py): the error handler shows it in the member's language, and `message`
+    (bot/i18n/messages.py): the error handler shows it in the member's language, and `message`
     holds the English. ``UserError(text)`` shows `text` as it is, in every language.
     """
 

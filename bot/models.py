@@ -19,7 +19,7 @@ class Episode:
     critic_score: float | None = None
     title: str | None = None
     note: str | None = None
-    air_date: date | None = None  # local to the drama's broadcast zone (bot/airing.py)
+    air_date: date | None = None  # local to the drama's broadcast zone (bot/airing/times.py)
     air_time: time | None = None  # local air time, when known
 
 
@@ -274,7 +274,7 @@ class AnnounceSettings:
 
 @dataclass(frozen=True, slots=True)
 class ScheduledEpisode:
-    """An episode with an air date, and what places it in time (bot/airing.py makes it an instant)."""
+    """An episode with an air date, and what places it in time (bot/airing/times.py makes it an instant)."""
 
     drama_id: int
     number: int
@@ -318,7 +318,7 @@ class GuildSettings:
 # ---- the TMDB refresh's order ---------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class RefreshCandidate:
-    """A drama linked to TMDB, with what the refresh orders it by (bot/tmdb_bulk.py, refresh_plan)."""
+    """A drama linked to TMDB, with what the refresh orders it by (bot/tmdb/bulk.py, refresh_plan)."""
 
     drama_id: int
     tmdb_id: int

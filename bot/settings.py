@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.links import link_problem
-from bot.redact import ambiguous_userinfo, redact_url, url_secrets
+from bot.catalogue.links import link_problem
+from bot.safety.redact import ambiguous_userinfo, redact_url, url_secrets
 
 DEFAULT_DATABASE = "data/dramabot.sqlite3"
 DEFAULT_TMDB_COUNTRIES = ("KR", "JP", "CN", "TW", "TH", "HK")
@@ -37,7 +37,7 @@ class Settings:
     gateway_url: str | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
-    # The shared catalogue's global curators besides the application's owners (bot/curators.py):
+    # The shared catalogue's global curators besides the application's owners (bot/catalogue/curators.py):
     # CURATOR_USER_IDS, and the members holding CURATOR_ROLE_ID inside the home server CURATOR_GUILD_ID.
     curator_user_ids: frozenset[int] = frozenset()
     curator_guild_id: int | None = None
@@ -63,7 +63,7 @@ class Settings:
     tmdb_refresh_batch: int = 50
     airing_cycle_seconds: float = 60.0  # AIRING_CYCLE_SECONDS: how often announcements are checked; 0: never
     test_clock_file: Path | None = None  # DRAMABOT_TEST_CLOCK_FILE: TESTS ONLY, the scheduler's time from a file
-    # MEMBER_COOLDOWNS=off: no per-member cooldowns on the heavy commands (bot/cooldowns.py); for a private
+    # MEMBER_COOLDOWNS=off: no per-member cooldowns on the heavy commands (bot/safety/cooldowns.py); for a private
     # bot among friends, or a load test whose few members send far more than anyone would. Default: on
     member_cooldowns: bool = True
 
@@ -183,7 +183,7 @@ def _optional_url(
 
 
 def _project_url(env: Mapping[str, str]) -> str | None:
-    """PROJECT_URL: the link /about shows, under the same rule as every link on a card (bot.links)."""
+    """PROJECT_URL: the link /about shows, under the same rule as every link on a card (bot.catalogue.links)."""
     value = env.get("PROJECT_URL", "").strip()
     problem = link_problem(value) if value else None
     if problem:

@@ -15,8 +15,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards
-from bot.i18n import language
+from bot.cards import review as cards
+from bot.i18n.translator import language
 
 if TYPE_CHECKING:
     from bot.client import DramaBot

@@ -1,7 +1,7 @@
 """Airing dramas: /schedule, /announce, /follow, /unfollow, /remind on|off.
 
 Thin: options are validated here and answered with `t()` messages; the store keeps the settings and
-the ledger; the scheduler (bot/scheduler.py) posts. Every refusal is a UserError (ephemeral).
+the ledger; the scheduler (bot/airing/scheduler.py) posts. Every refusal is a UserError (ephemeral).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import airing_cards
-from bot.curators import may_manage_server
+from bot.cards import airing as airing_cards
+from bot.catalogue.curators import may_manage_server
 from bot.errors import StoreUnavailable, UserError
-from bot.i18n import t
+from bot.i18n.translator import t
 from bot.models import AnnounceSettings, Drama
-from bot.permissions import missing_permissions, missing_text
-from bot.scheduler import upcoming
+from bot.airing.permissions import missing_permissions, missing_text
+from bot.airing.scheduler import upcoming
 from cogs.options import DramaOption, answer, locale_of
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class Airing(commands.Cog):
 
     # ---- who may ---------------------------------------------------------------------------------------
     async def _may_curate(self, interaction: discord.Interaction) -> bool:
-        """Follows belong to the server: its admins and the role they chose (bot/curators.py)."""
+        """Follows belong to the server: its admins and the role they chose (bot/catalogue/curators.py)."""
         return await may_manage_server(self.bot, interaction)
 
     async def _followable(self, drama: Drama) -> None:

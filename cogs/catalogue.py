@@ -1,11 +1,11 @@
 """/catalogue: the shared catalogue, changed by global curators and corrected by members' suggestions.
 
-Every server sees the same catalogue, so only global curators change it (bot/curators.py: the
+Every server sees the same catalogue, so only global curators change it (bot/catalogue/curators.py: the
 application's owners, CURATOR_USER_IDS, CURATOR_ROLE_ID inside CURATOR_GUILD_ID); a server's admins
 do not. The group is visible to every member, for `/catalogue suggest`; every handler and every
 button click checks the member's rights again. Every change goes through `Store.curate`, which
 writes it and its audit row in one transaction. Validation is the catalogue file format's own
-(bot/catalogue_edits.py over `bot.catalogue.parse_entry`), so Discord, suggestions and files agree.
+(bot/catalogue/edits.py over `bot.catalogue.format.parse_entry`), so Discord, suggestions and files agree.
 `/catalogue curators` names a server's own role, which chooses the dramas that server follows.
 """
 
@@ -20,10 +20,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import regions
-from bot.cards import clip, safe
-from bot.catalogue import LIMITS, slugify
-from bot.catalogue_edits import (
+from bot.catalogue import regions
+from bot.cards.review import clip, safe
+from bot.catalogue.format import LIMITS, slugify
+from bot.catalogue.edits import (
     EDITABLE,
     LONG_TEXT,
     SUGGESTABLE,
@@ -35,15 +35,15 @@ from bot.catalogue_edits import (
     validated,
 )
 from bot.client import from_us
-from bot.curators import is_global_curator
+from bot.catalogue.curators import is_global_curator
 from bot.errors import CatalogueRefused, UserError
-from bot.i18n import t
-from bot.i18n_messages import Key
+from bot.i18n.translator import t
+from bot.i18n.messages import Key
 from bot.models import AVAILABILITY_KINDS, Drama
-from bot.search import fold
+from bot.search.index import fold
 from bot.store import SuggestionClosed
 from bot.store.suggestions import MAX_NOTE, MAX_VALUE
-from bot.suggestion_cards import suggestion_card
+from bot.cards.suggestions import suggestion_card
 from cogs.options import DramaOption, RegionOption, locale_of, looks_like_slug, shown
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ class Catalogue(
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(SuggestionButton)
 
-    # ---- who may curate: the shared catalogue's global curators (bot/curators.py) ------------------------
+    # ---- who may curate: the shared catalogue's global curators (bot/catalogue/curators.py) ------------------------
     async def is_curator(self, interaction: discord.Interaction) -> bool:
         return await is_global_curator(self.bot, interaction)
 

@@ -1,4 +1,4 @@
-"""/match member: how alike the caller's and another member's drama scores are (bot/taste.py).
+"""/match member: how alike the caller's and another member's drama scores are (bot/community/taste.py).
 
 Only inside a server both are in (cogs/members.py); a caller who keeps their list private gets the answer
 privately (ephemeral), as the other member's must be public to be matched at all."""
@@ -11,11 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import community_cards, taste
-from bot.cooldowns import member_cooldown
+from bot.cards import community as community_cards
+
+from bot.community import taste
+from bot.safety.cooldowns import member_cooldown
 from bot.errors import UserError
-from bot.i18n import t
-from bot.watch_cards import member_name
+from bot.i18n.translator import t
+from bot.cards.watchlist import member_name
 from cogs.members import display_name, shown_member
 from cogs.options import answer, locale_of
 

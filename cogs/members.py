@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.errors import UserError
-from bot.watch_cards import member_name
+from bot.cards.watchlist import member_name
 
 if TYPE_CHECKING:
     from bot.client import DramaBot

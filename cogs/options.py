@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot import cooldowns, regions
-from bot.cards import clip, safe
+from bot.safety import cooldowns
+
+from bot.catalogue import regions
+from bot.cards.review import clip, safe
 from bot.errors import StoreUnavailable, UserError
-from bot.i18n import language, t
+from bot.i18n.translator import language, t
 from bot.models import Drama
-from bot.ondemand import OnDemand, TMDBHit, parse_tmdb_value
-from bot.search import fold
+from bot.tmdb.ondemand import OnDemand, TMDBHit, parse_tmdb_value
+from bot.search.index import fold
 from bot.store import INDEX_CHECK_INTERVAL
 
 if TYPE_CHECKING:

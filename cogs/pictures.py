@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import cards, charts
+from bot.cards import review as cards
+
+from bot.pictures import charts
 
 if TYPE_CHECKING:
     from bot.client import DramaBot

@@ -18,15 +18,15 @@ from discord.ext import commands
 
 from bot.client import from_us
 from bot.errors import UserError
-from bot.i18n import t
-from bot.i18n_messages import plural
+from bot.i18n.translator import t
+from bot.i18n.messages import plural
 from bot.models import DeletedData
 from cogs.options import answer, locale_of
 
 if TYPE_CHECKING:
     from bot.client import DramaBot
 
-VISIBILITY = {"public": "public", "private": "private"}  # value: name (Korean in bot/i18n.py)
+VISIBILITY = {"public": "public", "private": "private"}  # value: name (Korean in bot/i18n/translator.py)
 VISIBILITY_CHOICES = [app_commands.Choice(name=name, value=value) for value, name in VISIBILITY.items()]
 
 

@@ -11,8 +11,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards, charts, community_cards
-from bot.cooldowns import member_cooldown
+from bot.cards import review as cards
+
+from bot.pictures import charts
+
+from bot.cards import community as community_cards
+from bot.safety.cooldowns import member_cooldown
 from cogs.members import display_name, shown_member
 from cogs.options import answer, locale_of
 from cogs.pictures import join_card

@@ -9,12 +9,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards
-from bot.cooldowns import LIMITS, member_cooldown
+from bot.cards import review as cards
+from bot.safety.cooldowns import LIMITS, member_cooldown
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n.translator import t
 from bot.models import MAX_SCORE, MIN_SCORE, Drama
-from bot.ondemand import parse_tmdb_value
+from bot.tmdb.ondemand import parse_tmdb_value
 from cogs.options import CHOICE_LIMIT, PrivateTMDBDramaOption, answer, locale_of
 
 if TYPE_CHECKING:

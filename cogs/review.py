@@ -12,11 +12,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards, charts
+from bot.cards import review as cards
+
+from bot.pictures import charts
 from bot.client import from_us
-from bot.cooldowns import member_cooldown
+from bot.safety.cooldowns import member_cooldown
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n.translator import t
 from bot.models import Drama, ReviewData
 from cogs.options import TMDBDramaOption, answer, locale_of
 from cogs.pictures import PendingPicture, join_card

@@ -8,7 +8,7 @@
 
 Like /announce: guild-only, hidden from members without Manage Server, and checked again here (a server
 can grant the command to anyone in its integration settings). Every answer is private. Thin: the region
-comes parsed from `RegionOption`; the store keeps it (audited); the card is bot/server_cards.py.
+comes parsed from `RegionOption`; the store keeps it (audited); the card is bot/cards/server.py.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import regions
+from bot.catalogue import regions
 from bot.errors import UserError
-from bot.i18n import t
-from bot.server_cards import region_label, settings_card
+from bot.i18n.translator import t
+from bot.cards.server import region_label, settings_card
 from cogs.options import RegionOption, answer, locale_of
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""/top: the dramas this server (or everyone) rates best, by a Bayesian average (bot/ranking.py).
+"""/top: the dramas this server (or everyone) rates best, by a Bayesian average (bot/community/ranking.py).
 
 The minimum number of ratings is stated in the answer. 10 to a page, with buttons: the member who
 asked pages in place, anyone else gets a private copy at that page.
@@ -13,10 +13,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import community_cards, regions
+from bot.cards import community as community_cards
+
+from bot.catalogue import regions
 from bot.client import from_us
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n.translator import t
 from cogs.options import CHOICE_LIMIT, RegionOption, answer, locale_of, shown
 
 if TYPE_CHECKING:
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
 GENRE_LIMIT = 40  # longer than any genre; keeps the buttons' custom ids under Discord's 100
 EXAMPLES = 5  # genres named in the answer to one the catalogue does not have
-SCOPES = {"server": "this server", "everyone": "everyone"}  # value: name (Korean in bot/i18n.py)
+SCOPES = {"server": "this server", "everyone": "everyone"}  # value: name (Korean in bot/i18n/translator.py)
 SCOPE_CHOICES = [app_commands.Choice(name=name, value=value) for value, name in SCOPES.items()]
 
 

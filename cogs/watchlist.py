@@ -14,12 +14,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import watch_cards
-from bot.cards import clip, safe
+from bot.cards import watchlist as watch_cards
+from bot.cards.review import clip, safe
 from bot.client import from_us
 from bot.errors import UserError
-from bot.i18n import t
-from bot.i18n_messages import Key
+from bot.i18n.translator import t
+from bot.i18n.messages import Key
 from bot.models import WATCH_STATUSES, Drama
 from cogs.members import display_name, shown_member
 from cogs.options import DramaOption, answer, locale_of, shown

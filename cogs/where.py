@@ -1,6 +1,6 @@
 """/where: where a drama is streaming, optionally for one region.
 
-With TMDB_API_KEY set, dramas linked to TMDB show live watch providers (bot/live.py): from the
+With TMDB_API_KEY set, dramas linked to TMDB show live watch providers (bot/tmdb/providers.py): from the
 cache at once when fresh; otherwise the answer is deferred while TMDB is asked for at most 2 s,
 then comes from the last stored data.
 """
@@ -14,12 +14,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cards, cooldowns, regions
-from bot.i18n import t
-from bot.live import WhereData
+from bot.cards import review as cards
+
+from bot.safety import cooldowns
+
+from bot.catalogue import regions
+from bot.i18n.translator import t
+from bot.tmdb.providers import WhereData
 from bot.models import Drama
-from bot.ratelimit import TokenBucket
-from bot.tmdb import TMDB
+from bot.tmdb.limits import TokenBucket
+from bot.tmdb.client import TMDB
 from cogs.options import RegionOption, TMDBDramaOption, answer, locale_of
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: `bot` is importable from the repository root
     sys.path.insert(0, str(ROOT))
 
-from bot.catalogue import FORMAT, slugify  # noqa: E402
+from bot.catalogue.format import FORMAT, slugify  # noqa: E402
 
 SELECTION = ROOT / "tools" / "catalogue_selection.tsv"
 ALIASES = ROOT / "tools" / "catalogue_aliases.tsv"

@@ -33,7 +33,7 @@ from bot.models import (
     WatchEntry,
     WatchPage,
 )
-from bot.ranking import Chart, Page, Ranked
+from bot.community.ranking import Chart, Page, Ranked
 from bot.store.airing import Airing
 from bot.store.bundle import Bundle
 from bot.store.caches import Caches

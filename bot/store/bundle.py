@@ -15,7 +15,7 @@ import json
 from dataclasses import asdict
 
 from bot.models import BundleOutcome
-from bot.search import fold
+from bot.search.index import fold
 from bot.store import rows
 from bot.store.catalogue import INSERT_DRAMA, Catalogue
 from bot.store.db import Db, Tx

@@ -16,7 +16,7 @@ from bot.models import (
     ScoreSummary,
     WatchCounts,
 )
-from bot.search import fold
+from bot.search.index import fold
 from bot.store import rows
 from bot.store.db import Db, Tx, marks
 from bot.store.rows import DRAMA_COLUMNS, DRAMA_WRITE_COLUMNS, CatalogueRecord

@@ -33,8 +33,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, islice
 
-from bot import ranking
-from bot.ranking import Chart, Page, Ranked, ScopeTotals, Tally
+from bot.community import ranking
+from bot.community.ranking import Chart, Page, Ranked, ScopeTotals, Tally
 from bot.store.db import Db
 from bot.store.rows import HIDDEN
 

@@ -72,7 +72,7 @@ class Community:
 
     async def shared_scores(self, a: int, b: int) -> list[tuple[int, int, int]]:
         """The dramas both members rated as a whole, as ``(drama_id, a's score, b's score)`` in half stars, in
-        no particular order (for bot.taste.match_halves).
+        no particular order (for bot.community.taste.match_halves).
 
         From the members' scores kept in memory (bot/store/memberscores.py: a set intersection, ~0.07 ms for
         two members with 1,000 ratings each), read first when not kept (~0.36 ms a member; the join of

@@ -154,7 +154,7 @@ class Curation:
     ) -> str | None:
         """Set (or clear, with None) a server's region, an ISO alpha-2 code; audited. Returns the previous one.
 
-        The code is checked here too (two letters, A-Z): the cog passes a code from bot/regions.py."""
+        The code is checked here too (two letters, A-Z): the cog passes a code from bot/catalogue/regions.py."""
         if region is not None:
             region = region.upper()
             if len(region) != 2 or not ("A" <= region[0] <= "Z" and "A" <= region[1] <= "Z"):

@@ -10,7 +10,7 @@ column of the schema is listed in ERASED with what erasure does to it:
   channel, a followed drama): the id is set to NULL, with the columns kept beside it (the actor's name),
   so the change stays and who made it is gone. The audit shows such a change as by "an erased member".
 
-tests/bot/test_erasure.py reads each backend's schema, finds the columns by that rule, fills each with a
+tests/bot/store/test_erasure.py reads each backend's schema, finds the columns by that rule, fills each with a
 member's id, erases, and fails when a row anywhere still holds it: a new table or column holding user ids
 must be added here, or that test fails. Name such a column by the rule.
 

@@ -1,5 +1,5 @@
 """The TMDB refresh's bookkeeping: which linked dramas there are, what orders them, and when each was
-last refreshed (table tmdb_refreshes, migration 0018). The order itself is bot/tmdb_bulk.py's."""
+last refreshed (table tmdb_refreshes, migration 0018). The order itself is bot/tmdb/bulk.py's."""
 
 from __future__ import annotations
 

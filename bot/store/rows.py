@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 from datetime import date, time
 
 from bot.models import Availability, Drama, Episode
-from bot.search import fold
+from bot.search.index import fold
 from bot.store.db import Row
 
 # The dramas removed from members' view (migration 0015): `drama_id NOT IN HIDDEN` leaves their ratings,

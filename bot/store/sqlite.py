@@ -255,7 +255,7 @@ class SqliteDb:
     async def _on_reader(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         # aiosqlite runs `fn` on the reader's own thread with the sqlite3 connection: several queries
         # for one thread hop. Connection._execute and ._conn are private: pyproject pins aiosqlite 0.22,
-        # and tests/bot/test_store.py fails at once if they change.
+        # and tests/bot/store/test_store.py fails at once if they change.
         async with translated(), self._least_busy() as reader:
             self._check_open()
             return await reader._execute(lambda: fn(reader._conn))

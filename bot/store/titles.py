@@ -33,7 +33,7 @@ from collections.abc import Iterator
 
 from bot.errors import StoreConflict, StoreUnavailable
 from bot.models import Drama, DramaName
-from bot.search import TitleIndex
+from bot.search.index import TitleIndex
 from bot.store.db import Db, Tx
 
 log = logging.getLogger(__name__)

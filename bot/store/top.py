@@ -1,7 +1,7 @@
 """/top's chart pages: the scope's chart kept ranked in memory (bot/store/chartbook.py), filtered with the
 catalogue's sets.
 
-The reference is bot.ranking: the scope's tallies (`Community.tallies`) -> `ranking.rank` -> `ranking.paginate`;
+The reference is bot.community.ranking: the scope's tallies (`Community.tallies`) -> `ranking.rank` -> `ranking.paginate`;
 with a filter, `ranking.rank(tallies, within=the filter's dramas)`: a drama's score is shrunk toward its
 scope's mean whatever the filter (the same score in every view of the scope), and the filtered chart is the
 scope's chart restricted to the filter, ranked 1.. again.
@@ -15,7 +15,7 @@ order; its counts are set intersections (microseconds, also at 10,000 dramas).
 
 from __future__ import annotations
 
-from bot.ranking import Chart, Page, Ranked
+from bot.community.ranking import Chart, Page, Ranked
 from bot.store.chartbook import ChartBook
 from bot.store.db import Db
 from bot.store.rows import genres

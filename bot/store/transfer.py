@@ -2,7 +2,7 @@
 
 Table-driven: TABLES lists every copied table in an order that respects foreign keys, DERIVED every table
 rebuilt from others instead of copied. A table the source has that neither names stops the copy before it
-starts (a later migration's table must be added here; tests/bot/test_transfer.py checks the schema too).
+starts (a later migration's table must be added here; tests/bot/store/test_transfer.py checks the schema too).
 
 The steps: read the source's schema version (refused when newer than this code); refuse a target at a newer
 version, or holding rows (unless `force`: then its rows go); migrate the target to the source's version;

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import load_starter_catalogue, starter_entries
+from bot.catalogue.format import load_starter_catalogue, starter_entries
 from bot.models import Availability, Drama, Episode
 from bot.store import Store
 

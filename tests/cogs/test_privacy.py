@@ -4,7 +4,7 @@ suggestions) said only when there are some."""
 
 from __future__ import annotations
 
-from bot.i18n import t
+from bot.i18n.translator import t
 from bot.models import DeletedData
 from cogs.privacy import counted
 

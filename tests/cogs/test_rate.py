@@ -59,7 +59,7 @@ def test_episodes_outside_the_run(episode):
 def test_member_limiter_sliding_window():
     from discord import app_commands
 
-    from bot.cooldowns import MemberLimiter
+    from bot.safety.cooldowns import MemberLimiter
 
     now = [1000.0]
     limiter = MemberLimiter(3, 30.0, clock=lambda: now[0])

@@ -1,4 +1,4 @@
-"""bot.announcer end to end: a real discord.py client in the test process posts intents to the Discord
+"""bot.airing.announcer end to end: a real discord.py client in the test process posts intents to the Discord
 stand-in, which checks every body against the OpenAPI description and keeps what was posted.
 
 The outcomes the dispatcher returns are checked against what the stand-in holds: one message per
@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import discord
 import pytest
 
-from bot.airing_cards import AiringEpisode, announcement_card, reminder_card, thread_name
-from bot.announcer import Delivery, Dispatcher, Intent, Status
+from bot.cards.airing import AiringEpisode, announcement_card, reminder_card, thread_name
+from bot.airing.announcer import Delivery, Dispatcher, Intent, Status
 from bot.models import Drama
 
 from .channels import CREATE_PUBLIC_THREADS, EMBED_LINKS, overwrite
@@ -56,7 +56,7 @@ class Crash(Exception):
 
 
 class MemoryLedger:
-    """A real (in-memory) implementation of bot.announcer.Ledger, as the store will provide it durably."""
+    """A real (in-memory) implementation of bot.airing.announcer.Ledger, as the store will provide it durably."""
 
     def __init__(self, crash_in_finish: bool = False) -> None:
         self.attempts: dict[str, int] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.tmdb import ATTRIBUTION
+from bot.tmdb.client import ATTRIBUTION
 from tests.tmdb_standin import PROVIDERS, FakeTMDB
 
 CLOY_TMDB = 94796  # Crash Landing on You's TMDB id in the bundle (from Wikidata via MMDB)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalogue import starter_entries
+from bot.catalogue.format import starter_entries
 from bot.models import Availability, Drama, Episode
 from bot.store import Store
 

@@ -6,7 +6,7 @@ and in their language, when to try again; everyone else, and the member's own li
 
 from __future__ import annotations
 
-from bot.cooldowns import LIMITS
+from bot.safety.cooldowns import LIMITS
 
 GARBAGE = "qx" * 100  # 200 characters: the longest text a drama option takes, matching nothing
 

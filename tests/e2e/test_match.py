@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.catalogue import load_starter_catalogue, starter_entries
+from bot.catalogue.format import load_starter_catalogue, starter_entries
 from bot.store import Store
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.airing import ManualClock
-from bot.announcer import Delivery, Dispatcher, Status
+from bot.airing.times import ManualClock
+from bot.airing.announcer import Delivery, Dispatcher, Status
 from bot.models import AnnounceSettings, Drama, Episode
-from bot.scheduler import LEASE, StoreLedger, run_cycle
+from bot.airing.scheduler import LEASE, StoreLedger, run_cycle
 from bot.store import Store
 
 from .inprocess import connected_client

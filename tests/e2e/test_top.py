@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.catalogue import load_starter_catalogue, starter_entries
+from bot.catalogue.format import load_starter_catalogue, starter_entries
 from bot.store import Store
 
 GUILD_OTHER = 42

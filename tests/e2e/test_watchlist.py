@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.catalogue import starter_entries
+from bot.catalogue.format import starter_entries
 from tests.e2e.test_commands import TITLE, db_rows
 
 

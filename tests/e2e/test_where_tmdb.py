@@ -7,7 +7,7 @@ import time
 
 from bot.models import Availability, Drama
 from bot.store import Store
-from bot.tmdb import ATTRIBUTION
+from bot.tmdb.client import ATTRIBUTION
 from tests.tmdb_standin import TV_ID
 
 GOBLIN = Drama(id=0, slug="goblin-2016", title="Goblin", episode_count=16, year=2016, country="KR",

@@ -1,4 +1,4 @@
-"""The TMDB refresh job (bot/ondemand.py) through the cluster's leader lock: of two processes' jobs on one
+"""The TMDB refresh job (bot/tmdb/ondemand.py) through the cluster's leader lock: of two processes' jobs on one
 PostgreSQL cluster only the leader's refreshes; when its lock connection is terminated the other leads and
 picks up the schedule recorded in the database (not due again: no second refresh)."""
 
@@ -13,10 +13,10 @@ import asyncpg
 import pytest
 
 from bot.cluster import open_cluster
-from bot.ondemand import LEADER_NAME, RefreshJob
+from bot.tmdb.ondemand import LEADER_NAME, RefreshJob
 from bot.store import Store
-from bot.tmdb import TMDB
-from bot.tmdb_bulk import REFRESHED_AT
+from bot.tmdb.client import TMDB
+from bot.tmdb.bulk import REFRESHED_AT
 from tests.bot.cluster.test_postgres_cluster import FAST, eventually
 from tests.tmdb_standin import FakeTMDB
 
@@ -26,7 +26,7 @@ OVERDUE = "2000-01-01T00:00:00+00:00"
 async def test_only_the_leader_refreshes_and_another_takes_over(
     pg_url: str, tmp_path: Path, fake_tmdb: FakeTMDB, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.ondemand")
+    caplog.set_level(logging.INFO, logger="bot.tmdb.ondemand")
     store = await Store.open(tmp_path / "shared.sqlite3")  # the data; the locks are PostgreSQL's
     await store.set_meta(REFRESHED_AT, OVERDUE)
     clusters = [await open_cluster(pg_url, **FAST) for _ in range(2)]

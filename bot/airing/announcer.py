@@ -1,0 +1,366 @@
+"""Sending announcements and reminders exactly once: a small dispatcher over discord.py.
+
+The scheduler decides *what* to post (`bot.airing.times.due_episodes`) and records each post as an intent in
+the store before anything is sent. This module *sends* a batch of intents and says what became of each:
+
+* one post per intent: a card in a server's channel, or in a member's DMs; then, when asked for, a
+  public thread under the post ("Episode N discussion");
+* no double posts. Every create carries a nonce derived from the intent's key with ``enforce_nonce``,
+  so Discord answers a repeated create (discord.py's own retry of a 5xx, or ours) with the first
+  message instead of making another. A post whose outcome is unknown (a dropped connection, a timeout,
+  a 5xx after discord.py gave up, or a crash before the store heard back: ``Ledger.begin`` reports
+  earlier attempts) is *checked* before it is tried again: the bot's own messages in the channel since
+  the intent was recorded are searched for the card (its embed title);
+* 429s are left to discord.py, which waits ``retry_after`` and repeats the request (a 429 means
+  Discord did nothing); when discord.py gives up on one, the intent comes back as `Status.RETRY`, never
+  retried on top;
+* closed DMs (50007) come back as `Status.DMS_CLOSED` so the caller pauses the reminder; missing
+  permissions (checked before posting from the cached channel, and 50013 from Discord) as
+  `Status.MISSING_PERMISSIONS` with their names; any other 403 or 404 as `Status.GONE`. Discord bans an
+  IP after 10,000 refused requests (401, 403, 429) in 10 minutes, so after one of these nothing more
+  is sent to that destination in the batch (the rest come back `Status.SKIPPED`), and the caller pauses
+  a channel instead of trying it every cycle;
+* a body Discord refuses (400) comes back `Status.REJECTED`: failed, logged with the destination and
+  Discord's error code, never counted as done;
+* never in the way of interactions: `Dispatcher.start` runs a batch as a background task; destinations
+  are worked through concurrently, at most `concurrency` at a time, each destination's intents in order.
+
+The store's part (record intent -> post -> mark done) is the `Ledger` protocol below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Protocol
+
+import aiohttp
+import discord
+
+from bot.airing.permissions import missing_permissions, missing_text
+
+log = logging.getLogger(__name__)
+
+#: Discord's limit for a nonce string (MessageCreateRequest.nonce, maxLength 25).
+NONCE_LENGTH = 25
+#: How many of the bot's recent messages in a channel a check looks through.
+CHECK_DEPTH = 100
+#: Slack before `Intent.since` when checking (clocks of the store and Discord differ a little).
+CHECK_SLACK = timedelta(minutes=2)
+
+CANNOT_DM = 50007
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+INVALID_RECIPIENT = 50033
+THREAD_EXISTS = 160004
+
+
+class Status(Enum):
+    POSTED = "posted"  # posted now
+    FOUND = "found"  # an earlier attempt had posted it: found in the channel, not posted again
+    REMOVED = "removed"  # an earlier attempt's post was deleted since (Discord says so): not posted again
+    DMS_CLOSED = "dms_closed"  # the member does not take DMs from the bot (50007): pause the reminder
+    MISSING_PERMISSIONS = "missing_permissions"  # the bot may not post there: `detail` names what it lacks
+    GONE = "gone"  # the channel or user is unknown or out of reach (10003, 50001, 50033)
+    REJECTED = "rejected"  # Discord refused the body (400, a bug): failed, logged, not retried
+    RETRY = "retry"  # certainly not posted (rate limit discord.py gave up on, Discord unreachable): later
+    SKIPPED = "skipped"  # the ledger said no (done already, or another process holds it): nothing sent
+    UNKNOWN = "unknown"  # maybe posted: the next attempt checks before posting
+
+    @property
+    def done(self) -> bool:
+        """Whether the post is there (or was, and was deleted since): nothing more will be posted for it.
+        REJECTED is settled too, but as a failure: never done."""
+        return self in (Status.POSTED, Status.FOUND, Status.REMOVED)
+
+    @property
+    def blocks(self) -> bool:
+        """Whether Discord refused the destination itself: nothing more is sent there for now."""
+        return self in (Status.MISSING_PERMISSIONS, Status.GONE)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What became of one intent, in plain values (what the store records)."""
+
+    status: Status
+    message_id: int | None = None
+    thread_id: int | None = None
+    detail: str = ""
+    thread_problem: str | None = None  # the post is there but its thread could not be opened: why
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """One post to make. ``key`` is unique and stable across restarts (the store's id for it), e.g.
+    ``announce:<guild>:<drama>:<episode>`` or ``remind:<user>:<drama>:<episode>``."""
+
+    key: str
+    embed: discord.Embed
+    channel_id: int | None = None  # a server's channel ...
+    user_id: int | None = None  # ... or a member's DMs
+    thread_name: str | None = None  # open a public thread under the post, named so
+    since: datetime | None = None  # when the intent was recorded: where a check starts looking
+    attempts: int = 0  # earlier attempts whose outcome is unknown (when no Ledger is given)
+
+    def __post_init__(self) -> None:
+        if (self.channel_id is None) == (self.user_id is None):
+            raise ValueError("an intent goes to a channel or to a user's DMs, exactly one")
+
+    @property
+    def nonce(self) -> str:
+        """The same for every attempt of this intent, so Discord can tell a repeat from a new post."""
+        return hashlib.sha256(self.key.encode()).hexdigest()[:NONCE_LENGTH]
+
+    @property
+    def destination(self) -> tuple[str, int]:
+        return ("channel", self.channel_id) if self.channel_id is not None else ("user", self.user_id)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    intent: Intent
+    delivery: Delivery
+
+    @property
+    def status(self) -> Status:
+        return self.delivery.status
+
+
+class Ledger(Protocol):
+    """What the dispatcher needs from the store (no Discord types cross it)."""
+
+    async def begin(self, key: str) -> int | None:
+        """Durably note that `key` is about to be posted (committed before any request goes out).
+
+        Returns how many earlier attempts of it ended without a recorded outcome (0 for a clean first
+        try; more means a post may exist and must be checked for), or None when the intent must not be
+        posted now: it is done, or another process holds it.
+        """
+        ...
+
+    async def finish(self, key: str, delivery: Delivery) -> None:
+        """Record what became of `key`: done (`delivery.status.done`, with the message and thread ids),
+        paused (DMS_CLOSED), failed for now (MISSING_PERMISSIONS, GONE) or still pending (RETRY;
+        UNKNOWN keeps its attempt counted so the next `begin` reports it)."""
+        ...
+
+
+class _Unknown(Exception):
+    """The create may or may not have happened."""
+
+
+def _code(error: discord.HTTPException) -> int:
+    return getattr(error, "code", 0) or 0
+
+
+def _classify(error: discord.HTTPException) -> Delivery | None:
+    """A definite answer from Discord as a delivery; None when it leaves the outcome unknown (5xx)."""
+    code = _code(error)
+    if isinstance(error, discord.DiscordServerError):
+        return None
+    if error.status == 429:
+        return Delivery(Status.RETRY, detail="rate limited")
+    if code == CANNOT_DM:
+        return Delivery(Status.DMS_CLOSED, detail="DMs closed")
+    if code == MISSING_PERMISSIONS:
+        return Delivery(Status.MISSING_PERMISSIONS, detail="Missing Permissions (50013)")
+    if code in (MISSING_ACCESS, UNKNOWN_CHANNEL, INVALID_RECIPIENT):
+        return Delivery(Status.GONE, detail=f"{error.text or error.status} ({code})")
+    if code == UNKNOWN_MESSAGE:
+        return Delivery(Status.REMOVED, detail="an earlier post with this nonce was deleted")
+    if error.status in (401, 403, 404):  # refused or unknown in some other way: not tried again either
+        return Delivery(Status.GONE, detail=f"{error.text or error.status} ({error.status} {code})"[:300])
+    return Delivery(Status.REJECTED, detail=f"{error.status} {code}: {error.text}"[:300])
+
+
+@dataclass
+class Dispatcher:
+    """Posts intents through a connected discord.py client; see the module's docstring."""
+
+    client: discord.Client
+    ledger: Ledger | None = None
+    concurrency: int = 4
+    send_timeout: float = 60.0  # one request, discord.py's own waits on 429 and 5xx included
+    tries: int = 2  # attempts per intent per batch when the outcome stays unknown (each after a check)
+    _slots: asyncio.Semaphore = field(init=False, repr=False)
+    _tasks: set[asyncio.Task[list[Outcome]]] = field(init=False, repr=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.tries < 1:
+            raise ValueError("concurrency and tries must be at least 1")
+        self._slots = asyncio.Semaphore(self.concurrency)
+
+    # ---- batches ------------------------------------------------------------------------------------------
+    def start(self, intents: Iterable[Intent]) -> asyncio.Task[list[Outcome]]:
+        """Send `intents` in the background; the task's result is their outcomes, in order."""
+        task = asyncio.get_running_loop().create_task(self.run(list(intents)), name="announcer-batch")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def close(self) -> None:
+        """Stop the batches in flight (with the bot); what they did not settle stays pending in the store."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def run(self, intents: Sequence[Intent]) -> list[Outcome]:
+        """Send `intents`: destinations concurrently (bounded), each destination's in the given order."""
+        by_destination: dict[tuple[str, int], list[int]] = {}
+        for i, intent in enumerate(intents):
+            by_destination.setdefault(intent.destination, []).append(i)
+        results: list[Outcome | None] = [None] * len(intents)
+
+        async def work(indexes: list[int]) -> None:
+            async with self._slots:
+                blocked: Delivery | None = None
+                for i in indexes:
+                    if blocked is not None:  # refused once: no more requests there in this batch
+                        results[i] = Outcome(intents[i], Delivery(Status.SKIPPED, detail=f"blocked: {blocked.detail}"))
+                        continue
+                    results[i] = outcome = await self.deliver(intents[i])
+                    if outcome.status.blocks or outcome.status is Status.DMS_CLOSED:
+                        blocked = outcome.delivery
+
+        await asyncio.gather(*(work(indexes) for indexes in by_destination.values()))
+        return [r for r in results if r is not None]
+
+    # ---- one intent ----------------------------------------------------------------------------------------
+    async def deliver(self, intent: Intent) -> Outcome:
+        earlier = intent.attempts
+        if self.ledger is not None:
+            try:
+                begun = await self.ledger.begin(intent.key)
+            except Exception:  # without the record first, nothing is posted
+                log.exception("could not record the attempt of %s; not posting it now", intent.key)
+                return Outcome(intent, Delivery(Status.RETRY, detail="store unavailable"))
+            if begun is None:
+                return Outcome(intent, Delivery(Status.SKIPPED, detail="done or held elsewhere"))
+            earlier = begun
+        try:
+            delivery = await self._deliver(intent, earlier)
+        except Exception:  # a bug must not sink the batch; the intent stays pending and is checked next time
+            log.exception("announcement %s failed unexpectedly", intent.key)
+            delivery = Delivery(Status.UNKNOWN, detail="unexpected error")
+        where, target = intent.destination
+        if delivery.status is Status.REJECTED:
+            log.warning("announcement %s refused by Discord in %s %s: %s; failed, not posted", intent.key,
+                        where, target, delivery.detail)  # fmt: skip
+        elif delivery.status.blocks:
+            log.warning("announcement %s: %s %s out of reach (%s); nothing more is sent there for now",
+                        intent.key, where, target, delivery.detail)  # fmt: skip
+        if self.ledger is not None:
+            try:
+                await self.ledger.finish(intent.key, delivery)
+            except (
+                Exception
+            ):  # the attempt stays open in the store: the next begin reports it, and it is checked
+                log.exception("could not record what became of %s (%s)", intent.key, delivery.status.value)
+        return Outcome(intent, delivery)
+
+    async def _deliver(self, intent: Intent, earlier: int) -> Delivery:
+        try:
+            channel = await self._destination(intent)
+        except discord.HTTPException as error:
+            return _classify(error) or Delivery(Status.RETRY, detail="Discord unavailable")
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            return Delivery(Status.RETRY, detail="Discord unreachable")
+        if isinstance(channel, Delivery):
+            return channel
+        for attempt in range(self.tries):
+            if earlier or attempt:  # a post may exist: look before posting again
+                try:
+                    found = await self._find(channel, intent)
+                except discord.HTTPException as error:
+                    known = _classify(error)
+                    if known is not None and known.status.blocks:  # refused: not asked again every cycle
+                        return known
+                    return Delivery(Status.UNKNOWN, detail="could not check for an earlier post")
+                except (aiohttp.ClientError, OSError, TimeoutError):
+                    return Delivery(Status.UNKNOWN, detail="could not check for an earlier post")
+                if found is not None:
+                    return await self._with_thread(found, intent, Status.FOUND)
+            try:
+                async with asyncio.timeout(self.send_timeout):
+                    message = await channel.send(
+                        embed=intent.embed,
+                        nonce=intent.nonce,
+                        allowed_mentions=discord.AllowedMentions.none(),
+                    )
+            except discord.HTTPException as error:
+                known = _classify(error)
+                if known is not None:
+                    return known
+            except (aiohttp.ClientError, OSError, TimeoutError):
+                pass  # unknown: check, then maybe try again
+            else:
+                return await self._with_thread(message, intent, Status.POSTED)
+        return Delivery(Status.UNKNOWN, detail="no answer from Discord")
+
+    async def _destination(self, intent: Intent) -> discord.abc.Messageable | Delivery:
+        if intent.user_id is not None:
+            return await self.client.create_dm(discord.Object(intent.user_id))
+        channel = self.client.get_channel(intent.channel_id)  # type: ignore[arg-type]
+        if channel is None:
+            channel = await self.client.fetch_channel(intent.channel_id)  # type: ignore[arg-type]
+        if not isinstance(channel, discord.abc.Messageable):
+            return Delivery(Status.GONE, detail="not a text channel")
+        guild = getattr(channel, "guild", None)
+        if guild is not None and guild.me is not None:
+            lacking = missing_permissions(channel.permissions_for(guild.me), threads=False)  # type: ignore[union-attr]
+            if lacking:
+                return Delivery(Status.MISSING_PERMISSIONS, detail=missing_text(lacking))
+        return channel
+
+    async def _find(self, channel: discord.abc.Messageable, intent: Intent) -> discord.Message | None:
+        """The bot's own post of this intent in the channel since it was recorded, if an attempt made it."""
+        me = self.client.user
+        after = intent.since - CHECK_SLACK if intent.since else None
+        async with asyncio.timeout(self.send_timeout):
+            async for message in channel.history(limit=CHECK_DEPTH, after=after, oldest_first=False):
+                if me is not None and message.author.id == me.id and _same_card(message, intent):
+                    return message
+        return None
+
+    async def _with_thread(self, message: discord.Message, intent: Intent, status: Status) -> Delivery:
+        if not intent.thread_name or message.guild is None:
+            return Delivery(status, message.id)
+        problem = None
+        for _ in range(self.tries):
+            try:
+                async with asyncio.timeout(self.send_timeout):
+                    thread = await message.create_thread(name=intent.thread_name)
+                return Delivery(status, message.id, thread.id)
+            except discord.HTTPException as error:
+                if (
+                    _code(error) == THREAD_EXISTS
+                ):  # an earlier attempt opened it: the thread's id is the post's
+                    return Delivery(status, message.id, message.id)
+                if isinstance(error, discord.DiscordServerError):
+                    problem = "no answer from Discord"
+                    continue
+                lacking = missing_permissions(_permissions(message), threads=True)
+                problem = f"missing {missing_text(lacking)}" if lacking else f"{error.status} {_code(error)}"
+                break
+            except (aiohttp.ClientError, OSError, TimeoutError):
+                problem = "no answer from Discord"  # retrying is safe: a second thread is refused (160004)
+        return Delivery(status, message.id, thread_problem=problem)
+
+
+def _same_card(message: discord.Message, intent: Intent) -> bool:
+    return bool(message.embeds) and message.embeds[0].title == intent.embed.title
+
+
+def _permissions(message: discord.Message) -> discord.Permissions:
+    channel, guild = message.channel, message.guild
+    if guild is None or guild.me is None or not hasattr(channel, "permissions_for"):
+        return discord.Permissions.none()
+    return channel.permissions_for(guild.me)  # type: ignore[union-attr]

@@ -1,0 +1,366 @@
+"""The announcement scheduler: one cycle, `run_cycle`, and the job that repeats it.
+
+A cycle reads the time once, through the injected clock, and then:
+
+1. settles as skipped the intents still pending from more than `MAX_AGE` ago (the bot was away);
+2. for each server with an announcement channel that follows dramas: its episodes that aired (plus the
+   server's delay) and are not in the ledger yet -> `bot.airing.times.due_episodes` -> intents recorded first
+   (one post each when on time, ONE digest for what the bot missed, skipped when older than 7 days);
+3. for each active reminder: the same with no delay, one direct message per drama (the latest episode;
+   older missed ones are settled as skipped, so a member back from a week away gets one DM, not five);
+4. every pending intent not leased by another process -> cards -> `bot.airing.announcer.Dispatcher`, which
+   begins each through the ledger (a lease; an intent held elsewhere is skipped), checks for an
+   earlier post when an attempt's outcome was lost, posts, and finishes it.
+
+Exactly once: the ledger's keys are unique per (server, drama, episode) and (member, drama, episode),
+and `begin` leases a row in one UPDATE, so two processes running a cycle at once post each intent once.
+A crash between the post and the bookkeeping leaves the attempt open; once its lease runs out the next
+cycle's attempt checks the channel before posting (see bot/airing/announcer.py).
+
+`AiringJob` runs `run_cycle` every `interval`, started and stopped with the bot, under the store's leader
+lock (`Store.try_exclusive`), so one process of a cluster runs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import discord
+
+from bot.airing.times import MAX_AGE, AiredEpisode, Clock, SystemClock, air_instant, due_episodes
+from bot.cards.airing import AiringEpisode, announcement_card, digest_card, reminder_card, thread_name
+from bot.airing.announcer import Delivery, Dispatcher, Intent, Outcome, Status
+from bot.i18n.messages import ENGLISH as EN
+from bot.i18n.messages import language
+from bot.tmdb.providers import merged
+from bot.models import AnnounceSettings, Availability, Drama, LedgerEntry, ScheduledEpisode
+from bot.store import Store
+from bot.store.airing import announce_key
+from bot.tmdb.client import providers_availability
+
+log = logging.getLogger(__name__)
+
+#: Store.try_exclusive: one process of a cluster runs the announcement cycle.
+LEADER_LOCK = "airing-scheduler"
+#: How long a process holds an intent it is posting; after a crash, another attempt waits this long.
+LEASE = timedelta(minutes=5)
+#: How far ahead /schedule and the cycle look for dates (the broadcast day may be ahead of UTC).
+DATE_SLACK = timedelta(days=2)
+#: The cycle's loops over servers and cards give the event loop back every this many items.
+YIELD_EVERY = 20
+
+
+class StoreLedger:
+    """`bot.airing.announcer.Ledger` over the store's ledger, reading the time through the clock."""
+
+    def __init__(self, store: Store, clock: Clock, lease: timedelta = LEASE) -> None:
+        self.store, self.clock, self.lease = store, clock, lease
+
+    async def begin(self, key: str) -> int | None:
+        return await self.store.airing.begin(key, now=self.clock.now(), lease=self.lease)
+
+    async def finish(self, key: str, delivery: Delivery) -> None:
+        status = delivery.status
+        extra: dict = {}
+        if status in (Status.POSTED, Status.FOUND, Status.REMOVED):
+            outcome = "done"
+            extra = {"message_id": delivery.message_id, "thread_id": delivery.thread_id}
+        elif status is Status.REJECTED:
+            outcome = "failed"
+        elif status is Status.DMS_CLOSED:
+            outcome = "paused"
+        elif status.blocks and not key.startswith("remind:"):
+            outcome = "blocked"  # the server's channel is paused until /announce is set again
+        elif status.blocks:
+            outcome = "paused"  # a member out of reach (unknown, or refusing): like closed DMs, no retries
+        elif status is Status.RETRY:
+            outcome = "retry"
+        else:
+            outcome = "unknown"
+        detail = delivery.detail + (f"; thread: {delivery.thread_problem}" if delivery.thread_problem else "")
+        await self.store.airing.finish(key, outcome=outcome, now=self.clock.now(), detail=detail, **extra)
+
+
+@dataclass
+class CycleReport:
+    recorded: int = 0  # new intents (posts, digests, reminders)
+    skipped: int = 0  # episodes settled without a post (too old, or older missed ones of a reminder)
+    expired: int = 0  # pending intents given up (older than MAX_AGE)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status is status)
+
+
+def aired(episode: ScheduledEpisode) -> AiredEpisode:
+    return AiredEpisode(air_instant(episode.air_date, episode.air_time, episode.country), episode.drama_id,
+                        episode.number)  # fmt: skip
+
+
+async def _candidates(store: Store, now: datetime) -> list[ScheduledEpisode]:
+    """Every episode that may be due: aired within MAX_AGE plus the longest delay, by local date."""
+    start = (now - MAX_AGE - timedelta(hours=48) - DATE_SLACK).date()
+    return await store.airing.scheduled(start, (now + DATE_SLACK).date())
+
+
+async def record_due(store: Store, now: datetime, report: CycleReport) -> None:
+    """Steps 2 and 3: record what is due for every server and every reminder.
+
+    The store work is batched, so a cycle's cost follows the episodes that may be due, not the servers or
+    the ledger: one read of the servers following those dramas, one read of the ledger's rows for those
+    episodes (by (drama, episode); the ledger keeps a row per post forever), one transaction for every
+    server's posts and skipped episodes (a digest, after downtime, is one transaction per server)."""
+    candidates = await _candidates(store, now)
+    by_drama: dict[int, list[AiredEpisode]] = {}
+    for episode in candidates:
+        by_drama.setdefault(episode.drama_id, []).append(aired(episode))
+    if not by_drama:
+        return
+    spans = {d: (min(e.number for e in eps), max(e.number for e in eps)) for d, eps in by_drama.items()}
+    announced, sent = await store.airing.recorded(spans)
+    done_by_guild: dict[int, set[tuple[int, int]]] = {}
+    for guild_id, drama_id, number in announced:
+        done_by_guild.setdefault(guild_id, set()).add((drama_id, number))
+    batch: list[tuple[AnnounceSettings, list[tuple[int, int]], str]] = []
+    for i, (settings, followed) in enumerate(await store.airing.announcing_follows(sorted(by_drama))):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # interactions are answered between the servers' work
+        mine = [e for d in followed for e in by_drama.get(d, ())]
+        if not mine:
+            continue
+        due = due_episodes(mine, now=now, delay=timedelta(hours=settings.delay_hours),
+                           done=done_by_guild.get(settings.guild_id, ()))  # fmt: skip
+        if due.posts:
+            batch.append((settings, [e.key for e in due.posts], "pending"))
+        if due.skipped:
+            batch.append((settings, [e.key for e in due.skipped], "skipped"))
+        if due.digest and await store.airing.record_digest(settings, [e.key for e in due.digest], now=now):
+            report.recorded += 1
+    made = set(await store.airing.record_many(batch, now=now))
+    for settings, episodes, state in batch:
+        n = sum(1 for d, e in episodes if announce_key(settings.guild_id, d, e) in made)
+        if state == "pending":
+            report.recorded += n
+        else:
+            report.skipped += n
+    reminders = await store.airing.reminded(sorted(by_drama))
+    done_by_member: dict[tuple[int, int], set[tuple[int, int]]] = {}
+    for user_id, drama_id, number in sent:
+        done_by_member.setdefault((user_id, drama_id), set()).add((drama_id, number))
+    post: list[tuple[int, int, int]] = []
+    settle: list[tuple[int, int, int]] = []
+    for user_id, drama_id in reminders:
+        due = due_episodes(by_drama[drama_id], now=now, done=done_by_member.get((user_id, drama_id), ()))
+        fresh = sorted(due.posts + due.digest)
+        if fresh:
+            post.append((user_id, drama_id, fresh[-1].number))
+        settle += [(user_id, drama_id, e.number) for e in (*fresh[:-1], *due.skipped)]
+    report.recorded += len(await store.airing.record_reminders(post, now=now))
+    report.skipped += len(await store.airing.record_reminders(settle, state="skipped", now=now))
+
+
+class _Cards:
+    """Dramas and episode times read once per cycle, for the cards; a server's cards in its language."""
+
+    def __init__(self, store: Store, client: discord.Client | None = None) -> None:
+        self.store, self.client = store, client
+        self._dramas: dict[int, Drama | None] = {}
+        self._times: dict[int, dict[int, datetime]] = {}
+        self._regions: dict[int, str] = {}  # guild -> its region (/server region), for "where to watch"
+        self._where: dict[int, tuple[Availability, ...]] = {}
+
+    async def prepare(self, entries: Sequence[LedgerEntry]) -> None:
+        """Read the regions of the servers with an announcement pending, in one query."""
+        guilds = {e.guild_id for e in entries if e.kind == "announce" and e.guild_id is not None}
+        self._regions = await self.store.curation.guild_regions(guilds) if guilds else {}
+
+    async def where(self, drama: Drama) -> tuple[Availability, ...]:
+        """Where the drama streams, as /where shows it but without asking TMDB: the catalogue's entries and
+        the last TMDB check stored (bot/tmdb/providers.py), each with the date it was checked; once per cycle."""
+        if drama.id not in self._where:
+            found = await self.store.availability(drama.id)
+            cached = await self.store.cached_providers(drama.id) if drama.tmdb_id is not None else None
+            if cached is not None:
+                found = merged(providers_availability(cached[1], cached[0]), found)
+            self._where[drama.id] = found
+        return self._where[drama.id]
+
+    async def episode(self, drama_id: int, number: int) -> AiringEpisode | None:
+        if drama_id not in self._dramas:
+            self._dramas[drama_id] = await self.store.get_drama(drama_id)
+            drama = self._dramas[drama_id]
+            eps = await self.store.episodes(drama_id) if drama is not None else ()
+            self._times[drama_id] = {
+                e.number: air_instant(e.air_date, e.air_time, drama.country)  # type: ignore[union-attr]
+                for e in eps
+                if e.air_date is not None
+            }
+        drama = self._dramas[drama_id]
+        at = self._times.get(drama_id, {}).get(number)
+        return None if drama is None or at is None else AiringEpisode(drama, number, at)
+
+    async def intent(self, entry: LedgerEntry) -> Intent | None:
+        # No `since`: the ledger's times come from the scheduler's clock, not Discord's, so a check looks
+        # through the bot's latest CHECK_DEPTH messages in the channel instead.
+        since = None
+        locale = self._guild_locale(entry.guild_id)
+        if entry.kind == "digest":
+            found = [await self.episode(d, n) for d, n in entry.episodes]
+            episodes = [e for e in found if e is not None]
+            if not episodes:
+                return None
+            return Intent(entry.key, digest_card(episodes, locale), channel_id=entry.channel_id, since=since)
+        episode = await self.episode(entry.drama_id or 0, entry.episode or 0)
+        if episode is None:  # the drama or the episode's date went away since it was recorded
+            return None
+        if entry.kind == "remind":
+            locale = await self.store.airing.reminder_locale(entry.user_id or 0, episode.drama.id)
+            return Intent(
+                entry.key, reminder_card(episode, locale=locale), user_id=entry.user_id, since=since
+            )
+        region = self._regions.get(entry.guild_id or 0)
+        where = await self.where(episode.drama) if region else ()
+        return Intent(entry.key, announcement_card(episode, where, region, locale), channel_id=entry.channel_id,
+                      since=since, thread_name=thread_name(episode.number, locale) if entry.thread else None)  # fmt: skip
+
+    def _guild_locale(self, guild_id: int | None) -> str:
+        """The server's language (its community locale: "ko" for a Korean server), English otherwise."""
+        guild = self.client.get_guild(guild_id) if self.client is not None and guild_id is not None else None
+        return language(guild.preferred_locale) if guild is not None else EN
+
+
+async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> CycleReport:
+    """One refresh-and-announce cycle (see the module's docstring). `dispatcher.ledger` must be the
+    store's (a `StoreLedger`): it is what makes each post happen once."""
+    now = clock.now()
+    report = CycleReport()
+    report.expired = await store.airing.expire(now - MAX_AGE)
+    await record_due(store, now, report)
+    cards = _Cards(store, getattr(dispatcher, "client", None))
+    intents: list[Intent] = []
+    pending = await store.airing.pending(now)
+    await cards.prepare(pending)
+    for i, entry in enumerate(pending):
+        if i % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # a card each is quick, 200 in a row are not: let interactions in
+        intent = await cards.intent(entry)
+        if intent is None:
+            await store.airing.finish(entry.key, outcome="failed", now=now, detail="episode no longer dated")
+        else:
+            intents.append(intent)
+    if intents:
+        report.outcomes = await dispatcher.run(intents)
+    return report
+
+
+LEADER_NAME = (
+    "airing-scheduler"  # bot/cluster leader lock for the cycles (LEADER_LOCK: the store lock per cycle)
+)
+
+
+class AiringJob:
+    """Runs `run_cycle` every `interval` once the bot is ready; started and stopped with the bot."""
+
+    def __init__(
+        self,
+        client: discord.Client,
+        store: Callable[[], Store],
+        clock: Clock,
+        interval: timedelta,
+        cycle: Callable[..., object] | None = None,
+    ) -> None:
+        self.client, self._store, self.clock, self.interval = client, store, clock, interval
+        self.cycle = cycle or run_cycle  # the leader lock (scale-out) wraps this
+        self.dispatcher: Dispatcher | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.cycles = 0
+
+    def start(
+        self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
+    ) -> None:
+        """Start the cycles; through `leader` (the bot's cluster.run_as_leader) they run on one process of
+        a cluster only, and move to another when that one dies (each cycle also holds the store's lock)."""
+        if self._task is None:
+            work = self._loop() if leader is None else leader(LEADER_NAME, self._loop)
+            self._task = asyncio.get_running_loop().create_task(work, name="airing-scheduler")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self.dispatcher is not None:
+            await self.dispatcher.close()
+
+    async def _loop(self) -> None:
+        await self.client.wait_until_ready()
+        while True:
+            store = self._store()
+            if isinstance(store, Store):
+                self.dispatcher = Dispatcher(self.client, StoreLedger(store, self.clock))
+                try:
+                    # Several processes on one database: the leader runs the cycle (the ledger keeps posts
+                    # exactly-once even without it, e.g. on SQLite, where the lock is per process).
+                    async with store.try_exclusive(LEADER_LOCK) as leader:
+                        report = await self.cycle(store, self.clock, self.dispatcher) if leader else None
+                    if report is not None:
+                        self.cycles += 1
+                    if report is not None and (report.recorded or report.outcomes or report.expired):
+                        log.info("airing cycle: %d recorded, %d skipped, %d expired, %s", report.recorded,
+                                 report.skipped, report.expired, _summary(report.outcomes))  # fmt: skip
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("airing cycle failed; trying again in %s", self.interval)
+            await asyncio.sleep(self.interval.total_seconds())
+
+
+def _summary(outcomes: Sequence[Outcome]) -> str:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status.value] = counts.get(o.status.value, 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing sent"
+
+
+class FileClock:
+    """TEST ONLY: the time written in a file (ISO 8601, e.g. 2026-12-01T12:00:00+00:00), read at every
+    `now()`. Chosen with DRAMABOT_TEST_CLOCK_FILE so end-to-end tests can move the bot process through
+    simulated days; never set it in production. A missing or unreadable file falls back to real time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def now(self) -> datetime:
+        try:
+            at = datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            return datetime.now(UTC)
+        return at.astimezone(UTC) if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+async def upcoming(
+    store: Store, now: datetime, days: int, drama_ids: Sequence[int] | None = None
+) -> list[AiringEpisode]:
+    """Episodes airing from `now` to `days` days ahead (of `drama_ids`, or all), for /schedule."""
+    end = now + timedelta(days=days)
+    found = await store.airing.scheduled((now - DATE_SLACK).date(), (end + DATE_SLACK).date(), drama_ids)
+    cards = _Cards(store)
+    out = []
+    for episode in found:
+        at = aired(episode).aired_at
+        if now <= at < end:
+            card = await cards.episode(episode.drama_id, episode.number)
+            if card is not None:
+                out.append(card)
+    return out
+
+
+def clock_for(test_clock_file: Path | None) -> Clock:
+    """The bot's clock: the system's, or (tests only, DRAMABOT_TEST_CLOCK_FILE) a FileClock."""
+    return FileClock(test_clock_file) if test_clock_file is not None else SystemClock()

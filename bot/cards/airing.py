@@ -1,0 +1,284 @@
+"""Cards for airing dramas: pure functions from small dataclasses to `discord.Embed`.
+
+* `announcement_card`: one new episode, posted in a server's announcement channel;
+* `digest_card`: "While I was away: …", every episode the bot missed in one embed;
+* `schedule_card`: what airs in the coming days, grouped by day, paged when long;
+* `reminder_card`: the direct message a member asked for with /remind;
+* `thread_name`: "Episode N discussion".
+
+Like `bot.cards.review`: inside Discord's limits for any input, and inert text. Titles come from curators and
+TMDB, so they are escaped (no markdown, no mentions, no `<@…>`/`<#…>`/`<t:…>` syntax) and the cards
+never carry episode titles or notes: an announcement must not spoil the episode it announces. Times
+are Discord timestamps (`<t:…:F>` / `<t:…:R>`), which every member sees in their own time zone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+import discord
+from discord.utils import format_dt
+
+from bot.catalogue import regions
+from bot.cards.review import (
+    DESCRIPTION_LIMIT,
+    EN,
+    FOOTER_LIMIT,
+    TITLE_LIMIT,
+    _fit_total,
+    checked,
+    clip,
+    kind_label,
+    safe,
+)
+from bot.i18n.messages import t
+from bot.catalogue.links import safe_link
+from bot.models import Availability, Drama
+
+THREAD_NAME_LIMIT = 100
+ANNOUNCE_COLOUR = discord.Colour.teal()
+DIGEST_COLOUR = discord.Colour.dark_teal()
+SCHEDULE_COLOUR = discord.Colour.blurple()
+REMINDER_COLOUR = discord.Colour.teal()
+RATE_HINT = "/rate to score this episode · /where for every country"
+REMINDER_FOOTER = "You asked for this with /remind · /remind off to stop"
+#: At most this many services listed on a card (the rest: /where).
+SERVICES_SHOWN = 4
+#: Entries per /schedule page, so a page stays readable on a phone.
+SCHEDULE_PER_PAGE = 20
+#: Description room used by a digest or a schedule page (the rest of 4096 is slack for headings).
+BODY_ROOM = 3800
+#: Room for a schedule page's entries; its day headings (at most one per entry) fit in the rest.
+SCHEDULE_ROOM = 3200
+
+# `<@1>`, `<@!1>`, `<@&1>`, `<#1>`, `</cmd:1>`, `<t:1:R>`, `<a:x:1>`, `<:x:1>`: Discord markup in text.
+_MARKUP = re.compile(r"<(?=[@#/:]|t:|a:)")
+
+
+def inert(text: str) -> str:
+    """Curator/TMDB text made inert: no markdown, no mentions, no Discord `<…>` markup."""
+    return _MARKUP.sub("<\u200b", safe(text))
+
+
+def when(at: datetime) -> str:
+    """'<t:…:F> (<t:…:R>)': the full date and time and how long ago / until, in the reader's zone."""
+    return f"{format_dt(at, 'F')} ({format_dt(at, 'R')})"
+
+
+@dataclass(frozen=True, slots=True)
+class AiringEpisode:
+    """One episode of a drama and when it airs (UTC). Episode titles and notes are left out on purpose."""
+
+    drama: Drama
+    number: int
+    airs_at: datetime
+
+
+def service_offer(av: Availability, locale: str = EN) -> str:
+    """'[Netflix](url) (subscription) · checked 2026-11-01', with the service's name made inert."""
+    name = inert(clip(av.service, 100))
+    if safe_link(av.url):
+        name = f"[{name}]({av.url})"
+    return f"{name} ({kind_label(av.kind, locale)}) · {checked(av, locale)}"
+
+
+def _add_where(embed: discord.Embed, availability, region: str | None, locale: str) -> None:
+    """The "Where to watch in <region>" field of an announcement or a reminder, when a region is set."""
+    where = watch_here(availability, region, locale)
+    if where is not None:
+        place = inert(regions.name_for(region or ""))
+        embed.add_field(name=clip(t("card.airing.where_in", locale, region=place), 256), value=where, inline=False)
+
+
+def watch_here(availability: Sequence[Availability], region: str | None, locale: str = EN) -> str | None:
+    """Where to watch in the server's region: the services there, or that none is listed; None without a
+    region (the card then points at /where)."""
+    if not region:
+        return None
+    code = region.upper()
+    here = [av for av in availability if code in av.regions]
+    name = inert(regions.name_for(code))
+    if not here:
+        return clip(t("card.airing.where_not_listed", locale, region=name), 1024)
+    lines = [service_offer(av, locale) for av in here[:SERVICES_SHOWN]]
+    if len(here) > SERVICES_SHOWN:
+        lines.append(t("card.airing.where_more", locale, count=len(here) - SERVICES_SHOWN))
+    return clip("\n".join(lines), 1024)
+
+
+def episode_headline(episode: AiringEpisode, locale: str = EN) -> str:
+    suffix = t("card.airing.episode_suffix", locale, number=episode.number)
+    return clip(inert(clip(episode.drama.title, 200)), TITLE_LIMIT - len(suffix)) + suffix
+
+
+# ---- one new episode ----------------------------------------------------------------------------------
+def announcement_card(
+    episode: AiringEpisode,
+    availability: Sequence[Availability] = (),
+    region: str | None = None,
+    locale: str = EN,
+) -> discord.Embed:
+    """The post in a server's announcement channel when a followed drama's episode has aired."""
+    drama = episode.drama
+    last = bool(drama.episode_count and episode.number == drama.episode_count)
+    lines = [
+        t("card.airing.out_last" if last else "card.airing.out", locale, number=episode.number),
+        t("card.airing.aired", locale, when=when(episode.airs_at)),
+    ]
+    embed = discord.Embed(
+        title=episode_headline(episode, locale),
+        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
+        colour=ANNOUNCE_COLOUR,
+    )
+    if safe_link(drama.poster_url):  # a link stored before the rule held is left out
+        embed.set_thumbnail(url=drama.poster_url)
+    _add_where(embed, availability, region, locale)
+    embed.set_footer(text=t("card.airing.rate_hint", locale))
+    return _fit_total(embed)
+
+
+def thread_name(number: int, locale: str = EN) -> str:
+    """The name of the spoiler thread opened under an announcement."""
+    return clip(t("card.airing.thread", locale, number=number), THREAD_NAME_LIMIT)
+
+
+# ---- catch-up digest -----------------------------------------------------------------------------------
+def episode_ranges(numbers: Sequence[int], locale: str = EN) -> str:
+    """'3', '3 and 5', '3–5', '1–2, 4 and 7–9'."""
+    ordered = sorted(set(numbers))
+    runs: list[str] = []
+    start = prev = ordered[0]
+    for n in [*ordered[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        runs.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return runs[0] if len(runs) == 1 else ", ".join(runs[:-1]) + t("card.airing.and", locale) + runs[-1]
+
+
+def digest_card(episodes: Sequence[AiringEpisode], locale: str = EN) -> discord.Embed:
+    """One post for all the episodes the bot missed while it was away, one line per drama."""
+    by_drama: dict[int, list[AiringEpisode]] = {}
+    for episode in sorted(episodes, key=lambda e: (e.airs_at, e.drama.id, e.number)):
+        by_drama.setdefault(episode.drama.id, []).append(episode)
+    lines: list[str] = []
+    for group in by_drama.values():
+        numbers = [e.number for e in group]
+        key = "card.airing.digest_line_one" if len(set(numbers)) == 1 else "card.airing.digest_line"
+        latest = max(e.airs_at for e in group)
+        title = clip(inert(clip(group[0].drama.title, 120)), 120)
+        lines.append(
+            t(key, locale, title=title, ranges=episode_ranges(numbers, locale), ago=format_dt(latest, "R"))
+        )
+    body, shown = [], 0
+    for line in lines:
+        if len("\n".join([*body, line])) > BODY_ROOM:
+            break
+        body.append(line)
+        shown += 1
+    if shown < len(lines):
+        body.append(t("card.airing.digest_more", locale, count=len(lines) - shown))
+    count = len({(e.drama.id, e.number) for e in episodes})
+    embed = discord.Embed(
+        title=t(
+            "card.airing.digest_title_one" if count == 1 else "card.airing.digest_title", locale, count=count
+        ),
+        description=clip("\n".join(body), DESCRIPTION_LIMIT),
+        colour=DIGEST_COLOUR,
+    )
+    embed.set_footer(text=t("card.airing.rate_hint", locale))
+    return _fit_total(embed)
+
+
+# ---- /schedule ----------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ScheduleCard:
+    embed: discord.Embed
+    page: int  # 0-based, clamped to the pages that exist
+    pages: int
+
+
+_WEEKDAYS_KO = "월화수목금토일"
+
+
+def day_heading(day: datetime, locale: str = EN) -> str:
+    if locale == "ko":
+        return f"{day.month}월 {day.day}일 ({_WEEKDAYS_KO[day.weekday()]})"
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def schedule_pages(count: int) -> int:
+    return max(1, math.ceil(count / SCHEDULE_PER_PAGE))
+
+
+def schedule_card(
+    episodes: Sequence[AiringEpisode],
+    *,
+    days: int,
+    scope: str = "all",
+    page: int = 0,
+    zone: tzinfo = UTC,
+    locale: str = EN,
+) -> ScheduleCard:
+    """Episodes airing in the coming `days`, grouped by day (in `zone`, named in the footer), each with its
+    time as Discord timestamps; `scope` is 'followed' (this server's dramas) or 'all'."""
+    ordered = sorted(episodes, key=lambda e: (e.airs_at, e.drama.title.casefold(), e.number))
+    pages = schedule_pages(len(ordered))
+    page = max(0, min(page, pages - 1))
+    chunk = ordered[page * SCHEDULE_PER_PAGE : (page + 1) * SCHEDULE_PER_PAGE]
+    what = t("card.airing.followed" if scope == "followed" else "card.airing.all", locale)
+    title = t("card.airing.schedule_title_one" if days == 1 else "card.airing.schedule_title", locale,
+              days=days, what=what)  # fmt: skip
+    lines: list[str] = []
+    if not chunk:
+        lines.append(
+            t("card.airing.nothing_followed" if scope == "followed" else "card.airing.nothing", locale)
+        )
+    # Each entry gets its share of the page (day headings take the rest), so a page always fits whole.
+    room = SCHEDULE_ROOM // max(1, len(chunk))
+    heading = None
+    for episode in chunk:
+        day = day_heading(episode.airs_at.astimezone(zone), locale)
+        if day != heading:
+            heading = day
+            lines.append(f"**{day}**")
+        name = clip(inert(clip(episode.drama.title, 200)), max(10, room - 80))
+        entry = t(
+            "card.airing.schedule_entry", locale, name=name, number=episode.number, when=when(episode.airs_at)
+        )
+        lines.append(clip(entry, room))
+    embed = discord.Embed(
+        title=clip(title, TITLE_LIMIT),
+        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
+        colour=SCHEDULE_COLOUR,
+    )
+    zone_name = getattr(zone, "key", None) or str(zone)
+    footer = t("card.airing.schedule_footer", locale, zone=zone_name)
+    if pages > 1:
+        footer += t("card.airing.page", locale, page=page + 1, pages=pages)
+    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    return ScheduleCard(_fit_total(embed), page, pages)
+
+
+# ---- /remind direct message -----------------------------------------------------------------------------
+def reminder_card(
+    episode: AiringEpisode,
+    availability: Sequence[Availability] = (),
+    region: str | None = None,
+    locale: str = EN,
+) -> discord.Embed:
+    """The direct message a member gets when an episode they asked to be reminded of has aired."""
+    embed = discord.Embed(
+        title=episode_headline(episode, locale),
+        description=t("card.airing.reminder", locale, when=when(episode.airs_at)),
+        colour=REMINDER_COLOUR,
+    )
+    _add_where(embed, availability, region, locale)
+    embed.set_footer(text=t("card.airing.reminder_footer", locale))
+    return _fit_total(embed)

@@ -1,0 +1,60 @@
+"""The /server settings card: a pure function from the server's settings to a `discord.Embed`.
+
+Shows what a server admin set for this server, each with the command that changes it: the region
+(`/server region`), where new-episode announcements go (`/announce`), how many dramas it follows
+(`/follow`) and the curator role (`/catalogue curators`). Channel and role ids are shown as mentions,
+which render as names and never ping inside an embed.
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.catalogue import regions
+from bot.cards.airing import inert
+from bot.cards.review import EN, _fit_total, clip
+from bot.i18n.messages import t
+from bot.models import AnnounceSettings, GuildSettings
+
+SETTINGS_COLOUR = discord.Colour.dark_grey()
+
+
+def region_label(code: str) -> str:
+    """'South Korea (KR)' for a stored code (the code alone when the region table does not know it)."""
+    found = regions.lookup(code)
+    return inert(found.label if found is not None else code)
+
+
+def settings_card(
+    settings: GuildSettings,
+    announce: AnnounceSettings | None,
+    followed: int,
+    locale: str = EN,
+) -> discord.Embed:
+    embed = discord.Embed(title=t("card.server.title", locale), colour=SETTINGS_COLOUR)
+    region = region_label(settings.region) if settings.region else t("card.server.region_none", locale)
+    embed.add_field(name=t("card.server.region", locale), value=clip(region, 1024), inline=False)
+    if announce is None:
+        where = t("card.server.announce_none", locale)
+    else:
+        where = f"<#{announce.channel_id}>"
+        if announce.thread:
+            where += t("card.server.announce_thread", locale)
+        if announce.delay_hours:
+            where += t("card.server.announce_delay", locale, hours=announce.delay_hours)
+        if announce.paused_reason:
+            where += t("card.server.announce_paused", locale, reason=inert(clip(announce.paused_reason, 200)))
+    embed.add_field(name=t("card.server.announce", locale), value=where, inline=False)
+    embed.add_field(
+        name=t("card.server.followed", locale),
+        value=t("card.server.followed_count", locale, count=followed),
+        inline=False,
+    )
+    role = settings.curator_role_id
+    embed.add_field(
+        name=t("card.server.curators", locale),
+        value=f"<@&{role}>" if role else t("card.server.curators_none", locale),
+        inline=False,
+    )
+    embed.set_footer(text=t("card.server.footer", locale))
+    return _fit_total(embed)

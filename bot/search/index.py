@@ -1,0 +1,549 @@
+"""In-memory title index for autocomplete and drama lookup.
+
+Autocomplete runs on every keystroke and cannot be deferred, so lookups here are a few
+bisects over sorted lists, never a scan. The index holds every name of every drama
+(title, native title, aliases) in three sorted key lists:
+
+- full names, folded (NFKC + casefold + single spaces): "soundtrack #1"
+- compact names (letters and digits only): "soundtrack1", so "Soundtrack 1" finds it
+- word starts inside a name: "#1", so "1" or "landing on you" match mid-title
+
+Matches rank full-name prefix first, then compact prefix, then word prefix. For "did you mean", the
+names are also kept in the order of their compact keys read backwards (`_tails`, ids only): a typo near
+the start of a name leaves its end in place, so the name sorts next to the query read backwards.
+"""
+
+from __future__ import annotations
+
+import difflib
+import struct
+import sys
+import unicodedata
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from itertools import chain, groupby, repeat
+
+from bot.models import DramaName
+from bot.search.entries import Entries, _Entry, pack
+
+MAX_QUERY = 200  # longer input is cut before matching; no real title is that long
+_POS_BITS = 16  # a key's value packs (drama_id << _POS_BITS) | name position into one int64
+_POS_MASK = (1 << _POS_BITS) - 1
+
+
+# Bump when fold(), compact() or the keys change: a stored snapshot of another format is not used.
+SNAPSHOT_FORMAT = 2
+_SNAPSHOT_MAGIC = b"DBTI"
+_SNAPSHOT_HEAD = struct.Struct("<4sI8sI")  # magic, format, this machine (byte order, item sizes), parts
+_MACHINE = f"{sys.byteorder[0]}{array('I').itemsize}{array('q').itemsize}{array('Q').itemsize}".encode()
+
+
+CLOSE_MARGIN = 0.15  # "did you mean": titles within this of the best match's similarity ...
+CLOSE_FLOOR = 0.6  # ... and at least this similar, unless the best itself is less
+CLOSE_QUERY = 100  # "did you mean" looks at this many characters of the input (no title is longer)
+CLOSE_SPAN = 6  # names taken either side of a probe's place in a sorted key list
+CLOSE_SHORT = 6  # compact queries this long or shorter look at 3 * CLOSE_SPAN names either side
+CLOSE_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789"  # what a slip in a short Latin query may have been
+CLOSE_EDIT_TAKE = 3  # names taken per one-slip variant of a short query (those starting with it)
+CLOSE_SCORED = 12  # distinct names whose full similarity is computed, best bounds first
+CLOSE_WORDS = 7  # later words of the query probed from (a typo in the first word)
+
+
+def fold(text: str) -> str:
+    """Normalise for matching: NFKC, case-folded, control characters dropped, single spaces."""
+    if text.isascii() and text.isprintable():
+        # The same result, fast: NFKC leaves printable ASCII alone and casefold() is lower() there.
+        return " ".join(text[: MAX_QUERY * 2].lower().split())[:MAX_QUERY]
+    text = unicodedata.normalize("NFKC", text[: MAX_QUERY * 2]).casefold()
+    if text.isprintable():  # no Other (C*) characters: nothing to drop
+        return " ".join(text.split())[:MAX_QUERY]
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(text.split())[:MAX_QUERY]
+
+
+def compact(folded: str) -> str:
+    """Letters and digits only: "soundtrack #1" -> "soundtrack1"."""
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def _first_alnum(text: str) -> str:
+    """The first letter or digit of `text` ("" when none): compact(text) starts with it."""
+    for ch in text:
+        if ch.isalnum():
+            return ch
+    return ""
+
+
+def _entry(drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> _Entry:
+    unique = tuple(dict.fromkeys([title, *names]))
+    if not all(unique) or not all(map(str.strip, unique)):  # rare: drop empty and blank names
+        unique = tuple(n for n in unique if n and n.strip())
+    if len(unique) > _POS_MASK + 1:
+        unique = unique[: _POS_MASK + 1]
+    return _Entry(drama_id, slug, title, year, unique)
+
+
+class _Keys:
+    """A sorted key list: flat `list[str]` plus a parallel `array('q')` of packed (drama_id, position).
+
+    Ordered by (key, drama_id, position), like a sorted list of tuples, at a fraction of the memory.
+    """
+
+    __slots__ = ("keys", "vals")
+
+    def __init__(self, keys: list[str] | None = None, vals: array | None = None) -> None:
+        self.keys: list[str] = keys if keys is not None else []
+        self.vals: array = vals if vals is not None else array("q")
+
+    @classmethod
+    def from_groups(cls, groups: dict[str, int | list[int]], ascending: bool) -> _Keys:
+        """Build from key -> packed value (or list of them, in input order); consumes `groups`.
+
+        Equal keys are grouped while loading (word starts repeat a lot), so only distinct keys
+        are sorted, each distinct string is kept once, and no per-key tuple is ever made.
+        """
+        out_keys: list[str] = []
+        out_vals = array("q")
+        for key in sorted(groups):
+            seen = groups.pop(key)
+            if type(seen) is int:
+                out_keys.append(key)
+                out_vals.append(seen)
+            else:
+                if not ascending:
+                    seen.sort()
+                out_keys.extend([key] * len(seen))
+                out_vals.extend(seen)
+        return cls(out_keys, out_vals)
+
+    def insert(self, key: str, val: int) -> None:
+        lo, hi = bisect_left(self.keys, key), bisect_right(self.keys, key)
+        i = bisect_left(self.vals, val, lo, hi)
+        self.keys.insert(i, key)
+        self.vals.insert(i, val)
+
+    def delete(self, key: str, val: int) -> None:
+        lo, hi = bisect_left(self.keys, key), bisect_right(self.keys, key)
+        i = bisect_left(self.vals, val, lo, hi)
+        if i < hi and self.vals[i] == val:
+            del self.keys[i]
+            del self.vals[i]
+
+
+class TitleIndex:
+    def __init__(self) -> None:
+        self._dramas = Entries()
+        # sorted by (key, drama_id, name position)
+        self._full = _Keys()
+        self._compact = _Keys()
+        self._words = _Keys()
+        # Dramas whose title folds to "": not among the full keys at position 0.
+        self._blank: set[int] = set()
+        # Every name's packed (drama_id, position), ordered by (its compact key reversed, value).
+        self._tails = array("q")
+        self._first_titles: list[DramaName] = []  # the empty query's answer, until the next change
+
+    def __len__(self) -> int:
+        return len(self._dramas)
+
+    # ---- maintenance -------------------------------------------------------------
+    def load(self, rows: Iterable[tuple[int, str, str, int | None, list[str]]]) -> None:
+        """Replace the whole index: rows of (drama_id, slug, title, year, names with title first).
+
+        `rows` may be any iterable (a generator streaming from the database): it is read once.
+        """
+        self.__init__()
+        groups: tuple[dict, dict, dict] = ({}, {}, {})  # full, compact, word-start: key -> value(s)
+        full_g, comp_g, words_g = groups
+        ascending, last = True, None
+        records: dict[int, tuple[int, str, bytes]] = {}
+        unpacked: list[_Entry] = []
+        tails: list[tuple[str, int]] = []
+        for drama_id, slug, title, year, names in rows:
+            entry = _entry(drama_id, slug, title, year, names)
+            if last is not None and drama_id <= last:
+                ascending = False
+            last = drama_id
+            record = pack(entry)
+            if record is None:
+                unpacked.append(entry)
+            else:
+                records[drama_id] = (drama_id, slug, record)
+            # Inlined _add_keys (this loop runs once per name at start-up), grouping equal keys.
+            base = drama_id << _POS_BITS
+            for pos, name in enumerate(entry.names):
+                folded = fold(name)
+                if not folded:
+                    continue
+                val = base | pos
+                squeezed = folded.replace(" ", "")
+                if not squeezed.isalnum():
+                    squeezed = compact(folded)
+                targets = [(full_g, folded)]
+                if squeezed:
+                    targets.append((comp_g, squeezed))
+                    tails.append((squeezed[::-1], val))
+                if " " in folded:
+                    start = folded.find(" ") + 1
+                    while start:
+                        targets.append((words_g, folded[start:]))
+                        start = folded.find(" ", start) + 1
+                for group, key in targets:
+                    seen = group.get(key)
+                    if seen is None:
+                        group[key] = val
+                    elif type(seen) is int:
+                        group[key] = [seen, val]
+                    else:
+                        seen.append(val)
+            if not entry.names or entry.names[0] != title or not fold(title):
+                self._blank.add(drama_id)
+        self._full, self._compact, self._words = (_Keys.from_groups(g, ascending) for g in groups)
+        tails.sort()
+        self._tails = array("q", [val for _, val in tails])
+        del tails
+        if not ascending:
+            records = dict(sorted(records.items()))
+        self._dramas = Entries.packed(list(records.values()))
+        for entry in unpacked:
+            self._dramas.put(entry)
+
+    def put(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> None:
+        """Add or replace one drama."""
+        self.remove(drama_id)
+        self._first_titles = []
+        entry = self._remember(drama_id, slug, title, year, names)
+        lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
+        self._add_keys(entry, lists, packed)
+        for target, keys, vals in zip((self._full, self._compact, self._words), lists, packed, strict=True):
+            for key, val in zip(keys, vals, strict=True):
+                target.insert(key, val)
+        for key, val in self._tail_keys(entry):
+            lo, hi = self._tail_range(key)
+            self._tails.insert(bisect_left(self._tails, val, lo, hi), val)
+
+    def remove(self, drama_id: int) -> None:
+        entry = self._dramas.get(drama_id)
+        if entry is None:
+            return
+        for key, val in self._tail_keys(entry):  # while the entry is there: the order reads its names
+            lo, hi = self._tail_range(key)
+            i = bisect_left(self._tails, val, lo, hi)
+            if i < hi and self._tails[i] == val:
+                del self._tails[i]
+        self._dramas.pop(drama_id)
+        self._first_titles = []
+        self._blank.discard(drama_id)
+        lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
+        self._add_keys(entry, lists, packed)
+        for target, keys, vals in zip((self._full, self._compact, self._words), lists, packed, strict=True):
+            for key, val in zip(keys, vals, strict=True):
+                target.delete(key, val)
+
+    def _remember(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> _Entry:
+        entry = _entry(drama_id, slug, title, year, names)
+        self._dramas.put(entry)
+        if not entry.names or entry.names[0] != title or not fold(title):
+            self._blank.add(drama_id)
+        return entry
+
+    @staticmethod
+    def _squeezed(name: str) -> str:
+        """A name's compact key ("" when it has none)."""
+        folded = fold(name)
+        squeezed = folded.replace(" ", "")
+        return squeezed if squeezed.isalnum() else compact(folded)
+
+    def _tail_keys(self, entry: _Entry) -> list[tuple[str, int]]:
+        """(compact key reversed, packed value) of each of the entry's names that has a compact key."""
+        base = entry.drama_id << _POS_BITS
+        pairs = [(self._squeezed(name)[::-1], base | pos) for pos, name in enumerate(entry.names)]
+        return [(key, val) for key, val in pairs if key]
+
+    def _tail(self, val: int) -> str:
+        """The reversed compact key of the name `val` packs (the order of `_tails`)."""
+        entry = self._dramas.get(val >> _POS_BITS)
+        return self._squeezed(entry.names[val & _POS_MASK])[::-1] if entry is not None else ""
+
+    def _tail_range(self, key: str) -> tuple[int, int]:
+        """Where the names whose reversed compact key is `key` are (or go) in `_tails`."""
+        return bisect_left(self._tails, key, key=self._tail), bisect_right(self._tails, key, key=self._tail)
+
+    @staticmethod
+    def _add_keys(entry: _Entry, lists: tuple[list, list, list], packed: tuple[array, array, array]) -> None:
+        """Append the entry's (key, packed id) pairs to the full, compact and word-start lists."""
+        full, comp, words = lists
+        full_v, comp_v, words_v = packed
+        base = entry.drama_id << _POS_BITS
+        for pos, name in enumerate(entry.names):
+            folded = fold(name)
+            if not folded:
+                continue
+            val = base | pos
+            full.append(folded)
+            full_v.append(val)
+            squeezed = folded.replace(" ", "")
+            if not squeezed.isalnum():
+                squeezed = compact(folded)
+            if squeezed:  # even when equal to `folded`: "Goblin." and "gob lin" must find "Goblin"
+                comp.append(folded if squeezed == folded else squeezed)
+                comp_v.append(val)
+            if " " in folded:
+                start = folded.find(" ") + 1
+                while start:
+                    words.append(folded[start:])
+                    words_v.append(val)
+                    start = folded.find(" ", start) + 1
+
+    # ---- snapshot ----------------------------------------------------------------
+    def snapshot(self) -> bytes | None:
+        """The whole index as bytes for `from_snapshot` (None when a drama cannot be packed)."""
+        entries = self._dramas.repacked()
+        if entries is None:
+            return None
+        parts = entries.parts() + [array("q", sorted(self._blank)).tobytes(), self._tails.tobytes()]
+        for keys in (self._full, self._compact, self._words):
+            distinct, counts = [], array("I")
+            for key, same in groupby(keys.keys):
+                distinct.append(key)
+                counts.append(sum(1 for _ in same))
+            parts += [
+                "\n".join(distinct).encode("utf-8", "surrogatepass"),
+                counts.tobytes(),
+                keys.vals.tobytes(),
+            ]
+        head = _SNAPSHOT_HEAD.pack(_SNAPSHOT_MAGIC, SNAPSHOT_FORMAT, _MACHINE, len(parts))
+        return b"".join([head, *(struct.pack("<Q", len(p)) + p for p in parts)])
+
+    @classmethod
+    def from_snapshot(cls, data: bytes) -> TitleIndex | None:
+        """The index `snapshot()` wrote; None when `data` is of another format (or another machine)."""
+        view = memoryview(data)
+        if len(view) < _SNAPSHOT_HEAD.size:
+            return None
+        magic, form, machine, count = _SNAPSHOT_HEAD.unpack_from(view)
+        if (
+            magic != _SNAPSHOT_MAGIC
+            or form != SNAPSHOT_FORMAT
+            or machine.rstrip(b"\0") != _MACHINE
+            or count != 16
+        ):
+            return None
+        parts, at = [], _SNAPSHOT_HEAD.size
+        for _ in range(count):
+            (size,) = struct.unpack_from("<Q", view, at)
+            parts.append(view[at + 8 : at + 8 + size])
+            at += 8 + size
+        index = cls()
+        index._dramas = Entries.from_parts(parts[:5])
+        blank = array("q")
+        blank.frombytes(parts[5])
+        index._blank = set(blank)
+        index._tails = array("q")
+        index._tails.frombytes(parts[6])
+        lists = []
+        for text, raw_counts, raw_vals in zip(parts[7::3], parts[8::3], parts[9::3], strict=True):
+            counts, vals = array("I"), array("q")
+            counts.frombytes(raw_counts)
+            vals.frombytes(raw_vals)
+            distinct = str(text, "utf-8", "surrogatepass").split("\n") if counts else []
+            # Equal keys share one str, as in from_groups.
+            lists.append(_Keys(list(chain.from_iterable(map(repeat, distinct, counts))), vals))
+        index._full, index._compact, index._words = lists
+        return index
+
+    # ---- queries -----------------------------------------------------------------
+    def _hit(self, drama_id: int, pos: int, e: _Entry | None = None) -> DramaName:
+        e = e or self._dramas.get(drama_id)
+        assert e is not None
+        return DramaName(drama_id=drama_id, slug=e.slug, title=e.title, year=e.year, name=e.names[pos])
+
+    def _by_title(self, limit: int) -> list[DramaName]:
+        """The first `limit` dramas by (folded title, id): those whose title folds to "" first, then the
+        titles among the full keys (position 0), which are in that order already."""
+        if len(self._first_titles) >= limit or len(self._first_titles) == len(self._dramas):
+            return self._first_titles[:limit]
+        hits = [self._hit(drama_id, 0) for drama_id in sorted(self._blank)[:limit]]
+        vals, i = self._full.vals, 0
+        while len(hits) < limit and i < len(vals):
+            if not vals[i] & _POS_MASK and vals[i] >> _POS_BITS not in self._blank:
+                hits.append(self._hit(vals[i] >> _POS_BITS, 0))
+            i += 1
+        self._first_titles = hits
+        return hits[:]
+
+    def search(self, query: str, limit: int = 25) -> list[DramaName]:
+        """Autocomplete: dramas whose names start with `query` (case-insensitive), best first."""
+        if limit <= 0:
+            return []
+        q = fold(query)
+        if not q:
+            return self._by_title(limit)
+        found: dict[int, DramaName] = {}
+        probes = [(self._full, q), (self._compact, compact(q)), (self._words, q)]
+        for key_list, key in probes:
+            if not key:
+                continue
+            keys, vals = key_list.keys, key_list.vals
+            i = bisect_left(keys, key)
+            while i < len(keys) and len(found) < limit:
+                if not keys[i].startswith(key):
+                    break
+                drama_id, pos = vals[i] >> _POS_BITS, vals[i] & _POS_MASK
+                if drama_id not in found:
+                    entry = self._dramas.get(drama_id)
+                    # Show the title itself when it matches too, not a look-alike alias (no need to
+                    # check when the match is the title; compact() only when the first letters agree).
+                    if pos:
+                        title = fold(entry.names[0])
+                        if title.startswith(key) or (
+                            _first_alnum(title) == key[0] and compact(title).startswith(key)
+                        ):
+                            pos = 0
+                    found[drama_id] = self._hit(drama_id, pos, entry)
+                i += 1
+            if len(found) >= limit:
+                break
+        return list(found.values())
+
+    def lookup(self, text: str) -> list[int]:
+        """Dramas whose slug, or one of whose names, equals `text` (after folding); exact only."""
+        by_slug = self._dramas.slug_id(text.strip())
+        if by_slug is not None:
+            return [by_slug]
+        q = fold(text)
+        if not q:
+            return []
+        ids: dict[int, None] = {}
+        for key_list, key in ((self._full, q), (self._compact, compact(q))):
+            if not key:
+                continue
+            keys, vals = key_list.keys, key_list.vals
+            i = bisect_left(keys, key)
+            while i < len(keys) and keys[i] == key:
+                ids[vals[i] >> _POS_BITS] = None
+                i += 1
+            if ids:
+                break
+        return list(ids)
+
+    def title_of(self, drama_id: int) -> str | None:
+        entry = self._dramas.get(drama_id)
+        return entry.title if entry else None
+
+    def close_titles(self, text: str, limit: int = 5) -> list[str]:
+        """Titles that look like `text`, for "did you mean" answers. Bounded work at any size.
+
+        The input is cut to CLOSE_QUERY characters, and only a few names are scored: those next to the
+        query in the sorted key lists (a typo leaves the start of a name, or of one of its words, in
+        place) and in the order of keys read backwards (a typo near the start leaves the end in place).
+        At most 2 * CLOSE_SPAN names per probe and a bounded number of probes: a few milliseconds at
+        100,000 titles, whatever is typed."""
+        q = _close_query(text)
+        if not q or limit <= 0:
+            return []
+        by_drama: dict[int, list[int] | None] = {}
+        for val in self._close_candidates(q):
+            by_drama.setdefault(val >> _POS_BITS, []).append(val & _POS_MASK)  # type: ignore[union-attr]
+        return self._close_among(q, by_drama, limit)
+
+    def close_titles_among(self, text: str, drama_ids: Iterable[int], limit: int = 5) -> list[str]:
+        """`close_titles` scoring every name of exactly these dramas (over all of them: the exhaustive
+        answer that close_titles' few candidates are checked against)."""
+        q = _close_query(text)
+        if not q or limit <= 0:
+            return []
+        return self._close_among(q, dict.fromkeys(drama_ids), limit)
+
+    def _close_candidates(self, q: str) -> dict[int, None]:
+        """The names worth scoring against the folded query `q`, as packed (drama_id, position) values."""
+        cq = compact(q)
+        probes: list[tuple[_Keys, str]] = [(self._full, q), (self._words, q)]
+        found: dict[int, None] = {}
+        # A short query's one typo moves it further from its name in the sorted keys (the few letters
+        # around it are shared by many names); short names are also quick to compare: look wider.
+        wide = CLOSE_SPAN * 3 if len(cq) <= CLOSE_SHORT else CLOSE_SPAN
+        if cq:
+            i = bisect_left(self._compact.keys, cq)
+            found.update(dict.fromkeys(self._compact.vals[max(0, i - wide) : i + wide]))
+            # A typo near the start: the names whose compact key ends like the query's.
+            i = bisect_left(self._tails, cq[::-1], key=self._tail)
+            found.update(dict.fromkeys(self._tails[max(0, i - wide) : i + wide]))
+        if 1 < len(cq) <= CLOSE_SHORT:
+            # A short query: every name one slip away (a letter left out, added, replaced or swapped);
+            # each is one bisect, and only the names it starts are taken.
+            letters = CLOSE_LETTERS if cq.isascii() else ""
+            edits = {cq[:i] + cq[i + 1 :] for i in range(len(cq))}
+            edits.update(cq[:i] + cq[i + 1] + cq[i] + cq[i + 2 :] for i in range(len(cq) - 1))
+            edits.update(cq[:i] + c + cq[i + 1 :] for i in range(len(cq)) for c in letters)
+            edits.update(cq[:i] + c + cq[i:] for i in range(len(cq) + 1) for c in letters)
+            keys, vals = self._compact.keys, self._compact.vals
+            for edit in edits:
+                i = bisect_left(keys, edit)
+                end = min(i + CLOSE_EDIT_TAKE, len(keys))
+                while i < end and keys[i].startswith(edit):
+                    found[vals[i]] = None
+                    i += 1
+        # A typo in the first word: the names' later words, from the query's later words on.
+        start = q.find(" ") + 1
+        for _ in range(CLOSE_WORDS):
+            if not start:
+                break
+            probes.append((self._words, q[start:]))
+            start = q.find(" ", start) + 1
+        for key_list, probe in probes:
+            i = bisect_left(key_list.keys, probe)
+            found.update(dict.fromkeys(key_list.vals[max(0, i - CLOSE_SPAN) : i + CLOSE_SPAN]))
+        return found
+
+    def _close_among(self, q: str, by_drama: dict[int, list[int] | None], limit: int) -> list[str]:
+        """Score names against `q`: drama_id -> the positions of its names to score (None: all)."""
+        matcher = difflib.SequenceMatcher(None, "", q)  # the query as `b`: its index is built once
+        size = len(q)
+        bounded = []  # (-upper bound, name, drama_id): SequenceMatcher's cheap bounds on the ratio
+        uppers: dict[str, float] = {}  # names many dramas share are bounded once
+        for drama_id, positions in by_drama.items():
+            entry = self._dramas.get(drama_id)
+            if entry is None:
+                continue
+            for pos in positions if positions is not None else range(len(entry.names)):
+                name = fold(entry.names[pos])
+                upper = uppers.get(name)
+                if upper is None:
+                    if 2 * min(size, len(name)) < (size + len(name)) * 0.5:  # real_quick_ratio < 0.5
+                        upper = 0.0
+                    else:
+                        matcher.set_seq1(name)
+                        upper = matcher.quick_ratio()
+                    uppers[name] = upper
+                if upper >= 0.5:
+                    bounded.append((-upper, name, drama_id))
+        bounded.sort()
+        best: dict[int, float] = {}
+        ratios: dict[str, float] = {}
+        top = 0.0
+        for negative, name, drama_id in bounded:
+            # Kept in the end: at least 0.5, within CLOSE_MARGIN of the best, at least CLOSE_FLOOR unless the
+            # best is less. The best only grows, so once a bound is below that nothing after it is kept.
+            if -negative < max(0.5, top - CLOSE_MARGIN, min(top, CLOSE_FLOOR)):
+                break
+            ratio = ratios.get(name)
+            if ratio is None:
+                if len(ratios) >= CLOSE_SCORED:
+                    break
+                matcher.set_seq1(name)
+                ratio = ratios[name] = matcher.ratio()
+            if ratio > best.get(drama_id, 0.0):
+                best[drama_id] = ratio
+                top = max(top, ratio)
+        scored = sorted((-ratio, self._dramas.get(d).title) for d, ratio in best.items() if ratio >= 0.5)  # type: ignore[union-attr]
+        if scored:  # with a large catalogue many titles reach 0.5: keep only those near the best
+            floor = max(-scored[0][0] - CLOSE_MARGIN, min(-scored[0][0], CLOSE_FLOOR))
+            scored = [(score, title) for score, title in scored if -score >= floor]
+        return list(dict.fromkeys(title for _, title in scored))[:limit]
+
+
+def _close_query(text: str) -> str:
+    """What "did you mean" matches: the input's first CLOSE_QUERY characters, folded."""
+    return fold(text[: CLOSE_QUERY * 2])[:CLOSE_QUERY].strip()

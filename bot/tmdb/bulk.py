@@ -1,0 +1,214 @@
+"""Bulk TMDB work from the terminal and in the background: discover, refresh, progress.
+
+`discover` imports the most popular scripted series from TMDB's `/discover/tv`; `run_refresh`
+updates dramas already linked to TMDB (new episodes, counts, status), followed and reminded ones
+first and a bounded batch of the others (`refresh_plan`). Both write one series per
+transaction, so an interruption leaves nothing half-written and a re-run resumes. The TMDB
+client's token bucket keeps them under TMDB's rate limit and honours 429 Retry-After.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TextIO
+
+from bot.catalogue.format import CatalogueError
+from bot.errors import StoreConflict
+from bot.models import RefreshCandidate
+from bot.store import Store
+from bot.tmdb.client import TMDB, TMDBError, not_scripted
+from bot.tmdb.importer import NotScripted, import_series
+
+log = logging.getLogger(__name__)
+
+REFRESHED_AT = "tmdb_refresh:last"  # meta key: when the last refresh finished (ISO 8601 UTC)
+#: Followed and reminded dramas are refreshed every run; of the others, at most this many a run.
+REFRESH_BATCH = 50
+#: A drama whose last episode aired longer ago than QUIET_AFTER (and that TMDB does not call airing) is
+#: treated as ended: refreshed at most once every QUIET_EVERY.
+QUIET_AFTER = timedelta(days=60)
+QUIET_EVERY = timedelta(days=7)
+MAX_PAGES = 500  # TMDB serves at most 500 pages of 20 results
+
+
+@dataclass
+class Summary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (series, why)
+
+    def count(self, outcome: str) -> None:
+        if outcome == "added":
+            self.added += 1
+        elif outcome == "changed":
+            self.updated += 1
+        else:
+            self.unchanged += 1
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {len(self.skipped)} skipped"
+        ]
+        out += [f"  skipped {name}: {why}" for name, why in self.skipped]
+        return out
+
+
+class Progress:
+    """A progress bar on a terminal (redrawn in place), one plain line per series otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total, self.done = total, 0
+        self.stream = stream or sys.stdout
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def step(self, outcome: str, label: str) -> None:
+        self.done += 1
+        if self.tty:
+            filled = self.WIDTH * self.done // max(self.total, 1)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total} {outcome:<9} {label[:40]:<40}")
+        else:
+            self.stream.write(f"[{self.done}/{self.total}] {outcome:<9} {label}\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self.done:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+async def discover_ids(
+    tmdb: TMDB, countries: tuple[str, ...], since: int | None, limit: int, summary: Summary
+) -> list[tuple[int, str]]:
+    """The `limit` most popular scripted series matching the filters: [(tmdb id, name)]."""
+    picked: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    page, pages = 1, 1
+    while len(picked) < limit and page <= min(pages, MAX_PAGES):
+        body = await tmdb.discover_tv(countries, since, page)
+        total = body.get("total_pages")
+        pages = total if isinstance(total, int) and not isinstance(total, bool) else page
+        if not body["results"]:
+            break
+        for series in body["results"]:
+            if series["id"] in seen:
+                continue
+            seen.add(series["id"])
+            name = f"{series.get('name') or '?'} (TMDB {series['id']})"
+            why = not_scripted(series, countries)
+            if why is not None:
+                summary.skipped.append((name, why))
+                continue
+            picked.append((series["id"], name))
+            if len(picked) >= limit:
+                break
+        page += 1
+    return picked
+
+
+async def discover(
+    store: Store, tmdb: TMDB, countries: tuple[str, ...], *, limit: int, since: int | None,
+    stream: TextIO | None = None,
+) -> Summary:  # fmt: skip
+    """Import (or update) the most popular series; TMDBError only when discovery itself fails."""
+    summary = Summary()
+    picked = await discover_ids(tmdb, countries, since, limit, summary)
+    progress = Progress(len(picked), stream)
+    try:
+        for tmdb_id, name in picked:
+            outcome, label = await _one(store, tmdb, tmdb_id, name, countries, summary)
+            progress.step(outcome, label)
+    finally:
+        progress.finish()
+    return summary
+
+
+async def _one(
+    store: Store, tmdb: TMDB, tmdb_id: int, name: str, countries: tuple[str, ...] | None, summary: Summary
+) -> tuple[str, str]:
+    try:
+        entry, outcome = await import_series(store, tmdb, tmdb_id, countries=countries)
+    except (TMDBError, CatalogueError, NotScripted) as exc:
+        why = str(exc).splitlines()[0]
+        summary.skipped.append((name, why))
+        return "skipped", f"{name}: {why}"
+    except StoreConflict:
+        why = "another drama in the catalogue has the same IMDb or Wikidata id"
+        summary.skipped.append((name, why))
+        return "skipped", f"{name}: {why}"
+    summary.count(outcome)
+    return outcome, f"{entry.drama.slug} ({entry.drama.title})"
+
+
+def is_quiet(drama: RefreshCandidate, today: date) -> bool:
+    """Treated as ended: TMDB says so, or its last episode aired more than QUIET_AFTER ago and TMDB does
+    not call it airing (a returning series)."""
+    if drama.status == "ended":
+        return True
+    return drama.status != "airing" and drama.last_aired is not None and drama.last_aired < today - QUIET_AFTER
+
+
+def refresh_plan(
+    candidates: Iterable[RefreshCandidate], now: datetime, *, batch: int | None = REFRESH_BATCH,
+    everything: bool = False,
+) -> list[RefreshCandidate]:  # fmt: skip
+    """The dramas one refresh run takes, in order.
+
+    First every followed or reminded drama not ended (those refreshed longest ago first); then the others,
+    at most `batch` of them (None: all), never refreshed first, then those refreshed longest ago: a run's
+    work stays bounded however large the catalogue, and every drama gets its turn. A drama TMDB says has
+    ended is not taken; one whose last episode aired long ago (`is_quiet`) at most once every QUIET_EVERY.
+    `everything` (`refresh-tmdb --all`): every linked drama, followed and reminded ones first.
+    """
+    never = datetime.min.replace(tzinfo=UTC)
+
+    def oldest_first(c: RefreshCandidate) -> tuple:
+        return (c.refreshed_at is not None, c.refreshed_at or never, c.drama_id)
+
+    if everything:
+        return sorted(candidates, key=lambda c: (not c.watched, *oldest_first(c)))
+    today = now.astimezone(UTC).date()
+    first, rest = [], []
+    for c in candidates:
+        if c.status == "ended":
+            continue
+        if c.watched:
+            first.append(c)
+        elif not is_quiet(c, today) or c.refreshed_at is None or now - c.refreshed_at >= QUIET_EVERY:
+            rest.append(c)
+    first.sort(key=oldest_first)
+    rest.sort(key=oldest_first)
+    return first + (rest if batch is None else rest[:batch])
+
+
+async def run_refresh(
+    store: Store, tmdb: TMDB, clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
+    airing_only: bool = True, batch: int | None = REFRESH_BATCH, stream: TextIO | None = None,
+) -> Summary:  # fmt: skip
+    """Update linked dramas from TMDB in `refresh_plan`'s order (`airing_only=False`: every linked drama);
+    records when each drama and the run were done.
+
+    The one unit of the background job: a loop calls it (bot/tmdb/ondemand.py) every interval, so a followed
+    drama's new episode is stored within one interval plus one (bounded) run.
+    """
+    summary = Summary()
+    plan = refresh_plan(await store.refreshes.candidates(), clock(), batch=batch, everything=not airing_only)
+    progress = Progress(len(plan), stream) if stream is not None else None
+    for drama in plan:
+        outcome, label = await _one(
+            store, tmdb, drama.tmdb_id, f"{drama.slug} (TMDB {drama.tmdb_id})", None, summary
+        )
+        await store.refreshes.refreshed(drama.drama_id, clock())
+        if progress is not None:
+            progress.step(outcome, label)
+    if progress is not None:
+        progress.finish()
+    await store.set_meta(REFRESHED_AT, clock().astimezone(UTC).isoformat())
+    return summary

@@ -1,0 +1,121 @@
+"""Live where-to-watch data: TMDB watch providers, cached in the store with a time-to-live.
+
+/where must answer within Discord's 3 s, TMDB or not. `WhereData.lookup` answers from a fresh
+cache at once; otherwise it starts one fetch per drama (shared by concurrent lookups), waits
+for it at most `wait` seconds, and falls back to the last stored data, or to the catalogue's
+own entries, while the fetch goes on in the background and fills the cache for next time.
+No SQL here (the store's) and no Discord types (the cog's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.models import Availability, Drama
+from bot.store import Store
+from bot.tmdb.client import ATTRIBUTION, TMDB, TMDBError, providers_availability
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WhereAnswer:
+    availability: tuple[Availability, ...]
+    source: str | None = None  # the card's footer; None: the default
+    notice: str | None = None
+    region_links: dict[str, str] = field(default_factory=dict)
+    # The same facts for cards in other languages (cards.live_footer / cards.live_notice):
+    checked_at: datetime | None = None  # when TMDB's data shown was fetched
+    stale: bool = False  # TMDB did not answer just now: the last check is shown
+    live_failed: bool = False  # no TMDB data at all: the catalogue's entries are shown
+
+
+def _when(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def merged(live: tuple[Availability, ...], curated: tuple[Availability, ...]) -> tuple[Availability, ...]:
+    """TMDB's entries, plus the curated ones TMDB does not list (same service and kind)."""
+    seen = {(a.service.casefold(), a.kind) for a in live}
+    return live + tuple(a for a in curated if (a.service.casefold(), a.kind) not in seen)
+
+
+class WhereData:
+    def __init__(
+        self, store: Callable[[], Store], tmdb: TMDB | None, *, ttl: timedelta, wait: float = 2.0
+    ) -> None:
+        # `store` is asked for the current store on each use: the bot may swap in the real one
+        # after running without a database (see bot/__main__.py).
+        self._store, self.tmdb, self.ttl, self.wait = store, tmdb, ttl, wait
+        self._inflight: dict[int, asyncio.Task[tuple[datetime, dict] | None]] = {}
+
+    def needs_fetch(self, drama: Drama, cached: tuple[datetime, dict] | None, now: datetime) -> bool:
+        if self.tmdb is None or drama.tmdb_id is None:
+            return False
+        return cached is None or now - cached[0] >= self.ttl
+
+    async def cached(self, drama: Drama) -> tuple[datetime, dict] | None:
+        if self.tmdb is None or drama.tmdb_id is None:
+            return None
+        return await self._store().cached_providers(drama.id)
+
+    def _fetch(self, drama: Drama) -> asyncio.Task[tuple[datetime, dict] | None]:
+        task = self._inflight.get(drama.id)
+        if task is None or task.done():
+            task = asyncio.create_task(self._fetch_and_store(drama), name=f"tmdb-providers-{drama.id}")
+            self._inflight[drama.id] = task
+            task.add_done_callback(lambda t, i=drama.id: self._inflight.pop(i, None) if self._inflight.get(i) is t else None)
+        return task
+
+    async def _fetch_and_store(self, drama: Drama) -> tuple[datetime, dict] | None:
+        assert self.tmdb is not None and drama.tmdb_id is not None
+        try:
+            data = await self.tmdb.watch_providers(drama.tmdb_id)
+        except TMDBError as exc:
+            log.warning("TMDB providers for %s (TMDB %s): %s", drama.slug, drama.tmdb_id, exc)
+            return None
+        now = datetime.now(UTC)
+        await self._store().store_providers(drama.id, drama.tmdb_id, now, data)
+        return now, data
+
+    async def lookup(self, drama: Drama, cached: tuple[datetime, dict] | None = None) -> WhereAnswer:
+        """Providers for /where: fresh cache, else a fetch awaited at most `wait` s, else the last data."""
+        curated = await self._store().availability(drama.id)
+        if self.tmdb is None or drama.tmdb_id is None:
+            return WhereAnswer(curated)
+        now = datetime.now(UTC)
+        stale = False
+        if self.needs_fetch(drama, cached, now):
+            task = self._fetch(drama)
+            try:
+                fresh = await asyncio.wait_for(asyncio.shield(task), self.wait)
+            except TimeoutError:
+                fresh = None
+            if fresh is not None:
+                cached = fresh
+            else:
+                stale = True
+        if cached is None:
+            return WhereAnswer(
+                curated,
+                notice="-# Live availability from TMDB is unavailable right now; showing the catalogue.",
+                live_failed=True,
+            )
+        fetched, data = cached
+        source = f"{ATTRIBUTION} · checked {_when(fetched)}"
+        if stale:
+            source += " · TMDB did not answer just now; this is the last check"
+        links = {code: entry["link"] for code, entry in data.items() if entry.get("link")}
+        return WhereAnswer(
+            merged(providers_availability(data, fetched), curated), source, None, links, fetched, stale
+        )
+
+    async def close(self) -> None:
+        for task in list(self._inflight.values()):
+            task.cancel()
+        if self.tmdb is not None:
+            await self.tmdb.close()

@@ -1,0 +1,226 @@
+"""The title index's packed entries and its stored snapshot (bot/search/entries.py, bot/search/index.py,
+bot/store/titles.py, migration 0008): a snapshot answers exactly as the index built from the names, and a
+stale one is never read."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bot.search.index import TitleIndex, fold
+from bot.search.entries import SEP, Entries, _Entry, pack, unpack
+from bot.store import Store
+from bot.store import titles as titles_module
+from tests.bot.search.test_index import DRAMAS, make_index
+
+QUERIES = ["", "s", "so", "sound", "soundtrack 1", "사", "사랑", "#1", "1", "no. 1", "the", "god", "my a", "cloy",
+           "mr.", "mr", "wise doctor", "1988", "gob lin", "goblin.", "synthetic-7", "x", "the lonely", "z"]  # fmt: skip
+
+
+def catalogue(n: int = 600, seed: int = 14) -> list[tuple]:
+    """Titles sharing words, Hangul names, aliases, a blank title and odd characters."""
+    rng = random.Random(seed)
+    words = [
+        "The",
+        "Moon",
+        "love",
+        "사랑",
+        "비밀",
+        "Sound",
+        "#1",
+        "Mr.",
+        "garden",
+        "Ｆｕｌｌ",
+        "ﬁne",
+        "a\u200fb",
+    ]
+    rows = []
+    for i in range(1, n + 1):
+        title = " ".join(rng.choice(words) for _ in range(rng.randint(1, 4)))
+        names = [title] + [" ".join(rng.choice(words) for _ in range(2)) for _ in range(rng.randint(0, 3))]
+        rows.append((100 + i * 3, f"synthetic-{i}", title, rng.choice([None, 2001, 2024]), names))
+    rows.append((5000, "blank-title", "   ", 2020, ["   ", "Alias Of Blank"]))
+    rows.append((5001, "control-title", "\u200b", None, ["\u200b", "zero width"]))
+    return rows + list(DRAMAS)
+
+
+def answers(index: TitleIndex, queries: list[str]) -> list:
+    return [
+        (index.search(q), index.search(q, limit=3), index.lookup(q), index.close_titles(q), len(index))
+        for q in queries
+    ] + [[index.title_of(i) for i in (1, 3, 4, 5000, 5001, 99999)]]
+
+
+def test_a_snapshot_answers_as_the_index_it_was_taken_of():
+    rows = catalogue()
+    built = make_index(rows)
+    data = built.snapshot()
+    assert data is not None
+    loaded = TitleIndex.from_snapshot(data)
+    assert loaded is not None
+    queries = QUERIES + [r[2][:4] for r in rows[:50]] + [r[1] for r in rows[:20]]
+    assert answers(loaded, queries) == answers(built, queries)
+
+
+def test_changes_after_a_snapshot_load_behave_as_on_a_built_index():
+    rows = catalogue()
+    built, loaded = make_index(rows), TitleIndex.from_snapshot(make_index(rows).snapshot())
+    for index in (built, loaded):
+        index.remove(3)  # a packed drama
+        index.put(6, "synthetic-2", "Moon Sound", 2025, ["Moon Sound", "달 소리"])  # its slug changed hands
+        index.put(7000, "brand-new", "The Brand New Moon", None, ["The Brand New Moon"])
+        index.put(7000, "brand-new", "The Renamed Moon", None, ["The Renamed Moon"])
+        index.remove(5000)
+    queries = QUERIES + [
+        "moon",
+        "the r",
+        "brand-new",
+        "synthetic-2",
+        "synthetic-1",
+        "my-mister",
+        "달",
+        "alias of",
+    ]
+    assert answers(loaded, queries) == answers(built, queries)
+    assert loaded.lookup("synthetic-2") == [6] and loaded.lookup("my-mister") == []  # 6 was my-mister
+    # and a snapshot of the changed index is the changed index
+    again = TitleIndex.from_snapshot(loaded.snapshot())
+    assert answers(again, queries) == answers(built, queries)
+
+
+def test_the_empty_query_lists_titles_in_folded_order():
+    rows = catalogue()
+    index = TitleIndex.from_snapshot(make_index(rows).snapshot())
+    expected = sorted((fold(title), i) for i, _, title, _, _ in rows)
+    assert [h.drama_id for h in index.search("", limit=40)] == [i for _, i in expected[:40]]
+    assert [h.drama_id for h in index.search("", limit=2)] == [5000, 5001]  # titles folding to "" first
+
+
+def test_a_snapshot_of_another_format_or_a_broken_one_is_not_read(monkeypatch):
+    data = make_index().snapshot()
+    assert TitleIndex.from_snapshot(b"") is None
+    assert TitleIndex.from_snapshot(b"XXXX" + data[4:]) is None
+    monkeypatch.setattr("bot.search.index.SNAPSHOT_FORMAT", 999)
+    assert TitleIndex.from_snapshot(data) is None
+
+
+def test_a_drama_whose_names_hold_the_separator_stays_correct_but_prevents_a_snapshot():
+    rows = [*DRAMAS, (9, "odd", f"Odd{SEP}Title", None, [f"Odd{SEP}Title"])]
+    index = make_index(rows)
+    assert index.search("odd")[0].title == f"Odd{SEP}Title"
+    assert index.snapshot() is None
+
+
+def test_entries_pack_and_overlay():
+    entry = _Entry(5, "slug-5", "Title", 2020, ("Title", "별칭"))
+    assert unpack(5, pack(entry)) == entry
+    blank = _Entry(6, "slug-6", " ", None, ("Alias",))
+    assert unpack(6, pack(blank)) == blank
+    entries = Entries.packed([(5, "slug-5", pack(entry)), (6, "slug-6", pack(blank))])
+    assert sorted(entries) == [5, 6] and len(entries) == 2 and entries.slug_id("slug-6") == 6
+    assert entries.pop(5) == entry and 5 not in entries and entries.slug_id("slug-5") is None
+    entries.put(_Entry(7, "slug-5", "New", None, ("New",)))
+    assert entries.slug_id("slug-5") == 7 and sorted(entries) == [6, 7] and len(entries) == 3 - 1
+    assert entries.get(5) is None and entries.pop(5) is None
+
+
+# ---- stored in the database ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_snapshots(monkeypatch):
+    """Snapshots kept from 1 title (the store keeps them from SNAPSHOT_MIN)."""
+    monkeypatch.setattr(titles_module, "SNAPSHOT_MIN", 1)
+
+
+async def _opened(location) -> Store:
+    return await Store.open(location)
+
+
+async def test_a_store_closing_stores_a_snapshot_the_next_open_reads(store_location, add_drama, store, raw,
+                                                                    small_snapshots):  # fmt: skip
+    drama_id = await add_drama("moon-river", title="Moon River", aliases=("달의 강",))
+    await add_drama("sun-river", title="Sun River")
+    await store.close()
+    assert [r[0] for r in await raw.fetch("SELECT rev FROM title_index")] == ["2"]
+    again = await _opened(store_location)
+    try:
+        assert again.titles.from_snapshot
+        assert [h.drama_id for h in again.search_titles("달")] == [drama_id]
+        assert [d.id for d in await again.find_dramas("moon-river")] == [drama_id]
+        # a change through the store moves the rev: the next open builds (and the close stores again)
+        await again.upsert_drama((await again.get_drama(drama_id)), (), ())
+    finally:
+        await again.close()
+    third = await _opened(store_location)
+    try:
+        assert third.titles.from_snapshot and [h.title for h in third.search_titles("moon")] == ["Moon River"]
+    finally:
+        await third.close()
+
+
+async def test_a_change_made_by_hand_drops_the_snapshot(
+    store_location, add_drama, store, raw, small_snapshots
+):
+    drama_id = await add_drama("moon-river", title="Moon River")
+    await store.close()
+    assert len(await raw.fetch("SELECT rev FROM title_index")) == 1
+    await raw.execute(
+        f"UPDATE drama_names SET name = 'Star River', folded = 'star river' WHERE drama_id = {drama_id}"
+    )
+    assert await raw.fetch("SELECT rev FROM title_index") == []
+    again = await _opened(store_location)
+    try:
+        assert not again.titles.from_snapshot
+        assert [h.name for h in again.search_titles("star")] == ["Star River"]
+    finally:
+        await again.close()
+    await raw.execute("DELETE FROM dramas")
+    third = await _opened(store_location)
+    try:
+        assert not third.titles.from_snapshot and third.search_titles("star") == []
+    finally:
+        await third.close()
+
+
+async def test_a_change_while_a_snapshot_is_built_keeps_it_from_being_stored(
+    store, add_drama, raw, monkeypatch
+):
+    await add_drama("moon-river", title="Moon River")
+    real = titles_module.build_index
+    changed = []
+
+    def build_meanwhile_changed(rows):
+        index = real(rows)
+        changed.append(True)
+        return index
+
+    async def change_by_hand():
+        await raw.execute("UPDATE dramas SET title = 'Star River'")
+
+    monkeypatch.setattr(titles_module, "build_index", build_meanwhile_changed)
+    stream = store.db.stream
+
+    async def stream_then_change(sql, consume):
+        result = await stream(sql, consume)
+        await change_by_hand()  # after the names were read, before the snapshot is written
+        return result
+
+    monkeypatch.setattr(store.db, "stream", stream_then_change)
+    assert await store.titles.save() is False and changed
+    assert await raw.fetch("SELECT rev FROM title_index") == []
+    monkeypatch.setattr(store.db, "stream", stream)
+    assert await store.titles.save() is True
+    assert await store.titles.save() is False  # the stored one is current
+
+
+def test_the_empty_query_follows_changes():
+    index = TitleIndex.from_snapshot(make_index().snapshot())
+    first = [h.drama_id for h in index.search("", limit=3)]
+    index.put(50, "aaa", "AAA First", None, ["AAA First"])
+    assert [h.drama_id for h in index.search("", limit=3)] == [50, *first[:2]]
+    index.remove(50)
+    index.remove(first[0])
+    assert [h.drama_id for h in index.search("", limit=2)] == first[1:3]
+    assert len(index.search("", limit=100)) == len(index) == len(DRAMAS) - 1
