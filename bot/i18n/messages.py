@@ -21,7 +21,7 @@ TEXT = "command.text"  # descriptions and choice names (1 to 100 characters)
 
 
 @dataclass
-class Catalogue:
+class Translations:
     """One language: messages by key, and the command tree's names and texts by their English."""
 
     messages: dict[str, str] = field(default_factory=dict)
@@ -29,10 +29,10 @@ class Catalogue:
     texts: dict[str, str] = field(default_factory=dict)
 
 
-def read(po: BinaryIO, fallback: bool = False) -> Catalogue:
+def read(po: BinaryIO, fallback: bool = False) -> Translations:
     """A catalogue from a .po file. Untranslated and fuzzy entries are left out (English shows),
     except in the English file itself (`fallback`), where an empty msgstr means the msgid."""
-    catalogue = Catalogue()
+    catalogue = Translations()
     for message in read_po(po):
         text = message.string or (message.id if fallback else "")
         if not message.id or not message.context or message.fuzzy or not text:
@@ -47,7 +47,7 @@ def read(po: BinaryIO, fallback: bool = False) -> Catalogue:
 
 
 @cache
-def catalogues() -> dict[str, Catalogue]:
+def translations() -> dict[str, Translations]:
     """Every language with a file in locales/, by its name ("en", "ko"); read on first use."""
     found = {}
     for path in files(__package__).joinpath("locales").iterdir():
@@ -64,7 +64,7 @@ def language(locale: object) -> str:
     value = getattr(locale, "value", locale)
     if not isinstance(value, str):
         return ENGLISH
-    known = catalogues()
+    known = translations()
     return next((lang for lang in (value, value.split("-")[0].lower()) if lang in known), ENGLISH)
 
 
@@ -78,7 +78,7 @@ def t(key: str, locale: object = None, /, **fields: object) -> str:
     An unknown key is a programming error: KeyError.
     """
     lang = language(locale)
-    known = catalogues()
+    known = translations()
     text = known[lang].messages.get(key) or known[ENGLISH].messages[key]
     if not fields:
         return text

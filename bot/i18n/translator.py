@@ -17,7 +17,7 @@ import re
 import discord
 from discord import app_commands
 
-from bot.i18n.messages import ENGLISH, catalogues, language, t
+from bot.i18n.messages import ENGLISH, translations, language, t
 
 __all__ = ["Translator", "language", "needs_translation", "t"]
 
@@ -49,7 +49,7 @@ class Translator(app_commands.Translator):
         lang = language(locale)
         if lang == ENGLISH:
             return None
-        catalogue = catalogues()[lang]
+        catalogue = translations()[lang]
         table = catalogue.names if context.location in NAME_KINDS else catalogue.texts
         found = table.get(string.message)
         if found is None and needs_translation(string.message):

@@ -26,11 +26,11 @@ from babel.messages.pofile import read_po
 from bot.cards import review as cards
 from bot.errors import UserError
 from bot.i18n import translator as i18n
-from bot.i18n.messages import ENGLISH, NAME, TEXT, Key, catalogues, language, t
+from bot.i18n.messages import ENGLISH, NAME, TEXT, Key, translations, language, t
 
 ROOT = Path(__file__).resolve().parents[3]
 LOCALES = ROOT / "bot" / "i18n" / "locales"
-MESSAGES = catalogues()[ENGLISH].messages  # every key, from en.po
+MESSAGES = translations()[ENGLISH].messages  # every key, from en.po
 SCANNED = [
     *sorted((ROOT / "cogs").glob("*.py")),
     ROOT / "bot" / "client.py",
@@ -165,7 +165,7 @@ def scan(source: str, path: str) -> list[Finding]:
             or id(node) in in_logs
             or id(node) in in_decorators
             or (path, node.value) in ALLOWED_LITERALS
-            or node.value in catalogues()[ENGLISH].texts  # command tree texts: the Translator's
+            or node.value in translations()[ENGLISH].texts  # command tree texts: the Translator's
             or any(start <= line <= end for start, end in allowed_ranges)
         )
 

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bot.client import EXTENSIONS, DramaBot
 from bot.i18n import translator as i18n
-from bot.i18n.messages import catalogues, read
+from bot.i18n.messages import translations, read
 from bot.settings import Settings
 from bot.store import UnavailableStore
 
@@ -89,7 +89,7 @@ async def test_korean_payload_obeys_discords_rules(bot):
         check(entry, "/" + entry["name"])
     rate = next(entry for entry in payload if entry["name"] == "rate")
     assert rate["name_localizations"]["ko"] == "평점"
-    assert rate["description_localizations"]["ko"] == catalogues()["ko"].texts[rate["description"]]
+    assert rate["description_localizations"]["ko"] == translations()["ko"].texts[rate["description"]]
 
 
 async def test_translations_change_the_sync_digest(bot):
@@ -156,7 +156,7 @@ msgstr "話数"
 
 async def test_a_new_language_is_a_new_file(monkeypatch):
     """What a ja.po beside ko.po gives: its translations, English for what it leaves out or marks fuzzy."""
-    monkeypatch.setitem(catalogues(), "ja", read(io.BytesIO(A_NEW_LANGUAGE.encode())))
+    monkeypatch.setitem(translations(), "ja", read(io.BytesIO(A_NEW_LANGUAGE.encode())))
     japanese = discord.Locale.japanese
     assert i18n.language(japanese) == "ja"
     assert i18n.t("error.cooldown", japanese, seconds=3) == "ちょっと待ってください。3 秒後にもう一度どうぞ。"
