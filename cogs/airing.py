@@ -137,11 +137,11 @@ class Airing(commands.Cog):
         if not await self._may_curate(interaction):
             raise UserError.keyed("airing.not_curator")
         await self._followable(drama)
-        store = self.bot.store.airing
-        if not await store.follow(guild_id, drama.id, by=interaction.user.id, now=self.bot.clock.now()):
+        airing = self.bot.store.airing
+        if not await airing.follow(guild_id, drama.id, by=interaction.user.id, now=self.bot.clock.now()):
             raise UserError.keyed("airing.already_following", title=_title(drama))
         locale = locale_of(interaction)
-        settings = await store.announce_settings(guild_id)
+        settings = await airing.announce_settings(guild_id)
         where = (t("airing.followed_where", locale, channel=f"<#{settings.channel_id}>") if settings
                  else t("airing.followed_nowhere", locale))  # fmt: skip
         await answer(
@@ -203,7 +203,7 @@ class Airing(commands.Cog):
             return
         titles = []
         for drama_id in paused[:10]:
-            drama = await self.bot.store.get_drama(drama_id)
+            drama = await self.bot.store.catalogue.get(drama_id)
             if drama is not None:
                 titles.append(f"*{_title(drama)}*")
         text = t("airing.paused_notice", locale_of(interaction), titles=", ".join(titles) or "?")

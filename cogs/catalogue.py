@@ -3,7 +3,7 @@
 Every server sees the same catalogue, so only global curators change it (bot/catalogue/curators.py: the
 application's owners, CURATOR_USER_IDS, CURATOR_ROLE_ID inside CURATOR_GUILD_ID); a server's admins
 do not. The group is visible to every member, for `/catalogue suggest`; every handler and every
-button click checks the member's rights again. Every change goes through `Store.curate`, which
+button click checks the member's rights again. Every change goes through `Curation.curate`, which
 writes it and its audit row in one transaction. Validation is the catalogue file format's own
 (bot/catalogue/edits.py over `bot.catalogue.format.parse_entry`), so Discord, suggestions and files agree.
 `/catalogue curators` names a server's own role, which chooses the dramas that server follows.
@@ -137,11 +137,11 @@ async def decide(bot: DramaBot, interaction: discord.Interaction, action: str, r
     now = bot.clock.now()
     try:
         if action == "reject":
-            decided = await bot.store.reject_suggestion(suggestion_id, decided_by=user.id, now=now)
-            title = (await bot.store.drama_titles([decided.drama_id])).get(decided.drama_id, "?")
+            decided = await bot.store.suggestions.reject(suggestion_id, decided_by=user.id, now=now)
+            title = (await bot.store.community.titles([decided.drama_id])).get(decided.drama_id, "?")
             message = t("catalogue.suggestion_rejected", locale, id=suggestion_id, title=safe(title))
         else:
-            decided, _, after = await bot.store.accept_suggestion(
+            decided, _, after = await bot.store.suggestions.accept(
                 suggestion_id, lambda s: field_change(s.field, s.value), decided_by=user.id, actor_id=user.id,
                 actor_name=str(user), guild_id=interaction.guild_id, now=now,
             )  # fmt: skip
@@ -187,7 +187,7 @@ class Catalogue(
         action: str,
         change: Callable[[CatalogueRecord | None], CatalogueRecord | None],
     ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
-        return await self.bot.store.curate(
+        return await self.bot.store.curation.curate(
             slug,
             change,
             action=action,
@@ -417,11 +417,11 @@ class Catalogue(
         if len(value) > MAX_VALUE or (note is not None and len(note) > MAX_NOTE):
             raise UserError.keyed("catalogue.suggest_too_long", value=MAX_VALUE, note=MAX_NOTE)
         new, note = cleared(value), (note.strip() or None) if note else None
-        before = await self.bot.store.catalogue_record(drama.id)
+        before = await self.bot.store.catalogue.record(drama.id)
         after = field_change(field, new)(before)  # validated now, and again when accepted
         if before is not None and _record_dict(before) == _record_dict(after):
             raise UserError.keyed("catalogue.suggest_same", title=safe(drama.title))
-        made = await self.bot.store.suggest(
+        made = await self.bot.store.suggestions.add(
             user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, field=field,
             value=new, note=note, now=self.bot.clock.now(), per_window=SUGGESTIONS_PER_HOUR,
             window=timedelta(hours=1),
@@ -436,11 +436,11 @@ class Catalogue(
     async def suggestions(self, interaction: discord.Interaction) -> None:
         await self.require_curator(interaction)
         locale = locale_of(interaction)
-        pending, total = await self.bot.store.pending_suggestions(QUEUE_SIZE)
+        pending, total = await self.bot.store.suggestions.pending(QUEUE_SIZE)
         if not pending:
             await interaction.response.send_message(t("catalogue.suggestions_none", locale), ephemeral=True)
             return
-        titles = await self.bot.store.drama_titles([s.drama_id for s in pending])
+        titles = await self.bot.store.community.titles([s.drama_id for s in pending])
         view = discord.ui.View(timeout=None)
         for row, suggestion in enumerate(pending):
             for action in ("accept", "reject"):
@@ -459,7 +459,7 @@ class Catalogue(
         await self.require_curator(interaction)
         slug = await self._removed_slug(drama.strip())
         try:
-            record = await self.bot.store.restore_drama(
+            record = await self.bot.store.removal.restore(
                 slug, actor_id=interaction.user.id, actor_name=str(interaction.user), guild_id=interaction.guild_id
             )
         except CatalogueRefused as exc:
@@ -472,7 +472,11 @@ class Catalogue(
         """The slug a restore means: autocomplete's value, or the one removed drama whose title is `text`."""
         if looks_like_slug(text):
             return text
-        titled = [slug for slug, title, _ in await self.bot.store.removed_dramas(text) if fold(title) == fold(text)]
+        titled = [
+            slug
+            for slug, title, _ in await self.bot.store.catalogue.hidden(text)
+            if fold(title) == fold(text)
+        ]
         return titled[0] if len(titled) == 1 else text
 
     @restore.autocomplete("drama")
@@ -481,7 +485,7 @@ class Catalogue(
             await self.require_curator(interaction)  # removed dramas are shown to curators only
         except UserError:
             return []
-        found = await self.bot.store.removed_dramas(" ".join(value.split())[:80], 25)
+        found = await self.bot.store.catalogue.hidden(" ".join(value.split())[:80], 25)
         return [
             app_commands.Choice(name=clip(f"{title} ({year or '?'}) · {slug}", 100), value=slug)
             for slug, title, year in found
@@ -508,7 +512,7 @@ class Catalogue(
         if confirm.strip() != source.slug:
             raise UserError.keyed("catalogue.confirm_merge", slug=source.slug)
         try:
-            done = await self.bot.store.merge_dramas(
+            done = await self.bot.store.removal.merge(
                 source.slug, target.slug,
                 actor_id=interaction.user.id, actor_name=str(interaction.user), guild_id=interaction.guild_id,
             )  # fmt: skip
@@ -527,7 +531,7 @@ class Catalogue(
         if not (interaction.permissions.manage_guild or interaction.permissions.administrator):
             raise UserError.keyed("catalogue.not_admin")
         assert interaction.guild_id is not None
-        await self.bot.store.set_curator_role(
+        await self.bot.store.curation.set_curator_role(
             interaction.guild_id, role.id if role else None,
             actor_id=interaction.user.id, actor_name=str(interaction.user),
         )  # fmt: skip

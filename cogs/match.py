@@ -37,7 +37,9 @@ class Match(commands.Cog):
             raise UserError.keyed("match.self")
         other = await shown_member(interaction, member)
         locale = locale_of(interaction)
-        result = taste.match_halves(await self.bot.store.shared_scores(interaction.user.id, other.id))
+        result = taste.match_halves(
+            await self.bot.store.community.shared_scores(interaction.user.id, other.id)
+        )
         them = display_name(other)
         if result.percentage is None:
             text = t(
@@ -50,12 +52,12 @@ class Match(commands.Cog):
             await answer(interaction, content=text, ephemeral=True)
             return
         shown = [s.drama_id for s in (*result.agree, *result.differ)]
-        titles = await self.bot.store.drama_titles(shown)
+        titles = await self.bot.store.community.titles(shown)
         embed = community_cards.match_card(
             result, titles, display_name(interaction.user), them, locale=locale
         )
         # A private member's taste stays theirs: their own match is shown to them alone.
-        private = await self.bot.store.is_private(interaction.user.id)
+        private = await self.bot.store.watchlists.is_private(interaction.user.id)
         await answer(interaction, embed=embed, ephemeral=private)
 
 

@@ -43,6 +43,6 @@ async def shown_member(interaction: discord.Interaction, member: discord.abc.Use
     target = visible_member(interaction, member)
     if target.id != interaction.user.id:
         bot: DramaBot = interaction.client  # type: ignore[assignment]
-        if await bot.store.is_private(target.id):
+        if await bot.store.watchlists.is_private(target.id):
             raise UserError.keyed("member.private", name=member_name(display_name(target)))
     return target

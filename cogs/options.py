@@ -74,7 +74,7 @@ class DramaOption(app_commands.Transformer):
     async def transform(self, interaction: discord.Interaction, value: str) -> Drama:
         text = checked_text(value, "drama")
         store = _bot(interaction).store
-        matches = await store.find_dramas(text)
+        matches = await store.catalogue.find(text)
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
@@ -84,11 +84,11 @@ class DramaOption(app_commands.Transformer):
             )
             raise UserError.keyed("option.ambiguous", text=shown(text), listing=listing)
         if looks_like_slug(text):  # autocomplete's value for a drama removed since: say so
-            removed = await store.removed_drama(text)
+            removed = await store.catalogue.hidden_by("slug", text)
             if removed is not None:
                 raise UserError.keyed("option.drama_removed", title=safe(removed.title))
         cooldowns.hit(interaction, "miss")  # the matcher below (and TMDB's title search): limited per member
-        close = store.close_titles(text, 5)
+        close = store.titles.close_titles(text, 5)
         if close:
             titles = ", ".join(f"*{safe(title)}*" for title in close)
             raise UserError.keyed("option.no_drama_hint", text=shown(text), titles=titles)
@@ -97,10 +97,10 @@ class DramaOption(app_commands.Transformer):
     async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
         store = _bot(interaction).store
         try:
-            await store.refresh_index(max_age=INDEX_CHECK_INTERVAL)  # the catalogue CLI may have changed it
+            await store.titles.refresh(max_age=INDEX_CHECK_INTERVAL)  # the catalogue CLI may have changed it
         except StoreUnavailable:
             pass  # autocomplete cannot show an error: offer what the index already holds
-        hits = store.search_titles(str(value)[:MAX_TEXT], CHOICE_LIMIT)
+        hits = store.titles.search(str(value)[:MAX_TEXT], CHOICE_LIMIT)
         choices = []
         for hit in hits:
             label = hit.title + (f" ({hit.year})" if hit.year else "")
@@ -188,8 +188,10 @@ class TMDBDramaOption(DramaOption):
             return choices
         remaining = AUTOCOMPLETE_BUDGET - (loop.time() - started)
         try:  # series already in the catalogue are offered as catalogue choices above
-            present = await asyncio.wait_for(_bot(interaction).store.tmdb_ids_present([h.tmdb_id for h in hits]),
-                                             max(remaining, 0.05))  # fmt: skip
+            present = await asyncio.wait_for(
+                _bot(interaction).store.catalogue.tmdb_ids_present([h.tmdb_id for h in hits]),
+                max(remaining, 0.05)
+            )  # fmt: skip
         except (TimeoutError, StoreUnavailable):
             return choices
         extra = [tmdb_choice(h) for h in hits if h.tmdb_id not in present]

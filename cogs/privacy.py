@@ -4,7 +4,7 @@ delete-my-data counts what is stored (ratings, watch list, settings, reminders a
 sent, the catalogue and server changes the member made) and asks for confirmation with a button (only
 the member who asked can press it); the store erases every row holding the member's id in one
 transaction, the totals updated as if the member had never rated, and keeps the changes they made
-without their name (Store.delete_member, bot/store/erasure.py); the answer says what it removed.
+without their name (Erasure.erase, bot/store/erasure.py); the answer says what it removed.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class EraseButton(discord.ui.DynamicItem[discord.ui.Button], template=r"erase:(?
         try:
             if interaction.user.id != self.owner_id:
                 raise UserError.keyed("privacy.not_yours")
-            removed = await bot.store.delete_member(self.owner_id)
+            removed = await bot.store.erasure.erase(self.owner_id)
             locale = locale_of(interaction)
             await interaction.response.edit_message(
                 content=t("privacy.deleted", locale, **counted(removed, locale, done=True)), view=None
@@ -110,7 +110,7 @@ class Privacy(
     @app_commands.choices(visibility=VISIBILITY_CHOICES)
     async def list_(self, interaction: discord.Interaction, visibility: str) -> None:
         private = visibility == "private"
-        await self.bot.store.set_private(interaction.user.id, private)
+        await self.bot.store.watchlists.set_private(interaction.user.id, private)
         text = t("privacy.now_private" if private else "privacy.now_public", locale_of(interaction))
         await answer(interaction, content=text, ephemeral=True)
 
@@ -119,7 +119,7 @@ class Privacy(
     )
     async def delete_my_data(self, interaction: discord.Interaction) -> None:
         locale = locale_of(interaction)
-        held = await self.bot.store.member_data_counts(interaction.user.id)
+        held = await self.bot.store.erasure.counts(interaction.user.id)
         if not held.anything:
             await answer(interaction, content=t("privacy.nothing", locale), ephemeral=True)
             return

@@ -71,7 +71,7 @@ class Rate(commands.Cog):
     ) -> None:
         value = checked_score(score)
         ep = checked_episode(drama, episode)
-        result = await self.bot.store.rate(
+        result = await self.bot.store.ratings.rate(
             user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, score=value, episode=ep
         )
         await answer(interaction, embed=cards.rate_card(result, locale=locale_of(interaction)), ephemeral=True)
@@ -83,12 +83,12 @@ class Rate(commands.Cog):
         if not isinstance(chosen, str) or not chosen.strip():
             return []
         tmdb_id = parse_tmdb_value(chosen.strip())  # a TMDB pick: known once imported
-        linked = await self.bot.store.drama_by_tmdb_id(tmdb_id) if tmdb_id is not None else None
-        found = [linked] if linked is not None else await self.bot.store.find_dramas(chosen)
+        linked = await self.bot.store.catalogue.by("tmdb_id", tmdb_id) if tmdb_id is not None else None
+        found = [linked] if linked is not None else await self.bot.store.catalogue.find(chosen)
         if len(found) != 1:
             return []
         count = found[0].episode_count
-        episodes = await self.bot.store.episodes(found[0].id)
+        episodes = await self.bot.store.catalogue.episodes(found[0].id)
         critic = {e.number: e.critic_score for e in episodes}
         typed = str(value).strip()
         numbers = [n for n in range(1, count + 1) if not typed or str(n).startswith(typed)][:CHOICE_LIMIT]

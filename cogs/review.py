@@ -61,7 +61,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?
     async def callback(self, interaction: discord.Interaction) -> None:
         bot: DramaBot = interaction.client  # type: ignore[assignment]
         try:
-            data = await bot.store.review(self.drama_id, interaction.guild_id)
+            data = await bot.store.catalogue.review(self.drama_id, interaction.guild_id)
             if data is None:
                 raise UserError.keyed("review.gone")
             locale = locale_of(interaction)
@@ -158,7 +158,8 @@ class Review(commands.Cog):
     async def review(
         self, interaction: discord.Interaction, drama: app_commands.Transform[Drama, TMDBDramaOption]
     ) -> None:
-        data = await self.bot.store.review(drama, interaction.guild_id)  # already loaded: one round trip
+        # already loaded: one round trip
+        data = await self.bot.store.catalogue.review(drama, interaction.guild_id)
         if data is None:
             raise UserError.keyed("review.removed")
         locale = locale_of(interaction)

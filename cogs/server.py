@@ -55,7 +55,7 @@ class Server(
         guild_id = managed_guild(interaction)
         store = self.bot.store
         card = settings_card(
-            await store.guild_settings(guild_id),
+            await store.curation.guild_settings(guild_id),
             await store.airing.announce_settings(guild_id),
             len(await store.airing.followed(guild_id)),
             locale_of(interaction),
@@ -71,7 +71,7 @@ class Server(
     ) -> None:
         guild_id = managed_guild(interaction)
         locale = locale_of(interaction)
-        previous = await self.bot.store.set_guild_region(
+        previous = await self.bot.store.curation.set_guild_region(
             guild_id, country.code, actor_id=interaction.user.id, actor_name=str(interaction.user)
         )
         label = region_label(country.code)
@@ -90,7 +90,7 @@ class Server(
     async def region_clear(self, interaction: discord.Interaction) -> None:
         guild_id = managed_guild(interaction)
         locale = locale_of(interaction)
-        previous = await self.bot.store.set_guild_region(
+        previous = await self.bot.store.curation.set_guild_region(
             guild_id, None, actor_id=interaction.user.id, actor_name=str(interaction.user)
         )
         if previous is None:

@@ -92,12 +92,12 @@ class WatchPageButton(
                 checked_status(self.status)
             if interaction.user.id != self.user_id and interaction.guild_id is None:
                 raise UserError.keyed("member.dm_other")  # as /watchlist show: others' lists in servers only
-            if interaction.user.id != self.user_id and await bot.store.is_private(self.user_id):
+            if interaction.user.id != self.user_id and await bot.store.watchlists.is_private(self.user_id):
                 raise UserError.keyed(
                     "member.private", name=watch_cards.member_name(self.name_from(interaction))
                 )
             locale = locale_of(interaction)
-            page = await bot.store.watch_page(self.user_id, self.status, self.page)
+            page = await bot.store.watchlists.page(self.user_id, self.status, self.page)
             embed = watch_cards.watchlist_card(page, self.name_from(interaction), self.status, locale=locale)
             if interaction.user.id == self.owner_id:
                 view = pager(page, self.user_id, self.status, self.owner_id, locale)
@@ -165,7 +165,7 @@ class Watchlist(
         status = checked_status(status)
         progress = checked_progress(drama, episode)
         try:
-            now, before = await self.bot.store.set_watch(
+            now, before = await self.bot.store.watchlists.set(
                 user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id,
                 status=status, episode=progress,
             )  # fmt: skip
@@ -183,13 +183,14 @@ class Watchlist(
         wanted = checked_status(status) if status is not None else None
         target = await shown_member(interaction, member)
         own = target.id == interaction.user.id
-        page = await self.bot.store.watch_page(target.id, wanted)
+        page = await self.bot.store.watchlists.page(target.id, wanted)
         if page.total == 0:
             name = None if own else display_name(target)
             raise UserError(watch_cards.empty_list(name, wanted, locale=locale))
         embed = watch_cards.watchlist_card(page, display_name(target), wanted, locale=locale)
         view = pager(page, target.id, wanted, interaction.user.id, locale)
-        private = own and await self.bot.store.is_private(target.id)  # a private list stays private
+        # a private list stays private
+        private = own and await self.bot.store.watchlists.is_private(target.id)
         await answer(interaction, embed=embed, view=view, ephemeral=private)
 
     @app_commands.command(name="remove", description="Take a drama off your watch list.")
@@ -198,7 +199,7 @@ class Watchlist(
         self, interaction: discord.Interaction, drama: app_commands.Transform[Drama, DramaOption]
     ) -> None:
         locale = locale_of(interaction)
-        removed = await self.bot.store.remove_watch(user_id=interaction.user.id, drama_id=drama.id)
+        removed = await self.bot.store.watchlists.remove(user_id=interaction.user.id, drama_id=drama.id)
         title = safe(clip(drama.title, 80))
         if removed is None:
             raise UserError.keyed("watch.not_listed", title=title)
