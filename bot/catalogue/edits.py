@@ -18,18 +18,11 @@ if TYPE_CHECKING:
     from bot.store.rows import CatalogueRecord
 
 EDITABLE = {
-    "title": "Title",
-    "native_title": "Native title",
-    "aliases": "Aliases (comma-separated)",
-    "country": "Country (code or name)",
-    "year": "Year",
-    "episode_count": "Number of episodes",
-    "network": "Network",
-    "genres": "Genres (comma-separated)",
-    "poster_url": "Poster URL",
-    "critic_score": "Critic score (0-5)",
-    "critic_summary": "Critic summary (a few words)",
-}
+    "title": "Title", "native_title": "Native title", "aliases": "Aliases (comma-separated)",
+    "country": "Country (code or name)", "year": "Year", "episode_count": "Number of episodes",
+    "network": "Network", "genres": "Genres (comma-separated)", "poster_url": "Poster URL",
+    "critic_score": "Critic score (0-5)", "critic_summary": "Critic summary (a few words)",
+}  # fmt: skip
 # The long texts: their label and their entry in bot.catalogue.format.limits().
 LONG_TEXT = {"synopsis": ("Synopsis", "synopsis"), "verdict": ("Critic's verdict", "critic.verdict")}
 #: Every field a member may suggest a value for: the one-line fields and the long texts.

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, time
 from functools import cache
@@ -53,18 +53,14 @@ def _validator() -> Callable[[Any], Any]:
 def limits() -> dict[str, int]:
     """Each drama field's longest text or highest number in the schema, by dotted name ("title",
     "aliases", "critic.verdict", "episodes.title", "episode_count"): what TMDB clips to, what Discord caps."""
-    found: dict[str, int] = {}
 
-    def walk(node: dict, prefix: str) -> None:
+    def walk(node: dict, prefix: str) -> Iterator[tuple[str, int]]:
         for key, sub in node.get("properties", {}).items():
             sub = sub.get("items", sub)
-            for rule in ("maxLength", "maximum"):
-                if rule in sub:
-                    found[prefix + key] = sub[rule]
-            walk(sub, f"{prefix}{key}.")
+            yield from ((prefix + key, sub[rule]) for rule in ("maxLength", "maximum") if rule in sub)
+            yield from walk(sub, f"{prefix}{key}.")
 
-    walk(schema()["$defs"]["drama"], "")
-    return found
+    return dict(walk(schema()["$defs"]["drama"], ""))
 
 
 def _problem(exc: fastjsonschema.JsonSchemaValueException) -> str:
