@@ -22,7 +22,7 @@ from discord.ext import commands
 
 from bot.catalogue import regions
 from bot.cards.review import clip, safe
-from bot.catalogue.format import LIMITS, slugify
+from bot.catalogue.format import limits, slugify
 from bot.catalogue.edits import (
     EDITABLE,
     LONG_TEXT,
@@ -74,7 +74,7 @@ class TextModal(discord.ui.Modal):
             style=discord.TextStyle.paragraph,
             default=current,
             required=False,
-            max_length=LIMITS[limit_key],
+            max_length=limits()[limit_key],
             placeholder=t("catalogue.leave_empty", locale),
         )
         self.add_item(self.text)

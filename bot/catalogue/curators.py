@@ -1,13 +1,9 @@
-"""Who may change what: the one place the rights over the shared catalogue and a server's own settings
-are decided, asked afresh by every command and every button click.
+"""Who may change what, asked afresh by every command and button click.
 
-* The shared catalogue (facts, episodes, critic reviews, where to watch, suggestions) is every server's,
-  so only **global curators** change it: the application's owner or team members (Discord's application
-  info, through ``Bot.is_owner``), the users of CURATOR_USER_IDS, and members holding CURATOR_ROLE_ID
-  while they act inside its home server CURATOR_GUILD_ID. A server's Administrator or Manage Server, and
-  the role a server chooses with ``/catalogue curators``, give no right over it.
-* What belongs to one server (the dramas it follows) is for that server's admins (Administrator or
-  Manage Server) and the members holding the role they chose with ``/catalogue curators``.
+The shared catalogue is every server's, so only **global curators** change it: the application's owner or
+team (``Bot.is_owner``), the users of CURATOR_USER_IDS, and holders of CURATOR_ROLE_ID inside its home
+server CURATOR_GUILD_ID. What one server follows is for its admins (Administrator or Manage Server) and
+the role they choose with ``/catalogue curators``; neither gives any right over the shared catalogue.
 """
 
 from __future__ import annotations
@@ -31,8 +27,8 @@ def _settings_grant(bot: DramaBot, user: discord.abc.User, guild_id: int | None)
 
 
 async def is_global_curator(bot: DramaBot, interaction: discord.Interaction) -> bool:
-    """Whether the member behind `interaction` may change the shared catalogue. The member's roles are
-    those the interaction carries, so a role taken away counts from the next click on."""
+    """Whether the member may change the shared catalogue (by the roles the interaction carries, so a
+    role taken away counts from the next click on)."""
     user = interaction.user
     if _settings_grant(bot, user, interaction.guild_id):
         return True
@@ -40,8 +36,7 @@ async def is_global_curator(bot: DramaBot, interaction: discord.Interaction) -> 
 
 
 async def may_manage_server(bot: DramaBot, interaction: discord.Interaction) -> bool:
-    """Whether the member may change what belongs to this server alone (the dramas it follows): its admins
-    and the members holding the role chosen with `/catalogue curators`. Never outside a server."""
+    """Whether the member may change what this server alone follows; never outside a server."""
     user = interaction.user
     if interaction.guild_id is None or not isinstance(user, discord.Member):
         return False

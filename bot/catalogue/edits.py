@@ -1,9 +1,6 @@
-"""One field of a drama changed from a line of text: what `/catalogue edit` and `/catalogue text` do, and
-what a member's suggestion does once a curator accepts it (from Discord or the command line).
-
-The change is made on the drama's catalogue record and checked by the catalogue format's own validation
-(`bot.catalogue.format.parse_entry`), so Discord, suggestions and files agree on what is valid. A problem is a
-keyed UserError: shown to a member in their language, printed in English by the command line.
+"""One field of a drama changed from a line of text: `/catalogue edit` and `/catalogue text`, and a member's
+suggestion once a curator accepts it (from Discord or the command line). The changed record goes through
+the catalogue format's own validation, so Discord, suggestions and files agree on what is valid.
 """
 
 from __future__ import annotations
@@ -11,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.catalogue import regions
 from bot.cards.review import clip, safe
+from bot.catalogue import regions
 from bot.catalogue.format import CatalogueError, entry_record, parse_entry
 from bot.errors import UserError
 from bot.i18n.messages import Key
@@ -21,19 +18,13 @@ if TYPE_CHECKING:
     from bot.store.rows import CatalogueRecord
 
 EDITABLE = {
-    "title": "Title",
-    "native_title": "Native title",
-    "aliases": "Aliases (comma-separated)",
-    "country": "Country (code or name)",
-    "year": "Year",
-    "episode_count": "Number of episodes",
-    "network": "Network",
-    "genres": "Genres (comma-separated)",
-    "poster_url": "Poster URL",
-    "critic_score": "Critic score (0-5)",
-    "critic_summary": "Critic summary (a few words)",
-}
-LONG_TEXT = {"synopsis": ("Synopsis", "synopsis"), "verdict": ("Critic's verdict", "verdict")}
+    "title": "Title", "native_title": "Native title", "aliases": "Aliases (comma-separated)",
+    "country": "Country (code or name)", "year": "Year", "episode_count": "Number of episodes",
+    "network": "Network", "genres": "Genres (comma-separated)", "poster_url": "Poster URL",
+    "critic_score": "Critic score (0-5)", "critic_summary": "Critic summary (a few words)",
+}  # fmt: skip
+# The long texts: their label and their entry in bot.catalogue.format.limits().
+LONG_TEXT = {"synopsis": ("Synopsis", "synopsis"), "verdict": ("Critic's verdict", "critic.verdict")}
 #: Every field a member may suggest a value for: the one-line fields and the long texts.
 SUGGESTABLE = {**EDITABLE, **{key: label for key, (label, _) in LONG_TEXT.items()}}
 NUMBER_NAMES = {"critic_score": "catalogue.what_critic_score", "year": "catalogue.what_year",
@@ -68,42 +59,30 @@ def number(value: str, kind: type, what: str) -> int | float:
     try:
         return kind(value.replace(",", ".") if kind is float else value)
     except ValueError:
-        raise UserError.keyed("catalogue.not_number", what=Key(NUMBER_NAMES[what]), value=shown(value)) from None
+        what_key = Key(NUMBER_NAMES[what])
+        raise UserError.keyed("catalogue.not_number", what=what_key, value=shown(value)) from None
 
 
 def edit_field(rec: dict[str, Any], field: str, value: str | None) -> None:
     """Apply one /catalogue edit to a record dict (value None: clear the field)."""
-    critic = dict(rec.get("critic") or {})
-    if field in ("critic_score", "critic_summary"):
-        key = field.removeprefix("critic_")
-        if value is None:
-            critic.pop(key, None)
-        else:
-            critic[key] = number(value, float, "critic_score") if key == "score" else value
-        rec["critic"] = critic
-    elif field in ("aliases", "genres"):
-        rec[field] = split(value or "")
-    elif field in ("year", "episode_count"):
-        if value is None:
-            rec.pop(field, None)
-        else:
-            rec[field] = number(value, int, field)
-    elif field == "country" and value is not None:
+    target, key = rec, field
+    if field in ("critic_score", "critic_summary", "verdict"):
+        target, key = rec.setdefault("critic", {}) or {}, field.removeprefix("critic_")
+        rec["critic"] = target
+    if value is None:
+        target.pop(key, None)
+    elif key in ("aliases", "genres"):
+        target[key] = split(value)
+    elif key in ("year", "episode_count", "score"):
+        target[key] = number(value, float if key == "score" else int, field)
+    elif key == "country":
         region = regions.lookup(value)
         if region is None:
             raise UserError.keyed("catalogue.unknown_country", value=shown(value))
-        rec[field] = region.code
-    elif field == "verdict":
-        if value is None:
-            critic.pop("verdict", None)
-        else:
-            critic["verdict"] = value
-        rec["critic"] = critic
-    elif value is None:
-        rec.pop(field, None)
+        target[key] = region.code
     else:
-        rec[field] = value
-    if field == "episode_count" and "episodes" in rec:  # a shorter run drops the episodes past its end
+        target[key] = value
+    if key == "episode_count" and "episodes" in rec:  # a shorter run drops the episodes past its end
         rec["episodes"] = [e for e in rec["episodes"] if e["number"] <= rec.get("episode_count", 0)]
 
 

@@ -1,23 +1,6 @@
-"""`python -m bot catalogue ...`: import, export, preview and count the catalogue from a terminal.
-
-    python -m bot catalogue import FILE      JSON (docs/catalogue.schema.json) or CSV (one drama per row)
-    python -m bot catalogue export [FILE]    the whole catalogue (not ratings), to FILE or stdout
-    python -m bot catalogue show TITLE       the /review card as text
-    python -m bot catalogue stats            counts
-    python -m bot catalogue audit            the curators' change log
-    python -m bot catalogue suggestions [list | accept ID | reject ID]
-                                             members' suggestions waiting for a global curator
-    python -m bot catalogue import-tmdb Q    a TV series from TMDB (a search or a TMDB id), upserted
-    python -m bot catalogue import-tmdb --discover [--country KR ...] [--limit N] [--since YEAR]
-                                             the most popular scripted series, in bulk
-    python -m bot catalogue refresh-tmdb [--all | --airing]
-                                             update linked dramas: new episodes, counts, status
-    python -m bot catalogue remove SLUG      hide a drama from members (their data is kept)
-    python -m bot catalogue restore SLUG     bring a removed drama back, with everything it had
-    python -m bot catalogue merge FROM INTO  join a duplicate (FROM, by slug) into the drama kept (INTO)
-
-Safe while the bot runs: writes go through the store's one-transaction writes, and the bot
-notices the new `catalogue_rev` and reloads its title index.
+"""`python -m bot catalogue ...`: import, export, preview, audit and curate the catalogue from a terminal
+(docs/catalogue.md lists the commands). Safe while the bot runs: writes are the store's one-transaction
+writes, and the bot notices the new `catalogue_rev` and reloads its title index.
 """
 
 from __future__ import annotations
@@ -31,55 +14,58 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.cards import review as cards
-from bot.catalogue.format import CatalogueError, dump_document, export_document, merge_kept, parse_file
 from bot.catalogue.edits import field_change
+from bot.catalogue.format import CatalogueError, dump_document, export_document, merge_kept, parse_file
 from bot.errors import CatalogueRefused, UserError
-from bot.tmdb.limits import TokenBucket
 from bot.settings import Settings
 from bot.store import Store, SuggestionClosed
 from bot.store.removal import refused_text
-from bot.tmdb.client import TMDB, TMDBError
 from bot.tmdb.bulk import discover, run_refresh
+from bot.tmdb.client import TMDB, TMDBError
 from bot.tmdb.importer import import_series
+from bot.tmdb.limits import TokenBucket
 
 OK, FAILED = 0, 1
+CLI_ACTOR = {"actor_id": 0, "actor_name": "command line", "guild_id": None}  # the audit's "who"
+BULK_BUCKET, BULK_RATE = 40, 4.0  # TMDB allows about 40 requests per 10 s per client
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    cat = sub.add_parser("catalogue", help="import, export, preview and count the catalogue")
-    cmds = cat.add_subparsers(dest="catalogue_command", required=True)
+    cmds = sub.add_parser("catalogue", help="import, export, preview and count the catalogue").add_subparsers(
+        dest="catalogue_command", required=True
+    )
     imp = cmds.add_parser("import", help="add or update dramas from a JSON or CSV file (all or nothing)")
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     exp = cmds.add_parser("export", help="write the whole catalogue (not ratings) as JSON")
     exp.add_argument("file", nargs="?", help="where to write (default: standard output)")
-    show = cmds.add_parser("show", help="print a drama's /review card as text")
-    show.add_argument("title", help="a title, native title, alias or slug")
+    cmds.add_parser("show", help="print a drama's /review card as text").add_argument(
+        "title", help="a title, native title, alias or slug"
+    )
     cmds.add_parser("stats", help="print counts")
     tmdb = cmds.add_parser("import-tmdb", help="add or update TV series from TMDB (needs TMDB_API_KEY)")
-    tmdb.add_argument("query", nargs="?", help="a TMDB TV id, or a title to search for (the first match is taken)")
-    tmdb.add_argument("--discover", action="store_true", help="import the most popular scripted series instead")
+    tmdb.add_argument("query", nargs="?", help="a TMDB TV id, or a title to search for (the first match)")
+    tmdb.add_argument("--discover", action="store_true", help="import the most popular scripted series")
     tmdb.add_argument("--country", action="append", metavar="CC",
-                      help="with --discover: an origin country (repeatable; default TMDB_ORIGIN_COUNTRIES)")  # fmt: skip
+                      help="with --discover: an origin country (repeatable; default TMDB_ORIGIN_COUNTRIES)")
     tmdb.add_argument("--limit", type=int, default=20, help="with --discover: how many series (default 20)")
-    tmdb.add_argument("--since", type=int, metavar="YEAR", help="with --discover: first aired in YEAR or later")
-    refresh = cmds.add_parser("refresh-tmdb", help="update dramas linked to TMDB: new episodes, counts, status")
-    which = refresh.add_mutually_exclusive_group()
+    tmdb.add_argument("--since", type=int, metavar="YEAR", help="with --discover: aired from YEAR on")
+    which = cmds.add_parser(
+        "refresh-tmdb", help="update dramas linked to TMDB: new episodes, counts, status"
+    ).add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="every linked drama")
-    which.add_argument(
-        "--airing", action="store_true",
-        help="only those not ended; one whose last episode aired over 60 days ago once a week (the default)",
-    )  # fmt: skip
-    audit = cmds.add_parser("audit", help="list catalogue changes made by curators")
-    audit.add_argument("--limit", type=int, default=50)
-    sugg = cmds.add_parser("suggestions", help="members' suggestions: list the pending ones, accept or reject one")
+    which.add_argument("--airing", action="store_true", help="only those not ended; one whose last episode "
+                       "aired over 60 days ago once a week (the default)")
+    cmds.add_parser("audit", help="list catalogue changes made by curators").add_argument(
+        "--limit", type=int, default=50
+    )
+    sugg = cmds.add_parser("suggestions", help="members' suggestions: list, accept or reject")
     sugg.add_argument("action", nargs="?", choices=("list", "accept", "reject"), default="list")
     sugg.add_argument("id", nargs="?", type=int, help="with accept or reject: the suggestion's number")
     sugg.add_argument("--limit", type=int, default=50, help="with list: how many, oldest first (default 50)")
-    removal = cmds.add_parser("remove", help="hide a drama from members; ratings, lists and reminders are kept")
-    removal.add_argument("slug")
-    restore = cmds.add_parser("restore", help="bring a removed drama back with everything it had")
-    restore.add_argument("slug")
+    for name, help_text in (("remove", "hide a drama from members; ratings, lists and reminders are kept"),
+                            ("restore", "bring a removed drama back with everything it had")):
+        cmds.add_parser(name, help=help_text).add_argument("slug")
     merge = cmds.add_parser("merge", help="join a duplicate into the drama kept: scores, lists, follows move")
     merge.add_argument("source", metavar="FROM", help="the duplicate's slug (it goes)")
     merge.add_argument("target", metavar="INTO", help="the slug of the drama kept")
@@ -89,15 +75,10 @@ def _write(target: Path, text: str) -> None:
     """Write atomically: a new file in the same folder, flushed to disk, then renamed over `target`, so
     a crash or a full disk leaves the old file whole and a reader never sees half a catalogue."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    while True:
-        temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:  # 0o666: the umask applies, as it would to a plain write
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
+    out = open(temporary, "x", encoding="utf-8")  # "x": never someone else's file
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
+        with out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
@@ -107,14 +88,12 @@ def _write(target: Path, text: str) -> None:
         raise
     try:  # the rename itself, on disk
         folder = os.open(target.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(folder)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
     except OSError:
         pass
-    finally:
-        os.close(folder)
 
 
 def _err(message: str) -> int:
@@ -123,22 +102,16 @@ def _err(message: str) -> int:
 
 
 async def run(store: Store, args: argparse.Namespace, settings: Settings | None = None) -> int:
-    if args.catalogue_command == "import-tmdb":
+    command = args.catalogue_command
+    if command in ("import-tmdb", "refresh-tmdb"):
+        if settings is None or not settings.tmdb_api_key:
+            return _err("TMDB_API_KEY is not set (see .env.example)")
+        if command == "refresh-tmdb":
+            return await cmd_refresh_tmdb(store, args, settings)
+        if getattr(args, "discover", False):
+            return await cmd_discover(store, args, settings)
         return await cmd_import_tmdb(store, args, settings)
-    if args.catalogue_command == "refresh-tmdb":
-        return await cmd_refresh_tmdb(store, args, settings)
-    handler = {
-        "import": cmd_import,
-        "export": cmd_export,
-        "show": cmd_show,
-        "stats": cmd_stats,
-        "audit": cmd_audit,
-        "suggestions": cmd_suggestions,
-        "remove": cmd_remove,
-        "restore": cmd_restore,
-        "merge": cmd_merge,
-    }[args.catalogue_command]
-    return await handler(store, args)
+    return await globals()[f"cmd_{command}"](store, args)
 
 
 async def cmd_import(store: Store, args: argparse.Namespace) -> int:
@@ -161,8 +134,7 @@ async def cmd_import(store: Store, args: argparse.Namespace) -> int:
     counts = {"added": 0, "changed": 0, "unchanged": 0}
     for slug, outcome in outcomes:
         counts[outcome] += 1
-        label = {"added": "added    ", "changed": "changed  ", "unchanged": "unchanged"}[outcome]
-        print(f"{label} {slug}  ({titles[slug]})")
+        print(f"{outcome:<9} {slug}  ({titles[slug]})")
     print(f"{counts['added']} added, {counts['changed']} changed, {counts['unchanged']} left alone")
     return OK
 
@@ -172,15 +144,15 @@ async def cmd_export(store: Store, args: argparse.Namespace) -> int:
     text = dump_document(await export_document(store, dropped))
     for line in dropped:
         print(f"dramabot: left out a link that is not a safe https:// URL ({line})", file=sys.stderr)
-    if args.file:
-        target = Path(args.file)
-        try:
-            await asyncio.to_thread(_write, target, text)
-        except OSError as exc:
-            return _err(f"cannot write {target}: {exc}")
-        print(f"exported the catalogue to {target}", file=sys.stderr)
-    else:
+    if not args.file:
         sys.stdout.write(text)
+        return OK
+    target = Path(args.file)
+    try:
+        await asyncio.to_thread(_write, target, text)
+    except OSError as exc:
+        return _err(f"cannot write {target}: {exc}")
+    print(f"exported the catalogue to {target}", file=sys.stderr)
     return OK
 
 
@@ -202,10 +174,8 @@ async def cmd_show(store: Store, args: argparse.Namespace) -> int:
 
 async def cmd_stats(store: Store, args: argparse.Namespace) -> int:
     stats = await store.catalogue.stats()
-    print(f"dramas:               {stats.dramas}")
-    print(f"episodes with data:   {stats.episodes}")
-    print(f"availability entries: {stats.availability}")
-    print(f"ratings:              {stats.ratings}")
+    print(f"dramas:               {stats.dramas}\nepisodes with data:   {stats.episodes}")
+    print(f"availability entries: {stats.availability}\nratings:              {stats.ratings}")
     return OK
 
 
@@ -213,12 +183,9 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
     rows = await store.curation.audit_log(limit=max(1, args.limit))
     if not rows:
         print("no catalogue changes recorded yet")
-        return OK
-    for row in rows:
-        if row.actor_id is None:  # the member erased their data: the change stays, who made it does not
-            who = "erased member"
-        else:
-            who = f"{row.actor_name or row.actor_id} ({row.actor_id})"
+    for row in rows:  # a member who erased their data: the change stays, who made it does not
+        name = f"{row.actor_name or row.actor_id} ({row.actor_id})"
+        who = "erased member" if row.actor_id is None else name
         credit = f"  suggested by {row.credit_user_id}" if row.credit_user_id is not None else ""
         print(f"{row.at}  {who}  {row.action}  {row.subject}{credit}")
         if row.before is not None:
@@ -228,12 +195,9 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
     return OK
 
 
-CLI_ACTOR = {"actor_id": 0, "actor_name": "command line", "guild_id": None}  # the audit's "who"
-
-
 async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
-    """List the pending suggestions, or accept / reject one as the operator (audited as the command line,
-    credited to the member who suggested it; `decided_by` stays empty: no Discord user decided it)."""
+    """List the pending suggestions, or accept / reject one as the operator: audited as the command line,
+    credited to the member; `decided_by` stays empty (no Discord user decided it)."""
     if args.action == "list":
         if args.id is not None:
             return _err("list takes no id; use accept ID or reject ID")
@@ -244,7 +208,8 @@ async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
         titles = await store.community.titles([s.drama_id for s in pending])
         for s in pending:
             value = "(clear it)" if s.value is None else s.value
-            print(f"#{s.id}  {s.created_at}  {titles.get(s.drama_id, '?')}  {s.field} -> {value!r}  by {s.user_id}")
+            title = titles.get(s.drama_id, "?")
+            print(f"#{s.id}  {s.created_at}  {title}  {s.field} -> {value!r}  by {s.user_id}")
             if s.note:
                 print(f"    note: {s.note}")
         print(f"{len(pending)} of {total} pending shown; accept or reject one with: "
@@ -259,14 +224,15 @@ async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
             print(f"rejected suggestion #{args.id}")
             return OK
         decided, _, after = await store.suggestions.accept(
-            args.id, lambda s: field_change(s.field, s.value), decided_by=None, now=now, **CLI_ACTOR,
-        )  # fmt: skip
+            args.id, lambda s: field_change(s.field, s.value), decided_by=None, now=now, **CLI_ACTOR
+        )
     except SuggestionClosed as exc:
         if exc.found is None:
             return _err(f"there is no suggestion #{args.id}")
         return _err(f"suggestion #{args.id} was already {exc.found.status}; nothing changed")
     except UserError as exc:
-        return _err(f"suggestion #{args.id} cannot be applied: {exc.message}\nit stays pending; reject it instead")
+        problem = f"suggestion #{args.id} cannot be applied: {exc.message}"
+        return _err(f"{problem}\nit stays pending; reject it instead")
     title = after[0].title if after is not None else "?"
     print(f"accepted suggestion #{args.id}: {decided.field} of {title} saved, credited to {decided.user_id}")
     return OK
@@ -298,28 +264,22 @@ async def cmd_merge(store: Store, args: argparse.Namespace) -> int:
     except CatalogueRefused as exc:
         return _err(refused_text(exc))
     print(f"merged {done.merged.slug}  ({done.merged.title}) into {done.into.slug}  ({done.into.title}):")
-    print(f"  {done.ratings} scores moved, {done.replaced} older duplicates dropped, {done.watchlist} list entries, "
-          f"{done.follows} follows, {done.reminders} reminders, {done.announcements} announcement records")  # fmt: skip
+    print(f"  {done.ratings} scores moved, {done.replaced} older duplicates dropped, {done.watchlist} list "
+          f"entries, {done.follows} follows, {done.reminders} reminders, {done.announcements} announcement "
+          "records")  # fmt: skip
     return OK
 
 
-# TMDB allows about 40 requests per 10 s per client; bulk commands stay under it.
-BULK_BUCKET, BULK_RATE = 40, 4.0
-
-
 def _bulk_client(settings: Settings) -> TMDB:
+    """A TMDB client for the bulk commands: under the rate limit, and patient with 429s."""
     assert settings.tmdb_api_key
+    limiter = TokenBucket(BULK_BUCKET, BULK_RATE)
     return TMDB(
-        settings.tmdb_api_key, settings.tmdb_api_base, max_retries=5, max_retry_after=60.0,
-        limiter=TokenBucket(BULK_BUCKET, BULK_RATE),
-    )  # fmt: skip
+        settings.tmdb_api_key, settings.tmdb_api_base, max_retries=5, max_retry_after=60.0, limiter=limiter
+    )
 
 
-async def cmd_import_tmdb(store: Store, args: argparse.Namespace, settings: Settings | None) -> int:
-    if settings is None or not settings.tmdb_api_key:
-        return _err("TMDB_API_KEY is not set (see .env.example)")
-    if getattr(args, "discover", False):
-        return await cmd_discover(store, args, settings)
+async def cmd_import_tmdb(store: Store, args: argparse.Namespace, settings: Settings) -> int:
     query = (args.query or "").strip()
     if not query:
         return _err("import-tmdb needs a TMDB id, a title, or --discover")
@@ -333,49 +293,37 @@ async def cmd_import_tmdb(store: Store, args: argparse.Namespace, settings: Sett
                     return _err(f"TMDB found no TV series for {query!r}")
                 tmdb_id = results[0]["id"]
                 for other in results[1:5]:
-                    print(f"  also found: {other.get('name')} ({str(other.get('first_air_date') or '')[:4]}), "
-                          f"id {other['id']}", file=sys.stderr)  # fmt: skip
+                    year = str(other.get("first_air_date") or "")[:4]
+                    print(f"  also found: {other.get('name')} ({year}), id {other['id']}", file=sys.stderr)
             entry, outcome = await import_series(store, tmdb, tmdb_id)
         except (TMDBError, CatalogueError) as exc:
             return _err(f"{exc}\nnothing was imported")
-    print(f"{outcome:<9} {entry.drama.slug}  ({entry.drama.title}, TMDB {tmdb_id}, {entry.drama.episode_count} episodes)")
+    drama = entry.drama
+    print(f"{outcome:<9} {drama.slug}  ({drama.title}, TMDB {tmdb_id}, {drama.episode_count} episodes)")
     return OK
 
 
-def _discover_countries(args: argparse.Namespace, settings: Settings) -> tuple[str, ...] | None:
-    codes: list[str] = []
-    for raw in args.country or []:
-        for part in raw.split(","):
-            code = part.strip().upper()
-            if len(code) != 2 or not code.isalpha() or not code.isascii():
-                return None
-            if code not in codes:
-                codes.append(code)
-    return tuple(codes) or settings.tmdb_origin_countries
-
-
 async def cmd_discover(store: Store, args: argparse.Namespace, settings: Settings) -> int:
-    countries = _discover_countries(args, settings)
-    if countries is None:
+    codes = [part.strip().upper() for raw in args.country or [] for part in raw.split(",")]
+    if not all(len(code) == 2 and code.isascii() and code.isalpha() for code in codes):
         return _err("--country takes two-letter country codes such as KR or JP")
+    countries = tuple(dict.fromkeys(codes)) or settings.tmdb_origin_countries
     if not 1 <= args.limit <= 10_000:
         return _err("--limit must be from 1 to 10000")
     if args.since is not None and not 1900 <= args.since <= 2100:
         return _err("--since must be a year such as 2015")
-    print(f"discovering up to {args.limit} series from {','.join(countries)}"
-          + (f" first aired {args.since} or later" if args.since else ""), file=sys.stderr)  # fmt: skip
+    since = f" first aired {args.since} or later" if args.since else ""
+    print(f"discovering up to {args.limit} series from {','.join(countries)}{since}", file=sys.stderr)
     async with _bulk_client(settings) as tmdb:
         try:
             summary = await discover(store, tmdb, countries, limit=args.limit, since=args.since)
         except TMDBError as exc:
-            return _err(f"{exc}\nTMDB discover failed; series already imported are kept, run it again to resume")
+            return _err(f"{exc}\nTMDB discover failed; series imported are kept, run it again to resume")
     print("\n".join(summary.lines()))
     return OK
 
 
-async def cmd_refresh_tmdb(store: Store, args: argparse.Namespace, settings: Settings | None) -> int:
-    if settings is None or not settings.tmdb_api_key:
-        return _err("TMDB_API_KEY is not set (see .env.example)")
+async def cmd_refresh_tmdb(store: Store, args: argparse.Namespace, settings: Settings) -> int:
     async with _bulk_client(settings) as tmdb:
         # From the terminal: every drama due, not a bounded batch (the bot's job takes a batch a run).
         summary = await run_refresh(store, tmdb, airing_only=not args.all, batch=None, stream=sys.stdout)

@@ -1,9 +1,5 @@
-"""`python -m bot migrate-db --from URL --to URL [--force]`: copy a whole database between backends.
-
-URLs as DATABASE_URL takes them: a SQLite path or sqlite:///path, or postgresql://... The work is in
-bot/store/transfer.py; here: the arguments, and progress (one line redrawn on a terminal, a plain line
-per table otherwise).
-"""
+"""`python -m bot migrate-db --from URL --to URL [--force]`: copy a whole database between backends
+(bot/store/transfer.py), with progress. URLs as DATABASE_URL takes them (a SQLite path, postgresql://...)."""
 
 from __future__ import annotations
 
@@ -23,7 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "migrate-db",
         help="copy a whole database to another (SQLite <-> PostgreSQL)",
         description="Copy every table (catalogue, ratings, audit, settings, caches) from one database to "
-        "another, keeping ids; rating totals are rebuilt and checked. The target must be empty unless --force.",
+        "another, keeping ids; rating totals are rebuilt and checked. The target must be empty unless "
+        "--force.",
     )
     parser.add_argument("--from", dest="source", required=True, metavar="URL", help="the database to copy")
     parser.add_argument("--to", dest="target", required=True, metavar="URL", help="where to copy it")
@@ -31,28 +28,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 class ProgressPrinter:
-    """Progress of each table: redrawn in place on a terminal (at most ~10 times a second), else one line
-    when a table is done."""
+    """Each table's progress: redrawn in place on a terminal (at most ~10 times a second), else a line
+    when the table is done."""
 
     def __init__(self, out: TextIO) -> None:
-        self.out = out
-        self.tty = out.isatty()
-        self._last = 0.0
+        self.out, self.tty, self._last = out, out.isatty(), 0.0
 
     def __call__(self, table: str, done: int, total: int) -> None:
         finished = done >= total
-        if self.tty:
-            now = time.monotonic()
-            if not finished and now - self._last < 0.1:
-                return
-            self._last = now
-            share = f"{100 * done / total:5.1f}%" if total else "  100%"
-            self.out.write(f"\r\033[K{table}: {done:,} / {total:,} rows {share}")
+        if not self.tty:
             if finished:
-                self.out.write("\n")
-            self.out.flush()
-        elif finished:
-            print(f"{table}: {done:,} rows", file=self.out, flush=True)
+                print(f"{table}: {done:,} rows", file=self.out, flush=True)
+            return
+        now = time.monotonic()
+        if not finished and now - self._last < 0.1:
+            return
+        self._last = now
+        share = f"{100 * done / total:5.1f}%" if total else "  100%"
+        self.out.write(f"\r\033[K{table}: {done:,} / {total:,} rows {share}" + ("\n" if finished else ""))
+        self.out.flush()
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -65,9 +59,8 @@ async def run(args: argparse.Namespace) -> int:
                   "percent-encoded (%40 %2F %3F %23)", file=sys.stderr)  # fmt: skip
             return EXIT_FAILURE
     try:
-        report = await transfer(
-            args.source, args.target, force=args.force, progress=ProgressPrinter(sys.stderr)
-        )
+        progress = ProgressPrinter(sys.stderr)
+        report = await transfer(args.source, args.target, force=args.force, progress=progress)
     except (TransferError, SchemaTooNew, StoreUnavailable, FileNotFoundError) as exc:
         print(f"dramabot migrate-db: {redact(str(exc), secrets)}", file=sys.stderr)
         return EXIT_FAILURE
@@ -77,9 +70,7 @@ async def run(args: argparse.Namespace) -> int:
     if report.source_totals_were_wrong:
         print("note: the source's stored rating totals differed from its ratings; the copy has them rebuilt")
     rows, n, halves = report.totals[:3]
-    print(
-        f"copied schema version {report.version}: "
-        + ", ".join(f"{name} {count:,}" for name, count in report.counts.items())
-        + f"; rating totals checked ({rows:,} rows, {n:,} ratings, {halves:,} half-stars) in {report.seconds:.1f} s"
-    )
+    counts = ", ".join(f"{name} {count:,}" for name, count in report.counts.items())
+    print(f"copied schema version {report.version}: {counts}; rating totals checked ({rows:,} rows, "
+          f"{n:,} ratings, {halves:,} half-stars) in {report.seconds:.1f} s")  # fmt: skip
     return EXIT_OK

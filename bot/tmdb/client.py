@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.catalogue.format import LIMITS, MAX_EPISODES
+from bot.catalogue.format import limits
 from bot.catalogue.links import safe_link
 from bot.models import Availability
 from bot.tmdb.limits import TokenBucket
@@ -298,15 +298,16 @@ def season_offsets(tv: dict[str, Any], seasons: list[dict[str, Any]]) -> dict[in
 
 def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) -> dict[str, Any]:
     """A catalogue record (the file format's dict) from `/tv/{id}` and its seasons' answers."""
-    name = _clip(tv.get("name"), LIMITS["title"]) or f"TMDB {tv.get('id')}"
+    limit = limits()
+    name = _clip(tv.get("name"), limit["title"]) or f"TMDB {tv.get('id')}"
     rec: dict[str, Any] = {"slug": slug, "title": name, "tmdb_id": tv["id"]}
-    original = _clip(tv.get("original_name"), LIMITS["native_title"])
+    original = _clip(tv.get("original_name"), limit["native_title"])
     if original and original != name:
         rec["native_title"] = original
     alt = (tv.get("alternative_titles") or {}).get("results") if isinstance(tv.get("alternative_titles"), dict) else None
     aliases = []
     for a in alt if isinstance(alt, list) else []:
-        title = _clip(a.get("title") if isinstance(a, dict) else None, LIMITS["alias"])
+        title = _clip(a.get("title") if isinstance(a, dict) else None, limit["aliases"])
         if title and title not in (name, original) and title not in aliases:
             aliases.append(title)
     if aliases:
@@ -330,13 +331,13 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
     if isinstance(countries, list) and countries and isinstance(countries[0], str) and _COUNTRY.match(countries[0]):
         rec["country"] = countries[0]
     networks = [n.get("name") for n in tv.get("networks") or [] if isinstance(n, dict)]
-    network = _clip(networks[0], LIMITS["network"]) if networks else None
+    network = _clip(networks[0], limit["network"]) if networks else None
     if network:
         rec["network"] = network
-    genres = [_clip(g.get("name"), LIMITS["genre"]) for g in tv.get("genres") or [] if isinstance(g, dict)]
+    genres = [_clip(g.get("name"), limit["genres"]) for g in tv.get("genres") or [] if isinstance(g, dict)]
     if any(genres):
         rec["genres"] = [g for g in genres if g]
-    overview = _clip(tv.get("overview"), LIMITS["synopsis"])
+    overview = _clip(tv.get("overview"), limit["synopsis"])
     if overview:
         rec["synopsis"] = overview
     poster = tv.get("poster_path")
@@ -354,11 +355,11 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
             if tmdb_number is None or tmdb_number < 1 or (season_number, tmdb_number) in by_tmdb:
                 continue  # no number of its own to keep (or listed twice): left out, never renumbered
             number = offsets[season_number] + tmdb_number
-            if number > MAX_EPISODES:
+            if number > limit["episode_count"]:
                 continue
             item: dict[str, Any] = {"number": number}
             by_tmdb[(season_number, tmdb_number)] = item
-            title = _clip(ep.get("name"), LIMITS["episode_title"])
+            title = _clip(ep.get("name"), limit["episodes.title"])
             if title:
                 item["title"] = title
             aired = ep.get("air_date")
@@ -383,7 +384,7 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
                 pass
     count = _whole(tv.get("number_of_episodes"))
     highest = episodes[-1]["number"] if episodes else 0
-    rec["episode_count"] = max(1, min(MAX_EPISODES, max(count or 0, highest)))
+    rec["episode_count"] = max(1, min(limit["episode_count"], max(count or 0, highest)))
     if episodes:
         rec["episodes"] = episodes
     return rec

@@ -1,4 +1,5 @@
-"""bot.catalogue.format: the bundled starter catalogue, the JSON format's validation, first-start loading."""
+"""bot.catalogue.format: the bundled starter catalogue, the JSON format's validation by its schema (the one
+source of its rules), first-start loading."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalogue import schema
 from bot.catalogue.format import (
     BUNDLE_OFF,
     FORMAT,
     STARTER_LOADED,
     CatalogueError,
+    limits,
     load_starter_catalogue,
     parse_catalogue,
+    parse_entry,
     starter_entries,
 )
 from bot.store import Store
@@ -320,3 +324,70 @@ def test_record_that_is_not_an_object():
 
 def test_empty_catalogue_is_fine():
     assert parse_catalogue(document(), "empty.json") == []
+
+
+# --- one source of truth: the schema is what the parser runs -------------------------------------------
+
+
+def test_the_schema_is_valid_json_schema_and_shipped_with_the_package():
+    import tomllib
+
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(schema())
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    assert "schema.json" in package_data["package-data"]["bot.catalogue"]
+    assert not (ROOT / "docs" / "catalogue.schema.json").exists()  # one copy; the docs link to it
+    assert "bot/catalogue/schema.json" in (ROOT / "docs" / "catalogue.md").read_text(encoding="utf-8")
+
+
+def test_the_constants_python_needs_at_import_are_the_schemas():
+    from bot.models import AVAILABILITY_KINDS, DRAMA_STATUSES
+
+    rules = schema()
+    drama = rules["$defs"]["drama"]["properties"]
+    assert rules["properties"]["format"]["const"] == FORMAT
+    assert drama["availability"]["items"]["properties"]["kind"]["enum"] == list(AVAILABILITY_KINDS)
+    assert drama["status"]["enum"] == [*DRAMA_STATUSES, None]
+
+
+def test_a_change_to_the_schema_is_a_change_to_the_parser(monkeypatch):
+    """The parser, its messages and the limits TMDB and Discord use all read the schema: edit it, they follow."""
+    import bot.catalogue
+
+    stricter = copy.deepcopy(schema())
+    stricter["$defs"]["drama"]["properties"]["title"]["maxLength"] = 10
+    stricter["$defs"]["drama"]["properties"]["year"]["minimum"] = 2021
+    caches = (bot.catalogue.format._validator, bot.catalogue.format.limits)
+    for cached in caches:
+        cached.cache_clear()
+    monkeypatch.setattr(bot.catalogue.format, "schema", lambda: stricter)
+    try:
+        assert limits()["title"] == 10
+        with pytest.raises(CatalogueError, match=r"field 'title': is 11 characters, at most 10"):
+            parse_catalogue(document(changed(("title",), "x" * 11)), "cat.json")
+        with pytest.raises(CatalogueError, match=r"field 'year': must be a whole number from 2021 to 2100"):
+            parse_catalogue(document(GOOD), "cat.json")
+    finally:
+        for cached in caches:
+            cached.cache_clear()
+    monkeypatch.undo()
+    assert limits()["title"] == 200 and parse_catalogue(document(GOOD), "cat.json")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"year": 1800}, "field 'year': must be a whole number from 1900 to 2100, or null"),
+        ({"title": "x" * 201}, "field 'title': is 201 characters, at most 200"),
+        ({"country": "Korea"}, "field 'country': must be an ISO 3166-1 alpha-2 code such as KR, or null"),
+        ({"status": "done"}, "field 'status': must be one of upcoming, airing, ended, or null"),
+        ({"episodes": [{"critic_score": 3}]}, "episode #1: field 'number': is required"),
+        ({"availability": [{"service": "X", "kind": "free", "url": "http://x.example"}]},
+         "availability #1: field 'url': must start with https://"),
+    ],
+)  # fmt: skip
+def test_messages_name_the_field_and_say_what_it_must_be(change, message):
+    with pytest.raises(CatalogueError) as caught:
+        parse_entry({**GOOD, **change}, "your change")
+    assert str(caught.value).startswith("your change (good-show)") and message in str(caught.value)

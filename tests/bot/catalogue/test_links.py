@@ -1,5 +1,5 @@
-"""Safe links (bot/catalogue/links.py): one rule on every path that stores a where-to-watch link or a poster, and
-cards that leave out a link stored before the rule held."""
+"""Safe links (bot/catalogue/links.py, the schema's `link`): one rule on every path that stores a where-to-watch
+link or a poster, and cards that leave out a link stored before the rule held."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import argparse
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -15,19 +14,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.cards import airing as airing_cards
-
 from bot.cards import review as cards
-
-from bot.cli import catalogue as catalogue_cli
-
-from bot.catalogue import regions
+from bot.catalogue import regions, schema
 from bot.catalogue.format import CatalogueError, entry_record, parse_catalogue, parse_csv, parse_entry
-from bot.catalogue.links import MAX_LENGTH, PATTERN, link_problem, safe_link
+from bot.catalogue.links import link_problem, safe_link
+from bot.cli import catalogue as catalogue_cli
 from bot.models import Availability, Drama, Episode
 from bot.tmdb.client import parse_providers, series_record
 
-ROOT = Path(__file__).resolve().parents[3]
-SCHEMA = json.loads((ROOT / "docs" / "catalogue.schema.json").read_text(encoding="utf-8"))
+SCHEMA = schema()
+MAX_LENGTH = SCHEMA["$defs"]["link"]["maxLength"]
 
 GOOD = [
     "https://www.netflix.com/",
@@ -99,12 +95,10 @@ def test_anything_is_a_link_or_a_reason(text):
 # --- the schema says the same ------------------------------------------------------------------------
 
 
-def test_the_schema_carries_the_same_pattern_and_length():
-    link = SCHEMA["$defs"]["link"]
-    assert link["pattern"] == PATTERN and link["maxLength"] == MAX_LENGTH
+def test_both_links_of_a_record_take_the_schemas_link_rule():
     drama = SCHEMA["$defs"]["drama"]["properties"]
-    assert {"$ref": "#/$defs/link"} in drama["poster_url"]["anyOf"]
-    assert {"$ref": "#/$defs/link"} in drama["availability"]["items"]["properties"]["url"]["anyOf"]
+    assert drama["poster_url"] == {"$ref": "#/$defs/link"}
+    assert drama["availability"]["items"]["properties"]["url"] == {"$ref": "#/$defs/link"}
 
 
 def record(**changes) -> dict:

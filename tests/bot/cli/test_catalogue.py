@@ -1,4 +1,5 @@
-"""The catalogue file format, its JSON Schema, and `python -m bot catalogue ...`."""
+"""The catalogue file format, its JSON Schema (read by jsonschema, the reference, against the bot's own
+validation), and `python -m bot catalogue ...`."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bot.cli import catalogue as catalogue_cli
 from bot.cards.review import review_text
+from bot.catalogue import schema
 from bot.catalogue.format import CatalogueError, export_document, parse_catalogue, parse_csv, starter_entries
+from bot.cli import catalogue as catalogue_cli
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
-SCHEMA = json.loads((ROOT / "docs" / "catalogue.schema.json").read_text(encoding="utf-8"))
+SCHEMA = schema()
 STARTER = ROOT / "bot" / "data" / "catalogue.json"
 
 

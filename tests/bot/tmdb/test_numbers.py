@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot.catalogue.format import MAX_EPISODES
+from bot.catalogue.format import limits
 from bot.models import Episode
 from bot.store import Store
 from bot.tmdb.client import TMDB, season_offsets, series_record
@@ -15,6 +15,7 @@ from bot.tmdb.importer import import_series
 from tests.tmdb_standin import FakeTMDB
 
 SERIES_ID = 9_960_001
+MAX_EPISODES = limits()["episode_count"]  # the catalogue schema's longest run
 
 
 def tv(seasons: list[tuple[int, int | None]], number_of_episodes: int | None = None) -> dict[str, Any]:
