@@ -1,47 +1,25 @@
-"""Cluster coordination: what bot processes sharing one database agree on.
+"""Cluster coordination: what bot processes sharing one database agree on (base.py).
 
-`open_cluster(location)` picks the coordinator from DATABASE_URL, as the store picks its backend:
-
-* a `postgresql://` URL: `PgCluster` (postgres.py), session advisory locks on one dedicated asyncpg
-  connection per process: one command sync across the cluster, IDENTIFY spaced by Discord's
-  max_concurrency buckets across processes, background jobs on one leader;
-* a SQLite path: `LocalCluster` (local.py), the same API with local asyncio locks: one process is the
-  whole cluster.
-
-The shared logic (exclusive, identify_turn, run_as_leader, run_every) is in base.py.
+The coordinator follows DATABASE_URL, as the store's backend does: PostgreSQL session advisory locks
+(postgres.py) for a `postgresql://` URL; local asyncio locks (local.py) for SQLite, whose one process
+is the whole cluster.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cluster.base import (
-    IDENTIFY_SPACING,
-    ClusterUnavailable,
-    Coordinator,
-    IdentifyTurn,
-    LeaderEvent,
-    lock_key,
-)
+from bot.cluster.base import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, lock_key
 from bot.cluster.local import LocalCluster
 
 __all__ = [
-    "IDENTIFY_SPACING",
-    "ClusterUnavailable",
-    "Coordinator",
-    "IdentifyTurn",
-    "LeaderEvent",
-    "LocalCluster",
-    "is_postgres_url",
-    "lock_key",
+    "IDENTIFY_SPACING", "ClusterUnavailable", "Coordinator", "LocalCluster", "is_postgres_url", "lock_key",
     "open_cluster",
-]
-
-POSTGRES_SCHEMES = ("postgresql", "postgres")
+]  # fmt: skip
 
 
 def is_postgres_url(location: Path | str) -> bool:
-    return isinstance(location, str) and location.partition("://")[0].lower() in POSTGRES_SCHEMES
+    return isinstance(location, str) and location.partition("://")[0].lower() in ("postgresql", "postgres")
 
 
 async def open_cluster(location: Path | str, **options: float) -> Coordinator:

@@ -1,5 +1,5 @@
-"""The single-process coordinator (SQLite): one process is the whole cluster, so every lock is a local
-asyncio lock, leadership is always ours, and IDENTIFYs are spaced per bucket inside this process."""
+"""The single-process coordinator (SQLite): one process is the whole cluster, so every lock is the local
+asyncio lock the base class takes anyway, and leadership is never lost."""
 
 from __future__ import annotations
 
@@ -10,20 +10,16 @@ from bot.cluster.base import Coordinator
 
 
 class LocalCluster(Coordinator):
-    kind = "local"
-
     def __init__(self, **options: float) -> None:
         super().__init__(**options)
-        self._held: set[int] = set()
         self._never = asyncio.Event()  # never set: local locks are never lost
 
     async def _try_lock(self, key: int) -> tuple[bool, int, datetime]:
-        # The key's local asyncio.Lock (held by the caller) already excludes every other holder here.
-        self._held.add(key)
+        # The key's local asyncio.Lock (held by the caller) already excludes every other holder.
         return True, 0, datetime.now().astimezone()
 
     async def _unlock(self, key: int, generation: int) -> None:
-        self._held.discard(key)
+        pass
 
     def _lost(self, generation: int) -> asyncio.Event:
         return self._never

@@ -1,11 +1,6 @@
-"""The command sync decision, taken once across the cluster.
-
-Each process computes the digest of the command payload it would send. Under the cluster lock
-"command-sync" it compares that digest with the one recorded in the store's meta table: equal, nothing
-to do; different (or forced), it syncs and records the new digest before letting go. So when N processes
-start together with new definitions, the first one through syncs and the others find the digest already
-recorded and skip. (With SQLite the lock is local: one process, nothing more to coordinate.)
-"""
+"""The command sync decision, taken once across the cluster: under the cluster lock, a process syncs
+only when its payload's digest differs from the one recorded in the store's meta table, and records
+the new one before letting go, so processes starting together sync once in all."""
 
 from __future__ import annotations
 

@@ -57,7 +57,7 @@ async def test_server_region_drives_announcements_and_where(discord_stub, start_
     clock = tmp_path / "clock.txt"
     clock.write_text((aired(1) - timedelta(hours=1)).isoformat())
     await seed(database)
-    await start_bot({"DRAMABOT_TEST_CLOCK_FILE": str(clock), "AIRING_CYCLE_SECONDS": "0.2"})
+    await start_bot({"AIRING_CYCLE_SECONDS": "0.2"}, clock=clock)
 
     # ---- bad input: private answers, nothing stored ----
     # hidden from members without Manage Server (and refused by the bot too: test_managed_guild_...)
