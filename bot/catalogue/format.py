@@ -238,7 +238,6 @@ def parse_catalogue(text: str, source: str) -> list[Entry]:
     return entries
 
 
-BUNDLE_OFF = "bundled_catalogue"  # meta key; "off": never load the bundle here (the bench's synthetic data)
 LEGACY_BUNDLE = ("soundtrack-1-2022",)  # what dramabot bundled before it tracked bundled dramas (0004)
 
 
@@ -257,8 +256,6 @@ async def load_starter_catalogue(store: Store) -> int:
     added and untouched ones updated, all in one transaction; dramas a curator or the CLI changed
     or removed are left as they are (see Store.apply_bundle).
     """
-    if await store.get_meta(BUNDLE_OFF) == "off":
-        return 0
     text = _bundle_text()
     digest = hashlib.sha256(text.encode()).hexdigest()
     if await store.get_meta(BUNDLE_DIGEST) == digest:
