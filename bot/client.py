@@ -20,7 +20,6 @@ from discord.ext import commands
 from bot.airing.scheduler import AiringJob
 from bot.airing.times import Clock, SystemClock
 from bot.cluster import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster
-from bot.cluster.sync import sync_once
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n.translator import Translator, t
 from bot.pictures.renderer import ChartRenderer
@@ -176,7 +175,7 @@ class DramaBot(commands.Bot):
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync the command tree when its definitions changed since the last sync (or when forced), once
-        across the processes of the cluster (bot/cluster/sync.py)."""
+        across the processes of the cluster."""
         guild, scope = None, "global"
         if self.settings.dev_guild_id:  # a test server: the commands there at once
             guild, scope = discord.Object(id=self.settings.dev_guild_id), f"guild:{self.settings.dev_guild_id}"
@@ -188,7 +187,7 @@ class DramaBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d command(s) to %s", len(synced), scope)
 
-        return await sync_once(self.cluster, self.store, f"command_sync:{scope}", digest, sync, force=force)
+        return await self.cluster.sync_once(self.store, f"command_sync:{scope}", digest, sync, force=force)
 
     async def on_ready(self) -> None:
         shards = f", shards {sorted(self.shards)} of {self.shard_count}" if isinstance(self, ShardedDramaBot) else ""

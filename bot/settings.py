@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.catalogue.links import link_problem
@@ -182,11 +183,11 @@ class Env:
             raise SettingsError(f"{name} must be a number of {unit} from {low:g} to {high:g}, got {raw!r}.")
         return value
 
-    def whole(self, name: str, low: int, high: int, meaning: str) -> int | None:
+    def whole(self, name: str, low: int, high: int, meaning: str, default: int | None = None) -> int | None:
         raw = self[name]
         if raw and (not re.fullmatch(WHOLE, raw) or not low <= int(raw) <= high):
             raise SettingsError(f"{name} must be {meaning}: a whole number from {low} to {high}, got {raw!r}.")
-        return int(raw) if raw else None
+        return int(raw) if raw else default
 
     def snowflake(self, name: str, what: str) -> int | None:
         raw = self[name]
@@ -211,7 +212,8 @@ class Env:
 
 def shards_from_env(env: Env) -> tuple[int | None, tuple[int, ...] | None]:
     """(SHARD_COUNT, this process's shard ids) from SHARD_IDS, or from CLUSTER_INDEX and CLUSTER_COUNT
-    (shards i with i % CLUSTER_COUNT == CLUSTER_INDEX); (None, None) when not sharded."""
+    (shards i with i % CLUSTER_COUNT == CLUSTER_INDEX); (None, None) when not sharded; shard ids None:
+    all of them."""
     count = env.whole("SHARD_COUNT", 1, MAX_SHARDS, "the number of shards across all processes")
     ids_raw = env["SHARD_IDS"]
     cluster = [name for name in ("CLUSTER_INDEX", "CLUSTER_COUNT") if env[name]]
@@ -244,8 +246,8 @@ def shards_from_env(env: Env) -> tuple[int | None, tuple[int, ...] | None]:
     return count, None
 
 
-def curators_from_env(env: Env) -> tuple[frozenset[int], int | None, int | None]:
-    """(CURATOR_USER_IDS, CURATOR_GUILD_ID, CURATOR_ROLE_ID). The role counts only inside its home server,
+def curators_from_env(env: Env) -> dict[str, Any]:
+    """CURATOR_USER_IDS, CURATOR_GUILD_ID and CURATOR_ROLE_ID. The role counts only inside its home server,
     so the two go together; a role alone (its old meaning: in every server) stops the start."""
     users = env.items("CURATOR_USER_IDS", SNOWFLAKE, "user ids (digits) separated by commas", skip_empty=True)
     guild = env.snowflake("CURATOR_GUILD_ID", "a server id")
@@ -257,7 +259,7 @@ def curators_from_env(env: Env) -> tuple[frozenset[int], int | None, int | None]
         )
     if guild is not None and role is None:
         raise SettingsError("CURATOR_GUILD_ID needs CURATOR_ROLE_ID, the role of global curators there (see .env.example).")
-    return frozenset(int(user) for user in users), guild, role
+    return {"curator_user_ids": frozenset(map(int, users)), "curator_guild_id": guild, "curator_role_id": role}
 
 
 def load_settings(
@@ -291,14 +293,12 @@ def load_settings(
                 "(Developer Portal > Bot > Reset Token), then run again."
             )
         raise SettingsError("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there.")
-    curator_user_ids, curator_guild_id, curator_role_id = curators_from_env(e)
     # TMDB_REFRESH_MINUTES wins; TMDB_REFRESH_HOURS is the older spelling of the same.
     if e["TMDB_REFRESH_HOURS"] and not e["TMDB_REFRESH_MINUTES"]:
         tmdb_refresh_hours = e.number("TMDB_REFRESH_HOURS", 3, 0, 24 * 30, "hours")
     else:
         tmdb_refresh_hours = e.number("TMDB_REFRESH_MINUTES", 180, 0, 60 * 24 * 30, "minutes") / 60
     shard_count, shard_ids = shards_from_env(e)
-    pool_size = e.whole("DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process")
     database_url = postgres_url(e["DATABASE_URL"])
     level = e["LOG_LEVEL"].upper() or "INFO"
     if level not in LOG_LEVELS:
@@ -306,7 +306,6 @@ def load_settings(
     project_url = e["PROJECT_URL"]
     if project_url and (problem := link_problem(project_url)):  # the rule of every link on a card
         raise SettingsError(f"PROJECT_URL {problem}, got {project_url!r}.")
-    batch = e.whole("TMDB_REFRESH_BATCH", 0, 100_000, "dramas per TMDB refresh run")
     return Settings(
         token=e["DISCORD_TOKEN"],
         database_path=Path(DEFAULT_DATABASE) if database_url else database_path_from_url(e["DATABASE_URL"] or DEFAULT_DATABASE),
@@ -315,9 +314,7 @@ def load_settings(
         gateway_url=e.url("DISCORD_GATEWAY_URL", ("ws", "wss")),
         dev_guild_id=e.snowflake("DEV_GUILD_ID", "a server id"),
         log_level=level,
-        curator_user_ids=curator_user_ids,
-        curator_guild_id=curator_guild_id,
-        curator_role_id=curator_role_id,
+        **curators_from_env(e),
         tmdb_api_key=e["TMDB_API_KEY"] or None,
         tmdb_api_base=e.url("TMDB_API_BASE", ("http", "https")),
         project_url=project_url.rstrip("/") or None,
@@ -325,12 +322,12 @@ def load_settings(
         tmdb_cache_hours=e.number("TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_open=True),
         shard_count=shard_count,
         shard_ids=shard_ids,
-        database_pool_size=pool_size or 10,
+        database_pool_size=e.whole("DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process", 10),
         tmdb_origin_countries=tuple(
             e.items("TMDB_ORIGIN_COUNTRIES", "[A-Z]{2}", "two-letter country codes separated by commas (KR,JP)")
         ) or DEFAULT_TMDB_COUNTRIES,
         tmdb_refresh_hours=tmdb_refresh_hours,
-        tmdb_refresh_batch=50 if batch is None else batch,
+        tmdb_refresh_batch=e.whole("TMDB_REFRESH_BATCH", 0, 100_000, "dramas per TMDB refresh run", 50),
         airing_cycle_seconds=e.number("AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds"),
         member_cooldowns=e.on_off("MEMBER_COOLDOWNS", True),
     )

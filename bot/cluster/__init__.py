@@ -1,16 +1,11 @@
-"""Cluster coordination: what bot processes sharing one database agree on (base.py).
-
-The coordinator follows DATABASE_URL, as the store's backend does: PostgreSQL session advisory locks
-(postgres.py) for a `postgresql://` URL; local asyncio locks (local.py) for SQLite, whose one process
-is the whole cluster.
-"""
+"""Cluster coordination (base.py): the coordinator follows DATABASE_URL, as the store's backend does:
+PostgreSQL advisory locks (postgres.py) for a `postgresql://` URL, local locks for SQLite."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.cluster.base import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, lock_key
-from bot.cluster.local import LocalCluster
+from bot.cluster.base import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster, lock_key
 
 __all__ = [
     "IDENTIFY_SPACING", "ClusterUnavailable", "Coordinator", "LocalCluster", "is_postgres_url", "lock_key",

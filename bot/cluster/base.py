@@ -1,14 +1,16 @@
-"""What every cluster coordinator does, on top of three lock primitives its backend provides.
+"""What the bot processes sharing one database agree on, on top of three lock primitives.
 
-* `exclusive(name)`: one holder at a time across the cluster (the command sync decision).
+* `exclusive(name)`: one holder at a time across the cluster; `sync_once` takes the command sync
+  decision under it.
 * `identify_turn(shard_id, max_concurrency)`: one IDENTIFY per bucket (`shard_id % max_concurrency`)
   per `identify_spacing` seconds, cluster-wide.
 * `run_as_leader(name, job)`: background work on one process only, stopped when leadership is lost
   so another process takes over.
 
-Locks are polled, never waited on inside the database, so one connection serves every lock of the
-process. Session advisory locks are re-entrant within a session, so the process's own holders are
-kept apart by a local asyncio.Lock per key, taken first.
+Every lock is first a local asyncio.Lock per key: that is the whole cluster for one process alone
+(`LocalCluster`, SQLite). PgCluster (postgres.py) adds session advisory locks, which are re-entrant
+within a session (hence the local lock) and polled, never waited on inside the database, so one
+connection serves every lock of the process.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 log = logging.getLogger("bot.cluster")
 
@@ -39,7 +42,7 @@ def lock_key(name: str) -> int:
 
 
 class Coordinator:
-    """The shared logic; subclasses implement the three lock primitives and start/close."""
+    """The shared logic, with the primitives of one process alone: local locks, never lost."""
 
     def __init__(self, *, identify_spacing: float = IDENTIFY_SPACING, lock_poll: float = LOCK_POLL,
                  takeover_poll: float = TAKEOVER_POLL, job_retry: float = JOB_RETRY) -> None:  # fmt: skip
@@ -49,6 +52,7 @@ class Coordinator:
         self.job_retry = job_retry
         self._local: dict[int, asyncio.Lock] = {}
         self._releases: set[asyncio.Task[None]] = set()
+        self._never = asyncio.Event()
 
     # ---- backend primitives --------------------------------------------------------
     async def start(self) -> None:
@@ -62,15 +66,14 @@ class Coordinator:
     async def _try_lock(self, key: int) -> tuple[bool, int, datetime]:
         """Try to take `key` without waiting: (taken, generation, time on the lock's clock). Raises
         ClusterUnavailable when the database cannot be asked. A generation's locks are lost together."""
-        raise NotImplementedError
+        return True, 0, datetime.now().astimezone()  # the key's local lock, held by the caller, is enough
 
     async def _unlock(self, key: int, generation: int) -> None:
         """Give `key` back (nothing to do when `generation`'s connection is gone: so are its locks)."""
-        raise NotImplementedError
 
     def _lost(self, generation: int) -> asyncio.Event:
         """Set once the locks taken in `generation` are gone."""
-        raise NotImplementedError
+        return self._never
 
     async def _wait_connected(self, seconds: float) -> None:
         """Return once the database can be asked, or raise ClusterUnavailable after `seconds`."""
@@ -102,6 +105,19 @@ class Coordinator:
                 yield
             finally:
                 await self._unlock(key, generation)
+
+    async def sync_once(
+        self, store: Any, key: str, digest: str, sync: Callable[[], Awaitable[object]], *, force: bool = False
+    ) -> bool:
+        """Run `sync()` unless `digest` is already recorded under `key` in the store's meta table (always
+        when `force`), under the cluster lock: processes starting together sync once in all. True if it ran."""
+        async with self.exclusive("command-sync"):
+            if not force and await store.get_meta(key) == digest:
+                log.info("commands unchanged since the last sync (%s): not syncing", key.partition(":")[2] or key)
+                return False
+            await sync()
+            await store.set_meta(key, digest)
+            return True
 
     async def identify_turn(
         self, shard_id: int, max_concurrency: int, *, connect_timeout: float = 10.0
@@ -173,3 +189,7 @@ class Coordinator:
             if taken:
                 return generation
             await asyncio.sleep(self.takeover_poll)
+
+
+class LocalCluster(Coordinator):
+    """One process is the whole cluster (SQLite)."""

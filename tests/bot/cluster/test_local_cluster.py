@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from bot.cluster import LocalCluster, is_postgres_url, lock_key, open_cluster
-from bot.cluster.sync import sync_once
 from tests.bot.cluster.worker import every
 
 
@@ -59,10 +58,10 @@ async def test_sync_once_syncs_on_a_new_digest_only_and_when_forced() -> None:
     async def sync() -> None:
         synced.append(1)
 
-    assert await sync_once(cluster, meta, "command_sync:global", "d1", sync)
-    assert not await sync_once(cluster, meta, "command_sync:global", "d1", sync)
-    assert await sync_once(cluster, meta, "command_sync:global", "d1", sync, force=True)
-    assert await sync_once(cluster, meta, "command_sync:global", "d2", sync)
+    assert await cluster.sync_once(meta, "command_sync:global", "d1", sync)
+    assert not await cluster.sync_once(meta, "command_sync:global", "d1", sync)
+    assert await cluster.sync_once(meta, "command_sync:global", "d1", sync, force=True)
+    assert await cluster.sync_once(meta, "command_sync:global", "d2", sync)
     assert len(synced) == 3 and meta.values == {"command_sync:global": "d2"}
 
 
@@ -73,7 +72,7 @@ async def test_concurrent_syncs_in_one_process_sync_once() -> None:
         synced.append(1)
         await asyncio.sleep(0.05)
 
-    results = await asyncio.gather(*(sync_once(cluster, meta, "k", "d", sync) for _ in range(5)))
+    results = await asyncio.gather(*(cluster.sync_once(meta, "k", "d", sync) for _ in range(5)))
     assert sorted(results) == [False] * 4 + [True] and len(synced) == 1
 
 

@@ -1,6 +1,6 @@
 """A separate process for the cluster tests: `python -m tests.bot.cluster.worker MODE URL ...`.
 
-    sync URL KIND      wait for "go" on stdin, then sync_once (KIND "postgres": PgCluster, "local":
+    sync URL KIND      wait for "go" on stdin, then cluster.sync_once (KIND "postgres": PgCluster, "local":
                        LocalCluster); the stand-in sync records this process in the table syncs
     lead URL NAME [IDLE]  every(...) as leader NAME on a PgCluster (idle_session_timeout IDLE s, default 30); each
                        run records this process in leader_runs
@@ -17,9 +17,8 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from bot.cluster.local import LocalCluster
+from bot.cluster import LocalCluster
 from bot.cluster.postgres import PgCluster
-from bot.cluster.sync import sync_once
 from bot.store import open_store
 
 KEY, DIGEST = "command_sync:global", "digest-of-the-new-commands"
@@ -53,7 +52,7 @@ async def sync(url: str, kind: str) -> None:
 
         say("ready")
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
-        synced = await sync_once(cluster, store, KEY, DIGEST, record_sync)
+        synced = await cluster.sync_once(store, KEY, DIGEST, record_sync)
         say("synced" if synced else "skipped")
     finally:
         await conn.close()
