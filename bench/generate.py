@@ -248,8 +248,8 @@ def _size_dict(size: Size) -> dict[str, object]:
     """What a cached database was generated for: the size, the generator and the schema's exact text (a
     cache made by a tree with other migrations of the same count is regenerated)."""
     schema = hashlib.sha256("".join(name + sql for _, name, sql in migrations()).encode()).hexdigest()[:16]
-    return {f: getattr(size, f) for f in Size.__slots__} | {"version": GENERATOR_VERSION, "schema": schema,  # type: ignore[attr-defined]
-                                                             "bundle": bundle_digest()[:16]}  # fmt: skip
+    made = {"version": GENERATOR_VERSION, "schema": schema, "bundle": bundle_digest()[:16]}
+    return {f: getattr(size, f) for f in Size.__slots__} | made  # type: ignore[attr-defined]
 
 
 def bundle_digest() -> str:

@@ -1,10 +1,4 @@
-"""`python -m bot` (or `dramabot`): run the bot, or one of its maintenance commands.
-
-    python -m bot                 run the bot (the default)
-    python -m bot sync            force a command sync, then exit
-    python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
-    python -m bot catalogue ...   import / export / show / stats / audit / suggestions (bot/cli/catalogue.py)
-    python -m bot migrate-db --from URL --to URL [--force]   copy a whole database (bot/cli/migrate.py)
+"""`python -m bot` (or `dramabot`): run the bot, or a maintenance command (`--help` lists them).
 
 `main()` owns every resource's lifetime: the store, the chart renderer, the cluster and the clock go
 to the bot, and are closed on exit and on SIGTERM/SIGINT. Nothing happens at import time.
@@ -76,7 +70,9 @@ def use_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-async def open_database(settings: Settings, *, or_unavailable: bool = False) -> Store | UnavailableStore | None:
+async def open_database(
+    settings: Settings, *, or_unavailable: bool = False
+) -> Store | UnavailableStore | None:
     """The store, or None after logging why not. `or_unavailable`: a database that cannot be opened
     gives an UnavailableStore (members are told ratings are unavailable) instead; a newer schema never."""
     try:

@@ -96,7 +96,11 @@ class DramaTree(app_commands.CommandTree):
 class DramaBot(commands.Bot):
     @classmethod
     def for_settings(
-        cls, store: Store | UnavailableStore, settings: Settings, cluster: Coordinator | None = None, **options
+        cls,
+        store: Store | UnavailableStore,
+        settings: Settings,
+        cluster: Coordinator | None = None,
+        **options: Any,
     ) -> DramaBot:
         """The bot these settings ask for: ShardedDramaBot when SHARD_COUNT is set, else the plain bot."""
         if settings.shard_count is None:
@@ -178,7 +182,8 @@ class DramaBot(commands.Bot):
         across the processes of the cluster."""
         guild, scope = None, "global"
         if self.settings.dev_guild_id:  # a test server: the commands there at once
-            guild, scope = discord.Object(id=self.settings.dev_guild_id), f"guild:{self.settings.dev_guild_id}"
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            scope = f"guild:{guild.id}"
             self.tree.copy_global_to(guild=guild)
         payload = await self.command_payload(guild)
         digest = command_digest(self.application_id, scope, payload)
@@ -190,7 +195,9 @@ class DramaBot(commands.Bot):
         return await self.cluster.sync_once(self.store, f"command_sync:{scope}", digest, sync, force=force)
 
     async def on_ready(self) -> None:
-        shards = f", shards {sorted(self.shards)} of {self.shard_count}" if isinstance(self, ShardedDramaBot) else ""
+        shards = ""
+        if isinstance(self, ShardedDramaBot):
+            shards = f", shards {sorted(self.shards)} of {self.shard_count}"
         log.info("%s: logged in as %s, %d server(s)%s", READY_MARKER, self.user, len(self.guilds), shards)
 
     # ---- errors --------------------------------------------------------------------
@@ -203,7 +210,8 @@ class DramaBot(commands.Bot):
                         interaction.command.qualified_name if interaction.command else "a component")
             return
         message = describe(error, interaction.locale)
-        where = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get("custom_id")
+        data = interaction.data or {}
+        where = interaction.command.qualified_name if interaction.command else data.get("custom_id")
         if message is None:
             code = secrets.token_hex(3).upper()
             log.error("unexpected error %s in %s", code, where, exc_info=error)

@@ -10,7 +10,9 @@ class UserError(Exception):
     `UserError.keyed("rate.score_range", score="7")` is shown in the member's language (`message`
     holds the English); `UserError(text)` shows `text` as it is."""
 
-    def __init__(self, message: str, *, key: str | None = None, fields: dict[str, object] | None = None) -> None:
+    def __init__(
+        self, message: str, *, key: str | None = None, fields: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.key, self.fields = key, dict(fields or {})

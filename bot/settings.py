@@ -144,7 +144,7 @@ class Env:
         return self.env.get(name, "").strip()
 
     def url(self, name: str, schemes: tuple[str, str]) -> str | None:
-        """A URL in one of `schemes`; the first (plain http or ws: the token in clear) only to this machine."""
+        """A URL in one of `schemes`; the first (http or ws: the token in clear) only to this machine."""
         value = self[name]
         if not value:
             return None
@@ -154,7 +154,8 @@ class Env:
         except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
             parts = None
         if parts is None or parts.scheme not in schemes or not parts.netloc:
-            raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r} (see .env.example).")
+            allowed = " or ".join(schemes)
+            raise SettingsError(f"{name} must be a {allowed} URL, got {value!r} (see .env.example).")
         if parts.scheme == schemes[0] and not is_loopback(host or ""):
             raise SettingsError(
                 f"{name} must use {schemes[1]}://: {schemes[0]}:// is taken only for this machine "
@@ -170,7 +171,9 @@ class Env:
             raise SettingsError(f"{name} must be on or off, got {raw!r}.")
         return default
 
-    def number(self, name: str, default: float, low: float, high: float, unit: str, low_open: bool = False) -> float:
+    def number(
+        self, name: str, default: float, low: float, high: float, unit: str, low_open: bool = False
+    ) -> float:
         """A number of `unit` from `low` (excluded when `low_open`) to `high`."""
         raw = self[name]
         if not raw:
@@ -186,7 +189,9 @@ class Env:
     def whole(self, name: str, low: int, high: int, meaning: str, default: int | None = None) -> int | None:
         raw = self[name]
         if raw and (not re.fullmatch(WHOLE, raw) or not low <= int(raw) <= high):
-            raise SettingsError(f"{name} must be {meaning}: a whole number from {low} to {high}, got {raw!r}.")
+            raise SettingsError(
+                f"{name} must be {meaning}: a whole number from {low} to {high}, got {raw!r}."
+            )
         return int(raw) if raw else default
 
     def snowflake(self, name: str, what: str) -> int | None:
@@ -220,8 +225,8 @@ def shards_from_env(env: Env) -> tuple[int | None, tuple[int, ...] | None]:
     if count is None:
         if ids_raw or cluster:
             raise SettingsError(
-                f"{'SHARD_IDS' if ids_raw else cluster[0]} needs SHARD_COUNT, the number of shards across all "
-                "processes (see .env.example)."
+                f"{'SHARD_IDS' if ids_raw else cluster[0]} needs SHARD_COUNT, the number of shards "
+                "across all processes (see .env.example)."
             )
         return None, None
     if ids_raw and cluster:
@@ -259,7 +264,8 @@ def curators_from_env(env: Env) -> dict[str, Any]:
         )
     if guild is not None and role is None:
         raise SettingsError("CURATOR_GUILD_ID needs CURATOR_ROLE_ID, the role of global curators there (see .env.example).")
-    return {"curator_user_ids": frozenset(map(int, users)), "curator_guild_id": guild, "curator_role_id": role}
+    users_ = frozenset(map(int, users))
+    return {"curator_user_ids": users_, "curator_guild_id": guild, "curator_role_id": role}
 
 
 def load_settings(
@@ -292,7 +298,9 @@ def load_settings(
                 f"DISCORD_TOKEN is not set: put your bot token in {env_file} as DISCORD_TOKEN=... "
                 "(Developer Portal > Bot > Reset Token), then run again."
             )
-        raise SettingsError("DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there.")
+        raise SettingsError(
+            "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there."
+        )
     # TMDB_REFRESH_MINUTES wins; TMDB_REFRESH_HOURS is the older spelling of the same.
     if e["TMDB_REFRESH_HOURS"] and not e["TMDB_REFRESH_MINUTES"]:
         tmdb_refresh_hours = e.number("TMDB_REFRESH_HOURS", 3, 0, 24 * 30, "hours")
@@ -300,6 +308,8 @@ def load_settings(
         tmdb_refresh_hours = e.number("TMDB_REFRESH_MINUTES", 180, 0, 60 * 24 * 30, "minutes") / 60
     shard_count, shard_ids = shards_from_env(e)
     database_url = postgres_url(e["DATABASE_URL"])
+    database_path = None if database_url else database_path_from_url(e["DATABASE_URL"] or DEFAULT_DATABASE)
+    countries = e.items("TMDB_ORIGIN_COUNTRIES", "[A-Z]{2}", "two-letter codes separated by commas (KR,JP)")
     level = e["LOG_LEVEL"].upper() or "INFO"
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}.")
@@ -308,7 +318,7 @@ def load_settings(
         raise SettingsError(f"PROJECT_URL {problem}, got {project_url!r}.")
     return Settings(
         token=e["DISCORD_TOKEN"],
-        database_path=Path(DEFAULT_DATABASE) if database_url else database_path_from_url(e["DATABASE_URL"] or DEFAULT_DATABASE),
+        database_path=database_path or Path(DEFAULT_DATABASE),
         database_url=database_url,
         api_base=e.url("DISCORD_API_BASE", ("http", "https")),
         gateway_url=e.url("DISCORD_GATEWAY_URL", ("ws", "wss")),
@@ -323,9 +333,7 @@ def load_settings(
         shard_count=shard_count,
         shard_ids=shard_ids,
         database_pool_size=e.whole("DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process", 10),
-        tmdb_origin_countries=tuple(
-            e.items("TMDB_ORIGIN_COUNTRIES", "[A-Z]{2}", "two-letter country codes separated by commas (KR,JP)")
-        ) or DEFAULT_TMDB_COUNTRIES,
+        tmdb_origin_countries=tuple(countries) or DEFAULT_TMDB_COUNTRIES,
         tmdb_refresh_hours=tmdb_refresh_hours,
         tmdb_refresh_batch=e.whole("TMDB_REFRESH_BATCH", 0, 100_000, "dramas per TMDB refresh run", 50),
         airing_cycle_seconds=e.number("AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds"),

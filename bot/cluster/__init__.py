@@ -6,15 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.cluster.base import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster, lock_key
+from bot.store import is_postgres_url
 
 __all__ = [
     "IDENTIFY_SPACING", "ClusterUnavailable", "Coordinator", "LocalCluster", "is_postgres_url", "lock_key",
     "open_cluster",
 ]  # fmt: skip
-
-
-def is_postgres_url(location: Path | str) -> bool:
-    return isinstance(location, str) and location.partition("://")[0].lower() in ("postgresql", "postgres")
 
 
 async def open_cluster(location: Path | str, **options: float) -> Coordinator:

@@ -110,10 +110,11 @@ class Coordinator:
         self, store: Any, key: str, digest: str, sync: Callable[[], Awaitable[object]], *, force: bool = False
     ) -> bool:
         """Run `sync()` unless `digest` is already recorded under `key` in the store's meta table (always
-        when `force`), under the cluster lock: processes starting together sync once in all. True if it ran."""
+        when `force`), under the cluster lock: processes starting together sync once. True if it ran."""
         async with self.exclusive("command-sync"):
             if not force and await store.get_meta(key) == digest:
-                log.info("commands unchanged since the last sync (%s): not syncing", key.partition(":")[2] or key)
+                scope = key.partition(":")[2] or key
+                log.info("commands unchanged since the last sync (%s): not syncing", scope)
                 return False
             await sync()
             await store.set_meta(key, digest)
@@ -175,7 +176,8 @@ class Coordinator:
                     else:
                         await asyncio.shield(self._unlock(key, generation))
                 if not running.cancelled() and running.exception() is not None:
-                    log.error("%r failed; trying again in %g s", name, self.job_retry, exc_info=running.exception())
+                    error = running.exception()
+                    log.error("%r failed; trying again in %g s", name, self.job_retry, exc_info=error)
             if not self._lost(generation).is_set():
                 await asyncio.sleep(self.job_retry)
 

@@ -30,14 +30,12 @@ RECONNECT_MAX = 10.0
 
 class PgCluster(Coordinator):
     def __init__(self, url: str, *, heartbeat: float = HEARTBEAT, heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
-                 idle_session_timeout: float = IDLE_SESSION_TIMEOUT, reconnect_max: float = RECONNECT_MAX,
-                 **options: float) -> None:  # fmt: skip
+                 idle_session_timeout: float = IDLE_SESSION_TIMEOUT, **options: float) -> None:  # fmt: skip
         super().__init__(**options)
         self.url = url
         self.heartbeat = heartbeat
         self.heartbeat_timeout = heartbeat_timeout
         self.idle_session_timeout = idle_session_timeout
-        self.reconnect_max = reconnect_max
         self._conn: Any = None  # asyncpg.Connection
         self._generation = 0
         self._gone: dict[int, asyncio.Event] = {}
@@ -100,14 +98,14 @@ class PgCluster(Coordinator):
             log.warning("lost the cluster's PostgreSQL connection, its locks and leadership: reconnecting")
 
     async def _supervise(self) -> None:
-        """Reconnect with backoff (1 s doubling to `reconnect_max`); a heartbeat every `heartbeat` s."""
+        """Reconnect with backoff (1 s doubling to RECONNECT_MAX); a heartbeat every `heartbeat` s."""
         delay = 1.0
         while True:
             try:
                 if self._conn is None:
                     if not await self._connect():
                         await asyncio.sleep(delay)
-                        delay = min(delay * 2, self.reconnect_max)
+                        delay = min(delay * 2, RECONNECT_MAX)
                         continue
                     delay = 1.0
                     log.info("cluster coordination connected to PostgreSQL again")

@@ -1,5 +1,5 @@
 """Airing dramas through the real bot process: the commands with their bad input, then simulated
-days driven through a clock file (``start_bot(clock=...)``, tests/e2e/launch.py): episodes air, the TMDB stand-in
+days driven through a clock file (``start_bot(clock=...)``): episodes air, the TMDB stand-in
 moves an air date, the bot is SIGKILLed between a post and its bookkeeping and restarted. Every aired
 episode is announced once, none twice.
 """

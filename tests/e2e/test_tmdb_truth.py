@@ -129,7 +129,8 @@ async def test_a_followed_drama_added_last_is_announced_within_one_interval_and_
     clock = tmp_path / "clock.txt"
     clock.write_text((aired - timedelta(hours=1)).isoformat())
     env = {"DATABASE_URL": database, "AIRING_CYCLE_SECONDS": "0.2"}
-    await start_bot(env | tmdb_env(fake_tmdb, TMDB_REFRESH_MINUTES="0.02", TMDB_REFRESH_BATCH="3"), clock=clock)
+    env |= tmdb_env(fake_tmdb, TMDB_REFRESH_MINUTES="0.02", TMDB_REFRESH_BATCH="3")
+    await start_bot(env, clock=clock)
 
     # Added last, after the bundled catalogue: episode 1 dated today, episode 2 not listed by TMDB yet.
     fake_tmdb.own_series[FOLLOWED_ID] = series(FOLLOWED_ID, "Night Ferry", 2)

@@ -2,8 +2,8 @@
 
     sync URL KIND      wait for "go" on stdin, then cluster.sync_once (KIND "postgres": PgCluster, "local":
                        LocalCluster); the stand-in sync records this process in the table syncs
-    lead URL NAME [IDLE]  every(...) as leader NAME on a PgCluster (idle_session_timeout IDLE s, default 30); each
-                       run records this process in leader_runs
+    lead URL NAME [IDLE]  a job every 0.1 s as leader NAME on a PgCluster (idle_session_timeout IDLE s,
+                       default 30); each run records this process in leader_runs
 
 Prints "ready" once connected, then "synced" / "skipped", or "leader" when it leads.
 """
