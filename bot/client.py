@@ -272,17 +272,12 @@ class ShardedDramaBot(DramaBot, commands.AutoShardedBot):
     _max_concurrency: int | None = None
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """Wait for this shard's IDENTIFY turn across every process of the cluster (bot/cluster),
-        instead of discord.py's 5 s sleep in this process only."""
-        await self.cluster.identify_turn(shard_id or 0, await self.max_concurrency())
-
-    async def max_concurrency(self) -> int:
-        """Discord's session_start_limit.max_concurrency (asked once; 1, the strictest, if it cannot be)."""
+        """Wait for this shard's IDENTIFY turn across every process of the cluster (bot/cluster), instead
+        of discord.py's 5 s sleep in this process only. Discord's max_concurrency is asked once (1, the
+        strictest, while it cannot be)."""
         if self._max_concurrency is None:
             try:
-                limits = await self.fetch_session_start_limits()
-                self._max_concurrency = max(1, int(limits.max_concurrency))
+                self._max_concurrency = max(1, int((await self.fetch_session_start_limits()).max_concurrency))
             except (discord.HTTPException, discord.GatewayNotFound, KeyError, TypeError, ValueError) as exc:
                 log.warning("could not read max_concurrency (%s): one IDENTIFY at a time", exc)
-                return 1
-        return self._max_concurrency
+        await self.cluster.identify_turn(shard_id or 0, self._max_concurrency or 1)

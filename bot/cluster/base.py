@@ -82,17 +82,20 @@ class Coordinator:
     def _local_lock(self, key: int) -> asyncio.Lock:
         return self._local.setdefault(key, asyncio.Lock())
 
-    async def _acquire(self, key: int, *, connect_timeout: float) -> tuple[int, datetime]:
-        """Poll until `key` is ours: (generation, when). The caller holds the key's local lock."""
+    async def _acquire(self, key: int, poll: float, connect_timeout: float | None) -> tuple[int, datetime]:
+        """Poll until `key` is ours: (generation, when). The caller holds the key's local lock. While the
+        database is unreachable: wait for it (ClusterUnavailable after `connect_timeout`), or keep polling."""
         while True:
             try:
                 taken, generation, at = await self._try_lock(key)
             except ClusterUnavailable:
-                await self._wait_connected(connect_timeout)
-                continue
+                if connect_timeout is not None:
+                    await self._wait_connected(connect_timeout)
+                    continue
+                taken = False
             if taken:
                 return generation, at
-            await asyncio.sleep(self.lock_poll)
+            await asyncio.sleep(poll)
 
     @contextlib.asynccontextmanager
     async def exclusive(self, name: str, *, connect_timeout: float = 30.0) -> AsyncIterator[None]:
@@ -100,7 +103,7 @@ class Coordinator:
         unreachable that long). A connection lost inside the body loses the lock: keep bodies idempotent."""
         key = lock_key(name)
         async with self._local_lock(key):
-            generation, _ = await self._acquire(key, connect_timeout=connect_timeout)
+            generation, _ = await self._acquire(key, self.lock_poll, connect_timeout)
             try:
                 yield
             finally:
@@ -131,7 +134,7 @@ class Coordinator:
         await local.acquire()
         note = ""
         try:
-            generation, at = await self._acquire(key, connect_timeout=connect_timeout)
+            generation, at = await self._acquire(key, self.lock_poll, connect_timeout)
         except ClusterUnavailable as exc:
             generation, at, note = -1, datetime.now().astimezone(), f" (this process only: {exc})"
         except BaseException:
@@ -160,7 +163,7 @@ class Coordinator:
         local = self._local_lock(key)
         while True:
             async with local:
-                generation = await self._lead(key)
+                generation, _ = await self._acquire(key, self.takeover_poll, None)
                 log.info("this process now runs %r for the cluster", name)
                 running = asyncio.create_task(job(), name=f"leader-{name}")
                 lost = asyncio.create_task(self._lost(generation).wait(), name=f"leader-{name}-watch")
@@ -180,17 +183,6 @@ class Coordinator:
                     log.error("%r failed; trying again in %g s", name, self.job_retry, exc_info=error)
             if not self._lost(generation).is_set():
                 await asyncio.sleep(self.job_retry)
-
-    async def _lead(self, key: int) -> int:
-        """Poll (every takeover_poll seconds) until the leader lock is ours; returns its generation."""
-        while True:
-            try:
-                taken, generation, _ = await self._try_lock(key)
-            except ClusterUnavailable:
-                taken, generation = False, -1
-            if taken:
-                return generation
-            await asyncio.sleep(self.takeover_poll)
 
 
 class LocalCluster(Coordinator):
