@@ -72,10 +72,11 @@ async def test_the_bot_is_sharded_exactly_when_settings_say_so(env, sharded, cou
 
 
 async def test_the_bot_reads_the_system_clock_unless_given_one():
-    from bot.airing.times import ManualClock, SystemClock
+    from bot.airing.times import SystemClock
     from bot.client import DramaBot
     from bot.settings import load_settings
     from bot.store import UnavailableStore
+    from tests.clocks import ManualClock
 
     settings = load_settings({"DISCORD_TOKEN": "x"}, dotenv=False)
     async with DramaBot.for_settings(UnavailableStore("not needed"), settings) as bot:
