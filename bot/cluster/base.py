@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -51,7 +51,7 @@ class Coordinator:
         self.takeover_poll = takeover_poll
         self.job_retry = job_retry
         self._local: dict[int, asyncio.Lock] = {}
-        self._releases: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # in the background until close()
         self._never = asyncio.Event()
 
     # ---- backend primitives --------------------------------------------------------
@@ -59,9 +59,14 @@ class Coordinator:
         """Connect (a backend that cannot connect yet keeps trying in the background)."""
 
     async def close(self) -> None:
-        for task in list(self._releases):
+        for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._releases, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _background(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _try_lock(self, key: int) -> tuple[bool, int, datetime]:
         """Try to take `key` without waiting: (taken, generation, time on the lock's clock). Raises
@@ -142,9 +147,7 @@ class Coordinator:
             raise
         log.info("IDENTIFY turn: shard %d, bucket %d of %d, at %s%s", shard_id, bucket, max(1, max_concurrency),
                  at.isoformat(), note)  # fmt: skip
-        task = asyncio.create_task(self._hold_then_release(key, generation, local), name=f"identify-{bucket}")
-        self._releases.add(task)
-        task.add_done_callback(self._releases.discard)
+        self._background(self._hold_then_release(key, generation, local), f"identify-{bucket}")
         return at
 
     async def _hold_then_release(self, key: int, generation: int, local: asyncio.Lock) -> None:

@@ -41,20 +41,15 @@ class PgCluster(Coordinator):
         self._gone: dict[int, asyncio.Event] = {}
         self._connected = asyncio.Event()
         self._io = asyncio.Lock()  # asyncpg runs one statement at a time per connection
-        self._supervisor: asyncio.Task[None] | None = None
 
     # ---- connection ----------------------------------------------------------------
     async def start(self) -> None:
         if not await self._connect():
             log.warning("cluster coordination waits for PostgreSQL: retrying in the background")
-        self._supervisor = asyncio.create_task(self._supervise(), name="dramabot-cluster-connection")
+        self._background(self._supervise(), "dramabot-cluster-connection")
 
     async def close(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            await asyncio.gather(self._supervisor, return_exceptions=True)
-            self._supervisor = None
-        await super().close()
+        await super().close()  # the supervisor too
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
             try:
