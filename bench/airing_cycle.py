@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bot.airing.times import ManualClock
-from bot.models import AnnounceSettings, Availability, Drama, Episode
 from bot.airing.scheduler import run_cycle
+from bot.models import AnnounceSettings, Availability, Drama, Episode
 from bot.store import Store
+from tests.clocks import ManualClock
 
 
 @dataclass

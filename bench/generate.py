@@ -20,16 +20,17 @@ import time
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 
 from bot.search.index import fold
 from bot.store import migrations
+from bot.store.bundle import BUNDLE_DIGEST
 from bot.store.titles import save_snapshot_sqlite
 
 SLUG_PREFIX = "synthetic-"
 GENERATOR_VERSION = 3  # bumped when the generated rows change: cached databases are regenerated
 META_KEY = "bench_synthetic"
-BUNDLE_OFF = "bundled_catalogue"  # bot.catalogue.format.BUNDLE_OFF: a synthetic db gets no bundled catalogue
 BENCH_GUILD_ID = 900_000_000_000_000_000  # guild #0 of the synthetic world: the stand-in's guild in a run
 USER_ID_BASE = 800_000_000_000_000_000
 
@@ -214,7 +215,7 @@ def generate(path: Path | str, size: Size, seed: int = 6) -> dict[str, float]:
         conn.executemany(
             "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [(META_KEY, json.dumps(_size_dict(size))),
-             (BUNDLE_OFF, "off")],
+             (BUNDLE_DIGEST, bundle_digest())],
         )  # fmt: skip
         conn.execute("COMMIT")
         # What the store leaves when it closes after a catalogue import: the title index's snapshot.
@@ -247,7 +248,15 @@ def _size_dict(size: Size) -> dict[str, object]:
     """What a cached database was generated for: the size, the generator and the schema's exact text (a
     cache made by a tree with other migrations of the same count is regenerated)."""
     schema = hashlib.sha256("".join(name + sql for _, name, sql in migrations()).encode()).hexdigest()[:16]
-    return {f: getattr(size, f) for f in Size.__slots__} | {"version": GENERATOR_VERSION, "schema": schema}  # type: ignore[attr-defined]
+    made = {"version": GENERATOR_VERSION, "schema": schema, "bundle": bundle_digest()[:16]}
+    return {f: getattr(size, f) for f in Size.__slots__} | made  # type: ignore[attr-defined]
+
+
+def bundle_digest() -> str:
+    """The digest the bot records once it has applied its bundled catalogue: a synthetic database records
+    it too, so the bot leaves it without the bundle."""
+    text = resources.files("bot.data").joinpath("catalogue.json").read_text(encoding="utf-8")
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def heavy_user_ids(size: Size) -> list[int]:

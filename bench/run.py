@@ -268,7 +268,8 @@ class Session:
         self.bot: BotProcess | None = None
         self.startup_s = math.nan
         self.users: list[dict[str, Any]] = []
-        self.extra_env: dict[str, str] = {}  # more of the bot's environment (bench/wave.py: the test clock)
+        self.extra_env: dict[str, str] = {}  # more of the bot's environment
+        self.clock: Path | None = None  # a file the bot's airing clock reads (bench/wave.py)
 
     async def __aenter__(self) -> Session:
         await self.stand_in.start()
@@ -290,7 +291,10 @@ class Session:
         )
         env.update(self.extra_env)
         started = time.monotonic()
-        self.bot = await spawn_bot(env, self.workdir)
+        if self.clock is None:
+            self.bot = await spawn_bot(env, self.workdir)
+        else:  # the real bot with a file-driven clock (PYTHONPATH has the repository)
+            self.bot = await spawn_bot(env, self.workdir, module="tests.e2e.launch", args=[str(self.clock)])
         await self.bot.wait_for_output(READY_MARKER, 120)
         self.startup_s = time.monotonic() - started
         return self

@@ -1,8 +1,8 @@
-"""Bench phase (issue 13): interactions while the bot posts an announcement wave of 200 cards.
+"""Bench phase: interactions while the bot posts an announcement wave of 200 cards.
 
 A bot process of its own, on the run's database with 200 more guilds in the stand-in (each with its
 announcement channel set and 20 airing dramas followed; written through the store before the bot
-starts) and the scheduler's test clock (DRAMABOT_TEST_CLOCK_FILE, bot/airing/scheduler.py FileClock). One
+starts), its airing clock read from a file (started through tests/e2e/launch.py: Session.clock). One
 drama followed by every guild airs an episode a day; the others start airing weeks later. The clock
 starts before the first episode; each wave moves it to five minutes after the next episode aired, so
 the next cycle records and posts exactly one card per guild. Meanwhile the bench sends /about and
@@ -168,7 +168,8 @@ async def run(db: Path | str, world: World, workdir: Path, size: str, log: Calla
     await seed(db, [(int(g), int(c)) for g, c in zip(guilds, channels, strict=True)], waves)
     clock = workdir / "wave-clock.txt"
     clock.write_text((aired_at(FIRST_AIR) - timedelta(hours=1)).isoformat())
-    s.extra_env = {"DRAMABOT_TEST_CLOCK_FILE": str(clock), "AIRING_CYCLE_SECONDS": str(CYCLE_SECONDS)}
+    s.clock = clock
+    s.extra_env = {"AIRING_CYCLE_SECONDS": str(CYCLE_SECONDS)}
     log(
         f"{size}: wave phase: {GUILDS} more guilds, {FOLLOWS} follows each; starting a bot with the test clock"
     )

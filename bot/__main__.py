@@ -1,20 +1,13 @@
-"""`python -m bot` (or `dramabot`): run the bot, or one of its maintenance commands.
+"""`python -m bot` (or `dramabot`): run the bot, or a maintenance command (`--help` lists them).
 
-    python -m bot                 run the bot (the default)
-    python -m bot sync            force a command sync, then exit
-    python -m bot backup PATH     a consistent copy of the database, safe while the bot runs
-    python -m bot catalogue ...   import / export / show / stats / audit / suggestions (see bot/cli/catalogue.py)
-    python -m bot migrate-db --from URL --to URL [--force]   copy a whole database (bot/cli/migrate.py)
-
-`main()` owns every resource's lifetime: it opens the store and the chart renderer, hands them to
-the Bot, and closes them on exit and on SIGTERM/SIGINT. Nothing happens at import time.
+`main()` owns every resource's lifetime: the store, the chart renderer, the cluster and the clock go
+to the bot, and are closed on exit and on SIGTERM/SIGINT. Nothing happens at import time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import logging
 import os
 import signal
@@ -26,15 +19,15 @@ from collections.abc import Awaitable, Callable
 import discord
 import yarl
 
-from bot.cli import catalogue as catalogue_cli
-
-from bot.cli import migrate as migrate_cli
+from bot.airing.times import Clock, SystemClock
 from bot.catalogue.format import load_starter_catalogue
+from bot.cli import catalogue as catalogue_cli
+from bot.cli import migrate as migrate_cli
 from bot.client import DramaBot
 from bot.cluster import ClusterUnavailable, Coordinator, open_cluster
 from bot.errors import SchemaTooNew, StoreUnavailable
-from bot.safety.redact import redact, url_secrets
 from bot.pictures.renderer import ChartRenderer
+from bot.safety.redact import redact, url_secrets
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store, UnavailableStore, open_store
 
@@ -42,13 +35,14 @@ log = logging.getLogger("bot")
 
 DRAIN_SECONDS = 5.0  # on SIGTERM, how long interactions in flight get to finish
 CHART_BUDGET = 1.0  # seconds a card waits for its picture; then it goes out without it
+STATS_MARKER = "dramabot stats:"
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+OPEN_FAILURES = (StoreUnavailable, sqlite3.DatabaseError, OSError)
 
 
 class RedactingFormatter(logging.Formatter):
-    """Formats as usual, then blanks out secrets (tracebacks included): the token, the TMDB key and the
-    database password never reach a log line."""
+    """Blanks out secrets (tracebacks included): the token, the TMDB key, the database password."""
 
     def __init__(self, fmt: str, secrets: list[str]) -> None:
         super().__init__(fmt)
@@ -76,50 +70,35 @@ def use_endpoints(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-StoreCommand = Callable[[Settings, argparse.Namespace, Store], Awaitable[int]]
-
-
-def with_store(command: StoreCommand) -> Callable[[Settings, argparse.Namespace], Awaitable[int]]:
-    """Run `command` with the store open, and closed again whatever happens."""
-
-    @functools.wraps(command)
-    async def run(settings: Settings, args: argparse.Namespace) -> int:
-        try:
-            store = await open_store(settings.database, pool_max=settings.database_pool_size)
-        except SchemaTooNew as exc:
-            log.error("refusing to start: %s", exc)
-            return EXIT_FAILURE
-        except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
-            log.error("cannot open the database at %s: %s", settings.database_label, exc)
-            return EXIT_FAILURE
-        try:
-            return await command(settings, args, store)
-        finally:
-            await store.close()
-
-    return run
-
-
-async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the bot. A database that cannot be opened does not stop it: members are told ratings
-    are temporarily unavailable while it retries; a newer schema than this code knows does."""
+async def open_database(
+    settings: Settings, *, or_unavailable: bool = False
+) -> Store | UnavailableStore | None:
+    """The store, or None after logging why not. `or_unavailable`: a database that cannot be opened
+    gives an UnavailableStore (members are told ratings are unavailable) instead; a newer schema never."""
     try:
-        store: Store | UnavailableStore = await open_store(settings.database, pool_max=settings.database_pool_size)
+        return await open_store(settings.database, pool_max=settings.database_pool_size)
     except SchemaTooNew as exc:
         log.error("refusing to start: %s", exc)
+    except OPEN_FAILURES as exc:
+        if not or_unavailable:
+            log.error("cannot open the database at %s: %s", settings.database_label, exc)
+            return None
+        log.error("cannot open the database at %s: %s; running without it, retrying every %g s",
+                  settings.database_label, exc, settings.database_retry_seconds)  # fmt: skip
+        return UnavailableStore(str(exc))
+    return None
+
+
+async def run_bot(settings: Settings, clock: Clock) -> int:
+    """Run the bot; it keeps running while the database cannot be opened, and retries."""
+    store = await open_database(settings, or_unavailable=True)
+    if store is None:
         return EXIT_FAILURE
-    except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
-        log.error(
-            "cannot open the database at %s: %s; running without it (members are told it is temporarily "
-            "unavailable) and retrying every %g s",
-            settings.database_label, exc, settings.database_retry_seconds,
-        )  # fmt: skip
-        store = UnavailableStore(str(exc))
     cluster = await open_cluster(settings.database)  # PostgreSQL: locks shared with the other processes
     if not isinstance(store, UnavailableStore):
         await load_starter(store, cluster)
     renderer = ChartRenderer(timeout=CHART_BUDGET)
-    bot = DramaBot.for_settings(store, settings, cluster, renderer=renderer)
+    bot = DramaBot.for_settings(store, settings, cluster, renderer=renderer, clock=clock)
     reopen = None
     if isinstance(store, UnavailableStore):
         reopen = asyncio.create_task(_reopen_store(bot, settings), name="dramabot-reopen-store")
@@ -137,8 +116,8 @@ async def run_bot(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def load_starter(store: Store, cluster: Coordinator) -> None:
-    """The bundled catalogue into a new database, one process at a time: processes starting together on
-    one empty PostgreSQL database would otherwise insert the same dramas at once."""
+    """The bundled catalogue into a new database, one process at a time (processes starting together
+    on one empty PostgreSQL database would insert the same dramas at once)."""
     try:
         async with cluster.exclusive("starter-catalogue"):
             await load_starter_catalogue(store)
@@ -156,7 +135,7 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
         except SchemaTooNew as exc:
             log.error("the database is now from a newer dramabot (%s): still running without it", exc)
             continue
-        except (StoreUnavailable, sqlite3.DatabaseError, OSError) as exc:
+        except OPEN_FAILURES as exc:
             log.debug("the database still cannot be opened: %s", exc)
             continue
         await load_starter(store, bot.cluster)
@@ -169,14 +148,11 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
         return
 
 
-STATS_MARKER = "dramabot stats:"
-
-
 def log_stats(bot: DramaBot) -> None:
-    """One log line of counters (SIGUSR1, and at shutdown): the Drama cache and the process's CPU time.
-    Nothing a member sees; `python -m bench` reads it to report the cache hit rate per phase."""
-    counters = " ".join(f"{k}={v}" for k, v in bot.store.cache_stats().items())
-    log.info("%s %s cpu_s=%.6f", STATS_MARKER, counters, time.process_time())
+    """The operator's stats line (on SIGUSR1, and at shutdown): the store's counters, if it keeps any,
+    and the process's CPU time (docs/deploy.md)."""
+    counters = "".join(f"{k}={v} " for k, v in bot.store.cache_stats().items())
+    log.info("%s %scpu_s=%.6f", STATS_MARKER, counters, time.process_time())
 
 
 async def _serve(bot: DramaBot, settings: Settings) -> int:
@@ -214,7 +190,6 @@ async def _serve(bot: DramaBot, settings: Settings) -> int:
             loop.remove_signal_handler(sig)
 
 
-@with_store
 async def run_sync(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     cluster = await open_cluster(settings.database)
     try:
@@ -229,7 +204,6 @@ async def run_sync(settings: Settings, args: argparse.Namespace, store: Store) -
     return EXIT_OK
 
 
-@with_store
 async def run_backup(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
         await store.backup(args.path)
@@ -245,7 +219,6 @@ async def run_backup(settings: Settings, args: argparse.Namespace, store: Store)
         return EXIT_FAILURE
 
 
-@with_store
 async def run_catalogue(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
         await load_starter_catalogue(store)  # a new database starts from the bundled catalogue, as the bot does
@@ -255,12 +228,19 @@ async def run_catalogue(settings: Settings, args: argparse.Namespace, store: Sto
         return EXIT_FAILURE
 
 
-COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
-    "run": run_bot,
-    "sync": run_sync,
-    "backup": run_backup,
-    "catalogue": run_catalogue,
-}
+StoreCommand = Callable[[Settings, argparse.Namespace, Store], Awaitable[int]]
+STORE_COMMANDS: dict[str, StoreCommand] = {"sync": run_sync, "backup": run_backup, "catalogue": run_catalogue}
+
+
+async def with_store(command: StoreCommand, settings: Settings, args: argparse.Namespace) -> int:
+    """Run a maintenance command with the store open, and closed again whatever happens."""
+    store = await open_database(settings)
+    if store is None:
+        return EXIT_FAILURE
+    try:
+        return await command(settings, args, store)
+    finally:
+        await store.close()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -268,8 +248,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)")
     sub.add_parser("sync", help="sync the slash commands now, even if unchanged, then exit")
-    backup = sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs")
-    backup.add_argument("path")
+    sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs").add_argument("path")
     catalogue_cli.add_parser(sub)
     migrate_cli.add_parser(sub)
     args = parser.parse_args(argv)
@@ -277,7 +256,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
+    """The program; `clock` is the time the airing scheduler reads (default: the system's)."""
     args = parse_args(argv)
     if args.command == "migrate-db":  # needs no settings: both databases are on the command line
         return asyncio.run(migrate_cli.run(args))
@@ -288,8 +268,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     configure_logging(settings)
     use_endpoints(settings)
+    if args.command == "run":
+        command = run_bot(settings, clock or SystemClock())
+    else:
+        command = with_store(STORE_COMMANDS[args.command], settings, args)
     try:
-        return asyncio.run(COMMANDS[args.command](settings, args))
+        return asyncio.run(command)
     except Exception:  # a driver's error may quote the database URL: logged through the redacting formatter
         log.exception("stopped by an unexpected error")
         return EXIT_FAILURE

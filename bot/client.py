@@ -17,16 +17,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.airing.scheduler import AiringJob
+from bot.airing.times import Clock, SystemClock
 from bot.cluster import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster
-from bot.cluster.sync import sync_once
-from bot.safety.cooldowns import Cooldowns
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n.translator import Translator, t
-from bot.tmdb.ondemand import OnDemand
 from bot.pictures.renderer import ChartRenderer
-from bot.airing.scheduler import AiringJob, clock_for
+from bot.safety.cooldowns import Cooldowns
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
+from bot.tmdb.ondemand import OnDemand
 
 log = logging.getLogger(__name__)
 
@@ -37,23 +37,16 @@ EXTENSIONS = (
 )  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
-
-UNAVAILABLE_MESSAGE = t("error.unavailable")  # the English, for tests and logs
-
 Locale = object  # a discord.Locale, its value ("ko"), or None: bot.i18n.messages.language reads it
 
-
-def _cooldown(e: app_commands.CommandOnCooldown, locale: Locale) -> str:
-    return t("error.cooldown", locale, seconds=max(1, math.ceil(e.retry_after)))
-
-
-# The one table of expected failures: exception type -> what the member reads, in their language.
-# Anything not listed is unexpected: logged with a traceback and an error code.
-ERROR_MESSAGES: dict[type[BaseException], Callable[[BaseException, Locale], str]] = {
-    UserError: lambda e, locale: e.text(locale),  # type: ignore[attr-defined]
+# The one table of expected failures: exception type -> what the member reads, in their language
+# (CheckFailure covers MissingPermissions). Anything not listed is unexpected: logged with an error code.
+ERROR_MESSAGES: dict[type[BaseException], Callable[[Any, Locale], str]] = {
+    UserError: lambda e, locale: e.text(locale),
     StoreUnavailable: lambda _, locale: t("error.unavailable", locale),
-    app_commands.CommandOnCooldown: _cooldown,  # type: ignore[dict-item]
-    app_commands.MissingPermissions: lambda _, locale: t("error.no_permission", locale),
+    app_commands.CommandOnCooldown: lambda e, locale: t(
+        "error.cooldown", locale, seconds=max(1, math.ceil(e.retry_after))
+    ),
     app_commands.CheckFailure: lambda _, locale: t("error.no_permission", locale),
     app_commands.CommandSignatureMismatch: lambda _, locale: t("error.out_of_date", locale),
     app_commands.CommandNotFound: lambda _, locale: t("error.out_of_date", locale),
@@ -72,8 +65,7 @@ def unwrap(error: BaseException) -> BaseException:
 
 
 def describe(error: BaseException, locale: Locale = None) -> str | None:
-    """The member-facing message for an expected error (in the locale's language), None for an
-    unexpected one."""
+    """The member-facing message for an expected error, in the locale's language; None if unexpected."""
     for kind in type(error).__mro__:
         if kind in ERROR_MESSAGES:
             return ERROR_MESSAGES[kind](error, locale)
@@ -86,7 +78,7 @@ def command_digest(application_id: int | None, scope: str, payload: list[dict]) 
 
 
 def from_us(interaction: discord.Interaction) -> bool:
-    """Whether the interaction was sent for this application (not another app's id replayed at us)."""
+    """The interaction was sent for this application (not another app's id replayed at us)."""
     ours = interaction.client.application_id
     return ours is None or interaction.application_id == ours
 
@@ -108,19 +100,16 @@ class DramaBot(commands.Bot):
         store: Store | UnavailableStore,
         settings: Settings,
         cluster: Coordinator | None = None,
-        *,
-        renderer: ChartRenderer | None = None,
+        **options: Any,
     ) -> DramaBot:
-        """The bot these settings ask for: sharded (ShardedDramaBot) when SHARD_COUNT is set, else the
-        plain bot on one gateway connection. `cluster`: what it shares with other processes (bot/cluster)."""
+        """The bot these settings ask for: ShardedDramaBot when SHARD_COUNT is set, else the plain bot."""
         if settings.shard_count is None:
-            return cls(store, settings, cluster=cluster, renderer=renderer)
-        shard_ids = None if settings.shard_ids is None else list(settings.shard_ids)
-        # A shard may wait for its IDENTIFY turn behind every other shard of its bucket, cluster-wide.
-        timeout = 180.0 + settings.shard_count * IDENTIFY_SPACING
+            return cls(store, settings, cluster=cluster, **options)
         return ShardedDramaBot(
-            store, settings, cluster=cluster, renderer=renderer, shard_count=settings.shard_count,
-            shard_ids=shard_ids, shard_connect_timeout=timeout,
+            store, settings, cluster=cluster, shard_count=settings.shard_count,
+            shard_ids=None if settings.shard_ids is None else list(settings.shard_ids),
+            # a shard may wait for its IDENTIFY turn behind every other shard of its bucket, cluster-wide
+            shard_connect_timeout=180.0 + settings.shard_count * IDENTIFY_SPACING, **options,
         )  # fmt: skip
 
     def __init__(
@@ -131,6 +120,7 @@ class DramaBot(commands.Bot):
         force_sync: bool = False,
         cluster: Coordinator | None = None,
         renderer: ChartRenderer | None = None,
+        clock: Clock | None = None,
         **options,
     ) -> None:
         # The bot never joins voice: don't warn at every start about missing voice libraries.
@@ -151,48 +141,36 @@ class DramaBot(commands.Bot):
         )
         self.store = store
         self.settings = settings
-        self.renderer = renderer  # card pictures off the loop (owned by main(); None: cards without them)
+        self.renderer = renderer  # card pictures off the loop (None: cards without them)
         self.force_sync = force_sync
-        # What the processes sharing the database agree on (bot/cluster); one process alone: local locks.
         self.cluster: Coordinator = cluster if cluster is not None else LocalCluster()
-        self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, daily refresh (TMDB_API_KEY)
+        self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, refresh (TMDB_API_KEY)
         self._after: set[asyncio.Task] = set()  # slow parts finished after an answer (after_answer)
-        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
-        self.clock = clock_for(settings.test_clock_file)  # the one clock the scheduler reads
-        self.airing_job: AiringJob | None = None  # episode announcements and reminders (bot/airing/scheduler.py)
-        # Per-member limits on the heavy commands (bot/safety/cooldowns.py); none for load tests (a test setting).
-        self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})
+        self.tree.on_error = self.report_error  # type: ignore[method-assign,assignment]
+        self.clock: Clock = clock or SystemClock()  # the one clock the airing scheduler reads
+        self.airing_job: AiringJob | None = None
+        self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
         await self.tree.set_translator(Translator())  # Korean command names, descriptions and choices
+        # The TMDB refresh and the airing cycles run on one process of the cluster.
         self.ondemand = OnDemand.from_settings(self.settings, lambda: self.store)
         if self.ondemand is not None:
-            self.ondemand.start(self.cluster.run_as_leader)  # the daily refresh: on one process of the cluster
+            self.ondemand.start(self.cluster.run_as_leader)
         if self.settings.airing_cycle_seconds > 0:
-            self.airing_job = AiringJob(
-                self, lambda: self.store, self.clock, timedelta(seconds=self.settings.airing_cycle_seconds)
-            )
-            self.airing_job.start(self.cluster.run_as_leader)  # the cycles: on one process of the cluster
+            interval = timedelta(seconds=self.settings.airing_cycle_seconds)
+            self.airing_job = AiringJob(self, lambda: self.store, self.clock, interval)
+            self.airing_job.start(self.cluster.run_as_leader)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
             await self.sync_commands(force=self.force_sync)
-        except StoreUnavailable as exc:
-            log.warning("not syncing commands: the database is unavailable (%s); 'python -m bot sync' later", exc)
-        except ClusterUnavailable as exc:
-            log.warning("not syncing commands: the other processes cannot be asked (%s); 'python -m bot sync' later", exc)
-
-    def _sync_target(self) -> tuple[discord.Object | None, str]:
-        if self.settings.dev_guild_id:
-            guild = discord.Object(id=self.settings.dev_guild_id)
-            self.tree.copy_global_to(guild=guild)
-            return guild, f"guild:{guild.id}"
-        return None, "global"
+        except (StoreUnavailable, ClusterUnavailable) as exc:
+            log.warning("not syncing commands (%s); 'python -m bot sync' later", exc)
 
     async def command_payload(self, guild: discord.Object | None) -> list[dict]:
-        """What sync sends, translations included (to_dict leaves them out, so a new translation
-        would not change the digest and never reach Discord)."""
+        """What sync sends, translations included (so a new translation changes the digest)."""
         translator = self.tree.translator
         commands_ = self.tree.get_commands(guild=guild)
         if translator is None:
@@ -200,9 +178,13 @@ class DramaBot(commands.Bot):
         return [await command.get_translated_payload(self.tree, translator) for command in commands_]
 
     async def sync_commands(self, *, force: bool = False) -> bool:
-        """Sync the command tree when its definitions changed since the last sync (or when forced); the
-        decision is taken under the cluster's lock, so processes starting together sync once in all."""
-        guild, scope = self._sync_target()
+        """Sync the command tree when its definitions changed since the last sync (or when forced), once
+        across the processes of the cluster."""
+        guild, scope = None, "global"
+        if self.settings.dev_guild_id:  # a test server: the commands there at once
+            guild = discord.Object(id=self.settings.dev_guild_id)
+            scope = f"guild:{guild.id}"
+            self.tree.copy_global_to(guild=guild)
         payload = await self.command_payload(guild)
         digest = command_digest(self.application_id, scope, payload)
 
@@ -210,19 +192,15 @@ class DramaBot(commands.Bot):
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d command(s) to %s", len(synced), scope)
 
-        return await sync_once(self.cluster, self.store, f"command_sync:{scope}", digest, sync, force=force)
+        return await self.cluster.sync_once(self.store, f"command_sync:{scope}", digest, sync, force=force)
 
     async def on_ready(self) -> None:
-        log.info("%s: logged in as %s, %d server(s)%s", READY_MARKER, self.user, len(self.guilds), self.shard_note())
-
-    def shard_note(self) -> str:
-        """What the ready line says about shards ("" when not sharded)."""
-        return ""
+        shards = ""
+        if isinstance(self, ShardedDramaBot):
+            shards = f", shards {sorted(self.shards)} of {self.shard_count}"
+        log.info("%s: logged in as %s, %d server(s)%s", READY_MARKER, self.user, len(self.guilds), shards)
 
     # ---- errors --------------------------------------------------------------------
-    async def on_tree_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        await self.report_error(interaction, error)
-
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
         """Answer a failed interaction: a clear ephemeral line, or an error code for the unexpected."""
         error = unwrap(error)
@@ -232,16 +210,14 @@ class DramaBot(commands.Bot):
                         interaction.command.qualified_name if interaction.command else "a component")
             return
         message = describe(error, interaction.locale)
-        where = interaction.command.qualified_name if interaction.command else interaction.data and interaction.data.get("custom_id")
+        data = interaction.data or {}
+        where = interaction.command.qualified_name if interaction.command else data.get("custom_id")
         if message is None:
             code = secrets.token_hex(3).upper()
             log.error("unexpected error %s in %s", code, where, exc_info=error)
             message = t("error.unexpected", interaction.locale, code=code)
         elif isinstance(error, StoreUnavailable):
             log.warning("database unavailable in %s: %s", where, error)
-        await self.send_ephemeral(interaction, message)
-
-    async def send_ephemeral(self, interaction: discord.Interaction, message: str) -> None:
         none = discord.AllowedMentions.none()
         try:
             if interaction.response.is_done():
@@ -265,8 +241,8 @@ class DramaBot(commands.Bot):
         await super().close()
 
     def after_answer(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        """Finish an interaction's slow part (a card's picture) after its answer went out: a task the
-        shutdown drain waits for like the interactions themselves; its errors are logged."""
+        """Finish an interaction's slow part (a card's picture) after its answer went out; the shutdown
+        drain waits for it like for the interactions themselves."""
         task = asyncio.get_running_loop().create_task(work, name=f"dramabot-after-{name}")
         self._after.add(task)
         task.add_done_callback(self._after_done)
@@ -291,26 +267,17 @@ class DramaBot(commands.Bot):
 
 
 class ShardedDramaBot(DramaBot, commands.AutoShardedBot):
-    """DramaBot on discord.py's AutoShardedBot: one gateway connection per shard this process runs
-    (`shard_ids`, default all `shard_count`); each guild's events arrive on its shard."""
+    """DramaBot with one gateway connection per shard this process runs (`shard_ids`, default all)."""
 
     _max_concurrency: int | None = None
 
-    def shard_note(self) -> str:
-        return f", shards {sorted(self.shards)} of {self.shard_count}"
-
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """Wait for this shard's IDENTIFY turn: one per max_concurrency bucket per 5 s, across every
-        process of the cluster (bot/cluster), instead of discord.py's 5 s sleep in this process only."""
-        await self.cluster.identify_turn(shard_id or 0, await self.max_concurrency())
-
-    async def max_concurrency(self) -> int:
-        """Discord's session_start_limit.max_concurrency (asked once; 1, the strictest, if it cannot be)."""
+        """Wait for this shard's IDENTIFY turn across every process of the cluster (bot/cluster), instead
+        of discord.py's 5 s sleep in this process only. Discord's max_concurrency is asked once (1, the
+        strictest, while it cannot be)."""
         if self._max_concurrency is None:
             try:
-                limits = await self.fetch_session_start_limits()
-                self._max_concurrency = max(1, int(limits.max_concurrency))
+                self._max_concurrency = max(1, int((await self.fetch_session_start_limits()).max_concurrency))
             except (discord.HTTPException, discord.GatewayNotFound, KeyError, TypeError, ValueError) as exc:
                 log.warning("could not read max_concurrency (%s): one IDENTIFY at a time", exc)
-                return 1
-        return self._max_concurrency
+        await self.cluster.identify_turn(shard_id or 0, self._max_concurrency or 1)

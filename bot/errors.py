@@ -7,11 +7,8 @@ from bot.i18n.messages import t
 
 class UserError(Exception):
     """An expected failure with a short, kind message for the member (shown ephemerally).
-
-    ``UserError.keyed("rate.score_range", score="7")`` names a message of the catalogue
-    (bot/i18n/messages.py): the error handler shows it in the member's language, and `message`
-    holds the English. ``UserError(text)`` shows `text` as it is, in every language.
-    """
+    `UserError.keyed("rate.score_range", score="7")` is shown in the member's language (`message`
+    holds the English); `UserError(text)` shows `text` as it is."""
 
     def __init__(
         self, message: str, *, key: str | None = None, fields: dict[str, object] | None = None
@@ -34,8 +31,8 @@ class StoreUnavailable(Exception):
 
 
 class StoreConflict(Exception):
-    """A write broke one of the data's rules (a unique IMDb or Wikidata id, a foreign key ...) and was
-    undone. The same error on both backends, so callers never catch a driver's exception type."""
+    """A write broke one of the data's rules (a unique id, a foreign key ...) and was undone; the same
+    error on both backends, so callers never catch a driver's exception type."""
 
 
 class SchemaTooNew(Exception):
@@ -43,8 +40,8 @@ class SchemaTooNew(Exception):
 
 
 class CatalogueRefused(Exception):
-    """A restore or merge that cannot be done; nothing was changed. `reason` says why ("unknown", "not_hidden",
-    "same", "into_hidden") and `slug` which drama it is about; the cog and the CLI word it."""
+    """A restore or merge that cannot be done; nothing was changed. `reason`: "unknown", "not_hidden",
+    "same" or "into_hidden"; the cog and the CLI word it."""
 
     def __init__(self, reason: str, slug: str) -> None:
         super().__init__(f"{reason}: {slug}")

@@ -10,7 +10,6 @@ DRAMA_STATUSES = ("upcoming", "airing", "ended")
 
 MIN_SCORE = 0.5
 MAX_SCORE = 5.0
-SCORE_STEP = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +99,8 @@ class ReviewData:
 
     @property
     def episode_span(self) -> int:
-        """How many episodes the card's guide and chart cover, 1..n: the episode count, or further when an
-        episode row or a score has a higher number (a shortened run), so neither hides a score."""
+        """How many episodes the card covers: the count, or further when a row or a score has a higher
+        number (a shortened run), so neither hides a score."""
         scores = self.scores
         return max(
             self.drama.episode_count,
@@ -146,13 +145,9 @@ class AuditEntry:
     credit_user_id: int | None = None  # the member whose accepted suggestion this change was
 
 
-SUGGESTION_STATUSES = ("pending", "accepted", "rejected")
-
-
 @dataclass(frozen=True, slots=True)
 class Suggestion:
-    """A member's suggested value for one field of a drama, waiting for (or decided by) a global curator.
-    `value` None: clear the field. Times are ISO 8601 text."""
+    """A member's suggested value for one field of a drama (None: clear it), for a global curator."""
 
     id: int
     drama_id: int
@@ -161,29 +156,28 @@ class Suggestion:
     note: str | None
     user_id: int
     guild_id: int | None
-    status: str
-    created_at: str
+    status: str  # pending, accepted or rejected
+    created_at: str  # ISO 8601, as decided_at
     decided_by: int | None = None
     decided_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class BundleOutcome:
-    """What applying the bundled catalogue did: dramas added, updated, and kept as curators left them."""
+    """What applying the bundled catalogue did; `kept`: dramas left as curators made them."""
 
     added: int = 0
     updated: int = 0
     kept: tuple[str, ...] = ()
 
 
-# ---- community: watch lists and privacy (bot/store/watchlists.py) ---------------------
-# Watch statuses as stored, in the order lists and counts show them.
+# ---- community: watch lists and privacy ----------------------------------------------
 WATCH_STATUSES = ("watching", "completed", "plan", "on_hold", "dropped")
 
 
 @dataclass(frozen=True, slots=True)
 class WatchEntry:
-    """One drama on a member's watch list, with the member's own score for the whole drama."""
+    """One drama on a member's watch list, with their own score for the whole drama."""
 
     drama_id: int
     title: str
@@ -195,7 +189,7 @@ class WatchEntry:
 
 @dataclass(frozen=True, slots=True)
 class WatchPage:
-    """One page of a member's watch list (`total` entries in all, for the pager)."""
+    """One page of a member's watch list (`total`: entries in all)."""
 
     entries: tuple[WatchEntry, ...]
     total: int
@@ -215,7 +209,7 @@ class WatchCounts:
 
 @dataclass(frozen=True, slots=True)
 class DeletedData:
-    """What /privacy delete-my-data removes (or removed): rows counted per kind (bot/store/erasure.py)."""
+    """What /privacy delete-my-data removes (or removed): rows per kind."""
 
     ratings: int
     watchlist: int
@@ -223,11 +217,10 @@ class DeletedData:
     reminders: int = 0  # /remind subscriptions
     sent: int = 0  # the ledger's records of reminders sent to them (or to send)
     named: int = 0  # catalogue changes and server settings they made: kept, their id (and name) cleared
-    suggestions: int = 0  # catalogue corrections they suggested (where the schema has them)
+    suggestions: int = 0
 
     @property
     def anything(self) -> bool:
-        """Whether anything is stored about the member (any count above zero)."""
         return any(getattr(self, f.name) for f in fields(self))
 
 
@@ -258,6 +251,8 @@ class ProfileData:
     histogram: tuple[int, ...]  # how many drama-level ratings at 0.5, 1, ..., 5 stars (10 bins)
     genres: tuple[tuple[str, int], ...]  # most-watched genres, most first
     recent: tuple[RatedDrama, ...]  # the last five dramas rated, newest first
+
+
 # ---- airing ------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class AnnounceSettings:
@@ -267,14 +262,13 @@ class AnnounceSettings:
     channel_id: int
     thread: bool = False
     delay_hours: int = 0
-    # Set when Discord refused the channel (403, 404): no posts until /announce is set again; why, for
-    # /server settings. Never written by set_announce (which resumes the channel).
+    # Why Discord refused the channel (403, 404): no posts until /announce sets it again.
     paused_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ScheduledEpisode:
-    """An episode with an air date, and what places it in time (bot/airing/times.py makes it an instant)."""
+    """An episode with an air date, and what places it in time (bot/airing/times.py)."""
 
     drama_id: int
     number: int
@@ -307,8 +301,7 @@ class LedgerEntry:
 
 @dataclass(frozen=True, slots=True)
 class GuildSettings:
-    """A server's own settings (guild_settings): its curator role and its region (an ISO alpha-2 code,
-    /server region), each None when not set."""
+    """A server's own settings: its curator role and its region (ISO alpha-2), None when not set."""
 
     guild_id: int
     curator_role_id: int | None = None
@@ -316,9 +309,11 @@ class GuildSettings:
 
 
 # ---- the TMDB refresh's order ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class RefreshCandidate:
-    """A drama linked to TMDB, with what the refresh orders it by (bot/tmdb/bulk.py, refresh_plan)."""
+    """A drama linked to TMDB, with what the refresh orders it by (bot/tmdb/bulk.py)."""
 
     drama_id: int
     tmdb_id: int
@@ -327,9 +322,11 @@ class RefreshCandidate:
     last_aired: date | None  # its latest episode air date, else its first air date (None: neither known)
     refreshed_at: datetime | None  # when the refresh last took it (None: never)
     watched: bool  # a server follows it or a member has an active reminder for it
+
+
 @dataclass(frozen=True, slots=True)
 class MergeOutcome:
-    """What `catalogue merge` did: the drama kept (`into`) and how many of the removed one's rows it took."""
+    """What `catalogue merge` did: the drama kept and how many of the removed one's rows it took."""
 
     into: Drama
     merged: Drama  # the duplicate, as it was (deleted now; the audit keeps its record)
@@ -338,4 +335,4 @@ class MergeOutcome:
     watchlist: int  # list entries moved over or joined with the member's entry for the kept drama
     follows: int
     reminders: int
-    announcements: int  # ledger rows moved over (a row the kept drama already had for the same post wins)
+    announcements: int  # ledger rows moved over (the kept drama's own row for the same post wins)

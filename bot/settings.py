@@ -1,4 +1,7 @@
-"""Configuration: `.env` (python-dotenv) then one typed, validated settings object."""
+"""Configuration: `.env` (python-dotenv) then one typed, validated settings object.
+
+Every variable is described in .env.example; a bad value stops the start with one SettingsError line.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.catalogue.links import link_problem
@@ -19,7 +23,9 @@ DEFAULT_DATABASE = "data/dramabot.sqlite3"
 DEFAULT_TMDB_COUNTRIES = ("KR", "JP", "CN", "TW", "TH", "HK")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MAX_SHARDS = 65536
-_SNOWFLAKE = re.compile(r"[0-9]{1,20}")  # a Discord id: ASCII digits, below 2**64 (str.isdigit takes "²")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+SNOWFLAKE = r"(?=[0-9]{1,20}$)0*[1-9][0-9]*"  # a Discord id: ASCII digits (isdigit takes "²"), above 0
+WHOLE = r"[0-9]{1,9}"
 
 
 class SettingsError(Exception):
@@ -28,43 +34,31 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    # repr=False: the token must never reach a log line, even through repr(settings).
-    token: str = field(repr=False)
+    token: str = field(repr=False)  # never in a log line, even through repr(settings)
     database_path: Path = Path(DEFAULT_DATABASE)  # SQLite (the default)
-    # PostgreSQL instead (DATABASE_URL=postgresql://...); repr=False: it may hold a password.
-    database_url: str | None = field(default=None, repr=False)
+    database_url: str | None = field(default=None, repr=False)  # PostgreSQL; may hold a password
     api_base: str | None = None
     gateway_url: str | None = None
     dev_guild_id: int | None = None
     log_level: str = "INFO"
-    # The shared catalogue's global curators besides the application's owners (bot/catalogue/curators.py):
-    # CURATOR_USER_IDS, and the members holding CURATOR_ROLE_ID inside the home server CURATOR_GUILD_ID.
+    # Global curators besides the application's owners (bot/catalogue/curators.py): CURATOR_USER_IDS, and
+    # the members holding CURATOR_ROLE_ID inside the home server CURATOR_GUILD_ID.
     curator_user_ids: frozenset[int] = frozenset()
     curator_guild_id: int | None = None
     curator_role_id: int | None = None
-    tmdb_api_key: str | None = field(default=None, repr=False)  # TMDB_API_KEY: live where-to-watch data
-    tmdb_api_base: str | None = None  # TMDB_API_BASE: replaces https://api.themoviedb.org/3
-    project_url: str | None = None  # PROJECT_URL: the link /about shows
-    database_retry_seconds: float = 30.0  # DATABASE_RETRY_SECONDS: how often to retry a database that failed to open
-    tmdb_cache_hours: float = 24.0  # TMDB_CACHE_HOURS: how long fetched watch providers are fresh
-    # SHARD_COUNT (all processes together) and the shards this process runs (SHARD_IDS, or derived from
-    # CLUSTER_INDEX / CLUSTER_COUNT); None, None: one plain gateway connection, no sharding.
+    tmdb_api_key: str | None = field(default=None, repr=False)
+    tmdb_api_base: str | None = None
+    project_url: str | None = None
+    database_retry_seconds: float = 30.0
+    tmdb_cache_hours: float = 24.0
+    # None, None: one plain gateway connection. shard_ids None with a shard_count: every shard here.
     shard_count: int | None = None
-    shard_ids: tuple[int, ...] | None = None  # None with a shard_count: every shard in this process
-    # DATABASE_POOL_SIZE: PostgreSQL connections this process keeps at most (plus one that LISTENs);
-    # N processes need N * (size + 1) below the server's max_connections.
+    shard_ids: tuple[int, ...] | None = None
     database_pool_size: int = 10
-    # TMDB_ORIGIN_COUNTRIES: the countries whose TMDB series autocomplete offers and imports
     tmdb_origin_countries: tuple[str, ...] = DEFAULT_TMDB_COUNTRIES
-    # TMDB_REFRESH_MINUTES (or TMDB_REFRESH_HOURS): how often the bot refreshes airing dramas; 0: never
-    tmdb_refresh_hours: float = 3.0
-    # TMDB_REFRESH_BATCH: dramas neither followed nor reminded that one refresh run takes at most (0: only
-    # followed and reminded ones); bounds a run, so followed dramas are refreshed every interval
+    tmdb_refresh_hours: float = 3.0  # 0: never
     tmdb_refresh_batch: int = 50
-    airing_cycle_seconds: float = 60.0  # AIRING_CYCLE_SECONDS: how often announcements are checked; 0: never
-    test_clock_file: Path | None = None  # DRAMABOT_TEST_CLOCK_FILE: TESTS ONLY, the scheduler's time from a file
-    # MEMBER_COOLDOWNS=off: no per-member cooldowns on the heavy commands (bot/safety/cooldowns.py); for a private
-    # bot among friends, or a load test whose few members send far more than anyone would. Default: on
+    airing_cycle_seconds: float = 60.0  # 0: never
     member_cooldowns: bool = True
 
     @property
@@ -75,9 +69,7 @@ class Settings:
     @property
     def database_label(self) -> str:
         """The database for log lines: the file, or the URL without its password."""
-        if self.database_url is None:
-            return str(self.database_path)
-        return redact_url(self.database_url)
+        return str(self.database_path) if self.database_url is None else redact_url(self.database_url)
 
     @property
     def secrets(self) -> list[str]:
@@ -87,9 +79,6 @@ class Settings:
     @property
     def log_level_number(self) -> int:
         return logging.getLevelNamesMapping()[self.log_level]
-
-
-POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 def postgres_url(value: str) -> str | None:
@@ -108,7 +97,7 @@ def postgres_url(value: str) -> str | None:
         )
     try:
         parts = urlsplit(value)
-        if "," not in parts.netloc:  # one server (several, host1:5432,host2:5433, are checked by asyncpg)
+        if "," not in parts.netloc:  # several servers (host1:5432,host2:5433) are checked by asyncpg
             parts.port  # noqa: B018 -- raises ValueError for a port that is no number from 0 to 65535
     except ValueError:
         raise SettingsError(
@@ -118,192 +107,156 @@ def postgres_url(value: str) -> str | None:
 
 
 def database_path_from_url(value: str) -> Path:
-    """Accept a plain path or a `sqlite:///relative` / `sqlite:////absolute` URL (PostgreSQL URLs: see
-    `postgres_url`)."""
+    """A plain path, or a `sqlite:///relative` / `sqlite:////absolute` URL."""
     value = value.strip()
     if not value:
         raise SettingsError("DATABASE_URL is empty: give a SQLite file path or sqlite:///path (see .env.example).")
-    if "://" not in value:
-        return _expand(value)
-    scheme, _, rest = value.partition("://")
-    if scheme.lower() not in ("sqlite", "sqlite3"):
+    scheme, sep, rest = value.partition("://")
+    if sep and scheme.lower() not in ("sqlite", "sqlite3"):
         raise SettingsError(
             f"DATABASE_URL scheme {scheme!r} is not supported: use a SQLite path, sqlite:///path "
             "or postgresql://user@host/database."
         )
-    # sqlite:///data/x.db -> rest "/data/x.db" -> relative "data/x.db"; sqlite:////abs -> "/abs"
-    path = rest[1:] if rest.startswith("/") else rest
+    path = (rest[1:] if rest.startswith("/") else rest) if sep else value  # sqlite:///a -> "a"
     if not path or path == ":memory:":
         raise SettingsError("DATABASE_URL must name a file: the bot keeps ratings across restarts.")
-    return _expand(path)
-
-
-def _expand(path: str) -> Path:
-    """`~/x` and `~user/x` as the shell would; a `~name` of no known user is a settings error."""
     try:
         return Path(path).expanduser()
     except RuntimeError:  # pathlib: "Could not determine home directory."
         raise SettingsError(f"DATABASE_URL {path!r} starts with ~ but names no user of this machine.") from None
 
 
-def is_loopback(host: str | None) -> bool:
+def is_loopback(host: str) -> bool:
     """`host` is this machine: localhost, 127.0.0.0/8 or ::1."""
-    if not host:
-        return False
-    if host.lower().rstrip(".") == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return host.lower().rstrip(".") == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
 
-def _optional_url(
-    env: Mapping[str, str], name: str, schemes: tuple[str, ...], *, loopback_only: str | None = None
-) -> str | None:
-    """An optional URL in one of `schemes`; `loopback_only` is a scheme taken only for this machine
-    (plain http or ws carries the token and the API key in clear, so only to a local stand-in)."""
-    value = env.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
-        parts = None
-    if parts is None or parts.scheme not in schemes or not parts.netloc:
-        raise SettingsError(f"{name} must be a {' or '.join(schemes)} URL, got {value!r} (see .env.example).")
-    if parts.scheme == loopback_only and not is_loopback(host):
-        secure = next(s for s in schemes if s != loopback_only)
-        raise SettingsError(
-            f"{name} must use {secure}://: {loopback_only}:// is taken only for this machine "
-            f"(localhost, 127.0.0.1, ::1), got {value!r}."
-        )
-    return value.rstrip("/")
+class Env:
+    """The raw variables, read through one typed parser per kind; each names the variable when it fails."""
 
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
 
-def _project_url(env: Mapping[str, str]) -> str | None:
-    """PROJECT_URL: the link /about shows, under the same rule as every link on a card (bot.catalogue.links)."""
-    value = env.get("PROJECT_URL", "").strip()
-    problem = link_problem(value) if value else None
-    if problem:
-        raise SettingsError(f"PROJECT_URL {problem}, got {value!r}.")
-    return value.rstrip("/") or None
+    def __getitem__(self, name: str) -> str:
+        return self.env.get(name, "").strip()
 
-
-def _on_off(env: Mapping[str, str], name: str, default: bool) -> bool:
-    """An on/off setting: on/off, true/false, yes/no or 1/0 (any case); `default` when unset."""
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("on", "true", "yes", "1"):
-        return True
-    if raw in ("off", "false", "no", "0"):
-        return False
-    raise SettingsError(f"{name} must be on or off, got {raw!r}.")
-
-
-def _number(
-    env: Mapping[str, str], name: str, default: float, low: float, high: float, unit: str, *, low_inclusive: bool
-) -> float:
-    """A number of `unit` from `low` to `high`, or the default when unset."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return float(default)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not ((low <= value) if low_inclusive else (low < value)) or not value <= high:
-        raise SettingsError(f"{name} must be a number of {unit} from {low:g} to {high:g}, got {raw!r}.")
-    return value
-
-
-def missing_token_message(env_file: Path | None) -> str:
-    """The one line printed when DISCORD_TOKEN is missing: where to put it, from where the user is."""
-    if env_file is not None and env_file.is_file():
-        return (
-            f"DISCORD_TOKEN is not set: put your bot token in {env_file} as DISCORD_TOKEN=... "
-            "(Developer Portal > Bot > Reset Token), then run again."
-        )
-    return "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there."
-
-
-def _whole(env: Mapping[str, str], name: str, low: int, high: int, meaning: str) -> int | None:
-    """A whole number from `low` to `high` (ASCII digits), or None when unset."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    if not re.fullmatch(r"[0-9]{1,9}", raw) or not low <= int(raw) <= high:
-        raise SettingsError(f"{name} must be {meaning}: a whole number from {low} to {high}, got {raw!r}.")
-    return int(raw)
-
-
-def shards_from_env(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
-    """(SHARD_COUNT, this process's shard ids) from SHARD_COUNT with SHARD_IDS, or with CLUSTER_INDEX and
-    CLUSTER_COUNT (shards i with i % CLUSTER_COUNT == CLUSTER_INDEX); (None, None) when not sharded."""
-    count = _whole(env, "SHARD_COUNT", 1, MAX_SHARDS, "the number of shards across all processes")
-    ids_raw = env.get("SHARD_IDS", "").strip()
-    has_cluster = [name for name in ("CLUSTER_INDEX", "CLUSTER_COUNT") if env.get(name, "").strip()]
-    if count is None:
-        if ids_raw or has_cluster:
-            given = "SHARD_IDS" if ids_raw else has_cluster[0]
+    def url(self, name: str, schemes: tuple[str, str]) -> str | None:
+        """A URL in one of `schemes`; the first (http or ws: the token in clear) only to this machine."""
+        value = self[name]
+        if not value:
+            return None
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 address)
+            parts = None
+        if parts is None or parts.scheme not in schemes or not parts.netloc:
+            allowed = " or ".join(schemes)
+            raise SettingsError(f"{name} must be a {allowed} URL, got {value!r} (see .env.example).")
+        if parts.scheme == schemes[0] and not is_loopback(host or ""):
             raise SettingsError(
-                f"{given} needs SHARD_COUNT, the number of shards across all processes (see .env.example)."
+                f"{name} must use {schemes[1]}://: {schemes[0]}:// is taken only for this machine "
+                f"(localhost, 127.0.0.1, ::1), got {value!r}."
+            )
+        return value.rstrip("/")
+
+    def on_off(self, name: str, default: bool) -> bool:
+        raw = self[name].lower()
+        if raw in ("on", "true", "yes", "1", "off", "false", "no", "0"):
+            return raw in ("on", "true", "yes", "1")
+        if raw:
+            raise SettingsError(f"{name} must be on or off, got {raw!r}.")
+        return default
+
+    def number(
+        self, name: str, default: float, low: float, high: float, unit: str, low_open: bool = False
+    ) -> float:
+        """A number of `unit` from `low` (excluded when `low_open`) to `high`."""
+        raw = self[name]
+        if not raw:
+            return float(default)
+        try:
+            value = float(raw)
+        except ValueError:
+            value = math.nan
+        if not (low < value if low_open else low <= value) or not value <= high:
+            raise SettingsError(f"{name} must be a number of {unit} from {low:g} to {high:g}, got {raw!r}.")
+        return value
+
+    def whole(self, name: str, low: int, high: int, meaning: str, default: int | None = None) -> int | None:
+        raw = self[name]
+        if raw and (not re.fullmatch(WHOLE, raw) or not low <= int(raw) <= high):
+            raise SettingsError(
+                f"{name} must be {meaning}: a whole number from {low} to {high}, got {raw!r}."
+            )
+        return int(raw) if raw else default
+
+    def snowflake(self, name: str, what: str) -> int | None:
+        raw = self[name]
+        if raw and not re.fullmatch(SNOWFLAKE, raw):
+            raise SettingsError(f"{name} must be {what} (digits only), got {raw!r}.")
+        return int(raw) if raw else None
+
+    def items(self, name: str, pattern: str, example: str, *, skip_empty: bool = False) -> list[str]:
+        """A comma-separated list whose items each match `pattern` (no repeats kept)."""
+        raw = self[name]
+        found: list[str] = []
+        for part in raw.split(",") if raw else ():
+            part = part.strip().upper()
+            if not part and skip_empty:  # "1, 2," : a trailing comma names nobody
+                continue
+            if not re.fullmatch(pattern, part):
+                raise SettingsError(f"{name} must be {example}, got {raw!r}.")
+            if part not in found:
+                found.append(part)
+        return found
+
+
+def shards_from_env(env: Env) -> tuple[int | None, tuple[int, ...] | None]:
+    """(SHARD_COUNT, this process's shard ids) from SHARD_IDS, or from CLUSTER_INDEX and CLUSTER_COUNT
+    (shards i with i % CLUSTER_COUNT == CLUSTER_INDEX); (None, None) when not sharded; shard ids None:
+    all of them."""
+    count = env.whole("SHARD_COUNT", 1, MAX_SHARDS, "the number of shards across all processes")
+    ids_raw = env["SHARD_IDS"]
+    cluster = [name for name in ("CLUSTER_INDEX", "CLUSTER_COUNT") if env[name]]
+    if count is None:
+        if ids_raw or cluster:
+            raise SettingsError(
+                f"{'SHARD_IDS' if ids_raw else cluster[0]} needs SHARD_COUNT, the number of shards "
+                "across all processes (see .env.example)."
             )
         return None, None
-    if ids_raw and has_cluster:
+    if ids_raw and cluster:
         raise SettingsError("set SHARD_IDS or CLUSTER_INDEX with CLUSTER_COUNT, not both (see .env.example).")
     if ids_raw:
-        ids: list[int] = []
-        for part in ids_raw.split(","):
-            part = part.strip()
-            if not re.fullmatch(r"[0-9]{1,9}", part) or int(part) >= count:
-                raise SettingsError(
-                    f"SHARD_IDS must be shard numbers from 0 to {count - 1} (SHARD_COUNT {count}) "
-                    f"separated by commas, e.g. 0,2,4; got {ids_raw!r}."
-                )
-            if int(part) in ids:
-                raise SettingsError(f"SHARD_IDS lists shard {int(part)} twice: {ids_raw!r}.")
-            ids.append(int(part))
+        ids = [int(part) if re.fullmatch(WHOLE, part.strip()) else count for part in ids_raw.split(",")]
+        if any(i >= count for i in ids):
+            raise SettingsError(
+                f"SHARD_IDS must be shard numbers from 0 to {count - 1} (SHARD_COUNT {count}) "
+                f"separated by commas, e.g. 0,2,4; got {ids_raw!r}."
+            )
+        if len(set(ids)) < len(ids):
+            raise SettingsError(f"SHARD_IDS lists a shard twice: {ids_raw!r}.")
         return count, tuple(sorted(ids))
-    if has_cluster:
-        if len(has_cluster) == 1:
-            raise SettingsError("CLUSTER_INDEX and CLUSTER_COUNT go together: set both, or neither.")
-        sharing = f"the number of processes sharing the {count} shards"
-        clusters = _whole(env, "CLUSTER_COUNT", 1, count, sharing)
+    if len(cluster) == 1:
+        raise SettingsError("CLUSTER_INDEX and CLUSTER_COUNT go together: set both, or neither.")
+    if cluster:
+        clusters = env.whole("CLUSTER_COUNT", 1, count, f"the number of processes sharing the {count} shards")
         assert clusters is not None
-        index = _whole(env, "CLUSTER_INDEX", 0, clusters - 1, "this process's number among CLUSTER_COUNT")
+        index = env.whole("CLUSTER_INDEX", 0, clusters - 1, "this process's number among CLUSTER_COUNT")
         return count, tuple(i for i in range(count) if i % clusters == index)
     return count, None
 
 
-def _snowflake(env: Mapping[str, str], name: str, what: str) -> int | None:
-    """A Discord id (ASCII digits, above 0), or None when unset."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    if not _SNOWFLAKE.fullmatch(raw) or int(raw) <= 0:
-        raise SettingsError(f"{name} must be {what} (digits only), got {raw!r}.")
-    return int(raw)
-
-
-def curators_from_env(env: Mapping[str, str]) -> tuple[frozenset[int], int | None, int | None]:
-    """(CURATOR_USER_IDS, CURATOR_GUILD_ID, CURATOR_ROLE_ID): who may change the shared catalogue besides the
-    application's owners. The role counts only inside its home server, so the two are set together; a
-    CURATOR_ROLE_ID alone (its meaning before: the role in every server) stops the start with this line
-    rather than quietly meaning something else."""
-    users: set[int] = set()
-    raw = env.get("CURATOR_USER_IDS", "").strip()
-    for part in raw.split(",") if raw else ():
-        part = part.strip()
-        if not part:  # "1, 2," : a trailing comma names nobody
-            continue
-        if not _SNOWFLAKE.fullmatch(part) or int(part) <= 0:
-            raise SettingsError(f"CURATOR_USER_IDS must be user ids (digits) separated by commas, got {raw!r}.")
-        users.add(int(part))
-    guild = _snowflake(env, "CURATOR_GUILD_ID", "a server id")
-    role = _snowflake(env, "CURATOR_ROLE_ID", "a role id")
+def curators_from_env(env: Env) -> dict[str, Any]:
+    """CURATOR_USER_IDS, CURATOR_GUILD_ID and CURATOR_ROLE_ID. The role counts only inside its home server,
+    so the two go together; a role alone (its old meaning: in every server) stops the start."""
+    users = env.items("CURATOR_USER_IDS", SNOWFLAKE, "user ids (digits) separated by commas", skip_empty=True)
+    guild = env.snowflake("CURATOR_GUILD_ID", "a server id")
+    role = env.snowflake("CURATOR_ROLE_ID", "a role id")
     if role is not None and guild is None:
         raise SettingsError(
             "CURATOR_ROLE_ID now needs CURATOR_GUILD_ID, the home server the role belongs to: only there does "
@@ -311,22 +264,8 @@ def curators_from_env(env: Mapping[str, str]) -> tuple[frozenset[int], int | Non
         )
     if guild is not None and role is None:
         raise SettingsError("CURATOR_GUILD_ID needs CURATOR_ROLE_ID, the role of global curators there (see .env.example).")
-    return frozenset(users), guild, role
-
-
-def _countries(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    """Comma-separated ISO 3166-1 alpha-2 codes ("KR,JP"), upper-cased, without repeats."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    codes: list[str] = []
-    for part in raw.split(","):
-        code = part.strip().upper()
-        if not re.fullmatch(r"[A-Z]{2}", code):
-            raise SettingsError(f"{name} must be two-letter country codes separated by commas (KR,JP), got {raw!r}.")
-        if code not in codes:
-            codes.append(code)
-    return tuple(codes)
+    users_ = frozenset(map(int, users))
+    return {"curator_user_ids": users_, "curator_guild_id": guild, "curator_role_id": role}
 
 
 def load_settings(
@@ -338,78 +277,65 @@ def load_settings(
 ) -> Settings:
     """Read the settings from `env` (default: the process environment after loading `.env`).
 
-    `require_token=False` for commands that never talk to Discord (the catalogue CLI).
-    `env_file` is the `.env` in use, when the caller already knows it (found here otherwise); it
-    only shapes the message when the token is missing.
+    `require_token=False` for commands that never talk to Discord (the catalogue CLI). `env_file` (the
+    `.env` in use, found here otherwise) only shapes the message when the token is missing.
     """
     if env is None:
         if dotenv:
             from dotenv import load_dotenv
 
-            # The .env of the folder the bot is run from, and only that one: find_dotenv would walk up
-            # the parent folders and could pick up another project's secrets.
+            # Only the .env of the folder the bot is run from: find_dotenv would walk up the parent
+            # folders and could pick up another project's secrets.
             found = Path.cwd() / ".env"
             if found.is_file():
                 env_file = found
                 load_dotenv(env_file, override=False)
         env = os.environ
-
-    token = env.get("DISCORD_TOKEN", "").strip()
-    if not token and require_token:
-        raise SettingsError(missing_token_message(env_file))
-
-    dev_guild_raw = env.get("DEV_GUILD_ID", "").strip()
-    dev_guild_id = None
-    if dev_guild_raw:
-        if not _SNOWFLAKE.fullmatch(dev_guild_raw) or int(dev_guild_raw) <= 0:
-            raise SettingsError(f"DEV_GUILD_ID must be a server id (digits only), got {dev_guild_raw!r}.")
-        dev_guild_id = int(dev_guild_raw)
-
-    curator_user_ids, curator_guild_id, curator_role_id = curators_from_env(env)
-
-    database_retry_seconds = _number(env, "DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds", low_inclusive=True)
-    tmdb_cache_hours = _number(env, "TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_inclusive=False)
-    # TMDB_REFRESH_MINUTES (default 180) wins; TMDB_REFRESH_HOURS is the older spelling of the same.
-    tmdb_refresh_hours = _number(env, "TMDB_REFRESH_MINUTES", 180, 0, 60 * 24 * 30, "minutes", low_inclusive=True) / 60
-    if not env.get("TMDB_REFRESH_MINUTES", "").strip() and env.get("TMDB_REFRESH_HOURS", "").strip():
-        tmdb_refresh_hours = _number(env, "TMDB_REFRESH_HOURS", 3, 0, 24 * 30, "hours", low_inclusive=True)
-
-    tmdb_refresh_batch = _whole(env, "TMDB_REFRESH_BATCH", 0, 100_000, "dramas per TMDB refresh run")
-
-    shard_count, shard_ids = shards_from_env(env)
-    database_raw = env.get("DATABASE_URL", "").strip()
-    pool_size = _whole(env, "DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process")
-    database_url = postgres_url(database_raw)
-
-    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    e = Env(env)
+    if not e["DISCORD_TOKEN"] and require_token:
+        if env_file is not None and env_file.is_file():  # where to put it, from where the operator is
+            raise SettingsError(
+                f"DISCORD_TOKEN is not set: put your bot token in {env_file} as DISCORD_TOKEN=... "
+                "(Developer Portal > Bot > Reset Token), then run again."
+            )
+        raise SettingsError(
+            "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot token there."
+        )
+    # TMDB_REFRESH_MINUTES wins; TMDB_REFRESH_HOURS is the older spelling of the same.
+    if e["TMDB_REFRESH_HOURS"] and not e["TMDB_REFRESH_MINUTES"]:
+        tmdb_refresh_hours = e.number("TMDB_REFRESH_HOURS", 3, 0, 24 * 30, "hours")
+    else:
+        tmdb_refresh_hours = e.number("TMDB_REFRESH_MINUTES", 180, 0, 60 * 24 * 30, "minutes") / 60
+    shard_count, shard_ids = shards_from_env(e)
+    database_url = postgres_url(e["DATABASE_URL"])
+    database_path = None if database_url else database_path_from_url(e["DATABASE_URL"] or DEFAULT_DATABASE)
+    countries = e.items("TMDB_ORIGIN_COUNTRIES", "[A-Z]{2}", "two-letter codes separated by commas (KR,JP)")
+    level = e["LOG_LEVEL"].upper() or "INFO"
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}.")
-
+    project_url = e["PROJECT_URL"]
+    if project_url and (problem := link_problem(project_url)):  # the rule of every link on a card
+        raise SettingsError(f"PROJECT_URL {problem}, got {project_url!r}.")
     return Settings(
-        token=token,
-        database_path=(
-            Path(DEFAULT_DATABASE) if database_url else database_path_from_url(database_raw or DEFAULT_DATABASE)
-        ),
+        token=e["DISCORD_TOKEN"],
+        database_path=database_path or Path(DEFAULT_DATABASE),
         database_url=database_url,
-        api_base=_optional_url(env, "DISCORD_API_BASE", ("http", "https"), loopback_only="http"),
-        gateway_url=_optional_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss"), loopback_only="ws"),
-        dev_guild_id=dev_guild_id,
+        api_base=e.url("DISCORD_API_BASE", ("http", "https")),
+        gateway_url=e.url("DISCORD_GATEWAY_URL", ("ws", "wss")),
+        dev_guild_id=e.snowflake("DEV_GUILD_ID", "a server id"),
         log_level=level,
-        curator_user_ids=curator_user_ids,
-        curator_guild_id=curator_guild_id,
-        curator_role_id=curator_role_id,
-        tmdb_api_key=env.get("TMDB_API_KEY", "").strip() or None,
-        tmdb_api_base=_optional_url(env, "TMDB_API_BASE", ("http", "https"), loopback_only="http"),
-        project_url=_project_url(env),
-        database_retry_seconds=database_retry_seconds,
-        tmdb_cache_hours=tmdb_cache_hours,
+        **curators_from_env(e),
+        tmdb_api_key=e["TMDB_API_KEY"] or None,
+        tmdb_api_base=e.url("TMDB_API_BASE", ("http", "https")),
+        project_url=project_url.rstrip("/") or None,
+        database_retry_seconds=e.number("DATABASE_RETRY_SECONDS", 30, 0.1, 3600, "seconds"),
+        tmdb_cache_hours=e.number("TMDB_CACHE_HOURS", 24, 0, 24 * 30, "hours", low_open=True),
         shard_count=shard_count,
-        database_pool_size=pool_size or 10,
         shard_ids=shard_ids,
-        tmdb_origin_countries=_countries(env, "TMDB_ORIGIN_COUNTRIES", DEFAULT_TMDB_COUNTRIES),
+        database_pool_size=e.whole("DATABASE_POOL_SIZE", 1, 1000, "PostgreSQL connections per process", 10),
+        tmdb_origin_countries=tuple(countries) or DEFAULT_TMDB_COUNTRIES,
         tmdb_refresh_hours=tmdb_refresh_hours,
-        tmdb_refresh_batch=50 if tmdb_refresh_batch is None else tmdb_refresh_batch,
-        airing_cycle_seconds=_number(env, "AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds", low_inclusive=True),
-        test_clock_file=Path(env["DRAMABOT_TEST_CLOCK_FILE"]) if env.get("DRAMABOT_TEST_CLOCK_FILE", "").strip() else None,
-        member_cooldowns=_on_off(env, "MEMBER_COOLDOWNS", True),
+        tmdb_refresh_batch=e.whole("TMDB_REFRESH_BATCH", 0, 100_000, "dramas per TMDB refresh run", 50),
+        airing_cycle_seconds=e.number("AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds"),
+        member_cooldowns=e.on_off("MEMBER_COOLDOWNS", True),
     )

@@ -27,13 +27,12 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import discord
 
-from bot.airing.times import MAX_AGE, AiredEpisode, Clock, SystemClock, air_instant, due_episodes
+from bot.airing.times import MAX_AGE, AiredEpisode, Clock, air_instant, due_episodes
 from bot.cards.airing import AiringEpisode, announcement_card, digest_card, reminder_card, thread_name
 from bot.airing.announcer import Delivery, Dispatcher, Intent, Outcome, Status
 from bot.i18n.messages import ENGLISH as EN
@@ -328,22 +327,6 @@ def _summary(outcomes: Sequence[Outcome]) -> str:
     return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing sent"
 
 
-class FileClock:
-    """TEST ONLY: the time written in a file (ISO 8601, e.g. 2026-12-01T12:00:00+00:00), read at every
-    `now()`. Chosen with DRAMABOT_TEST_CLOCK_FILE so end-to-end tests can move the bot process through
-    simulated days; never set it in production. A missing or unreadable file falls back to real time."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def now(self) -> datetime:
-        try:
-            at = datetime.fromisoformat(self.path.read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            return datetime.now(UTC)
-        return at.astimezone(UTC) if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
 async def upcoming(
     store: Store, now: datetime, days: int, drama_ids: Sequence[int] | None = None
 ) -> list[AiringEpisode]:
@@ -359,8 +342,3 @@ async def upcoming(
             if card is not None:
                 out.append(card)
     return out
-
-
-def clock_for(test_clock_file: Path | None) -> Clock:
-    """The bot's clock: the system's, or (tests only, DRAMABOT_TEST_CLOCK_FILE) a FileClock."""
-    return FileClock(test_clock_file) if test_clock_file is not None else SystemClock()

@@ -57,24 +57,6 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-class ManualClock:
-    """A clock tests move by hand (simulated days)."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("ManualClock needs an aware datetime")
-        self._now = start.astimezone(UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> datetime:
-        if delta < timedelta(0):
-            raise ValueError("time does not go backwards")
-        self._now += delta
-        return self._now
-
-
 @dataclass(frozen=True, slots=True, order=True)
 class AiredEpisode:
     aired_at: datetime  # UTC

@@ -182,7 +182,6 @@ def parse_catalogue(text: str, source: str) -> list[Entry]:
     return entries
 
 
-BUNDLE_OFF = "bundled_catalogue"  # meta key; "off": never load the bundle here (the bench's synthetic data)
 LEGACY_BUNDLE = ("soundtrack-1-2022",)  # what dramabot bundled before it tracked bundled dramas (0004)
 
 
@@ -200,8 +199,6 @@ async def load_starter_catalogue(store: Store) -> int:
     One meta read when this bundle was applied before. Otherwise new bundled dramas are added and untouched
     ones updated in one transaction; dramas a curator or the CLI changed or removed stay (Bundle.apply).
     """
-    if await store.get_meta(BUNDLE_OFF) == "off":
-        return 0
     text = _bundle_text()
     digest = hashlib.sha256(text.encode()).hexdigest()
     if await store.get_meta(BUNDLE_DIGEST) == digest:

@@ -1,18 +1,10 @@
-"""The PostgreSQL coordinator: session advisory locks on ONE dedicated connection per process.
+"""The PostgreSQL coordinator: session advisory locks on one dedicated connection per process.
 
-Dedicated, not from the store's pool: a pool resets a connection when it is released (which drops its
-session locks) and hands it to anyone. Here the connection is opened with asyncpg.connect and used only
-for locks: `pg_try_advisory_lock` / `pg_advisory_unlock`, a `SELECT 1` heartbeat, nothing else, one
-statement at a time.
-
-Locks die with the session, which is the point: a process that is killed, or whose connection drops,
-loses its locks at once (the server ends the backend when the socket closes), and the others take over.
-The session sets `idle_session_timeout` (PostgreSQL 14+) to a few heartbeats, so a process cut off by
-the network without the socket closing also loses its locks within that time; it notices itself within
-`heartbeat + heartbeat_timeout` (shorter), so it has stopped its leader jobs before anyone else starts them.
-
-When the connection is gone a supervisor reconnects with backoff (1 s doubling to 10 s); every new
-connection is a new *generation*, and what was held on the old one is reported lost.
+Not from the store's pool: a pool resets a released connection, which drops its session locks. Locks
+die with the session, which is the point: a process killed or cut off loses them, and the others take
+over. `idle_session_timeout` (PostgreSQL 14+) ends a silent session after a few heartbeats; the process
+notices sooner (`heartbeat + heartbeat_timeout`), so it stops its leader jobs before anyone else starts
+them. A supervisor reconnects with backoff; each connection is a new generation.
 """
 
 from __future__ import annotations
@@ -37,57 +29,35 @@ RECONNECT_MAX = 10.0
 
 
 class PgCluster(Coordinator):
-    kind = "postgres"
-
     def __init__(self, url: str, *, heartbeat: float = HEARTBEAT, heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
-                 idle_session_timeout: float = IDLE_SESSION_TIMEOUT, reconnect_max: float = RECONNECT_MAX,
-                 **options: float) -> None:  # fmt: skip
+                 idle_session_timeout: float = IDLE_SESSION_TIMEOUT, **options: float) -> None:  # fmt: skip
         super().__init__(**options)
         self.url = url
         self.heartbeat = heartbeat
         self.heartbeat_timeout = heartbeat_timeout
         self.idle_session_timeout = idle_session_timeout
-        self.reconnect_max = reconnect_max
         self._conn: Any = None  # asyncpg.Connection
         self._generation = 0
         self._gone: dict[int, asyncio.Event] = {}
         self._connected = asyncio.Event()
         self._io = asyncio.Lock()  # asyncpg runs one statement at a time per connection
-        self._supervisor: asyncio.Task[None] | None = None
 
     # ---- connection ----------------------------------------------------------------
     async def start(self) -> None:
         if not await self._connect():
             log.warning("cluster coordination waits for PostgreSQL: retrying in the background")
-        self._supervisor = asyncio.create_task(self._supervise(), name="dramabot-cluster-connection")
+        self._background(self._supervise(), "dramabot-cluster-connection")
 
     async def close(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            await asyncio.gather(self._supervisor, return_exceptions=True)
-            self._supervisor = None
-        await super().close()
+        await super().close()  # the supervisor too
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
             try:
                 await asyncio.wait_for(conn.close(), 5)
-            except (OSError, TimeoutError, Exception):  # noqa: BLE001 - closing anyway
+            except Exception:  # noqa: BLE001 - closing anyway
                 conn.terminate()
         for event in self._gone.values():
             event.set()
-
-    @property
-    def generation(self) -> int:
-        """The current connection's number (tests: it changes on every reconnect)."""
-        return self._generation
-
-    async def backend_pid(self) -> int | None:
-        """The server process id of the lock connection (what pg_terminate_backend takes)."""
-        try:
-            _, pid = await self._query(lambda c: c.fetchval("SELECT pg_backend_pid()"))
-        except ClusterUnavailable:
-            return None
-        return pid
 
     async def _connect(self) -> bool:
         import asyncpg
@@ -100,11 +70,10 @@ class PgCluster(Coordinator):
         except (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.debug("cluster connection failed: %s", exc)
             return False
-        try:  # PostgreSQL 14+; an older server keeps silent sessions until TCP notices
+        try:
             await conn.execute(f"SET idle_session_timeout = {int(self.idle_session_timeout * 1000)}")
-        except asyncpg.PostgresError as exc:
-            log.info("idle_session_timeout not available (%s): a partitioned process keeps its locks until TCP "
-                     "gives up", exc)  # fmt: skip
+        except asyncpg.PostgresError as exc:  # before PostgreSQL 14: silent sessions last until TCP notices
+            log.info("idle_session_timeout not available (%s)", exc)
         self._generation += 1
         generation = self._generation
         self._gone[generation] = asyncio.Event()
@@ -121,41 +90,34 @@ class PgCluster(Coordinator):
         if generation == self._generation:
             self._conn = None
             self._connected.clear()
-            log.warning(
-                "lost the cluster's PostgreSQL connection: its locks and leadership are gone; reconnecting"
-            )
+            log.warning("lost the cluster's PostgreSQL connection, its locks and leadership: reconnecting")
 
     async def _supervise(self) -> None:
-        while True:
-            try:
-                await self._keep_connected()
-            except Exception:  # noqa: BLE001 - never leave the process without its lock connection
-                log.exception("cluster connection supervisor failed; starting it again")
-                await asyncio.sleep(1.0)
-
-    async def _keep_connected(self) -> None:
+        """Reconnect with backoff (1 s doubling to RECONNECT_MAX); a heartbeat every `heartbeat` s."""
         delay = 1.0
         while True:
-            if self._conn is None:
-                if await self._connect():
+            try:
+                if self._conn is None:
+                    if not await self._connect():
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, RECONNECT_MAX)
+                        continue
                     delay = 1.0
                     log.info("cluster coordination connected to PostgreSQL again")
-                else:
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self.reconnect_max)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._gone[self._generation].wait(), self.heartbeat)
                     continue
-            gone = self._gone[self._generation]
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(gone.wait(), self.heartbeat)
-                continue
-            with contextlib.suppress(ClusterUnavailable):
-                await self._query(lambda c: c.fetchval("SELECT 1"))
+                with contextlib.suppress(ClusterUnavailable):
+                    await self._query(lambda c: c.fetchval("SELECT 1"))
+            except Exception:  # noqa: BLE001 - never leave the process without its lock connection
+                log.exception("cluster connection supervisor failed; going on")
+                await asyncio.sleep(1.0)
 
     async def _query(
         self, run: Callable[[Any], Awaitable[Any]], generation: int | None = None
     ) -> tuple[int, Any]:
-        """Run one statement on the lock connection: (generation, result). Any failure ends that connection
-        (its locks are unknown afterwards, so they are reported lost) and raises ClusterUnavailable."""
+        """Run one statement on the lock connection: (generation, result). A failure ends the connection
+        (its locks are unknown afterwards: reported lost) and raises ClusterUnavailable."""
         import asyncpg
 
         async with self._io:

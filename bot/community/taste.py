@@ -105,14 +105,13 @@ def match_halves(shared: Iterable[tuple[int, int, int]], *, min_shared: int = MI
     In whole numbers: with ``δ_i = a_i - b_i`` (in halves) and ``S = Σδ``, ``c_i = |n·δ_i - S| / 2n`` and
     ``d_i = |δ_i| / 2``, so ``e_i = K_i / 6n`` with the integer ``K_i = 2·|n·δ_i - S| + n·|δ_i|``, and the match
     is ``100·(1 - ΣK / 27n²)``, rounded to one decimal (half to even) from the exact fraction. Sorting by
-    ``K_i`` is sorting by ``e_i`` with exact ties, and no sum depends on the order of the dramas. Two heavy
-    members (~330 shared dramas): 0.46 ms (float sums over dicts) -> ~0.07 ms."""
+    ``K_i`` is sorting by ``e_i`` with exact ties, and no sum depends on the order of the dramas."""
     rows = shared if isinstance(shared, list) else list(shared)
     n = len(rows)
     if n == 0:
         return TasteMatch(shared=0, percentage=None, agree=(), differ=())
     # K depends on a drama's gap δ alone (n and S are the pair's), and a gap is one of 19 whole numbers:
-    # K is worked out per gap, the sums per gap count. Two heavy members: 155 -> 70 us.
+    # K is worked out per gap, the sums per gap count.
     gaps = [x - y for _, x, y in rows]
     counts = Counter(gaps)
     total = sum(gap * count for gap, count in counts.items())

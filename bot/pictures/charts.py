@@ -119,13 +119,12 @@ def font(size: int):
 
 def _png(image) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=1)  # 4.7 ms instead of 7.0 for 800x400; 22 kB instead of 16
+    image.save(out, format="PNG", compress_level=1)  # faster than the default, a little larger
     return out.getvalue()
 
 
 # The episode chart is drawn on a palette image ("P"): one byte a pixel instead of three, a third of the
-# data for PNG to filter and pack (docs/perf-notes/cards.md: 1.8 ms of CPU a chart instead of 5.7, 9 kB
-# instead of 16). Its palette holds every colour the RGB drawing can make, so the pixels are the
+# data for PNG to filter and pack (docs/perf-notes/cards.md). Its palette holds every colour the RGB drawing can make, so the pixels are the
 # same: the series' colours, and every grey from INK to BACKGROUND at the index that makes the text's
 # antialiasing (a blend of the ink's and the background's *indices*) land on the grey an RGB blend
 # gives (index k is grey INK + k, so blending indices is blending greys). tests/bot/pictures/test_charts.py
@@ -231,8 +230,7 @@ def score_histogram(histogram: Histogram) -> Picture:
 
 
 def draw_score_histogram(histogram: Histogram, mode: str = "P"):
-    """The histogram's image: a palette image as the episode chart's ("RGB" draws the same pixels in RGB;
-    4.7 -> ~1.5 ms of CPU a histogram, most of it PNG packing three bytes a pixel)."""
+    """The histogram's image: a palette image as the episode chart's ("RGB" draws the same pixels in RGB)."""
     counts = histogram.counts
     if len(counts) != len(HALF_STARS) or any(c < 0 for c in counts):
         raise ValueError("a histogram takes ten counts (0.5 to 5), none negative")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 from discord import app_commands
 
-from bot.client import UNAVAILABLE_MESSAGE, command_digest, describe, unwrap
+from bot.client import command_digest, describe, unwrap
 from bot.errors import StoreUnavailable, UserError
+from bot.i18n.translator import t
 
 
 def test_unwrap_reaches_the_user_error_inside_discord_wrappers():
@@ -24,7 +26,7 @@ def test_unwrap_reaches_the_user_error_inside_discord_wrappers():
 
 def test_expected_errors_have_member_messages():
     assert describe(UserError("Pick one.")) == "Pick one."
-    assert describe(StoreUnavailable("locked")) == UNAVAILABLE_MESSAGE
+    assert describe(StoreUnavailable("locked")) == t("error.unavailable")
     cooldown = app_commands.CommandOnCooldown(app_commands.Cooldown(10, 30), 12.4)
     assert "again in 13 s" in describe(cooldown)  # rounded up: never "try again in 0 s"
     assert "permission" in describe(app_commands.MissingPermissions(["manage_guild"]))
@@ -67,3 +69,18 @@ async def test_the_bot_is_sharded_exactly_when_settings_say_so(env, sharded, cou
         assert isinstance(bot, discord.AutoShardedClient) is sharded
         assert (bot.shard_count, getattr(bot, "shard_ids", None)) == (count, ids)
         assert bot.settings is settings and bot.tree.__class__.__name__ == "DramaTree"
+
+
+async def test_the_bot_reads_the_system_clock_unless_given_one():
+    from bot.airing.times import SystemClock
+    from bot.client import DramaBot
+    from bot.settings import load_settings
+    from bot.store import UnavailableStore
+    from tests.clocks import ManualClock
+
+    settings = load_settings({"DISCORD_TOKEN": "x"}, dotenv=False)
+    async with DramaBot.for_settings(UnavailableStore("not needed"), settings) as bot:
+        assert isinstance(bot.clock, SystemClock)
+    clock = ManualClock(datetime(2026, 12, 1, tzinfo=UTC))
+    async with DramaBot.for_settings(UnavailableStore("not needed"), settings, clock=clock) as bot:
+        assert bot.clock is clock

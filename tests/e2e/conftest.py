@@ -7,8 +7,9 @@
   keyword arguments to the stand-in.
 * ``bot_env``: the environment for the bot (token, API base, gateway, DEV_GUILD_ID, a fresh database).
 * ``start_bot``: ``proc = await start_bot(env_overrides=None, args=(), module="bot", script=None,
-  wait_ready=True, ready_timeout=20)`` starts the bot and waits for ``dramabot ready``; every process
-  still running at teardown is killed.
+  wait_ready=True, ready_timeout=20, clock=None)`` starts the bot and waits for ``dramabot ready``; every
+  process still running at teardown is killed. ``clock``: a file holding the time the bot's airing
+  scheduler reads (through ``tests/e2e/launch.py``).
 * ``start_minibot``: the same for ``tests/e2e/minibot.py`` (the stand-in's own test bot).
 """
 
@@ -25,6 +26,7 @@ from .botprocess import READY_MARKER, BotProcess, spawn_bot
 from .standin import DiscordStandIn
 
 MINIBOT = Path(__file__).with_name("minibot.py")
+LAUNCH = Path(__file__).with_name("launch.py")
 
 #: Variables the bot inherits from the test run; everything else (a developer's DISCORD_TOKEN, proxies ...)
 #: is left out so the bot sees only the stand-in.
@@ -97,8 +99,12 @@ async def start_bot(bot_env: dict[str, str], tmp_path: Path) -> AsyncIterator[St
         script: str | os.PathLike[str] | None = None,
         wait_ready: bool = True,
         ready_timeout: float = 20.0,
+        clock: Path | None = None,
     ) -> BotProcess:
-        """Start the bot; ``env_overrides`` values of None remove a variable. Waits for ``dramabot ready``."""
+        """Start the bot; ``env_overrides`` values of None remove a variable. Waits for ``dramabot ready``.
+        With ``clock``, the bot's airing scheduler reads its time from that file (tests/e2e/launch.py)."""
+        if clock is not None:
+            script, args = LAUNCH, (str(clock), *args)
         env = dict(bot_env)
         for name, value in (env_overrides or {}).items():
             if value is None:

@@ -1,5 +1,5 @@
-"""Airing dramas through the real bot process (issue 13): the commands with their bad input, then simulated
-days driven through the test-only clock file (DRAMABOT_TEST_CLOCK_FILE): episodes air, the TMDB stand-in
+"""Airing dramas through the real bot process: the commands with their bad input, then simulated
+days driven through a clock file (``start_bot(clock=...)``): episodes air, the TMDB stand-in
 moves an air date, the bot is SIGKILLed between a post and its bookkeeping and restarted. Every aired
 episode is announced once, none twice.
 """
@@ -80,9 +80,9 @@ async def test_commands_then_simulated_days_with_a_kill_and_a_moved_date(
     clock = tmp_path / "clock.txt"
     clock.write_text(aired_at(1).replace(hour=10).isoformat())
     await seed(bot_env["DATABASE_URL"])
-    env = {"DRAMABOT_TEST_CLOCK_FILE": str(clock), "AIRING_CYCLE_SECONDS": "0.2", "TMDB_API_KEY": "test-key",
-           "TMDB_API_BASE": fake_tmdb.base, "TMDB_REFRESH_MINUTES": "0.02"}  # fmt: skip
-    bot = await start_bot(env)
+    env = {"AIRING_CYCLE_SECONDS": "0.2", "TMDB_API_KEY": "test-key", "TMDB_API_BASE": fake_tmdb.base,
+           "TMDB_REFRESH_MINUTES": "0.02"}  # fmt: skip
+    bot = await start_bot(env, clock=clock)
     # The bundled catalogue (loaded at the first start) links hundreds of dramas to TMDB ids the stand-in does
     # not know: mark them ended, so the refresh works through this test's one airing drama only.
     conn = sqlite3.connect(bot_env["DATABASE_URL"])
@@ -145,7 +145,7 @@ async def test_commands_then_simulated_days_with_a_kill_and_a_moved_date(
 
     # ---- restarted past the lease: the bot looks before posting, and finds its post ----
     clock.write_text((aired_at(1) + timedelta(minutes=12)).isoformat())
-    bot = await start_bot(env)
+    bot = await start_bot(env, clock=clock)
     await eventually(lambda: db_rows(bot_env["DATABASE_URL"],
                                      "SELECT count(*) FROM announcements WHERE state = 'pending'") == [(0,)])  # fmt: skip
     assert [m["embeds"][0]["title"] for m in world.messages_in(good)] == ["Lovely Runner · Episode 1"]

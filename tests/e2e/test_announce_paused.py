@@ -1,6 +1,6 @@
 """A channel Discord refuses is paused, not tried every cycle; a refused body is a logged failure.
 
-The real bot process, its announcement cycle every 0.2 s on the test clock (DRAMABOT_TEST_CLOCK_FILE), the
+The real bot process, its announcement cycle every 0.2 s on a clock file (tests/e2e/launch.py), the
 Discord stand-in answering the channel's posts with 403 Missing Access, 404 Unknown Channel or 400. Discord
 bans an IP after 10,000 refused requests (401, 403, 429) in 10 minutes: the stand-in counts the requests
 the bot sends to that channel over many cycles.
@@ -48,7 +48,7 @@ async def start(discord_stub, start_bot, bot_env, tmp_path: Path):
     clock = tmp_path / "clock.txt"
     clock.write_text(aired_at(1).replace(hour=10).isoformat())
     await seed(bot_env["DATABASE_URL"])
-    bot = await start_bot({"DRAMABOT_TEST_CLOCK_FILE": str(clock), "AIRING_CYCLE_SECONDS": "0.2"})
+    bot = await start_bot({"AIRING_CYCLE_SECONDS": "0.2"}, clock=clock)
     ok = await discord_stub.invoke("announce", {"channel": channel}, permissions=MANAGER)
     assert f"<#{channel}>" in ok.content
     followed = await discord_stub.invoke("follow", {"drama": "paused-runner"}, permissions=MANAGER)

@@ -75,8 +75,7 @@ async def test_after_delete_my_data_a_new_episode_sends_that_member_no_dm(
     clock = tmp_path / "clock.txt"
     clock.write_text((aired_at(1) - timedelta(hours=2)).isoformat())
     await seed(database)
-    await start_bot({"DATABASE_URL": database, "DRAMABOT_TEST_CLOCK_FILE": str(clock),
-                     "AIRING_CYCLE_SECONDS": "0.2"})  # fmt: skip
+    await start_bot({"DATABASE_URL": database, "AIRING_CYCLE_SECONDS": "0.2"}, clock=clock)
     for user in (gone, stays):
         on = await discord_stub.invoke("remind on", {"drama": "lovely-runner"}, user=user)
         assert on.ephemeral and "direct message" in on.content

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.airing.times import ManualClock
 from bot.airing.announcer import Delivery, Dispatcher, Status
-from bot.models import AnnounceSettings, Drama, Episode
 from bot.airing.scheduler import LEASE, StoreLedger, run_cycle
+from bot.models import AnnounceSettings, Drama, Episode
 from bot.store import Store
+from tests.clocks import ManualClock
 
 from .inprocess import connected_client
 from .standin import DiscordStandIn

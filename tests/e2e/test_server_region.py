@@ -57,7 +57,7 @@ async def test_server_region_drives_announcements_and_where(discord_stub, start_
     clock = tmp_path / "clock.txt"
     clock.write_text((aired(1) - timedelta(hours=1)).isoformat())
     await seed(database)
-    await start_bot({"DRAMABOT_TEST_CLOCK_FILE": str(clock), "AIRING_CYCLE_SECONDS": "0.2"})
+    await start_bot({"AIRING_CYCLE_SECONDS": "0.2"}, clock=clock)
 
     # ---- bad input: private answers, nothing stored ----
     # hidden from members without Manage Server (and refused by the bot too: test_managed_guild_...)
@@ -174,10 +174,10 @@ async def test_a_cycle_shows_each_servers_region_with_tmdbs_last_check(discord_s
     """run_cycle in the test process (a real discord.py client, both backends): two servers follow one drama,
     one with its region set to Japan, one with none. The Japanese server's card lists the catalogue's entry and
     the services of the last stored TMDB check for Japan (no TMDB request in the cycle); the other has no field."""
-    from bot.airing.times import ManualClock
     from bot.airing.announcer import Dispatcher
-    from bot.models import AnnounceSettings
     from bot.airing.scheduler import StoreLedger, run_cycle
+    from bot.models import AnnounceSettings
+    from tests.clocks import ManualClock
 
     from .inprocess import connected_client
 

@@ -131,8 +131,9 @@ async def test_a_followed_drama_added_last_is_announced_within_one_interval_and_
     aired = datetime.combine(TODAY, datetime.min.time(), UTC) + timedelta(hours=14)  # 23:00 in Seoul
     clock = tmp_path / "clock.txt"
     clock.write_text((aired - timedelta(hours=1)).isoformat())
-    env = {"DATABASE_URL": database, "DRAMABOT_TEST_CLOCK_FILE": str(clock), "AIRING_CYCLE_SECONDS": "0.2"}
-    await start_bot(env | tmdb_env(fake_tmdb, TMDB_REFRESH_MINUTES="0.02", TMDB_REFRESH_BATCH="3"))
+    env = {"DATABASE_URL": database, "AIRING_CYCLE_SECONDS": "0.2"}
+    env |= tmdb_env(fake_tmdb, TMDB_REFRESH_MINUTES="0.02", TMDB_REFRESH_BATCH="3")
+    await start_bot(env, clock=clock)
 
     # Added last, after the bundled catalogue: episode 1 dated today, episode 2 not listed by TMDB yet.
     fake_tmdb.own_series[FOLLOWED_ID] = series(FOLLOWED_ID, "Night Ferry", 2)

@@ -1,4 +1,4 @@
-"""bot.airing.times: air instants in the broadcast time zone, the manual clock, and which episodes are due."""
+"""bot.airing.times: air instants in the broadcast time zone, the tests' manual clock, and which episodes are due."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from bot.airing.times import (
     DEFAULT_LOCAL_TIME,
     MAX_AGE,
     AiredEpisode,
-    ManualClock,
     air_instant,
     broadcast_zone,
     due_episodes,
 )
+from tests.clocks import ManualClock
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

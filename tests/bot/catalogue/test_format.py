@@ -4,6 +4,7 @@ source of its rules), first-start loading."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 import sqlite3
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import bot.data
 from bot.catalogue import schema
 from bot.catalogue.format import (
-    BUNDLE_OFF,
     FORMAT,
     STARTER_LOADED,
     CatalogueError,
@@ -25,6 +26,7 @@ from bot.catalogue.format import (
     starter_entries,
 )
 from bot.store import Store
+from bot.store.bundle import BUNDLE_DIGEST
 
 ROOT = Path(__file__).resolve().parents[3]
 # The seed review's 8-word runs, hashed (tools/prose_fingerprint.py): the review itself is not ours to copy.
@@ -188,8 +190,10 @@ async def test_a_database_with_its_own_dramas_gets_the_bundle_too(store, add_dra
     assert await store.get_meta(STARTER_LOADED) is not None
 
 
-async def test_a_database_marked_off_gets_no_bundle(store):
-    await store.set_meta(BUNDLE_OFF, "off")  # what bench/generate.py writes into synthetic databases
+async def test_a_database_that_records_this_bundle_gets_no_bundle(store):
+    bundle = (Path(bot.data.__file__).parent / "catalogue.json").read_text(encoding="utf-8")
+    digest = hashlib.sha256(bundle.encode()).hexdigest()
+    await store.set_meta(BUNDLE_DIGEST, digest)  # as bench/generate.py does: a synthetic world, no bundle
     assert await load_starter_catalogue(store) == 0
     assert (await store.catalogue.stats()).dramas == 0
 

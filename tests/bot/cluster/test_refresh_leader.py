@@ -13,11 +13,11 @@ import asyncpg
 import pytest
 
 from bot.cluster import open_cluster
-from bot.tmdb.ondemand import LEADER_NAME, RefreshJob
 from bot.store import Store
-from bot.tmdb.client import TMDB
 from bot.tmdb.bulk import REFRESHED_AT
-from tests.bot.cluster.test_postgres_cluster import FAST, eventually
+from bot.tmdb.client import TMDB
+from bot.tmdb.ondemand import LEADER_NAME, RefreshJob
+from tests.bot.cluster.test_postgres_cluster import FAST, eventually, lock_holder, lock_sessions
 from tests.tmdb_standin import FakeTMDB
 
 OVERDUE = "2000-01-01T00:00:00+00:00"
@@ -38,15 +38,15 @@ async def test_only_the_leader_refreshes_and_another_takes_over(
             job.start(cluster.run_as_leader)
         await eventually(lambda: _refreshed(store))
         await asyncio.sleep(0.5)  # several takeover polls: the other job still waits
-        leaders = [c.is_leader(LEADER_NAME) for c in clusters]
-        assert leaders.count(True) == 1
+        sessions = await lock_sessions(admin)
+        leader = await lock_holder(admin, LEADER_NAME)
+        assert len(sessions) == 2 and leader in sessions
         refreshes = [r for r in caplog.records if r.getMessage().startswith("TMDB refresh:")]
         assert len(refreshes) == 1
 
-        leader = leaders.index(True)
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", await clusters[leader].backend_pid())
-        await eventually(lambda: clusters[1 - leader].is_leader(LEADER_NAME))
-        assert not clusters[leader].is_leader(LEADER_NAME)
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", leader)
+        other = (sessions - {leader}).pop()
+        await eventually(lambda: _holder_is(admin, other))  # the other process leads now
         await asyncio.sleep(0.3)
         assert len([r for r in caplog.records if r.getMessage().startswith("TMDB refresh:")]) == 1  # not due
     finally:
@@ -62,3 +62,7 @@ async def test_only_the_leader_refreshes_and_another_takes_over(
 
 async def _refreshed(store: Store) -> bool:
     return await store.get_meta(REFRESHED_AT) != OVERDUE
+
+
+async def _holder_is(admin: asyncpg.Connection, pid: int) -> bool:
+    return await lock_holder(admin, LEADER_NAME) == pid

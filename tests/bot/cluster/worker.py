@@ -1,9 +1,9 @@
 """A separate process for the cluster tests: `python -m tests.bot.cluster.worker MODE URL ...`.
 
-    sync URL KIND      wait for "go" on stdin, then sync_once (KIND "postgres": PgCluster, "local":
+    sync URL KIND      wait for "go" on stdin, then cluster.sync_once (KIND "postgres": PgCluster, "local":
                        LocalCluster); the stand-in sync records this process in the table syncs
-    lead URL NAME [IDLE]  run_every(NAME) on a PgCluster (idle_session_timeout IDLE s, default 30); each
-                       run records this process in leader_runs
+    lead URL NAME [IDLE]  a job every 0.1 s as leader NAME on a PgCluster (idle_session_timeout IDLE s,
+                       default 30); each run records this process in leader_runs
 
 Prints "ready" once connected, then "synced" / "skipped", or "leader" when it leads.
 """
@@ -13,15 +13,26 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from bot.cluster.local import LocalCluster
+from bot.cluster import LocalCluster
 from bot.cluster.postgres import PgCluster
-from bot.cluster.sync import sync_once
 from bot.store import open_store
 
 KEY, DIGEST = "command_sync:global", "digest-of-the-new-commands"
+
+
+def every(fn: Callable[[], Awaitable[None]], interval: float) -> Callable[[], Awaitable[None]]:
+    """A leader job running `fn` every `interval` seconds, the first run right away."""
+
+    async def job() -> None:
+        while True:
+            await fn()
+            await asyncio.sleep(interval)
+
+    return job
 
 
 def say(line: str) -> None:
@@ -41,7 +52,7 @@ async def sync(url: str, kind: str) -> None:
 
         say("ready")
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # "go"
-        synced = await sync_once(cluster, store, KEY, DIGEST, record_sync)
+        synced = await cluster.sync_once(store, KEY, DIGEST, record_sync)
         say("synced" if synced else "skipped")
     finally:
         await conn.close()
@@ -57,15 +68,13 @@ async def lead(url: str, name: str, idle: float) -> None:
 
     async def run() -> None:
         nonlocal runs
-        if not cluster.is_leader(name):
-            raise AssertionError("a leader job ran without leadership")
         await conn.execute("INSERT INTO leader_runs (pid) VALUES ($1)", os.getpid())
         runs += 1
         if runs == 1:
             say("leader")
 
     say("ready")
-    await cluster.run_every(name, run, 0.1)  # until killed
+    await cluster.run_as_leader(name, every(run, 0.1))  # until killed
 
 
 def main() -> None:
