@@ -39,6 +39,7 @@ KIND_CHOICES = [Choice(name=k, value=k) for k in AVAILABILITY_KINDS]
 Title = Range[str, 1, 200]
 Slug = Range[str, 1, 80]
 Service = Range[str, 1, 80]
+Record = CatalogueRecord | None  # a drama's catalogue record; None: none (yet, or any more)
 
 
 def actor(interaction: Interaction) -> dict[str, Any]:
@@ -146,12 +147,8 @@ class CatalogueCommands(
     buttons = (SuggestionButton,)
 
     async def curate(
-        self,
-        interaction: Interaction,
-        slug: str,
-        action: str,
-        change: Callable[[Any], CatalogueRecord | None],
-    ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
+        self, interaction: Interaction, slug: str, action: str, change: Callable[[Any], Record]
+    ) -> tuple[Record, Record]:
         """The one write path: the change and its audit row, in one transaction."""
         return await self.bot.store.curate(slug, change, action=action, **actor(interaction))
 
@@ -160,7 +157,7 @@ class CatalogueCommands(
     ) -> None:
         """Edit an existing drama's record dict, validate, save, audit, and confirm ephemerally."""
 
-        def apply(before: CatalogueRecord | None) -> CatalogueRecord:
+        def apply(before: Record) -> CatalogueRecord:
             if before is None:
                 raise UserError.keyed("review.gone")
             rec = edits.record_dict(before)
@@ -198,7 +195,7 @@ class CatalogueCommands(
         rec.update({k: v for k, v in optional.items() if v is not None})
         record = edits.validated(rec)
 
-        def create(before: CatalogueRecord | None) -> CatalogueRecord:
+        def create(before: Record) -> CatalogueRecord:
             if before is not None:
                 raise UserError.keyed("catalogue.slug_taken", title=safe(before[0].title), slug=slug)
             return record

@@ -103,12 +103,9 @@ class Watchlist(
     )  # fmt: skip
     @choices(status=STATUS_CHOICES)
     async def set_(
-        self,
-        interaction: Interaction,
-        drama: DramaArg,
-        status: str,
+        self, interaction: Interaction, drama: DramaArg, status: str,
         episode: Range[int, 0, MAX_EPISODES] | None = None,
-    ) -> None:
+    ) -> None:  # fmt: skip
         status, progress = checked_status(status), checked_progress(drama, episode)
         try:
             now, before = await self.bot.store.set_watch(
