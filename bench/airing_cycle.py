@@ -48,14 +48,16 @@ async def main(servers: int, follows: int, with_regions: bool = False) -> None:
                     Availability("Tving", "subscription", ("KR",)),
                     Availability("Viki", "ads", ("US", "JP")),
                 )
-                ids.append((await store.upsert_drama(drama, eps, where if with_regions else ()))[0])
+                ids.append((await store.catalogue.upsert(drama, eps, where if with_regions else ()))[0])
             clock = ManualClock(datetime(2026, 12, 1, 14, 30, tzinfo=UTC))  # 23:30 in Seoul: episode 1 aired
             for g in range(1, servers + 1):
                 await store.airing.set_announce(AnnounceSettings(g, 10_000 + g), set_by=1, now=clock.now())
                 for k in range(follows):
                     await store.airing.follow(g, ids[(g * 7 + k) % len(ids)], by=1, now=clock.now())
                 if with_regions:
-                    await store.set_guild_region(g, "KR" if g % 2 else "JP", actor_id=1, actor_name=None)
+                    await store.curation.set_guild_region(
+                        g, "KR" if g % 2 else "JP", actor_id=1, actor_name=None
+                    )
             dispatcher = CountingDispatcher()
             cpu, wall = time.process_time(), time.perf_counter()
             report = await run_cycle(store, clock, dispatcher)  # type: ignore[arg-type]

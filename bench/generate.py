@@ -6,7 +6,7 @@ with ``synthetic-``: a real catalogue is never touched.
 
 The schema comes from the bot itself (its numbered migrations, applied as ``Store.open`` does); the rows are then written
 with direct bulk SQL (``executemany`` in one big transaction) because going through
-``Store.upsert_drama`` one drama at a time would take minutes at 10,000 dramas / 1,000,000 ratings.
+``Catalogue.upsert`` one drama at a time would take minutes at 10,000 dramas / 1,000,000 ratings.
 THIS BULK SQL IS A BENCHMARK TOOL, NOT THE BOT: the bot only ever writes through ``bot.store.Store``.
 """
 

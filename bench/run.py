@@ -504,7 +504,7 @@ class Session:
 async def store_writers(
     db: Path, world: World, writers: int, per_writer: int, database: str | None = None
 ) -> Row:
-    """The store API alone: `writers` tasks calling Store.rate; a rating counts once rate() returned
+    """The store API alone: `writers` tasks calling Ratings.rate; a rating counts once rate() returned
     (it commits before returning). `database`: a postgresql:// URL holding a copy of `db` (same ids)."""
     from bot.store import open_store
 
@@ -522,8 +522,10 @@ async def store_writers(
             slug = rng.choice(world.slugs)
             episode = rng.randint(1, world.episodes[slug]) if i % 2 else None
             try:
-                await store.rate(user_id=700_000_000_000_000_000 + w * 1_000_000 + i, guild_id=BENCH_GUILD_ID,
-                                 drama_id=ids[slug], score=rng.choice(SCORES), episode=episode)  # fmt: skip
+                await store.ratings.rate(
+                    user_id=700_000_000_000_000_000 + w * 1_000_000 + i, guild_id=BENCH_GUILD_ID,
+                    drama_id=ids[slug], score=rng.choice(SCORES), episode=episode
+                )  # fmt: skip
             except Exception:  # noqa: BLE001 - counted, not fatal: only committed ratings count
                 errors += 1
             else:

@@ -152,7 +152,7 @@ class AiringCommands(DramaCog):
             return  # told next time
         if not paused:
             return
-        dramas = [await self.bot.store.get_drama(drama_id) for drama_id in paused[:10]]
+        dramas = [await self.bot.store.catalogue.get(drama_id) for drama_id in paused[:10]]
         titles = [f"*{_title(drama)}*" for drama in dramas if drama is not None]
         text = t("airing.paused_notice", locale_of(interaction), titles=", ".join(titles) or "?")
         try:

@@ -108,11 +108,11 @@ class SuggestionButton(Clickable, discord.ui.DynamicItem[discord.ui.Button], tem
         suggestion_id, locale = int(raw_id), locale_of(interaction)
         try:
             if action == "reject":
-                decided = await bot.store.reject_suggestion(suggestion_id, decided_by=user.id, now=now)
-                title = (await bot.store.drama_titles([decided.drama_id])).get(decided.drama_id, "?")
+                decided = await bot.store.suggestions.reject(suggestion_id, decided_by=user.id, now=now)
+                title = (await bot.store.community.titles([decided.drama_id])).get(decided.drama_id, "?")
                 message = t("catalogue.suggestion_rejected", locale, id=suggestion_id, title=safe(title))
             else:
-                decided, _, after = await bot.store.accept_suggestion(
+                decided, _, after = await bot.store.suggestions.accept(
                     suggestion_id, lambda s: edits.field_change(s.field, s.value), decided_by=user.id,
                     now=now, **actor(interaction),
                 )  # fmt: skip
@@ -150,7 +150,7 @@ class CatalogueCommands(
         self, interaction: Interaction, slug: str, action: str, change: Callable[[Any], Record]
     ) -> tuple[Record, Record]:
         """The one write path: the change and its audit row, in one transaction."""
-        return await self.bot.store.curate(slug, change, action=action, **actor(interaction))
+        return await self.bot.store.curation.curate(slug, change, action=action, **actor(interaction))
 
     async def edit_and_tell(
         self, interaction: Interaction, slug: str, action: str, edit: Callable[[dict[str, Any]], None]
@@ -328,11 +328,11 @@ class CatalogueCommands(
         if len(value) > MAX_VALUE or (note is not None and len(note) > MAX_NOTE):
             raise UserError.keyed("catalogue.suggest_too_long", value=MAX_VALUE, note=MAX_NOTE)
         new, note = edits.cleared(value), (note.strip() or None) if note else None
-        before = await self.bot.store.catalogue_record(drama.id)
+        before = await self.bot.store.catalogue.record(drama.id)
         after = edits.field_change(field, new)(before)  # validated now, and again when accepted
         if before is not None and edits.record_dict(before) == edits.record_dict(after):
             raise UserError.keyed("catalogue.suggest_same", title=safe(drama.title))
-        made = await self.bot.store.suggest(
+        made = await self.bot.store.suggestions.add(
             user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id, field=field,
             value=new, note=note, now=self.bot.clock.now(), per_window=SUGGESTIONS_PER_HOUR,
             window=timedelta(hours=1),
@@ -346,11 +346,11 @@ class CatalogueCommands(
     async def suggestions(self, interaction: Interaction) -> None:
         await require_curator(self.bot, interaction)
         locale = locale_of(interaction)
-        pending, total = await self.bot.store.pending_suggestions(QUEUE_SIZE)
+        pending, total = await self.bot.store.suggestions.pending(QUEUE_SIZE)
         if not pending:
             await tell(interaction, t("catalogue.suggestions_none", locale))
             return
-        titles = await self.bot.store.drama_titles([s.drama_id for s in pending])
+        titles = await self.bot.store.community.titles([s.drama_id for s in pending])
         view = discord.ui.View(timeout=None)
         for row, suggestion in enumerate(pending):
             for action in ("accept", "reject"):
@@ -367,11 +367,11 @@ class CatalogueCommands(
         await require_curator(self.bot, interaction)
         slug = text = drama.strip()
         if not looks_like_slug(text):  # a title typed: the one removed drama of that title
-            removed = await self.bot.store.removed_dramas(text)
+            removed = await self.bot.store.catalogue.hidden(text)
             titled = [s for s, title, _ in removed if fold(title) == fold(text)]
             slug = titled[0] if len(titled) == 1 else text
         try:
-            record = await self.bot.store.restore_drama(slug, **actor(interaction))
+            record = await self.bot.store.removal.restore(slug, **actor(interaction))
         except CatalogueRefused as exc:
             raise _refused(exc) from None
         locale = locale_of(interaction)
@@ -381,7 +381,7 @@ class CatalogueCommands(
     async def restore_autocomplete(self, interaction: Interaction, value: str) -> Choices:
         if not await is_global_curator(self.bot, interaction):
             return []  # removed dramas are shown to curators only
-        found = await self.bot.store.removed_dramas(" ".join(value.split())[:80], CHOICE_LIMIT)
+        found = await self.bot.store.catalogue.hidden(" ".join(value.split())[:80], CHOICE_LIMIT)
         labels = {slug: f"{title} ({year or '?'}) · {slug}" for slug, title, year in found}
         return [Choice(name=clip(label, CHOICE_TEXT), value=slug) for slug, label in labels.items()]
 
@@ -403,7 +403,7 @@ class CatalogueCommands(
         if confirm.strip() != source.slug:
             raise UserError.keyed("catalogue.confirm_merge", slug=source.slug)
         try:
-            done = await self.bot.store.merge_dramas(source.slug, target.slug, **actor(interaction))
+            done = await self.bot.store.removal.merge(source.slug, target.slug, **actor(interaction))
         except CatalogueRefused as exc:
             raise _refused(exc) from None
         merged, into = done.merged, done.into
@@ -420,7 +420,9 @@ class CatalogueCommands(
         guild_id, locale = managed_guild(interaction, "catalogue.not_admin"), locale_of(interaction)
         user = interaction.user
         role_id = role.id if role else None
-        await self.bot.store.set_curator_role(guild_id, role_id, actor_id=user.id, actor_name=str(user))
+        await self.bot.store.curation.set_curator_role(
+            guild_id, role_id, actor_id=user.id, actor_name=str(user)
+        )
         if role is None:
             await tell(interaction, t("catalogue.curators_cleared", locale))
         else:

@@ -85,7 +85,7 @@ async def shown_member(interaction: Interaction, member: discord.abc.User | None
     if member.bot:
         raise UserError.keyed("member.bot", name=member_name(display_name(member)))
     bot: DramaBot = interaction.client  # type: ignore[assignment]
-    if await bot.store.is_private(member.id):
+    if await bot.store.watchlists.is_private(member.id):
         raise UserError.keyed("member.private", name=member_name(display_name(member)))
     return member
 

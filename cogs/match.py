@@ -25,19 +25,20 @@ class Match(DramaCog):
         if member.id == interaction.user.id:
             raise UserError.keyed("match.self")
         other = await shown_member(interaction, member)
-        locale = locale_of(interaction)
-        result = taste.match_halves(await self.bot.store.shared_scores(interaction.user.id, other.id))
+        locale, store = locale_of(interaction), self.bot.store
+        result = taste.match_halves(await store.community.shared_scores(interaction.user.id, other.id))
         them = display_name(other)
         if result.percentage is None:
             fields = {"them": member_name(them), "shared": result.shared, "minimum": taste.MIN_SHARED}
             text = t("match.too_few", locale, **fields)
             await answer(interaction, content=text, ephemeral=True)
             return
-        titles = await self.bot.store.drama_titles([s.drama_id for s in (*result.agree, *result.differ)])
+        titles = await store.community.titles([s.drama_id for s in (*result.agree, *result.differ)])
         me = display_name(interaction.user)
         embed = community_cards.match_card(result, titles, me, them, locale=locale)
         # A private member's taste stays theirs: their own match is shown to them alone.
-        await answer(interaction, embed=embed, ephemeral=await self.bot.store.is_private(interaction.user.id))
+        private = await store.watchlists.is_private(interaction.user.id)
+        await answer(interaction, embed=embed, ephemeral=private)
 
 
 async def setup(bot: DramaBot) -> None:

@@ -66,7 +66,7 @@ class DramaOption(app_commands.Transformer):
     async def transform(self, interaction: Interaction, value: str) -> Drama:
         text = checked_text(value, "drama")
         store = _bot(interaction).store
-        matches = await store.find_dramas(text)
+        matches = await store.catalogue.find(text)
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -74,11 +74,11 @@ class DramaOption(app_commands.Transformer):
             listing = ", ".join(f"*{safe(d.title)}* ({d.year or unknown})" for d in matches[:5])
             raise UserError.keyed("option.ambiguous", text=shown(text), listing=listing)
         if looks_like_slug(text):  # autocomplete's value for a drama removed since: say so
-            removed = await store.removed_drama(text)
+            removed = await store.catalogue.hidden_by("slug", text)
             if removed is not None:
                 raise UserError.keyed("option.drama_removed", title=safe(removed.title))
         cooldowns.hit(interaction, "miss")  # the matcher below (and TMDB's title search): limited per member
-        close = store.close_titles(text, 5)
+        close = store.titles.close_titles(text, 5)
         if close:
             titles = ", ".join(f"*{safe(title)}*" for title in close)
             raise UserError.keyed("option.no_drama_hint", text=shown(text), titles=titles)
@@ -87,10 +87,10 @@ class DramaOption(app_commands.Transformer):
     async def autocomplete(self, interaction: Interaction, value: str) -> Choices:
         store = _bot(interaction).store
         try:
-            await store.refresh_index(max_age=INDEX_CHECK_INTERVAL)  # the catalogue CLI may have changed it
+            await store.titles.refresh(max_age=INDEX_CHECK_INTERVAL)  # the catalogue CLI may have changed it
         except StoreUnavailable:
             pass  # autocomplete cannot show an error: offer what the index already holds
-        hits = store.search_titles(str(value)[:MAX_TEXT], CHOICE_LIMIT)
+        hits = store.titles.search(str(value)[:MAX_TEXT], CHOICE_LIMIT)
         return [Choice(name=clip(_label(h.title, h.year, h.name), CHOICE_TEXT), value=h.slug) for h in hits]
 
 
@@ -165,7 +165,8 @@ class TMDBDramaOption(DramaOption):
             return choices
         remaining = max(AUTOCOMPLETE_BUDGET - (loop.time() - started), 0.05)
         try:  # series already in the catalogue are offered as catalogue choices above
-            present = await asyncio.wait_for(bot.store.tmdb_ids_present([h.tmdb_id for h in hits]), remaining)
+            ids = [h.tmdb_id for h in hits]
+            present = await asyncio.wait_for(bot.store.catalogue.tmdb_ids_present(ids), remaining)
         except (TimeoutError, StoreUnavailable):
             return choices
         extra = [tmdb_choice(h) for h in hits if h.tmdb_id not in present]

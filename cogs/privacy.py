@@ -56,7 +56,7 @@ class EraseButton(Clickable, discord.ui.DynamicItem[discord.ui.Button], template
     async def clicked(self, interaction: Interaction, bot: DramaBot) -> None:
         if interaction.user.id != self.owner_id:
             raise UserError.keyed("privacy.not_yours")
-        removed = await bot.store.delete_member(self.owner_id)
+        removed = await bot.store.erasure.erase(self.owner_id)
         locale = locale_of(interaction)
         text = t("privacy.deleted", locale, **counted(removed, locale, done=True))
         await interaction.response.edit_message(content=text, view=None)
@@ -73,14 +73,14 @@ class Privacy(
     @choices(visibility=[Choice(name=n, value=v) for v, n in VISIBILITY.items()])
     async def list_(self, interaction: Interaction, visibility: str) -> None:
         private = visibility == "private"
-        await self.bot.store.set_private(interaction.user.id, private)
+        await self.bot.store.watchlists.set_private(interaction.user.id, private)
         text = t("privacy.now_private" if private else "privacy.now_public", locale_of(interaction))
         await answer(interaction, content=text, ephemeral=True)
 
     @command(name="delete-my-data", description="Erase everything dramabot stores about you (asks first).")
     async def delete_my_data(self, interaction: Interaction) -> None:
         locale = locale_of(interaction)
-        held = await self.bot.store.member_data_counts(interaction.user.id)
+        held = await self.bot.store.erasure.counts(interaction.user.id)
         if not held.anything:
             await answer(interaction, content=t("privacy.nothing", locale), ephemeral=True)
             return

@@ -24,9 +24,9 @@ class Profile(DramaCog):
     async def profile(self, interaction: Interaction, member: discord.User | None = None) -> None:
         target = await shown_member(interaction, member)
         locale = locale_of(interaction)
-        data = await self.bot.store.profile(target.id)
+        data = await self.bot.store.community.profile(target.id)
         embed = community_cards.profile_card(data, display_name(target), locale=locale)
-        private = target.id == interaction.user.id and await self.bot.store.is_private(target.id)
+        private = target.id == interaction.user.id and await self.bot.store.watchlists.is_private(target.id)
         counts = data.histogram
         histogram = charts.Histogram(counts) if sum(counts) else None
         alt = community_cards.profile_alt(counts, locale)

@@ -59,7 +59,7 @@ class Rate(DramaCog):
     ) -> None:  # fmt: skip
         value, ep = checked_score(score), checked_episode(drama, episode)
         user_id, guild_id = interaction.user.id, interaction.guild_id
-        result = await self.bot.store.rate(
+        result = await self.bot.store.ratings.rate(
             user_id=user_id, guild_id=guild_id, drama_id=drama.id, score=value, episode=ep
         )
         embed = cards.rate_card(result, locale=locale_of(interaction))
@@ -72,11 +72,11 @@ class Rate(DramaCog):
         if not isinstance(chosen, str) or not chosen.strip():
             return []
         tmdb_id = parse_tmdb_value(chosen.strip())  # a TMDB pick: known once imported
-        linked = await self.bot.store.drama_by_tmdb_id(tmdb_id) if tmdb_id is not None else None
-        found = [linked] if linked is not None else await self.bot.store.find_dramas(chosen)
+        linked = await self.bot.store.catalogue.by("tmdb_id", tmdb_id) if tmdb_id is not None else None
+        found = [linked] if linked is not None else await self.bot.store.catalogue.find(chosen)
         if len(found) != 1:
             return []
-        critic = {e.number: e.critic_score for e in await self.bot.store.episodes(found[0].id)}
+        critic = {e.number: e.critic_score for e in await self.bot.store.catalogue.episodes(found[0].id)}
         typed = str(value).strip()
         numbers = [n for n in range(1, found[0].episode_count + 1) if str(n).startswith(typed)][:CHOICE_LIMIT]
         locale = locale_of(interaction)

@@ -37,7 +37,7 @@ class ReviewPageButton(Clickable, discord.ui.DynamicItem[discord.ui.Button], tem
         return cls(int(match["drama"]), int(match["page"]), int(match["owner"]), match["dir"])
 
     async def clicked(self, interaction: Interaction, bot: DramaBot) -> None:
-        data = await bot.store.review(self.drama_id, interaction.guild_id)
+        data = await bot.store.catalogue.review(self.drama_id, interaction.guild_id)
         if data is None:
             raise UserError.keyed("review.gone")
         locale = locale_of(interaction)
@@ -79,7 +79,7 @@ class Review(DramaCog):
     @describe(drama="The drama: start typing its title (any spelling) and pick it")
     @member_cooldown("review")  # the card and its chart (a picture)
     async def review(self, interaction: Interaction, drama: TMDBDramaArg) -> None:
-        data = await self.bot.store.review(drama, interaction.guild_id)  # already loaded: one round trip
+        data = await self.bot.store.catalogue.review(drama, interaction.guild_id)  # loaded: one round trip
         if data is None:
             raise UserError.keyed("review.removed")
         locale = locale_of(interaction)

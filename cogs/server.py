@@ -30,7 +30,7 @@ class Server(
         guild_id = managed_guild(interaction)
         store = self.bot.store
         card = settings_card(
-            await store.guild_settings(guild_id),
+            await store.curation.guild_settings(guild_id),
             await store.airing.announce_settings(guild_id),
             len(await store.airing.followed(guild_id)),
             locale_of(interaction),
@@ -42,7 +42,7 @@ class Server(
     async def region(self, interaction: Interaction, country: RegionArg) -> None:
         guild_id = managed_guild(interaction)
         locale = locale_of(interaction)
-        previous = await self.bot.store.set_guild_region(
+        previous = await self.bot.store.curation.set_guild_region(
             guild_id, country.code, actor_id=interaction.user.id, actor_name=str(interaction.user)
         )
         label = region_label(country.code)
@@ -58,7 +58,7 @@ class Server(
     @command(name="region-clear", description="Clear this server's region.")
     async def region_clear(self, interaction: Interaction) -> None:
         guild_id = managed_guild(interaction)
-        previous = await self.bot.store.set_guild_region(
+        previous = await self.bot.store.curation.set_guild_region(
             guild_id, None, actor_id=interaction.user.id, actor_name=str(interaction.user)
         )
         if previous is None:

@@ -52,10 +52,10 @@ async def top_answer(bot: DramaBot, interaction: Interaction, query: TopQuery) -
         raise UserError.keyed("top.no_server")
     scope = interaction.guild_id if query.server else 0
     filters = {"genre": query.genre, "country": query.country, "year": query.year}
-    chart, page = await bot.store.top_page(scope, query.page, **filters)
+    chart, page = await bot.store.community.top.page(scope, query.page, **filters)
     if not page.items:
         raise UserError.keyed("top.empty", minimum=chart.min_ratings, unranked=f"{chart.unranked:,}")
-    dramas = await bot.store.dramas_by_id([r.drama_id for r in page.items])
+    dramas = await bot.store.catalogue.get_dramas([r.drama_id for r in page.items])
     locale, owner = locale_of(interaction), interaction.user.id
     embed = community_cards.top_card(
         chart, page, dramas, server=query.server, filters=query.filters(), locale=locale
@@ -103,8 +103,8 @@ class Top(DramaCog):
         wanted = " ".join(genre.split()) if genre is not None else None
         if wanted is not None and len(wanted) > GENRE_LIMIT:
             raise UserError.keyed("top.genre_too_long", length=len(wanted), limit=GENRE_LIMIT)
-        if wanted and not await self.bot.store.has_genre(wanted):
-            examples = ", ".join((await self.bot.store.genre_names())[:EXAMPLES]) or "—"
+        if wanted and not await self.bot.store.community.top.has_genre(wanted):
+            examples = ", ".join((await self.bot.store.community.top.genre_names())[:EXAMPLES]) or "—"
             raise UserError.keyed("top.unknown_genre", genre=shown(wanted), examples=examples)
         query = TopQuery(server, wanted or None, country.code if country else None, year)
         embed, view = await top_answer(self.bot, interaction, query)
@@ -115,7 +115,7 @@ class Top(DramaCog):
         """The catalogue's genres matching what is typed: those starting with it first, then those
         containing it (casefolded); all of them (up to Discord's 25) before anything is typed."""
         text = " ".join(str(current).split()).casefold()[:GENRE_LIMIT]
-        names = await self.bot.store.genre_names()
+        names = await self.bot.store.community.top.genre_names()
         starting = [g for g in names if g.casefold().startswith(text)]
         inside = [g for g in names if text in g.casefold() and not g.casefold().startswith(text)]
         return [Choice(name=g, value=g) for g in (starting + inside)[:CHOICE_LIMIT]]

@@ -65,12 +65,12 @@ class WatchPageButton(common.Clickable, discord.ui.DynamicItem[discord.ui.Button
         if interaction.user.id != self.user_id:  # as /watchlist show: others' lists in servers, if public
             if interaction.guild_id is None:
                 raise UserError.keyed("member.dm_other")
-            if await bot.store.is_private(self.user_id):
+            if await bot.store.watchlists.is_private(self.user_id):
                 raise UserError.keyed(
                     "member.private", name=watch_cards.member_name(self.name_from(interaction))
                 )
         locale = locale_of(interaction)
-        page = await bot.store.watch_page(self.user_id, self.status, self.page)
+        page = await bot.store.watchlists.page(self.user_id, self.status, self.page)
         embed = watch_cards.watchlist_card(page, self.name_from(interaction), self.status, locale=locale)
         view = watch_pager(page, self.user_id, self.status, interaction.user.id, locale)
         await common.turn_page(interaction, self.owner, embed, view)
@@ -108,7 +108,7 @@ class Watchlist(
     ) -> None:  # fmt: skip
         status, progress = checked_status(status), checked_progress(drama, episode)
         try:
-            now, before = await self.bot.store.set_watch(
+            now, before = await self.bot.store.watchlists.set(
                 user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id,
                 status=status, episode=progress,
             )  # fmt: skip
@@ -127,21 +127,22 @@ class Watchlist(
         wanted = checked_status(status) if status is not None else None
         target = await common.shown_member(interaction, member)
         own = target.id == interaction.user.id
-        page = await self.bot.store.watch_page(target.id, wanted)
+        page = await self.bot.store.watchlists.page(target.id, wanted)
         if page.total == 0:
             raise UserError(
                 watch_cards.empty_list(None if own else display_name(target), wanted, locale=locale)
             )
         embed = watch_cards.watchlist_card(page, display_name(target), wanted, locale=locale)
         view = watch_pager(page, target.id, wanted, interaction.user.id, locale)
-        private = own and await self.bot.store.is_private(target.id)  # a private list stays private
+        # a private list stays private
+        private = own and await self.bot.store.watchlists.is_private(target.id)
         await answer(interaction, embed=embed, view=view, ephemeral=private)
 
     @command(name="remove", description="Take a drama off your watch list.")
     @describe(drama="The drama: start typing its title and pick it")
     async def remove(self, interaction: Interaction, drama: DramaArg) -> None:
         title = safe(clip(drama.title, 80))
-        if await self.bot.store.remove_watch(user_id=interaction.user.id, drama_id=drama.id) is None:
+        if await self.bot.store.watchlists.remove(user_id=interaction.user.id, drama_id=drama.id) is None:
             raise UserError.keyed("watch.not_listed", title=title)
         await answer(
             interaction, content=t("watch.removed", locale_of(interaction), title=title), ephemeral=True

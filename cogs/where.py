@@ -46,7 +46,7 @@ class Where(DramaCog):
         live = self.live
         server_region = None  # no region given: the server's own (/server region), said so on the card
         if region is None and interaction.guild_id is not None:
-            code = await self.bot.store.guild_region(interaction.guild_id)
+            code = await self.bot.store.curation.guild_region(interaction.guild_id)
             region = server_region = regions.lookup(code) if code else None
         cached = await live.cached(drama)
         if live.needs_fetch(drama, cached, datetime.now(UTC)):

@@ -36,7 +36,8 @@ def _install(out: str) -> None:  # noqa: C901 - one wrapper per stage
     from discord.state import ConnectionState
     from discord.webhook.async_ import AsyncWebhookAdapter
 
-    from bot.store.base import Store
+    from bot.store import base
+    from bot.store.top import TopCharts
 
     clock = time.perf_counter
     last_received = [0.0]
@@ -120,9 +121,11 @@ def _install(out: str) -> None:  # noqa: C901 - one wrapper per stage
     app_commands.Command._do_call = timed_do_call
     InteractionResponse.send_message = timed_send_message
     AsyncWebhookAdapter.request = timed_request
-    for name, method in list(vars(Store).items()):
-        if inspect.iscoroutinefunction(method) and not name.startswith("_"):
-            setattr(Store, name, timed_store(name, method))
+    parts = [v for v in vars(base).values() if isinstance(v, type) and v.__module__.startswith("bot.store.")]
+    for part in [TopCharts, *(p for p in parts if p.__module__ != "bot.store.db")]:
+        for name, method in list(vars(part).items()):  # the Store and its parts (Catalogue.review ...)
+            if inspect.iscoroutinefunction(method) and not name.startswith("_"):
+                setattr(part, name, timed_store(f"{part.__name__}.{name}", method))
 
     def write() -> None:
         with open(out, "w", encoding="utf-8") as f:

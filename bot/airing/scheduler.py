@@ -184,8 +184,8 @@ class _Cards:
         """Where the drama streams, as /where shows it but without asking TMDB: the catalogue's entries and
         the last TMDB check stored (bot/tmdb/providers.py), each with the date it was checked; once per cycle."""
         if drama.id not in self._where:
-            found = await self.store.availability(drama.id)
-            cached = await self.store.cached_providers(drama.id) if drama.tmdb_id is not None else None
+            found = await self.store.catalogue.availability(drama.id)
+            cached = await self.store.caches.cached_providers(drama.id) if drama.tmdb_id is not None else None
             if cached is not None:
                 found = merged(providers_availability(cached[1], cached[0]), found)
             self._where[drama.id] = found
@@ -193,9 +193,9 @@ class _Cards:
 
     async def episode(self, drama_id: int, number: int) -> AiringEpisode | None:
         if drama_id not in self._dramas:
-            self._dramas[drama_id] = await self.store.get_drama(drama_id)
+            self._dramas[drama_id] = await self.store.catalogue.get(drama_id)
             drama = self._dramas[drama_id]
-            eps = await self.store.episodes(drama_id) if drama is not None else ()
+            eps = await self.store.catalogue.episodes(drama_id) if drama is not None else ()
             self._times[drama_id] = {
                 e.number: air_instant(e.air_date, e.air_time, drama.country)  # type: ignore[union-attr]
                 for e in eps

@@ -48,5 +48,5 @@ async def may_manage_server(bot: DramaBot, interaction: discord.Interaction) -> 
     perms = interaction.permissions
     if perms.administrator or perms.manage_guild:
         return True
-    role_id = await bot.store.curator_role(interaction.guild_id)
+    role_id = await bot.store.curation.curator_role(interaction.guild_id)
     return role_id is not None and user.get_role(role_id) is not None

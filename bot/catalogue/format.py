@@ -255,7 +255,7 @@ async def load_starter_catalogue(store: Store) -> int:
 
     Cheap when this bundle was applied before (one meta read). Otherwise new bundled dramas are
     added and untouched ones updated, all in one transaction; dramas a curator or the CLI changed
-    or removed are left as they are (see Store.apply_bundle).
+    or removed are left as they are (see Bundle.apply).
     """
     if await store.get_meta(BUNDLE_OFF) == "off":
         return 0
@@ -265,7 +265,9 @@ async def load_starter_catalogue(store: Store) -> int:
         return 0
     entries = parse_catalogue(text, "bot/data/catalogue.json")
     legacy = LEGACY_BUNDLE if await store.get_meta(STARTER_LOADED) is not None else ()
-    outcome = await store.apply_bundle([(e.drama, e.episodes, e.availability) for e in entries], digest, legacy)
+    outcome = await store.bundle.apply(
+        [(e.drama, e.episodes, e.availability) for e in entries], digest, legacy
+    )
     await store.set_meta(STARTER_LOADED, "1")
     if outcome.added or outcome.updated or outcome.kept:
         log.info(
@@ -355,13 +357,17 @@ async def merge_kept(store: Store, entries: list[Entry]) -> list[Entry]:
     airing facts where the row leaves them empty (a sheet without those columns unlinks nothing)."""
     merged = []
     for entry in entries:
-        existing = await store.drama_by_slug(entry.drama.slug)
+        existing = await store.catalogue.by("slug", entry.drama.slug)
         if existing is None:
             merged.append(entry)
             continue
         kept = {k: getattr(existing, k) for k in KEPT_WHEN_EMPTY if getattr(entry.drama, k) is None}
-        eps = tuple(e for e in await store.episodes(existing.id) if e.number <= entry.drama.episode_count)
-        merged.append(Entry(replace(entry.drama, **kept), eps, await store.availability(existing.id)))
+        eps = tuple(
+            e for e in await store.catalogue.episodes(existing.id) if e.number <= entry.drama.episode_count
+        )
+        merged.append(
+            Entry(replace(entry.drama, **kept), eps, await store.catalogue.availability(existing.id))
+        )
     return merged
 
 
@@ -427,7 +433,7 @@ def unsafe_links(drama: Drama, availability: tuple[Availability, ...]) -> list[s
 async def export_document(store: Store, dropped: list[str] | None = None) -> dict:
     """The whole catalogue (not ratings) as a catalogue document; links that are not safe are left out
     (and described in `dropped`, when given)."""
-    entries = await store.catalogue_entries()
+    entries = await store.catalogue.entries()
     if dropped is not None:
         dropped.extend(line for drama, _, availability in entries for line in unsafe_links(drama, availability))
     return {"format": FORMAT, "dramas": [entry_record(*e) for e in entries]}

@@ -156,7 +156,7 @@ async def cmd_import(store: Store, args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"{path}: {len(entries)} drama(s) valid; nothing written (--dry-run)")
         return OK
-    outcomes = await store.upsert_entries((e.drama, e.episodes, e.availability) for e in entries)
+    outcomes = await store.catalogue.upsert_many((e.drama, e.episodes, e.availability) for e in entries)
     titles = {e.drama.slug: e.drama.title for e in entries}
     counts = {"added": 0, "changed": 0, "unchanged": 0}
     for slug, outcome in outcomes:
@@ -185,15 +185,15 @@ async def cmd_export(store: Store, args: argparse.Namespace) -> int:
 
 
 async def cmd_show(store: Store, args: argparse.Namespace) -> int:
-    found = await store.find_dramas(args.title)
+    found = await store.catalogue.find(args.title)
     if not found:
-        close = store.close_titles(args.title, 5)
+        close = store.titles.close_titles(args.title, 5)
         hint = f" Did you mean: {', '.join(close)}?" if close else ""
         return _err(f"no drama called {args.title!r} in the catalogue.{hint}")
     if len(found) > 1:
         listing = "\n".join(f"  {d.slug}  {d.title} ({d.year or 'year unknown'})" for d in found)
         return _err(f"more than one drama is called {args.title!r}; use a slug:\n{listing}")
-    data = await store.review(found[0].id, None)
+    data = await store.catalogue.review(found[0].id, None)
     if data is None:
         return _err("that drama was just removed")
     sys.stdout.write(cards.review_text(data))
@@ -201,7 +201,7 @@ async def cmd_show(store: Store, args: argparse.Namespace) -> int:
 
 
 async def cmd_stats(store: Store, args: argparse.Namespace) -> int:
-    stats = await store.stats()
+    stats = await store.catalogue.stats()
     print(f"dramas:               {stats.dramas}")
     print(f"episodes with data:   {stats.episodes}")
     print(f"availability entries: {stats.availability}")
@@ -210,7 +210,7 @@ async def cmd_stats(store: Store, args: argparse.Namespace) -> int:
 
 
 async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
-    rows = await store.audit_log(limit=max(1, args.limit))
+    rows = await store.curation.audit_log(limit=max(1, args.limit))
     if not rows:
         print("no catalogue changes recorded yet")
         return OK
@@ -237,11 +237,11 @@ async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
     if args.action == "list":
         if args.id is not None:
             return _err("list takes no id; use accept ID or reject ID")
-        pending, total = await store.pending_suggestions(max(1, args.limit))
+        pending, total = await store.suggestions.pending(max(1, args.limit))
         if not pending:
             print("no suggestions are waiting")
             return OK
-        titles = await store.drama_titles([s.drama_id for s in pending])
+        titles = await store.community.titles([s.drama_id for s in pending])
         for s in pending:
             value = "(clear it)" if s.value is None else s.value
             print(f"#{s.id}  {s.created_at}  {titles.get(s.drama_id, '?')}  {s.field} -> {value!r}  by {s.user_id}")
@@ -255,10 +255,10 @@ async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     try:
         if args.action == "reject":
-            await store.reject_suggestion(args.id, decided_by=None, now=now)
+            await store.suggestions.reject(args.id, decided_by=None, now=now)
             print(f"rejected suggestion #{args.id}")
             return OK
-        decided, _, after = await store.accept_suggestion(
+        decided, _, after = await store.suggestions.accept(
             args.id, lambda s: field_change(s.field, s.value), decided_by=None, now=now, **CLI_ACTOR,
         )  # fmt: skip
     except SuggestionClosed as exc:
@@ -273,9 +273,9 @@ async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
 
 
 async def cmd_remove(store: Store, args: argparse.Namespace) -> int:
-    before, _ = await store.curate(args.slug, lambda record: None, action="remove", **CLI_ACTOR)
+    before, _ = await store.curation.curate(args.slug, lambda record: None, action="remove", **CLI_ACTOR)
     if before is None:
-        if await store.removed_drama(args.slug) is not None:
+        if await store.catalogue.hidden_by("slug", args.slug) is not None:
             return _err(f"{args.slug!r} is removed already")
         return _err(f"no drama with the slug {args.slug!r}")
     print(f"removed {args.slug}  ({before[0].title}): members no longer see it; "
@@ -285,7 +285,7 @@ async def cmd_remove(store: Store, args: argparse.Namespace) -> int:
 
 async def cmd_restore(store: Store, args: argparse.Namespace) -> int:
     try:
-        record = await store.restore_drama(args.slug, **CLI_ACTOR)
+        record = await store.removal.restore(args.slug, **CLI_ACTOR)
     except CatalogueRefused as exc:
         return _err(refused_text(exc))
     print(f"restored {args.slug}  ({record[0].title}) with its ratings, lists and reminders")
@@ -294,7 +294,7 @@ async def cmd_restore(store: Store, args: argparse.Namespace) -> int:
 
 async def cmd_merge(store: Store, args: argparse.Namespace) -> int:
     try:
-        done = await store.merge_dramas(args.source, args.target, **CLI_ACTOR)
+        done = await store.removal.merge(args.source, args.target, **CLI_ACTOR)
     except CatalogueRefused as exc:
         return _err(refused_text(exc))
     print(f"merged {done.merged.slug}  ({done.merged.title}) into {done.into.slug}  ({done.into.title}):")

@@ -1,22 +1,22 @@
-"""The store: all SQL, behind one facade (`Store`), on SQLite (the embedded default) or PostgreSQL.
+"""The store: all SQL, on SQLite (the embedded default) or PostgreSQL.
 
-`open_store(url)` picks the backend: a path or `sqlite:///...` opens SQLite (sqlite.py), a
-`postgresql://...` URL opens PostgreSQL (postgres.py, with the `postgres` extra). Callers get plain
-dataclasses (bot/models.py). One file per concern: catalogue.py, ratings.py, curation.py, caches.py,
-titles.py (the in-memory index), bundle.py (the bundled catalogue on start); migrations/sqlite and migrations/postgres, numbered twins.
+`store = await open_store(url)` picks the backend: a path or `sqlite:///...` opens SQLite (sqlite.py), a
+`postgresql://...` URL opens PostgreSQL (postgres.py, with the `postgres` extra). Callers use its parts,
+one file each: `store.catalogue.review(...)`, `store.ratings.rate(...)` (base.py wires them), and get plain
+dataclasses (bot/models.py). Migrations: migrations/sqlite and migrations/postgres, numbered twins.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.store.base import INDEX_CHECK_INTERVAL, Store
+from bot.store.base import Store
 from bot.store.bundle import BUNDLE_DIGEST, record_digest
 from bot.store.migrations import migrations
 from bot.store.ratings import RATE_BATCH
 from bot.store.rows import CatalogueRecord
 from bot.store.suggestions import SuggestionClosed
-from bot.store.titles import CATALOGUE_REV, DRAMA_CACHE
+from bot.store.titles import CATALOGUE_REV, DRAMA_CACHE, INDEX_CHECK_INTERVAL
 from bot.store.unavailable import UnavailableStore
 
 __all__ = [

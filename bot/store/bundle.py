@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import asdict
 
 from bot.models import BundleOutcome
@@ -45,10 +46,11 @@ class Bundle:
         self._catalogue = catalogue
 
     async def apply(
-        self, records: list[CatalogueRecord], digest: str, legacy: tuple[str, ...] = ()
+        self, records: Iterable[CatalogueRecord], digest: str, legacy: Iterable[str] = ()
     ) -> BundleOutcome:
-        """Bring the bundle in (see the module). `legacy`: slugs an older dramabot loaded before it
-        tracked them."""
+        """Bring the bundle in, in ONE transaction (see the module). `legacy`: slugs an older dramabot
+        loaded before it tracked them."""
+        records, legacy = list(records), tuple(legacy)
         outcome = await self._db.write(lambda tx: self._apply(tx, records, digest, legacy))
         if outcome.added or outcome.updated:
             await self._titles.load()

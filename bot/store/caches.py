@@ -1,4 +1,4 @@
-"""TMDB caches (watch providers per drama) and the small key/value table of bot state."""
+"""TMDB caches: watch providers per drama."""
 
 from __future__ import annotations
 
@@ -39,19 +39,6 @@ class Caches:
                 "ON CONFLICT (drama_id) DO UPDATE SET tmdb_id = excluded.tmdb_id, "
                 "fetched_at = excluded.fetched_at, body = excluded.body",
                 (drama_id, tmdb_id, fetched_at.isoformat(), json.dumps(data, ensure_ascii=False)),
-            )
-
-        await self._db.write(write)
-
-    async def get_meta(self, key: str) -> str | None:
-        row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
-        return row["value"] if row else None
-
-    async def set_meta(self, key: str, value: str) -> None:
-        async def write(tx: Tx) -> None:
-            await tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
             )
 
         await self._db.write(write)

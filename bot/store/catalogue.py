@@ -13,6 +13,7 @@ from bot.models import (
     CommunityScores,
     Drama,
     Episode,
+    ReviewData,
     ScoreSummary,
     WatchCounts,
 )
@@ -20,7 +21,7 @@ from bot.search.index import fold
 from bot.store import rows
 from bot.store.db import Db, Tx, marks
 from bot.store.rows import DRAMA_COLUMNS, DRAMA_WRITE_COLUMNS, CatalogueRecord
-from bot.store.titles import Titles
+from bot.store.titles import INDEX_CHECK_INTERVAL, Titles
 
 _EPISODES = "SELECT number, critic_score, title, note, air_date, air_time FROM episodes WHERE drama_id = ? ORDER BY number"
 _AVAILABILITY = (
@@ -63,8 +64,9 @@ class Catalogue:
         self._titles = titles
 
     # ---- reads -----------------------------------------------------------------------
-    async def get_dramas(self, ids: list[int]) -> dict[int, Drama]:
+    async def get_dramas(self, ids: Iterable[int]) -> dict[int, Drama]:
         """Dramas by id, from memory when cached, the rest in one round trip."""
+        ids = list(ids)
         found = self._titles.cached(ids)
         missing = [i for i in ids if i not in found]
         self._titles.hits += len(found)
@@ -96,7 +98,12 @@ class Catalogue:
                 entry[1].append(r["alias"])
         return {i: rows.drama(r, tuple(aliases)) for i, (r, aliases) in found.items()}
 
+    async def get(self, drama_id: int) -> Drama | None:
+        return (await self.get_dramas([drama_id])).get(drama_id)
+
     async def find(self, text: str) -> list[Drama]:
+        """Dramas whose slug or one of whose names equals `text` (case-insensitive)."""
+        await self._titles.refresh(max_age=INDEX_CHECK_INTERVAL)
         ids = self._titles.lookup(text)
         found = await self.get_dramas(ids)
         return [found[i] for i in ids if i in found]
@@ -108,6 +115,25 @@ class Catalogue:
         return tuple(
             rows.availability(r) for r in await self._db.fetch(_AVAILABILITY, (drama_id,), quick=True)
         )
+
+    async def review(self, drama: Drama | int, guild_id: int | None) -> ReviewData | None:
+        """Everything the /review card needs, in one query (None: no such drama, or just removed)."""
+        if isinstance(drama, int):
+            drama = await self.get(drama)
+            if drama is None:
+                return None
+        found = await self.card_reads(drama.id, guild_id)
+        if found is None:
+            return None
+        episodes, availability, scores, watching = found
+        return ReviewData(drama, episodes, availability, scores, guild_id is not None, watching)
+
+    async def record(self, drama_id: int) -> CatalogueRecord | None:
+        """A drama with its episodes and availability as stored (what `Curation.curate`'s change is given)."""
+        drama = await self.get(drama_id)
+        if drama is None:
+            return None
+        return drama, await self.episodes(drama_id), await self.availability(drama_id)
 
     async def card_reads(
         self, drama_id: int, guild_id: int | None
@@ -232,8 +258,11 @@ class Catalogue:
         return out
 
     # ---- writes ----------------------------------------------------------------------
-    async def upsert(self, drama: Drama, episodes: Iterable[Episode], availability: Iterable[Availability]
-                     ) -> tuple[int, bool]:  # fmt: skip
+    async def upsert(
+        self, drama: Drama, episodes: Iterable[Episode] = (), availability: Iterable[Availability] = ()
+    ) -> tuple[int, bool]:
+        """Insert or update a drama by slug (`drama.id` ignored), replacing its names, episodes and
+        availability: (id, created). Episode ratings past a shortened run go with those episodes."""
         episodes, availability = tuple(episodes), tuple(availability)
 
         async def write(tx: Tx) -> tuple[int, bool, list[str] | None]:

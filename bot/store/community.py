@@ -8,6 +8,7 @@ scope's tallies through `rating_totals`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from itertools import chain, islice
 
 from bot.models import ChartTally, ProfileData, RatedDrama, WatchCounts
@@ -36,8 +37,14 @@ _PROFILE_BOTH = (
 class Community:
     def __init__(self, db: Db) -> None:
         self._db = db
-        self.top = TopCharts(db)  # /top's pages, from the charts kept in memory (Store.top_page reads them)
+        self.top = TopCharts(db)  # /top's pages, from the charts kept in memory
         self.members = MemberScores(db)  # /match's members' scores kept in memory
+
+    def written(self, scopes: Iterable[int] | None, users: Iterable[int] | None) -> None:
+        """Ratings of these scopes and members were written (None: any; a drama hidden, shown or merged,
+        a member erased): the kept charts and members they change are rebuilt."""
+        self.top.book.touched(scopes)
+        self.members.wrote(users)
 
     async def tallies(
         self, scope: int, *, genre: str | None = None, country: str | None = None, year: int | None = None

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from bot.models import AuditEntry, GuildSettings
 from bot.store import rows
 from bot.store.catalogue import Catalogue
+from bot.store.community import Community
 from bot.store.db import Db, Tx, marks
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
@@ -18,10 +19,11 @@ REGIONS_PER_QUERY = 500
 
 
 class Curation:
-    def __init__(self, db: Db, titles: Titles, catalogue: Catalogue) -> None:
+    def __init__(self, db: Db, titles: Titles, catalogue: Catalogue, community: Community) -> None:
         self._db = db
         self._titles = titles
         self._catalogue = catalogue
+        self._community = community  # told when a drama is hidden (its ratings leave the charts)
 
     async def curate(
         self,
@@ -71,6 +73,7 @@ class Curation:
         if drama_id is not None:
             if after is None:
                 self._titles.remove(drama_id)
+                self._community.written(None, None)
             else:
                 self._titles.put(drama_id, after[0].slug, after[0].title, after[0].year, names)
         return before, after

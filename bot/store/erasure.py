@@ -25,7 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.models import DeletedData
+from bot.store.airing import Airing
+from bot.store.community import Community
 from bot.store.db import Db, Tx
+from bot.store.ratings import Ratings
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +68,21 @@ def _counted(row) -> DeletedData:  # noqa: ANN001 - a row of either backend
 
 
 class Erasure:
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Db, ratings: Ratings, community: Community, airing: Airing) -> None:
         self._db = db
+        self._ratings = ratings
+        self._community = community
+        self._airing = airing
 
     async def counts(self, user_id: int) -> DeletedData:
         """What `erase` would remove now (for its confirmation)."""
         return _counted(await self._db.fetch_one(_COUNTS, (user_id,) * len(ERASED)))
 
     async def erase(self, user_id: int) -> DeletedData:
-        """Erase every row holding the member's id (ERASED) in one transaction; what was removed."""
+        """Erase every row holding the member's id (ERASED) in one transaction; what was removed. What
+        this process keeps in memory about them goes too (kept charts and scores, reminders to tell about);
+        other processes on PostgreSQL drop theirs within their refresh (a minute)."""
+        await self._ratings.drain()  # ratings already queued are written first, then erased
 
         async def tx(db: Tx) -> DeletedData:
             counted = _counted(await db.fetch_one(_COUNTS, (user_id,) * len(ERASED)))
@@ -90,4 +99,8 @@ class Erasure:
                 await db.execute("DELETE FROM rating_totals WHERE drama_id = ? AND n = 0", (drama_id,))
             return counted
 
-        return await self._db.write(tx)
+        try:
+            return await self._db.write(tx)
+        finally:
+            self._community.written(None, (user_id,))  # their ratings counted in any scope
+            self._airing.forget(user_id)

@@ -29,8 +29,10 @@ from bot.models import MergeOutcome
 from bot.store import rows
 from bot.store.airing import announce_key, remind_key
 from bot.store.catalogue import Catalogue
+from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.db import Db, Tx
+from bot.store.ratings import Ratings
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
 
@@ -81,10 +83,14 @@ def merged_record(into: CatalogueRecord, source: CatalogueRecord) -> CatalogueRe
 
 
 class Removal:
-    def __init__(self, db: Db, titles: Titles, catalogue: Catalogue) -> None:
+    def __init__(
+        self, db: Db, titles: Titles, catalogue: Catalogue, ratings: Ratings, community: Community
+    ) -> None:
         self._db = db
         self._titles = titles
         self._catalogue = catalogue
+        self._ratings = ratings
+        self._community = community  # told when a drama is shown again or merged (the charts change)
 
     async def _drama(self, tx: Tx, slug: str, *, lock: bool = False) -> tuple[int, bool] | None:
         """(id, hidden) of the drama with this slug. `lock` (PostgreSQL): FOR UPDATE, which waits for the
@@ -116,6 +122,7 @@ class Removal:
         record, names = await self._db.write(write)
         drama = record[0]
         self._titles.put(drama.id, drama.slug, drama.title, drama.year, names)
+        self._community.written(None, None)
         return record
 
     async def merge(
@@ -123,6 +130,7 @@ class Removal:
     ) -> MergeOutcome:
         """Join FROM into INTO (see the module). CatalogueRefused: "unknown" (either), "same", "into_hidden".
         FROM may be a removed drama (its members' data then joins INTO)."""
+        await self._ratings.drain()  # ratings already queued are written first, then moved
 
         async def write(tx: Tx) -> tuple[MergeOutcome, list[str]]:
             source, target = (
@@ -167,6 +175,7 @@ class Removal:
         self._titles.remove(outcome.merged.id)
         kept = outcome.into
         self._titles.put(kept.id, kept.slug, kept.title, kept.year, names)
+        self._community.written(None, None)
         return outcome
 
     async def _move(self, tx: Tx, f: int, i: int) -> tuple[int, int, int, int, int, int]:

@@ -78,6 +78,8 @@ def build_index(rows: Iterator[tuple]) -> TitleIndex:
     index.load(dramas())
     return index
 
+INDEX_CHECK_INTERVAL = 1.0  # s: how stale the index may be on changes made by another process (SQLite)
+
 
 class Titles:
     def __init__(self, db: Db) -> None:

@@ -8,38 +8,60 @@ from contextlib import asynccontextmanager
 from bot.errors import StoreUnavailable
 from bot.models import DramaName
 
+PARTS = ("catalogue", "community", "ratings", "curation", "caches", "bundle", "watchlists", "airing",
+         "refreshes", "suggestions", "removal", "erasure")  # fmt: skip
 
-class UnavailableStore:
-    """Stands in for the store while the database cannot be opened (corrupt, unreadable...).
 
-    Every read and write raises StoreUnavailable, so members get the "temporarily unavailable"
-    answer; autocomplete offers nothing. `bot/__main__.py` keeps trying to open the real store.
-    """
-
-    closed = False
+class UnavailablePart:
+    """A part of the store whose every method raises StoreUnavailable."""
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
-    def search_titles(self, query: str, limit: int = 25) -> list[DramaName]:
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+
+        async def unavailable(*args, **kwargs):
+            raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+
+        return unavailable
+
+
+class UnavailableTitles(UnavailablePart):
+    """Autocomplete offers nothing (it must not raise on every keystroke)."""
+
+    def search(self, query: str, limit: int = 25) -> list[DramaName]:
         return []
 
     def close_titles(self, text: str, limit: int = 5) -> list[str]:
         return []
 
-    async def refresh_index(self, *, max_age: float = 0.0) -> bool:
+    async def refresh(self, *, max_age: float = 0.0) -> bool:
         return False
+
+
+class UnavailableStore(UnavailablePart):
+    """Stands in for the store while the database cannot be opened (corrupt, unreadable...).
+
+    It has the store's parts, and every read and write raises StoreUnavailable, so members get the
+    "temporarily unavailable" answer. `bot/__main__.py` keeps trying to open the real store.
+    """
+
+    closed = False
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.titles = UnavailableTitles(reason)
+        for name in PARTS:
+            setattr(self, name, UnavailablePart(reason))
+        self.community.top = UnavailablePart(reason)
 
     def cache_stats(self) -> dict[str, int]:
         return {}
 
     async def close(self) -> None:
         return None
-
-    @property
-    def airing(self) -> UnavailableStore:
-        """The airing part (store.airing.x(...)) answers like the store: StoreUnavailable."""
-        return self
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
@@ -50,12 +72,3 @@ class UnavailableStore:
     async def try_exclusive(self, name: str) -> AsyncIterator[bool]:
         raise StoreUnavailable(f"the database could not be opened: {self.reason}")
         yield False
-
-    def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-
-        async def unavailable(*args, **kwargs):
-            raise StoreUnavailable(f"the database could not be opened: {self.reason}")
-
-        return unavailable

@@ -44,7 +44,10 @@ async def new_slug(store: Store, tv: dict[str, Any]) -> str:
     tmdb_id = tv["id"]
     year = str(tv.get("first_air_date") or "")[:4]
     slug = slugify(str(tv.get("name") or ""), int(year) if year.isdigit() else None) or f"tmdb-{tmdb_id}"
-    if await store.drama_by_slug(slug) is not None or await store.removed_drama(slug) is not None:
+    if (
+        await store.catalogue.by("slug", slug) is not None
+        or await store.catalogue.hidden_by("slug", slug) is not None
+    ):
         slug = f"{slug}-tmdb-{tmdb_id}"[:80]
     return slug
 
@@ -63,7 +66,9 @@ async def build_entry(
     rec = series_record(tv, seasons, slug)
     if existing is not None:
         kept = entry_record(
-            existing, await store.episodes(existing.id), await store.availability(existing.id)
+            existing,
+            await store.catalogue.episodes(existing.id),
+            await store.catalogue.availability(existing.id),
         )
         rec = _keep_curated(rec, kept)
     return parse_entry(rec, f"TMDB series {tmdb_id}")
@@ -133,9 +138,13 @@ async def import_series(
     """
     tv, seasons = await fetch_series(tmdb, tmdb_id, countries)
     # A removed drama linked to it is updated, and stays removed until restored.
-    existing = await store.drama_by_tmdb_id(tmdb_id) or await store.removed_by_tmdb_id(tmdb_id)
+    existing = await store.catalogue.by("tmdb_id", tmdb_id) or await store.catalogue.hidden_by(
+        "tmdb_id", tmdb_id
+    )
     entry = await build_entry(store, tv, seasons, existing)
-    ((_slug, outcome),) = await store.upsert_entries([(entry.drama, entry.episodes, entry.availability)])
+    ((_slug, outcome),) = await store.catalogue.upsert_many(
+        [(entry.drama, entry.episodes, entry.availability)]
+    )
     return entry, outcome
 
 

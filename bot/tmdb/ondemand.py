@@ -142,7 +142,7 @@ class OnDemandImports:
         self.flights: SingleFlight[int, Drama] = SingleFlight()
 
     async def local(self, tmdb_id: int) -> Drama | None:
-        return await self._store().drama_by_tmdb_id(tmdb_id)
+        return await self._store().catalogue.by("tmdb_id", tmdb_id)
 
     def check_member(self, tmdb_id: int, member_id: int) -> None:
         """UserError when this member may not start another import now (joining one in flight is free)."""
@@ -163,7 +163,7 @@ class OnDemandImports:
         drama = await self.local(tmdb_id)
         if drama is not None:
             return drama
-        removed = await self._store().removed_by_tmdb_id(tmdb_id)
+        removed = await self._store().catalogue.hidden_by("tmdb_id", tmdb_id)
         if removed is not None:  # a curator removed it: not imported again behind their back
             raise UserError.keyed("option.drama_removed", title=safe(removed.title))
         self.check_member(tmdb_id, member_id)
@@ -182,12 +182,12 @@ class OnDemandImports:
             tv, seasons = await asyncio.wait_for(
                 fetch_series(self.tmdb, tmdb_id, self.countries), IMPORT_TIMEOUT
             )
-            existing = await store.drama_by_tmdb_id(tmdb_id)
+            existing = await store.catalogue.by("tmdb_id", tmdb_id)
             if existing is not None:  # another process imported it meanwhile
                 return existing
             entry = await build_entry(store, tv, seasons, None)
             record = (entry.drama, entry.episodes, entry.availability)
-            _before, after = await store.curate(
+            _before, after = await store.curation.curate(
                 entry.drama.slug, lambda before: record if before is None else _taken(entry.drama.slug),
                 action=IMPORT_ACTION, actor_id=member_id, actor_name=member_name, guild_id=guild_id,
             )  # fmt: skip

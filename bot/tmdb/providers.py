@@ -61,7 +61,7 @@ class WhereData:
     async def cached(self, drama: Drama) -> tuple[datetime, dict] | None:
         if self.tmdb is None or drama.tmdb_id is None:
             return None
-        return await self._store().cached_providers(drama.id)
+        return await self._store().caches.cached_providers(drama.id)
 
     def _fetch(self, drama: Drama) -> asyncio.Task[tuple[datetime, dict] | None]:
         task = self._inflight.get(drama.id)
@@ -79,12 +79,12 @@ class WhereData:
             log.warning("TMDB providers for %s (TMDB %s): %s", drama.slug, drama.tmdb_id, exc)
             return None
         now = datetime.now(UTC)
-        await self._store().store_providers(drama.id, drama.tmdb_id, now, data)
+        await self._store().caches.store_providers(drama.id, drama.tmdb_id, now, data)
         return now, data
 
     async def lookup(self, drama: Drama, cached: tuple[datetime, dict] | None = None) -> WhereAnswer:
         """Providers for /where: fresh cache, else a fetch awaited at most `wait` s, else the last data."""
-        curated = await self._store().availability(drama.id)
+        curated = await self._store().catalogue.availability(drama.id)
         if self.tmdb is None or drama.tmdb_id is None:
             return WhereAnswer(curated)
         now = datetime.now(UTC)

@@ -180,7 +180,7 @@ def add_drama(store: Store) -> AddDrama:
                   **fields) -> int:  # fmt: skip
         drama = Records.drama(slug, episode_count=episode_count, **fields)
         eps = Records.episodes(episode_count) if episodes is None else episodes
-        drama_id, _created = await store.upsert_drama(drama, eps, availability)
+        drama_id, _created = await store.catalogue.upsert(drama, eps, availability)
         return drama_id
 
     return add

@@ -52,12 +52,14 @@ async def seed(path: str) -> None:
         runner = Drama(
             0, "lovely-runner-tmdb", "Lovely Runner", 4, country="KR", status="airing", tmdb_id=TMDB_ID
         )
-        await store.upsert_drama(runner, [Episode(n, air_date=d) for n, d in enumerate(dates, 1)])
+        await store.catalogue.upsert(runner, [Episode(n, air_date=d) for n, d in enumerate(dates, 1)])
         ended = Drama(0, "long-gone", "Long Gone", 2, country="KR", status="ended")
-        await store.upsert_drama(
+        await store.catalogue.upsert(
             ended, [Episode(1, air_date=date(2020, 1, 1)), Episode(2, air_date=date(2020, 1, 2))]
         )
-        await store.upsert_drama(Drama(0, "no-dates-yet", "No Dates Yet", 8, country="KR", status="airing"))
+        await store.catalogue.upsert(
+            Drama(0, "no-dates-yet", "No Dates Yet", 8, country="KR", status="airing")
+        )
     finally:
         await store.close()
 

@@ -35,7 +35,9 @@ async def seed(path: str) -> None:
     store = await Store.open(Path(path))
     try:
         drama = Drama(0, "paused-runner", "Paused Runner", 4, country="KR", status="airing")
-        await store.upsert_drama(drama, [Episode(n, air_date=BASE + timedelta(days=n - 1)) for n in range(1, 5)])
+        await store.catalogue.upsert(
+            drama, [Episode(n, air_date=BASE + timedelta(days=n - 1)) for n in range(1, 5)]
+        )
     finally:
         await store.close()
 

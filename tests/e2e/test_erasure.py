@@ -47,7 +47,7 @@ async def seed(location: str) -> None:
     try:
         runner = Drama(0, "lovely-runner", "Lovely Runner", 4, country="KR", status="airing")
         eps = [Episode(n, air_date=BASE + timedelta(days=n - 1), air_time=time(21, 0)) for n in range(1, 5)]
-        await store.upsert_drama(runner, eps)
+        await store.catalogue.upsert(runner, eps)
     finally:
         await store.close()
 

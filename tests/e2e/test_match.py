@@ -17,8 +17,8 @@ async def seed(path: Path, guild_id: int, ratings: dict[int, list[float]]) -> li
         await load_starter_catalogue(store)
         for user, scores in ratings.items():
             for drama, score in zip(dramas, scores, strict=False):
-                found = await store.drama_by_slug(drama.slug)
-                await store.rate(user_id=user, guild_id=guild_id, drama_id=found.id, score=score)
+                found = await store.catalogue.by("slug", drama.slug)
+                await store.ratings.rate(user_id=user, guild_id=guild_id, drama_id=found.id, score=score)
     finally:
         await store.close()
     return [d.title for d in dramas]

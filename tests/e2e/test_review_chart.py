@@ -126,7 +126,7 @@ async def _charted_dramas_db(path: Path, count: int) -> list[str]:
         for i in range(count):
             title = f"Charted Drama {i}"
             scores = [((i + n) % 10 + 1) / 2 for n in range(1, 17)]
-            await store.upsert_drama(
+            await store.catalogue.upsert(
                 Drama(
                     id=0, slug=f"charted-drama-{i}", title=title, episode_count=16, year=2021, country="KR"
                 ),

@@ -62,7 +62,7 @@ async def test_simulated_days_announce_every_episode_once(discord_stub: DiscordS
     store = await Store.open(location)
     other = await Store.open(location)  # a second process on the same database
     try:
-        drama_id, _ = await store.upsert_drama(RUNNER, episodes())
+        drama_id, _ = await store.catalogue.upsert(RUNNER, episodes())
         await store.airing.set_announce(
             AnnounceSettings(guild, int(channel), thread=True), set_by=1, now=clock.now()
         )
@@ -152,7 +152,7 @@ async def test_delay_and_a_blocked_channel(discord_stub: DiscordStandIn, tmp_pat
     clock = ManualClock(datetime(2026, 12, 1, 12, 30, tzinfo=UTC))
     store = await Store.open(tmp_path / "bot.db")
     try:
-        drama_id, _ = await store.upsert_drama(RUNNER, episodes(2))
+        drama_id, _ = await store.catalogue.upsert(RUNNER, episodes(2))
         await store.airing.set_announce(
             AnnounceSettings(int(gid), int(channel), delay_hours=6), set_by=1, now=clock.now()
         )

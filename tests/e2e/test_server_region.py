@@ -45,7 +45,7 @@ async def seed(path: str) -> None:
             Availability("Tving", "subscription", ("KR",), "https://tving.example/lr", date(2026, 11, 20)),
             Availability("Viki", "ads", ("US", "CA"), "https://viki.example/lr", date(2026, 11, 21)),
         ]
-        await store.upsert_drama(runner, episodes, availability)
+        await store.catalogue.upsert(runner, episodes, availability)
     finally:
         await store.close()
 
@@ -190,18 +190,18 @@ async def test_a_cycle_shows_each_servers_region_with_tmdbs_last_check(discord_s
     try:
         drama = Drama(0, "tmdb-runner", "TMDB Runner", 4, country="KR", status="airing", tmdb_id=424242)
         curated = [Availability("Curated JP", "free", ("JP",)), Availability("Curated KR", "free", ("KR",))]
-        drama_id, _ = await store.upsert_drama(
+        drama_id, _ = await store.catalogue.upsert(
             drama, [Episode(1, air_date=FIRST, air_time=time(21, 0))], curated
         )
         checked = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-        await store.store_providers(drama_id, 424242, checked, {
+        await store.caches.store_providers(drama_id, 424242, checked, {
             "JP": {"link": "https://tmdb.example/jp", "offers": [["Netflix", "subscription", "/n.png"]]},
             "KR": {"link": "https://tmdb.example/kr", "offers": [["Tving", "subscription", "/t.png"]]},
         })  # fmt: skip
         for guild, channel in ((int(discord_stub.guild_id), japan), (int(other_guild), plain)):
             await store.airing.set_announce(AnnounceSettings(guild, int(channel)), set_by=1, now=clock.now())
             await store.airing.follow(guild, drama_id, by=1, now=clock.now())
-        await store.set_guild_region(int(discord_stub.guild_id), "JP", actor_id=1, actor_name=None)
+        await store.curation.set_guild_region(int(discord_stub.guild_id), "JP", actor_id=1, actor_name=None)
         async with connected_client(discord_stub) as client:
             report = await run_cycle(store, clock, Dispatcher(client, StoreLedger(store, clock)))
         assert [o.status.value for o in report.outcomes] == ["posted", "posted"]

@@ -27,9 +27,9 @@ def tmdb_env(fake: FakeTMDB) -> dict[str, str]:
 async def stored(bot_env, tmdb_id: int):
     store = await Store.open(bot_env["DATABASE_URL"])
     try:
-        drama = await store.drama_by_tmdb_id(tmdb_id)
-        episodes = await store.episodes(drama.id) if drama else ()
-        audit = await store.audit_log(subject=drama.slug) if drama else []
+        drama = await store.catalogue.by("tmdb_id", tmdb_id)
+        episodes = await store.catalogue.episodes(drama.id) if drama else ()
+        audit = await store.curation.audit_log(subject=drama.slug) if drama else []
         return drama, episodes, audit
     finally:
         await store.close()

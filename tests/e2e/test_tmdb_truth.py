@@ -83,8 +83,8 @@ async def test_a_tmdb_season_with_a_gap_keeps_the_gap(discord_stub, start_bot, f
     assert lines[2].startswith("**Episode 3** — ") and lines[3].startswith("**Episode 4 · Chapter 4**")
 
     async def numbers(store: Store) -> list[int]:
-        drama = await store.drama_by_tmdb_id(GAP_ID)
-        return [e.number for e in await store.episodes(drama.id)]
+        drama = await store.catalogue.by("tmdb_id", GAP_ID)
+        return [e.number for e in await store.catalogue.episodes(drama.id)]
 
     assert await read(database, numbers) == [1, 2, 4, 5, 6]  # episode 4 is stored as 4
     rated = await discord_stub.invoke("rate", {"drama": "Gap Street", "score": 4.5, "episode": 4}, user=fan)
@@ -100,9 +100,12 @@ async def test_a_tmdb_season_with_a_gap_keeps_the_gap(discord_stub, start_bot, f
     await eventually(filled)
 
     async def fans_score(store: Store) -> tuple:
-        drama = await store.drama_by_tmdb_id(GAP_ID)
+        drama = await store.catalogue.by("tmdb_id", GAP_ID)
         return tuple(
-            [await store.user_rating(user_id=int(fan["id"]), drama_id=drama.id, episode=n) for n in (3, 4)]
+            [
+                await store.ratings.user_rating(user_id=int(fan["id"]), drama_id=drama.id, episode=n)
+                for n in (3, 4)
+            ]
         )
 
     assert await read(database, fans_score) == (None, 4.5)  # the score stayed on episode 4
@@ -137,7 +140,7 @@ async def test_a_followed_drama_added_last_is_announced_within_one_interval_and_
 
     async def add(store: Store) -> int:
         drama = Drama(0, "night-ferry", "Night Ferry", 2, country="KR", status="airing", tmdb_id=FOLLOWED_ID)
-        drama_id, _ = await store.upsert_drama(drama, [Episode(1, title="Chapter 1", air_date=TODAY)])
+        drama_id, _ = await store.catalogue.upsert(drama, [Episode(1, title="Chapter 1", air_date=TODAY)])
         return drama_id
 
     drama_id = await read(database, add)

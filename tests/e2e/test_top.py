@@ -19,12 +19,12 @@ async def seed(path: Path, guild_id: int) -> list[str]:
     try:
         await load_starter_catalogue(store)
         for i, drama in enumerate(entries[:12]):
-            found = await store.drama_by_slug(drama.slug)
+            found = await store.catalogue.by("slug", drama.slug)
             for user, score in enumerate((5 - (i % 8) * 0.5, 4, 3.5)):
                 guild = guild_id if user < 2 else GUILD_OTHER
-                await store.rate(user_id=100 + user, guild_id=guild, drama_id=found.id, score=score)
-        lone = await store.drama_by_slug(entries[12].slug)
-        await store.rate(user_id=100, guild_id=guild_id, drama_id=lone.id, score=5)
+                await store.ratings.rate(user_id=100 + user, guild_id=guild, drama_id=found.id, score=score)
+        lone = await store.catalogue.by("slug", entries[12].slug)
+        await store.ratings.rate(user_id=100, guild_id=guild_id, drama_id=lone.id, score=5)
     finally:
         await store.close()
     return [d.title for d in entries]

@@ -17,7 +17,7 @@ GOBLIN = Drama(id=0, slug="goblin-2016", title="Goblin", episode_count=16, year=
 async def seed(bot_env) -> None:
     store = await Store.open(bot_env["DATABASE_URL"])
     try:
-        await store.upsert_drama(GOBLIN, (), (Availability("Viki", "ads", ("US",)),))
+        await store.catalogue.upsert(GOBLIN, (), (Availability("Viki", "ads", ("US",)),))
     finally:
         await store.close()
 

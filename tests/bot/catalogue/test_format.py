@@ -122,34 +122,34 @@ def test_starter_catalogue_round_trips_through_the_store_shape():
 async def test_loads_once_on_an_empty_database(store):
     bundled = len(starter_entries())
     assert await load_starter_catalogue(store) == bundled
-    (drama,) = await store.find_dramas("Soundtrack #1")
-    review = await store.review(drama.id, None)
+    (drama,) = await store.catalogue.find("Soundtrack #1")
+    review = await store.catalogue.review(drama.id, None)
     assert review is not None
     assert review.drama.native_title == "사운드트랙 #1"
     assert [e.number for e in review.episodes] == [1, 2, 3, 4]
     assert review.availability[0].regions == ()
-    assert [h.title for h in store.search_titles("사운드트랙")] == ["Soundtrack #1"]
-    (goblin,) = await store.find_dramas("Guardian: The Lonely and Great God")
+    assert [h.title for h in store.titles.search("사운드트랙")] == ["Soundtrack #1"]
+    (goblin,) = await store.catalogue.find("Guardian: The Lonely and Great God")
     assert (goblin.native_title, goblin.network, goblin.wikidata_id) == ("도깨비", "tvN", "Q24859151")
 
     assert await load_starter_catalogue(store) == 0
-    assert (await store.stats()).dramas == bundled
+    assert (await store.catalogue.stats()).dramas == bundled
 
 
 async def test_not_loaded_again_after_restart(db_path):
     store = await Store.open(db_path)
     try:
         assert await load_starter_catalogue(store) > 1
-        (drama,) = await store.find_dramas("soundtrack-1-2022")
-        await store.rate(user_id=1, guild_id=None, drama_id=drama.id, score=5)
-        count = (await store.stats()).dramas
+        (drama,) = await store.catalogue.find("soundtrack-1-2022")
+        await store.ratings.rate(user_id=1, guild_id=None, drama_id=drama.id, score=5)
+        count = (await store.catalogue.stats()).dramas
     finally:
         await store.close()
     store = await Store.open(db_path)
     try:
         assert await load_starter_catalogue(store) == 0
-        assert (await store.stats()).dramas == count
-        assert await store.user_rating(user_id=1, drama_id=drama.id) == 5
+        assert (await store.catalogue.stats()).dramas == count
+        assert await store.ratings.user_rating(user_id=1, drama_id=drama.id) == 5
     finally:
         await store.close()
 
@@ -170,8 +170,8 @@ async def test_not_reloaded_after_the_admin_emptied_the_catalogue(db_path):
     store = await Store.open(db_path)
     try:
         assert await load_starter_catalogue(store) == 0
-        assert (await store.stats()).dramas == 0
-        assert store.search_titles("soundtrack") == []
+        assert (await store.catalogue.stats()).dramas == 0
+        assert store.titles.search("soundtrack") == []
     finally:
         await store.close()
 
@@ -179,15 +179,15 @@ async def test_not_reloaded_after_the_admin_emptied_the_catalogue(db_path):
 async def test_a_database_with_its_own_dramas_gets_the_bundle_too(store, add_drama):
     await add_drama("my-own-show")
     assert await load_starter_catalogue(store) == len(starter_entries())
-    assert (await store.stats()).dramas == len(starter_entries()) + 1
-    assert await store.find_dramas("My Own Show") != []
+    assert (await store.catalogue.stats()).dramas == len(starter_entries()) + 1
+    assert await store.catalogue.find("My Own Show") != []
     assert await store.get_meta(STARTER_LOADED) is not None
 
 
 async def test_a_database_marked_off_gets_no_bundle(store):
     await store.set_meta(BUNDLE_OFF, "off")  # what bench/generate.py writes into synthetic databases
     assert await load_starter_catalogue(store) == 0
-    assert (await store.stats()).dramas == 0
+    assert (await store.catalogue.stats()).dramas == 0
 
 
 # --- parse errors name file, record and field ---------------------------------------------------------

@@ -245,7 +245,7 @@ def test_a_stored_bad_link_is_left_out_of_the_record_so_edits_and_refreshes_stil
 
 
 async def test_export_leaves_out_stored_bad_links_and_names_them(store, tmp_path, capsys):
-    await store.upsert_entries([(old_drama(), (), old_availability())])
+    await store.catalogue.upsert_many([(old_drama(), (), old_availability())])
     target = tmp_path / "out.json"
     args = argparse.Namespace(catalogue_command="export", file=str(target))
     assert await catalogue_cli.run(store, args) == 0

@@ -111,7 +111,7 @@ async def test_import_is_all_or_nothing_and_names_file_record_field(store: Store
     err = capsys.readouterr().err
     assert "bad.json record #2 (second): field 'year'" in err
     assert "nothing was imported" in err
-    assert (await store.stats()).dramas == 0
+    assert (await store.catalogue.stats()).dramas == 0
 
 
 async def test_import_is_idempotent_and_reports_added_changed_unchanged(store: Store, tmp_path, capsys):
@@ -125,8 +125,8 @@ async def test_import_is_idempotent_and_reports_added_changed_unchanged(store: S
     assert await catalogue_cli.run(store, ns("import", file=str(f), dry_run=False)) == 0
     out = capsys.readouterr().out
     assert "changed   second" in out and "0 added, 1 changed, 1 left alone" in out
-    assert (await store.stats()).dramas == 2
-    assert [d.title for d in await store.find_dramas("second")] == ["Second, edited"]
+    assert (await store.catalogue.stats()).dramas == 2
+    assert [d.title for d in await store.catalogue.find("second")] == ["Second, edited"]
 
 
 async def test_starter_import_twice_leaves_everything_alone(store: Store, capsys):
@@ -148,7 +148,7 @@ async def test_export_then_import_into_an_empty_database_gives_the_same_catalogu
     try:
         assert await catalogue_cli.run(other, ns("import", file=str(out), dry_run=False)) == 0
         assert await export_document(other) == exported
-        assert await other.catalogue_entries() == await store.catalogue_entries()
+        assert await other.catalogue.entries() == await store.catalogue.entries()
     finally:
         await other.close()
 
@@ -164,7 +164,7 @@ async def test_csv_import_keeps_episodes_and_availability(store: Store, tmp_path
     f = tmp_path / "c.csv"
     f.write_text(CSV, encoding="utf-8")
     assert await catalogue_cli.run(store, ns("import", file=str(f), dry_run=False)) == 0
-    (drama,) = await store.find_dramas("Dokkaebi")
+    (drama,) = await store.catalogue.find("Dokkaebi")
     assert drama.critic_score == 4.5 and drama.genres == ("Fantasy", "Romance")
     with pytest.raises(CatalogueError, match=r"c.csv row #2 \(goblin-2016\): field 'year'"):
         parse_csv(CSV.replace(",2016,", ",20x6,"), "c.csv")
@@ -178,27 +178,27 @@ async def test_show_prints_the_review_card_as_text(seeded_store: Store, capsys):
     assert await catalogue_cli.run(seeded_store, ns("show", title="nope nope")) == 1
     assert await catalogue_cli.run(seeded_store, ns("stats")) == 0
     assert "dramas:               1" in capsys.readouterr().out
-    data = await seeded_store.review((await seeded_store.find_dramas("soundtrack 1"))[0].id, 1)
+    data = await seeded_store.catalogue.review((await seeded_store.catalogue.find("soundtrack 1"))[0].id, 1)
     assert "This server:" in review_text(data)
 
 
 async def test_the_index_notices_catalogue_changes_from_another_process(store: Store, store_location, backend):
-    assert store.search_titles("Test Drama") == []
+    assert store.titles.search("Test Drama") == []
     other = await Store.open(store_location)  # as the CLI would, while the bot runs
     try:
         entries = parse_catalogue(doc(good_record()), "c.json")
-        await other.upsert_entries((e.drama, e.episodes, e.availability) for e in entries)
+        await other.catalogue.upsert_many((e.drama, e.episodes, e.availability) for e in entries)
     finally:
         await other.close()
     if backend == "sqlite":  # the next interaction's check notices (PRAGMA data_version)
-        assert await store.refresh_index() is True
+        assert await store.titles.refresh() is True
     else:  # NOTIFY reaches the LISTEN connection and the index reloads by itself
         for _ in range(200):
-            if store.search_titles("Test Drama"):
+            if store.titles.search("Test Drama"):
                 break
             await asyncio.sleep(0.05)
-    assert [h.slug for h in store.search_titles("Test Drama")] == ["test-drama"]
-    assert await store.refresh_index() is False
+    assert [h.slug for h in store.titles.search("Test Drama")] == ["test-drama"]
+    assert await store.titles.refresh() is False
 
 
 # ---- members' suggestions from the command line --------------------------------------------------------
@@ -210,8 +210,10 @@ async def test_suggestions_are_listed_accepted_and_rejected_from_the_command_lin
     drama_id = await add_drama(slug="goblin", title="Goblin", year=2016)
     now = datetime.now(UTC)
     made = [
-        await store.suggest(user_id=41, guild_id=5, drama_id=drama_id, field=field, value=value, note=note,
-                            now=now, per_window=5, window=timedelta(hours=1))  # fmt: skip
+        await store.suggestions.add(
+            user_id=41, guild_id=5, drama_id=drama_id, field=field, value=value, note=note,
+            now=now, per_window=5, window=timedelta(hours=1)
+        )  # fmt: skip
         for field, value, note in (("year", "2017", "it aired in 2017"), ("network", "tvN", None),
                                    ("year", "1800", None))  # fmt: skip
     ]
@@ -223,12 +225,15 @@ async def test_suggestions_are_listed_accepted_and_rejected_from_the_command_lin
 
     assert await catalogue_cli.run(store, ns("suggestions", action="accept", id=made[0].id, limit=50)) == 0
     assert f"accepted suggestion #{made[0].id}: year of Goblin saved, credited to 41" in capsys.readouterr().out
-    assert (await store.get_drama(drama_id)).year == 2017
+    assert (await store.catalogue.get(drama_id)).year == 2017
     assert await catalogue_cli.run(store, ns("suggestions", action="reject", id=made[1].id, limit=50)) == 0
-    assert (await store.suggestion(made[1].id)).status == "rejected"
+    assert (await store.suggestions.get(made[1].id)).status == "rejected"
     # no longer valid for the field: stays pending, nothing written
     assert await catalogue_cli.run(store, ns("suggestions", action="accept", id=made[2].id, limit=50)) == 1
-    assert "cannot be applied" in capsys.readouterr().err and (await store.suggestion(made[2].id)).status == "pending"
+    assert (
+        "cannot be applied" in capsys.readouterr().err
+        and (await store.suggestions.get(made[2].id)).status == "pending"
+    )
     # decided already, unknown, or no id: a clear line and exit 1
     assert await catalogue_cli.run(store, ns("suggestions", action="accept", id=made[0].id, limit=50)) == 1
     assert "already accepted" in capsys.readouterr().err

@@ -1,12 +1,12 @@
-"""No user-facing string misses its Korean: the catalogue is complete, and the cogs and cards send
-nothing that bypasses it.
+"""No user-facing string misses its Korean: the translation files are complete, and the cogs and cards
+send nothing that bypasses them.
 
 The scan reads cogs/*.py, bot/cards/review.py and bot/client.py (their syntax trees, not their text) and
 fails on a string literal with Latin letters that reaches what a member reads: a message sent
 (send_message, followup.send, send, edit_message, answer), an embed's title, description, fields,
 footer or author, a button's or text input's label, a modal's title, an autocomplete choice, or a
 UserError. Strings go through ``t(key, locale, ...)`` or ``UserError.keyed(key, ...)`` instead;
-every literal key must be in the catalogue. Command names, descriptions and choices are the
+every literal key must be in bot/i18n/locales/en.po. Command names, descriptions and choices are the
 Translator's (tests/bot/i18n/test_translator.py); log lines and docstrings are for developers.
 """
 
@@ -20,16 +20,22 @@ from pathlib import Path
 
 import discord
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
 
 from bot.cards import review as cards
-
-from bot.i18n import translator as i18n
 from bot.errors import UserError
-from bot.i18n.messages import MESSAGES, Key, t
+from bot.i18n import translator as i18n
+from bot.i18n.messages import ENGLISH, NAME, TEXT, Key, translations, language, t
 
 ROOT = Path(__file__).resolve().parents[3]
-SCANNED = [*sorted((ROOT / "cogs").glob("*.py")), ROOT / "bot" / "client.py",
-           *(ROOT / "bot" / "cards" / f"{name}.py" for name in ("review", "watchlist", "community"))]
+LOCALES = ROOT / "bot" / "i18n" / "locales"
+MESSAGES = translations()[ENGLISH].messages  # every key, from en.po
+SCANNED = [
+    *sorted((ROOT / "cogs").glob("*.py")),
+    ROOT / "bot" / "client.py",
+    *(ROOT / "bot" / "cards" / f"{name}.py" for name in ("review", "watchlist", "community")),
+]
 
 # Callables whose (keyword) arguments a member reads.
 SINK_KEYWORDS = {
@@ -61,7 +67,10 @@ PROSE = re.compile(r"[A-Za-z]{2,}[,;:.!?')]* +\(?[A-Za-z]{2,}")  # two words or 
 
 # Intentionally not translated, with the reason.
 ALLOWED_FUNCTIONS = {
-    ("bot/cards/review.py", "review_text"): "the terminal preview of `python -m bot catalogue show`, for operators",
+    (
+        "bot/cards/review.py",
+        "review_text",
+    ): "the terminal preview of `python -m bot catalogue show`, for operators",
 }
 ALLOWED_LITERALS = {
     ("cogs/about.py", "unknown (not installed)"): "a version number's stand-in, like the version itself",
@@ -156,7 +165,7 @@ def scan(source: str, path: str) -> list[Finding]:
             or id(node) in in_logs
             or id(node) in in_decorators
             or (path, node.value) in ALLOWED_LITERALS
-            or node.value in i18n.TEXTS_KO  # command tree texts: the Translator's
+            or node.value in translations()[ENGLISH].texts  # command tree texts: the Translator's
             or any(start <= line <= end for start, end in allowed_ranges)
         )
 
@@ -235,20 +244,48 @@ HINT = "Type a title and pick it"
     }
 
 
-def test_every_message_has_english_and_korean_with_the_same_fields():
-    formatter = string.Formatter()
-    for key, entry in MESSAGES.items():
-        assert set(entry) == {"en", "ko"} and all(entry.values()), key
-        fields = [
-            {name for _, name, _, _ in formatter.parse(text) if name is not None} for text in entry.values()
-        ]
-        assert fields[0] == fields[1], key
-        assert not i18n.needs_translation(entry["ko"]) or entry["ko"] != entry["en"] or key in SAME_IN_BOTH, (
-            key
-        )
+def po(path: Path) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file)
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def test_every_english_entry_has_a_context_and_each_key_one_entry():
+    english = [m for m in po(LOCALES / "en.po") if m.id]
+    assert len(english) > 450 and all(m.context for m in english)
+    keys = [m.context for m in english if m.context not in (NAME, TEXT)]
+    assert len(keys) == len(set(keys)) == len(MESSAGES)
+
+
+def test_korean_is_complete():
+    """Every English entry has its Korean, not fuzzy, and different from the English when it has words."""
+    korean = {(m.context, m.id): m for m in po(LOCALES / "ko.po") if m.id}
+    for entry in po(LOCALES / "en.po"):
+        if not entry.id:
+            continue
+        ko = korean.get((entry.context, entry.id))
+        assert ko is not None and ko.string and not ko.fuzzy, f"no Korean for {entry.context} {entry.id!r}"
+        assert (
+            not i18n.needs_translation(ko.string) or ko.string != entry.id or entry.context in SAME_IN_BOTH
+        ), entry.context
 
 
 SAME_IN_BOTH = {"catalogue.modal_title"}  # "{label}: {title}": only fields
+
+
+@pytest.mark.parametrize("path", sorted(LOCALES.glob("*.po")), ids=lambda path: path.name)
+def test_every_translation_is_of_a_current_english_entry_with_the_same_fields(path):
+    """A translation whose English changed (or went) is stale: en.po's msgid must match."""
+    english = {(m.context, m.id) for m in po(LOCALES / "en.po") if m.id}
+    for entry in po(path):
+        if entry.id and entry.string:
+            assert (entry.context, entry.id) in english, (
+                f"{path.name}: {entry.context} {entry.id!r} is not in en.po"
+            )
+            assert fields(entry.string) == fields(entry.id), f"{path.name}: {entry.context}"
 
 
 def test_keyed_errors_show_in_the_members_language():
@@ -279,8 +316,8 @@ def test_card_constants_keep_their_english(locale):
 def test_live_where_footer_and_notice_keep_their_english_and_have_korean():
     from datetime import UTC, datetime
 
-    from bot.tmdb.providers import _when
     from bot.tmdb.client import ATTRIBUTION
+    from bot.tmdb.providers import _when
 
     at = datetime(2026, 11, 29, 15, 4, tzinfo=UTC)
     assert cards.live_footer(at, False) == f"{ATTRIBUTION} · checked {_when(at)}"
@@ -294,15 +331,9 @@ def test_live_where_footer_and_notice_keep_their_english_and_have_korean():
 
 
 @pytest.mark.parametrize(
-    ("locale", "language"),
+    ("locale", "lang"),
     [("ko", "ko"), ("ko-KR", "ko"), (discord.Locale.korean, "ko"), ("en-US", "en"), (discord.Locale.japanese, "en"),
-     (None, "en"), ("", "en"), (42, "en"), (["ko"], "en")],
+     ("ja", "en"), (discord.Locale.american_english, "en"), (None, "en"), ("", "en"), (42, "en"), (["ko"], "en")],
 )  # fmt: skip
-def test_the_language_kept_per_locale_is_the_one_worked_out(locale, language):
-    from bot.i18n.messages import _LANGUAGES
-    from bot.i18n.messages import language as language_of
-
-    assert language_of(locale) == language
-    assert language_of(locale) == language  # the second time from what was kept (an unhashable one is not)
-    if isinstance(locale, str | discord.Locale):
-        assert _LANGUAGES[locale] == language
+def test_the_language_of_a_locale_is_one_with_a_file_or_english(locale, lang):
+    assert language(locale) == lang

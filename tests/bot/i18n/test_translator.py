@@ -1,16 +1,18 @@
-"""bot.i18n.translator: every string of the real command tree has Korean; the message catalogue falls back to English."""
+"""bot.i18n.translator: every string of the real command tree has Korean; the messages fall back to English;
+a new language is a new file."""
 
 from __future__ import annotations
 
+import io
 import re
-import string
 
 import discord
 import pytest
 from discord import app_commands
 
-from bot.i18n import translator as i18n
 from bot.client import EXTENSIONS, DramaBot
+from bot.i18n import translator as i18n
+from bot.i18n.messages import translations, read
 from bot.settings import Settings
 from bot.store import UnavailableStore
 
@@ -87,7 +89,7 @@ async def test_korean_payload_obeys_discords_rules(bot):
         check(entry, "/" + entry["name"])
     rate = next(entry for entry in payload if entry["name"] == "rate")
     assert rate["name_localizations"]["ko"] == "평점"
-    assert rate["description_localizations"]["ko"] == i18n.TEXTS_KO[rate["description"]]
+    assert rate["description_localizations"]["ko"] == translations()["ko"].texts[rate["description"]]
 
 
 async def test_translations_change_the_sync_digest(bot):
@@ -128,17 +130,45 @@ def test_message_catalogue_korean_english_fallback_and_fields():
         i18n.t("no.such.key", "ko")
 
 
-def test_message_catalogue_entries_are_complete_and_agree_on_fields():
-    formatter = string.Formatter()
-    for key, entry in i18n.MESSAGES.items():
-        assert set(entry) == {"en", "ko"}, key
-        fields = [{name for _, name, _, _ in formatter.parse(text) if name} for text in entry.values()]
-        assert fields[0] == fields[1], key
+A_NEW_LANGUAGE = """
+msgctxt "error.cooldown"
+msgid "Easy there: that's a lot in a short time. Try again in {seconds} s."
+msgstr "ちょっと待ってください。{seconds} 秒後にもう一度どうぞ。"
+
+#, fuzzy
+msgctxt "error.no_permission"
+msgid "You don't have permission to use that command here."
+msgstr "a guess nobody checked"
+
+msgctxt "error.out_of_date"
+msgid "That command just changed. Please try again in a moment."
+msgstr ""
+
+msgctxt "command.name"
+msgid "rate"
+msgstr "評価"
+
+msgctxt "command.text"
+msgid "Episode number"
+msgstr "話数"
+"""
 
 
-def test_language_of_a_locale():
-    assert i18n.language(discord.Locale.korean) == "ko"
-    assert i18n.language("ko") == "ko"
-    assert (
-        i18n.language(discord.Locale.american_english) == i18n.language("ja") == i18n.language(None) == "en"
+async def test_a_new_language_is_a_new_file(monkeypatch):
+    """What a ja.po beside ko.po gives: its translations, English for what it leaves out or marks fuzzy."""
+    monkeypatch.setitem(translations(), "ja", read(io.BytesIO(A_NEW_LANGUAGE.encode())))
+    japanese = discord.Locale.japanese
+    assert i18n.language(japanese) == "ja"
+    assert i18n.t("error.cooldown", japanese, seconds=3) == "ちょっと待ってください。3 秒後にもう一度どうぞ。"
+    assert i18n.t("error.no_permission", japanese) == i18n.t("error.no_permission", "en")
+    assert i18n.t("error.out_of_date", japanese) == i18n.t("error.out_of_date", "en")
+    assert i18n.t("error.unavailable", japanese) == i18n.t("error.unavailable", "en")
+    translator = i18n.Translator()
+    name = app_commands.TranslationContext(app_commands.TranslationContextLocation.command_name, None)
+    text = app_commands.TranslationContext(
+        app_commands.TranslationContextLocation.parameter_description, None
     )
+    assert await translator.translate(app_commands.locale_str("rate"), japanese, name) == "評価"
+    assert await translator.translate(app_commands.locale_str("Episode number"), japanese, text) == "話数"
+    assert await translator.translate(app_commands.locale_str("Episode number"), japanese, name) is None
+    assert await translator.translate(app_commands.locale_str("review"), japanese, name) is None

@@ -22,7 +22,7 @@ async def drama_id(store: Store, records) -> int:
         Episode(2, air_date=date(2026, 12, 2)),
         Episode(3),
     )
-    drama_id, _ = await store.upsert_drama(records.drama("airs", country="KR", status="airing"), eps)
+    drama_id, _ = await store.catalogue.upsert(records.drama("airs", country="KR", status="airing"), eps)
     return drama_id
 
 
@@ -181,7 +181,9 @@ async def test_a_pause_seen_by_another_process_within_the_refresh_window(
 
 
 async def test_the_cycle_reads_the_ledger_of_the_given_episodes_only(store: Store, drama_id: int, records):
-    other, _ = await store.upsert_drama(records.drama("other", country="KR", status="airing"), (Episode(1),))
+    other, _ = await store.catalogue.upsert(
+        records.drama("other", country="KR", status="airing"), (Episode(1),)
+    )
     for guild in (5, 6):
         await store.airing.record_posts(
             AnnounceSettings(guild, guild * 10), [(drama_id, 1), (drama_id, 2)], now=NOW
@@ -220,7 +222,9 @@ async def test_the_ledger_read_by_episode_uses_its_index(store: Store, raw, dram
 async def test_servers_and_their_follows_in_one_read_and_their_posts_in_one_write(
     store: Store, drama_id: int, records
 ):
-    other, _ = await store.upsert_drama(records.drama("other", country="KR", status="airing"), (Episode(1),))
+    other, _ = await store.catalogue.upsert(
+        records.drama("other", country="KR", status="airing"), (Episode(1),)
+    )
     await store.airing.set_announce(AnnounceSettings(5, 50, True, 6), set_by=1, now=NOW)
     await store.airing.set_announce(AnnounceSettings(6, 60), set_by=1, now=NOW)
     for guild, drama in ((5, drama_id), (5, other), (6, other), (7, drama_id)):  # 7: no channel set
@@ -250,9 +254,9 @@ async def test_one_cycle_records_every_server_once_in_batches(store: Store, reco
     from bot.airing.scheduler import CycleReport, record_due
 
     eps = tuple(Episode(n, air_date=date(2026, 12, n), air_time=time(21, 0)) for n in (1, 2, 3))  # 12:00 UTC
-    a, _ = await store.upsert_drama(records.drama("a", country="KR", status="airing"), eps)
+    a, _ = await store.catalogue.upsert(records.drama("a", country="KR", status="airing"), eps)
     old = (Episode(1, air_date=date(2026, 11, 25), air_time=time(21, 0)),)
-    b, _ = await store.upsert_drama(records.drama("b", country="KR", status="airing"), old)
+    b, _ = await store.catalogue.upsert(records.drama("b", country="KR", status="airing"), old)
     now = datetime(2026, 12, 3, 12, 5, tzinfo=UTC)
     for guild, delay, follows in ((5, 0, (a,)), (6, 6, (a,)), (8, 0, (b,))):
         await store.airing.set_announce(AnnounceSettings(guild, guild * 10, False, delay), set_by=1, now=NOW)

@@ -54,14 +54,14 @@ async def test_store_keeps_air_date_and_time(store, records: Records):
         Episode(2, air_date=date(2026, 12, 5)),
         Episode(3),
     )
-    drama_id, _ = await store.upsert_drama(records.drama("airs", country="KR", status="airing"), eps)
-    assert await store.episodes(drama_id) == eps
+    drama_id, _ = await store.catalogue.upsert(records.drama("airs", country="KR", status="airing"), eps)
+    assert await store.catalogue.episodes(drama_id) == eps
     moved = (
         Episode(1, air_date=date(2026, 12, 4), air_time=time(21, 10)),
         Episode(2, air_date=date(2026, 12, 6)),
     )
-    await store.upsert_drama(records.drama("airs", country="KR", status="airing"), moved)
-    assert await store.episodes(drama_id) == moved
+    await store.catalogue.upsert(records.drama("airs", country="KR", status="airing"), moved)
+    assert await store.catalogue.episodes(drama_id) == moved
 
 
 def _tv(**extra) -> dict:

@@ -226,8 +226,8 @@ async def test_goblin_is_found_by_the_name_members_use(tmp_path):
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         await load_starter_catalogue(store)
-        (drama,) = await store.find_dramas("Goblin")
+        (drama,) = await store.catalogue.find("Goblin")
         assert drama.title == "Guardian: The Lonely and Great God" and drama.native_title == "도깨비"
-        assert [n.title for n in store.search_titles("gobl")] == ["Guardian: The Lonely and Great God"]
+        assert [n.title for n in store.titles.search("gobl")] == ["Guardian: The Lonely and Great God"]
     finally:
         await store.close()

@@ -15,20 +15,20 @@ async def test_dramas_by_id_come_with_their_aliases_in_order_one_or_many_at_once
     ids = []
     for n in range(QUICK_DRAMAS + 3):  # more than one quick read takes: the reader's path as well
         aliases = tuple(f"Alias {n}-{k}" for k in range(n % 3))[::-1]  # none, one, two (not in name order)
-        drama_id, _ = await store.upsert_drama(
+        drama_id, _ = await store.catalogue.upsert(
             records.drama(f"d-{n}", aliases=aliases, genres=("Romance", "Thriller")[: n % 3])
         )
         ids.append((drama_id, aliases))
     store.titles.forget()  # read them from the database, not the cache
-    single = await store.get_drama(ids[2][0])
+    single = await store.catalogue.get(ids[2][0])
     assert single.aliases == ("Alias 2-1", "Alias 2-0") and single.genres == ("Romance", "Thriller")
     store.titles.forget()
-    many = await store.dramas_by_id([i for i, _ in ids] + [999_999])
+    many = await store.catalogue.get_dramas([i for i, _ in ids] + [999_999])
     assert sorted(many) == sorted(i for i, _ in ids)
     for drama_id, aliases in ids:
         assert many[drama_id].aliases == aliases and many[drama_id].id == drama_id
     store.titles.forget()
-    few = await store.dramas_by_id([i for i, _ in ids[:QUICK_DRAMAS]])
+    few = await store.catalogue.get_dramas([i for i, _ in ids[:QUICK_DRAMAS]])
     assert [few[i] for i, _ in ids[:QUICK_DRAMAS]] == [many[i] for i, _ in ids[:QUICK_DRAMAS]]
 
 
@@ -45,42 +45,47 @@ async def test_the_review_read_brings_episodes_availability_scores_and_counts_in
         records.availability("Apple TV", "buy", regions=("US",)),
         records.availability("Écran", "ads", regions=("FR",)),
     ]
-    drama_id, _ = await store.upsert_drama(records.drama("ordered", episode_count=3), episodes, offers)
+    drama_id, _ = await store.catalogue.upsert(records.drama("ordered", episode_count=3), episodes, offers)
     for user, guild, score, ep in [(1, GUILD_A, 4, None), (2, GUILD_A, 3, 2), (3, GUILD_B, 5, None),
                                    (4, None, 2.5, 2), (5, GUILD_B, 1, 3)]:  # fmt: skip
-        await store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=ep)
+        await store.ratings.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=ep)
     for user, status in ((1, "watching"), (2, "completed"), (6, "dropped")):
-        await store.set_watch(user_id=user, guild_id=GUILD_A, drama_id=drama_id, status=status)
-    await store.set_watch(user_id=3, guild_id=GUILD_B, drama_id=drama_id, status="plan")
+        await store.watchlists.set(user_id=user, guild_id=GUILD_A, drama_id=drama_id, status=status)
+    await store.watchlists.set(user_id=3, guild_id=GUILD_B, drama_id=drama_id, status="plan")
 
-    data = await store.review(drama_id, GUILD_A)
-    assert data.episodes == tuple(sorted(episodes, key=lambda e: e.number)) == await store.episodes(drama_id)
-    assert data.availability == await store.availability(drama_id)  # the order /where shows
+    data = await store.catalogue.review(drama_id, GUILD_A)
+    assert (
+        data.episodes
+        == tuple(sorted(episodes, key=lambda e: e.number))
+        == await store.catalogue.episodes(drama_id)
+    )
+    assert data.availability == await store.catalogue.availability(drama_id)  # the order /where shows
     assert [(a.service, a.kind) for a in data.availability] == [
         ("Apple TV", "buy"), ("Apple TV", "rent"), ("Netflix", "subscription"), ("viki", "free"), ("Écran", "ads"),
     ]  # fmt: skip
     assert data.availability[0] == Availability("Apple TV", "buy", ("US",), "https://www.netflix.com/",
                                                 date(2024, 5, 1))  # fmt: skip
     assert data.availability[2].regions == () and data.availability[3].checked_on is None
-    assert data.scores == await store.community_scores(drama_id, GUILD_A)
+    assert data.scores == await store.ratings.community_scores(drama_id, GUILD_A)
     assert (data.scores.server.count, data.scores.everyone.count) == (1, 2)
     assert set(data.scores.server_episodes) == {2} and set(data.scores.everyone_episodes) == {2, 3}
     assert data.scores.everyone_episodes[2].count == 2
     assert dict(data.watching.counts) == {"watching": 1, "completed": 1, "dropped": 1} and data.in_guild
 
-    elsewhere = await store.review(drama_id, None)
+    elsewhere = await store.catalogue.review(drama_id, None)
     assert elsewhere.watching is None and not elsewhere.in_guild
-    assert elsewhere.scores == await store.community_scores(drama_id, None)
+    assert elsewhere.scores == await store.ratings.community_scores(drama_id, None)
     assert elsewhere.scores.server.count == 0 and elsewhere.scores.everyone.count == 2
-    assert (await store.review(drama_id, GUILD_B)).watching["plan"] == 1
+    assert (await store.catalogue.review(drama_id, GUILD_B)).watching["plan"] == 1
 
 
 async def test_a_drama_with_nothing_yet_has_a_card_and_a_removed_one_has_none(store, records, raw):
-    bare_id, _ = await store.upsert_drama(records.drama("bare", episode_count=2), (), ())
-    drama = await store.get_drama(bare_id)
-    data = await store.review(drama, GUILD_A)
+    bare_id, _ = await store.catalogue.upsert(records.drama("bare", episode_count=2), (), ())
+    drama = await store.catalogue.get(bare_id)
+    data = await store.catalogue.review(drama, GUILD_A)
     assert data is not None and data.drama == drama
     assert (data.episodes, data.availability, data.scores.everyone.count) == ((), (), 0)
     assert data.watching is not None and data.watching["watching"] == 0
     await raw.execute(f"DELETE FROM dramas WHERE id = {bare_id}")
-    assert await store.review(drama, GUILD_A) is None  # the Drama in hand is stale: the card says so
+    # the Drama in hand is stale: the card says so
+    assert await store.catalogue.review(drama, GUILD_A) is None

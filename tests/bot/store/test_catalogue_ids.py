@@ -70,8 +70,8 @@ def test_entry_record_writes_them_back_as_read():
 
 async def test_the_store_keeps_them_and_export_import_round_trips(store: Store, tmp_path):
     (entry,) = parse_catalogue(document(record()), "c.json")
-    await store.upsert_entries([(entry.drama, entry.episodes, entry.availability)])
-    (drama,) = await store.find_dramas("Crash Landing on You")
+    await store.catalogue.upsert_many([(entry.drama, entry.episodes, entry.availability)])
+    (drama,) = await store.catalogue.find("Crash Landing on You")
     assert drama.first_air_date == date(2019, 12, 14) and drama.wikidata_id == "Q65258113"
     assert drama.imdb_id == "tt10850932" and drama.status == "ended"
     exported = await export_document(store)
@@ -79,29 +79,29 @@ async def test_the_store_keeps_them_and_export_import_round_trips(store: Store, 
     other = await Store.open(tmp_path / "other.sqlite3")
     try:
         entries = parse_catalogue(json.dumps(exported), "export.json")
-        await other.upsert_entries([(e.drama, e.episodes, e.availability) for e in entries])
+        await other.catalogue.upsert_many([(e.drama, e.episodes, e.availability) for e in entries])
         assert await export_document(other) == exported
         # Importing the export again changes nothing: the new fields compare equal after a read-back.
-        assert await other.upsert_entries([(e.drama, e.episodes, e.availability) for e in entries]) == [
-            ("crash-landing-on-you-2019", "unchanged")
-        ]
+        assert await other.catalogue.upsert_many(
+            [(e.drama, e.episodes, e.availability) for e in entries]
+        ) == [("crash-landing-on-you-2019", "unchanged")]
     finally:
         await other.close()
 
 
 async def test_wikidata_and_imdb_ids_are_unique_in_the_database(store: Store, integrity_error):
     (first,) = parse_catalogue(document(record()), "c.json")
-    await store.upsert_drama(first.drama)
+    await store.catalogue.upsert(first.drama)
     for field in ("wikidata_id", "imdb_id"):
         clash = {k: None for k in ("tmdb_id", "wikidata_id", "imdb_id")} | {field: IDS[field]}
         (second,) = parse_catalogue(document(record("a-remake", **clash)), "c.json")
         with pytest.raises(integrity_error, match=field):
-            await store.upsert_drama(second.drama)
+            await store.catalogue.upsert(second.drama)
     (third,) = parse_catalogue(document(record("no-ids", **dict.fromkeys(IDS))), "c.json")
     (fourth,) = parse_catalogue(document(record("no-ids-either", **dict.fromkeys(IDS))), "c.json")
-    await store.upsert_drama(third.drama)
-    await store.upsert_drama(fourth.drama)  # NULLs never clash
-    assert (await store.stats()).dramas == 3
+    await store.catalogue.upsert(third.drama)
+    await store.catalogue.upsert(fourth.drama)  # NULLs never clash
+    assert (await store.catalogue.stats()).dramas == 3
 
 
 def test_csv_has_the_columns():
@@ -118,7 +118,7 @@ def test_csv_has_the_columns():
 
 async def test_a_csv_without_id_columns_unlinks_nothing(store: Store):
     (entry,) = parse_catalogue(document(record()), "c.json")
-    await store.upsert_drama(entry.drama)
+    await store.catalogue.upsert(entry.drama)
     (row,) = parse_csv("slug,title,episode_count\ncrash-landing-on-you-2019,CLOY,16\n", "c.csv")
     (merged,) = await merge_kept(store, [row])
     assert merged.drama.title == "CLOY"
@@ -144,7 +144,7 @@ async def test_a_database_at_schema_3_gains_the_columns_and_keeps_its_dramas(db_
         old.close()
     store = await Store.open(db_path)
     try:
-        (drama,) = await store.find_dramas("Old Show")
+        (drama,) = await store.catalogue.find("Old Show")
         assert (drama.wikidata_id, drama.imdb_id, drama.first_air_date, drama.status) == (None,) * 4
     finally:
         await store.close()

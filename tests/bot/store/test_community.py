@@ -10,30 +10,30 @@ ALICE, BOB = 1001, 1002
 async def test_chart_tallies_by_scope_and_filters(store, add_drama):
     kr = await add_drama("kr", country="KR", year=2016, genres=("Romance", "Fantasy"))
     jp = await add_drama("jp", country="JP", year=2020, genres=("Mystery",))
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=kr, score=5)
-    await store.rate(user_id=BOB, guild_id=GUILD_B, drama_id=kr, score=3)
-    await store.rate(
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=kr, score=5)
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_B, drama_id=kr, score=3)
+    await store.ratings.rate(
         user_id=BOB, guild_id=GUILD_A, drama_id=jp, score=4, episode=1
     )  # an episode: not counted
-    everyone = {t.drama_id: (t.count, t.halves) for t in await store.chart_tallies(0)}
+    everyone = {t.drama_id: (t.count, t.halves) for t in await store.community.tallies(0)}
     assert everyone == {kr: (2, 16)}
-    assert [(t.drama_id, t.count) for t in await store.chart_tallies(GUILD_B)] == [(kr, 1)]
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=jp, score=2)
-    assert {t.drama_id for t in await store.chart_tallies(0, country="JP")} == {jp}
-    assert {t.drama_id for t in await store.chart_tallies(0, year=2016)} == {kr}
-    assert {t.drama_id for t in await store.chart_tallies(0, genre="romance")} == {kr}
-    assert await store.chart_tallies(0, genre="Horror") == []
+    assert [(t.drama_id, t.count) for t in await store.community.tallies(GUILD_B)] == [(kr, 1)]
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=jp, score=2)
+    assert {t.drama_id for t in await store.community.tallies(0, country="JP")} == {jp}
+    assert {t.drama_id for t in await store.community.tallies(0, year=2016)} == {kr}
+    assert {t.drama_id for t in await store.community.tallies(0, genre="romance")} == {kr}
+    assert await store.community.tallies(0, genre="Horror") == []
 
 
 async def test_shared_scores_are_drama_level_and_shared_only(store, add_drama):
     a, b, c = [await add_drama(s) for s in ("a", "b", "c")]
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=a, score=4)
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=b, score=2.5)
-    await store.rate(user_id=BOB, guild_id=GUILD_B, drama_id=a, score=3)
-    await store.rate(user_id=BOB, guild_id=GUILD_B, drama_id=b, score=1, episode=2)
-    await store.rate(user_id=BOB, guild_id=GUILD_B, drama_id=c, score=5)
-    assert await store.shared_scores(ALICE, BOB) == [(a, 8, 6)]  # half stars
-    assert await store.shared_scores(BOB, ALICE) == [(a, 6, 8)]
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=a, score=4)
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=b, score=2.5)
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_B, drama_id=a, score=3)
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_B, drama_id=b, score=1, episode=2)
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_B, drama_id=c, score=5)
+    assert await store.community.shared_scores(ALICE, BOB) == [(a, 8, 6)]  # half stars
+    assert await store.community.shared_scores(BOB, ALICE) == [(a, 6, 8)]
 
 
 async def test_profile_figures(store, add_drama):
@@ -41,12 +41,12 @@ async def test_profile_figures(store, add_drama):
         [("Romance",), ("Romance", "Comedy"), ("Thriller",), ("Comedy",), ("Romance",), ("Horror",), ("Fantasy",)]
     )]  # fmt: skip
     for drama, score in zip(ids[:6], (5, 4.5, 4.5, 3, 1, 0.5), strict=True):
-        await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=score)
-    await store.set_watch(
+        await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=score)
+    await store.watchlists.set(
         user_id=ALICE, guild_id=GUILD_A, drama_id=ids[6], status="plan"
     )  # planned: not watched
-    await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], status="completed")
-    profile = await store.profile(ALICE)
+    await store.watchlists.set(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], status="completed")
+    profile = await store.community.profile(ALICE)
     assert (profile.statuses["plan"], profile.statuses["completed"], profile.statuses["watching"]) == (
         1,
         1,
@@ -56,7 +56,7 @@ async def test_profile_figures(store, add_drama):
     assert profile.histogram == (1, 1, 0, 0, 0, 1, 0, 0, 2, 1)
     assert profile.genres[:2] == (("Romance", 3), ("Comedy", 2)) and ("Fantasy", 1) not in profile.genres
     assert len(profile.recent) == 5 and {r.drama_id for r in profile.recent} <= set(ids[:6])
-    empty = await store.profile(BOB)
+    empty = await store.community.profile(BOB)
     assert (empty.ratings, empty.mean, empty.histogram, empty.genres, empty.recent) == (
         0,
         None,
@@ -108,17 +108,20 @@ async def test_profile_equals_the_reference_reads(store, add_drama):
     ]
     for user in (ALICE, BOB):
         for drama in rng.sample(ids, 20):
-            await store.rate(user_id=user, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2)
+            await store.ratings.rate(
+                user_id=user, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2
+            )
         for drama in rng.sample(ids, 12):
             status = rng.choice(("watching", "completed", "plan", "on_hold", "dropped"))
-            await store.set_watch(user_id=user, guild_id=GUILD_A, drama_id=drama, status=status)
-        await store.rate(user_id=user, guild_id=GUILD_A, drama_id=ids[3], score=2.5)  # rated again: newest
+            await store.watchlists.set(user_id=user, guild_id=GUILD_A, drama_id=drama, status=status)
+        # rated again: newest
+        await store.ratings.rate(user_id=user, guild_id=GUILD_A, drama_id=ids[3], score=2.5)
     for user in (ALICE, BOB, 4242):
-        profile = await store.profile(user)
+        profile = await store.community.profile(user)
         bins, genres, recent = await reference_profile(store, user)
         assert profile.histogram == bins and profile.genres == genres, user
         assert tuple((r.drama_id, r.title, r.score) for r in profile.recent) == recent, user
-    assert (await store.profile(ALICE)).recent[0].drama_id == ids[3]
+    assert (await store.community.profile(ALICE)).recent[0].drama_id == ids[3]
 
 
 async def test_shared_scores_equal_the_reference_on_random_data(store, add_drama):
@@ -133,13 +136,15 @@ async def test_shared_scores_equal_the_reference_on_random_data(store, add_drama
     users = (ALICE, BOB, 1003, 1004)
     for user, count in zip(users, (30, 25, 8, 0), strict=True):
         for drama in rng.sample(ids, count):
-            await store.rate(user_id=user, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2)
+            await store.ratings.rate(
+                user_id=user, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2
+            )
         for drama in rng.sample(ids, 10):  # episode scores never count
-            await store.rate(
+            await store.ratings.rate(
                 user_id=user, guild_id=GUILD_B, drama_id=drama, score=rng.randint(1, 10) / 2, episode=1
             )
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], score=0.5)  # rated again
-    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[0], score=5)
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], score=0.5)  # rated again
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[0], score=5)
 
     async def everything(user):
         rows = await store.community._db.fetch(
@@ -153,7 +158,7 @@ async def test_shared_scores_equal_the_reference_on_random_data(store, add_drama
                 continue
             mine, theirs = await everything(a), await everything(b)
             expected = sorted((i, round(mine[i] * 2), round(theirs[i] * 2)) for i in mine.keys() & theirs.keys())
-            got = await store.shared_scores(a, b)
+            got = await store.community.shared_scores(a, b)
             assert sorted(got) == expected, (a, b)
             assert taste.match_halves(got) == taste.match(mine, theirs), (a, b)
-    assert len(await store.shared_scores(ALICE, BOB)) >= 5, "the data has a match to compare"
+    assert len(await store.community.shared_scores(ALICE, BOB)) >= 5, "the data has a match to compare"

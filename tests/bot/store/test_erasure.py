@@ -81,18 +81,18 @@ async def fill_through_the_store(store, add_drama) -> tuple[int, int]:  # noqa: 
     a = await add_drama("erase-a", episodes=eps, country="KR", status="airing")
     b = await add_drama("erase-b", episode_count=4, country="KR")
     for user, guild in ((MEMBER, GUILD_A), (OTHER, GUILD_B)):
-        await store.rate(user_id=user, guild_id=guild, drama_id=a, score=4.5)
-        await store.rate(user_id=user, guild_id=guild, drama_id=a, score=2, episode=1)
-        await store.rate(user_id=user, guild_id=None, drama_id=b, score=3)
-        await store.set_watch(user_id=user, guild_id=guild, drama_id=b, status="plan")
-        await store.set_private(user, True)
+        await store.ratings.rate(user_id=user, guild_id=guild, drama_id=a, score=4.5)
+        await store.ratings.rate(user_id=user, guild_id=guild, drama_id=a, score=2, episode=1)
+        await store.ratings.rate(user_id=user, guild_id=None, drama_id=b, score=3)
+        await store.watchlists.set(user_id=user, guild_id=guild, drama_id=b, status="plan")
+        await store.watchlists.set_private(user, True)
         await store.airing.remind(user, a, now=NOW)
         await store.airing.remind(user, b, now=NOW)
         await store.airing.record_reminders([(user, a, 1)], now=NOW)
         await store.airing.set_announce(AnnounceSettings(guild, 50), set_by=user, now=NOW)
         await store.airing.follow(guild, a, by=user, now=NOW)
-        await store.set_guild_region(guild, "KR", actor_id=user, actor_name=f"name-{user}")
-    await store.set_curator_role(GUILD_A, 77, actor_id=MEMBER, actor_name="the member")
+        await store.curation.set_guild_region(guild, "KR", actor_id=user, actor_name=f"name-{user}")
+    await store.curation.set_curator_role(GUILD_A, 77, actor_id=MEMBER, actor_name="the member")
     return a, b
 
 
@@ -103,15 +103,15 @@ async def test_erasure_removes_every_row_and_keeps_changes_without_their_author(
             FRESH_TOTALS.replace("FROM ratings", f"FROM (SELECT * FROM ratings WHERE user_id = {OTHER}) AS r")
         )
     )
-    audit_before = await store.audit_log()
-    held = await store.member_data_counts(MEMBER)
+    audit_before = await store.curation.audit_log()
+    held = await store.erasure.counts(MEMBER)
     assert held == DeletedData(ratings=3, watchlist=2, settings=1, reminders=2, sent=1, named=4)
     # named: two audit rows (region, curator role), the announcement channel, the follow
 
-    removed = await store.delete_member(MEMBER)
+    removed = await store.erasure.erase(MEMBER)
     assert removed == held
-    assert await store.member_data_counts(MEMBER) == DeletedData(0, 0, 0)
-    assert not (await store.member_data_counts(MEMBER)).anything
+    assert await store.erasure.counts(MEMBER) == DeletedData(0, 0, 0)
+    assert not (await store.erasure.counts(MEMBER)).anything
     # Totals as if the member had never rated.
     assert (
         sorted(await raw.fetch("SELECT drama_id, episode, scope, n, halves FROM rating_totals")) == other_only
@@ -121,7 +121,7 @@ async def test_erasure_removes_every_row_and_keeps_changes_without_their_author(
     assert await store.airing.reminded([a, b]) == [(OTHER, a), (OTHER, b)]
     assert await store.airing.reminders_sent([MEMBER, OTHER]) == {(OTHER, a, 1)}
     # The changes stay, without who made them; the other member's keep theirs.
-    audit = await store.audit_log()
+    audit = await store.curation.audit_log()
     assert [(e.id, e.action, e.subject, e.before, e.after) for e in audit] == [
         (e.id, e.action, e.subject, e.before, e.after) for e in audit_before
     ]
@@ -135,15 +135,15 @@ async def test_erasure_removes_every_row_and_keeps_changes_without_their_author(
     assert await raw.fetch("SELECT set_by FROM announce_settings ORDER BY guild_id") == [(None,), (OTHER,)]
     assert await raw.fetch("SELECT followed_by FROM follows ORDER BY guild_id") == [(None,), (OTHER,)]
     # The other member is untouched.
-    assert await store.member_data_counts(OTHER) == DeletedData(3, 2, 1, reminders=2, sent=1, named=3)
-    assert await store.is_private(OTHER) and not await store.is_private(MEMBER)
-    assert await store.delete_member(MEMBER) == DeletedData(0, 0, 0)
+    assert await store.erasure.counts(OTHER) == DeletedData(3, 2, 1, reminders=2, sent=1, named=3)
+    assert await store.watchlists.is_private(OTHER) and not await store.watchlists.is_private(MEMBER)
+    assert await store.erasure.erase(MEMBER) == DeletedData(0, 0, 0)
 
 
 async def test_the_audit_shows_an_erased_members_change_without_them(store, capsys):
-    await store.set_guild_region(GUILD_A, "KR", actor_id=MEMBER, actor_name="minji")
-    await store.set_guild_region(GUILD_B, "JP", actor_id=OTHER, actor_name="jisoo")
-    await store.delete_member(MEMBER)
+    await store.curation.set_guild_region(GUILD_A, "KR", actor_id=MEMBER, actor_name="minji")
+    await store.curation.set_guild_region(GUILD_B, "JP", actor_id=OTHER, actor_name="jisoo")
+    await store.erasure.erase(MEMBER)
     args = argparse.Namespace(catalogue_command="audit", limit=10)
     assert await catalogue_cli.run(store, args) == 0
     lines = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
@@ -155,11 +155,11 @@ async def test_the_audit_shows_an_erased_members_change_without_them(store, caps
 
 async def test_a_member_with_only_a_reminder_has_something_to_erase(store, add_drama, raw):
     drama = await add_drama("reminded", episode_count=2)
-    assert not (await store.member_data_counts(MEMBER)).anything
+    assert not (await store.erasure.counts(MEMBER)).anything
     await store.airing.remind(MEMBER, drama, now=NOW)
-    held = await store.member_data_counts(MEMBER)
+    held = await store.erasure.counts(MEMBER)
     assert held.anything and held == DeletedData(0, 0, 0, reminders=1)
-    assert await store.delete_member(MEMBER) == held
+    assert await store.erasure.erase(MEMBER) == held
     assert await raw.fetch("SELECT count(*) FROM reminders") == [(0,)]
 
 
@@ -169,7 +169,7 @@ async def test_a_reminder_erased_while_a_cycle_records_it_is_not_recorded(store,
     for user in (MEMBER, OTHER):
         await store.airing.remind(user, drama, now=NOW)
     due = await store.airing.reminded([drama])
-    await store.delete_member(MEMBER)
+    await store.erasure.erase(MEMBER)
     made = await store.airing.record_reminders([(u, d, 1) for u, d in due], now=NOW)
     assert made == [f"remind:{OTHER}:{drama}:1"]
     assert await store.airing.reminders_sent([MEMBER, OTHER]) == {(OTHER, drama, 1)}
@@ -258,7 +258,7 @@ async def test_no_row_anywhere_holds_an_erased_members_id(store, add_drama, raw)
         held = await raw.fetch(f"SELECT count(*) FROM {table} WHERE {column} = {MEMBER}")
         assert held[0][0] >= 1, f"{table}.{column} was not filled"
 
-    await store.delete_member(MEMBER)
+    await store.erasure.erase(MEMBER)
 
     left = []
     as_text = "CAST({c} AS TEXT)" if raw.backend == "sqlite" else "CAST({c} AS text)"
@@ -297,9 +297,14 @@ async def test_migration_0016_keeps_every_audit_row_and_lets_the_actor_go(tmp_pa
     store = await Store.open(path)
     try:
         fields = ("id", "at", "actor_id", "actor_name", "guild_id", "action", "subject", "before", "after")
-        assert [tuple(getattr(e, f) for f in fields) for e in reversed(await store.audit_log())] == before
-        await store.delete_member(MEMBER)
-        assert [(e.actor_id, e.actor_name) for e in await store.audit_log()] == [(0, None), (None, None)]
+        assert [
+            tuple(getattr(e, f) for f in fields) for e in reversed(await store.curation.audit_log())
+        ] == before
+        await store.erasure.erase(MEMBER)
+        assert [(e.actor_id, e.actor_name) for e in await store.curation.audit_log()] == [
+            (0, None),
+            (None, None),
+        ]
     finally:
         await store.close()
     conn = sqlite3.connect(path)

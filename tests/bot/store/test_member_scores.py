@@ -1,6 +1,7 @@
-"""/match's members' scores kept in memory (bot/store/memberscores.py), on both backends: Store.shared_scores
-always equals the reference read straight from the database, however the members were kept, and writes
-(this process's ratings, erased data, a removed drama, another process's ratings) show as promised."""
+"""/match's members' scores kept in memory (bot/store/memberscores.py), on both backends:
+Community.shared_scores always equals the reference read straight from the database, however the members
+were kept, and writes (this process's ratings, erased data, a removed drama, another process's ratings)
+show as promised."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ async def reference(store: Store, a: int, b: int) -> list[tuple[int, int, int]]:
 
 
 async def shared(store: Store, a: int, b: int) -> list[tuple[int, int, int]]:
-    return sorted(await store.shared_scores(a, b))
+    return sorted(await store.community.shared_scores(a, b))
 
 
 async def seed(store, add_drama) -> list[int]:
@@ -35,8 +36,11 @@ async def seed(store, add_drama) -> list[int]:
     ids = [await add_drama(f"ms-{i}") for i in range(30)]
     for user, count in ((ALICE, 25), (BOB, 20), (CAROL, 12)):
         for drama in rng.sample(ids, count):
-            await store.rate(user_id=user, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2)
-            await store.rate(user_id=user, guild_id=GUILD_B, drama_id=drama, score=3, episode=1)  # not counted
+            await store.ratings.rate(
+                user_id=user, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2
+            )
+            # not counted
+            await store.ratings.rate(user_id=user, guild_id=GUILD_B, drama_id=drama, score=3, episode=1)
     return ids
 
 
@@ -59,16 +63,17 @@ async def test_this_process_ratings_and_erased_data_show_at_once(store, add_dram
     members = store.community.members
     await shared(store, ALICE, BOB)
     drama = next(i for i, _, _ in await reference(store, ALICE, BOB))
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=0.5)  # changed
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=0.5)  # changed
     both = {d for d, _, _ in await reference(store, ALICE, BOB)}
     fresh = next(i for i in ids if i not in both)
-    await store.rate(user_id=BOB, guild_id=None, drama_id=fresh, score=5)  # a new one
-    await store.rate(user_id=ALICE, guild_id=None, drama_id=fresh, score=4)
-    await store.rate(user_id=CAROL, guild_id=None, drama_id=fresh, score=2, episode=2)  # an episode: no drop
+    await store.ratings.rate(user_id=BOB, guild_id=None, drama_id=fresh, score=5)  # a new one
+    await store.ratings.rate(user_id=ALICE, guild_id=None, drama_id=fresh, score=4)
+    # an episode: no drop
+    await store.ratings.rate(user_id=CAROL, guild_id=None, drama_id=fresh, score=2, episode=2)
     assert (drama, 1) in {(d, x) for d, x, _ in await shared(store, ALICE, BOB)}
     assert await shared(store, ALICE, BOB) == await reference(store, ALICE, BOB)
     assert (fresh, 8, 10) in await shared(store, ALICE, BOB)
-    await store.delete_member(BOB)
+    await store.erasure.erase(BOB)
     assert await shared(store, ALICE, BOB) == [] == await reference(store, ALICE, BOB)
     assert members.kept == 2  # Alice, and Bob with nothing
 
@@ -79,8 +84,10 @@ async def test_a_removed_drama_leaves_every_kept_member(store, add_drama):
     await seed(store, add_drama)
     before = await shared(store, ALICE, BOB)
     gone = before[0][0]
-    slug = (await store.dramas_by_id([gone]))[gone].slug
-    await store.curate(slug, lambda record: None, action="remove", actor_id=1, actor_name="t", guild_id=None)
+    slug = (await store.catalogue.get_dramas([gone]))[gone].slug
+    await store.curation.curate(
+        slug, lambda record: None, action="remove", actor_id=1, actor_name="t", guild_id=None
+    )
     after = await shared(store, ALICE, BOB)
     assert gone not in {d for d, _, _ in after}
     assert after == await reference(store, ALICE, BOB) == before[1:]
@@ -100,7 +107,7 @@ async def test_a_read_in_flight_when_a_write_commits_is_not_kept(store, add_dram
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(db, method, slow)
-    match = asyncio.create_task(store.shared_scores(ALICE, CAROL))
+    match = asyncio.create_task(store.community.shared_scores(ALICE, CAROL))
     await reading.wait()
     members.wrote([CAROL])  # as Ratings reports a committed batch with Carol's rating
     release.set()
@@ -126,8 +133,8 @@ async def test_other_processes_ratings_show_by_age(store, add_drama, store_locat
     new = next(i for i in ids if i not in {d for d, _, _ in before})
     other = await Store.open(store_location)
     try:
-        await other.rate(user_id=ALICE, guild_id=None, drama_id=new, score=1)
-        await other.rate(user_id=BOB, guild_id=None, drama_id=new, score=1)
+        await other.ratings.rate(user_id=ALICE, guild_id=None, drama_id=new, score=1)
+        await other.ratings.rate(user_id=BOB, guild_id=None, drama_id=new, score=1)
     finally:
         await other.close()
     assert await shared(store, ALICE, BOB) == before  # kept as it is
@@ -182,17 +189,17 @@ async def test_profile_counts_the_kept_scores_and_follows_writes(store, add_dram
         halves = [r[0] for r in rows]
         return len(halves), tuple(halves.count(h) for h in range(1, 11)), sum(halves) / len(halves) / 2
 
-    first = await store.profile(ALICE)
+    first = await store.community.profile(ALICE)
     assert (first.ratings, first.histogram, first.mean) == await expected(ALICE)
     assert store.community.members.kept == 1
     kept = store.community.members.kept_scores(ALICE)
     new = next(i for i in ids if i not in kept)
-    await store.rate(user_id=ALICE, guild_id=None, drama_id=new, score=0.5)
-    after = await store.profile(ALICE)
+    await store.ratings.rate(user_id=ALICE, guild_id=None, drama_id=new, score=0.5)
+    after = await store.community.profile(ALICE)
     assert (after.ratings, after.histogram, after.mean) == await expected(ALICE)
     assert after.ratings == first.ratings + 1 and after.recent[0].drama_id == new
-    await store.delete_member(ALICE)
-    erased = await store.profile(ALICE)
+    await store.erasure.erase(ALICE)
+    erased = await store.community.profile(ALICE)
     assert (erased.ratings, erased.histogram, erased.mean, erased.genres) == (0, (0,) * 10, None, ())
 
 
@@ -248,21 +255,30 @@ async def test_profile_equals_the_reference_kept_or_not_through_list_and_rating_
     ids = [await add_drama(f"pf-{i}", genres=tuple(rng.sample(kinds, rng.randint(0, 3)))) for i in range(40)]
     statuses = ("watching", "completed", "plan", "on_hold", "dropped")
     for drama in rng.sample(ids, 18):
-        await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=rng.choice(statuses))
+        await store.watchlists.set(
+            user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=rng.choice(statuses)
+        )
     for drama in rng.sample(ids, 22):
-        await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2)
+        await store.ratings.rate(
+            user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=rng.randint(1, 10) / 2
+        )
     members = store.community.members
     for step in range(12):
-        assert figures(await store.profile(ALICE)) == await reference_profile(store, ALICE), step
+        assert figures(await store.community.profile(ALICE)) == await reference_profile(store, ALICE), step
         assert members.kept_scores(ALICE) is not None  # kept after the first /profile (and after each drop)
-        assert figures(await store.profile(ALICE)) == await reference_profile(store, ALICE), step  # kept
+        # kept
+        assert figures(await store.community.profile(ALICE)) == await reference_profile(store, ALICE), step
         drama = rng.choice(ids)
         if step % 3 == 0:  # the list changes: the scores stay kept, the list is read each time
-            await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=rng.choice(statuses))
+            await store.watchlists.set(
+                user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=rng.choice(statuses)
+            )
         elif step % 3 == 1:  # a drama not rated yet, with genres: the rated dramas' genre counts change
             rated = members.kept_scores(ALICE)
-            dramas = await store.dramas_by_id(ids)
+            dramas = await store.catalogue.get_dramas(ids)
             drama = next(d for d in ids if d not in rated and dramas[d].genres)
-            await store.rate(user_id=ALICE, guild_id=GUILD_B, drama_id=drama, score=rng.randint(1, 10) / 2)
+            await store.ratings.rate(
+                user_id=ALICE, guild_id=GUILD_B, drama_id=drama, score=rng.randint(1, 10) / 2
+            )
         else:
-            await store.remove_watch(user_id=ALICE, drama_id=drama)
+            await store.watchlists.remove(user_id=ALICE, drama_id=drama)

@@ -47,7 +47,9 @@ async def two_stores(pg_migrated_url: str):
 
 async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals(two_stores, pg_migrated_url):
     first, second = two_stores
-    drama_id, _ = await first.upsert_drama(Records.drama("contested", episode_count=3), Records.episodes(3))
+    drama_id, _ = await first.catalogue.upsert(
+        Records.drama("contested", episode_count=3), Records.episodes(3)
+    )
     rng = random.Random(11)
     submitted: dict[tuple[int, int], set[tuple[int | None, int]]] = {}
     keys, jobs = [], []
@@ -60,7 +62,9 @@ async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals
         keys.append((user, episode or 0))
         submitted.setdefault((user, episode or 0), set()).add((guild, halves))
         jobs.append(
-            store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=halves / 2, episode=episode)
+            store.ratings.rate(
+                user_id=user, guild_id=guild, drama_id=drama_id, score=halves / 2, episode=episode
+            )
         )
     results = await asyncio.gather(*jobs)
     # Each process wrote several batches at once (disjoint (drama, episode) pairs), not one after another.
@@ -97,25 +101,27 @@ async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals
     assert kept == fresh  # the trigger-kept totals equal a fresh count
     whole = [h for (_, e), (_, h) in stored.items() if e == 0]
     for store in (first, second):
-        scores = await store.community_scores(drama_id, None)
+        scores = await store.ratings.community_scores(drama_id, None)
         assert scores.everyone == ScoreSummary(len(whole), sum(whole))
         assert scores.everyone.average == pytest.approx(sum(whole) / len(whole) / 2)
-    assert (await first.stats()).ratings == len(stored)
+    assert (await first.catalogue.stats()).ratings == len(stored)
 
 
 async def test_a_catalogue_change_in_one_process_reaches_the_others_index(two_stores):
     first, second = two_stores
-    assert second.search_titles("Signal") == []
-    drama_id, _ = await first.upsert_drama(Records.drama("signal", title="Signal", aliases=("Sigeuneol",)))
+    assert second.titles.search("Signal") == []
+    drama_id, _ = await first.catalogue.upsert(
+        Records.drama("signal", title="Signal", aliases=("Sigeuneol",))
+    )
     # Nothing asks the second process to look: NOTIFY (sent at commit) reaches its LISTEN connection.
-    await eventually(lambda: [h.drama_id for h in second.search_titles("Signal")] == [drama_id], "NOTIFY")
-    assert [h.drama_id for h in second.search_titles("sigeun")] == [drama_id]
+    await eventually(lambda: [h.drama_id for h in second.titles.search("Signal")] == [drama_id], "NOTIFY")
+    assert [h.drama_id for h in second.titles.search("sigeun")] == [drama_id]
 
-    await first.curate(
+    await first.curation.curate(
         "signal", lambda record: None, action="remove", actor_id=1, actor_name="t", guild_id=None
     )
-    await eventually(lambda: second.search_titles("Signal") == [], "the removal")
-    assert await second.find_dramas("Signal") == []
+    await eventually(lambda: second.titles.search("Signal") == [], "the removal")
+    assert await second.catalogue.find("Signal") == []
 
 
 async def test_after_a_lost_listen_connection_it_listens_again_and_reloads(two_stores, pg_migrated_url):
@@ -138,16 +144,16 @@ async def test_after_a_lost_listen_connection_it_listens_again_and_reloads(two_s
                 "INSERT INTO meta (key, value) VALUES ('catalogue_rev', '1000') "
                 "ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1000)::text"
             )
-        assert second.search_titles("Quiet") == []
+        assert second.titles.search("Quiet") == []
         killed = await conn.fetchval("SELECT pg_terminate_backend($1)", listener._conn.get_server_pid())
         assert killed
     finally:
         await conn.close()
     await eventually(lambda: listener.reconnects == 1 and listener.listening, "the LISTEN reconnection")
-    await eventually(lambda: [h.drama_id for h in second.search_titles("Quiet")] == [drama_id], "the reload")
+    await eventually(lambda: [h.drama_id for h in second.titles.search("Quiet")] == [drama_id], "the reload")
     # And notifications arrive on the new connection.
-    await first.upsert_drama(Records.drama("after", title="After The Storm"))
-    await eventually(lambda: second.search_titles("After The Storm") != [], "NOTIFY after reconnecting")
+    await first.catalogue.upsert(Records.drama("after", title="After The Storm"))
+    await eventually(lambda: second.titles.search("After The Storm") != [], "NOTIFY after reconnecting")
 
 
 async def test_a_deadlock_is_retried_and_never_seen(two_stores):
@@ -184,8 +190,8 @@ async def test_processes_starting_together_migrate_once(pg_url):
         finally:
             await conn.close()
         assert [r["version"] for r in rows] == [n for n, _, _ in migrations()]
-        drama_id, _ = await stores[0].upsert_drama(Records.drama("shared"))
-        assert (await stores[3].get_drama(drama_id)).slug == "shared"
+        drama_id, _ = await stores[0].catalogue.upsert(Records.drama("shared"))
+        assert (await stores[3].catalogue.get(drama_id)).slug == "shared"
     finally:
         for store in stores:
             await store.close()
@@ -216,7 +222,7 @@ def test_placeholders_are_numbered_outside_quoted_text():
 async def test_reads_go_on_after_the_pool_connections_are_killed(two_stores, pg_migrated_url):
     """After a server restart (or killed backends) the pool's dead connections are replaced: no member sees it."""
     first, _second = two_stores
-    drama_id, _ = await first.upsert_drama(Records.drama("survivor"))
+    drama_id, _ = await first.catalogue.upsert(Records.drama("survivor"))
     await first.set_meta("k", "v")
     conn = await asyncpg.connect(pg_migrated_url)
     try:  # every connection of every pool, as a server restart would (the LISTEN ones too)
@@ -230,8 +236,8 @@ async def test_reads_go_on_after_the_pool_connections_are_killed(two_stores, pg_
     await first.set_meta("written", "after")  # a write first: its transaction begins on a fresh connection
     assert await first.get_meta("k") == "v"
     assert await first.get_meta("written") == "after"
-    assert (await first.get_drama(drama_id)) is not None  # cached or read again: either way, an answer
-    assert (await first.stats()).dramas == 1
+    assert (await first.catalogue.get(drama_id)) is not None  # cached or read again: either way, an answer
+    assert (await first.catalogue.stats()).dramas == 1
     await eventually(lambda: first.db.listener.listening, "the LISTEN reconnection")
 
 
@@ -239,8 +245,8 @@ async def test_rates_go_on_after_the_pool_connections_are_killed(two_stores, pg_
     """A batch of ratings is one statement on its own (no BEGIN that would find the connection dead
     first): a dead pooled connection under it is replaced and the batch written, once."""
     first, _second = two_stores
-    drama_id, _ = await first.upsert_drama(Records.drama("rated-after"))
-    await first.rate(user_id=1, guild_id=None, drama_id=drama_id, score=2)
+    drama_id, _ = await first.catalogue.upsert(Records.drama("rated-after"))
+    await first.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=2)
     conn = await asyncpg.connect(pg_migrated_url)
     try:
         killed = await conn.fetchval(
@@ -251,10 +257,10 @@ async def test_rates_go_on_after_the_pool_connections_are_killed(two_stores, pg_
         await conn.close()
     assert killed >= 2
     results = await asyncio.gather(
-        *(first.rate(user_id=u, guild_id=111, drama_id=drama_id, score=4) for u in range(1, 6))
+        *(first.ratings.rate(user_id=u, guild_id=111, drama_id=drama_id, score=4) for u in range(1, 6))
     )
     assert [r.previous for r in results] == [2.0, None, None, None, None]
-    assert (await first.community_scores(drama_id, None)).everyone == ScoreSummary(5, 40)
+    assert (await first.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(5, 40)
 
 
 async def test_an_unreachable_server_is_unavailable_not_a_crash(tmp_path):

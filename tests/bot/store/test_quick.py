@@ -31,17 +31,17 @@ async def test_a_rating_waits_for_another_process_lock_then_is_written(store, ad
     try:
         other.execute("BEGIN IMMEDIATE")
         pending = asyncio.create_task(
-            store.rate(user_id=7, guild_id=GUILD, drama_id=drama_id, score=3.5, episode=2)
+            store.ratings.rate(user_id=7, guild_id=GUILD, drama_id=drama_id, score=3.5, episode=2)
         )
         await asyncio.sleep(0.3)  # the event loop is not blocked meanwhile: reads go on
         assert not pending.done()
-        assert (await store.review(drama_id, GUILD)).scores.everyone == ScoreSummary()
+        assert (await store.catalogue.review(drama_id, GUILD)).scores.everyone == ScoreSummary()
         other.execute("COMMIT")
         result = await asyncio.wait_for(pending, 5)
     finally:
         other.close()
     assert result.previous is None and result.everyone == ScoreSummary(1, 7)
-    scores = await store.community_scores(drama_id, GUILD)
+    scores = await store.ratings.community_scores(drama_id, GUILD)
     assert scores.server_episodes == {2: ScoreSummary(1, 7)}
 
 
@@ -56,9 +56,9 @@ async def test_ratings_written_on_the_loop_are_checkpointed(db_path, monkeypatch
     monkeypatch.setattr(store_module, "QUICK_CHECKPOINT_EVERY", 10)
     store = await Store.open(db_path)
     try:
-        drama_id, _ = await store.upsert_drama(Records.drama("wal", episode_count=4), Records.episodes(4))
+        drama_id, _ = await store.catalogue.upsert(Records.drama("wal", episode_count=4), Records.episodes(4))
         for user in range(400):
-            await store.rate(user_id=user, guild_id=GUILD, drama_id=drama_id, score=4)
+            await store.ratings.rate(user_id=user, guild_id=GUILD, drama_id=drama_id, score=4)
         if store.db._checkpointer is not None:
             await store.db._checkpointer
         kept = wal_frames(db_path)
@@ -78,10 +78,10 @@ async def test_cache_stats_count_hits_and_misses_and_the_stats_line_carries_them
     first = await add_drama("counted-one")
     second = await add_drama("counted-two")
     before = store.cache_stats()
-    await store.get_drama(first)  # upsert forgot it: a miss, then cached
-    await store.get_drama(first)  # a hit
-    assert [d.slug for d in await store.find_dramas("counted-two")] == ["counted-two"]  # a miss
-    assert await store.get_drama(second) is not None  # a hit
+    await store.catalogue.get(first)  # upsert forgot it: a miss, then cached
+    await store.catalogue.get(first)  # a hit
+    assert [d.slug for d in await store.catalogue.find("counted-two")] == ["counted-two"]  # a miss
+    assert await store.catalogue.get(second) is not None  # a hit
     after = store.cache_stats()
     assert after["drama_cache_hits"] - before["drama_cache_hits"] == 2
     assert after["drama_cache_misses"] - before["drama_cache_misses"] == 2

@@ -57,13 +57,15 @@ def test_ended_dramas_are_skipped_and_long_quiet_ones_taken_once_a_week():
 
 
 async def test_candidates_and_refresh_times_on_the_store(store: Store, records):
-    followed, _ = await store.upsert_drama(
+    followed, _ = await store.catalogue.upsert(
         records.drama("followed", tmdb_id=11, status="airing"),
         [Episode(1, air_date=date(2026, 11, 1)), Episode(2, air_date=date(2026, 11, 8)), Episode(3)],
     )
-    reminded, _ = await store.upsert_drama(records.drama("reminded", tmdb_id=12, status="airing"))
-    paused, _ = await store.upsert_drama(records.drama("paused", tmdb_id=13, first_air_date=date(2020, 1, 3)))
-    await store.upsert_drama(records.drama("not-linked"))
+    reminded, _ = await store.catalogue.upsert(records.drama("reminded", tmdb_id=12, status="airing"))
+    paused, _ = await store.catalogue.upsert(
+        records.drama("paused", tmdb_id=13, first_air_date=date(2020, 1, 3))
+    )
+    await store.catalogue.upsert(records.drama("not-linked"))
     await store.airing.follow(5, followed, by=1, now=NOW)
     await store.airing.remind(7, reminded, now=NOW)
     await store.airing.remind(8, paused, now=NOW)
@@ -94,7 +96,7 @@ async def linked_catalogue(store: Store, count: int) -> list[int]:
     ]
     entries.append((Drama(0, "harbor", "Moonlit Harbor", 12, status="airing", tmdb_id=HARBOR_ID), (), ()))
     entries.append((Drama(0, "gone", "Gone Long Ago", 8, status="ended", tmdb_id=9_979_999), (), ()))
-    await store.upsert_entries(entries)
+    await store.catalogue.upsert_many(entries)
     return [c.drama_id for c in await store.refreshes.candidates()]
 
 
@@ -107,7 +109,7 @@ async def test_a_followed_drama_added_last_is_refreshed_first_and_runs_stay_boun
     store: Store, fake: FakeTMDB
 ):
     await linked_catalogue(store, 300)
-    harbor = await store.drama_by_tmdb_id(HARBOR_ID)
+    harbor = await store.catalogue.by("tmdb_id", HARBOR_ID)
     await store.airing.follow(5, harbor.id, by=1, now=NOW)
     async with TMDB("k", fake.base) as tmdb:
         summary = await run_refresh(store, tmdb, lambda: NOW, batch=20)

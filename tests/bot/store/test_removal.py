@@ -42,7 +42,7 @@ async def assert_totals_exact(raw) -> None:
 
 async def everything_shown(store: Store, drama_id: int) -> tuple:
     """What members see of a drama's scores: everyone's and both servers', per episode too."""
-    return tuple([await store.community_scores(drama_id, g) for g in (None, GUILD_A, GUILD_B)])
+    return tuple([await store.ratings.community_scores(drama_id, g) for g in (None, GUILD_A, GUILD_B)])
 
 
 async def seed_one(store: Store, add_drama) -> int:
@@ -51,25 +51,31 @@ async def seed_one(store: Store, add_drama) -> int:
         "signal-2016", 16, episodes=aired, country="KR", year=2016, genres=("Thriller",), tmdb_id=64840
     )
     await add_drama("other-show", 4)  # keeps /top's charts non-empty once Signal is hidden
-    other = (await store.find_dramas("other-show"))[0].id
+    other = (await store.catalogue.find("other-show"))[0].id
     for user, guild, score in (
         (ALICE, GUILD_A, 4.5),
         (BOB, GUILD_A, 3.0),
         (CAROL, GUILD_B, 5.0),
         (DAVE, None, 2.0),
     ):
-        await store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score)
-        await store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score - 0.5, episode=3)
-        await store.rate(user_id=user, guild_id=guild, drama_id=other, score=4.0)
-    await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama_id, status="watching", episode=5)
+        await store.ratings.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score)
+        await store.ratings.rate(
+            user_id=user, guild_id=guild, drama_id=drama_id, score=score - 0.5, episode=3
+        )
+        await store.ratings.rate(user_id=user, guild_id=guild, drama_id=other, score=4.0)
+    await store.watchlists.set(
+        user_id=ALICE, guild_id=GUILD_A, drama_id=drama_id, status="watching", episode=5
+    )
     await store.airing.follow(GUILD_A, drama_id, by=ALICE, now=NOW)
     await store.airing.remind(BOB, drama_id, now=NOW)
     return drama_id
 
 
 async def remove(store: Store, slug: str) -> None:
-    before, after = await store.curate(slug, lambda record: None, action="remove", actor_id=1, actor_name="c",
-                                       guild_id=GUILD_A)  # fmt: skip
+    before, after = await store.curation.curate(
+        slug, lambda record: None, action="remove", actor_id=1, actor_name="c",
+        guild_id=GUILD_A
+    )  # fmt: skip
     assert before is not None and after is None
 
 
@@ -79,13 +85,13 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     ratings = await raw.fetch(
         "SELECT drama_id, episode, user_id, guild_id, halves FROM ratings ORDER BY 1, 2, 3"
     )
-    chart = await store.chart_tallies(0)
-    profile = await store.profile(ALICE)
+    chart = await store.community.tallies(0)
+    profile = await store.community.profile(ALICE)
     schedule = await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1))
     assert len(schedule) == 16
-    other = (await store.find_dramas("other-show"))[0].id
+    other = (await store.catalogue.find("other-show"))[0].id
     store.community.top.book.gap = 0.05  # rebuilds of the kept charts without the usual pause between them
-    _, top = await store.top_page(0, 0)  # kept in memory from now on
+    _, top = await store.community.top.page(0, 0)  # kept in memory from now on
     assert {r.drama_id for r in top.items} == {drama_id, other}
     assert any(t.drama_id == drama_id for t in chart)
 
@@ -102,47 +108,53 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     assert await raw.fetch("SELECT count(*) FROM reminders WHERE drama_id = ?", drama_id) == [(1,)]
     await assert_totals_exact(raw)
     # ... and members see none of it.
-    assert store.search_titles("Signal") == [] and await store.find_dramas("signal-2016") == []
-    assert await store.get_drama(drama_id) is None and await store.drama_by_slug("signal-2016") is None
-    assert await store.drama_by_tmdb_id(64840) is None
-    assert await store.review(drama_id, GUILD_A) is None
-    assert all(t.drama_id != drama_id for t in await store.chart_tallies(0))
-    assert all(t.drama_id != drama_id for t in await store.chart_tallies(GUILD_A, genre="Thriller"))
+    assert store.titles.search("Signal") == [] and await store.catalogue.find("signal-2016") == []
+    assert (
+        await store.catalogue.get(drama_id) is None
+        and await store.catalogue.by("slug", "signal-2016") is None
+    )
+    assert await store.catalogue.by("tmdb_id", 64840) is None
+    assert await store.catalogue.review(drama_id, GUILD_A) is None
+    assert all(t.drama_id != drama_id for t in await store.community.tallies(0))
+    assert all(t.drama_id != drama_id for t in await store.community.tallies(GUILD_A, genre="Thriller"))
     await store.community.top.book.settled()  # the chart kept in memory is rebuilt (within its GAP)
-    _, page = await store.top_page(0, 0)
+    _, page = await store.community.top.page(0, 0)
     assert [r.drama_id for r in page.items] == [other]
-    assert await store.genre_names() == []  # Thriller was Signal's alone
-    assert (await store.profile(ALICE)).ratings == profile.ratings - 1
-    assert (await store.watch_page(ALICE)).total == 0 and (await store.watch_counts(ALICE)).counts == {}
-    assert drama_id not in {s for s, _, _ in await store.shared_scores(ALICE, BOB)}
-    assert [d.id for d in await store.linked_dramas()] == []
+    assert await store.community.top.genre_names() == []  # Thriller was Signal's alone
+    assert (await store.community.profile(ALICE)).ratings == profile.ratings - 1
+    assert (await store.watchlists.page(ALICE)).total == 0 and (
+        await store.watchlists.status_counts(ALICE)
+    ).counts == {}
+    assert drama_id not in {s for s, _, _ in await store.community.shared_scores(ALICE, BOB)}
+    assert [d.id for d in await store.catalogue.linked()] == []
     assert [c.drama_id for c in await store.refreshes.candidates()] == []  # the TMDB refresh skips it
     assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == []
     assert await store.airing.followed(GUILD_A) == ()
-    assert (await store.stats()).dramas == 1
+    assert (await store.catalogue.stats()).dramas == 1
     # Curators find it to restore it.
-    assert await store.removed_dramas() == [("signal-2016", "Signal 2016", 2016)]
-    assert await store.removed_dramas("sign") == [("signal-2016", "Signal 2016", 2016)]
-    assert await store.removed_dramas("goblin") == []
-    assert (await store.removed_drama("signal-2016")).id == drama_id
-    assert (await store.removed_by_tmdb_id(64840)).id == drama_id
-    assert await store.tmdb_ids_present([64840]) == {64840}  # TMDB's autocomplete does not offer it again
+    assert await store.catalogue.hidden() == [("signal-2016", "Signal 2016", 2016)]
+    assert await store.catalogue.hidden("sign") == [("signal-2016", "Signal 2016", 2016)]
+    assert await store.catalogue.hidden("goblin") == []
+    assert (await store.catalogue.hidden_by("slug", "signal-2016")).id == drama_id
+    assert (await store.catalogue.hidden_by("tmdb_id", 64840)).id == drama_id
+    # TMDB's autocomplete does not offer it again
+    assert await store.catalogue.tmdb_ids_present([64840]) == {64840}
 
-    record = await store.restore_drama("signal-2016", actor_id=1, actor_name="c", guild_id=GUILD_A)
+    record = await store.removal.restore("signal-2016", actor_id=1, actor_name="c", guild_id=GUILD_A)
     assert record[0].id == drama_id
     assert await everything_shown(store, drama_id) == shown  # every average as it was
-    assert await store.chart_tallies(0) == chart
-    assert await store.profile(ALICE) == profile
-    assert [h.drama_id for h in store.search_titles("Signal")] == [drama_id]
-    assert (await store.review(drama_id, GUILD_A)).scores == shown[1]
-    assert (await store.watch_page(ALICE)).total == 1
+    assert await store.community.tallies(0) == chart
+    assert await store.community.profile(ALICE) == profile
+    assert [h.drama_id for h in store.titles.search("Signal")] == [drama_id]
+    assert (await store.catalogue.review(drama_id, GUILD_A)).scores == shown[1]
+    assert (await store.watchlists.page(ALICE)).total == 1
     assert await store.airing.followed(GUILD_A) == (drama_id,)
     assert [c.drama_id for c in await store.refreshes.candidates()] == [drama_id]
     assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == schedule
     await store.community.top.book.settled()
-    assert (await store.top_page(0, 0))[1] == top
-    assert await store.removed_dramas() == []
-    assert [(e.action, e.subject) for e in await store.audit_log(limit=2)] == [
+    assert (await store.community.top.page(0, 0))[1] == top
+    assert await store.catalogue.hidden() == []
+    assert [(e.action, e.subject) for e in await store.curation.audit_log(limit=2)] == [
         ("restore", "signal-2016"), ("remove", "signal-2016")]  # fmt: skip
     await assert_totals_exact(raw)
 
@@ -150,7 +162,7 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
 async def until(store: Store, done, seconds: float = 10.0) -> None:
     """Wait for another process's change to reach `store` (SQLite: its next check; PostgreSQL: NOTIFY)."""
     for _ in range(int(seconds / 0.05)):
-        await store.refresh_index()
+        await store.titles.refresh()
         if done():
             return
         await asyncio.sleep(0.05)
@@ -163,13 +175,13 @@ async def test_a_removal_reaches_another_process_through_the_index(store_locatio
     drama_id = await seed_one(store, add_drama)
     other = await Store.open(store_location)
     try:
-        assert [h.drama_id for h in other.search_titles("Signal")] == [drama_id]
+        assert [h.drama_id for h in other.titles.search("Signal")] == [drama_id]
         await remove(store, "signal-2016")
-        await until(other, lambda: other.search_titles("Signal") == [])
-        assert await other.get_drama(drama_id) is None
-        await store.restore_drama("signal-2016", actor_id=1, actor_name="c", guild_id=None)
-        await until(other, lambda: [h.drama_id for h in other.search_titles("Signal")] == [drama_id])
-        assert (await other.get_drama(drama_id)).slug == "signal-2016"
+        await until(other, lambda: other.titles.search("Signal") == [])
+        assert await other.catalogue.get(drama_id) is None
+        await store.removal.restore("signal-2016", actor_id=1, actor_name="c", guild_id=None)
+        await until(other, lambda: [h.drama_id for h in other.titles.search("Signal")] == [drama_id])
+        assert (await other.catalogue.get(drama_id)).slug == "signal-2016"
     finally:
         await other.close()
 
@@ -177,9 +189,9 @@ async def test_a_removal_reaches_another_process_through_the_index(store_locatio
 async def test_rating_again_after_restore_counts_exactly(store, add_drama, raw):
     drama_id = await seed_one(store, add_drama)
     await remove(store, "signal-2016")
-    await store.delete_member(DAVE)  # erasure reaches a hidden drama's ratings too
-    await store.restore_drama("signal-2016", actor_id=1, actor_name="c", guild_id=None)
-    result = await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama_id, score=1.0)
+    await store.erasure.erase(DAVE)  # erasure reaches a hidden drama's ratings too
+    await store.removal.restore("signal-2016", actor_id=1, actor_name="c", guild_id=None)
+    result = await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama_id, score=1.0)
     assert result.previous == 4.5
     assert result.everyone.count == 3  # Alice, Bob, Carol: Dave's was erased
     await assert_totals_exact(raw)
@@ -187,20 +199,20 @@ async def test_rating_again_after_restore_counts_exactly(store, add_drama, raw):
 
 async def test_restore_and_remove_refuse_what_cannot_be_done(store, add_drama, raw):
     await seed_one(store, add_drama)
-    audit = len(await store.audit_log())
+    audit = len(await store.curation.audit_log())
     with pytest.raises(CatalogueRefused) as refused:
-        await store.restore_drama("no-such-drama", actor_id=1, actor_name="c", guild_id=None)
+        await store.removal.restore("no-such-drama", actor_id=1, actor_name="c", guild_id=None)
     assert (refused.value.reason, refused.value.slug) == ("unknown", "no-such-drama")
     with pytest.raises(CatalogueRefused) as refused:
-        await store.restore_drama("signal-2016", actor_id=1, actor_name="c", guild_id=None)
+        await store.removal.restore("signal-2016", actor_id=1, actor_name="c", guild_id=None)
     assert refused.value.reason == "not_hidden"
     await remove(store, "signal-2016")
     # Removing it again does nothing (and audits nothing).
-    again = await store.curate(
+    again = await store.curation.curate(
         "signal-2016", lambda r: None, action="remove", actor_id=1, actor_name="c", guild_id=None
     )
     assert again == (None, None)
-    assert len(await store.audit_log()) == audit + 1
+    assert len(await store.curation.audit_log()) == audit + 1
 
 
 # ---- merge ----------------------------------------------------------------------------------------------
@@ -224,16 +236,16 @@ async def seed_pair(store: Store, add_drama, raw) -> tuple[int, int]:
         (DAVE, dup, 2, None, 5, "2026-01-01"),  # a tie: into's stays
     ]
     for user, drama, episode, guild, halves, at in rows:
-        await store.rate(
+        await store.ratings.rate(
             user_id=user, guild_id=guild, drama_id=drama, score=halves / 2, episode=episode or None
         )
         stamp = f"{at}T00:00:00.000Z" if raw.backend == "sqlite" else f"{at} 00:00:00+00"
         await raw.execute(f"UPDATE ratings SET updated_at = '{stamp}' WHERE user_id = {user} AND drama_id = {drama} "
                           f"AND episode = {episode}")  # fmt: skip
     # Lists: Alice has both (dup's changed last), Bob only dup; Carol's dup entry came from rating episode 2.
-    await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=into, status="watching", episode=9)
-    await store.set_watch(user_id=ALICE, guild_id=GUILD_B, drama_id=dup, status="on_hold", episode=4)
-    await store.set_watch(user_id=BOB, guild_id=GUILD_A, drama_id=dup, status="plan")
+    await store.watchlists.set(user_id=ALICE, guild_id=GUILD_A, drama_id=into, status="watching", episode=9)
+    await store.watchlists.set(user_id=ALICE, guild_id=GUILD_B, drama_id=dup, status="on_hold", episode=4)
+    await store.watchlists.set(user_id=BOB, guild_id=GUILD_A, drama_id=dup, status="plan")
     late = "2099-06-01T00:00:00.000Z" if raw.backend == "sqlite" else "2099-06-01 00:00:00+00"
     await raw.execute(
         f"UPDATE watchlist SET updated_at = '{late}' WHERE user_id = {ALICE} AND drama_id = {dup}"
@@ -252,9 +264,9 @@ async def seed_pair(store: Store, add_drama, raw) -> tuple[int, int]:
 
 async def test_merge_keeps_each_members_latest_score_and_every_total_exact(store, add_drama, raw):
     into, dup = await seed_pair(store, add_drama, raw)
-    assert (await store.profile(ALICE)).ratings == 2  # her scores are kept in memory from now on
+    assert (await store.community.profile(ALICE)).ratings == 2  # her scores are kept in memory from now on
     await assert_totals_exact(raw)
-    outcome = await store.merge_dramas("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c",
+    outcome = await store.removal.merge("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c",
                                        guild_id=GUILD_A)  # fmt: skip
     assert (outcome.into.id, outcome.merged.id) == (into, dup)
     scores = {(r[0], r[1]): (r[2], r[3]) for r in await raw.fetch(
@@ -269,21 +281,21 @@ async def test_merge_keeps_each_members_latest_score_and_every_total_exact(store
     assert await raw.fetch("SELECT count(*) FROM ratings WHERE drama_id = ?", dup) == [(0,)]
     assert await raw.fetch("SELECT count(*) FROM dramas WHERE id = ?", dup) == [(0,)]
     await assert_totals_exact(raw)
-    everyone = await store.community_scores(into, None)
+    everyone = await store.ratings.community_scores(into, None)
     assert (everyone.everyone.count, everyone.everyone.average) == (3, pytest.approx((10 + 8 + 7) / 3 / 2))
     assert everyone.everyone_episodes[2].count == 2
-    here = await store.community_scores(into, GUILD_B)
+    here = await store.ratings.community_scores(into, GUILD_B)
     assert here.server.count == 2  # Alice's (given in B) and Carol's
-    tallies = {t.drama_id: (t.count, t.halves) for t in await store.chart_tallies(0)}
+    tallies = {t.drama_id: (t.count, t.halves) for t in await store.community.tallies(0)}
     assert tallies == {into: (3, 25)}
-    mine = await store.profile(ALICE)
+    mine = await store.community.profile(ALICE)
     assert (mine.ratings, mine.mean) == (1, 5.0)  # the kept scores followed the merge
-    assert sorted(await store.shared_scores(ALICE, BOB)) == [(into, 10, 8)]
+    assert sorted(await store.community.shared_scores(ALICE, BOB)) == [(into, 10, 8)]
 
 
 async def test_merge_moves_lists_follows_reminders_and_the_ledger(store, add_drama, raw):
     into, dup = await seed_pair(store, add_drama, raw)
-    outcome = await store.merge_dramas("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c",
+    outcome = await store.removal.merge("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c",
                                        guild_id=None)  # fmt: skip
     listed = {r[0]: (r[1], r[2], r[3]) for r in await raw.fetch(
         "SELECT user_id, status, progress, guild_id FROM watchlist WHERE drama_id = ?", into)}  # fmt: skip
@@ -309,9 +321,9 @@ async def test_merge_moves_lists_follows_reminders_and_the_ledger(store, add_dra
 
 async def test_merge_joins_names_ids_and_facts(store, add_drama, raw):
     into, dup = await seed_pair(store, add_drama, raw)
-    outcome = await store.merge_dramas("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c",
+    outcome = await store.removal.merge("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c",
                                        guild_id=None)  # fmt: skip
-    kept = await store.get_drama(into)
+    kept = await store.catalogue.get(into)
     assert kept == outcome.into
     assert (kept.slug, kept.title, kept.wikidata_id, kept.tmdb_id) == (
         "goblin-2016",
@@ -322,14 +334,14 @@ async def test_merge_joins_names_ids_and_facts(store, add_drama, raw):
     assert kept.native_title == "쓸쓸하고 찬란하神 – 도깨비" and kept.genres == ("Fantasy",)
     assert kept.synopsis == "A goblin." and kept.country == "KR"
     assert "Guardian: The Lonely and Great God" in kept.aliases
-    assert [h.drama_id for h in store.search_titles("Guardian")] == [into]
-    assert [d.id for d in await store.find_dramas("guardian-tmdb-67915")] == []
-    assert (await store.drama_by_tmdb_id(67915)).id == into
-    services = sorted((a.service, a.kind) for a in await store.availability(into))
+    assert [h.drama_id for h in store.titles.search("Guardian")] == [into]
+    assert [d.id for d in await store.catalogue.find("guardian-tmdb-67915")] == []
+    assert (await store.catalogue.by("tmdb_id", 67915)).id == into
+    services = sorted((a.service, a.kind) for a in await store.catalogue.availability(into))
     assert services == [("Netflix", "subscription"), ("Viki", "free")]  # FROM's "netflix" was the same entry
-    actions = [(e.action, e.subject) for e in await store.audit_log(limit=2)]
+    actions = [(e.action, e.subject) for e in await store.curation.audit_log(limit=2)]
     assert sorted(actions) == [("merge", "goblin-2016"), ("merge", "guardian-tmdb-67915")]
-    (gone,) = await store.audit_log(subject="guardian-tmdb-67915")
+    (gone,) = await store.curation.audit_log(subject="guardian-tmdb-67915")
     assert json.loads(gone.after)["merged_into"] == "goblin-2016"
     assert json.loads(gone.before)["drama"]["tmdb_id"] == 67915  # FROM's record stays in the audit
 
@@ -337,9 +349,9 @@ async def test_merge_joins_names_ids_and_facts(store, add_drama, raw):
 async def test_merge_of_a_removed_duplicate_brings_its_members_data_along(store, add_drama, raw):
     into, dup = await seed_pair(store, add_drama, raw)
     await remove(store, "guardian-tmdb-67915")
-    await store.merge_dramas("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c", guild_id=None)
-    assert (await store.community_scores(into, None)).everyone.count == 3
-    assert await store.removed_dramas() == []
+    await store.removal.merge("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c", guild_id=None)
+    assert (await store.ratings.community_scores(into, None)).everyone.count == 3
+    assert await store.catalogue.hidden() == []
     await assert_totals_exact(raw)
 
 
@@ -362,7 +374,7 @@ async def test_merge_refuses_bad_input_and_changes_nothing(
               "announcements", "catalogue_audit")  # fmt: skip
     before = [await raw.fetch(f"SELECT count(*) FROM {t}") for t in tables]
     with pytest.raises(CatalogueRefused) as refused:
-        await store.merge_dramas(source, target, actor_id=1, actor_name="c", guild_id=None)
+        await store.removal.merge(source, target, actor_id=1, actor_name="c", guild_id=None)
     assert (refused.value.reason, refused.value.slug) == (reason, slug)
     assert [await raw.fetch(f"SELECT count(*) FROM {t}") for t in tables] == before
 
@@ -396,22 +408,22 @@ def bundled(slug: str, title: str, **fields):
 async def test_the_bundle_never_brings_back_a_removed_or_merged_drama(store):
     v1 = [bundled("goblin-2016", "Goblin", wikidata_id="Q24859151"), bundled("signal-2016", "Signal", tmdb_id=64840),
           bundled("w-2016", "W")]  # fmt: skip
-    await store.apply_bundle(v1, "v1")
-    await store.upsert_drama(*bundled("moving-2023", "Moving"))  # the CLI's, before any bundle offered it
+    await store.bundle.apply(v1, "v1")
+    await store.catalogue.upsert(*bundled("moving-2023", "Moving"))  # the CLI's, before any bundle offered it
     await remove(store, "goblin-2016")
-    await store.merge_dramas("w-2016", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
-    await store.merge_dramas("moving-2023", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
+    await store.removal.merge("w-2016", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
+    await store.removal.merge("moving-2023", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
 
     v2 = [bundled("goblin-2016", "Goblin: The Lonely God", wikidata_id="Q24859151"),
           bundled("signal-2016", "Signal", tmdb_id=64840), bundled("w-2016", "W: Two Worlds"),
           bundled("moving-2023", "Moving")]  # fmt: skip
-    outcome = await store.apply_bundle(v2, "v2")
+    outcome = await store.bundle.apply(v2, "v2")
     assert (outcome.added, outcome.updated) == (0, 1)  # the untouched removed Goblin follows the bundle ...
     assert (
-        await store.removed_drama("goblin-2016")
+        await store.catalogue.hidden_by("slug", "goblin-2016")
     ).title == "Goblin: The Lonely God"  # ... and stays hidden
-    assert store.search_titles("Goblin") == [] and store.search_titles("Two Worlds") == []
-    assert [d.slug for d, _, _ in await store.catalogue_entries()] == ["signal-2016"]
+    assert store.titles.search("Goblin") == [] and store.titles.search("Two Worlds") == []
+    assert [d.slug for d, _, _ in await store.catalogue.entries()] == ["signal-2016"]
 
 
 # ---- the command line -------------------------------------------------------------------------------------
@@ -430,7 +442,7 @@ async def test_the_command_line_removes_restores_and_merges(store, add_drama, ra
     shown = await everything_shown(store, into)
     assert await cli(store, "remove", "goblin-2016") == 0
     assert "removed goblin-2016" in capsys.readouterr().out
-    assert await store.get_drama(into) is None
+    assert await store.catalogue.get(into) is None
     assert await cli(store, "remove", "goblin-2016") == 1
     assert "removed already" in capsys.readouterr().err
     assert await cli(store, "merge", "guardian-tmdb-67915", "goblin-2016") == 1
@@ -448,7 +460,7 @@ async def test_the_command_line_removes_restores_and_merges(store, add_drama, ra
     assert await cli(store, "merge", "guardian-tmdb-67915", "goblin-2016") == 0
     assert "3 scores moved, 3 older duplicates dropped" in capsys.readouterr().out
     await assert_totals_exact(raw)
-    audit = [(e.action, e.subject, e.actor_name) for e in await store.audit_log(limit=4)]
+    audit = [(e.action, e.subject, e.actor_name) for e in await store.curation.audit_log(limit=4)]
     assert audit[-2:] == [
         ("restore", "goblin-2016", "command line"),
         ("remove", "goblin-2016", "command line"),
@@ -475,8 +487,8 @@ async def test_a_removed_tmdb_series_is_not_imported_again_on_use(store, fake):
         # The command line's import updates the removed drama, which stays removed.
         entry, outcome = await import_series(store, tmdb, HARBOR_ID)
         assert entry.drama.slug == drama.slug and outcome in ("changed", "unchanged")
-        assert await store.drama_by_tmdb_id(HARBOR_ID) is None
-        assert (await store.removed_by_tmdb_id(HARBOR_ID)).id == drama.id
+        assert await store.catalogue.by("tmdb_id", HARBOR_ID) is None
+        assert (await store.catalogue.hidden_by("tmdb_id", HARBOR_ID)).id == drama.id
 
 
 async def test_an_import_updates_a_removed_drama_and_leaves_it_removed(store, add_drama):
@@ -484,14 +496,14 @@ async def test_an_import_updates_a_removed_drama_and_leaves_it_removed(store, ad
 
     drama_id = await seed_one(store, add_drama)
     await remove(store, "signal-2016")
-    hidden = await store.removed_drama("signal-2016")
-    outcomes = await store.upsert_entries(
-        [(replace(hidden, title="Signal Again"), await store.episodes(drama_id), ())]
+    hidden = await store.catalogue.hidden_by("slug", "signal-2016")
+    outcomes = await store.catalogue.upsert_many(
+        [(replace(hidden, title="Signal Again"), await store.catalogue.episodes(drama_id), ())]
     )
     assert outcomes == [("signal-2016", "changed")]  # the CLI's `catalogue import`
-    await store.upsert_drama(replace(hidden, title="Signal Once More"))
-    assert store.search_titles("Signal") == [] and await store.get_drama(drama_id) is None
-    assert (await store.removed_drama("signal-2016")).title == "Signal Once More"
+    await store.catalogue.upsert(replace(hidden, title="Signal Once More"))
+    assert store.titles.search("Signal") == [] and await store.catalogue.get(drama_id) is None
+    assert (await store.catalogue.hidden_by("slug", "signal-2016")).title == "Signal Once More"
 
 
 # ---- an existing database ---------------------------------------------------------------------------------
@@ -542,12 +554,12 @@ async def test_an_existing_database_migrates_with_every_drama_shown(backend, db_
             await conn.close()
     store = await Store.open(location)
     try:
-        assert [h.slug for h in store.search_titles("Drama")] == ["kept"]
-        assert (await store.community_scores(1, 1)).server.count == 1
-        assert await store.removed_dramas() == []
+        assert [h.slug for h in store.titles.search("Drama")] == ["kept"]
+        assert (await store.ratings.community_scores(1, 1)).server.count == 1
+        assert await store.catalogue.hidden() == []
         with pytest.raises(CatalogueRefused):
-            await store.restore_drama("gone", actor_id=1, actor_name="c", guild_id=None)
+            await store.removal.restore("gone", actor_id=1, actor_name="c", guild_id=None)
         await remove(store, "kept")
-        assert (await store.restore_drama("kept", actor_id=1, actor_name="c", guild_id=None))[0].id == 1
+        assert (await store.removal.restore("kept", actor_id=1, actor_name="c", guild_id=None))[0].id == 1
     finally:
         await store.close()

@@ -89,7 +89,7 @@ async def check_totals(raw: Raw) -> None:
 
 
 async def ratings_count(store: Store) -> int:
-    return (await store.stats()).ratings
+    return (await store.catalogue.stats()).ratings
 
 
 # --- opening and migrations ---------------------------------------------------------------------------
@@ -137,21 +137,21 @@ async def test_parent_folders_are_created(tmp_path):
 
 async def test_reopen_is_idempotent_and_keeps_data(db_path, records):
     store = await Store.open(db_path)
-    drama_id, created = await store.upsert_drama(
+    drama_id, created = await store.catalogue.upsert(
         records.drama("reopen-me", aliases=("Again",)), records.episodes(2)
     )
     assert created
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4.5)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4.5)
     await store.set_meta("k", "v")
     await store.close()
 
     for _ in range(2):
         store = await Store.open(db_path)
         try:
-            assert await store.user_rating(user_id=1, drama_id=drama_id) == 4.5
+            assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4.5
             assert await store.get_meta("k") == "v"
-            assert [d.id for d in await store.find_dramas("again")] == [drama_id]
-            assert (await store.stats()).dramas == 1
+            assert [d.id for d in await store.catalogue.find("again")] == [drama_id]
+            assert (await store.catalogue.stats()).dramas == 1
         finally:
             await store.close()
     conn = raw_sqlite(db_path)
@@ -186,7 +186,7 @@ async def test_newer_schema_is_refused_and_file_left_unchanged(db_path, journal_
 
 async def test_first_rating_then_rerate_replaces(store, add_drama):
     drama_id = await add_drama("rated")
-    first = await store.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=4)
+    first = await store.ratings.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=4)
     assert first.previous is None
     assert first.score == 4.0
     assert first.episode is None
@@ -195,21 +195,21 @@ async def test_first_rating_then_rerate_replaces(store, add_drama):
     assert first.server == ScoreSummary(1, 8)
     assert first.everyone == ScoreSummary(1, 8)
 
-    second = await store.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=2.5)
+    second = await store.ratings.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=2.5)
     assert second.previous == 4.0
     assert second.score == 2.5
     assert second.server == ScoreSummary(1, 5)
     assert second.everyone == ScoreSummary(1, 5)
-    assert await store.user_rating(user_id=7, drama_id=drama_id) == 2.5
+    assert await store.ratings.user_rating(user_id=7, drama_id=drama_id) == 2.5
     assert await ratings_count(store) == 1
 
 
 async def test_same_score_again_changes_nothing(store, add_drama, raw):
     drama_id = await add_drama("same")
-    await store.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=3.5)
+    await store.ratings.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=3.5)
     before = await raw.fetch("SELECT * FROM ratings")
     totals_before = await raw.fetch("SELECT * FROM rating_totals")
-    again = await store.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=3.5)
+    again = await store.ratings.rate(user_id=7, guild_id=GUILD_A, drama_id=drama_id, score=3.5)
     assert await raw.fetch("SELECT * FROM ratings") == before  # updated_at untouched too
     assert await raw.fetch("SELECT * FROM rating_totals") == totals_before
     assert again.previous == 3.5
@@ -219,18 +219,18 @@ async def test_same_score_again_changes_nothing(store, add_drama, raw):
 
 async def test_episode_ratings_are_separate_from_the_whole_drama(store, add_drama):
     drama_id = await add_drama("episodic", episode_count=4)
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
-    ep2 = await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=2, episode=2)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
+    ep2 = await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=2, episode=2)
     assert ep2.previous is None  # the whole-drama score is not this episode's
     assert ep2.episode == 2
     assert ep2.server == ScoreSummary(1, 4)
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=3)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=3)
 
-    assert await store.user_rating(user_id=1, drama_id=drama_id) == 5
-    assert await store.user_rating(user_id=1, drama_id=drama_id, episode=2) == 2
-    assert await store.user_rating(user_id=1, drama_id=drama_id, episode=3) == 3
-    assert await store.user_rating(user_id=1, drama_id=drama_id, episode=4) is None
-    scores = await store.community_scores(drama_id, GUILD_A)
+    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 5
+    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id, episode=2) == 2
+    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id, episode=3) == 3
+    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id, episode=4) is None
+    scores = await store.ratings.community_scores(drama_id, GUILD_A)
     assert scores.server == scores.everyone == ScoreSummary(1, 10)
     assert (
         scores.server_episodes == scores.everyone_episodes == {2: ScoreSummary(1, 4), 3: ScoreSummary(1, 6)}
@@ -241,10 +241,12 @@ async def test_episode_ratings_are_separate_from_the_whole_drama(store, add_dram
 async def test_episode_out_of_range_stores_nothing(store, add_drama, episode):
     drama_id = await add_drama("four-eps", episode_count=4)
     with pytest.raises(ValueError, match="episode"):
-        await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=episode)
+        await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=episode)
     assert await ratings_count(store) == 0
-    assert await store.community_scores(drama_id, GUILD_A) == await store.community_scores(drama_id, None)
-    assert (await store.community_scores(drama_id, GUILD_A)).everyone == ScoreSummary()
+    assert await store.ratings.community_scores(drama_id, GUILD_A) == await store.ratings.community_scores(
+        drama_id, None
+    )
+    assert (await store.ratings.community_scores(drama_id, GUILD_A)).everyone == ScoreSummary()
 
 
 @pytest.mark.parametrize(
@@ -252,96 +254,98 @@ async def test_episode_out_of_range_stores_nothing(store, add_drama, episode):
 )
 async def test_bad_scores_are_refused_and_store_nothing(store, add_drama, score):
     drama_id = await add_drama("scored")
-    await store.rate(user_id=2, guild_id=None, drama_id=drama_id, score=1)
+    await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=1)
     with pytest.raises(ValueError, match="score"):
-        await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=score)
+        await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=score)
     with pytest.raises(ValueError, match="score"):
-        await store.rate(user_id=2, guild_id=None, drama_id=drama_id, score=score)  # no replacing either
+        # no replacing either
+        await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=score)
     assert await ratings_count(store) == 1
-    assert await store.user_rating(user_id=2, drama_id=drama_id) == 1
-    assert await store.user_rating(user_id=1, drama_id=drama_id) is None
+    assert await store.ratings.user_rating(user_id=2, drama_id=drama_id) == 1
+    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) is None
 
 
 async def test_every_half_step_is_accepted(store, add_drama):
     drama_id = await add_drama("steps")
     for user, halves in enumerate(range(1, 11), start=1):
-        result = await store.rate(user_id=user, guild_id=None, drama_id=drama_id, score=halves / 2)
+        result = await store.ratings.rate(user_id=user, guild_id=None, drama_id=drama_id, score=halves / 2)
         assert result.score == halves / 2
-    assert (await store.community_scores(drama_id, None)).everyone == ScoreSummary(10, 55)
+    assert (await store.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(10, 55)
 
 
 async def test_unknown_drama_is_a_lookup_error(store, add_drama):
     drama_id = await add_drama("known")
     with pytest.raises(LookupError):
-        await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id + 1000, score=3)
+        await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id + 1000, score=3)
     with pytest.raises(LookupError):
-        await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id + 1000, score=3, episode=1)
+        await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id + 1000, score=3, episode=1)
     assert await ratings_count(store) == 0
-    assert await store.get_drama(drama_id + 1000) is None
-    assert await store.review(drama_id + 1000, GUILD_A) is None
+    assert await store.catalogue.get(drama_id + 1000) is None
+    assert await store.catalogue.review(drama_id + 1000, GUILD_A) is None
 
 
 async def test_community_average_is_exact(store, add_drama):
     drama_id = await add_drama("average")
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4.5)
-    result = await store.rate(user_id=2, guild_id=GUILD_A, drama_id=drama_id, score=3)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4.5)
+    result = await store.ratings.rate(user_id=2, guild_id=GUILD_A, drama_id=drama_id, score=3)
     assert result.server.count == 2
     assert result.server.average == 3.75
-    scores = await store.community_scores(drama_id, GUILD_A)
+    scores = await store.ratings.community_scores(drama_id, GUILD_A)
     assert scores.server.count == 2 and scores.server.average == 3.75
     assert scores.everyone.count == 2 and scores.everyone.average == 3.75
 
 
 async def test_server_and_everyone_scopes(store, add_drama):
     drama_id = await add_drama("scoped", episode_count=2)
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
-    await store.rate(user_id=2, guild_id=GUILD_B, drama_id=drama_id, score=3)
-    dm = await store.rate(user_id=3, guild_id=None, drama_id=drama_id, score=4)
-    await store.rate(user_id=3, guild_id=None, drama_id=drama_id, score=1, episode=1)
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=2, episode=1)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
+    await store.ratings.rate(user_id=2, guild_id=GUILD_B, drama_id=drama_id, score=3)
+    dm = await store.ratings.rate(user_id=3, guild_id=None, drama_id=drama_id, score=4)
+    await store.ratings.rate(user_id=3, guild_id=None, drama_id=drama_id, score=1, episode=1)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=2, episode=1)
 
     assert not dm.in_guild
     assert dm.server == ScoreSummary()
     assert dm.everyone == ScoreSummary(3, 24)
 
-    in_a = await store.community_scores(drama_id, GUILD_A)
+    in_a = await store.ratings.community_scores(drama_id, GUILD_A)
     assert in_a.server == ScoreSummary(1, 10)
     assert in_a.everyone == ScoreSummary(3, 24)
     assert in_a.everyone.average == 4.0
     assert in_a.server_episodes == {1: ScoreSummary(1, 4)}
     assert in_a.everyone_episodes == {1: ScoreSummary(2, 6)}
 
-    in_b = await store.community_scores(drama_id, GUILD_B)
+    in_b = await store.ratings.community_scores(drama_id, GUILD_B)
     assert in_b.server == ScoreSummary(1, 6)
     assert in_b.server_episodes == {}
 
-    in_dm = await store.community_scores(drama_id, None)
+    in_dm = await store.ratings.community_scores(drama_id, None)
     assert in_dm.server == ScoreSummary()
     assert in_dm.everyone == ScoreSummary(3, 24)
     assert in_dm.server_episodes == {}
     assert in_dm.everyone_episodes == {1: ScoreSummary(2, 6)}
 
-    review = await store.review(drama_id, None)
+    review = await store.catalogue.review(drama_id, None)
     assert review is not None and not review.in_guild and review.scores == in_dm
 
 
 async def test_moving_a_rating_between_guilds_updates_both_scopes(store, add_drama, raw):
     drama_id = await add_drama("mover")
-    await store.rate(user_id=9, guild_id=GUILD_B, drama_id=drama_id, score=1)
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
+    await store.ratings.rate(user_id=9, guild_id=GUILD_B, drama_id=drama_id, score=1)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
 
-    moved = await store.rate(user_id=1, guild_id=GUILD_B, drama_id=drama_id, score=5)
+    moved = await store.ratings.rate(user_id=1, guild_id=GUILD_B, drama_id=drama_id, score=5)
     assert moved.previous == 5
     assert moved.server == ScoreSummary(2, 12)
-    assert (await store.community_scores(drama_id, GUILD_A)).server == ScoreSummary()
-    assert (await store.community_scores(drama_id, GUILD_B)).server == ScoreSummary(2, 12)
-    assert (await store.community_scores(drama_id, GUILD_B)).everyone == ScoreSummary(2, 12)
+    assert (await store.ratings.community_scores(drama_id, GUILD_A)).server == ScoreSummary()
+    assert (await store.ratings.community_scores(drama_id, GUILD_B)).server == ScoreSummary(2, 12)
+    assert (await store.ratings.community_scores(drama_id, GUILD_B)).everyone == ScoreSummary(2, 12)
 
-    await store.rate(user_id=1, guild_id=None, drama_id=drama_id, score=3)  # to a DM, with a new score
-    assert (await store.community_scores(drama_id, GUILD_B)).server == ScoreSummary(1, 2)
-    assert (await store.community_scores(drama_id, None)).everyone == ScoreSummary(2, 8)
+    # to a DM, with a new score
+    await store.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=3)
+    assert (await store.ratings.community_scores(drama_id, GUILD_B)).server == ScoreSummary(1, 2)
+    assert (await store.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(2, 8)
 
-    back = await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3)
+    back = await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3)
     assert back.server == ScoreSummary(1, 6)
     assert back.everyone == ScoreSummary(2, 8)
     await check_totals(raw)
@@ -365,7 +369,9 @@ async def test_totals_match_group_by_after_random_operations(store, add_drama, r
         if roll < 0.06:  # the run length and the country change (the totals' country follows)
             new_count = rng.randint(1, 9)
             country = rng.choice(["KR", "JP", "TH", None])
-            await store.upsert_drama(records.drama(slugs[drama_id], episode_count=new_count, country=country))
+            await store.catalogue.upsert(
+                records.drama(slugs[drama_id], episode_count=new_count, country=country)
+            )
             counts[drama_id] = new_count
             model = {k: v for k, v in model.items() if not (k[0] == drama_id and k[1] > new_count)}
         else:
@@ -375,7 +381,7 @@ async def test_totals_match_group_by_after_random_operations(store, add_drama, r
             score = rng.choice([*SCORES, *SCORES, 0, 7.25])
             valid_episode = episode is None or 1 <= episode <= counts[drama_id]
             if score in SCORES and valid_episode:
-                result = await store.rate(
+                result = await store.ratings.rate(
                     user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=episode
                 )
                 key = (drama_id, episode or 0, user)
@@ -383,7 +389,7 @@ async def test_totals_match_group_by_after_random_operations(store, add_drama, r
                 model[key] = (guild, int(score * 2))
             else:
                 with pytest.raises(ValueError):
-                    await store.rate(
+                    await store.ratings.rate(
                         user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=episode
                     )
         if step % 20 == 0 or roll < 0.06:
@@ -394,7 +400,7 @@ async def test_totals_match_group_by_after_random_operations(store, add_drama, r
     assert stored == model
     for drama_id in counts:
         for guild in GUILDS:
-            scores = await store.community_scores(drama_id, guild)
+            scores = await store.ratings.community_scores(drama_id, guild)
             mine = [(g, h) for (d, e, _), (g, h) in model.items() if d == drama_id and e == 0]
             everyone = ScoreSummary(len(mine), sum(h for _, h in mine))
             server = [h for g, h in mine if guild is not None and g == guild]
@@ -422,7 +428,7 @@ class RatingTotalsMachine(RuleBasedStateMachine):
     @initialize(counts=st.lists(st.integers(1, 6), min_size=1, max_size=3))
     def add_dramas(self, counts):
         for i, count in enumerate(counts):
-            drama_id, _ = self.run(self.store.upsert_drama(Records.drama(f"m-{i}", episode_count=count)))
+            drama_id, _ = self.run(self.store.catalogue.upsert(Records.drama(f"m-{i}", episode_count=count)))
             self.counts[drama_id], self.slugs[drama_id] = count, f"m-{i}"
 
     @rule(data=st.data(), user=st.integers(1, 5), guild=st.sampled_from(GUILDS),
@@ -432,7 +438,9 @@ class RatingTotalsMachine(RuleBasedStateMachine):
         episode = None if whole else data.draw(st.integers(1, self.counts[drama_id]))
         key = (drama_id, episode or 0, user)
         result = self.run(
-            self.store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=episode)
+            self.store.ratings.rate(
+                user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=episode
+            )
         )
         assert result.previous == (self.model[key][1] / 2 if key in self.model else None)
         self.model[key] = (guild, int(score * 2))
@@ -441,7 +449,7 @@ class RatingTotalsMachine(RuleBasedStateMachine):
     def change_run_length(self, data, new_count, country):
         drama_id = data.draw(st.sampled_from(sorted(self.counts)))
         self.run(
-            self.store.upsert_drama(
+            self.store.catalogue.upsert(
                 Records.drama(self.slugs[drama_id], episode_count=new_count, country=country)
             )
         )
@@ -483,15 +491,20 @@ async def test_two_hundred_concurrent_rates_all_commit(store, add_drama, raw):
         guild = (GUILD_A, GUILD_B, None)[user % 3]
         expected[(user, episode or 0)] = halves
         jobs.append(
-            store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=halves / 2, episode=episode)
+            store.ratings.rate(
+                user_id=user, guild_id=guild, drama_id=drama_id, score=halves / 2, episode=episode
+            )
         )
     results = await asyncio.gather(*jobs)
 
     assert all(r.previous is None for r in results)
     assert await ratings_count(store) == 200
     for (user, episode), halves in expected.items():
-        assert await store.user_rating(user_id=user, drama_id=drama_id, episode=episode or None) == halves / 2
-    scores = await store.community_scores(drama_id, None)
+        assert (
+            await store.ratings.user_rating(user_id=user, drama_id=drama_id, episode=episode or None)
+            == halves / 2
+        )
+    scores = await store.ratings.community_scores(drama_id, None)
     whole = [h for (_, e), h in expected.items() if e == 0]
     assert scores.everyone == ScoreSummary(len(whole), sum(whole))
     assert sum(s.count for s in scores.everyone_episodes.values()) == 200 - len(whole)
@@ -508,11 +521,11 @@ async def test_a_members_scores_given_at_once_apply_in_the_order_given(store, ad
         if i % 10 == 0:
             mine.append(len(jobs))
             score = SCORES[(i // 10) % len(SCORES)]
-            jobs.append(store.rate(user_id=7, guild_id=GUILD_A, drama_id=dramas[0], score=score))
+            jobs.append(store.ratings.rate(user_id=7, guild_id=GUILD_A, drama_id=dramas[0], score=score))
         else:
             episode = (None, 1, 2)[i % 3]
             jobs.append(
-                store.rate(
+                store.ratings.rate(
                     user_id=1000 + i, guild_id=GUILD_B, drama_id=dramas[i % 4], score=3, episode=episode
                 )
             )
@@ -520,7 +533,7 @@ async def test_a_members_scores_given_at_once_apply_in_the_order_given(store, ad
     given = [results[j] for j in mine]
     assert given[0].previous is None
     assert [r.previous for r in given[1:]] == [r.score for r in given[:-1]]
-    assert await store.user_rating(user_id=7, drama_id=dramas[0]) == given[-1].score
+    assert await store.ratings.user_rating(user_id=7, drama_id=dramas[0]) == given[-1].score
     await check_totals(raw)
 
 
@@ -528,15 +541,15 @@ async def test_concurrent_rates_on_the_same_member_leave_one_rating(store, add_d
     drama_id = await add_drama("contested")
     results = await asyncio.gather(
         *(
-            store.rate(user_id=5, guild_id=GUILDS[i % 4], drama_id=drama_id, score=SCORES[i % 10])
+            store.ratings.rate(user_id=5, guild_id=GUILDS[i % 4], drama_id=drama_id, score=SCORES[i % 10])
             for i in range(50)
         )
     )
     assert await ratings_count(store) == 1
     assert sum(r.previous is None for r in results) == 1
-    final = await store.user_rating(user_id=5, drama_id=drama_id)
+    final = await store.ratings.user_rating(user_id=5, drama_id=drama_id)
     assert final in {r.score for r in results}
-    assert (await store.community_scores(drama_id, None)).everyone == ScoreSummary(1, int(final * 2))
+    assert (await store.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(1, int(final * 2))
     await check_totals(raw)
 
 
@@ -550,62 +563,65 @@ async def test_upsert_creates_then_updates_and_keeps_ratings(store, records):
         genres=("Romance", "Comedy"), synopsis="A dentist moves to a seaside village.",
         critic_score=4.5, critic_summary="cosy", critic_verdict="Comfort viewing.",
     )  # fmt: skip
-    drama_id, created = await store.upsert_drama(
+    drama_id, created = await store.catalogue.upsert(
         original,
         records.episodes(16),
         [records.availability("Netflix"), records.availability("Viki", "free")],
     )
     assert created
-    assert await store.get_drama(drama_id) == replace(original, id=drama_id)
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4, episode=3)
+    assert await store.catalogue.get(drama_id) == replace(original, id=drama_id)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=5)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4, episode=3)
 
     updated = records.drama(
         "hometown-cha-cha-cha", title="Hometown Cha Cha Cha", episode_count=16, aliases=("Gaetmaeul",),
         year=2021, genres=("Romance",),
     )  # fmt: skip
-    same_id, created = await store.upsert_drama(
+    same_id, created = await store.catalogue.upsert(
         updated, [records.episode(1, 3.5, "Pilot")], [records.availability("Netflix", "ads", regions=())]
     )
     assert (same_id, created) == (drama_id, False)
-    stored = await store.get_drama(drama_id)
+    stored = await store.catalogue.get(drama_id)
     assert stored == replace(updated, id=drama_id)
     assert stored.native_title is None and stored.critic_score is None
-    assert await store.episodes(drama_id) == (Episode(1, 3.5, "Pilot", None),)
-    assert await store.availability(drama_id) == (records.availability("Netflix", "ads", regions=()),)
-    assert await store.user_rating(user_id=1, drama_id=drama_id) == 5
-    assert await store.user_rating(user_id=1, drama_id=drama_id, episode=3) == 4
-    assert (await store.stats()).dramas == 1
+    assert await store.catalogue.episodes(drama_id) == (Episode(1, 3.5, "Pilot", None),)
+    assert await store.catalogue.availability(drama_id) == (
+        records.availability("Netflix", "ads", regions=()),
+    )
+    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 5
+    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id, episode=3) == 4
+    assert (await store.catalogue.stats()).dramas == 1
 
-    assert [h.drama_id for h in store.search_titles("gaetmaeul")] == [drama_id]
-    assert [d.id for d in await store.find_dramas("Gaetmaeul")] == [drama_id]
+    assert [h.drama_id for h in store.titles.search("gaetmaeul")] == [drama_id]
+    assert [d.id for d in await store.catalogue.find("Gaetmaeul")] == [drama_id]
     for gone in ("HCCC", "Seaside Village Cha-Cha-Cha", "갯마을 차차차"):
-        assert await store.find_dramas(gone) == []
+        assert await store.catalogue.find(gone) == []
     # The old spelling of the title still finds it through the compact form of the new one.
-    assert [d.id for d in await store.find_dramas("Hometown Cha-Cha-Cha")] == [drama_id]
-    assert store.search_titles("seaside") == []
-    assert store.search_titles("갯마을") == []
-    assert store.search_titles("HCCC") == []
-    assert [h.title for h in store.search_titles("hometown")] == ["Hometown Cha Cha Cha"]
-    assert [d.id for d in await store.find_dramas("hometown-cha-cha-cha")] == [drama_id]
+    assert [d.id for d in await store.catalogue.find("Hometown Cha-Cha-Cha")] == [drama_id]
+    assert store.titles.search("seaside") == []
+    assert store.titles.search("갯마을") == []
+    assert store.titles.search("HCCC") == []
+    assert [h.title for h in store.titles.search("hometown")] == ["Hometown Cha Cha Cha"]
+    assert [d.id for d in await store.catalogue.find("hometown-cha-cha-cha")] == [drama_id]
 
 
 async def test_index_after_reopen_matches_the_database(db_path, records):
     store = await Store.open(db_path)
-    drama_id, _ = await store.upsert_drama(records.drama("my-mister", title="My Mister", aliases=("My Ajusshi",),
-                                                         native_title="나의 아저씨"))  # fmt: skip
-    await store.upsert_drama(records.drama("my-mister", title="My Mister", aliases=("Ajusshi",)))
-    before = [store.search_titles(q) for q in ("my", "ajus", "나의", "mister", "")]
+    drama_id, _ = await store.catalogue.upsert(
+        records.drama("my-mister", title="My Mister", aliases=("My Ajusshi",), native_title="나의 아저씨")
+    )
+    await store.catalogue.upsert(records.drama("my-mister", title="My Mister", aliases=("Ajusshi",)))
+    before = [store.titles.search(q) for q in ("my", "ajus", "나의", "mister", "")]
     await store.close()
     store = await Store.open(db_path)
     try:
-        after = [store.search_titles(q) for q in ("my", "ajus", "나의", "mister", "")]
+        after = [store.titles.search(q) for q in ("my", "ajus", "나의", "mister", "")]
         assert [[h.drama_id for h in hits] for hits in after] == [
             [h.drama_id for h in hits] for hits in before
         ]
-        assert [h.drama_id for h in store.search_titles("ajus")] == [drama_id]
-        assert store.search_titles("나의") == []
-        assert store.search_titles("my aj") == []
+        assert [h.drama_id for h in store.titles.search("ajus")] == [drama_id]
+        assert store.titles.search("나의") == []
+        assert store.titles.search("my aj") == []
     finally:
         await store.close()
 
@@ -613,17 +629,17 @@ async def test_index_after_reopen_matches_the_database(db_path, records):
 async def test_shortening_the_run_drops_ratings_past_the_end(store, add_drama, records, raw):
     drama_id = await add_drama("shrinking", episode_count=6)
     for episode in (None, 2, 4, 5, 6):
-        await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=episode)
-    await store.rate(user_id=2, guild_id=None, drama_id=drama_id, score=5, episode=6)
-    await store.upsert_drama(records.drama("shrinking", episode_count=4), records.episodes(4))
+        await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=episode)
+    await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=5, episode=6)
+    await store.catalogue.upsert(records.drama("shrinking", episode_count=4), records.episodes(4))
 
     assert await ratings_count(store) == 3
-    scores = await store.community_scores(drama_id, GUILD_A)
+    scores = await store.ratings.community_scores(drama_id, GUILD_A)
     assert set(scores.everyone_episodes) == {2, 4}
     assert set(scores.server_episodes) == {2, 4}
     assert scores.server == ScoreSummary(1, 6)
     with pytest.raises(ValueError):
-        await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=5)
+        await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=5)
     await check_totals(raw)
 
 
@@ -635,12 +651,12 @@ async def test_availability_round_trip(store, add_drama):
         Availability("Apple TV", "buy", ("US",), None, None),
     )
     drama_id = await add_drama("offered", availability=offers)
-    got = await store.availability(drama_id)
+    got = await store.catalogue.availability(drama_id)
     assert got == tuple(sorted(offers, key=lambda a: (a.service.lower(), a.kind)))
     assert got[0].service == "Apple TV"
     disney = next(a for a in got if a.service == "Disney+")
     assert disney.regions == () and disney.checked_on is None
-    review = await store.review(drama_id, GUILD_A)
+    review = await store.catalogue.review(drama_id, GUILD_A)
     assert review is not None and review.availability == got and review.in_guild
 
 
@@ -662,9 +678,9 @@ async def test_meta_round_trip(db_path):
 
 async def test_stats_count_everything(seeded_store):
     entries = starter_entries()
-    (drama,) = await seeded_store.find_dramas("Soundtrack #1")
-    await seeded_store.rate(user_id=1, guild_id=None, drama_id=drama.id, score=4)
-    stats = await seeded_store.stats()
+    (drama,) = await seeded_store.catalogue.find("Soundtrack #1")
+    await seeded_store.ratings.rate(user_id=1, guild_id=None, drama_id=drama.id, score=4)
+    stats = await seeded_store.catalogue.stats()
     assert (stats.dramas, stats.episodes, stats.availability, stats.ratings) == (
         len(entries),
         sum(len(e.episodes) for e in entries),
@@ -687,7 +703,7 @@ async def test_backup_while_writing_is_consistent(store, add_drama, tmp_path):
         user = 0
         while not backed_up.is_set() or user < written_at_backup + 30:
             user += 1
-            await store.rate(user_id=user, guild_id=GUILDS[user % 4], drama_id=drama_id,
+            await store.ratings.rate(user_id=user, guild_id=GUILDS[user % 4], drama_id=drama_id,
                              score=SCORES[user % 10], episode=(None, 1, 4)[user % 3])  # fmt: skip
             written = user
             if user == 30:
@@ -716,8 +732,8 @@ async def test_backup_while_writing_is_consistent(store, add_drama, tmp_path):
     copy = await Store.open(target)
     try:
         assert await copy.integrity_check() == "ok"
-        assert (await copy.get_drama(drama_id)).slug == "backed-up"
-        assert [h.drama_id for h in copy.search_titles("backed")] == [drama_id]
+        assert (await copy.catalogue.get(drama_id)).slug == "backed-up"
+        assert [h.drama_id for h in copy.titles.search("backed")] == [drama_id]
     finally:
         await copy.close()
     assert await ratings_count(store) == written
@@ -741,22 +757,22 @@ async def test_backup_refuses_an_existing_file(seeded_store, tmp_path):
 
 async def test_after_close_every_call_is_unavailable(db_path, records, tmp_path):
     store = await Store.open(db_path)
-    drama_id, _ = await store.upsert_drama(records.drama("closing"))
+    drama_id, _ = await store.catalogue.upsert(records.drama("closing"))
     await store.close()
     await store.close()  # idempotent
     assert store.closed
 
     calls = [
-        store.get_drama(drama_id),
-        store.episodes(drama_id),
-        store.availability(drama_id),
-        store.community_scores(drama_id, GUILD_A),
-        store.review(drama_id, GUILD_A),
-        store.stats(),
-        store.find_dramas("closing"),
-        store.rate(user_id=1, guild_id=None, drama_id=drama_id, score=3),
-        store.user_rating(user_id=1, drama_id=drama_id),
-        store.upsert_drama(records.drama("another")),
+        store.catalogue.get(drama_id),
+        store.catalogue.episodes(drama_id),
+        store.catalogue.availability(drama_id),
+        store.ratings.community_scores(drama_id, GUILD_A),
+        store.catalogue.review(drama_id, GUILD_A),
+        store.catalogue.stats(),
+        store.catalogue.find("closing"),
+        store.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=3),
+        store.ratings.user_rating(user_id=1, drama_id=drama_id),
+        store.catalogue.upsert(records.drama("another")),
         store.get_meta("k"),
         store.set_meta("k", "v"),
         store.integrity_check(),
@@ -770,8 +786,8 @@ async def test_after_close_every_call_is_unavailable(db_path, records, tmp_path)
 
 async def test_close_while_writes_are_queued_loses_nothing_committed(db_path, records):
     store = await Store.open(db_path)
-    drama_id, _ = await store.upsert_drama(records.drama("queued"))
-    rates = [asyncio.ensure_future(store.rate(user_id=u, guild_id=None, drama_id=drama_id, score=2))
+    drama_id, _ = await store.catalogue.upsert(records.drama("queued"))
+    rates = [asyncio.ensure_future(store.ratings.rate(user_id=u, guild_id=None, drama_id=drama_id, score=2))
              for u in range(1, 41)]  # fmt: skip
     await asyncio.sleep(0)
     await store.close()
@@ -782,7 +798,7 @@ async def test_close_while_writes_are_queued_loses_nothing_committed(db_path, re
     store = await Store.open(db_path)
     try:
         for user in range(1, 41):
-            assert (await store.user_rating(user_id=user, drama_id=drama_id) is not None) == (
+            assert (await store.ratings.user_rating(user_id=user, drama_id=drama_id) is not None) == (
                 user in committed
             )
     finally:
@@ -793,27 +809,27 @@ async def test_close_while_writes_are_queued_loses_nothing_committed(db_path, re
 @pytest.mark.parametrize("backend", ["sqlite"])  # SQLite's file lock
 async def test_write_while_another_connection_holds_the_lock(store, add_drama, db_path):
     drama_id = await add_drama("locked")
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4)
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4)
 
     other = sqlite3.connect(db_path, isolation_level=None, timeout=0)
     try:
         other.execute("BEGIN EXCLUSIVE")
         other.execute("INSERT INTO meta (key, value) VALUES ('other', 'uncommitted')")
         with pytest.raises(StoreUnavailable, match="locked"):
-            await store.rate(user_id=2, guild_id=GUILD_A, drama_id=drama_id, score=2)
+            await store.ratings.rate(user_id=2, guild_id=GUILD_A, drama_id=drama_id, score=2)
         # Reads go on during the lock (WAL), and see what was committed.
-        assert await store.user_rating(user_id=1, drama_id=drama_id) == 4
+        assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
         other.execute("ROLLBACK")
     finally:
         other.close()
 
-    result = await store.rate(user_id=2, guild_id=GUILD_A, drama_id=drama_id, score=2)
+    result = await store.ratings.rate(user_id=2, guild_id=GUILD_A, drama_id=drama_id, score=2)
     assert result.previous is None  # the failed attempt left nothing behind
     assert result.server == ScoreSummary(2, 12)
     await store.set_meta("after", "lock")
     assert await store.get_meta("other") is None
     assert await store.get_meta("after") == "lock"
-    assert await store.user_rating(user_id=1, drama_id=drama_id) == 4
+    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
     assert await ratings_count(store) == 2
     check_totals_sqlite_file(db_path)
 
@@ -821,8 +837,8 @@ async def test_write_while_another_connection_holds_the_lock(store, add_drama, d
 @pytest.mark.parametrize("read_only_folder", [False, True], ids=["file", "file-and-folder"])
 async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, read_only_folder):
     store = await Store.open(db_path)
-    drama_id, _ = await store.upsert_drama(records.drama("frozen"))
-    await store.rate(user_id=1, guild_id=None, drama_id=drama_id, score=4)
+    drama_id, _ = await store.catalogue.upsert(records.drama("frozen"))
+    await store.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=4)
     await store.close()
 
     folder = db_path.parent
@@ -842,12 +858,12 @@ async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, r
             store = None
         if store is not None:
             try:
-                assert await store.user_rating(user_id=1, drama_id=drama_id) == 4
+                assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
                 with pytest.raises(StoreUnavailable):
-                    await store.rate(user_id=2, guild_id=None, drama_id=drama_id, score=1)
+                    await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=1)
                 with pytest.raises(StoreUnavailable):
                     await store.set_meta("k", "v")
-                assert await store.user_rating(user_id=1, drama_id=drama_id) == 4
+                assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
             finally:
                 await store.close()
     finally:
@@ -856,9 +872,9 @@ async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, r
             path.chmod(0o644)
     store = await Store.open(db_path)
     try:
-        assert await store.user_rating(user_id=1, drama_id=drama_id) == 4
-        assert await store.user_rating(user_id=2, drama_id=drama_id) is None
-        await store.rate(user_id=2, guild_id=None, drama_id=drama_id, score=1)
+        assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
+        assert await store.ratings.user_rating(user_id=2, drama_id=drama_id) is None
+        await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=1)
         assert await ratings_count(store) == 2
     finally:
         await store.close()

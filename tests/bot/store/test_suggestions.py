@@ -21,8 +21,10 @@ GUILD = 77
 
 
 async def suggest(store, drama_id, *, user=MEMBER, field="year", value="2017", note=None, now=NOW, per=5):
-    return await store.suggest(user_id=user, guild_id=GUILD, drama_id=drama_id, field=field, value=value,
-                               note=note, now=now, per_window=per, window=HOUR)  # fmt: skip
+    return await store.suggestions.add(
+        user_id=user, guild_id=GUILD, drama_id=drama_id, field=field, value=value,
+        note=note, now=now, per_window=per, window=HOUR
+    )  # fmt: skip
 
 
 def timeless(s):
@@ -40,8 +42,10 @@ def change(s):
 
 
 async def accept(store, suggestion_id, *, by=CURATOR, now=NOW):
-    return await store.accept_suggestion(suggestion_id, change, decided_by=by, actor_id=by, actor_name="curator",
-                                         guild_id=GUILD, now=now)  # fmt: skip
+    return await store.suggestions.accept(
+        suggestion_id, change, decided_by=by, actor_id=by, actor_name="curator",
+        guild_id=GUILD, now=now
+    )  # fmt: skip
 
 
 async def test_a_suggestion_is_stored_pending_and_listed_oldest_first(store, add_drama):
@@ -54,11 +58,11 @@ async def test_a_suggestion_is_stored_pending_and_listed_oldest_first(store, add
     )  # fmt: skip
     assert first.decided_by is None and first.decided_at is None
     assert datetime.fromisoformat(first.created_at) == NOW
-    assert await store.suggestion(first.id) == first
-    assert await store.suggestion(first.id + 100) is None
-    pending, total = await store.pending_suggestions(1)
+    assert await store.suggestions.get(first.id) == first
+    assert await store.suggestions.get(first.id + 100) is None
+    pending, total = await store.suggestions.pending(1)
     assert [s.id for s in pending] == [first.id] and total == 2
-    pending, total = await store.pending_suggestions(5, after_id=first.id)
+    pending, total = await store.suggestions.pending(5, after_id=first.id)
     assert [s.id for s in pending] == [second.id] and second.value is None
 
 
@@ -87,36 +91,36 @@ async def test_accepting_applies_it_as_an_edit_and_the_audit_credits_the_suggest
     made = await suggest(store, drama_id)
     decided, before, after = await accept(store, made.id, now=NOW + HOUR)
     assert before[0].year == 2016 and after[0].year == 2017
-    assert (await store.get_drama(drama_id)).year == 2017
+    assert (await store.catalogue.get(drama_id)).year == 2017
     assert (decided.status, decided.decided_by) == ("accepted", CURATOR)
     assert datetime.fromisoformat(decided.decided_at) == NOW + HOUR
-    assert await store.suggestion(made.id) == decided
-    (entry,) = await store.audit_log(subject="goblin")
+    assert await store.suggestions.get(made.id) == decided
+    (entry,) = await store.curation.audit_log(subject="goblin")
     assert (entry.action, entry.actor_id, entry.actor_name, entry.guild_id, entry.credit_user_id) == (
         "edit year", CURATOR, "curator", GUILD, MEMBER,
     )  # fmt: skip
     assert json.loads(entry.after)["drama"]["year"] == 2017
-    assert await store.pending_suggestions() == ([], 0)
+    assert await store.suggestions.pending() == ([], 0)
 
 
 async def test_a_suggestion_is_decided_once(store, add_drama):
     drama_id = await add_drama(slug="goblin", year=2016)
     made = await suggest(store, drama_id)
-    rejected = await store.reject_suggestion(made.id, decided_by=CURATOR, now=NOW)
+    rejected = await store.suggestions.reject(made.id, decided_by=CURATOR, now=NOW)
     assert (rejected.status, rejected.decided_by) == ("rejected", CURATOR)
     with pytest.raises(SuggestionClosed) as caught:
         await accept(store, made.id)
     assert caught.value.found is not None and caught.value.found.status == "rejected"
     with pytest.raises(SuggestionClosed) as caught:
-        await store.reject_suggestion(made.id, decided_by=OTHER, now=NOW)
+        await store.suggestions.reject(made.id, decided_by=OTHER, now=NOW)
     assert caught.value.found.decided_by == CURATOR
     for unknown in (made.id + 1000, 0, -5):
         with pytest.raises(SuggestionClosed) as caught:
             await accept(store, unknown)
         assert caught.value.found is None
         with pytest.raises(SuggestionClosed):
-            await store.reject_suggestion(unknown, decided_by=CURATOR, now=NOW)
-    assert (await store.get_drama(drama_id)).year == 2016 and await store.audit_log() == []
+            await store.suggestions.reject(unknown, decided_by=CURATOR, now=NOW)
+    assert (await store.catalogue.get(drama_id)).year == 2016 and await store.curation.audit_log() == []
 
 
 async def test_two_curators_accepting_at_once_apply_it_once(store, add_drama):
@@ -125,7 +129,7 @@ async def test_two_curators_accepting_at_once_apply_it_once(store, add_drama):
     results = await asyncio.gather(accept(store, made.id, by=CURATOR), accept(store, made.id, by=OTHER),
                                    return_exceptions=True)  # fmt: skip
     assert sorted(type(r).__name__ for r in results) == ["SuggestionClosed", "tuple"]
-    assert len(await store.audit_log(subject="goblin")) == 1
+    assert len(await store.curation.audit_log(subject="goblin")) == 1
 
 
 async def test_a_value_no_longer_valid_leaves_it_pending_and_changes_nothing(store, add_drama):
@@ -134,21 +138,23 @@ async def test_a_value_no_longer_valid_leaves_it_pending_and_changes_nothing(sto
     with pytest.raises(UserError) as caught:
         await accept(store, made.id)
     assert "year" in caught.value.message
-    assert (await store.suggestion(made.id)).status == "pending"
-    assert (await store.get_drama(drama_id)).year == 2016 and await store.audit_log() == []
+    assert (await store.suggestions.get(made.id)).status == "pending"
+    assert (await store.catalogue.get(drama_id)).year == 2016 and await store.curation.audit_log() == []
 
 
 async def test_a_removed_dramas_suggestions_wait_for_its_restore(store, add_drama):
     drama_id = await add_drama(slug="goblin")
     made = await suggest(store, drama_id)
-    await store.curate("goblin", lambda before: None, action="remove", actor_id=CURATOR, actor_name=None, guild_id=None)
-    assert (await store.suggestion(made.id)).status == "pending"  # the member's suggestion is kept ...
-    assert await store.pending_suggestions() == ([], 0)  # ... out of the queue
+    await store.curation.curate(
+        "goblin", lambda before: None, action="remove", actor_id=CURATOR, actor_name=None, guild_id=None
+    )
+    assert (await store.suggestions.get(made.id)).status == "pending"  # the member's suggestion is kept ...
+    assert await store.suggestions.pending() == ([], 0)  # ... out of the queue
     with pytest.raises(SuggestionClosed):
         await accept(store, made.id)
-    assert (await store.suggestion(made.id)).status == "pending"
-    await store.restore_drama("goblin", actor_id=CURATOR, actor_name=None, guild_id=None)
-    assert [s.id for s in (await store.pending_suggestions())[0]] == [made.id]
+    assert (await store.suggestions.get(made.id)).status == "pending"
+    await store.removal.restore("goblin", actor_id=CURATOR, actor_name=None, guild_id=None)
+    assert [s.id for s in (await store.suggestions.pending())[0]] == [made.id]
     decided, _, after = await accept(store, made.id)
     assert decided.status == "accepted" and after[0].year == 2017
 
@@ -159,19 +165,21 @@ async def test_erasure_removes_a_members_suggestions_and_their_id_in_decisions_a
     pending = await suggest(store, drama_id, field="network", value="tvN")
     by_other = await suggest(store, drama_id, user=OTHER, field="title", value="Guardian")
     await accept(store, accepted.id)
-    await store.reject_suggestion(by_other.id, decided_by=CURATOR, now=NOW)
+    await store.suggestions.reject(by_other.id, decided_by=CURATOR, now=NOW)
 
-    held = await store.member_data_counts(MEMBER)
+    held = await store.erasure.counts(MEMBER)
     assert held.suggestions == 2 and (held.ratings, held.watchlist, held.settings) == (0, 0, 0)
-    removed = await store.delete_member(MEMBER)
+    removed = await store.erasure.erase(MEMBER)
     assert removed.suggestions == 2
-    assert await store.suggestion(accepted.id) is None and await store.suggestion(pending.id) is None
-    (entry,) = await store.audit_log(subject="goblin")
+    assert (
+        await store.suggestions.get(accepted.id) is None and await store.suggestions.get(pending.id) is None
+    )
+    (entry,) = await store.curation.audit_log(subject="goblin")
     assert entry.action == "edit year" and entry.credit_user_id is None and entry.actor_id == CURATOR
-    assert (await store.member_data_counts(MEMBER)).suggestions == 0
+    assert (await store.erasure.counts(MEMBER)).suggestions == 0
 
-    await store.delete_member(CURATOR)  # the curator who decided: the decision stays, without who
-    kept = await store.suggestion(by_other.id)
+    await store.erasure.erase(CURATOR)  # the curator who decided: the decision stays, without who
+    kept = await store.suggestions.get(by_other.id)
     assert (kept.status, kept.decided_by, kept.user_id) == ("rejected", None, OTHER)
     assert await raw.fetch(
         "SELECT COUNT(*) FROM catalogue_suggestions WHERE user_id = ? OR decided_by = ?", CURATOR, CURATOR
@@ -188,7 +196,7 @@ async def test_migrate_db_carries_suggestions_and_credits_both_ways(tmp_path, pg
     first, last = tmp_path / "first.db", tmp_path / "last.db"
     store = await Store.open(first)
     try:
-        drama_id, _ = await store.upsert_drama(Drama(0, "goblin", "Goblin", 16, year=2016))
+        drama_id, _ = await store.catalogue.upsert(Drama(0, "goblin", "Goblin", 16, year=2016))
         made = await suggest(store, drama_id, note="see the credits")
         other = await suggest(store, drama_id, field="network", value="tvN")
         accepted, _, _ = await accept(store, made.id, now=NOW + HOUR)
@@ -200,9 +208,9 @@ async def test_migrate_db_carries_suggestions_and_credits_both_ways(tmp_path, pg
     for location in (pg_url, last):
         copy = await open_store(location) if isinstance(location, str) else await Store.open(location)
         try:
-            assert timeless(await copy.suggestion(made.id)) == timeless(accepted)
-            assert timeless(await copy.suggestion(other.id)) == timeless(other)
-            (entry,) = await copy.audit_log(subject="goblin")
+            assert timeless(await copy.suggestions.get(made.id)) == timeless(accepted)
+            assert timeless(await copy.suggestions.get(other.id)) == timeless(other)
+            (entry,) = await copy.curation.audit_log(subject="goblin")
             assert entry.credit_user_id == MEMBER
             newer = await suggest(copy, drama_id, user=OTHER, field="title", value="Guardian")
             assert newer.id > other.id

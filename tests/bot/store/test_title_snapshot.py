@@ -147,15 +147,15 @@ async def test_a_store_closing_stores_a_snapshot_the_next_open_reads(store_locat
     again = await _opened(store_location)
     try:
         assert again.titles.from_snapshot
-        assert [h.drama_id for h in again.search_titles("달")] == [drama_id]
-        assert [d.id for d in await again.find_dramas("moon-river")] == [drama_id]
+        assert [h.drama_id for h in again.titles.search("달")] == [drama_id]
+        assert [d.id for d in await again.catalogue.find("moon-river")] == [drama_id]
         # a change through the store moves the rev: the next open builds (and the close stores again)
-        await again.upsert_drama((await again.get_drama(drama_id)), (), ())
+        await again.catalogue.upsert((await again.catalogue.get(drama_id)), (), ())
     finally:
         await again.close()
     third = await _opened(store_location)
     try:
-        assert third.titles.from_snapshot and [h.title for h in third.search_titles("moon")] == ["Moon River"]
+        assert third.titles.from_snapshot and [h.title for h in third.titles.search("moon")] == ["Moon River"]
     finally:
         await third.close()
 
@@ -173,13 +173,13 @@ async def test_a_change_made_by_hand_drops_the_snapshot(
     again = await _opened(store_location)
     try:
         assert not again.titles.from_snapshot
-        assert [h.name for h in again.search_titles("star")] == ["Star River"]
+        assert [h.name for h in again.titles.search("star")] == ["Star River"]
     finally:
         await again.close()
     await raw.execute("DELETE FROM dramas")
     third = await _opened(store_location)
     try:
-        assert not third.titles.from_snapshot and third.search_titles("star") == []
+        assert not third.titles.from_snapshot and third.titles.search("star") == []
     finally:
         await third.close()
 

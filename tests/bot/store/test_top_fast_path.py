@@ -1,4 +1,4 @@
-"""/top's pages (Store.top_page: the scope's chart kept in memory, bot/store/chartbook.py, filtered with the
+"""/top's pages (TopCharts.page: the scope's chart kept in memory, bot/store/chartbook.py, filtered with the
 catalogue's sets) against the reference computation (the scope's tallies -> bot.community.ranking.rank, within the
 filter's dramas -> paginate), page by page, on both backends; and how the kept charts follow writes."""
 
@@ -19,19 +19,19 @@ GENRES = ("Romance", "Thriller", "Comedy", "romance")  # two spellings of one ge
 async def reference(store, scope, page, *, genre=None, country=None, year=None):
     """The scope's chart from all its tallies, restricted to the dramas the filters pass (as
     Community.tallies filters them in SQL)."""
-    tallies = await store.chart_tallies(scope)
+    tallies = await store.community.tallies(scope)
     within = None
     if genre is not None or country is not None or year is not None:
         within = {
-            t.drama_id for t in await store.chart_tallies(scope, genre=genre, country=country, year=year)
+            t.drama_id for t in await store.community.tallies(scope, genre=genre, country=country, year=year)
         }
     chart = rank((Tally(t.drama_id, t.count, t.halves / 2) for t in tallies), within=within)
     return chart, paginate(chart.rows, page)
 
 
 async def matches_reference(store, scope, page, **query) -> bool:
-    """Store.top_page's page, scope mean and unranked count are the reference's."""
-    chart, got = await store.top_page(scope, page, **query)
+    """TopCharts.page's page, scope mean and unranked count are the reference's."""
+    chart, got = await store.community.top.page(scope, page, **query)
     ref_chart, expected = await reference(store, scope, page, **query)
     return (got, chart.scope_mean, chart.unranked) == (expected, ref_chart.scope_mean, ref_chart.unranked)
 
@@ -51,14 +51,14 @@ async def seed(store, add_drama) -> list[int]:
                                                               for _ in range(rng.randint(1, 9))]  # fmt: skip
         for score in scores:
             guild = (GUILD_A, GUILD_B, None)[user % 3]
-            await store.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score)
+            await store.ratings.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score)
             user += 1
     # Server 444: every drama averages 4, the server's mean: all score exactly 4, ranked by count, then id;
     # 14 of them, so the tie runs over the page boundary.
     patterns = ([4, 4, 4], [3, 5, 4, 4], [4, 4, 4], [5, 3], [4.5, 3.5, 4, 4, 4], [4] * 4) + ([3, 5, 4],) * 8
     for drama_id, scores in zip(ids[:14], patterns, strict=True):
         for score in scores:
-            await store.rate(user_id=user, guild_id=444, drama_id=drama_id, score=score)
+            await store.ratings.rate(user_id=user, guild_id=444, drama_id=drama_id, score=score)
             user += 1
     return ids
 
@@ -71,7 +71,7 @@ async def test_top_page_gives_the_reference_ranking_on_every_page(store, add_dra
     for scope in (0, GUILD_A, GUILD_B, 333, 444):
         for query in queries:
             for page in (-1, 1, 2, 3, 4, 9):
-                chart, got = await store.top_page(scope, page, **query)
+                chart, got = await store.community.top.page(scope, page, **query)
                 ref_chart, expected = await reference(store, scope, page, **query)
                 assert got == expected, (scope, query, page)
                 assert (chart.scope_mean, chart.unranked, chart.min_ratings, chart.prior_weight) == (
@@ -79,8 +79,8 @@ async def test_top_page_gives_the_reference_ranking_on_every_page(store, add_dra
                 ), (scope, query, page)  # fmt: skip
                 compared += len(got.items)
     assert compared > 100  # the comparisons were of real pages, not only empty ones
-    _, tied = await store.top_page(444, 1)
-    _, rest = await store.top_page(444, 2)
+    _, tied = await store.community.top.page(444, 1)
+    _, rest = await store.community.top.page(444, 2)
     threes = [ids[0], ids[2], *ids[6:14]]
     assert [r.drama_id for r in tied.items + rest.items] == [
         ids[4],
@@ -93,11 +93,11 @@ async def test_top_page_gives_the_reference_ranking_on_every_page(store, add_dra
 
 async def test_genre_index_follows_catalogue_changes(store, add_drama):
     ids = await seed(store, add_drama)
-    before, _ = await store.top_page(0, 1, genre="Fantasy")
+    before, _ = await store.community.top.page(0, 1, genre="Fantasy")
     assert before.rows == ()
-    drama = await store.drama_by_slug("top-3")
-    await store.upsert_drama(replace(drama, genres=("Fantasy",)))
-    after, page = await store.top_page(0, 1, genre="fantasy")
+    drama = await store.catalogue.by("slug", "top-3")
+    await store.catalogue.upsert(replace(drama, genres=("Fantasy",)))
+    after, page = await store.community.top.page(0, 1, genre="fantasy")
     assert [r.drama_id for r in page.items] == [ids[3]]
     assert (after, page) == await reference(store, 0, 1, genre="fantasy")
 
@@ -106,18 +106,18 @@ async def test_country_filter_follows_a_country_change(store, add_drama):
     """A catalogue edit that moves dramas to another country (or to none) moves them in /top's country
     filter at once (the filter sets follow catalogue_rev), alone or with a genre or a year, in every scope."""
     ids = await seed(store, add_drama)
-    _, kr_before = await store.top_page(0, 1, country="KR")
+    _, kr_before = await store.community.top.page(0, 1, country="KR")
     moved = kr_before.items[0].drama_id  # the top KR drama goes to Thailand
     for drama_id, country in ((moved, "TH"), (ids[1], "KR"), (ids[3], "TH"), (ids[5], None), (ids[6], "JP")):
-        drama = await store.get_drama(drama_id)
-        await store.upsert_drama(replace(drama, country=country))
+        drama = await store.catalogue.get(drama_id)
+        await store.catalogue.upsert(replace(drama, country=country))
     book = store.community.top.book
     book.gap = 0.0
     builds = book.builds
-    _, kr_after = await store.top_page(0, 1, country="KR")
+    _, kr_after = await store.community.top.page(0, 1, country="KR")
     await book.settled()  # a new catalogue_rev rebuilds the kept charts (in the background)
     assert book.builds > builds
-    _, th = await store.top_page(0, 1, country="TH")
+    _, th = await store.community.top.page(0, 1, country="TH")
     assert moved not in [r.drama_id for r in kr_after.items]
     assert moved in [r.drama_id for r in th.items]
     queries = [{"country": "KR"}, {"country": "JP"}, {"country": "TH"}, {"genre": "romance", "country": "KR"},
@@ -127,7 +127,7 @@ async def test_country_filter_follows_a_country_change(store, add_drama):
     for scope in (0, GUILD_A, GUILD_B, 444):
         for query in queries:
             for page in (1, 2):
-                chart, got = await store.top_page(scope, page, **query)
+                chart, got = await store.community.top.page(scope, page, **query)
                 ref_chart, expected = await reference(store, scope, page, **query)
                 assert got == expected, (scope, query, page)
                 assert (chart.scope_mean, chart.unranked) == (ref_chart.scope_mean, ref_chart.unranked)
@@ -141,19 +141,19 @@ async def test_a_rating_shows_on_the_kept_chart_after_its_rebuild_never_holding_
     ids = await seed(store, add_drama)
     book = store.community.top.book
     book.gap = 0.5  # longer than the six ratings take: the read after them comes before the rebuild
-    before = await store.top_page(0, 1)
+    before = await store.community.top.page(0, 1)
     builds = book.builds
     for user in range(9000, 9006):  # a drama far down the chart gets six 5-star ratings
-        await store.rate(user_id=user, guild_id=GUILD_A, drama_id=ids[30], score=5)
-    assert await store.top_page(0, 1) == before  # served as kept: no read waits for a rebuild
+        await store.ratings.rate(user_id=user, guild_id=GUILD_A, drama_id=ids[30], score=5)
+    assert await store.community.top.page(0, 1) == before  # served as kept: no read waits for a rebuild
     await book.settled()
     assert book.builds > builds
     for scope in (0, GUILD_A):
         assert await matches_reference(store, scope, 1)
-    assert ids[30] in [r.drama_id for r in (await store.top_page(0, 1))[1].items]
+    assert ids[30] in [r.drama_id for r in (await store.community.top.page(0, 1))[1].items]
     # An episode rating does not touch the drama-level chart: nothing is rebuilt.
     builds = book.builds
-    await store.rate(user_id=9100, guild_id=GUILD_A, drama_id=ids[30], score=1, episode=1)
+    await store.ratings.rate(user_id=9100, guild_id=GUILD_A, drama_id=ids[30], score=1, episode=1)
     await book.settled()
     assert book.builds == builds
 
@@ -163,11 +163,11 @@ async def test_erased_member_data_rebuilds_every_kept_chart(store, add_drama):
     book = store.community.top.book
     book.gap = 0.0
     for scope in (0, GUILD_A, GUILD_B, 444):
-        await store.top_page(scope, 1)
-    rated = await store.chart_tallies(444)
+        await store.community.top.page(scope, 1)
+    rated = await store.community.tallies(444)
     assert rated
     member = (await store.db.fetch("SELECT user_id FROM ratings WHERE guild_id = 444 LIMIT 1"))[0][0]
-    await store.delete_member(member)
+    await store.erasure.erase(member)
     await book.settled()
     for scope in (0, GUILD_A, GUILD_B, 444):
         for page in (1, 2):
@@ -186,19 +186,19 @@ async def test_other_processes_ratings_show_by_the_charts_age(store, add_drama, 
         assert book.refresh == book.max_age == float("inf")
     else:
         assert (book.refresh, book.max_age) == (30.0, 60.0)
-    before = await store.top_page(0, 1)
+    before = await store.community.top.page(0, 1)
     other = await Store.open(store_location)
     try:
         for user in range(9000, 9008):
-            await other.rate(user_id=user, guild_id=None, drama_id=ids[31], score=5)
+            await other.ratings.rate(user_id=user, guild_id=None, drama_id=ids[31], score=5)
     finally:
         await other.close()
-    assert await store.top_page(0, 1) == before  # younger than refresh: kept as it is
+    assert await store.community.top.page(0, 1) == before  # younger than refresh: kept as it is
     book.gap = book.refresh = 0.0
-    assert await store.top_page(0, 1) == before  # older than refresh: served, and rebuilt meanwhile
+    assert await store.community.top.page(0, 1) == before  # older than refresh: served, and rebuilt meanwhile
     await book.settled()
     assert await matches_reference(store, 0, 1)
-    assert ids[31] in [r.drama_id for r in (await store.top_page(0, 1))[1].items]
+    assert ids[31] in [r.drama_id for r in (await store.community.top.page(0, 1))[1].items]
     book.refresh, book.max_age = 60.0, 0.0  # every read rebuilds first
     await book.settled()
     builds = book.builds
@@ -213,26 +213,26 @@ async def test_readers_share_one_build_and_only_the_last_scopes_are_kept(store, 
 
     await seed(store, add_drama)
     book = store.community.top.book
-    pages = await asyncio.gather(*(store.top_page(0, page) for page in (1, 2, 3, 1, 2, 3, 1, 2)))
+    pages = await asyncio.gather(*(store.community.top.page(0, page) for page in (1, 2, 3, 1, 2, 3, 1, 2)))
     assert book.builds == 1
     assert pages[0] == pages[3] == pages[6] and pages[0] != pages[1]
     monkeypatch.setattr(chartbook, "KEEP", 2)
     for scope in (GUILD_A, GUILD_B, 444):
-        await store.top_page(scope, 1)
+        await store.community.top.page(scope, 1)
     assert book.builds == 4
-    await store.top_page(444, 1)  # kept
+    await store.community.top.page(444, 1)  # kept
     assert book.builds == 4
-    await store.top_page(0, 1)  # dropped for the newer scopes: built again, the same chart
+    await store.community.top.page(0, 1)  # dropped for the newer scopes: built again, the same chart
     assert book.builds == 5
-    assert await store.top_page(0, 1) == pages[0]
+    assert await store.community.top.page(0, 1) == pages[0]
 
 
 async def test_closing_the_store_stops_pending_rebuilds(store_location, add_drama, store):
     ids = await seed(store, add_drama)
     book = store.community.top.book
-    await store.top_page(0, 1)
+    await store.community.top.page(0, 1)
     book.gap = 60.0  # the rebuild this rating asks for would wait a minute
-    await store.rate(user_id=9000, guild_id=GUILD_A, drama_id=ids[0], score=1)
+    await store.ratings.rate(user_id=9000, guild_id=GUILD_A, drama_id=ids[0], score=1)
     assert book.pending == 1 and book.kept == 1
     await store.close()
     assert book.pending == 0 and book.kept == 0
@@ -242,9 +242,9 @@ async def test_genre_names_one_spelling_each_the_most_used(store, add_drama):
     await seed(store, add_drama)
     dramas = {r["id"]: genres(r["genres"]) for r in await store.community._db.fetch("SELECT id, genres FROM dramas")}
     spelled = Counter(g for own in dramas.values() for g in set(own))  # dramas per spelling
-    names = await store.genre_names()
+    names = await store.community.top.genre_names()
     assert [g.casefold() for g in names] == ["comedy", "romance", "thriller"]
     romance = min((-spelled[g], g) for g in ("Romance", "romance"))[1]  # more dramas, then the first
     assert romance in names and set(names) <= set(spelled)
-    assert all([await store.has_genre(g) for g in ("ROMANCE", "thriller", "Comedy")])
-    assert not await store.has_genre("Horror")
+    assert all([await store.community.top.has_genre(g) for g in ("ROMANCE", "thriller", "Comedy")])
+    assert not await store.community.top.has_genre("Horror")

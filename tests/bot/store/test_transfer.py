@@ -30,7 +30,7 @@ async def _fill(path: Path) -> None:
     store = await Store.open(path)
     try:
         await load_starter_catalogue(store)
-        dramas = [drama for drama, _, _ in (await store.catalogue_entries())[:30]]
+        dramas = [drama for drama, _, _ in (await store.catalogue.entries())[:30]]
         rng = random.Random(11)
         calls = []
         for user in range(1, 121):
@@ -42,22 +42,26 @@ async def _fill(path: Path) -> None:
                 episode = rng.randint(1, drama.episode_count)
                 calls.append(dict(user_id=user, guild_id=guild, drama_id=drama.id, score=rng.randint(1, 10) / 2,
                                   episode=episode))  # fmt: skip
-        await asyncio.gather(*(store.rate(**c) for c in calls))
+        await asyncio.gather(*(store.ratings.rate(**c) for c in calls))
         for c in calls[:200:3]:  # changed minds, some in another server: the update paths of the totals
-            await store.rate(**{**c, "score": 5.0, "guild_id": rng.choice(GUILDS)})
+            await store.ratings.rate(**{**c, "score": 5.0, "guild_id": rng.choice(GUILDS)})
 
         def retitle(record):
             drama, episodes, availability = record
             return replace(drama, synopsis="Edited before the move."), episodes, availability
 
-        await store.curate(
+        await store.curation.curate(
             dramas[0].slug, retitle, action="edit", actor_id=42, actor_name="Ari", guild_id=1111
         )
-        await store.set_curator_role(2222, 777, actor_id=43, actor_name="Bo")
+        await store.curation.set_curator_role(2222, 777, actor_id=43, actor_name="Bo")
         # A removed drama: hidden, its ratings kept (and copied, still hidden).
-        await store.curate(dramas[5].slug, lambda r: None, action="remove", actor_id=42, actor_name="Ari", guild_id=None)
-        await store.store_providers(dramas[1].id, 555, datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=UTC),
-                                    {"KR": {"link": "https://x", "offers": [["Netflix", "flatrate", "/n.png"]]}})  # fmt: skip
+        await store.curation.curate(
+            dramas[5].slug, lambda r: None, action="remove", actor_id=42, actor_name="Ari", guild_id=None
+        )
+        await store.caches.store_providers(
+            dramas[1].id, 555, datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=UTC),
+            {"KR": {"link": "https://x", "offers": [["Netflix", "flatrate", "/n.png"]]}}
+        )  # fmt: skip
         await store.set_meta("moved", "yes")
     finally:
         await store.close()
@@ -109,17 +113,17 @@ async def test_sqlite_to_postgres_to_sqlite_keeps_everything(tmp_path: Path, pg_
         exports = [json.dumps(await export_document(s), sort_keys=True) for s in stores]
         assert exports[0] == exports[1] == exports[2]
         assert [await s.integrity_check() for s in stores] == ["ok", "ok", "ok"]
-        assert [len(await s.removed_dramas()) for s in stores] == [1, 1, 1]
-        ids = [drama.id for drama, _, _ in (await stores[0].catalogue_entries())[:30]]
+        assert [len(await s.catalogue.hidden()) for s in stores] == [1, 1, 1]
+        ids = [drama.id for drama, _, _ in (await stores[0].catalogue.entries())[:30]]
         pairs = [(d, g) for d in ids for g in GUILDS]
-        expected = [await stores[0].community_scores(d, g) for d, g in pairs]
+        expected = [await stores[0].ratings.community_scores(d, g) for d, g in pairs]
         assert sum(1 for s in expected if s.server.count and s.server_episodes) > 10  # not vacuous
-        assert [await stores[2].community_scores(d, g) for d, g in pairs] == expected
-        assert [await stores[1].community_scores(d, g) for d, g in pairs] == expected
+        assert [await stores[2].ratings.community_scores(d, g) for d, g in pairs] == expected
+        assert [await stores[1].ratings.community_scores(d, g) for d, g in pairs] == expected
         # The PostgreSQL copy goes on: new ids come after the copied ones (sequences moved past them).
-        audit_before = (await stores[2].audit_log(1))[0].id
-        await stores[2].set_curator_role(3333, 888, actor_id=1, actor_name="after")
-        assert (await stores[2].audit_log(1))[0].id == audit_before + 1
+        audit_before = (await stores[2].curation.audit_log(1))[0].id
+        await stores[2].curation.set_curator_role(3333, 888, actor_id=1, actor_name="after")
+        assert (await stores[2].curation.audit_log(1))[0].id == audit_before + 1
     finally:
         for s in stores:
             await s.close()
@@ -135,8 +139,8 @@ async def test_a_target_with_rows_is_refused_unless_forced(tmp_path: Path, pg_ur
     store = await Store.open(other)
     try:
         await load_starter_catalogue(store)
-        await store.rate(
-            user_id=9, guild_id=None, drama_id=(await store.catalogue_entries())[0][0].id, score=1.0
+        await store.ratings.rate(
+            user_id=9, guild_id=None, drama_id=(await store.catalogue.entries())[0][0].id, score=1.0
         )
     finally:
         await store.close()
@@ -144,8 +148,8 @@ async def test_a_target_with_rows_is_refused_unless_forced(tmp_path: Path, pg_ur
     assert report.counts["ratings"] == 1
     copy = await open_store(pg_url)
     try:
-        assert len(await copy.catalogue_entries()) == report.counts["dramas"]
-        assert (await copy.audit_log(5)) == []  # the first copy's audit rows went with --force
+        assert len(await copy.catalogue.entries()) == report.counts["dramas"]
+        assert (await copy.curation.audit_log(5)) == []  # the first copy's audit rows went with --force
     finally:
         await copy.close()
 
@@ -257,7 +261,7 @@ async def test_the_target_is_migrated_to_the_source_version_only(tmp_path: Path,
         await end.close()
     store = await open_store(pg_url)  # migrates the copy to the newest schema, like any database
     try:
-        assert (await store.community_scores(7, 9)).server.total_halves == 8
+        assert (await store.ratings.community_scores(7, 9)).server.total_halves == 8
     finally:
         await store.close()
 

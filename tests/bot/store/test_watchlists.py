@@ -15,50 +15,55 @@ ALICE, BOB = 1001, 1002
 
 async def test_set_show_and_remove(store, add_drama):
     drama = await add_drama("goblin", episode_count=16)
-    now, before = await store.set_watch(
+    now, before = await store.watchlists.set(
         user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status="watching", episode=7
     )
     assert before is None
     assert (now.status, now.progress, now.episode_count, now.score) == ("watching", 7, 16, None)
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=4.5)
-    again, before = await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status="on_hold")
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=4.5)
+    again, before = await store.watchlists.set(
+        user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status="on_hold"
+    )
     assert before.status == "watching" and (again.status, again.progress, again.score) == ("on_hold", 7, 4.5)
-    page = await store.watch_page(ALICE)
+    page = await store.watchlists.page(ALICE)
     assert page.total == 1 and page.pages == 1 and page.entries[0].title == "Goblin"
-    assert (await store.watch_page(ALICE, "completed")).total == 0
-    removed = await store.remove_watch(user_id=ALICE, drama_id=drama)
+    assert (await store.watchlists.page(ALICE, "completed")).total == 0
+    removed = await store.watchlists.remove(user_id=ALICE, drama_id=drama)
     assert removed is not None and removed.status == "on_hold"
-    assert await store.remove_watch(user_id=ALICE, drama_id=drama) is None
-    assert (await store.watch_page(ALICE)).total == 0
+    assert await store.watchlists.remove(user_id=ALICE, drama_id=drama) is None
+    assert (await store.watchlists.page(ALICE)).total == 0
 
 
 async def test_completed_sets_the_last_episode_and_progress_is_bounded(store, add_drama):
     drama = await add_drama("short", episode_count=4)
-    now, _ = await store.set_watch(user_id=ALICE, guild_id=None, drama_id=drama, status="completed")
+    now, _ = await store.watchlists.set(user_id=ALICE, guild_id=None, drama_id=drama, status="completed")
     assert now.progress == 4
     with pytest.raises(ValueError, match="episode must be"):
-        await store.set_watch(user_id=ALICE, guild_id=None, drama_id=drama, status="watching", episode=5)
+        await store.watchlists.set(user_id=ALICE, guild_id=None, drama_id=drama, status="watching", episode=5)
     with pytest.raises(ValueError, match="unknown watch status"):
-        await store.set_watch(user_id=ALICE, guild_id=None, drama_id=drama, status="binged")
+        await store.watchlists.set(user_id=ALICE, guild_id=None, drama_id=drama, status="binged")
     with pytest.raises(LookupError):
-        await store.set_watch(user_id=ALICE, guild_id=None, drama_id=drama + 999, status="watching")
-    entry = await store.watch_entry(user_id=ALICE, drama_id=drama)
+        await store.watchlists.set(user_id=ALICE, guild_id=None, drama_id=drama + 999, status="watching")
+    entry = await store.watchlists.entry(user_id=ALICE, drama_id=drama)
     assert (entry.status, entry.progress) == ("completed", 4)  # the refused calls stored nothing
 
 
 async def test_rating_an_episode_raises_progress_and_sets_watching(store, add_drama):
     drama = await add_drama("long", episode_count=16)
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=4, episode=3)
-    entry = await store.watch_entry(user_id=ALICE, drama_id=drama)
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=4, episode=3)
+    entry = await store.watchlists.entry(user_id=ALICE, drama_id=drama)
     assert (entry.status, entry.progress) == ("watching", 3)
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=4, episode=2)  # lower: kept
-    assert (await store.watch_entry(user_id=ALICE, drama_id=drama)).progress == 3
-    await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status="plan", episode=1)
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=3, episode=2)  # re-rated: raised
-    entry = await store.watch_entry(user_id=ALICE, drama_id=drama)
+    # lower: kept
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=4, episode=2)
+    assert (await store.watchlists.entry(user_id=ALICE, drama_id=drama)).progress == 3
+    await store.watchlists.set(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status="plan", episode=1)
+    # re-rated: raised
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=3, episode=2)
+    entry = await store.watchlists.entry(user_id=ALICE, drama_id=drama)
     assert (entry.status, entry.progress) == ("plan", 2)  # a status already set stays
-    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=drama, score=3)  # the whole drama: no list entry
-    assert await store.watch_entry(user_id=BOB, drama_id=drama) is None
+    # the whole drama: no list entry
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_A, drama_id=drama, score=3)
+    assert await store.watchlists.entry(user_id=BOB, drama_id=drama) is None
 
 
 async def test_a_batch_of_ratings_raises_progress_in_the_same_transaction(store, add_drama):
@@ -67,30 +72,30 @@ async def test_a_batch_of_ratings_raises_progress_in_the_same_transaction(store,
     drama = await add_drama("batch", episode_count=8)
     results = await asyncio.gather(
         *(
-            store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=4, episode=ep)
+            store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, score=4, episode=ep)
             for ep in (1, 5, 3)
         ),
-        store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=drama, score=4, episode=99),
+        store.ratings.rate(user_id=BOB, guild_id=GUILD_A, drama_id=drama, score=4, episode=99),
         return_exceptions=True,
     )
     assert isinstance(results[3], ValueError)
-    assert (await store.watch_entry(user_id=ALICE, drama_id=drama)).progress == 5
-    assert await store.watch_entry(user_id=BOB, drama_id=drama) is None
+    assert (await store.watchlists.entry(user_id=ALICE, drama_id=drama)).progress == 5
+    assert await store.watchlists.entry(user_id=BOB, drama_id=drama) is None
 
 
 async def test_pages_and_status_filter(store, add_drama):
     ids = [await add_drama(f"d{i:02}", episode_count=10) for i in range(WATCH_PAGE + 3)]
     for i, drama in enumerate(ids):
         status = "completed" if i % 2 else "watching"
-        await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=status, episode=1)
-    first, last = await store.watch_page(ALICE), await store.watch_page(ALICE, page=1)
+        await store.watchlists.set(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=status, episode=1)
+    first, last = await store.watchlists.page(ALICE), await store.watchlists.page(ALICE, page=1)
     assert (first.total, first.pages, len(first.entries), len(last.entries)) == (13, 2, 10, 3)
     assert {e.drama_id for e in first.entries + last.entries} == set(ids)
     assert [e.status for e in first.entries + last.entries] == ["watching"] * 7 + ["completed"] * 6
-    assert (await store.watch_page(ALICE, page=5)).page == 1  # clipped to the last page
-    done = await store.watch_page(ALICE, "completed")
+    assert (await store.watchlists.page(ALICE, page=5)).page == 1  # clipped to the last page
+    done = await store.watchlists.page(ALICE, "completed")
     assert done.total == 6 and all(e.status == "completed" and e.progress == 10 for e in done.entries)
-    counts = await store.watch_counts(ALICE)
+    counts = await store.watchlists.status_counts(ALICE)
     assert (counts["watching"], counts["completed"], counts["dropped"]) == (7, 6, 0)
 
 
@@ -99,12 +104,14 @@ async def test_a_page_is_the_most_recent_of_its_status_with_the_members_own_scor
     order (by status, most recently changed first), each with the owner's score and nobody else's."""
     ids = [await add_drama(f"p{i:02}", episode_count=10) for i in range(WATCH_PAGE + 5)]
     for drama in ids:
-        await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status="watching", episode=1)
-    await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], status="watching", episode=2)
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], score=4.5)
-    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[0], score=1)
-    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[-1], score=2)
-    first, second = await store.watch_page(ALICE), await store.watch_page(ALICE, page=1)
+        await store.watchlists.set(
+            user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status="watching", episode=1
+        )
+    await store.watchlists.set(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], status="watching", episode=2)
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[0], score=4.5)
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[0], score=1)
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_A, drama_id=ids[-1], score=2)
+    first, second = await store.watchlists.page(ALICE), await store.watchlists.page(ALICE, page=1)
     assert first.entries[0].drama_id == ids[0]  # changed last: first
     listed = [e.drama_id for e in first.entries + second.entries]
     assert sorted(listed) == sorted(ids)  # every entry once across the pages
@@ -121,35 +128,39 @@ async def test_a_page_read_on_the_loop_or_by_the_reader_is_the_same(store, add_d
     ids = [await add_drama(f"q{i:02}", episode_count=10) for i in range(2 * WATCH_PAGE + 3)]
     for i, drama in enumerate(ids):
         status = ("watching", "completed", "plan")[i % 3]
-        await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=status, episode=1)
-    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[4], score=3.5)
+        await store.watchlists.set(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=status, episode=1)
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[4], score=3.5)
     pages = {
-        (status, n): await store.watch_page(ALICE, status, n) for status in (None, "completed") for n in range(3)
+        (status, n): await store.watchlists.page(ALICE, status, n)
+        for status in (None, "completed")
+        for n in range(3)
     }
     monkeypatch.setattr(watchlists, "QUICK_ROWS", quick_list)
     for (status, n), page in pages.items():
-        assert await store.watch_page(ALICE, status, n) == page
+        assert await store.watchlists.page(ALICE, status, n) == page
     assert sum(len(pages[None, n].entries) for n in range(3)) == len(ids)
 
 
 async def test_review_counts_this_servers_lists_in_the_same_read(store, add_drama):
     drama = await add_drama("counted", episode_count=4)
     for user, status in ((1, "watching"), (2, "watching"), (3, "completed"), (4, "plan")):
-        await store.set_watch(user_id=user, guild_id=GUILD_A, drama_id=drama, status=status)
-    await store.set_watch(user_id=5, guild_id=GUILD_B, drama_id=drama, status="watching")
-    await store.rate(user_id=1, guild_id=GUILD_A, drama_id=drama, score=4)
-    data = await store.review(drama, GUILD_A)
+        await store.watchlists.set(user_id=user, guild_id=GUILD_A, drama_id=drama, status=status)
+    await store.watchlists.set(user_id=5, guild_id=GUILD_B, drama_id=drama, status="watching")
+    await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama, score=4)
+    data = await store.catalogue.review(drama, GUILD_A)
     assert (data.watching["watching"], data.watching["completed"], data.watching["plan"]) == (2, 1, 1)
     assert data.scores.server.count == 1 and data.scores.everyone.count == 1
-    assert (await store.review(drama, None)).watching is None
+    assert (await store.catalogue.review(drama, None)).watching is None
 
 
 async def test_privacy_setting(store):
-    assert await store.is_private(ALICE) is False
-    assert await store.set_private(ALICE, True) is False
-    assert await store.is_private(ALICE) is True and await store.is_private(BOB) is False
-    assert await store.set_private(ALICE, False) is True
-    assert await store.is_private(ALICE) is False
+    assert await store.watchlists.is_private(ALICE) is False
+    assert await store.watchlists.set_private(ALICE, True) is False
+    assert (
+        await store.watchlists.is_private(ALICE) is True and await store.watchlists.is_private(BOB) is False
+    )
+    assert await store.watchlists.set_private(ALICE, False) is True
+    assert await store.watchlists.is_private(ALICE) is False
 
 
 async def test_delete_my_data_leaves_totals_as_if_never_rated(store, add_drama, raw):
@@ -158,9 +169,9 @@ async def test_delete_my_data_leaves_totals_as_if_never_rated(store, add_drama, 
         (ALICE, GUILD_A, a, 4.5, None), (ALICE, GUILD_A, a, 2, 3), (ALICE, GUILD_B, b, 5, None),
         (ALICE, None, b, 1, 2), (BOB, GUILD_A, a, 3, None), (BOB, GUILD_B, a, 3.5, 3),
     ]:  # fmt: skip
-        await store.rate(user_id=user, guild_id=guild, drama_id=drama, score=score, episode=ep)
-    await store.set_watch(user_id=ALICE, guild_id=GUILD_A, drama_id=a, status="dropped")
-    await store.set_private(ALICE, True)
+        await store.ratings.rate(user_id=user, guild_id=guild, drama_id=drama, score=score, episode=ep)
+    await store.watchlists.set(user_id=ALICE, guild_id=GUILD_A, drama_id=a, status="dropped")
+    await store.watchlists.set_private(ALICE, True)
 
     # What the totals would be had Alice never rated: Bob's ratings alone, in a fresh database's terms.
     bob_only = sorted(
@@ -168,7 +179,7 @@ async def test_delete_my_data_leaves_totals_as_if_never_rated(store, add_drama, 
             FRESH_TOTALS.replace("FROM ratings", "FROM (SELECT * FROM ratings WHERE user_id = 1002) AS r")
         )
     )
-    removed = await store.delete_member(ALICE)
+    removed = await store.erasure.erase(ALICE)
     assert (removed.ratings, removed.watchlist, removed.settings) == (4, 2, 1)  # episode 2 of b listed it
     assert (
         sorted(await raw.fetch("SELECT drama_id, episode, scope, n, halves FROM rating_totals")) == bob_only
@@ -176,7 +187,7 @@ async def test_delete_my_data_leaves_totals_as_if_never_rated(store, add_drama, 
     assert sorted(await raw.fetch(FRESH_TOTALS)) == bob_only
     assert await raw.fetch("SELECT * FROM ratings WHERE user_id = ?", ALICE) == []
     assert await raw.fetch("SELECT * FROM watchlist WHERE user_id = ?", ALICE) == []
-    assert await store.is_private(ALICE) is False
-    assert (await store.community_scores(b, GUILD_B)).everyone.count == 0
-    again = await store.delete_member(ALICE)
+    assert await store.watchlists.is_private(ALICE) is False
+    assert (await store.ratings.community_scores(b, GUILD_B)).everyone.count == 0
+    again = await store.erasure.erase(ALICE)
     assert (again.ratings, again.watchlist, again.settings) == (0, 0, 0)

@@ -63,7 +63,7 @@ async def test_discover_pages_through_the_most_popular_and_a_rerun_adds_nothing(
     (discover_call, *_) = [q for p, q, _ in fake.requests if p == "/discover/tv"]
     assert discover_call["with_origin_country"] == "KR|JP" and discover_call["sort_by"] == "popularity.desc"
     assert set(discover_call["without_genres"].split(",")) == {"16", "10767", "10763", "10764"}
-    imported = [await store.drama_by_tmdb_id(s["id"]) for s in SCRIPTED]
+    imported = [await store.catalogue.by("tmdb_id", s["id"]) for s in SCRIPTED]
     assert [d is not None for d in imported] == [True, True, True, False, True, False]  # TW is not asked for
     harbor = imported[0]
     assert (harbor.status, harbor.imdb_id, str(harbor.first_air_date)) == (
@@ -71,7 +71,7 @@ async def test_discover_pages_through_the_most_popular_and_a_rerun_adds_nothing(
         "tt99000010",
         "2026-10-03",
     )
-    assert len(await store.episodes(harbor.id)) == 12
+    assert len(await store.catalogue.episodes(harbor.id)) == 12
 
     assert await cli(store, fake, "import-tmdb", "--discover", "--limit", "4", "--country", "KR,JP") == 0
     assert "0 added, 0 updated, 4 unchanged, 0 skipped" in capsys.readouterr().out
@@ -124,8 +124,8 @@ async def test_an_interrupted_discover_leaves_nothing_half_written_and_a_rerun_r
         task.cancel()  # what Ctrl-C does to asyncio.run's task
         with pytest.raises(asyncio.CancelledError):
             await task
-    assert await store.drama_by_tmdb_id(HARBOR_ID) is not None
-    assert await store.drama_by_tmdb_id(second) is None
+    assert await store.catalogue.by("tmdb_id", HARBOR_ID) is not None
+    assert await store.catalogue.by("tmdb_id", second) is None
     async with TMDB("k", fake.base) as tmdb:
         summary = await discover(store, tmdb, KR, limit=3, since=None, stream=io.StringIO())
     assert (summary.added, summary.unchanged) == (2, 1)
@@ -159,21 +159,23 @@ async def test_refresh_adds_new_episodes_and_skips_ended_dramas_unless_all(
         monkeypatch.setitem(tmdb_standin.ALL_SERIES, ended_id, {**SCRIPTED[1], "number_of_episodes": 18})
         summary = await run_refresh(store, tmdb)
         assert (summary.updated, summary.unchanged) == (1, 0)
-        harbor = await store.drama_by_tmdb_id(HARBOR_ID)
-        assert harbor.episode_count == 14 and len(await store.episodes(harbor.id)) == 14
-        assert (await store.drama_by_tmdb_id(ended_id)).episode_count == 16
+        harbor = await store.catalogue.by("tmdb_id", HARBOR_ID)
+        assert harbor.episode_count == 14 and len(await store.catalogue.episodes(harbor.id)) == 14
+        assert (await store.catalogue.by("tmdb_id", ended_id)).episode_count == 16
         summary = await run_refresh(store, tmdb, airing_only=False)
         assert (summary.updated, summary.unchanged) == (1, 1)
-        assert (await store.drama_by_tmdb_id(ended_id)).episode_count == 18
+        assert (await store.catalogue.by("tmdb_id", ended_id)).episode_count == 18
 
 
 async def test_refresh_keeps_the_curated_title_of_a_linked_drama(
     store: Store, fake: FakeTMDB, records, capsys
 ):
-    await store.upsert_drama(records.drama("goblin-2016", "Goblin", 16, tmdb_id=TV_ID, wikidata_id="Q12345"))
+    await store.catalogue.upsert(
+        records.drama("goblin-2016", "Goblin", 16, tmdb_id=TV_ID, wikidata_id="Q12345")
+    )
     assert await cli(store, fake, "refresh-tmdb", "--all") == 0
     assert "0 added, 1 updated" in capsys.readouterr().out
-    goblin = await store.drama_by_tmdb_id(TV_ID)
+    goblin = await store.catalogue.by("tmdb_id", TV_ID)
     assert goblin.title == "Goblin" and goblin.slug == "goblin-2016" and goblin.wikidata_id == "Q12345"
     assert "Guardian: The Lonely and Great God" in goblin.aliases
-    assert goblin.native_title == "쓸쓸하고 찬란하神-도깨비" and len(await store.episodes(goblin.id)) == 16
+    assert goblin.native_title == "쓸쓸하고 찬란하神-도깨비" and len(await store.catalogue.episodes(goblin.id)) == 16

@@ -29,23 +29,25 @@ async def import_tmdb(store: Store, fake: FakeTMDB, query: str) -> int:
 async def test_import_tmdb_by_search_fills_every_field_and_is_idempotent(store: Store, fake: FakeTMDB, capsys):
     assert await import_tmdb(store, fake, "goblin") == 0
     assert "added" in capsys.readouterr().out
-    (drama,) = await store.find_dramas("Dokkaebi")
+    (drama,) = await store.catalogue.find("Dokkaebi")
     assert drama.title == "Guardian: The Lonely and Great God" and drama.native_title == "쓸쓸하고 찬란하神-도깨비"
     assert drama.aliases == ("Goblin", "Dokkaebi")
     assert (drama.year, drama.country, drama.network, drama.episode_count) == (2016, "KR", "tvN", 16)
     assert drama.genres == ("Drama", "Sci-Fi & Fantasy") and drama.tmdb_id == TV_ID
     assert drama.poster_url == "https://image.tmdb.org/t/p/w342/goblin.jpg"
     assert drama.slug == "guardian-the-lonely-and-great-god-2016"
-    episodes = await store.episodes(drama.id)
+    episodes = await store.catalogue.episodes(drama.id)
     assert episodes[0].title == "Episode 1 title" and episodes[0].note == "aired 2017-01-01" and len(episodes) == 16
     assert fake.requests[0][1]["api_key"] == "k3y"
 
     # Curated data survives a re-import; the same TMDB data changes nothing.
-    await store.curate(drama.slug, lambda r: (r[0].__class__(**{**_fields(r[0]), "critic_score": 4.5}), r[1], r[2]),
-                       action="edit", actor_id=1, actor_name="t", guild_id=None)  # fmt: skip
+    await store.curation.curate(
+        drama.slug, lambda r: (r[0].__class__(**{**_fields(r[0]), "critic_score": 4.5}), r[1], r[2]),
+        action="edit", actor_id=1, actor_name="t", guild_id=None
+    )  # fmt: skip
     assert await import_tmdb(store, fake, str(TV_ID)) == 0
     assert capsys.readouterr().out.startswith("unchanged")
-    assert (await store.drama_by_tmdb_id(TV_ID)).critic_score == 4.5
+    assert (await store.catalogue.by("tmdb_id", TV_ID)).critic_score == 4.5
 
 
 def _fields(drama) -> dict:
@@ -114,14 +116,14 @@ async def test_import_tmdb_failures_write_nothing(store: Store, fake: FakeTMDB, 
     fake.script("/tv/", "malformed")
     assert await import_tmdb(store, fake, str(TV_ID)) == 1
     assert "nothing was imported" in capsys.readouterr().err
-    assert (await store.stats()).dramas == 0
+    assert (await store.catalogue.stats()).dramas == 0
     assert await catalogue_cli.run(store, argparse.Namespace(catalogue_command="import-tmdb", query="x"),
                                    Settings(token="")) == 1  # fmt: skip
 
 
 async def test_where_data_caches_and_falls_back_to_the_last_check(store: Store, fake: FakeTMDB, capsys):
     assert await import_tmdb(store, fake, str(TV_ID)) == 0
-    drama = await store.drama_by_tmdb_id(TV_ID)
+    drama = await store.catalogue.by("tmdb_id", TV_ID)
     async with TMDB("k", fake.base, timeout=5) as tmdb:
         live = WhereData(lambda: store, tmdb, ttl=timedelta(hours=1), wait=0.5)
         answer = await live.lookup(drama, await live.cached(drama))
@@ -147,7 +149,7 @@ async def test_where_data_caches_and_falls_back_to_the_last_check(store: Store, 
 
 async def test_where_data_without_cache_and_without_tmdb_shows_the_catalogue(store: Store, fake: FakeTMDB):
     assert await import_tmdb(store, fake, str(TV_ID)) == 0
-    drama = await store.drama_by_tmdb_id(TV_ID)
+    drama = await store.catalogue.by("tmdb_id", TV_ID)
     fake.script("/tv/", "500")
     async with TMDB("k", fake.base) as tmdb:
         answer = await WhereData(lambda: store, tmdb, ttl=timedelta(hours=1)).lookup(drama, None)

@@ -93,19 +93,19 @@ async def test_a_score_stays_on_its_episode_when_tmdb_fills_the_gap(store: Store
     async with TMDB("k", fake.base) as tmdb:
         entry, outcome = await import_series(store, tmdb, SERIES_ID)
         assert outcome == "added"
-        drama = await store.drama_by_tmdb_id(SERIES_ID)
-        assert [(e.number, e.title) for e in await store.episodes(drama.id)] == [
+        drama = await store.catalogue.by("tmdb_id", SERIES_ID)
+        assert [(e.number, e.title) for e in await store.catalogue.episodes(drama.id)] == [
             (1, "S1E1"), (2, "S1E2"), (4, "S1E4"), (5, "S1E5"), (6, "S1E6"),
         ]  # fmt: skip
-        await store.rate(user_id=7, guild_id=70, drama_id=drama.id, score=4.5, episode=4)
+        await store.ratings.rate(user_id=7, guild_id=70, drama_id=drama.id, score=4.5, episode=4)
         fake.own_seasons[(SERIES_ID, 1)] = season(1, [1, 2, 3, 4, 5, 6])  # TMDB fills the gap in
         _, outcome = await import_series(store, tmdb, SERIES_ID)
         assert outcome == "changed"
-    episodes = {e.number: e.title for e in await store.episodes(drama.id)}
+    episodes = {e.number: e.title for e in await store.catalogue.episodes(drama.id)}
     assert episodes == {n: f"S1E{n}" for n in range(1, 7)}
-    assert await store.user_rating(user_id=7, drama_id=drama.id, episode=4) == 4.5
-    assert await store.user_rating(user_id=7, drama_id=drama.id, episode=3) is None
-    review = await store.review(drama.id, 70)
+    assert await store.ratings.user_rating(user_id=7, drama_id=drama.id, episode=4) == 4.5
+    assert await store.ratings.user_rating(user_id=7, drama_id=drama.id, episode=3) is None
+    review = await store.catalogue.review(drama.id, 70)
     assert set(review.scores.server_episodes) == {4}
 
 
@@ -118,16 +118,16 @@ async def test_a_copy_left_by_the_old_sequential_numbering_loses_tmdbs_data_not_
     aired_4 = date(2026, 11, 4)
     old = [Episode(1, title="S1E1"), Episode(2, title="S1E2"),
            Episode(3, 4.0, "S1E4", "aired 2026-11-04", air_date=aired_4)]  # fmt: skip
-    drama_id, _ = await store.upsert_drama(
+    drama_id, _ = await store.catalogue.upsert(
         records.drama("gap-street", "Gap Street", 6, tmdb_id=SERIES_ID, status="airing"), old
     )
-    await store.rate(user_id=7, guild_id=70, drama_id=drama_id, score=3.0, episode=3)
+    await store.ratings.rate(user_id=7, guild_id=70, drama_id=drama_id, score=3.0, episode=3)
     fake.own_series[SERIES_ID] = tv([(1, 6)], 6)
     fake.own_seasons[(SERIES_ID, 1)] = season(1, [1, 2, 4, 5, 6])
     async with TMDB("k", fake.base) as tmdb:
         await import_series(store, tmdb, SERIES_ID)
-    rows = {e.number: e for e in await store.episodes(drama_id)}
+    rows = {e.number: e for e in await store.catalogue.episodes(drama_id)}
     assert sorted(rows) == [1, 2, 3, 4, 5, 6]
     assert (rows[3].title, rows[3].air_date, rows[3].note, rows[3].critic_score) == (None, None, None, 4.0)
     assert rows[4].title == "S1E4" and rows[4].air_date == aired_4
-    assert await store.user_rating(user_id=7, drama_id=drama_id, episode=3) == 3.0
+    assert await store.ratings.user_rating(user_id=7, drama_id=drama_id, episode=3) == 3.0

@@ -104,7 +104,7 @@ async def test_import_on_use_is_single_flight_audited_and_limited_per_member(
     a, b = await asyncio.gather(first, imports.get(HARBOR_ID, member_id=2, member_name="two", guild_id=5))
     assert a == b and a.tmdb_id == HARBOR_ID and a.status == "airing"
     assert fake.hits(f"/tv/{HARBOR_ID}") == 1
-    (audit,) = await store.audit_log(subject=a.slug)
+    (audit,) = await store.curation.audit_log(subject=a.slug)
     assert (audit.action, audit.actor_id, audit.actor_name, audit.guild_id) == ("tmdb-import", 1, "one", 5)
     assert '"Moonlit Harbor"' in audit.after and audit.before is None
     # Already in the catalogue: free, and no TMDB request.
@@ -113,7 +113,7 @@ async def test_import_on_use_is_single_flight_audited_and_limited_per_member(
     await imports.get(SCRIPTED[1]["id"], member_id=1, member_name="one", guild_id=5)
     with pytest.raises(UserError, match="Try again in about 10 minutes"):
         await imports.get(SCRIPTED[2]["id"], member_id=1, member_name="one", guild_id=5)
-    assert await store.drama_by_tmdb_id(SCRIPTED[2]["id"]) is None
+    assert await store.catalogue.by("tmdb_id", SCRIPTED[2]["id"]) is None
     assert (
         await imports.get(SCRIPTED[2]["id"], member_id=3, member_name="x", guild_id=5)
     ).title == "The Quiet Tailor"
@@ -130,16 +130,16 @@ async def test_a_tmdb_failure_stores_nothing(store: Store, fake: FakeTMDB, tmdb:
         fake.script(f"/tv/{HARBOR_ID}", "malformed")
     with pytest.raises(UserError, match="TMDB could not be reached.*nothing was added"):
         await imports.get(HARBOR_ID, member_id=1, member_name="one", guild_id=None)
-    assert await store.drama_by_tmdb_id(HARBOR_ID) is None
-    assert await store.audit_log() == []
-    assert store.search_titles("moonlit", 5) == []
+    assert await store.catalogue.by("tmdb_id", HARBOR_ID) is None
+    assert await store.curation.audit_log() == []
+    assert store.titles.search("moonlit", 5) == []
 
 
 async def test_an_unscripted_series_is_not_imported(store: Store, fake: FakeTMDB, tmdb: TMDB):
     imports = OnDemandImports(lambda: store, tmdb, COUNTRIES)
     with pytest.raises(UserError, match="not a drama this bot covers"):
         await imports.get(EXCLUDED[1]["id"], member_id=1, member_name="one", guild_id=None)
-    assert await store.drama_by_tmdb_id(EXCLUDED[1]["id"]) is None
+    assert await store.catalogue.by("tmdb_id", EXCLUDED[1]["id"]) is None
     assert fake.hits(f"/tv/{EXCLUDED[1]['id']}/season/1") == 0
 
 
