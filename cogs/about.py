@@ -1,45 +1,34 @@
-"""/about: version, uptime, gateway latency and a link to the project.
-
-It touches no database (catalogue counts belong in `python -m bot catalogue stats`): it is the
-cheapest round trip through discord.py, the floor the benchmark (`python -m bench`) compares
-every other command with.
-"""
+"""/about: version, uptime, gateway latency and a link to the project. It touches no database: the
+floor the benchmark (`python -m bench`) compares every other command with."""
 
 from __future__ import annotations
 
 import time
 from importlib import metadata
-from typing import TYPE_CHECKING
 
-import discord
-from discord import app_commands
-from discord.ext import commands
+from discord import Interaction
+from discord.app_commands import command
 
 from bot.cards import review as cards
-from bot.i18n.translator import language
-
-if TYPE_CHECKING:
-    from bot.client import DramaBot
-
-def package_version() -> str:
-    try:
-        return metadata.version("dramabot")
-    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-        return "unknown (not installed)"
+from bot.client import DramaBot
+from cogs.common import DramaCog, locale_of
 
 
-class About(commands.Cog):
+class About(DramaCog):
     def __init__(self, bot: DramaBot) -> None:
-        self.bot = bot
+        super().__init__(bot)
         self.started = time.monotonic()
-        self.version = package_version()  # once: metadata lookups read files
+        try:  # once: metadata lookups read files
+            self.version = metadata.version("dramabot")
+        except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+            self.version = "unknown (not installed)"
 
-    @app_commands.command(name="about", description="About dramabot: version, uptime, latency and project link.")
-    async def about(self, interaction: discord.Interaction) -> None:
+    @command(name="about", description="About dramabot: version, uptime, latency and project link.")
+    async def about(self, interaction: Interaction) -> None:
         settings = self.bot.settings
         embed = cards.about_card(
             self.version, time.monotonic() - self.started, self.bot.latency, settings.project_url,
-            tmdb=bool(settings.tmdb_api_key), locale=language(interaction.locale),
+            tmdb=bool(settings.tmdb_api_key), locale=locale_of(interaction),
         )  # fmt: skip
         await interaction.response.send_message(embed=embed)
 

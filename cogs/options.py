@@ -1,30 +1,26 @@
-"""Option types shared by the commands: a drama picked from the catalogue, a region.
-
-Transformers turn the raw option text into a `Drama` / `Region` (or a clear `UserError`)
-and serve autocomplete, so command callbacks never parse text by hand.
-"""
+"""Option types: a drama picked from the catalogue (or TMDB), a region. Transformers turn the option text
+into a `Drama` / `Region` (or a clear `UserError`) and serve autocomplete: commands never parse text."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+import re
 
 import discord
-from discord import app_commands
+from discord import Interaction, app_commands
+from discord.app_commands import Choice
 
-from bot.safety import cooldowns
-
-from bot.catalogue import regions
 from bot.cards.review import clip, safe
+from bot.catalogue import regions
+from bot.client import DramaBot
 from bot.errors import StoreUnavailable, UserError
-from bot.i18n.translator import language, t
+from bot.i18n.translator import t
 from bot.models import Drama
-from bot.tmdb.ondemand import OnDemand, TMDBHit, parse_tmdb_value
+from bot.safety import cooldowns
 from bot.search.index import fold
 from bot.store import INDEX_CHECK_INTERVAL
-
-if TYPE_CHECKING:
-    from bot.client import DramaBot
+from bot.tmdb.ondemand import OnDemand, TMDBHit, parse_tmdb_value
+from cogs.common import locale_of, shown
 
 MAX_TEXT = 200  # longer than any title, alias or country name
 CHOICE_LIMIT = 25  # Discord's limit on autocomplete choices
@@ -32,26 +28,16 @@ CHOICE_TEXT = 100  # Discord's limit on a choice's name and string value
 AUTOCOMPLETE_BUDGET = 1.2  # seconds: TMDB suggestions are dropped after this (answers stay under 1.5 s)
 TMDB_MIN_TEXT = 3  # TMDB is asked only from this many characters on
 TMDB_MARK = " · TMDB"
+Choices = list[Choice[str]]
 
 
-def _bot(interaction: discord.Interaction) -> DramaBot:
+def _bot(interaction: Interaction) -> DramaBot:
     return interaction.client  # type: ignore[return-value]
-
-
-def locale_of(interaction: discord.Interaction) -> str:
-    """The language to answer `interaction` in: "ko" for a Korean client, else "en"."""
-    return language(interaction.locale)
-
-
-def shown(text: str, limit: int = 60) -> str:
-    """Member input echoed back: clipped, without markdown or mentions."""
-    return safe(clip(" ".join(text.split()), limit))
 
 
 def checked_text(value: object, what: str) -> str:
     """The option text, stripped; a UserError when it is empty or too long. `what`: "drama" or "region"."""
-    text = value if isinstance(value, str) else str(value)
-    text = text.strip()
+    text = str(value).strip()
     if not text:
         raise UserError.keyed("option.drama_empty" if what == "drama" else "option.region_empty")
     if len(text) > MAX_TEXT:
@@ -60,28 +46,32 @@ def checked_text(value: object, what: str) -> str:
     return text
 
 
+def episode_of(drama: Drama, episode: int | None, first: int, refused: str, title: str) -> int | None:
+    """`episode` (None for none) when `drama` has it, from `first` on; else the UserError `refused`."""
+    whole = isinstance(episode, int) and not isinstance(episode, bool)
+    if episode is None or (whole and first <= episode <= drama.episode_count):
+        return episode
+    number = episode if isinstance(episode, int) else "?"
+    raise UserError.keyed(refused, title=title, count=drama.episode_count, episode=number)
+
+
 def looks_like_slug(text: str) -> bool:
     """Whether `text` could be a drama's slug (autocomplete's value): lower-case letters, digits, hyphens."""
-    return len(text) <= 80 and all(c in _SLUG_CHARS for c in text)
-
-
-_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+    return re.fullmatch(r"[a-z0-9-]{0,80}", text) is not None
 
 
 class DramaOption(app_commands.Transformer):
     """A drama from the catalogue, by title, native title, alias or slug (autocomplete's value)."""
 
-    async def transform(self, interaction: discord.Interaction, value: str) -> Drama:
+    async def transform(self, interaction: Interaction, value: str) -> Drama:
         text = checked_text(value, "drama")
         store = _bot(interaction).store
         matches = await store.catalogue.find(text)
         if len(matches) == 1:
             return matches[0]
-        if len(matches) > 1:
-            locale = locale_of(interaction)
-            listing = ", ".join(
-                f"*{safe(d.title)}* ({d.year or t('option.year_unknown', locale)})" for d in matches[:5]
-            )
+        if matches:
+            unknown = t("option.year_unknown", locale_of(interaction))
+            listing = ", ".join(f"*{safe(d.title)}* ({d.year or unknown})" for d in matches[:5])
             raise UserError.keyed("option.ambiguous", text=shown(text), listing=listing)
         if looks_like_slug(text):  # autocomplete's value for a drama removed since: say so
             removed = await store.catalogue.hidden_by("slug", text)
@@ -94,46 +84,33 @@ class DramaOption(app_commands.Transformer):
             raise UserError.keyed("option.no_drama_hint", text=shown(text), titles=titles)
         raise UserError.keyed("option.no_drama", text=shown(text))
 
-    async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+    async def autocomplete(self, interaction: Interaction, value: str) -> Choices:
         store = _bot(interaction).store
         try:
             await store.titles.refresh(max_age=INDEX_CHECK_INTERVAL)  # the catalogue CLI may have changed it
         except StoreUnavailable:
             pass  # autocomplete cannot show an error: offer what the index already holds
         hits = store.titles.search(str(value)[:MAX_TEXT], CHOICE_LIMIT)
-        choices = []
-        for hit in hits:
-            label = hit.title + (f" ({hit.year})" if hit.year else "")
-            if hit.name != hit.title:
-                label += f" · {hit.name}"
-            choices.append(app_commands.Choice(name=clip(label, CHOICE_TEXT), value=hit.slug))
-        return choices
+        return [Choice(name=clip(_label(h.title, h.year, h.name), CHOICE_TEXT), value=h.slug) for h in hits]
 
 
-async def answer(interaction: discord.Interaction, **message: object) -> None:
-    """Send the command's answer: the response, or a follow-up when it was deferred (a TMDB import)."""
-    if interaction.response.is_done():
-        await interaction.followup.send(**message)  # type: ignore[arg-type]
-    else:
-        await interaction.response.send_message(**message)  # type: ignore[arg-type]
+def _label(title: str, year: int | None, other: str | None) -> str:
+    """'Goblin (2016) · 도깨비': a title, its year and another name it goes by."""
+    return title + (f" ({year})" if year else "") + (f" · {other}" if other and other != title else "")
 
 
-def tmdb_choice(hit: TMDBHit) -> app_commands.Choice[str]:
-    label = hit.name + (f" ({hit.year})" if hit.year else "")
-    if hit.original_name and hit.original_name != hit.name:
-        label += f" · {hit.original_name}"
-    return app_commands.Choice(name=clip(label, CHOICE_TEXT - len(TMDB_MARK)) + TMDB_MARK, value=hit.value)
+def tmdb_choice(hit: TMDBHit) -> Choice[str]:
+    label = _label(hit.name, hit.year, hit.original_name)
+    return Choice(name=clip(label, CHOICE_TEXT - len(TMDB_MARK)) + TMDB_MARK, value=hit.value)
 
 
 class TMDBDramaOption(DramaOption):
     """A drama from the catalogue or, with TMDB configured, any scripted TMDB series (imported on use).
-
-    The answer is deferred while a series is imported; `private` commands (/rate) defer ephemerally.
-    """
+    The answer is deferred while a series is imported; `private` commands (/rate) defer ephemerally."""
 
     private = False
 
-    async def transform(self, interaction: discord.Interaction, value: str) -> Drama:
+    async def transform(self, interaction: Interaction, value: str) -> Drama:
         ondemand = _bot(interaction).ondemand
         text = checked_text(value, "drama")
         tmdb_id = parse_tmdb_value(text)
@@ -151,11 +128,11 @@ class TMDBDramaOption(DramaOption):
             return drama
         ondemand.imports.check_member(tmdb_id, interaction.user.id)  # over the limit: an ephemeral answer
         await interaction.response.defer(ephemeral=self.private, thinking=True)
+        user = interaction.user
         try:
             return await ondemand.imports.get(
-                tmdb_id, member_id=interaction.user.id, member_name=str(interaction.user),
-                guild_id=interaction.guild_id,
-            )  # fmt: skip
+                tmdb_id, member_id=user.id, member_name=str(user), guild_id=interaction.guild_id
+            )
         except UserError:
             if not self.private:  # the public "thinking…" message goes; the error comes privately
                 try:
@@ -175,23 +152,21 @@ class TMDBDramaOption(DramaOption):
         exact = [h for h in hits if wanted in (fold(h.name), fold(h.original_name or ""))]
         return exact[0].tmdb_id if len(exact) == 1 else None
 
-    async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+    async def autocomplete(self, interaction: Interaction, value: str) -> Choices:
         loop = asyncio.get_running_loop()
         started = loop.time()
         choices = await super().autocomplete(interaction, value)
-        ondemand = _bot(interaction).ondemand
+        bot = _bot(interaction)
         text = " ".join(str(value)[:MAX_TEXT].split())
-        if ondemand is None or len(choices) >= CHOICE_LIMIT or len(text) < TMDB_MIN_TEXT:
+        if bot.ondemand is None or len(choices) >= CHOICE_LIMIT or len(text) < TMDB_MIN_TEXT:
             return choices
-        hits = await ondemand.search.suggest(text, AUTOCOMPLETE_BUDGET - (loop.time() - started))
+        hits = await bot.ondemand.search.suggest(text, AUTOCOMPLETE_BUDGET - (loop.time() - started))
         if not hits:
             return choices
-        remaining = AUTOCOMPLETE_BUDGET - (loop.time() - started)
+        remaining = max(AUTOCOMPLETE_BUDGET - (loop.time() - started), 0.05)
         try:  # series already in the catalogue are offered as catalogue choices above
-            present = await asyncio.wait_for(
-                _bot(interaction).store.catalogue.tmdb_ids_present([h.tmdb_id for h in hits]),
-                max(remaining, 0.05)
-            )  # fmt: skip
+            ids = [h.tmdb_id for h in hits]
+            present = await asyncio.wait_for(bot.store.catalogue.tmdb_ids_present(ids), remaining)
         except (TimeoutError, StoreUnavailable):
             return choices
         extra = [tmdb_choice(h) for h in hits if h.tmdb_id not in present]
@@ -207,13 +182,20 @@ class PrivateTMDBDramaOption(TMDBDramaOption):
 class RegionOption(app_commands.Transformer):
     """A region: an ISO 3166-1 alpha-2 code or a country name in English or its own language."""
 
-    async def transform(self, interaction: discord.Interaction, value: str) -> regions.Region:
+    async def transform(self, interaction: Interaction, value: str) -> regions.Region:
         text = checked_text(value, "region")
         region = regions.lookup(text)
         if region is None:
             raise UserError.keyed("option.unknown_region", text=shown(text))
         return region
 
-    async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+    async def autocomplete(self, interaction: Interaction, value: str) -> Choices:
         found = regions.suggest(str(value)[:MAX_TEXT], CHOICE_LIMIT)
-        return [app_commands.Choice(name=regions.choice_label(r), value=r.code) for r in found]
+        return [Choice(name=regions.choice_label(r), value=r.code) for r in found]
+
+
+# The option types as command parameters take them.
+DramaArg = app_commands.Transform[Drama, DramaOption]
+TMDBDramaArg = app_commands.Transform[Drama, TMDBDramaOption]
+PrivateTMDBDramaArg = app_commands.Transform[Drama, PrivateTMDBDramaOption]
+RegionArg = app_commands.Transform[regions.Region, RegionOption]

@@ -1,57 +1,32 @@
-"""/server: a server's own settings, for members with Manage Server.
-
-* `/server settings`: what is set for this server (region, announcements, followed dramas, curator role),
-  each with the command that changes it;
-* `/server region country:<code or name>`: the server's region; new-episode announcements show where
-  to watch there, and `/where` without a region uses it;
-* `/server region-clear`: no region again.
-
-Like /announce: guild-only, hidden from members without Manage Server, and checked again here (a server
-can grant the command to anyone in its integration settings). Every answer is private. Thin: the region
-comes parsed from `RegionOption`; the store keeps it (audited); the card is bot/cards/server.py.
-"""
+"""/server settings | region | region-clear: a server's own settings, for members with Manage Server (hidden
+from others, and checked again). Announcements show where to watch in its region; `/where` uses it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import discord
-from discord import app_commands
+from discord import Interaction, app_commands
+from discord.app_commands import command, describe
 from discord.ext import commands
 
-from bot.catalogue import regions
+from bot.cards.server import region_label, settings_card
+from bot.client import DramaBot
 from bot.errors import UserError
 from bot.i18n.translator import t
-from bot.cards.server import region_label, settings_card
-from cogs.options import RegionOption, answer, locale_of
-
-if TYPE_CHECKING:
-    from bot.client import DramaBot
-
-
-def managed_guild(interaction: discord.Interaction) -> int:
-    """The server's id, when the member may change its settings; else a UserError (nothing is changed)."""
-    if interaction.guild_id is None:
-        raise UserError.keyed("server.guild_only")
-    perms = interaction.permissions
-    if not (perms.manage_guild or perms.administrator):
-        raise UserError.keyed("server.not_manager")
-    return interaction.guild_id
+from cogs.common import DramaCog, answer, locale_of, managed_guild
+from cogs.options import RegionArg
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Server(
-    commands.GroupCog,
-    group_name="server",
+    DramaCog, commands.GroupCog, group_name="server",
     group_description="This server's settings: its region, announcements and curators.",
-):
-    def __init__(self, bot: DramaBot) -> None:
-        self.bot = bot
-        super().__init__()
+):  # fmt: skip
+    async def _answer(self, interaction: Interaction, **message: object) -> None:
+        await answer(interaction, **message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
 
-    @app_commands.command(name="settings", description="Show this server's settings.")
-    async def settings(self, interaction: discord.Interaction) -> None:
+    @command(name="settings", description="Show this server's settings.")
+    async def settings(self, interaction: Interaction) -> None:
         guild_id = managed_guild(interaction)
         store = self.bot.store
         card = settings_card(
@@ -60,15 +35,11 @@ class Server(
             len(await store.airing.followed(guild_id)),
             locale_of(interaction),
         )
-        await answer(interaction, embed=card, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        await self._answer(interaction, embed=card)
 
-    @app_commands.command(
-        name="region", description="Set this server's region: announcements show where to watch there."
-    )
-    @app_commands.describe(country="The country: a code such as KR or a name such as Korea or 한국")
-    async def region(
-        self, interaction: discord.Interaction, country: app_commands.Transform[regions.Region, RegionOption]
-    ) -> None:
+    @command(name="region", description="Set this server's region: announcements show where to watch there.")
+    @describe(country="The country: a code such as KR or a name such as Korea or 한국")
+    async def region(self, interaction: Interaction, country: RegionArg) -> None:
         guild_id = managed_guild(interaction)
         locale = locale_of(interaction)
         previous = await self.bot.store.curation.set_guild_region(
@@ -82,23 +53,18 @@ class Server(
             text = t("server.region_set", locale, region=label, was=was)
         if await self.bot.store.airing.announce_settings(guild_id) is None:
             text += t("server.region_no_channel", locale)
-        await answer(
-            interaction, content=text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        await self._answer(interaction, content=text)
 
-    @app_commands.command(name="region-clear", description="Clear this server's region.")
-    async def region_clear(self, interaction: discord.Interaction) -> None:
+    @command(name="region-clear", description="Clear this server's region.")
+    async def region_clear(self, interaction: Interaction) -> None:
         guild_id = managed_guild(interaction)
-        locale = locale_of(interaction)
         previous = await self.bot.store.curation.set_guild_region(
             guild_id, None, actor_id=interaction.user.id, actor_name=str(interaction.user)
         )
         if previous is None:
             raise UserError.keyed("server.region_none")
-        text = t("server.region_cleared", locale, region=region_label(previous))
-        await answer(
-            interaction, content=text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
+        text = t("server.region_cleared", locale_of(interaction), region=region_label(previous))
+        await self._answer(interaction, content=text)
 
 
 async def setup(bot: DramaBot) -> None:

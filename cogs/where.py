@@ -1,65 +1,49 @@
-"""/where: where a drama is streaming, optionally for one region.
-
-With TMDB_API_KEY set, dramas linked to TMDB show live watch providers (bot/tmdb/providers.py): from the
-cache at once when fresh; otherwise the answer is deferred while TMDB is asked for at most 2 s,
-then comes from the last stored data.
-"""
+"""/where: where a drama is streaming, optionally for one region. With TMDB_API_KEY set, live watch
+providers (bot/tmdb/providers.py): cached when fresh, else asked for at most 2 s (the answer deferred)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
-import discord
-from discord import app_commands
-from discord.ext import commands
+from discord import Interaction
+from discord.app_commands import command, describe
 
 from bot.cards import review as cards
-
-from bot.safety import cooldowns
-
 from bot.catalogue import regions
+from bot.client import DramaBot
 from bot.i18n.translator import t
-from bot.tmdb.providers import WhereData
-from bot.models import Drama
-from bot.tmdb.limits import TokenBucket
+from bot.safety import cooldowns
 from bot.tmdb.client import TMDB
-from cogs.options import RegionOption, TMDBDramaOption, answer, locale_of
+from bot.tmdb.limits import TokenBucket
+from bot.tmdb.providers import WhereData
+from cogs.common import DramaCog, answer, locale_of
+from cogs.options import RegionArg, TMDBDramaArg
 
-if TYPE_CHECKING:
-    from bot.client import DramaBot
 
-
-class Where(commands.Cog):
-    def __init__(self, bot: DramaBot) -> None:
-        self.bot = bot
-        self.live: WhereData | None = None
+class Where(DramaCog):
+    live: WhereData  # made when the cog loads
 
     async def cog_load(self) -> None:
         s = self.bot.settings
         # A budget of its own (10 per 10 s), a token taken only when free: /where never waits for TMDB's
         # rate limit (the last check is shown) and never spends what imports need.
-        bucket = TokenBucket(10, 1.0)
-        tmdb = TMDB(s.tmdb_api_key, s.tmdb_api_base, limiter=bucket, wait_for_token=False) if s.tmdb_api_key else None
+        tmdb = None
+        if s.tmdb_api_key:
+            tmdb = TMDB(s.tmdb_api_key, s.tmdb_api_base, limiter=TokenBucket(10, 1.0), wait_for_token=False)
         self.live = WhereData(lambda: self.bot.store, tmdb, ttl=timedelta(hours=s.tmdb_cache_hours))
 
     async def cog_unload(self) -> None:
-        if self.live is not None:
-            await self.live.close()
+        await self.live.close()
 
-    @app_commands.command(name="where", description="Where a drama is streaming, in your country or everywhere.")
-    @app_commands.describe(
+    @command(name="where", description="Where a drama is streaming, in your country or everywhere.")
+    @describe(
         drama="The drama: start typing its title and pick it",
         region="Your country: a code such as KR or a name such as Korea or 한국",
     )
     async def where(
-        self,
-        interaction: discord.Interaction,
-        drama: app_commands.Transform[Drama, TMDBDramaOption],
-        region: app_commands.Transform[regions.Region, RegionOption] | None = None,
+        self, interaction: Interaction, drama: TMDBDramaArg, region: RegionArg | None = None
     ) -> None:
         live = self.live
-        assert live is not None
         server_region = None  # no region given: the server's own (/server region), said so on the card
         if region is None and interaction.guild_id is not None:
             code = await self.bot.store.curation.guild_region(interaction.guild_id)
@@ -76,10 +60,11 @@ class Where(commands.Cog):
         if server_region is not None:
             note = t("where.server_region", locale, region=server_region.label)
             notice = f"{note}\n{notice}" if notice else note
-        await answer(interaction, embed=cards.where_card(
-            drama, found.availability, region, source=source, notice=notice,
-            region_links=found.region_links, locale=locale,
-        ))  # fmt: skip
+        embed = cards.where_card(
+            drama, found.availability, region, source=source, notice=notice, region_links=found.region_links,
+            locale=locale,
+        )  # fmt: skip
+        await answer(interaction, embed=embed)
 
 
 async def setup(bot: DramaBot) -> None:

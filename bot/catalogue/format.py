@@ -28,6 +28,7 @@ from bot.store import BUNDLE_DIGEST, Store
 log = logging.getLogger(__name__)
 
 FORMAT = "dramabot-catalogue/1"  # the schema's `format` constant (a test keeps them equal)
+MAX_EPISODES = 500  # the schema's highest episode_count: command options need it at import (same test)
 STARTER_LOADED = "starter_catalogue_loaded"
 KINDS = {"string": "text", "integer": "a whole number", "number": "a number", "array": "a list",
          "object": "an object"}  # fmt: skip

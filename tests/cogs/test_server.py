@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.errors import UserError
-from cogs.server import managed_guild
+from cogs.common import managed_guild
 
 
 def interaction(guild_id: int | None, **permissions: bool) -> discord.Interaction:

@@ -17,6 +17,7 @@ import bot.data
 from bot.catalogue import schema
 from bot.catalogue.format import (
     FORMAT,
+    MAX_EPISODES,
     STARTER_LOADED,
     CatalogueError,
     limits,
@@ -351,6 +352,7 @@ def test_the_constants_python_needs_at_import_are_the_schemas():
     rules = schema()
     drama = rules["$defs"]["drama"]["properties"]
     assert rules["properties"]["format"]["const"] == FORMAT
+    assert limits()["episode_count"] == MAX_EPISODES
     assert drama["availability"]["items"]["properties"]["kind"]["enum"] == list(AVAILABILITY_KINDS)
     assert drama["status"]["enum"] == [*DRAMA_STATUSES, None]
 

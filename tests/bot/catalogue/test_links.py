@@ -144,16 +144,16 @@ def test_a_csv_poster_gets_the_same_rule():
 
 def test_catalogue_edits_from_discord_get_the_same_rule():
     from bot.errors import UserError
-    from cogs.catalogue import _validated, edit_field
+    from bot.catalogue.edits import edit_field, validated
 
     rec = record()
     edit_field(rec, "poster_url", "https://user:pw@example.com/p.jpg")
     with pytest.raises(UserError) as caught:
-        _validated(rec)
+        validated(rec)
     assert "field 'poster\\_url'" in caught.value.message and "password" in caught.value.message  # _ escaped
     rec = record(availability=[{"service": "Netflix", "kind": "subscription", "regions": [], "url": "http://n.example"}])
     with pytest.raises(UserError) as caught:
-        _validated(rec)
+        validated(rec)
     assert "availability #1" in caught.value.message and "field 'url'" in caught.value.message
 
 
