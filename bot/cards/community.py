@@ -5,10 +5,10 @@ from __future__ import annotations
 import discord
 
 from bot.cards.review import EN, clip, number, ratings_count, safe, stars
+from bot.community.ranking import Page, Ranked, Ranking
+from bot.community.taste import TasteMatch
 from bot.i18n.translator import t
 from bot.models import WATCH_STATUSES, Drama, ProfileData
-from bot.community.ranking import Chart, Page, Ranked
-from bot.community.taste import TasteMatch
 
 CHART_COLOUR = discord.Colour(0xD8893B)
 TITLE_LIMIT = 80
@@ -22,7 +22,7 @@ def drama_label(drama: Drama | None) -> str:
 
 
 def top_card(
-    chart: Chart,
+    chart: Ranking,
     page: Page[Ranked],
     dramas: dict[int, Drama],
     *,

@@ -33,7 +33,7 @@ from bot.models import (
     WatchEntry,
     WatchPage,
 )
-from bot.community.ranking import Chart, Page, Ranked
+from bot.community.ranking import Page, Ranked, Ranking
 from bot.store.airing import Airing
 from bot.store.bundle import Bundle
 from bot.store.caches import Caches
@@ -427,11 +427,11 @@ class Store:
         genre: str | None = None,
         country: str | None = None,
         year: int | None = None,
-    ) -> tuple[Chart, Page[Ranked]]:
+    ) -> tuple[Ranking, Page[Ranked]]:
         """One page of /top's chart in `scope`: what `ranking.paginate(ranking.rank(tallies, within=the
         filter's dramas).rows, page)` gives, from the scope's chart kept in memory (bot/store/chartbook.py:
         this process's ratings show within its GAP of 5 s, other processes' on PostgreSQL within a minute);
-        the Chart's `rows` are the page's."""
+        the Ranking's `rows` are the page's."""
         return await self.community.top.page(scope, page, genre=genre, country=country, year=year)
 
     async def shared_scores(self, a: int, b: int) -> list[tuple[int, int, int]]:
