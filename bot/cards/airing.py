@@ -1,15 +1,8 @@
-"""Cards for airing dramas: pure functions from small dataclasses to `discord.Embed`.
+"""Cards for airing dramas: announcements, the catch-up digest, /schedule and /remind's message.
 
-* `announcement_card`: one new episode, posted in a server's announcement channel;
-* `digest_card`: "While I was away: …", every episode the bot missed in one embed;
-* `schedule_card`: what airs in the coming days, grouped by day, paged when long;
-* `reminder_card`: the direct message a member asked for with /remind;
-* `thread_name`: "Episode N discussion".
-
-Like `bot.cards.review`: inside Discord's limits for any input, and inert text. Titles come from curators and
-TMDB, so they are escaped (no markdown, no mentions, no `<@…>`/`<#…>`/`<t:…>` syntax) and the cards
-never carry episode titles or notes: an announcement must not spoil the episode it announces. Times
-are Discord timestamps (`<t:…:F>` / `<t:…:R>`), which every member sees in their own time zone.
+Inside Discord's limits for any input. Titles come from curators and TMDB, so they are made inert (no
+markdown, mentions or `<…>` markup), and no card carries episode titles or notes (no spoilers). Times
+are Discord timestamps, shown in each member's own time zone.
 """
 
 from __future__ import annotations
@@ -23,37 +16,30 @@ from datetime import UTC, datetime, tzinfo
 import discord
 from discord.utils import format_dt
 
-from bot.catalogue import regions
 from bot.cards.review import (
     DESCRIPTION_LIMIT,
     EN,
     FOOTER_LIMIT,
     TITLE_LIMIT,
-    _fit_total,
     checked,
     clip,
+    fit_total,
     kind_label,
     safe,
 )
-from bot.i18n.messages import t
+from bot.catalogue import regions
 from bot.catalogue.links import safe_link
+from bot.i18n.messages import t
 from bot.models import Availability, Drama
 
 THREAD_NAME_LIMIT = 100
 ANNOUNCE_COLOUR = discord.Colour.teal()
 DIGEST_COLOUR = discord.Colour.dark_teal()
 SCHEDULE_COLOUR = discord.Colour.blurple()
-REMINDER_COLOUR = discord.Colour.teal()
-RATE_HINT = "/rate to score this episode · /where for every country"
-REMINDER_FOOTER = "You asked for this with /remind · /remind off to stop"
-#: At most this many services listed on a card (the rest: /where).
-SERVICES_SHOWN = 4
-#: Entries per /schedule page, so a page stays readable on a phone.
-SCHEDULE_PER_PAGE = 20
-#: Description room used by a digest or a schedule page (the rest of 4096 is slack for headings).
-BODY_ROOM = 3800
-#: Room for a schedule page's entries; its day headings (at most one per entry) fit in the rest.
-SCHEDULE_ROOM = 3200
+SERVICES_SHOWN = 4  # services listed on a card (the rest: /where)
+SCHEDULE_PER_PAGE = 20  # entries per /schedule page: readable on a phone
+BODY_ROOM = 3800  # of a digest's 4096 characters
+SCHEDULE_ROOM = 3200  # for a schedule page's entries; its day headings fit in the rest
 
 # `<@1>`, `<@!1>`, `<@&1>`, `<#1>`, `</cmd:1>`, `<t:1:R>`, `<a:x:1>`, `<:x:1>`: Discord markup in text.
 _MARKUP = re.compile(r"<(?=[@#/:]|t:|a:)")
@@ -71,7 +57,7 @@ def when(at: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AiringEpisode:
-    """One episode of a drama and when it airs (UTC). Episode titles and notes are left out on purpose."""
+    """One episode of a drama and when it airs (UTC); no episode title or note: no spoilers."""
 
     drama: Drama
     number: int
@@ -87,7 +73,7 @@ def service_offer(av: Availability, locale: str = EN) -> str:
 
 
 def _add_where(embed: discord.Embed, availability, region: str | None, locale: str) -> None:
-    """The "Where to watch in <region>" field of an announcement or a reminder, when a region is set."""
+    """The "Where to watch in <region>" field, when a region is set."""
     where = watch_here(availability, region, locale)
     if where is not None:
         place = inert(regions.name_for(region or ""))
@@ -95,8 +81,7 @@ def _add_where(embed: discord.Embed, availability, region: str | None, locale: s
 
 
 def watch_here(availability: Sequence[Availability], region: str | None, locale: str = EN) -> str | None:
-    """Where to watch in the server's region: the services there, or that none is listed; None without a
-    region (the card then points at /where)."""
+    """The services in the server's region, or that none is listed; None without a region."""
     if not region:
         return None
     code = region.upper()
@@ -115,13 +100,10 @@ def episode_headline(episode: AiringEpisode, locale: str = EN) -> str:
     return clip(inert(clip(episode.drama.title, 200)), TITLE_LIMIT - len(suffix)) + suffix
 
 
-# ---- one new episode ----------------------------------------------------------------------------------
 def announcement_card(
-    episode: AiringEpisode,
-    availability: Sequence[Availability] = (),
-    region: str | None = None,
+    episode: AiringEpisode, availability: Sequence[Availability] = (), region: str | None = None,
     locale: str = EN,
-) -> discord.Embed:
+) -> discord.Embed:  # fmt: skip
     """The post in a server's announcement channel when a followed drama's episode has aired."""
     drama = episode.drama
     last = bool(drama.episode_count and episode.number == drama.episode_count)
@@ -138,7 +120,7 @@ def announcement_card(
         embed.set_thumbnail(url=drama.poster_url)
     _add_where(embed, availability, region, locale)
     embed.set_footer(text=t("card.airing.rate_hint", locale))
-    return _fit_total(embed)
+    return fit_total(embed)
 
 
 def thread_name(number: int, locale: str = EN) -> str:
@@ -146,7 +128,6 @@ def thread_name(number: int, locale: str = EN) -> str:
     return clip(t("card.airing.thread", locale, number=number), THREAD_NAME_LIMIT)
 
 
-# ---- catch-up digest -----------------------------------------------------------------------------------
 def episode_ranges(numbers: Sequence[int], locale: str = EN) -> str:
     """'3', '3 and 5', '3–5', '1–2, 4 and 7–9'."""
     ordered = sorted(set(numbers))
@@ -176,14 +157,12 @@ def digest_card(episodes: Sequence[AiringEpisode], locale: str = EN) -> discord.
         lines.append(
             t(key, locale, title=title, ranges=episode_ranges(numbers, locale), ago=format_dt(latest, "R"))
         )
-    body, shown = [], 0
+    body: list[str] = []
     for line in lines:
         if len("\n".join([*body, line])) > BODY_ROOM:
+            body.append(t("card.airing.digest_more", locale, count=len(lines) - len(body)))
             break
         body.append(line)
-        shown += 1
-    if shown < len(lines):
-        body.append(t("card.airing.digest_more", locale, count=len(lines) - shown))
     count = len({(e.drama.id, e.number) for e in episodes})
     embed = discord.Embed(
         title=t(
@@ -193,10 +172,9 @@ def digest_card(episodes: Sequence[AiringEpisode], locale: str = EN) -> discord.
         colour=DIGEST_COLOUR,
     )
     embed.set_footer(text=t("card.airing.rate_hint", locale))
-    return _fit_total(embed)
+    return fit_total(embed)
 
 
-# ---- /schedule ----------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class ScheduleCard:
     embed: discord.Embed
@@ -218,16 +196,10 @@ def schedule_pages(count: int) -> int:
 
 
 def schedule_card(
-    episodes: Sequence[AiringEpisode],
-    *,
-    days: int,
-    scope: str = "all",
-    page: int = 0,
-    zone: tzinfo = UTC,
+    episodes: Sequence[AiringEpisode], *, days: int, scope: str = "all", page: int = 0, zone: tzinfo = UTC,
     locale: str = EN,
-) -> ScheduleCard:
-    """Episodes airing in the coming `days`, grouped by day (in `zone`, named in the footer), each with its
-    time as Discord timestamps; `scope` is 'followed' (this server's dramas) or 'all'."""
+) -> ScheduleCard:  # fmt: skip
+    """Episodes airing in the coming `days`, grouped by day in `zone`; `scope`: 'followed' or 'all'."""
     ordered = sorted(episodes, key=lambda e: (e.airs_at, e.drama.title.casefold(), e.number))
     pages = schedule_pages(len(ordered))
     page = max(0, min(page, pages - 1))
@@ -263,22 +235,19 @@ def schedule_card(
     if pages > 1:
         footer += t("card.airing.page", locale, page=page + 1, pages=pages)
     embed.set_footer(text=clip(footer, FOOTER_LIMIT))
-    return ScheduleCard(_fit_total(embed), page, pages)
+    return ScheduleCard(fit_total(embed), page, pages)
 
 
-# ---- /remind direct message -----------------------------------------------------------------------------
 def reminder_card(
-    episode: AiringEpisode,
-    availability: Sequence[Availability] = (),
-    region: str | None = None,
+    episode: AiringEpisode, availability: Sequence[Availability] = (), region: str | None = None,
     locale: str = EN,
-) -> discord.Embed:
+) -> discord.Embed:  # fmt: skip
     """The direct message a member gets when an episode they asked to be reminded of has aired."""
     embed = discord.Embed(
         title=episode_headline(episode, locale),
         description=t("card.airing.reminder", locale, when=when(episode.airs_at)),
-        colour=REMINDER_COLOUR,
+        colour=ANNOUNCE_COLOUR,
     )
     _add_where(embed, availability, region, locale)
     embed.set_footer(text=t("card.airing.reminder_footer", locale))
-    return _fit_total(embed)
+    return fit_total(embed)

@@ -10,7 +10,7 @@ from bot.community.taste import TasteMatch
 from bot.i18n.translator import t
 from bot.models import WATCH_STATUSES, Drama, ProfileData
 
-CHART_COLOUR = discord.Colour(0xD8893B)
+COMMUNITY_COLOUR = discord.Colour(0xD8893B)
 TITLE_LIMIT = 80
 
 
@@ -22,15 +22,10 @@ def drama_label(drama: Drama | None) -> str:
 
 
 def top_card(
-    chart: Ranking,
-    page: Page[Ranked],
-    dramas: dict[int, Drama],
-    *,
-    server: bool,
-    filters: list[str],
+    ranking: Ranking, page: Page[Ranked], dramas: dict[int, Drama], *, server: bool, filters: list[str],
     locale: str = EN,
-) -> discord.Embed:
-    """One page of the /top chart: rank, drama, Bayesian score, average and count; how it is ranked."""
+) -> discord.Embed:  # fmt: skip
+    """One page of the /top ranking: rank, drama, Bayesian score, average and count; how it is ranked."""
     lines = []
     if filters:
         lines.append(t("top.filters", locale, filters=" · ".join(safe(f) for f in filters)))
@@ -44,14 +39,15 @@ def top_card(
             )
         )  # fmt: skip
     lines.append("")
-    mean = f"{chart.scope_mean:.2f}" if chart.scope_mean is not None else "—"
-    lines.append(t("top.how", locale, mean=mean, prior=f"{chart.prior_weight:g}", minimum=chart.min_ratings))
-    if chart.unranked:
-        lines.append(t("top.unranked", locale, count=f"{chart.unranked:,}", minimum=chart.min_ratings))
+    mean = f"{ranking.scope_mean:.2f}" if ranking.scope_mean is not None else "—"
+    minimum = ranking.min_ratings
+    lines.append(t("top.how", locale, mean=mean, prior=f"{ranking.prior_weight:g}", minimum=minimum))
+    if ranking.unranked:
+        lines.append(t("top.unranked", locale, count=f"{ranking.unranked:,}", minimum=minimum))
     embed = discord.Embed(
         title=t("top.title_server" if server else "top.title_everyone", locale),
         description=clip("\n".join(lines), 4096),
-        colour=CHART_COLOUR,
+        colour=COMMUNITY_COLOUR,
     )
     embed.set_footer(
         text=t("top.footer", locale, page=page.number, pages=page.pages, total=f"{page.total:,}")
@@ -73,7 +69,7 @@ def match_card(
         description=t(
             "match.score", locale, percentage=f"{result.percentage:g}", shared=f"{result.shared:,}"
         ),
-        colour=CHART_COLOUR,
+        colour=COMMUNITY_COLOUR,
     )
 
     def lines(items) -> str:  # noqa: ANN001
@@ -105,40 +101,24 @@ def profile_alt(counts: tuple[int, ...], locale: str = EN) -> str:
         return t("profile.alt_empty", locale)
     mean = sum((i + 1) / 2 * n for i, n in enumerate(counts)) / total
     peak = max(range(len(counts)), key=lambda i: (counts[i], i))
-    listed = histogram_bar(counts)
-    text = t(
-        "profile.alt",
-        locale,
-        total=total,
-        listed=listed,
-        peak=f"{(peak + 1) / 2:g}",
-        mean=number(round(mean, 2)),
-    )
-    return clip(text, 1024)
+    listed, peak_score, mean_text = histogram_bar(counts), f"{(peak + 1) / 2:g}", number(round(mean, 2))
+    return clip(t("profile.alt", locale, total=total, listed=listed, peak=peak_score, mean=mean_text), 1024)
 
 
 def profile_card(data: ProfileData, name: str, *, locale: str = EN) -> discord.Embed:
     """/profile's card (the histogram, when rendered, is attached as its image by the cog)."""
     embed = discord.Embed(
-        title=clip(t("profile.title", locale, name=safe(clip(name, 60))), 256), colour=CHART_COLOUR
+        title=clip(t("profile.title", locale, name=safe(clip(name, 60))), 256), colour=COMMUNITY_COLOUR
     )
     listed = [
         f"{t(f'watch.status.{s}', locale)}: {data.statuses[s]}" for s in WATCH_STATUSES if data.statuses[s]
     ]
-    embed.add_field(
-        name=t("profile.lists", locale),
-        value=" · ".join(listed) or t("profile.list_empty", locale),
-        inline=False,
-    )
+    lists = " · ".join(listed) or t("profile.list_empty", locale)
+    embed.add_field(name=t("profile.lists", locale), value=lists, inline=False)
+    value = t("profile.none", locale)
     if data.ratings:
-        value = t(
-            "profile.ratings_value",
-            locale,
-            ratings=ratings_count(data.ratings, locale),
-            mean=number(round(data.mean, 2)),
-        )
-    else:
-        value = t("profile.none", locale)
+        count, mean = ratings_count(data.ratings, locale), number(round(data.mean, 2))
+        value = t("profile.ratings_value", locale, ratings=count, mean=mean)
     embed.add_field(name=t("profile.ratings", locale), value=value, inline=True)
     genres = ", ".join(f"{safe(g)} ({n})" for g, n in data.genres)
     embed.add_field(

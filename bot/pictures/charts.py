@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.pictures import draw as draw_
 from bot.i18n.messages import ENGLISH, language, plural, t
 from bot.models import ReviewData
+from bot.pictures import draw as draw_
 
 WIDTH, HEIGHT = 800, 400
 MAX_EPISODES = 300

@@ -29,13 +29,13 @@ from bot.catalogue.format import CatalogueError
 from bot.errors import StoreConflict, UserError
 from bot.i18n.messages import plural
 from bot.models import Drama
-from bot.tmdb.limits import MemberWindow, SingleFlight, TokenBucket, TTLCache
 from bot.search.index import fold
 from bot.settings import Settings
 from bot.store import Store
-from bot.tmdb.client import TMDB, TMDBBusy, TMDBError, not_scripted
 from bot.tmdb.bulk import REFRESH_BATCH, REFRESHED_AT, run_refresh
+from bot.tmdb.client import TMDB, TMDBBusy, TMDBError, not_scripted
 from bot.tmdb.importer import NotScripted, build_entry, fetch_series
+from bot.tmdb.limits import MemberWindow, SingleFlight, TokenBucket, TTLCache
 
 log = logging.getLogger(__name__)
 
