@@ -1,10 +1,8 @@
 """Live where-to-watch data: TMDB watch providers, cached in the store with a time-to-live.
 
-/where must answer within Discord's 3 s, TMDB or not. `WhereData.lookup` answers from a fresh
-cache at once; otherwise it starts one fetch per drama (shared by concurrent lookups), waits
-for it at most `wait` seconds, and falls back to the last stored data, or to the catalogue's
-own entries, while the fetch goes on in the background and fills the cache for next time.
-No SQL here (the store's) and no Discord types (the cog's).
+/where must answer within Discord's 3 s: a fresh cache answers at once; otherwise one fetch per drama
+(shared) is awaited at most `wait` seconds, then the last stored data (or the catalogue's own entries)
+is shown while the fetch fills the cache in the background.
 """
 
 from __future__ import annotations
@@ -28,7 +26,7 @@ class WhereAnswer:
     source: str | None = None  # the card's footer; None: the default
     notice: str | None = None
     region_links: dict[str, str] = field(default_factory=dict)
-    # The same facts for cards in other languages (cards.live_footer / cards.live_notice):
+    # The same facts for cards in every language (cards.live_footer / cards.live_notice):
     checked_at: datetime | None = None  # when TMDB's data shown was fetched
     stale: bool = False  # TMDB did not answer just now: the last check is shown
     live_failed: bool = False  # no TMDB data at all: the catalogue's entries are shown
@@ -48,8 +46,7 @@ class WhereData:
     def __init__(
         self, store: Callable[[], Store], tmdb: TMDB | None, *, ttl: timedelta, wait: float = 2.0
     ) -> None:
-        # `store` is asked for the current store on each use: the bot may swap in the real one
-        # after running without a database (see bot/__main__.py).
+        # `store` is asked on each use: the bot may swap in the real one after starting without a database.
         self._store, self.tmdb, self.ttl, self.wait = store, tmdb, ttl, wait
         self._inflight: dict[int, asyncio.Task[tuple[datetime, dict] | None]] = {}
 
