@@ -39,6 +39,9 @@ DATE_SLACK = timedelta(days=2)  # the broadcast day may be ahead of UTC
 YIELD_EVERY = 20  # the cycle's loops give the event loop back every this many items
 
 
+_OUTCOMES = {Status.REJECTED: "failed", Status.DMS_CLOSED: "paused", Status.RETRY: "retry"}
+
+
 class StoreLedger:
     """`bot.airing.announcer.Ledger` over the store's ledger."""
 
@@ -50,22 +53,13 @@ class StoreLedger:
 
     async def finish(self, key: str, delivery: Delivery) -> None:
         status = delivery.status
-        extra: dict = {}
-        if status in (Status.POSTED, Status.FOUND, Status.REMOVED):
+        extra = {"message_id": delivery.message_id, "thread_id": delivery.thread_id} if status.done else {}
+        if status.done:
             outcome = "done"
-            extra = {"message_id": delivery.message_id, "thread_id": delivery.thread_id}
-        elif status is Status.REJECTED:
-            outcome = "failed"
-        elif status is Status.DMS_CLOSED:
-            outcome = "paused"
-        elif status.blocks and not key.startswith("remind:"):
-            outcome = "blocked"  # the server's channel is paused until /announce is set again
-        elif status.blocks:
-            outcome = "paused"  # a member out of reach (unknown, or refusing): like closed DMs, no retries
-        elif status is Status.RETRY:
-            outcome = "retry"
+        elif status.blocks:  # a channel is blocked until /announce is set again; a member is paused
+            outcome = "paused" if key.startswith("remind:") else "blocked"
         else:
-            outcome = "unknown"
+            outcome = _OUTCOMES.get(status, "unknown")
         detail = delivery.detail + (f"; thread: {delivery.thread_problem}" if delivery.thread_problem else "")
         await self.store.airing.finish(key, outcome=outcome, now=self.clock.now(), detail=detail, **extra)
 
@@ -76,9 +70,6 @@ class CycleReport:
     skipped: int = 0  # episodes settled without a post (too old, or older missed ones of a reminder)
     expired: int = 0  # pending intents given up (older than MAX_AGE)
     outcomes: list[Outcome] = field(default_factory=list)
-
-    def count(self, status: Status) -> int:
-        return sum(1 for o in self.outcomes if o.status is status)
 
 
 def aired(episode: ScheduledEpisode) -> AiredEpisode:
@@ -245,7 +236,6 @@ class AiringJob:
         self.cycle = cycle or run_cycle  # the leader lock (scale-out) wraps this
         self.dispatcher: Dispatcher | None = None
         self._task: asyncio.Task[None] | None = None
-        self.cycles = 0
 
     def start(
         self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
@@ -274,8 +264,6 @@ class AiringJob:
                     # exactly-once even without it, e.g. on SQLite, where the lock is per process).
                     async with store.try_exclusive(LEADER_LOCK) as leader:
                         report = await self.cycle(store, self.clock, self.dispatcher) if leader else None
-                    if report is not None:
-                        self.cycles += 1
                     if report is not None and (report.recorded or report.outcomes or report.expired):
                         log.info("airing cycle: %d recorded, %d skipped, %d expired, %s", report.recorded,
                                  report.skipped, report.expired, _summary(report.outcomes))  # fmt: skip

@@ -199,17 +199,13 @@ def episode_pages(episode_count: int) -> int:
     return max(1, math.ceil(episode_count / EPISODES_PER_PAGE))
 
 
-def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, str]:
-    """(field name, field value) for one page of the episode guide."""
+def _guide_rows(data: ReviewData, first: int, last: int, locale: str) -> list[tuple[str, str | None, str]]:
+    """(label, episode title, scores) for the guide's episodes `first` to `last`."""
     by_number = {e.number: e for e in data.episodes}
     member_scores = data.scores.server_episodes if data.in_guild else data.scores.everyone_episodes
-    span = data.episode_span
-    first = page * EPISODES_PER_PAGE + 1
-    last = min(span, first + EPISODES_PER_PAGE - 1)
     with_critic = any(e.critic_score is not None for e in data.episodes)
-
     episode_label, members_score = t("card.episode", locale), t("card.members_score", locale)
-    parts = []
+    rows = []
     for n in range(first, last + 1):
         ep = by_number.get(n)
         score = ep.critic_score if ep else None
@@ -217,7 +213,17 @@ def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, s
         members = member_scores.get(n)
         member_part = f"{number(members.average)} ({members.count:,})" if members else DASH
         tail = f"{critic_part if with_critic else ''}{members_score.format(score=member_part)}"
-        parts.append((episode_label.format(number=n), ep.title if ep else None, tail))
+        rows.append((episode_label.format(number=n), ep.title if ep else None, tail))
+    return rows
+
+
+def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, str]:
+    """(field name, field value) for one page of the episode guide."""
+    span = data.episode_span
+    first = page * EPISODES_PER_PAGE + 1
+    last = min(span, first + EPISODES_PER_PAGE - 1)
+    with_critic = any(e.critic_score is not None for e in data.episodes)
+    parts = _guide_rows(data, first, last, locale)
 
     def lines(title_room: int) -> list[str]:
         out = []
@@ -465,16 +471,8 @@ def review_text(data: ReviewData, width: int = 78) -> str:
         lines += ["", "Verdict:", *textwrap.wrap(clip(drama.critic_verdict, VERDICT_LIMIT), width)]
     with_critic = any(e.critic_score is not None for e in data.episodes)
     lines += ["", f"Episode guide{' · critic' if with_critic else ''} · {'this server' if data.in_guild else 'members'}"]
-    by_number = {e.number: e for e in data.episodes}
-    member_scores = scores.server_episodes if data.in_guild else scores.everyone_episodes
-    for n in range(1, data.episode_span + 1):
-        ep = by_number.get(n)
-        score = ep.critic_score if ep else None
-        critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "
-        members = member_scores.get(n)
-        member_part = f"{number(members.average)} ({members.count})" if members else DASH
-        label = f"Episode {n}" + (f" · {clip(ep.title, 40)}" if ep and ep.title else "")
-        lines.append(f"  {label} — {critic_part if with_critic else ''}members {member_part}")
+    for label, title, tail in _guide_rows(data, 1, data.episode_span, EN):
+        lines.append(f"  {label}{f' · {clip(title, 40)}' if title else ''} — {tail}")
     lines += ["", "Where to watch:"]
     if not data.availability:
         lines.append("  No streaming information yet.")

@@ -93,18 +93,15 @@ class TMDB:
                         wait = _retry_after(resp.headers.get("Retry-After"))
                         if self.limiter is not None:
                             self.limiter.pause(wait)
-                    if resp.status == 429 and attempt < self._max_retries:
-                        if wait <= self._max_retry_after:
-                            attempt += 1
-                            log.info("TMDB rate limit: retrying %s in %.1f s", path, wait)
-                            await asyncio.sleep(wait)
-                            continue
-                    if resp.status == 429:
-                        raise TMDBError("TMDB rate limit reached; try again later")
-                    if resp.status == 404:
-                        raise TMDBError(f"TMDB has no {path}")
+                        if attempt >= self._max_retries or wait > self._max_retry_after:
+                            raise TMDBError("TMDB rate limit reached; try again later")
+                        attempt += 1
+                        log.info("TMDB rate limit: retrying %s in %.1f s", path, wait)
+                        await asyncio.sleep(wait)
+                        continue
                     if resp.status != 200:
-                        raise TMDBError(f"TMDB answered {resp.status} for {path}")
+                        why = f"has no {path}" if resp.status == 404 else f"answered {resp.status} for {path}"
+                        raise TMDBError(f"TMDB {why}")
                     try:
                         body = await resp.json(content_type=None)
                     except ValueError as exc:
