@@ -8,7 +8,6 @@ are Discord timestamps, shown in each member's own time zone.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -21,11 +20,10 @@ from bot.cards.review import (
     EN,
     FOOTER_LIMIT,
     TITLE_LIMIT,
-    checked,
     clip,
     fit_total,
-    kind_label,
-    safe,
+    inert,
+    service_line,
 )
 from bot.catalogue import regions
 from bot.catalogue.links import safe_link
@@ -41,15 +39,6 @@ SCHEDULE_PER_PAGE = 20  # entries per /schedule page: readable on a phone
 BODY_ROOM = 3800  # of a digest's 4096 characters
 SCHEDULE_ROOM = 3200  # for a schedule page's entries; its day headings fit in the rest
 
-# `<@1>`, `<@!1>`, `<@&1>`, `<#1>`, `</cmd:1>`, `<t:1:R>`, `<a:x:1>`, `<:x:1>`: Discord markup in text.
-_MARKUP = re.compile(r"<(?=[@#/:]|t:|a:)")
-
-
-def inert(text: str) -> str:
-    """Curator/TMDB text made inert: no markdown, no mentions, no Discord `<…>` markup."""
-    return _MARKUP.sub("<\u200b", safe(text))
-
-
 def when(at: datetime) -> str:
     """'<t:…:F> (<t:…:R>)': the full date and time and how long ago / until, in the reader's zone."""
     return f"{format_dt(at, 'F')} ({format_dt(at, 'R')})"
@@ -62,14 +51,6 @@ class AiringEpisode:
     drama: Drama
     number: int
     airs_at: datetime
-
-
-def service_offer(av: Availability, locale: str = EN) -> str:
-    """'[Netflix](url) (subscription) · checked 2026-11-01', with the service's name made inert."""
-    name = inert(clip(av.service, 100))
-    if safe_link(av.url):
-        name = f"[{name}]({av.url})"
-    return f"{name} ({kind_label(av.kind, locale)}) · {checked(av, locale)}"
 
 
 def _add_where(embed: discord.Embed, availability, region: str | None, locale: str) -> None:
@@ -89,7 +70,7 @@ def watch_here(availability: Sequence[Availability], region: str | None, locale:
     name = inert(regions.name_for(code))
     if not here:
         return clip(t("card.airing.where_not_listed", locale, region=name), 1024)
-    lines = [service_offer(av, locale) for av in here[:SERVICES_SHOWN]]
+    lines = [service_line(av, region_limit=None, locale=locale) for av in here[:SERVICES_SHOWN]]
     if len(here) > SERVICES_SHOWN:
         lines.append(t("card.airing.where_more", locale, count=len(here) - SERVICES_SHOWN))
     return clip("\n".join(lines), 1024)

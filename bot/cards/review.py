@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,6 +56,15 @@ def clip(text: str, limit: int) -> str:
 def safe(text: str) -> str:
     """Text from a member or a curator, made inert: no markdown, no mentions (cached: titles repeat)."""
     return escape_mentions(escape_markdown(text))
+
+
+# `<@1>`, `<@!1>`, `<@&1>`, `<#1>`, `</cmd:1>`, `<t:1:R>`, `<a:x:1>`, `<:x:1>`: Discord markup in text.
+_MARKUP = re.compile(r"<(?=[@#/:]|t:|a:)")
+
+
+def inert(text: str) -> str:
+    """Curator or TMDB text made inert: no markdown, no mentions, no Discord `<…>` markup."""
+    return _MARKUP.sub("<\u200b", safe(text))
 
 
 def stars(score: float | None) -> str:
@@ -161,7 +171,7 @@ def service_line(
     av: Availability, *, with_link: bool = True, region_limit: int | None = 12, locale: str = EN
 ) -> str:
     """'[Netflix](url) (subscription) · Korea, Japan · checked …'; region_limit None: no regions."""
-    name = escape_markdown(av.service)
+    name = inert(clip(av.service, 100))
     if with_link and safe_link(av.url):
         name = f"[{name}]({av.url})"
     parts = [f"{name} ({kind_label(av.kind, locale)})", checked(av, locale)]

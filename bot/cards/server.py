@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.cards.airing import inert
-from bot.cards.review import EN, clip, fit_total
+from bot.cards.review import EN, clip, fit_total, inert
 from bot.catalogue import regions
 from bot.i18n.messages import t
 from bot.models import AnnounceSettings, GuildSettings
