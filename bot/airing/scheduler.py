@@ -77,19 +77,14 @@ def aired(episode: ScheduledEpisode) -> AiredEpisode:
                         episode.number)  # fmt: skip
 
 
-async def _candidates(store: Store, now: datetime) -> list[ScheduledEpisode]:
-    """Every episode that may be due: aired within MAX_AGE plus the longest delay, by local date."""
-    start = (now - MAX_AGE - timedelta(hours=48) - DATE_SLACK).date()
-    return await store.airing.scheduled(start, (now + DATE_SLACK).date())
-
-
 async def record_due(store: Store, now: datetime, report: CycleReport) -> None:
     """Record what is due for every server and every reminder, in batched store calls.
 
     A reminder gets one direct message per drama (its latest episode); older missed ones are skipped."""
-    candidates = await _candidates(store, now)
+    # Every episode that may be due: aired within MAX_AGE plus the longest delay (48 h), by local date.
+    start = (now - MAX_AGE - timedelta(hours=48) - DATE_SLACK).date()
     by_drama: dict[int, list[AiredEpisode]] = {}
-    for episode in candidates:
+    for episode in await store.airing.scheduled(start, (now + DATE_SLACK).date()):
         by_drama.setdefault(episode.drama_id, []).append(aired(episode))
     if not by_drama:
         return

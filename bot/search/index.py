@@ -94,10 +94,7 @@ def _keys(entry: _Entry) -> Iterator[tuple[int, str, int]]:
 
 
 class _Keys:
-    """A sorted key list: flat `list[str]` plus a parallel `array('q')` of packed (drama_id, position).
-
-    Ordered by (key, drama_id, position), like a sorted list of tuples, at a fraction of the memory.
-    """
+    """Keys sorted by (key, drama_id, position): a list and a parallel `array('q')` of packed values."""
 
     __slots__ = ("keys", "vals")
 
@@ -107,11 +104,7 @@ class _Keys:
 
     @classmethod
     def from_groups(cls, groups: dict[str, int | list[int]], ascending: bool) -> _Keys:
-        """Build from key -> packed value (or list of them, in input order); consumes `groups`.
-
-        Equal keys are grouped while loading (word starts repeat a lot), so only distinct keys
-        are sorted, each distinct string is kept once, and no per-key tuple is ever made.
-        """
+        """Build from key -> packed value (or a list of them, in input order); consumes `groups`."""
         out_keys: list[str] = []
         out_vals = array("q")
         for key in sorted(groups):
