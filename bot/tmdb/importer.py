@@ -62,18 +62,12 @@ async def build_entry(
 
 def _keep_curated(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     rec = dict(rec)
-    if kept["title"] != rec["title"]:
-        aliases = [a for a in kept.get("aliases", []) if a != rec["title"]]
-        aliases = aliases + [
-            a for a in [rec["title"], *rec.get("aliases", [])] if a not in aliases and a != kept["title"]
-        ]
-        rec["title"] = kept["title"]
-        if aliases:
-            rec["aliases"] = aliases[:20]
-    elif kept.get("aliases"):
-        rec["aliases"] = (kept["aliases"] + [a for a in rec.get("aliases", []) if a not in kept["aliases"]])[
-            :20
-        ]
+    # The curators' title and aliases first; TMDB's name (when another) and aliases after them.
+    aliases = [a for a in kept.get("aliases", []) if a != rec["title"]]
+    aliases += [a for a in [rec["title"], *rec.get("aliases", [])] if a not in aliases and a != kept["title"]]
+    rec["title"] = kept["title"]
+    if aliases:
+        rec["aliases"] = aliases[:20]
     for key in ("critic", "wikidata_id", "imdb_id"):  # curated or cross-checked: they win
         if key in kept:
             rec[key] = kept[key]
