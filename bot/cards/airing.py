@@ -15,18 +15,8 @@ from datetime import UTC, datetime, tzinfo
 import discord
 from discord.utils import format_dt
 
-from bot.cards.review import (
-    DESCRIPTION_LIMIT,
-    EN,
-    FOOTER_LIMIT,
-    TITLE_LIMIT,
-    clip,
-    fit_total,
-    inert,
-    service_line,
-)
+from bot.cards.review import EN, FOOTER_LIMIT, TITLE_LIMIT, clip, fit_total, inert, new_card, service_line
 from bot.catalogue import regions
-from bot.catalogue.links import safe_link
 from bot.i18n.messages import t
 from bot.models import Availability, Drama
 
@@ -92,13 +82,7 @@ def announcement_card(
         t("card.airing.out_last" if last else "card.airing.out", locale, number=episode.number),
         t("card.airing.aired", locale, when=when(episode.airs_at)),
     ]
-    embed = discord.Embed(
-        title=episode_headline(episode, locale),
-        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
-        colour=ANNOUNCE_COLOUR,
-    )
-    if safe_link(drama.poster_url):  # a link stored before the rule held is left out
-        embed.set_thumbnail(url=drama.poster_url)
+    embed = new_card(episode_headline(episode, locale), "\n".join(lines), ANNOUNCE_COLOUR, drama.poster_url)
     _add_where(embed, availability, region, locale)
     embed.set_footer(text=t("card.airing.rate_hint", locale))
     return fit_total(embed)
@@ -145,13 +129,10 @@ def digest_card(episodes: Sequence[AiringEpisode], locale: str = EN) -> discord.
             break
         body.append(line)
     count = len({(e.drama.id, e.number) for e in episodes})
-    embed = discord.Embed(
-        title=t(
-            "card.airing.digest_title_one" if count == 1 else "card.airing.digest_title", locale, count=count
-        ),
-        description=clip("\n".join(body), DESCRIPTION_LIMIT),
-        colour=DIGEST_COLOUR,
+    title = t(
+        "card.airing.digest_title_one" if count == 1 else "card.airing.digest_title", locale, count=count
     )
+    embed = new_card(title, "\n".join(body), DIGEST_COLOUR)
     embed.set_footer(text=t("card.airing.rate_hint", locale))
     return fit_total(embed)
 
@@ -206,11 +187,7 @@ def schedule_card(
             "card.airing.schedule_entry", locale, name=name, number=episode.number, when=when(episode.airs_at)
         )
         lines.append(clip(entry, room))
-    embed = discord.Embed(
-        title=clip(title, TITLE_LIMIT),
-        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
-        colour=SCHEDULE_COLOUR,
-    )
+    embed = new_card(title, "\n".join(lines), SCHEDULE_COLOUR)
     zone_name = getattr(zone, "key", None) or str(zone)
     footer = t("card.airing.schedule_footer", locale, zone=zone_name)
     if pages > 1:
@@ -224,11 +201,8 @@ def reminder_card(
     locale: str = EN,
 ) -> discord.Embed:  # fmt: skip
     """The direct message a member gets when an episode they asked to be reminded of has aired."""
-    embed = discord.Embed(
-        title=episode_headline(episode, locale),
-        description=t("card.airing.reminder", locale, when=when(episode.airs_at)),
-        colour=ANNOUNCE_COLOUR,
-    )
+    reminder = t("card.airing.reminder", locale, when=when(episode.airs_at))
+    embed = new_card(episode_headline(episode, locale), reminder, ANNOUNCE_COLOUR)
     _add_where(embed, availability, region, locale)
     embed.set_footer(text=t("card.airing.reminder_footer", locale))
     return fit_total(embed)

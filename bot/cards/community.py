@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.cards.review import EN, clip, number, ratings_count, safe, stars
+from bot.cards.review import EN, clip, new_card, number, ratings_count, safe, stars
 from bot.community.ranking import Page, Ranked, Ranking
 from bot.community.taste import TasteMatch
 from bot.i18n.translator import t
@@ -44,11 +44,8 @@ def top_card(
     lines.append(t("top.how", locale, mean=mean, prior=f"{ranking.prior_weight:g}", minimum=minimum))
     if ranking.unranked:
         lines.append(t("top.unranked", locale, count=f"{ranking.unranked:,}", minimum=minimum))
-    embed = discord.Embed(
-        title=t("top.title_server" if server else "top.title_everyone", locale),
-        description=clip("\n".join(lines), 4096),
-        colour=COMMUNITY_COLOUR,
-    )
+    title = t("top.title_server" if server else "top.title_everyone", locale)
+    embed = new_card(title, "\n".join(lines), COMMUNITY_COLOUR)
     embed.set_footer(
         text=t("top.footer", locale, page=page.number, pages=page.pages, total=f"{page.total:,}")
     )
@@ -64,13 +61,8 @@ def match_card(
 ) -> discord.Embed:
     """/match's card: the percentage, the shared count, where the two agree and differ most."""
     you, them = safe(clip(you, 60)), safe(clip(them, 60))
-    embed = discord.Embed(
-        title=clip(t("match.title", locale, you=you, them=them), 256),
-        description=t(
-            "match.score", locale, percentage=f"{result.percentage:g}", shared=f"{result.shared:,}"
-        ),
-        colour=COMMUNITY_COLOUR,
-    )
+    score = t("match.score", locale, percentage=f"{result.percentage:g}", shared=f"{result.shared:,}")
+    embed = new_card(t("match.title", locale, you=you, them=them), score, COMMUNITY_COLOUR)
 
     def lines(items) -> str:  # noqa: ANN001
         return "\n".join(

@@ -190,6 +190,16 @@ def where_summary(availability: tuple[Availability, ...], locale: str = EN) -> s
     return clip("\n".join(lines), FIELD_VALUE_LIMIT)
 
 
+def new_card(title: str, text: str, colour: discord.Colour, poster: str | None = None) -> discord.Embed:
+    """An embed with its title and description clipped to Discord's limits, and `poster` as its thumbnail
+    when it is a safe link (one stored before the links rule held is left out, never sent)."""
+    title, text = clip(title, TITLE_LIMIT), clip(text, DESCRIPTION_LIMIT)
+    embed = discord.Embed(title=title, description=text, colour=colour)
+    if safe_link(poster):
+        embed.set_thumbnail(url=poster)
+    return embed
+
+
 def fit_total(embed: discord.Embed) -> discord.Embed:
     """Last guard: trim the description until the whole embed is within 6000 characters."""
     over = len(embed) - TOTAL_LIMIT
@@ -268,13 +278,8 @@ def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewC
         description += "\n" + here
     if drama.synopsis:
         description += "\n\n" + clip(drama.synopsis, SYNOPSIS_LIMIT)
-    embed = discord.Embed(
-        title=display_title(drama),
-        description=clip(description, DESCRIPTION_LIMIT),
-        colour=colour_for(headline_score(drama, scores.everyone)),
-    )
-    if safe_link(drama.poster_url):  # a link stored before the rule held is left out, never sent
-        embed.set_thumbnail(url=drama.poster_url)
+    colour = colour_for(headline_score(drama, scores.everyone))
+    embed = new_card(display_title(drama), description, colour, drama.poster_url)
 
     reviewed = has_critic_review(drama)
     critic_label = t("card.critic", locale)
@@ -373,7 +378,7 @@ def where_card(
 ) -> discord.Embed:  # fmt: skip
     """`source` replaces the footer (TMDB's attribution); `notice` is a line above the list;
     `region_links` a page per country listing every option there."""
-    title = clip(t("card.where_title", locale, title=drama.title), TITLE_LIMIT)
+    title = t("card.where_title", locale, title=drama.title)
     lines: list[str] = [notice] if notice else []
     if not availability:
         lines.append(t("card.where_none", locale))
@@ -401,13 +406,7 @@ def where_card(
         link = safe_link((region_links or {}).get(region.code))
         if link:
             lines.append(f"[{t('card.where_every_option', locale, region=region.name)}]({link})")
-    embed = discord.Embed(
-        title=title,
-        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
-        colour=discord.Colour.blurple(),
-    )
-    if safe_link(drama.poster_url):  # a link stored before the rule held is left out, never sent
-        embed.set_thumbnail(url=drama.poster_url)
+    embed = new_card(title, "\n".join(lines), discord.Colour.blurple(), drama.poster_url)
     embed.set_footer(text=clip(source or t("card.where_footer", locale), FOOTER_LIMIT))
     return fit_total(embed)
 

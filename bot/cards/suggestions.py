@@ -7,7 +7,7 @@ from datetime import datetime
 
 import discord
 
-from bot.cards.review import EN, clip, fit_total, safe
+from bot.cards.review import EN, clip, fit_total, new_card, safe
 from bot.i18n.messages import t
 from bot.models import Suggestion
 
@@ -26,11 +26,8 @@ def _when(text: str) -> str:
 def suggestion_card(
     pending: list[Suggestion], titles: dict[int, str], total: int, locale: str = EN
 ) -> discord.Embed:
-    embed = discord.Embed(
-        title=t("card.suggestions.title", locale),
-        description=t("card.suggestions.count", locale, shown=len(pending), total=total),
-        colour=QUEUE_COLOUR,
-    )
+    count = t("card.suggestions.count", locale, shown=len(pending), total=total)
+    embed = new_card(t("card.suggestions.title", locale), count, QUEUE_COLOUR)
     for s in pending:
         title = safe(clip(titles.get(s.drama_id, "?"), 100))
         value = safe(clip(s.value, VALUE_SHOWN)) if s.value is not None else t("card.suggestions.clear", locale)

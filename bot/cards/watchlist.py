@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.cards.review import EN, clip, number, safe, stars
+from bot.cards.review import EN, clip, new_card, number, safe, stars
 from bot.i18n.messages import plural
 from bot.i18n.translator import t
 from bot.models import WatchEntry, WatchPage
@@ -44,11 +44,7 @@ def watchlist_card(page: WatchPage, name: str, status: str | None, *, locale: st
     who = member_name(name)
     title = t("watch.title_status", locale, name=who, status=status_label(status, locale)) if status else None
     title = title or t("watch.title", locale, name=who)
-    embed = discord.Embed(
-        title=clip(title, 256),
-        description="\n".join(entry_line(e, locale) for e in page.entries),
-        colour=LIST_COLOUR,
-    )
+    embed = new_card(title, "\n".join(entry_line(e, locale) for e in page.entries), LIST_COLOUR)
     key = plural(page.total, "watch.footer_one", "watch.footer")
     embed.set_footer(text=t(key, locale, total=f"{page.total:,}", page=page.page + 1, pages=page.pages))
     return embed
