@@ -9,6 +9,7 @@ from bot.community.ranking import Page, Ranked, Ranking
 from bot.community.taste import TasteMatch
 from bot.i18n.translator import t
 from bot.models import WATCH_STATUSES, Drama, ProfileData
+from bot.pictures.charts import Histogram, histogram_alt
 
 COMMUNITY_COLOUR = discord.Colour(0xD8893B)
 TITLE_LIMIT = 80
@@ -88,13 +89,7 @@ def histogram_bar(counts: tuple[int, ...]) -> str:
 
 def profile_alt(counts: tuple[int, ...], locale: str = EN) -> str:
     """The histogram's alt text in the locale's language."""
-    total = sum(counts)
-    if not total:
-        return t("profile.alt_empty", locale)
-    mean = sum((i + 1) / 2 * n for i, n in enumerate(counts)) / total
-    peak = max(range(len(counts)), key=lambda i: (counts[i], i))
-    listed, peak_score, mean_text = histogram_bar(counts), f"{(peak + 1) / 2:g}", number(round(mean, 2))
-    return clip(t("profile.alt", locale, total=total, listed=listed, peak=peak_score, mean=mean_text), 1024)
+    return histogram_alt(Histogram(counts), locale)
 
 
 def profile_card(data: ProfileData, name: str, *, locale: str = EN) -> discord.Embed:

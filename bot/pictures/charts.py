@@ -231,19 +231,16 @@ def draw_score_histogram(histogram: Histogram, mode: str = "P"):
     return image
 
 
-def histogram_alt(histogram: Histogram) -> str:
+def histogram_alt(histogram: Histogram, locale: str = ENGLISH) -> str:
+    """The histogram's alt text in the locale's language."""
     counts = histogram.counts
     total = sum(counts)
     if not total:
-        return "Bar chart of scores: no ratings yet."
+        return t("profile.alt_empty", locale)
     mean = sum(s * c for s, c in zip(HALF_STARS, counts, strict=True)) / total
-    peak = max(range(len(counts)), key=lambda i: (counts[i], i))
-    listed = ", ".join(f"{_num(s)}: {c}" for s, c in zip(HALF_STARS, counts, strict=True))
-    return clip(
-        f"Bar chart of {total} rating{'s' * (total != 1)} by score ({listed}). "
-        f"Most common score {_num(HALF_STARS[peak])}, average {_num(mean)}.",
-        ALT_LIMIT,
-    )
+    peak = _num(HALF_STARS[max(range(len(counts)), key=lambda i: (counts[i], i))])
+    listed = " · ".join(f"{_num(s)}: {c}" for s, c in zip(HALF_STARS, counts, strict=True))
+    return clip(t("profile.alt", locale, total=total, listed=listed, peak=peak, mean=_num(mean)), ALT_LIMIT)
 
 
 def clip(text: str, limit: int) -> str:

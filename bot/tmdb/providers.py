@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from bot.models import Availability, Drama
 from bot.store import Store
 from bot.tmdb.client import ATTRIBUTION, TMDB, TMDBError, providers_availability
+from bot.tmdb.limits import SingleFlight
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class WhereData:
     ) -> None:
         # `store` is asked on each use: the bot may swap in the real one after starting without a database.
         self._store, self.tmdb, self.ttl, self.wait = store, tmdb, ttl, wait
-        self._inflight: dict[int, asyncio.Task[tuple[datetime, dict] | None]] = {}
+        self.fetches: SingleFlight[int, tuple[datetime, dict] | None] = SingleFlight()  # one per drama
 
     def needs_fetch(self, drama: Drama, cached: tuple[datetime, dict] | None, now: datetime) -> bool:
         if self.tmdb is None or drama.tmdb_id is None:
@@ -59,14 +60,6 @@ class WhereData:
         if self.tmdb is None or drama.tmdb_id is None:
             return None
         return await self._store().cached_providers(drama.id)
-
-    def _fetch(self, drama: Drama) -> asyncio.Task[tuple[datetime, dict] | None]:
-        task = self._inflight.get(drama.id)
-        if task is None or task.done():
-            task = asyncio.create_task(self._fetch_and_store(drama), name=f"tmdb-providers-{drama.id}")
-            self._inflight[drama.id] = task
-            task.add_done_callback(lambda t, i=drama.id: self._inflight.pop(i, None) if self._inflight.get(i) is t else None)
-        return task
 
     async def _fetch_and_store(self, drama: Drama) -> tuple[datetime, dict] | None:
         assert self.tmdb is not None and drama.tmdb_id is not None
@@ -87,7 +80,7 @@ class WhereData:
         now = datetime.now(UTC)
         stale = False
         if self.needs_fetch(drama, cached, now):
-            task = self._fetch(drama)
+            task = self.fetches.run(drama.id, lambda: self._fetch_and_store(drama), "tmdb-providers")
             try:
                 fresh = await asyncio.wait_for(asyncio.shield(task), self.wait)
             except TimeoutError:
@@ -112,7 +105,6 @@ class WhereData:
         )
 
     async def close(self) -> None:
-        for task in list(self._inflight.values()):
-            task.cancel()
+        await self.fetches.cancel_all()
         if self.tmdb is not None:
             await self.tmdb.close()
