@@ -87,7 +87,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"review:(?
 
 
 def pager(
-    card: cards.ReviewCard, drama_id: int, owner_id: int, locale: str = "en"
+    card: cards.PagedCard, drama_id: int, owner_id: int, locale: str = "en"
 ) -> discord.ui.View | discord.utils.MISSING:
     """Previous/next buttons when the episode guide has more than one page."""
     if card.pages <= 1:
@@ -132,7 +132,7 @@ class Review(commands.Cog):
     async def _chart_joins(
         self,
         interaction: discord.Interaction,
-        card: cards.ReviewCard,
+        card: cards.PagedCard,
         chart: charts.EpisodeChart,
         locale: str,
         pending: PendingPicture,

@@ -15,7 +15,17 @@ from datetime import UTC, datetime, tzinfo
 import discord
 from discord.utils import format_dt
 
-from bot.cards.review import EN, FOOTER_LIMIT, TITLE_LIMIT, clip, fit_total, inert, new_card, service_line
+from bot.cards.review import (
+    EN,
+    FOOTER_LIMIT,
+    TITLE_LIMIT,
+    PagedCard,
+    clip,
+    fit_total,
+    inert,
+    new_card,
+    service_line,
+)
 from bot.catalogue import regions
 from bot.i18n.messages import t
 from bot.models import Availability, Drama
@@ -137,13 +147,6 @@ def digest_card(episodes: Sequence[AiringEpisode], locale: str = EN) -> discord.
     return fit_total(embed)
 
 
-@dataclass(frozen=True, slots=True)
-class ScheduleCard:
-    embed: discord.Embed
-    page: int  # 0-based, clamped to the pages that exist
-    pages: int
-
-
 _WEEKDAYS_KO = "월화수목금토일"
 
 
@@ -160,7 +163,7 @@ def schedule_pages(count: int) -> int:
 def schedule_card(
     episodes: Sequence[AiringEpisode], *, days: int, scope: str = "all", page: int = 0, zone: tzinfo = UTC,
     locale: str = EN,
-) -> ScheduleCard:  # fmt: skip
+) -> PagedCard:  # fmt: skip
     """Episodes airing in the coming `days`, grouped by day in `zone`; `scope`: 'followed' or 'all'."""
     ordered = sorted(episodes, key=lambda e: (e.airs_at, e.drama.title.casefold(), e.number))
     pages = schedule_pages(len(ordered))
@@ -193,7 +196,7 @@ def schedule_card(
     if pages > 1:
         footer += t("card.airing.page", locale, page=page + 1, pages=pages)
     embed.set_footer(text=clip(footer, FOOTER_LIMIT))
-    return ScheduleCard(fit_total(embed), page, pages)
+    return PagedCard(fit_total(embed), page, pages)
 
 
 def reminder_card(

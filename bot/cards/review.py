@@ -209,7 +209,9 @@ def fit_total(embed: discord.Embed) -> discord.Embed:
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewCard:
+class PagedCard:
+    """A card of a paged answer (/review's episode guide, /schedule)."""
+
     embed: discord.Embed
     page: int  # 0-based, clamped to the pages that exist
     pages: int
@@ -266,7 +268,7 @@ def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, s
     return clip(name, FIELD_NAME_LIMIT), clip(value, FIELD_VALUE_LIMIT)
 
 
-def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewCard:
+def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> PagedCard:
     drama = data.drama
     pages = episode_pages(data.episode_span)
     page = max(0, min(page, pages - 1))
@@ -301,7 +303,7 @@ def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewC
     if pages > 1:
         footer += " · " + t("card.page", locale, page=page + 1, pages=pages)
     embed.set_footer(text=footer)
-    return ReviewCard(fit_total(embed), page, pages)
+    return PagedCard(fit_total(embed), page, pages)
 
 
 def here_line(counts: WatchCounts | None, locale: str = EN) -> str | None:
