@@ -15,17 +15,7 @@ from datetime import UTC, datetime, tzinfo
 import discord
 from discord.utils import format_dt
 
-from bot.cards.review import (
-    EN,
-    FOOTER_LIMIT,
-    TITLE_LIMIT,
-    PagedCard,
-    clip,
-    fit_total,
-    inert,
-    new_card,
-    service_line,
-)
+from bot.cards.review import EN, TITLE_LIMIT, PagedCard, clip, fit_total, inert, new_card, service_line
 from bot.catalogue import regions
 from bot.i18n.messages import t
 from bot.models import Availability, Drama
@@ -92,9 +82,9 @@ def announcement_card(
         t("card.airing.out_last" if last else "card.airing.out", locale, number=episode.number),
         t("card.airing.aired", locale, when=when(episode.airs_at)),
     ]
-    embed = new_card(episode_headline(episode, locale), "\n".join(lines), ANNOUNCE_COLOUR, drama.poster_url)
+    headline, hint = episode_headline(episode, locale), t("card.airing.rate_hint", locale)
+    embed = new_card(headline, "\n".join(lines), ANNOUNCE_COLOUR, poster=drama.poster_url, footer=hint)
     _add_where(embed, availability, region, locale)
-    embed.set_footer(text=t("card.airing.rate_hint", locale))
     return fit_total(embed)
 
 
@@ -142,8 +132,7 @@ def digest_card(episodes: Sequence[AiringEpisode], locale: str = EN) -> discord.
     title = t(
         "card.airing.digest_title_one" if count == 1 else "card.airing.digest_title", locale, count=count
     )
-    embed = new_card(title, "\n".join(body), DIGEST_COLOUR)
-    embed.set_footer(text=t("card.airing.rate_hint", locale))
+    embed = new_card(title, "\n".join(body), DIGEST_COLOUR, footer=t("card.airing.rate_hint", locale))
     return fit_total(embed)
 
 
@@ -190,12 +179,11 @@ def schedule_card(
             "card.airing.schedule_entry", locale, name=name, number=episode.number, when=when(episode.airs_at)
         )
         lines.append(clip(entry, room))
-    embed = new_card(title, "\n".join(lines), SCHEDULE_COLOUR)
     zone_name = getattr(zone, "key", None) or str(zone)
     footer = t("card.airing.schedule_footer", locale, zone=zone_name)
     if pages > 1:
         footer += t("card.airing.page", locale, page=page + 1, pages=pages)
-    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    embed = new_card(title, "\n".join(lines), SCHEDULE_COLOUR, footer=footer)
     return PagedCard(fit_total(embed), page, pages)
 
 
@@ -205,7 +193,7 @@ def reminder_card(
 ) -> discord.Embed:  # fmt: skip
     """The direct message a member gets when an episode they asked to be reminded of has aired."""
     reminder = t("card.airing.reminder", locale, when=when(episode.airs_at))
-    embed = new_card(episode_headline(episode, locale), reminder, ANNOUNCE_COLOUR)
+    footer = t("card.airing.reminder_footer", locale)
+    embed = new_card(episode_headline(episode, locale), reminder, ANNOUNCE_COLOUR, footer=footer)
     _add_where(embed, availability, region, locale)
-    embed.set_footer(text=t("card.airing.reminder_footer", locale))
     return fit_total(embed)

@@ -46,11 +46,8 @@ def top_card(
     if ranking.unranked:
         lines.append(t("top.unranked", locale, count=f"{ranking.unranked:,}", minimum=minimum))
     title = t("top.title_server" if server else "top.title_everyone", locale)
-    embed = new_card(title, "\n".join(lines), COMMUNITY_COLOUR)
-    embed.set_footer(
-        text=t("top.footer", locale, page=page.number, pages=page.pages, total=f"{page.total:,}")
-    )
-    return embed
+    footer = t("top.footer", locale, page=page.number, pages=page.pages, total=f"{page.total:,}")
+    return new_card(title, "\n".join(lines), COMMUNITY_COLOUR, footer=footer)
 
 
 def _score(value: float) -> str:
@@ -63,7 +60,8 @@ def match_card(
     """/match's card: the percentage, the shared count, where the two agree and differ most."""
     you, them = safe(clip(you, 60)), safe(clip(them, 60))
     score = t("match.score", locale, percentage=f"{result.percentage:g}", shared=f"{result.shared:,}")
-    embed = new_card(t("match.title", locale, you=you, them=them), score, COMMUNITY_COLOUR)
+    title = t("match.title", locale, you=you, them=them)
+    embed = new_card(title, score, COMMUNITY_COLOUR, footer=t("match.footer", locale))
 
     def lines(items) -> str:  # noqa: ANN001
         return "\n".join(
@@ -78,7 +76,6 @@ def match_card(
         embed.add_field(name=t("match.agree", locale), value=lines(result.agree), inline=False)
     if result.differ:
         embed.add_field(name=t("match.differ", locale), value=lines(result.differ), inline=False)
-    embed.set_footer(text=t("match.footer", locale))
     return embed
 
 

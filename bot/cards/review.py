@@ -190,13 +190,17 @@ def where_summary(availability: tuple[Availability, ...], locale: str = EN) -> s
     return clip("\n".join(lines), FIELD_VALUE_LIMIT)
 
 
-def new_card(title: str, text: str, colour: discord.Colour, poster: str | None = None) -> discord.Embed:
-    """An embed with its title and description clipped to Discord's limits, and `poster` as its thumbnail
-    when it is a safe link (one stored before the links rule held is left out, never sent)."""
+def new_card(
+    title: str, text: str, colour: discord.Colour, *, poster: str | None = None, footer: str | None = None
+) -> discord.Embed:
+    """An embed with its title, description and footer clipped to Discord's limits, and `poster` as its
+    thumbnail when it is a safe link (one stored before the links rule held is left out, never sent)."""
     title, text = clip(title, TITLE_LIMIT), clip(text, DESCRIPTION_LIMIT)
     embed = discord.Embed(title=title, description=text, colour=colour)
     if safe_link(poster):
         embed.set_thumbnail(url=poster)
+    if footer:
+        embed.set_footer(text=clip(footer, FOOTER_LIMIT))
     return embed
 
 
@@ -281,7 +285,7 @@ def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> PagedCa
     if drama.synopsis:
         description += "\n\n" + clip(drama.synopsis, SYNOPSIS_LIMIT)
     colour = colour_for(headline_score(drama, scores.everyone))
-    embed = new_card(display_title(drama), description, colour, drama.poster_url)
+    embed = new_card(display_title(drama), description, colour, poster=drama.poster_url)
 
     reviewed = has_critic_review(drama)
     critic_label = t("card.critic", locale)
@@ -408,8 +412,9 @@ def where_card(
         link = safe_link((region_links or {}).get(region.code))
         if link:
             lines.append(f"[{t('card.where_every_option', locale, region=region.name)}]({link})")
-    embed = new_card(title, "\n".join(lines), discord.Colour.blurple(), drama.poster_url)
-    embed.set_footer(text=clip(source or t("card.where_footer", locale), FOOTER_LIMIT))
+    footer = source or t("card.where_footer", locale)
+    colour = discord.Colour.blurple()
+    embed = new_card(title, "\n".join(lines), colour, poster=drama.poster_url, footer=footer)
     return fit_total(embed)
 
 

@@ -27,7 +27,8 @@ def suggestion_card(
     pending: list[Suggestion], titles: dict[int, str], total: int, locale: str = EN
 ) -> discord.Embed:
     count = t("card.suggestions.count", locale, shown=len(pending), total=total)
-    embed = new_card(t("card.suggestions.title", locale), count, QUEUE_COLOUR)
+    title, footer = t("card.suggestions.title", locale), t("card.suggestions.footer", locale)
+    embed = new_card(title, count, QUEUE_COLOUR, footer=footer)
     for s in pending:
         title = safe(clip(titles.get(s.drama_id, "?"), 100))
         value = safe(clip(s.value, VALUE_SHOWN)) if s.value is not None else t("card.suggestions.clear", locale)
@@ -36,5 +37,4 @@ def suggestion_card(
             lines.append(f"> {safe(clip(' '.join(s.note.split()), NOTE_SHOWN))}")
         lines.append(t("card.suggestions.by", locale, user=f"<@{s.user_id}>", when=_when(s.created_at)))
         embed.add_field(name=clip(f"#{s.id} · {title}", 256), value=clip("\n".join(lines), 1024), inline=False)
-    embed.set_footer(text=t("card.suggestions.footer", locale))
     return fit_total(embed)

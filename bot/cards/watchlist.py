@@ -44,10 +44,9 @@ def watchlist_card(page: WatchPage, name: str, status: str | None, *, locale: st
     who = member_name(name)
     title = t("watch.title_status", locale, name=who, status=status_label(status, locale)) if status else None
     title = title or t("watch.title", locale, name=who)
-    embed = new_card(title, "\n".join(entry_line(e, locale) for e in page.entries), LIST_COLOUR)
     key = plural(page.total, "watch.footer_one", "watch.footer")
-    embed.set_footer(text=t(key, locale, total=f"{page.total:,}", page=page.page + 1, pages=page.pages))
-    return embed
+    footer = t(key, locale, total=f"{page.total:,}", page=page.page + 1, pages=page.pages)
+    return new_card(title, "\n".join(entry_line(e, locale) for e in page.entries), LIST_COLOUR, footer=footer)
 
 
 def set_answer(entry: WatchEntry, before: WatchEntry | None, *, locale: str = EN) -> str:
