@@ -96,10 +96,7 @@ def histogram_data(scores: Iterable[float]) -> Histogram:
 def font(size: int):
     from PIL import ImageFont
 
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: one small bitmap font
-        return ImageFont.load_default()
+    return ImageFont.load_default(size=size)
 
 
 def _png(image) -> bytes:
