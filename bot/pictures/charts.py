@@ -237,7 +237,8 @@ def histogram_alt(histogram: Histogram, locale: str = ENGLISH) -> str:
     mean = sum(s * c for s, c in zip(HALF_STARS, counts, strict=True)) / total
     peak = _num(HALF_STARS[max(range(len(counts)), key=lambda i: (counts[i], i))])
     listed = " · ".join(f"{_num(s)}: {c}" for s, c in zip(HALF_STARS, counts, strict=True))
-    return clip(t("profile.alt", locale, total=total, listed=listed, peak=peak, mean=_num(mean)), ALT_LIMIT)
+    average = f"{mean:.2f}".removesuffix("0")  # 4.0, 3.75: as the profile card shows it
+    return clip(t("profile.alt", locale, total=total, listed=listed, peak=peak, mean=average), ALT_LIMIT)
 
 
 def clip(text: str, limit: int) -> str:

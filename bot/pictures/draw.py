@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import groupby
 
 Point = tuple[float, float]
 Colour = tuple[int, int, int]
@@ -68,19 +69,9 @@ def episode_axis(canvas, plot: Plot, numbers: list[int], font, ink: Colour) -> N
 
 
 def runs(values: list[float | None]) -> list[list[tuple[int, float]]]:
-    """The unbroken runs of present values: a missing episode breaks the line."""
-    out: list[list[tuple[int, float]]] = []
-    current: list[tuple[int, float]] = []
-    for index, value in enumerate(values):
-        if value is None:
-            if current:
-                out.append(current)
-            current = []
-        else:
-            current.append((index, value))
-    if current:
-        out.append(current)
-    return out
+    """The unbroken runs of present (index, value) pairs: a missing episode breaks the line."""
+    grouped = groupby(enumerate(values), key=lambda pair: pair[1] is not None)
+    return [list(run) for present, run in grouped if present]  # type: ignore[misc]
 
 
 def dashed(canvas, points: list[Point], colour: Colour, dash: tuple[int, int] | None, width: int) -> None:
