@@ -115,11 +115,7 @@ class TMDB:
             return body
 
     async def search_tv(self, query: str) -> list[dict[str, Any]]:
-        body = await self.get("/search/tv", {"query": query})
-        results = body.get("results")
-        if not isinstance(results, list):
-            raise TMDBError("TMDB search answer has no results list")
-        return [r for r in results if isinstance(r, dict) and isinstance(r.get("id"), int)]
+        return _series_list(await self.get("/search/tv", {"query": query}), "search")["results"]
 
     async def discover_tv(self, countries: tuple[str, ...], since: int | None, page: int) -> dict[str, Any]:
         """One page of `/discover/tv`: scripted series from `countries`, most popular first."""
@@ -128,11 +124,7 @@ class TMDB:
                   "without_genres": genres, "include_adult": "false", "page": str(page)}  # fmt: skip
         if since is not None:
             params["first_air_date.gte"] = f"{since:04d}-01-01"
-        body = await self.get("/discover/tv", params)
-        if not isinstance(body.get("results"), list):
-            raise TMDBError("TMDB discover answer has no results list")
-        body["results"] = [r for r in body["results"] if isinstance(r, dict) and isinstance(r.get("id"), int)]
-        return body
+        return _series_list(await self.get("/discover/tv", params), "discover")
 
     async def tv(self, tmdb_id: int) -> dict[str, Any]:
         body = await self.get(f"/tv/{tmdb_id}", {"append_to_response": "alternative_titles,external_ids"})
@@ -145,6 +137,14 @@ class TMDB:
 
     async def watch_providers(self, tmdb_id: int) -> dict[str, dict[str, Any]]:
         return parse_providers(await self.get(f"/tv/{tmdb_id}/watch/providers"))
+
+
+def _series_list(body: dict[str, Any], what: str) -> dict[str, Any]:
+    """`body` with its `results` kept to series with an id; TMDBError without a results list."""
+    if not isinstance(body.get("results"), list):
+        raise TMDBError(f"TMDB {what} answer has no results list")
+    body["results"] = [r for r in body["results"] if isinstance(r, dict) and isinstance(r.get("id"), int)]
+    return body
 
 
 def _retry_after(value: str | None) -> float:
