@@ -9,6 +9,7 @@ import sys
 import pytest
 from PIL import Image
 
+from bot.models import CommunityScores, Drama, Episode, ReviewData, ScoreSummary
 from bot.pictures import draw as chartdraw
 from bot.pictures.charts import (
     ALT_LIMIT,
@@ -28,7 +29,6 @@ from bot.pictures.charts import (
     histogram_data,
     score_histogram,
 )
-from bot.models import CommunityScores, Drama, Episode, ReviewData, ScoreSummary
 from bot.pictures.renderer import ChartRenderer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
