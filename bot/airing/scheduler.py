@@ -224,11 +224,9 @@ class AiringJob:
     """Runs `run_cycle` every `interval` once the bot is ready; started and stopped with the bot."""
 
     def __init__(
-        self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta,
-        cycle: Callable[..., object] | None = None,
-    ) -> None:  # fmt: skip
+        self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta
+    ) -> None:
         self.client, self._store, self.clock, self.interval = client, store, clock, interval
-        self.cycle = cycle or run_cycle  # the leader lock (scale-out) wraps this
         self.dispatcher: Dispatcher | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -258,7 +256,7 @@ class AiringJob:
                     # Several processes on one database: the leader runs the cycle (the ledger keeps posts
                     # exactly-once even without it, e.g. on SQLite, where the lock is per process).
                     async with store.try_exclusive(LEADER_LOCK) as leader:
-                        report = await self.cycle(store, self.clock, self.dispatcher) if leader else None
+                        report = await run_cycle(store, self.clock, self.dispatcher) if leader else None
                     if report is not None and (report.recorded or report.outcomes or report.expired):
                         log.info("airing cycle: %d recorded, %d skipped, %d expired, %s", report.recorded,
                                  report.skipped, report.expired, _summary(report.outcomes))  # fmt: skip

@@ -227,14 +227,11 @@ class RefreshJob:
     async def seconds_until_due(self) -> float:
         try:
             last = await self._store().get_meta(REFRESHED_AT)
+            if not last:  # the first start: one interval from now, not a burst of requests at once
+                await self._store().set_meta(REFRESHED_AT, self.clock().astimezone(UTC).isoformat())
+                return self.interval.total_seconds()
         except Exception:  # noqa: BLE001 - the database may be unavailable; try again later
             return 60.0
-        if not last:  # the first start: one interval from now, not a burst of requests at once
-            try:
-                await self._store().set_meta(REFRESHED_AT, self.clock().astimezone(UTC).isoformat())
-            except Exception:  # noqa: BLE001
-                return 60.0
-            return self.interval.total_seconds()
         try:
             due = datetime.fromisoformat(last) + self.interval
         except ValueError:
