@@ -59,7 +59,7 @@ def _alt(chart: charts.EpisodeChart | None, locale: str) -> Localize:
     return lambda drawn: charts.in_language(drawn, chart, locale)
 
 
-def review_pager(card: cards.ReviewCard, drama_id: int, owner: int, locale: str) -> Any:
+def review_pager(card: cards.PagedCard, drama_id: int, owner: int, locale: str) -> Any:
     """Previous/next buttons when the episode guide has more than one page."""
 
     def button(number: int, direction: str, disabled: bool) -> ReviewPageButton:

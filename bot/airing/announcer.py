@@ -1,31 +1,10 @@
 """Sending announcements and reminders exactly once: a small dispatcher over discord.py.
 
-The scheduler decides *what* to post (`bot.airing.times.due_episodes`) and records each post as an intent in
-the store before anything is sent. This module *sends* a batch of intents and says what became of each:
-
-* one post per intent: a card in a server's channel, or in a member's DMs; then, when asked for, a
-  public thread under the post ("Episode N discussion");
-* no double posts. Every create carries a nonce derived from the intent's key with ``enforce_nonce``,
-  so Discord answers a repeated create (discord.py's own retry of a 5xx, or ours) with the first
-  message instead of making another. A post whose outcome is unknown (a dropped connection, a timeout,
-  a 5xx after discord.py gave up, or a crash before the store heard back: ``Ledger.begin`` reports
-  earlier attempts) is *checked* before it is tried again: the bot's own messages in the channel since
-  the intent was recorded are searched for the card (its embed title);
-* 429s are left to discord.py, which waits ``retry_after`` and repeats the request (a 429 means
-  Discord did nothing); when discord.py gives up on one, the intent comes back as `Status.RETRY`, never
-  retried on top;
-* closed DMs (50007) come back as `Status.DMS_CLOSED` so the caller pauses the reminder; missing
-  permissions (checked before posting from the cached channel, and 50013 from Discord) as
-  `Status.MISSING_PERMISSIONS` with their names; any other 403 or 404 as `Status.GONE`. Discord bans an
-  IP after 10,000 refused requests (401, 403, 429) in 10 minutes, so after one of these nothing more
-  is sent to that destination in the batch (the rest come back `Status.SKIPPED`), and the caller pauses
-  a channel instead of trying it every cycle;
-* a body Discord refuses (400) comes back `Status.REJECTED`: failed, logged with the destination and
-  Discord's error code, never counted as done;
-* never in the way of interactions: `Dispatcher.start` runs a batch as a background task; destinations
-  are worked through concurrently, at most `concurrency` at a time, each destination's intents in order.
-
-The store's part (record intent -> post -> mark done) is the `Ledger` protocol below.
+The scheduler records each post as an intent in the store first; this module sends a batch and says
+what became of each. Every create carries a nonce from the intent's key (``enforce_nonce``), so Discord
+answers a repeat with the first message; a post whose outcome is unknown is looked for in the channel
+before it is tried again. After a refusal (403, 404, closed DMs) nothing more goes to that destination
+in the batch: Discord bans an IP after 10,000 refused requests in 10 minutes. 429s are discord.py's.
 """
 
 from __future__ import annotations
@@ -46,12 +25,9 @@ from bot.airing.permissions import missing_permissions, missing_text
 
 log = logging.getLogger(__name__)
 
-#: Discord's limit for a nonce string (MessageCreateRequest.nonce, maxLength 25).
-NONCE_LENGTH = 25
-#: How many of the bot's recent messages in a channel a check looks through.
-CHECK_DEPTH = 100
-#: Slack before `Intent.since` when checking (clocks of the store and Discord differ a little).
-CHECK_SLACK = timedelta(minutes=2)
+NONCE_LENGTH = 25  # Discord's limit for a nonce
+CHECK_DEPTH = 100  # the bot's recent messages in a channel a check looks through
+CHECK_SLACK = timedelta(minutes=2)  # before `Intent.since`: the store's and Discord's clocks differ
 
 CANNOT_DM = 50007
 MISSING_ACCESS = 50001
@@ -76,13 +52,12 @@ class Status(Enum):
 
     @property
     def done(self) -> bool:
-        """Whether the post is there (or was, and was deleted since): nothing more will be posted for it.
-        REJECTED is settled too, but as a failure: never done."""
+        """The post is there (or was, and was deleted since): nothing more is posted for it."""
         return self in (Status.POSTED, Status.FOUND, Status.REMOVED)
 
     @property
     def blocks(self) -> bool:
-        """Whether Discord refused the destination itself: nothing more is sent there for now."""
+        """Discord refused the destination itself: nothing more is sent there for now."""
         return self in (Status.MISSING_PERMISSIONS, Status.GONE)
 
 
@@ -99,8 +74,7 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class Intent:
-    """One post to make. ``key`` is unique and stable across restarts (the store's id for it), e.g.
-    ``announce:<guild>:<drama>:<episode>`` or ``remind:<user>:<drama>:<episode>``."""
+    """One post to make; ``key`` is unique and stable across restarts (e.g. ``remind:<user>:<drama>:<ep>``)."""
 
     key: str
     embed: discord.Embed
@@ -138,23 +112,13 @@ class Ledger(Protocol):
     """What the dispatcher needs from the store (no Discord types cross it)."""
 
     async def begin(self, key: str) -> int | None:
-        """Durably note that `key` is about to be posted (committed before any request goes out).
-
-        Returns how many earlier attempts of it ended without a recorded outcome (0 for a clean first
-        try; more means a post may exist and must be checked for), or None when the intent must not be
-        posted now: it is done, or another process holds it.
-        """
+        """Note durably that `key` is about to be posted: the earlier attempts with no recorded outcome
+        (0 on a clean first try), or None when it must not be posted now (done, or held elsewhere)."""
         ...
 
     async def finish(self, key: str, delivery: Delivery) -> None:
-        """Record what became of `key`: done (`delivery.status.done`, with the message and thread ids),
-        paused (DMS_CLOSED), failed for now (MISSING_PERMISSIONS, GONE) or still pending (RETRY;
-        UNKNOWN keeps its attempt counted so the next `begin` reports it)."""
+        """Record what became of `key` (UNKNOWN keeps its attempt counted for the next `begin`)."""
         ...
-
-
-class _Unknown(Exception):
-    """The create may or may not have happened."""
 
 
 def _code(error: discord.HTTPException) -> int:
@@ -198,7 +162,6 @@ class Dispatcher:
             raise ValueError("concurrency and tries must be at least 1")
         self._slots = asyncio.Semaphore(self.concurrency)
 
-    # ---- batches ------------------------------------------------------------------------------------------
     def start(self, intents: Iterable[Intent]) -> asyncio.Task[list[Outcome]]:
         """Send `intents` in the background; the task's result is their outcomes, in order."""
         task = asyncio.get_running_loop().create_task(self.run(list(intents)), name="announcer-batch")
@@ -233,7 +196,6 @@ class Dispatcher:
         await asyncio.gather(*(work(indexes) for indexes in by_destination.values()))
         return [r for r in results if r is not None]
 
-    # ---- one intent ----------------------------------------------------------------------------------------
     async def deliver(self, intent: Intent) -> Outcome:
         earlier = intent.attempts
         if self.ledger is not None:
@@ -260,9 +222,7 @@ class Dispatcher:
         if self.ledger is not None:
             try:
                 await self.ledger.finish(intent.key, delivery)
-            except (
-                Exception
-            ):  # the attempt stays open in the store: the next begin reports it, and it is checked
+            except Exception:  # the attempt stays open: the next begin reports it, and it is checked
                 log.exception("could not record what became of %s (%s)", intent.key, delivery.status.value)
         return Outcome(intent, delivery)
 
@@ -340,9 +300,7 @@ class Dispatcher:
                     thread = await message.create_thread(name=intent.thread_name)
                 return Delivery(status, message.id, thread.id)
             except discord.HTTPException as error:
-                if (
-                    _code(error) == THREAD_EXISTS
-                ):  # an earlier attempt opened it: the thread's id is the post's
+                if _code(error) == THREAD_EXISTS:  # an earlier attempt opened it: its id is the post's
                     return Delivery(status, message.id, message.id)
                 if isinstance(error, discord.DiscordServerError):
                     problem = "no answer from Discord"

@@ -1,22 +1,15 @@
-"""What the bot is missing to post announcements in a channel.
-
-A pure function over the bot's *resolved* permissions in the channel, so it needs no Discord
-connection. Call it with ``channel.permissions_for(channel.guild.me)``: discord.py resolves those the
-way Discord does (base role permissions, then the @everyone overwrite, role overwrites, the member
-overwrite; ADMINISTRATOR grants everything; no View Channel means no Send Messages either).
-"""
+"""What the bot is missing to post announcements in a channel, from its resolved permissions there."""
 
 from __future__ import annotations
 
 import discord
 
-#: (discord.Permissions attribute, the name Discord shows in a server's settings), always needed.
+# (discord.Permissions attribute, the name Discord shows), always needed; THREADS for discussion threads.
 POSTING: tuple[tuple[str, str], ...] = (
     ("view_channel", "View Channel"),
     ("send_messages", "Send Messages"),
     ("embed_links", "Embed Links"),
 )
-#: Needed as well when each announcement opens an "Episode N discussion" thread.
 THREADS: tuple[tuple[str, str], ...] = (
     ("create_public_threads", "Create Public Threads"),
     ("send_messages_in_threads", "Send Messages in Threads"),
@@ -24,12 +17,9 @@ THREADS: tuple[tuple[str, str], ...] = (
 
 
 def missing_permissions(permissions: discord.Permissions, *, threads: bool) -> tuple[str, ...]:
-    """The human names of the permissions the bot lacks to announce in the channel; () when none.
+    """The names (as a server's settings show them) of the permissions the bot lacks; () when none.
 
-    In the order a server admin meets them in the channel's settings. ``permissions`` should be already
-    resolved for the channel; a raw value with ADMINISTRATOR set counts as having everything, as Discord
-    treats it.
-    """
+    Pass ``channel.permissions_for(guild.me)``; ADMINISTRATOR counts as everything, as on Discord."""
     if permissions.administrator:
         return ()
     needed = POSTING + (THREADS if threads else ())

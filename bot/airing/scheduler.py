@@ -1,24 +1,10 @@
-"""The announcement scheduler: one cycle, `run_cycle`, and the job that repeats it.
+"""The announcement scheduler: one cycle, `run_cycle`, and `AiringJob`, which repeats it.
 
-A cycle reads the time once, through the injected clock, and then:
-
-1. settles as skipped the intents still pending from more than `MAX_AGE` ago (the bot was away);
-2. for each server with an announcement channel that follows dramas: its episodes that aired (plus the
-   server's delay) and are not in the ledger yet -> `bot.airing.times.due_episodes` -> intents recorded first
-   (one post each when on time, ONE digest for what the bot missed, skipped when older than 7 days);
-3. for each active reminder: the same with no delay, one direct message per drama (the latest episode;
-   older missed ones are settled as skipped, so a member back from a week away gets one DM, not five);
-4. every pending intent not leased by another process -> cards -> `bot.airing.announcer.Dispatcher`, which
-   begins each through the ledger (a lease; an intent held elsewhere is skipped), checks for an
-   earlier post when an attempt's outcome was lost, posts, and finishes it.
-
-Exactly once: the ledger's keys are unique per (server, drama, episode) and (member, drama, episode),
-and `begin` leases a row in one UPDATE, so two processes running a cycle at once post each intent once.
-A crash between the post and the bookkeeping leaves the attempt open; once its lease runs out the next
-cycle's attempt checks the channel before posting (see bot/airing/announcer.py).
-
-`AiringJob` runs `run_cycle` every `interval`, started and stopped with the bot, under the store's leader
-lock (`Store.try_exclusive`), so one process of a cluster runs it.
+A cycle reads the time once, through the injected clock; settles as skipped the intents pending for
+longer than MAX_AGE; records the posts, digests and reminders now due (`bot.airing.times.due_episodes`);
+then sends every pending intent not leased elsewhere through `bot.airing.announcer.Dispatcher`.
+Exactly once: the ledger's keys are unique per (server or member, drama, episode) and `begin` leases a
+row in one UPDATE; an attempt whose outcome was lost is checked for in the channel before a new post.
 """
 
 from __future__ import annotations
@@ -45,18 +31,18 @@ from bot.tmdb.client import providers_availability
 
 log = logging.getLogger(__name__)
 
-#: Store.try_exclusive: one process of a cluster runs the announcement cycle.
-LEADER_LOCK = "airing-scheduler"
-#: How long a process holds an intent it is posting; after a crash, another attempt waits this long.
-LEASE = timedelta(minutes=5)
-#: How far ahead /schedule and the cycle look for dates (the broadcast day may be ahead of UTC).
-DATE_SLACK = timedelta(days=2)
-#: The cycle's loops over servers and cards give the event loop back every this many items.
-YIELD_EVERY = 20
+LEADER_LOCK = "airing-scheduler"  # Store.try_exclusive, held for each cycle
+LEADER_NAME = "airing-scheduler"  # bot.cluster's leader lock for the loop
+LEASE = timedelta(minutes=5)  # how long a process holds an intent it is posting
+DATE_SLACK = timedelta(days=2)  # the broadcast day may be ahead of UTC
+YIELD_EVERY = 20  # the cycle's loops give the event loop back every this many items
+
+
+_OUTCOMES = {Status.REJECTED: "failed", Status.DMS_CLOSED: "paused", Status.RETRY: "retry"}
 
 
 class StoreLedger:
-    """`bot.airing.announcer.Ledger` over the store's ledger, reading the time through the clock."""
+    """`bot.airing.announcer.Ledger` over the store's ledger."""
 
     def __init__(self, store: Store, clock: Clock, lease: timedelta = LEASE) -> None:
         self.store, self.clock, self.lease = store, clock, lease
@@ -66,22 +52,13 @@ class StoreLedger:
 
     async def finish(self, key: str, delivery: Delivery) -> None:
         status = delivery.status
-        extra: dict = {}
-        if status in (Status.POSTED, Status.FOUND, Status.REMOVED):
+        extra = {"message_id": delivery.message_id, "thread_id": delivery.thread_id} if status.done else {}
+        if status.done:
             outcome = "done"
-            extra = {"message_id": delivery.message_id, "thread_id": delivery.thread_id}
-        elif status is Status.REJECTED:
-            outcome = "failed"
-        elif status is Status.DMS_CLOSED:
-            outcome = "paused"
-        elif status.blocks and not key.startswith("remind:"):
-            outcome = "blocked"  # the server's channel is paused until /announce is set again
-        elif status.blocks:
-            outcome = "paused"  # a member out of reach (unknown, or refusing): like closed DMs, no retries
-        elif status is Status.RETRY:
-            outcome = "retry"
+        elif status.blocks:  # a channel is blocked until /announce is set again; a member is paused
+            outcome = "paused" if key.startswith("remind:") else "blocked"
         else:
-            outcome = "unknown"
+            outcome = _OUTCOMES.get(status, "unknown")
         detail = delivery.detail + (f"; thread: {delivery.thread_problem}" if delivery.thread_problem else "")
         await self.store.airing.finish(key, outcome=outcome, now=self.clock.now(), detail=detail, **extra)
 
@@ -93,31 +70,20 @@ class CycleReport:
     expired: int = 0  # pending intents given up (older than MAX_AGE)
     outcomes: list[Outcome] = field(default_factory=list)
 
-    def count(self, status: Status) -> int:
-        return sum(1 for o in self.outcomes if o.status is status)
-
 
 def aired(episode: ScheduledEpisode) -> AiredEpisode:
     return AiredEpisode(air_instant(episode.air_date, episode.air_time, episode.country), episode.drama_id,
                         episode.number)  # fmt: skip
 
 
-async def _candidates(store: Store, now: datetime) -> list[ScheduledEpisode]:
-    """Every episode that may be due: aired within MAX_AGE plus the longest delay, by local date."""
-    start = (now - MAX_AGE - timedelta(hours=48) - DATE_SLACK).date()
-    return await store.airing.scheduled(start, (now + DATE_SLACK).date())
-
-
 async def record_due(store: Store, now: datetime, report: CycleReport) -> None:
-    """Steps 2 and 3: record what is due for every server and every reminder.
+    """Record what is due for every server and every reminder, in batched store calls.
 
-    The store work is batched, so a cycle's cost follows the episodes that may be due, not the servers or
-    the ledger: one read of the servers following those dramas, one read of the ledger's rows for those
-    episodes (by (drama, episode); the ledger keeps a row per post forever), one transaction for every
-    server's posts and skipped episodes (a digest, after downtime, is one transaction per server)."""
-    candidates = await _candidates(store, now)
+    A reminder gets one direct message per drama (its latest episode); older missed ones are skipped."""
+    # Every episode that may be due: aired within MAX_AGE plus the longest delay (48 h), by local date.
+    start = (now - MAX_AGE - timedelta(hours=48) - DATE_SLACK).date()
     by_drama: dict[int, list[AiredEpisode]] = {}
-    for episode in candidates:
+    for episode in await store.airing.scheduled(start, (now + DATE_SLACK).date()):
         by_drama.setdefault(episode.drama_id, []).append(aired(episode))
     if not by_drama:
         return
@@ -175,13 +141,12 @@ class _Cards:
         self._where: dict[int, tuple[Availability, ...]] = {}
 
     async def prepare(self, entries: Sequence[LedgerEntry]) -> None:
-        """Read the regions of the servers with an announcement pending, in one query."""
+        """Read the regions of the servers with an announcement pending."""
         guilds = {e.guild_id for e in entries if e.kind == "announce" and e.guild_id is not None}
         self._regions = await self.store.curation.guild_regions(guilds) if guilds else {}
 
     async def where(self, drama: Drama) -> tuple[Availability, ...]:
-        """Where the drama streams, as /where shows it but without asking TMDB: the catalogue's entries and
-        the last TMDB check stored (bot/tmdb/providers.py), each with the date it was checked; once per cycle."""
+        """Where the drama streams, as /where shows it but without asking TMDB (the last check stored)."""
         if drama.id not in self._where:
             found = await self.store.catalogue.availability(drama.id)
             cached = await self.store.caches.cached_providers(drama.id) if drama.tmdb_id is not None else None
@@ -205,28 +170,25 @@ class _Cards:
         return None if drama is None or at is None else AiringEpisode(drama, number, at)
 
     async def intent(self, entry: LedgerEntry) -> Intent | None:
-        # No `since`: the ledger's times come from the scheduler's clock, not Discord's, so a check looks
-        # through the bot's latest CHECK_DEPTH messages in the channel instead.
-        since = None
+        # No `since`: the ledger's times are the scheduler's clock's, not Discord's.
         locale = self._guild_locale(entry.guild_id)
         if entry.kind == "digest":
             found = [await self.episode(d, n) for d, n in entry.episodes]
             episodes = [e for e in found if e is not None]
             if not episodes:
                 return None
-            return Intent(entry.key, digest_card(episodes, locale), channel_id=entry.channel_id, since=since)
+            return Intent(entry.key, digest_card(episodes, locale), channel_id=entry.channel_id)
         episode = await self.episode(entry.drama_id or 0, entry.episode or 0)
         if episode is None:  # the drama or the episode's date went away since it was recorded
             return None
         if entry.kind == "remind":
             locale = await self.store.airing.reminder_locale(entry.user_id or 0, episode.drama.id)
-            return Intent(
-                entry.key, reminder_card(episode, locale=locale), user_id=entry.user_id, since=since
-            )
+            return Intent(entry.key, reminder_card(episode, locale=locale), user_id=entry.user_id)
         region = self._regions.get(entry.guild_id or 0)
         where = await self.where(episode.drama) if region else ()
-        return Intent(entry.key, announcement_card(episode, where, region, locale), channel_id=entry.channel_id,
-                      since=since, thread_name=thread_name(episode.number, locale) if entry.thread else None)  # fmt: skip
+        thread = thread_name(episode.number, locale) if entry.thread else None
+        card = announcement_card(episode, where, region, locale)
+        return Intent(entry.key, card, channel_id=entry.channel_id, thread_name=thread)
 
     def _guild_locale(self, guild_id: int | None) -> str:
         """The server's language (its community locale: "ko" for a Korean server), English otherwise."""
@@ -235,8 +197,7 @@ class _Cards:
 
 
 async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> CycleReport:
-    """One refresh-and-announce cycle (see the module's docstring). `dispatcher.ledger` must be the
-    store's (a `StoreLedger`): it is what makes each post happen once."""
+    """One cycle; `dispatcher.ledger` must be a `StoreLedger`: it makes each post happen once."""
     now = clock.now()
     report = CycleReport()
     report.expired = await store.airing.expire(now - MAX_AGE)
@@ -258,33 +219,20 @@ async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> Cycle
     return report
 
 
-LEADER_NAME = (
-    "airing-scheduler"  # bot/cluster leader lock for the cycles (LEADER_LOCK: the store lock per cycle)
-)
-
-
 class AiringJob:
     """Runs `run_cycle` every `interval` once the bot is ready; started and stopped with the bot."""
 
     def __init__(
-        self,
-        client: discord.Client,
-        store: Callable[[], Store],
-        clock: Clock,
-        interval: timedelta,
-        cycle: Callable[..., object] | None = None,
+        self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta
     ) -> None:
         self.client, self._store, self.clock, self.interval = client, store, clock, interval
-        self.cycle = cycle or run_cycle  # the leader lock (scale-out) wraps this
         self.dispatcher: Dispatcher | None = None
         self._task: asyncio.Task[None] | None = None
-        self.cycles = 0
 
     def start(
         self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
     ) -> None:
-        """Start the cycles; through `leader` (the bot's cluster.run_as_leader) they run on one process of
-        a cluster only, and move to another when that one dies (each cycle also holds the store's lock)."""
+        """Start the cycles; through `leader` (cluster.run_as_leader) on one process of a cluster."""
         if self._task is None:
             work = self._loop() if leader is None else leader(LEADER_NAME, self._loop)
             self._task = asyncio.get_running_loop().create_task(work, name="airing-scheduler")
@@ -307,9 +255,7 @@ class AiringJob:
                     # Several processes on one database: the leader runs the cycle (the ledger keeps posts
                     # exactly-once even without it, e.g. on SQLite, where the lock is per process).
                     async with store.try_exclusive(LEADER_LOCK) as leader:
-                        report = await self.cycle(store, self.clock, self.dispatcher) if leader else None
-                    if report is not None:
-                        self.cycles += 1
+                        report = await run_cycle(store, self.clock, self.dispatcher) if leader else None
                     if report is not None and (report.recorded or report.outcomes or report.expired):
                         log.info("airing cycle: %d recorded, %d skipped, %d expired, %s", report.recorded,
                                  report.skipped, report.expired, _summary(report.outcomes))  # fmt: skip

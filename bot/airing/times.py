@@ -1,16 +1,8 @@
-"""Airing time: broadcast time zones, the one clock the scheduler reads, and which episodes are due.
+"""Airing time: broadcast time zones, the scheduler's clock, and which episodes are due (pure).
 
-Pure functions and small value types, no store and no Discord, so the announcement scheduler can be
-driven through simulated days in tests:
-
-* an episode's air *instant* comes from its air date, its local air time when known, and the
-  broadcast time zone of the drama's country (`Asia/Seoul` for KR ...). A date with no known time is
-  taken at `DEFAULT_LOCAL_TIME` local: late enough that the episode has aired everywhere it airs in
-  prime time, so an announcement is never early;
-* `due_episodes` decides, for one server, what to post now: episodes whose air instant plus the
-  server's delay has passed and that were not announced yet. Ones the bot is late for (it was away)
-  are gathered into one digest instead of a flood of posts; ones more than `MAX_AGE` late are
-  skipped. Every candidate lands in exactly one of `posts`, `digest`, `skipped` or `waiting`.
+An episode airs at its date and local time (DEFAULT_LOCAL_TIME when unknown: late, so a post is never
+early) in its country's broadcast zone. `due_episodes` sorts one server's candidates into posts, one
+digest for those the bot is late for, skipped (older than MAX_AGE) and waiting.
 """
 
 from __future__ import annotations
@@ -21,18 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-#: Broadcast time zone per country (ISO 3166-1 alpha-2) of the dramas we carry.
 BROADCAST_ZONES: dict[str, str] = {
     "KR": "Asia/Seoul", "JP": "Asia/Tokyo", "CN": "Asia/Shanghai", "TW": "Asia/Taipei",
     "TH": "Asia/Bangkok", "HK": "Asia/Hong_Kong", "PH": "Asia/Manila", "SG": "Asia/Singapore",
     "MY": "Asia/Kuala_Lumpur", "ID": "Asia/Jakarta", "VN": "Asia/Ho_Chi_Minh", "IN": "Asia/Kolkata",
 }  # fmt: skip
-#: When only the air date is known: after the evening slots, so a post is never early.
-DEFAULT_LOCAL_TIME = time(23, 0)
-#: Episodes that aired (plus the server's delay) longer ago than this are not announced at all.
-MAX_AGE = timedelta(days=7)
-#: A due episode more than this late means the bot was away: it goes into the catch-up digest.
-LATE_AFTER = timedelta(hours=1)
+DEFAULT_LOCAL_TIME = time(23, 0)  # when only the air date is known: after the evening slots
+MAX_AGE = timedelta(days=7)  # due (aired plus the server's delay) longer ago: not announced at all
+LATE_AFTER = timedelta(hours=1)  # due longer ago: the bot was away, it goes into the digest
 
 
 def broadcast_zone(country: str | None) -> ZoneInfo:
@@ -68,11 +56,6 @@ class AiredEpisode:
         return (self.drama_id, self.number)
 
 
-def _order(episode: AiredEpisode) -> tuple[datetime, int, int]:
-    """AiredEpisode's own order (aired_at, drama_id, number), as a sort key."""
-    return (episode.aired_at, episode.drama_id, episode.number)
-
-
 @dataclass(frozen=True, slots=True)
 class Due:
     posts: tuple[AiredEpisode, ...] = ()  # one post each, now
@@ -95,12 +78,9 @@ def due_episodes(
     max_age: timedelta = MAX_AGE,
     late_after: timedelta = LATE_AFTER,
 ) -> Due:
-    """Split one server's candidate episodes into posts, a digest, skipped and waiting ones.
+    """Split one server's candidates into posts, a digest (two or more late ones), skipped and waiting.
 
-    Announced episodes (`done`, keys `(drama_id, number)`) never come back. On-time episodes are
-    posted one by one. Late ones (the bot was away) go into one digest when there are two or more;
-    a single late one is posted on its own. Duplicates in `episodes` count once.
-    """
+    Announced episodes (`done`, keys `(drama_id, number)`) never come back; duplicates count once."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     seen = set(done)
@@ -108,10 +88,7 @@ def due_episodes(
     late: list[AiredEpisode] = []
     skipped: list[AiredEpisode] = []
     waiting: list[AiredEpisode] = []
-    # Announced ones left out before sorting (most of a cycle's candidates are), and sorted by a key: the
-    # dataclass's own comparisons cost a Python call each (a cycle sorts every server's candidates).
-    fresh = {e for e in episodes if e.key not in seen}
-    for episode in sorted(fresh, key=_order):
+    for episode in sorted({e for e in episodes if e.key not in seen}):
         if episode.key in seen:
             continue
         seen.add(episode.key)

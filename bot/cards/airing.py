@@ -1,21 +1,13 @@
-"""Cards for airing dramas: pure functions from small dataclasses to `discord.Embed`.
+"""Cards for airing dramas: announcements, the catch-up digest, /schedule and /remind's message.
 
-* `announcement_card`: one new episode, posted in a server's announcement channel;
-* `digest_card`: "While I was away: …", every episode the bot missed in one embed;
-* `schedule_card`: what airs in the coming days, grouped by day, paged when long;
-* `reminder_card`: the direct message a member asked for with /remind;
-* `thread_name`: "Episode N discussion".
-
-Like `bot.cards.review`: inside Discord's limits for any input, and inert text. Titles come from curators and
-TMDB, so they are escaped (no markdown, no mentions, no `<@…>`/`<#…>`/`<t:…>` syntax) and the cards
-never carry episode titles or notes: an announcement must not spoil the episode it announces. Times
-are Discord timestamps (`<t:…:F>` / `<t:…:R>`), which every member sees in their own time zone.
+Inside Discord's limits for any input. Titles come from curators and TMDB, so they are made inert (no
+markdown, mentions or `<…>` markup), and no card carries episode titles or notes (no spoilers). Times
+are Discord timestamps, shown in each member's own time zone.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -23,46 +15,19 @@ from datetime import UTC, datetime, tzinfo
 import discord
 from discord.utils import format_dt
 
+from bot.cards.review import EN, TITLE_LIMIT, PagedCard, clip, fit_total, inert, new_card, service_line
 from bot.catalogue import regions
-from bot.cards.review import (
-    DESCRIPTION_LIMIT,
-    EN,
-    FOOTER_LIMIT,
-    TITLE_LIMIT,
-    _fit_total,
-    checked,
-    clip,
-    kind_label,
-    safe,
-)
 from bot.i18n.messages import t
-from bot.catalogue.links import safe_link
 from bot.models import Availability, Drama
 
 THREAD_NAME_LIMIT = 100
 ANNOUNCE_COLOUR = discord.Colour.teal()
 DIGEST_COLOUR = discord.Colour.dark_teal()
 SCHEDULE_COLOUR = discord.Colour.blurple()
-REMINDER_COLOUR = discord.Colour.teal()
-RATE_HINT = "/rate to score this episode · /where for every country"
-REMINDER_FOOTER = "You asked for this with /remind · /remind off to stop"
-#: At most this many services listed on a card (the rest: /where).
-SERVICES_SHOWN = 4
-#: Entries per /schedule page, so a page stays readable on a phone.
-SCHEDULE_PER_PAGE = 20
-#: Description room used by a digest or a schedule page (the rest of 4096 is slack for headings).
-BODY_ROOM = 3800
-#: Room for a schedule page's entries; its day headings (at most one per entry) fit in the rest.
-SCHEDULE_ROOM = 3200
-
-# `<@1>`, `<@!1>`, `<@&1>`, `<#1>`, `</cmd:1>`, `<t:1:R>`, `<a:x:1>`, `<:x:1>`: Discord markup in text.
-_MARKUP = re.compile(r"<(?=[@#/:]|t:|a:)")
-
-
-def inert(text: str) -> str:
-    """Curator/TMDB text made inert: no markdown, no mentions, no Discord `<…>` markup."""
-    return _MARKUP.sub("<\u200b", safe(text))
-
+SERVICES_SHOWN = 4  # services listed on a card (the rest: /where)
+SCHEDULE_PER_PAGE = 20  # entries per /schedule page: readable on a phone
+BODY_ROOM = 3800  # of a digest's 4096 characters
+SCHEDULE_ROOM = 3200  # for a schedule page's entries; its day headings fit in the rest
 
 def when(at: datetime) -> str:
     """'<t:…:F> (<t:…:R>)': the full date and time and how long ago / until, in the reader's zone."""
@@ -71,23 +36,15 @@ def when(at: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AiringEpisode:
-    """One episode of a drama and when it airs (UTC). Episode titles and notes are left out on purpose."""
+    """One episode of a drama and when it airs (UTC); no episode title or note: no spoilers."""
 
     drama: Drama
     number: int
     airs_at: datetime
 
 
-def service_offer(av: Availability, locale: str = EN) -> str:
-    """'[Netflix](url) (subscription) · checked 2026-11-01', with the service's name made inert."""
-    name = inert(clip(av.service, 100))
-    if safe_link(av.url):
-        name = f"[{name}]({av.url})"
-    return f"{name} ({kind_label(av.kind, locale)}) · {checked(av, locale)}"
-
-
 def _add_where(embed: discord.Embed, availability, region: str | None, locale: str) -> None:
-    """The "Where to watch in <region>" field of an announcement or a reminder, when a region is set."""
+    """The "Where to watch in <region>" field, when a region is set."""
     where = watch_here(availability, region, locale)
     if where is not None:
         place = inert(regions.name_for(region or ""))
@@ -95,8 +52,7 @@ def _add_where(embed: discord.Embed, availability, region: str | None, locale: s
 
 
 def watch_here(availability: Sequence[Availability], region: str | None, locale: str = EN) -> str | None:
-    """Where to watch in the server's region: the services there, or that none is listed; None without a
-    region (the card then points at /where)."""
+    """The services in the server's region, or that none is listed; None without a region."""
     if not region:
         return None
     code = region.upper()
@@ -104,7 +60,7 @@ def watch_here(availability: Sequence[Availability], region: str | None, locale:
     name = inert(regions.name_for(code))
     if not here:
         return clip(t("card.airing.where_not_listed", locale, region=name), 1024)
-    lines = [service_offer(av, locale) for av in here[:SERVICES_SHOWN]]
+    lines = [service_line(av, region_limit=None, locale=locale) for av in here[:SERVICES_SHOWN]]
     if len(here) > SERVICES_SHOWN:
         lines.append(t("card.airing.where_more", locale, count=len(here) - SERVICES_SHOWN))
     return clip("\n".join(lines), 1024)
@@ -115,13 +71,10 @@ def episode_headline(episode: AiringEpisode, locale: str = EN) -> str:
     return clip(inert(clip(episode.drama.title, 200)), TITLE_LIMIT - len(suffix)) + suffix
 
 
-# ---- one new episode ----------------------------------------------------------------------------------
 def announcement_card(
-    episode: AiringEpisode,
-    availability: Sequence[Availability] = (),
-    region: str | None = None,
+    episode: AiringEpisode, availability: Sequence[Availability] = (), region: str | None = None,
     locale: str = EN,
-) -> discord.Embed:
+) -> discord.Embed:  # fmt: skip
     """The post in a server's announcement channel when a followed drama's episode has aired."""
     drama = episode.drama
     last = bool(drama.episode_count and episode.number == drama.episode_count)
@@ -129,16 +82,10 @@ def announcement_card(
         t("card.airing.out_last" if last else "card.airing.out", locale, number=episode.number),
         t("card.airing.aired", locale, when=when(episode.airs_at)),
     ]
-    embed = discord.Embed(
-        title=episode_headline(episode, locale),
-        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
-        colour=ANNOUNCE_COLOUR,
-    )
-    if safe_link(drama.poster_url):  # a link stored before the rule held is left out
-        embed.set_thumbnail(url=drama.poster_url)
+    headline, hint = episode_headline(episode, locale), t("card.airing.rate_hint", locale)
+    embed = new_card(headline, "\n".join(lines), ANNOUNCE_COLOUR, poster=drama.poster_url, footer=hint)
     _add_where(embed, availability, region, locale)
-    embed.set_footer(text=t("card.airing.rate_hint", locale))
-    return _fit_total(embed)
+    return fit_total(embed)
 
 
 def thread_name(number: int, locale: str = EN) -> str:
@@ -146,7 +93,6 @@ def thread_name(number: int, locale: str = EN) -> str:
     return clip(t("card.airing.thread", locale, number=number), THREAD_NAME_LIMIT)
 
 
-# ---- catch-up digest -----------------------------------------------------------------------------------
 def episode_ranges(numbers: Sequence[int], locale: str = EN) -> str:
     """'3', '3 and 5', '3–5', '1–2, 4 and 7–9'."""
     ordered = sorted(set(numbers))
@@ -176,32 +122,18 @@ def digest_card(episodes: Sequence[AiringEpisode], locale: str = EN) -> discord.
         lines.append(
             t(key, locale, title=title, ranges=episode_ranges(numbers, locale), ago=format_dt(latest, "R"))
         )
-    body, shown = [], 0
+    body: list[str] = []
     for line in lines:
         if len("\n".join([*body, line])) > BODY_ROOM:
+            body.append(t("card.airing.digest_more", locale, count=len(lines) - len(body)))
             break
         body.append(line)
-        shown += 1
-    if shown < len(lines):
-        body.append(t("card.airing.digest_more", locale, count=len(lines) - shown))
     count = len({(e.drama.id, e.number) for e in episodes})
-    embed = discord.Embed(
-        title=t(
-            "card.airing.digest_title_one" if count == 1 else "card.airing.digest_title", locale, count=count
-        ),
-        description=clip("\n".join(body), DESCRIPTION_LIMIT),
-        colour=DIGEST_COLOUR,
+    title = t(
+        "card.airing.digest_title_one" if count == 1 else "card.airing.digest_title", locale, count=count
     )
-    embed.set_footer(text=t("card.airing.rate_hint", locale))
-    return _fit_total(embed)
-
-
-# ---- /schedule ----------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class ScheduleCard:
-    embed: discord.Embed
-    page: int  # 0-based, clamped to the pages that exist
-    pages: int
+    embed = new_card(title, "\n".join(body), DIGEST_COLOUR, footer=t("card.airing.rate_hint", locale))
+    return fit_total(embed)
 
 
 _WEEKDAYS_KO = "월화수목금토일"
@@ -218,16 +150,10 @@ def schedule_pages(count: int) -> int:
 
 
 def schedule_card(
-    episodes: Sequence[AiringEpisode],
-    *,
-    days: int,
-    scope: str = "all",
-    page: int = 0,
-    zone: tzinfo = UTC,
+    episodes: Sequence[AiringEpisode], *, days: int, scope: str = "all", page: int = 0, zone: tzinfo = UTC,
     locale: str = EN,
-) -> ScheduleCard:
-    """Episodes airing in the coming `days`, grouped by day (in `zone`, named in the footer), each with its
-    time as Discord timestamps; `scope` is 'followed' (this server's dramas) or 'all'."""
+) -> PagedCard:  # fmt: skip
+    """Episodes airing in the coming `days`, grouped by day in `zone`; `scope`: 'followed' or 'all'."""
     ordered = sorted(episodes, key=lambda e: (e.airs_at, e.drama.title.casefold(), e.number))
     pages = schedule_pages(len(ordered))
     page = max(0, min(page, pages - 1))
@@ -253,32 +179,21 @@ def schedule_card(
             "card.airing.schedule_entry", locale, name=name, number=episode.number, when=when(episode.airs_at)
         )
         lines.append(clip(entry, room))
-    embed = discord.Embed(
-        title=clip(title, TITLE_LIMIT),
-        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
-        colour=SCHEDULE_COLOUR,
-    )
     zone_name = getattr(zone, "key", None) or str(zone)
     footer = t("card.airing.schedule_footer", locale, zone=zone_name)
     if pages > 1:
         footer += t("card.airing.page", locale, page=page + 1, pages=pages)
-    embed.set_footer(text=clip(footer, FOOTER_LIMIT))
-    return ScheduleCard(_fit_total(embed), page, pages)
+    embed = new_card(title, "\n".join(lines), SCHEDULE_COLOUR, footer=footer)
+    return PagedCard(fit_total(embed), page, pages)
 
 
-# ---- /remind direct message -----------------------------------------------------------------------------
 def reminder_card(
-    episode: AiringEpisode,
-    availability: Sequence[Availability] = (),
-    region: str | None = None,
+    episode: AiringEpisode, availability: Sequence[Availability] = (), region: str | None = None,
     locale: str = EN,
-) -> discord.Embed:
+) -> discord.Embed:  # fmt: skip
     """The direct message a member gets when an episode they asked to be reminded of has aired."""
-    embed = discord.Embed(
-        title=episode_headline(episode, locale),
-        description=t("card.airing.reminder", locale, when=when(episode.airs_at)),
-        colour=REMINDER_COLOUR,
-    )
+    reminder = t("card.airing.reminder", locale, when=when(episode.airs_at))
+    footer = t("card.airing.reminder_footer", locale)
+    embed = new_card(episode_headline(episode, locale), reminder, ANNOUNCE_COLOUR, footer=footer)
     _add_where(embed, availability, region, locale)
-    embed.set_footer(text=t("card.airing.reminder_footer", locale))
-    return _fit_total(embed)
+    return fit_total(embed)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import discord
 
-from bot.cards.review import EN, clip, number, ratings_count, safe, stars
+from bot.cards.review import EN, clip, new_card, number, ratings_count, safe, stars
+from bot.community.ranking import Page, Ranked, Ranking
+from bot.community.taste import TasteMatch
 from bot.i18n.translator import t
 from bot.models import WATCH_STATUSES, Drama, ProfileData
-from bot.community.ranking import Chart, Page, Ranked
-from bot.community.taste import TasteMatch
+from bot.pictures.charts import Histogram, histogram_alt
 
-CHART_COLOUR = discord.Colour(0xD8893B)
+COMMUNITY_COLOUR = discord.Colour(0xD8893B)
 TITLE_LIMIT = 80
 
 
@@ -22,15 +23,10 @@ def drama_label(drama: Drama | None) -> str:
 
 
 def top_card(
-    chart: Chart,
-    page: Page[Ranked],
-    dramas: dict[int, Drama],
-    *,
-    server: bool,
-    filters: list[str],
+    ranking: Ranking, page: Page[Ranked], dramas: dict[int, Drama], *, server: bool, filters: list[str],
     locale: str = EN,
-) -> discord.Embed:
-    """One page of the /top chart: rank, drama, Bayesian score, average and count; how it is ranked."""
+) -> discord.Embed:  # fmt: skip
+    """One page of the /top ranking: rank, drama, Bayesian score, average and count; how it is ranked."""
     lines = []
     if filters:
         lines.append(t("top.filters", locale, filters=" · ".join(safe(f) for f in filters)))
@@ -44,19 +40,14 @@ def top_card(
             )
         )  # fmt: skip
     lines.append("")
-    mean = f"{chart.scope_mean:.2f}" if chart.scope_mean is not None else "—"
-    lines.append(t("top.how", locale, mean=mean, prior=f"{chart.prior_weight:g}", minimum=chart.min_ratings))
-    if chart.unranked:
-        lines.append(t("top.unranked", locale, count=f"{chart.unranked:,}", minimum=chart.min_ratings))
-    embed = discord.Embed(
-        title=t("top.title_server" if server else "top.title_everyone", locale),
-        description=clip("\n".join(lines), 4096),
-        colour=CHART_COLOUR,
-    )
-    embed.set_footer(
-        text=t("top.footer", locale, page=page.number, pages=page.pages, total=f"{page.total:,}")
-    )
-    return embed
+    mean = f"{ranking.scope_mean:.2f}" if ranking.scope_mean is not None else "—"
+    minimum = ranking.min_ratings
+    lines.append(t("top.how", locale, mean=mean, prior=f"{ranking.prior_weight:g}", minimum=minimum))
+    if ranking.unranked:
+        lines.append(t("top.unranked", locale, count=f"{ranking.unranked:,}", minimum=minimum))
+    title = t("top.title_server" if server else "top.title_everyone", locale)
+    footer = t("top.footer", locale, page=page.number, pages=page.pages, total=f"{page.total:,}")
+    return new_card(title, "\n".join(lines), COMMUNITY_COLOUR, footer=footer)
 
 
 def _score(value: float) -> str:
@@ -68,13 +59,9 @@ def match_card(
 ) -> discord.Embed:
     """/match's card: the percentage, the shared count, where the two agree and differ most."""
     you, them = safe(clip(you, 60)), safe(clip(them, 60))
-    embed = discord.Embed(
-        title=clip(t("match.title", locale, you=you, them=them), 256),
-        description=t(
-            "match.score", locale, percentage=f"{result.percentage:g}", shared=f"{result.shared:,}"
-        ),
-        colour=CHART_COLOUR,
-    )
+    score = t("match.score", locale, percentage=f"{result.percentage:g}", shared=f"{result.shared:,}")
+    title = t("match.title", locale, you=you, them=them)
+    embed = new_card(title, score, COMMUNITY_COLOUR, footer=t("match.footer", locale))
 
     def lines(items) -> str:  # noqa: ANN001
         return "\n".join(
@@ -89,7 +76,6 @@ def match_card(
         embed.add_field(name=t("match.agree", locale), value=lines(result.agree), inline=False)
     if result.differ:
         embed.add_field(name=t("match.differ", locale), value=lines(result.differ), inline=False)
-    embed.set_footer(text=t("match.footer", locale))
     return embed
 
 
@@ -100,45 +86,23 @@ def histogram_bar(counts: tuple[int, ...]) -> str:
 
 def profile_alt(counts: tuple[int, ...], locale: str = EN) -> str:
     """The histogram's alt text in the locale's language."""
-    total = sum(counts)
-    if not total:
-        return t("profile.alt_empty", locale)
-    mean = sum((i + 1) / 2 * n for i, n in enumerate(counts)) / total
-    peak = max(range(len(counts)), key=lambda i: (counts[i], i))
-    listed = histogram_bar(counts)
-    text = t(
-        "profile.alt",
-        locale,
-        total=total,
-        listed=listed,
-        peak=f"{(peak + 1) / 2:g}",
-        mean=number(round(mean, 2)),
-    )
-    return clip(text, 1024)
+    return histogram_alt(Histogram(counts), locale)
 
 
 def profile_card(data: ProfileData, name: str, *, locale: str = EN) -> discord.Embed:
     """/profile's card (the histogram, when rendered, is attached as its image by the cog)."""
     embed = discord.Embed(
-        title=clip(t("profile.title", locale, name=safe(clip(name, 60))), 256), colour=CHART_COLOUR
+        title=clip(t("profile.title", locale, name=safe(clip(name, 60))), 256), colour=COMMUNITY_COLOUR
     )
     listed = [
         f"{t(f'watch.status.{s}', locale)}: {data.statuses[s]}" for s in WATCH_STATUSES if data.statuses[s]
     ]
-    embed.add_field(
-        name=t("profile.lists", locale),
-        value=" · ".join(listed) or t("profile.list_empty", locale),
-        inline=False,
-    )
+    lists = " · ".join(listed) or t("profile.list_empty", locale)
+    embed.add_field(name=t("profile.lists", locale), value=lists, inline=False)
+    value = t("profile.none", locale)
     if data.ratings:
-        value = t(
-            "profile.ratings_value",
-            locale,
-            ratings=ratings_count(data.ratings, locale),
-            mean=number(round(data.mean, 2)),
-        )
-    else:
-        value = t("profile.none", locale)
+        count, mean = ratings_count(data.ratings, locale), number(round(data.mean, 2))
+        value = t("profile.ratings_value", locale, ratings=count, mean=mean)
     embed.add_field(name=t("profile.ratings", locale), value=value, inline=True)
     genres = ", ".join(f"{safe(g)} ({n})" for g, n in data.genres)
     embed.add_field(

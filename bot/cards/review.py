@@ -1,14 +1,11 @@
-"""Cards: pure functions from store dataclasses to `discord.Embed`.
-
-Every card stays inside Discord's embed limits for any drama the store can hold: texts are
-clipped to their field's limit and the episode guide is paged. Nothing here touches the
-network or the database.
-"""
+"""Cards: pure functions from store dataclasses to `discord.Embed`, inside Discord's embed limits
+for any drama the store can hold (texts clipped, the episode guide paged)."""
 
 from __future__ import annotations
 
 import io
 import math
+import re
 import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,10 +15,10 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from bot.catalogue import regions
-from bot.pictures.charts import Picture
-from bot.i18n.messages import plural, t
 from bot.catalogue.links import safe_link
+from bot.i18n.messages import plural, t
 from bot.models import Availability, Drama, RateResult, ReviewData, ScoreSummary, WatchCounts
+from bot.pictures.charts import Picture
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -37,10 +34,8 @@ SYNOPSIS_LIMIT = 1200  # a card, not the whole story
 VERDICT_LIMIT = 600
 DASH = "—"
 EN = "en"  # every card takes the interaction's locale ("ko" for Korean); English is the fallback
-FOOTER_HINT = t("card.footer_hint")
 NO_CRITIC = t("card.no_critic")
 DATA_CREDITS = t("card.data_credits")
-TMDB_NOTICE = t("card.tmdb_notice")
 
 KIND_LABELS = {kind: t(f"kind.{kind}") for kind in ("subscription", "free", "ads", "rent", "buy")}
 
@@ -50,7 +45,6 @@ def kind_label(kind: str, locale: str = EN) -> str:
     return t(f"kind.{kind}", locale) if kind in KIND_LABELS else kind
 
 
-# ---- small pieces ---------------------------------------------------------------
 def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
     if len(text) <= limit:
@@ -60,9 +54,17 @@ def clip(text: str, limit: int) -> str:
 
 @lru_cache(maxsize=8192)
 def safe(text: str) -> str:
-    """Text from a member or a curator, made inert: no markdown, no mentions. Kept for the titles and
-    names cards show again and again (two regular expressions each time otherwise)."""
+    """Text from a member or a curator, made inert: no markdown, no mentions (cached: titles repeat)."""
     return escape_mentions(escape_markdown(text))
+
+
+# `<@1>`, `<@!1>`, `<@&1>`, `<#1>`, `</cmd:1>`, `<t:1:R>`, `<a:x:1>`, `<:x:1>`: Discord markup in text.
+_MARKUP = re.compile(r"<(?=[@#/:]|t:|a:)")
+
+
+def inert(text: str) -> str:
+    """Curator or TMDB text made inert: no markdown, no mentions, no Discord `<…>` markup."""
+    return _MARKUP.sub("<\u200b", safe(text))
 
 
 def stars(score: float | None) -> str:
@@ -104,15 +106,9 @@ def colour_for(score: float | None) -> discord.Colour:
     """Colour by score band, so a feed of cards reads at a glance."""
     if score is None:
         return discord.Colour.light_grey()
-    if score >= 4.5:
-        return discord.Colour.gold()
-    if score >= 4.0:
-        return discord.Colour.green()
-    if score >= 3.0:
-        return discord.Colour.blue()
-    if score >= 2.0:
-        return discord.Colour.orange()
-    return discord.Colour.red()
+    bands = ((4.5, discord.Colour.gold), (4.0, discord.Colour.green), (3.0, discord.Colour.blue),
+             (2.0, discord.Colour.orange))  # fmt: skip
+    return next((colour() for floor, colour in bands if score >= floor), discord.Colour.red())
 
 
 def headline_score(drama: Drama, everyone: ScoreSummary) -> float | None:
@@ -171,13 +167,17 @@ def checked(av: Availability, locale: str = EN) -> str:
     return t("card.not_checked", locale)
 
 
-def service_line(av: Availability, *, with_link: bool = True, region_limit: int = 12, locale: str = EN) -> str:
-    name = escape_markdown(av.service)
+def service_line(
+    av: Availability, *, with_link: bool = True, region_limit: int | None = 12, locale: str = EN
+) -> str:
+    """'[Netflix](url) (subscription) · Korea, Japan · checked …'; region_limit None: no regions."""
+    name = inert(clip(av.service, 100))
     if with_link and safe_link(av.url):
         name = f"[{name}]({av.url})"
-    kind = kind_label(av.kind, locale)
-    regions_text = region_list(av.regions, limit=region_limit, locale=locale)
-    return f"{name} ({kind}) · {regions_text} · {checked(av, locale)}"
+    parts = [f"{name} ({kind_label(av.kind, locale)})", checked(av, locale)]
+    if region_limit is not None:
+        parts.insert(1, region_list(av.regions, limit=region_limit, locale=locale))
+    return " · ".join(parts)
 
 
 def where_summary(availability: tuple[Availability, ...], locale: str = EN) -> str:
@@ -190,7 +190,21 @@ def where_summary(availability: tuple[Availability, ...], locale: str = EN) -> s
     return clip("\n".join(lines), FIELD_VALUE_LIMIT)
 
 
-def _fit_total(embed: discord.Embed) -> discord.Embed:
+def new_card(
+    title: str, text: str, colour: discord.Colour, *, poster: str | None = None, footer: str | None = None
+) -> discord.Embed:
+    """An embed with its title, description and footer clipped to Discord's limits, and `poster` as its
+    thumbnail when it is a safe link (one stored before the links rule held is left out, never sent)."""
+    title, text = clip(title, TITLE_LIMIT), clip(text, DESCRIPTION_LIMIT)
+    embed = discord.Embed(title=title, description=text, colour=colour)
+    if safe_link(poster):
+        embed.set_thumbnail(url=poster)
+    if footer:
+        embed.set_footer(text=clip(footer, FOOTER_LIMIT))
+    return embed
+
+
+def fit_total(embed: discord.Embed) -> discord.Embed:
     """Last guard: trim the description until the whole embed is within 6000 characters."""
     over = len(embed) - TOTAL_LIMIT
     if over > 0 and embed.description:
@@ -198,9 +212,10 @@ def _fit_total(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-# ---- /review ---------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class ReviewCard:
+class PagedCard:
+    """A card of a paged answer (/review's episode guide, /schedule)."""
+
     embed: discord.Embed
     page: int  # 0-based, clamped to the pages that exist
     pages: int
@@ -210,19 +225,13 @@ def episode_pages(episode_count: int) -> int:
     return max(1, math.ceil(episode_count / EPISODES_PER_PAGE))
 
 
-def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, str]:
-    """(field name, field value) for one page of the episode guide."""
+def _guide_rows(data: ReviewData, first: int, last: int, locale: str) -> list[tuple[str, str | None, str]]:
+    """(label, episode title, scores) for the guide's episodes `first` to `last`."""
     by_number = {e.number: e for e in data.episodes}
     member_scores = data.scores.server_episodes if data.in_guild else data.scores.everyone_episodes
-    span = data.episode_span
-    first = page * EPISODES_PER_PAGE + 1
-    last = min(span, first + EPISODES_PER_PAGE - 1)
     with_critic = any(e.critic_score is not None for e in data.episodes)
-
-    # Each line's parts once (the messages' templates looked up once a page, not twice a line); only the
-    # episode titles' room changes between the tries below.
     episode_label, members_score = t("card.episode", locale), t("card.members_score", locale)
-    parts = []
+    rows = []
     for n in range(first, last + 1):
         ep = by_number.get(n)
         score = ep.critic_score if ep else None
@@ -230,7 +239,17 @@ def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, s
         members = member_scores.get(n)
         member_part = f"{number(members.average)} ({members.count:,})" if members else DASH
         tail = f"{critic_part if with_critic else ''}{members_score.format(score=member_part)}"
-        parts.append((episode_label.format(number=n), ep.title if ep else None, tail))
+        rows.append((episode_label.format(number=n), ep.title if ep else None, tail))
+    return rows
+
+
+def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, str]:
+    """(field name, field value) for one page of the episode guide."""
+    span = data.episode_span
+    first = page * EPISODES_PER_PAGE + 1
+    last = min(span, first + EPISODES_PER_PAGE - 1)
+    with_critic = any(e.critic_score is not None for e in data.episodes)
+    parts = _guide_rows(data, first, last, locale)
 
     def lines(title_room: int) -> list[str]:
         out = []
@@ -253,7 +272,7 @@ def episode_guide(data: ReviewData, page: int, locale: str = EN) -> tuple[str, s
     return clip(name, FIELD_NAME_LIMIT), clip(value, FIELD_VALUE_LIMIT)
 
 
-def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewCard:
+def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> PagedCard:
     drama = data.drama
     pages = episode_pages(data.episode_span)
     page = max(0, min(page, pages - 1))
@@ -265,13 +284,8 @@ def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewC
         description += "\n" + here
     if drama.synopsis:
         description += "\n\n" + clip(drama.synopsis, SYNOPSIS_LIMIT)
-    embed = discord.Embed(
-        title=display_title(drama),
-        description=clip(description, DESCRIPTION_LIMIT),
-        colour=colour_for(headline_score(drama, scores.everyone)),
-    )
-    if safe_link(drama.poster_url):  # a link stored before the rule held is left out, never sent
-        embed.set_thumbnail(url=drama.poster_url)
+    colour = colour_for(headline_score(drama, scores.everyone))
+    embed = new_card(display_title(drama), description, colour, poster=drama.poster_url)
 
     reviewed = has_critic_review(drama)
     critic_label = t("card.critic", locale)
@@ -293,12 +307,11 @@ def review_card(data: ReviewData, page: int = 0, *, locale: str = EN) -> ReviewC
     if pages > 1:
         footer += " · " + t("card.page", locale, page=page + 1, pages=pages)
     embed.set_footer(text=footer)
-    return ReviewCard(_fit_total(embed), page, pages)
+    return PagedCard(fit_total(embed), page, pages)
 
 
 def here_line(counts: WatchCounts | None, locale: str = EN) -> str | None:
-    """'Here: 3 watching · 12 completed · 5 plan to watch' for a server's /review card; None when
-    nobody here has the drama in one of those three statuses (or outside a server)."""
+    """'Here: 3 watching · 12 completed · 5 plan to watch' for a server's /review card, or None."""
     if counts is None or not (counts["watching"] or counts["completed"] or counts["plan"]):
         return None
     return t(
@@ -308,15 +321,13 @@ def here_line(counts: WatchCounts | None, locale: str = EN) -> str | None:
 
 
 def with_picture(embed: discord.Embed, picture: Picture | None) -> list[discord.File]:
-    """Show `picture` as the embed's image, attached with its alt text (the attachment's
-    description); the files to send with the embed ([] without a picture: the card as it is)."""
+    """Show `picture` as the embed's image with its alt text; the files to send with the embed."""
     if picture is None:
         return []
     embed.set_image(url=f"attachment://{picture.filename}")
     return [discord.File(io.BytesIO(picture.png), filename=picture.filename, description=picture.alt)]
 
 
-# ---- /rate -------------------------------------------------------------------------
 def rate_card(result: RateResult, *, locale: str = EN) -> discord.Embed:
     drama = result.drama
     what = f"**{escape_markdown(drama.title)}**"
@@ -341,21 +352,9 @@ def rate_card(result: RateResult, *, locale: str = EN) -> discord.Embed:
     return embed
 
 
-# ---- /where --------------------------------------------------------------------------
-def offer_line(av: Availability, locale: str = EN) -> str:
-    """One service without its regions (the region is the group's heading)."""
-    name = escape_markdown(av.service)
-    if safe_link(av.url):
-        name = f"[{name}]({av.url})"
-    return f"{name} ({kind_label(av.kind, locale)}) · {checked(av, locale)}"
-
-
 def where_by_region(availability: tuple[Availability, ...], locale: str = EN) -> list[str]:
-    """Every region, grouped: regions offering the very same services share one heading.
-
-    No region is favoured: the largest groups come first, then by name. Entries whose regions
-    are not known yet come last.
-    """
+    """Every region, grouped: regions with the very same services share one heading (largest groups
+    first, then by name); entries whose regions are not known come last."""
     by_code: dict[str, list[int]] = {}
     for i, av in enumerate(availability):
         for code in av.regions:
@@ -370,27 +369,22 @@ def where_by_region(availability: tuple[Availability, ...], locale: str = EN) ->
     for offers, codes in ordered:
         names = tuple(sorted(codes, key=regions.name_for))
         lines.append(f"**{region_list(names, limit=20, locale=locale)}:**")
-        lines += [offer_line(availability[i], locale) for i in offers]
+        lines += [service_line(availability[i], region_limit=None, locale=locale) for i in offers]
     unknown = [av for av in availability if not av.regions]
     if unknown:
         lines.append(t("card.where_unknown_regions", locale))
-        lines += [offer_line(av, locale) for av in unknown]
+        lines += [service_line(av, region_limit=None, locale=locale) for av in unknown]
     return lines
 
 
 def where_card(
-    drama: Drama,
-    availability: tuple[Availability, ...],
-    region: regions.Region | None,
-    *,
-    source: str | None = None,
-    notice: str | None = None,
-    region_links: dict[str, str] | None = None,
+    drama: Drama, availability: tuple[Availability, ...], region: regions.Region | None, *,
+    source: str | None = None, notice: str | None = None, region_links: dict[str, str] | None = None,
     locale: str = EN,
-) -> discord.Embed:
-    """`source` replaces the footer (e.g. TMDB's attribution and when it was checked); `notice`
-    is a line above the list; `region_links` a page per country listing every option there."""
-    title = clip(t("card.where_title", locale, title=drama.title), TITLE_LIMIT)
+) -> discord.Embed:  # fmt: skip
+    """`source` replaces the footer (TMDB's attribution); `notice` is a line above the list;
+    `region_links` a page per country listing every option there."""
+    title = t("card.where_title", locale, title=drama.title)
     lines: list[str] = [notice] if notice else []
     if not availability:
         lines.append(t("card.where_none", locale))
@@ -418,20 +412,14 @@ def where_card(
         link = safe_link((region_links or {}).get(region.code))
         if link:
             lines.append(f"[{t('card.where_every_option', locale, region=region.name)}]({link})")
-    embed = discord.Embed(
-        title=title,
-        description=clip("\n".join(lines), DESCRIPTION_LIMIT),
-        colour=discord.Colour.blurple(),
-    )
-    if safe_link(drama.poster_url):  # a link stored before the rule held is left out, never sent
-        embed.set_thumbnail(url=drama.poster_url)
-    embed.set_footer(text=clip(source or t("card.where_footer", locale), FOOTER_LIMIT))
-    return _fit_total(embed)
+    footer = source or t("card.where_footer", locale)
+    colour = discord.Colour.blurple()
+    embed = new_card(title, "\n".join(lines), colour, poster=drama.poster_url, footer=footer)
+    return fit_total(embed)
 
 
 def live_footer(checked_at: datetime, stale: bool, locale: str = EN) -> str:
-    """/where's footer for TMDB's data: the attribution, when it was checked, and whether TMDB just
-    failed to answer (the last check is shown)."""
+    """/where's footer for TMDB's data: the attribution, when it was checked, and whether it is stale."""
     when = checked_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     footer = t("card.live_source", locale, when=when)
     return footer + (" · " + t("card.live_stale", locale) if stale else "")
@@ -442,7 +430,6 @@ def live_notice(locale: str = EN) -> str:
     return t("card.live_unavailable", locale)
 
 
-# ---- /about --------------------------------------------------------------------------
 def uptime_text(seconds: float, locale: str = EN) -> str:
     """3 d 4 h, 2 h 5 min, 4 min 10 s, 12 s."""
     s = max(0, int(seconds))
@@ -462,19 +449,14 @@ def about_card(
     version: str, uptime_seconds: float, latency_seconds: float | None, project_url: str | None,
     *, tmdb: bool = False, locale: str = EN,
 ) -> discord.Embed:
-    """The bot's version, uptime and gateway latency, a link to the project, and the data credits
-    (with TMDB's notice when TMDB is configured)."""
+    """The bot's version, uptime, gateway latency, project link and data credits (TMDB's when set)."""
     latency = (
         t("card.latency_ms", locale, ms=f"{latency_seconds * 1000:.0f}")
         if latency_seconds is not None and math.isfinite(latency_seconds) and latency_seconds >= 0
         else t("card.not_measured", locale)
     )
-    embed = discord.Embed(
-        title=BOT_NAME,
-        description=t("card.about", locale),
-        url=project_url or None,
-        colour=discord.Colour.blurple(),
-    )
+    about, colour = t("card.about", locale), discord.Colour.blurple()
+    embed = discord.Embed(title=BOT_NAME, description=about, url=project_url or None, colour=colour)
     embed.add_field(name=t("card.version", locale), value=clip(version, 100), inline=True)
     embed.add_field(name=t("card.uptime", locale), value=uptime_text(uptime_seconds, locale), inline=True)
     embed.add_field(name=t("card.latency", locale), value=latency, inline=True)
@@ -485,12 +467,8 @@ def about_card(
     return embed
 
 
-# ---- plain text (the terminal preview of /review) -------------------------------------------
 def review_text(data: ReviewData, width: int = 78) -> str:
-    """The /review card's content as plain text: what `python -m bot catalogue show` prints.
-
-    Same data and order as `review_card`, the whole episode guide at once, no markdown.
-    """
+    """The /review card as plain text, the whole episode guide at once: `python -m bot catalogue show`."""
     drama, scores = data.drama, data.scores
     title = display_title(drama)
     lines = [title, "=" * min(width, len(title)), facts_line(drama)]
@@ -509,16 +487,8 @@ def review_text(data: ReviewData, width: int = 78) -> str:
         lines += ["", "Verdict:", *textwrap.wrap(clip(drama.critic_verdict, VERDICT_LIMIT), width)]
     with_critic = any(e.critic_score is not None for e in data.episodes)
     lines += ["", f"Episode guide{' · critic' if with_critic else ''} · {'this server' if data.in_guild else 'members'}"]
-    by_number = {e.number: e for e in data.episodes}
-    member_scores = scores.server_episodes if data.in_guild else scores.everyone_episodes
-    for n in range(1, data.episode_span + 1):
-        ep = by_number.get(n)
-        score = ep.critic_score if ep else None
-        critic_part = (f"{critic(score)} {stars(score)}" if score is not None else DASH) + " · "
-        members = member_scores.get(n)
-        member_part = f"{number(members.average)} ({members.count})" if members else DASH
-        label = f"Episode {n}" + (f" · {clip(ep.title, 40)}" if ep and ep.title else "")
-        lines.append(f"  {label} — {critic_part if with_critic else ''}members {member_part}")
+    for label, title, tail in _guide_rows(data, 1, data.episode_span, EN):
+        lines.append(f"  {label}{f' · {clip(title, 40)}' if title else ''} — {tail}")
     lines += ["", "Where to watch:"]
     if not data.availability:
         lines.append("  No streaming information yet.")

@@ -1,18 +1,12 @@
-"""The /server settings card: a pure function from the server's settings to a `discord.Embed`.
-
-Shows what a server admin set for this server, each with the command that changes it: the region
-(`/server region`), where new-episode announcements go (`/announce`), how many dramas it follows
-(`/follow`) and the curator role (`/catalogue curators`). Channel and role ids are shown as mentions,
-which render as names and never ping inside an embed.
-"""
+"""The /server settings card: region, announcements, followed dramas and the curator role, each with
+the command that changes it. Channels and roles are mentions: names that never ping inside an embed."""
 
 from __future__ import annotations
 
 import discord
 
+from bot.cards.review import EN, clip, fit_total, inert
 from bot.catalogue import regions
-from bot.cards.airing import inert
-from bot.cards.review import EN, _fit_total, clip
 from bot.i18n.messages import t
 from bot.models import AnnounceSettings, GuildSettings
 
@@ -26,10 +20,7 @@ def region_label(code: str) -> str:
 
 
 def settings_card(
-    settings: GuildSettings,
-    announce: AnnounceSettings | None,
-    followed: int,
-    locale: str = EN,
+    settings: GuildSettings, announce: AnnounceSettings | None, followed: int, locale: str = EN
 ) -> discord.Embed:
     embed = discord.Embed(title=t("card.server.title", locale), colour=SETTINGS_COLOUR)
     region = region_label(settings.region) if settings.region else t("card.server.region_none", locale)
@@ -45,16 +36,10 @@ def settings_card(
         if announce.paused_reason:
             where += t("card.server.announce_paused", locale, reason=inert(clip(announce.paused_reason, 200)))
     embed.add_field(name=t("card.server.announce", locale), value=where, inline=False)
-    embed.add_field(
-        name=t("card.server.followed", locale),
-        value=t("card.server.followed_count", locale, count=followed),
-        inline=False,
-    )
-    role = settings.curator_role_id
-    embed.add_field(
-        name=t("card.server.curators", locale),
-        value=f"<@&{role}>" if role else t("card.server.curators_none", locale),
-        inline=False,
-    )
+    followed_text = t("card.server.followed_count", locale, count=followed)
+    embed.add_field(name=t("card.server.followed", locale), value=followed_text, inline=False)
+    role_id = settings.curator_role_id
+    role = f"<@&{role_id}>" if role_id else t("card.server.curators_none", locale)
+    embed.add_field(name=t("card.server.curators", locale), value=role, inline=False)
     embed.set_footer(text=t("card.server.footer", locale))
-    return _fit_total(embed)
+    return fit_total(embed)

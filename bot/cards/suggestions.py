@@ -1,9 +1,5 @@
-"""The `/catalogue suggestions` card: a pure function from pending suggestions to a `discord.Embed`.
-
-One field per suggestion: its number (the one on its Accept / Reject buttons), the drama, the field and
-the value suggested, the member's note, who suggested it (a mention: a name, never a ping, inside an
-embed) and when. Members' text is made inert and clipped to fit Discord's limits.
-"""
+"""The `/catalogue suggestions` card: one field per pending suggestion (its number is the one on its
+Accept / Reject buttons), members' text made inert and clipped."""
 
 from __future__ import annotations
 
@@ -11,7 +7,7 @@ from datetime import datetime
 
 import discord
 
-from bot.cards.review import EN, _fit_total, clip, safe
+from bot.cards.review import EN, clip, fit_total, new_card, safe
 from bot.i18n.messages import t
 from bot.models import Suggestion
 
@@ -30,11 +26,9 @@ def _when(text: str) -> str:
 def suggestion_card(
     pending: list[Suggestion], titles: dict[int, str], total: int, locale: str = EN
 ) -> discord.Embed:
-    embed = discord.Embed(
-        title=t("card.suggestions.title", locale),
-        description=t("card.suggestions.count", locale, shown=len(pending), total=total),
-        colour=QUEUE_COLOUR,
-    )
+    count = t("card.suggestions.count", locale, shown=len(pending), total=total)
+    title, footer = t("card.suggestions.title", locale), t("card.suggestions.footer", locale)
+    embed = new_card(title, count, QUEUE_COLOUR, footer=footer)
     for s in pending:
         title = safe(clip(titles.get(s.drama_id, "?"), 100))
         value = safe(clip(s.value, VALUE_SHOWN)) if s.value is not None else t("card.suggestions.clear", locale)
@@ -43,5 +37,4 @@ def suggestion_card(
             lines.append(f"> {safe(clip(' '.join(s.note.split()), NOTE_SHOWN))}")
         lines.append(t("card.suggestions.by", locale, user=f"<@{s.user_id}>", when=_when(s.created_at)))
         embed.add_field(name=clip(f"#{s.id} · {title}", 256), value=clip("\n".join(lines), 1024), inline=False)
-    embed.set_footer(text=t("card.suggestions.footer", locale))
-    return _fit_total(embed)
+    return fit_total(embed)

@@ -1,15 +1,12 @@
-"""Cards of the community commands (pure: dataclasses and a locale in, text or discord.Embed out).
-
-Members' names are shown made inert (no markdown, no mentions); every label goes through t().
-"""
+"""Cards of the watch-list commands; members' names made inert, every label through t()."""
 
 from __future__ import annotations
 
 import discord
 
-from bot.cards.review import EN, clip, number, safe, stars
-from bot.i18n.translator import t
+from bot.cards.review import EN, clip, new_card, number, safe, stars
 from bot.i18n.messages import plural
+from bot.i18n.translator import t
 from bot.models import WatchEntry, WatchPage
 
 LIST_COLOUR = discord.Colour(0x3B7DD8)
@@ -45,19 +42,11 @@ def entry_line(entry: WatchEntry, locale: str = EN) -> str:
 def watchlist_card(page: WatchPage, name: str, status: str | None, *, locale: str = EN) -> discord.Embed:
     """One page of a member's watch list."""
     who = member_name(name)
-    title = (
-        t("watch.title_status", locale, name=who, status=status_label(status, locale))
-        if status
-        else t("watch.title", locale, name=who)
-    )
-    embed = discord.Embed(
-        title=clip(title, 256),
-        description="\n".join(entry_line(e, locale) for e in page.entries),
-        colour=LIST_COLOUR,
-    )
+    title = t("watch.title_status", locale, name=who, status=status_label(status, locale)) if status else None
+    title = title or t("watch.title", locale, name=who)
     key = plural(page.total, "watch.footer_one", "watch.footer")
-    embed.set_footer(text=t(key, locale, total=f"{page.total:,}", page=page.page + 1, pages=page.pages))
-    return embed
+    footer = t(key, locale, total=f"{page.total:,}", page=page.page + 1, pages=page.pages)
+    return new_card(title, "\n".join(entry_line(e, locale) for e in page.entries), LIST_COLOUR, footer=footer)
 
 
 def set_answer(entry: WatchEntry, before: WatchEntry | None, *, locale: str = EN) -> str:

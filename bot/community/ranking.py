@@ -1,29 +1,10 @@
-"""The /top chart: dramas ranked by a Bayesian average, and its pages.
+"""The /top ranking: dramas ranked by a Bayesian average, and its pages (pure).
 
-Pure: per-drama tallies in (count and sum of the scope's ratings), ranked rows out.
-
-Each drama's score is its average shrunk toward the scope's mean ``C`` by a prior weight ``m``::
-
-    score = (n·avg + m·C) / (n + m)
-
-as if every drama had ``m`` extra ratings at the scope's mean. ``C`` is the mean of every
-rating in the scope (this server or everyone): the sum of all the tallies over their count,
-dramas below the minimum included. A drama is ranked only with at least ``min_ratings`` ratings
-in the scope; /top says what that minimum is. A filtered chart (genre, country, year) is the
-scope's chart restricted to the filter's dramas (``rank(..., within=...)``), ranked 1.. among
-them: a drama has the same score in every view of its scope.
-
-Defaults: ``m = 5`` (:data:`PRIOR_WEIGHT`) and 3 ratings (:data:`MIN_RATINGS`). A single
-5-star vote is then not ranked at all, and with 3 votes of 5 in a scope averaging 3.5 it
-scores 4.06, below a drama with 20 ratings averaging 4.3 (4.14).
-
-The order is by :func:`order_key`, the score times the positive constant ``2N`` (``N``: the
-scope's ratings) computed from integers: ``(h·N + m·H) / (n + m)`` with ``h`` and ``H`` the drama's
-and the scope's sums in half stars. With an integral ``m`` the numerator is an exact integer, so
-the key is the correctly rounded quotient, the same double in Python, SQLite and PostgreSQL: the
-store can rank in SQL (``Community.ranked_page``) in exactly the order :func:`rank` gives. Ties
-(equal keys) go to the drama with more ratings, then the lower drama id, so the order never
-depends on the order of the input.
+A drama's score is its average shrunk toward the scope's mean C by a prior weight m,
+``(n·avg + m·C) / (n + m)``; only dramas with at least ``min_ratings`` ratings in the scope are
+ranked. A filtered ranking is the scope's restricted to the filter's dramas, scored with the
+scope's mean, so a drama has the same score in every view. :func:`order_key` is exact in integers,
+so SQL ranks in the same order; ties go to more ratings, then the lower drama id.
 """
 
 from __future__ import annotations
@@ -59,7 +40,7 @@ class Ranked:
 
 
 @dataclass(frozen=True, slots=True)
-class Chart:
+class Ranking:
     rows: tuple[Ranked, ...]
     scope_mean: float | None  # C; None when the scope has no ratings
     prior_weight: float
@@ -80,11 +61,9 @@ def bayesian(count: int, total: float, scope_mean: float, prior_weight: float = 
 
 
 def order_key(count: int, total: float, ratings: int, scope_total: float, prior_weight: float) -> float:
-    """The sort key of a drama with `count` ratings summing to `total` stars, in a scope of `ratings`
-    ratings summing to `scope_total` stars: its Bayesian average times 2·ratings (same order)."""
+    """A drama's Bayesian average times 2·(the scope's ratings): the same order, exact as SQL computes it."""
     halves, scope_halves = 2 * total, 2 * scope_total
     if halves.is_integer() and scope_halves.is_integer() and float(prior_weight).is_integer():
-        # exact integers: one correctly rounded division, as SQL does it (CAST(... AS DOUBLE PRECISION) / n)
         return (int(halves) * ratings + int(prior_weight) * int(scope_halves)) / (count + int(prior_weight))
     return (halves * ratings + prior_weight * scope_halves) / (count + prior_weight)
 
@@ -95,7 +74,7 @@ def rank(
     prior_weight: float = PRIOR_WEIGHT,
     min_ratings: int = MIN_RATINGS,
     within: Collection[int] | None = None,
-) -> Chart:
+) -> Ranking:
     """All the scope's dramas with at least `min_ratings` ratings, best first; with `within`, only those
     dramas (rows and unranked count), scored and ordered with the whole scope's mean."""
     if prior_weight < 0 or min_ratings < 1:
@@ -103,7 +82,7 @@ def rank(
     rated = [t for t in tallies if t.count > 0]
     ratings = sum(t.count for t in rated)
     if not ratings:
-        return Chart((), None, prior_weight, min_ratings, 0)
+        return Ranking((), None, prior_weight, min_ratings, 0)
     # fsum is exact here, so C does not depend on the order of the tallies.
     scope_total = math.fsum(t.total for t in rated)
     scope_mean = scope_total / ratings
@@ -113,7 +92,7 @@ def rank(
         key=lambda t: (-order_key(t.count, t.total, ratings, scope_total, prior_weight), -t.count, t.drama_id)
     )
     rows = tuple(_ranked(i, t, scope_mean, prior_weight) for i, t in enumerate(eligible, start=1))
-    return Chart(rows, scope_mean, prior_weight, min_ratings, unranked=len(shown) - len(eligible))
+    return Ranking(rows, scope_mean, prior_weight, min_ratings, unranked=len(shown) - len(eligible))
 
 
 def _ranked(position: int, t: Tally, scope_mean: float, prior_weight: float) -> Ranked:
@@ -123,8 +102,7 @@ def _ranked(position: int, t: Tally, scope_mean: float, prior_weight: float) -> 
 
 @dataclass(frozen=True, slots=True)
 class ScopeTotals:
-    """What the fast path needs of a whole scope (after the filters): its ratings and their sum in half
-    stars, how many dramas have ratings, and how many have at least the minimum."""
+    """A scope after its filters: ratings, their sum in half stars, dramas rated, dramas ranked."""
 
     ratings: int
     halves: int
@@ -132,36 +110,31 @@ class ScopeTotals:
     eligible: int
 
 
-def page_bounds(eligible: int, page: int, per_page: int = PER_PAGE) -> tuple[int, int, int]:
-    """(page number clamped as `paginate` clamps it, pages, offset of its first row)."""
+def page_bounds(count: int, page: int, per_page: int = PER_PAGE) -> tuple[int, int, int]:
+    """(page number clamped into 1..pages, pages, offset of its first row) for `count` rows."""
     if per_page < 1:
         raise ValueError("per_page must be >= 1")
-    pages = max(1, -(-eligible // per_page))
+    pages = max(1, -(-count // per_page))
     number = min(max(page, 1), pages)
     return number, pages, (number - 1) * per_page
 
 
-def chart_page(
+def ranking_page(
     totals: ScopeTotals, rows: Sequence[Tally], page: int, *, prior_weight: float = PRIOR_WEIGHT,
     min_ratings: int = MIN_RATINGS, per_page: int = PER_PAGE,
-) -> tuple[Chart, Page[Ranked]]:  # fmt: skip
-    """One page of the chart from the scope's totals and that page's tallies, already in rank order
-    (the store ranks in SQL by :func:`order_key`): the same page `paginate(rank(...).rows, page)` gives,
-    and a Chart with the same mean, weight, minimum and unranked count, whose `rows` are that page's."""
+) -> tuple[Ranking, Page[Ranked]]:  # fmt: skip
+    """The page `paginate(rank(...).rows, page)` gives, from the scope's totals and that page's tallies
+    (ranked in SQL by :func:`order_key`); the Ranking's `rows` are that page's."""
     if not totals.ratings:
-        return Chart((), None, prior_weight, min_ratings, 0), Page((), 1, 1, 0)
+        return Ranking((), None, prior_weight, min_ratings, 0), Page((), 1, 1, 0)
     scope_mean = (totals.halves / 2) / totals.ratings
     number, pages, offset = page_bounds(totals.eligible, page, per_page)
     shown = tuple(_ranked(offset + i, t, scope_mean, prior_weight) for i, t in enumerate(rows, start=1))
-    chart = Chart(shown, scope_mean, prior_weight, min_ratings, unranked=totals.rated - totals.eligible)
-    return chart, Page(shown, number, pages, totals.eligible)
+    ranking = Ranking(shown, scope_mean, prior_weight, min_ratings, unranked=totals.rated - totals.eligible)
+    return ranking, Page(shown, number, pages, totals.eligible)
 
 
 def paginate(items: Sequence[T], page: int, per_page: int = PER_PAGE) -> Page[T]:
     """Page `page` (1-based) of `items`, `per_page` to a page; out-of-range pages clamp to the ends."""
-    if per_page < 1:
-        raise ValueError("per_page must be >= 1")
-    pages = max(1, -(-len(items) // per_page))
-    number = min(max(page, 1), pages)
-    start = (number - 1) * per_page
+    number, pages, start = page_bounds(len(items), page, per_page)
     return Page(tuple(items[start : start + per_page]), number, pages, len(items))

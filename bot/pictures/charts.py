@@ -1,17 +1,10 @@
 """Pictures for the cards: pure functions from dataclasses to PNG bytes plus alt text.
 
-* :func:`episode_chart`: the /review chart, per episode the critic's score, this server's
-  average and everyone's (1 to 300 episodes; missing values leave gaps).
-* :func:`score_histogram`: the /profile chart, how many ratings at each half star.
-
-Both are 800×400 (Discord shows embed images at about half that, so the 2× size keeps lines
-and digits sharp). Text is digits and Latin labels only, in Pillow's bundled font: titles stay
-in the embed, so no CJK font is needed. Colours are from the Okabe-Ito palette, which stays
-distinct with every common colour-vision deficiency, and each series also has its own line
-style and marker, so the chart reads even in greyscale.
-
-Pillow is imported on first render, not at import time, to keep the bot's start-up fast.
-Rendering off the event loop and caching is :class:`bot.pictures.renderer.ChartRenderer`'s job.
+`episode_chart` (/review: per episode the critic's, this server's and everyone's score) and
+`score_histogram` (/profile: ratings at each half star), 800×400 for sharp lines. Labels are Latin and
+digits in Pillow's bundled font (titles stay in the embed). Okabe-Ito colours, and a line style and
+marker per series, read with any colour-vision deficiency and in greyscale. Pillow is imported on
+first render; bot.pictures.renderer renders off the event loop and caches.
 """
 
 from __future__ import annotations
@@ -21,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.pictures import draw as draw_
 from bot.i18n.messages import ENGLISH, language, plural, t
 from bot.models import ReviewData
+from bot.pictures import draw as draw_
 
 WIDTH, HEIGHT = 800, 400
 MAX_EPISODES = 300
@@ -34,14 +27,10 @@ BACKGROUND = (255, 255, 255)
 INK = (34, 34, 34)
 GRID = (222, 222, 222)
 # Okabe-Ito: vermillion, blue, bluish green.
-CRITIC = draw_.Style("Critic", (213, 94, 0), dash=None, marker="circle", alt="orange-red solid line, circles")
-SERVER = draw_.Style(
-    "This server", (0, 114, 178), dash=(16, 8), marker="square", alt="blue dashed line, squares"
-)
-EVERYONE = draw_.Style(
-    "Everyone", (0, 158, 115), dash=(4, 6), marker="triangle", alt="green dotted line, triangles"
-)
-BAR = (0, 114, 178)
+CRITIC = draw_.Style("Critic", (213, 94, 0), dash=None, marker="circle")
+SERVER = draw_.Style("This server", (0, 114, 178), dash=(16, 8), marker="square")
+EVERYONE = draw_.Style("Everyone", (0, 158, 115), dash=(4, 6), marker="triangle")
+BAR = SERVER.colour  # the histogram's bars: one palette serves both pictures
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +59,11 @@ class Picture:
     filename: str
 
 
-# ---- data from the store's dataclasses -------------------------------------------------
 def episode_chart_data(review: ReviewData) -> EpisodeChart | None:
-    """The /review chart's data, or None when no episode has any score (nothing to draw).
+    """The /review chart's data (the guide's episodes and scores), or None when nothing is scored.
 
-    Its episodes are the guide's (``ReviewData.episode_span``: 1..episode count, whether or not the drama
-    has episode rows), each with the same critic and member scores the guide shows. A run longer than
-    MAX_EPISODES is charted from its first scored episode on (or its last MAX_EPISODES episodes), so a
-    score anywhere still gets its chart."""
+    A run longer than MAX_EPISODES is charted from its first scored episode (at most its last
+    MAX_EPISODES), so a score anywhere still gets its chart."""
     scores = review.scores
     critic = {e.number: e.critic_score for e in review.episodes if e.critic_score is not None}
     scored = sorted({*critic, *scores.server_episodes, *scores.everyone_episodes})
@@ -106,31 +92,23 @@ def histogram_data(scores: Iterable[float]) -> Histogram:
     return Histogram(tuple(counts))
 
 
-# ---- renderers -------------------------------------------------------------------------
 @lru_cache(maxsize=8)
 def font(size: int):
     from PIL import ImageFont
 
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1: one small bitmap font
-        return ImageFont.load_default()
+    return ImageFont.load_default(size=size)
 
 
 def _png(image) -> bytes:
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=1)  # faster than the default, a little larger
+    image.save(out, format="PNG", compress_level=1)  # faster; a few kB larger
     return out.getvalue()
 
 
-# The episode chart is drawn on a palette image ("P"): one byte a pixel instead of three, a third of the
-# data for PNG to filter and pack (docs/perf-notes/cards.md). Its palette holds every colour the RGB drawing can make, so the pixels are the
-# same: the series' colours, and every grey from INK to BACKGROUND at the index that makes the text's
-# antialiasing (a blend of the ink's and the background's *indices*) land on the grey an RGB blend
-# gives (index k is grey INK + k, so blending indices is blending greys). tests/bot/pictures/test_charts.py
-# compares both drawings pixel by pixel.
+# Pictures are drawn on a palette image ("P"): a third of the data for PNG to pack (docs/perf-notes/cards.md).
+# Index k is grey INK + k, so text antialiased between indices lands on the grey an RGB drawing gives:
+# the pixels are the same (tests/bot/pictures/test_charts.py compares both drawings).
 _GREYS = BACKGROUND[0] - INK[0] + 1
-# The histogram's bars (BAR) are SERVER's blue: the same palette serves both pictures.
 _PALETTE = [(INK[0] + k,) * 3 for k in range(_GREYS)] + [CRITIC.colour, SERVER.colour, EVERYONE.colour]
 
 
@@ -144,9 +122,7 @@ def _canvas(mode: str):
     image = Image.new("P", (WIDTH, HEIGHT), _GREYS - 1)  # the last grey: BACKGROUND
     image.putpalette([v for colour in _PALETTE for v in colour])
     canvas = ImageDraw.Draw(image)
-    # Text as on RGB: antialiased (Pillow draws aliased text on "P" by default), and laid out and
-    # measured as on RGB (recent Pillow measures by the image's mode; colours here are RGB tuples, which
-    # the palette still maps to indices, so the mode is used for nothing else).
+    # Text antialiased, laid out and measured as on RGB (colours are RGB tuples the palette maps).
     canvas.fontmode, canvas.mode = "L", "RGB"
     return image, canvas
 
@@ -217,8 +193,7 @@ def episode_alt(chart: EpisodeChart, series, locale: str = ENGLISH) -> str:
 
 
 def in_language(picture: Picture, chart: EpisodeChart, locale: str) -> Picture:
-    """The episode chart with its alt text in the locale's language (renders and the cache carry the
-    English: the pixels are the same in every language)."""
+    """The episode chart with its alt text in the locale's language (the pixels are the same)."""
     if language(locale) == ENGLISH:
         return picture
     return replace(picture, alt=episode_alt(chart, _series(chart), locale))
@@ -230,7 +205,7 @@ def score_histogram(histogram: Histogram) -> Picture:
 
 
 def draw_score_histogram(histogram: Histogram, mode: str = "P"):
-    """The histogram's image: a palette image as the episode chart's ("RGB" draws the same pixels in RGB)."""
+    """The histogram's image: a palette image ("RGB" draws the same pixels in RGB)."""
     counts = histogram.counts
     if len(counts) != len(HALF_STARS) or any(c < 0 for c in counts):
         raise ValueError("a histogram takes ten counts (0.5 to 5), none negative")
@@ -243,8 +218,7 @@ def draw_score_histogram(histogram: Histogram, mode: str = "P"):
     canvas.line([(left, bottom), (right, bottom)], fill=INK, width=2)
     for i, (score, n) in enumerate(zip(HALF_STARS, counts, strict=True)):
         x0, x1 = left + i * slot + slot * 0.15, left + (i + 1) * slot - slot * 0.15
-        # A count under 1/(bottom - top) of the tallest still shows (one pixel): Pillow refuses a rectangle
-        # whose bottom is above its top, which made such a histogram fail to render at all.
+        # A tiny count still shows (one pixel): Pillow refuses a rectangle whose bottom is above its top.
         height = max((bottom - top) * n / tallest, 1) if n else 0
         if n:
             canvas.rectangle([x0, bottom - height, x1, bottom - 1], fill=BAR)
@@ -254,19 +228,17 @@ def draw_score_histogram(histogram: Histogram, mode: str = "P"):
     return image
 
 
-def histogram_alt(histogram: Histogram) -> str:
+def histogram_alt(histogram: Histogram, locale: str = ENGLISH) -> str:
+    """The histogram's alt text in the locale's language."""
     counts = histogram.counts
     total = sum(counts)
     if not total:
-        return "Bar chart of scores: no ratings yet."
+        return t("profile.alt_empty", locale)
     mean = sum(s * c for s, c in zip(HALF_STARS, counts, strict=True)) / total
-    peak = max(range(len(counts)), key=lambda i: (counts[i], i))
-    listed = ", ".join(f"{_num(s)}: {c}" for s, c in zip(HALF_STARS, counts, strict=True))
-    return clip(
-        f"Bar chart of {total} rating{'s' * (total != 1)} by score ({listed}). "
-        f"Most common score {_num(HALF_STARS[peak])}, average {_num(mean)}.",
-        ALT_LIMIT,
-    )
+    peak = _num(HALF_STARS[max(range(len(counts)), key=lambda i: (counts[i], i))])
+    listed = " · ".join(f"{_num(s)}: {c}" for s, c in zip(HALF_STARS, counts, strict=True))
+    average = f"{mean:.2f}".removesuffix("0")  # 4.0, 3.75: as the profile card shows it
+    return clip(t("profile.alt", locale, total=total, listed=listed, peak=peak, mean=average), ALT_LIMIT)
 
 
 def clip(text: str, limit: int) -> str:

@@ -1,12 +1,10 @@
-"""Drawing pieces for bot.pictures.charts: axes, dashed lines with gaps, markers, the legend.
-
-Works on a Pillow ``ImageDraw`` passed in; imports nothing from Pillow itself.
-"""
+"""Drawing pieces for bot.pictures.charts on a Pillow ``ImageDraw``: axes, dashed lines, markers, legend."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import groupby
 
 Point = tuple[float, float]
 Colour = tuple[int, int, int]
@@ -19,7 +17,6 @@ class Style:
     colour: Colour
     dash: tuple[int, int] | None  # (on, off) in pixels; None: solid
     marker: str  # circle | square | triangle
-    alt: str  # how the alt text names the style
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +28,11 @@ class Plot:
     right: float
     bottom: float
     count: int
+    pad = 16
 
     @property
     def spacing(self) -> float:
         return (self.right - self.left - 2 * self.pad) / max(1, self.count - 1)
-
-    @property
-    def pad(self) -> float:
-        return 16
 
     def x(self, index: int) -> float:
         if self.count == 1:
@@ -60,9 +54,7 @@ def nice_step(count: int, most: int = 12) -> int:
 def score_axis(canvas, plot: Plot, font, ink: Colour, grid: Colour) -> None:
     for score in range(6):
         y = plot.y(score)
-        canvas.line(
-            [(plot.left, y), (plot.right, y)], fill=ink if score == 0 else grid, width=2 if score == 0 else 1
-        )
+        canvas.line([(plot.left, y), (plot.right, y)], fill=grid if score else ink, width=1 if score else 2)
         canvas.text((plot.left - 12, y), str(score), font=font, fill=ink, anchor="rm")
 
 
@@ -77,19 +69,9 @@ def episode_axis(canvas, plot: Plot, numbers: list[int], font, ink: Colour) -> N
 
 
 def runs(values: list[float | None]) -> list[list[tuple[int, float]]]:
-    """The unbroken runs of present values: a missing episode breaks the line."""
-    out: list[list[tuple[int, float]]] = []
-    current: list[tuple[int, float]] = []
-    for index, value in enumerate(values):
-        if value is None:
-            if current:
-                out.append(current)
-            current = []
-        else:
-            current.append((index, value))
-    if current:
-        out.append(current)
-    return out
+    """The unbroken runs of present (index, value) pairs: a missing episode breaks the line."""
+    grouped = groupby(enumerate(values), key=lambda pair: pair[1] is not None)
+    return [list(run) for present, run in grouped if present]  # type: ignore[misc]
 
 
 def dashed(canvas, points: list[Point], colour: Colour, dash: tuple[int, int] | None, width: int) -> None:
@@ -107,11 +89,8 @@ def dashed(canvas, points: list[Point], colour: Colour, dash: tuple[int, int] | 
             step = min((on - phase) if drawing else (on + off - phase), length - done)
             if drawing:
                 a, b = done / length, (done + step) / length
-                canvas.line(
-                    [(x0 + (x1 - x0) * a, y0 + (y1 - y0) * a), (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)],
-                    fill=colour,
-                    width=width,
-                )
+                ends = [(x0 + (x1 - x0) * a, y0 + (y1 - y0) * a), (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)]
+                canvas.line(ends, fill=colour, width=width)
             done += step
             phase = (phase + step) % (on + off)
 
@@ -131,9 +110,8 @@ def marker(canvas, centre: Point, kind: str, radius: float, colour: Colour) -> N
 
 
 def series(canvas, plot: Plot, values: list[float | None], style: Style, dodge: float = 0) -> None:
-    """One series: lines through each unbroken run, markers where there is room (and always on
-    a lone value, which has no line to show it). `dodge` (-1, 0, 1) shifts the series sideways by
-    a few pixels so that equal scores of different series do not hide each other."""
+    """One series: lines through each unbroken run, markers where there is room (always on a lone value).
+    `dodge` (-1, 0, 1) shifts it sideways so that equal scores of different series do not hide each other."""
     shift = dodge * (12 if plot.count == 1 else min(6.0, plot.spacing / 6))
     room = plot.count == 1 or plot.spacing >= 9
     radius = 7 if plot.count == 1 else min(7.0, max(3.0, plot.spacing / 2.6))

@@ -1,18 +1,14 @@
-"""The title index's per-drama data (slug, title, year, names), packed for a catalogue of 100,000 titles.
+"""The title index's per-drama data (slug, title, year, names), packed for 100,000 titles.
 
-One `_Entry` object per drama (with a tuple and a `str` per name, the slug, two dict entries) cost
-about 550 bytes a drama, more than the sorted keys. Here the dramas as loaded are one UTF-8 `bytes`
-blob with a record per drama, an `array` of ids in ascending order and one of record ends: about 110
-bytes a drama, and no per-drama Python object for the collector to walk. A record is decoded when a
-search shows it (25 at most per keystroke, a few microseconds each). Slugs are found through a sorted
-array of their CRC-32 (collisions are checked against the record).
-
-Changes after the load (`put`, `pop`) go to a small overlay dict that shadows the packed records; a
-reload of the index (or the next snapshot) packs everything again.
+The dramas as loaded are one UTF-8 blob with a record per drama, plus arrays of ids and record ends:
+about 110 bytes a drama instead of 550 for an object each, and nothing for the collector to walk. A
+record is decoded when a search shows it; slugs are found through a sorted array of their CRC-32.
+Changes after the load go to a small overlay dict until the next load.
 """
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from array import array
 from bisect import bisect_left
@@ -48,25 +44,14 @@ def pack(entry: _Entry) -> bytes | None:
 
 def unpack(drama_id: int, record: bytes) -> _Entry:
     slug, year, title, *names = record.decode("utf-8", "surrogatepass").split(SEP)
-    return _Entry(
-        drama_id, slug, names[0] if not title else title[1:], int(year) if year else None, tuple(names)
-    )
+    return _Entry(drama_id, slug, title[1:] if title else names[0], int(year) if year else None, tuple(names))
 
 
 class Entries:
     """drama_id -> _Entry, packed (see the module docstring). Iterating yields the ids."""
 
-    __slots__ = (
-        "_ids",
-        "_ends",
-        "_blob",
-        "_crcs",
-        "_crc_ids",
-        "_extra",
-        "_extra_slugs",
-        "_count",
-        "_decoded",
-    )
+    __slots__ = ("_ids", "_ends", "_blob", "_crcs", "_crc_ids", "_extra", "_extra_slugs", "_count",
+                 "_decoded")  # fmt: skip
 
     def __init__(self, ids: array | None = None, ends: array | None = None, blob: bytes = b"",
                  crcs: array | None = None, crc_ids: array | None = None) -> None:  # fmt: skip
@@ -84,17 +69,11 @@ class Entries:
     def packed(cls, records: list[tuple[int, str, bytes]]) -> Entries:
         """From (drama_id, slug, record) in ascending id order, ids distinct."""
         ids = array("q", [r[0] for r in records])
-        ends = array("Q")
-        total = 0
-        for _, _, rec in records:
-            total += len(rec)
-            ends.append(total)
+        ends = array("Q", itertools.accumulate(len(r[2]) for r in records))
         pairs = sorted((slug_crc(slug), drama_id) for drama_id, slug, _ in records)
-        crcs = array("q", [p[0] for p in pairs])
-        crc_ids = array("q", [p[1] for p in pairs])
+        crcs, crc_ids = array("q", [p[0] for p in pairs]), array("q", [p[1] for p in pairs])
         return cls(ids, ends, b"".join(r[2] for r in records), crcs, crc_ids)
 
-    # ---- reads ------------------------------------------------------------------------------
     def __len__(self) -> int:
         return self._count
 
@@ -141,15 +120,12 @@ class Entries:
         i = bisect_left(self._crcs, crc)
         while i < len(self._crcs) and self._crcs[i] == crc:
             drama_id = self._crc_ids[i]
-            if (
-                drama_id not in self._extra
-                and unpack(drama_id, self._record(self._base(drama_id))).slug == slug
-            ):
+            record = self._record(self._base(drama_id))
+            if drama_id not in self._extra and unpack(drama_id, record).slug == slug:
                 return drama_id
             i += 1
         return None
 
-    # ---- changes ----------------------------------------------------------------------------
     def put(self, entry: _Entry) -> None:
         if entry.drama_id not in self:
             self._count += 1

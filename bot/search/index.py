@@ -1,16 +1,9 @@
-"""In-memory title index for autocomplete and drama lookup.
+"""In-memory title index for autocomplete and drama lookup, a few bisects a keystroke at 100,000 titles.
 
-Autocomplete runs on every keystroke and cannot be deferred, so lookups here are a few
-bisects over sorted lists, never a scan. The index holds every name of every drama
-(title, native title, aliases) in three sorted key lists:
-
-- full names, folded (NFKC + casefold + single spaces): "soundtrack #1"
-- compact names (letters and digits only): "soundtrack1", so "Soundtrack 1" finds it
-- word starts inside a name: "#1", so "1" or "landing on you" match mid-title
-
-Matches rank full-name prefix first, then compact prefix, then word prefix. For "did you mean", the
-names are also kept in the order of their compact keys read backwards (`_tails`, ids only): a typo near
-the start of a name leaves its end in place, so the name sorts next to the query read backwards.
+Every name of every drama (title, native title, aliases) is kept in three sorted key lists: full names
+folded ("soundtrack #1"), compact names ("soundtrack1"), and the word starts inside a name ("#1").
+Matches rank full-name prefix first, then compact, then word. For "did you mean", names are also kept
+in the order of their compact keys read backwards (`_tails`): a typo near the start leaves the end.
 """
 
 from __future__ import annotations
@@ -21,7 +14,7 @@ import sys
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import chain, groupby, repeat
 
 from bot.models import DramaName
@@ -67,28 +60,41 @@ def compact(folded: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
-def _first_alnum(text: str) -> str:
-    """The first letter or digit of `text` ("" when none): compact(text) starts with it."""
-    for ch in text:
-        if ch.isalnum():
-            return ch
-    return ""
+def _squeeze(folded: str) -> str:
+    """A folded name's compact key ("" when it has none)."""
+    squeezed = folded.replace(" ", "")
+    return squeezed if squeezed.isalnum() else compact(folded)
 
 
 def _entry(drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> _Entry:
-    unique = tuple(dict.fromkeys([title, *names]))
-    if not all(unique) or not all(map(str.strip, unique)):  # rare: drop empty and blank names
-        unique = tuple(n for n in unique if n and n.strip())
-    if len(unique) > _POS_MASK + 1:
-        unique = unique[: _POS_MASK + 1]
-    return _Entry(drama_id, slug, title, year, unique)
+    unique = tuple(n for n in dict.fromkeys([title, *names]) if n and n.strip())
+    return _Entry(drama_id, slug, title, year, unique[: _POS_MASK + 1])
+
+
+FULL, COMPACT, WORDS, TAILS = range(4)  # what a key from `_keys` is for
+
+
+def _keys(entry: _Entry) -> Iterator[tuple[int, str, int]]:
+    """(FULL, COMPACT, WORDS or TAILS, key, packed (drama_id, name position)) for the entry's names."""
+    base = entry.drama_id << _POS_BITS
+    for pos, name in enumerate(entry.names):
+        folded = fold(name)
+        if not folded:
+            continue
+        val = base | pos
+        yield FULL, folded, val
+        squeezed = _squeeze(folded)
+        if squeezed:  # even when equal to `folded`: "Goblin." and "gob lin" must find "Goblin"
+            yield COMPACT, squeezed, val
+            yield TAILS, squeezed[::-1], val
+        start = folded.find(" ") + 1
+        while start:
+            yield WORDS, folded[start:], val
+            start = folded.find(" ", start) + 1
 
 
 class _Keys:
-    """A sorted key list: flat `list[str]` plus a parallel `array('q')` of packed (drama_id, position).
-
-    Ordered by (key, drama_id, position), like a sorted list of tuples, at a fraction of the memory.
-    """
+    """Keys sorted by (key, drama_id, position): a list and a parallel `array('q')` of packed values."""
 
     __slots__ = ("keys", "vals")
 
@@ -98,11 +104,7 @@ class _Keys:
 
     @classmethod
     def from_groups(cls, groups: dict[str, int | list[int]], ascending: bool) -> _Keys:
-        """Build from key -> packed value (or list of them, in input order); consumes `groups`.
-
-        Equal keys are grouped while loading (word starts repeat a lot), so only distinct keys
-        are sorted, each distinct string is kept once, and no per-key tuple is ever made.
-        """
+        """Build from key -> packed value (or a list of them, in input order); consumes `groups`."""
         out_keys: list[str] = []
         out_vals = array("q")
         for key in sorted(groups):
@@ -147,62 +149,42 @@ class TitleIndex:
     def __len__(self) -> int:
         return len(self._dramas)
 
-    # ---- maintenance -------------------------------------------------------------
-    def load(self, rows: Iterable[tuple[int, str, str, int | None, list[str]]]) -> None:
-        """Replace the whole index: rows of (drama_id, slug, title, year, names with title first).
+    def _lists(self) -> tuple[_Keys, _Keys, _Keys]:
+        return self._full, self._compact, self._words
 
-        `rows` may be any iterable (a generator streaming from the database): it is read once.
-        """
+    def load(self, rows: Iterable[tuple[int, str, str, int | None, list[str]]]) -> None:
+        """Replace the whole index: rows of (drama_id, slug, title, year, names), read once."""
         self.__init__()
         groups: tuple[dict, dict, dict] = ({}, {}, {})  # full, compact, word-start: key -> value(s)
-        full_g, comp_g, words_g = groups
         ascending, last = True, None
         records: dict[int, tuple[int, str, bytes]] = {}
         unpacked: list[_Entry] = []
         tails: list[tuple[str, int]] = []
         for drama_id, slug, title, year, names in rows:
             entry = _entry(drama_id, slug, title, year, names)
-            if last is not None and drama_id <= last:
-                ascending = False
-            last = drama_id
+            ascending, last = ascending and (last is None or drama_id > last), drama_id
             record = pack(entry)
             if record is None:
                 unpacked.append(entry)
             else:
                 records[drama_id] = (drama_id, slug, record)
-            # Inlined _add_keys (this loop runs once per name at start-up), grouping equal keys.
-            base = drama_id << _POS_BITS
-            for pos, name in enumerate(entry.names):
-                folded = fold(name)
-                if not folded:
+            for which, key, val in _keys(entry):
+                if which == TAILS:
+                    tails.append((key, val))
                     continue
-                val = base | pos
-                squeezed = folded.replace(" ", "")
-                if not squeezed.isalnum():
-                    squeezed = compact(folded)
-                targets = [(full_g, folded)]
-                if squeezed:
-                    targets.append((comp_g, squeezed))
-                    tails.append((squeezed[::-1], val))
-                if " " in folded:
-                    start = folded.find(" ") + 1
-                    while start:
-                        targets.append((words_g, folded[start:]))
-                        start = folded.find(" ", start) + 1
-                for group, key in targets:
-                    seen = group.get(key)
-                    if seen is None:
-                        group[key] = val
-                    elif type(seen) is int:
-                        group[key] = [seen, val]
-                    else:
-                        seen.append(val)
+                # Equal keys grouped (word starts repeat a lot): only distinct keys are sorted.
+                seen = groups[which].get(key)
+                if seen is None:
+                    groups[which][key] = val
+                elif type(seen) is int:
+                    groups[which][key] = [seen, val]
+                else:
+                    seen.append(val)
             if not entry.names or entry.names[0] != title or not fold(title):
                 self._blank.add(drama_id)
         self._full, self._compact, self._words = (_Keys.from_groups(g, ascending) for g in groups)
         tails.sort()
         self._tails = array("q", [val for _, val in tails])
-        del tails
         if not ascending:
             records = dict(sorted(records.items()))
         self._dramas = Entries.packed(list(records.values()))
@@ -213,88 +195,41 @@ class TitleIndex:
         """Add or replace one drama."""
         self.remove(drama_id)
         self._first_titles = []
-        entry = self._remember(drama_id, slug, title, year, names)
-        lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
-        self._add_keys(entry, lists, packed)
-        for target, keys, vals in zip((self._full, self._compact, self._words), lists, packed, strict=True):
-            for key, val in zip(keys, vals, strict=True):
-                target.insert(key, val)
-        for key, val in self._tail_keys(entry):
-            lo, hi = self._tail_range(key)
-            self._tails.insert(bisect_left(self._tails, val, lo, hi), val)
+        entry = _entry(drama_id, slug, title, year, names)
+        self._dramas.put(entry)
+        if not entry.names or entry.names[0] != title or not fold(title):
+            self._blank.add(drama_id)
+        for which, key, val in _keys(entry):
+            if which == TAILS:
+                lo, hi = self._tail_range(key)
+                self._tails.insert(bisect_left(self._tails, val, lo, hi), val)
+            else:
+                self._lists()[which].insert(key, val)
 
     def remove(self, drama_id: int) -> None:
         entry = self._dramas.get(drama_id)
         if entry is None:
             return
-        for key, val in self._tail_keys(entry):  # while the entry is there: the order reads its names
-            lo, hi = self._tail_range(key)
-            i = bisect_left(self._tails, val, lo, hi)
-            if i < hi and self._tails[i] == val:
-                del self._tails[i]
-        self._dramas.pop(drama_id)
         self._first_titles = []
+        for which, key, val in _keys(entry):  # while the entry is there: the tails' order reads its names
+            if which == TAILS:
+                lo, hi = self._tail_range(key)
+                i = bisect_left(self._tails, val, lo, hi)
+                if i < hi and self._tails[i] == val:
+                    del self._tails[i]
+            else:
+                self._lists()[which].delete(key, val)
+        self._dramas.pop(drama_id)
         self._blank.discard(drama_id)
-        lists, packed = ([], [], []), (array("q"), array("q"), array("q"))
-        self._add_keys(entry, lists, packed)
-        for target, keys, vals in zip((self._full, self._compact, self._words), lists, packed, strict=True):
-            for key, val in zip(keys, vals, strict=True):
-                target.delete(key, val)
-
-    def _remember(self, drama_id: int, slug: str, title: str, year: int | None, names: list[str]) -> _Entry:
-        entry = _entry(drama_id, slug, title, year, names)
-        self._dramas.put(entry)
-        if not entry.names or entry.names[0] != title or not fold(title):
-            self._blank.add(drama_id)
-        return entry
-
-    @staticmethod
-    def _squeezed(name: str) -> str:
-        """A name's compact key ("" when it has none)."""
-        folded = fold(name)
-        squeezed = folded.replace(" ", "")
-        return squeezed if squeezed.isalnum() else compact(folded)
-
-    def _tail_keys(self, entry: _Entry) -> list[tuple[str, int]]:
-        """(compact key reversed, packed value) of each of the entry's names that has a compact key."""
-        base = entry.drama_id << _POS_BITS
-        pairs = [(self._squeezed(name)[::-1], base | pos) for pos, name in enumerate(entry.names)]
-        return [(key, val) for key, val in pairs if key]
 
     def _tail(self, val: int) -> str:
         """The reversed compact key of the name `val` packs (the order of `_tails`)."""
         entry = self._dramas.get(val >> _POS_BITS)
-        return self._squeezed(entry.names[val & _POS_MASK])[::-1] if entry is not None else ""
+        return _squeeze(fold(entry.names[val & _POS_MASK]))[::-1] if entry is not None else ""
 
     def _tail_range(self, key: str) -> tuple[int, int]:
         """Where the names whose reversed compact key is `key` are (or go) in `_tails`."""
         return bisect_left(self._tails, key, key=self._tail), bisect_right(self._tails, key, key=self._tail)
-
-    @staticmethod
-    def _add_keys(entry: _Entry, lists: tuple[list, list, list], packed: tuple[array, array, array]) -> None:
-        """Append the entry's (key, packed id) pairs to the full, compact and word-start lists."""
-        full, comp, words = lists
-        full_v, comp_v, words_v = packed
-        base = entry.drama_id << _POS_BITS
-        for pos, name in enumerate(entry.names):
-            folded = fold(name)
-            if not folded:
-                continue
-            val = base | pos
-            full.append(folded)
-            full_v.append(val)
-            squeezed = folded.replace(" ", "")
-            if not squeezed.isalnum():
-                squeezed = compact(folded)
-            if squeezed:  # even when equal to `folded`: "Goblin." and "gob lin" must find "Goblin"
-                comp.append(folded if squeezed == folded else squeezed)
-                comp_v.append(val)
-            if " " in folded:
-                start = folded.find(" ") + 1
-                while start:
-                    words.append(folded[start:])
-                    words_v.append(val)
-                    start = folded.find(" ", start) + 1
 
     # ---- snapshot ----------------------------------------------------------------
     def snapshot(self) -> bytes | None:
@@ -360,8 +295,7 @@ class TitleIndex:
         return DramaName(drama_id=drama_id, slug=e.slug, title=e.title, year=e.year, name=e.names[pos])
 
     def _by_title(self, limit: int) -> list[DramaName]:
-        """The first `limit` dramas by (folded title, id): those whose title folds to "" first, then the
-        titles among the full keys (position 0), which are in that order already."""
+        """The first `limit` dramas by (folded title, id): blank titles first, then the full keys'."""
         if len(self._first_titles) >= limit or len(self._first_titles) == len(self._dramas):
             return self._first_titles[:limit]
         hits = [self._hit(drama_id, 0) for drama_id in sorted(self._blank)[:limit]]
@@ -393,13 +327,10 @@ class TitleIndex:
                 drama_id, pos = vals[i] >> _POS_BITS, vals[i] & _POS_MASK
                 if drama_id not in found:
                     entry = self._dramas.get(drama_id)
-                    # Show the title itself when it matches too, not a look-alike alias (no need to
-                    # check when the match is the title; compact() only when the first letters agree).
+                    # Show the title itself when it matches too, not a look-alike alias.
                     if pos:
                         title = fold(entry.names[0])
-                        if title.startswith(key) or (
-                            _first_alnum(title) == key[0] and compact(title).startswith(key)
-                        ):
+                        if title.startswith(key) or compact(title).startswith(key):
                             pos = 0
                     found[drama_id] = self._hit(drama_id, pos, entry)
                 i += 1
@@ -433,13 +364,8 @@ class TitleIndex:
         return entry.title if entry else None
 
     def close_titles(self, text: str, limit: int = 5) -> list[str]:
-        """Titles that look like `text`, for "did you mean" answers. Bounded work at any size.
-
-        The input is cut to CLOSE_QUERY characters, and only a few names are scored: those next to the
-        query in the sorted key lists (a typo leaves the start of a name, or of one of its words, in
-        place) and in the order of keys read backwards (a typo near the start leaves the end in place).
-        At most 2 * CLOSE_SPAN names per probe and a bounded number of probes: a few milliseconds at
-        100,000 titles, whatever is typed."""
+        """Titles that look like `text`, for "did you mean": only the few names next to the query in the
+        sorted key lists and in `_tails` are scored, so the work is bounded at any size."""
         q = _close_query(text)
         if not q or limit <= 0:
             return []
@@ -447,14 +373,6 @@ class TitleIndex:
         for val in self._close_candidates(q):
             by_drama.setdefault(val >> _POS_BITS, []).append(val & _POS_MASK)  # type: ignore[union-attr]
         return self._close_among(q, by_drama, limit)
-
-    def close_titles_among(self, text: str, drama_ids: Iterable[int], limit: int = 5) -> list[str]:
-        """`close_titles` scoring every name of exactly these dramas (over all of them: the exhaustive
-        answer that close_titles' few candidates are checked against)."""
-        q = _close_query(text)
-        if not q or limit <= 0:
-            return []
-        return self._close_among(q, dict.fromkeys(drama_ids), limit)
 
     def _close_candidates(self, q: str) -> dict[int, None]:
         """The names worth scoring against the folded query `q`, as packed (drama_id, position) values."""

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from itertools import compress, islice
 
 from bot.community import ranking
-from bot.community.ranking import Chart, Page, Ranked, ScopeTotals, Tally
+from bot.community.ranking import Page, Ranked, Ranking, ScopeTotals, Tally
 from bot.store.db import Db
 from bot.store.rows import HIDDEN
 
@@ -115,7 +115,7 @@ class Snapshot:
             frozenset(ranked_ids), frozenset(below), stamp, seq,
         )  # fmt: skip
 
-    def page(self, wanted: frozenset[int] | None, page: int) -> tuple[Chart, Page[Ranked]]:
+    def page(self, wanted: frozenset[int] | None, page: int) -> tuple[Ranking, Page[Ranked]]:
         """Page `page` of the chart, or of its dramas in `wanted` (None: all), ranked 1.. among them; the
         scores keep the whole scope's mean (as ranking.rank with `within`)."""
         per_page = ranking.PER_PAGE
@@ -136,7 +136,7 @@ class Snapshot:
             shown = islice(passing, offset, offset + per_page)
         tallies = [Tally(self.ids[i], self.counts[i], self.sums[i] / 2) for i in shown]
         totals = ScopeTotals(self.ratings, self.halves, ranked + below, ranked)
-        return ranking.chart_page(totals, tallies, page)
+        return ranking.ranking_page(totals, tallies, page)
 
 
 class ChartBook:

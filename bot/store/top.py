@@ -15,7 +15,7 @@ order; its counts are set intersections (microseconds, also at 10,000 dramas).
 
 from __future__ import annotations
 
-from bot.community.ranking import Chart, Page, Ranked
+from bot.community.ranking import Page, Ranked, Ranking
 from bot.store.chartbook import ChartBook
 from bot.store.db import Db
 from bot.store.rows import genres
@@ -123,8 +123,8 @@ class TopCharts:
         genre: str | None = None,
         country: str | None = None,
         year: int | None = None,
-    ) -> tuple[Chart, Page[Ranked]]:
-        """`ranking.chart_page` of the scope (a server id, or 0 for everyone) at `page`, filtered."""
+    ) -> tuple[Ranking, Page[Ranked]]:
+        """`ranking.ranking_page` of the scope (a server id, or 0 for everyone) at `page`, filtered."""
         catalogue = await self._current()
         filtered = genre is not None or country is not None or year is not None
         wanted = catalogue.wanted(genre, country, year) if filtered else None

@@ -1,14 +1,13 @@
 """Bulk TMDB work from the terminal and in the background: discover, refresh, progress.
 
-`discover` imports the most popular scripted series from TMDB's `/discover/tv`; `run_refresh`
-updates dramas already linked to TMDB (new episodes, counts, status), followed and reminded ones
-first and a bounded batch of the others (`refresh_plan`). Both write one series per
-transaction, so an interruption leaves nothing half-written and a re-run resumes. The TMDB
-client's token bucket keeps them under TMDB's rate limit and honours 429 Retry-After.
+`discover` imports the most popular scripted series from `/discover/tv`; `run_refresh` updates dramas
+already linked to TMDB (`refresh_plan`). Both write one series per transaction, so an interruption
+leaves nothing half-written and a re-run resumes; the client's token bucket keeps them under TMDB's limit.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import sys
 from collections.abc import Callable, Iterable
@@ -26,12 +25,12 @@ from bot.tmdb.importer import NotScripted, import_series
 log = logging.getLogger(__name__)
 
 REFRESHED_AT = "tmdb_refresh:last"  # meta key: when the last refresh finished (ISO 8601 UTC)
-#: Followed and reminded dramas are refreshed every run; of the others, at most this many a run.
-REFRESH_BATCH = 50
-#: A drama whose last episode aired longer ago than QUIET_AFTER (and that TMDB does not call airing) is
-#: treated as ended: refreshed at most once every QUIET_EVERY.
+REFRESH_BATCH = 50  # dramas neither followed nor reminded refreshed a run
+# A drama whose last episode aired longer ago than QUIET_AFTER (and that TMDB does not call airing) is
+# refreshed at most once every QUIET_EVERY.
 QUIET_AFTER = timedelta(days=60)
 QUIET_EVERY = timedelta(days=7)
+SAME_IDS = "another drama in the catalogue has the same IMDb or Wikidata id"
 MAX_PAGES = 500  # TMDB serves at most 500 pages of 20 results
 
 
@@ -51,11 +50,9 @@ class Summary:
             self.unchanged += 1
 
     def lines(self) -> list[str]:
-        out = [
-            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, {len(self.skipped)} skipped"
-        ]
-        out += [f"  skipped {name}: {why}" for name, why in self.skipped]
-        return out
+        counts = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        skipped = [f"  skipped {name}: {why}" for name, why in self.skipped]
+        return [f"{counts}, {len(self.skipped)} skipped", *skipped]
 
 
 class Progress:
@@ -135,12 +132,8 @@ async def _one(
 ) -> tuple[str, str]:
     try:
         entry, outcome = await import_series(store, tmdb, tmdb_id, countries=countries)
-    except (TMDBError, CatalogueError, NotScripted) as exc:
-        why = str(exc).splitlines()[0]
-        summary.skipped.append((name, why))
-        return "skipped", f"{name}: {why}"
-    except StoreConflict:
-        why = "another drama in the catalogue has the same IMDb or Wikidata id"
+    except (TMDBError, CatalogueError, NotScripted, StoreConflict) as exc:
+        why = SAME_IDS if isinstance(exc, StoreConflict) else str(exc).splitlines()[0]
         summary.skipped.append((name, why))
         return "skipped", f"{name}: {why}"
     summary.count(outcome)
@@ -149,7 +142,7 @@ async def _one(
 
 def is_quiet(drama: RefreshCandidate, today: date) -> bool:
     """Treated as ended: TMDB says so, or its last episode aired more than QUIET_AFTER ago and TMDB does
-    not call it airing (a returning series)."""
+    not call it airing."""
     if drama.status == "ended":
         return True
     return drama.status != "airing" and drama.last_aired is not None and drama.last_aired < today - QUIET_AFTER
@@ -159,14 +152,10 @@ def refresh_plan(
     candidates: Iterable[RefreshCandidate], now: datetime, *, batch: int | None = REFRESH_BATCH,
     everything: bool = False,
 ) -> list[RefreshCandidate]:  # fmt: skip
-    """The dramas one refresh run takes, in order.
-
-    First every followed or reminded drama not ended (those refreshed longest ago first); then the others,
-    at most `batch` of them (None: all), never refreshed first, then those refreshed longest ago: a run's
-    work stays bounded however large the catalogue, and every drama gets its turn. A drama TMDB says has
-    ended is not taken; one whose last episode aired long ago (`is_quiet`) at most once every QUIET_EVERY.
-    `everything` (`refresh-tmdb --all`): every linked drama, followed and reminded ones first.
-    """
+    """The dramas one refresh run takes, in order: every followed or reminded drama not ended, then at
+    most `batch` others (None: all), each group refreshed longest ago first, so a run stays bounded and
+    every drama gets its turn. Ended dramas are not taken, quiet ones at most once every QUIET_EVERY.
+    `everything` (`refresh-tmdb --all`): every linked drama, followed and reminded ones first."""
     never = datetime.min.replace(tzinfo=UTC)
 
     def oldest_first(c: RefreshCandidate) -> tuple:
@@ -192,23 +181,16 @@ async def run_refresh(
     store: Store, tmdb: TMDB, clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
     airing_only: bool = True, batch: int | None = REFRESH_BATCH, stream: TextIO | None = None,
 ) -> Summary:  # fmt: skip
-    """Update linked dramas from TMDB in `refresh_plan`'s order (`airing_only=False`: every linked drama);
-    records when each drama and the run were done.
-
-    The one unit of the background job: a loop calls it (bot/tmdb/ondemand.py) every interval, so a followed
-    drama's new episode is stored within one interval plus one (bounded) run.
-    """
+    """Update linked dramas from TMDB in `refresh_plan`'s order (`airing_only=False`: every linked drama),
+    recording when each drama and the run were done: the unit of the background job."""
     summary = Summary()
     plan = refresh_plan(await store.refreshes.candidates(), clock(), batch=batch, everything=not airing_only)
-    progress = Progress(len(plan), stream) if stream is not None else None
+    progress = Progress(len(plan), stream if stream is not None else io.StringIO())
     for drama in plan:
-        outcome, label = await _one(
-            store, tmdb, drama.tmdb_id, f"{drama.slug} (TMDB {drama.tmdb_id})", None, summary
-        )
+        name = f"{drama.slug} (TMDB {drama.tmdb_id})"
+        outcome, label = await _one(store, tmdb, drama.tmdb_id, name, None, summary)
         await store.refreshes.refreshed(drama.drama_id, clock())
-        if progress is not None:
-            progress.step(outcome, label)
-    if progress is not None:
-        progress.finish()
+        progress.step(outcome, label)
+    progress.finish()
     await store.set_meta(REFRESHED_AT, clock().astimezone(UTC).isoformat())
     return summary

@@ -1,13 +1,10 @@
 """TMDB (The Movie Database) client: TV series facts and watch providers (JustWatch data).
 
-Optional: used when the operator sets TMDB_API_KEY (a v3 API key, or a v4 read access token);
-TMDB_API_BASE replaces https://api.themoviedb.org/3 (tests, proxies). Every request has a
-timeout; a 429 is retried after its Retry-After (when short enough), once or twice, and a
-Retry-After is never trusted beyond RETRY_AFTER_CAP (a bogus huge one must not stop TMDB for days). A
-client whose requests must not queue for the rate limit (autocomplete, /where) takes a token only when
-one is free (`wait_for_token=False`) and otherwise raises TMDBBusy without asking TMDB. Responses
-are checked for the shape we use: anything else is a TMDBError, never a crash. Pure parsing
-functions turn responses into catalogue records and Availability entries.
+Used when the operator sets TMDB_API_KEY (a v3 key or a v4 token); TMDB_API_BASE replaces the API's
+address. Every request has a timeout; a 429 pauses the client's token bucket for its Retry-After (at
+most RETRY_AFTER_CAP) and is retried a few times. A client with `wait_for_token=False` (autocomplete)
+raises TMDBBusy instead of queueing. Any unexpected answer is a TMDBError, never a crash. The pure
+functions below turn answers into catalogue records and Availability entries.
 """
 
 from __future__ import annotations
@@ -32,10 +29,7 @@ IMAGE_BASE = "https://image.tmdb.org/t/p/w342"
 ATTRIBUTION = "Availability data from JustWatch via TMDB"
 PROVIDER_KINDS = {"flatrate": "subscription", "free": "free", "ads": "ads", "rent": "rent", "buy": "buy"}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-# Not scripted series: never offered, imported or discovered.
-EXCLUDED_GENRES = {16: "animation", 10767: "talk", 10763: "news", 10764: "reality"}
-
-
+EXCLUDED_GENRES = {16: "animation", 10767: "talk", 10763: "news", 10764: "reality"}  # not scripted
 RETRY_AFTER_CAP = 60.0  # seconds: the longest Retry-After believed (and the longest the bucket pauses)
 
 
@@ -51,16 +45,9 @@ class TMDB:
     """`async with TMDB(key) as tmdb:` or `await tmdb.close()`; one aiohttp session per client."""
 
     def __init__(
-        self,
-        api_key: str,
-        base: str | None = None,
-        *,
-        timeout: float = 5.0,
-        max_retries: int = 2,
-        max_retry_after: float = 10.0,
-        limiter: TokenBucket | None = None,
-        wait_for_token: bool = True,
-    ) -> None:
+        self, api_key: str, base: str | None = None, *, timeout: float = 5.0, max_retries: int = 2,
+        max_retry_after: float = 10.0, limiter: TokenBucket | None = None, wait_for_token: bool = True,
+    ) -> None:  # fmt: skip
         self._key = api_key
         self._wait_for_token = wait_for_token
         self.base = (base or DEFAULT_BASE).rstrip("/")
@@ -106,18 +93,15 @@ class TMDB:
                         wait = _retry_after(resp.headers.get("Retry-After"))
                         if self.limiter is not None:
                             self.limiter.pause(wait)
-                    if resp.status == 429 and attempt < self._max_retries:
-                        if wait <= self._max_retry_after:
-                            attempt += 1
-                            log.info("TMDB rate limit: retrying %s in %.1f s", path, wait)
-                            await asyncio.sleep(wait)
-                            continue
-                    if resp.status == 429:
-                        raise TMDBError("TMDB rate limit reached; try again later")
-                    if resp.status == 404:
-                        raise TMDBError(f"TMDB has no {path}")
+                        if attempt >= self._max_retries or wait > self._max_retry_after:
+                            raise TMDBError("TMDB rate limit reached; try again later")
+                        attempt += 1
+                        log.info("TMDB rate limit: retrying %s in %.1f s", path, wait)
+                        await asyncio.sleep(wait)
+                        continue
                     if resp.status != 200:
-                        raise TMDBError(f"TMDB answered {resp.status} for {path}")
+                        why = f"has no {path}" if resp.status == 404 else f"answered {resp.status} for {path}"
+                        raise TMDBError(f"TMDB {why}")
                     try:
                         body = await resp.json(content_type=None)
                     except ValueError as exc:
@@ -130,30 +114,17 @@ class TMDB:
                 raise TMDBError(f"TMDB sent an unexpected answer for {path}")
             return body
 
-    # ---- endpoints ---------------------------------------------------------------------
     async def search_tv(self, query: str) -> list[dict[str, Any]]:
-        body = await self.get("/search/tv", {"query": query})
-        results = body.get("results")
-        if not isinstance(results, list):
-            raise TMDBError("TMDB search answer has no results list")
-        return [r for r in results if isinstance(r, dict) and isinstance(r.get("id"), int)]
+        return _series_list(await self.get("/search/tv", {"query": query}), "search")["results"]
 
     async def discover_tv(self, countries: tuple[str, ...], since: int | None, page: int) -> dict[str, Any]:
         """One page of `/discover/tv`: scripted series from `countries`, most popular first."""
-        params = {
-            "sort_by": "popularity.desc",
-            "with_origin_country": "|".join(countries),
-            "without_genres": ",".join(str(g) for g in EXCLUDED_GENRES),
-            "include_adult": "false",
-            "page": str(page),
-        }
+        genres = ",".join(str(g) for g in EXCLUDED_GENRES)
+        params = {"sort_by": "popularity.desc", "with_origin_country": "|".join(countries),
+                  "without_genres": genres, "include_adult": "false", "page": str(page)}  # fmt: skip
         if since is not None:
             params["first_air_date.gte"] = f"{since:04d}-01-01"
-        body = await self.get("/discover/tv", params)
-        if not isinstance(body.get("results"), list):
-            raise TMDBError("TMDB discover answer has no results list")
-        body["results"] = [r for r in body["results"] if isinstance(r, dict) and isinstance(r.get("id"), int)]
-        return body
+        return _series_list(await self.get("/discover/tv", params), "discover")
 
     async def tv(self, tmdb_id: int) -> dict[str, Any]:
         body = await self.get(f"/tv/{tmdb_id}", {"append_to_response": "alternative_titles,external_ids"})
@@ -168,18 +139,23 @@ class TMDB:
         return parse_providers(await self.get(f"/tv/{tmdb_id}/watch/providers"))
 
 
+def _series_list(body: dict[str, Any], what: str) -> dict[str, Any]:
+    """`body` with its `results` kept to series with an id; TMDBError without a results list."""
+    if not isinstance(body.get("results"), list):
+        raise TMDBError(f"TMDB {what} answer has no results list")
+    body["results"] = [r for r in body["results"] if isinstance(r, dict) and isinstance(r.get("id"), int)]
+    return body
+
+
 def _retry_after(value: str | None) -> float:
     """A 429's Retry-After in seconds, at most RETRY_AFTER_CAP (1 when missing or unreadable)."""
     try:
         wait = float(value) if value is not None else 1.0
     except ValueError:
         return 1.0
-    if wait != wait:  # NaN: unreadable
-        return 1.0
-    return min(max(wait, 0.0), RETRY_AFTER_CAP)
+    return 1.0 if wait != wait else min(max(wait, 0.0), RETRY_AFTER_CAP)  # NaN: unreadable
 
 
-# ---- pure parsing ------------------------------------------------------------------------
 def not_scripted(series: dict[str, Any], countries: tuple[str, ...]) -> str | None:
     """Why a search, discover or `/tv/{id}` result is not a scripted series from `countries`; None if it is."""
     genre_ids = series.get("genre_ids")
@@ -198,9 +174,7 @@ def not_scripted(series: dict[str, Any], countries: tuple[str, ...]) -> str | No
 def parse_providers(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """`/tv/{id}/watch/providers` → {"KR": {"link": url|None, "offers": [[service, kind, logo]]}}.
 
-    Countries or offers that are not shaped as documented are skipped; a body without a
-    `results` object is a TMDBError.
-    """
+    Countries or offers not shaped as documented are skipped; no `results` object is a TMDBError."""
     results = body.get("results")
     if not isinstance(results, dict):
         raise TMDBError("TMDB watch providers answer has no results object")
@@ -265,19 +239,23 @@ def series_status(tv: dict[str, Any], today: date | None = None) -> str | None:
     return "airing" if status in ("airing", "upcoming") or tv.get("in_production") is True else status
 
 
+def _iso_date(value: Any) -> str | None:
+    """A date from TMDB's JSON as ISO 8601, else None."""
+    try:
+        return date.fromisoformat(value).isoformat() if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def _whole(value: Any) -> int | None:
     """An int from TMDB's JSON (not a bool), else None."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def season_offsets(tv: dict[str, Any], seasons: list[dict[str, Any]]) -> dict[int, int]:
-    """Season number -> how many episode numbers come before its first: the catalogue numbers a TMDB
-    episode ``offset + its own episode_number`` (docs/catalogue.md, "Episode numbers").
-
-    A season's size is its ``episode_count`` in the series' own season list (``/tv/{id}``'s ``seasons``),
-    or its highest listed episode number when that is higher (or the count is missing), never how many
-    episodes its list holds: an episode missing from season 1's list leaves a gap there and moves no
-    number in season 2. Season 0 (specials) is not numbered."""
+    """Season number -> how many episode numbers come before its first (docs/catalogue.md, "Episode
+    numbers"). A season's size is its ``episode_count`` or its highest listed episode number, whichever
+    is higher, so a gap in one season's list moves no number in the next. Specials are not numbered."""
     sizes: dict[int, int] = {}
     for entry in tv.get("seasons") or []:
         number = _whole(entry.get("season_number")) if isinstance(entry, dict) else None
@@ -315,10 +293,8 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
     first = tv.get("first_air_date")
     if isinstance(first, str) and re.match(r"^\d{4}-", first) and 1900 <= int(first[:4]) <= 2100:
         rec["year"] = int(first[:4])
-        try:
-            rec["first_air_date"] = date.fromisoformat(first[:10]).isoformat()
-        except ValueError:
-            pass
+        if (day := _iso_date(first[:10])) is not None:
+            rec["first_air_date"] = day
     status = series_status(tv)
     if status:
         rec["status"] = status
@@ -362,13 +338,8 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
             title = _clip(ep.get("name"), limit["episodes.title"])
             if title:
                 item["title"] = title
-            aired = ep.get("air_date")
-            if isinstance(aired, str):
-                try:
-                    item["air_date"] = date.fromisoformat(aired).isoformat()
-                    item["note"] = f"aired {item['air_date']}"
-                except ValueError:
-                    pass
+            if (aired := _iso_date(ep.get("air_date"))) is not None:
+                item["air_date"], item["note"] = aired, f"aired {aired}"
             episodes.append(item)
     episodes.sort(key=lambda e: e["number"])
     # A guard: a season's size covers its highest listed number, so two seasons' numbers never meet.
@@ -376,12 +347,9 @@ def series_record(tv: dict[str, Any], seasons: list[dict[str, Any]], slug: str) 
     upcoming = tv.get("next_episode_to_air")
     if isinstance(upcoming, dict):  # the next episode's date, when the season's list lacks it (or moved)
         item = by_tmdb.get((upcoming.get("season_number"), upcoming.get("episode_number")))
-        aired = upcoming.get("air_date")
-        if item is not None and isinstance(aired, str):
-            try:
-                item["air_date"] = date.fromisoformat(aired).isoformat()
-            except ValueError:
-                pass
+        aired = _iso_date(upcoming.get("air_date"))
+        if item is not None and aired is not None:
+            item["air_date"] = aired
     count = _whole(tv.get("number_of_episodes"))
     highest = episodes[-1]["number"] if episodes else 0
     rec["episode_count"] = max(1, min(limit["episode_count"], max(count or 0, highest)))

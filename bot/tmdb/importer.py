@@ -1,15 +1,13 @@
 """One TMDB series into the catalogue: fetch, build the record, keep what curators wrote, write.
 
-Used by `import-tmdb` (one title, or `--discover` in bulk), the daily refresh and the bot's
-import on use (bot/tmdb/ondemand.py). Every write is one transaction: a failure anywhere stores
-nothing. No Discord types here.
+Used by `import-tmdb`, the refresh and import on use; every write is one transaction.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.catalogue.format import CatalogueError, Entry, entry_record, parse_entry, slugify
+from bot.catalogue.format import Entry, entry_record, parse_entry, slugify
 from bot.models import Drama
 from bot.store import Store
 from bot.tmdb.client import TMDB, not_scripted, series_record
@@ -24,11 +22,8 @@ class NotScripted(Exception):
 async def fetch_series(
     tmdb: TMDB, tmdb_id: int, countries: tuple[str, ...] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """`/tv/{id}` (with alternative titles and external ids) and its seasons (not specials).
-
-    With `countries`, NotScripted (before any season is fetched) unless the series is a scripted
-    one from those countries.
-    """
+    """`/tv/{id}` and its seasons (not specials); with `countries`, NotScripted (before any season is
+    fetched) unless the series is a scripted one from those countries."""
     tv = await tmdb.tv(tmdb_id)
     if countries is not None and (why := not_scripted(tv, countries)) is not None:
         raise NotScripted(f"TMDB {tmdb_id} is not a scripted drama here ({why})")
@@ -57,37 +52,28 @@ async def build_entry(
 ) -> Entry:
     """The catalogue entry for a fetched series; CatalogueError when TMDB's data does not validate.
 
-    For a drama already linked, what curators wrote stays: its slug and title (TMDB's name
-    becomes an alias), aliases, critic score and verdict, episode scores and notes, and the
-    streaming entries.
-    """
+    For a drama already linked, what curators wrote stays (slug, title, aliases, critic review, episode
+    scores and notes, streaming entries); TMDB's name becomes an alias."""
     tmdb_id = tv["id"]
     slug = existing.slug if existing is not None else await new_slug(store, tv)
     rec = series_record(tv, seasons, slug)
     if existing is not None:
-        kept = entry_record(
-            existing,
+        episodes, availability = (
             await store.catalogue.episodes(existing.id),
             await store.catalogue.availability(existing.id),
         )
-        rec = _keep_curated(rec, kept)
+        rec = _keep_curated(rec, entry_record(existing, episodes, availability))
     return parse_entry(rec, f"TMDB series {tmdb_id}")
 
 
 def _keep_curated(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     rec = dict(rec)
-    if kept["title"] != rec["title"]:
-        aliases = [a for a in kept.get("aliases", []) if a != rec["title"]]
-        aliases = aliases + [
-            a for a in [rec["title"], *rec.get("aliases", [])] if a not in aliases and a != kept["title"]
-        ]
-        rec["title"] = kept["title"]
-        if aliases:
-            rec["aliases"] = aliases[:20]
-    elif kept.get("aliases"):
-        rec["aliases"] = (kept["aliases"] + [a for a in rec.get("aliases", []) if a not in kept["aliases"]])[
-            :20
-        ]
+    # The curators' title and aliases first; TMDB's name (when another) and aliases after them.
+    aliases = [a for a in kept.get("aliases", []) if a != rec["title"]]
+    aliases += [a for a in [rec["title"], *rec.get("aliases", [])] if a not in aliases and a != kept["title"]]
+    rec["title"] = kept["title"]
+    if aliases:
+        rec["aliases"] = aliases[:20]
     for key in ("critic", "wikidata_id", "imdb_id"):  # curated or cross-checked: they win
         if key in kept:
             rec[key] = kept[key]
@@ -115,11 +101,9 @@ def _keep_curated(rec: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
 
 
 def _leftover(stored: dict[str, Any], tmdb_copies: set[tuple[Any, Any]]) -> dict[str, Any] | None:
-    """A stored episode TMDB does not list at its number. When its title and air date are those TMDB gives
-    another number, it is a copy left by the sequential numbering of earlier versions (an episode after a
-    gap in TMDB's list was stored one number early): TMDB's title, date and "aired" note go, what curators
-    wrote (critic score, other notes) stays, and nothing is left of a row with neither. Otherwise it
-    stays as it is."""
+    """A stored episode TMDB does not list at its number. When TMDB gives its title and date another
+    number, it is a copy left by older, sequential numbering: TMDB's facts go, what curators wrote stays
+    (nothing is left of a row without any). Otherwise it stays as it is."""
     if (stored.get("title"), stored.get("air_date")) not in tmdb_copies:
         return stored
     kept = {k: v for k, v in stored.items() if k not in ("title", "air_date", "air_time")}
@@ -131,11 +115,9 @@ def _leftover(stored: dict[str, Any], tmdb_copies: set[tuple[Any, Any]]) -> dict
 async def import_series(
     store: Store, tmdb: TMDB, tmdb_id: int, *, countries: tuple[str, ...] | None = None
 ) -> tuple[Entry, str]:
-    """Fetch one series and upsert it (one transaction): (entry, "added" | "changed" | "unchanged").
+    """Fetch one series and upsert it in one transaction: (entry, "added" | "changed" | "unchanged").
 
-    With `countries`, a series that is not scripted or not from them is NotScripted. TMDBError,
-    CatalogueError and NotScripted propagate with nothing written.
-    """
+    TMDBError, CatalogueError and NotScripted (with `countries`) propagate with nothing written."""
     tv, seasons = await fetch_series(tmdb, tmdb_id, countries)
     # A removed drama linked to it is updated, and stays removed until restored.
     existing = await store.catalogue.by("tmdb_id", tmdb_id) or await store.catalogue.hidden_by(
@@ -147,13 +129,3 @@ async def import_series(
     )
     return entry, outcome
 
-
-__all__ = [
-    "MAX_SEASONS",
-    "CatalogueError",
-    "NotScripted",
-    "build_entry",
-    "fetch_series",
-    "import_series",
-    "new_slug",
-]

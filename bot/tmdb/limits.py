@@ -1,7 +1,4 @@
-"""Small limiters and caches for calls to TMDB: a token bucket, a per-member window, a TTL cache.
-
-All take a `clock` (default `time.monotonic`) so tests drive time by hand.
-"""
+"""Limiters and caches for calls to TMDB; each takes a `clock` so tests drive time by hand."""
 
 from __future__ import annotations
 
@@ -16,10 +13,7 @@ V = TypeVar("V")
 
 
 class TokenBucket:
-    """At most `capacity` requests at once, refilled at `rate` per second (TMDB: ~40 per 10 s).
-
-    `await bucket.acquire()` waits for a token; waiters are served in arrival order.
-    """
+    """At most `capacity` requests at once, refilled at `rate` per second; `acquire` serves in order."""
 
     def __init__(self, capacity: int, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         if capacity < 1 or rate <= 0:

@@ -1,17 +1,11 @@
 """TMDB on demand, inside the bot: title suggestions, import on use, and the daily refresh.
 
-* `TMDBSearch.suggest(text, timeout)`: scripted TMDB series matching `text`, from a bounded TTL
-  cache or one shared search per text; gives up (returns []) when the timeout passes, while the
-  search goes on in the background and fills the cache for the next keystroke. Searches have a
-  budget of their own, taken only when a token is free, and at most MAX_SEARCHES run at once: beyond
-  either, a text gets [] (the catalogue's matches only) and imports keep their whole budget.
-* `OnDemandImports.get(tmdb_id, member)`: the drama, importing it first when the catalogue does
-  not have it: one import per series at a time (single-flight), a few per member per 10 minutes,
-  one transaction with its audit row.
-* `RefreshJob`: calls `run_refresh` every `interval`, started and stopped with the bot.
-
-No Discord types here; the option transformer (cogs/options.py) turns these into choices and
-answers.
+* `TMDBSearch.suggest`: scripted series matching a text, from a TTL cache or one shared search, given
+  up after a timeout (the search still fills the cache). Searches have a budget of their own, taken only
+  when a token is free, and at most MAX_SEARCHES run at once, so imports keep their whole budget.
+* `OnDemandImports.get`: the drama, imported first when needed: one import per series at a time, a
+  few per member per 10 minutes, one transaction with its audit row.
+* `RefreshJob`: `run_refresh` every interval, started and stopped with the bot.
 """
 
 from __future__ import annotations
@@ -29,20 +23,20 @@ from bot.catalogue.format import CatalogueError
 from bot.errors import StoreConflict, UserError
 from bot.i18n.messages import plural
 from bot.models import Drama
-from bot.tmdb.limits import MemberWindow, SingleFlight, TokenBucket, TTLCache
 from bot.search.index import fold
 from bot.settings import Settings
 from bot.store import Store
-from bot.tmdb.client import TMDB, TMDBBusy, TMDBError, not_scripted
 from bot.tmdb.bulk import REFRESH_BATCH, REFRESHED_AT, run_refresh
+from bot.tmdb.client import TMDB, TMDBBusy, TMDBError, not_scripted
 from bot.tmdb.importer import NotScripted, build_entry, fetch_series
+from bot.tmdb.limits import MemberWindow, SingleFlight, TokenBucket, TTLCache
 
 log = logging.getLogger(__name__)
 
 SEARCH_TTL = 6 * 3600.0  # a search's answer is reused this long
 SEARCH_FAILURE_TTL = 30.0  # after TMDB failed a search, don't ask it for this text again this soon
 SEARCH_CACHE_SIZE = 2048
-MAX_SEARCHES = 4  # TMDB searches in flight at once; one more is not started (the catalogue's matches only)
+MAX_SEARCHES = 4  # TMDB searches in flight at once; beyond, the catalogue's matches only
 IMPORTS_PER_MEMBER, IMPORT_WINDOW = 3, 600.0  # per member: a few series per 10 minutes
 IMPORT_TIMEOUT = 25.0  # a whole import (series + seasons), well inside a deferred answer's 15 minutes
 IMPORT_ACTION = "tmdb-import"
@@ -63,14 +57,10 @@ class TMDBHit:
 
 def parse_tmdb_value(text: str) -> int | None:
     """The TMDB id in an autocomplete value "tmdb:<id>", else None."""
-    if (
-        text.startswith(TMDB_PREFIX)
-        and text[len(TMDB_PREFIX) :].isdigit()
-        and text[len(TMDB_PREFIX) :].isascii()
-    ):
-        value = int(text[len(TMDB_PREFIX) :])
-        return value if 0 < value < 2**31 else None
-    return None
+    digits = text.removeprefix(TMDB_PREFIX)
+    if digits == text or not (digits.isdigit() and digits.isascii()):
+        return None
+    return int(digits) if 0 < int(digits) < 2**31 else None
 
 
 def _hit(result: dict) -> TMDBHit | None:
@@ -179,9 +169,8 @@ class OnDemandImports:
     ) -> Drama:
         store = self._store()
         try:
-            tv, seasons = await asyncio.wait_for(
-                fetch_series(self.tmdb, tmdb_id, self.countries), IMPORT_TIMEOUT
-            )
+            fetching = fetch_series(self.tmdb, tmdb_id, self.countries)
+            tv, seasons = await asyncio.wait_for(fetching, IMPORT_TIMEOUT)
             existing = await store.catalogue.by("tmdb_id", tmdb_id)
             if existing is not None:  # another process imported it meanwhile
                 return existing
@@ -215,28 +204,20 @@ def _taken(slug: str) -> None:
 Leader = Callable[[str, Callable[[], Awaitable[None]]], Coroutine[Any, Any, None]]
 LEADER_NAME = "tmdb-refresh"
 LEADER_LOCK = "tmdb-refresh"  # Store.try_exclusive: one process of a cluster runs the refresh
-LEADER_WAIT = (
-    60.0  # s: how long a process that found the refresh running elsewhere waits before looking again
-)
+LEADER_WAIT = 60.0  # s: a process that found the refresh running elsewhere looks again after this
 
 
 class RefreshJob:
-    """Refreshes linked dramas every `interval` (followed and reminded ones first, then a batch of the
-    others: bot/tmdb_bulk.refresh_plan); a restart waits out what is left of it.
-
-    `run` is the unit. `start(leader)` runs the loop through `leader` (the bot passes its cluster's
-    run_as_leader): with several processes on one PostgreSQL database only the leader's loop runs, and
-    another process takes over (from the time recorded in the database) when it dies. Each run also
-    holds the store's try_exclusive lock and re-checks that it is due, so even a leader that wakes
-    from a freeze after losing leadership does not refresh twice.
-    """
+    """Refreshes linked dramas every `interval` (bot.tmdb.bulk.refresh_plan); a restart waits out what
+    is left of it. With `start(leader)` only the cluster's leader loops, and each run holds the store's
+    lock and re-checks that it is due, so a leader waking from a freeze does not refresh twice."""
 
     def __init__(
         self, store: Callable[[], Store], tmdb: TMDB, interval: timedelta,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC), batch: int = REFRESH_BATCH,
     ) -> None:  # fmt: skip
         self._store, self.tmdb, self.interval, self.clock = store, tmdb, interval, clock
-        self.batch = batch  # dramas neither followed nor reminded taken a run (bot/tmdb_bulk.refresh_plan)
+        self.batch = batch  # dramas neither followed nor reminded taken a run
         self._task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
@@ -246,14 +227,11 @@ class RefreshJob:
     async def seconds_until_due(self) -> float:
         try:
             last = await self._store().get_meta(REFRESHED_AT)
+            if not last:  # the first start: one interval from now, not a burst of requests at once
+                await self._store().set_meta(REFRESHED_AT, self.clock().astimezone(UTC).isoformat())
+                return self.interval.total_seconds()
         except Exception:  # noqa: BLE001 - the database may be unavailable; try again later
             return 60.0
-        if not last:  # the first start: one interval from now, not a burst of requests at once
-            try:
-                await self._store().set_meta(REFRESHED_AT, self.clock().astimezone(UTC).isoformat())
-            except Exception:  # noqa: BLE001
-                return 60.0
-            return self.interval.total_seconds()
         try:
             due = datetime.fromisoformat(last) + self.interval
         except ValueError:
@@ -264,8 +242,7 @@ class RefreshJob:
         while True:
             await asyncio.sleep(await self.seconds_until_due())
             try:
-                # Several bot processes on one database: whoever holds the lock refreshes; the others find
-                # it running (and wait a while) or done (the next due time moved on).
+                # Whoever holds the lock refreshes; the others find it running (and wait) or done.
                 async with self._store().try_exclusive(LEADER_LOCK) as leader:
                     if leader and await self.seconds_until_due() <= 0:
                         await self.run()
@@ -304,14 +281,12 @@ class OnDemand:
         self.search = TMDBSearch(self._search_tmdb, self.countries)
         self.imports = OnDemandImports(store, self.tmdb, self.countries)
         hours = settings.tmdb_refresh_hours
-        self._refresh_tmdb = TMDB(
-            key, base, max_retries=5, max_retry_after=60.0, limiter=TokenBucket(10, 1.0)
-        )
-        self.refresh = (
-            RefreshJob(store, self._refresh_tmdb, timedelta(hours=hours), batch=settings.tmdb_refresh_batch)
-            if hours > 0
-            else None
-        )
+        refresh_bucket = TokenBucket(10, 1.0)
+        self._refresh_tmdb = TMDB(key, base, max_retries=5, max_retry_after=60.0, limiter=refresh_bucket)
+        self.refresh = None
+        if hours > 0:
+            batch = settings.tmdb_refresh_batch
+            self.refresh = RefreshJob(store, self._refresh_tmdb, timedelta(hours=hours), batch=batch)
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Callable[[], Store]) -> OnDemand | None:

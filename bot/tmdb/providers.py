@@ -1,10 +1,8 @@
 """Live where-to-watch data: TMDB watch providers, cached in the store with a time-to-live.
 
-/where must answer within Discord's 3 s, TMDB or not. `WhereData.lookup` answers from a fresh
-cache at once; otherwise it starts one fetch per drama (shared by concurrent lookups), waits
-for it at most `wait` seconds, and falls back to the last stored data, or to the catalogue's
-own entries, while the fetch goes on in the background and fills the cache for next time.
-No SQL here (the store's) and no Discord types (the cog's).
+/where must answer within Discord's 3 s: a fresh cache answers at once; otherwise one fetch per drama
+(shared) is awaited at most `wait` seconds, then the last stored data (or the catalogue's own entries)
+is shown while the fetch fills the cache in the background.
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from bot.models import Availability, Drama
 from bot.store import Store
 from bot.tmdb.client import ATTRIBUTION, TMDB, TMDBError, providers_availability
+from bot.tmdb.limits import SingleFlight
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +27,7 @@ class WhereAnswer:
     source: str | None = None  # the card's footer; None: the default
     notice: str | None = None
     region_links: dict[str, str] = field(default_factory=dict)
-    # The same facts for cards in other languages (cards.live_footer / cards.live_notice):
+    # The same facts for cards in every language (cards.live_footer / cards.live_notice):
     checked_at: datetime | None = None  # when TMDB's data shown was fetched
     stale: bool = False  # TMDB did not answer just now: the last check is shown
     live_failed: bool = False  # no TMDB data at all: the catalogue's entries are shown
@@ -48,10 +47,9 @@ class WhereData:
     def __init__(
         self, store: Callable[[], Store], tmdb: TMDB | None, *, ttl: timedelta, wait: float = 2.0
     ) -> None:
-        # `store` is asked for the current store on each use: the bot may swap in the real one
-        # after running without a database (see bot/__main__.py).
+        # `store` is asked on each use: the bot may swap in the real one after starting without a database.
         self._store, self.tmdb, self.ttl, self.wait = store, tmdb, ttl, wait
-        self._inflight: dict[int, asyncio.Task[tuple[datetime, dict] | None]] = {}
+        self.fetches: SingleFlight[int, tuple[datetime, dict] | None] = SingleFlight()  # one per drama
 
     def needs_fetch(self, drama: Drama, cached: tuple[datetime, dict] | None, now: datetime) -> bool:
         if self.tmdb is None or drama.tmdb_id is None:
@@ -62,14 +60,6 @@ class WhereData:
         if self.tmdb is None or drama.tmdb_id is None:
             return None
         return await self._store().caches.cached_providers(drama.id)
-
-    def _fetch(self, drama: Drama) -> asyncio.Task[tuple[datetime, dict] | None]:
-        task = self._inflight.get(drama.id)
-        if task is None or task.done():
-            task = asyncio.create_task(self._fetch_and_store(drama), name=f"tmdb-providers-{drama.id}")
-            self._inflight[drama.id] = task
-            task.add_done_callback(lambda t, i=drama.id: self._inflight.pop(i, None) if self._inflight.get(i) is t else None)
-        return task
 
     async def _fetch_and_store(self, drama: Drama) -> tuple[datetime, dict] | None:
         assert self.tmdb is not None and drama.tmdb_id is not None
@@ -90,7 +80,7 @@ class WhereData:
         now = datetime.now(UTC)
         stale = False
         if self.needs_fetch(drama, cached, now):
-            task = self._fetch(drama)
+            task = self.fetches.run(drama.id, lambda: self._fetch_and_store(drama), "tmdb-providers")
             try:
                 fresh = await asyncio.wait_for(asyncio.shield(task), self.wait)
             except TimeoutError:
@@ -115,7 +105,6 @@ class WhereData:
         )
 
     async def close(self) -> None:
-        for task in list(self._inflight.values()):
-            task.cancel()
+        await self.fetches.cancel_all()
         if self.tmdb is not None:
             await self.tmdb.close()

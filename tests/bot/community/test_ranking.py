@@ -16,10 +16,10 @@ from bot.community.ranking import (
     ScopeTotals,
     Tally,
     bayesian,
-    chart_page,
     page_bounds,
     paginate,
     rank,
+    ranking_page,
 )
 
 HALVES = st.integers(min_value=1, max_value=10).map(lambda h: h / 2)
@@ -175,7 +175,7 @@ def test_order_is_the_exact_bayesian_order(scope, min_ratings):
 
 @given(SCOPES, st.integers(1, 6), st.integers(-1, 5))
 def test_chart_page_from_ranked_rows_is_the_reference_page(scope, min_ratings, page):
-    """chart_page (the store's fast path: totals + one page of rows in rank order) gives what paginate
+    """ranking_page (the store's fast path: totals + one page of rows in rank order) gives what paginate
     gives over the whole chart."""
     reference = rank(tallies(scope), min_ratings=min_ratings)
     expected = paginate(reference.rows, page)
@@ -188,7 +188,7 @@ def test_chart_page_from_ranked_rows_is_the_reference_page(scope, min_ratings, p
     )
     _, _, offset = page_bounds(len(eligible), page)
     shown = [Tally(r.drama_id, r.count, sum(scope[r.drama_id])) for r in eligible[offset : offset + PER_PAGE]]
-    chart, got = chart_page(totals, shown, page, min_ratings=min_ratings)
+    chart, got = ranking_page(totals, shown, page, min_ratings=min_ratings)
     assert got == expected
     assert (chart.scope_mean, chart.unranked, chart.min_ratings) == (
         reference.scope_mean,

@@ -9,6 +9,7 @@ import sys
 import pytest
 from PIL import Image
 
+from bot.models import CommunityScores, Drama, Episode, ReviewData, ScoreSummary
 from bot.pictures import draw as chartdraw
 from bot.pictures.charts import (
     ALT_LIMIT,
@@ -28,7 +29,6 @@ from bot.pictures.charts import (
     histogram_data,
     score_histogram,
 )
-from bot.models import CommunityScores, Drama, Episode, ReviewData, ScoreSummary
 from bot.pictures.renderer import ChartRenderer
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -149,7 +149,7 @@ def test_histogram_png_bars_and_alt_text():
     assert bar_height(0) == 0
     assert bar_height(7) == pytest.approx(bar_height(3) * 31 / 5, rel=0.05)
     assert picture.alt == (
-        "Bar chart of 99 ratings by score (0.5: 0, 1: 1, 1.5: 2, 2: 5, 2.5: 8, 3: 14, 3.5: 20, 4: 31, 4.5: 12, 5: 6). "
+        "Bar chart of 99 ratings by score (0.5: 0 · 1: 1 · 1.5: 2 · 2: 5 · 2.5: 8 · 3: 14 · 3.5: 20 · 4: 31 · 4.5: 12 · 5: 6). "
         "Most common score 4, average 3.58."
     )
     assert score_histogram(Histogram((0,) * 10)).alt == "Bar chart of scores: no ratings yet."
