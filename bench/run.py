@@ -114,7 +114,7 @@ class Stats:
     hits: int = 0
     misses: int = 0
     cpu: float = 0.0
-    member_reads: int = 0  # members' scores read from the database for /match (bot/store/memberscores.py)
+    member_reads: int = 0  # members' scores read from the database for /match (no longer counted: 0)
 
     def __sub__(self, other: Stats) -> Stats:
         return Stats(self.hits - other.hits, self.misses - other.misses, self.cpu - other.cpu,

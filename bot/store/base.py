@@ -17,7 +17,6 @@ from bot.models import (
     Availability,
     BundleOutcome,
     CatalogueStats,
-    ChartTally,
     CommunityScores,
     DeletedData,
     Drama,
@@ -60,8 +59,7 @@ class Store:
         self.titles = Titles(db)
         self.catalogue = Catalogue(db, self.titles)
         self.community = Community(db)
-        # /top's kept charts and /match's kept members are told what each committed batch of ratings changed
-        self.ratings = Ratings(db, self.titles.cached, written=self._ratings_written)
+        self.ratings = Ratings(db, written=self.community.top.book.touched)  # /top's kept charts
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
@@ -71,10 +69,6 @@ class Store:
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
         self.removal = Removal(db, self.titles, self.catalogue)  # remove (hide), restore, merge
         self.erasure = Erasure(db)  # /privacy delete-my-data: every row holding a member's id
-
-    def _ratings_written(self, scopes: set[int], users: set[int]) -> None:
-        self.community.top.book.touched(scopes)
-        self.community.members.wrote(users)
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -94,10 +88,6 @@ class Store:
     async def close(self) -> None:
         if self.db.closed:
             return
-        await self.ratings.drain()  # ratings already queued are written first
-        await self.community.top.book.close()  # /top's rebuilds in the background stop
-        await self.community.members.close()  # and /match's loads
-        await self.titles.save_on_close()  # the next start reads the index instead of building it
         await self.db.close()
 
     @property
@@ -105,10 +95,8 @@ class Store:
         return self.db.closed
 
     def cache_stats(self) -> dict[str, int]:
-        """Counters of the in-memory Drama cache and /match's kept members since open: for the log (SIGUSR1)
-        and the benchmark."""
-        return {**self.titles.cache_stats(), "member_reads": self.community.members.reads,
-                "members_kept": self.community.members.kept}  # fmt: skip
+        """What the process keeps in memory (titles in the index), for the stats line (SIGUSR1)."""
+        return self.titles.cache_stats()
 
     # ---- title index (in memory) ---------------------------------------------------
     def search_titles(self, query: str, limit: int = 25) -> list[DramaName]:
@@ -225,8 +213,6 @@ class Store:
             slug, change, action=action, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id,
             credit_user_id=credit_user_id,
         )  # fmt: skip
-        if before is not None and after is None:
-            self._shown_changed()
         return before, after
 
     async def catalogue_record(self, drama_id: int) -> CatalogueRecord | None:
@@ -276,12 +262,6 @@ class Store:
         return await self.suggestions.reject(suggestion_id, decided_by=decided_by, now=now)
 
     # ---- removed dramas: restore and merge (bot/store/removal.py) -------------------
-    def _shown_changed(self) -> None:
-        """A drama was hidden, shown again or merged: /top's kept charts and /match's kept members are
-        rebuilt (the catalogue's new rev would have them rebuilt on their next read as well)."""
-        self.community.top.book.touched(None)
-        self.community.members.wrote(None)
-
     async def removed_dramas(self, text: str = "", limit: int = 25) -> list[tuple[str, str, int | None]]:
         """Removed dramas as (slug, title, year), the latest removed first; `text` narrows by slug or title."""
         return await self.catalogue.hidden(text, limit)
@@ -299,21 +279,16 @@ class Store:
     ) -> CatalogueRecord:
         """Show a removed drama again with all its members' data; audited. bot.errors.CatalogueRefused
         when there is no such drama or it is not removed."""
-        record = await self.removal.restore(slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id)
-        self._shown_changed()
-        return record
+        return await self.removal.restore(slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id)
 
     async def merge_dramas(
         self, from_slug: str, into_slug: str, *, actor_id: int, actor_name: str | None, guild_id: int | None
     ) -> MergeOutcome:
         """Join a duplicate into the drama kept, in ONE transaction (see bot/store/removal.py); audited.
         bot.errors.CatalogueRefused for an unknown drama, the same drama twice or a removed INTO."""
-        await self.ratings.drain()  # ratings already queued are written first, then moved
-        outcome = await self.removal.merge(
+        return await self.removal.merge(
             from_slug, into_slug, actor_id=actor_id, actor_name=actor_name, guild_id=guild_id
         )
-        self._shown_changed()
-        return outcome
 
     async def curator_role(self, guild_id: int) -> int | None:
         return await self.curation.curator_role(guild_id)
@@ -350,8 +325,7 @@ class Store:
     async def rate(
         self, *, user_id: int, guild_id: int | None, drama_id: int, score: float, episode: int | None = None
     ) -> RateResult:
-        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode (group commit:
-        see Ratings.rate)."""
+        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode."""
         return await self.ratings.rate(
             user_id=user_id, guild_id=guild_id, drama_id=drama_id, score=score, episode=episode
         )
@@ -394,23 +368,14 @@ class Store:
         """Erase every row holding a member's id in one transaction (bot/store/erasure.py): ratings, watch
         list, settings, reminders and their records; the catalogue changes and server settings they made
         stay without their id. What this process keeps in memory about them is dropped (kept /top charts,
-        kept /match scores, reminders to tell about); other processes on PostgreSQL drop theirs within
-        their refresh (a minute)."""
-        await self.ratings.drain()  # ratings already queued are written first, then erased
+        reminders to tell about)."""
         try:
             return await self.erasure.erase(user_id)
         finally:
             self.community.top.book.touched(None)  # their ratings counted in any scope
-            self.community.members.wrote((user_id,))
             self.airing.forget(user_id)
 
     # ---- community reads (community.py) ---------------------------------------------
-    async def chart_tallies(
-        self, scope: int, *, genre: str | None = None, country: str | None = None, year: int | None = None
-    ) -> list[ChartTally]:
-        """/top's input: drama-level tallies in `scope` (a server id, or 0 for everyone), filtered."""
-        return await self.community.tallies(scope, genre=genre, country=country, year=year)
-
     async def has_genre(self, genre: str) -> bool:
         """Whether /top's genre filter can find any drama with this genre (casefolded)."""
         return await self.community.top.has_genre(genre)
@@ -428,10 +393,9 @@ class Store:
         country: str | None = None,
         year: int | None = None,
     ) -> tuple[Chart, Page[Ranked]]:
-        """One page of /top's chart in `scope`: what `ranking.paginate(ranking.rank(tallies, within=the
-        filter's dramas).rows, page)` gives, from the scope's chart kept in memory (bot/store/chartbook.py:
-        this process's ratings show within its GAP of 5 s, other processes' on PostgreSQL within a minute);
-        the Chart's `rows` are the page's."""
+        """One page of /top's chart in `scope` (a server id, or 0 for everyone): what `ranking.paginate(
+        ranking.rank(tallies, within=the filter's dramas).rows, page)` gives, from the scope's chart kept in
+        memory (bot/store/chartbook.py: fresh on this process's writes); the Chart's `rows` are the page's."""
         return await self.community.top.page(scope, page, genre=genre, country=country, year=year)
 
     async def shared_scores(self, a: int, b: int) -> list[tuple[int, int, int]]:
@@ -441,7 +405,7 @@ class Store:
         return await self.community.titles(ids)
 
     async def dramas_by_id(self, ids: list[int]) -> dict[int, Drama]:
-        """Dramas by id (from the in-memory cache when there), in one round trip for the rest."""
+        """Dramas by id, in one round trip."""
         return await self.catalogue.get_dramas(list(ids))
 
     async def profile(self, user_id: int) -> ProfileData:
