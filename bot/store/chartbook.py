@@ -12,6 +12,7 @@ several processes: another process's ratings show once the snapshot is MAX_AGE o
 
 from __future__ import annotations
 
+import asyncio
 import time
 from array import array
 from collections import OrderedDict
@@ -98,13 +99,15 @@ class ChartBook:
         self.max_age = max_age if max_age is not None else (float("inf") if alone else MAX_AGE)
         self._snaps: OrderedDict[int, Snapshot] = OrderedDict()
         self._writes = 0  # bumped by every write this process tells of: a build it raced is not kept
+        self._building: dict[int, asyncio.Future[Snapshot]] = {}  # readers that come meanwhile wait for it
         self._rev: str | None = None
 
     def touched(self, scopes: Iterable[int] | None) -> None:
         """This process changed the ratings of `scopes` (None: any scope): their snapshots are dropped."""
         self._writes += 1
-        for scope in list(self._snaps) if scopes is None else scopes:
+        for scope in [*self._snaps, *self._building] if scopes is None else scopes:
             self._snaps.pop(scope, None)
+            self._building.pop(scope, None)  # a build begun before this write serves no later reader
 
     def saw_rev(self, rev: str | None) -> None:
         """The catalogue's rev as just read: a new one drops every snapshot."""
@@ -117,9 +120,19 @@ class ChartBook:
         if snap is not None and time.monotonic() - snap.built <= self.max_age:
             self._snaps.move_to_end(scope)
             return snap
+        building = self._building.get(scope)
+        if building is None:
+            building = self._building[scope] = asyncio.ensure_future(self._build(scope))
+        return await asyncio.shield(building)
+
+    async def _build(self, scope: int) -> Snapshot:
         writes = self._writes
         m = int(ranking.PRIOR_WEIGHT)
-        snap = Snapshot.of(await self._db.fetch(_RANKED, (scope, ranking.MIN_RATINGS, m, m)))
+        try:
+            snap = Snapshot.of(await self._db.fetch(_RANKED, (scope, ranking.MIN_RATINGS, m, m)))
+        finally:
+            if self._building.get(scope) is asyncio.current_task():
+                del self._building[scope]
         if writes == self._writes:
             self._snaps[scope] = snap
             while len(self._snaps) > KEEP:

@@ -187,3 +187,29 @@ async def test_only_the_last_scopes_are_kept(store, add_drama, monkeypatch):
     assert list(book._snaps) == [GUILD_B, 444]
     first = await store.top_page(0, 1)  # built again: the same chart
     assert list(book._snaps) == [444, 0] and first == await store.top_page(0, 1)
+
+
+async def test_readers_share_one_build_and_a_rating_meanwhile_starts_another(store, add_drama):
+    import asyncio
+
+    ids = await seed(store, add_drama)
+    book = store.community.top.book
+    builds = []
+    real = book._build
+
+    async def counted(scope):
+        builds.append(scope)
+        return await real(scope)
+
+    book._build = counted
+    pages = await asyncio.gather(*(store.top_page(0, page) for page in (1, 2, 1, 2)))
+    assert builds == [0] and pages[0] == pages[2] and pages[0] != pages[1]
+    book.touched(None)
+    first = asyncio.ensure_future(store.top_page(0, 1))
+    while len(builds) < 2:  # its build has begun
+        await asyncio.sleep(0.001)
+    for user in range(9000, 9012):
+        await store.rate(user_id=user, guild_id=None, drama_id=ids[30], score=5)
+    after = await store.top_page(0, 1)  # not the build begun before the ratings
+    await first
+    assert builds == [0, 0, 0] and ids[30] in [r.drama_id for r in after[1].items]
