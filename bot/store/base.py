@@ -59,7 +59,7 @@ class Store:
         self.titles = Titles(db)
         self.catalogue = Catalogue(db, self.titles)
         self.community = Community(db)
-        self.ratings = Ratings(db, written=self.community.top.book.touched)  # /top's kept charts
+        self.ratings = Ratings(db, written=self._ratings_written)
         self.curation = Curation(db, self.titles, self.catalogue)
         self.caches = Caches(db)
         self.bundle = Bundle(db, self.titles, self.catalogue)
@@ -69,6 +69,10 @@ class Store:
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
         self.removal = Removal(db, self.titles, self.catalogue)  # remove (hide), restore, merge
         self.erasure = Erasure(db)  # /privacy delete-my-data: every row holding a member's id
+
+    def _ratings_written(self, scopes: set[int], user_id: int) -> None:
+        self.community.top.book.touched(scopes)  # /top's kept charts
+        self.community.wrote((user_id,))  # /match's kept scores
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -367,12 +371,13 @@ class Store:
     async def delete_member(self, user_id: int) -> DeletedData:
         """Erase every row holding a member's id in one transaction (bot/store/erasure.py): ratings, watch
         list, settings, reminders and their records; the catalogue changes and server settings they made
-        stay without their id. What this process keeps in memory about them is dropped (kept /top charts,
-        reminders to tell about)."""
+        stay without their id. What this process keeps in memory about them is dropped (kept /top charts and
+        /match scores, reminders to tell about)."""
         try:
             return await self.erasure.erase(user_id)
         finally:
             self.community.top.book.touched(None)  # their ratings counted in any scope
+            self.community.wrote((user_id,))
             self.airing.forget(user_id)
 
     # ---- community reads (community.py) ---------------------------------------------

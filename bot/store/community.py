@@ -2,11 +2,19 @@
 
 All of them read drama-level ratings (episode 0); members' own ratings are found through the
 `ratings_user` index (migrations 0005, 0012). Removed (hidden) dramas are left out.
+
+/match keeps the scores of the members it compared (KEEP_MEMBERS, the least recently used dropped first):
+a match of two kept members is a set intersection (docs/performance.md, "Caches"). This process's writes
+drop the members they touch at once, a catalogue change drops everyone, and a read that a write raced is
+not kept. PostgreSQL with several processes: another process's ratings show once the scores are MAX_AGE
+old.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
 from itertools import chain
 
 from bot.models import ProfileData, RatedDrama, WatchCounts
@@ -16,12 +24,13 @@ from bot.store.top import TopCharts
 
 TOP_GENRES = 5
 RECENT = 5
+KEEP_MEMBERS = 128
+MAX_AGE = 10.0  # s (PostgreSQL): kept scores this old are read again
 
-_SHARED = (
-    "SELECT a.drama_id, a.halves, b.halves FROM ratings a JOIN ratings b ON b.drama_id = a.drama_id "
-    "AND b.episode = 0 AND b.user_id = ? WHERE a.user_id = ? AND a.episode = 0 "
-    f"AND a.drama_id NOT IN {HIDDEN}"
+_SCORES = (
+    f"SELECT drama_id, halves FROM ratings WHERE user_id = ? AND episode = 0 AND drama_id NOT IN {HIDDEN}"
 )
+
 # The member's list, and their drama-level ratings in the order rated (ties: by drama), with genres.
 _PROFILE_LIST = (
     "SELECT w.drama_id, w.status, d.genres FROM watchlist w JOIN dramas d ON d.id = w.drama_id "
@@ -37,11 +46,39 @@ class Community:
     def __init__(self, db: Db) -> None:
         self._db = db
         self.top = TopCharts(db)  # /top's pages
+        self._kept: OrderedDict[int, tuple[float, dict[int, int]]] = OrderedDict()  # member: (when, scores)
+        self._writes = 0  # bumped by every write this process tells of: a read it raced is not kept
+        self._rev: str | None = None
+        self.max_age = float("inf") if db.dialect == "sqlite" else MAX_AGE  # SQLite: the only writer
+
+    def wrote(self, users: Iterable[int] | None) -> None:
+        """This process changed these members' drama-level ratings (None: anyone's): read them again."""
+        self._writes += 1
+        for user_id in list(self._kept) if users is None else users:
+            self._kept.pop(user_id, None)
+
+    async def _scores(self, user_id: int) -> dict[int, int]:
+        kept = self._kept.get(user_id)
+        if kept is not None and time.monotonic() - kept[0] <= self.max_age:
+            self._kept.move_to_end(user_id)
+            return kept[1]
+        writes = self._writes
+        scores = {r[0]: r[1] for r in await self._db.fetch(_SCORES, (user_id,))}
+        if writes == self._writes:
+            self._kept[user_id] = (time.monotonic(), scores)
+            while len(self._kept) > KEEP_MEMBERS:
+                self._kept.popitem(last=False)
+        return scores
 
     async def shared_scores(self, a: int, b: int) -> list[tuple[int, int, int]]:
         """The dramas both members rated as a whole, as ``(drama_id, a's score, b's score)`` in half stars, in
         no particular order (for bot.community.taste.match_halves)."""
-        return [(r[0], r[1], r[2]) for r in await self._db.fetch(_SHARED, (b, a))]
+        rev = await self.top.catalogue_rev()
+        if rev != self._rev:  # a removed drama takes its ratings along
+            self._rev = rev
+            self.wrote(None)
+        mine, theirs = await self._scores(a), await self._scores(b)
+        return [(i, mine[i], theirs[i]) for i in mine.keys() & theirs.keys()]
 
     async def titles(self, ids: list[int]) -> dict[int, str]:
         if not ids:

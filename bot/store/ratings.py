@@ -38,9 +38,10 @@ def scores_from(rows, guild_id: int | None) -> CommunityScores:
 
 
 class Ratings:
-    def __init__(self, db: Db, written: Callable[[set[int]], None] | None = None) -> None:
+    def __init__(self, db: Db, written: Callable[[set[int], int], None] | None = None) -> None:
         self._db = db
-        self._written = written  # told the scopes of each committed drama-level rating (/top's kept charts)
+        # Told the scopes and member of each drama-level rating committed (/top's charts, /match's scores).
+        self._written = written
         # One member's ratings are written one at a time, in the order given (PostgreSQL runs
         # transactions side by side): the last score given is the one that stays.
         self._members: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -88,7 +89,8 @@ class Ratings:
                         (halves, guild_id, *key),
                     )
             found = await tx.fetch(
-                "SELECT scope, n, halves FROM rating_totals WHERE drama_id = ? AND episode = ? AND scope IN (0, ?)",
+                "SELECT scope, n, halves FROM rating_totals WHERE drama_id = ? AND episode = ? "
+                "AND scope IN (0, ?)",
                 (drama_id, ep, guild_id or 0),
             )
             totals = {r["scope"]: ScoreSummary(r["n"], r["halves"]) for r in found}
@@ -108,7 +110,7 @@ class Ratings:
         async with lock:
             result = await self._db.write(write)
         if episode is None and self._written is not None:
-            self._written({guild_id or 0, 0})
+            self._written({guild_id or 0, 0}, user_id)
         return result
 
     async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:

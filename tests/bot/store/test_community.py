@@ -158,3 +158,20 @@ async def test_shared_scores_equal_the_reference_on_random_data(store, add_drama
             assert sorted(got) == expected, (a, b)
             assert taste.match_halves(got) == taste.match(mine, theirs), (a, b)
     assert len(await store.shared_scores(ALICE, BOB)) >= 5, "the data has a match to compare"
+
+
+async def test_match_scores_kept_follow_ratings_erasure_and_removal_at_once(store, add_drama):
+    """/match keeps the members it compared; this process's writes show at once, and a removed drama
+    leaves both members' scores."""
+    a, b = await add_drama("kept-a"), await add_drama("kept-b")
+    await store.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=a, score=4)
+    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=a, score=3)
+    assert await store.shared_scores(ALICE, BOB) == [(a, 8, 6)]
+    await store.rate(user_id=BOB, guild_id=GUILD_A, drama_id=a, score=5)
+    await store.rate(user_id=ALICE, guild_id=GUILD_B, drama_id=b, score=1)
+    await store.rate(user_id=BOB, guild_id=GUILD_B, drama_id=b, score=2)
+    assert sorted(await store.shared_scores(ALICE, BOB)) == [(a, 8, 10), (b, 2, 4)]
+    await store.curate("kept-b", lambda record: None, action="remove", actor_id=1, actor_name="c", guild_id=None)
+    assert await store.shared_scores(ALICE, BOB) == [(a, 8, 10)]
+    await store.delete_member(BOB)
+    assert await store.shared_scores(ALICE, BOB) == []
