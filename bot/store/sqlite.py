@@ -95,6 +95,7 @@ class SqliteDb:
         self._readers = (reader, *more)
         self._in_flight = dict.fromkeys(range(len(self._readers)), 0)  # reads queued or running, per reader
         self._write_lock = asyncio.Lock()
+        self._lock_timeouts = 0  # BEGIN IMMEDIATE that waited out the busy timeout (another process held on)
         self._closed = False
         self._data_version: int | None = None
         self._named_locks: dict[str, asyncio.Lock] = {}  # see exclusive()
@@ -207,10 +208,19 @@ class SqliteDb:
 
     # ---- writes ------------------------------------------------------------------
     async def write(self, fn: Callable[[SqliteTx], Awaitable[T]]) -> T:
-        """One serialised write transaction: BEGIN IMMEDIATE under the lock, COMMIT or ROLLBACK."""
+        """One serialised write transaction: BEGIN IMMEDIATE under the lock, COMMIT or ROLLBACK. A write that
+        waited for the lock while the one before it waited out the busy timeout fails at once: waiting it out
+        again would answer after Discord's 3 s."""
+        timeouts = self._lock_timeouts
         async with self._write_lock, translated():
             self._check_open()
-            await self._writer.execute("BEGIN IMMEDIATE")
+            if self._lock_timeouts != timeouts:
+                raise StoreUnavailable("the database is locked by another process")
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                self._lock_timeouts += 1
+                raise
             try:
                 result = await fn(SqliteTx(self._writer))
             except BaseException:

@@ -85,7 +85,9 @@ class TopCharts:
     async def _current(self) -> _Catalogue:
         rev = await self.catalogue_rev()  # read before the dramas: a write in between reloads next time
         if self._catalogue is None or self._catalogue.rev != rev:
-            rows = await self._db.fetch("SELECT id, genres, country, year FROM dramas WHERE hidden_at IS NULL")
+            rows = await self._db.fetch(
+                "SELECT id, genres, country, year FROM dramas WHERE hidden_at IS NULL"
+            )
             self._catalogue = _Catalogue(rev, rows)
         self.book.saw_rev(rev)
         return self._catalogue

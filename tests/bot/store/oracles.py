@@ -43,5 +43,7 @@ async def tallies(
 async def top_reference(store, scope: int, page: int, **query) -> tuple[Chart, Page[Ranked]]:
     """/top's page from all the scope's tallies (ranking.rank, within the filter's dramas, then paginate)."""
     within = {t.drama_id for t in await tallies(store, scope, **query)} if query else None
-    chart = rank((Tally(t.drama_id, t.count, t.halves / 2) for t in await tallies(store, scope)), within=within)
+    chart = rank(
+        (Tally(t.drama_id, t.count, t.halves / 2) for t in await tallies(store, scope)), within=within
+    )
     return chart, paginate(chart.rows, page)

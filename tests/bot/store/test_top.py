@@ -141,7 +141,9 @@ async def test_erased_member_data_leaves_the_chart_at_once(store, add_drama):
 
 async def test_genre_names_one_spelling_each_the_most_used(store, add_drama):
     await seed(store, add_drama)
-    dramas = {r["id"]: genres(r["genres"]) for r in await store.community._db.fetch("SELECT id, genres FROM dramas")}
+    dramas = {
+        r["id"]: genres(r["genres"]) for r in await store.community._db.fetch("SELECT id, genres FROM dramas")
+    }
     spelled = Counter(g for own in dramas.values() for g in set(own))  # dramas per spelling
     names = await store.genre_names()
     assert [g.casefold() for g in names] == ["comedy", "romance", "thriller"]
@@ -195,19 +197,21 @@ async def test_readers_share_one_build_and_a_rating_meanwhile_starts_another(sto
     ids = await seed(store, add_drama)
     book = store.community.top.book
     builds = []
+    began = asyncio.Event()
     real = book._build
 
     async def counted(scope):
         builds.append(scope)
+        began.set()
         return await real(scope)
 
     book._build = counted
     pages = await asyncio.gather(*(store.top_page(0, page) for page in (1, 2, 1, 2)))
     assert builds == [0] and pages[0] == pages[2] and pages[0] != pages[1]
     book.touched(None)
+    began.clear()
     first = asyncio.ensure_future(store.top_page(0, 1))
-    while len(builds) < 2:  # its build has begun
-        await asyncio.sleep(0.001)
+    await began.wait()  # its build has begun
     for user in range(9000, 9012):
         await store.rate(user_id=user, guild_id=None, drama_id=ids[30], score=5)
     after = await store.top_page(0, 1)  # not the build begun before the ratings
