@@ -6,10 +6,9 @@ The sequential phase runs like the others (bench/run.py): blocks of 50 per kind 
 in the same pass for the ratios. Every answer's body is checked (a content-only error, or a card that is
 not the one asked for, counts as missed: a phase answering error cards cannot pass):
 
-* /top: the chart's title and its footer "page N/M · K ranked" with K > 0; /top reads each scope's chart
-  kept in memory (bot/store/chartbook.py), rebuilt in the background after ratings: the row "/top everyone,
-  ratings coming in" sends a /rate before each /top (its answer awaited, not timed), so that chart is
-  rebuilt about once a second while it is read (the rows without it read a chart no rating has changed);
+* /top: the chart's title and its footer "page N/M · K ranked" with K > 0; /top ranks in SQL on every
+  request: the row "/top everyone, ratings coming in" sends a /rate before each /top (its answer awaited,
+  not timed);
 * /watchlist show: the member's list with its footer; /profile: the member's profile;
 * /match: "Taste match · ..." with a percentage (heavy members: 1,000 drama-level ratings each at large);
 * /review, chart cached: a drama whose chart was drawn in this phase's warm-up; only answers that carry
@@ -196,7 +195,7 @@ class Community:
 
     async def first_matches(self, row: Row) -> None:
         """Each heavy member's first /match, timed in `row`: the heavy members paired off at random, so each
-        pair's two members are read from the database (then kept: bot/store/memberscores.py)."""
+        pair's two members are seen for the first time."""
         heavy = list(self.members.heavy)
         self.rng.shuffle(heavy)
         before = await self.s.stats()
@@ -277,8 +276,6 @@ async def sequential(c: Community, calls: dict[str, int], prefix: str, block: in
         bad = c.bad.get(row.measure, 0)
         if bad:
             row.value += f"; {bad} wrong bodies"
-        if row.measure.endswith("(1,000 ratings each)"):
-            row.value += f"; {row.member_reads} members read from the database (the others kept in memory)"
         if row.measure.endswith("chart cached"):
             row.value += (
                 f"; {len(row.samples)} served from the render cache, {c.evicted} evicted (drawn again)"
@@ -337,11 +334,10 @@ def histogram_row(rows: dict[str, Row], prefix: str) -> Row:
 
 
 def first_match_row(row: Row, floor: Row) -> Row:
-    """Each heavy member's first /match (the warm-up's, before the sequential pass): both members read from
-    the database. Reported, not judged: the /match row is the same members kept in memory."""
+    """Each heavy member's first /match (the warm-up's, before the sequential pass). Reported, not judged."""
     row.ratio = row.p99 / floor.p99 if row.samples and floor.p99 else None
     row.ratio50 = row.p50 / floor.p50 if row.samples and floor.p50 else None
-    row.value = f"{row.member_reads} members read from the database in {row.calls} /match"
+    row.value = f"{row.calls} /match"
     return row
 
 

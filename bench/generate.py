@@ -26,7 +26,6 @@ from pathlib import Path
 from bot.search.index import fold
 from bot.store import migrations
 from bot.store.bundle import BUNDLE_DIGEST
-from bot.store.titles import save_snapshot_sqlite
 
 SLUG_PREFIX = "synthetic-"
 GENERATOR_VERSION = 3  # bumped when the generated rows change: cached databases are regenerated
@@ -218,8 +217,6 @@ def generate(path: Path | str, size: Size, seed: int = 6) -> dict[str, float]:
              (BUNDLE_DIGEST, bundle_digest())],
         )  # fmt: skip
         conn.execute("COMMIT")
-        # What the store leaves when it closes after a catalogue import: the title index's snapshot.
-        save_snapshot_sqlite(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.execute("ANALYZE")
     except BaseException:

@@ -68,10 +68,7 @@ class Row:
     value: str = ""  # for throughput / start-up / memory rows
     ratio: float | None = None  # p99 / the floor's p99
     ratio50: float | None = None  # p50 / the floor's p50
-    hits: int = 0  # Drama cache hits and misses in the bot while this row was measured
-    misses: int = 0
     cpu: float = 0.0  # the bot's CPU seconds while this row was measured
-    member_reads: int = 0  # members' scores /match read from the database meanwhile
     calls: int = 0  # interactions sent (answered or not)
     choices: list[int] = field(default_factory=list)  # autocomplete: the length of each list answered
     follow: list[float] = field(default_factory=list)  # /review: seconds until a chart drawn later joined
@@ -96,29 +93,18 @@ class Row:
     def max(self) -> float:
         return max(self.samples) if self.samples else math.nan
 
-    @property
-    def hit_rate(self) -> float | None:
-        return self.hits / (self.hits + self.misses) if self.hits + self.misses else None
-
     def add(self, stats: Stats) -> None:
-        self.hits += stats.hits
-        self.misses += stats.misses
         self.cpu += stats.cpu
-        self.member_reads += stats.member_reads
 
 
 @dataclass(frozen=True)
 class Stats:
     """The bot's own counters (its `dramabot stats:` log line, asked for with SIGUSR1), or a difference of two."""
 
-    hits: int = 0
-    misses: int = 0
     cpu: float = 0.0
-    member_reads: int = 0  # members' scores read from the database for /match (bot/store/memberscores.py)
 
     def __sub__(self, other: Stats) -> Stats:
-        return Stats(self.hits - other.hits, self.misses - other.misses, self.cpu - other.cpu,
-                     self.member_reads - other.member_reads)  # fmt: skip
+        return Stats(self.cpu - other.cpu)
 
 
 @dataclass
@@ -356,8 +342,7 @@ class Session:
             if text.count(STATS_MARKER) > before:
                 line = text[text.rindex(STATS_MARKER):].splitlines()[0]
                 values = dict(item.split("=", 1) for item in line.split()[2:] if "=" in item)
-                return Stats(int(values.get("drama_cache_hits", 0)), int(values.get("drama_cache_misses", 0)),
-                             float(values["cpu_s"]), int(values.get("member_reads", 0)))  # fmt: skip
+                return Stats(float(values["cpu_s"]))
             await asyncio.sleep(0.005)
         raise RuntimeError("the bot did not log its stats line after SIGUSR1")
 
@@ -410,7 +395,7 @@ class Session:
                           prefix: str, block: int = 50) -> dict[str, Row]:  # fmt: skip
         """`calls` sequential calls of each kind, in blocks of `block` taken in turn (shuffled each round),
         so a noisy machine slows every kind alike and the ratios to /about compare like with like. The
-        bot's counters (Drama cache, CPU) are read between blocks."""
+        bot's CPU counter is read between blocks."""
         rows = {name: Row(f"{prefix}{name}") for name in names}
         done = dict.fromkeys(names, 0)
         before = await self.stats()
@@ -600,8 +585,7 @@ def judge(rows: dict[str, Row], huge: bool = False) -> None:
 
 def _log_rows(log: Callable[[str], None], rows: dict[str, Row]) -> None:
     for row in rows.values():
-        hit = f", Drama cache hits {row.hit_rate:.0%}" if row.hit_rate is not None else ""
-        log(f"  {row.measure}: p50 {row.p50 * 1000:.2f} ms, p99 {row.p99 * 1000:.2f} ms{hit}; {row.value}")
+        log(f"  {row.measure}: p50 {row.p50 * 1000:.2f} ms, p99 {row.p99 * 1000:.2f} ms; {row.value}")
 
 
 async def _database(size: str, db: Path, pg_server: str | None, log: Callable[[str], None]) -> Path | str:
@@ -720,8 +704,8 @@ def _stop_profiler(proc: subprocess.Popen[bytes]) -> None:
 
 
 # ---- the table ------------------------------------------------------------------------
-HEADER = ("measure", "n", "p50 ms", "x /about p50", "p99 ms", "x /about p99", "max ms", "Drama cache hits",
-          "missed 3 s", "result", "target", "met")  # fmt: skip
+HEADER = ("measure", "n", "p50 ms", "x /about p50", "p99 ms", "x /about p99", "max ms", "missed 3 s",
+          "result", "target", "met")  # fmt: skip
 
 
 def _ms(x: float) -> str:
@@ -744,7 +728,6 @@ def table(rows: list[Row]) -> str:
             _ms(r.p99) if has else "",
             _x(r.ratio),
             _ms(r.max) if has else "",
-            f"{r.hit_rate:.0%}" if r.hit_rate is not None else "",
             str(r.missed) if has or r.missed else "",
             r.value,
             r.target,
@@ -773,8 +756,7 @@ def write_report(out: Path, rows: list[Row], command: str, validate_all: bool = 
         "and in the `(Zipf)` rows with a popularity skew (weight 1/rank). Sequential calls of every kind run "
         "in blocks of 50 taken in turn, so machine noise falls on all kinds alike. `x /about p50` / "
         "`x /about p99`: the row's p50 / p99 over the /about p50 / p99 of the same pass "
-        "(bursts: over the burst of /about). `Drama cache hits`: the bot's in-memory Drama cache, hits over "
-        "lookups while the row was measured (its own counters, read with SIGUSR1). Autocomplete "
+        "(bursts: over the burst of /about). Autocomplete "
         "short / word / Hangul: one or two letters of, or a whole, word many titles share (the, moon, "
         "love) and one or two syllables of a shared Hangul word; long: a title's first 14 characters. "
         "`missed 3 s`: interactions that failed, were answered after 3 s or "

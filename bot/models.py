@@ -225,16 +225,6 @@ class DeletedData:
 
 
 @dataclass(frozen=True, slots=True)
-class ChartTally:
-    """One drama's drama-level ratings in a /top scope, with the genres the genre filter looks at."""
-
-    drama_id: int
-    count: int
-    halves: int
-    genres: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class RatedDrama:
     drama_id: int
     title: str

@@ -54,11 +54,9 @@ class ChartRenderer:
             raise ValueError("threads must be >= 1, cache_size and quiet_max >= 0")
         self.threads, self.cache_size, self.timeout, self.quiet_max = threads, cache_size, timeout, quiet_max
         self._turn: asyncio.Lock | None = None  # render_when_quiet: one waiting chart at a time
-        self.deferred = 0  # render_when_quiet calls that found the loop busy and waited
         self._pool: ThreadPoolExecutor | None = None
         self._cache: OrderedDict[tuple[Callable, Hashable], Picture] = OrderedDict()
         self._running: dict[tuple[Callable, Hashable], asyncio.Future[Picture]] = {}
-        self.hits = self.misses = self.failures = 0
 
     def cached(self, renderer: Callable[[D], Picture], data: D) -> Picture | None:
         """The cached picture for this data, without rendering."""
@@ -71,9 +69,7 @@ class ChartRenderer:
     async def render(self, renderer: Callable[[D], Picture], data: D) -> Picture | None:
         picture = self.cached(renderer, data)
         if picture is not None:
-            self.hits += 1
             return picture
-        self.misses += 1
         key = (renderer, data)
         running = self._running.get(key)
         if running is None:
@@ -91,7 +87,6 @@ class ChartRenderer:
             )
         except Exception:
             log.exception("%s failed: the card goes out without it", _name(renderer))
-        self.failures += 1
         return None
 
     async def render_when_quiet(self, renderer: Callable[[D], Picture], data: D) -> Picture | None:
@@ -105,21 +100,18 @@ class ChartRenderer:
         if self._turn is None:
             self._turn = asyncio.Lock()
         async with self._turn:
-            if await self._wait_for_quiet(since + self.quiet_max):
-                self.deferred += 1
+            await self._wait_for_quiet(since + self.quiet_max)
             return await self.render(renderer, data)
 
-    async def _wait_for_quiet(self, deadline: float) -> bool:
+    async def _wait_for_quiet(self, deadline: float) -> None:
         """Sleep QUIET_PROBE at a time until one comes back no later than QUIET_LATE, or `deadline`
-        (loop time) passes. Whether it had to wait."""
+        (loop time) passes."""
         loop = asyncio.get_running_loop()
-        waited = False
         while True:
             started = time.perf_counter()
             await asyncio.sleep(QUIET_PROBE)
             if time.perf_counter() - started - QUIET_PROBE <= QUIET_LATE or loop.time() >= deadline:
-                return waited
-            waited = True
+                return
 
     def _finished(self, key: tuple[Callable, Hashable], done: asyncio.Future[Picture]) -> None:
         self._running.pop(key, None)

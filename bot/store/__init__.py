@@ -13,18 +13,15 @@ from pathlib import Path
 from bot.store.base import Store
 from bot.store.bundle import BUNDLE_DIGEST, record_digest
 from bot.store.migrations import migrations
-from bot.store.ratings import RATE_BATCH
 from bot.store.rows import CatalogueRecord
 from bot.store.suggestions import SuggestionClosed
-from bot.store.titles import CATALOGUE_REV, DRAMA_CACHE, INDEX_CHECK_INTERVAL
+from bot.store.titles import CATALOGUE_REV, INDEX_CHECK_INTERVAL
 from bot.store.unavailable import UnavailableStore
 
 __all__ = [
     "BUNDLE_DIGEST",
     "CATALOGUE_REV",
-    "DRAMA_CACHE",
     "INDEX_CHECK_INTERVAL",
-    "RATE_BATCH",
     "CatalogueRecord",
     "Store",
     "SuggestionClosed",

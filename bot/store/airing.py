@@ -111,8 +111,7 @@ class Airing:
         row = await self._db.fetch_one(
             "SELECT guild_id, channel_id, thread, delay_hours, paused_reason, paused_at FROM announce_settings "
             "WHERE guild_id = ?",
-            (guild_id,),
-            quick=True,
+            (guild_id,)
         )
         if row is None:
             return None
@@ -199,8 +198,7 @@ class Airing:
         """The dramas a server follows, removed (hidden) ones left out (their follows stay, for restore)."""
         rows = await self._db.fetch(
             f"SELECT drama_id FROM follows WHERE guild_id = ? AND drama_id NOT IN {HIDDEN} ORDER BY drama_id",
-            (guild_id,),
-            quick=True,
+            (guild_id,)
         )
         return tuple(r[0] for r in rows)
 
@@ -236,8 +234,7 @@ class Airing:
         """(drama_id, paused) of a member's reminders."""
         rows = await self._db.fetch(
             "SELECT drama_id, paused FROM reminders WHERE user_id = ? ORDER BY drama_id",
-            (user_id,),
-            quick=True,
+            (user_id,)
         )
         return [(r[0], bool(r[1])) for r in rows]
 
@@ -268,7 +265,7 @@ class Airing:
         few members to tell, read at most every TELL_REFRESH_S (at once after a pause made here)."""
         now = monotonic()
         if now - self._tell_read_at >= TELL_REFRESH_S:
-            rows = await self._db.fetch("SELECT DISTINCT user_id FROM reminders WHERE tell = 1", quick=True)
+            rows = await self._db.fetch("SELECT DISTINCT user_id FROM reminders WHERE tell = 1")
             self._tell, self._tell_read_at = frozenset(r[0] for r in rows), now
         if user_id not in self._tell:
             return ()
@@ -310,8 +307,7 @@ class Airing:
     async def has_air_dates(self, drama_id: int) -> bool:
         row = await self._db.fetch_one(
             "SELECT 1 FROM episodes WHERE drama_id = ? AND air_date IS NOT NULL LIMIT 1",
-            (drama_id,),
-            quick=True,
+            (drama_id,)
         )
         return row is not None
 

@@ -31,10 +31,10 @@ class Store:
 
     def __init__(self, db) -> None:  # noqa: ANN001 - SqliteDb or PostgresDb
         self.db = db
-        self.titles = Titles(db)  # the in-memory title index and Drama cache
+        self.titles = Titles(db)  # the in-memory title index
         self.catalogue = Catalogue(db, self.titles)
         self.community = Community(db)  # /top, /match, /profile reads
-        self.ratings = Ratings(db, self.titles.cached, written=self.community.written)
+        self.ratings = Ratings(db, written=self.community.written)
         self.curation = Curation(db, self.titles, self.catalogue, self.community)  # audited edits, settings
         self.caches = Caches(db)  # TMDB watch providers
         self.bundle = Bundle(db, self.titles, self.catalogue)  # the bundled catalogue, on start
@@ -42,8 +42,8 @@ class Store:
         self.airing = Airing(db)  # announce settings, follows, reminders, the announcement ledger
         self.refreshes = Refreshes(db)  # the TMDB refresh's order: linked dramas, when each was refreshed
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
-        self.removal = Removal(db, self.titles, self.catalogue, self.ratings, self.community)
-        self.erasure = Erasure(db, self.ratings, self.community, self.airing)  # /privacy delete-my-data
+        self.removal = Removal(db, self.titles, self.catalogue, self.community)
+        self.erasure = Erasure(db, self.community, self.airing)  # /privacy delete-my-data
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -63,10 +63,6 @@ class Store:
     async def close(self) -> None:
         if self.db.closed:
             return
-        await self.ratings.drain()  # ratings already queued are written first
-        await self.community.top.book.close()  # /top's rebuilds in the background stop
-        await self.community.members.close()  # and /match's loads
-        await self.titles.save_on_close()  # the next start reads the index instead of building it
         await self.db.close()
 
     @property
@@ -74,10 +70,8 @@ class Store:
         return self.db.closed
 
     def cache_stats(self) -> dict[str, int]:
-        """Counters of the in-memory Drama cache and /match's kept members since open: for the log (SIGUSR1)
-        and the benchmark."""
-        return {**self.titles.cache_stats(), "member_reads": self.community.members.reads,
-                "members_kept": self.community.members.kept}  # fmt: skip
+        """What the process keeps in memory (titles in the index), for the stats line (SIGUSR1)."""
+        return self.titles.cache_stats()
 
     async def get_meta(self, key: str) -> str | None:
         """The small key/value table of bot state (`meta`)."""

@@ -29,7 +29,6 @@ _AVAILABILITY = (
     "ORDER BY lower(service), kind"  # lower(): ASCII only on both backends, as SQLite's NOCASE
 )
 _D_COLUMNS = ", ".join(f"d.{c}" for c in DRAMA_COLUMNS.split(", "))
-QUICK_DRAMAS = 4  # dramas read by id at most in one quick read (a command's option; /top reads pages of them)
 # Everything a /review card reads besides the Drama, in ONE query (one round trip on PostgreSQL, one
 # statement on SQLite): whether the drama still exists, its episodes, its availability, the score totals
 # (everyone's and this server's) and this server's watch counts, as rows of one shape told apart by
@@ -53,8 +52,6 @@ _CARD_READS = (
     "FROM watchlist WHERE drama_id = ? AND guild_id = ? GROUP BY status"
 )
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-QUICK_DRAMAS = 4  # dramas read by id at most in one quick read (a command's option; /top reads pages of them)
-_D_COLUMNS = ", ".join(f"d.{c}" for c in DRAMA_COLUMNS.split(", "))
 INSERT_DRAMA = f"INSERT INTO dramas ({', '.join(DRAMA_WRITE_COLUMNS)}) VALUES ({marks(len(DRAMA_WRITE_COLUMNS))}) RETURNING id"
 
 
@@ -64,24 +61,12 @@ class Catalogue:
         self._titles = titles
 
     # ---- reads -----------------------------------------------------------------------
-    async def get_dramas(self, ids: Iterable[int]) -> dict[int, Drama]:
-        """Dramas by id, from memory when cached, the rest in one round trip."""
+    async def get_dramas(self, ids: Iterable[int], *, hidden: bool = False) -> dict[int, Drama]:
+        """Dramas by id in one query (each row once per alias, aliases in the order added): those shown to
+        members, or with `hidden` only removed ones."""
         ids = list(ids)
-        found = self._titles.cached(ids)
-        missing = [i for i in ids if i not in found]
-        self._titles.hits += len(found)
-        self._titles.misses += len(missing)
-        if missing:
-            gen = self._titles.generation
-            read = await self._read_dramas(missing)
-            self._titles.remember(read, gen)
-            found.update(read)
-        return found
-
-    async def _read_dramas(self, ids: list[int], *, hidden: bool = False) -> dict[int, Drama]:
-        """One query: each drama's row once per alias (once when it has none), aliases in the order added.
-        A command's option (one drama) is a quick read: on SQLite no hop to the reader's thread. Only
-        dramas shown to members, or with `hidden` only removed ones (never cached)."""
+        if not ids:
+            return {}
         found: dict[int, tuple] = {}  # id -> (row, aliases)
         shown = "NOT NULL" if hidden else "NULL"
         for r in await self._db.fetch(
@@ -89,7 +74,6 @@ class Catalogue:
             "LEFT JOIN drama_names n ON n.drama_id = d.id AND n.kind = 'alias' "
             f"WHERE d.id IN ({marks(len(ids))}) AND d.hidden_at IS {shown} ORDER BY d.id, n.{self._db.rowid}",
             ids,
-            quick=len(ids) <= QUICK_DRAMAS,
         ):
             entry = found.get(r["id"])
             if entry is None:
@@ -109,12 +93,10 @@ class Catalogue:
         return [found[i] for i in ids if i in found]
 
     async def episodes(self, drama_id: int) -> tuple[Episode, ...]:
-        return tuple(rows.episode(r) for r in await self._db.fetch(_EPISODES, (drama_id,), quick=True))
+        return tuple(rows.episode(r) for r in await self._db.fetch(_EPISODES, (drama_id,)))
 
     async def availability(self, drama_id: int) -> tuple[Availability, ...]:
-        return tuple(
-            rows.availability(r) for r in await self._db.fetch(_AVAILABILITY, (drama_id,), quick=True)
-        )
+        return tuple(rows.availability(r) for r in await self._db.fetch(_AVAILABILITY, (drama_id,)))
 
     async def review(self, drama: Drama | int, guild_id: int | None) -> ReviewData | None:
         """Everything the /review card needs, in one query (None: no such drama, or just removed)."""
@@ -142,9 +124,7 @@ class Catalogue:
         one query; None when the drama is gone. Episodes by number; availability as `availability()`
         orders it (service, ASCII case folded as SQL's lower() on both backends, then kind)."""
         found = await self._db.fetch(
-            _CARD_READS,
-            (drama_id, drama_id, drama_id, drama_id, guild_id or 0, drama_id, guild_id),
-            quick=True,
+            _CARD_READS, (drama_id, drama_id, drama_id, drama_id, guild_id or 0, drama_id, guild_id)
         )
         # Columns by position (see _CARD_READS): part, i1, i2, i3, i4, f1, s1, s2, s3, s4, d1.
         exists = False
@@ -206,7 +186,7 @@ class Catalogue:
         drama_id = await self.id_where(column, value)
         if drama_id is None:
             return None
-        return (await self._read_dramas([drama_id], hidden=True)).get(drama_id)
+        return (await self.get_dramas([drama_id], hidden=True)).get(drama_id)
 
     async def hidden(self, text: str = "", limit: int = 25) -> list[tuple[str, str, int | None]]:
         """Removed dramas as (slug, title, year), most recently removed first; with `text`, those whose slug

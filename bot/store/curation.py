@@ -128,7 +128,7 @@ class Curation:
     async def guild_settings(self, guild_id: int) -> GuildSettings:
         """The server's settings; every field None when it has none."""
         row = await self._db.fetch_one(
-            "SELECT curator_role_id, region FROM guild_settings WHERE guild_id = ?", (guild_id,), quick=True
+            "SELECT curator_role_id, region FROM guild_settings WHERE guild_id = ?", (guild_id,)
         )
         if row is None:
             return GuildSettings(guild_id)

@@ -11,15 +11,11 @@ Values cross the seam as SQLite stores them: JSON as text, dates and times as IS
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
-
-# A member's rows read on the event loop's thread at most (SQLite: Db.fetch's `quick`): 40-150 us, less than
-# the thread wake-ups of a hop to the reader's thread. A member with 800-1,000 rows goes to the reader.
-QUICK_ROWS = 200
 
 Row = Any  # sqlite3.Row or asyncpg.Record: both index by name and by position
 
@@ -50,36 +46,18 @@ class Db(Protocol):
     @property
     def closed(self) -> bool: ...
 
-    async def fetch(self, sql: str, params: Sequence = (), *, quick: bool = False) -> list[Row]:
-        """`quick`: a small indexed read (a card's); SQLite runs it on the event loop's thread."""
-        ...
+    async def fetch(self, sql: str, params: Sequence = ()) -> list[Row]: ...
 
-    async def fetch_one(self, sql: str, params: Sequence = (), *, quick: bool = False) -> Row | None: ...
+    async def fetch_one(self, sql: str, params: Sequence = ()) -> Row | None: ...
 
     async def write(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
         """Run `fn` in one write transaction and commit; roll back if it raises. On PostgreSQL a
         deadlock or serialization failure runs `fn` again (so `fn` must not keep state between tries)."""
         ...
 
-    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T], params: Sequence = ()) -> T:
-        """`consume(rows)` over a big result read in batches (rows as plain tuples); on SQLite, on the
-        reader's thread."""
-        ...
-
     async def others_wrote(self) -> bool:
         """Whether the title index must check `catalogue_rev` itself (SQLite: another connection wrote;
         PostgreSQL: only while the LISTEN connection is down)."""
-        ...
-
-    async def rate_batch(
-        self, requests: list[tuple], cached: Callable[[list[int]], dict] | None = None
-    ) -> list:
-        """A batch of (user_id, guild_id, drama_id, halves, episode) in one transaction: a RateResult or the
-        exception of each request (ratings.py queues them; the backend writes them its fastest way).
-        `cached`: the store's Drama rows in memory by id (the command that rated has just read its
-        drama), for the Drama each answer shows; a backend may read them itself instead.
-        A backend may have an attribute `rate_batches_in_flight` (default 1): how many batches ratings.py
-        writes at once; it never gives two batches in flight the same (drama, episode)."""
         ...
 
     def exclusive(self, name: str) -> AbstractAsyncContextManager[None]:

@@ -28,7 +28,6 @@ from bot.models import DeletedData
 from bot.store.airing import Airing
 from bot.store.community import Community
 from bot.store.db import Db, Tx
-from bot.store.ratings import Ratings
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +67,8 @@ def _counted(row) -> DeletedData:  # noqa: ANN001 - a row of either backend
 
 
 class Erasure:
-    def __init__(self, db: Db, ratings: Ratings, community: Community, airing: Airing) -> None:
+    def __init__(self, db: Db, community: Community, airing: Airing) -> None:
         self._db = db
-        self._ratings = ratings
         self._community = community
         self._airing = airing
 
@@ -82,7 +80,6 @@ class Erasure:
         """Erase every row holding the member's id (ERASED) in one transaction; what was removed. What
         this process keeps in memory about them goes too (kept charts and scores, reminders to tell about);
         other processes on PostgreSQL drop theirs within their refresh (a minute)."""
-        await self._ratings.drain()  # ratings already queued are written first, then erased
 
         async def tx(db: Tx) -> DeletedData:
             counted = _counted(await db.fetch_one(_COUNTS, (user_id,) * len(ERASED)))

@@ -1,12 +1,11 @@
 """The PostgreSQL backend (asyncpg, optional extra `postgres`): for bots that outgrow one machine.
 
-* A connection pool for reads and write transactions; one of its connections is kept for the loop's
-  sequential reads, and connections go back to the pool without a reset query (see reset_connection).
+* A connection pool for reads and write transactions; connections go back to the pool without a reset
+  query (see reset_connection).
   A transaction that PostgreSQL aborts with a deadlock (40P01) or a serialization failure (40001) runs
   again from the start, a few times with a short random pause: a member never sees one.
 * Migrations are applied exactly once under `pg_advisory_xact_lock` (pg_schema.py).
-* Ratings are group-committed like on SQLite, each batch one statement (`rate_batch()`, one round trip:
-  pg_ratings.py), several batches in flight; the totals are kept by a PL/pgSQL trigger.
+* The rating totals are kept by a PL/pgSQL trigger.
 * Catalogue writes send NOTIFY at commit; a dedicated connection (not from the pool) LISTENs and tells
   the title index, and listens again after losing its connection (pg_listen.py).
 
@@ -19,7 +18,7 @@ import asyncio
 import functools
 import logging
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -35,8 +34,6 @@ T = TypeVar("T")
 CATALOGUE_CHANNEL = "dramabot_catalogue"
 POOL_MIN = 2
 POOL_MAX = 10  # per process: N processes need N * POOL_MAX + N (LISTEN) below max_connections
-RATE_BATCHES_IN_FLIGHT = 3  # rating batches written at once (Ratings), each on its own pool connection
-READER_POOL_MIN = 4  # a pool this big keeps one connection for the loop's reads (see PostgresDb._read)
 RETRIES = 8  # tries of a transaction that hit a deadlock or a serialization failure
 COMMAND_TIMEOUT = 10.0
 SERVER_SETTINGS = {"TimeZone": "UTC", "DateStyle": "ISO, YMD", "application_name": "dramabot"}
@@ -97,13 +94,6 @@ def _is_lost(exc: BaseException) -> bool:
     return _is_unavailable(exc) or isinstance(exc, asyncpg.InternalClientError)
 
 
-def _is_server_error(exc: BaseException) -> bool:
-    """An error the server reported for one statement: the connection itself is fine."""
-    import asyncpg
-
-    return isinstance(exc, asyncpg.PostgresError) and not _is_unavailable(exc)
-
-
 def _is_retryable(exc: BaseException) -> bool:
     import asyncpg
 
@@ -162,13 +152,6 @@ class PostgresDb:
     ) -> None:
         self.url = url
         self._pool = pool
-        # Several batches overlap the server's work on one with the bot's on another (and use both cores
-        # of a small server); a connection or two is left for the reads.
-        self.rate_batches_in_flight = max(1, min(RATE_BATCHES_IN_FLIGHT, pool_max - 2))
-        self._keep_reader = pool_max >= READER_POOL_MIN
-        self._reader: Any = None  # a pool connection kept for reads while it is free (see _read)
-        self._reader_busy = False
-        self._releasing: set[asyncio.Task[None]] = set()
         # Server pids of pooled connections that may hold a session advisory lock: exclusive() and
         # try_exclusive() mark theirs until the unlock ran; only those are reset when given back (the
         # pool's reset_connection has the same set).
@@ -213,7 +196,6 @@ class PostgresDb:
             return
         self._closed = True
         await self.listener.stop()
-        await self._drop_reader()
         try:
             await asyncio.wait_for(self._pool.close(), 10)
         except (TimeoutError, Exception):  # closing must not hang or fail the shutdown
@@ -229,73 +211,27 @@ class PostgresDb:
             raise StoreUnavailable("the store is closed")
 
     # ---- reads -------------------------------------------------------------------
-    async def fetch(self, sql: str, params: Sequence = (), *, quick: bool = False) -> list[Any]:
+    async def fetch(self, sql: str, params: Sequence = ()) -> list[Any]:
         return await self._read("fetch", sql, params)
 
-    async def fetch_one(self, sql: str, params: Sequence = (), *, quick: bool = False) -> Any:
+    async def fetch_one(self, sql: str, params: Sequence = ()) -> Any:
         return await self._read("fetchrow", sql, params)
 
     async def _read(self, method: str, sql: str, params: Sequence) -> Any:
-        """A read on the kept reader connection when it is free, else on a pooled one (taking and releasing
-        a pool connection is about a third of a small read's CPU in the bot, 30-45 us: sequential reads,
-        most of them, skip it). Once more on a fresh connection if that one was lost: a server restart or
-        terminated backends leave dead connections in the pool, and the first query on one fails: the
-        pool's connections are then all replaced, and the read (safe to repeat) runs again, so a member
-        does not see it."""
+        """A read on a pooled connection; once more on a fresh connection if that one was lost (a server
+        restart or terminated backends leave dead connections in the pool: they are all replaced, and the
+        read, safe to repeat, runs again, so a member does not see it)."""
         async with translated():
             self._check_open()
             query = numbered(sql)
             try:
-                if self._reader_busy or not self._keep_reader:
-                    return await getattr(self._pool, method)(query, *params)
-                self._reader_busy = True
-                try:
-                    if self._reader is None:
-                        self._reader = await self._pool.acquire()
-                    return await getattr(self._reader, method)(query, *params)
-                except BaseException as exc:
-                    if not _is_server_error(exc):  # cancelled, timed out, lost: the pool sorts it out
-                        self._hand_back_reader()
-                    raise
-                finally:
-                    self._reader_busy = False
+                return await getattr(self._pool, method)(query, *params)
             except Exception as exc:
                 if not _is_lost(exc) or self._closed:
                     raise
                 log.info("a pooled connection was lost (%s): reconnecting the pool, reading again", exc)
-                await self._drop_reader()
                 await self._pool.expire_connections()  # where one was lost, the others likely were too
             return await getattr(self._pool, method)(query, *params)
-
-    def _hand_back_reader(self) -> None:
-        """Give the kept reader back to the pool without waiting (from a cancelled read too): the pool
-        waits for a cancelled query to finish, and closes a dead connection."""
-        reader, self._reader = self._reader, None
-        if reader is not None:
-            task = asyncio.get_running_loop().create_task(self._release_quietly(reader))
-            self._releasing.add(task)
-            task.add_done_callback(self._releasing.discard)
-
-    async def _release_quietly(self, reader: Any) -> None:
-        try:
-            await self._pool.release(reader)
-        except Exception:  # noqa: BLE001 - a dead connection: the pool has let go of it already
-            log.debug("releasing the reader connection failed", exc_info=True)
-
-    async def _drop_reader(self) -> None:
-        """Give the kept reader back to the pool (which closes it if it is dead, or expired)."""
-        self._hand_back_reader()
-        if self._releasing:
-            await asyncio.gather(*self._releasing, return_exceptions=True)
-
-    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T], params: Sequence = ()) -> T:
-        async with translated():
-            self._check_open()
-            found: list[tuple] = []
-            async with self._pool.acquire() as conn, conn.transaction(readonly=True):
-                async for record in conn.cursor(numbered(sql), *params, prefetch=2000):
-                    found.append(tuple(record))
-        return consume(iter(found))
 
     async def others_wrote(self) -> bool:
         """Whether the index must check `catalogue_rev` itself: only while the LISTEN connection is down
@@ -331,40 +267,6 @@ class PostgresDb:
                     log.info("retrying a transaction after %s (try %d)", type(exc).__name__, attempt)
             await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
         raise AssertionError("unreachable")
-
-    async def statement(self, sql: str, params: Sequence = ()) -> list[Any]:
-        """One writing statement in its own (implicit) transaction: one round trip, where `write` takes
-        three at least (BEGIN, the statement, COMMIT). Run again on a deadlock or serialization failure,
-        as `write`; and once more on a fresh connection when the connection is lost under it (after a
-        server restart the pool's first connections are dead): the statement must then be safe to run
-        twice, since it may have committed before the connection went (rate_batch() is: it writes the
-        same final scores again, and only the previous score its answers show can differ)."""
-        lost_once = False
-        for attempt in range(1, RETRIES + 1):
-            async with translated():
-                self._check_open()
-                try:
-                    return await self._pool.fetch(sql, *params)
-                except Exception as exc:
-                    if isinstance(exc, TimeoutError):  # not lost, slow: waiting as long again helps nobody
-                        raise
-                    if _is_lost(exc) and not self._closed:
-                        await self._pool.expire_connections()
-                        if lost_once:
-                            raise
-                        lost_once = True
-                        log.info("a pooled connection was lost (%s): writing on a fresh one", exc)
-                        continue
-                    if not _is_retryable(exc) or attempt == RETRIES:
-                        raise
-                    log.info("retrying a statement after %s (try %d)", type(exc).__name__, attempt)
-            await asyncio.sleep(random.uniform(0.005, 0.02) * attempt)
-        raise AssertionError("unreachable")
-
-    async def rate_batch(self, requests: list[tuple], cached: Any = None) -> list:
-        from bot.store.pg_ratings import rate_batch
-
-        return await rate_batch(self, requests, cached)
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:

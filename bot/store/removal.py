@@ -32,7 +32,6 @@ from bot.store.catalogue import Catalogue
 from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.db import Db, Tx
-from bot.store.ratings import Ratings
 from bot.store.rows import CatalogueRecord
 from bot.store.titles import Titles
 
@@ -84,12 +83,11 @@ def merged_record(into: CatalogueRecord, source: CatalogueRecord) -> CatalogueRe
 
 class Removal:
     def __init__(
-        self, db: Db, titles: Titles, catalogue: Catalogue, ratings: Ratings, community: Community
+        self, db: Db, titles: Titles, catalogue: Catalogue, community: Community
     ) -> None:
         self._db = db
         self._titles = titles
         self._catalogue = catalogue
-        self._ratings = ratings
         self._community = community  # told when a drama is shown again or merged (the charts change)
 
     async def _drama(self, tx: Tx, slug: str, *, lock: bool = False) -> tuple[int, bool] | None:
@@ -130,7 +128,6 @@ class Removal:
     ) -> MergeOutcome:
         """Join FROM into INTO (see the module). CatalogueRefused: "unknown" (either), "same", "into_hidden".
         FROM may be a removed drama (its members' data then joins INTO)."""
-        await self._ratings.drain()  # ratings already queued are written first, then moved
 
         async def write(tx: Tx) -> tuple[MergeOutcome, list[str]]:
             source, target = (

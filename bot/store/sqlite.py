@@ -2,14 +2,7 @@
 
 One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks never share a
 half-done transaction; READERS read-only reader connections, each on its own thread (WAL lets them read
-while the writer writes): a read goes to the one with the fewest reads in flight, so a cheap read never
-queues behind one heavy read (a /match, a filtered /top) while the other reader is free.
-A batch of ratings runs in one step on the writer's thread (see `rate_batch`).
-
-Two more plain sqlite3 connections serve the hot paths on the event loop's own thread, because a hop to
-aiosqlite's thread and back costs more CPU than the work (docs/performance.md): `quick` reads (a card's
-few indexed rows; busy: the reader's thread does it) and rating batches when the write lock is free at
-once (`_rate_now`; WAL checkpoints then run on the writer's thread every QUICK_CHECKPOINT_EVERY batches).
+while the writer writes): a read goes to the one with the fewest reads in flight.
 """
 
 from __future__ import annotations
@@ -18,7 +11,7 @@ import asyncio
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -26,16 +19,12 @@ from typing import TypeVar
 import aiosqlite
 
 from bot.errors import SchemaTooNew, StoreConflict, StoreUnavailable
-from bot.models import RateResult
 from bot.store.migrations import migrations
-from bot.store.sqlite_ratings import NOW, write_ratings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 2000  # a locked database must still let us answer inside Discord's 3 s
-QUICK_BUSY_MS = 20  # the loop-thread reader waits at most this long, then the reader's thread takes over
-QUICK_CHECKPOINT_EVERY = 200  # rating batches committed on the loop's thread between two WAL checkpoints
 READERS = 2  # reader connections (threads); PRAGMA data_version is always asked of the first
 
 
@@ -90,7 +79,7 @@ class SqliteTx:
 
 class SqliteDb:
     dialect = "sqlite"
-    now = NOW
+    now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
     rowid = "rowid"
 
     def __init__(
@@ -106,12 +95,9 @@ class SqliteDb:
         self._readers = (reader, *more)
         self._in_flight = dict.fromkeys(range(len(self._readers)), 0)  # reads queued or running, per reader
         self._write_lock = asyncio.Lock()
+        self._lock_timeouts = 0  # BEGIN IMMEDIATE that waited out the busy timeout (another process held on)
         self._closed = False
         self._data_version: int | None = None
-        self._quick: sqlite3.Connection | None = None  # see fetch(quick=True)
-        self._quick_writer: sqlite3.Connection | None = None  # see _rate_now
-        self._quick_commits = 0
-        self._checkpointer: asyncio.Task[None] | None = None
         self._named_locks: dict[str, asyncio.Lock] = {}  # see exclusive()
 
     # ---- lifetime ----------------------------------------------------------------
@@ -132,13 +118,7 @@ class SqliteDb:
                 readers.append(reader)
                 await cls._configure(reader)
                 await cls._pragma(reader, "PRAGMA query_only = ON")
-            db = cls(path, writer, *readers)
-            db._quick = _quick_connection(path, (f"busy_timeout = {QUICK_BUSY_MS}", "query_only = ON"))
-            db._quick_writer = _quick_connection(
-                path,
-                ("busy_timeout = 0", "foreign_keys = ON", "synchronous = NORMAL", "wal_autocheckpoint = 0"),
-            )
-            return db
+            return cls(path, writer, *readers)
         except BaseException:
             for conn in (*readers, writer):
                 if conn is not None:
@@ -180,13 +160,8 @@ class SqliteDb:
     async def close(self) -> None:
         if self._closed:
             return
-        if self._checkpointer is not None and not self._checkpointer.done():
-            await asyncio.wait([self._checkpointer])
         self._closed = True
         async with self._write_lock:
-            for quick in (self._quick, self._quick_writer):
-                if quick is not None:
-                    quick.close()
             for conn in (*self._readers, self._writer):
                 try:
                     await conn.close()
@@ -202,19 +177,7 @@ class SqliteDb:
             raise StoreUnavailable("the store is closed")
 
     # ---- reads -------------------------------------------------------------------
-    async def fetch(self, sql: str, params: Sequence = (), *, quick: bool = False) -> list[sqlite3.Row]:
-        """Rows of a read. `quick`: a small indexed read (a card's), run right here on the event loop's
-        thread: it takes 20-150 us, less than the thread wake-ups of a hop to the reader's thread. A WAL
-        reader does not wait for the writer; if the database is busy anyway (or the read fails), the
-        reader's thread does it, with the full busy timeout and the usual error translation."""
-        self._check_open()
-        if quick and self._quick is not None:
-            try:
-                return self._quick.execute(sql, tuple(params)).fetchall()
-            except sqlite3.IntegrityError:
-                raise
-            except sqlite3.DatabaseError as exc:  # OperationalError (busy, locked) included
-                log.debug("quick read failed (%s): retrying on the reader's thread", exc)
+    async def fetch(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         async with translated(), self._least_busy() as reader:
             self._check_open()
             return list(await reader.execute_fetchall(sql, tuple(params)))
@@ -229,36 +192,9 @@ class SqliteDb:
         finally:
             self._in_flight[index] -= 1
 
-    async def fetch_one(self, sql: str, params: Sequence = (), *, quick: bool = False) -> sqlite3.Row | None:
-        found = await self.fetch(sql, params, quick=quick)
+    async def fetch_one(self, sql: str, params: Sequence = ()) -> sqlite3.Row | None:
+        found = await self.fetch(sql, params)
         return found[0] if found else None
-
-    async def stream(self, sql: str, consume: Callable[[Iterator[tuple]], T], params: Sequence = ()) -> T:
-        """`consume` runs on the reader's thread over rows fetched 2,000 at a time."""
-
-        def run(conn: sqlite3.Connection) -> T:
-            cur = conn.cursor()
-            cur.row_factory = None  # plain tuples: sqlite3.Row costs more per row
-            try:
-                cur.execute(sql, tuple(params))
-
-                def batches() -> Iterator[tuple]:
-                    while batch := cur.fetchmany(2000):
-                        yield from batch
-
-                return consume(batches())
-            finally:
-                cur.close()
-
-        return await self._on_reader(run)
-
-    async def _on_reader(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        # aiosqlite runs `fn` on the reader's own thread with the sqlite3 connection: several queries
-        # for one thread hop. Connection._execute and ._conn are private: pyproject pins aiosqlite 0.22,
-        # and tests/bot/store/test_store.py fails at once if they change.
-        async with translated(), self._least_busy() as reader:
-            self._check_open()
-            return await reader._execute(lambda: fn(reader._conn))
 
     async def others_wrote(self) -> bool:
         """Whether another connection committed since the last call (PRAGMA data_version)."""
@@ -272,10 +208,19 @@ class SqliteDb:
 
     # ---- writes ------------------------------------------------------------------
     async def write(self, fn: Callable[[SqliteTx], Awaitable[T]]) -> T:
-        """One serialised write transaction: BEGIN IMMEDIATE under the lock, COMMIT or ROLLBACK."""
+        """One serialised write transaction: BEGIN IMMEDIATE under the lock, COMMIT or ROLLBACK. A write that
+        waited for the lock while the one before it waited out the busy timeout fails at once: waiting it out
+        again would answer after Discord's 3 s."""
+        timeouts = self._lock_timeouts
         async with self._write_lock, translated():
             self._check_open()
-            await self._writer.execute("BEGIN IMMEDIATE")
+            if self._lock_timeouts != timeouts:
+                raise StoreUnavailable("the database is locked by another process")
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                self._lock_timeouts += 1
+                raise
             try:
                 result = await fn(SqliteTx(self._writer))
             except BaseException:
@@ -284,53 +229,6 @@ class SqliteDb:
                 raise
             await self._writer.commit()
             return result
-
-    async def rate_batch(self, requests: list[tuple], cached: object = None) -> list[RateResult | Exception]:
-        """One transaction for the batch; each request in a savepoint of its own, so a bad one fails
-        alone (`cached` is not needed: the rows are read in-process). On the loop's thread when the
-        write lock is free at once (`_rate_now`); otherwise
-        (another process holds it) on the writer's thread, which waits out the busy timeout: one hop
-        for the whole batch, not ~6 per rating."""
-        async with self._write_lock, translated():
-            self._check_open()
-            outcomes = self._rate_now(requests)
-            if outcomes is None:
-                conn = self._writer
-                outcomes = await conn._execute(lambda: write_ratings(conn._conn, requests))
-            return outcomes
-
-    def _rate_now(self, requests: list[tuple]) -> list[RateResult | Exception] | None:
-        """The batch on the event loop's thread when the write lock is free at once (None when not).
-
-        A batch of a few ratings takes 50-300 us; the hop to the writer's thread cost about 350 us of CPU
-        in wake-ups. With WAL and synchronous=NORMAL a commit does not wait for the disk; checkpoints
-        (which do) run on the writer's thread (_checkpoint).
-        """
-        conn = self._quick_writer
-        if conn is None:
-            return None
-        try:
-            conn.execute("BEGIN IMMEDIATE")  # busy timeout 0: never waits here
-        except sqlite3.OperationalError:
-            return None
-        outcomes = write_ratings(conn, requests, begun=True)
-        self._quick_commits += 1
-        if self._quick_commits >= QUICK_CHECKPOINT_EVERY:
-            self._quick_commits = 0
-            self._checkpointer = asyncio.create_task(self._checkpoint(), name="store-checkpoint")
-        return outcomes
-
-    async def _checkpoint(self) -> None:
-        """A passive WAL checkpoint on the writer's thread (the loop-thread writer does none itself)."""
-        try:
-            async with self._write_lock, translated():
-                if not self._closed:
-                    conn = self._writer
-                    await conn._execute(
-                        lambda: conn._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    )
-        except StoreUnavailable as exc:
-            log.warning("WAL checkpoint failed: %s", exc)
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
@@ -385,16 +283,3 @@ class SqliteDb:
         except BaseException:
             target.unlink(missing_ok=True)  # no half copy left to be taken for a backup
             raise
-
-
-def _quick_connection(path: Path, pragmas: tuple[str, ...]) -> sqlite3.Connection:
-    """A plain sqlite3 connection for the loop-thread paths (autocommit; sqlite3.Row rows)."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    try:
-        conn.row_factory = sqlite3.Row
-        for pragma in pragmas:
-            conn.execute(f"PRAGMA {pragma}").fetchall()
-    except BaseException:
-        conn.close()
-        raise
-    return conn

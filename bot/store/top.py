@@ -1,16 +1,12 @@
 """/top's chart pages: the scope's chart kept ranked in memory (bot/store/chartbook.py), filtered with the
 catalogue's sets.
 
-The reference is bot.community.ranking: the scope's tallies (`Community.tallies`) -> `ranking.rank` -> `ranking.paginate`;
-with a filter, `ranking.rank(tallies, within=the filter's dramas)`: a drama's score is shrunk toward its
-scope's mean whatever the filter (the same score in every view of the scope), and the filtered chart is the
-scope's chart restricted to the filter, ranked 1.. again.
-
-Filters are sets of drama ids from one read of the catalogue (id, genres, country, year), made again when
-`catalogue_rev` moved (every catalogue write bumps it, in any process): a genre compared casefolded (as
-`Community.tallies` compares them), a country, a year; several filters are the intersection of their sets,
-kept for the next /top with the same filters. A filtered page is the ranked dramas in that set, in rank
-order; its counts are set intersections (microseconds, also at 10,000 dramas).
+The reference is bot.community.ranking: the scope's tallies -> `ranking.rank` -> `ranking.paginate`; with a
+filter, `ranking.rank(tallies, within=the filter's dramas)`: a drama's score keeps its scope's mean whatever
+the filter, and the filtered chart is the scope's chart restricted to the filter, ranked 1.. again.
+Filters are sets of drama ids from one read of the catalogue (id, genres, country, year), read again when
+`catalogue_rev` moved (every catalogue write bumps it, in any process): a genre compared casefolded, a
+country, a year; several filters are the intersection of their sets.
 """
 
 from __future__ import annotations
@@ -32,13 +28,9 @@ class _Catalogue:
         spelled: dict[str, set[int]] = {}
         countries: dict[str, set[int]] = {}
         years: dict[int, set[int]] = {}
-        self.genres_of: dict[int, tuple[str, ...]] = {}  # drama -> its genres as spelled, each once (/profile)
         for r in rows:
             drama_id = r["id"]
-            own = tuple(dict.fromkeys(genres(r["genres"])))
-            if own:
-                self.genres_of[drama_id] = own
-            for g in own:
+            for g in dict.fromkeys(genres(r["genres"])):
                 spelled.setdefault(g, set()).add(drama_id)
             if r["country"] is not None:
                 countries.setdefault(r["country"], set()).add(drama_id)
@@ -87,29 +79,22 @@ class TopCharts:
 
     async def catalogue_rev(self) -> str | None:
         """The catalogue's rev now (every catalogue write, in any process, moves it)."""
-        found = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,), quick=True)
+        found = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,))
         return found["value"] if found else None
 
     async def _current(self) -> _Catalogue:
         rev = await self.catalogue_rev()  # read before the dramas: a write in between reloads next time
         if self._catalogue is None or self._catalogue.rev != rev:
-            rows = await self._db.fetch("SELECT id, genres, country, year FROM dramas WHERE hidden_at IS NULL")
+            rows = await self._db.fetch(
+                "SELECT id, genres, country, year FROM dramas WHERE hidden_at IS NULL"
+            )
             self._catalogue = _Catalogue(rev, rows)
         self.book.saw_rev(rev)
         return self._catalogue
 
-    @property
-    def rev(self) -> str | None:
-        """The catalogue's rev as the last read of the catalogue's sets found it."""
-        return self._catalogue.rev if self._catalogue is not None else None
-
     async def has_genre(self, genre: str) -> bool:
         """Whether a drama of the catalogue has this genre (compared casefolded, as the filter compares it)."""
         return genre.casefold() in (await self._current()).folded
-
-    async def genres_of(self) -> dict[int, tuple[str, ...]]:
-        """Each drama's genres as the catalogue spells them, each once (dramas without any left out)."""
-        return (await self._current()).genres_of
 
     async def genre_names(self) -> list[str]:
         """The catalogue's genres, one spelling each (the most used), in alphabetical order."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from tests.bot.store.oracles import tallies
 from tests.bot.store.test_store import GUILD_A, GUILD_B
 
 ALICE, BOB = 1001, 1002
 
 
-async def test_chart_tallies_by_scope_and_filters(store, add_drama):
+async def test_scope_tallies_by_scope_and_filters(store, add_drama):
     kr = await add_drama("kr", country="KR", year=2016, genres=("Romance", "Fantasy"))
     jp = await add_drama("jp", country="JP", year=2020, genres=("Mystery",))
     await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=kr, score=5)
@@ -15,14 +16,14 @@ async def test_chart_tallies_by_scope_and_filters(store, add_drama):
     await store.ratings.rate(
         user_id=BOB, guild_id=GUILD_A, drama_id=jp, score=4, episode=1
     )  # an episode: not counted
-    everyone = {t.drama_id: (t.count, t.halves) for t in await store.community.tallies(0)}
+    everyone = {t.drama_id: (t.count, t.halves) for t in await tallies(store, 0)}
     assert everyone == {kr: (2, 16)}
-    assert [(t.drama_id, t.count) for t in await store.community.tallies(GUILD_B)] == [(kr, 1)]
+    assert [(t.drama_id, t.count) for t in await tallies(store, GUILD_B)] == [(kr, 1)]
     await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=jp, score=2)
-    assert {t.drama_id for t in await store.community.tallies(0, country="JP")} == {jp}
-    assert {t.drama_id for t in await store.community.tallies(0, year=2016)} == {kr}
-    assert {t.drama_id for t in await store.community.tallies(0, genre="romance")} == {kr}
-    assert await store.community.tallies(0, genre="Horror") == []
+    assert {t.drama_id for t in await tallies(store, 0, country="JP")} == {jp}
+    assert {t.drama_id for t in await tallies(store, 0, year=2016)} == {kr}
+    assert {t.drama_id for t in await tallies(store, 0, genre="romance")} == {kr}
+    assert await tallies(store, 0, genre="Horror") == []
 
 
 async def test_shared_scores_are_drama_level_and_shared_only(store, add_drama):
@@ -162,3 +163,22 @@ async def test_shared_scores_equal_the_reference_on_random_data(store, add_drama
             assert sorted(got) == expected, (a, b)
             assert taste.match_halves(got) == taste.match(mine, theirs), (a, b)
     assert len(await store.community.shared_scores(ALICE, BOB)) >= 5, "the data has a match to compare"
+
+
+async def test_match_scores_kept_follow_ratings_erasure_and_removal_at_once(store, add_drama):
+    """/match keeps the members it compared; this process's writes show at once, and a removed drama
+    leaves both members' scores."""
+    a, b = await add_drama("kept-a"), await add_drama("kept-b")
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=a, score=4)
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_A, drama_id=a, score=3)
+    assert await store.community.shared_scores(ALICE, BOB) == [(a, 8, 6)]
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_A, drama_id=a, score=5)
+    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_B, drama_id=b, score=1)
+    await store.ratings.rate(user_id=BOB, guild_id=GUILD_B, drama_id=b, score=2)
+    assert sorted(await store.community.shared_scores(ALICE, BOB)) == [(a, 8, 10), (b, 2, 4)]
+    await store.curation.curate(
+        "kept-b", lambda record: None, action="remove", actor_id=1, actor_name="c", guild_id=None
+    )
+    assert await store.community.shared_scores(ALICE, BOB) == [(a, 8, 10)]
+    await store.erasure.erase(BOB)
+    assert await store.community.shared_scores(ALICE, BOB) == []

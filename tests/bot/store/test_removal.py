@@ -15,6 +15,7 @@ from bot.store import Store
 from bot.store.airing import announce_key, remind_key
 from bot.store.removal import merged_record
 from tests.bot.conftest import Records
+from tests.bot.store.oracles import tallies
 
 GUILD_A, GUILD_B = 1001, 1002
 ALICE, BOB, CAROL, DAVE = 11, 12, 13, 14
@@ -85,13 +86,12 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     ratings = await raw.fetch(
         "SELECT drama_id, episode, user_id, guild_id, halves FROM ratings ORDER BY 1, 2, 3"
     )
-    chart = await store.community.tallies(0)
+    chart = await tallies(store, 0)
     profile = await store.community.profile(ALICE)
     schedule = await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1))
     assert len(schedule) == 16
     other = (await store.catalogue.find("other-show"))[0].id
-    store.community.top.book.gap = 0.05  # rebuilds of the kept charts without the usual pause between them
-    _, top = await store.community.top.page(0, 0)  # kept in memory from now on
+    _, top = await store.community.top.page(0, 0)
     assert {r.drama_id for r in top.items} == {drama_id, other}
     assert any(t.drama_id == drama_id for t in chart)
 
@@ -115,9 +115,8 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     )
     assert await store.catalogue.by("tmdb_id", 64840) is None
     assert await store.catalogue.review(drama_id, GUILD_A) is None
-    assert all(t.drama_id != drama_id for t in await store.community.tallies(0))
-    assert all(t.drama_id != drama_id for t in await store.community.tallies(GUILD_A, genre="Thriller"))
-    await store.community.top.book.settled()  # the chart kept in memory is rebuilt (within its GAP)
+    assert all(t.drama_id != drama_id for t in await tallies(store, 0))
+    assert all(t.drama_id != drama_id for t in await tallies(store, GUILD_A, genre="Thriller"))
     _, page = await store.community.top.page(0, 0)
     assert [r.drama_id for r in page.items] == [other]
     assert await store.community.top.genre_names() == []  # Thriller was Signal's alone
@@ -143,7 +142,7 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     record = await store.removal.restore("signal-2016", actor_id=1, actor_name="c", guild_id=GUILD_A)
     assert record[0].id == drama_id
     assert await everything_shown(store, drama_id) == shown  # every average as it was
-    assert await store.community.tallies(0) == chart
+    assert await tallies(store, 0) == chart
     assert await store.community.profile(ALICE) == profile
     assert [h.drama_id for h in store.titles.search("Signal")] == [drama_id]
     assert (await store.catalogue.review(drama_id, GUILD_A)).scores == shown[1]
@@ -151,7 +150,6 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     assert await store.airing.followed(GUILD_A) == (drama_id,)
     assert [c.drama_id for c in await store.refreshes.candidates()] == [drama_id]
     assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == schedule
-    await store.community.top.book.settled()
     assert (await store.community.top.page(0, 0))[1] == top
     assert await store.catalogue.hidden() == []
     assert [(e.action, e.subject) for e in await store.curation.audit_log(limit=2)] == [
@@ -286,10 +284,10 @@ async def test_merge_keeps_each_members_latest_score_and_every_total_exact(store
     assert everyone.everyone_episodes[2].count == 2
     here = await store.ratings.community_scores(into, GUILD_B)
     assert here.server.count == 2  # Alice's (given in B) and Carol's
-    tallies = {t.drama_id: (t.count, t.halves) for t in await store.community.tallies(0)}
-    assert tallies == {into: (3, 25)}
+    counted = {t.drama_id: (t.count, t.halves) for t in await tallies(store, 0)}
+    assert counted == {into: (3, 25)}
     mine = await store.community.profile(ALICE)
-    assert (mine.ratings, mine.mean) == (1, 5.0)  # the kept scores followed the merge
+    assert (mine.ratings, mine.mean) == (1, 5.0)  # the scores followed the merge
     assert sorted(await store.community.shared_scores(ALICE, BOB)) == [(into, 10, 8)]
 
 
@@ -470,10 +468,10 @@ async def test_the_command_line_removes_restores_and_merges(store, add_drama, ra
 # ---- TMDB ---------------------------------------------------------------------------------------------------
 async def test_a_removed_tmdb_series_is_not_imported_again_on_use(store, fake):
     from bot.errors import UserError
-    from bot.tmdb.ondemand import OnDemandImports
     from bot.settings import DEFAULT_TMDB_COUNTRIES
     from bot.tmdb.client import TMDB
     from bot.tmdb.importer import import_series
+    from bot.tmdb.ondemand import OnDemandImports
     from tests.tmdb_standin import HARBOR_ID
 
     async with TMDB("k", fake.base, timeout=3.0) as tmdb:

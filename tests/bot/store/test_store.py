@@ -512,7 +512,7 @@ async def test_two_hundred_concurrent_rates_all_commit(store, add_drama, raw):
 
 
 async def test_a_members_scores_given_at_once_apply_in_the_order_given(store, add_drama, raw):
-    """Among many concurrent rates over several dramas and episodes (several batches in flight on
+    """Among many concurrent rates over several dramas and episodes (transactions side by side on
     PostgreSQL), one member's scores for one drama are applied in the order given: each answer's previous
     score is the one before it, and the last one stays."""
     dramas = [await add_drama(f"order-{i}", episode_count=2) for i in range(4)]

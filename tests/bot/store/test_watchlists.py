@@ -119,28 +119,6 @@ async def test_a_page_is_the_most_recent_of_its_status_with_the_members_own_scor
     assert scores[ids[0]] == 4.5 and scores[ids[-1]] is None
 
 
-@pytest.mark.parametrize("quick_list", [0, 1000])
-async def test_a_page_read_on_the_loop_or_by_the_reader_is_the_same(store, add_drama, monkeypatch, quick_list):
-    """A list of QUICK_ROWS entries or fewer is read on the event loop's thread (SQLite), a longer one on the
-    reader's: both give the same pages. quick_list 0 sends every page to the reader, 1000 none."""
-    from bot.store import watchlists
-
-    ids = [await add_drama(f"q{i:02}", episode_count=10) for i in range(2 * WATCH_PAGE + 3)]
-    for i, drama in enumerate(ids):
-        status = ("watching", "completed", "plan")[i % 3]
-        await store.watchlists.set(user_id=ALICE, guild_id=GUILD_A, drama_id=drama, status=status, episode=1)
-    await store.ratings.rate(user_id=ALICE, guild_id=GUILD_A, drama_id=ids[4], score=3.5)
-    pages = {
-        (status, n): await store.watchlists.page(ALICE, status, n)
-        for status in (None, "completed")
-        for n in range(3)
-    }
-    monkeypatch.setattr(watchlists, "QUICK_ROWS", quick_list)
-    for (status, n), page in pages.items():
-        assert await store.watchlists.page(ALICE, status, n) == page
-    assert sum(len(pages[None, n].entries) for n in range(3)) == len(ids)
-
-
 async def test_review_counts_this_servers_lists_in_the_same_read(store, add_drama):
     drama = await add_drama("counted", episode_count=4)
     for user, status in ((1, "watching"), (2, "watching"), (3, "completed"), (4, "plan")):

@@ -1,17 +1,12 @@
-"""The title index's packed entries and its stored snapshot (bot/search/entries.py, bot/search/index.py,
-bot/store/titles.py, migration 0008): a snapshot answers exactly as the index built from the names, and a
-stale one is never read."""
+"""The title index's packed entries and its snapshot (bot/search/entries.py, bot/search/index.py): a
+snapshot answers exactly as the index built from the names."""
 
 from __future__ import annotations
 
 import random
 
-import pytest
-
 from bot.search.index import TitleIndex, fold
 from bot.search.entries import SEP, Entries, _Entry, pack, unpack
-from bot.store import Store
-from bot.store import titles as titles_module
 from tests.bot.search.test_index import DRAMAS, make_index
 
 QUERIES = ["", "s", "so", "sound", "soundtrack 1", "사", "사랑", "#1", "1", "no. 1", "the", "god", "my a", "cloy",
@@ -126,93 +121,6 @@ def test_entries_pack_and_overlay():
 
 
 # ---- stored in the database ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def small_snapshots(monkeypatch):
-    """Snapshots kept from 1 title (the store keeps them from SNAPSHOT_MIN)."""
-    monkeypatch.setattr(titles_module, "SNAPSHOT_MIN", 1)
-
-
-async def _opened(location) -> Store:
-    return await Store.open(location)
-
-
-async def test_a_store_closing_stores_a_snapshot_the_next_open_reads(store_location, add_drama, store, raw,
-                                                                    small_snapshots):  # fmt: skip
-    drama_id = await add_drama("moon-river", title="Moon River", aliases=("달의 강",))
-    await add_drama("sun-river", title="Sun River")
-    await store.close()
-    assert [r[0] for r in await raw.fetch("SELECT rev FROM title_index")] == ["2"]
-    again = await _opened(store_location)
-    try:
-        assert again.titles.from_snapshot
-        assert [h.drama_id for h in again.titles.search("달")] == [drama_id]
-        assert [d.id for d in await again.catalogue.find("moon-river")] == [drama_id]
-        # a change through the store moves the rev: the next open builds (and the close stores again)
-        await again.catalogue.upsert((await again.catalogue.get(drama_id)), (), ())
-    finally:
-        await again.close()
-    third = await _opened(store_location)
-    try:
-        assert third.titles.from_snapshot and [h.title for h in third.titles.search("moon")] == ["Moon River"]
-    finally:
-        await third.close()
-
-
-async def test_a_change_made_by_hand_drops_the_snapshot(
-    store_location, add_drama, store, raw, small_snapshots
-):
-    drama_id = await add_drama("moon-river", title="Moon River")
-    await store.close()
-    assert len(await raw.fetch("SELECT rev FROM title_index")) == 1
-    await raw.execute(
-        f"UPDATE drama_names SET name = 'Star River', folded = 'star river' WHERE drama_id = {drama_id}"
-    )
-    assert await raw.fetch("SELECT rev FROM title_index") == []
-    again = await _opened(store_location)
-    try:
-        assert not again.titles.from_snapshot
-        assert [h.name for h in again.titles.search("star")] == ["Star River"]
-    finally:
-        await again.close()
-    await raw.execute("DELETE FROM dramas")
-    third = await _opened(store_location)
-    try:
-        assert not third.titles.from_snapshot and third.titles.search("star") == []
-    finally:
-        await third.close()
-
-
-async def test_a_change_while_a_snapshot_is_built_keeps_it_from_being_stored(
-    store, add_drama, raw, monkeypatch
-):
-    await add_drama("moon-river", title="Moon River")
-    real = titles_module.build_index
-    changed = []
-
-    def build_meanwhile_changed(rows):
-        index = real(rows)
-        changed.append(True)
-        return index
-
-    async def change_by_hand():
-        await raw.execute("UPDATE dramas SET title = 'Star River'")
-
-    monkeypatch.setattr(titles_module, "build_index", build_meanwhile_changed)
-    stream = store.db.stream
-
-    async def stream_then_change(sql, consume):
-        result = await stream(sql, consume)
-        await change_by_hand()  # after the names were read, before the snapshot is written
-        return result
-
-    monkeypatch.setattr(store.db, "stream", stream_then_change)
-    assert await store.titles.save() is False and changed
-    assert await raw.fetch("SELECT rev FROM title_index") == []
-    monkeypatch.setattr(store.db, "stream", stream)
-    assert await store.titles.save() is True
-    assert await store.titles.save() is False  # the stored one is current
 
 
 def test_the_empty_query_follows_changes():
