@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.community.ranking import Chart, Page, Ranked, Tally, paginate, rank
+from bot.community.ranking import Ranking, Page, Ranked, Tally, paginate, rank
 from bot.store.rows import HIDDEN, genres
 
 
@@ -40,7 +40,7 @@ async def tallies(
     return rows
 
 
-async def top_reference(store, scope: int, page: int, **query) -> tuple[Chart, Page[Ranked]]:
+async def top_reference(store, scope: int, page: int, **query) -> tuple[Ranking, Page[Ranked]]:
     """/top's page from all the scope's tallies (ranking.rank, within the filter's dramas, then paginate)."""
     within = {t.drama_id for t in await tallies(store, scope, **query)} if query else None
     chart = rank(
