@@ -66,5 +66,5 @@ async def test_a_small_run_times_every_community_command_inside_the_real_bot():
     assert "is_private" in " ".join(rows["match"]) and "shared_scores" in " ".join(rows["match"])
     assert rows["about"][-1] == "0"  # no store call in /about's own code
     store = [line.split()[0] for line in lines[lines.index("") + 2 :]]
-    assert "top_page" in store and "profile" in store
+    assert "TopCharts.page" in store and "Community.profile" in store
     assert DiscordWebSocket.received_message.__module__ == "discord.gateway"  # not wrapped here
