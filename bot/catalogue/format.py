@@ -12,11 +12,11 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, time
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import fastjsonschema
 
@@ -38,8 +38,9 @@ class CatalogueError(ValueError):
     """A problem in a catalogue file; the message names where (file, record, field)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One drama with its rows: the store's catalogue record."""
+
     drama: Drama
     episodes: tuple[Episode, ...]
     availability: tuple[Availability, ...]
@@ -195,19 +196,15 @@ def starter_entries() -> list[Entry]:
 
 
 async def load_starter_catalogue(store: Store) -> int:
-    """Bring the bundled catalogue into the database on start; returns the number of dramas added.
-
-    One meta read when this bundle was applied before. Otherwise new bundled dramas are added and untouched
-    ones updated in one transaction; dramas a curator or the CLI changed or removed stay (Bundle.apply).
-    """
+    """Bring the bundled catalogue into the database unless this bundle was applied before; dramas a
+    curator changed or removed stay. Returns the number of dramas added."""
     text = _bundle_text()
     digest = hashlib.sha256(text.encode()).hexdigest()
     if await store.get_meta(BUNDLE_DIGEST) == digest:
         return 0
     entries = parse_catalogue(text, "bot/data/catalogue.json")
     legacy = LEGACY_BUNDLE if await store.get_meta(STARTER_LOADED) is not None else ()
-    records = [(e.drama, e.episodes, e.availability) for e in entries]
-    outcome = await store.bundle.apply(records, digest, legacy)
+    outcome = await store.bundle.apply(entries, digest, legacy)
     await store.set_meta(STARTER_LOADED, "1")
     if outcome.added or outcome.updated or outcome.kept:
         log.info(
@@ -232,9 +229,8 @@ def _number(text: str, kind: type) -> int | float | str:
 
 
 def parse_csv(text: str, source: str) -> list[Entry]:
-    """One drama per row, columns CSV_COLUMNS named by a header row (others are errors). `aliases` and
-    `genres` hold values separated by `|`; an empty cell is "not set". Rows carry no episodes or
-    availability: see `merge_kept`."""
+    """One drama per row under a header of CSV_COLUMNS; lists separated by `|`, an empty cell is not set.
+    Rows carry no episodes or availability: see `merge_kept`."""
     reader = csv.DictReader(io.StringIO(text))
     unknown = [c for c in reader.fieldnames or [] if c not in CSV_COLUMNS]
     if unknown:
