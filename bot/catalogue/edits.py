@@ -88,8 +88,7 @@ def cleared(value: str) -> str | None:
 
 
 def field_change(field: str, value: str | None) -> Callable[[CatalogueRecord | None], CatalogueRecord]:
-    """The change `Curation.curate` applies for one field set to `value` (None: cleared), validated; a
-    UserError when the drama is gone or the value is not valid for the field."""
+    """The validated change `Curation.curate` applies for one field set to `value` (None: cleared)."""
     if field not in SUGGESTABLE:
         raise UserError.keyed("catalogue.unknown_field", field=safe(field[:40]))
 

@@ -111,8 +111,7 @@ class PgCluster(Coordinator):
     async def _query(
         self, run: Callable[[Any], Awaitable[Any]], generation: int | None = None
     ) -> tuple[int, Any]:
-        """Run one statement on the lock connection: (generation, result). A failure ends the connection
-        (its locks are unknown afterwards: reported lost) and raises ClusterUnavailable."""
+        """Run one statement on the lock connection: (generation, result); a failure ends the connection."""
         import asyncpg
 
         async with self._io:

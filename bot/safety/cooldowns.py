@@ -34,9 +34,6 @@ class MemberLimiter:
         self._uses: dict[int, deque[float]] = {}
         self._swept = clock()
 
-    def __len__(self) -> int:
-        return len(self._uses)
-
     def hit(self, key: int) -> None:
         """Count one use by `key`; CommandOnCooldown (with the wait) when it is over the limit."""
         now = self.clock()

@@ -65,6 +65,8 @@ TOTALS_WRONG_COUNTRY = (  # totals whose country is not their drama's
     "SELECT count(*) FROM rating_totals t JOIN dramas d ON d.id = t.drama_id "
     "WHERE coalesce(t.country, '') <> coalesce(d.country, '')"
 )
+
+
 def _fingerprint(source: str) -> str:
     """(rows, sum n, sum halves, a weighted sum) of the totals in `source`: equal on both sides or wrong."""
     return (
@@ -97,7 +99,7 @@ class TransferReport:
 def _path(location: str) -> Path:
     from bot.settings import database_path_from_url
 
-    return Path(database_path_from_url(location))
+    return database_path_from_url(location)
 
 
 async def open_end(location: str, *, source: bool) -> End:
