@@ -76,8 +76,6 @@ class ScoreSummary:
 
 @dataclass(frozen=True, slots=True)
 class CommunityScores:
-    """Community scores for one drama: the server's and everyone's, whole drama and per episode."""
-
     server: ScoreSummary = ScoreSummary()
     everyone: ScoreSummary = ScoreSummary()
     server_episodes: dict[int, ScoreSummary] = field(default_factory=dict)

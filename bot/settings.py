@@ -161,11 +161,9 @@ class Env:
 
     def on_off(self, name: str, default: bool) -> bool:
         raw = self[name].lower()
-        if raw in ("on", "true", "yes", "1", "off", "false", "no", "0"):
-            return raw in ("on", "true", "yes", "1")
-        if raw:
+        if raw and raw not in ("on", "true", "yes", "1", "off", "false", "no", "0"):
             raise SettingsError(f"{name} must be on or off, got {raw!r}.")
-        return default
+        return raw in ("on", "true", "yes", "1") if raw else default
 
     def number(
         self, name: str, default: float, low: float, high: float, unit: str, low_open: bool = False

@@ -73,9 +73,6 @@ class Coordinator:
     async def _wait_connected(self, seconds: float) -> None:
         """Return once the database can be asked, or raise ClusterUnavailable after `seconds`."""
 
-    def _local_lock(self, key: int) -> asyncio.Lock:
-        return self._local.setdefault(key, asyncio.Lock())
-
     async def _acquire(self, key: int, poll: float, connect_timeout: float | None) -> tuple[int, datetime]:
         """Poll until `key` is ours: (generation, when); the caller holds its local lock. Unreachable: wait
         (ClusterUnavailable after `connect_timeout`), or without a timeout keep polling."""
@@ -95,7 +92,7 @@ class Coordinator:
     async def exclusive(self, name: str, *, connect_timeout: float = 30.0) -> AsyncIterator[None]:
         """Hold the cluster-wide lock `name` for the body (a lost connection loses it: be idempotent)."""
         key = lock_key(name)
-        async with self._local_lock(key):
+        async with self._local.setdefault(key, asyncio.Lock()):
             generation, _ = await self._acquire(key, self.lock_poll, connect_timeout)
             try:
                 yield
@@ -123,7 +120,7 @@ class Coordinator:
         the lock's clock."""
         bucket = shard_id % max(1, max_concurrency)
         key = lock_key(f"identify:{bucket}")
-        local = self._local_lock(key)
+        local = self._local.setdefault(key, asyncio.Lock())
         await local.acquire()
         note = ""
         try:
@@ -150,7 +147,7 @@ class Coordinator:
         """Run `job()` whenever this process holds the leader lock `name`, until cancelled; leadership lost
         cancels it, and a job that ends or fails gives leadership back for `job_retry` s."""
         key = lock_key(f"leader:{name}")
-        local = self._local_lock(key)
+        local = self._local.setdefault(key, asyncio.Lock())
         while True:
             async with local:
                 generation, _ = await self._acquire(key, self.takeover_poll, None)
