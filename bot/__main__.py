@@ -1,8 +1,5 @@
-"""`python -m bot` (or `dramabot`): run the bot, or a maintenance command (`--help` lists them).
-
-`main()` owns every resource's lifetime: the store, the chart renderer, the cluster and the clock go
-to the bot, and are closed on exit and on SIGTERM/SIGINT. Nothing happens at import time.
-"""
+"""`python -m bot` (or `dramabot`): run the bot, or a maintenance command (`--help` lists them). `main()`
+owns every resource: the store, renderer, cluster and clock go to the bot and are closed on exit."""
 
 from __future__ import annotations
 
@@ -73,8 +70,8 @@ def use_endpoints(settings: Settings) -> None:
 async def open_database(
     settings: Settings, *, or_unavailable: bool = False
 ) -> Store | UnavailableStore | None:
-    """The store, or None after logging why not. `or_unavailable`: a database that cannot be opened
-    gives an UnavailableStore (members are told ratings are unavailable) instead; a newer schema never."""
+    """The store, or None after logging why not; `or_unavailable`: an UnavailableStore instead (unless the
+    schema is newer) when the database cannot be opened."""
     try:
         return await open_store(settings.database, pool_max=settings.database_pool_size)
     except SchemaTooNew as exc:
@@ -116,8 +113,7 @@ async def run_bot(settings: Settings, clock: Clock) -> int:
 
 
 async def load_starter(store: Store, cluster: Coordinator) -> None:
-    """The bundled catalogue into a new database, one process at a time (processes starting together
-    on one empty PostgreSQL database would insert the same dramas at once)."""
+    """The bundled catalogue into the database, one process of the cluster at a time."""
     try:
         async with cluster.exclusive("starter-catalogue"):
             await load_starter_catalogue(store)
@@ -149,8 +145,7 @@ async def _reopen_store(bot: DramaBot, settings: Settings) -> None:
 
 
 def log_stats(bot: DramaBot) -> None:
-    """The operator's stats line (on SIGUSR1, and at shutdown): the store's counters, if it keeps any,
-    and the process's CPU time (docs/deploy.md)."""
+    """The operator's stats line (on SIGUSR1 and at shutdown; docs/deploy.md)."""
     counters = "".join(f"{k}={v} " for k, v in bot.store.cache_stats().items())
     log.info("%s %scpu_s=%.6f", STATS_MARKER, counters, time.process_time())
 

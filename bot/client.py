@@ -39,8 +39,7 @@ READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
 Locale = object  # a discord.Locale, its value ("ko"), or None: bot.i18n.messages.language reads it
 
-# The one table of expected failures: exception type -> what the member reads, in their language
-# (CheckFailure covers MissingPermissions). Anything not listed is unexpected: logged with an error code.
+# The one table of expected failures: exception type -> what the member reads; the rest get an error code.
 ERROR_MESSAGES: dict[type[BaseException], Callable[[Any, Locale], str]] = {
     UserError: lambda e, locale: e.text(locale),
     StoreUnavailable: lambda _, locale: t("error.unavailable", locale),
@@ -123,7 +122,7 @@ class DramaBot(commands.Bot):
         clock: Clock | None = None,
         **options,
     ) -> None:
-        # The bot never joins voice: don't warn at every start about missing voice libraries.
+        # The bot never joins voice: no warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -134,8 +133,7 @@ class DramaBot(commands.Bot):
             max_messages=None,
             chunk_guilds_at_startup=False,
             tree_cls=DramaTree,
-            # discord.py's default connector has no limit: a burst of 1,000 answers would open 1,000
-            # connections at once (TLS handshakes against Discord). A bounded pool reuses keep-alive ones.
+            # a bounded pool of keep-alive connections (the default opens one per concurrent request)
             connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
             **options,
         )
@@ -154,7 +152,6 @@ class DramaBot(commands.Bot):
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
         await self.tree.set_translator(Translator())  # Korean command names, descriptions and choices
-        # The TMDB refresh and the airing cycles run on one process of the cluster.
         self.ondemand = OnDemand.from_settings(self.settings, lambda: self.store)
         if self.ondemand is not None:
             self.ondemand.start(self.cluster.run_as_leader)
@@ -178,8 +175,7 @@ class DramaBot(commands.Bot):
         return [await command.get_translated_payload(self.tree, translator) for command in commands_]
 
     async def sync_commands(self, *, force: bool = False) -> bool:
-        """Sync the command tree when its definitions changed since the last sync (or when forced), once
-        across the processes of the cluster."""
+        """Sync the command tree when it changed since the last sync (or when forced), once per cluster."""
         guild, scope = None, "global"
         if self.settings.dev_guild_id:  # a test server: the commands there at once
             guild = discord.Object(id=self.settings.dev_guild_id)
@@ -204,14 +200,12 @@ class DramaBot(commands.Bot):
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
         """Answer a failed interaction: a clear ephemeral line, or an error code for the unexpected."""
         error = unwrap(error)
-        if isinstance(error, discord.NotFound) and error.code == 10062:
-            # Discord's 3 s window closed before we answered: nothing more can be sent for it.
-            log.warning("interaction %s expired before it was answered (in %s)", interaction.id,
-                        interaction.command.qualified_name if interaction.command else "a component")
-            return
-        message = describe(error, interaction.locale)
         data = interaction.data or {}
         where = interaction.command.qualified_name if interaction.command else data.get("custom_id")
+        if isinstance(error, discord.NotFound) and error.code == 10062:  # Discord's 3 s window closed
+            log.warning("interaction %s expired before it was answered (in %s)", interaction.id, where)
+            return
+        message = describe(error, interaction.locale)
         if message is None:
             code = secrets.token_hex(3).upper()
             log.error("unexpected error %s in %s", code, where, exc_info=error)
@@ -241,8 +235,7 @@ class DramaBot(commands.Bot):
         await super().close()
 
     def after_answer(self, work: Coroutine[Any, Any, None], name: str) -> None:
-        """Finish an interaction's slow part (a card's picture) after its answer went out; the shutdown
-        drain waits for it like for the interactions themselves."""
+        """Finish an interaction's slow part (a card's picture) after its answer; `drain` waits for it."""
         task = asyncio.get_running_loop().create_task(work, name=f"dramabot-after-{name}")
         self._after.add(task)
         task.add_done_callback(self._after_done)
@@ -272,9 +265,8 @@ class ShardedDramaBot(DramaBot, commands.AutoShardedBot):
     _max_concurrency: int | None = None
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """Wait for this shard's IDENTIFY turn across every process of the cluster (bot/cluster), instead
-        of discord.py's 5 s sleep in this process only. Discord's max_concurrency is asked once (1, the
-        strictest, while it cannot be)."""
+        """Wait for this shard's IDENTIFY turn across the cluster (not discord.py's 5 s sleep in one process);
+        max_concurrency is asked once (1 while it cannot be)."""
         if self._max_concurrency is None:
             try:
                 self._max_concurrency = max(1, int((await self.fetch_session_start_limits()).max_concurrency))

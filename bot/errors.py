@@ -6,9 +6,8 @@ from bot.i18n.messages import t
 
 
 class UserError(Exception):
-    """An expected failure with a short, kind message for the member (shown ephemerally).
-    `UserError.keyed("rate.score_range", score="7")` is shown in the member's language (`message`
-    holds the English); `UserError(text)` shows `text` as it is."""
+    """An expected failure with a short, kind message for the member (shown ephemerally); `keyed` ones
+    are shown in the member's language (`message` holds the English)."""
 
     def __init__(
         self, message: str, *, key: str | None = None, fields: dict[str, object] | None = None
@@ -31,8 +30,7 @@ class StoreUnavailable(Exception):
 
 
 class StoreConflict(Exception):
-    """A write broke one of the data's rules (a unique id, a foreign key ...) and was undone; the same
-    error on both backends, so callers never catch a driver's exception type."""
+    """A write broke one of the data's rules (a unique id, a foreign key ...) and was undone."""
 
 
 class SchemaTooNew(Exception):

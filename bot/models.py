@@ -57,8 +57,6 @@ class Drama:
 
 @dataclass(frozen=True, slots=True)
 class DramaName:
-    """One searchable name of a drama (title, native title or alias), for autocomplete."""
-
     drama_id: int
     slug: str
     title: str
@@ -78,8 +76,6 @@ class ScoreSummary:
 
 @dataclass(frozen=True, slots=True)
 class CommunityScores:
-    """Community scores for one drama: the server's and everyone's, whole drama and per episode."""
-
     server: ScoreSummary = ScoreSummary()
     everyone: ScoreSummary = ScoreSummary()
     server_episodes: dict[int, ScoreSummary] = field(default_factory=dict)
@@ -88,8 +84,6 @@ class CommunityScores:
 
 @dataclass(frozen=True, slots=True)
 class ReviewData:
-    """Everything the /review card shows."""
-
     drama: Drama
     episodes: tuple[Episode, ...]
     availability: tuple[Availability, ...]
@@ -99,8 +93,7 @@ class ReviewData:
 
     @property
     def episode_span(self) -> int:
-        """How many episodes the card covers: the count, or further when a row or a score has a higher
-        number (a shortened run), so neither hides a score."""
+        """Episodes the card covers: the count, or more when a row or score has a higher number."""
         scores = self.scores
         return max(
             self.drama.episode_count,
@@ -171,14 +164,11 @@ class BundleOutcome:
     kept: tuple[str, ...] = ()
 
 
-# ---- community: watch lists and privacy ----------------------------------------------
 WATCH_STATUSES = ("watching", "completed", "plan", "on_hold", "dropped")
 
 
 @dataclass(frozen=True, slots=True)
 class WatchEntry:
-    """One drama on a member's watch list, with their own score for the whole drama."""
-
     drama_id: int
     title: str
     episode_count: int
@@ -189,8 +179,6 @@ class WatchEntry:
 
 @dataclass(frozen=True, slots=True)
 class WatchPage:
-    """One page of a member's watch list (`total`: entries in all)."""
-
     entries: tuple[WatchEntry, ...]
     total: int
     page: int
@@ -233,8 +221,6 @@ class RatedDrama:
 
 @dataclass(frozen=True, slots=True)
 class ProfileData:
-    """What /profile shows about a member."""
-
     statuses: WatchCounts
     ratings: int  # drama-level ratings
     mean: float | None
@@ -243,11 +229,8 @@ class ProfileData:
     recent: tuple[RatedDrama, ...]  # the last five dramas rated, newest first
 
 
-# ---- airing ------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class AnnounceSettings:
-    """Where a server's new-episode posts go (/announce)."""
-
     guild_id: int
     channel_id: int
     thread: bool = False
@@ -269,8 +252,7 @@ class ScheduledEpisode:
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
-    """One post of the announcement ledger. `key`: 'announce:<guild>:<drama>:<ep>', 'digest:<guild>:<id>'
-    or 'remind:<user>:<drama>:<ep>'; `episodes` lists a digest's (drama_id, number) pairs."""
+    """One post of the announcement ledger; `episodes`: a digest's (drama_id, number) pairs."""
 
     key: str
     kind: str  # announce | digest | remind
@@ -296,9 +278,6 @@ class GuildSettings:
     guild_id: int
     curator_role_id: int | None = None
     region: str | None = None
-
-
-# ---- the TMDB refresh's order ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

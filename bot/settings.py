@@ -1,7 +1,4 @@
-"""Configuration: `.env` (python-dotenv) then one typed, validated settings object.
-
-Every variable is described in .env.example; a bad value stops the start with one SettingsError line.
-"""
+"""Configuration: `.env` then one typed, validated settings object (every variable: .env.example)."""
 
 from __future__ import annotations
 
@@ -127,7 +124,6 @@ def database_path_from_url(value: str) -> Path:
 
 
 def is_loopback(host: str) -> bool:
-    """`host` is this machine: localhost, 127.0.0.0/8 or ::1."""
     try:
         return host.lower().rstrip(".") == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -135,7 +131,7 @@ def is_loopback(host: str) -> bool:
 
 
 class Env:
-    """The raw variables, read through one typed parser per kind; each names the variable when it fails."""
+    """The raw variables, read by one typed parser per kind, each naming the variable when it fails."""
 
     def __init__(self, env: Mapping[str, str]) -> None:
         self.env = env
@@ -165,11 +161,9 @@ class Env:
 
     def on_off(self, name: str, default: bool) -> bool:
         raw = self[name].lower()
-        if raw in ("on", "true", "yes", "1", "off", "false", "no", "0"):
-            return raw in ("on", "true", "yes", "1")
-        if raw:
+        if raw and raw not in ("on", "true", "yes", "1", "off", "false", "no", "0"):
             raise SettingsError(f"{name} must be on or off, got {raw!r}.")
-        return default
+        return raw in ("on", "true", "yes", "1") if raw else default
 
     def number(
         self, name: str, default: float, low: float, high: float, unit: str, low_open: bool = False
@@ -216,9 +210,7 @@ class Env:
 
 
 def shards_from_env(env: Env) -> tuple[int | None, tuple[int, ...] | None]:
-    """(SHARD_COUNT, this process's shard ids) from SHARD_IDS, or from CLUSTER_INDEX and CLUSTER_COUNT
-    (shards i with i % CLUSTER_COUNT == CLUSTER_INDEX); (None, None) when not sharded; shard ids None:
-    all of them."""
+    """(SHARD_COUNT, this process's shard ids: SHARD_IDS or i % CLUSTER_COUNT == CLUSTER_INDEX; None: all)."""
     count = env.whole("SHARD_COUNT", 1, MAX_SHARDS, "the number of shards across all processes")
     ids_raw = env["SHARD_IDS"]
     cluster = [name for name in ("CLUSTER_INDEX", "CLUSTER_COUNT") if env[name]]
@@ -252,8 +244,7 @@ def shards_from_env(env: Env) -> tuple[int | None, tuple[int, ...] | None]:
 
 
 def curators_from_env(env: Env) -> dict[str, Any]:
-    """CURATOR_USER_IDS, CURATOR_GUILD_ID and CURATOR_ROLE_ID. The role counts only inside its home server,
-    so the two go together; a role alone (its old meaning: in every server) stops the start."""
+    """The curator settings; the role counts only inside its home server, so the two go together."""
     users = env.items("CURATOR_USER_IDS", SNOWFLAKE, "user ids (digits) separated by commas", skip_empty=True)
     guild = env.snowflake("CURATOR_GUILD_ID", "a server id")
     role = env.snowflake("CURATOR_ROLE_ID", "a role id")
@@ -275,17 +266,13 @@ def load_settings(
     require_token: bool = True,
     env_file: Path | None = None,
 ) -> Settings:
-    """Read the settings from `env` (default: the process environment after loading `.env`).
-
-    `require_token=False` for commands that never talk to Discord (the catalogue CLI). `env_file` (the
-    `.env` in use, found here otherwise) only shapes the message when the token is missing.
-    """
+    """The settings from `env` (default: the environment after `.env`); `env_file` only shapes the
+    missing-token message. `require_token=False` for commands that never talk to Discord."""
     if env is None:
         if dotenv:
             from dotenv import load_dotenv
 
-            # Only the .env of the folder the bot is run from: find_dotenv would walk up the parent
-            # folders and could pick up another project's secrets.
+            # Only this folder's .env: find_dotenv would walk up into another project's secrets.
             found = Path.cwd() / ".env"
             if found.is_file():
                 env_file = found

@@ -10,8 +10,8 @@ from discord import Interaction
 from discord.ext import commands
 from discord.utils import MISSING
 
-from bot.cards.review import clip, safe
 from bot.cards.watchlist import member_name
+from bot.catalogue.edits import shown as shown  # the one helper, re-exported for the cogs
 from bot.client import DramaBot, from_us
 from bot.errors import UserError
 from bot.i18n.translator import language, t
@@ -36,11 +36,6 @@ class DramaCog(commands.Cog):
 def locale_of(interaction: Interaction) -> str:
     """The language to answer `interaction` in: "ko" for a Korean client, else "en"."""
     return language(interaction.locale)
-
-
-def shown(text: str, limit: int = 60) -> str:
-    """Member input echoed back: clipped, without markdown or mentions."""
-    return safe(clip(" ".join(text.split()), limit))
 
 
 async def answer(interaction: Interaction, **message: Any) -> None:

@@ -1,9 +1,7 @@
 """Who may change what, asked afresh by every command and button click.
 
-The shared catalogue is every server's, so only **global curators** change it: the application's owner or
-team (``Bot.is_owner``), the users of CURATOR_USER_IDS, and holders of CURATOR_ROLE_ID inside its home
-server CURATOR_GUILD_ID. What one server follows is for its admins (Administrator or Manage Server) and
-the role they choose with ``/catalogue curators``; neither gives any right over the shared catalogue.
+Only global curators change the shared catalogue: the application's owners, CURATOR_USER_IDS, and holders
+of CURATOR_ROLE_ID in CURATOR_GUILD_ID. What one server follows is for its admins and `/catalogue curators`.
 """
 
 from __future__ import annotations
@@ -16,21 +14,13 @@ if TYPE_CHECKING:
     from bot.client import DramaBot
 
 
-def _settings_grant(bot: DramaBot, user: discord.abc.User, guild_id: int | None) -> bool:
-    """Whether the settings name `user` a global curator (by id, or by the home server's role)."""
-    settings = bot.settings
+async def is_global_curator(bot: DramaBot, interaction: discord.Interaction) -> bool:
+    """Whether the member may change the shared catalogue (by the roles the interaction carries)."""
+    settings, user = bot.settings, interaction.user
     if user.id in settings.curator_user_ids:
         return True
-    if settings.curator_role_id is None or guild_id is None or guild_id != settings.curator_guild_id:
-        return False
-    return isinstance(user, discord.Member) and user.get_role(settings.curator_role_id) is not None
-
-
-async def is_global_curator(bot: DramaBot, interaction: discord.Interaction) -> bool:
-    """Whether the member may change the shared catalogue (by the roles the interaction carries, so a
-    role taken away counts from the next click on)."""
-    user = interaction.user
-    if _settings_grant(bot, user, interaction.guild_id):
+    home = settings.curator_role_id is not None and interaction.guild_id == settings.curator_guild_id
+    if home and isinstance(user, discord.Member) and user.get_role(settings.curator_role_id) is not None:
         return True
     return await bot.is_owner(user)
 

@@ -1,7 +1,5 @@
-"""One field of a drama changed from a line of text: `/catalogue edit` and `/catalogue text`, and a member's
-suggestion once a curator accepts it (from Discord or the command line). The changed record goes through
-the catalogue format's own validation, so Discord, suggestions and files agree on what is valid.
-"""
+"""One field of a drama changed from a line of text (`/catalogue edit`, `/catalogue text`, an accepted
+suggestion), validated by the catalogue format itself so Discord, suggestions and files agree."""
 
 from __future__ import annotations
 
@@ -25,7 +23,6 @@ EDITABLE = {
 }  # fmt: skip
 # The long texts: their label and their entry in bot.catalogue.format.limits().
 LONG_TEXT = {"synopsis": ("Synopsis", "synopsis"), "verdict": ("Critic's verdict", "critic.verdict")}
-#: Every field a member may suggest a value for: the one-line fields and the long texts.
 SUGGESTABLE = {**EDITABLE, **{key: label for key, (label, _) in LONG_TEXT.items()}}
 NUMBER_NAMES = {"critic_score": "catalogue.what_critic_score", "year": "catalogue.what_year",
                 "episode_count": "catalogue.what_episode_count"}  # fmt: skip
@@ -35,10 +32,9 @@ CLEAR = ("-", "none", "clear")
 def validated(rec: dict[str, Any]) -> CatalogueRecord:
     """A record dict through the catalogue format's validation; a UserError naming the field."""
     try:
-        entry = parse_entry(rec, "your change")
+        return parse_entry(rec, "your change")
     except CatalogueError as exc:
         raise UserError.keyed("catalogue.not_saved", detail=safe(str(exc))) from None
-    return entry.drama, entry.episodes, entry.availability
 
 
 def record_dict(record: CatalogueRecord) -> dict[str, Any]:
@@ -50,7 +46,7 @@ def split(value: str) -> list[str]:
 
 
 def shown(text: str, limit: int = 60) -> str:
-    """Member input echoed back: clipped, without markdown or mentions (as cogs.options.shown)."""
+    """Member input echoed back: clipped, without markdown or mentions."""
     return safe(clip(" ".join(text.split()), limit))
 
 
@@ -92,8 +88,7 @@ def cleared(value: str) -> str | None:
 
 
 def field_change(field: str, value: str | None) -> Callable[[CatalogueRecord | None], CatalogueRecord]:
-    """The change `Curation.curate` applies for one field set to `value` (None: cleared), validated; a
-    UserError when the drama is gone or the value is not valid for the field."""
+    """The validated change `Curation.curate` applies for one field set to `value` (None: cleared)."""
     if field not in SUGGESTABLE:
         raise UserError.keyed("catalogue.unknown_field", field=safe(field[:40]))
 

@@ -12,11 +12,11 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, time
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import fastjsonschema
 
@@ -38,8 +38,9 @@ class CatalogueError(ValueError):
     """A problem in a catalogue file; the message names where (file, record, field)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """One drama with its rows: the store's catalogue record."""
+
     drama: Drama
     episodes: tuple[Episode, ...]
     availability: tuple[Availability, ...]
@@ -86,8 +87,7 @@ def _problem(exc: fastjsonschema.JsonSchemaValueException) -> str:
 
 
 def _validate(doc: Any, source: str, where: Callable[[int], str]) -> None:
-    """`doc` checked against the schema; a CatalogueError `where: field 'name': problem` names the record
-    (by `where(index)` and its slug) and an item of a list of objects (an episode, an offer)."""
+    """`doc` checked against the schema; a CatalogueError names the record, item and field at fault."""
     try:
         _validator()(doc)
     except fastjsonschema.JsonSchemaValueException as exc:
@@ -104,11 +104,8 @@ def _validate(doc: Any, source: str, where: Callable[[int], str]) -> None:
                 field = f"{field}.{key}" if field else key
             elif i + 1 < len(keys) or exc.definition.get("type") == "object":
                 place, field = f"{place} {field.removesuffix('s')} #{int(key) + 1}", ""
-        if exc.rule == "required":
-            raise _fail(place, field, "is required") from None
-        if not field:
-            raise CatalogueError(f"{place}: {_problem(exc)}") from None
-        raise _fail(place, field, _problem(exc)) from None
+        problem = "is required" if exc.rule == "required" else _problem(exc)
+        raise (_fail(place, field, problem) if field else CatalogueError(f"{place}: {problem}")) from None
 
 
 def _fail(where: str, field: str, problem: str) -> CatalogueError:
@@ -124,8 +121,7 @@ def _day(value: str | None) -> date | None:
 
 
 def _entry(rec: dict, where: str) -> Entry:
-    """A record the schema accepted as an Entry, after the rules a schema cannot say: episode numbers
-    within episode_count and each listed once, each (service, kind) offer once."""
+    """A record the schema accepted as an Entry, after the rules a schema cannot say (no repeats)."""
     where = f"{where} ({rec['slug']})"
     count = int(rec["episode_count"])
     episodes: list[Episode] = []
@@ -195,19 +191,15 @@ def starter_entries() -> list[Entry]:
 
 
 async def load_starter_catalogue(store: Store) -> int:
-    """Bring the bundled catalogue into the database on start; returns the number of dramas added.
-
-    One meta read when this bundle was applied before. Otherwise new bundled dramas are added and untouched
-    ones updated in one transaction; dramas a curator or the CLI changed or removed stay (Bundle.apply).
-    """
+    """Bring the bundled catalogue into the database unless this bundle was applied before; dramas a
+    curator changed or removed stay. Returns the number of dramas added."""
     text = _bundle_text()
     digest = hashlib.sha256(text.encode()).hexdigest()
     if await store.get_meta(BUNDLE_DIGEST) == digest:
         return 0
     entries = parse_catalogue(text, "bot/data/catalogue.json")
     legacy = LEGACY_BUNDLE if await store.get_meta(STARTER_LOADED) is not None else ()
-    records = [(e.drama, e.episodes, e.availability) for e in entries]
-    outcome = await store.bundle.apply(records, digest, legacy)
+    outcome = await store.bundle.apply(entries, digest, legacy)
     await store.set_meta(STARTER_LOADED, "1")
     if outcome.added or outcome.updated or outcome.kept:
         log.info(
@@ -232,9 +224,8 @@ def _number(text: str, kind: type) -> int | float | str:
 
 
 def parse_csv(text: str, source: str) -> list[Entry]:
-    """One drama per row, columns CSV_COLUMNS named by a header row (others are errors). `aliases` and
-    `genres` hold values separated by `|`; an empty cell is "not set". Rows carry no episodes or
-    availability: see `merge_kept`."""
+    """One drama per row under a header of CSV_COLUMNS; lists separated by `|`, an empty cell is not set.
+    Rows carry no episodes or availability: see `merge_kept`."""
     reader = csv.DictReader(io.StringIO(text))
     unknown = [c for c in reader.fieldnames or [] if c not in CSV_COLUMNS]
     if unknown:
@@ -280,8 +271,7 @@ KEPT_WHEN_EMPTY = ("tmdb_id", "wikidata_id", "imdb_id", "first_air_date", "statu
 
 
 async def merge_kept(store: Store, entries: list[Entry]) -> list[Entry]:
-    """For flat (CSV) rows: keep each existing drama's episodes and availability, and its ids and
-    airing facts where the row leaves them empty (a sheet without those columns unlinks nothing)."""
+    """For flat (CSV) rows: keep each existing drama's episodes and offers, and the ids it leaves empty."""
     merged = []
     for entry in entries:
         existing = await store.catalogue.by("slug", entry.drama.slug)
@@ -289,12 +279,10 @@ async def merge_kept(store: Store, entries: list[Entry]) -> list[Entry]:
             merged.append(entry)
             continue
         kept = {k: getattr(existing, k) for k in KEPT_WHEN_EMPTY if getattr(entry.drama, k) is None}
-        eps = tuple(
-            e for e in await store.catalogue.episodes(existing.id) if e.number <= entry.drama.episode_count
-        )
-        merged.append(
-            Entry(replace(entry.drama, **kept), eps, await store.catalogue.availability(existing.id))
-        )
+        eps = await store.catalogue.episodes(existing.id)
+        eps = tuple(e for e in eps if e.number <= entry.drama.episode_count)
+        offers = await store.catalogue.availability(existing.id)
+        merged.append(Entry(replace(entry.drama, **kept), eps, offers))
     return merged
 
 
@@ -335,8 +323,7 @@ def unsafe_links(drama: Drama, availability: tuple[Availability, ...]) -> list[s
 
 
 async def export_document(store: Store, dropped: list[str] | None = None) -> dict:
-    """The whole catalogue (not ratings) as a catalogue document; links that are not safe are left out
-    (and described in `dropped`, when given)."""
+    """The whole catalogue (not ratings) as a document; unsafe links are left out (and named in `dropped`)."""
     entries = await store.catalogue.entries()
     if dropped is not None:
         dropped.extend(line for drama, _, offers in entries for line in unsafe_links(drama, offers))

@@ -1,9 +1,7 @@
-"""Links members see on cards (where-to-watch pages, posters): one rule, the catalogue schema's `link`,
-for every path that stores one (catalogue files, TMDB, /catalogue) and every card that shows one.
+"""Links members see on cards: one rule, the catalogue schema's `link`, for every path that stores one.
 
-A safe link is an `https://` URL with a host, no user name or password, at most 500 characters, and
-only the characters a URL may hold (RFC 3986) minus `( ) [ ]`, which would end a Markdown link early
-(`[Netflix](url)`). Discord then takes it as an embed's URL or thumbnail and a link button's URL.
+A safe link is an `https://` URL with a host, no user:password, at most 500 characters, and only a URL's
+characters (RFC 3986) minus `( ) [ ]`, which would end a Markdown link early.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Countries and regions (ISO 3166-1 alpha-2): lookup and autocomplete for region options.
-
-Members type a code, an English name or the country's own name. The table is `bot/data/regions.tsv`
-(UTF-8, tab-separated, header `code name aliases native`, lists `|`-separated), read once, on first use.
-"""
+"""Countries and regions (ISO 3166-1 alpha-2) by code, English or own name: lookup and autocomplete.
+The table is `bot/data/regions.tsv` (tab-separated, lists `|`-separated), read on first use."""
 
 from __future__ import annotations
 
@@ -21,7 +18,6 @@ DEFAULT_ORDER: tuple[str, ...] = (
 )  # fmt: skip
 
 _COLUMNS = ("code", "name", "aliases", "native")
-_SEP = "\x00"  # joins a region's keys into one searchable string; normalising removes it from queries
 _SPACED_PUNCTUATION = str.maketrans({c: " " for c in "-‐‑‒–—―,()/'’‘`´&"})
 
 
@@ -47,8 +43,7 @@ def _normalise(text: str) -> str:
 
 
 def _loosen(key: str) -> str:
-    """Forgiving key from a strict one: no accents, punctuation as spaces, "saint" as "st" ("Cote d Ivoire",
-    "Turkiye", "st lucia" find theirs). Table keys and queries fold alike, so it only adds matches."""
+    """A forgiving key: no accents, punctuation as spaces, "saint" as "st", no leading "the"."""
     decomposed = unicodedata.normalize("NFD", key)
     key = unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
     key = key.replace("&", " and ").translate(_SPACED_PUNCTUATION)
@@ -64,10 +59,8 @@ class _Index:
     by_code: dict[str, Region]
     exact: dict[str, Region]  # strict key -> region (names before aliases before native names)
     loose: dict[str, Region]  # loose key -> region
-    # Per region: its name, alias and native keys, each group as _SEP + key + _SEP + key ... + _SEP, so
-    # "some key is q" is `_SEP + q + _SEP in blob`, "starts with q" `_SEP + q in blob`, a word `" " + q`.
-    blobs: tuple[tuple[str, ...], ...]
-    haystacks: tuple[str, ...]  # per region: its blobs together, to skip non-matches quickly
+    keys: tuple[tuple[frozenset[str], ...], ...]  # per region: strict and loose keys of name, aliases, native
+    haystacks: tuple[str, ...]  # per region: all its keys, one per line, to skip non-matches quickly
 
 
 def _parse(text: str) -> tuple[Region, ...]:
@@ -104,11 +97,9 @@ def _build(regions: tuple[Region, ...]) -> _Index:
                     exact.setdefault(key, region)
                 if _loosen(key):
                     loose.setdefault(_loosen(key), region)
-    blobs = tuple(
-        tuple(_SEP + _SEP.join(sorted(_keys_for(group))) + _SEP for group in ((r.name,), r.aliases, r.native))
-        for r in ordered
-    )
-    return _Index(ordered, {r.code: r for r in ordered}, exact, loose, blobs, tuple(map("".join, blobs)))
+    keys = tuple(tuple(_keys_for(group) for group in ((r.name,), r.aliases, r.native)) for r in ordered)
+    haystacks = tuple("\n".join(key for group in groups for key in group) for groups in keys)
+    return _Index(ordered, {r.code: r for r in ordered}, exact, loose, keys, haystacks)
 
 
 def _keys_for(values: tuple[str, ...]) -> frozenset[str]:
@@ -122,11 +113,6 @@ def _index() -> _Index:
     return _build(_parse(data))
 
 
-def all_regions() -> tuple[Region, ...]:
-    """Every region, sorted by code."""
-    return tuple(sorted(_index().regions, key=lambda r: r.code))
-
-
 def name_for(code: str) -> str:
     """The English name for a code ("KR" -> "South Korea"); an unknown code comes back unchanged."""
     region = _index().by_code.get(code.strip().upper()) if isinstance(code, str) else None
@@ -135,10 +121,7 @@ def name_for(code: str) -> str:
 
 def _query(text: object) -> str | None:
     """The strict key for user text, or None if it is not a string or is too long."""
-    if not isinstance(text, str):
-        return None
-    text = text.strip()
-    if len(text) > MAX_QUERY_LENGTH:
+    if not isinstance(text, str) or len(text.strip()) > MAX_QUERY_LENGTH:
         return None
     return _normalise(text)
 
@@ -149,20 +132,13 @@ def lookup(text: str) -> Region | None:
     if not query:
         return None
     index = _index()
-    if len(query) == 2 and query.isascii():
-        region = index.by_code.get(query.upper())
-        if region:
-            return region
-    return index.exact.get(query) or index.loose.get(_loosen(query))
+    by_code = index.by_code.get(query.upper()) if len(query) == 2 and query.isascii() else None
+    return by_code or index.exact.get(query) or index.loose.get(_loosen(query))
 
 
 def suggest(text: str, limit: int = 25) -> list[Region]:
-    """Autocomplete candidates for `text`, best first, at most `limit`, no duplicates.
-
-    Empty text gives DEFAULT_ORDER, then A-Z. Otherwise: an exact code, exact names, then names starting
-    with the text, with a word starting with it, containing it; within each, English names before aliases
-    before native names, ties in the default order (so "kor" gives South Korea before North Korea).
-    """
+    """Autocomplete candidates for `text`, best first (see `_match_tier`; ties in the default order, so
+    "kor" gives South Korea first), at most `limit`. Empty text: DEFAULT_ORDER, then A-Z."""
     query = _query(text)
     if limit <= 0 or query is None:
         return []
@@ -172,29 +148,28 @@ def suggest(text: str, limit: int = 25) -> list[Region]:
     queries = tuple({query, _loosen(query)} - {""})
     code = query.upper() if len(query) == 2 and query.isascii() else None
     tiers: list[list[Region]] = [[] for _ in range(2 + 3 * 3)]
-    whole = [_SEP + q + _SEP for q in queries]
-    for region, blobs, haystack in zip(index.regions, index.blobs, index.haystacks, strict=True):
+    for region, keys, haystack in zip(index.regions, index.keys, index.haystacks, strict=True):
         if region.code == code:
             tiers[0].append(region)
-        elif any(key in haystack for key in whole):
-            tiers[1].append(region)
         elif any(q in haystack for q in queries):
-            tiers[_match_tier(queries, blobs)].append(region)
+            tiers[_match_tier(queries, keys)].append(region)
     return [region for tier in tiers for region in tier][:limit]
 
 
-def _match_tier(queries: tuple[str, ...], blobs: tuple[str, ...]) -> int:
-    """2 + 3 * how (prefix of a key, of a word, anywhere) + which group (name, alias, native)."""
-    for how, marker in enumerate((_SEP, " ", "")):
-        for group, blob in enumerate(blobs):
-            if any(marker + q in blob for q in queries):
+def _match_tier(queries: tuple[str, ...], keys: tuple[frozenset[str], ...]) -> int:
+    """1 for a whole key, else 2 + 3 * how (prefix of a key, of a word, anywhere) + which group (name,
+    alias, native)."""
+    if any(q in group for group in keys for q in queries):
+        return 1
+    for how, found in enumerate((str.startswith, lambda key, q: " " + q in key, str.__contains__)):
+        for group, group_keys in enumerate(keys):
+            if any(found(key, q) for key in group_keys for q in queries):
                 return 2 + how * 3 + group
-    raise AssertionError("a query found in the haystack is in one of its blobs")
+    raise AssertionError("a query found in the haystack is in one of its keys")
 
 
 def choice_label(region: Region) -> str:
-    """An autocomplete label such as "South Korea (KR) · 한국", at most 100 characters: the main native
-    name is added unless it is the English name again, give or take accents ("México")."""
+    """An autocomplete label such as "South Korea (KR) · 한국" (no native name that repeats the English)."""
     label = region.label
     if region.native and _loosen(_normalise(region.native[0])) != _loosen(_normalise(region.name)):
         label = f"{label} · {region.native[0]}"

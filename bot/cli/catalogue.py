@@ -1,7 +1,5 @@
 """`python -m bot catalogue ...`: import, export, preview, audit and curate the catalogue from a terminal
-(docs/catalogue.md lists the commands). Safe while the bot runs: writes are the store's one-transaction
-writes, and the bot notices the new `catalogue_rev` and reloads its title index.
-"""
+(docs/catalogue.md). Safe while the bot runs: writes are the store's one-transaction writes."""
 
 from __future__ import annotations
 
@@ -72,8 +70,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _write(target: Path, text: str) -> None:
-    """Write atomically: a new file in the same folder, flushed to disk, then renamed over `target`, so
-    a crash or a full disk leaves the old file whole and a reader never sees half a catalogue."""
+    """Write atomically: a new file beside `target`, flushed to disk, then renamed over it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
     out = open(temporary, "x", encoding="utf-8")  # "x": never someone else's file
@@ -108,7 +105,7 @@ async def run(store: Store, args: argparse.Namespace, settings: Settings | None 
             return _err("TMDB_API_KEY is not set (see .env.example)")
         if command == "refresh-tmdb":
             return await cmd_refresh_tmdb(store, args, settings)
-        if getattr(args, "discover", False):
+        if args.discover:
             return await cmd_discover(store, args, settings)
         return await cmd_import_tmdb(store, args, settings)
     return await globals()[f"cmd_{command}"](store, args)
@@ -129,7 +126,7 @@ async def cmd_import(store: Store, args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"{path}: {len(entries)} drama(s) valid; nothing written (--dry-run)")
         return OK
-    outcomes = await store.catalogue.upsert_many((e.drama, e.episodes, e.availability) for e in entries)
+    outcomes = await store.catalogue.upsert_many(entries)
     titles = {e.drama.slug: e.drama.title for e in entries}
     counts = {"added": 0, "changed": 0, "unchanged": 0}
     for slug, outcome in outcomes:
@@ -196,8 +193,7 @@ async def cmd_audit(store: Store, args: argparse.Namespace) -> int:
 
 
 async def cmd_suggestions(store: Store, args: argparse.Namespace) -> int:
-    """List the pending suggestions, or accept / reject one as the operator: audited as the command line,
-    credited to the member; `decided_by` stays empty (no Discord user decided it)."""
+    """List the pending suggestions, or accept / reject one as the command line (credited to the member)."""
     if args.action == "list":
         if args.id is not None:
             return _err("list takes no id; use accept ID or reject ID")
@@ -272,7 +268,6 @@ async def cmd_merge(store: Store, args: argparse.Namespace) -> int:
 
 def _bulk_client(settings: Settings) -> TMDB:
     """A TMDB client for the bulk commands: under the rate limit, and patient with 429s."""
-    assert settings.tmdb_api_key
     limiter = TokenBucket(BULK_BUCKET, BULK_RATE)
     return TMDB(
         settings.tmdb_api_key, settings.tmdb_api_base, max_retries=5, max_retry_after=60.0, limiter=limiter
@@ -325,7 +320,6 @@ async def cmd_discover(store: Store, args: argparse.Namespace, settings: Setting
 
 async def cmd_refresh_tmdb(store: Store, args: argparse.Namespace, settings: Settings) -> int:
     async with _bulk_client(settings) as tmdb:
-        # From the terminal: every drama due, not a bounded batch (the bot's job takes a batch a run).
         summary = await run_refresh(store, tmdb, airing_only=not args.all, batch=None, stream=sys.stdout)
     print("\n".join(summary.lines()))
     return OK

@@ -28,8 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 class ProgressPrinter:
-    """Each table's progress: redrawn in place on a terminal (at most ~10 times a second), else a line
-    when the table is done."""
+    """Each table's progress: redrawn in place on a terminal (at most ~10 times a second), else when done."""
 
     def __init__(self, out: TextIO) -> None:
         self.out, self.tty, self._last = out, out.isatty(), 0.0

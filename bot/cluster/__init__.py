@@ -1,5 +1,4 @@
-"""Cluster coordination (base.py): the coordinator follows DATABASE_URL, as the store's backend does:
-PostgreSQL advisory locks (postgres.py) for a `postgresql://` URL, local locks for SQLite."""
+"""Cluster coordination: PostgreSQL advisory locks for a `postgresql://` DATABASE_URL, else local locks."""
 
 from __future__ import annotations
 
@@ -15,8 +14,7 @@ __all__ = [
 
 
 async def open_cluster(location: Path | str, **options: float) -> Coordinator:
-    """The coordinator for a database location, started (a PostgreSQL one that cannot connect yet keeps
-    trying in the background; its locks wait for it)."""
+    """The coordinator for a database location, started (PostgreSQL: connecting in the background)."""
     if is_postgres_url(location):
         from bot.cluster.postgres import PgCluster
 

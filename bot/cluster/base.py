@@ -1,16 +1,8 @@
-"""What the bot processes sharing one database agree on, on top of three lock primitives.
+"""What the bot processes sharing one database agree on: `exclusive(name)`, `identify_turn` (one
+IDENTIFY per bucket per `identify_spacing` s) and `run_as_leader` (background work on one process).
 
-* `exclusive(name)`: one holder at a time across the cluster; `sync_once` takes the command sync
-  decision under it.
-* `identify_turn(shard_id, max_concurrency)`: one IDENTIFY per bucket (`shard_id % max_concurrency`)
-  per `identify_spacing` seconds, cluster-wide.
-* `run_as_leader(name, job)`: background work on one process only, stopped when leadership is lost
-  so another process takes over.
-
-Every lock is first a local asyncio.Lock per key: that is the whole cluster for one process alone
-(`LocalCluster`, SQLite). PgCluster (postgres.py) adds session advisory locks, which are re-entrant
-within a session (hence the local lock) and polled, never waited on inside the database, so one
-connection serves every lock of the process.
+Every lock is first a local asyncio.Lock per key, the whole cluster for one process (`LocalCluster`).
+PgCluster adds session advisory locks: re-entrant within a session (hence the local lock), and polled.
 """
 
 from __future__ import annotations
@@ -54,7 +46,6 @@ class Coordinator:
         self._tasks: set[asyncio.Task[None]] = set()  # in the background until close()
         self._never = asyncio.Event()
 
-    # ---- backend primitives --------------------------------------------------------
     async def start(self) -> None:
         """Connect (a backend that cannot connect yet keeps trying in the background)."""
 
@@ -69,12 +60,11 @@ class Coordinator:
         task.add_done_callback(self._tasks.discard)
 
     async def _try_lock(self, key: int) -> tuple[bool, int, datetime]:
-        """Try to take `key` without waiting: (taken, generation, time on the lock's clock). Raises
-        ClusterUnavailable when the database cannot be asked. A generation's locks are lost together."""
+        """Try to take `key`: (taken, generation, time on the lock's clock), or ClusterUnavailable."""
         return True, 0, datetime.now().astimezone()  # the key's local lock, held by the caller, is enough
 
     async def _unlock(self, key: int, generation: int) -> None:
-        """Give `key` back (nothing to do when `generation`'s connection is gone: so are its locks)."""
+        """Give `key` back (a gone generation's locks are gone already)."""
 
     def _lost(self, generation: int) -> asyncio.Event:
         """Set once the locks taken in `generation` are gone."""
@@ -83,13 +73,9 @@ class Coordinator:
     async def _wait_connected(self, seconds: float) -> None:
         """Return once the database can be asked, or raise ClusterUnavailable after `seconds`."""
 
-    # ---- shared logic --------------------------------------------------------------
-    def _local_lock(self, key: int) -> asyncio.Lock:
-        return self._local.setdefault(key, asyncio.Lock())
-
     async def _acquire(self, key: int, poll: float, connect_timeout: float | None) -> tuple[int, datetime]:
-        """Poll until `key` is ours: (generation, when). The caller holds the key's local lock. While the
-        database is unreachable: wait for it (ClusterUnavailable after `connect_timeout`), or keep polling."""
+        """Poll until `key` is ours: (generation, when); the caller holds its local lock. Unreachable: wait
+        (ClusterUnavailable after `connect_timeout`), or without a timeout keep polling."""
         while True:
             try:
                 taken, generation, at = await self._try_lock(key)
@@ -104,10 +90,9 @@ class Coordinator:
 
     @contextlib.asynccontextmanager
     async def exclusive(self, name: str, *, connect_timeout: float = 30.0) -> AsyncIterator[None]:
-        """Hold the cluster-wide lock `name` for the body (ClusterUnavailable when the database stays
-        unreachable that long). A connection lost inside the body loses the lock: keep bodies idempotent."""
+        """Hold the cluster-wide lock `name` for the body (a lost connection loses it: be idempotent)."""
         key = lock_key(name)
-        async with self._local_lock(key):
+        async with self._local.setdefault(key, asyncio.Lock()):
             generation, _ = await self._acquire(key, self.lock_poll, connect_timeout)
             try:
                 yield
@@ -117,8 +102,8 @@ class Coordinator:
     async def sync_once(
         self, store: Any, key: str, digest: str, sync: Callable[[], Awaitable[object]], *, force: bool = False
     ) -> bool:
-        """Run `sync()` unless `digest` is already recorded under `key` in the store's meta table (always
-        when `force`), under the cluster lock: processes starting together sync once. True if it ran."""
+        """Run `sync()` under the cluster lock unless `digest` is recorded under `key` (or `force`); True
+        if it ran."""
         async with self.exclusive("command-sync"):
             if not force and await store.get_meta(key) == digest:
                 scope = key.partition(":")[2] or key
@@ -131,11 +116,11 @@ class Coordinator:
     async def identify_turn(
         self, shard_id: int, max_concurrency: int, *, connect_timeout: float = 10.0
     ) -> datetime:
-        """Wait for `shard_id`'s turn to IDENTIFY and keep its bucket `identify_spacing` seconds from now
-        (released in the background); when, on the lock's clock. Call it right before sending IDENTIFY."""
+        """Wait for `shard_id`'s turn to IDENTIFY and hold its bucket `identify_spacing` s; returns when, on
+        the lock's clock."""
         bucket = shard_id % max(1, max_concurrency)
         key = lock_key(f"identify:{bucket}")
-        local = self._local_lock(key)
+        local = self._local.setdefault(key, asyncio.Lock())
         await local.acquire()
         note = ""
         try:
@@ -159,11 +144,10 @@ class Coordinator:
             local.release()
 
     async def run_as_leader(self, name: str, job: Callable[[], Awaitable[None]]) -> None:
-        """Run `job()` (typically a loop) whenever this process holds the leader lock `name`, until
-        cancelled. Leadership lost: the job is cancelled at once and this process polls to take it
-        again, as the others do. A job that ends or fails gives leadership back for `job_retry` seconds."""
+        """Run `job()` whenever this process holds the leader lock `name`, until cancelled; leadership lost
+        cancels it, and a job that ends or fails gives leadership back for `job_retry` s."""
         key = lock_key(f"leader:{name}")
-        local = self._local_lock(key)
+        local = self._local.setdefault(key, asyncio.Lock())
         while True:
             async with local:
                 generation, _ = await self._acquire(key, self.takeover_poll, None)

@@ -1,10 +1,6 @@
-"""The PostgreSQL coordinator: session advisory locks on one dedicated connection per process.
-
-Not from the store's pool: a pool resets a released connection, which drops its session locks. Locks
-die with the session, which is the point: a process killed or cut off loses them, and the others take
-over. `idle_session_timeout` (PostgreSQL 14+) ends a silent session after a few heartbeats; the process
-notices sooner (`heartbeat + heartbeat_timeout`), so it stops its leader jobs before anyone else starts
-them. A supervisor reconnects with backoff; each connection is a new generation.
+"""The PostgreSQL coordinator: session advisory locks on one dedicated connection per process (a
+pool would reset them). Locks die with the session, so a process cut off loses them and others take over;
+it notices (heartbeat) before the server's `idle_session_timeout`. Each reconnection is a new generation.
 """
 
 from __future__ import annotations
@@ -42,7 +38,6 @@ class PgCluster(Coordinator):
         self._connected = asyncio.Event()
         self._io = asyncio.Lock()  # asyncpg runs one statement at a time per connection
 
-    # ---- connection ----------------------------------------------------------------
     async def start(self) -> None:
         if not await self._connect():
             log.warning("cluster coordination waits for PostgreSQL: retrying in the background")
@@ -116,8 +111,7 @@ class PgCluster(Coordinator):
     async def _query(
         self, run: Callable[[Any], Awaitable[Any]], generation: int | None = None
     ) -> tuple[int, Any]:
-        """Run one statement on the lock connection: (generation, result). A failure ends the connection
-        (its locks are unknown afterwards: reported lost) and raises ClusterUnavailable."""
+        """Run one statement on the lock connection: (generation, result); a failure ends the connection."""
         import asyncpg
 
         async with self._io:
@@ -139,7 +133,6 @@ class PgCluster(Coordinator):
         except TimeoutError:
             raise ClusterUnavailable(f"PostgreSQL unreachable for {seconds:g} s") from None
 
-    # ---- lock primitives -----------------------------------------------------------
     async def _try_lock(self, key: int) -> tuple[bool, int, datetime]:
         generation, row = await self._query(
             lambda c: c.fetchrow("SELECT pg_try_advisory_lock($1) AS taken, clock_timestamp() AS at", key)

@@ -1,9 +1,5 @@
-"""Keeping secrets out of what the bot prints: the database password, the token, the TMDB key.
-
-One place knows where a PostgreSQL URL keeps its password (`postgresql://user:PASSWORD@host/db`, or
-`?password=`), what a URL looks like without it, and how to blank every secret out of a text: the log
-formatter, `database_label`, `migrate-db` and `backup` all use it.
-"""
+"""Keeping secrets out of what the bot prints: where a PostgreSQL URL keeps its password (user:PASSWORD@,
+?password=), the URL without it, and how to blank every secret (token, TMDB key too) out of a text."""
 
 from __future__ import annotations
 
@@ -31,9 +27,7 @@ def ambiguous_userinfo(url: str) -> bool:
 
 
 def url_secrets(url: str | None) -> list[str]:
-    """The secrets of a database URL, as written and percent-decoded: its password, and the values of
-    password= and sslpassword= in its query. Empty for a URL without any, for a SQLite path or URL
-    (which holds no secret), and for None."""
+    """A PostgreSQL URL's password and password= / sslpassword= values, as written and percent-decoded."""
     if not url or url.partition("://")[0].lower() not in ("postgresql", "postgres"):
         return []
     found: list[str] = []

@@ -1,10 +1,5 @@
-"""`migrate-db`: copy a whole database to the other backend (or to another file / database).
-
-TABLES lists every copied table in foreign-key order, DERIVED every table rebuilt from others; a source
-table in neither stops the copy. The target, migrated to the source's version, is filled in ONE transaction
-from one snapshot of the source (ids kept), and checked against it before committing: any difference
-raises TransferError and rolls the target back.
-"""
+"""`migrate-db`: copy a whole database, ids kept, in one transaction from one snapshot of the source;
+checked before committing. TABLES: copied, in foreign-key order; DERIVED: rebuilt; any other stops it."""
 
 from __future__ import annotations
 
@@ -14,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import SchemaTooNew
+from bot.store import is_postgres_url
 from bot.store.migrations import migrations
 from bot.store.transfer_ends import PostgresEnd, SqliteEnd
 
@@ -69,6 +65,8 @@ TOTALS_WRONG_COUNTRY = (  # totals whose country is not their drama's
     "SELECT count(*) FROM rating_totals t JOIN dramas d ON d.id = t.drama_id "
     "WHERE coalesce(t.country, '') <> coalesce(d.country, '')"
 )
+
+
 def _fingerprint(source: str) -> str:
     """(rows, sum n, sum halves, a weighted sum) of the totals in `source`: equal on both sides or wrong."""
     return (
@@ -98,24 +96,20 @@ class TransferReport:
     seconds: float = 0.0
 
 
-def _is_postgres(location: str) -> bool:
-    return location.partition("://")[0].lower() in ("postgresql", "postgres")
-
-
 def _path(location: str) -> Path:
     from bot.settings import database_path_from_url
 
-    return Path(database_path_from_url(location))
+    return database_path_from_url(location)
 
 
 async def open_end(location: str, *, source: bool) -> End:
-    if _is_postgres(location):
+    if is_postgres_url(location):
         return await PostgresEnd.open(location)
     return SqliteEnd.open(_path(location), source=source)
 
 
 def _same(a: str, b: str) -> bool:
-    if _is_postgres(a) or _is_postgres(b):
+    if is_postgres_url(a) or is_postgres_url(b):
         return a.strip() == b.strip()
     return _path(a).resolve() == _path(b).resolve()
 
@@ -169,9 +163,9 @@ async def _transfer(source: End, target: End, force: bool, progress: Progress) -
                 raise TransferError(f"{problem}: use --force to replace it")
     await target.migrate_to(version)
     report = TransferReport(version=version)
-    await source.begin_read()
+    await source.execute(source.READ)
     try:
-        await target.begin_write()
+        await target.execute(target.WRITE)
         try:
             if force:
                 await target.clear([t.name for t in tables] + list(DERIVED))
@@ -185,12 +179,12 @@ async def _transfer(source: End, target: End, force: bool, progress: Progress) -
                 report.counts[name] = await target.count(name)
             await target.after_copy()
             report.totals, report.source_totals_were_wrong = await _check(source, target, tables)
-            await target.commit()
+            await target.execute("COMMIT")
         except BaseException:
             await target.rollback()
             raise
     finally:
-        await source.end_read()
+        await source.execute("COMMIT")
     return report
 
 

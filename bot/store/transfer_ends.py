@@ -1,9 +1,5 @@
-"""The two ends of `migrate-db` (transfer.py): a SQLite file and a PostgreSQL database, each read and
-written with its bulk path (executemany in one transaction on SQLite; COPY on PostgreSQL).
-
-Rows travel as plain Python values: ints, floats, text, and PostgreSQL's timestamptz / date columns as
-`datetime` / `date`; each end's `convert` turns the other backend's row into what it stores.
-"""
+"""The two ends of `migrate-db`: a SQLite file (executemany) and a PostgreSQL database (COPY). Rows travel
+as plain Python values; each end's `convert` turns the other backend's row into what it stores."""
 
 from __future__ import annotations
 
@@ -68,17 +64,6 @@ class _End:
 
     async def tables(self) -> set[str]:
         return {name for (name,) in await self.fetch(self.TABLES)}
-
-    async def begin_read(self) -> None:
-        await self.execute(self.READ)
-
-    async def begin_write(self) -> None:
-        await self.execute(self.WRITE)
-
-    async def commit(self) -> None:
-        await self.execute("COMMIT")
-
-    end_read = commit
 
     async def rollback(self) -> None:
         if self.in_transaction():

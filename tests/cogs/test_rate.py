@@ -77,4 +77,4 @@ def test_member_limiter_sliding_window():
     limiter.hit(1)
     now[0] += 31  # everyone idle for a window is swept out
     limiter.hit(3)
-    assert len(limiter) == 1
+    assert len(limiter._uses) == 1
