@@ -144,37 +144,3 @@ class Entries:
         else:
             del self._extra[drama_id]
         return entry
-
-    # ---- snapshot ---------------------------------------------------------------------------
-    def repacked(self) -> Entries | None:
-        """All entries packed again (the overlay folded in); None when one cannot be packed."""
-        if not self._extra:
-            return self
-        records: list[tuple[int, str, bytes]] = []
-        for drama_id in sorted(self):
-            entry = self.get(drama_id)
-            assert entry is not None
-            rec = pack(entry)
-            if rec is None:
-                return None
-            records.append((drama_id, entry.slug, rec))
-        return Entries.packed(records)
-
-    def parts(self) -> list[bytes]:
-        """The packed arrays and blob (no overlay: call on `repacked()`)."""
-        assert not self._extra
-        return [
-            self._ids.tobytes(),
-            self._ends.tobytes(),
-            self._blob,
-            self._crcs.tobytes(),
-            self._crc_ids.tobytes(),
-        ]
-
-    @classmethod
-    def from_parts(cls, parts: list[bytes]) -> Entries:
-        ids, ends, blob, crcs, crc_ids = parts
-        arrays = [array(code) for code in "qQ"] + [array("q"), array("q")]
-        for arr, raw in zip(arrays, (ids, ends, crcs, crc_ids), strict=True):
-            arr.frombytes(raw)
-        return cls(arrays[0], arrays[1], bytes(blob), arrays[2], arrays[3])

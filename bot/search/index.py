@@ -9,13 +9,10 @@ in the order of their compact keys read backwards (`_tails`): a typo near the st
 from __future__ import annotations
 
 import difflib
-import struct
-import sys
 import unicodedata
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
-from itertools import chain, groupby, repeat
 
 from bot.models import DramaName
 from bot.search.entries import Entries, _Entry, pack
@@ -23,13 +20,6 @@ from bot.search.entries import Entries, _Entry, pack
 MAX_QUERY = 200  # longer input is cut before matching; no real title is that long
 _POS_BITS = 16  # a key's value packs (drama_id << _POS_BITS) | name position into one int64
 _POS_MASK = (1 << _POS_BITS) - 1
-
-
-# Bump when fold(), compact() or the keys change: a stored snapshot of another format is not used.
-SNAPSHOT_FORMAT = 2
-_SNAPSHOT_MAGIC = b"DBTI"
-_SNAPSHOT_HEAD = struct.Struct("<4sI8sI")  # magic, format, this machine (byte order, item sizes), parts
-_MACHINE = f"{sys.byteorder[0]}{array('I').itemsize}{array('q').itemsize}{array('Q').itemsize}".encode()
 
 
 CLOSE_MARGIN = 0.15  # "did you mean": titles within this of the best match's similarity ...
@@ -231,64 +221,6 @@ class TitleIndex:
         """Where the names whose reversed compact key is `key` are (or go) in `_tails`."""
         return bisect_left(self._tails, key, key=self._tail), bisect_right(self._tails, key, key=self._tail)
 
-    # ---- snapshot ----------------------------------------------------------------
-    def snapshot(self) -> bytes | None:
-        """The whole index as bytes for `from_snapshot` (None when a drama cannot be packed)."""
-        entries = self._dramas.repacked()
-        if entries is None:
-            return None
-        parts = entries.parts() + [array("q", sorted(self._blank)).tobytes(), self._tails.tobytes()]
-        for keys in (self._full, self._compact, self._words):
-            distinct, counts = [], array("I")
-            for key, same in groupby(keys.keys):
-                distinct.append(key)
-                counts.append(sum(1 for _ in same))
-            parts += [
-                "\n".join(distinct).encode("utf-8", "surrogatepass"),
-                counts.tobytes(),
-                keys.vals.tobytes(),
-            ]
-        head = _SNAPSHOT_HEAD.pack(_SNAPSHOT_MAGIC, SNAPSHOT_FORMAT, _MACHINE, len(parts))
-        return b"".join([head, *(struct.pack("<Q", len(p)) + p for p in parts)])
-
-    @classmethod
-    def from_snapshot(cls, data: bytes) -> TitleIndex | None:
-        """The index `snapshot()` wrote; None when `data` is of another format (or another machine)."""
-        view = memoryview(data)
-        if len(view) < _SNAPSHOT_HEAD.size:
-            return None
-        magic, form, machine, count = _SNAPSHOT_HEAD.unpack_from(view)
-        if (
-            magic != _SNAPSHOT_MAGIC
-            or form != SNAPSHOT_FORMAT
-            or machine.rstrip(b"\0") != _MACHINE
-            or count != 16
-        ):
-            return None
-        parts, at = [], _SNAPSHOT_HEAD.size
-        for _ in range(count):
-            (size,) = struct.unpack_from("<Q", view, at)
-            parts.append(view[at + 8 : at + 8 + size])
-            at += 8 + size
-        index = cls()
-        index._dramas = Entries.from_parts(parts[:5])
-        blank = array("q")
-        blank.frombytes(parts[5])
-        index._blank = set(blank)
-        index._tails = array("q")
-        index._tails.frombytes(parts[6])
-        lists = []
-        for text, raw_counts, raw_vals in zip(parts[7::3], parts[8::3], parts[9::3], strict=True):
-            counts, vals = array("I"), array("q")
-            counts.frombytes(raw_counts)
-            vals.frombytes(raw_vals)
-            distinct = str(text, "utf-8", "surrogatepass").split("\n") if counts else []
-            # Equal keys share one str, as in from_groups.
-            lists.append(_Keys(list(chain.from_iterable(map(repeat, distinct, counts))), vals))
-        index._full, index._compact, index._words = lists
-        return index
-
-    # ---- queries -----------------------------------------------------------------
     def _hit(self, drama_id: int, pos: int, e: _Entry | None = None) -> DramaName:
         e = e or self._dramas.get(drama_id)
         assert e is not None

@@ -1,12 +1,12 @@
-"""The title index's packed entries and its snapshot (bot/search/entries.py, bot/search/index.py): a
-snapshot answers exactly as the index built from the names."""
+"""The title index's packed entries (bot/search/entries.py): packed records and the overlay of later
+changes answer exactly as an index built from the names."""
 
 from __future__ import annotations
 
 import random
 
-from bot.search.index import TitleIndex, fold
 from bot.search.entries import SEP, Entries, _Entry, pack, unpack
+from bot.search.index import TitleIndex, fold
 from tests.bot.search.test_index import DRAMAS, make_index
 
 QUERIES = ["", "s", "so", "sound", "soundtrack 1", "사", "사랑", "#1", "1", "no. 1", "the", "god", "my a", "cloy",
@@ -47,64 +47,33 @@ def answers(index: TitleIndex, queries: list[str]) -> list:
     ] + [[index.title_of(i) for i in (1, 3, 4, 5000, 5001, 99999)]]
 
 
-def test_a_snapshot_answers_as_the_index_it_was_taken_of():
+def test_changes_after_a_load_answer_as_an_index_built_with_them():
     rows = catalogue()
-    built = make_index(rows)
-    data = built.snapshot()
-    assert data is not None
-    loaded = TitleIndex.from_snapshot(data)
-    assert loaded is not None
-    queries = QUERIES + [r[2][:4] for r in rows[:50]] + [r[1] for r in rows[:20]]
-    assert answers(loaded, queries) == answers(built, queries)
-
-
-def test_changes_after_a_snapshot_load_behave_as_on_a_built_index():
-    rows = catalogue()
-    built, loaded = make_index(rows), TitleIndex.from_snapshot(make_index(rows).snapshot())
-    for index in (built, loaded):
-        index.remove(3)  # a packed drama
-        index.put(6, "synthetic-2", "Moon Sound", 2025, ["Moon Sound", "달 소리"])  # its slug changed hands
-        index.put(7000, "brand-new", "The Brand New Moon", None, ["The Brand New Moon"])
-        index.put(7000, "brand-new", "The Renamed Moon", None, ["The Renamed Moon"])
-        index.remove(5000)
-    queries = QUERIES + [
-        "moon",
-        "the r",
-        "brand-new",
-        "synthetic-2",
-        "synthetic-1",
-        "my-mister",
-        "달",
-        "alias of",
-    ]
-    assert answers(loaded, queries) == answers(built, queries)
-    assert loaded.lookup("synthetic-2") == [6] and loaded.lookup("my-mister") == []  # 6 was my-mister
-    # and a snapshot of the changed index is the changed index
-    again = TitleIndex.from_snapshot(loaded.snapshot())
-    assert answers(again, queries) == answers(built, queries)
+    changed = make_index(rows)
+    changed.remove(3)  # a packed drama
+    changed.put(6, "synthetic-2", "Moon Sound", 2025, ["Moon Sound", "달 소리"])  # its slug changed hands
+    changed.put(7000, "brand-new", "The Brand New Moon", None, ["The Brand New Moon"])
+    changed.put(7000, "brand-new", "The Renamed Moon", None, ["The Renamed Moon"])
+    changed.remove(5000)
+    kept = [r for r in rows if r[0] not in (3, 5000, 6)]
+    built = make_index([*kept, (6, "synthetic-2", "Moon Sound", 2025, ["Moon Sound", "달 소리"]),
+                        (7000, "brand-new", "The Renamed Moon", None, ["The Renamed Moon"])])  # fmt: skip
+    queries = QUERIES + ["moon", "the r", "brand-new", "synthetic-2", "synthetic-1", "my-mister", "달", "alias of"]
+    assert answers(changed, queries) == answers(built, queries)
+    assert changed.lookup("synthetic-2") == [6] and changed.lookup("my-mister") == []  # 6 was my-mister
 
 
 def test_the_empty_query_lists_titles_in_folded_order():
     rows = catalogue()
-    index = TitleIndex.from_snapshot(make_index(rows).snapshot())
+    index = make_index(rows)
     expected = sorted((fold(title), i) for i, _, title, _, _ in rows)
     assert [h.drama_id for h in index.search("", limit=40)] == [i for _, i in expected[:40]]
     assert [h.drama_id for h in index.search("", limit=2)] == [5000, 5001]  # titles folding to "" first
 
 
-def test_a_snapshot_of_another_format_or_a_broken_one_is_not_read(monkeypatch):
-    data = make_index().snapshot()
-    assert TitleIndex.from_snapshot(b"") is None
-    assert TitleIndex.from_snapshot(b"XXXX" + data[4:]) is None
-    monkeypatch.setattr("bot.search.index.SNAPSHOT_FORMAT", 999)
-    assert TitleIndex.from_snapshot(data) is None
-
-
-def test_a_drama_whose_names_hold_the_separator_stays_correct_but_prevents_a_snapshot():
+def test_a_drama_whose_names_hold_the_separator_stays_correct():
     rows = [*DRAMAS, (9, "odd", f"Odd{SEP}Title", None, [f"Odd{SEP}Title"])]
-    index = make_index(rows)
-    assert index.search("odd")[0].title == f"Odd{SEP}Title"
-    assert index.snapshot() is None
+    assert make_index(rows).search("odd")[0].title == f"Odd{SEP}Title"
 
 
 def test_entries_pack_and_overlay():
@@ -120,11 +89,8 @@ def test_entries_pack_and_overlay():
     assert entries.get(5) is None and entries.pop(5) is None
 
 
-# ---- stored in the database ------------------------------------------------------------------------------
-
-
 def test_the_empty_query_follows_changes():
-    index = TitleIndex.from_snapshot(make_index().snapshot())
+    index = make_index()
     first = [h.drama_id for h in index.search("", limit=3)]
     index.put(50, "aaa", "AAA First", None, ["AAA First"])
     assert [h.drama_id for h in index.search("", limit=3)] == [50, *first[:2]]
