@@ -10,6 +10,7 @@ import secrets
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.cards import review as cards
 from bot.catalogue.edits import field_change
@@ -28,7 +29,7 @@ CLI_ACTOR = {"actor_id": 0, "actor_name": "command line", "guild_id": None}  # t
 BULK_BUCKET, BULK_RATE = 40, 4.0  # TMDB allows about 40 requests per 10 s per client
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Any) -> None:  # the subparsers of `python -m bot`
     cmds = sub.add_parser("catalogue", help="import, export, preview and count the catalogue").add_subparsers(
         dest="catalogue_command", required=True
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.safety.redact import ambiguous_userinfo, redact, url_secrets
@@ -14,7 +14,7 @@ from bot.safety.redact import ambiguous_userinfo, redact, url_secrets
 EXIT_OK, EXIT_FAILURE = 0, 1
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: Any) -> None:  # the subparsers of `python -m bot`
     parser = sub.add_parser(
         "migrate-db",
         help="copy a whole database to another (SQLite <-> PostgreSQL)",

@@ -22,7 +22,7 @@ def settings(fake: FakeTMDB, key: str = "k3y") -> Settings:
 
 
 async def import_tmdb(store: Store, fake: FakeTMDB, query: str) -> int:
-    args = argparse.Namespace(catalogue_command="import-tmdb", query=query)
+    args = argparse.Namespace(catalogue_command="import-tmdb", query=query, discover=False)
     return await catalogue_cli.run(store, args, settings(fake))
 
 
