@@ -8,7 +8,7 @@ process wrote it. Progress never exceeds the drama's episode count: writes check
 
 from __future__ import annotations
 
-from bot.models import WATCH_STATUSES, WatchCounts, WatchEntry, WatchPage
+from bot.models import WATCH_STATUSES, WatchEntry, WatchPage
 from bot.store.db import Db, Tx
 from bot.store.rows import HIDDEN
 
@@ -132,15 +132,6 @@ class Watchlists:
             (user_id, wanted, wanted, WATCH_PAGE, page * WATCH_PAGE, user_id)
         )
         return WatchPage(tuple(_entry(r) for r in found), total, page, pages)
-
-    async def status_counts(self, user_id: int) -> WatchCounts:
-        """How many dramas a member has in each status."""
-        found = await self._db.fetch(
-            f"SELECT status, COUNT(*) AS n FROM watchlist WHERE user_id = ? AND drama_id NOT IN {HIDDEN} "
-            "GROUP BY status",
-            (user_id,),
-        )
-        return WatchCounts({r["status"]: r["n"] for r in found})
 
     # ---- privacy -------------------------------------------------------------------------
     async def is_private(self, user_id: int) -> bool:

@@ -17,6 +17,7 @@ from bot.airing.announcer import Delivery, Dispatcher, Status
 from bot.airing.scheduler import LEASE, StoreLedger, run_cycle
 from bot.models import AnnounceSettings, Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import reminders_of
 from tests.clocks import ManualClock
 
 from .inprocess import connected_client
@@ -78,7 +79,7 @@ async def test_simulated_days_announce_every_episode_once(discord_stub: DiscordS
             first = await cycle()
             assert sorted(o.status.value for o in first.outcomes) == ["dms_closed", "posted", "posted"]
             assert titles(world, channel) == ["Lovely Runner · Episode 1"]
-            assert await store.airing.reminders_of(int(shy["id"])) == [(drama_id, True)]
+            assert await reminders_of(store, int(shy["id"])) == [(drama_id, True)]
             assert (await cycle()).outcomes == []  # the same minute again: nothing
 
             # day 2

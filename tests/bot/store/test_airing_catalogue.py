@@ -9,7 +9,6 @@ import pytest
 from bot.catalogue.format import CatalogueError, entry_record, parse_entry
 from bot.models import Episode
 from bot.tmdb.client import series_record
-
 from tests.bot.conftest import Records
 
 

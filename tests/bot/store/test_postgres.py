@@ -18,7 +18,6 @@ from bot.errors import SchemaTooNew
 from bot.models import ScoreSummary
 from bot.store import Store, open_store
 from bot.store.pg_schema import migrations
-
 from tests.bot.conftest import Records
 
 GUILDS = (None, 111, 222, 333)

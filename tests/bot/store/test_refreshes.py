@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.models import Drama, Episode, RefreshCandidate
 from bot.store import Store
-from bot.tmdb.client import TMDB
 from bot.tmdb.bulk import QUIET_AFTER, QUIET_EVERY, refresh_plan, run_refresh
+from bot.tmdb.client import TMDB
 from tests.tmdb_standin import HARBOR_ID, FakeTMDB
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

@@ -16,6 +16,7 @@ from bot.store.airing import announce_key, remind_key
 from bot.store.removal import merged_record
 from tests.bot.conftest import Records
 from tests.bot.store.oracles import tallies
+from tests.bot.store.readbacks import status_counts
 
 GUILD_A, GUILD_B = 1001, 1002
 ALICE, BOB, CAROL, DAVE = 11, 12, 13, 14
@@ -122,7 +123,7 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     assert await store.community.top.genre_names() == []  # Thriller was Signal's alone
     assert (await store.community.profile(ALICE)).ratings == profile.ratings - 1
     assert (await store.watchlists.page(ALICE)).total == 0 and (
-        await store.watchlists.status_counts(ALICE)
+        await status_counts(store, ALICE)
     ).counts == {}
     assert drama_id not in {s for s, _, _ in await store.community.shared_scores(ALICE, BOB)}
     assert [d.id for d in await store.catalogue.linked()] == []

@@ -27,7 +27,6 @@ from bot.catalogue.format import starter_entries
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.models import Availability, Episode, ScoreSummary
 from bot.store import Store, migrations
-
 from tests.bot.conftest import Raw, Records
 
 GUILD_A = 111_111_111_111_111_111

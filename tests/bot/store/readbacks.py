@@ -1,0 +1,44 @@
+"""Read-backs the tests check the store's writes with (not needed by the bot itself)."""
+
+from __future__ import annotations
+
+from bot.models import AnnounceSettings, WatchCounts
+from bot.store.db import marks
+from bot.store.rows import HIDDEN
+
+
+async def announcing_guilds(store) -> list[AnnounceSettings]:
+    """Servers with an announcement channel that follow at least one drama."""
+    rows = await store.db.fetch(
+        "SELECT s.guild_id, s.channel_id, s.thread, s.delay_hours FROM announce_settings s "
+        "WHERE EXISTS (SELECT 1 FROM follows f WHERE f.guild_id = s.guild_id) ORDER BY s.guild_id"
+    )
+    return [AnnounceSettings(r[0], r[1], bool(r[2]), r[3]) for r in rows]
+
+
+async def reminders_of(store, user_id: int) -> list[tuple[int, bool]]:
+    """(drama_id, paused) of a member's reminders."""
+    rows = await store.db.fetch(
+        "SELECT drama_id, paused FROM reminders WHERE user_id = ? ORDER BY drama_id", (user_id,)
+    )
+    return [(r[0], bool(r[1])) for r in rows]
+
+
+async def reminders_sent(store, user_ids: list[int]) -> set[tuple[int, int, int]]:
+    """(user_id, drama_id, episode) of every reminder recorded for these members."""
+    rows = await store.db.fetch(
+        "SELECT user_id, drama_id, episode FROM announcements WHERE kind = 'remind' "
+        f"AND user_id IN ({marks(len(user_ids))})",
+        tuple(user_ids),
+    )
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+async def status_counts(store, user_id: int) -> WatchCounts:
+    """How many dramas a member has in each status."""
+    found = await store.db.fetch(
+        f"SELECT status, COUNT(*) AS n FROM watchlist WHERE user_id = ? AND drama_id NOT IN {HIDDEN} "
+        "GROUP BY status",
+        (user_id,),
+    )
+    return WatchCounts({r["status"]: r["n"] for r in found})
