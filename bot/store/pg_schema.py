@@ -1,10 +1,7 @@
 """PostgreSQL migrations: numbered SQL files in bot/store/migrations/postgres, applied exactly once each.
 
-The applied versions are rows of `schema_version` (one per migration, with its file name and when it
-was applied). `migrate(conn)` applies the missing ones, each in its own transaction holding
-`pg_advisory_xact_lock(MIGRATION_LOCK)`: processes starting together queue on the lock, and each one
-re-reads the version once it holds it, so every migration runs once whoever gets there first. A
-database at a newer version than this code knows is refused (SchemaTooNew) and left as it is.
+`migrate(conn)` applies the ones missing from `schema_version`, each in its own transaction holding
+`pg_advisory_xact_lock(MIGRATION_LOCK)`; a database newer than this code is refused (SchemaTooNew).
 """
 
 from __future__ import annotations

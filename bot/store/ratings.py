@@ -1,7 +1,6 @@
 """Ratings: one score per member per drama (episode 0) and per episode; community totals.
 
-Each rating is one write transaction. The totals in `rating_totals` are kept by triggers in the database on
-both backends, so they are exact whatever process wrote.
+The totals in `rating_totals` are kept by triggers on both backends, so they are exact whatever process wrote.
 """
 
 from __future__ import annotations

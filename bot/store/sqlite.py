@@ -1,8 +1,7 @@
 """The SQLite backend (aiosqlite): the embedded default.
 
-One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks never share a
-half-done transaction; READERS read-only reader connections, each on its own thread (WAL lets them read
-while the writer writes): a read goes to the one with the fewest reads in flight.
+One writer connection under an asyncio lock with `BEGIN IMMEDIATE`; READERS read-only connections (WAL),
+a read going to the one with the fewest reads in flight.
 """
 
 from __future__ import annotations

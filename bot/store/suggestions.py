@@ -1,9 +1,7 @@
-"""Members' suggested corrections to the shared catalogue (catalogue_suggestions): made by any member, at
-most a few an hour each, then accepted or rejected by a global curator.
+"""Members' suggested corrections to the shared catalogue, accepted or rejected by a global curator.
 
-Accepting applies the value through `Curation.curate`, the one write path of curators' edits, in the same
-transaction that marks the suggestion decided; the audit row credits the member who suggested it. A
-suggestion is decided once: a second curator's click (or a CLI run) at the same time finds it decided.
+Accepting applies the value through `Curation.curate` in the transaction that marks it decided, credited to
+the member who suggested it; a suggestion is decided once.
 """
 
 from __future__ import annotations

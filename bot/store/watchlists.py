@@ -1,9 +1,7 @@
 """Watch lists: each member's status and episode progress per drama; privacy settings (erasing: erasure.py).
 
-Rating episode N raises progress (and puts the drama on the list as Watching) through a trigger on
-`ratings` (migration 0005), so it happens in the rating's own transaction on both backends, whatever
-process wrote it. Progress never exceeds the drama's episode count: writes check it, and reads clip it
-(a curator may shorten a run later). A removed (hidden) drama's entries stay, left out of what members see.
+Rating episode N raises progress through a trigger on `ratings` (migration 0005). Progress never exceeds
+the episode count: writes check it, reads clip it. A hidden drama's entries stay, left out of reads.
 """
 
 from __future__ import annotations
