@@ -10,30 +10,10 @@ import weakref
 from collections.abc import Callable
 
 from bot.errors import StoreUnavailable
-from bot.models import CommunityScores, RateResult, ScoreSummary
+from bot.models import RateResult, ScoreSummary
 from bot.store import rows
 from bot.store.db import Db, Tx
 from bot.store.rows import DRAMA_COLUMNS
-
-
-def scores_from(rows, guild_id: int | None) -> CommunityScores:
-    """CommunityScores from (scope, episode, n, halves) rows of one drama."""
-    server, everyone = ScoreSummary(), ScoreSummary()
-    server_eps: dict[int, ScoreSummary] = {}
-    everyone_eps: dict[int, ScoreSummary] = {}
-    for r in rows:
-        summary = ScoreSummary(r["n"], r["halves"])
-        if summary.count <= 0:
-            continue
-        is_server = guild_id is not None and r["scope"] == guild_id
-        if r["episode"] == 0:
-            if is_server:
-                server = summary
-            else:
-                everyone = summary
-        else:
-            (server_eps if is_server else everyone_eps)[r["episode"]] = summary
-    return CommunityScores(server, everyone, server_eps, everyone_eps)
 
 
 class Ratings:
@@ -112,16 +92,3 @@ class Ratings:
             self._written({guild_id or 0, 0}, (user_id,))
         return result
 
-    async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
-        row = await self._db.fetch_one(
-            "SELECT halves FROM ratings WHERE drama_id = ? AND episode = ? AND user_id = ?",
-            (drama_id, episode or 0, user_id),
-        )
-        return row["halves"] / 2 if row else None
-
-    async def community_scores(self, drama_id: int, guild_id: int | None) -> CommunityScores:
-        found = await self._db.fetch(
-            "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?)",
-            (drama_id, guild_id or 0),
-        )
-        return scores_from(found, guild_id)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.models import AnnounceSettings, WatchCounts
+from bot.models import AnnounceSettings, CommunityScores, WatchCounts
+from bot.store.catalogue import scores_from
 from bot.store.db import marks
 from bot.store.rows import HIDDEN
 
@@ -42,3 +43,21 @@ async def status_counts(store, user_id: int) -> WatchCounts:
         (user_id,),
     )
     return WatchCounts({r["status"]: r["n"] for r in found})
+
+
+async def user_rating(store, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
+    """A member's score of a drama (or an episode of it), or None."""
+    row = await store.db.fetch_one(
+        "SELECT halves FROM ratings WHERE drama_id = ? AND episode = ? AND user_id = ?",
+        (drama_id, episode or 0, user_id),
+    )
+    return row["halves"] / 2 if row else None
+
+
+async def community_scores(store, drama_id: int, guild_id: int | None) -> CommunityScores:
+    """A drama's totals for everyone and for the server (None: everyone only)."""
+    found = await store.db.fetch(
+        "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?)",
+        (drama_id, guild_id or 0),
+    )
+    return scores_from(found, guild_id)

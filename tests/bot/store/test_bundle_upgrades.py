@@ -10,6 +10,7 @@ from dataclasses import replace
 from bot.catalogue.format import LEGACY_BUNDLE, STARTER_LOADED, load_starter_catalogue, starter_entries
 from bot.models import Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import user_rating
 
 
 def drama(slug: str, title: str, episodes: int = 16, **fields) -> tuple[Drama, tuple[Episode, ...], tuple]:
@@ -45,7 +46,7 @@ async def test_a_newer_bundle_adds_its_new_dramas_and_updates_untouched_ones(sto
                                    "moving-2023": ("Moving", 20)}  # fmt: skip
     assert [h.title for h in store.titles.search("Two Worlds")] == ["W: Two Worlds"]
     assert (
-        await store.ratings.user_rating(user_id=7, drama_id=w.id) == 4.5
+        await user_rating(store, user_id=7, drama_id=w.id) == 4.5
     )  # the update kept the drama and its ratings
     assert await store.get_meta("bundle_digest") == "v2"
     (entry,) = await store.curation.audit_log(limit=1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from bot.models import Availability, Episode
+from tests.bot.store.readbacks import community_scores
 
 GUILD_A, GUILD_B = 9001, 9002
 
@@ -62,7 +63,7 @@ async def test_the_review_read_brings_episodes_availability_scores_and_counts_in
     assert data.availability[0] == Availability("Apple TV", "buy", ("US",), "https://www.netflix.com/",
                                                 date(2024, 5, 1))  # fmt: skip
     assert data.availability[2].regions == () and data.availability[3].checked_on is None
-    assert data.scores == await store.ratings.community_scores(drama_id, GUILD_A)
+    assert data.scores == await community_scores(store, drama_id, GUILD_A)
     assert (data.scores.server.count, data.scores.everyone.count) == (1, 2)
     assert set(data.scores.server_episodes) == {2} and set(data.scores.everyone_episodes) == {2, 3}
     assert data.scores.everyone_episodes[2].count == 2
@@ -70,7 +71,7 @@ async def test_the_review_read_brings_episodes_availability_scores_and_counts_in
 
     elsewhere = await store.catalogue.review(drama_id, None)
     assert elsewhere.watching is None and not elsewhere.in_guild
-    assert elsewhere.scores == await store.ratings.community_scores(drama_id, None)
+    assert elsewhere.scores == await community_scores(store, drama_id, None)
     assert elsewhere.scores.server.count == 0 and elsewhere.scores.everyone.count == 2
     assert (await store.catalogue.review(drama_id, GUILD_B)).watching["plan"] == 1
 

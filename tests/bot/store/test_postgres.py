@@ -19,6 +19,7 @@ from bot.models import ScoreSummary
 from bot.store import Store, open_store
 from bot.store.pg_schema import migrations
 from tests.bot.conftest import Records
+from tests.bot.store.readbacks import community_scores
 
 GUILDS = (None, 111, 222, 333)
 WAIT = 10.0  # s: a generous bound for something that normally takes milliseconds (no timed assertion)
@@ -98,7 +99,7 @@ async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals
     assert kept == fresh  # the trigger-kept totals equal a fresh count
     whole = [h for (_, e), (_, h) in stored.items() if e == 0]
     for store in (first, second):
-        scores = await store.ratings.community_scores(drama_id, None)
+        scores = await community_scores(store, drama_id, None)
         assert scores.everyone == ScoreSummary(len(whole), sum(whole))
         assert scores.everyone.average == pytest.approx(sum(whole) / len(whole) / 2)
     assert (await first.catalogue.stats()).ratings == len(stored)
@@ -257,7 +258,7 @@ async def test_rates_go_on_after_the_pool_connections_are_killed(two_stores, pg_
         *(first.ratings.rate(user_id=u, guild_id=111, drama_id=drama_id, score=4) for u in range(1, 6))
     )
     assert [r.previous for r in results] == [2.0, None, None, None, None]
-    assert (await first.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(5, 40)
+    assert (await community_scores(first, drama_id, None)).everyone == ScoreSummary(5, 40)
 
 
 async def test_an_unreachable_server_is_unavailable_not_a_crash(tmp_path):

@@ -16,7 +16,7 @@ from bot.store.airing import announce_key, remind_key
 from bot.store.removal import merged_record
 from tests.bot.conftest import Records
 from tests.bot.store.oracles import tallies
-from tests.bot.store.readbacks import status_counts
+from tests.bot.store.readbacks import community_scores, status_counts
 
 GUILD_A, GUILD_B = 1001, 1002
 ALICE, BOB, CAROL, DAVE = 11, 12, 13, 14
@@ -44,7 +44,7 @@ async def assert_totals_exact(raw) -> None:
 
 async def everything_shown(store: Store, drama_id: int) -> tuple:
     """What members see of a drama's scores: everyone's and both servers', per episode too."""
-    return tuple([await store.ratings.community_scores(drama_id, g) for g in (None, GUILD_A, GUILD_B)])
+    return tuple([await community_scores(store, drama_id, g) for g in (None, GUILD_A, GUILD_B)])
 
 
 async def seed_one(store: Store, add_drama) -> int:
@@ -280,10 +280,10 @@ async def test_merge_keeps_each_members_latest_score_and_every_total_exact(store
     assert await raw.fetch("SELECT count(*) FROM ratings WHERE drama_id = ?", dup) == [(0,)]
     assert await raw.fetch("SELECT count(*) FROM dramas WHERE id = ?", dup) == [(0,)]
     await assert_totals_exact(raw)
-    everyone = await store.ratings.community_scores(into, None)
+    everyone = await community_scores(store, into, None)
     assert (everyone.everyone.count, everyone.everyone.average) == (3, pytest.approx((10 + 8 + 7) / 3 / 2))
     assert everyone.everyone_episodes[2].count == 2
-    here = await store.ratings.community_scores(into, GUILD_B)
+    here = await community_scores(store, into, GUILD_B)
     assert here.server.count == 2  # Alice's (given in B) and Carol's
     counted = {t.drama_id: (t.count, t.halves) for t in await tallies(store, 0)}
     assert counted == {into: (3, 25)}
@@ -349,7 +349,7 @@ async def test_merge_of_a_removed_duplicate_brings_its_members_data_along(store,
     into, dup = await seed_pair(store, add_drama, raw)
     await remove(store, "guardian-tmdb-67915")
     await store.removal.merge("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c", guild_id=None)
-    assert (await store.ratings.community_scores(into, None)).everyone.count == 3
+    assert (await community_scores(store, into, None)).everyone.count == 3
     assert await store.catalogue.hidden() == []
     await assert_totals_exact(raw)
 
@@ -554,7 +554,7 @@ async def test_an_existing_database_migrates_with_every_drama_shown(backend, db_
     store = await Store.open(location)
     try:
         assert [h.slug for h in store.titles.search("Drama")] == ["kept"]
-        assert (await store.ratings.community_scores(1, 1)).server.count == 1
+        assert (await community_scores(store, 1, 1)).server.count == 1
         assert await store.catalogue.hidden() == []
         with pytest.raises(CatalogueRefused):
             await store.removal.restore("gone", actor_id=1, actor_name="c", guild_id=None)

@@ -12,6 +12,7 @@ from bot.models import Episode
 from bot.store import Store
 from bot.tmdb.client import TMDB, season_offsets, series_record
 from bot.tmdb.importer import import_series
+from tests.bot.store.readbacks import user_rating
 from tests.tmdb_standin import FakeTMDB
 
 SERIES_ID = 9_960_001
@@ -104,8 +105,8 @@ async def test_a_score_stays_on_its_episode_when_tmdb_fills_the_gap(store: Store
         assert outcome == "changed"
     episodes = {e.number: e.title for e in await store.catalogue.episodes(drama.id)}
     assert episodes == {n: f"S1E{n}" for n in range(1, 7)}
-    assert await store.ratings.user_rating(user_id=7, drama_id=drama.id, episode=4) == 4.5
-    assert await store.ratings.user_rating(user_id=7, drama_id=drama.id, episode=3) is None
+    assert await user_rating(store, user_id=7, drama_id=drama.id, episode=4) == 4.5
+    assert await user_rating(store, user_id=7, drama_id=drama.id, episode=3) is None
     review = await store.catalogue.review(drama.id, 70)
     assert set(review.scores.server_episodes) == {4}
 
@@ -131,4 +132,4 @@ async def test_a_copy_left_by_the_old_sequential_numbering_loses_tmdbs_data_not_
     assert sorted(rows) == [1, 2, 3, 4, 5, 6]
     assert (rows[3].title, rows[3].air_date, rows[3].note, rows[3].critic_score) == (None, None, None, 4.0)
     assert rows[4].title == "S1E4" and rows[4].air_date == aired_4
-    assert await store.ratings.user_rating(user_id=7, drama_id=drama_id, episode=3) == 3.0
+    assert await user_rating(store, user_id=7, drama_id=drama_id, episode=3) == 3.0
