@@ -38,10 +38,8 @@ def is_postgres_url(location: Path | str) -> bool:
 
 
 async def open_store(location: Path | str, *, pool_max: int | None = None) -> Store:
-    """Open the store at `location`: a SQLite path (or sqlite:///path), or a postgresql:// URL.
-
-    Migrates (a newer schema raises SchemaTooNew and is left untouched) and loads the title index.
-    """
+    """Open the store at a SQLite path (or sqlite:///path) or a postgresql:// URL: migrated (a newer
+    schema raises SchemaTooNew), title index loaded."""
     if is_postgres_url(location):
         from bot.store.postgres import POOL_MAX, PostgresDb
 

@@ -317,14 +317,7 @@ class Airing:
         now: datetime,
     ) -> list[str]:  # fmt: skip
         """Record one post per (drama_id, episode) for a server ('skipped': settled unposted); new keys."""
-        rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
-                 settings.channel_id, drama_id, number, int(settings.thread), None, state, ts(now))
-                for drama_id, number in episodes]  # fmt: skip
-
-        async def write(tx: Tx) -> list[str]:
-            return await _insert(tx, rows)
-
-        return await self._db.write(write) if episodes else []
+        return await self.record_many([(settings, episodes, state)], now=now)
 
     async def record_many(
         self, batch: Sequence[tuple[AnnounceSettings, Sequence[tuple[int, int]], str]], *, now: datetime

@@ -64,9 +64,8 @@ class Erasure:
         return _counted(await self._db.fetch_one(_COUNTS, (user_id,) * len(ERASED)))
 
     async def erase(self, user_id: int) -> DeletedData:
-        """Erase every row holding the member's id (ERASED) in one transaction; what was removed. What
-        this process keeps in memory about them goes too (kept charts and scores, reminders to tell about);
-        other processes on PostgreSQL drop theirs within their refresh (a minute)."""
+        """Erase every row holding the member's id (ERASED) in one transaction, and what this process keeps
+        in memory about them; what was removed."""
 
         async def tx(db: Tx) -> DeletedData:
             counted = _counted(await db.fetch_one(_COUNTS, (user_id,) * len(ERASED)))

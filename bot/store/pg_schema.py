@@ -41,10 +41,8 @@ async def schema_version(conn: asyncpg.Connection) -> int:
 
 
 async def migrate(conn: asyncpg.Connection, known: list[tuple[int, str, str]] | None = None) -> list[int]:
-    """Bring the database up to the newest schema; returns the numbers this call applied.
-
-    Call it outside a transaction. `known` replaces the shipped migrations (tests).
-    """
+    """Bring the database up to the newest schema (outside a transaction); the numbers applied.
+    `known` replaces the shipped migrations (tests)."""
     known = migrations() if known is None else known
     applied: list[int] = []
     while True:

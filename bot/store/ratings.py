@@ -28,11 +28,8 @@ class Ratings:
     async def rate(
         self, *, user_id: int, guild_id: int | None, drama_id: int, score: float, episode: int | None = None
     ) -> RateResult:
-        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode.
-
-        LookupError for an unknown drama, ValueError for a bad score or an episode out of range;
-        StoreUnavailable when the database cannot be written.
-        """
+        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode; LookupError
+        for an unknown drama, ValueError for a bad score or episode."""
         halves = score * 2
         if not (1 <= halves <= 10) or halves != int(halves):
             raise ValueError(f"score must be 0.5..5 in steps of 0.5, got {score!r}")

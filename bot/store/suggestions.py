@@ -119,10 +119,8 @@ class Suggestions:
         guild_id: int | None,
         now: datetime,
     ) -> tuple[Suggestion, CatalogueRecord | None, CatalogueRecord | None]:
-        """Apply a pending suggestion through `Curation.curate` (its audit row credits the suggester) and
-        mark it accepted, in one transaction. `change(suggestion)` gives curate's change (it validates the
-        value again: the drama may have changed since). Returns (the suggestion, before, after).
-        SuggestionClosed when there is none pending with this id; what `change` raises leaves it pending."""
+        """Apply a pending suggestion through `Curation.curate` with `change(suggestion)` and mark it
+        accepted, in one transaction: (suggestion, before, after); SuggestionClosed if none is pending."""
         found = await self.get(suggestion_id)
         if found is None or found.status != "pending":
             raise SuggestionClosed(suggestion_id, found)

@@ -96,9 +96,8 @@ class Titles:
         return True
 
     async def bump(self, tx: Tx) -> None:
-        """Count a catalogue write (inside its transaction). When the index was current before it, it
-        stays current after it (the caller updates it); otherwise another process wrote first and the
-        next check reloads."""
+        """Count a catalogue write (inside its transaction); if another process wrote first, the next check
+        reloads."""
         row = await tx.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,))
         old = row["value"] if row else None
         new = str(int(old or 0) + 1)

@@ -49,11 +49,8 @@ class Watchlists:
     async def set(
         self, *, user_id: int, guild_id: int | None, drama_id: int, status: str, episode: int | None = None
     ) -> tuple[WatchEntry, WatchEntry | None]:
-        """Set a member's status (and progress) for a drama: (the entry now, the one before or None).
-
-        Completed sets progress to the last episode; without `episode` the progress is kept. Raises
-        ValueError for an unknown status or an episode out of range, LookupError for an unknown drama.
-        """
+        """Set a member's status (and progress: Completed means the last episode, none given keeps it):
+        (the entry now, the one before or None). ValueError, or LookupError for an unknown drama."""
         if status not in WATCH_STATUSES:
             raise ValueError(f"unknown watch status {status!r}")
 
