@@ -207,20 +207,6 @@ class Catalogue:
         )
         return [(r["slug"], r["title"], r["year"]) for r in found]
 
-    async def linked(self, *, airing_only: bool = False) -> list[Drama]:
-        """Dramas linked to a TMDB series, in the order added; `airing_only`: those not known to have ended."""
-        airing = " AND (status IS NULL OR status != 'ended')" if airing_only else ""
-        ids = [
-            r["id"]
-            for r in await self._db.fetch(
-                f"SELECT id FROM dramas WHERE tmdb_id IS NOT NULL AND hidden_at IS NULL{airing} ORDER BY id"
-            )
-        ]
-        found: dict[int, Drama] = {}
-        for start in range(0, len(ids), 500):
-            found.update(await self.get_dramas(ids[start : start + 500]))
-        return [found[i] for i in ids if i in found]
-
     async def tmdb_ids_present(self, tmdb_ids: Iterable[int]) -> set[int]:
         """Which of these TMDB series are already in the catalogue (one query, 100 ids at most)."""
         ids = [i for i in tmdb_ids if isinstance(i, int)][:100]
@@ -246,23 +232,6 @@ class Catalogue:
         return out
 
     # ---- writes ----------------------------------------------------------------------
-    async def upsert(
-        self, drama: Drama, episodes: Iterable[Episode] = (), availability: Iterable[Availability] = ()
-    ) -> tuple[int, bool]:
-        """Insert or update a drama by slug (`drama.id` ignored), replacing its names, episodes and
-        availability: (id, created). Episode ratings past a shortened run go with those episodes."""
-        episodes, availability = tuple(episodes), tuple(availability)
-
-        async def write(tx: Tx) -> tuple[int, bool, list[str] | None]:
-            drama_id, created, names = await self.upsert_in(tx, drama, episodes, availability)
-            await self._titles.bump(tx)
-            return drama_id, created, names
-
-        drama_id, created, names = await self._db.write(write)
-        # Committed: now the in-memory index may show it.
-        self._titles.put(drama_id, drama.slug, drama.title, drama.year, names)
-        return drama_id, created
-
     async def upsert_many(
         self, entries: Iterable[tuple[Drama, Iterable[Episode], Iterable[Availability]]]
     ) -> list[tuple[str, str]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.models import AnnounceSettings, CommunityScores, WatchCounts
+from collections.abc import Iterable
+
+from bot.models import AnnounceSettings, Availability, CommunityScores, Drama, Episode, WatchCounts
 from bot.store.catalogue import scores_from
 from bot.store.db import marks
 from bot.store.rows import HIDDEN
@@ -61,3 +63,28 @@ async def community_scores(store, drama_id: int, guild_id: int | None) -> Commun
         (drama_id, guild_id or 0),
     )
     return scores_from(found, guild_id)
+
+
+async def linked(store) -> list[Drama]:
+    """Shown dramas linked to a TMDB series, in the order added."""
+    rows = await store.db.fetch(
+        "SELECT id FROM dramas WHERE tmdb_id IS NOT NULL AND hidden_at IS NULL ORDER BY id"
+    )
+    found = await store.catalogue.get_dramas([r["id"] for r in rows])
+    return [found[r["id"]] for r in rows if r["id"] in found]
+
+
+async def upsert(
+    store, drama: Drama, episodes: Iterable[Episode] = (), availability: Iterable[Availability] = ()
+) -> tuple[int, bool]:
+    """Insert or update one drama by slug, as the CLI and curators do: (id, created)."""
+    episodes, availability = tuple(episodes), tuple(availability)
+
+    async def write(tx):  # noqa: ANN001, ANN202
+        found = await store.catalogue.upsert_in(tx, drama, episodes, availability)
+        await store.titles.bump(tx)
+        return found
+
+    drama_id, created, names = await store.db.write(write)
+    store.titles.put(drama_id, drama.slug, drama.title, drama.year, names)
+    return drama_id, created

@@ -16,7 +16,7 @@ from bot.store.airing import announce_key, remind_key
 from bot.store.removal import merged_record
 from tests.bot.conftest import Records
 from tests.bot.store.oracles import tallies
-from tests.bot.store.readbacks import community_scores, status_counts
+from tests.bot.store.readbacks import community_scores, linked, status_counts, upsert
 
 GUILD_A, GUILD_B = 1001, 1002
 ALICE, BOB, CAROL, DAVE = 11, 12, 13, 14
@@ -126,7 +126,7 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
         await status_counts(store, ALICE)
     ).counts == {}
     assert drama_id not in {s for s, _, _ in await store.community.shared_scores(ALICE, BOB)}
-    assert [d.id for d in await store.catalogue.linked()] == []
+    assert [d.id for d in await linked(store)] == []
     assert [c.drama_id for c in await store.refreshes.candidates()] == []  # the TMDB refresh skips it
     assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == []
     assert await store.airing.followed(GUILD_A) == ()
@@ -408,7 +408,7 @@ async def test_the_bundle_never_brings_back_a_removed_or_merged_drama(store):
     v1 = [bundled("goblin-2016", "Goblin", wikidata_id="Q24859151"), bundled("signal-2016", "Signal", tmdb_id=64840),
           bundled("w-2016", "W")]  # fmt: skip
     await store.bundle.apply(v1, "v1")
-    await store.catalogue.upsert(*bundled("moving-2023", "Moving"))  # the CLI's, before any bundle offered it
+    await upsert(store, *bundled("moving-2023", "Moving"))  # the CLI's, before any bundle offered it
     await remove(store, "goblin-2016")
     await store.removal.merge("w-2016", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
     await store.removal.merge("moving-2023", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
@@ -500,7 +500,7 @@ async def test_an_import_updates_a_removed_drama_and_leaves_it_removed(store, ad
         [(replace(hidden, title="Signal Again"), await store.catalogue.episodes(drama_id), ())]
     )
     assert outcomes == [("signal-2016", "changed")]  # the CLI's `catalogue import`
-    await store.catalogue.upsert(replace(hidden, title="Signal Once More"))
+    await upsert(store, replace(hidden, title="Signal Once More"))
     assert store.titles.search("Signal") == [] and await store.catalogue.get(drama_id) is None
     assert (await store.catalogue.hidden_by("slug", "signal-2016")).title == "Signal Once More"
 

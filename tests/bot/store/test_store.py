@@ -28,7 +28,7 @@ from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.models import Availability, Episode, ScoreSummary
 from bot.store import Store, migrations
 from tests.bot.conftest import Raw, Records
-from tests.bot.store.readbacks import community_scores, user_rating
+from tests.bot.store.readbacks import community_scores, upsert, user_rating
 
 GUILD_A = 111_111_111_111_111_111
 GUILD_B = 222_222_222_222_222_222
@@ -137,8 +137,8 @@ async def test_parent_folders_are_created(tmp_path):
 
 async def test_reopen_is_idempotent_and_keeps_data(db_path, records):
     store = await Store.open(db_path)
-    drama_id, created = await store.catalogue.upsert(
-        records.drama("reopen-me", aliases=("Again",)), records.episodes(2)
+    drama_id, created = await upsert(
+        store, records.drama("reopen-me", aliases=("Again",)), records.episodes(2)
     )
     assert created
     await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4.5)
@@ -369,8 +369,8 @@ async def test_totals_match_group_by_after_random_operations(store, add_drama, r
         if roll < 0.06:  # the run length and the country change (the totals' country follows)
             new_count = rng.randint(1, 9)
             country = rng.choice(["KR", "JP", "TH", None])
-            await store.catalogue.upsert(
-                records.drama(slugs[drama_id], episode_count=new_count, country=country)
+            await upsert(
+                store, records.drama(slugs[drama_id], episode_count=new_count, country=country)
             )
             counts[drama_id] = new_count
             model = {k: v for k, v in model.items() if not (k[0] == drama_id and k[1] > new_count)}
@@ -428,7 +428,7 @@ class RatingTotalsMachine(RuleBasedStateMachine):
     @initialize(counts=st.lists(st.integers(1, 6), min_size=1, max_size=3))
     def add_dramas(self, counts):
         for i, count in enumerate(counts):
-            drama_id, _ = self.run(self.store.catalogue.upsert(Records.drama(f"m-{i}", episode_count=count)))
+            drama_id, _ = self.run(upsert(self.store, Records.drama(f"m-{i}", episode_count=count)))
             self.counts[drama_id], self.slugs[drama_id] = count, f"m-{i}"
 
     @rule(data=st.data(), user=st.integers(1, 5), guild=st.sampled_from(GUILDS),
@@ -449,8 +449,8 @@ class RatingTotalsMachine(RuleBasedStateMachine):
     def change_run_length(self, data, new_count, country):
         drama_id = data.draw(st.sampled_from(sorted(self.counts)))
         self.run(
-            self.store.catalogue.upsert(
-                Records.drama(self.slugs[drama_id], episode_count=new_count, country=country)
+            upsert(
+                self.store, Records.drama(self.slugs[drama_id], episode_count=new_count, country=country)
             )
         )
         self.counts[drama_id] = new_count
@@ -563,8 +563,8 @@ async def test_upsert_creates_then_updates_and_keeps_ratings(store, records):
         genres=("Romance", "Comedy"), synopsis="A dentist moves to a seaside village.",
         critic_score=4.5, critic_summary="cosy", critic_verdict="Comfort viewing.",
     )  # fmt: skip
-    drama_id, created = await store.catalogue.upsert(
-        original,
+    drama_id, created = await upsert(
+        store, original,
         records.episodes(16),
         [records.availability("Netflix"), records.availability("Viki", "free")],
     )
@@ -577,8 +577,11 @@ async def test_upsert_creates_then_updates_and_keeps_ratings(store, records):
         "hometown-cha-cha-cha", title="Hometown Cha Cha Cha", episode_count=16, aliases=("Gaetmaeul",),
         year=2021, genres=("Romance",),
     )  # fmt: skip
-    same_id, created = await store.catalogue.upsert(
-        updated, [records.episode(1, 3.5, "Pilot")], [records.availability("Netflix", "ads", regions=())]
+    same_id, created = await upsert(
+        store,
+        updated,
+        [records.episode(1, 3.5, "Pilot")],
+        [records.availability("Netflix", "ads", regions=())],
     )
     assert (same_id, created) == (drama_id, False)
     stored = await store.catalogue.get(drama_id)
@@ -607,10 +610,10 @@ async def test_upsert_creates_then_updates_and_keeps_ratings(store, records):
 
 async def test_index_after_reopen_matches_the_database(db_path, records):
     store = await Store.open(db_path)
-    drama_id, _ = await store.catalogue.upsert(
-        records.drama("my-mister", title="My Mister", aliases=("My Ajusshi",), native_title="나의 아저씨")
+    drama_id, _ = await upsert(
+        store, records.drama("my-mister", title="My Mister", aliases=("My Ajusshi",), native_title="나의 아저씨")
     )
-    await store.catalogue.upsert(records.drama("my-mister", title="My Mister", aliases=("Ajusshi",)))
+    await upsert(store, records.drama("my-mister", title="My Mister", aliases=("Ajusshi",)))
     before = [store.titles.search(q) for q in ("my", "ajus", "나의", "mister", "")]
     await store.close()
     store = await Store.open(db_path)
@@ -631,7 +634,7 @@ async def test_shortening_the_run_drops_ratings_past_the_end(store, add_drama, r
     for episode in (None, 2, 4, 5, 6):
         await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=episode)
     await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=5, episode=6)
-    await store.catalogue.upsert(records.drama("shrinking", episode_count=4), records.episodes(4))
+    await upsert(store, records.drama("shrinking", episode_count=4), records.episodes(4))
 
     assert await ratings_count(store) == 3
     scores = await community_scores(store, drama_id, GUILD_A)
@@ -757,7 +760,7 @@ async def test_backup_refuses_an_existing_file(seeded_store, tmp_path):
 
 async def test_after_close_every_call_is_unavailable(db_path, records, tmp_path):
     store = await Store.open(db_path)
-    drama_id, _ = await store.catalogue.upsert(records.drama("closing"))
+    drama_id, _ = await upsert(store, records.drama("closing"))
     await store.close()
     await store.close()  # idempotent
     assert store.closed
@@ -772,7 +775,7 @@ async def test_after_close_every_call_is_unavailable(db_path, records, tmp_path)
         store.catalogue.find("closing"),
         store.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=3),
         user_rating(store, user_id=1, drama_id=drama_id),
-        store.catalogue.upsert(records.drama("another")),
+        upsert(store, records.drama("another")),
         store.get_meta("k"),
         store.set_meta("k", "v"),
         store.integrity_check(),
@@ -786,7 +789,7 @@ async def test_after_close_every_call_is_unavailable(db_path, records, tmp_path)
 
 async def test_close_while_writes_are_queued_loses_nothing_committed(db_path, records):
     store = await Store.open(db_path)
-    drama_id, _ = await store.catalogue.upsert(records.drama("queued"))
+    drama_id, _ = await upsert(store, records.drama("queued"))
     rates = [asyncio.ensure_future(store.ratings.rate(user_id=u, guild_id=None, drama_id=drama_id, score=2))
              for u in range(1, 41)]  # fmt: skip
     await asyncio.sleep(0)
@@ -837,7 +840,7 @@ async def test_write_while_another_connection_holds_the_lock(store, add_drama, d
 @pytest.mark.parametrize("read_only_folder", [False, True], ids=["file", "file-and-folder"])
 async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, read_only_folder):
     store = await Store.open(db_path)
-    drama_id, _ = await store.catalogue.upsert(records.drama("frozen"))
+    drama_id, _ = await upsert(store, records.drama("frozen"))
     await store.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=4)
     await store.close()
 

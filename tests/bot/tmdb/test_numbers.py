@@ -12,7 +12,7 @@ from bot.models import Episode
 from bot.store import Store
 from bot.tmdb.client import TMDB, season_offsets, series_record
 from bot.tmdb.importer import import_series
-from tests.bot.store.readbacks import user_rating
+from tests.bot.store.readbacks import upsert, user_rating
 from tests.tmdb_standin import FakeTMDB
 
 SERIES_ID = 9_960_001
@@ -120,8 +120,8 @@ async def test_a_copy_left_by_the_old_sequential_numbering_loses_tmdbs_data_not_
     aired_4 = date(2026, 11, 4)
     old = [Episode(1, title="S1E1"), Episode(2, title="S1E2"),
            Episode(3, 4.0, "S1E4", "aired 2026-11-04", air_date=aired_4)]  # fmt: skip
-    drama_id, _ = await store.catalogue.upsert(
-        records.drama("gap-street", "Gap Street", 6, tmdb_id=SERIES_ID, status="airing"), old
+    drama_id, _ = await upsert(
+        store, records.drama("gap-street", "Gap Street", 6, tmdb_id=SERIES_ID, status="airing"), old
     )
     await store.ratings.rate(user_id=7, guild_id=70, drama_id=drama_id, score=3.0, episode=3)
     fake.own_series[SERIES_ID] = tv([(1, 6)], 6)
