@@ -23,6 +23,7 @@ from pathlib import Path
 from bot.airing.scheduler import run_cycle
 from bot.models import AnnounceSettings, Availability, Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert
 from tests.clocks import ManualClock
 
 
@@ -48,7 +49,7 @@ async def main(servers: int, follows: int, with_regions: bool = False) -> None:
                     Availability("Tving", "subscription", ("KR",)),
                     Availability("Viki", "ads", ("US", "JP")),
                 )
-                ids.append((await store.catalogue.upsert(drama, eps, where if with_regions else ()))[0])
+                ids.append((await upsert(store, drama, eps, where if with_regions else ()))[0])
             clock = ManualClock(datetime(2026, 12, 1, 14, 30, tzinfo=UTC))  # 23:30 in Seoul: episode 1 aired
             for g in range(1, servers + 1):
                 await store.airing.set_announce(AnnounceSettings(g, 10_000 + g), set_by=1, now=clock.now())

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bench.generate import SLUG_PREFIX
+from tests.bot.store.readbacks import upsert
 
 if TYPE_CHECKING:
     from bench.run import Row, Session, World
@@ -60,7 +61,7 @@ async def seed(db: Path | str, guilds: list[tuple[int, int]], episodes: int) -> 
             drama = Drama(0, f"{SLUG_PREFIX}airing-{d}", f"Synthetic Airing {d}", episodes + 4, country="KR",
                           status="airing")  # fmt: skip
             eps = [Episode(n, air_date=start + timedelta(days=n - 1)) for n in range(1, episodes + 5)]
-            ids.append((await store.catalogue.upsert(drama, eps))[0])
+            ids.append((await upsert(store, drama, eps))[0])
         for g, (guild, channel) in enumerate(guilds):
             await store.airing.set_announce(AnnounceSettings(guild, channel), set_by=1, now=now)
             others = random.Random(g).sample(ids[1:], FOLLOWS - 1)

@@ -1,9 +1,7 @@
 """The store: all SQL, on SQLite (the embedded default) or PostgreSQL.
 
-`store = await open_store(url)` picks the backend: a path or `sqlite:///...` opens SQLite (sqlite.py), a
-`postgresql://...` URL opens PostgreSQL (postgres.py, with the `postgres` extra). Callers use its parts,
-one file each: `store.catalogue.review(...)`, `store.ratings.rate(...)` (base.py wires them), and get plain
-dataclasses (bot/models.py). Migrations: migrations/sqlite and migrations/postgres, numbered twins.
+`store = await open_store(url)`: a path or `sqlite:///...` opens SQLite, a `postgresql://...` URL opens
+PostgreSQL (the `postgres` extra). Callers use its parts: `store.ratings.rate(...)` (base.py wires them).
 """
 
 from __future__ import annotations
@@ -40,10 +38,8 @@ def is_postgres_url(location: Path | str) -> bool:
 
 
 async def open_store(location: Path | str, *, pool_max: int | None = None) -> Store:
-    """Open the store at `location`: a SQLite path (or sqlite:///path), or a postgresql:// URL.
-
-    Migrates (a newer schema raises SchemaTooNew and is left untouched) and loads the title index.
-    """
+    """Open the store at a SQLite path (or sqlite:///path) or a postgresql:// URL: migrated (a newer
+    schema raises SchemaTooNew), title index loaded."""
     if is_postgres_url(location):
         from bot.store.postgres import POOL_MAX, PostgresDb
 

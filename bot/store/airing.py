@@ -1,17 +1,7 @@
 """Airing: servers' announcement settings, follows, reminders and the announcement ledger.
 
-The ledger is what makes a post happen once, across restarts, crashes and several processes:
-
-* `record_posts` / `record_digest` / `record_reminders` write the *intent* first. Keys are unique per
-  (server, drama, episode) and (member, drama, episode); a second process recording the same episode
-  inserts nothing (ON CONFLICT DO NOTHING), and an episode gathered into a digest keeps its own row
-  (state 'digest', `via` = the digest's key), so it is never posted on its own as well;
-* `begin(key)` takes a lease on a pending intent in one UPDATE (the row lock decides between two
-  processes: the loser's WHERE no longer matches) and counts the attempt as open;
-* `finish(key, ...)` records the outcome: done, paused (DMs closed: the member's reminders are paused
-  and they are told next time), or pending again (a definite failure closes the attempt, an unknown
-  outcome leaves it open so the next `begin` reports it and the dispatcher checks before posting).
-
+The ledger makes a post happen once across restarts and processes: `record_*` write the intent first
+(unique keys, ON CONFLICT DO NOTHING), `begin` leases it in one UPDATE, `finish` records the outcome.
 Times are passed in by the caller (the scheduler's clock), never read here.
 """
 
@@ -143,8 +133,7 @@ class Airing:
     async def announcing_follows(
         self, drama_ids: Sequence[int]
     ) -> list[tuple[AnnounceSettings, tuple[int, ...]]]:
-        """Servers with an announcement channel, each with the dramas among `drama_ids` it follows (servers
-        following none of them left out), in one query: what the cycle needs of every server."""
+        """Unpaused servers with an announcement channel, each with the dramas of `drama_ids` it follows."""
         out: dict[int, tuple[AnnounceSettings, list[int]]] = {}
         ids = sorted(set(drama_ids))
         for start in range(0, len(ids), _IDS):
@@ -161,14 +150,6 @@ class Airing:
                 )
                 entry[1].append(drama_id)
         return [(settings, tuple(sorted(followed))) for _, (settings, followed) in sorted(out.items())]
-
-    async def announcing_guilds(self) -> list[AnnounceSettings]:
-        """Servers with an announcement channel that follow at least one drama."""
-        rows = await self._db.fetch(
-            "SELECT s.guild_id, s.channel_id, s.thread, s.delay_hours FROM announce_settings s "
-            "WHERE EXISTS (SELECT 1 FROM follows f WHERE f.guild_id = s.guild_id) ORDER BY s.guild_id"
-        )
-        return [AnnounceSettings(r[0], r[1], bool(r[2]), r[3]) for r in rows]
 
     # ---- follows ----------------------------------------------------------------------------------------
     async def follow(self, guild_id: int, drama_id: int, *, by: int | None, now: datetime) -> bool:
@@ -204,8 +185,7 @@ class Airing:
 
     # ---- reminders -------------------------------------------------------------------------------------
     async def remind(self, user_id: int, drama_id: int, *, now: datetime, locale: str = "en") -> bool:
-        """Ask for reminders (again: a paused one is resumed) in `locale`; False when already asked and not
-        paused."""
+        """Ask for reminders in `locale` (resumes a paused one); False when already asked and not paused."""
 
         async def write(tx: Tx) -> bool:
             before = await tx.fetch_one(
@@ -230,14 +210,6 @@ class Airing:
 
         return await self._db.write(write)
 
-    async def reminders_of(self, user_id: int) -> list[tuple[int, bool]]:
-        """(drama_id, paused) of a member's reminders."""
-        rows = await self._db.fetch(
-            "SELECT drama_id, paused FROM reminders WHERE user_id = ? ORDER BY drama_id",
-            (user_id,)
-        )
-        return [(r[0], bool(r[1])) for r in rows]
-
     async def reminder_locale(self, user_id: int, drama_id: int) -> str:
         row = await self._db.fetch_one(
             "SELECT locale FROM reminders WHERE user_id = ? AND drama_id = ?", (user_id, drama_id)
@@ -261,8 +233,7 @@ class Airing:
 
     async def take_paused_notice(self, user_id: int) -> tuple[int, ...]:
         """The dramas whose reminders were paused (DMs closed) and the member not told yet; marks them told.
-        Every interaction asks, so the answer for a member with nothing to tell comes from memory: the
-        few members to tell, read at most every TELL_REFRESH_S (at once after a pause made here)."""
+        Every interaction asks, so who has something to tell is read at most every TELL_REFRESH_S."""
         now = monotonic()
         if now - self._tell_read_at >= TELL_REFRESH_S:
             rows = await self._db.fetch("SELECT DISTINCT user_id FROM reminders WHERE tell = 1")
@@ -283,8 +254,8 @@ class Airing:
     async def scheduled(
         self, start: date, end: date, drama_ids: Sequence[int] | None = None
     ) -> list[ScheduledEpisode]:
-        """Episodes whose local air date is from `start` to `end` (inclusive), of `drama_ids` or of all; a removed
-        (hidden) drama's are left out (not scheduled, announced or reminded)."""
+        """Episodes whose local air date is from `start` to `end` (inclusive), of `drama_ids` or all; hidden
+        dramas left out."""
         where, params = "e.air_date BETWEEN ? AND ?", [start.isoformat(), end.isoformat()]
         if drama_ids is not None:
             if not drama_ids:
@@ -323,11 +294,8 @@ class Airing:
     async def recorded(
         self, spans: dict[int, tuple[int, int]]
     ) -> tuple[set[tuple[int, int, int]], set[tuple[int, int, int]]]:
-        """The ledger's rows for some episodes only: `spans` maps a drama to its (first, last) episode
-        number of interest. Returns (guild_id, drama_id, episode) of the announcements recorded and
-        (user_id, drama_id, episode) of the reminders recorded, whatever became of them. Read through the
-        ledger's (drama_id, episode) index (migration 0011): the cycle reads the rows of the episodes that
-        may be due, not the whole ledger (which grows by one row per post forever)."""
+        """(guild_id, drama_id, episode) announcements and (user_id, drama_id, episode) reminders recorded
+        for the episodes in `spans` (drama -> (first, last) episode number), whatever became of them."""
         announced: set[tuple[int, int, int]] = set()
         reminded: set[tuple[int, int, int]] = set()
         items = sorted(spans.items())
@@ -344,38 +312,17 @@ class Airing:
                     reminded.add((user_id, drama_id, episode))
         return announced, reminded
 
-    async def reminders_sent(self, user_ids: Sequence[int]) -> set[tuple[int, int, int]]:
-        """(user_id, drama_id, episode) of every reminder recorded for these members."""
-        if not user_ids:
-            return set()
-        rows = await self._db.fetch(
-            "SELECT user_id, drama_id, episode FROM announcements WHERE kind = 'remind' "
-            f"AND user_id IN ({marks(len(user_ids))})",
-            tuple(user_ids),
-        )
-        return {(r[0], r[1], r[2]) for r in rows}
-
     async def record_posts(
         self, settings: AnnounceSettings, episodes: Sequence[tuple[int, int]], *, state: str = "pending",
         now: datetime,
     ) -> list[str]:  # fmt: skip
-        """Record one post per (drama_id, episode) for a server ('skipped': settle them unposted). Returns
-        the keys this call created (an episode another process recorded first is not among them)."""
-
-        rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
-                 settings.channel_id, drama_id, number, int(settings.thread), None, state, ts(now))
-                for drama_id, number in episodes]  # fmt: skip
-
-        async def write(tx: Tx) -> list[str]:
-            return await _insert(tx, rows)
-
-        return await self._db.write(write) if episodes else []
+        """Record one post per (drama_id, episode) for a server ('skipped': settled unposted); new keys."""
+        return await self.record_many([(settings, episodes, state)], now=now)
 
     async def record_many(
         self, batch: Sequence[tuple[AnnounceSettings, Sequence[tuple[int, int]], str]], *, now: datetime
     ) -> list[str]:
-        """`record_posts` for many servers in ONE transaction: (settings, episodes, state) each. Returns
-        the keys this call created (the cycle records every server's posts at once, not 200 commits)."""
+        """`record_posts` for many (settings, episodes, state) in one transaction; the new keys."""
         rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
                  settings.channel_id, drama_id, number, int(settings.thread), None, state, ts(now))
                 for settings, episodes, state in batch for drama_id, number in episodes]  # fmt: skip
@@ -388,9 +335,7 @@ class Airing:
     async def record_digest(
         self, settings: AnnounceSettings, episodes: Sequence[tuple[int, int]], *, now: datetime
     ) -> str | None:
-        """Record one digest post for a server's missed episodes, in one transaction; its key, or None when
-        every episode was recorded already (by another process). The digest covers only the episodes this
-        call recorded."""
+        """Record one digest of the server's missed episodes not recorded yet; its key, or None if none."""
 
         async def write(tx: Tx) -> str | None:
             rows = [(announce_key(settings.guild_id, drama_id, number), "announce", settings.guild_id, None,
@@ -419,9 +364,8 @@ class Airing:
         rows = [(remind_key(user_id, drama_id, number), "remind", None, user_id, None, drama_id, number, 0, None,
                  state, ts(now)) for user_id, drama_id, number in reminders]  # fmt: skip
         users = sorted({user_id for user_id, _, _ in reminders})
-        # Only for reminders still there when this commits: a member who erased their data (or turned the
-        # reminder off) since the cycle read the reminders gets no record, so no DM. PostgreSQL: the rows
-        # are locked until then (an erasure waits, then deletes the records too: bot/store/erasure.py).
+        # Only for reminders still there when this commits (PostgreSQL: locked until then), so an erasure
+        # or /remind off since the cycle's read gets no DM.
         lock = " FOR SHARE" if self._db.dialect == "postgres" else ""
 
         async def write(tx: Tx) -> list[str]:
@@ -439,9 +383,8 @@ class Airing:
 
     # ---- the ledger: posting ----------------------------------------------------------------------------
     async def pending(self, now: datetime, *, limit: int = 1000) -> list[LedgerEntry]:
-        """Intents to post now: pending and not leased by anyone (oldest first), digests with their episodes.
-        A server's posts wait while its announcement channel is paused (see `finish`'s 'blocked'), a
-        member's DMs while the reminder is paused (DMs closed: no request until `/remind on`)."""
+        """Intents to post now: pending, not leased, channel or reminder not paused (oldest first), digests
+        with their episodes."""
         rows = await self._db.fetch(
             f"SELECT {_LEDGER_COLUMNS} FROM announcements a WHERE state = 'pending' "
             "AND (lease_until IS NULL OR lease_until <= ?) AND NOT (a.kind IN ('announce', 'digest') AND EXISTS ("
@@ -511,12 +454,9 @@ class Airing:
         detail: str = "",
         retry_after: timedelta | None = None,
     ) -> None:
-        """Record an attempt's outcome. `outcome`: 'done', 'failed' (never again), 'paused' (DMs closed:
-        the member's reminders pause, to be told), 'blocked' (Discord refused the server's channel: the
-        channel is paused with `detail` as the reason, its posts wait in the ledger until /announce is
-        set again; a post for a channel that is no longer the server's fails), 'retry' (certainly not
-        posted; again after `retry_after`, or at the next cycle) or 'unknown' (maybe posted: the attempt
-        stays open)."""
+        """Record an attempt's outcome: 'done', 'failed' (never again), 'paused' (DMs closed: pause the
+        member's reminders), 'blocked' (pause the server's channel with `detail` as reason), 'retry'
+        (not posted; again after `retry_after`) or 'unknown' (maybe posted: the attempt stays open)."""
         if outcome not in ("done", "failed", "paused", "blocked", "retry", "unknown"):
             raise ValueError(f"unknown outcome {outcome!r}")
         later = ts(now + retry_after) if retry_after else None

@@ -1,8 +1,6 @@
-"""Store: the database opened, its parts wired. Callers use the parts: `store.catalogue.review(...)`.
+"""Store: the database opened, its parts wired (each part holds the SQL of one concern, for both backends).
 
-Each part (catalogue.py, ratings.py, curation.py, ...) holds the SQL of one concern, written once for both
-backends; the backend (sqlite.py, postgres.py) behind the `Db` seam holds what differs. This class keeps
-only what is about the store as a whole: opening and closing, locks, the meta table, maintenance.
+This class keeps what is about the store as a whole: opening and closing, locks, the meta table, maintenance.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """The bundled catalogue (bot/data) brought into a database on start: `Bundle.apply`, one transaction.
 
-New bundled dramas are added; a bundled drama nobody changed since it was loaded takes the newer bundle's
-version; one a curator or the CLI changed is kept as it is, and one that was removed stays removed
-(`bundled_dramas` remembers what was loaded, with its digest; a /catalogue removal or merge in the audit
-table counts too). A removed drama is hidden, not deleted (bot/store/removal.py): its slug stays taken, so
-it is never added again; a newer bundle may update it, and it stays hidden until restored. The writes go in bulk (one INSERT per new drama for its id, then executemany for names,
-episodes and availability), and the title index is reloaded after.
+New bundled dramas are added; one nobody changed since it was loaded takes the newer version; one a
+curator changed, removed or merged is kept as it is (`bundled_dramas` remembers what was loaded).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import date, time
 
@@ -53,6 +53,26 @@ _CARD_READS = (
 )
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 INSERT_DRAMA = f"INSERT INTO dramas ({', '.join(DRAMA_WRITE_COLUMNS)}) VALUES ({marks(len(DRAMA_WRITE_COLUMNS))}) RETURNING id"
+
+
+def scores_from(totals: Iterable[Sequence[int]], guild_id: int | None) -> CommunityScores:
+    """CommunityScores from (scope, episode, n, halves) rows of one drama."""
+    server, everyone = ScoreSummary(), ScoreSummary()
+    server_eps: dict[int, ScoreSummary] = {}
+    everyone_eps: dict[int, ScoreSummary] = {}
+    for scope, episode, n, halves in totals:
+        if n <= 0:
+            continue
+        summary = ScoreSummary(n, halves)
+        is_server = guild_id is not None and scope == guild_id
+        if episode == 0:
+            if is_server:
+                server = summary
+            else:
+                everyone = summary
+        else:
+            (server_eps if is_server else everyone_eps)[episode] = summary
+    return CommunityScores(server, everyone, server_eps, everyone_eps)
 
 
 class Catalogue:
@@ -130,24 +150,12 @@ class Catalogue:
         exists = False
         episodes: list[Episode] = []
         offers: list[Availability] = []
-        server, everyone = ScoreSummary(), ScoreSummary()
-        server_eps: dict[int, ScoreSummary] = {}
-        everyone_eps: dict[int, ScoreSummary] = {}
+        totals: list[tuple[int, int, int, int]] = []
         counts: dict[str, int] = {}
         for r in found:
             part = r[0]
-            if part == 3:  # totals: scope, episode, n, halves (as ratings.scores_from reads them)
-                if r[3] <= 0:
-                    continue
-                summary = ScoreSummary(r[3], r[4])
-                here = guild_id is not None and r[1] == guild_id
-                if r[2] == 0:
-                    if here:
-                        server = summary
-                    else:
-                        everyone = summary
-                else:
-                    (server_eps if here else everyone_eps)[r[2]] = summary
+            if part == 3:  # totals: scope, episode, n, halves
+                totals.append((r[1], r[2], r[3], r[4]))
             elif part == 1:  # an episode: number, critic score, title, note, air time, air date
                 aired, at = r[10], r[8]
                 episodes.append(Episode(
@@ -168,7 +176,7 @@ class Catalogue:
             return None
         episodes.sort(key=lambda e: e.number)
         offers.sort(key=lambda a: (a.service.translate(_ASCII_LOWER), a.kind))
-        scores = CommunityScores(server, everyone, server_eps, everyone_eps)
+        scores = scores_from(totals, guild_id)
         return tuple(episodes), tuple(offers), scores, WatchCounts(counts) if guild_id is not None else None
 
     async def id_where(self, column: str, value: object) -> int | None:
@@ -199,20 +207,6 @@ class Catalogue:
         )
         return [(r["slug"], r["title"], r["year"]) for r in found]
 
-    async def linked(self, *, airing_only: bool = False) -> list[Drama]:
-        """Dramas linked to a TMDB series, in the order added; `airing_only`: those not known to have ended."""
-        airing = " AND (status IS NULL OR status != 'ended')" if airing_only else ""
-        ids = [
-            r["id"]
-            for r in await self._db.fetch(
-                f"SELECT id FROM dramas WHERE tmdb_id IS NOT NULL AND hidden_at IS NULL{airing} ORDER BY id"
-            )
-        ]
-        found: dict[int, Drama] = {}
-        for start in range(0, len(ids), 500):
-            found.update(await self.get_dramas(ids[start : start + 500]))
-        return [found[i] for i in ids if i in found]
-
     async def tmdb_ids_present(self, tmdb_ids: Iterable[int]) -> set[int]:
         """Which of these TMDB series are already in the catalogue (one query, 100 ids at most)."""
         ids = [i for i in tmdb_ids if isinstance(i, int)][:100]
@@ -238,23 +232,6 @@ class Catalogue:
         return out
 
     # ---- writes ----------------------------------------------------------------------
-    async def upsert(
-        self, drama: Drama, episodes: Iterable[Episode] = (), availability: Iterable[Availability] = ()
-    ) -> tuple[int, bool]:
-        """Insert or update a drama by slug (`drama.id` ignored), replacing its names, episodes and
-        availability: (id, created). Episode ratings past a shortened run go with those episodes."""
-        episodes, availability = tuple(episodes), tuple(availability)
-
-        async def write(tx: Tx) -> tuple[int, bool, list[str] | None]:
-            drama_id, created, names = await self.upsert_in(tx, drama, episodes, availability)
-            await self._titles.bump(tx)
-            return drama_id, created, names
-
-        drama_id, created, names = await self._db.write(write)
-        # Committed: now the in-memory index may show it.
-        self._titles.put(drama_id, drama.slug, drama.title, drama.year, names)
-        return drama_id, created
-
     async def upsert_many(
         self, entries: Iterable[tuple[Drama, Iterable[Episode], Iterable[Availability]]]
     ) -> list[tuple[str, str]]:

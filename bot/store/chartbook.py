@@ -1,13 +1,8 @@
 """/top's charts kept ranked in memory, one snapshot per scope: a page is a slice of it.
 
-A snapshot is a scope's whole chart: its totals and every ranked drama in rank order (``ranking.rank``'s
-order, exactly: the same integer keys, the same ties), ranked by the database (_RANKED). A filtered page is
-the ranked dramas in the filter's set (bot/store/top.py), counted with set intersections.
-
-Fresh on this process's writes: a rating drops the snapshots of its scopes at once, a member's data erased
-or a catalogue change (its rev moved) drops them all, and the next /top builds again (a build that a write
-raced is not kept). SQLite: one process is the whole cluster, so a kept snapshot is exact. PostgreSQL with
-several processes: another process's ratings show once the snapshot is MAX_AGE old.
+A snapshot is a scope's whole chart in ``ranking.rank``'s order, ranked by the database (_RANKED). A rating
+drops its scopes' snapshots, an erasure or catalogue change drops them all (a build a write raced is not
+kept); another process's ratings show once the snapshot is MAX_AGE old.
 """
 
 from __future__ import annotations

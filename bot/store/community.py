@@ -1,13 +1,8 @@
 """Reads for the community commands: /match's shared scores, /profile's figures (/top's pages: top.py).
 
-All of them read drama-level ratings (episode 0); members' own ratings are found through the
-`ratings_user` index (migrations 0005, 0012). Removed (hidden) dramas are left out.
-
-/match keeps the scores of the members it compared (KEEP_MEMBERS, the least recently used dropped first):
-a match of two kept members is a set intersection (docs/performance.md, "Caches"). This process's writes
-drop the members they touch at once, a catalogue change drops everyone, and a read that a write raced is
-not kept. PostgreSQL with several processes: another process's ratings show once the scores are MAX_AGE
-old.
+Drama-level ratings only, removed dramas left out. /match keeps the scores of recent members (KEEP_MEMBERS,
+LRU); writes drop the members they touch, a catalogue change drops all, another process's ratings show once
+the scores are MAX_AGE old.
 """
 
 from __future__ import annotations

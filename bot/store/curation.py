@@ -37,16 +37,9 @@ class Curation:
         credit_user_id: int | None = None,
         within: Callable[[Tx], Awaitable[None]] | None = None,
     ) -> tuple[CatalogueRecord | None, CatalogueRecord | None]:
-        """Read-modify-write one drama in ONE transaction, and record it in the audit table.
-
-        `change` gets the drama as stored (None when there is no such slug) and returns the new record
-        (None: remove the drama, which hides it and keeps every row: see bot/store/removal.py; a drama
-        removed already gives (None, None), nothing audited). An exception from `change`
-        rolls everything back. Returns (before, after). `change` may run again if PostgreSQL had to
-        retry the transaction (deadlock, serialization failure): it must only compute.
-        `credit_user_id`: the member whose suggestion the change is (the audit row credits them);
-        `within`: more writes of the same transaction, made first (deciding that suggestion).
-        """
+        """Read-modify-write one drama in ONE audited transaction; (before, after). `change` maps the stored
+        record (or None) to the new one (None: hide it) and may run again on a retry, so it only computes.
+        `credit_user_id`: whose suggestion it is; `within`: writes of the same transaction, made first."""
 
         async def write(tx: Tx):  # noqa: ANN202 - (before, after, drama_id, names)
             if within is not None:
@@ -93,19 +86,11 @@ class Curation:
         )
 
     async def _set_guild_setting(
-        self,
-        column: str,
-        kind: str,
-        guild_id: int,
-        value: int | str | None,
-        actor_id: int,
-        actor_name: str | None,
-        *,
-        always: bool = False,
-    ) -> int | str | None:
-        """Set one column of a server's settings (a name from this module, never input), audited under
-        `kind`; returns the previous value. Unless `always`, the same value again (or clearing none)
-        writes and audits nothing."""
+        self, column: str, kind: str, guild_id: int, value: int | str | None, actor_id: int,
+        actor_name: str | None, *, always: bool = False,
+    ) -> int | str | None:  # fmt: skip
+        """Set one column (a name from this module, never input) of a server's settings, audited under
+        `kind`; the previous value. Unless `always`, the same value again writes nothing."""
 
         async def write(tx: Tx) -> int | str | None:
             row = await tx.fetch_one(f"SELECT {column} FROM guild_settings WHERE guild_id = ?", (guild_id,))
@@ -155,9 +140,7 @@ class Curation:
     async def set_guild_region(
         self, guild_id: int, region: str | None, *, actor_id: int, actor_name: str | None
     ) -> str | None:
-        """Set (or clear, with None) a server's region, an ISO alpha-2 code; audited. Returns the previous one.
-
-        The code is checked here too (two letters, A-Z): the cog passes a code from bot/catalogue/regions.py."""
+        """Set (or clear, with None) a server's region, an ISO alpha-2 code (checked); audited. The previous one."""
         if region is not None:
             region = region.upper()
             if len(region) != 2 or not ("A" <= region[0] <= "Z" and "A" <= region[1] <= "Z"):

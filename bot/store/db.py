@@ -1,11 +1,8 @@
 """The seam between the store's parts and a database: what a part needs from a connection.
 
-A part (catalogue.py, ratings.py, ...) writes its SQL once, with `?` placeholders, and runs it through a
-`Db` (reads) or a `Tx` (inside a write transaction). The backends (sqlite.py, postgres.py) implement
-both; only they know the driver. Rows support ``row["column"]`` and ``row[0]`` on both backends.
-
-Values cross the seam as SQLite stores them: JSON as text, dates and times as ISO 8601 text
-(the PostgreSQL backend registers codecs for date, timestamptz and jsonb that keep it so).
+A part writes its SQL once, with `?` placeholders, through a `Db` (reads) or a `Tx` (a write
+transaction); the backends (sqlite.py, postgres.py) implement both. Rows support ``row["column"]`` and
+``row[0]``; values cross as SQLite stores them (JSON and dates as text).
 """
 
 from __future__ import annotations

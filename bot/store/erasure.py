@@ -1,23 +1,10 @@
 """Erasing a member (/privacy delete-my-data): every row that holds their Discord user id, in ONE transaction.
 
-Which columns hold a member's id: a column holds a Discord user id when its name is `user_id` or
-`actor_id`, ends with `_user_id`, or ends with `_by` (`set_by`, `followed_by`, `decided_by`). Every such
-column of the schema is listed in ERASED with what erasure does to it:
-
-* the row is the member's own (a rating, a watch list entry, their settings, a reminder and the ledger's
-  records of reminders sent to them): the row is deleted;
-* the row records something that stays (a catalogue change in the audit, a server's announcement
-  channel, a followed drama): the id is set to NULL, with the columns kept beside it (the actor's name),
-  so the change stays and who made it is gone. The audit shows such a change as by "an erased member".
-
-tests/bot/store/test_erasure.py reads each backend's schema, finds the columns by that rule, fills each with a
-member's id, erases, and fails when a row anywhere still holds it: a new table or column holding user ids
-must be added here, or that test fails. Name such a column by the rule.
-
-Deleting ratings fires the totals' triggers, which take each score back out (totals left with no rating
-are removed, as if never rated). Reminders go before their ledger records: on PostgreSQL a cycle recording
-reminders locks the reminder rows it records (Airing.record_reminders), so a record made while the member
-erases is committed before this deletes the records, or not made at all.
+The rule: a column holds a Discord user id when its name is `user_id` or `actor_id`, ends with `_user_id`,
+or ends with `_by`. Every such column is in ERASED: the member's own rows are deleted; in a row recording
+something that stays (an audited change, a server's settings, a follow) the id is set to NULL, so the
+change stays and who made it is gone. tests/bot/store/test_erasure.py fails when a column by that rule is
+missing here. Reminders go before their ledger records (Airing.record_reminders locks them on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -77,9 +64,8 @@ class Erasure:
         return _counted(await self._db.fetch_one(_COUNTS, (user_id,) * len(ERASED)))
 
     async def erase(self, user_id: int) -> DeletedData:
-        """Erase every row holding the member's id (ERASED) in one transaction; what was removed. What
-        this process keeps in memory about them goes too (kept charts and scores, reminders to tell about);
-        other processes on PostgreSQL drop theirs within their refresh (a minute)."""
+        """Erase every row holding the member's id (ERASED) in one transaction, and what this process keeps
+        in memory about them; what was removed."""
 
         async def tx(db: Tx) -> DeletedData:
             counted = _counted(await db.fetch_one(_COUNTS, (user_id,) * len(ERASED)))

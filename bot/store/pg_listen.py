@@ -1,9 +1,7 @@
-"""LISTEN on a dedicated PostgreSQL connection (never one from the pool: a pooled connection goes back to
-the pool and stops listening), with reconnection.
+"""LISTEN on a dedicated PostgreSQL connection (a pooled one would stop listening), with reconnection.
 
-`on_change` is called (as a task, one at a time, bursts coalesced) when a notification arrives, and
-after every reconnection: notifications sent while the connection was down are lost, so whoever
-listens must assume something changed.
+`on_change` is called (as a task, one at a time, bursts coalesced) on a notification and after every
+reconnection, since notifications sent while down are lost.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """PostgreSQL migrations: numbered SQL files in bot/store/migrations/postgres, applied exactly once each.
 
-The applied versions are rows of `schema_version` (one per migration, with its file name and when it
-was applied). `migrate(conn)` applies the missing ones, each in its own transaction holding
-`pg_advisory_xact_lock(MIGRATION_LOCK)`: processes starting together queue on the lock, and each one
-re-reads the version once it holds it, so every migration runs once whoever gets there first. A
-database at a newer version than this code knows is refused (SchemaTooNew) and left as it is.
+`migrate(conn)` applies the ones missing from `schema_version`, each in its own transaction holding
+`pg_advisory_xact_lock(MIGRATION_LOCK)`; a database newer than this code is refused (SchemaTooNew).
 """
 
 from __future__ import annotations
@@ -44,10 +41,8 @@ async def schema_version(conn: asyncpg.Connection) -> int:
 
 
 async def migrate(conn: asyncpg.Connection, known: list[tuple[int, str, str]] | None = None) -> list[int]:
-    """Bring the database up to the newest schema; returns the numbers this call applied.
-
-    Call it outside a transaction. `known` replaces the shipped migrations (tests).
-    """
+    """Bring the database up to the newest schema (outside a transaction); the numbers applied.
+    `known` replaces the shipped migrations (tests)."""
     known = migrations() if known is None else known
     applied: list[int] = []
     while True:

@@ -1,15 +1,6 @@
-"""The PostgreSQL backend (asyncpg, optional extra `postgres`): for bots that outgrow one machine.
-
-* A connection pool for reads and write transactions; connections go back to the pool without a reset
-  query (see reset_connection).
-  A transaction that PostgreSQL aborts with a deadlock (40P01) or a serialization failure (40001) runs
-  again from the start, a few times with a short random pause: a member never sees one.
-* Migrations are applied exactly once under `pg_advisory_xact_lock` (pg_schema.py).
-* The rating totals are kept by a PL/pgSQL trigger.
-* Catalogue writes send NOTIFY at commit; a dedicated connection (not from the pool) LISTENs and tells
-  the title index, and listens again after losing its connection (pg_listen.py).
-
-Values keep the shapes SQLite gives (db.py): dates and times as ISO text, JSON as text.
+"""The PostgreSQL backend (asyncpg, optional extra `postgres`): a connection pool; transactions that
+hit a deadlock or serialization failure run again; migrations once under an advisory lock (pg_schema.py);
+catalogue writes NOTIFY the other processes' title index (pg_listen.py). Values keep SQLite's shapes.
 """
 
 from __future__ import annotations
@@ -52,8 +43,7 @@ def _iso_datetime_out(text: str) -> str:
 
 
 async def init_connection(conn: Any) -> None:
-    """Codecs so values cross the seam as on SQLite: ISO text for date and timestamptz (jsonb and json
-    are text already)."""
+    """Codecs so date and timestamptz cross the seam as ISO text, as on SQLite."""
     await conn.set_type_codec("date", schema="pg_catalog", encoder=_iso_date, decoder=str, format="text")
     await conn.set_type_codec(
         "timestamptz", schema="pg_catalog", encoder=_iso_datetime_in, decoder=_iso_datetime_out, format="text"
@@ -61,15 +51,8 @@ async def init_connection(conn: Any) -> None:
 
 
 async def reset_connection(may_hold_locks: set[int], conn: Any) -> None:
-    """What the pool runs when a connection goes back (asyncpg rolls back an open transaction first).
-
-    asyncpg's default is one more round trip after every query (`pg_advisory_unlock_all(); CLOSE ALL;
-    UNLISTEN *; RESET ALL`). Nothing in this backend leaves the rest behind on a pooled connection: no
-    session SET, cursors only inside transactions (closed at their end), LISTEN on its own connection
-    (pg_listen.py). Advisory locks are taken on pooled connections by `exclusive`; a connection whose
-    unlock may not have run (cancelled, failed) is marked (its server pid in `may_hold_locks`, the pool's
-    own set) and unlocked here.
-    """
+    """The pool's reset when a connection goes back: instead of asyncpg's round trip after every query,
+    only a connection whose advisory unlock may not have run (its pid in `may_hold_locks`) is unlocked."""
     pid = conn.get_server_pid()
     if pid in may_hold_locks:
         await conn.execute("SELECT pg_advisory_unlock_all()")
@@ -152,9 +135,7 @@ class PostgresDb:
     ) -> None:
         self.url = url
         self._pool = pool
-        # Server pids of pooled connections that may hold a session advisory lock: exclusive() and
-        # try_exclusive() mark theirs until the unlock ran; only those are reset when given back (the
-        # pool's reset_connection has the same set).
+        # Pids of pooled connections that may hold an advisory lock (shared with reset_connection).
         self._may_hold_locks: set[int] = may_hold_locks if may_hold_locks is not None else set()
         self._closed = False
         self.listener = Listener(url, CATALOGUE_CHANNEL)
@@ -218,9 +199,7 @@ class PostgresDb:
         return await self._read("fetchrow", sql, params)
 
     async def _read(self, method: str, sql: str, params: Sequence) -> Any:
-        """A read on a pooled connection; once more on a fresh connection if that one was lost (a server
-        restart or terminated backends leave dead connections in the pool: they are all replaced, and the
-        read, safe to repeat, runs again, so a member does not see it)."""
+        """A read on a pooled connection; once more on a fresh one if that one was lost (server restart)."""
         async with translated():
             self._check_open()
             query = numbered(sql)
@@ -240,9 +219,8 @@ class PostgresDb:
 
     # ---- writes ------------------------------------------------------------------
     async def write(self, fn: Callable[[PgTx], Awaitable[T]]) -> T:
-        """`fn` in one transaction (READ COMMITTED), run again on a deadlock or serialization failure, and
-        on a fresh connection when the pooled one turns out dead before the transaction began (after a
-        server restart); a connection lost later fails with StoreUnavailable, the transaction undone."""
+        """`fn` in one transaction, again on a deadlock or serialization failure, or on a fresh connection
+        when the pooled one was dead before it began; a connection lost later raises StoreUnavailable."""
         lost_before_begin = False
         for attempt in range(1, RETRIES + 1):
             began = False
@@ -254,9 +232,7 @@ class PostgresDb:
                         return await fn(PgTx(conn))
                 except Exception as exc:
                     if _is_lost(exc) and not self._closed:
-                        await (
-                            self._pool.expire_connections()
-                        )  # where one was lost, the others likely were too
+                        await self._pool.expire_connections()
                         if began or lost_before_begin:
                             raise
                         lost_before_begin = True
@@ -270,9 +246,8 @@ class PostgresDb:
 
     @asynccontextmanager
     async def exclusive(self, name: str) -> AsyncIterator[None]:
-        """Held by one process at a time across every process on this database: a session advisory lock
-        (keyed by hashtext(name)) on a pooled connection kept for the duration. Released when the block
-        ends, or by the server if this process dies."""
+        """One holder at a time across every process: a session advisory lock on a pooled connection,
+        released when the block ends, or by the server if this process dies."""
         async with translated():
             self._check_open()
             async with self._pool.acquire() as conn:

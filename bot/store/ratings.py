@@ -1,7 +1,6 @@
 """Ratings: one score per member per drama (episode 0) and per episode; community totals.
 
-Each rating is one write transaction. The totals in `rating_totals` are kept by triggers in the database on
-both backends, so they are exact whatever process wrote.
+The totals in `rating_totals` are kept by triggers on both backends, so they are exact whatever process wrote.
 """
 
 from __future__ import annotations
@@ -11,30 +10,10 @@ import weakref
 from collections.abc import Callable
 
 from bot.errors import StoreUnavailable
-from bot.models import CommunityScores, RateResult, ScoreSummary
+from bot.models import RateResult, ScoreSummary
 from bot.store import rows
 from bot.store.db import Db, Tx
 from bot.store.rows import DRAMA_COLUMNS
-
-
-def scores_from(rows, guild_id: int | None) -> CommunityScores:
-    """CommunityScores from (scope, episode, n, halves) rows of one drama."""
-    server, everyone = ScoreSummary(), ScoreSummary()
-    server_eps: dict[int, ScoreSummary] = {}
-    everyone_eps: dict[int, ScoreSummary] = {}
-    for r in rows:
-        summary = ScoreSummary(r["n"], r["halves"])
-        if summary.count <= 0:
-            continue
-        is_server = guild_id is not None and r["scope"] == guild_id
-        if r["episode"] == 0:
-            if is_server:
-                server = summary
-            else:
-                everyone = summary
-        else:
-            (server_eps if is_server else everyone_eps)[r["episode"]] = summary
-    return CommunityScores(server, everyone, server_eps, everyone_eps)
 
 
 class Ratings:
@@ -49,11 +28,8 @@ class Ratings:
     async def rate(
         self, *, user_id: int, guild_id: int | None, drama_id: int, score: float, episode: int | None = None
     ) -> RateResult:
-        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode.
-
-        LookupError for an unknown drama, ValueError for a bad score or an episode out of range;
-        StoreUnavailable when the database cannot be written.
-        """
+        """Add or replace one member's score (0.5..5 in 0.5 steps) for a drama or one episode; LookupError
+        for an unknown drama, ValueError for a bad score or episode."""
         halves = score * 2
         if not (1 <= halves <= 10) or halves != int(halves):
             raise ValueError(f"score must be 0.5..5 in steps of 0.5, got {score!r}")
@@ -113,16 +89,3 @@ class Ratings:
             self._written({guild_id or 0, 0}, (user_id,))
         return result
 
-    async def user_rating(self, *, user_id: int, drama_id: int, episode: int | None = None) -> float | None:
-        row = await self._db.fetch_one(
-            "SELECT halves FROM ratings WHERE drama_id = ? AND episode = ? AND user_id = ?",
-            (drama_id, episode or 0, user_id),
-        )
-        return row["halves"] / 2 if row else None
-
-    async def community_scores(self, drama_id: int, guild_id: int | None) -> CommunityScores:
-        found = await self._db.fetch(
-            "SELECT scope, episode, n, halves FROM rating_totals WHERE drama_id = ? AND scope IN (0, ?)",
-            (drama_id, guild_id or 0),
-        )
-        return scores_from(found, guild_id)

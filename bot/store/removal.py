@@ -1,22 +1,12 @@
 """Removing, restoring and merging dramas, without losing a member's data.
 
-* **Remove** hides a drama (`dramas.hidden_at`, migration 0015; `Curation.curate` with `None` calls
-  `hide_in`): its ratings, list entries, reminders, follows and ledger rows all stay, and the totals stay
-  exact (the triggers keep them whatever is hidden). What members see leaves it out: the title index, the
-  Drama reads (`Catalogue.get_dramas`), /review, /top, /match, /profile, /watchlist, /schedule, the
-  announcements and the TMDB refresh.
-* **Restore** clears `hidden_at`: everything comes back as it was, the same averages to the half star.
-* **Merge** joins a duplicate (FROM) into the drama kept (INTO) in ONE transaction, then deletes FROM (its
-  record stays in the audit): each member keeps one score per (drama, episode), their latest by
-  `updated_at` (on a tie, INTO's); one list entry, the one changed last, with the further progress of
-  the two; follows, reminders and ledger rows move (INTO's own win on the same key). FROM's names become
-  INTO's aliases, and what INTO lacks is taken from FROM: its ids, empty facts, a longer run, episodes and
-  streaming entries. FROM's scores move by changing their drama (no trigger runs for that on SQLite, and
-  no list progress is raised), so INTO's totals are counted again from its ratings inside the transaction.
+* **Remove** hides a drama (`dramas.hidden_at`): its ratings, list entries, reminders, follows and ledger
+  rows stay (the totals too), but nothing members see shows it. **Restore** brings it all back.
+* **Merge** joins a duplicate (FROM) into the drama kept (INTO) in one transaction, then deletes FROM: each
+  member keeps their latest score per (drama, episode) and the list entry changed last; follows, reminders
+  and ledger rows move; INTO takes FROM's names as aliases and what it lacks; INTO's totals are recounted.
 
-Every change is audited: "remove", "restore", and for a merge one "merge" row for FROM (its record; after:
-where it went) and one for INTO (before and after). The bundled catalogue never brings back a drama that
-was removed or merged away (bot/store/bundle.py).
+Every change is audited; the bundled catalogue never brings back a removed or merged drama.
 """
 
 from __future__ import annotations
@@ -82,9 +72,7 @@ def merged_record(into: CatalogueRecord, source: CatalogueRecord) -> CatalogueRe
 
 
 class Removal:
-    def __init__(
-        self, db: Db, titles: Titles, catalogue: Catalogue, community: Community
-    ) -> None:
+    def __init__(self, db: Db, titles: Titles, catalogue: Catalogue, community: Community) -> None:
         self._db = db
         self._titles = titles
         self._catalogue = catalogue

@@ -1,8 +1,7 @@
 """The SQLite backend (aiosqlite): the embedded default.
 
-One writer connection, used only under an asyncio lock with `BEGIN IMMEDIATE`, so tasks never share a
-half-done transaction; READERS read-only reader connections, each on its own thread (WAL lets them read
-while the writer writes): a read goes to the one with the fewest reads in flight.
+One writer connection under an asyncio lock with `BEGIN IMMEDIATE`; READERS read-only connections (WAL),
+a read going to the one with the fewest reads in flight.
 """
 
 from __future__ import annotations
@@ -208,9 +207,8 @@ class SqliteDb:
 
     # ---- writes ------------------------------------------------------------------
     async def write(self, fn: Callable[[SqliteTx], Awaitable[T]]) -> T:
-        """One serialised write transaction: BEGIN IMMEDIATE under the lock, COMMIT or ROLLBACK. A write that
-        waited for the lock while the one before it waited out the busy timeout fails at once: waiting it out
-        again would answer after Discord's 3 s."""
+        """One serialised write transaction: BEGIN IMMEDIATE under the lock. A write that waited while the one
+        before it hit the busy timeout fails at once (waiting again would miss Discord's 3 s)."""
         timeouts = self._lock_timeouts
         async with self._write_lock, translated():
             self._check_open()

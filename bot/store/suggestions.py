@@ -1,9 +1,7 @@
-"""Members' suggested corrections to the shared catalogue (catalogue_suggestions): made by any member, at
-most a few an hour each, then accepted or rejected by a global curator.
+"""Members' suggested corrections to the shared catalogue, accepted or rejected by a global curator.
 
-Accepting applies the value through `Curation.curate`, the one write path of curators' edits, in the same
-transaction that marks the suggestion decided; the audit row credits the member who suggested it. A
-suggestion is decided once: a second curator's click (or a CLI run) at the same time finds it decided.
+Accepting applies the value through `Curation.curate` in the transaction that marks it decided, credited to
+the member who suggested it; a suggestion is decided once.
 """
 
 from __future__ import annotations
@@ -121,10 +119,8 @@ class Suggestions:
         guild_id: int | None,
         now: datetime,
     ) -> tuple[Suggestion, CatalogueRecord | None, CatalogueRecord | None]:
-        """Apply a pending suggestion through `Curation.curate` (its audit row credits the suggester) and
-        mark it accepted, in one transaction. `change(suggestion)` gives curate's change (it validates the
-        value again: the drama may have changed since). Returns (the suggestion, before, after).
-        SuggestionClosed when there is none pending with this id; what `change` raises leaves it pending."""
+        """Apply a pending suggestion through `Curation.curate` with `change(suggestion)` and mark it
+        accepted, in one transaction: (suggestion, before, after); SuggestionClosed if none is pending."""
         found = await self.get(suggestion_id)
         if found is None or found.status != "pending":
             raise SuggestionClosed(suggestion_id, found)

@@ -1,15 +1,8 @@
 """The title index every process keeps in memory for autocomplete and lookups (bot/search/index.py).
 
-It is kept current on this process's own writes (the caller updates it after its commit), and reloaded
-when another process changed the catalogue: every catalogue write bumps the `catalogue_rev` meta value
-in its transaction. How a process learns of a change is the backend's business:
-
-* SQLite: `PRAGMA data_version` on the reader says cheaply that *something* was written by another
-  connection; then `catalogue_rev` says whether it was the catalogue (checked at most once a second
-  on interactions, see `refresh`).
-* PostgreSQL: the write also sends NOTIFY (at commit); a dedicated LISTEN connection in every process
-  calls `changed()`, which reloads. After a lost LISTEN connection the backend listens again and calls
-  `changed()` as well, since notifications sent meanwhile are lost.
+Kept current on this process's own writes, and reloaded when another process moved `catalogue_rev` (every
+catalogue write bumps it): on SQLite `refresh` checks `PRAGMA data_version` then the rev, at most once a
+second; on PostgreSQL a LISTEN connection calls `changed()` on NOTIFY and after reconnecting.
 """
 
 from __future__ import annotations
@@ -103,9 +96,8 @@ class Titles:
         return True
 
     async def bump(self, tx: Tx) -> None:
-        """Count a catalogue write (inside its transaction). When the index was current before it, it
-        stays current after it (the caller updates it); otherwise another process wrote first and the
-        next check reloads."""
+        """Count a catalogue write (inside its transaction); if another process wrote first, the next check
+        reloads."""
         row = await tx.fetch_one("SELECT value FROM meta WHERE key = ?", (CATALOGUE_REV,))
         old = row["value"] if row else None
         new = str(int(old or 0) + 1)

@@ -1,12 +1,8 @@
-"""/top's chart pages: the scope's chart kept ranked in memory (bot/store/chartbook.py), filtered with the
-catalogue's sets.
+"""/top's chart pages: the scope's chart kept ranked in memory (chartbook.py), filtered by sets.
 
-The reference is bot.community.ranking: the scope's tallies -> `ranking.rank` -> `ranking.paginate`; with a
-filter, `ranking.rank(tallies, within=the filter's dramas)`: a drama's score keeps its scope's mean whatever
-the filter, and the filtered chart is the scope's chart restricted to the filter, ranked 1.. again.
-Filters are sets of drama ids from one read of the catalogue (id, genres, country, year), read again when
-`catalogue_rev` moved (every catalogue write bumps it, in any process): a genre compared casefolded, a
-country, a year; several filters are the intersection of their sets.
+As `ranking.rank(tallies, within=the filter's dramas)`: a drama keeps its scope's mean whatever the filter.
+Filters (genre casefolded, country, year) are sets of drama ids, read again when `catalogue_rev` moved;
+several filters are the intersection of their sets.
 """
 
 from __future__ import annotations

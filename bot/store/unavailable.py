@@ -42,11 +42,8 @@ class UnavailableTitles(UnavailablePart):
 
 
 class UnavailableStore(UnavailablePart):
-    """Stands in for the store while the database cannot be opened (corrupt, unreadable...).
-
-    It has the store's parts, and every read and write raises StoreUnavailable, so members get the
-    "temporarily unavailable" answer. `bot/__main__.py` keeps trying to open the real store.
-    """
+    """The store's parts, every read and write raising StoreUnavailable, while the database cannot be
+    opened (members get "temporarily unavailable"; `bot/__main__.py` keeps trying to open it)."""
 
     closed = False
 

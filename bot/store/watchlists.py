@@ -1,14 +1,12 @@
 """Watch lists: each member's status and episode progress per drama; privacy settings (erasing: erasure.py).
 
-Rating episode N raises progress (and puts the drama on the list as Watching) through a trigger on
-`ratings` (migration 0005), so it happens in the rating's own transaction on both backends, whatever
-process wrote it. Progress never exceeds the drama's episode count: writes check it, and reads clip it
-(a curator may shorten a run later). A removed (hidden) drama's entries stay, left out of what members see.
+Rating episode N raises progress through a trigger on `ratings` (migration 0005). Progress never exceeds
+the episode count: writes check it, reads clip it. A hidden drama's entries stay, left out of reads.
 """
 
 from __future__ import annotations
 
-from bot.models import WATCH_STATUSES, WatchCounts, WatchEntry, WatchPage
+from bot.models import WATCH_STATUSES, WatchEntry, WatchPage
 from bot.store.db import Db, Tx
 from bot.store.rows import HIDDEN
 
@@ -51,11 +49,8 @@ class Watchlists:
     async def set(
         self, *, user_id: int, guild_id: int | None, drama_id: int, status: str, episode: int | None = None
     ) -> tuple[WatchEntry, WatchEntry | None]:
-        """Set a member's status (and progress) for a drama: (the entry now, the one before or None).
-
-        Completed sets progress to the last episode; without `episode` the progress is kept. Raises
-        ValueError for an unknown status or an episode out of range, LookupError for an unknown drama.
-        """
+        """Set a member's status (and progress: Completed means the last episode, none given keeps it):
+        (the entry now, the one before or None). ValueError, or LookupError for an unknown drama."""
         if status not in WATCH_STATUSES:
             raise ValueError(f"unknown watch status {status!r}")
 
@@ -132,15 +127,6 @@ class Watchlists:
             (user_id, wanted, wanted, WATCH_PAGE, page * WATCH_PAGE, user_id)
         )
         return WatchPage(tuple(_entry(r) for r in found), total, page, pages)
-
-    async def status_counts(self, user_id: int) -> WatchCounts:
-        """How many dramas a member has in each status."""
-        found = await self._db.fetch(
-            f"SELECT status, COUNT(*) AS n FROM watchlist WHERE user_id = ? AND drama_id NOT IN {HIDDEN} "
-            "GROUP BY status",
-            (user_id,),
-        )
-        return WatchCounts({r["status"]: r["n"] for r in found})
 
     # ---- privacy -------------------------------------------------------------------------
     async def is_private(self, user_id: int) -> bool:

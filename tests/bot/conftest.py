@@ -25,6 +25,7 @@ import pytest
 from bot.catalogue.format import load_starter_catalogue, starter_entries
 from bot.models import Availability, Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert
 
 
 class Records:
@@ -180,7 +181,7 @@ def add_drama(store: Store) -> AddDrama:
                   **fields) -> int:  # fmt: skip
         drama = Records.drama(slug, episode_count=episode_count, **fields)
         eps = Records.episodes(episode_count) if episodes is None else episodes
-        drama_id, _created = await store.catalogue.upsert(drama, eps, availability)
+        drama_id, _created = await upsert(store, drama, eps, availability)
         return drama_id
 
     return add

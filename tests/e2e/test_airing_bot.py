@@ -15,6 +15,7 @@ import pytest
 
 from bot.models import Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert
 
 from .channels import EMBED_LINKS, VIEW_CHANNEL, overwrite
 from .standin import DEFAULT_MEMBER_PERMISSIONS, CommandNotSynced
@@ -52,13 +53,13 @@ async def seed(path: str) -> None:
         runner = Drama(
             0, "lovely-runner-tmdb", "Lovely Runner", 4, country="KR", status="airing", tmdb_id=TMDB_ID
         )
-        await store.catalogue.upsert(runner, [Episode(n, air_date=d) for n, d in enumerate(dates, 1)])
+        await upsert(store, runner, [Episode(n, air_date=d) for n, d in enumerate(dates, 1)])
         ended = Drama(0, "long-gone", "Long Gone", 2, country="KR", status="ended")
-        await store.catalogue.upsert(
-            ended, [Episode(1, air_date=date(2020, 1, 1)), Episode(2, air_date=date(2020, 1, 2))]
+        await upsert(
+            store, ended, [Episode(1, air_date=date(2020, 1, 1)), Episode(2, air_date=date(2020, 1, 2))]
         )
-        await store.catalogue.upsert(
-            Drama(0, "no-dates-yet", "No Dates Yet", 8, country="KR", status="airing")
+        await upsert(
+            store, Drama(0, "no-dates-yet", "No Dates Yet", 8, country="KR", status="airing")
         )
     finally:
         await store.close()

@@ -16,6 +16,7 @@ import pytest
 
 from bot.models import Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert
 
 from .standin import DEFAULT_MEMBER_PERMISSIONS
 from .waiting import db_rows, eventually
@@ -35,8 +36,8 @@ async def seed(path: str) -> None:
     store = await Store.open(Path(path))
     try:
         drama = Drama(0, "paused-runner", "Paused Runner", 4, country="KR", status="airing")
-        await store.catalogue.upsert(
-            drama, [Episode(n, air_date=BASE + timedelta(days=n - 1)) for n in range(1, 5)]
+        await upsert(
+            store, drama, [Episode(n, air_date=BASE + timedelta(days=n - 1)) for n in range(1, 5)]
         )
     finally:
         await store.close()

@@ -16,6 +16,7 @@ import pytest
 from bot.catalogue.format import starter_entries
 from bot.models import Availability, Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert
 
 TITLE = "Soundtrack #1"
 EXPECTED_OPTIONS = {
@@ -179,7 +180,8 @@ async def test_autocomplete_title_native_alias_and_empty(discord_stub, start_bot
 async def _long_drama_db(path: Path) -> None:
     store = await Store.open(path)
     try:
-        await store.catalogue.upsert(
+        await upsert(
+            store,
             Drama(id=0, slug="long-drama", title="Long Drama", episode_count=100, year=2020, country="CN",
                   critic_score=3.5, synopsis="S" * 2900, critic_verdict="V" * 1000, critic_summary="w" * 100,
                   genres=("Historical",) * 10, network="N" * 100, aliases=("A" * 200,)),

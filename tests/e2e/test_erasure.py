@@ -19,6 +19,7 @@ import pytest
 
 from bot.models import Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert
 from tests.e2e.test_commands import TITLE
 
 from .waiting import eventually
@@ -47,7 +48,7 @@ async def seed(location: str) -> None:
     try:
         runner = Drama(0, "lovely-runner", "Lovely Runner", 4, country="KR", status="airing")
         eps = [Episode(n, air_date=BASE + timedelta(days=n - 1), air_time=time(21, 0)) for n in range(1, 5)]
-        await store.catalogue.upsert(runner, eps)
+        await upsert(store, runner, eps)
     finally:
         await store.close()
 

@@ -13,6 +13,7 @@ from PIL import Image
 
 from bot.models import Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert
 from tests.e2e.test_commands import TITLE, _long_drama_db
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -126,8 +127,8 @@ async def _charted_dramas_db(path: Path, count: int) -> list[str]:
         for i in range(count):
             title = f"Charted Drama {i}"
             scores = [((i + n) % 10 + 1) / 2 for n in range(1, 17)]
-            await store.catalogue.upsert(
-                Drama(
+            await upsert(
+                store, Drama(
                     id=0, slug=f"charted-drama-{i}", title=title, episode_count=16, year=2021, country="KR"
                 ),
                 [Episode(n, s) for n, s in enumerate(scores, start=1)],

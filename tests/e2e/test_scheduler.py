@@ -17,6 +17,7 @@ from bot.airing.announcer import Delivery, Dispatcher, Status
 from bot.airing.scheduler import LEASE, StoreLedger, run_cycle
 from bot.models import AnnounceSettings, Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import reminders_of, upsert
 from tests.clocks import ManualClock
 
 from .inprocess import connected_client
@@ -62,7 +63,7 @@ async def test_simulated_days_announce_every_episode_once(discord_stub: DiscordS
     store = await Store.open(location)
     other = await Store.open(location)  # a second process on the same database
     try:
-        drama_id, _ = await store.catalogue.upsert(RUNNER, episodes())
+        drama_id, _ = await upsert(store, RUNNER, episodes())
         await store.airing.set_announce(
             AnnounceSettings(guild, int(channel), thread=True), set_by=1, now=clock.now()
         )
@@ -78,7 +79,7 @@ async def test_simulated_days_announce_every_episode_once(discord_stub: DiscordS
             first = await cycle()
             assert sorted(o.status.value for o in first.outcomes) == ["dms_closed", "posted", "posted"]
             assert titles(world, channel) == ["Lovely Runner · Episode 1"]
-            assert await store.airing.reminders_of(int(shy["id"])) == [(drama_id, True)]
+            assert await reminders_of(store, int(shy["id"])) == [(drama_id, True)]
             assert (await cycle()).outcomes == []  # the same minute again: nothing
 
             # day 2
@@ -152,7 +153,7 @@ async def test_delay_and_a_blocked_channel(discord_stub: DiscordStandIn, tmp_pat
     clock = ManualClock(datetime(2026, 12, 1, 12, 30, tzinfo=UTC))
     store = await Store.open(tmp_path / "bot.db")
     try:
-        drama_id, _ = await store.catalogue.upsert(RUNNER, episodes(2))
+        drama_id, _ = await upsert(store, RUNNER, episodes(2))
         await store.airing.set_announce(
             AnnounceSettings(int(gid), int(channel), delay_hours=6), set_by=1, now=clock.now()
         )

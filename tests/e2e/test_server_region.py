@@ -13,6 +13,7 @@ import pytest
 
 from bot.models import Availability, Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert
 
 from .standin import DEFAULT_MEMBER_PERMISSIONS, CommandNotSynced
 from .test_airing_bot import eventually
@@ -45,7 +46,7 @@ async def seed(path: str) -> None:
             Availability("Tving", "subscription", ("KR",), "https://tving.example/lr", date(2026, 11, 20)),
             Availability("Viki", "ads", ("US", "CA"), "https://viki.example/lr", date(2026, 11, 21)),
         ]
-        await store.catalogue.upsert(runner, episodes, availability)
+        await upsert(store, runner, episodes, availability)
     finally:
         await store.close()
 
@@ -190,8 +191,8 @@ async def test_a_cycle_shows_each_servers_region_with_tmdbs_last_check(discord_s
     try:
         drama = Drama(0, "tmdb-runner", "TMDB Runner", 4, country="KR", status="airing", tmdb_id=424242)
         curated = [Availability("Curated JP", "free", ("JP",)), Availability("Curated KR", "free", ("KR",))]
-        drama_id, _ = await store.catalogue.upsert(
-            drama, [Episode(1, air_date=FIRST, air_time=time(21, 0))], curated
+        drama_id, _ = await upsert(
+            store, drama, [Episode(1, air_date=FIRST, air_time=time(21, 0))], curated
         )
         checked = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
         await store.caches.store_providers(drama_id, 424242, checked, {

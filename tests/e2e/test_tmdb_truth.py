@@ -18,6 +18,7 @@ import pytest
 
 from bot.models import Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert, user_rating
 
 from .standin import DEFAULT_MEMBER_PERMISSIONS
 from .test_review_chart import chart_of, charted
@@ -103,7 +104,7 @@ async def test_a_tmdb_season_with_a_gap_keeps_the_gap(discord_stub, start_bot, f
         drama = await store.catalogue.by("tmdb_id", GAP_ID)
         return tuple(
             [
-                await store.ratings.user_rating(user_id=int(fan["id"]), drama_id=drama.id, episode=n)
+                await user_rating(store, user_id=int(fan["id"]), drama_id=drama.id, episode=n)
                 for n in (3, 4)
             ]
         )
@@ -141,7 +142,7 @@ async def test_a_followed_drama_added_last_is_announced_within_one_interval_and_
 
     async def add(store: Store) -> int:
         drama = Drama(0, "night-ferry", "Night Ferry", 2, country="KR", status="airing", tmdb_id=FOLLOWED_ID)
-        drama_id, _ = await store.catalogue.upsert(drama, [Episode(1, title="Chapter 1", air_date=TODAY)])
+        drama_id, _ = await upsert(store, drama, [Episode(1, title="Chapter 1", air_date=TODAY)])
         return drama_id
 
     drama_id = await read(database, add)

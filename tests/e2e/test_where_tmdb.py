@@ -8,6 +8,7 @@ import time
 from bot.models import Availability, Drama
 from bot.store import Store
 from bot.tmdb.client import ATTRIBUTION
+from tests.bot.store.readbacks import upsert
 from tests.tmdb_standin import TV_ID
 
 GOBLIN = Drama(id=0, slug="goblin-2016", title="Goblin", episode_count=16, year=2016, country="KR",
@@ -17,7 +18,7 @@ GOBLIN = Drama(id=0, slug="goblin-2016", title="Goblin", episode_count=16, year=
 async def seed(bot_env) -> None:
     store = await Store.open(bot_env["DATABASE_URL"])
     try:
-        await store.catalogue.upsert(GOBLIN, (), (Availability("Viki", "ads", ("US",)),))
+        await upsert(store, GOBLIN, (), (Availability("Viki", "ads", ("US",)),))
     finally:
         await store.close()
 

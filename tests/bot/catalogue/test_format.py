@@ -28,6 +28,7 @@ from bot.catalogue.format import (
 )
 from bot.store import Store
 from bot.store.bundle import BUNDLE_DIGEST
+from tests.bot.store.readbacks import user_rating
 
 ROOT = Path(__file__).resolve().parents[3]
 # The seed review's 8-word runs, hashed (tools/prose_fingerprint.py): the review itself is not ours to copy.
@@ -156,7 +157,7 @@ async def test_not_loaded_again_after_restart(db_path):
     try:
         assert await load_starter_catalogue(store) == 0
         assert (await store.catalogue.stats()).dramas == count
-        assert await store.ratings.user_rating(user_id=1, drama_id=drama.id) == 5
+        assert await user_rating(store, user_id=1, drama_id=drama.id) == 5
     finally:
         await store.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.community.ranking import Ranking, Page, Ranked, Tally, paginate, rank
+from bot.community.ranking import Page, Ranked, Ranking, Tally, paginate, rank
 from bot.store.rows import HIDDEN, genres
 
 

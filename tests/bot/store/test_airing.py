@@ -10,6 +10,7 @@ import pytest
 from bot.models import AnnounceSettings, Episode
 from bot.store import Store
 from bot.store.airing import announce_key, recorded_sql, remind_key
+from tests.bot.store.readbacks import announcing_guilds, reminders_of, upsert
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -22,7 +23,7 @@ async def drama_id(store: Store, records) -> int:
         Episode(2, air_date=date(2026, 12, 2)),
         Episode(3),
     )
-    drama_id, _ = await store.catalogue.upsert(records.drama("airs", country="KR", status="airing"), eps)
+    drama_id, _ = await upsert(store, records.drama("airs", country="KR", status="airing"), eps)
     return drama_id
 
 
@@ -41,11 +42,11 @@ async def test_announce_settings_round_trip_and_delay_range(store: Store):
 async def test_follows_and_announcing_guilds(store: Store, drama_id: int):
     await store.airing.set_announce(AnnounceSettings(5, 50), set_by=1, now=NOW)
     await store.airing.set_announce(AnnounceSettings(6, 60), set_by=1, now=NOW)
-    assert await store.airing.announcing_guilds() == []
+    assert await announcing_guilds(store) == []
     assert await store.airing.follow(5, drama_id, by=1, now=NOW) is True
     assert await store.airing.follow(5, drama_id, by=1, now=NOW) is False
     assert await store.airing.followed(5) == (drama_id,)
-    assert [s.guild_id for s in await store.airing.announcing_guilds()] == [5]
+    assert [s.guild_id for s in await announcing_guilds(store)] == [5]
     assert await store.airing.unfollow(5, drama_id) is True
     assert await store.airing.unfollow(5, drama_id) is False
     assert await store.airing.followed(5) == ()
@@ -70,12 +71,12 @@ async def test_reminders_pause_on_closed_dms_and_tell_once(store: Store, drama_i
     (key,) = await store.airing.record_reminders([(7, drama_id, 1)], now=NOW)
     assert await store.airing.begin(key, now=NOW, lease=LEASE) == 0
     await store.airing.finish(key, outcome="paused", now=NOW, detail="DMs closed")
-    assert await store.airing.reminders_of(7) == [(drama_id, True)]
+    assert await reminders_of(store, 7) == [(drama_id, True)]
     assert await store.airing.reminded([drama_id]) == []
     assert await store.airing.take_paused_notice(7) == (drama_id,)
     assert await store.airing.take_paused_notice(7) == ()  # told once
     assert await store.airing.remind(7, drama_id, now=NOW) is True  # resumed
-    assert await store.airing.reminders_of(7) == [(drama_id, False)]
+    assert await reminders_of(store, 7) == [(drama_id, False)]
     assert await store.airing.remind_off(7, drama_id) is True
     assert await store.airing.remind_off(7, drama_id) is False
 
@@ -181,8 +182,8 @@ async def test_a_pause_seen_by_another_process_within_the_refresh_window(
 
 
 async def test_the_cycle_reads_the_ledger_of_the_given_episodes_only(store: Store, drama_id: int, records):
-    other, _ = await store.catalogue.upsert(
-        records.drama("other", country="KR", status="airing"), (Episode(1),)
+    other, _ = await upsert(
+        store, records.drama("other", country="KR", status="airing"), (Episode(1),)
     )
     for guild in (5, 6):
         await store.airing.record_posts(
@@ -222,8 +223,8 @@ async def test_the_ledger_read_by_episode_uses_its_index(store: Store, raw, dram
 async def test_servers_and_their_follows_in_one_read_and_their_posts_in_one_write(
     store: Store, drama_id: int, records
 ):
-    other, _ = await store.catalogue.upsert(
-        records.drama("other", country="KR", status="airing"), (Episode(1),)
+    other, _ = await upsert(
+        store, records.drama("other", country="KR", status="airing"), (Episode(1),)
     )
     await store.airing.set_announce(AnnounceSettings(5, 50, True, 6), set_by=1, now=NOW)
     await store.airing.set_announce(AnnounceSettings(6, 60), set_by=1, now=NOW)
@@ -254,9 +255,9 @@ async def test_one_cycle_records_every_server_once_in_batches(store: Store, reco
     from bot.airing.scheduler import CycleReport, record_due
 
     eps = tuple(Episode(n, air_date=date(2026, 12, n), air_time=time(21, 0)) for n in (1, 2, 3))  # 12:00 UTC
-    a, _ = await store.catalogue.upsert(records.drama("a", country="KR", status="airing"), eps)
+    a, _ = await upsert(store, records.drama("a", country="KR", status="airing"), eps)
     old = (Episode(1, air_date=date(2026, 11, 25), air_time=time(21, 0)),)
-    b, _ = await store.catalogue.upsert(records.drama("b", country="KR", status="airing"), old)
+    b, _ = await upsert(store, records.drama("b", country="KR", status="airing"), old)
     now = datetime(2026, 12, 3, 12, 5, tzinfo=UTC)
     for guild, delay, follows in ((5, 0, (a,)), (6, 6, (a,)), (8, 0, (b,))):
         await store.airing.set_announce(AnnounceSettings(guild, guild * 10, False, delay), set_by=1, now=NOW)
@@ -328,7 +329,7 @@ async def test_a_member_with_closed_dms_gets_no_attempt_until_remind_on(store: S
     assert await store.airing.begin(first, now=NOW, lease=LEASE) == 0
     await store.airing.finish(first, outcome="paused", now=NOW, detail="DMs closed")
     assert (await store.airing.entry(first)).state == "paused"  # that episode: never tried again
-    assert await store.airing.reminders_of(7) == [(drama_id, True)]
+    assert await reminders_of(store, 7) == [(drama_id, True)]
     assert await store.airing.pending(NOW + timedelta(hours=1)) == []  # the other one waits: no request
     assert await store.airing.remind(7, drama_id, now=NOW) is True  # /remind on: resumed
     assert [e.key for e in await store.airing.pending(NOW + timedelta(hours=1))] == [second]

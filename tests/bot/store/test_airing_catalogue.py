@@ -9,8 +9,8 @@ import pytest
 from bot.catalogue.format import CatalogueError, entry_record, parse_entry
 from bot.models import Episode
 from bot.tmdb.client import series_record
-
 from tests.bot.conftest import Records
+from tests.bot.store.readbacks import upsert
 
 
 def _rec(**episode) -> dict:
@@ -54,13 +54,13 @@ async def test_store_keeps_air_date_and_time(store, records: Records):
         Episode(2, air_date=date(2026, 12, 5)),
         Episode(3),
     )
-    drama_id, _ = await store.catalogue.upsert(records.drama("airs", country="KR", status="airing"), eps)
+    drama_id, _ = await upsert(store, records.drama("airs", country="KR", status="airing"), eps)
     assert await store.catalogue.episodes(drama_id) == eps
     moved = (
         Episode(1, air_date=date(2026, 12, 4), air_time=time(21, 10)),
         Episode(2, air_date=date(2026, 12, 6)),
     )
-    await store.catalogue.upsert(records.drama("airs", country="KR", status="airing"), moved)
+    await upsert(store, records.drama("airs", country="KR", status="airing"), moved)
     assert await store.catalogue.episodes(drama_id) == moved
 
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from bot.catalogue.format import LEGACY_BUNDLE, STARTER_LOADED, load_starter_catalogue, starter_entries
 from bot.models import Drama, Episode
 from bot.store import Store
+from tests.bot.store.readbacks import upsert, user_rating
 
 
 def drama(slug: str, title: str, episodes: int = 16, **fields) -> tuple[Drama, tuple[Episode, ...], tuple]:
@@ -45,7 +46,7 @@ async def test_a_newer_bundle_adds_its_new_dramas_and_updates_untouched_ones(sto
                                    "moving-2023": ("Moving", 20)}  # fmt: skip
     assert [h.title for h in store.titles.search("Two Worlds")] == ["W: Two Worlds"]
     assert (
-        await store.ratings.user_rating(user_id=7, drama_id=w.id) == 4.5
+        await user_rating(store, user_id=7, drama_id=w.id) == 4.5
     )  # the update kept the drama and its ratings
     assert await store.get_meta("bundle_digest") == "v2"
     (entry,) = await store.curation.audit_log(limit=1)
@@ -97,7 +98,7 @@ async def test_a_drama_a_curator_removed_never_comes_back(store: Store, raw):
 
 
 async def test_a_drama_removed_before_the_bundle_was_tracked_stays_removed(store: Store):
-    await store.catalogue.upsert(*V1[0])
+    await upsert(store, *V1[0])
     await store.curation.curate(
         "goblin-2016", lambda rec: None, action="remove", actor_id=42, actor_name="c", guild_id=1
     )
@@ -107,7 +108,7 @@ async def test_a_drama_removed_before_the_bundle_was_tracked_stays_removed(store
 
 
 async def test_the_same_series_under_another_slug_is_not_added_twice(store: Store):
-    await store.catalogue.upsert(*drama("signal-tmdb-64840", "Signal", tmdb_id=64840))  # e.g. import-tmdb
+    await upsert(store, *drama("signal-tmdb-64840", "Signal", tmdb_id=64840))  # e.g. import-tmdb
     outcome = await store.bundle.apply(V1, "v1")
     assert outcome.added == 2
     assert set(await titles(store)) == {"signal-tmdb-64840", "goblin-2016", "w-2016"}
@@ -121,7 +122,7 @@ async def test_a_database_from_before_tracking_keeps_its_soundtrack_1_state(db_p
         path = db_path.with_name(f"legacy-{deleted}.sqlite3")
         store = await Store.open(path)
         try:
-            await store.catalogue.upsert(soundtrack.drama, soundtrack.episodes, soundtrack.availability)
+            await upsert(store, soundtrack.drama, soundtrack.episodes, soundtrack.availability)
             await store.set_meta(STARTER_LOADED, "1")
             if deleted:  # as an operator did it before /catalogue remove existed: straight in the database
                 admin = sqlite3.connect(path, isolation_level=None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, time
 
 from bot.models import Availability, Episode
+from tests.bot.store.readbacks import community_scores, upsert
 
 GUILD_A, GUILD_B = 9001, 9002
 
@@ -14,8 +15,8 @@ async def test_dramas_by_id_come_with_their_aliases_in_order_one_or_many_at_once
     ids = []
     for n in range(7):
         aliases = tuple(f"Alias {n}-{k}" for k in range(n % 3))[::-1]  # none, one, two (not in name order)
-        drama_id, _ = await store.catalogue.upsert(
-            records.drama(f"d-{n}", aliases=aliases, genres=("Romance", "Thriller")[: n % 3])
+        drama_id, _ = await upsert(
+            store, records.drama(f"d-{n}", aliases=aliases, genres=("Romance", "Thriller")[: n % 3])
         )
         ids.append((drama_id, aliases))
     single = await store.catalogue.get(ids[2][0])
@@ -41,7 +42,7 @@ async def test_the_review_read_brings_episodes_availability_scores_and_counts_in
         records.availability("Apple TV", "buy", regions=("US",)),
         records.availability("Écran", "ads", regions=("FR",)),
     ]
-    drama_id, _ = await store.catalogue.upsert(records.drama("ordered", episode_count=3), episodes, offers)
+    drama_id, _ = await upsert(store, records.drama("ordered", episode_count=3), episodes, offers)
     for user, guild, score, ep in [(1, GUILD_A, 4, None), (2, GUILD_A, 3, 2), (3, GUILD_B, 5, None),
                                    (4, None, 2.5, 2), (5, GUILD_B, 1, 3)]:  # fmt: skip
         await store.ratings.rate(user_id=user, guild_id=guild, drama_id=drama_id, score=score, episode=ep)
@@ -62,7 +63,7 @@ async def test_the_review_read_brings_episodes_availability_scores_and_counts_in
     assert data.availability[0] == Availability("Apple TV", "buy", ("US",), "https://www.netflix.com/",
                                                 date(2024, 5, 1))  # fmt: skip
     assert data.availability[2].regions == () and data.availability[3].checked_on is None
-    assert data.scores == await store.ratings.community_scores(drama_id, GUILD_A)
+    assert data.scores == await community_scores(store, drama_id, GUILD_A)
     assert (data.scores.server.count, data.scores.everyone.count) == (1, 2)
     assert set(data.scores.server_episodes) == {2} and set(data.scores.everyone_episodes) == {2, 3}
     assert data.scores.everyone_episodes[2].count == 2
@@ -70,13 +71,13 @@ async def test_the_review_read_brings_episodes_availability_scores_and_counts_in
 
     elsewhere = await store.catalogue.review(drama_id, None)
     assert elsewhere.watching is None and not elsewhere.in_guild
-    assert elsewhere.scores == await store.ratings.community_scores(drama_id, None)
+    assert elsewhere.scores == await community_scores(store, drama_id, None)
     assert elsewhere.scores.server.count == 0 and elsewhere.scores.everyone.count == 2
     assert (await store.catalogue.review(drama_id, GUILD_B)).watching["plan"] == 1
 
 
 async def test_a_drama_with_nothing_yet_has_a_card_and_a_removed_one_has_none(store, records, raw):
-    bare_id, _ = await store.catalogue.upsert(records.drama("bare", episode_count=2), (), ())
+    bare_id, _ = await upsert(store, records.drama("bare", episode_count=2), (), ())
     drama = await store.catalogue.get(bare_id)
     data = await store.catalogue.review(drama, GUILD_A)
     assert data is not None and data.drama == drama

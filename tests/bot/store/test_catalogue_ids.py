@@ -19,6 +19,7 @@ from bot.catalogue.format import (
     parse_csv,
 )
 from bot.store import Store, migrations
+from tests.bot.store.readbacks import upsert
 
 IDS = {"tmdb_id": 94796, "wikidata_id": "Q65258113", "imdb_id": "tt10850932",
        "first_air_date": "2019-12-14", "status": "ended"}  # fmt: skip
@@ -91,16 +92,16 @@ async def test_the_store_keeps_them_and_export_import_round_trips(store: Store, 
 
 async def test_wikidata_and_imdb_ids_are_unique_in_the_database(store: Store, integrity_error):
     (first,) = parse_catalogue(document(record()), "c.json")
-    await store.catalogue.upsert(first.drama)
+    await upsert(store, first.drama)
     for field in ("wikidata_id", "imdb_id"):
         clash = {k: None for k in ("tmdb_id", "wikidata_id", "imdb_id")} | {field: IDS[field]}
         (second,) = parse_catalogue(document(record("a-remake", **clash)), "c.json")
         with pytest.raises(integrity_error, match=field):
-            await store.catalogue.upsert(second.drama)
+            await upsert(store, second.drama)
     (third,) = parse_catalogue(document(record("no-ids", **dict.fromkeys(IDS))), "c.json")
     (fourth,) = parse_catalogue(document(record("no-ids-either", **dict.fromkeys(IDS))), "c.json")
-    await store.catalogue.upsert(third.drama)
-    await store.catalogue.upsert(fourth.drama)  # NULLs never clash
+    await upsert(store, third.drama)
+    await upsert(store, fourth.drama)  # NULLs never clash
     assert (await store.catalogue.stats()).dramas == 3
 
 
@@ -118,7 +119,7 @@ def test_csv_has_the_columns():
 
 async def test_a_csv_without_id_columns_unlinks_nothing(store: Store):
     (entry,) = parse_catalogue(document(record()), "c.json")
-    await store.catalogue.upsert(entry.drama)
+    await upsert(store, entry.drama)
     (row,) = parse_csv("slug,title,episode_count\ncrash-landing-on-you-2019,CLOY,16\n", "c.csv")
     (merged,) = await merge_kept(store, [row])
     assert merged.drama.title == "CLOY"

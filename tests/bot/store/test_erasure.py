@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time
 from bot.cli import catalogue as catalogue_cli
 from bot.models import AnnounceSettings, DeletedData, Episode
 from bot.store.erasure import ERASED
-
+from tests.bot.store.readbacks import reminders_of, reminders_sent
 from tests.bot.store.test_store import FRESH_TOTALS, GUILD_A, GUILD_B
 
 USER_ID_COLUMN = re.compile(r"user_id|actor_id|.+_user_id|.+_by")  # the rule (the module's docstring)
@@ -117,9 +117,9 @@ async def test_erasure_removes_every_row_and_keeps_changes_without_their_author(
         sorted(await raw.fetch("SELECT drama_id, episode, scope, n, halves FROM rating_totals")) == other_only
     )
     # Their reminders and the records of them are gone; the other member's are all there.
-    assert await store.airing.reminders_of(MEMBER) == []
+    assert await reminders_of(store, MEMBER) == []
     assert await store.airing.reminded([a, b]) == [(OTHER, a), (OTHER, b)]
-    assert await store.airing.reminders_sent([MEMBER, OTHER]) == {(OTHER, a, 1)}
+    assert await reminders_sent(store, [MEMBER, OTHER]) == {(OTHER, a, 1)}
     # The changes stay, without who made them; the other member's keep theirs.
     audit = await store.curation.audit_log()
     assert [(e.id, e.action, e.subject, e.before, e.after) for e in audit] == [
@@ -172,7 +172,7 @@ async def test_a_reminder_erased_while_a_cycle_records_it_is_not_recorded(store,
     await store.erasure.erase(MEMBER)
     made = await store.airing.record_reminders([(u, d, 1) for u, d in due], now=NOW)
     assert made == [f"remind:{OTHER}:{drama}:1"]
-    assert await store.airing.reminders_sent([MEMBER, OTHER]) == {(OTHER, drama, 1)}
+    assert await reminders_sent(store, [MEMBER, OTHER]) == {(OTHER, drama, 1)}
 
 
 def test_the_rule_names_user_id_columns_and_nothing_else():

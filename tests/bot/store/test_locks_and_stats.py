@@ -11,6 +11,7 @@ import pytest
 
 from bot.__main__ import STATS_MARKER, log_stats
 from bot.models import ScoreSummary
+from tests.bot.store.readbacks import community_scores
 
 GUILD = 333_333_333_333_333_333
 
@@ -33,7 +34,7 @@ async def test_a_rating_waits_for_another_process_lock_then_is_written(store, ad
     finally:
         other.close()
     assert result.previous is None and result.everyone == ScoreSummary(1, 7)
-    scores = await store.ratings.community_scores(drama_id, GUILD)
+    scores = await community_scores(store, drama_id, GUILD)
     assert scores.server_episodes == {2: ScoreSummary(1, 7)}
 
 

@@ -18,8 +18,8 @@ from bot.errors import SchemaTooNew
 from bot.models import ScoreSummary
 from bot.store import Store, open_store
 from bot.store.pg_schema import migrations
-
 from tests.bot.conftest import Records
+from tests.bot.store.readbacks import community_scores, upsert
 
 GUILDS = (None, 111, 222, 333)
 WAIT = 10.0  # s: a generous bound for something that normally takes milliseconds (no timed assertion)
@@ -47,8 +47,8 @@ async def two_stores(pg_migrated_url: str):
 
 async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals(two_stores, pg_migrated_url):
     first, second = two_stores
-    drama_id, _ = await first.catalogue.upsert(
-        Records.drama("contested", episode_count=3), Records.episodes(3)
+    drama_id, _ = await upsert(
+        first, Records.drama("contested", episode_count=3), Records.episodes(3)
     )
     rng = random.Random(11)
     submitted: dict[tuple[int, int], set[tuple[int | None, int]]] = {}
@@ -99,7 +99,7 @@ async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals
     assert kept == fresh  # the trigger-kept totals equal a fresh count
     whole = [h for (_, e), (_, h) in stored.items() if e == 0]
     for store in (first, second):
-        scores = await store.ratings.community_scores(drama_id, None)
+        scores = await community_scores(store, drama_id, None)
         assert scores.everyone == ScoreSummary(len(whole), sum(whole))
         assert scores.everyone.average == pytest.approx(sum(whole) / len(whole) / 2)
     assert (await first.catalogue.stats()).ratings == len(stored)
@@ -108,8 +108,8 @@ async def test_a_thousand_concurrent_rates_over_two_processes_leave_exact_totals
 async def test_a_catalogue_change_in_one_process_reaches_the_others_index(two_stores):
     first, second = two_stores
     assert second.titles.search("Signal") == []
-    drama_id, _ = await first.catalogue.upsert(
-        Records.drama("signal", title="Signal", aliases=("Sigeuneol",))
+    drama_id, _ = await upsert(
+        first, Records.drama("signal", title="Signal", aliases=("Sigeuneol",))
     )
     # Nothing asks the second process to look: NOTIFY (sent at commit) reaches its LISTEN connection.
     await eventually(lambda: [h.drama_id for h in second.titles.search("Signal")] == [drama_id], "NOTIFY")
@@ -150,7 +150,7 @@ async def test_after_a_lost_listen_connection_it_listens_again_and_reloads(two_s
     await eventually(lambda: listener.reconnects == 1 and listener.listening, "the LISTEN reconnection")
     await eventually(lambda: [h.drama_id for h in second.titles.search("Quiet")] == [drama_id], "the reload")
     # And notifications arrive on the new connection.
-    await first.catalogue.upsert(Records.drama("after", title="After The Storm"))
+    await upsert(first, Records.drama("after", title="After The Storm"))
     await eventually(lambda: second.titles.search("After The Storm") != [], "NOTIFY after reconnecting")
 
 
@@ -188,7 +188,7 @@ async def test_processes_starting_together_migrate_once(pg_url):
         finally:
             await conn.close()
         assert [r["version"] for r in rows] == [n for n, _, _ in migrations()]
-        drama_id, _ = await stores[0].catalogue.upsert(Records.drama("shared"))
+        drama_id, _ = await upsert(stores[0], Records.drama("shared"))
         assert (await stores[3].catalogue.get(drama_id)).slug == "shared"
     finally:
         for store in stores:
@@ -220,7 +220,7 @@ def test_placeholders_are_numbered_outside_quoted_text():
 async def test_reads_go_on_after_the_pool_connections_are_killed(two_stores, pg_migrated_url):
     """After a server restart (or killed backends) the pool's dead connections are replaced: no member sees it."""
     first, _second = two_stores
-    drama_id, _ = await first.catalogue.upsert(Records.drama("survivor"))
+    drama_id, _ = await upsert(first, Records.drama("survivor"))
     await first.set_meta("k", "v")
     conn = await asyncpg.connect(pg_migrated_url)
     try:  # every connection of every pool, as a server restart would (the LISTEN ones too)
@@ -243,7 +243,7 @@ async def test_rates_go_on_after_the_pool_connections_are_killed(two_stores, pg_
     """A batch of ratings is one statement on its own (no BEGIN that would find the connection dead
     first): a dead pooled connection under it is replaced and the batch written, once."""
     first, _second = two_stores
-    drama_id, _ = await first.catalogue.upsert(Records.drama("rated-after"))
+    drama_id, _ = await upsert(first, Records.drama("rated-after"))
     await first.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=2)
     conn = await asyncpg.connect(pg_migrated_url)
     try:
@@ -258,7 +258,7 @@ async def test_rates_go_on_after_the_pool_connections_are_killed(two_stores, pg_
         *(first.ratings.rate(user_id=u, guild_id=111, drama_id=drama_id, score=4) for u in range(1, 6))
     )
     assert [r.previous for r in results] == [2.0, None, None, None, None]
-    assert (await first.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(5, 40)
+    assert (await community_scores(first, drama_id, None)).everyone == ScoreSummary(5, 40)
 
 
 async def test_an_unreachable_server_is_unavailable_not_a_crash(tmp_path):

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.models import Drama, Episode, RefreshCandidate
 from bot.store import Store
-from bot.tmdb.client import TMDB
 from bot.tmdb.bulk import QUIET_AFTER, QUIET_EVERY, refresh_plan, run_refresh
+from bot.tmdb.client import TMDB
+from tests.bot.store.readbacks import upsert
 from tests.tmdb_standin import HARBOR_ID, FakeTMDB
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -57,15 +58,15 @@ def test_ended_dramas_are_skipped_and_long_quiet_ones_taken_once_a_week():
 
 
 async def test_candidates_and_refresh_times_on_the_store(store: Store, records):
-    followed, _ = await store.catalogue.upsert(
-        records.drama("followed", tmdb_id=11, status="airing"),
+    followed, _ = await upsert(
+        store, records.drama("followed", tmdb_id=11, status="airing"),
         [Episode(1, air_date=date(2026, 11, 1)), Episode(2, air_date=date(2026, 11, 8)), Episode(3)],
     )
-    reminded, _ = await store.catalogue.upsert(records.drama("reminded", tmdb_id=12, status="airing"))
-    paused, _ = await store.catalogue.upsert(
-        records.drama("paused", tmdb_id=13, first_air_date=date(2020, 1, 3))
+    reminded, _ = await upsert(store, records.drama("reminded", tmdb_id=12, status="airing"))
+    paused, _ = await upsert(
+        store, records.drama("paused", tmdb_id=13, first_air_date=date(2020, 1, 3))
     )
-    await store.catalogue.upsert(records.drama("not-linked"))
+    await upsert(store, records.drama("not-linked"))
     await store.airing.follow(5, followed, by=1, now=NOW)
     await store.airing.remind(7, reminded, now=NOW)
     await store.airing.remind(8, paused, now=NOW)

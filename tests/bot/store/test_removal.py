@@ -16,6 +16,7 @@ from bot.store.airing import announce_key, remind_key
 from bot.store.removal import merged_record
 from tests.bot.conftest import Records
 from tests.bot.store.oracles import tallies
+from tests.bot.store.readbacks import community_scores, linked, status_counts, upsert
 
 GUILD_A, GUILD_B = 1001, 1002
 ALICE, BOB, CAROL, DAVE = 11, 12, 13, 14
@@ -43,7 +44,7 @@ async def assert_totals_exact(raw) -> None:
 
 async def everything_shown(store: Store, drama_id: int) -> tuple:
     """What members see of a drama's scores: everyone's and both servers', per episode too."""
-    return tuple([await store.ratings.community_scores(drama_id, g) for g in (None, GUILD_A, GUILD_B)])
+    return tuple([await community_scores(store, drama_id, g) for g in (None, GUILD_A, GUILD_B)])
 
 
 async def seed_one(store: Store, add_drama) -> int:
@@ -122,10 +123,10 @@ async def test_remove_hides_the_drama_and_restore_gives_back_every_rating(store,
     assert await store.community.top.genre_names() == []  # Thriller was Signal's alone
     assert (await store.community.profile(ALICE)).ratings == profile.ratings - 1
     assert (await store.watchlists.page(ALICE)).total == 0 and (
-        await store.watchlists.status_counts(ALICE)
+        await status_counts(store, ALICE)
     ).counts == {}
     assert drama_id not in {s for s, _, _ in await store.community.shared_scores(ALICE, BOB)}
-    assert [d.id for d in await store.catalogue.linked()] == []
+    assert [d.id for d in await linked(store)] == []
     assert [c.drama_id for c in await store.refreshes.candidates()] == []  # the TMDB refresh skips it
     assert await store.airing.scheduled(date(2000, 1, 1), date(2100, 1, 1)) == []
     assert await store.airing.followed(GUILD_A) == ()
@@ -279,10 +280,10 @@ async def test_merge_keeps_each_members_latest_score_and_every_total_exact(store
     assert await raw.fetch("SELECT count(*) FROM ratings WHERE drama_id = ?", dup) == [(0,)]
     assert await raw.fetch("SELECT count(*) FROM dramas WHERE id = ?", dup) == [(0,)]
     await assert_totals_exact(raw)
-    everyone = await store.ratings.community_scores(into, None)
+    everyone = await community_scores(store, into, None)
     assert (everyone.everyone.count, everyone.everyone.average) == (3, pytest.approx((10 + 8 + 7) / 3 / 2))
     assert everyone.everyone_episodes[2].count == 2
-    here = await store.ratings.community_scores(into, GUILD_B)
+    here = await community_scores(store, into, GUILD_B)
     assert here.server.count == 2  # Alice's (given in B) and Carol's
     counted = {t.drama_id: (t.count, t.halves) for t in await tallies(store, 0)}
     assert counted == {into: (3, 25)}
@@ -348,7 +349,7 @@ async def test_merge_of_a_removed_duplicate_brings_its_members_data_along(store,
     into, dup = await seed_pair(store, add_drama, raw)
     await remove(store, "guardian-tmdb-67915")
     await store.removal.merge("guardian-tmdb-67915", "goblin-2016", actor_id=1, actor_name="c", guild_id=None)
-    assert (await store.ratings.community_scores(into, None)).everyone.count == 3
+    assert (await community_scores(store, into, None)).everyone.count == 3
     assert await store.catalogue.hidden() == []
     await assert_totals_exact(raw)
 
@@ -407,7 +408,7 @@ async def test_the_bundle_never_brings_back_a_removed_or_merged_drama(store):
     v1 = [bundled("goblin-2016", "Goblin", wikidata_id="Q24859151"), bundled("signal-2016", "Signal", tmdb_id=64840),
           bundled("w-2016", "W")]  # fmt: skip
     await store.bundle.apply(v1, "v1")
-    await store.catalogue.upsert(*bundled("moving-2023", "Moving"))  # the CLI's, before any bundle offered it
+    await upsert(store, *bundled("moving-2023", "Moving"))  # the CLI's, before any bundle offered it
     await remove(store, "goblin-2016")
     await store.removal.merge("w-2016", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
     await store.removal.merge("moving-2023", "signal-2016", actor_id=1, actor_name="c", guild_id=None)
@@ -499,7 +500,7 @@ async def test_an_import_updates_a_removed_drama_and_leaves_it_removed(store, ad
         [(replace(hidden, title="Signal Again"), await store.catalogue.episodes(drama_id), ())]
     )
     assert outcomes == [("signal-2016", "changed")]  # the CLI's `catalogue import`
-    await store.catalogue.upsert(replace(hidden, title="Signal Once More"))
+    await upsert(store, replace(hidden, title="Signal Once More"))
     assert store.titles.search("Signal") == [] and await store.catalogue.get(drama_id) is None
     assert (await store.catalogue.hidden_by("slug", "signal-2016")).title == "Signal Once More"
 
@@ -553,7 +554,7 @@ async def test_an_existing_database_migrates_with_every_drama_shown(backend, db_
     store = await Store.open(location)
     try:
         assert [h.slug for h in store.titles.search("Drama")] == ["kept"]
-        assert (await store.ratings.community_scores(1, 1)).server.count == 1
+        assert (await community_scores(store, 1, 1)).server.count == 1
         assert await store.catalogue.hidden() == []
         with pytest.raises(CatalogueRefused):
             await store.removal.restore("gone", actor_id=1, actor_name="c", guild_id=None)

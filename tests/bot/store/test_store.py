@@ -27,8 +27,8 @@ from bot.catalogue.format import starter_entries
 from bot.errors import SchemaTooNew, StoreUnavailable
 from bot.models import Availability, Episode, ScoreSummary
 from bot.store import Store, migrations
-
 from tests.bot.conftest import Raw, Records
+from tests.bot.store.readbacks import community_scores, upsert, user_rating
 
 GUILD_A = 111_111_111_111_111_111
 GUILD_B = 222_222_222_222_222_222
@@ -137,8 +137,8 @@ async def test_parent_folders_are_created(tmp_path):
 
 async def test_reopen_is_idempotent_and_keeps_data(db_path, records):
     store = await Store.open(db_path)
-    drama_id, created = await store.catalogue.upsert(
-        records.drama("reopen-me", aliases=("Again",)), records.episodes(2)
+    drama_id, created = await upsert(
+        store, records.drama("reopen-me", aliases=("Again",)), records.episodes(2)
     )
     assert created
     await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=4.5)
@@ -148,7 +148,7 @@ async def test_reopen_is_idempotent_and_keeps_data(db_path, records):
     for _ in range(2):
         store = await Store.open(db_path)
         try:
-            assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4.5
+            assert await user_rating(store, user_id=1, drama_id=drama_id) == 4.5
             assert await store.get_meta("k") == "v"
             assert [d.id for d in await store.catalogue.find("again")] == [drama_id]
             assert (await store.catalogue.stats()).dramas == 1
@@ -200,7 +200,7 @@ async def test_first_rating_then_rerate_replaces(store, add_drama):
     assert second.score == 2.5
     assert second.server == ScoreSummary(1, 5)
     assert second.everyone == ScoreSummary(1, 5)
-    assert await store.ratings.user_rating(user_id=7, drama_id=drama_id) == 2.5
+    assert await user_rating(store, user_id=7, drama_id=drama_id) == 2.5
     assert await ratings_count(store) == 1
 
 
@@ -226,11 +226,11 @@ async def test_episode_ratings_are_separate_from_the_whole_drama(store, add_dram
     assert ep2.server == ScoreSummary(1, 4)
     await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=3)
 
-    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 5
-    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id, episode=2) == 2
-    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id, episode=3) == 3
-    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id, episode=4) is None
-    scores = await store.ratings.community_scores(drama_id, GUILD_A)
+    assert await user_rating(store, user_id=1, drama_id=drama_id) == 5
+    assert await user_rating(store, user_id=1, drama_id=drama_id, episode=2) == 2
+    assert await user_rating(store, user_id=1, drama_id=drama_id, episode=3) == 3
+    assert await user_rating(store, user_id=1, drama_id=drama_id, episode=4) is None
+    scores = await community_scores(store, drama_id, GUILD_A)
     assert scores.server == scores.everyone == ScoreSummary(1, 10)
     assert (
         scores.server_episodes == scores.everyone_episodes == {2: ScoreSummary(1, 4), 3: ScoreSummary(1, 6)}
@@ -243,10 +243,10 @@ async def test_episode_out_of_range_stores_nothing(store, add_drama, episode):
     with pytest.raises(ValueError, match="episode"):
         await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=episode)
     assert await ratings_count(store) == 0
-    assert await store.ratings.community_scores(drama_id, GUILD_A) == await store.ratings.community_scores(
+    assert await community_scores(store, drama_id, GUILD_A) == await community_scores(store,
         drama_id, None
     )
-    assert (await store.ratings.community_scores(drama_id, GUILD_A)).everyone == ScoreSummary()
+    assert (await community_scores(store, drama_id, GUILD_A)).everyone == ScoreSummary()
 
 
 @pytest.mark.parametrize(
@@ -261,8 +261,8 @@ async def test_bad_scores_are_refused_and_store_nothing(store, add_drama, score)
         # no replacing either
         await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=score)
     assert await ratings_count(store) == 1
-    assert await store.ratings.user_rating(user_id=2, drama_id=drama_id) == 1
-    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) is None
+    assert await user_rating(store, user_id=2, drama_id=drama_id) == 1
+    assert await user_rating(store, user_id=1, drama_id=drama_id) is None
 
 
 async def test_every_half_step_is_accepted(store, add_drama):
@@ -270,7 +270,7 @@ async def test_every_half_step_is_accepted(store, add_drama):
     for user, halves in enumerate(range(1, 11), start=1):
         result = await store.ratings.rate(user_id=user, guild_id=None, drama_id=drama_id, score=halves / 2)
         assert result.score == halves / 2
-    assert (await store.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(10, 55)
+    assert (await community_scores(store, drama_id, None)).everyone == ScoreSummary(10, 55)
 
 
 async def test_unknown_drama_is_a_lookup_error(store, add_drama):
@@ -290,7 +290,7 @@ async def test_community_average_is_exact(store, add_drama):
     result = await store.ratings.rate(user_id=2, guild_id=GUILD_A, drama_id=drama_id, score=3)
     assert result.server.count == 2
     assert result.server.average == 3.75
-    scores = await store.ratings.community_scores(drama_id, GUILD_A)
+    scores = await community_scores(store, drama_id, GUILD_A)
     assert scores.server.count == 2 and scores.server.average == 3.75
     assert scores.everyone.count == 2 and scores.everyone.average == 3.75
 
@@ -307,18 +307,18 @@ async def test_server_and_everyone_scopes(store, add_drama):
     assert dm.server == ScoreSummary()
     assert dm.everyone == ScoreSummary(3, 24)
 
-    in_a = await store.ratings.community_scores(drama_id, GUILD_A)
+    in_a = await community_scores(store, drama_id, GUILD_A)
     assert in_a.server == ScoreSummary(1, 10)
     assert in_a.everyone == ScoreSummary(3, 24)
     assert in_a.everyone.average == 4.0
     assert in_a.server_episodes == {1: ScoreSummary(1, 4)}
     assert in_a.everyone_episodes == {1: ScoreSummary(2, 6)}
 
-    in_b = await store.ratings.community_scores(drama_id, GUILD_B)
+    in_b = await community_scores(store, drama_id, GUILD_B)
     assert in_b.server == ScoreSummary(1, 6)
     assert in_b.server_episodes == {}
 
-    in_dm = await store.ratings.community_scores(drama_id, None)
+    in_dm = await community_scores(store, drama_id, None)
     assert in_dm.server == ScoreSummary()
     assert in_dm.everyone == ScoreSummary(3, 24)
     assert in_dm.server_episodes == {}
@@ -336,14 +336,14 @@ async def test_moving_a_rating_between_guilds_updates_both_scopes(store, add_dra
     moved = await store.ratings.rate(user_id=1, guild_id=GUILD_B, drama_id=drama_id, score=5)
     assert moved.previous == 5
     assert moved.server == ScoreSummary(2, 12)
-    assert (await store.ratings.community_scores(drama_id, GUILD_A)).server == ScoreSummary()
-    assert (await store.ratings.community_scores(drama_id, GUILD_B)).server == ScoreSummary(2, 12)
-    assert (await store.ratings.community_scores(drama_id, GUILD_B)).everyone == ScoreSummary(2, 12)
+    assert (await community_scores(store, drama_id, GUILD_A)).server == ScoreSummary()
+    assert (await community_scores(store, drama_id, GUILD_B)).server == ScoreSummary(2, 12)
+    assert (await community_scores(store, drama_id, GUILD_B)).everyone == ScoreSummary(2, 12)
 
     # to a DM, with a new score
     await store.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=3)
-    assert (await store.ratings.community_scores(drama_id, GUILD_B)).server == ScoreSummary(1, 2)
-    assert (await store.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(2, 8)
+    assert (await community_scores(store, drama_id, GUILD_B)).server == ScoreSummary(1, 2)
+    assert (await community_scores(store, drama_id, None)).everyone == ScoreSummary(2, 8)
 
     back = await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3)
     assert back.server == ScoreSummary(1, 6)
@@ -369,8 +369,8 @@ async def test_totals_match_group_by_after_random_operations(store, add_drama, r
         if roll < 0.06:  # the run length and the country change (the totals' country follows)
             new_count = rng.randint(1, 9)
             country = rng.choice(["KR", "JP", "TH", None])
-            await store.catalogue.upsert(
-                records.drama(slugs[drama_id], episode_count=new_count, country=country)
+            await upsert(
+                store, records.drama(slugs[drama_id], episode_count=new_count, country=country)
             )
             counts[drama_id] = new_count
             model = {k: v for k, v in model.items() if not (k[0] == drama_id and k[1] > new_count)}
@@ -400,7 +400,7 @@ async def test_totals_match_group_by_after_random_operations(store, add_drama, r
     assert stored == model
     for drama_id in counts:
         for guild in GUILDS:
-            scores = await store.ratings.community_scores(drama_id, guild)
+            scores = await community_scores(store, drama_id, guild)
             mine = [(g, h) for (d, e, _), (g, h) in model.items() if d == drama_id and e == 0]
             everyone = ScoreSummary(len(mine), sum(h for _, h in mine))
             server = [h for g, h in mine if guild is not None and g == guild]
@@ -428,7 +428,7 @@ class RatingTotalsMachine(RuleBasedStateMachine):
     @initialize(counts=st.lists(st.integers(1, 6), min_size=1, max_size=3))
     def add_dramas(self, counts):
         for i, count in enumerate(counts):
-            drama_id, _ = self.run(self.store.catalogue.upsert(Records.drama(f"m-{i}", episode_count=count)))
+            drama_id, _ = self.run(upsert(self.store, Records.drama(f"m-{i}", episode_count=count)))
             self.counts[drama_id], self.slugs[drama_id] = count, f"m-{i}"
 
     @rule(data=st.data(), user=st.integers(1, 5), guild=st.sampled_from(GUILDS),
@@ -449,8 +449,8 @@ class RatingTotalsMachine(RuleBasedStateMachine):
     def change_run_length(self, data, new_count, country):
         drama_id = data.draw(st.sampled_from(sorted(self.counts)))
         self.run(
-            self.store.catalogue.upsert(
-                Records.drama(self.slugs[drama_id], episode_count=new_count, country=country)
+            upsert(
+                self.store, Records.drama(self.slugs[drama_id], episode_count=new_count, country=country)
             )
         )
         self.counts[drama_id] = new_count
@@ -501,10 +501,10 @@ async def test_two_hundred_concurrent_rates_all_commit(store, add_drama, raw):
     assert await ratings_count(store) == 200
     for (user, episode), halves in expected.items():
         assert (
-            await store.ratings.user_rating(user_id=user, drama_id=drama_id, episode=episode or None)
+            await user_rating(store, user_id=user, drama_id=drama_id, episode=episode or None)
             == halves / 2
         )
-    scores = await store.ratings.community_scores(drama_id, None)
+    scores = await community_scores(store, drama_id, None)
     whole = [h for (_, e), h in expected.items() if e == 0]
     assert scores.everyone == ScoreSummary(len(whole), sum(whole))
     assert sum(s.count for s in scores.everyone_episodes.values()) == 200 - len(whole)
@@ -533,7 +533,7 @@ async def test_a_members_scores_given_at_once_apply_in_the_order_given(store, ad
     given = [results[j] for j in mine]
     assert given[0].previous is None
     assert [r.previous for r in given[1:]] == [r.score for r in given[:-1]]
-    assert await store.ratings.user_rating(user_id=7, drama_id=dramas[0]) == given[-1].score
+    assert await user_rating(store, user_id=7, drama_id=dramas[0]) == given[-1].score
     await check_totals(raw)
 
 
@@ -547,9 +547,9 @@ async def test_concurrent_rates_on_the_same_member_leave_one_rating(store, add_d
     )
     assert await ratings_count(store) == 1
     assert sum(r.previous is None for r in results) == 1
-    final = await store.ratings.user_rating(user_id=5, drama_id=drama_id)
+    final = await user_rating(store, user_id=5, drama_id=drama_id)
     assert final in {r.score for r in results}
-    assert (await store.ratings.community_scores(drama_id, None)).everyone == ScoreSummary(1, int(final * 2))
+    assert (await community_scores(store, drama_id, None)).everyone == ScoreSummary(1, int(final * 2))
     await check_totals(raw)
 
 
@@ -563,8 +563,8 @@ async def test_upsert_creates_then_updates_and_keeps_ratings(store, records):
         genres=("Romance", "Comedy"), synopsis="A dentist moves to a seaside village.",
         critic_score=4.5, critic_summary="cosy", critic_verdict="Comfort viewing.",
     )  # fmt: skip
-    drama_id, created = await store.catalogue.upsert(
-        original,
+    drama_id, created = await upsert(
+        store, original,
         records.episodes(16),
         [records.availability("Netflix"), records.availability("Viki", "free")],
     )
@@ -577,8 +577,11 @@ async def test_upsert_creates_then_updates_and_keeps_ratings(store, records):
         "hometown-cha-cha-cha", title="Hometown Cha Cha Cha", episode_count=16, aliases=("Gaetmaeul",),
         year=2021, genres=("Romance",),
     )  # fmt: skip
-    same_id, created = await store.catalogue.upsert(
-        updated, [records.episode(1, 3.5, "Pilot")], [records.availability("Netflix", "ads", regions=())]
+    same_id, created = await upsert(
+        store,
+        updated,
+        [records.episode(1, 3.5, "Pilot")],
+        [records.availability("Netflix", "ads", regions=())],
     )
     assert (same_id, created) == (drama_id, False)
     stored = await store.catalogue.get(drama_id)
@@ -588,8 +591,8 @@ async def test_upsert_creates_then_updates_and_keeps_ratings(store, records):
     assert await store.catalogue.availability(drama_id) == (
         records.availability("Netflix", "ads", regions=()),
     )
-    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 5
-    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id, episode=3) == 4
+    assert await user_rating(store, user_id=1, drama_id=drama_id) == 5
+    assert await user_rating(store, user_id=1, drama_id=drama_id, episode=3) == 4
     assert (await store.catalogue.stats()).dramas == 1
 
     assert [h.drama_id for h in store.titles.search("gaetmaeul")] == [drama_id]
@@ -607,10 +610,10 @@ async def test_upsert_creates_then_updates_and_keeps_ratings(store, records):
 
 async def test_index_after_reopen_matches_the_database(db_path, records):
     store = await Store.open(db_path)
-    drama_id, _ = await store.catalogue.upsert(
-        records.drama("my-mister", title="My Mister", aliases=("My Ajusshi",), native_title="나의 아저씨")
+    drama_id, _ = await upsert(
+        store, records.drama("my-mister", title="My Mister", aliases=("My Ajusshi",), native_title="나의 아저씨")
     )
-    await store.catalogue.upsert(records.drama("my-mister", title="My Mister", aliases=("Ajusshi",)))
+    await upsert(store, records.drama("my-mister", title="My Mister", aliases=("Ajusshi",)))
     before = [store.titles.search(q) for q in ("my", "ajus", "나의", "mister", "")]
     await store.close()
     store = await Store.open(db_path)
@@ -631,10 +634,10 @@ async def test_shortening_the_run_drops_ratings_past_the_end(store, add_drama, r
     for episode in (None, 2, 4, 5, 6):
         await store.ratings.rate(user_id=1, guild_id=GUILD_A, drama_id=drama_id, score=3, episode=episode)
     await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=5, episode=6)
-    await store.catalogue.upsert(records.drama("shrinking", episode_count=4), records.episodes(4))
+    await upsert(store, records.drama("shrinking", episode_count=4), records.episodes(4))
 
     assert await ratings_count(store) == 3
-    scores = await store.ratings.community_scores(drama_id, GUILD_A)
+    scores = await community_scores(store, drama_id, GUILD_A)
     assert set(scores.everyone_episodes) == {2, 4}
     assert set(scores.server_episodes) == {2, 4}
     assert scores.server == ScoreSummary(1, 6)
@@ -757,7 +760,7 @@ async def test_backup_refuses_an_existing_file(seeded_store, tmp_path):
 
 async def test_after_close_every_call_is_unavailable(db_path, records, tmp_path):
     store = await Store.open(db_path)
-    drama_id, _ = await store.catalogue.upsert(records.drama("closing"))
+    drama_id, _ = await upsert(store, records.drama("closing"))
     await store.close()
     await store.close()  # idempotent
     assert store.closed
@@ -766,13 +769,13 @@ async def test_after_close_every_call_is_unavailable(db_path, records, tmp_path)
         store.catalogue.get(drama_id),
         store.catalogue.episodes(drama_id),
         store.catalogue.availability(drama_id),
-        store.ratings.community_scores(drama_id, GUILD_A),
+        community_scores(store, drama_id, GUILD_A),
         store.catalogue.review(drama_id, GUILD_A),
         store.catalogue.stats(),
         store.catalogue.find("closing"),
         store.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=3),
-        store.ratings.user_rating(user_id=1, drama_id=drama_id),
-        store.catalogue.upsert(records.drama("another")),
+        user_rating(store, user_id=1, drama_id=drama_id),
+        upsert(store, records.drama("another")),
         store.get_meta("k"),
         store.set_meta("k", "v"),
         store.integrity_check(),
@@ -786,7 +789,7 @@ async def test_after_close_every_call_is_unavailable(db_path, records, tmp_path)
 
 async def test_close_while_writes_are_queued_loses_nothing_committed(db_path, records):
     store = await Store.open(db_path)
-    drama_id, _ = await store.catalogue.upsert(records.drama("queued"))
+    drama_id, _ = await upsert(store, records.drama("queued"))
     rates = [asyncio.ensure_future(store.ratings.rate(user_id=u, guild_id=None, drama_id=drama_id, score=2))
              for u in range(1, 41)]  # fmt: skip
     await asyncio.sleep(0)
@@ -798,7 +801,7 @@ async def test_close_while_writes_are_queued_loses_nothing_committed(db_path, re
     store = await Store.open(db_path)
     try:
         for user in range(1, 41):
-            assert (await store.ratings.user_rating(user_id=user, drama_id=drama_id) is not None) == (
+            assert (await user_rating(store, user_id=user, drama_id=drama_id) is not None) == (
                 user in committed
             )
     finally:
@@ -818,7 +821,7 @@ async def test_write_while_another_connection_holds_the_lock(store, add_drama, d
         with pytest.raises(StoreUnavailable, match="locked"):
             await store.ratings.rate(user_id=2, guild_id=GUILD_A, drama_id=drama_id, score=2)
         # Reads go on during the lock (WAL), and see what was committed.
-        assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
+        assert await user_rating(store, user_id=1, drama_id=drama_id) == 4
         other.execute("ROLLBACK")
     finally:
         other.close()
@@ -829,7 +832,7 @@ async def test_write_while_another_connection_holds_the_lock(store, add_drama, d
     await store.set_meta("after", "lock")
     assert await store.get_meta("other") is None
     assert await store.get_meta("after") == "lock"
-    assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
+    assert await user_rating(store, user_id=1, drama_id=drama_id) == 4
     assert await ratings_count(store) == 2
     check_totals_sqlite_file(db_path)
 
@@ -837,7 +840,7 @@ async def test_write_while_another_connection_holds_the_lock(store, add_drama, d
 @pytest.mark.parametrize("read_only_folder", [False, True], ids=["file", "file-and-folder"])
 async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, read_only_folder):
     store = await Store.open(db_path)
-    drama_id, _ = await store.catalogue.upsert(records.drama("frozen"))
+    drama_id, _ = await upsert(store, records.drama("frozen"))
     await store.ratings.rate(user_id=1, guild_id=None, drama_id=drama_id, score=4)
     await store.close()
 
@@ -858,12 +861,12 @@ async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, r
             store = None
         if store is not None:
             try:
-                assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
+                assert await user_rating(store, user_id=1, drama_id=drama_id) == 4
                 with pytest.raises(StoreUnavailable):
                     await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=1)
                 with pytest.raises(StoreUnavailable):
                     await store.set_meta("k", "v")
-                assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
+                assert await user_rating(store, user_id=1, drama_id=drama_id) == 4
             finally:
                 await store.close()
     finally:
@@ -872,8 +875,8 @@ async def test_read_only_database_is_unavailable_not_a_crash(db_path, records, r
             path.chmod(0o644)
     store = await Store.open(db_path)
     try:
-        assert await store.ratings.user_rating(user_id=1, drama_id=drama_id) == 4
-        assert await store.ratings.user_rating(user_id=2, drama_id=drama_id) is None
+        assert await user_rating(store, user_id=1, drama_id=drama_id) == 4
+        assert await user_rating(store, user_id=2, drama_id=drama_id) is None
         await store.ratings.rate(user_id=2, guild_id=None, drama_id=drama_id, score=1)
         assert await ratings_count(store) == 2
     finally:

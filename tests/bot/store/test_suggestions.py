@@ -13,6 +13,7 @@ from bot.catalogue.edits import field_change
 from bot.errors import UserError
 from bot.store import SuggestionClosed
 from bot.store.suggestions import MAX_NOTE, MAX_VALUE
+from tests.bot.store.readbacks import upsert
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -196,7 +197,7 @@ async def test_migrate_db_carries_suggestions_and_credits_both_ways(tmp_path, pg
     first, last = tmp_path / "first.db", tmp_path / "last.db"
     store = await Store.open(first)
     try:
-        drama_id, _ = await store.catalogue.upsert(Drama(0, "goblin", "Goblin", 16, year=2016))
+        drama_id, _ = await upsert(store, Drama(0, "goblin", "Goblin", 16, year=2016))
         made = await suggest(store, drama_id, note="see the credits")
         other = await suggest(store, drama_id, field="network", value="tvN")
         accepted, _, _ = await accept(store, made.id, now=NOW + HOUR)

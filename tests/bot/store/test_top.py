@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from bot.store.rows import genres
 from tests.bot.store.oracles import top_reference as reference
+from tests.bot.store.readbacks import upsert
 from tests.bot.store.test_store import GUILD_A, GUILD_B
 
 GENRES = ("Romance", "Thriller", "Comedy", "romance")  # two spellings of one genre
@@ -75,7 +76,7 @@ async def test_genre_index_follows_catalogue_changes(store, add_drama):
     before, _ = await store.community.top.page(0, 1, genre="Fantasy")
     assert before.rows == ()
     drama = await store.catalogue.by("slug", "top-3")
-    await store.catalogue.upsert(replace(drama, genres=("Fantasy",)))
+    await upsert(store, replace(drama, genres=("Fantasy",)))
     after, page = await store.community.top.page(0, 1, genre="fantasy")
     assert [r.drama_id for r in page.items] == [ids[3]]
     assert (after, page) == await reference(store, 0, 1, genre="fantasy")
@@ -89,7 +90,7 @@ async def test_country_filter_follows_a_country_change(store, add_drama):
     moved = kr_before.items[0].drama_id  # the top KR drama goes to Thailand
     for drama_id, country in ((moved, "TH"), (ids[1], "KR"), (ids[3], "TH"), (ids[5], None), (ids[6], "JP")):
         drama = await store.catalogue.get(drama_id)
-        await store.catalogue.upsert(replace(drama, country=country))
+        await upsert(store, replace(drama, country=country))
     _, kr_after = await store.community.top.page(0, 1, country="KR")
     _, th = await store.community.top.page(0, 1, country="TH")
     assert moved not in [r.drama_id for r in kr_after.items]

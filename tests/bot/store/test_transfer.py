@@ -20,6 +20,7 @@ from bot.errors import SchemaTooNew
 from bot.store import Store, open_store
 from bot.store import transfer as transfer_module
 from bot.store.transfer import DERIVED, TABLES, TransferError, transfer
+from tests.bot.store.readbacks import community_scores
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 GUILDS = [None, 1111, 2222, 3333]
@@ -116,10 +117,10 @@ async def test_sqlite_to_postgres_to_sqlite_keeps_everything(tmp_path: Path, pg_
         assert [len(await s.catalogue.hidden()) for s in stores] == [1, 1, 1]
         ids = [drama.id for drama, _, _ in (await stores[0].catalogue.entries())[:30]]
         pairs = [(d, g) for d in ids for g in GUILDS]
-        expected = [await stores[0].ratings.community_scores(d, g) for d, g in pairs]
+        expected = [await community_scores(stores[0], d, g) for d, g in pairs]
         assert sum(1 for s in expected if s.server.count and s.server_episodes) > 10  # not vacuous
-        assert [await stores[2].ratings.community_scores(d, g) for d, g in pairs] == expected
-        assert [await stores[1].ratings.community_scores(d, g) for d, g in pairs] == expected
+        assert [await community_scores(stores[2], d, g) for d, g in pairs] == expected
+        assert [await community_scores(stores[1], d, g) for d, g in pairs] == expected
         # The PostgreSQL copy goes on: new ids come after the copied ones (sequences moved past them).
         audit_before = (await stores[2].curation.audit_log(1))[0].id
         await stores[2].curation.set_curator_role(3333, 888, actor_id=1, actor_name="after")
@@ -261,7 +262,7 @@ async def test_the_target_is_migrated_to_the_source_version_only(tmp_path: Path,
         await end.close()
     store = await open_store(pg_url)  # migrates the copy to the newest schema, like any database
     try:
-        assert (await store.ratings.community_scores(7, 9)).server.total_halves == 8
+        assert (await community_scores(store, 7, 9)).server.total_halves == 8
     finally:
         await store.close()
 

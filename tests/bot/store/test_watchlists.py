@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.store.watchlists import WATCH_PAGE
-
+from tests.bot.store.readbacks import community_scores, status_counts
 from tests.bot.store.test_store import FRESH_TOTALS, GUILD_A, GUILD_B
 
 ALICE, BOB = 1001, 1002
@@ -95,7 +95,7 @@ async def test_pages_and_status_filter(store, add_drama):
     assert (await store.watchlists.page(ALICE, page=5)).page == 1  # clipped to the last page
     done = await store.watchlists.page(ALICE, "completed")
     assert done.total == 6 and all(e.status == "completed" and e.progress == 10 for e in done.entries)
-    counts = await store.watchlists.status_counts(ALICE)
+    counts = await status_counts(store, ALICE)
     assert (counts["watching"], counts["completed"], counts["dropped"]) == (7, 6, 0)
 
 
@@ -166,6 +166,6 @@ async def test_delete_my_data_leaves_totals_as_if_never_rated(store, add_drama, 
     assert await raw.fetch("SELECT * FROM ratings WHERE user_id = ?", ALICE) == []
     assert await raw.fetch("SELECT * FROM watchlist WHERE user_id = ?", ALICE) == []
     assert await store.watchlists.is_private(ALICE) is False
-    assert (await store.ratings.community_scores(b, GUILD_B)).everyone.count == 0
+    assert (await community_scores(store, b, GUILD_B)).everyone.count == 0
     again = await store.erasure.erase(ALICE)
     assert (again.ratings, again.watchlist, again.settings) == (0, 0, 0)

@@ -9,12 +9,13 @@ import io
 import pytest
 
 from bot.cli import catalogue as catalogue_cli
-from bot.tmdb.limits import TokenBucket
 from bot.settings import Settings
 from bot.store import Store
-from bot.tmdb.client import TMDB
 from bot.tmdb.bulk import Progress, discover, run_refresh
+from bot.tmdb.client import TMDB
+from bot.tmdb.limits import TokenBucket
 from tests import tmdb_standin
+from tests.bot.store.readbacks import upsert
 from tests.tmdb_standin import HARBOR, HARBOR_ID, SCRIPTED, TV_ID, FakeTMDB
 
 KR = ("KR",)
@@ -170,8 +171,8 @@ async def test_refresh_adds_new_episodes_and_skips_ended_dramas_unless_all(
 async def test_refresh_keeps_the_curated_title_of_a_linked_drama(
     store: Store, fake: FakeTMDB, records, capsys
 ):
-    await store.catalogue.upsert(
-        records.drama("goblin-2016", "Goblin", 16, tmdb_id=TV_ID, wikidata_id="Q12345")
+    await upsert(
+        store, records.drama("goblin-2016", "Goblin", 16, tmdb_id=TV_ID, wikidata_id="Q12345")
     )
     assert await cli(store, fake, "refresh-tmdb", "--all") == 0
     assert "0 added, 1 updated" in capsys.readouterr().out

@@ -12,6 +12,7 @@ from bot.models import Episode
 from bot.store import Store
 from bot.tmdb.client import TMDB, season_offsets, series_record
 from bot.tmdb.importer import import_series
+from tests.bot.store.readbacks import upsert, user_rating
 from tests.tmdb_standin import FakeTMDB
 
 SERIES_ID = 9_960_001
@@ -104,8 +105,8 @@ async def test_a_score_stays_on_its_episode_when_tmdb_fills_the_gap(store: Store
         assert outcome == "changed"
     episodes = {e.number: e.title for e in await store.catalogue.episodes(drama.id)}
     assert episodes == {n: f"S1E{n}" for n in range(1, 7)}
-    assert await store.ratings.user_rating(user_id=7, drama_id=drama.id, episode=4) == 4.5
-    assert await store.ratings.user_rating(user_id=7, drama_id=drama.id, episode=3) is None
+    assert await user_rating(store, user_id=7, drama_id=drama.id, episode=4) == 4.5
+    assert await user_rating(store, user_id=7, drama_id=drama.id, episode=3) is None
     review = await store.catalogue.review(drama.id, 70)
     assert set(review.scores.server_episodes) == {4}
 
@@ -119,8 +120,8 @@ async def test_a_copy_left_by_the_old_sequential_numbering_loses_tmdbs_data_not_
     aired_4 = date(2026, 11, 4)
     old = [Episode(1, title="S1E1"), Episode(2, title="S1E2"),
            Episode(3, 4.0, "S1E4", "aired 2026-11-04", air_date=aired_4)]  # fmt: skip
-    drama_id, _ = await store.catalogue.upsert(
-        records.drama("gap-street", "Gap Street", 6, tmdb_id=SERIES_ID, status="airing"), old
+    drama_id, _ = await upsert(
+        store, records.drama("gap-street", "Gap Street", 6, tmdb_id=SERIES_ID, status="airing"), old
     )
     await store.ratings.rate(user_id=7, guild_id=70, drama_id=drama_id, score=3.0, episode=3)
     fake.own_series[SERIES_ID] = tv([(1, 6)], 6)
@@ -131,4 +132,4 @@ async def test_a_copy_left_by_the_old_sequential_numbering_loses_tmdbs_data_not_
     assert sorted(rows) == [1, 2, 3, 4, 5, 6]
     assert (rows[3].title, rows[3].air_date, rows[3].note, rows[3].critic_score) == (None, None, None, 4.0)
     assert rows[4].title == "S1E4" and rows[4].air_date == aired_4
-    assert await store.ratings.user_rating(user_id=7, drama_id=drama_id, episode=3) == 3.0
+    assert await user_rating(store, user_id=7, drama_id=drama_id, episode=3) == 3.0
