@@ -18,16 +18,16 @@ from typing import Any
 
 import discord
 
+from bot.airing.announcer import Delivery, Dispatcher, Intent, Outcome, Status
 from bot.airing.times import MAX_AGE, AiredEpisode, Clock, air_instant, due_episodes
 from bot.cards.airing import AiringEpisode, announcement_card, digest_card, reminder_card, thread_name
-from bot.airing.announcer import Delivery, Dispatcher, Intent, Outcome, Status
 from bot.i18n.messages import ENGLISH as EN
 from bot.i18n.messages import language
-from bot.tmdb.providers import merged
 from bot.models import AnnounceSettings, Availability, Drama, LedgerEntry, ScheduledEpisode
 from bot.store import Store
 from bot.store.airing import announce_key
 from bot.tmdb.client import providers_availability
+from bot.tmdb.providers import merged
 
 log = logging.getLogger(__name__)
 

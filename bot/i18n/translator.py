@@ -17,7 +17,7 @@ import re
 import discord
 from discord import app_commands
 
-from bot.i18n.messages import ENGLISH, translations, language, t
+from bot.i18n.messages import ENGLISH, language, t, translations
 
 __all__ = ["Translator", "language", "needs_translation", "t"]
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import discord
 import pytest
 
-from bot.cards.airing import AiringEpisode, announcement_card, reminder_card, thread_name
 from bot.airing.announcer import Delivery, Dispatcher, Intent, Status
+from bot.cards.airing import AiringEpisode, announcement_card, reminder_card, thread_name
 from bot.models import Drama
 
 from .channels import CREATE_PUBLIC_THREADS, EMBED_LINKS, overwrite

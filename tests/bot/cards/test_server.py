@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.cards.airing import SERVICES_SHOWN, AiringEpisode, announcement_card, watch_here
-from bot.models import AnnounceSettings, Availability, Drama, GuildSettings
 from bot.cards.server import region_label, settings_card
+from bot.models import AnnounceSettings, Availability, Drama, GuildSettings
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 RUNNER = Drama(id=1, slug="d1", title="Lovely Runner", episode_count=16, country="KR")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from bot.cards import review as cards
-
 from bot.cards import community as community_cards
-
+from bot.cards import review as cards
 from bot.cards import watchlist as watch_cards
 from bot.models import WatchCounts, WatchEntry
 

@@ -143,8 +143,8 @@ def test_a_csv_poster_gets_the_same_rule():
 
 
 def test_catalogue_edits_from_discord_get_the_same_rule():
-    from bot.errors import UserError
     from bot.catalogue.edits import edit_field, validated
+    from bot.errors import UserError
 
     rec = record()
     edit_field(rec, "poster_url", "https://user:pw@example.com/p.jpg")

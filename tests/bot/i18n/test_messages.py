@@ -26,7 +26,7 @@ from babel.messages.pofile import read_po
 from bot.cards import review as cards
 from bot.errors import UserError
 from bot.i18n import translator as i18n
-from bot.i18n.messages import ENGLISH, NAME, TEXT, Key, translations, language, t
+from bot.i18n.messages import ENGLISH, NAME, TEXT, Key, language, t, translations
 
 ROOT = Path(__file__).resolve().parents[3]
 LOCALES = ROOT / "bot" / "i18n" / "locales"

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from bot.client import EXTENSIONS, DramaBot
 from bot.i18n import translator as i18n
-from bot.i18n.messages import translations, read
+from bot.i18n.messages import read, translations
 from bot.settings import Settings
 from bot.store import UnavailableStore
 

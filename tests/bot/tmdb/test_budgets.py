@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.tmdb.ondemand import MAX_SEARCHES, OnDemand
-from bot.tmdb.limits import TokenBucket
 from bot.settings import load_settings
 from bot.tmdb.client import RETRY_AFTER_CAP, TMDB, TMDBBusy, TMDBError, _retry_after
+from bot.tmdb.limits import TokenBucket
+from bot.tmdb.ondemand import MAX_SEARCHES, OnDemand
 from tests.tmdb_standin import FakeTMDB
 
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.cli import catalogue as catalogue_cli
-from bot.tmdb.providers import WhereData
 from bot.settings import Settings
 from bot.store import Store
 from bot.tmdb.client import ATTRIBUTION, TMDB, TMDBError, parse_providers
+from bot.tmdb.providers import WhereData
 from tests.tmdb_standin import TV_ID, FakeTMDB
 
 

@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.errors import UserError
-from bot.tmdb.ondemand import OnDemandImports, RefreshJob, TMDBSearch, parse_tmdb_value
 from bot.settings import DEFAULT_TMDB_COUNTRIES
 from bot.store import Store
-from bot.tmdb.client import TMDB, not_scripted, series_status
 from bot.tmdb.bulk import REFRESHED_AT
+from bot.tmdb.client import TMDB, not_scripted, series_status
+from bot.tmdb.ondemand import OnDemandImports, RefreshJob, TMDBSearch, parse_tmdb_value
 from tests.tmdb_standin import EXCLUDED, HARBOR_ID, SCRIPTED, FakeTMDB
 
 COUNTRIES = DEFAULT_TMDB_COUNTRIES
