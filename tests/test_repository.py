@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -201,3 +202,22 @@ def test_ci_audits_the_installed_packages_after_passing_tests(tmp_path, audit_st
     assert listed == ["aiosqlite==0.22.1"]  # what pip freeze listed is what was audited
     assert f"{0 if answered else 1} of 1 packages could not be looked up" in done.stdout
     assert ("nothing was audited" in done.stdout) is (not answered)
+
+
+ENTRY_POINTS = {"__init__.py", "__main__.py", "client.py", "settings.py", "models.py", "errors.py"}
+
+
+def test_how_it_is_built_matches_the_tree():
+    """README's "How it is built" names every folder of bot/, each bot/ or cogs/ path it names exists,
+    and bot/'s top level holds only the entry points: a new folder or a moved module fails here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How it is built") :]
+    section = section[: section.index("\n## ")]
+    tracked = subprocess.run(
+        ["git", "ls-files", "bot"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    folders = {Path(p).parts[1] for p in tracked if len(Path(p).parts) > 2}
+    assert sorted(f for f in folders if f"`bot/{f}/`" not in section) == []
+    named = set(re.findall(r"`((?:bot|cogs)/[\w/.]+)`", section))
+    assert len(named) > 10 and sorted(p for p in named if not (ROOT / p).exists()) == []
+    assert {p.split("/")[1] for p in tracked if p.count("/") == 1} == ENTRY_POINTS
