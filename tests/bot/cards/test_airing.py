@@ -22,6 +22,7 @@ from bot.cards.airing import (
     thread_name,
 )
 from bot.models import Availability, Drama
+from tests.bot.cards.test_review import assert_within_limits
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 HOSTILE = "@everyone @here <@123456789012345678> <@!123456789012345678> <@&123456789012345678> <#123456789012345678> </rate:1> <t:0:R> **bold** _x_"
@@ -42,18 +43,6 @@ def text_of(embed: discord.Embed) -> str:
     for f in data.get("fields", []):
         parts += [f["name"], f["value"]]
     return "\n".join(parts)
-
-
-def assert_within_limits(embed: discord.Embed) -> None:
-    data = embed.to_dict()
-    assert len(data.get("title", "")) <= 256
-    assert len(data.get("description", "")) <= 4096
-    assert len(data.get("fields", [])) <= 25
-    for f in data.get("fields", []):
-        assert 1 <= len(f["name"]) <= 256
-        assert 1 <= len(f["value"]) <= 1024
-    assert len(data.get("footer", {}).get("text", "")) <= 2048
-    assert len(embed) <= 6000
 
 
 def assert_inert(embed: discord.Embed, *times: datetime) -> None:
