@@ -32,7 +32,7 @@ class PgCluster(Coordinator):
         self.heartbeat = heartbeat
         self.heartbeat_timeout = heartbeat_timeout
         self.idle_session_timeout = idle_session_timeout
-        self._conn: Any = None  # asyncpg.Connection
+        self._connection: Any = None  # asyncpg.Connection
         self._generation = 0
         self._gone: dict[int, asyncio.Event] = {}
         self._connected = asyncio.Event()
@@ -45,7 +45,7 @@ class PgCluster(Coordinator):
 
     async def close(self) -> None:
         await super().close()  # the supervisor too
-        conn, self._conn = self._conn, None
+        conn, self._connection = self._connection, None
         if conn is not None and not conn.is_closed():
             try:
                 await asyncio.wait_for(conn.close(), 5)
@@ -73,7 +73,7 @@ class PgCluster(Coordinator):
         generation = self._generation
         self._gone[generation] = asyncio.Event()
         conn.add_termination_listener(lambda _conn: self._dropped(generation))
-        self._conn = conn
+        self._connection = conn
         self._connected.set()
         return True
 
@@ -83,7 +83,7 @@ class PgCluster(Coordinator):
             return
         event.set()
         if generation == self._generation:
-            self._conn = None
+            self._connection = None
             self._connected.clear()
             log.warning("lost the cluster's PostgreSQL connection, its locks and leadership: reconnecting")
 
@@ -92,7 +92,7 @@ class PgCluster(Coordinator):
         delay = 1.0
         while True:
             try:
-                if self._conn is None:
+                if self._connection is None:
                     if not await self._connect():
                         await asyncio.sleep(delay)
                         delay = min(delay * 2, RECONNECT_MAX)
@@ -115,7 +115,7 @@ class PgCluster(Coordinator):
         import asyncpg
 
         async with self._io:
-            conn, current = self._conn, self._generation
+            conn, current = self._connection, self._generation
             if conn is None or conn.is_closed():
                 raise ClusterUnavailable("no connection to PostgreSQL")
             if generation is not None and generation != current:

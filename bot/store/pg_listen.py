@@ -22,7 +22,7 @@ class Listener:
     def __init__(self, url: str, channel: str) -> None:
         self._url = url
         self._channel = channel
-        self._conn: Any = None
+        self._connection: Any = None
         self._on_change: Callable[[], Awaitable[object]] | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
@@ -33,7 +33,7 @@ class Listener:
 
     @property
     def listening(self) -> bool:
-        return self._conn is not None and not self._conn.is_closed()
+        return self._connection is not None and not self._connection.is_closed()
 
     async def start(self, on_change: Callable[[], Awaitable[object]]) -> None:
         """Listen now (raises if the first connection fails), and keep listening until stop()."""
@@ -52,10 +52,10 @@ class Listener:
             await conn.close()
             raise
         conn.add_termination_listener(self._terminated)
-        self._conn = conn
+        self._connection = conn
 
     def _terminated(self, conn: Any) -> None:
-        if conn is self._conn:  # not one this listener closed itself
+        if conn is self._connection:  # not one this listener closed itself
             self._lost.set()
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, _payload: str) -> None:
@@ -85,7 +85,7 @@ class Listener:
             except TimeoutError:
                 if self.listening:
                     try:
-                        await asyncio.wait_for(self._conn.fetchval("SELECT 1"), HEALTH_INTERVAL)
+                        await asyncio.wait_for(self._connection.fetchval("SELECT 1"), HEALTH_INTERVAL)
                         continue
                     except Exception as exc:
                         log.warning("the LISTEN connection does not answer (%s): reconnecting", exc)
@@ -108,7 +108,7 @@ class Listener:
                 break
 
     async def _drop(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._connection = self._connection, None
         if conn is not None and not conn.is_closed():
             try:
                 await asyncio.wait_for(conn.close(), 2)

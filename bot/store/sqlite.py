@@ -57,20 +57,20 @@ class SqliteTx:
     """A write transaction on the writer connection (see SqliteDb.write)."""
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+        self._connection = conn
 
     async def fetch(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, tuple(params)))
+        return list(await self._connection.execute_fetchall(sql, tuple(params)))
 
     async def fetch_one(self, sql: str, params: Sequence = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, tuple(params)) as cur:
+        async with self._connection.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
 
     async def execute(self, sql: str, params: Sequence = ()) -> None:
-        await self._conn.execute(sql, tuple(params))
+        await self._connection.execute(sql, tuple(params))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
-        await self._conn.executemany(sql, _Rows(tuple(r) for r in rows))
+        await self._connection.executemany(sql, _Rows(tuple(r) for r in rows))
 
     async def notify_catalogue(self, rev: str) -> None:
         return None  # other processes see PRAGMA data_version move, then catalogue_rev

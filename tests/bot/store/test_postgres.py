@@ -143,7 +143,7 @@ async def test_after_a_lost_listen_connection_it_listens_again_and_reloads(two_s
                 "ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1000)::text"
             )
         assert second.titles.search("Quiet") == []
-        killed = await conn.fetchval("SELECT pg_terminate_backend($1)", listener._conn.get_server_pid())
+        killed = await conn.fetchval("SELECT pg_terminate_backend($1)", listener._connection.get_server_pid())
         assert killed
     finally:
         await conn.close()
