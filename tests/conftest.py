@@ -26,8 +26,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--long",
         action="store_true",
         default=False,
-        help="reliability tests with the full counts (tests/reliability)",
+        help="the long runs: reliability tests with the full counts, and tests marked long",
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `long` run only with --long: the default test line stays under 15 minutes."""
+    if config.getoption("--long"):
+        return
+    skip = pytest.mark.skip(reason="a long run: pass --long")
+    for item in items:
+        if item.get_closest_marker("long") is not None:
+            item.add_marker(skip)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from bench.run import expected_rows, main_async
 from tests import pg
 
 CALLS, BURST = 10, 30
+pytestmark = pytest.mark.long  # about a minute: the default test line keeps to 15 minutes
 
 
 async def test_small_benchmark_runs_on_postgres(tmp_path, capsys):
