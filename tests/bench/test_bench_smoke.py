@@ -6,9 +6,12 @@ from __future__ import annotations
 import math
 import re
 
+import pytest
+
 from bench.run import HEADER, expected_rows, main_async
 
 CALLS, BURST = 20, 50
+pytestmark = pytest.mark.long  # about a minute: the default test line keeps to 15 minutes
 NUMBER = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
 
