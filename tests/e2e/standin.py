@@ -51,6 +51,7 @@ from aiohttp import WSMsgType, web
 
 from . import multipart, spec
 from .channels import ChannelWorld
+from .ratelimits import Admission, RateLimits
 from .shards import ExtraGuild, Session, check_identify_shard, remap, shard_for, snowflake_on_shard
 
 __all__ = [
@@ -419,6 +420,8 @@ class DiscordStandIn:
         bot_name: str = "dramabot",
         shard_count: int = 1,
         max_concurrency: int = 1,
+        global_limit: float | None = 50.0,
+        route_limits: bool = True,
     ):
         if shard_count < 1 or max_concurrency < 1:
             raise ValueError("shard_count and max_concurrency must be at least 1")
@@ -500,6 +503,10 @@ class DiscordStandIn:
         self.port: int = 0
         #: Text channels, roles, permissions, threads and DMs (tests/e2e/channels.py).
         self.world = ChannelWorld(self)
+        #: Discord's rate limits: the global limit, route buckets, invalid requests (tests/e2e/ratelimits.py).
+        self.limits = RateLimits(
+            global_limit=global_limit, route_limits=route_limits, application_id=self.application_id
+        )
         self._routes = self._route_table()
 
     # ------------------------------------------------------------------ lifecycle
@@ -967,7 +974,7 @@ class DiscordStandIn:
         return json.loads(raw), files
 
     async def _http(self, request: web.Request) -> web.Response:
-        """Every REST request: record, parse, route, inject faults, check auth, handle."""
+        """Every REST request: record, rate-limit, parse, route, inject faults, check auth, handle."""
         full_path = request.path
         path = full_path[len(API_PREFIX) :] if full_path.startswith(API_PREFIX + "/") else full_path
         rec = RecordedRequest(
@@ -980,8 +987,21 @@ class DiscordStandIn:
             headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
         )
         self.requests.append(rec)
-        response = await self._handle(request, rec, full_path, path)
+        admission = (
+            self.limits.admit(request.method, path, request.headers.get("Authorization"), request.remote)
+            if full_path.startswith(API_PREFIX + "/")
+            else Admission()
+        )
+        if admission.refusal is not None:
+            await request.read()
+            rec.received = time.monotonic()
+            response = admission.refusal
+        else:
+            response = await self._handle(request, rec, full_path, path)
+            if admission.headers and "X-RateLimit-Bucket" not in response.headers:
+                response.headers.update(admission.headers)
         rec.status = response.status
+        self.limits.note_answer(response.status, response.headers.get("X-RateLimit-Scope"))
         await self._notify()
         return response
 
