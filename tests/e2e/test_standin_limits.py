@@ -231,3 +231,76 @@ async def test_invalid_requests_are_counted_and_too_many_get_the_address_banned(
     assert posted == 10
     assert limits.invalid_requests() == 0 and limits.invalid_requests(window=10_000) == 6
     assert after == 200 and not limits.banned
+
+
+# ----------------------------------------------------------------------------- many guilds, shards
+
+
+async def gateway_bot(session: aiohttp.ClientSession, stand_in: DiscordStandIn) -> dict[str, Any]:
+    async with session.get(f"{stand_in.api_base}/gateway/bot", headers=auth(stand_in)) as resp:
+        return await resp.json()
+
+
+async def identify(session: aiohttp.ClientSession, stand_in: DiscordStandIn, shard: list[int] | None):
+    ws = await session.ws_connect(stand_in.gateway_url, max_msg_size=0)
+    assert (await ws.receive_json())["op"] == 10
+    data: dict[str, Any] = {"token": stand_in.token, "intents": 1, "properties": {}}
+    if shard is not None:
+        data["shard"] = shard
+    await ws.send_json({"op": 2, "d": data})
+    return ws
+
+
+async def test_gateway_bot_recommends_one_shard_per_thousand_guilds() -> None:
+    async with DiscordStandIn() as stand_in, aiohttp.ClientSession() as session:
+        alone = (await gateway_bot(session, stand_in))["shards"]
+        stand_in.add_guilds(999)
+        thousand = (await gateway_bot(session, stand_in))["shards"]
+        stand_in.add_guilds(1)
+        more = (await gateway_bot(session, stand_in))["shards"]
+    async with DiscordStandIn(shard_count=3) as fixed, aiohttp.ClientSession() as session:
+        fixed.add_guilds(5000)
+        pinned = (await gateway_bot(session, fixed))["shards"]
+    assert (alone, thousand, more) == (1, 1, 2)
+    assert pinned == 3  # a stand-in given a shard count accepts only that one, and says so
+
+
+async def test_a_session_of_more_than_2500_guilds_is_closed_with_4011_and_shards_get_their_guilds() -> None:
+    async with DiscordStandIn() as stand_in, aiohttp.ClientSession() as session:
+        guilds = stand_in.add_guilds(2500)
+        assert stand_in.extra_guilds[guilds[-1]].name == "Drama Club 2500"
+        ws = await identify(session, stand_in, None)  # 2,501 guilds in one session
+        closing = await ws.receive()
+        await ws.close()
+        assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 4011)
+        assert "Sharding required" in closing.extra and stand_in.identifies == 0
+
+        seen: dict[int, list[str]] = {}
+        sockets = []
+        for shard in (0, 1):
+            ws = await identify(session, stand_in, [shard, 2])
+            sockets.append(ws)
+            ready = await ws.receive_json()
+            assert ready["t"] == "READY" and ready["d"]["shard"] == [shard, 2]
+            listed = ready["d"]["guilds"]
+            assert all(g["unavailable"] for g in listed)
+            created = [(await ws.receive_json()) for _ in listed]
+            assert [c["t"] for c in created] == ["GUILD_CREATE"] * len(listed)
+            assert [c["d"]["id"] for c in created] == [g["id"] for g in listed]
+            assert all(len(c["d"]["channels"]) >= 3 and len(c["d"]["roles"]) >= 2 for c in created)
+            seen[shard] = [g["id"] for g in listed]
+        assert stand_in.shard_count == 2 and stand_in.connected
+        for ws in sockets:
+            await ws.close()
+    assert sorted(seen[0] + seen[1]) == sorted(stand_in.all_guilds())
+    assert all(int(g) >> 22 & 1 == shard for shard, ids in seen.items() for g in ids)
+    assert 0 < len(seen[0]) <= 2500 and 0 < len(seen[1]) <= 2500
+
+
+async def test_a_fixed_shard_count_still_refuses_a_shard_of_more_than_2500_guilds() -> None:
+    async with DiscordStandIn(shard_count=1) as stand_in, aiohttp.ClientSession() as session:
+        stand_in.add_guilds(2500)
+        ws = await identify(session, stand_in, [0, 1])
+        closing = await ws.receive()
+        await ws.close()
+    assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 4011)
