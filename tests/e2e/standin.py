@@ -1006,9 +1006,11 @@ class DiscordStandIn:
             if full_path.startswith(API_PREFIX + "/")
             else Admission()
         )
-        if admission.refusal is not None:
-            await request.read()
-            rec.received = time.monotonic()
+        if admission.refusal is not None:  # rate limited: recorded with its body, not handled
+            try:
+                rec.body, rec.files = await self._read_body(request, rec)
+            except (ValueError, UnicodeDecodeError):
+                pass
             response = admission.refusal
         else:
             response = await self._handle(request, rec, full_path, path)

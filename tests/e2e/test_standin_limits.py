@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 
 from .standin import DiscordStandIn
+from .test_announce_paused import aired_at
+from .test_announce_paused import start as start_announcing
 from .test_standin import PING_DEFINITION, sync_directly
+from .waiting import eventually
 
 MESSAGES = "/channels/{channel_id}/messages"
 
@@ -27,6 +31,24 @@ class FrozenClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class PausableClock:
+    """The monotonic clock, which the test may stop (:meth:`pause`) and start again further on."""
+
+    def __init__(self) -> None:
+        self.offset, self.paused_at = 0.0, None
+
+    def __call__(self) -> float:
+        return self.paused_at if self.paused_at is not None else time.monotonic() + self.offset
+
+    def pause(self) -> None:
+        self.paused_at = self()
+
+    def resume(self, later_by: float) -> None:
+        assert self.paused_at is not None
+        self.offset = self.paused_at + later_by - time.monotonic()
+        self.paused_at = None
 
 
 @pytest.fixture
@@ -304,3 +326,34 @@ async def test_a_fixed_shard_count_still_refuses_a_shard_of_more_than_2500_guild
         closing = await ws.receive()
         await ws.close()
     assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 4011)
+
+
+# ----------------------------------------------------------------------------- the real bot
+
+
+async def test_the_real_bot_waits_out_a_route_429_and_posts_once(discord_stub, start_bot, bot_env, tmp_path):
+    """dramabot (discord.py) meets an exhausted channel bucket: it waits the 429's retry_after and posts the
+    announcement once. The limiter's clock stands still until the 429 was given, so the bucket is
+    exhausted when the bot comes, however slow the machine."""
+    bot, channel, day = await start_announcing(discord_stub, start_bot, bot_env, tmp_path)
+    limits = discord_stub.limits
+    limits.set_route("POST", MESSAGES, limit=1, per=1.0)
+    clock = limits.clock = PausableClock()
+    clock.pause()
+    async with aiohttp.ClientSession() as session:  # another process of the bot uses the channel's bucket
+        mine = await post_message(session, discord_stub, channel, "from the other process")
+    assert mine[0] == 200 and mine[2]["X-RateLimit-Remaining"] == "0"
+    day.write_text((aired_at(1) + timedelta(minutes=1)).isoformat())
+    await eventually(lambda: limits.route_429s)
+    clock.resume(later_by=1.0)  # the bucket's second is over
+    bots = lambda: [m for m in discord_stub.world.messages_in(channel) if m["embeds"]]  # noqa: E731
+    await eventually(lambda: bots())
+    await bot.wait_for_output("rate limited")
+    path = f"/channels/{channel}/messages"
+    tries = [
+        r for r in discord_stub.requests if r.method == "POST" and r.path == path and r.body.get("embeds")
+    ]
+    assert [r.status for r in tries] == [429, 200]
+    assert tries[1].at - tries[0].at >= 0.99  # it waited the retry_after (1 s) before trying again
+    assert len(bots()) == 1 and "Episode 1" in bots()[0]["embeds"][0]["title"]
+    assert limits.route_429s_by_route == {f"POST {MESSAGES}": 1} and limits.global_429s == []
