@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 
 from .standin import DiscordStandIn
+from .test_announce_paused import aired_at
+from .test_announce_paused import start as start_announcing
 from .test_standin import PING_DEFINITION, sync_directly
+from .waiting import eventually
 
 MESSAGES = "/channels/{channel_id}/messages"
 
@@ -27,6 +31,24 @@ class FrozenClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+class PausableClock:
+    """The monotonic clock, which the test may stop (:meth:`pause`) and start again further on."""
+
+    def __init__(self) -> None:
+        self.offset, self.paused_at = 0.0, None
+
+    def __call__(self) -> float:
+        return self.paused_at if self.paused_at is not None else time.monotonic() + self.offset
+
+    def pause(self) -> None:
+        self.paused_at = self()
+
+    def resume(self, later_by: float) -> None:
+        assert self.paused_at is not None
+        self.offset = self.paused_at + later_by - time.monotonic()
+        self.paused_at = None
 
 
 @pytest.fixture
@@ -231,3 +253,107 @@ async def test_invalid_requests_are_counted_and_too_many_get_the_address_banned(
     assert posted == 10
     assert limits.invalid_requests() == 0 and limits.invalid_requests(window=10_000) == 6
     assert after == 200 and not limits.banned
+
+
+# ----------------------------------------------------------------------------- many guilds, shards
+
+
+async def gateway_bot(session: aiohttp.ClientSession, stand_in: DiscordStandIn) -> dict[str, Any]:
+    async with session.get(f"{stand_in.api_base}/gateway/bot", headers=auth(stand_in)) as resp:
+        return await resp.json()
+
+
+async def identify(session: aiohttp.ClientSession, stand_in: DiscordStandIn, shard: list[int] | None):
+    ws = await session.ws_connect(stand_in.gateway_url, max_msg_size=0)
+    assert (await ws.receive_json())["op"] == 10
+    data: dict[str, Any] = {"token": stand_in.token, "intents": 1, "properties": {}}
+    if shard is not None:
+        data["shard"] = shard
+    await ws.send_json({"op": 2, "d": data})
+    return ws
+
+
+async def test_gateway_bot_recommends_one_shard_per_thousand_guilds() -> None:
+    async with DiscordStandIn() as stand_in, aiohttp.ClientSession() as session:
+        alone = (await gateway_bot(session, stand_in))["shards"]
+        stand_in.add_guilds(999)
+        thousand = (await gateway_bot(session, stand_in))["shards"]
+        stand_in.add_guilds(1)
+        more = (await gateway_bot(session, stand_in))["shards"]
+    async with DiscordStandIn(shard_count=3) as fixed, aiohttp.ClientSession() as session:
+        fixed.add_guilds(5000)
+        pinned = (await gateway_bot(session, fixed))["shards"]
+    assert (alone, thousand, more) == (1, 1, 2)
+    assert pinned == 3  # a stand-in given a shard count accepts only that one, and says so
+
+
+async def test_a_session_of_more_than_2500_guilds_is_closed_with_4011_and_shards_get_their_guilds() -> None:
+    async with DiscordStandIn() as stand_in, aiohttp.ClientSession() as session:
+        guilds = stand_in.add_guilds(2500)
+        assert stand_in.extra_guilds[guilds[-1]].name == "Drama Club 2500"
+        ws = await identify(session, stand_in, None)  # 2,501 guilds in one session
+        closing = await ws.receive()
+        await ws.close()
+        assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 4011)
+        assert "Sharding required" in closing.extra and stand_in.identifies == 0
+
+        seen: dict[int, list[str]] = {}
+        sockets = []
+        for shard in (0, 1):
+            ws = await identify(session, stand_in, [shard, 2])
+            sockets.append(ws)
+            ready = await ws.receive_json()
+            assert ready["t"] == "READY" and ready["d"]["shard"] == [shard, 2]
+            listed = ready["d"]["guilds"]
+            assert all(g["unavailable"] for g in listed)
+            created = [(await ws.receive_json()) for _ in listed]
+            assert [c["t"] for c in created] == ["GUILD_CREATE"] * len(listed)
+            assert [c["d"]["id"] for c in created] == [g["id"] for g in listed]
+            assert all(len(c["d"]["channels"]) >= 3 and len(c["d"]["roles"]) >= 2 for c in created)
+            seen[shard] = [g["id"] for g in listed]
+        assert stand_in.shard_count == 2 and stand_in.connected
+        for ws in sockets:
+            await ws.close()
+    assert sorted(seen[0] + seen[1]) == sorted(stand_in.all_guilds())
+    assert all(int(g) >> 22 & 1 == shard for shard, ids in seen.items() for g in ids)
+    assert 0 < len(seen[0]) <= 2500 and 0 < len(seen[1]) <= 2500
+
+
+async def test_a_fixed_shard_count_still_refuses_a_shard_of_more_than_2500_guilds() -> None:
+    async with DiscordStandIn(shard_count=1) as stand_in, aiohttp.ClientSession() as session:
+        stand_in.add_guilds(2500)
+        ws = await identify(session, stand_in, [0, 1])
+        closing = await ws.receive()
+        await ws.close()
+    assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 4011)
+
+
+# ----------------------------------------------------------------------------- the real bot
+
+
+async def test_the_real_bot_waits_out_a_route_429_and_posts_once(discord_stub, start_bot, bot_env, tmp_path):
+    """dramabot (discord.py) meets an exhausted channel bucket: it waits the 429's retry_after and posts the
+    announcement once. The limiter's clock stands still until the 429 was given, so the bucket is
+    exhausted when the bot comes, however slow the machine."""
+    bot, channel, day = await start_announcing(discord_stub, start_bot, bot_env, tmp_path)
+    limits = discord_stub.limits
+    limits.set_route("POST", MESSAGES, limit=1, per=1.0)
+    clock = limits.clock = PausableClock()
+    clock.pause()
+    async with aiohttp.ClientSession() as session:  # another process of the bot uses the channel's bucket
+        mine = await post_message(session, discord_stub, channel, "from the other process")
+    assert mine[0] == 200 and mine[2]["X-RateLimit-Remaining"] == "0"
+    day.write_text((aired_at(1) + timedelta(minutes=1)).isoformat())
+    await eventually(lambda: limits.route_429s)
+    clock.resume(later_by=1.0)  # the bucket's second is over
+    bots = lambda: [m for m in discord_stub.world.messages_in(channel) if m["embeds"]]  # noqa: E731
+    await eventually(lambda: bots())
+    await bot.wait_for_output("rate limited")
+    path = f"/channels/{channel}/messages"
+    tries = [
+        r for r in discord_stub.requests if r.method == "POST" and r.path == path and r.body.get("embeds")
+    ]
+    assert [r.status for r in tries] == [429, 200]
+    assert tries[1].at - tries[0].at >= 0.99  # it waited the retry_after (1 s) before trying again
+    assert len(bots()) == 1 and "Episode 1" in bots()[0]["embeds"][0]["title"]
+    assert limits.route_429s_by_route == {f"POST {MESSAGES}": 1} and limits.global_429s == []
