@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
-import inspect
 import math
 import os
 import random
@@ -225,74 +224,22 @@ def inodes_of(pid: int) -> set[int]:
     return out
 
 
-def _indexed_world(stand_in: Any) -> Any:
-    """tests/e2e/channels.py's ChannelWorld with its channel lookups indexed: it scans every added guild and
-    every DM channel per lookup (two lookups per post), 3.6 ms a post with 10,000 guilds and 5,000 DMs, which
-    the benchmark process would spend during the wave on the same two cores as the bots."""
-    from tests.e2e.channels import ChannelWorld
-
-    class IndexedWorld(ChannelWorld):
-        def __init__(self, s: Any) -> None:
-            super().__init__(s)
-            self._extra: dict[str, str] = {}  # channel, category or voice channel id -> added guild
-            self._dms: dict[str, dict[str, Any]] = {}  # DM channel id -> its payload
-            self._seen = (0, 0)
-
-        def _refresh(self) -> None:
-            guilds, dms = self.s.extra_guilds, self.s._dm_channels
-            if self._seen != (len(guilds), len(dms)):
-                for extra in list(guilds.values())[self._seen[0] :]:
-                    for cid in (extra.channel_id, extra.category_id, extra.voice_channel_id):
-                        self._extra[cid] = extra.id
-                for dm in list(dms.values())[self._seen[1] :]:
-                    self._dms[dm["id"]] = dm
-                self._seen = (len(guilds), len(dms))
-
-        def channel(self, channel_id: str) -> dict[str, Any] | None:
-            if channel_id in self.threads:
-                return self.threads[channel_id]
-            self._refresh()
-            if channel_id in self._dms:
-                return self._dms[channel_id]
-            gid = self._guild_holding(channel_id)
-            if gid is None:
-                return None
-            found = next(c for c in self.s.guild_payload(gid)["channels"] if c["id"] == channel_id)
-            return {**found, "guild_id": gid}
-
-        def _guild_holding(self, channel_id: str) -> str | None:
-            if channel_id in self.channels:
-                return self.channels[channel_id]["guild_id"]
-            s = self.s
-            if channel_id in (s.channel_id, s.category_id, s.voice_channel_id):
-                return s.guild_id
-            self._refresh()
-            return self._extra.get(channel_id)
-
-    return IndexedWorld(stand_in)
-
-
 def _make_stand_in(config: Config) -> Any:
-    """The bench stand-in with the global limit (when the stand-in has it) and the peer port of every request."""
+    """The bench stand-in with the global limit, noting the client port of every request."""
     from bench.run import BenchStandIn
 
     class FanoutStandIn(BenchStandIn):
         def __init__(self, **options: Any) -> None:
             super().__init__(**options)
             self.ports: dict[int, int] = {}  # index in `requests` -> the client's local port
-            self.world = _indexed_world(self)
-            self._routes = self._route_table()  # its routes are the new world's
 
         async def _http(self, request: Any) -> Any:
             peer = request.transport.get_extra_info("peername") if request.transport is not None else None
             self.ports[len(self.requests)] = peer[1] if peer else 0  # super()._http appends before any await
             return await super()._http(request)
 
-    options: dict[str, Any] = {"shard_count": config.shard_count, "max_concurrency": config.shard_count}
-    if "global_limit" in inspect.signature(BenchStandIn.__init__).parameters:
-        options["global_limit"] = config.global_limit
-    stand_in = FanoutStandIn(**options)
-    return stand_in
+    return FanoutStandIn(shard_count=config.shard_count, max_concurrency=config.shard_count,
+                         global_limit=config.global_limit)  # fmt: skip
 
 
 class Fleet:
@@ -443,7 +390,8 @@ class Run:
     during: list[Call]
     startup_s: float
     killed: tuple[int, float, list[int]] | None = None  # pid, monotonic, its shards
-    cpu_s: float = 0.0  # the bots' CPU over the wave
+    cpu_s: float = 0.0  # the bots' CPU from the clock's move to the last delivery
+    own_cpu_s: float = 0.0  # the benchmark process's (stand-in and client) over the same time
     errors: int = 0  # tracebacks in the bots' output
     timed_out: bool = False
     pid_of_port: dict[int, int] = field(default_factory=dict)
@@ -482,6 +430,7 @@ async def run_wave(
     cpu0 = {bot.pid: bot_cpu_s(bot.pid) for bot in fleet.bots}
     cpu_at_kill: dict[int, float] = {}
     cpu_done: dict[int, float] = {}  # each bot's CPU seconds when the wave was delivered
+    own_done: list[float] = []  # this process's (the stand-in's) CPU seconds then
     during: list[Call] = []
     killed: tuple[int, float, list[int]] | None = None
     complete_at: float | None = None
@@ -509,13 +458,14 @@ async def run_wave(
             if complete_at is None and done >= world.expected:
                 complete_at = now
                 cpu_done.update({b.pid: cpu_at_kill.get(b.pid, bot_cpu_s(b.pid)) for b in fleet.bots})
+                own_done.append(time.process_time())
                 log(f"  all {done:,} delivered {now - moved:.1f} s after the clock moved")
             if (complete_at is not None and now - complete_at >= TAIL_S) or now - moved > limit_s:
                 stop.set()
             await asyncio.sleep(0.5)
 
     clock.run_from(aired_at(FIRST_AIR) + timedelta(minutes=5))
-    moved = time.monotonic()
+    moved, own0 = time.monotonic(), time.process_time()
     watcher = asyncio.create_task(watch())
     i = 0
     while not stop.is_set():
@@ -530,10 +480,11 @@ async def run_wave(
         cpu_done.get(pid, cpu_at_kill.get(pid, bot_cpu_s(pid))) - before for pid, before in cpu0.items()
     )
     errors = sum(bot.output().count("Traceback") for bot in fleet.bots)
+    own = (own_done[0] if own_done else time.process_time()) - own0
     fleet.map_ports()
     return Run(config, world, moved, ended, idle, during, fleet.startup_s, killed, cpu, errors,
                timed_out=complete_at is None, pid_of_port=dict(fleet.pid_of_port),
-               pids=[b.pid for b in fleet.bots], answering=fleet.session.bot.pid)  # fmt: skip
+               pids=[b.pid for b in fleet.bots], answering=fleet.session.bot.pid, own_cpu_s=own)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------- figures
@@ -737,8 +688,8 @@ def rows(run: Run, f: Figures) -> list[Any]:
     opens.met = twice == 0 and all(f.dm_opens.get(u, 0) == 1 for u in everyone)
     drain = Row(f"{tag}: drain")
     drain.value = (f"{f.drain_s:.1f} s for {f.needed:,} requests counted against the global limit "
-                   f"({f.ideal_s:.1f} s at {config.global_limit:g}/s): {f.drain_ratio:.2f}x; bot CPU "
-                   f"{run.cpu_s:.1f} s")  # fmt: skip
+                   f"({f.ideal_s:.1f} s at {config.global_limit:g}/s): {f.drain_ratio:.2f}x; CPU meanwhile: bots "
+                   f"{run.cpu_s:.1f} s, stand-in and client {run.own_cpu_s:.1f} s")  # fmt: skip
     drain.target = f"<= {DRAIN_RATIO:g}x"
     drain.met = not run.timed_out and f.drain_ratio <= DRAIN_RATIO
     clean = Row(f"{tag}: clean")
