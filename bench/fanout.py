@@ -482,7 +482,7 @@ async def run_wave(
     errors = sum(bot.output().count("Traceback") for bot in fleet.bots)
     own = (own_done[0] if own_done else time.process_time()) - own0
     fleet.map_ports()
-    return Run(config, world, moved, ended, idle, during, fleet.startup_s, killed, cpu, errors,
+    return Run(config, world, moved, ended, idle, during, fleet.startup_s, killed, cpu_s=cpu, errors=errors,
                timed_out=complete_at is None, pid_of_port=dict(fleet.pid_of_port),
                pids=[b.pid for b in fleet.bots], answering=fleet.session.bot.pid, own_cpu_s=own)  # fmt: skip
 
@@ -687,8 +687,10 @@ def rows(run: Run, f: Figures) -> list[Any]:
     opens.target = "once per member"
     opens.met = twice == 0 and all(f.dm_opens.get(u, 0) == 1 for u in everyone)
     drain = Row(f"{tag}: drain")
+    minimum = len(world.channels) + 2 * len(world.members) + len(world.closed)  # closed DMs: opened, refused
     drain.value = (f"{f.drain_s:.1f} s for {f.needed:,} requests counted against the global limit "
-                   f"({f.ideal_s:.1f} s at {config.global_limit:g}/s): {f.drain_ratio:.2f}x; CPU meanwhile: bots "
+                   f"({f.ideal_s:.1f} s at {config.global_limit:g}/s): {f.drain_ratio:.2f}x (the least a post and a DM "
+                   f"channel each need: {minimum:,}, {f.drain_s / (minimum / config.global_limit):.2f}x); CPU meanwhile: bots "
                    f"{run.cpu_s:.1f} s, stand-in and client {run.own_cpu_s:.1f} s")  # fmt: skip
     drain.target = f"<= {DRAIN_RATIO:g}x"
     drain.met = not run.timed_out and f.drain_ratio <= DRAIN_RATIO
