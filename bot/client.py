@@ -22,6 +22,8 @@ from bot.airing.times import Clock, SystemClock
 from bot.cluster import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n.translator import Translator, t
+from bot.pacing.budget import SharedBudget, bot_key
+from bot.pacing.pacer import Pacer, paced_rate
 from bot.pictures.renderer import ChartRenderer
 from bot.safety.cooldowns import Cooldowns
 from bot.settings import Settings
@@ -124,6 +126,12 @@ class DramaBot(commands.Bot):
     ) -> None:
         # The bot never joins voice: no warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        # Every counted REST request waits for its slot under Discord's global limit (bot/pacing/); on
+        # PostgreSQL the budget is shared by the bot's processes.
+        pacer = Pacer(
+            SharedBudget(lambda: self.store, bot_key(settings.token)), paced_rate(settings.discord_rate_limit),
+            base=lambda: discord.http.Route.BASE, application_id=lambda: self.application_id,
+        )  # fmt: skip
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -135,8 +143,10 @@ class DramaBot(commands.Bot):
             tree_cls=DramaTree,
             # a bounded pool of keep-alive connections (the default opens one per concurrent request)
             connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
+            http_trace=pacer.trace_config(),
             **options,
         )
+        self.pacer = pacer
         self.store = store
         self.settings = settings
         self.renderer = renderer  # card pictures off the loop (None: cards without them)
@@ -233,6 +243,7 @@ class DramaBot(commands.Bot):
             await self.ondemand.close()
             self.ondemand = None
         await super().close()
+        await self.pacer.close()
 
     def after_answer(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Finish an interaction's slow part (a card's picture) after its answer; `drain` waits for it."""

@@ -57,6 +57,7 @@ class Settings:
     tmdb_refresh_batch: int = 50
     airing_cycle_seconds: float = 60.0  # 0: never
     member_cooldowns: bool = True
+    discord_rate_limit: float = 50.0  # requests/s Discord allows the token, all processes together
 
     @property
     def database(self) -> Path | str:
@@ -325,4 +326,5 @@ def load_settings(
         tmdb_refresh_batch=e.whole("TMDB_REFRESH_BATCH", 0, 100_000, "dramas per TMDB refresh run", 50),
         airing_cycle_seconds=e.number("AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds"),
         member_cooldowns=e.on_off("MEMBER_COOLDOWNS", True),
+        discord_rate_limit=e.number("DISCORD_RATE_LIMIT", 50, 1, 100_000, "requests per second"),
     )

@@ -16,6 +16,7 @@ from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.db import Tx
 from bot.store.erasure import Erasure
+from bot.store.pacing import Pacing
 from bot.store.ratings import Ratings
 from bot.store.refreshes import Refreshes
 from bot.store.removal import Removal
@@ -42,6 +43,7 @@ class Store:
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
         self.removal = Removal(db, self.titles, self.catalogue, self.community)
         self.erasure = Erasure(db, self.community, self.airing)  # /privacy delete-my-data
+        self.pacing = Pacing(db)  # the Discord request budget shared by the processes (PostgreSQL)
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:

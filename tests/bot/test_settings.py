@@ -439,3 +439,12 @@ def test_member_cooldowns_are_on_unless_turned_off(raw, on):
 def test_member_cooldowns_takes_on_or_off_only():
     with pytest.raises(SettingsError, match="MEMBER_COOLDOWNS must be on or off"):
         load(MEMBER_COOLDOWNS="sometimes")
+
+
+def test_discord_rate_limit_is_50_unless_set_and_must_be_a_positive_number():
+    assert load().discord_rate_limit == 50.0
+    assert load(DISCORD_RATE_LIMIT="20").discord_rate_limit == 20.0
+    assert load(DISCORD_RATE_LIMIT="1200.5").discord_rate_limit == 1200.5
+    for bad in ("0", "-5", "abc", "nan", "inf"):
+        with pytest.raises(SettingsError, match="DISCORD_RATE_LIMIT must be a number of requests per second"):
+            load(DISCORD_RATE_LIMIT=bad)
