@@ -46,7 +46,7 @@ async def test_tiny_wave_on_postgres_with_two_processes(tmp_path):
     config = Config("tiny", backend="postgres", processes=2, global_limit=LIMIT)
     [(_, run, f, rows)] = await run_all([config], lambda _: None, tmp_path)
     check_counts(run, f)
-    assert sum(f.by_process.values()) + f.unknown_process == f.needed + f.global_429s
+    assert f.unknown_process == 0 and sum(f.by_process.values()) >= f.needed  # every request traced to a bot
     assert set(f.by_process) <= set(run.pids)
 
 
