@@ -50,7 +50,7 @@ FIRST_AIR = date(2027, 3, 1)  # KR, no air time: 23:00 in Seoul, 14:00 UTC
 CYCLE_SECONDS = 5  # the scheduler's cycle (default 60 s)
 KILL_AT = 0.4  # with --kill: the sending process is killed when this share of the wave was delivered
 TAIL_S = 2 * CYCLE_SECONDS + 2  # after the last delivery: two more cycles, for late duplicates and retries
-IDLE_CALLS = 300  # /about and /review in turn before the wave
+IDLE_CALLS = 600  # /about and /review in turn before the wave (300 each)
 
 # Targets (issue 25)
 DRAIN_RATIO = 1.25  # drain time over (requests counted / the global limit)
@@ -137,14 +137,21 @@ def bad_count(n: int) -> int:
 
 
 async def build_world(stand_in: Any, config: Config) -> World:
-    """The guilds and users in the stand-in (before the bot connects)."""
+    """The guilds and users in the stand-in (before the bot connects). The stand-in's own guild, where the
+    interactions are sent, is the first server (its channel gets the announcement too); the others are
+    spread so that no shard holds more than its share (Discord closes a session over 2,500 guilds)."""
     from tests.e2e.channels import overwrite
 
     servers, members = config.counts
     world = World()
     half = max(1, bad_count(servers) // 2)
-    for i in range(servers):
-        shard = i % config.shard_count if config.shard_count > 1 else None
+    fill = Counter({stand_in.shard_of(stand_in.guild_id): 1})
+    world.channels[stand_in.channel_id] = stand_in.guild_id
+    for i in range(1, servers):
+        shard = None
+        if config.shard_count > 1:
+            shard = min(range(config.shard_count), key=lambda s: fill[s])
+            fill[shard] += 1
         guild = stand_in.add_guild(f"Fanout Club {i}", shard=shard)
         extra = stand_in.extra_guilds[guild]
         if i % (servers // half) == 1 and len(world.deleted) < half:
