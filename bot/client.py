@@ -167,7 +167,9 @@ class DramaBot(commands.Bot):
             self.ondemand.start(self.cluster.run_as_leader)
         if self.settings.airing_cycle_seconds > 0:
             interval = timedelta(seconds=self.settings.airing_cycle_seconds)
-            self.airing_job = AiringJob(self, lambda: self.store, self.clock, interval)
+            self.airing_job = AiringJob(
+                self, lambda: self.store, self.clock, interval, takeover_grace=self.cluster.takeover_grace
+            )
             self.airing_job.start(self.cluster.run_as_leader)
         for extension in EXTENSIONS:
             await self.load_extension(extension)

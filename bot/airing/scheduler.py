@@ -5,12 +5,18 @@ longer than MAX_AGE; records the posts, digests and reminders now due (`bot.airi
 then sends every pending intent not leased elsewhere through `bot.airing.announcer.Dispatcher`.
 Exactly once: the ledger's keys are unique per (server or member, drama, episode) and `begin` leases a
 row in one UPDATE; an attempt whose outcome was lost is checked for in the channel before a new post.
+
+A process that becomes the airing leader releases the leases its predecessor left (`AiringJob`): that
+process died mid-wave, and its posts are retried at once instead of after LEASE. Their attempts stay
+counted, so each is looked for in its channel first; a post racing that look (an old leader not yet
+aware it lost the lock) carries the same nonce, which Discord answers with the first message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -61,6 +67,12 @@ class StoreLedger:
             outcome = _OUTCOMES.get(status, "unknown")
         detail = delivery.detail + (f"; thread: {delivery.thread_problem}" if delivery.thread_problem else "")
         await self.store.airing.finish(key, outcome=outcome, now=self.clock.now(), detail=detail, **extra)
+
+    async def remember_dm(self, user_id: int, channel_id: int) -> None:
+        await self.store.airing.remember_dm_channel(user_id, channel_id)
+
+    async def forget_dm(self, user_id: int, channel_id: int) -> None:
+        await self.store.airing.forget_dm_channel(user_id, channel_id)
 
 
 @dataclass
@@ -138,12 +150,16 @@ class _Cards:
         self._dramas: dict[int, Drama | None] = {}
         self._times: dict[int, dict[int, datetime]] = {}
         self._regions: dict[int, str] = {}  # guild -> its region (/server region), for "where to watch"
+        self._dms: dict[int, int] = {}  # member -> their DM channel, when remembered
         self._where: dict[int, tuple[Availability, ...]] = {}
 
     async def prepare(self, entries: Sequence[LedgerEntry]) -> None:
-        """Read the regions of the servers with an announcement pending."""
+        """Read the regions of the servers with an announcement pending, and the DM channels remembered for
+        the members with a reminder pending (one read each)."""
         guilds = {e.guild_id for e in entries if e.kind == "announce" and e.guild_id is not None}
         self._regions = await self.store.curation.guild_regions(guilds) if guilds else {}
+        users = {e.user_id for e in entries if e.kind == "remind" and e.user_id is not None}
+        self._dms = await self.store.airing.dm_channels(sorted(users)) if users else {}
 
     async def where(self, drama: Drama) -> tuple[Availability, ...]:
         """Where the drama streams, as /where shows it but without asking TMDB (the last check stored)."""
@@ -183,7 +199,10 @@ class _Cards:
             return None
         if entry.kind == "remind":
             locale = await self.store.airing.reminder_locale(entry.user_id or 0, episode.drama.id)
-            return Intent(entry.key, reminder_card(episode, locale=locale), user_id=entry.user_id)
+            card = reminder_card(episode, locale=locale)
+            return Intent(
+                entry.key, card, user_id=entry.user_id, dm_channel_id=self._dms.get(entry.user_id or 0)
+            )
         region = self._regions.get(entry.guild_id or 0)
         where = await self.where(episode.drama) if region else ()
         thread = thread_name(episode.number, locale) if entry.thread else None
@@ -223,11 +242,20 @@ class AiringJob:
     """Runs `run_cycle` every `interval` once the bot is ready; started and stopped with the bot."""
 
     def __init__(
-        self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta
-    ) -> None:
+        self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta,
+        *, takeover_grace: float = 0.0,
+    ) -> None:  # fmt: skip
         self.client, self._store, self.clock, self.interval = client, store, clock, interval
+        # How long a leader that lost its lock may still be sending (bot.cluster: until it notices).
+        self.takeover_grace = takeover_grace
         self.dispatcher: Dispatcher | None = None
+        self.totals: Counter[str] = Counter()  # delivery outcomes by Status.value, cumulative
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        """Announcement intents in the running batch not settled yet."""
+        return self.dispatcher.backlog if self.dispatcher is not None else 0
 
     def start(
         self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
@@ -245,13 +273,30 @@ class AiringJob:
         if self.dispatcher is not None:
             await self.dispatcher.close()
 
+    async def take_over(self, store: Store) -> int:
+        """Release the leases a previous leader left (it died mid-wave), after `takeover_grace`; how many."""
+        if not await store.airing.leased(self.clock.now()):
+            return 0
+        if self.takeover_grace > 0:
+            await asyncio.sleep(self.takeover_grace)
+        released = await store.airing.release_leases(self.clock.now())
+        if released:
+            log.info(
+                "took over %d announcement(s) a previous leader had begun: checked, then posted", released
+            )
+        return released
+
     async def _loop(self) -> None:
         await self.client.wait_until_ready()
+        taken_over = False
         while True:
             store = self._store()
             if isinstance(store, Store):
-                self.dispatcher = Dispatcher(self.client, StoreLedger(store, self.clock))
+                self.dispatcher = Dispatcher(self.client, StoreLedger(store, self.clock), totals=self.totals)
                 try:
+                    if not taken_over:
+                        await self.take_over(store)
+                        taken_over = True
                     # Several processes on one database: the leader runs the cycle (the ledger keeps posts
                     # exactly-once even without it, e.g. on SQLite, where the lock is per process).
                     async with store.try_exclusive(LEADER_LOCK) as leader:
