@@ -67,3 +67,17 @@ def test_the_section_keeps_the_rest_of_the_file(tmp_path):
     assert "## Capacity\n\nkept" in head and "kept too" in tail and "(placeholder)" in section
     assert section.index("tiny-sqlite-1:start") < section.index("tiny-postgres-2:start")
     assert "| " + " | ".join(HEADER) + " |" in section
+
+
+@pytest.mark.long
+async def test_tiny_wave_survives_the_sending_process_killed(tmp_path):
+    config = Config("tiny", backend="postgres", processes=2, kill=True, global_limit=LIMIT)
+    [(_, run, f, rows)] = await run_all([config], lambda _: None, tmp_path)
+    assert run.killed is not None and run.killed[0] in run.pids
+    assert not run.timed_out and f.exactly_once, f  # its share was taken over: every post once, none twice
+    assert f.servers_once == 18 and f.members_once == 9
+    assert f.takeover_s > 0 and f.takeover_s != float("inf")
+    assert f.global_429s_late == 0 and f.busiest_fixed <= LIMIT
+    # a DM channel opened by the killed process just before it died may be opened again, never more
+    assert all(1 <= n <= 2 for n in f.dm_opens.values())
+    assert rows[-1].measure.endswith("processes") and "SIGKILLed" in rows[-1].value
