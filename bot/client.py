@@ -131,6 +131,7 @@ class DramaBot(commands.Bot):
         pacer = Pacer(
             SharedBudget(lambda: self.store, bot_key(settings.token)), paced_rate(settings.discord_rate_limit),
             base=lambda: discord.http.Route.BASE, application_id=lambda: self.application_id,
+            limit=settings.discord_rate_limit,
         )  # fmt: skip
         super().__init__(
             command_prefix=commands.when_mentioned,
