@@ -23,6 +23,7 @@ from bot.cli import migrate as migrate_cli
 from bot.client import DramaBot
 from bot.cluster import ClusterUnavailable, Coordinator, open_cluster
 from bot.errors import SchemaTooNew, StoreUnavailable
+from bot.metrics import OperatorMetrics
 from bot.pictures.renderer import ChartRenderer
 from bot.safety.redact import redact, url_secrets
 from bot.settings import Settings, SettingsError, load_settings
@@ -96,12 +97,25 @@ async def run_bot(settings: Settings, clock: Clock) -> int:
         await load_starter(store, cluster)
     renderer = ChartRenderer(timeout=CHART_BUDGET)
     bot = DramaBot.for_settings(store, settings, cluster, renderer=renderer, clock=clock)
+    # METRICS_PORT: /metrics and /healthz, listening from before the login until the bot has stopped
+    metrics = OperatorMetrics.for_bot(bot) if settings.metrics_port is not None else None
     reopen = None
     if isinstance(store, UnavailableStore):
         reopen = asyncio.create_task(_reopen_store(bot, settings), name="dramabot-reopen-store")
     try:
         async with bot:
-            return await _serve(bot, settings)
+            if metrics is not None:
+                try:
+                    await metrics.start()
+                except OSError as exc:
+                    where = f"{settings.metrics_host}:{settings.metrics_port}"
+                    log.error("cannot serve metrics on %s (METRICS_HOST, METRICS_PORT): %s", where, exc)
+                    return EXIT_FAILURE
+            try:
+                return await _serve(bot, settings)
+            finally:
+                if metrics is not None:
+                    await metrics.stop()
     finally:
         if reopen is not None:
             reopen.cancel()
