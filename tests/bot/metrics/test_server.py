@@ -208,21 +208,25 @@ class HeldGateway(DiscordStandIn):
         return await super()._gateway(request)
 
 
-async def test_healthz_is_503_while_the_gateway_is_down_and_200_once_it_is_back(tmp_path):
+@pytest.mark.parametrize(("shards", "dropped"), [(None, 0), (2, 1)], ids=["one connection", "shard 1 of 2"])
+async def test_healthz_is_503_while_the_gateway_is_down_and_200_once_it_is_back(tmp_path, shards, dropped):
     port = free_port()
-    async with HeldGateway() as stand_in:
+    async with HeldGateway(shard_count=shards or 1) as stand_in:
         env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
         env.update(
             DISCORD_TOKEN=stand_in.token, DATABASE_URL=str(tmp_path / "db.sqlite3"),
             DISCORD_API_BASE=stand_in.api_base, DISCORD_GATEWAY_URL=stand_in.gateway_url,
             DEV_GUILD_ID=stand_in.guild_id, PYTHONUNBUFFERED="1", METRICS_PORT=str(port),
         )  # fmt: skip
+        if shards is not None:
+            env["SHARD_COUNT"] = str(shards)
         proc = await spawn_bot(env, tmp_path)
         try:
             await proc.wait_for_output(READY_MARKER, WAIT)
             assert (await health(port))[0] == 200
+            assert sample(await scrape(port), "dramabot_gateway_shards_connected") == (shards or 1)
             stand_in.held = True
-            await stand_in.drop_gateway()
+            await stand_in.drop_gateway(shard=dropped)
 
             async def down() -> dict | None:
                 status, body = await health(port)
@@ -230,21 +234,16 @@ async def test_healthz_is_503_while_the_gateway_is_down_and_200_once_it_is_back(
 
             body = await eventually(down, "/healthz while the gateway is down")
             assert (body["ready"], body["database"], body["gateway"]) == (True, True, False)
-            assert body["problems"] == ["gateway not connected (shard 0)"]
-            samples = await scrape(port)
-            assert sample(samples, "dramabot_gateway_shards_connected") == 0
+            assert body["problems"] == [f"gateway not connected (shard {dropped})"]
+            assert sample(await scrape(port), "dramabot_gateway_shards_connected") == (shards or 1) - 1
             stand_in.held = False
 
             async def back() -> bool:
                 return (await health(port))[0] == 200
 
             await eventually(back, "/healthz once the gateway takes the bot back")
-            assert (await discord_stub_about(stand_in)).embeds
+            assert (await stand_in.invoke("about")).embeds
         finally:
             proc.kill()
             await proc.wait(10)
             print(proc.output())
-
-
-async def discord_stub_about(stand_in: DiscordStandIn) -> Any:
-    return await stand_in.invoke("about")
