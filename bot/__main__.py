@@ -23,7 +23,6 @@ from bot.cli import migrate as migrate_cli
 from bot.client import DramaBot
 from bot.cluster import ClusterUnavailable, Coordinator, open_cluster
 from bot.errors import SchemaTooNew, StoreUnavailable
-from bot.metrics import OperatorMetrics
 from bot.pictures.renderer import ChartRenderer
 from bot.safety.redact import redact, url_secrets
 from bot.settings import Settings, SettingsError, load_settings
@@ -97,8 +96,11 @@ async def run_bot(settings: Settings, clock: Clock) -> int:
         await load_starter(store, cluster)
     renderer = ChartRenderer(timeout=CHART_BUDGET)
     bot = DramaBot.for_settings(store, settings, cluster, renderer=renderer, clock=clock)
-    # METRICS_PORT: /metrics and /healthz, listening from before the login until the bot has stopped
-    metrics = OperatorMetrics.for_bot(bot) if settings.metrics_port is not None else None
+    metrics = None  # METRICS_PORT: /metrics and /healthz, listening from before the login until the bot stopped
+    if settings.metrics_port is not None:
+        from bot.metrics import OperatorMetrics  # prometheus-client is loaded only when metrics are on
+
+        metrics = OperatorMetrics.for_bot(bot)
     reopen = None
     if isinstance(store, UnavailableStore):
         reopen = asyncio.create_task(_reopen_store(bot, settings), name="dramabot-reopen-store")

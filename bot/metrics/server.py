@@ -9,7 +9,7 @@ import logging
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, ProcessCollector, generate_latest
 
 from bot.metrics.collector import BotCollector, GatewayState
 from bot.metrics.interactions import InteractionMetrics
@@ -82,10 +82,12 @@ class MetricsServer:
 
 class OperatorMetrics:
     """Everything the endpoint needs for one bot: its own registry (nothing global), the interaction
-    metrics the bot feeds, the collector over its parts, the gateway's state and the server."""
+    metrics the bot feeds, the collector over its parts, the gateway's state and the server. The process's
+    CPU, memory and open files come too (`process_*`, on Linux)."""
 
     def __init__(self, bot: Any, host: str, port: int, *, secrets: list[str] | None = None) -> None:
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
         self.interactions = InteractionMetrics(self.registry)
         self.gateway = GatewayState.for_bot(bot)
         self.registry.register(BotCollector(bot, self.gateway))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -137,6 +138,7 @@ async def test_metrics_count_each_interaction_by_command_and_outcome(discord_stu
     assert sample(samples, "dramabot_announcement_deliveries_total", outcome="gone") == 0
     assert sample(samples, "dramabot_discord_429_total", scope="global") is not None
     assert sample(samples, "dramabot_discord_rate_limit_wait_seconds_total") is not None
+    assert sample(samples, "process_resident_memory_bytes") > 0  # the process's own, in the bot's registry
     status, content_type, _ = await get(port, "/metrics")
     assert status == 200 and content_type.startswith("text/plain; version=")
 
@@ -147,6 +149,17 @@ async def test_metrics_are_off_by_default(discord_stub, start_bot):
     assert (await discord_stub.invoke("about")).embeds
     assert listening_ports(proc.pid) == set()
     assert "metrics on" not in proc.output()
+
+
+async def test_a_taken_port_stops_the_start_with_a_clear_line(discord_stub, start_bot):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = await start_bot(env_overrides={"METRICS_PORT": str(port)}, wait_ready=False)
+        assert await proc.wait(WAIT) == 1
+    assert f"cannot serve metrics on 127.0.0.1:{port} (METRICS_HOST, METRICS_PORT)" in proc.output()
+    assert "Traceback" not in proc.output()
 
 
 async def test_healthz_is_503_naming_the_database_the_bot_cannot_open(discord_stub, start_bot, tmp_path):
