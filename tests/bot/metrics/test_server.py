@@ -26,6 +26,7 @@ from tests.e2e.test_commands import TITLE
 
 from .conftest import free_port, get, sample, scrape
 
+PACER = Path(__file__).resolve().parents[3] / "bot" / "pacing" / "pacer.py"  # bot.pacer, once merged
 WAIT = 30.0  # s: a generous bound for what takes well under a second (no timed assertion)
 
 
@@ -260,3 +261,19 @@ async def test_healthz_is_503_while_the_gateway_is_down_and_200_once_it_is_back(
             proc.kill()
             await proc.wait(10)
             print(proc.output())
+
+
+@pytest.mark.skipif(not PACER.is_file(), reason="the pacer (branch pacing) is not merged yet")
+async def test_a_429_from_discord_is_counted_by_scope(discord_stub, start_bot):
+    port = free_port()
+    await start_bot(env_overrides={"METRICS_PORT": str(port)})
+    discord_stub.fail_next_callbacks(429, 1, retry_after=0.2)  # a shared-scope 429: discord.py retries it
+    assert (await discord_stub.invoke("about")).embeds
+
+    async def counted() -> dict | None:
+        samples = await scrape(port)
+        return samples if sample(samples, "dramabot_discord_429_total", scope="shared") == 1 else None
+
+    samples = await eventually(counted, "the 429 counted under its scope")
+    assert sample(samples, "dramabot_discord_429_total", scope="global") == 0
+    assert sample(samples, "dramabot_discord_invalid_requests_total") >= 1
