@@ -10,7 +10,7 @@ import math
 import secrets
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -29,6 +29,9 @@ from bot.safety.cooldowns import Cooldowns
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
 from bot.tmdb.ondemand import OnDemand
+
+if TYPE_CHECKING:
+    from bot.metrics.interactions import InteractionMetrics
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,14 @@ def from_us(interaction: discord.Interaction) -> bool:
     return ours is None or interaction.application_id == ours
 
 
+def observe(interaction: discord.Interaction, name: str | None = None) -> None:
+    """Count the interaction in the operators' metrics when they are on (bot/metrics); called from the checks,
+    in the task that handles it."""
+    metrics = getattr(interaction.client, "interaction_metrics", None)
+    if metrics is not None:
+        metrics.begin(interaction, name)
+
+
 class DramaTree(app_commands.CommandTree):
     """The command tree, ignoring interactions addressed to another application id."""
 
@@ -91,6 +102,7 @@ class DramaTree(app_commands.CommandTree):
         if not from_us(interaction):
             log.warning("ignored an interaction for application %s (not ours)", interaction.application_id)
             return False
+        observe(interaction)
         return True
 
 
@@ -131,6 +143,7 @@ class DramaBot(commands.Bot):
         pacer = Pacer(
             SharedBudget(lambda: self.store, bot_key(settings.token)), paced_rate(settings.discord_rate_limit),
             base=lambda: discord.http.Route.BASE, application_id=lambda: self.application_id,
+            limit=settings.discord_rate_limit,
         )  # fmt: skip
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -158,6 +171,7 @@ class DramaBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()  # the one clock the airing scheduler reads
         self.airing_job: AiringJob | None = None
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
+        self.interaction_metrics: InteractionMetrics | None = None  # bot/metrics: set by main() with METRICS_PORT
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -212,6 +226,8 @@ class DramaBot(commands.Bot):
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
         """Answer a failed interaction: a clear ephemeral line, or an error code for the unexpected."""
         error = unwrap(error)
+        if self.interaction_metrics is not None:
+            self.interaction_metrics.failed(interaction, error)
         data = interaction.data or {}
         where = interaction.command.qualified_name if interaction.command else data.get("custom_id")
         if isinstance(error, discord.NotFound) and error.code == 10062:  # Discord's 3 s window closed

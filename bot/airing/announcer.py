@@ -229,7 +229,7 @@ class Dispatcher:
                     if intent.user_id is not None and intent.user_id in opened:
                         intent = dataclasses.replace(intent, dm_channel_id=opened[intent.user_id])
                     outcome = await self.deliver(intent, opened)
-                    settle(i, outcome)
+                    settle(i, Outcome(intents[i], outcome.delivery))
                     if outcome.status.blocks or outcome.status is Status.DMS_CLOSED:
                         blocked[destination] = outcome.delivery
                 if waiting:

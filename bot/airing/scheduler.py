@@ -42,6 +42,7 @@ LEADER_NAME = "airing-scheduler"  # bot.cluster's leader lock for the loop
 LEASE = timedelta(minutes=5)  # how long a process holds an intent it is posting
 DATE_SLACK = timedelta(days=2)  # the broadcast day may be ahead of UTC
 YIELD_EVERY = 20  # the cycle's loops give the event loop back every this many items
+PAGE = 1000  # pending intents a cycle sends at most; a full page that made progress: the next cycle at once
 
 
 _OUTCOMES = {Status.REJECTED: "failed", Status.DMS_CLOSED: "paused", Status.RETRY: "retry"}
@@ -81,6 +82,14 @@ class CycleReport:
     skipped: int = 0  # episodes settled without a post (too old, or older missed ones of a reminder)
     expired: int = 0  # pending intents given up (older than MAX_AGE)
     outcomes: list[Outcome] = field(default_factory=list)
+    more: bool = False  # a full page was sent and more may be pending
+
+    @property
+    def again_now(self) -> bool:
+        """Whether the next cycle should run at once: a wave larger than a page, which is moving (not a
+        page of retries while Discord is down, which would only be asked again and again)."""
+        return self.more and any(o.status.done or o.status.blocks or o.status is Status.DMS_CLOSED
+                                 for o in self.outcomes)  # fmt: skip
 
 
 def aired(episode: ScheduledEpisode) -> AiredEpisode:
@@ -215,15 +224,17 @@ class _Cards:
         return language(guild.preferred_locale) if guild is not None else EN
 
 
-async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> CycleReport:
-    """One cycle; `dispatcher.ledger` must be a `StoreLedger`: it makes each post happen once."""
+async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher, *, page: int = PAGE) -> CycleReport:
+    """One cycle, sending at most `page` pending intents; `dispatcher.ledger` must be a `StoreLedger`: it
+    makes each post happen once."""
     now = clock.now()
     report = CycleReport()
     report.expired = await store.airing.expire(now - MAX_AGE)
     await record_due(store, now, report)
     cards = _Cards(store, getattr(dispatcher, "client", None))
     intents: list[Intent] = []
-    pending = await store.airing.pending(now)
+    pending = await store.airing.pending(now, limit=page)
+    report.more = len(pending) >= page
     await cards.prepare(pending)
     for i, entry in enumerate(pending):
         if i % YIELD_EVERY == YIELD_EVERY - 1:
@@ -304,6 +315,9 @@ class AiringJob:
                     if report is not None and (report.recorded or report.outcomes or report.expired):
                         log.info("airing cycle: %d recorded, %d skipped, %d expired, %s", report.recorded,
                                  report.skipped, report.expired, _summary(report.outcomes))  # fmt: skip
+                    if report is not None and report.again_now:
+                        await asyncio.sleep(0)
+                        continue
                 except asyncio.CancelledError:
                     raise
                 except Exception:

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store import Store
+
 log = logging.getLogger(__name__)
 
 SHARED_TIMEOUT = 2.0  # a claim that takes longer falls back to the local budget (the database is in trouble)
@@ -73,9 +75,7 @@ class SharedBudget:
         self._warned = False
         self.fallbacks = 0  # claims served locally because PostgreSQL could not be asked
 
-    def _shared_store(self) -> Any:
-        from bot.store import Store
-
+    def _shared_store(self) -> Store | None:
         store = self._store()
         return store if isinstance(store, Store) and store.pacing.shared and not store.closed else None
 

@@ -9,7 +9,9 @@ limit and its 429s. It hooks discord.py through the public `http_trace` option: 
 discord.py still handles every 429 itself (it waits Retry-After and tries again, through a new slot).
 
 Slots come from a budget (bot/pacing/budget.py), n at a time for the requests waiting (at most BATCH),
-so a busy process asks PostgreSQL once per batch, not once per request.
+so a busy process asks PostgreSQL once per batch, not once per request. A request whose slot passed while
+the event loop was busy does not go out together with the others late with it: requests leave at least
+1/limit apart (slots are 1/rate apart, a little more), so a stall is caught up at the limit's pace.
 """
 
 from __future__ import annotations
@@ -73,10 +75,15 @@ class Pacer:
         application_id: Callable[[], int | None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
         batch: int = BATCH,
+        limit: float | None = None,
     ) -> None:
-        if rate <= 0 or batch < 1:
-            raise ValueError("rate must be above 0 and batch at least 1")
+        if rate <= 0 or batch < 1 or (limit is not None and limit < rate):
+            raise ValueError("rate must be above 0 (and at most limit), batch at least 1")
         self.budget, self.rate, self.interval = budget, rate, 1.0 / rate
+        # Requests leave this process at least 1/limit apart, whatever their slots: after a stall of the
+        # event loop, the requests whose slots passed meanwhile go out at the limit's pace, not at once.
+        self.spacing = 1.0 / (limit if limit is not None else rate)
+        self._next_send = float("-inf")
         self.base, self.application_id, self.clock, self.batch = base, application_id, clock, batch
         self.stats = PacerStats()
         self._waiting: deque[asyncio.Future[float]] = deque()
@@ -111,6 +118,11 @@ class Pacer:
         delay = start - self.clock()
         if delay > 0:
             await asyncio.sleep(delay)
+        now = self.clock()  # now, not when the slot was given: the loop may have stalled meanwhile
+        mine = max(now, self._next_send)
+        self._next_send = mine + self.spacing
+        if mine > now:
+            await asyncio.sleep(mine - now)
         self.stats.paced += 1
         self.stats.waited_seconds += max(0.0, self.clock() - asked)
 

@@ -73,6 +73,15 @@ class Store:
         """What the process keeps in memory (titles in the index), for the stats line (SIGUSR1)."""
         return self.titles.cache_stats()
 
+    def pool_use(self) -> tuple[int, int]:
+        """(connections in use, the most the pool holds), for the operators' metrics (bot/metrics):
+        PostgreSQL's pool; on SQLite the writer and the readers, each in use while a statement runs on it."""
+        return self.db.pool_use()
+
+    async def ping(self) -> None:
+        """One trivial read (raises StoreUnavailable when the database does not answer): /healthz."""
+        await self.db.fetch_one("SELECT 1")
+
     async def get_meta(self, key: str) -> str | None:
         """The small key/value table of bot state (`meta`)."""
         row = await self.db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))

@@ -57,6 +57,12 @@ class UnavailableStore(UnavailablePart):
     def cache_stats(self) -> dict[str, int]:
         return {}
 
+    def pool_use(self) -> tuple[int, int]:
+        return (0, 0)  # no connection open
+
+    async def ping(self) -> None:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
+
     async def close(self) -> None:
         return None
 

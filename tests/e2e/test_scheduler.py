@@ -230,3 +230,35 @@ async def test_dm_channels_are_remembered_across_restarts_and_a_new_leader_takes
         f"Lovely Runner · Episode {n}" for n in (1, 2, 3)
     ]
     assert dms_opened() == 1  # once, across waves, processes and restarts
+
+
+async def test_a_wave_larger_than_a_page_goes_on_at_once_but_a_page_of_retries_waits(
+    discord_stub: DiscordStandIn, tmp_path: Path
+):
+    world = discord_stub.world
+    fans = [world.add_user(f"fan{i}") for i in range(5)]
+    clock = ManualClock(datetime(2026, 12, 1, 12, 30, tzinfo=UTC))
+    store = await Store.open(tmp_path / "bot.db")
+    try:
+        drama_id, _ = await upsert(store, RUNNER, episodes(2))
+        for fan in fans:
+            await store.airing.remind(int(fan["id"]), drama_id, now=clock.now())
+        async with connected_client(discord_stub) as client:
+            dispatcher = Dispatcher(client, StoreLedger(store, clock))
+            first = await run_cycle(store, clock, dispatcher, page=2)
+            assert len(first.outcomes) == 2 and first.more and first.again_now
+            second = await run_cycle(store, clock, dispatcher, page=2)
+            assert len(second.outcomes) == 2 and second.again_now
+            last = await run_cycle(store, clock, dispatcher, page=2)
+            assert len(last.outcomes) == 1 and not last.more and not last.again_now
+            assert sorted(len(world.messages_in(world.dm_channel_of(f["id"])["id"])) for f in fans) == [1] * 5
+            # Discord unreachable for a full page: not asked again at once.
+            clock.advance(timedelta(days=1))
+            discord_stub.fail_requests(lambda method, path: method == "POST", 503, n=100)
+            down = await run_cycle(
+                store, clock, Dispatcher(client, StoreLedger(store, clock), tries=1), page=2
+            )
+            assert down.more and [o.status for o in down.outcomes] == [Status.UNKNOWN] * 2
+            assert not down.again_now
+    finally:
+        await store.close()

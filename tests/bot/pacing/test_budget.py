@@ -3,11 +3,13 @@ one falling back to the local one while PostgreSQL cannot be asked."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
 
 from bot.pacing.budget import LocalBudget, SharedBudget, bot_key
+from bot.pacing.pacer import Pacer
 from bot.store import Store, UnavailableStore
 from tests.bot.conftest import Raw
 
@@ -84,3 +86,38 @@ async def test_a_failing_shared_budget_falls_back_to_local_and_logs_once(pg_migr
         assert len([r for r in caplog.records if "cannot pace through PostgreSQL" in r.message]) == 1
     finally:
         await store.close()
+
+
+class Granted(SharedBudget):
+    """The shared budget, keeping the start of every slot it gave (on the local clock)."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.starts: list[float] = []
+
+    async def claim(self, n: int, interval: float):  # noqa: ANN201
+        grant = await super().claim(n, interval)
+        self.starts += [grant.start(i) for i in range(n)]
+        return grant
+
+
+async def test_two_processes_pacers_share_one_budget_through_postgresql(pg_migrated_url):
+    rate = 50.0
+    stores = [await Store.open(pg_migrated_url) for _ in range(2)]
+    budgets = [Granted(lambda s=s: s, "token:bot") for s in stores]
+    pacers = [Pacer(b, rate, base=lambda: "http://discord") for b in budgets]
+    try:
+        await asyncio.gather(*(p.wait() for p in pacers for _ in range(40)))  # 80 requests, at once
+    finally:
+        for pacer in pacers:
+            await pacer.close()
+        for store in stores:
+            await store.close()
+    assert [p.stats.paced for p in pacers] == [40, 40] and all(b.fallbacks == 0 for b in budgets)
+    starts = sorted(t for b in budgets for t in b.starts)
+    assert len(starts) == 80
+    # Both processes' slots, together: never more than `rate` in a second. A slot reaches the local clock
+    # shifted later by the answer's trip from PostgreSQL (never earlier): a few ms of slack.
+    for t in starts:
+        assert sum(1 for u in starts if t <= u < t + 1.0 - 5e-3) <= rate
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 1 / rate - 5e-3

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -165,3 +166,22 @@ async def test_429s_are_counted_by_scope_while_discord_py_retries_them(server):
     assert pacer.stats.throttled == {"user": 1, "global": 2, "shared": 1}
     assert pacer.stats.invalid == 4
     assert pacer.stats.paced == len(server.paths)  # every request to the API went through a slot
+
+
+async def test_after_a_stall_requests_leave_at_the_limits_pace_not_at_once():
+    rate, limit = 100.0, 125.0
+    pacer = Pacer(LocalBudget(), rate, base=lambda: "http://discord", limit=limit)
+    left: list[float] = []
+
+    async def request() -> None:
+        await pacer.wait()
+        left.append(pacer.clock())
+
+    tasks = [asyncio.create_task(request()) for _ in range(12)]
+    await asyncio.sleep(0)  # the slots are given: 10 ms apart from now
+    await asyncio.sleep(0)
+    time.sleep(0.15)  # the event loop stalls past most of them  # noqa: ASYNC251
+    await asyncio.gather(*tasks)
+    await pacer.close()
+    # Not a burst of the late ones: 8 ms apart (1/limit), so never 6 in 20 ms (all 12 at once unpaced).
+    assert len(left) == 12 and max(sum(1 for u in left if t <= u < t + 0.02) for t in left) <= 5
