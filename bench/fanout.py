@@ -539,6 +539,10 @@ class Figures:
     invalid: int = 0
     busiest: int = 0  # counted-route arrivals (admitted or not) in the busiest 1 s, sliding
     busiest_fixed: int = 0  # ... in the busiest of the stand-in's fixed 1 s windows (floor of monotonic time)
+    busiest_mix: Counter[str] = field(
+        default_factory=Counter
+    )  # the requests in that window, by route and answer
+    global_429_at: list[float] = field(default_factory=list)  # s after the wave's first request
     bad_requests: Counter[str] = field(default_factory=Counter)  # per bad destination, over the whole run
     dms_before_last_server: int = 0
     servers_span: tuple[float, float] = (math.nan, math.nan)  # s after the wave's start
@@ -604,7 +608,13 @@ def figures(stand_in: Any, run: Run) -> Figures:
         f.ideal_s = f.needed / config.global_limit
         arrivals = [t for t, _, _ in wave]
         f.busiest = busiest_second(arrivals)
-        f.busiest_fixed = max(Counter(math.floor(t) for t in arrivals).values())
+        windows = Counter(math.floor(t) for t in arrivals)
+        top, f.busiest_fixed = windows.most_common(1)[0]
+        f.busiest_mix = Counter(
+            f"{r.method} {re.sub(r'[0-9]{6,}', '{id}', r.path)} {r.status}"
+            for t, _, r in wave
+            if math.floor(t) == top
+        )
         server_times = [
             t - f.wave_start for t, r in deliveries if MESSAGES.match(r.path).group(1) in world.channels
         ]
@@ -646,6 +656,7 @@ def figures(stand_in: Any, run: Run) -> Figures:
         f.limits = True
         f.global_429s = sum(1 for t in limits.global_429s if t >= f.wave_start)
         f.global_429s_late = sum(1 for t in limits.global_429s if t > f.wave_start + 1.0)
+        f.global_429_at = [t - f.wave_start for t in limits.global_429s if t >= f.wave_start]
         f.route_429s = sum(1 for t in limits.route_429s if t >= f.wave_start)
         f.invalid = limits.invalid_requests(window=time.monotonic() - f.wave_start + 0.001)
     else:
@@ -795,6 +806,8 @@ async def run_config(config: Config, workroot: Path, sqlite_copy: Path, catalogu
         await fleet.stop()
     f = figures(fleet.stand_in, run)
     table_rows = rows(run, f)
+    log(f"  global 429s at {', '.join(f'{t:.1f}' for t in f.global_429_at[:20]) or '-'} s; the busiest window: "
+        f"{dict(f.busiest_mix.most_common(6))}")  # fmt: skip
     for row in table_rows:
         log(
             f"  {row.measure}: {row.value}"
