@@ -44,6 +44,18 @@ def paced_rate(limit: float) -> float:
     return max(limit - max(1.0, limit * MARGIN), limit / 2)
 
 
+def _retry_after(headers: Any, body: Any) -> float:
+    """A 429's wait in seconds: the body's `retry_after` (what discord.py reads), else the header."""
+    raw = body.get("retry_after") if isinstance(body, dict) else None
+    if raw is None:
+        raw = headers.get("Retry-After")
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if 0.0 <= value < 86_400.0 else 0.0
+
+
 class Budget(Protocol):
     async def claim(self, n: int, interval: float) -> Grant: ...
 
@@ -52,7 +64,7 @@ class Budget(Protocol):
 class PacerStats:
     """What the pacer saw, cumulative (read by the metrics)."""
 
-    waited_seconds: float = 0.0  # summed over the requests that waited for a slot
+    waited_seconds: float = 0.0  # the requests' waits for their slots, plus each 429's Retry-After
     paced: int = 0  # requests that went through a slot
     exempt: int = 0  # interaction callbacks and webhooks: sent at once
     throttled: dict[str, int] = field(default_factory=dict)  # 429s seen, by scope: global, user, shared
@@ -158,6 +170,7 @@ class Pacer:
             is_global = is_global or (isinstance(body, dict) and body.get("global") is True)
             scope = "global" if is_global else "user"
         self.stats.throttled[scope] = self.stats.throttled.get(scope, 0) + 1
+        self.stats.waited_seconds += _retry_after(headers, body)  # discord.py waits it out, then retries
 
     # ---- the aiohttp hook ----------------------------------------------------------------------------------
     def trace_config(self) -> aiohttp.TraceConfig:
@@ -178,7 +191,7 @@ class Pacer:
         if not str(params.url).startswith(self.base().rstrip("/") + "/"):
             return
         body = None
-        if response.status == 429 and "X-RateLimit-Scope" not in response.headers:
+        if response.status == 429:
             try:  # read once: aiohttp keeps it for discord.py, which reads it next
                 body = await response.json(content_type=None)
             except Exception:  # noqa: BLE001 - not JSON (a proxy's page): counted without a scope hint

@@ -70,7 +70,7 @@ class Server:
             )
         if request.path.endswith("/channels/77") and self.throttle:
             headers, body = self.throttle.pop(0)
-            headers = {"Via": "1.1 google", "Retry-After": "0.01", **headers}
+            headers = {"Via": "1.1 google", "Retry-After": "1", **headers}  # the body's 0.01 s is what counts
             return answer(body, 429, headers)
         if request.path.endswith("/channels/77"):
             return answer({"id": "77", "type": 1, "recipients": []})
@@ -164,6 +164,7 @@ async def test_429s_are_counted_by_scope_while_discord_py_retries_them(server):
         await pacer.close()
     assert server.paths.count("/api/v10/channels/77") == 5
     assert pacer.stats.throttled == {"user": 1, "global": 2, "shared": 1}
+    assert 4 * 0.01 <= pacer.stats.waited_seconds < 1.0  # the bodies' retry_after (not the header's 1 s)
     assert pacer.stats.invalid == 4
     assert pacer.stats.paced == len(server.paths)  # every request to the API went through a slot
 
