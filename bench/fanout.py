@@ -867,7 +867,8 @@ INTRO = (
 )
 
 
-def write_section(out: Path, config: Config, block_rows: list[Any], command: str, backend: str = "") -> None:
+def write_section(out: Path, config: Config, block_rows: list[Any], command: str, backend: str = "",
+                  commit: str | None = None) -> None:  # fmt: skip
     """The configuration's block inside the file's `## Fan-out` section (added when missing); other
     configurations' blocks and the rest of the file are kept."""
     from bench.run import BACKEND, machine, table
@@ -876,7 +877,7 @@ def write_section(out: Path, config: Config, block_rows: list[Any], command: str
 
     start, end = f"<!-- fanout:{config.key}:start -->", f"<!-- fanout:{config.key}:end -->"
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    block = (f"{start}\n### {config.label}\n\n`{command}`, commit {git_commit()}, {when}, {machine()}.\n\n"
+    block = (f"{start}\n### {config.label}\n\n`{command}`, commit {commit or git_commit()}, {when}, {machine()}.\n\n"
              f"{table(block_rows)}\n{end}")  # fmt: skip
     text = out.read_text(encoding="utf-8") if out.exists() else "# Fan-out\n"
     if start in text and end in text:
@@ -930,13 +931,14 @@ def main(argv: list[str] | None = None) -> int:
         configs = [Config(args.size, args.backend, args.processes, args.kill, args.global_limit)]
     command = "python -m bench.fanout " + " ".join(argv if argv is not None else sys.argv[1:])
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stopped run cleans up its servers
+    commit = git_commit()  # the tree measured (read before the runs: it may change meanwhile)
     results = asyncio.run(run_all(configs, lambda line: print(line, flush=True)))
     BACKEND["label"] = " / ".join(dict.fromkeys(run.backend for _, run, _, _ in results))
-    print(f"\ndramabot fan-out, {machine()}, commit {git_commit()}")
+    print(f"\ndramabot fan-out, {machine()}, commit {commit}")
     print(table([row for *_, block in results for row in block]))
     for config, run, _, block in results:
         for out in args.out:
-            write_section(out, config, block, command.strip(), run.backend)
+            write_section(out, config, block, command.strip(), run.backend, commit)
     for out in args.out:
         print(f"written to {out}")
     return 0
