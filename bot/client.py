@@ -127,7 +127,11 @@ class DramaBot(commands.Bot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
+            # Only what the bot reads (docs/performance.md, "Ten thousand servers"): guilds, their channels and
+            # roles, and its own member (permissions); no other member, no message, no emoji or sticker
+            # (no such intent), no chunking.
             intents=discord.Intents(guilds=True),
+            member_cache_flags=discord.MemberCacheFlags.none(),
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=0.2,  # no member cache: READY 0.2 s after the last GUILD_CREATE
             max_messages=None,
