@@ -146,6 +146,7 @@ class ChannelWorld:
         self._bot_roles: dict[str, list[str]] = {}  # roles added to the bot, per guild
         self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         self._lost: list[LostResponse] = []
+        self._dms_by_id: dict[str, dict[str, Any]] = {}  # DM channels by channel id
         # When set: a message create is made, then its answer waits for this event (a test kills the bot
         # process meanwhile: a crash between the post and the bot's bookkeeping).
         self.hold_answers: asyncio.Event | None = None
@@ -180,9 +181,11 @@ class ChannelWorld:
         """A channel's payload (with ``guild_id`` for a guild channel), a thread's, a DM's, or None."""
         if channel_id in self.threads:
             return self.threads[channel_id]
-        for dm in self.s._dm_channels.values():
-            if dm["id"] == channel_id:
-                return dm
+        dms = self.s._dm_channels
+        if len(self._dms_by_id) != len(dms):  # DM channels are only ever added
+            self._dms_by_id = {dm["id"]: dm for dm in dms.values()}
+        if channel_id in self._dms_by_id:
+            return self._dms_by_id[channel_id]
         gid = self._guild_holding(channel_id)
         if gid is None:
             return None
@@ -196,10 +199,7 @@ class ChannelWorld:
         s = self.s
         if channel_id in (s.channel_id, s.category_id, s.voice_channel_id):
             return s.guild_id
-        for extra in s.extra_guilds.values():
-            if channel_id in (extra.channel_id, extra.category_id, extra.voice_channel_id):
-                return extra.id
-        return None
+        return s._channel_guilds.get(channel_id)  # the channels of the guilds added with add_guild()
 
     def guild_of(self, channel_id: str) -> str | None:
         found = self.channel(channel_id)

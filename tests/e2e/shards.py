@@ -7,7 +7,10 @@ Discord's rules, as the stand-in follows them:
 * each shard is its own gateway session: IDENTIFY carries ``shard: [shard_id, num_shards]``; a session
   without it is closed with 4011 (sharding required) when the application has more than one shard, and a
   malformed or wrong one with 4010 (invalid shard);
-* a guild's events go to shard ``(guild_id >> 22) % num_shards``; DMs go to shard 0.
+* a guild's events go to shard ``(guild_id >> 22) % num_shards``; DMs go to shard 0;
+* a session may hold at most 2,500 guilds: an IDENTIFY whose shard would hold more is closed with 4011;
+  ``GET /gateway/bot`` recommends one shard per 1,000 guilds. Unless the stand-in is given a fixed
+  ``shard_count``, the bot may pick its shard count, as on Discord (all its live sessions must agree).
 """
 
 from __future__ import annotations
@@ -15,10 +18,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ExtraGuild", "Session", "check_identify_shard", "remap", "shard_for", "snowflake_on_shard"]
+__all__ = [
+    "ExtraGuild",
+    "Session",
+    "check_identify_shard",
+    "check_shard_size",
+    "remap",
+    "shard_for",
+    "snowflake_on_shard",
+]
 
 INVALID_SHARD = 4010
 SHARDING_REQUIRED = 4011
+#: A session may hold at most this many guilds (more: 4011); ``GET /gateway/bot`` recommends one shard
+#: per GUILDS_PER_SHARD guilds.
+MAX_GUILDS_PER_SESSION = 2500
+GUILDS_PER_SHARD = 1000
 
 
 def shard_for(guild_id: str | int | None, shard_count: int) -> int:
@@ -53,6 +68,17 @@ def check_identify_shard(value: Any, shard_count: int) -> tuple[int, tuple[int, 
     return shard_id, None
 
 
+def check_shard_size(guilds: int) -> tuple[int, str] | None:
+    """The close Discord answers an IDENTIFY with when the session would hold ``guilds`` guilds: 4011
+    above 2,500."""
+    if guilds > MAX_GUILDS_PER_SESSION:
+        return (
+            SHARDING_REQUIRED,
+            f"Sharding required: a session may hold {MAX_GUILDS_PER_SESSION} guilds, not {guilds}.",
+        )
+    return None
+
+
 def remap(obj: Any, mapping: dict[str, str]) -> Any:
     """A deep copy of ``obj`` with every string equal to a key of ``mapping`` replaced (ids of one guild
     turned into another's)."""
@@ -84,7 +110,7 @@ class Session:
     shard: int
     session_id: str | None = None
     seq: int = 0
-    buffer: list[dict[str, Any]] = field(default_factory=list)
+    buffer: list[tuple[int, str]] = field(default_factory=list)  # (sequence, the serialised frame)
     active: Any = None  # the _Connection carrying the session now, if any
 
     @property

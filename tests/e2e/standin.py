@@ -39,6 +39,7 @@ import copy
 import datetime
 import itertools
 import json
+import math
 import re
 import secrets
 import time
@@ -51,7 +52,17 @@ from aiohttp import WSMsgType, web
 
 from . import multipart, spec
 from .channels import ChannelWorld
-from .shards import ExtraGuild, Session, check_identify_shard, remap, shard_for, snowflake_on_shard
+from .ratelimits import Admission, RateLimits
+from .shards import (
+    GUILDS_PER_SHARD,
+    ExtraGuild,
+    Session,
+    check_identify_shard,
+    check_shard_size,
+    remap,
+    shard_for,
+    snowflake_on_shard,
+)
 
 __all__ = [
     "Arrival",
@@ -417,14 +428,18 @@ class DiscordStandIn:
         guild_name: str = "Drama Club",
         channel_name: str = "general",
         bot_name: str = "dramabot",
-        shard_count: int = 1,
+        shard_count: int | None = None,
         max_concurrency: int = 1,
+        global_limit: float | None = 50.0,
+        route_limits: bool = True,
     ):
-        if shard_count < 1 or max_concurrency < 1:
+        if (shard_count is not None and shard_count < 1) or max_concurrency < 1:
             raise ValueError("shard_count and max_concurrency must be at least 1")
-        #: Gateway sharding (see tests/e2e/shards.py): how many shards the application has, and how many may
-        #: IDENTIFY together (``session_start_limit.max_concurrency``).
-        self.shard_count = shard_count
+        #: Gateway sharding (see tests/e2e/shards.py): how many shards the application has (None: as many
+        #: as the bot's sessions identify with, Discord's recommendation until then; see :attr:`shard_count`),
+        #: and how many may IDENTIFY together (``session_start_limit.max_concurrency``).
+        self.fixed_shard_count = shard_count
+        self._adopted_shards: int | None = None
         self.max_concurrency = max_concurrency
         self.heartbeat_interval = heartbeat_interval
         self.callback_deadline = callback_deadline
@@ -491,8 +506,9 @@ class DiscordStandIn:
         self._command_ids: dict[tuple[str, int, str], str] = {}
         self._conns: list[_Connection] = []
         # One gateway session per shard: id, sequence, dispatched events (for RESUME), live connection.
-        self._sessions = [Session(i) for i in range(shard_count)]
+        self._sessions: list[Session] = []
         self.extra_guilds: dict[str, ExtraGuild] = {}  # guilds added with add_guild(), by id
+        self._channel_guilds: dict[str, str] = {}  # the added guilds' channel ids -> guild id
         self._send_lock = asyncio.Lock()
         self._changed = asyncio.Condition()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -500,6 +516,10 @@ class DiscordStandIn:
         self.port: int = 0
         #: Text channels, roles, permissions, threads and DMs (tests/e2e/channels.py).
         self.world = ChannelWorld(self)
+        #: Discord's rate limits: the global limit, route buckets, invalid requests (tests/e2e/ratelimits.py).
+        self.limits = RateLimits(
+            global_limit=global_limit, route_limits=route_limits, application_id=self.application_id
+        )
         self._routes = self._route_table()
 
     # ------------------------------------------------------------------ lifecycle
@@ -774,7 +794,8 @@ class DiscordStandIn:
     async def wait_for_connection(self, timeout: float = 10.0, shard: int | None = None) -> None:  # noqa: ASYNC109
         """Wait until a bot session is established on the gateway (identified or resumed): on ``shard``, or
         on every shard when None."""
-        sessions = self._sessions if shard is None else [self._sessions[shard]]
+        shards = range(self.shard_count) if shard is None else [shard]
+        sessions = [self._session(s) for s in shards]
         await self.wait_for(
             lambda: all(s.active is not None and s.active.identified for s in sessions), timeout
         )
@@ -967,7 +988,7 @@ class DiscordStandIn:
         return json.loads(raw), files
 
     async def _http(self, request: web.Request) -> web.Response:
-        """Every REST request: record, parse, route, inject faults, check auth, handle."""
+        """Every REST request: record, rate-limit, parse, route, inject faults, check auth, handle."""
         full_path = request.path
         path = full_path[len(API_PREFIX) :] if full_path.startswith(API_PREFIX + "/") else full_path
         rec = RecordedRequest(
@@ -980,8 +1001,23 @@ class DiscordStandIn:
             headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
         )
         self.requests.append(rec)
-        response = await self._handle(request, rec, full_path, path)
+        admission = (
+            self.limits.admit(request.method, path, request.headers.get("Authorization"), request.remote)
+            if full_path.startswith(API_PREFIX + "/")
+            else Admission()
+        )
+        if admission.refusal is not None:  # rate limited: recorded with its body, not handled
+            try:
+                rec.body, rec.files = await self._read_body(request, rec)
+            except (ValueError, UnicodeDecodeError):
+                pass
+            response = admission.refusal
+        else:
+            response = await self._handle(request, rec, full_path, path)
+            if admission.headers and "X-RateLimit-Bucket" not in response.headers:
+                response.headers.update(admission.headers)
         rec.status = response.status
+        self.limits.note_answer(response.status, response.headers.get("X-RateLimit-Scope"))
         await self._notify()
         return response
 
@@ -1061,7 +1097,8 @@ class DiscordStandIn:
             "reset_after": 14_400_000,
             "max_concurrency": self.max_concurrency,
         }
-        return _json(200, {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit})
+        shards = self.fixed_shard_count or self.recommended_shards
+        return _json(200, {"url": self.gateway_url, "shards": shards, "session_start_limit": limit})
 
     async def _get_channel(self, request: web.Request, rec: RecordedRequest, cid: str) -> web.Response:
         channel = self.world.channel(cid)  # guild channels (with the world's overwrites), threads, DMs
@@ -1185,7 +1222,7 @@ class DiscordStandIn:
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
-            session = self._sessions[conn.shard]
+            session = self._session(conn.shard)
             if session.active is conn:
                 session.active = None
             if conn in self._conns:
@@ -1213,13 +1250,17 @@ class DiscordStandIn:
         if conn.identified:
             await conn.ws.close(code=4005, message=b"Already authenticated.")
             return
-        shard, refusal = check_identify_shard(data.get("shard"), self.shard_count)
+        count = self._identify_shard_count(conn, data.get("shard"))
+        shard, refusal = check_identify_shard(data.get("shard"), count)
+        if refusal is None:
+            refusal = check_shard_size(sum(1 for g in self.all_guilds() if shard_for(g, count) == shard))
+        self.identify_payloads.append(data)
         if refusal is not None:
-            self.identify_payloads.append(data)
             await conn.ws.close(code=refusal[0], message=refusal[1].encode())
             return
-        self.identify_payloads.append(data)
-        session = self._sessions[shard]
+        if self.fixed_shard_count is None and count != self._adopted_shards:
+            self._adopted_shards, self._sessions = count, []  # the application is sharded anew
+        session = self._session(shard)
         async with self._send_lock:
             self.identifies += 1
             session.session_id = uuid.uuid4().hex
@@ -1268,9 +1309,9 @@ class DiscordStandIn:
         seq = data.get("seq") or 0
         async with self._send_lock:
             conn.identified, conn.session_id, conn.shard = True, session.session_id, session.shard
-            for event in session.buffer:  # replay what the bot missed, then RESUMED
-                if event["s"] > seq:
-                    await conn.ws.send_str(json.dumps(event))
+            for event_seq, frame in session.buffer:  # replay what the bot missed, then RESUMED
+                if event_seq > seq:
+                    await conn.ws.send_str(frame)
             self.resumes += 1
             await self._replace_active(session, conn)
         await self.dispatch_event("RESUMED", {"_trace": ["standin"]}, shard=session.shard)
@@ -1304,15 +1345,19 @@ class DiscordStandIn:
 
         Returns the sequence number given to it.
         """
-        session = self._sessions[shard]
+        return await self.dispatch_json(name, json.dumps(data), shard=shard)
+
+    async def dispatch_json(self, name: str, data: str, *, shard: int = 0) -> int:
+        """:meth:`dispatch_event` with the event's data already serialised (the frame is built around it)."""
+        session = self._session(shard)
         async with self._send_lock:
             session.seq += 1
-            event = {"op": 0, "t": name, "s": session.seq, "d": data}
-            session.buffer.append(event)
+            frame = f'{{"op":0,"t":"{name}","s":{session.seq},"d":{data}}}'
+            session.buffer.append((session.seq, frame))
             conn = session.active
             if conn is not None and not conn.ws.closed:
                 try:
-                    await conn.ws.send_str(json.dumps(event))
+                    await conn.ws.send_str(frame)
                 except ConnectionResetError:
                     pass  # replayed on RESUME
             return session.seq
@@ -1320,21 +1365,56 @@ class DiscordStandIn:
     @property
     def connected(self) -> bool:
         """Whether a bot session is live on the gateway right now (on every shard)."""
-        return all(s.connected for s in self._sessions)
+        return all(self._session(s).connected for s in range(self.shard_count))
 
     def shard_connected(self, shard: int) -> bool:
         """Whether ``shard``'s session is live on the gateway right now."""
-        return self._sessions[shard].connected
+        return self._session(shard).connected
 
     # ------------------------------------------------------------------ guilds and shards
+
+    @property
+    def shard_count(self) -> int:
+        """How many shards the application has: the ``shard_count`` given; else as many as the bot's
+        sessions identified with (Discord lets a bot pick), or, before that, :attr:`recommended_shards`."""
+        return self.fixed_shard_count or self._adopted_shards or self.recommended_shards
+
+    @property
+    def recommended_shards(self) -> int:
+        """Discord's recommendation in ``GET /gateway/bot``: one shard per 1,000 guilds."""
+        return max(1, math.ceil((1 + len(self.extra_guilds)) / GUILDS_PER_SHARD))
+
+    def _session(self, shard: int) -> Session:
+        while len(self._sessions) <= shard:
+            self._sessions.append(Session(len(self._sessions)))
+        return self._sessions[shard]
+
+    def _identify_shard_count(self, conn: _Connection, value: Any) -> int:
+        """The shard count an IDENTIFY is checked against: the fixed one; else the one it asks for (none:
+        one shard) unless other sessions are live with another count."""
+        if self.fixed_shard_count is not None:
+            return self.fixed_shard_count
+        others = [x for x in self._sessions if x.connected and x.active is not conn]
+        if others:
+            return self.shard_count
+        if value is None:
+            return 1
+        if isinstance(value, list) and len(value) == 2 and isinstance(value[1], int) and value[1] >= 1:
+            return value[1]
+        return self.shard_count
 
     def shard_of(self, guild_id: str | None) -> int:
         """The shard a guild's events go to: ``(guild_id >> 22) % shard_count``; DMs (None) go to shard 0."""
         return shard_for(guild_id, self.shard_count)
 
+    def all_guilds(self) -> list[str]:
+        """The ids of every guild the bot is in: the main one, then those added."""
+        return [self.guild_id, *self.extra_guilds]
+
     def guilds_on_shard(self, shard: int) -> list[str]:
         """The ids of the guilds (the main one and those added) whose events go to ``shard``."""
-        return [g for g in [self.guild_id, *self.extra_guilds] if self.shard_of(g) == shard]
+        count = self.shard_count
+        return [g for g in self.all_guilds() if shard_for(g, count) == shard]
 
     def add_guild(self, name: str | None = None, *, shard: int | None = None) -> str:
         """Add a guild (the bot is a member, with the same channels and roles as the main one under new ids);
@@ -1354,7 +1434,14 @@ class DiscordStandIn:
             voice_channel_id=self.snowflake(),
         )
         self.extra_guilds[guild_id] = extra
+        for channel in (extra.channel_id, extra.category_id, extra.voice_channel_id):
+            self._channel_guilds[channel] = guild_id
         return guild_id
+
+    def add_guilds(self, n: int, name: str = "Drama Club {i}") -> list[str]:
+        """Add ``n`` guilds at once (see :meth:`add_guild`; ``name`` is formatted with ``i``, counted from
+        1); their ids spread over the shards like real ones. Cheap: 10,000 take a fraction of a second."""
+        return [self.add_guild(name.format(i=i)) for i in range(1, n + 1)]
 
     def _known_guild(self, guild_id: str) -> bool:
         return guild_id == self.guild_id or guild_id in self.extra_guilds
@@ -1362,8 +1449,7 @@ class DiscordStandIn:
     def _guild_of_channel(self, channel_id: str) -> str | None:
         if channel_id == self.channel_id:
             return self.guild_id
-        extra = next((g.id for g in self.extra_guilds.values() if g.channel_id == channel_id), None)
-        return extra or self.world.guild_of(channel_id)
+        return self._channel_guilds.get(channel_id) or self.world.guild_of(channel_id)
 
     def _in_guild(self, payload: Any, guild_id: str) -> Any:
         """A payload about the main guild turned into the same about the added guild ``guild_id``."""
@@ -1382,7 +1468,7 @@ class DiscordStandIn:
 
         The session stays resumable, so discord.py should reconnect and RESUME.
         """
-        session = self._sessions[shard]
+        session = self._session(shard)
         conn = session.active
         if conn is None:
             raise RuntimeError("no gateway connection to drop")
@@ -1397,7 +1483,7 @@ class DiscordStandIn:
 
     async def send_invalid_session(self, resumable: bool = False, *, shard: int = 0) -> None:
         """Send op 9 INVALID_SESSION; unless ``resumable`` the session is forgotten (a RESUME will fail)."""
-        session = self._sessions[shard]
+        session = self._session(shard)
         conn = session.active
         if conn is None:
             raise RuntimeError("no gateway connection")
@@ -1407,7 +1493,7 @@ class DiscordStandIn:
 
     async def send_reconnect(self, *, shard: int = 0) -> None:
         """Send op 7 RECONNECT (discord.py closes and RESUMEs)."""
-        conn = self._sessions[shard].active
+        conn = self._session(shard).active
         if conn is None:
             raise RuntimeError("no gateway connection")
         await conn.ws.send_str(json.dumps({"op": 7, "d": None, "s": None, "t": None}))
@@ -1715,7 +1801,7 @@ class DiscordStandIn:
     async def _wait_for_shard_of(self, guild: bool, guild_id: str | None, timeout: float) -> None:  # noqa: ASYNC109
         """Before the first interaction: wait until the shard it goes to has connected once."""
         shard = self.shard_of((guild_id or self.guild_id) if guild else None)
-        if self._sessions[shard].session_id is None:  # the bot has not connected that shard yet
+        if self._session(shard).session_id is None:  # the bot has not connected that shard yet
             await self.wait_for_connection(timeout, shard=shard)
 
     async def invoke(
