@@ -46,6 +46,9 @@ P99_MS = 100.0  # a step passes with p99 under this and no miss
 TARGET = 500  # interactions/s (issue 25)
 DEADLINE = 3.0
 CPU_RATE = 50  # interactions/s for the CPU-per-command pass
+# In the mix, ratings come in all the time and each drops the charts /top keeps ranked (bot/store/chartbook.py):
+# this CPU row is /top sent right after a /rate each time, the /rate's own CPU (its row) taken off.
+RATED_TOP = "/top, ratings coming in"
 
 # The community mix: what members send, in shares of 100. Typing a title sends several autocompletes
 # per command, so autocomplete is the largest share; /about is rare.
@@ -78,6 +81,7 @@ class Step:
     own_cpu: float = 0.0  # this process (stand-in + generator) CPU seconds over the step
     wall: float = 0.0  # seconds between the two CPU readings
     behind: float = 0.0  # the latest a dispatch left after its planned time (s)
+    load: str = ""  # the machine's 1-minute load average after the step: other work on the cores
     per_kind: dict[str, list[float]] = field(default_factory=dict)
 
     def pct(self, q: float) -> float:
@@ -210,6 +214,7 @@ async def offer(s: Session, mix: dict[str, tuple[Send, Check]], weights: dict[st
             step.latencies.append(latency)
             last = max(last, result.dispatched_at + latency)
     step.answer_span = last - first
+    step.load = _machine_load().split()[0]
     return step
 
 
@@ -236,20 +241,29 @@ async def cpu_per_command(s: Session, mix: dict[str, tuple[Send, Check]], calls:
                           rng: random.Random) -> list[CommandCpu]:  # fmt: skip
     """Each kind alone, `calls` of it at CPU_RATE/s (evenly spaced), the bot left to settle after: its CPU
     seconds per interaction from its own counter."""
-    rows = []
-    for name in mix:
+    rate_send, top_send, top_check = mix["/rate"][0], mix["/top"][0], mix["/top"][1]
+
+    async def rated_top() -> Result:  # a /rate, then at once a /top (the /rate's answer is not awaited)
+        await rate_send()
+        return await top_send()
+
+    every = {**mix, RATED_TOP: (rated_top, top_check)}
+    rows: list[CommandCpu] = []
+    for name in every:
         await settle_bot(s)
         before = await s.stats()
-        step = await offer(s, mix, {name: 1}, CPU_RATE, calls / CPU_RATE, rng, poisson=False)
+        step = await offer(s, every, {name: 1}, CPU_RATE, calls / CPU_RATE, rng, poisson=False)
         await settle_bot(s)
         cpu = (await s.stats() - before).cpu
+        if name == RATED_TOP:  # the /rate's own CPU (its row) taken off
+            cpu -= step.sent * next(r.cpu / max(r.calls, 1) for r in rows if r.name == "/rate")
         rows.append(CommandCpu(name, step.sent, cpu, step.misses))
     return rows
 
 
 # ---- the tables -------------------------------------------------------------------------------
 STEP_HEADER = ("offered /s (asked)", "sent", "answered /s", "p50 ms", "p99 ms", "max ms", "missed",
-               "bot CPU %", "bench process CPU %", "result")  # fmt: skip
+               "bot CPU %", "bot CPU ms each", "bench process CPU %", "load", "result")  # fmt: skip
 
 
 def step_table(steps: list[Step]) -> str:
@@ -259,17 +273,21 @@ def step_table(steps: list[Step]) -> str:
         cells = (f"{st.offered:.0f} ({st.rate})", str(st.sent), f"{st.answered_per_s:.0f}",
                  f"{st.pct(0.5) * 1000:.1f}", f"{st.pct(0.99) * 1000:.1f}",
                  f"{max(st.latencies, default=math.nan) * 1000:.0f}", miss,
-                 f"{st.bot_cpu / st.wall * 100:.0f}", f"{st.own_cpu / st.wall * 100:.0f}",
-                 "pass" if st.passed else "FAIL")  # fmt: skip
+                 f"{st.bot_cpu / st.wall * 100:.0f}", f"{st.bot_cpu / max(st.sent, 1) * 1000:.2f}",
+                 f"{st.own_cpu / st.wall * 100:.0f}", st.load, "pass" if st.passed else "FAIL")  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def cpu_table(rows: list[CommandCpu]) -> str:
     lines = ["| command | interactions | bot CPU ms each | missed |", "|---|---|---|---|"]
+    # the mix's average: /top at its cost with ratings coming in, as in the mix
+    costs = {r.name: r.ms_each for r in rows}
+    if RATED_TOP in costs:
+        costs["/top"] = costs[RATED_TOP]
     lines += [f"| {r.name} | {r.calls} | {r.ms_each:.2f} | {r.failed} |" for r in rows]
-    mixed = sum(MIX[r.name] * r.ms_each for r in rows if r.name in MIX) / sum(MIX.values())
-    lines.append(f"| the mix (weighted by its shares) | | {mixed:.2f} | |")
+    mixed = sum(MIX[k] * costs[k] for k in MIX if k in costs) / sum(MIX[k] for k in MIX if k in costs)
+    lines.append(f"| the mix (weighted by its shares; /top with ratings coming in) | | {mixed:.2f} | |")
     return "\n".join(lines)
 
 
@@ -291,6 +309,7 @@ class Report:
     cpu: list[CommandCpu]
     startup_s: float
     arrivals: str
+    weights: dict[str, int] = field(default_factory=lambda: dict(MIX))
 
     @property
     def capacity(self) -> int:
@@ -300,8 +319,10 @@ class Report:
         best = self.capacity
         head = (f"Capacity, {self.size}, {self.backend}: {best}/s sustained (p99 < {P99_MS:g} ms, no miss; "
                 f"target >= {TARGET}/s: {'met' if best >= TARGET else 'NOT MET'}); {self.arrivals} arrivals")  # fmt: skip
-        mix = ", ".join(f"{k} {v}%" for k, v in MIX.items())
-        return f"{head}\nmix: {mix}\n\n{step_table(self.steps)}\n\nCPU per command\n\n{cpu_table(self.cpu)}\n"
+        total = sum(self.weights.values())
+        mix = ", ".join(f"{k} {v / total * 100:.0f}%" for k, v in self.weights.items())
+        text = f"{head}\nmix: {mix}\n\n{step_table(self.steps)}\n"
+        return text + (f"\nCPU per command\n\n{cpu_table(self.cpu)}\n" if self.cpu else "")
 
 
 def _machine_load() -> str:
@@ -313,9 +334,12 @@ def _machine_load() -> str:
 
 async def run(size: str, workroot: Path, log: Callable[[str], None], *, rates: tuple[int, ...] = STEPS,
               seconds: float = 10.0, cpu_calls: int = 300, poisson: bool = True, pg_server: str | None = None,
-              backend: str = "SQLite", keep_going: bool = False, profile: Path | None = None) -> Report:  # fmt: skip
+              backend: str = "SQLite", keep_going: bool = False, profile: Path | None = None,
+              weights: dict[str, int] | None = None) -> Report:  # fmt: skip
     """Start the bot on the `size` catalogue, warm it up, run the steps (until one fails unless
-    `keep_going`) and the CPU-per-command pass. With `profile`: py-spy records the bot during the steps."""
+    `keep_going`) and the CPU-per-command pass. With `profile`: py-spy records the bot during the steps.
+    `weights`: another mix than MIX (an experiment: which command limits the capacity)."""
+    weights = weights or MIX
     from bench.run import Session, _database, _start_profiler, _stop_profiler, load_world, prepared_database
 
     rng = random.Random(2525)
@@ -337,12 +361,12 @@ async def run(size: str, workroot: Path, log: Callable[[str], None], *, rates: t
         for send, check in mix.values():
             for _ in range(3):
                 await c.checked(send, check)
-        warm = await offer(s, mix, MIX, min(rates[0], 50), 3.0, rng, poisson)
+        warm = await offer(s, mix, weights, min(rates[0], 50), 3.0, rng, poisson)
         log(f"  warm-up: {warm.sent} sent, {warm.misses} missed")
         spy = _start_profiler(s.pid, profile) if profile else None
         for rate in rates:
             rest = await settle_bot(s)
-            step = await offer(s, mix, MIX, rate, seconds, rng, poisson)
+            step = await offer(s, mix, weights, rate, seconds, rng, poisson)
             steps.append(step)
             slow = ", ".join(f"{k} {max(v) * 1000:.0f}" for k, v in step.per_kind.items())
             log(f"  {rate}/s: offered {step.offered:.0f}/s ({step.sent} in {step.send_span:.1f} s, at most "
@@ -356,10 +380,10 @@ async def run(size: str, workroot: Path, log: Callable[[str], None], *, rates: t
         if spy is not None:
             _stop_profiler(spy)
         await settle_bot(s)
-        cpu = await cpu_per_command(s, mix, cpu_calls, rng)
+        cpu = await cpu_per_command(s, mix, cpu_calls, rng) if cpu_calls > 0 else []
         for row in cpu:
             log(f"  CPU {row.name}: {row.ms_each:.2f} ms each ({row.calls}, {row.failed} missed)")
-    return Report(size, backend, steps, cpu, s.startup_s, "Poisson" if poisson else "evenly spaced")
+    return Report(size, backend, steps, cpu, s.startup_s, "Poisson" if poisson else "evenly spaced", weights)
 
 
 def _commit() -> str:
@@ -386,7 +410,8 @@ async def main_async(args: argparse.Namespace) -> Report:
             log(f"PostgreSQL {server.version} from {server.binaries.origin}: {server.startup_seconds:.1f} s")
         report = await run(args.size, Path(tmp), log, rates=tuple(args.rates), seconds=args.seconds,
                            cpu_calls=args.cpu_calls, poisson=args.arrivals == "poisson", pg_server=pg_server,
-                           backend=backend, keep_going=args.keep_going, profile=args.profile)  # fmt: skip
+                           backend=backend, keep_going=args.keep_going, profile=args.profile,
+                           weights={k: v for k, v in MIX.items() if k not in args.without})  # fmt: skip
     BACKEND["label"] = backend
     print()
     print(f"`{' '.join(['python -m bench.capacity', *sys.argv[1:]])}` at {_commit()}, {machine()}")
@@ -401,8 +426,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each step (default 10)")
     parser.add_argument("--rates", type=int, nargs="+", default=list(STEPS), help="the steps, interactions/s")
     parser.add_argument("--arrivals", choices=("poisson", "even"), default="poisson")
-    parser.add_argument("--cpu-calls", type=int, default=300, help="interactions per command in the CPU pass")
+    parser.add_argument("--cpu-calls", type=int, default=300,
+                        help="interactions per command in the CPU pass (0: no CPU pass)")  # fmt: skip
     parser.add_argument("--keep-going", action="store_true", help="run every step, even after one failed")
+    parser.add_argument("--without", action="append", default=[], choices=list(MIX), metavar="KIND",
+                        help="leave a kind out of the mix (an experiment; repeatable)")  # fmt: skip
     parser.add_argument("--profile", type=Path, default=None,
                         help="py-spy raw stacks of the bot during the steps (read: python -m bench.stacks FILE)")  # fmt: skip
     args = parser.parse_args(argv)
