@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -152,6 +153,7 @@ class DramaBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()  # the one clock the airing scheduler reads
         self.airing_job: AiringJob | None = None
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
+        self._heap_frozen = False  # freeze_startup_heap ran
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -199,6 +201,19 @@ class DramaBot(commands.Bot):
         if isinstance(self, ShardedDramaBot):
             shards = f", shards {sorted(self.shards)} of {self.shard_count}"
         log.info("%s: logged in as %s, %d server(s)%s", READY_MARKER, self.user, len(self.guilds), shards)
+        self.freeze_startup_heap()
+
+    def freeze_startup_heap(self) -> None:
+        """Once, at the first ready: what start-up built (the title index, the command tree, the guilds) lives
+        as long as the process, so `gc.freeze()` moves it out of the collector's generations and a full
+        collection no longer walks it. Those collections were the loop's longest stalls under load (the
+        figures: docs/performance.md, "Capacity of one process"). A later ready (a reconnect) does not
+        freeze again: what is frozen is never collected, so only start-up's heap is."""
+        if self._heap_frozen:
+            return
+        self._heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
     # ---- errors --------------------------------------------------------------------
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
