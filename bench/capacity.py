@@ -75,10 +75,14 @@ class Step:
     send_span: float = 0.0  # from the first to the last dispatch
     latencies: list[float] = field(default_factory=list)  # answered in time and right (s)
     late: int = 0  # answered right, but after 3 s
-    failed: int = 0  # not answered, or a wrong body
+    failed: int = 0  # not answered, or a wrong body (all three below)
+    expired: int = 0  # answered after the 3 s window: Discord refuses the callback, the member sees a failure
+    wrong: int = 0  # answered in time with something else than the card asked for (e.g. an error message)
+    wrong_example: str = ""  # the first such answer's text
     answer_span: float = 0.0  # from the first dispatch to the last answer
     bot_cpu: float = 0.0  # bot CPU seconds over the step
     own_cpu: float = 0.0  # this process (stand-in + generator) CPU seconds over the step
+    db_cpu: float = 0.0  # the PostgreSQL server's CPU seconds over the step (0 on SQLite: in the bot's)
     wall: float = 0.0  # seconds between the two CPU readings
     behind: float = 0.0  # the latest a dispatch left after its planned time (s)
     load: str = ""  # the machine's 1-minute load average after the step: other work on the cores
@@ -116,6 +120,12 @@ def _card(result: Result) -> bool:
     """A card (an error is a content-only message): /review's has a title, /rate's a description."""
     embed = _embed(result)
     return bool(embed.get("title") or embed.get("description"))
+
+
+def _text(result: Result) -> str:
+    """What a wrong answer said (its content, else its embed's title), shortened."""
+    data = (result.callback or {}).get("data") or {}
+    return str(data.get("content") or _embed(result).get("title") or data)[:120]
 
 
 def _choices(result: Result) -> bool:
@@ -156,6 +166,27 @@ def arrivals(rate: float, seconds: float, rng: random.Random, poisson: bool) -> 
     return out
 
 
+def server_cpu_s(root: Path | None) -> float:
+    """CPU seconds of a throwaway PostgreSQL server's processes (its postmaster, found by its data directory
+    under `root`, and the postmaster's children: the bot's connections among them); 0 without one."""
+    from bench.run import bot_cpu_s
+
+    if root is None:
+        return 0.0
+    procs: dict[int, int] = {}  # pid -> parent pid
+    postmaster = None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            procs[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if postmaster is None and str(root) in (entry / "cmdline").read_text(errors="replace"):
+                postmaster = int(entry.name)
+    if postmaster is None:
+        return 0.0
+    return sum(bot_cpu_s(pid) for pid, parent in procs.items() if pid == postmaster or parent == postmaster)
+
+
 async def settle_bot(s: Session, limit: float = 60.0) -> float:
     """Wait until the bot is idle (under 0.02 s of CPU in 0.25 s: the charts drawn after their answers are
     done); the seconds it took."""
@@ -171,7 +202,7 @@ async def settle_bot(s: Session, limit: float = 60.0) -> float:
 
 
 async def offer(s: Session, mix: dict[str, tuple[Send, Check]], weights: dict[str, int], rate: float,
-                seconds: float, rng: random.Random, poisson: bool = True) -> Step:  # fmt: skip
+                seconds: float, rng: random.Random, poisson: bool = True, pg_root: Path | None = None) -> Step:  # fmt: skip
     """One open-loop step: dispatch at the planned times (never waiting for answers), then wait for every
     answer (or its 3 s window to close) and judge each."""
     from bench.run import own_gc_paused
@@ -183,7 +214,7 @@ async def offer(s: Session, mix: dict[str, tuple[Send, Check]], weights: dict[st
     sent: list[tuple[str, Result]] = []
     loop = asyncio.get_running_loop()
     before = await s.stats()
-    own_before, wall_before = time.process_time(), time.monotonic()
+    own_before, wall_before, db_before = time.process_time(), time.monotonic(), server_cpu_s(pg_root)
     with own_gc_paused():
         start = loop.time()
         for offset in plan:
@@ -199,6 +230,7 @@ async def offer(s: Session, mix: dict[str, tuple[Send, Check]], weights: dict[st
     after = await s.stats()
     step.bot_cpu, step.own_cpu = (after - before).cpu, time.process_time() - own_before
     step.wall = time.monotonic() - wall_before
+    step.db_cpu = server_cpu_s(pg_root) - db_before
     step.sent = len(sent)
     first = sent[0][1].dispatched_at if sent else 0.0
     last = first
@@ -208,6 +240,11 @@ async def offer(s: Session, mix: dict[str, tuple[Send, Check]], weights: dict[st
         step.per_kind.setdefault(name, []).append(latency)
         if not ok:
             step.failed += 1
+            if result.expired_callback:
+                step.expired += 1
+            elif result.answered:
+                step.wrong += 1
+                step.wrong_example = step.wrong_example or _text(result)
         elif latency > DEADLINE:
             step.late += 1
         else:
@@ -263,18 +300,21 @@ async def cpu_per_command(s: Session, mix: dict[str, tuple[Send, Check]], calls:
 
 # ---- the tables -------------------------------------------------------------------------------
 STEP_HEADER = ("offered /s (asked)", "sent", "answered /s", "p50 ms", "p99 ms", "max ms", "missed",
-               "bot CPU %", "bot CPU ms each", "bench process CPU %", "load", "result")  # fmt: skip
+               "bot CPU %", "bot CPU ms each", "bench process CPU %", "PostgreSQL CPU %", "load", "result")  # fmt: skip
 
 
 def step_table(steps: list[Step]) -> str:
     lines = ["| " + " | ".join(STEP_HEADER) + " |", "|" + "---|" * len(STEP_HEADER)]
     for st in steps:
-        miss = f"{st.misses}" + (f" ({st.failed} failed or wrong)" if st.failed else "")
+        why = [f"{n} {k}" for n, k in ((st.late, "late"), (st.expired, "expired"), (st.wrong, "wrong"),
+                                        (st.failed - st.expired - st.wrong, "unanswered")) if n]  # fmt: skip
+        miss = f"{st.misses}" + (f" ({', '.join(why)})" if why else "")
         cells = (f"{st.offered:.0f} ({st.rate})", str(st.sent), f"{st.answered_per_s:.0f}",
                  f"{st.pct(0.5) * 1000:.1f}", f"{st.pct(0.99) * 1000:.1f}",
                  f"{max(st.latencies, default=math.nan) * 1000:.0f}", miss,
                  f"{st.bot_cpu / st.wall * 100:.0f}", f"{st.bot_cpu / max(st.sent, 1) * 1000:.2f}",
-                 f"{st.own_cpu / st.wall * 100:.0f}", st.load, "pass" if st.passed else "FAIL")  # fmt: skip
+                 f"{st.own_cpu / st.wall * 100:.0f}", f"{st.db_cpu / st.wall * 100:.0f}" if st.db_cpu else "-",
+                 st.load, "pass" if st.passed else "FAIL")  # fmt: skip
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -335,7 +375,7 @@ def _machine_load() -> str:
 async def run(size: str, workroot: Path, log: Callable[[str], None], *, rates: tuple[int, ...] = STEPS,
               seconds: float = 10.0, cpu_calls: int = 300, poisson: bool = True, pg_server: str | None = None,
               backend: str = "SQLite", keep_going: bool = False, profile: Path | None = None,
-              weights: dict[str, int] | None = None) -> Report:  # fmt: skip
+              weights: dict[str, int] | None = None, pg_root: Path | None = None) -> Report:  # fmt: skip
     """Start the bot on the `size` catalogue, warm it up, run the steps (until one fails unless
     `keep_going`) and the CPU-per-command pass. With `profile`: py-spy records the bot during the steps.
     `weights`: another mix than MIX (an experiment: which command limits the capacity)."""
@@ -366,14 +406,15 @@ async def run(size: str, workroot: Path, log: Callable[[str], None], *, rates: t
         spy = _start_profiler(s.pid, profile) if profile else None
         for rate in rates:
             rest = await settle_bot(s)
-            step = await offer(s, mix, weights, rate, seconds, rng, poisson)
+            step = await offer(s, mix, weights, rate, seconds, rng, poisson, pg_root)
             steps.append(step)
             slow = ", ".join(f"{k} {max(v) * 1000:.0f}" for k, v in step.per_kind.items())
             log(f"  {rate}/s: offered {step.offered:.0f}/s ({step.sent} in {step.send_span:.1f} s, at most "
                 f"{step.behind * 1000:.0f} ms behind plan), answered {step.answered_per_s:.0f}/s, p50 "
                 f"{step.pct(0.5) * 1000:.1f} ms, p99 {step.pct(0.99) * 1000:.1f} ms, missed {step.misses} "
-                f"({step.failed} failed or wrong); bot CPU {step.bot_cpu / step.wall * 100:.0f}%, bench process "
-                f"{step.own_cpu / step.wall * 100:.0f}%; settled {rest:.1f} s before; slowest ms per kind: {slow}; "
+                f"({step.expired} expired, {step.wrong} wrong{': ' + repr(step.wrong_example) if step.wrong else ''}, "
+                f"{step.failed - step.expired - step.wrong} unanswered, {step.late} late); bot CPU {step.bot_cpu / step.wall * 100:.0f}%, bench process "
+                f"{step.own_cpu / step.wall * 100:.0f}%, PostgreSQL {step.db_cpu / step.wall * 100:.0f}%; settled {rest:.1f} s before; slowest ms per kind: {slow}; "
                 f"load {_machine_load()}: {'pass' if step.passed else 'FAIL'}")  # fmt: skip
             if not step.passed and not keep_going:
                 break
@@ -401,17 +442,17 @@ async def main_async(args: argparse.Namespace) -> Report:
 
     log = lambda text: print(text, flush=True)  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="dramabot-capacity-") as tmp, contextlib.ExitStack() as stack:
-        pg_server, backend = None, f"SQLite {sqlite3.sqlite_version}"
+        pg_server, pg_root, backend = None, None, f"SQLite {sqlite3.sqlite_version}"
         if args.backend == "postgres":
             from bench.postgres import BenchPostgres
 
             server = stack.enter_context(BenchPostgres())
-            pg_server, backend = server.url, f"PostgreSQL {server.version}"
+            pg_server, pg_root, backend = server.url, server.root, f"PostgreSQL {server.version}"
             log(f"PostgreSQL {server.version} from {server.binaries.origin}: {server.startup_seconds:.1f} s")
         report = await run(args.size, Path(tmp), log, rates=tuple(args.rates), seconds=args.seconds,
                            cpu_calls=args.cpu_calls, poisson=args.arrivals == "poisson", pg_server=pg_server,
                            backend=backend, keep_going=args.keep_going, profile=args.profile,
-                           weights={k: v for k, v in MIX.items() if k not in args.without})  # fmt: skip
+                           weights={k: v for k, v in MIX.items() if k not in args.without}, pg_root=pg_root)  # fmt: skip
     BACKEND["label"] = backend
     print()
     print(f"`{' '.join(['python -m bench.capacity', *sys.argv[1:]])}` at {_commit()}, {machine()}")
