@@ -268,6 +268,7 @@ class CommandCpu:
     calls: int
     cpu: float  # bot CPU seconds, settled
     failed: int
+    why: str = ""  # the misses told apart (as in a step's row)
 
     @property
     def ms_each(self) -> float:
@@ -294,7 +295,7 @@ async def cpu_per_command(s: Session, mix: dict[str, tuple[Send, Check]], calls:
         cpu = (await s.stats() - before).cpu
         if name == RATED_TOP:  # the /rate's own CPU (its row) taken off
             cpu -= step.sent * next(r.cpu / max(r.calls, 1) for r in rows if r.name == "/rate")
-        rows.append(CommandCpu(name, step.sent, cpu, step.misses))
+        rows.append(CommandCpu(name, step.sent, cpu, step.misses, miss_reasons(step)))
     return rows
 
 
@@ -303,12 +304,19 @@ STEP_HEADER = ("offered /s (asked)", "sent", "answered /s", "p50 ms", "p99 ms", 
                "bot CPU %", "bot CPU ms each", "bench process CPU %", "PostgreSQL CPU %", "load", "result")  # fmt: skip
 
 
+def miss_reasons(st: Step, example: bool = True) -> str:
+    """' (2 expired, 1 wrong: 'text')': the misses told apart, or '' when there were none."""
+    why = [f"{n} {k}" for n, k in ((st.late, "late"), (st.expired, "expired"), (st.wrong, "wrong"),
+                                    (st.failed - st.expired - st.wrong, "unanswered")) if n]  # fmt: skip
+    if example and st.wrong:
+        why[-1 if not st.failed - st.expired - st.wrong else -2] += f": {st.wrong_example!r}"
+    return f" ({', '.join(why)})" if why else ""
+
+
 def step_table(steps: list[Step]) -> str:
     lines = ["| " + " | ".join(STEP_HEADER) + " |", "|" + "---|" * len(STEP_HEADER)]
     for st in steps:
-        why = [f"{n} {k}" for n, k in ((st.late, "late"), (st.expired, "expired"), (st.wrong, "wrong"),
-                                        (st.failed - st.expired - st.wrong, "unanswered")) if n]  # fmt: skip
-        miss = f"{st.misses}" + (f" ({', '.join(why)})" if why else "")
+        miss = f"{st.misses}{miss_reasons(st, example=False)}"
         cells = (f"{st.offered:.0f} ({st.rate})", str(st.sent), f"{st.answered_per_s:.0f}",
                  f"{st.pct(0.5) * 1000:.1f}", f"{st.pct(0.99) * 1000:.1f}",
                  f"{max(st.latencies, default=math.nan) * 1000:.0f}", miss,
@@ -411,11 +419,11 @@ async def run(size: str, workroot: Path, log: Callable[[str], None], *, rates: t
             slow = ", ".join(f"{k} {max(v) * 1000:.0f}" for k, v in step.per_kind.items())
             log(f"  {rate}/s: offered {step.offered:.0f}/s ({step.sent} in {step.send_span:.1f} s, at most "
                 f"{step.behind * 1000:.0f} ms behind plan), answered {step.answered_per_s:.0f}/s, p50 "
-                f"{step.pct(0.5) * 1000:.1f} ms, p99 {step.pct(0.99) * 1000:.1f} ms, missed {step.misses} "
-                f"({step.expired} expired, {step.wrong} wrong{': ' + repr(step.wrong_example) if step.wrong else ''}, "
-                f"{step.failed - step.expired - step.wrong} unanswered, {step.late} late); bot CPU {step.bot_cpu / step.wall * 100:.0f}%, bench process "
-                f"{step.own_cpu / step.wall * 100:.0f}%, PostgreSQL {step.db_cpu / step.wall * 100:.0f}%; settled {rest:.1f} s before; slowest ms per kind: {slow}; "
-                f"load {_machine_load()}: {'pass' if step.passed else 'FAIL'}")  # fmt: skip
+                f"{step.pct(0.5) * 1000:.1f} ms, p99 {step.pct(0.99) * 1000:.1f} ms, missed {step.misses}"
+                f"{miss_reasons(step)}; bot CPU {step.bot_cpu / step.wall * 100:.0f}%, bench process "
+                f"{step.own_cpu / step.wall * 100:.0f}%, PostgreSQL {step.db_cpu / step.wall * 100:.0f}%; settled "
+                f"{rest:.1f} s before; slowest ms per kind: {slow}; load {_machine_load()}: "
+                f"{'pass' if step.passed else 'FAIL'}")  # fmt: skip
             if not step.passed and not keep_going:
                 break
         if spy is not None:
@@ -423,7 +431,7 @@ async def run(size: str, workroot: Path, log: Callable[[str], None], *, rates: t
         await settle_bot(s)
         cpu = await cpu_per_command(s, mix, cpu_calls, rng) if cpu_calls > 0 else []
         for row in cpu:
-            log(f"  CPU {row.name}: {row.ms_each:.2f} ms each ({row.calls}, {row.failed} missed)")
+            log(f"  CPU {row.name}: {row.ms_each:.2f} ms each ({row.calls}, {row.failed} missed{row.why})")
     return Report(size, backend, steps, cpu, s.startup_s, "Poisson" if poisson else "evenly spaced", weights)
 
 
