@@ -96,12 +96,28 @@ async def run_bot(settings: Settings, clock: Clock) -> int:
         await load_starter(store, cluster)
     renderer = ChartRenderer(timeout=CHART_BUDGET)
     bot = DramaBot.for_settings(store, settings, cluster, renderer=renderer, clock=clock)
+    metrics = None  # METRICS_PORT: /metrics and /healthz, listening from before the login until the bot stopped
+    if settings.metrics_port is not None:
+        from bot.metrics import OperatorMetrics  # prometheus-client is loaded only when metrics are on
+
+        metrics = OperatorMetrics.for_bot(bot)
     reopen = None
     if isinstance(store, UnavailableStore):
         reopen = asyncio.create_task(_reopen_store(bot, settings), name="dramabot-reopen-store")
     try:
         async with bot:
-            return await _serve(bot, settings)
+            if metrics is not None:
+                try:
+                    await metrics.start()
+                except OSError as exc:
+                    where = f"{settings.metrics_host}:{settings.metrics_port}"
+                    log.error("cannot serve metrics on %s (METRICS_HOST, METRICS_PORT): %s", where, exc)
+                    return EXIT_FAILURE
+            try:
+                return await _serve(bot, settings)
+            finally:
+                if metrics is not None:
+                    await metrics.stop()
     finally:
         if reopen is not None:
             reopen.cancel()

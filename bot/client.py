@@ -11,7 +11,7 @@ import math
 import secrets
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -23,11 +23,16 @@ from bot.airing.times import Clock, SystemClock
 from bot.cluster import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster
 from bot.errors import StoreUnavailable, UserError
 from bot.i18n.translator import Translator, t
+from bot.pacing.budget import SharedBudget, bot_key
+from bot.pacing.pacer import Pacer, paced_rate
 from bot.pictures.renderer import ChartRenderer
 from bot.safety.cooldowns import Cooldowns
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
 from bot.tmdb.ondemand import OnDemand
+
+if TYPE_CHECKING:
+    from bot.metrics.interactions import InteractionMetrics
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +88,14 @@ def from_us(interaction: discord.Interaction) -> bool:
     return ours is None or interaction.application_id == ours
 
 
+def observe(interaction: discord.Interaction, name: str | None = None) -> None:
+    """Count the interaction in the operators' metrics when they are on (bot/metrics); called from the checks,
+    in the task that handles it."""
+    metrics = getattr(interaction.client, "interaction_metrics", None)
+    if metrics is not None:
+        metrics.begin(interaction, name)
+
+
 class DramaTree(app_commands.CommandTree):
     """The command tree, ignoring interactions addressed to another application id."""
 
@@ -90,6 +103,7 @@ class DramaTree(app_commands.CommandTree):
         if not from_us(interaction):
             log.warning("ignored an interaction for application %s (not ours)", interaction.application_id)
             return False
+        observe(interaction)
         return True
 
 
@@ -125,6 +139,13 @@ class DramaBot(commands.Bot):
     ) -> None:
         # The bot never joins voice: no warnings about missing voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        # Every counted REST request waits for its slot under Discord's global limit (bot/pacing/); on
+        # PostgreSQL the budget is shared by the bot's processes.
+        pacer = Pacer(
+            SharedBudget(lambda: self.store, bot_key(settings.token)), paced_rate(settings.discord_rate_limit),
+            base=lambda: discord.http.Route.BASE, application_id=lambda: self.application_id,
+            limit=settings.discord_rate_limit,
+        )  # fmt: skip
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -140,8 +161,10 @@ class DramaBot(commands.Bot):
             tree_cls=DramaTree,
             # a bounded pool of keep-alive connections (the default opens one per concurrent request)
             connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
+            http_trace=pacer.trace_config(),
             **options,
         )
+        self.pacer = pacer
         self.store = store
         self.settings = settings
         self.renderer = renderer  # card pictures off the loop (None: cards without them)
@@ -153,6 +176,7 @@ class DramaBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()  # the one clock the airing scheduler reads
         self.airing_job: AiringJob | None = None
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
+        self.interaction_metrics: InteractionMetrics | None = None  # bot/metrics: set by main() with METRICS_PORT
         self._heap_frozen = False  # freeze_startup_heap ran
 
     # ---- start-up ------------------------------------------------------------------
@@ -163,7 +187,9 @@ class DramaBot(commands.Bot):
             self.ondemand.start(self.cluster.run_as_leader)
         if self.settings.airing_cycle_seconds > 0:
             interval = timedelta(seconds=self.settings.airing_cycle_seconds)
-            self.airing_job = AiringJob(self, lambda: self.store, self.clock, interval)
+            self.airing_job = AiringJob(
+                self, lambda: self.store, self.clock, interval, takeover_grace=self.cluster.takeover_grace
+            )
             self.airing_job.start(self.cluster.run_as_leader)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -219,6 +245,8 @@ class DramaBot(commands.Bot):
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
         """Answer a failed interaction: a clear ephemeral line, or an error code for the unexpected."""
         error = unwrap(error)
+        if self.interaction_metrics is not None:
+            self.interaction_metrics.failed(interaction, error)
         data = interaction.data or {}
         where = interaction.command.qualified_name if interaction.command else data.get("custom_id")
         if isinstance(error, discord.NotFound) and error.code == 10062:  # Discord's 3 s window closed
@@ -252,6 +280,7 @@ class DramaBot(commands.Bot):
             await self.ondemand.close()
             self.ondemand = None
         await super().close()
+        await self.pacer.close()
 
     def after_answer(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Finish an interaction's slow part (a card's picture) after its answer; `drain` waits for it."""

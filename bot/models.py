@@ -206,6 +206,7 @@ class DeletedData:
     sent: int = 0  # the ledger's records of reminders sent to them (or to send)
     named: int = 0  # catalogue changes and server settings they made: kept, their id (and name) cleared
     suggestions: int = 0
+    dm_channels: int = 0  # the DM channel the bot remembers for their reminders
 
     @property
     def anything(self) -> bool:

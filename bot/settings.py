@@ -57,6 +57,10 @@ class Settings:
     tmdb_refresh_batch: int = 50
     airing_cycle_seconds: float = 60.0  # 0: never
     member_cooldowns: bool = True
+    discord_rate_limit: float = 50.0  # requests/s Discord allows the token, all processes together
+    # The operators' endpoint (bot/metrics): /metrics and /healthz on METRICS_HOST:METRICS_PORT; None: off.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     @property
     def database(self) -> Path | str:
@@ -128,6 +132,20 @@ def is_loopback(host: str) -> bool:
         return host.lower().rstrip(".") == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def metrics_host(value: str) -> str:
+    """METRICS_HOST: an IP address or a host name to listen on (default 127.0.0.1: this machine only)."""
+    if not value:
+        return "127.0.0.1"
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not re.fullmatch(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?", value):
+            raise SettingsError(
+                f"METRICS_HOST must be an IP address (0.0.0.0 for every interface) or a host name, got {value!r}."
+            ) from None
+    return value
 
 
 class Env:
@@ -325,4 +343,7 @@ def load_settings(
         tmdb_refresh_batch=e.whole("TMDB_REFRESH_BATCH", 0, 100_000, "dramas per TMDB refresh run", 50),
         airing_cycle_seconds=e.number("AIRING_CYCLE_SECONDS", 60, 0, 3600, "seconds"),
         member_cooldowns=e.on_off("MEMBER_COOLDOWNS", True),
+        discord_rate_limit=e.number("DISCORD_RATE_LIMIT", 50, 1, 100_000, "requests per second"),
+        metrics_port=e.whole("METRICS_PORT", 1, 65535, "the TCP port of /metrics and /healthz"),
+        metrics_host=metrics_host(e["METRICS_HOST"]),
     )

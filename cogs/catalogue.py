@@ -20,7 +20,7 @@ from bot.catalogue import edits
 from bot.catalogue.curators import is_global_curator
 from bot.catalogue.format import MAX_EPISODES, limits, slugify
 from bot.catalogue.regions import lookup
-from bot.client import DramaBot
+from bot.client import DramaBot, observe
 from bot.errors import CatalogueRefused, UserError
 from bot.i18n.messages import Key
 from bot.i18n.translator import t
@@ -71,6 +71,10 @@ class TextModal(discord.ui.Modal):
             max_length=limits()[edits.LONG_TEXT[field][1]], placeholder=t("catalogue.leave_empty", locale),
         )  # fmt: skip
         self.add_item(self.text)
+
+    async def interaction_check(self, interaction: Interaction, /) -> bool:
+        observe(interaction, f"catalogue-edit:{self.field}")  # the operators' metrics, when on
+        return True
 
     async def on_submit(self, interaction: Interaction) -> None:
         await require_curator(self.cog.bot, interaction)

@@ -12,7 +12,7 @@ from discord.utils import MISSING
 
 from bot.cards.watchlist import member_name
 from bot.catalogue.edits import shown as shown  # the one helper, re-exported for the cogs
-from bot.client import DramaBot, from_us
+from bot.client import DramaBot, from_us, observe
 from bot.errors import UserError
 from bot.i18n.translator import language, t
 
@@ -90,7 +90,10 @@ class Clickable:
     `clicked` goes through the bot's one error handler (a UserError is a private answer)."""
 
     async def interaction_check(self, interaction: Interaction, /) -> bool:
-        return from_us(interaction)
+        if not from_us(interaction):
+            return False
+        observe(interaction)  # the operators' metrics, when on
+        return True
 
     async def callback(self, interaction: Interaction) -> None:
         bot: DramaBot = interaction.client  # type: ignore[assignment]

@@ -23,7 +23,8 @@ VISIBILITY = {"public": "public", "private": "private"}  # value: name (Korean i
 
 def counted(data: DeletedData, locale: str, *, done: bool = False) -> dict[str, str]:
     """The confirmation's (or, `done`, the answer's) fields: each kind of row with its count; the changes a
-    member made (they stay, without their name) and suggestions only when there are some."""
+    member made (they stay, without their name), suggestions and the remembered DM channel only when there are
+    some."""
 
     def part(count: int, key: str, optional: bool = False) -> str:
         return (
@@ -38,6 +39,7 @@ def counted(data: DeletedData, locale: str, *, done: bool = False) -> dict[str, 
         "settings": t("privacy.settings_one" if data.settings else "privacy.settings", locale),
         "named": part(data.named, "privacy.named_done" if done else "privacy.named", optional=True),
         "suggestions": part(data.suggestions, "privacy.suggestions", optional=True),
+        "dm": t("privacy.dm_channel", locale) if data.dm_channels else "",
     }
 
 

@@ -4,14 +4,23 @@ The scheduler records each post as an intent in the store first; this module sen
 what became of each. Every create carries a nonce from the intent's key (``enforce_nonce``), so Discord
 answers a repeat with the first message; a post whose outcome is unknown is looked for in the channel
 before it is tried again. After a refusal (403, 404, closed DMs) nothing more goes to that destination
-in the batch: Discord bans an IP after 10,000 refused requests in 10 minutes. 429s are discord.py's.
+in the batch: Discord bans an IP after 10,000 refused requests in 10 minutes. 429s are discord.py's, and
+the global rate limit is the pacer's (bot/pacing/): the dispatcher runs enough posts at once that the pacer,
+not this concurrency, sets the pace.
+
+The order of a batch (docs/airing.md): servers' posts first, then members' DMs; within each, destinations
+in the order the intents were recorded. A worker sends one post of a destination, then puts it back at the
+end of its queue, so a server with many posts does not hold a worker while others wait. A member's DM
+channel, once opened, is remembered (`Intent.dm_channel_id`, through the ledger) and posted to directly.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
+from collections import Counter, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,6 +37,7 @@ log = logging.getLogger(__name__)
 NONCE_LENGTH = 25  # Discord's limit for a nonce
 CHECK_DEPTH = 100  # the bot's recent messages in a channel a check looks through
 CHECK_SLACK = timedelta(minutes=2)  # before `Intent.since`: the store's and Discord's clocks differ
+CONCURRENCY = 16  # posts in flight: ~100 ms a request on Discord, so the pacer (~50/s) is the limit
 
 CANNOT_DM = 50007
 MISSING_ACCESS = 50001
@@ -83,6 +93,7 @@ class Intent:
     thread_name: str | None = None  # open a public thread under the post, named so
     since: datetime | None = None  # when the intent was recorded: where a check starts looking
     attempts: int = 0  # earlier attempts whose outcome is unknown (when no Ledger is given)
+    dm_channel_id: int | None = None  # the member's DM channel, when remembered: no request to open it
 
     def __post_init__(self) -> None:
         if (self.channel_id is None) == (self.user_id is None):
@@ -120,6 +131,14 @@ class Ledger(Protocol):
         """Record what became of `key` (UNKNOWN keeps its attempt counted for the next `begin`)."""
         ...
 
+    async def remember_dm(self, user_id: int, channel_id: int) -> None:
+        """Discord opened this DM channel with the member: post there directly next time."""
+        ...
+
+    async def forget_dm(self, user_id: int, channel_id: int) -> None:
+        """Discord no longer knows this remembered DM channel (10003)."""
+        ...
+
 
 def _code(error: discord.HTTPException) -> int:
     return getattr(error, "code", 0) or 0
@@ -151,16 +170,16 @@ class Dispatcher:
 
     client: discord.Client
     ledger: Ledger | None = None
-    concurrency: int = 4
+    concurrency: int = CONCURRENCY
     send_timeout: float = 60.0  # one request, discord.py's own waits on 429 and 5xx included
     tries: int = 2  # attempts per intent per batch when the outcome stays unknown (each after a check)
-    _slots: asyncio.Semaphore = field(init=False, repr=False)
+    totals: Counter[str] = field(default_factory=Counter)  # outcomes by Status.value, cumulative
+    backlog: int = 0  # intents of the running batches not settled yet
     _tasks: set[asyncio.Task[list[Outcome]]] = field(init=False, repr=False, default_factory=set)
 
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.tries < 1:
             raise ValueError("concurrency and tries must be at least 1")
-        self._slots = asyncio.Semaphore(self.concurrency)
 
     def start(self, intents: Iterable[Intent]) -> asyncio.Task[list[Outcome]]:
         """Send `intents` in the background; the task's result is their outcomes, in order."""
@@ -176,27 +195,54 @@ class Dispatcher:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def run(self, intents: Sequence[Intent]) -> list[Outcome]:
-        """Send `intents`: destinations concurrently (bounded), each destination's in the given order."""
-        by_destination: dict[tuple[str, int], list[int]] = {}
+        """Send `intents` (servers' first, then DMs; each destination's in the given order); their outcomes,
+        in the order given."""
+        by_destination: dict[tuple[str, int], deque[int]] = {}
         for i, intent in enumerate(intents):
-            by_destination.setdefault(intent.destination, []).append(i)
+            by_destination.setdefault(intent.destination, deque()).append(i)
+        # Two queues of destinations: a worker takes from the servers' while it has any.
+        queues = (
+            deque(d for d in by_destination if d[0] == "channel"),
+            deque(d for d in by_destination if d[0] == "user"),
+        )
         results: list[Outcome | None] = [None] * len(intents)
+        blocked: dict[tuple[str, int], Delivery] = {}
+        opened: dict[int, int] = {}  # user -> DM channel opened in this batch
+        self.backlog += len(intents)
 
-        async def work(indexes: list[int]) -> None:
-            async with self._slots:
-                blocked: Delivery | None = None
-                for i in indexes:
-                    if blocked is not None:  # refused once: no more requests there in this batch
-                        results[i] = Outcome(intents[i], Delivery(Status.SKIPPED, detail=f"blocked: {blocked.detail}"))
-                        continue
-                    results[i] = outcome = await self.deliver(intents[i])
+        def settle(i: int, outcome: Outcome) -> None:
+            results[i] = outcome
+            self.totals[outcome.status.value] += 1
+            self.backlog -= 1
+
+        async def worker() -> None:
+            while queues[0] or queues[1]:
+                queue = queues[0] if queues[0] else queues[1]
+                destination = queue.popleft()
+                waiting = by_destination[destination]
+                i = waiting.popleft()
+                if destination in blocked:  # refused once: no more requests there in this batch
+                    detail = f"blocked: {blocked[destination].detail}"
+                    settle(i, Outcome(intents[i], Delivery(Status.SKIPPED, detail=detail)))
+                else:
+                    intent = intents[i]
+                    if intent.user_id is not None and intent.user_id in opened:
+                        intent = dataclasses.replace(intent, dm_channel_id=opened[intent.user_id])
+                    outcome = await self.deliver(intent, opened)
+                    settle(i, Outcome(intents[i], outcome.delivery))
                     if outcome.status.blocks or outcome.status is Status.DMS_CLOSED:
-                        blocked = outcome.delivery
+                        blocked[destination] = outcome.delivery
+                if waiting:
+                    queue.append(destination)  # its next post after the other destinations' turn
 
-        await asyncio.gather(*(work(indexes) for indexes in by_destination.values()))
+        try:
+            await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(by_destination)))))
+        finally:
+            self.backlog -= sum(1 for r in results if r is None)  # cancelled: left pending in the store
         return [r for r in results if r is not None]
 
-    async def deliver(self, intent: Intent) -> Outcome:
+    async def deliver(self, intent: Intent, opened: dict[int, int] | None = None) -> Outcome:
+        """Post one intent (recorded first when there is a ledger); `opened` collects the DM channels opened."""
         earlier = intent.attempts
         if self.ledger is not None:
             try:
@@ -208,7 +254,7 @@ class Dispatcher:
                 return Outcome(intent, Delivery(Status.SKIPPED, detail="done or held elsewhere"))
             earlier = begun
         try:
-            delivery = await self._deliver(intent, earlier)
+            delivery = await self._deliver(intent, earlier, {} if opened is None else opened)
         except Exception:  # a bug must not sink the batch; the intent stays pending and is checked next time
             log.exception("announcement %s failed unexpectedly", intent.key)
             delivery = Delivery(Status.UNKNOWN, detail="unexpected error")
@@ -226,15 +272,33 @@ class Dispatcher:
                 log.exception("could not record what became of %s (%s)", intent.key, delivery.status.value)
         return Outcome(intent, delivery)
 
-    async def _deliver(self, intent: Intent, earlier: int) -> Delivery:
+    async def _deliver(self, intent: Intent, earlier: int, opened: dict[int, int]) -> Delivery:
         try:
-            channel = await self._destination(intent)
+            channel = await self._destination(intent, opened)
         except discord.HTTPException as error:
             return _classify(error) or Delivery(Status.RETRY, detail="Discord unavailable")
         except (aiohttp.ClientError, OSError, TimeoutError):
             return Delivery(Status.RETRY, detail="Discord unreachable")
         if isinstance(channel, Delivery):
             return channel
+        delivery = await self._attempts(channel, intent, earlier)
+        remembered = intent.user_id is not None and channel.id == intent.dm_channel_id
+        if remembered and delivery.status is Status.GONE and delivery.detail.endswith(f"({UNKNOWN_CHANNEL})"):
+            # The remembered DM channel is gone (nothing was posted there): forget it, open one again.
+            await self._forget_dm(intent.user_id, channel.id)  # type: ignore[arg-type]
+            opened.pop(intent.user_id, None)  # type: ignore[arg-type]
+            try:
+                channel = await self._destination(dataclasses.replace(intent, dm_channel_id=None), opened)
+            except discord.HTTPException as error:
+                return _classify(error) or Delivery(Status.RETRY, detail="Discord unavailable")
+            except (aiohttp.ClientError, OSError, TimeoutError):
+                return Delivery(Status.RETRY, detail="Discord unreachable")
+            if isinstance(channel, Delivery):
+                return channel
+            delivery = await self._attempts(channel, intent, earlier)
+        return delivery
+
+    async def _attempts(self, channel: discord.abc.Messageable, intent: Intent, earlier: int) -> Delivery:
         for attempt in range(self.tries):
             if earlier or attempt:  # a post may exist: look before posting again
                 try:
@@ -265,9 +329,30 @@ class Dispatcher:
                 return await self._with_thread(message, intent, Status.POSTED)
         return Delivery(Status.UNKNOWN, detail="no answer from Discord")
 
-    async def _destination(self, intent: Intent) -> discord.abc.Messageable | Delivery:
+    async def _forget_dm(self, user_id: int, channel_id: int) -> None:
+        if self.ledger is None:
+            return
+        try:
+            await self.ledger.forget_dm(user_id, channel_id)
+        except Exception:  # the next wave finds it gone again and forgets it then
+            log.exception("could not forget the DM channel of %s", user_id)
+
+    async def _destination(
+        self, intent: Intent, opened: dict[int, int]
+    ) -> discord.abc.Messageable | Delivery:
         if intent.user_id is not None:
-            return await self.client.create_dm(discord.Object(intent.user_id))
+            if intent.dm_channel_id is not None:  # remembered: no request to open it
+                return self.client.get_partial_messageable(
+                    intent.dm_channel_id, type=discord.ChannelType.private
+                )
+            channel = await self.client.create_dm(discord.Object(intent.user_id))
+            opened[intent.user_id] = channel.id
+            if self.ledger is not None:
+                try:
+                    await self.ledger.remember_dm(intent.user_id, channel.id)
+                except Exception:  # opened again next time: one request more, nothing lost
+                    log.exception("could not remember the DM channel of %s", intent.user_id)
+            return channel
         channel = self.client.get_channel(intent.channel_id)  # type: ignore[arg-type]
         if channel is None:
             channel = await self.client.fetch_channel(intent.channel_id)  # type: ignore[arg-type]

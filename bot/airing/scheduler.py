@@ -5,12 +5,18 @@ longer than MAX_AGE; records the posts, digests and reminders now due (`bot.airi
 then sends every pending intent not leased elsewhere through `bot.airing.announcer.Dispatcher`.
 Exactly once: the ledger's keys are unique per (server or member, drama, episode) and `begin` leases a
 row in one UPDATE; an attempt whose outcome was lost is checked for in the channel before a new post.
+
+A process that becomes the airing leader releases the leases its predecessor left (`AiringJob`): that
+process died mid-wave, and its posts are retried at once instead of after LEASE. Their attempts stay
+counted, so each is looked for in its channel first; a post racing that look (an old leader not yet
+aware it lost the lock) carries the same nonce, which Discord answers with the first message.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,6 +42,7 @@ LEADER_NAME = "airing-scheduler"  # bot.cluster's leader lock for the loop
 LEASE = timedelta(minutes=5)  # how long a process holds an intent it is posting
 DATE_SLACK = timedelta(days=2)  # the broadcast day may be ahead of UTC
 YIELD_EVERY = 20  # the cycle's loops give the event loop back every this many items
+PAGE = 1000  # pending intents a cycle sends at most; a full page that made progress: the next cycle at once
 
 
 _OUTCOMES = {Status.REJECTED: "failed", Status.DMS_CLOSED: "paused", Status.RETRY: "retry"}
@@ -62,6 +69,12 @@ class StoreLedger:
         detail = delivery.detail + (f"; thread: {delivery.thread_problem}" if delivery.thread_problem else "")
         await self.store.airing.finish(key, outcome=outcome, now=self.clock.now(), detail=detail, **extra)
 
+    async def remember_dm(self, user_id: int, channel_id: int) -> None:
+        await self.store.airing.remember_dm_channel(user_id, channel_id)
+
+    async def forget_dm(self, user_id: int, channel_id: int) -> None:
+        await self.store.airing.forget_dm_channel(user_id, channel_id)
+
 
 @dataclass
 class CycleReport:
@@ -69,6 +82,14 @@ class CycleReport:
     skipped: int = 0  # episodes settled without a post (too old, or older missed ones of a reminder)
     expired: int = 0  # pending intents given up (older than MAX_AGE)
     outcomes: list[Outcome] = field(default_factory=list)
+    more: bool = False  # a full page was sent and more may be pending
+
+    @property
+    def again_now(self) -> bool:
+        """Whether the next cycle should run at once: a wave larger than a page, which is moving (not a
+        page of retries while Discord is down, which would only be asked again and again)."""
+        return self.more and any(o.status.done or o.status.blocks or o.status is Status.DMS_CLOSED
+                                 for o in self.outcomes)  # fmt: skip
 
 
 def aired(episode: ScheduledEpisode) -> AiredEpisode:
@@ -138,12 +159,16 @@ class _Cards:
         self._dramas: dict[int, Drama | None] = {}
         self._times: dict[int, dict[int, datetime]] = {}
         self._regions: dict[int, str] = {}  # guild -> its region (/server region), for "where to watch"
+        self._dms: dict[int, int] = {}  # member -> their DM channel, when remembered
         self._where: dict[int, tuple[Availability, ...]] = {}
 
     async def prepare(self, entries: Sequence[LedgerEntry]) -> None:
-        """Read the regions of the servers with an announcement pending."""
+        """Read the regions of the servers with an announcement pending, and the DM channels remembered for
+        the members with a reminder pending (one read each)."""
         guilds = {e.guild_id for e in entries if e.kind == "announce" and e.guild_id is not None}
         self._regions = await self.store.curation.guild_regions(guilds) if guilds else {}
+        users = {e.user_id for e in entries if e.kind == "remind" and e.user_id is not None}
+        self._dms = await self.store.airing.dm_channels(sorted(users)) if users else {}
 
     async def where(self, drama: Drama) -> tuple[Availability, ...]:
         """Where the drama streams, as /where shows it but without asking TMDB (the last check stored)."""
@@ -183,7 +208,10 @@ class _Cards:
             return None
         if entry.kind == "remind":
             locale = await self.store.airing.reminder_locale(entry.user_id or 0, episode.drama.id)
-            return Intent(entry.key, reminder_card(episode, locale=locale), user_id=entry.user_id)
+            card = reminder_card(episode, locale=locale)
+            return Intent(
+                entry.key, card, user_id=entry.user_id, dm_channel_id=self._dms.get(entry.user_id or 0)
+            )
         region = self._regions.get(entry.guild_id or 0)
         where = await self.where(episode.drama) if region else ()
         thread = thread_name(episode.number, locale) if entry.thread else None
@@ -196,15 +224,17 @@ class _Cards:
         return language(guild.preferred_locale) if guild is not None else EN
 
 
-async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher) -> CycleReport:
-    """One cycle; `dispatcher.ledger` must be a `StoreLedger`: it makes each post happen once."""
+async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher, *, page: int = PAGE) -> CycleReport:
+    """One cycle, sending at most `page` pending intents; `dispatcher.ledger` must be a `StoreLedger`: it
+    makes each post happen once."""
     now = clock.now()
     report = CycleReport()
     report.expired = await store.airing.expire(now - MAX_AGE)
     await record_due(store, now, report)
     cards = _Cards(store, getattr(dispatcher, "client", None))
     intents: list[Intent] = []
-    pending = await store.airing.pending(now)
+    pending = await store.airing.pending(now, limit=page)
+    report.more = len(pending) >= page
     await cards.prepare(pending)
     for i, entry in enumerate(pending):
         if i % YIELD_EVERY == YIELD_EVERY - 1:
@@ -223,11 +253,20 @@ class AiringJob:
     """Runs `run_cycle` every `interval` once the bot is ready; started and stopped with the bot."""
 
     def __init__(
-        self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta
-    ) -> None:
+        self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta,
+        *, takeover_grace: float = 0.0,
+    ) -> None:  # fmt: skip
         self.client, self._store, self.clock, self.interval = client, store, clock, interval
+        # How long a leader that lost its lock may still be sending (bot.cluster: until it notices).
+        self.takeover_grace = takeover_grace
         self.dispatcher: Dispatcher | None = None
+        self.totals: Counter[str] = Counter()  # delivery outcomes by Status.value, cumulative
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def backlog(self) -> int:
+        """Announcement intents in the running batch not settled yet."""
+        return self.dispatcher.backlog if self.dispatcher is not None else 0
 
     def start(
         self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
@@ -245,13 +284,30 @@ class AiringJob:
         if self.dispatcher is not None:
             await self.dispatcher.close()
 
+    async def take_over(self, store: Store) -> int:
+        """Release the leases a previous leader left (it died mid-wave), after `takeover_grace`; how many."""
+        if not await store.airing.leased(self.clock.now()):
+            return 0
+        if self.takeover_grace > 0:
+            await asyncio.sleep(self.takeover_grace)
+        released = await store.airing.release_leases(self.clock.now())
+        if released:
+            log.info(
+                "took over %d announcement(s) a previous leader had begun: checked, then posted", released
+            )
+        return released
+
     async def _loop(self) -> None:
         await self.client.wait_until_ready()
+        taken_over = False
         while True:
             store = self._store()
             if isinstance(store, Store):
-                self.dispatcher = Dispatcher(self.client, StoreLedger(store, self.clock))
+                self.dispatcher = Dispatcher(self.client, StoreLedger(store, self.clock), totals=self.totals)
                 try:
+                    if not taken_over:
+                        await self.take_over(store)
+                        taken_over = True
                     # Several processes on one database: the leader runs the cycle (the ledger keeps posts
                     # exactly-once even without it, e.g. on SQLite, where the lock is per process).
                     async with store.try_exclusive(LEADER_LOCK) as leader:
@@ -259,6 +315,9 @@ class AiringJob:
                     if report is not None and (report.recorded or report.outcomes or report.expired):
                         log.info("airing cycle: %d recorded, %d skipped, %d expired, %s", report.recorded,
                                  report.skipped, report.expired, _summary(report.outcomes))  # fmt: skip
+                    if report is not None and report.again_now:
+                        await asyncio.sleep(0)
+                        continue
                 except asyncio.CancelledError:
                     raise
                 except Exception:

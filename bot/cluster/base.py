@@ -46,6 +46,11 @@ class Coordinator:
         self._tasks: set[asyncio.Task[None]] = set()  # in the background until close()
         self._never = asyncio.Event()
 
+    @property
+    def takeover_grace(self) -> float:
+        """How long a leader whose lock is gone may still run before it notices (0: one process alone)."""
+        return 0.0
+
     async def start(self) -> None:
         """Connect (a backend that cannot connect yet keeps trying in the background)."""
 

@@ -38,6 +38,11 @@ class PgCluster(Coordinator):
         self._connected = asyncio.Event()
         self._io = asyncio.Lock()  # asyncpg runs one statement at a time per connection
 
+    @property
+    def takeover_grace(self) -> float:
+        """A leader cut off notices within a heartbeat and its timeout, and stops its job."""
+        return self.heartbeat + self.heartbeat_timeout
+
     async def start(self) -> None:
         if not await self._connect():
             log.warning("cluster coordination waits for PostgreSQL: retrying in the background")

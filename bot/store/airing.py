@@ -250,6 +250,49 @@ class Airing:
 
         return await self._db.write(write)
 
+    # ---- members' DM channels ------------------------------------------------------------------------------
+    async def dm_channels(self, user_ids: Sequence[int]) -> dict[int, int]:
+        """The DM channel remembered for each of these members who has one (user_id -> channel_id)."""
+        ids = sorted(set(user_ids))
+        out: dict[int, int] = {}
+        for start in range(0, len(ids), _IDS):
+            chunk = ids[start : start + _IDS]
+            rows = await self._db.fetch(
+                f"SELECT user_id, channel_id FROM dm_channels WHERE user_id IN ({marks(len(chunk))})",
+                tuple(chunk),
+            )
+            out.update((r[0], r[1]) for r in rows)
+        return out
+
+    async def remember_dm_channel(self, user_id: int, channel_id: int) -> bool:
+        """Remember the DM channel Discord opened with a member, while they have a reminder (an erasure
+        since the DM was opened leaves nothing behind: on PostgreSQL the reminder is locked until this
+        commits, so the erasure deletes the row after it, or this finds no reminder); whether it was kept."""
+        lock = " FOR SHARE" if self._db.dialect == "postgres" else ""
+
+        async def write(tx: Tx) -> bool:
+            held = await tx.fetch_one(f"SELECT 1 FROM reminders WHERE user_id = ? LIMIT 1{lock}", (user_id,))
+            if held is None:
+                return False
+            await tx.execute(
+                "INSERT INTO dm_channels (user_id, channel_id) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET channel_id = excluded.channel_id",
+                (user_id, channel_id),
+            )
+            return True
+
+        return await self._db.write(write)
+
+    async def forget_dm_channel(self, user_id: int, channel_id: int) -> None:
+        """Discord no longer knows this DM channel (10003): the next reminder opens one again."""
+
+        async def write(tx: Tx) -> None:
+            await tx.execute(
+                "DELETE FROM dm_channels WHERE user_id = ? AND channel_id = ?", (user_id, channel_id)
+            )
+
+        await self._db.write(write)
+
     # ---- episodes with air dates -------------------------------------------------------------------------
     async def scheduled(
         self, start: date, end: date, drama_ids: Sequence[int] | None = None
@@ -440,6 +483,27 @@ class Airing:
                 (ts(now + lease), key, ts(now)),
             )
             return None if row is None else row[0] - 1
+
+        return await self._db.write(write)
+
+    async def leased(self, now: datetime) -> int:
+        """How many pending intents are leased past `now` (being posted, or held by a process that died)."""
+        row = await self._db.fetch_one(
+            "SELECT count(*) FROM announcements WHERE state = 'pending' AND lease_until > ?", (ts(now),)
+        )
+        return int(row[0])
+
+    async def release_leases(self, now: datetime) -> int:
+        """End every lease still running at `now`: a new airing leader takes over its predecessor's intents
+        at once. Their attempts stay counted, so each is looked for in its channel before it is posted again."""
+
+        async def write(tx: Tx) -> int:
+            rows = await tx.fetch(
+                "UPDATE announcements SET lease_until = NULL WHERE state = 'pending' AND lease_until > ? "
+                "RETURNING key",
+                (ts(now),),
+            )
+            return len(rows)
 
         return await self._db.write(write)
 

@@ -16,6 +16,7 @@ from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.db import Tx
 from bot.store.erasure import Erasure
+from bot.store.pacing import Pacing
 from bot.store.ratings import Ratings
 from bot.store.refreshes import Refreshes
 from bot.store.removal import Removal
@@ -42,6 +43,7 @@ class Store:
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
         self.removal = Removal(db, self.titles, self.catalogue, self.community)
         self.erasure = Erasure(db, self.community, self.airing)  # /privacy delete-my-data
+        self.pacing = Pacing(db)  # the Discord request budget shared by the processes (PostgreSQL)
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:
@@ -70,6 +72,15 @@ class Store:
     def cache_stats(self) -> dict[str, int]:
         """What the process keeps in memory (titles in the index), for the stats line (SIGUSR1)."""
         return self.titles.cache_stats()
+
+    def pool_use(self) -> tuple[int, int]:
+        """(connections in use, the most the pool holds), for the operators' metrics (bot/metrics):
+        PostgreSQL's pool; on SQLite the writer and the readers, each in use while a statement runs on it."""
+        return self.db.pool_use()
+
+    async def ping(self) -> None:
+        """One trivial read (raises StoreUnavailable when the database does not answer): /healthz."""
+        await self.db.fetch_one("SELECT 1")
 
     async def get_meta(self, key: str) -> str | None:
         """The small key/value table of bot state (`meta`)."""

@@ -33,6 +33,7 @@ ERASED: tuple[Held, ...] = (
     Held("member_settings", "user_id", "settings"),
     Held("reminders", "user_id", "reminders"),
     Held("announcements", "user_id", "sent"),  # kind 'remind': one per reminder sent (or to send)
+    Held("dm_channels", "user_id", "dm_channels"),  # the DM channel reminders go to
     Held("catalogue_audit", "actor_id", "named", cleared=("actor_id", "actor_name")),
     Held("announce_settings", "set_by", "named", cleared=("set_by",)),
     Held("follows", "followed_by", "named", cleared=("followed_by",)),

@@ -191,6 +191,11 @@ class PostgresDb:
         if self._closed:
             raise StoreUnavailable("the store is closed")
 
+    def pool_use(self) -> tuple[int, int]:
+        """(pooled connections handed out, the pool's maximum size); the LISTEN connection and the
+        cluster's lock connection are outside the pool and not counted."""
+        return self._pool.get_size() - self._pool.get_idle_size(), self._pool.get_max_size()
+
     # ---- reads -------------------------------------------------------------------
     async def fetch(self, sql: str, params: Sequence = ()) -> list[Any]:
         return await self._read("fetch", sql, params)

@@ -175,6 +175,12 @@ class SqliteDb:
         if self._closed:
             raise StoreUnavailable("the store is closed")
 
+    def pool_use(self) -> tuple[int, int]:
+        """(connections running a statement, connections): the writer while it holds the write lock, and
+        each reader with reads in flight."""
+        busy = sum(1 for n in self._in_flight.values() if n > 0) + self._write_lock.locked()
+        return busy, len(self._readers) + 1
+
     # ---- reads -------------------------------------------------------------------
     async def fetch(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         async with translated(), self._least_busy() as reader:

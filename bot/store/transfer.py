@@ -43,6 +43,8 @@ TABLES: tuple[Table, ...] = (
     Table("announcements", ("key",)),
     Table("tmdb_refreshes", ("drama_id",)),
     Table("catalogue_suggestions", ("id",)),
+    Table("dm_channels", ("user_id",)),
+    Table("pacing_budget", ("bot",)),
 )  # a table a database does not have yet (an older schema) is skipped
 
 

@@ -9,7 +9,7 @@ from bot.errors import StoreUnavailable
 from bot.models import DramaName
 
 PARTS = ("catalogue", "community", "ratings", "curation", "caches", "bundle", "watchlists", "airing",
-         "refreshes", "suggestions", "removal", "erasure")  # fmt: skip
+         "refreshes", "suggestions", "removal", "erasure", "pacing")  # fmt: skip
 
 
 class UnavailablePart:
@@ -56,6 +56,12 @@ class UnavailableStore(UnavailablePart):
 
     def cache_stats(self) -> dict[str, int]:
         return {}
+
+    def pool_use(self) -> tuple[int, int]:
+        return (0, 0)  # no connection open
+
+    async def ping(self) -> None:
+        raise StoreUnavailable(f"the database could not be opened: {self.reason}")
 
     async def close(self) -> None:
         return None

@@ -292,6 +292,11 @@ class OnDemand:
     def from_settings(cls, settings: Settings, store: Callable[[], Store]) -> OnDemand | None:
         return cls(settings, store) if settings.tmdb_api_key else None
 
+    def budgets(self) -> dict[str, TokenBucket]:
+        """The TMDB token buckets by use ("imports", "search", "refresh"), read by the operators' metrics."""
+        clients = {"imports": self.tmdb, "search": self._search_tmdb, "refresh": self._refresh_tmdb}
+        return {name: client.limiter for name, client in clients.items() if client.limiter is not None}
+
     def start(self, leader: Leader | None = None) -> None:
         if self.refresh is not None:
             self.refresh.start(leader)

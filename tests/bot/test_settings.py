@@ -439,3 +439,36 @@ def test_member_cooldowns_are_on_unless_turned_off(raw, on):
 def test_member_cooldowns_takes_on_or_off_only():
     with pytest.raises(SettingsError, match="MEMBER_COOLDOWNS must be on or off"):
         load(MEMBER_COOLDOWNS="sometimes")
+
+
+def test_discord_rate_limit_is_50_unless_set_and_must_be_a_positive_number():
+    assert load().discord_rate_limit == 50.0
+    assert load(DISCORD_RATE_LIMIT="20").discord_rate_limit == 20.0
+    assert load(DISCORD_RATE_LIMIT="1200.5").discord_rate_limit == 1200.5
+    for bad in ("0", "-5", "abc", "nan", "inf"):
+        with pytest.raises(SettingsError, match="DISCORD_RATE_LIMIT must be a number of requests per second"):
+            load(DISCORD_RATE_LIMIT=bad)
+
+
+# --- the operators' endpoint (bot/metrics) ------------------------------------------------------------
+
+
+def test_metrics_are_off_unless_a_port_is_given():
+    off = load()
+    assert off.metrics_port is None and off.metrics_host == "127.0.0.1"
+    on = load(METRICS_PORT="9464", METRICS_HOST="0.0.0.0")
+    assert (on.metrics_port, on.metrics_host) == (9464, "0.0.0.0")
+    assert load(METRICS_PORT=" 9100 ", METRICS_HOST="metrics.internal").metrics_host == "metrics.internal"
+    assert load(METRICS_HOST="::1").metrics_host == "::1"
+
+
+@pytest.mark.parametrize("port", ["0", "65536", "http", "-1", "9464.5", "٩٤٦٤"])
+def test_metrics_port_must_be_a_port_number(port):
+    with pytest.raises(SettingsError, match="METRICS_PORT must be the TCP port of /metrics and /healthz"):
+        load(METRICS_PORT=port)
+
+
+@pytest.mark.parametrize("host", ["http://0.0.0.0", "host name", "a/b", "-x"])
+def test_metrics_host_must_be_an_address_or_a_host_name(host):
+    with pytest.raises(SettingsError, match="METRICS_HOST must be an IP address"):
+        load(METRICS_HOST=host)

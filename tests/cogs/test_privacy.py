@@ -41,3 +41,14 @@ def test_a_member_with_only_a_reminder():
         "완료했습니다. 지운 정보: 평점 0개, 시청 목록 드라마 0편, 회차 알림 1개, 보낸 알림 기록 0건, 설정 없음. "
         "평균과 차트에 더 이상 내 점수가 들어가지 않아요."
     )
+
+
+def test_the_remembered_dm_channel_is_named_only_when_there_is_one():
+    data = DeletedData(0, 0, 0, reminders=1, sent=1, dm_channels=1)
+    assert t("privacy.confirm", "en", **counted(data, "en")) == (
+        "This erases everything dramabot stores about you: 0 ratings, 0 dramas on your watch list, 1 reminder, "
+        "1 record of a reminder sent, the id of your direct-message channel with dramabot, and no settings. "
+        "Averages and charts are updated as if you had never rated. It cannot be undone."
+    )
+    assert "DM 채널 ID, " in t("privacy.deleted", "ko", **counted(data, "ko", done=True))
+    assert "direct-message" not in t("privacy.confirm", "en", **counted(DeletedData(0, 0, 0, reminders=1), "en"))

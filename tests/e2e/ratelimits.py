@@ -155,7 +155,7 @@ class RateLimits:
     Records for tests and the benchmark: :attr:`counted` and :attr:`times` (requests that counted against
     the global limit, and their monotonic arrival times), :attr:`global_429s` and :attr:`route_429s`
     (monotonic times of the 429s given), :attr:`route_429s_by_route` (by ``"METHOD template"``),
-    :meth:`invalid_requests` and :attr:`banned`.
+    :meth:`peak`, :meth:`invalid_requests` and :attr:`banned`.
     """
 
     def __init__(
@@ -210,6 +210,16 @@ class RateLimits:
     def invalid_requests(self, window: float = INVALID_WINDOW) -> int:
         """Answers 401, 403 and 429 (429s of scope ``shared`` excluded) in the last ``window`` seconds."""
         return len(self._invalid) - bisect.bisect_left(self._invalid, self.clock() - window)
+
+    def peak(self, window: float = GLOBAL_WINDOW) -> int:
+        """The most requests counted against the global limit in any ``window`` seconds (a sliding
+        window: two fixed windows' worth may fall in one, as on Discord)."""
+        most, start = 0, 0
+        for end, at in enumerate(self.times):
+            while at - self.times[start] >= window:
+                start += 1
+            most = max(most, end - start + 1)
+        return most
 
     def exempt(self, path: str) -> bool:
         """Whether a request to ``path`` (relative to /api/v10) is outside the global limit: interaction

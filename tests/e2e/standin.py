@@ -16,7 +16,9 @@ Discord's OpenAPI description plus the rules in :mod:`tests.e2e.spec`; problems 
 ``10062`` for a late callback, 400 ``40060`` for a second one, ...).  Fault controls
 (:meth:`~DiscordStandIn.drop_gateway`, :meth:`~DiscordStandIn.send_invalid_session`,
 :meth:`~DiscordStandIn.fail_next_callbacks`, :meth:`~DiscordStandIn.fail_requests`) let reliability tests
-make Discord misbehave.
+make Discord misbehave.  Discord's limits (the global rate limit, route buckets with their headers, the
+invalid-request ban) are in :mod:`tests.e2e.ratelimits` (:attr:`DiscordStandIn.limits`); sharding and the
+2,500-guilds-per-session rule in :mod:`tests.e2e.shards`.
 
 discord.py quirks this server honours (learnt from its source):
 

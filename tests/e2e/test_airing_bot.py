@@ -174,6 +174,8 @@ async def test_commands_then_simulated_days_with_a_kill_and_a_moved_date(
     await told.wait_until(lambda r: len(r.followups) >= 1)
     assert "paused" in told.followups[0]["content"] and told.followups[0]["flags"] & 64
 
+    # The thread under episode 2's post is the request after it (a paced one): seen before stopping the bot.
+    await eventually(lambda: len(world.threads) == 2)
     await bot.stop()
     titles = [m["embeds"][0]["title"] for m in world.messages_in(good)]
     assert titles == ["Lovely Runner · Episode 1", "Lovely Runner · Episode 2"]  # once each, none missed

@@ -7,6 +7,7 @@ intent, whatever Discord does in between (429s, lost answers, a crash between po
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import discord
@@ -63,6 +64,8 @@ class MemoryLedger:
         self.done: dict[str, Delivery] = {}
         self.crash_in_finish = crash_in_finish
         self.active = self.max_active = 0
+        self.dms: dict[int, int] = {}  # remembered DM channels
+        self.forgotten: list[tuple[int, int]] = []
 
     async def begin(self, key: str) -> int | None:
         if key in self.done:
@@ -82,6 +85,14 @@ class MemoryLedger:
             self.attempts.pop(key, None)
         elif delivery.status is not Status.UNKNOWN:
             self.attempts.pop(key, None)  # certainly not posted: the next try needs no check
+
+    async def remember_dm(self, user_id: int, channel_id: int) -> None:
+        self.dms[user_id] = channel_id
+
+    async def forget_dm(self, user_id: int, channel_id: int) -> None:
+        self.forgotten.append((user_id, channel_id))
+        if self.dms.get(user_id) == channel_id:
+            del self.dms[user_id]
 
 
 async def test_each_intent_is_posted_once_with_its_thread(discord_stub: DiscordStandIn):
@@ -274,7 +285,69 @@ async def test_a_check_refused_with_403_blocks_instead_of_staying_unknown(discor
     discord_stub.fail_requests(lambda m, p: m == "GET" and p == path, 403, n=100,
                                body={"code": 50013, "message": "Missing Permissions"})  # fmt: skip
     async with connected_client(discord_stub) as client:
-        (outcome,) = await Dispatcher(client).run([announce(channel, 5, attempts=1)])  # an earlier try was lost
+        (outcome,) = await Dispatcher(client).run(
+            [announce(channel, 5, attempts=1)]
+        )  # an earlier try was lost
     assert outcome.status is Status.MISSING_PERMISSIONS  # the caller pauses the channel: no check every cycle
     assert creates(discord_stub, channel) == []
     assert [r.status for r in discord_stub.requests if r.method == "GET" and r.path == path] == [403]
+
+
+def posts(stand_in: DiscordStandIn) -> list[str]:
+    """The channels the bot posted to, in the order the posts arrived."""
+    found = [
+        r.path.split("/")[2] for r in stand_in.requests if r.method == "POST" and r.path.endswith("/messages")
+    ]
+    return found
+
+
+async def test_a_wave_goes_to_servers_first_then_dms_one_post_per_destination_per_turn(
+    discord_stub: DiscordStandIn,
+):
+    world = discord_stub.world
+    a, b = await world.add_text_channel("a"), await world.add_text_channel("b")
+    fan, other = world.add_user("fan"), world.add_user("other")
+    intents = [remind(fan["id"], 5), announce(a, 5, thread=False), announce(a, 6, thread=False),
+               announce(a, 7, thread=False), announce(b, 5, thread=False), remind(other["id"], 5)]  # fmt: skip
+    ledger = MemoryLedger()
+    async with connected_client(discord_stub) as client:
+        dispatcher = Dispatcher(client, ledger=ledger, concurrency=1)
+        outcomes = await dispatcher.run(intents)
+    assert [o.intent for o in outcomes] == intents and {o.status for o in outcomes} == {Status.POSTED}
+    fan_dm, other_dm = (world.dm_channel_of(u["id"])["id"] for u in (fan, other))
+    # Servers first (a's three posts do not hold the worker while b waits), then DMs, in recorded order.
+    assert posts(discord_stub) == [a, b, a, a, fan_dm, other_dm]
+    assert [m["embeds"][0]["title"][-1] for m in world.messages_in(a)] == ["5", "6", "7"]
+    assert dispatcher.backlog == 0 and dispatcher.totals == {"posted": 6}
+
+
+async def test_a_dm_channel_is_opened_once_remembered_and_opened_again_when_discord_forgot_it(
+    discord_stub: DiscordStandIn,
+):
+    world = discord_stub.world
+    fan = world.add_user("fan")
+    uid = int(fan["id"])
+    ledger = MemoryLedger()
+
+    def opened() -> int:
+        return sum(1 for r in discord_stub.requests if r.method == "POST" and r.path == "/users/@me/channels")
+
+    async with connected_client(discord_stub) as client:
+        dispatcher = Dispatcher(client, ledger=ledger)
+        first = await dispatcher.run([remind(fan["id"], 5), remind(fan["id"], 6)])  # one member, two dramas
+        assert [o.status for o in first] == [Status.POSTED] * 2 and opened() == 1
+        channel = int(world.dm_channel_of(fan["id"])["id"])
+        assert ledger.dms == {uid: channel}
+        # The next wave knows the channel (the scheduler reads it from the store): no request to open it.
+        known = dataclasses.replace(remind(fan["id"], 7), dm_channel_id=channel)
+        (second,) = await dispatcher.run([known])
+        assert second.status is Status.POSTED and opened() == 1
+        # A remembered channel Discord no longer knows (10003): forgotten, opened again, posted once.
+        stale = dataclasses.replace(remind(fan["id"], 8), dm_channel_id=channel + 1)
+        (third,) = await dispatcher.run([stale])
+        assert creates(discord_stub, str(channel + 1)) == [404]
+        assert third.status is Status.POSTED and opened() == 1  # discord.py still had the DM channel
+        assert ledger.forgotten == [(uid, channel + 1)] and ledger.dms == {uid: channel}
+    titles = [m["embeds"][0]["title"][-1] for m in world.messages_in(str(channel))]
+    assert titles == ["5", "6", "7", "8"]
+    assert dispatcher.totals == {"posted": 4} and dispatcher.backlog == 0

@@ -91,21 +91,30 @@ async def test_after_delete_my_data_a_new_episode_sends_that_member_no_dm(
     asked = await discord_stub.invoke("privacy delete-my-data", {}, user=gone)
     assert asked.ephemeral and asked.content.startswith(
         "This erases everything dramabot stores about you: 1 rating, 0 dramas on your watch list, "
-        "1 reminder, 1 record of a reminder sent, and no settings."
+        "1 reminder, 1 record of a reminder sent, the id of your direct-message channel with dramabot, "
+        "and no settings."
     )
     (button,) = asked.custom_ids()
     done = await discord_stub.click(asked, button, user=gone)
     assert done.content.startswith(
         "Done. Removed 1 rating, 0 dramas from your watch list, 1 reminder, 1 record of a reminder sent, "
-        "and no settings."
+        "the id of your direct-message channel with dramabot, and no settings."
     )
     assert await rows(database, f"SELECT count(*) FROM reminders WHERE user_id = {uid}") == [(0,)]
     assert await rows(database, f"SELECT count(*) FROM announcements WHERE user_id = {uid}") == [(0,)]
+    assert await rows(database, f"SELECT count(*) FROM dm_channels WHERE user_id = {uid}") == [(0,)]
 
     # Episode 2 airs: the other member is reminded, the erased one is not.
     clock.write_text((aired_at(2) + timedelta(minutes=5)).isoformat())
     await eventually(lambda: len(dm_titles(world, stays)) == 2)
     assert dm_titles(world, stays) == ["Lovely Runner · Episode 1", "Lovely Runner · Episode 2"]
+    # Their DM channel was opened once, for the first wave, and remembered for the second.
+    opened = [r for r in discord_stub.requests if r.method == "POST" and r.path == "/users/@me/channels"]
+    assert [str(r.body["recipient_id"]) for r in opened].count(stays["id"]) == 1
+    channel = world.dm_channel_of(stays["id"])["id"]
+    assert await rows(database, f"SELECT channel_id FROM dm_channels WHERE user_id = {stays['id']}") == [
+        (int(channel),)
+    ]
     await asyncio.sleep(1.0)  # five more cycles: nothing comes late either
     assert dm_titles(world, gone) == ["Lovely Runner · Episode 1"], "no DM after the erasure"
     assert await rows(database, f"SELECT count(*) FROM announcements WHERE user_id = {uid}") == [(0,)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.airing.announcer import Delivery, Dispatcher, Status
-from bot.airing.scheduler import LEASE, StoreLedger, run_cycle
+from bot.airing.scheduler import LEASE, AiringJob, StoreLedger, run_cycle
 from bot.models import AnnounceSettings, Drama, Episode
 from bot.store import Store
 from tests.bot.store.readbacks import reminders_of, upsert
@@ -175,5 +175,90 @@ async def test_delay_and_a_blocked_channel(discord_stub: DiscordStandIn, tmp_pat
             (posted,) = (await run_cycle(store, clock, dispatcher)).outcomes
             assert posted.status is Status.POSTED
         assert titles(world, channel) == ["Lovely Runner · Episode 1"]
+    finally:
+        await store.close()
+
+
+async def test_dm_channels_are_remembered_across_restarts_and_a_new_leader_takes_over_at_once(
+    discord_stub: DiscordStandIn, location: Path | str
+):
+    world = discord_stub.world
+    world.nonce_window = 0  # only the check in the channel can stop a second post
+    channel = await world.add_text_channel("announcements")
+    fan = world.add_user("fan")
+    guild = int(discord_stub.guild_id)
+    clock = ManualClock(datetime(2026, 12, 1, 12, 30, tzinfo=UTC))
+
+    def dms_opened() -> int:
+        return sum(1 for r in discord_stub.requests if r.method == "POST" and r.path == "/users/@me/channels")
+
+    store = await Store.open(location)
+    try:
+        drama_id, _ = await upsert(store, RUNNER, episodes(3))
+        await store.airing.set_announce(AnnounceSettings(guild, int(channel)), set_by=1, now=clock.now())
+        await store.airing.follow(guild, drama_id, by=1, now=clock.now())
+        await store.airing.remind(int(fan["id"]), drama_id, now=clock.now())
+        async with connected_client(discord_stub) as client:  # day 1: the DM channel is opened
+            report = await run_cycle(store, clock, Dispatcher(client, StoreLedger(store, clock)))
+            assert [o.status for o in report.outcomes] == [Status.POSTED] * 2 and dms_opened() == 1
+            clock.advance(timedelta(days=1))  # day 2, same process: posted to the channel remembered
+            await run_cycle(store, clock, Dispatcher(client, StoreLedger(store, clock)))
+            assert dms_opened() == 1
+            clock.advance(timedelta(days=1))  # day 3: the leader posts, then dies before the bookkeeping
+            crashed = await run_cycle(store, clock, Dispatcher(client, CrashingLedger(store, clock)))
+            assert [o.status for o in crashed.outcomes] == [Status.POSTED] * 2
+    finally:
+        await store.close()
+
+    restarted = await Store.open(location)  # another process (or the same after a restart) leads now
+    try:
+        async with connected_client(discord_stub) as client:  # a new client: discord.py knows no DM channel
+            job = AiringJob(client, lambda: restarted, clock, timedelta(minutes=1))
+            clock.advance(timedelta(seconds=30))  # well within the dead leader's 5-minute leases
+            assert (
+                await run_cycle(restarted, clock, Dispatcher(client, StoreLedger(restarted, clock)))
+            ).outcomes == []
+            assert await job.take_over(restarted) == 2
+            dispatcher = Dispatcher(client, StoreLedger(restarted, clock), totals=job.totals)
+            recovered = await run_cycle(restarted, clock, dispatcher)
+            assert [o.status for o in recovered.outcomes] == [Status.FOUND] * 2  # checked, not posted again
+            assert job.totals == {"found": 2} and dispatcher.backlog == 0
+    finally:
+        await restarted.close()
+    assert titles(world, channel) == [f"Lovely Runner · Episode {n}" for n in (1, 2, 3)]
+    assert titles(world, world.dm_channel_of(fan["id"])["id"]) == [
+        f"Lovely Runner · Episode {n}" for n in (1, 2, 3)
+    ]
+    assert dms_opened() == 1  # once, across waves, processes and restarts
+
+
+async def test_a_wave_larger_than_a_page_goes_on_at_once_but_a_page_of_retries_waits(
+    discord_stub: DiscordStandIn, tmp_path: Path
+):
+    world = discord_stub.world
+    fans = [world.add_user(f"fan{i}") for i in range(5)]
+    clock = ManualClock(datetime(2026, 12, 1, 12, 30, tzinfo=UTC))
+    store = await Store.open(tmp_path / "bot.db")
+    try:
+        drama_id, _ = await upsert(store, RUNNER, episodes(2))
+        for fan in fans:
+            await store.airing.remind(int(fan["id"]), drama_id, now=clock.now())
+        async with connected_client(discord_stub) as client:
+            dispatcher = Dispatcher(client, StoreLedger(store, clock))
+            first = await run_cycle(store, clock, dispatcher, page=2)
+            assert len(first.outcomes) == 2 and first.more and first.again_now
+            second = await run_cycle(store, clock, dispatcher, page=2)
+            assert len(second.outcomes) == 2 and second.again_now
+            last = await run_cycle(store, clock, dispatcher, page=2)
+            assert len(last.outcomes) == 1 and not last.more and not last.again_now
+            assert sorted(len(world.messages_in(world.dm_channel_of(f["id"])["id"])) for f in fans) == [1] * 5
+            # Discord unreachable for a full page: not asked again at once.
+            clock.advance(timedelta(days=1))
+            discord_stub.fail_requests(lambda method, path: method == "POST", 503, n=100)
+            down = await run_cycle(
+                store, clock, Dispatcher(client, StoreLedger(store, clock), tries=1), page=2
+            )
+            assert down.more and [o.status for o in down.outcomes] == [Status.UNKNOWN] * 2
+            assert not down.again_now
     finally:
         await store.close()

@@ -184,6 +184,7 @@ async def test_the_global_limit_is_shared_by_every_client_of_the_token(clock: Fr
     limits = stand_in.limits
     assert limits.global_429s == [1000.75, 1000.75] and limits.route_429s == []
     assert limits.counted == 11 and limits.times == [1000.0] * 10 + [1001.0]  # refused ones do not count
+    assert limits.peak() == 10 and limits.peak(window=1.5) == 11
 
 
 async def test_no_global_limit_with_none(clock: FrozenClock) -> None:

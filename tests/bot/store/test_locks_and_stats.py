@@ -49,3 +49,36 @@ async def test_the_stats_line_carries_the_store_counters(store, add_drama, caplo
     fields = dict(item.split("=", 1) for item in line.split()[2:])
     assert int(fields["titles"]) == 2
     assert float(fields["cpu_s"]) > 0
+
+
+async def test_pool_use_counts_the_connection_a_write_holds(store):
+    """`pool_use()` for the operators' metrics: none in use when idle, one more while a write runs."""
+    idle, size = store.pool_use()
+    assert idle == 0
+    from bot.store.postgres import POOL_MAX
+    from bot.store.sqlite import READERS
+
+    assert size == (POOL_MAX if store.backend == "postgres" else READERS + 1)  # SQLite: the writer, the readers
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def held(tx) -> None:
+        inside.set()
+        await release.wait()
+
+    writing = asyncio.create_task(store.db.write(held))
+    await asyncio.wait_for(inside.wait(), 5)
+    assert store.pool_use() == (1, size)
+    release.set()
+    await writing
+    assert store.pool_use() == (0, size)
+    await store.ping()
+
+
+async def test_the_unavailable_store_has_no_connections_and_its_ping_fails():
+    from bot.errors import StoreUnavailable
+    from bot.store import UnavailableStore
+
+    store = UnavailableStore("connection refused")
+    assert store.pool_use() == (0, 0)
+    with pytest.raises(StoreUnavailable, match="connection refused"):
+        await store.ping()
