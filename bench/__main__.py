@@ -1,4 +1,4 @@
-"""`python -m bench [--size small|large|huge] [--calls N] [--out docs/performance.md]`: see bench/README.md."""
+"""`python -m bench [--size small|large|huge] [--calls N] [--out FILE]`: see bench/README.md."""
 
 from __future__ import annotations
 

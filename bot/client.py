@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -148,7 +149,11 @@ class DramaBot(commands.Bot):
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
+            # Only what the bot reads (docs/performance.md, "Ten thousand servers"): guilds, their channels and
+            # roles, and its own member (permissions); no other member, no message, no emoji or sticker
+            # (no such intent), no chunking.
             intents=discord.Intents(guilds=True),
+            member_cache_flags=discord.MemberCacheFlags.none(),
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=0.2,  # no member cache: READY 0.2 s after the last GUILD_CREATE
             max_messages=None,
@@ -172,6 +177,7 @@ class DramaBot(commands.Bot):
         self.airing_job: AiringJob | None = None
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
         self.interaction_metrics: InteractionMetrics | None = None  # bot/metrics: set by main() with METRICS_PORT
+        self._heap_frozen = False  # freeze_startup_heap ran
 
     # ---- start-up ------------------------------------------------------------------
     async def setup_hook(self) -> None:
@@ -221,6 +227,19 @@ class DramaBot(commands.Bot):
         if isinstance(self, ShardedDramaBot):
             shards = f", shards {sorted(self.shards)} of {self.shard_count}"
         log.info("%s: logged in as %s, %d server(s)%s", READY_MARKER, self.user, len(self.guilds), shards)
+        self.freeze_startup_heap()
+
+    def freeze_startup_heap(self) -> None:
+        """Once, at the first ready: what start-up built (the title index, the command tree, the guilds) lives
+        as long as the process, so `gc.freeze()` moves it out of the collector's generations and a full
+        collection no longer walks it. Those collections were the loop's longest stalls under load (the
+        figures: docs/performance.md, "Capacity of one process"). A later ready (a reconnect) does not
+        freeze again: what is frozen is never collected, so only start-up's heap is."""
+        if self._heap_frozen:
+            return
+        self._heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
     # ---- errors --------------------------------------------------------------------
     async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:

@@ -73,7 +73,7 @@ class TextModal(discord.ui.Modal):
         self.add_item(self.text)
 
     async def interaction_check(self, interaction: Interaction, /) -> bool:
-        observe(interaction, f"catalogue edit {self.field}")  # the operators' metrics, when on
+        observe(interaction, f"catalogue-edit:{self.field}")  # the operators' metrics, when on
         return True
 
     async def on_submit(self, interaction: Interaction) -> None:

@@ -84,3 +84,25 @@ async def test_the_bot_reads_the_system_clock_unless_given_one():
     clock = ManualClock(datetime(2026, 12, 1, tzinfo=UTC))
     async with DramaBot.for_settings(UnavailableStore("not needed"), settings, clock=clock) as bot:
         assert bot.clock is clock
+
+
+async def test_the_first_ready_freezes_the_start_up_heap_and_no_later_one():
+    import gc
+
+    from bot.client import DramaBot
+    from bot.settings import load_settings
+    from bot.store import UnavailableStore
+
+    settings = load_settings({"DISCORD_TOKEN": "x"}, dotenv=False)
+    gc.unfreeze()
+    try:
+        async with DramaBot.for_settings(UnavailableStore("not needed"), settings) as bot:
+            assert gc.get_freeze_count() == 0
+            await bot.on_ready()
+            frozen = gc.get_freeze_count()
+            assert frozen > 0  # the bot's objects, built before, are out of the collector's generations
+            later = [[n] for n in range(1000)]  # built after the first ready
+            await bot.on_ready()  # a reconnect's ready
+            assert gc.get_freeze_count() == frozen and len(later) == 1000
+    finally:
+        gc.unfreeze()

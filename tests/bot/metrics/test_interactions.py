@@ -48,7 +48,7 @@ def test_a_buttons_label_is_its_custom_ids_prefix_never_the_ids():
     click = SimpleNamespace(type=discord.InteractionType.component, data={"custom_id": "review:12:3:99:n"})
     assert labels(click) == ("component", "review")
     modal = SimpleNamespace(type=discord.InteractionType.modal_submit, data={"custom_id": "a1b2c3"})
-    assert labels(modal, "catalogue edit synopsis") == ("modal", "catalogue edit synopsis")
+    assert labels(modal, "catalogue-edit:synopsis") == ("modal", "catalogue-edit:synopsis")
 
 
 class Answer:
