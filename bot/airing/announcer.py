@@ -354,7 +354,11 @@ class Dispatcher:
                     log.exception("could not remember the DM channel of %s", intent.user_id)
             return channel
         channel = self.client.get_channel(intent.channel_id)  # type: ignore[arg-type]
-        if channel is None:
+        if channel is None and not intent.thread_name:
+            # Another process's shard: post without asking for the channel first (a request each, under
+            # the global limit); Discord's answer to the post says whether it is gone or refused.
+            return self.client.get_partial_messageable(intent.channel_id)  # type: ignore[arg-type]
+        if channel is None:  # a thread needs the channel's server, which only the channel's own data gives
             channel = await self.client.fetch_channel(intent.channel_id)  # type: ignore[arg-type]
         if not isinstance(channel, discord.abc.Messageable):
             return Delivery(Status.GONE, detail="not a text channel")
