@@ -130,13 +130,18 @@ class Pacer:
         delay = start - self.clock()
         if delay > 0:
             await asyncio.sleep(delay)
-        now = self.clock()  # now, not when the slot was given: the loop may have stalled meanwhile
+        await self.space()
+        self.stats.paced += 1
+        self.stats.waited_seconds += max(0.0, self.clock() - asked)
+
+    async def space(self) -> None:
+        """Leave at least 1/limit after the last request sent, whatever the slots said: after a stall of the
+        event loop, or a wait for a free connection, late requests go out at the limit's pace, not at once."""
+        now = self.clock()
         mine = max(now, self._next_send)
         self._next_send = mine + self.spacing
         if mine > now:
             await asyncio.sleep(mine - now)
-        self.stats.paced += 1
-        self.stats.waited_seconds += max(0.0, self.clock() - asked)
 
     async def _grant(self) -> None:
         """Give the waiting requests their slots, a batch per claim; the next claim when a batch starts."""
@@ -177,11 +182,18 @@ class Pacer:
         """The hook for `discord.Client(http_trace=...)`."""
         trace = aiohttp.TraceConfig()
         trace.on_request_start.append(self._on_request_start)
+        trace.on_connection_queued_end.append(self._on_connection_queued_end)
         trace.on_request_end.append(self._on_request_end)
         return trace
 
+    async def _on_connection_queued_end(self, session: Any, context: SimpleNamespace, params: Any) -> None:
+        """A request that waited for a free connection after its slot is spaced again before it goes."""
+        if getattr(context, "paced", False):
+            await self.space()
+
     async def _on_request_start(self, session: Any, context: SimpleNamespace, params: Any) -> None:
         if self.counted(str(params.url)):
+            context.paced = True
             await self.wait()
         elif str(params.url).startswith(self.base().rstrip("/") + "/"):
             self.stats.exempt += 1

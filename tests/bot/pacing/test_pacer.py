@@ -186,3 +186,41 @@ async def test_after_a_stall_requests_leave_at_the_limits_pace_not_at_once():
     await pacer.close()
     # Not a burst of the late ones: 8 ms apart (1/limit), so never 6 in 20 ms (all 12 at once unpaced).
     assert len(left) == 12 and max(sum(1 for u in left if t <= u < t + 0.02) for t in left) <= 5
+
+
+async def test_requests_that_waited_for_a_connection_leave_spaced_not_together():
+    """Four slow answers free four connections at once: the requests queued for them meanwhile (their slots
+    long passed) still leave 1/limit apart."""
+    arrivals: list[tuple[str, float]] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        arrivals.append((request.path, time.monotonic()))
+        if request.path.endswith("/slow"):
+            await asyncio.sleep(0.2)
+        return answer({})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}/api/v10"
+    pacer = Pacer(LocalBudget(), 50.0, base=lambda: base, limit=50.0)  # 20 ms apart
+    try:
+        connector = aiohttp.TCPConnector(limit=4)
+        async with aiohttp.ClientSession(connector=connector, trace_configs=[pacer.trace_config()]) as session:
+
+            async def post(path: str) -> None:
+                async with session.post(base + path) as response:
+                    await response.read()
+
+            slow = [asyncio.create_task(post(f"/channels/{i}/slow")) for i in range(4)]
+            await asyncio.sleep(0.1)  # the four connections are taken
+            await asyncio.gather(*slow, *(post(f"/channels/{i}/messages") for i in range(4)))
+    finally:
+        await pacer.close()
+        await runner.cleanup()
+    queued = [at for path, at in arrivals if path.endswith("/messages")]
+    assert len(queued) == 4
+    assert min(b - a for a, b in itertools.pairwise(sorted(queued))) >= 0.01  # unspaced: all within ~1 ms
