@@ -26,7 +26,6 @@ import contextlib
 import math
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -435,18 +434,8 @@ async def run(size: str, workroot: Path, log: Callable[[str], None], *, rates: t
     return Report(size, backend, steps, cpu, s.startup_s, "Poisson" if poisson else "evenly spaced", weights)
 
 
-def _commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    return out.stdout.strip()
-
-
 async def main_async(args: argparse.Namespace) -> Report:
-    from bench.run import BACKEND, machine
+    from bench.run import BACKEND, git_commit, machine
 
     log = lambda text: print(text, flush=True)  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="dramabot-capacity-") as tmp, contextlib.ExitStack() as stack:
@@ -463,7 +452,7 @@ async def main_async(args: argparse.Namespace) -> Report:
                            weights={k: v for k, v in MIX.items() if k not in args.without}, pg_root=pg_root)  # fmt: skip
     BACKEND["label"] = backend
     print()
-    print(f"`{' '.join(['python -m bench.capacity', *sys.argv[1:]])}` at {_commit()}, {machine()}")
+    print(f"`{' '.join(['python -m bench.capacity', *sys.argv[1:]])}` at {git_commit()}, {machine()}")
     print(report.text())
     return report
 

@@ -31,7 +31,6 @@ import random
 import re
 import signal
 import sqlite3
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -843,19 +842,6 @@ async def run_all(configs: Iterable[Config], log: Callable[[str], None] = print,
     return results
 
 
-def git_commit() -> str:
-    from bench.run import ROOT
-
-    try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return sha + (" (with uncommitted changes)" if dirty else "")
-
-
 SECTION = "## Fan-out"
 INTRO = (
     "Written by `python -m bench.fanout` (bench/README.md). An episode airs for N servers following it (each "
@@ -871,7 +857,7 @@ def write_section(out: Path, config: Config, block_rows: list[Any], command: str
                   commit: str | None = None) -> None:  # fmt: skip
     """The configuration's block inside the file's `## Fan-out` section (added when missing); other
     configurations' blocks and the rest of the file are kept."""
-    from bench.run import BACKEND, machine, table
+    from bench.run import BACKEND, git_commit, machine, table
 
     BACKEND["label"] = backend or BACKEND["label"]
 
@@ -905,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import sys
 
-    from bench.run import BACKEND, machine, table
+    from bench.run import BACKEND, git_commit, machine, table
 
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=tuple(SIZES), default="small",

@@ -746,6 +746,18 @@ def machine() -> str:
             f"{BACKEND['label']}")  # fmt: skip
 
 
+def git_commit() -> str:
+    """The commit measured (short), saying so when the tree has uncommitted changes."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + (" (with uncommitted changes)" if dirty else "")
+
+
 def write_report(out: Path, rows: list[Row], command: str, validate_all: bool = False) -> None:
     """Write the table between the bench markers of `out`, keeping everything else (notes, profile)."""
     block = (

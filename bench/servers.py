@@ -25,7 +25,6 @@ import math
 import os
 import re
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -218,16 +217,6 @@ async def measure(servers: int, shard_count: int, processes: int, database: str,
     return Report(servers, shard_count, backend, procs, identifies, [len(g) for g in guilds], answered)
 
 
-def _commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    return out.stdout.strip()
-
-
 async def run(
     servers: int, shard_count: int, processes: int, backend: str, log: Callable[[str], None]
 ) -> Report:
@@ -264,11 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     report = asyncio.run(
         run(args.servers, args.shards, args.processes, backend, lambda t: print(t, flush=True))
     )
-    from bench.run import BACKEND, machine
+    from bench.run import BACKEND, git_commit, machine
 
     BACKEND["label"] = report.backend
     print()
-    print(f"`{' '.join(['python -m bench.servers', *sys.argv[1:]])}` at {_commit()}, {machine()}")
+    print(f"`{' '.join(['python -m bench.servers', *sys.argv[1:]])}` at {git_commit()}, {machine()}")
     print(report.text())
     return 0 if report.ok else 1
 

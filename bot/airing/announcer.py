@@ -273,12 +273,7 @@ class Dispatcher:
         return Outcome(intent, delivery)
 
     async def _deliver(self, intent: Intent, earlier: int, opened: dict[int, int]) -> Delivery:
-        try:
-            channel = await self._destination(intent, opened)
-        except discord.HTTPException as error:
-            return _classify(error) or Delivery(Status.RETRY, detail="Discord unavailable")
-        except (aiohttp.ClientError, OSError, TimeoutError):
-            return Delivery(Status.RETRY, detail="Discord unreachable")
+        channel = await self._reach(intent, opened)
         if isinstance(channel, Delivery):
             return channel
         delivery = await self._attempts(channel, intent, earlier)
@@ -287,16 +282,20 @@ class Dispatcher:
             # The remembered DM channel is gone (nothing was posted there): forget it, open one again.
             await self._forget_dm(intent.user_id, channel.id)  # type: ignore[arg-type]
             opened.pop(intent.user_id, None)  # type: ignore[arg-type]
-            try:
-                channel = await self._destination(dataclasses.replace(intent, dm_channel_id=None), opened)
-            except discord.HTTPException as error:
-                return _classify(error) or Delivery(Status.RETRY, detail="Discord unavailable")
-            except (aiohttp.ClientError, OSError, TimeoutError):
-                return Delivery(Status.RETRY, detail="Discord unreachable")
+            channel = await self._reach(dataclasses.replace(intent, dm_channel_id=None), opened)
             if isinstance(channel, Delivery):
                 return channel
             delivery = await self._attempts(channel, intent, earlier)
         return delivery
+
+    async def _reach(self, intent: Intent, opened: dict[int, int]) -> discord.abc.Messageable | Delivery:
+        """The destination to post to, or why it cannot be reached now."""
+        try:
+            return await self._destination(intent, opened)
+        except discord.HTTPException as error:
+            return _classify(error) or Delivery(Status.RETRY, detail="Discord unavailable")
+        except (aiohttp.ClientError, OSError, TimeoutError):
+            return Delivery(Status.RETRY, detail="Discord unreachable")
 
     async def _attempts(self, channel: discord.abc.Messageable, intent: Intent, earlier: int) -> Delivery:
         for attempt in range(self.tries):
