@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import gc
 import math
 import os
 import random
@@ -33,7 +34,7 @@ import signal
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -55,6 +56,7 @@ IDLE_CALLS = 600  # /about and /review in turn before the wave (300 each)
 DRAIN_RATIO = 1.25  # drain time over (requests counted / the global limit)
 INVALID_SHARE = 0.01  # invalid requests over the wave's requests
 RISE = 1.5  # /about and /review p99 during the wave over idle
+FREEZE_EVERY = 2.0  # s: the bench's heap frozen this often during a wave (frozen_heap)
 BAD_REQUESTS_EACH = 2  # requests per bad destination over the whole run (a closed DM: open + one post)
 
 SEND_MESSAGES = 1 << 11
@@ -797,7 +799,8 @@ async def run_config(config: Config, workroot: Path, sqlite_copy: Path, catalogu
         log(f"  {config.processes} bot process(es) ready in {fleet.startup_s:.1f} s: "
             f"{', '.join(str(b.pid) for b in fleet.bots)}")  # fmt: skip
         fleet.stand_in.validate = False
-        run = await run_wave(fleet, catalogue, world, clock, log)
+        async with frozen_heap():
+            run = await run_wave(fleet, catalogue, world, clock, log)
         run.backend = backend
         fleet.stand_in.validate = True
     finally:
@@ -813,6 +816,30 @@ async def run_config(config: Config, workroot: Path, sqlite_copy: Path, catalogu
             + (f" [{'met' if row.met else 'NOT MET'}]" if row.met is not None else "")
         )
     return run, f, table_rows
+
+
+@contextlib.asynccontextmanager
+async def frozen_heap(every: float = FREEZE_EVERY) -> AsyncIterator[None]:
+    """This process's heap frozen every `every` s during a wave (`gc.freeze`): a full collection then walks
+    only what the last seconds made, never the stand-in's whole record of the run.
+
+    The stand-in (in this process) counts requests against the global limit when it handles them; a full
+    collection of a heap of millions of recorded objects stalled it for hundreds of ms, and the requests
+    that arrived meanwhile were counted together in the next 1 s window, as a burst the bots never sent
+    (bench/run.py's `own_gc_paused` is the same fix for the short bursts)."""
+
+    async def freeze() -> None:
+        while True:
+            gc.freeze()
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(freeze(), name="bench-freeze-heap")
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        gc.unfreeze()
 
 
 async def run_all(configs: Iterable[Config], log: Callable[[str], None] = print,
