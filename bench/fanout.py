@@ -771,18 +771,10 @@ async def run_config(config: Config, workroot: Path, sqlite_copy: Path, catalogu
     workdir.mkdir(parents=True, exist_ok=True)
     if config.backend == "postgres":
         assert pg_server is not None
-        import asyncpg
-
-        from tests import pg
+        from bench.postgres import fresh_database
 
         name = f"fanout_{config.key.replace('-', '_')}"
-        admin = await asyncpg.connect(pg_server)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "fanout_base"')
-        finally:
-            await admin.close()
-        database: Path | str = pg.with_database(pg_server, name)
+        database: Path | str = await fresh_database(pg_server, name, template="fanout_base")
     else:
         database = workdir / "bench.sqlite3"
         shutil.copyfile(sqlite_copy, database)

@@ -44,14 +44,14 @@ class BenchPostgres(pg.ThrowawayPostgres):
             pg.SERVER_SETTINGS = saved
 
 
-async def fresh_database(server_url: str, name: str) -> str:
-    """An empty database `name` on the server (dropped first if it exists); its URL."""
+async def fresh_database(server_url: str, name: str, template: str | None = None) -> str:
+    """A database `name` on the server, empty or a copy of `template` (dropped first if it exists); its URL."""
     import asyncpg
 
     admin = await asyncpg.connect(server_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await admin.close()
     return pg.with_database(server_url, name)
