@@ -68,15 +68,17 @@ def decode(data: bytes, file: str) -> str:
 
 
 def unescape(value: str) -> str:
-    """A cell as its author wrote it: without the ``'`` an export put before a formula-like start."""
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+    """A cell as its author wrote it: without the ``'`` an export put before a formula-like start
+    (or before a ``'`` of the text's own)."""
+    if len(value) > 1 and value[0] == "'" and value[1] in (*FORMULA_START, "'"):
         return value[1:]
     return value
 
 
 def escape(value: str) -> str:
-    """A cell a spreadsheet will show as text, never run: ``'`` before a formula-like start."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """A cell a spreadsheet will show as text, never run: ``'`` before a formula-like start (and
+    before a leading ``'``, so that unescape gives the text back exactly)."""
+    return "'" + value if value.startswith((*FORMULA_START, "'")) else value
 
 
 def column_key(name: str) -> str:
