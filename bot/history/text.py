@@ -145,10 +145,6 @@ class Table:
         next(raw, None)  # the header
         for line, cells in raw:
             self.context.count_row(self.file)
-            if sum(len(cell) for cell in cells) > limits.max_row:
-                raise HistoryFileError.keyed(
-                    "history.error.row_too_long", file=self.file, row=line, limit=limits.max_row
-                )
             extra = [cell for cell in cells[len(self.keys) :] if cell.strip()]
             if extra:
                 raise HistoryFileError.keyed(
@@ -158,9 +154,7 @@ class Table:
                     found=len(cells),
                     expected=len(self.keys),
                 )
-            values: dict[str, str] = {}
-            for index, key in enumerate(self.keys):
-                cell = cells[index] if index < len(cells) else ""
+            for index, cell in enumerate(cells[: len(self.keys)]):
                 if len(cell) > limits.max_cell:
                     raise HistoryFileError.keyed(
                         "history.error.cell_too_long",
@@ -169,6 +163,13 @@ class Table:
                         column=self.header[index],
                         limit=limits.max_cell,
                     )
+            if sum(len(cell) for cell in cells) > limits.max_row:
+                raise HistoryFileError.keyed(
+                    "history.error.row_too_long", file=self.file, row=line, limit=limits.max_row
+                )
+            values: dict[str, str] = {}
+            for index, key in enumerate(self.keys):
+                cell = cells[index] if index < len(cells) else ""
                 values.setdefault(key, unescape(cell.strip()))
             yield Record(
                 self.context, self.file, line, values, dict(zip(self.keys, self.header, strict=True))
