@@ -87,7 +87,7 @@ def column_key(name: str) -> str:
 
 
 def delimiter_of(text: str) -> str:
-    first = text.split("\n", 1)[0]
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
     return "\t" if first.count("\t") > first.count(",") else ","
 
 
