@@ -141,6 +141,7 @@ class Table:
 
     def records(self) -> Iterator[Record]:
         limits = self.context.limits
+        names = dict(zip(self.keys, self.header, strict=True))
         raw = self._raw()
         next(raw, None)  # the header
         for line, cells in raw:
@@ -171,9 +172,7 @@ class Table:
             for index, key in enumerate(self.keys):
                 cell = cells[index] if index < len(cells) else ""
                 values.setdefault(key, unescape(cell.strip()))
-            yield Record(
-                self.context, self.file, line, values, dict(zip(self.keys, self.header, strict=True))
-            )
+            yield Record(self.context, self.file, line, values, names)
 
 
 @dataclass
