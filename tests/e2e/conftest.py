@@ -5,7 +5,10 @@
   (``discord_stub.take_violations()``) or declared them (``discord_stub.expect_violation(regex)`` or
   ``@pytest.mark.expected_violations(regex, ...)``). ``@pytest.mark.standin(shard_count=2, ...)`` passes
   keyword arguments to the stand-in.
-* ``bot_env``: the environment for the bot (token, API base, gateway, DEV_GUILD_ID, a fresh database).
+* ``bot_env``: the environment for the bot (token, API base, gateway, DEV_GUILD_ID, its own database). The
+  SQLite database starts as the bot leaves a new one after its first start (migrated, the bundled
+  catalogue loaded): a copy of ``started_database``, made once per session. A test of the first start
+  itself is marked ``@pytest.mark.fresh_database`` and gets no file at all.
 * ``start_bot``: ``proc = await start_bot(env_overrides=None, args=(), module="bot", script=None,
   wait_ready=True, ready_timeout=20, clock=None)`` starts the bot and waits for ``dramabot ready``; every
   process still running at teardown is killed. ``clock``: a file holding the time the bot's airing
@@ -15,8 +18,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -43,6 +48,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "standin(**kwargs): arguments for the test's DiscordStandIn (e.g. shard_count)"
     )
+    config.addinivalue_line(
+        "markers", "fresh_database: the bot starts on no database file (its first start is what is tested)"
+    )
 
 
 @pytest.fixture
@@ -61,7 +69,9 @@ async def discord_stub(request: pytest.FixtureRequest) -> AsyncIterator[DiscordS
     finally:
         await stand_in.stop()
     if stand_in.unknown_routes:  # a route Discord may not have: the test that caused it fails
-        pytest.fail(f"the bot called routes the stand-in does not know: {stand_in.unknown_routes}", pytrace=False)
+        pytest.fail(
+            f"the bot called routes the stand-in does not know: {stand_in.unknown_routes}", pytrace=False
+        )
     unexpected = stand_in.unexpected_violations()
     if unexpected:
         listing = "\n".join(f"  - {v}" for v in unexpected)
@@ -70,9 +80,35 @@ async def discord_stub(request: pytest.FixtureRequest) -> AsyncIterator[DiscordS
         )
 
 
+@pytest.fixture(scope="session")
+def started_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database as the bot's first start leaves it (every migration, the bundled catalogue), made
+    once per session. Each bot starting from a copy skips that same second of work; the first start
+    itself is tested on its own (``fresh_database``), and every later start still checks both."""
+    from bot.catalogue.format import load_starter_catalogue
+    from bot.store import open_store
+
+    path = tmp_path_factory.mktemp("started") / "dramabot.sqlite3"
+
+    async def first_start() -> None:
+        store = await open_store(str(path))
+        try:
+            await load_starter_catalogue(store)
+        finally:
+            await store.close()
+
+    asyncio.run(first_start())
+    for suffix in ("-wal", "-shm"):  # closed cleanly: everything is in the one file
+        assert not Path(f"{path}{suffix}").exists() or Path(f"{path}{suffix}").stat().st_size == 0
+    return path
+
+
 @pytest.fixture
-def bot_env(discord_stub: DiscordStandIn, tmp_path: Path) -> dict[str, str]:
-    """Environment variables for a bot process talking to ``discord_stub`` with a fresh sqlite database."""
+def bot_env(discord_stub: DiscordStandIn, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Environment variables for a bot process talking to ``discord_stub`` with a SQLite database of its
+    own: a copy of ``started_database`` (none with ``@pytest.mark.fresh_database``)."""
+    if request.node.get_closest_marker("fresh_database") is None:
+        shutil.copyfile(request.getfixturevalue("started_database"), tmp_path / "dramabot.sqlite3")
     env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
     env.update(
         DISCORD_TOKEN=discord_stub.token,

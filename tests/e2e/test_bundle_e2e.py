@@ -3,10 +3,13 @@ autocomplete and review without any TMDB key, and /where asks TMDB by the bundle
 
 from __future__ import annotations
 
+import pytest
 from aiohttp import web
 
 from bot.tmdb.client import ATTRIBUTION
 from tests.tmdb_standin import PROVIDERS, FakeTMDB
+
+pytestmark = pytest.mark.fresh_database  # the first start loads the bundle: that is what is tested
 
 CLOY_TMDB = 94796  # Crash Landing on You's TMDB id in the bundle (from Wikidata via MMDB)
 

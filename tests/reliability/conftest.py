@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import bot_env, discord_stub, start_bot  # noqa: F401 - fixtures reused as they are
+from tests.e2e.conftest import bot_env, discord_stub, start_bot, started_database  # noqa: F401 - fixtures reused as they are
 
 from .figures import FIGURES, write_report
 

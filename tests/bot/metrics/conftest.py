@@ -8,7 +8,7 @@ import socket
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.e2e.conftest import bot_env, discord_stub, start_bot  # noqa: F401 - fixtures reused as they are
+from tests.e2e.conftest import bot_env, discord_stub, start_bot, started_database  # noqa: F401 - fixtures reused as they are
 
 
 def free_port() -> int:
