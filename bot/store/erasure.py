@@ -13,6 +13,7 @@ Exporting a member (/export) reads the same list: every row erasure would delete
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from bot.models import DeletedData, ExportedEntry, ExportedRating, HeldRows, MemberData
 from bot.store.airing import Airing
@@ -61,6 +62,17 @@ _ENTRIES = (
 )
 
 
+def _time(text: str) -> str:
+    """A stored time as SQLite writes it, `2026-12-07T09:30:00.000Z`, whichever backend stored it (both
+    return ISO 8601 text: PostgreSQL's has microseconds and +00:00)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _plain(value: object) -> int | str | None:
     """A stored value as the export carries it: integers and text as they are, anything else as text."""
     if isinstance(value, bool):
@@ -94,7 +106,7 @@ class Erasure:
             ExportedRating(
                 drama_id=r["drama_id"], title=r["title"], year=r["year"], tmdb_id=r["tmdb_id"],
                 imdb_id=r["imdb_id"], episode=r["episode"] or None, halves=r["halves"], guild_id=r["guild_id"],
-                created_at=str(r["created_at"]), updated_at=str(r["updated_at"]),
+                created_at=_time(str(r["created_at"])), updated_at=_time(str(r["updated_at"])),
             )
             for r in await self._db.fetch(_RATINGS, (user_id,))
         )  # fmt: skip
@@ -102,7 +114,7 @@ class Erasure:
             ExportedEntry(
                 drama_id=r["drama_id"], title=r["title"], year=r["year"], tmdb_id=r["tmdb_id"],
                 imdb_id=r["imdb_id"], status=r["status"], progress=r["progress"], guild_id=r["guild_id"],
-                updated_at=str(r["updated_at"]),
+                updated_at=_time(str(r["updated_at"])),
             )
             for r in await self._db.fetch(_ENTRIES, (user_id,))
         )  # fmt: skip

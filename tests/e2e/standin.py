@@ -1526,6 +1526,8 @@ class DiscordStandIn:
         raise CommandNotSynced(f"/{top} was not synced {where}; the bot synced: {synced}")
 
     def _check_usable(self, definition: dict[str, Any], guild: bool, permissions: str) -> None:
+        if 0 not in (definition.get("integration_types") or [0]):  # user installs: tests/e2e/installs.py
+            raise CommandNotSynced(f"/{definition['name']} is not installable to a server")
         contexts = definition.get("contexts")
         if not guild and (
             definition.get("dm_permission") is False or (contexts is not None and 1 not in contexts)

@@ -5,16 +5,19 @@ path on PostgreSQL). The guild install is what every other e2e test uses."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
+from bot.history import parse_upload
 from tests.e2e.installs import USE_EXTERNAL_APPS
 from tests.e2e.standin import DEFAULT_MEMBER_PERMISSIONS, CommandNotSynced
 
 TITLE = "Crash Landing on You"
-PERSONAL = ("review", "where", "rate", "watchlist", "profile")
+PERSONAL = ("review", "where", "rate", "watchlist", "profile", "export")
 SERVER_ONLY = ("top", "announce", "follow", "server", "catalogue")
 NO_EXTERNAL_APPS = int(DEFAULT_MEMBER_PERMISSIONS) & ~USE_EXTERNAL_APPS
 
@@ -25,6 +28,18 @@ def db_rows(path: str, sql: str, params: tuple = ()) -> list[tuple]:
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+def exported(discord_stub, result) -> tuple[dict, list[tuple]]:
+    """The /export answer's JSON document, and its Simkl CSV read back by parse_upload as
+    (title, halves, status, progress) rows."""
+    files = {
+        a["filename"].rsplit(".", 1)[1]: discord_stub.uploads[a["id"]] for a in result.message["attachments"]
+    }
+    parsed = parse_upload(files["csv"], "export.csv", now=datetime.now(UTC))
+    assert parsed.format == "simkl" and parsed.skipped == ()
+    rows = sorted((r.title, r.halves, r.status, r.progress or 0) for r in parsed.rows)
+    return json.loads(files["json"]), rows
 
 
 def field_names(embed: dict) -> list[str]:
@@ -78,6 +93,21 @@ async def test_user_install_everywhere_on_sqlite(discord_stub, start_bot, bot_en
     profile = await discord_stub.invoke("profile", {}, user=minji, install="user", context=1)
     assert profile.embeds[0]["title"] == "Minji's profile"
 
+    # /export in her DM, through her install: everything, privately; the CSV reads back to her list and scores.
+    export = await discord_stub.invoke("export", {}, user=minji, install="user", context=1)
+    assert export.ephemeral and "2 ratings and 1 drama" in export.content
+    doc, rows = exported(discord_stub, export)
+    assert rows == [(TITLE, 8, None, 0), ("Guardian: The Lonely and Great God", 10, "watching", 3)]
+    assert {(r["drama"]["title"], r["score"], r["server_id"]) for r in doc["ratings"]} == {
+        (TITLE, 4.0, discord_stub.guild_id),
+        ("Guardian: The Lonely and Great God", 5.0, None),
+    }
+    stored = {(t["table"], t["column"]): t["rows"] for t in doc["stored"]}
+    assert len(stored[("ratings", "user_id")]) == 2 and len(stored[("watchlist", "user_id")]) == 1
+    nobody = await discord_stub.invoke("export", {}, install="user", context=2)
+    assert nobody.ephemeral and nobody.content.startswith("dramabot stores nothing about you")
+    assert not nobody.message["attachments"]
+
     # Server commands are not offered through a user install, anywhere.
     for context in (0, 1, 2):
         with pytest.raises(CommandNotSynced, match="not installable to a user"):
@@ -105,6 +135,10 @@ async def test_user_install_rating_stores_no_server_on_postgresql(discord_stub, 
         )  # fmt: skip
     finally:
         await conn.close()
+    export = await discord_stub.invoke("export", {}, user=jisoo)  # the guild install, in the server
+    assert export.ephemeral
+    _, listed = exported(discord_stub, export)
+    assert listed == [(TITLE, 6, None, 0), ("Guardian: The Lonely and Great God", 9, None, 0)]
     assert [tuple(r) for r in rows] == [
         (TITLE, int(discord_stub.guild_id)),
         ("Guardian: The Lonely and Great God", None),
