@@ -66,6 +66,10 @@ async def test_user_install_everywhere_on_sqlite(discord_stub, start_bot, bot_en
     outside = await discord_stub.invoke("review", {"drama": TITLE}, user=minji, install="user", context=0)
     assert not outside.ephemeral and "This server" not in field_names(outside.embeds[0])
     assert "Everyone" in field_names(outside.embeds[0])
+    # 16 episodes, 12 to a page: the guide's next page comes through her install too
+    paged = await discord_stub.click(outside, outside.custom_ids()[-1], user=minji)
+    assert paged.interaction["authorizing_integration_owners"] == {"1": minji["id"]}
+    assert paged.callback_type == 7 and "This server" not in field_names(paged.message["embeds"][0])
     rated = await discord_stub.invoke(
         "rate", {"drama": "Goblin", "score": 5}, user=minji, install="user", context=0
     )
