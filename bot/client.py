@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue",
     "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile",
-    "cogs.airing", "cogs.server",
+    "cogs.airing", "cogs.server", "cogs.export",
 )  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
@@ -159,6 +159,9 @@ class DramaBot(commands.Bot):
             max_messages=None,
             chunk_guilds_at_startup=False,
             tree_cls=DramaTree,
+            # every command installs with a server; the personal ones also to a member's own account
+            # (cogs/common.py `anywhere`), which needs them synced globally (docs/anywhere.md)
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
             # a bounded pool of keep-alive connections (the default opens one per concurrent request)
             connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS),
             http_trace=pacer.trace_config(),

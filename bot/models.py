@@ -306,3 +306,60 @@ class MergeOutcome:
     follows: int
     reminders: int
     announcements: int  # ledger rows moved over (the kept drama's own row for the same post wins)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedRating:
+    """One of a member's scores, for /export: the drama named by its ids, when and where it was given."""
+
+    drama_id: int
+    title: str
+    year: int | None
+    tmdb_id: int | None
+    imdb_id: str | None
+    episode: int | None  # None: the drama's own score
+    halves: int  # the score in half stars, 1..10
+    guild_id: int | None  # the server it was given in (None: a DM, or a server without dramabot)
+    created_at: str  # ISO 8601, as the store keeps it
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedEntry:
+    """One entry of a member's watch list, for /export."""
+
+    drama_id: int
+    title: str
+    year: int | None
+    tmdb_id: int | None
+    imdb_id: str | None
+    status: str  # one of WATCH_STATUSES
+    progress: int  # last episode watched
+    guild_id: int | None
+    updated_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldRows:
+    """Every row of one table whose `column` holds the member's id (one entry of erasure's ERASED), as
+    stored: `rows` are (column, value) pairs. `erased`: erasure deletes these rows; else it clears the id."""
+
+    table: str
+    column: str
+    erased: bool
+    rows: tuple[tuple[tuple[str, int | str | None], ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberData:
+    """Everything stored about a member (/export): their scores and list with the dramas' names and ids, and
+    every row erasure would remove or clear (`held`, in ERASED's order)."""
+
+    user_id: int
+    ratings: tuple[ExportedRating, ...]
+    watchlist: tuple[ExportedEntry, ...]
+    held: tuple[HeldRows, ...]
+
+    @property
+    def anything(self) -> bool:
+        return any(h.rows for h in self.held)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import discord
-from discord import Interaction
+from discord import Interaction, app_commands
 from discord.ext import commands
 from discord.utils import MISSING
 
@@ -15,6 +15,39 @@ from bot.catalogue.edits import shown as shown  # the one helper, re-exported fo
 from bot.client import DramaBot, from_us, observe
 from bot.errors import UserError
 from bot.i18n.translator import language, t
+
+T = TypeVar("T")
+
+
+def anywhere(command: T) -> T:
+    """A personal command (/review, /rate, /watchlist ...): installable to a server and to a member's own
+    account, usable in servers, in the bot's DMs and in group DMs (docs/anywhere.md)."""
+    command = app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(command)
+    return app_commands.allowed_installs(guilds=True, users=True)(command)
+
+
+def server_only(command: T) -> T:
+    """A server command (/top, /announce, /server ...): installed with the server, used only in servers."""
+    command = app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)(command)
+    return app_commands.allowed_installs(guilds=True, users=False)(command)
+
+
+def server_of(interaction: Interaction) -> int | None:
+    """The server's id only when dramabot is installed there (a guild install authorizes the interaction);
+    None in DMs, group DMs and servers reached through a member's own install: no "this server" figures
+    there, and ratings and list entries are stored with no server."""
+    if interaction.guild_id is not None and interaction.is_guild_integration():
+        return interaction.guild_id
+    return None
+
+
+def may_post(interaction: Interaction) -> bool:
+    """Whether the answer may be public: where dramabot is installed, in DMs and group DMs; in a server
+    reached through a member's own install only when they may use external apps (else Discord would show
+    it to them alone anyway, so the bot says so: ephemeral)."""
+    if interaction.guild_id is None or server_of(interaction) is not None:
+        return True
+    return interaction.permissions.use_external_apps
 
 
 class DramaCog(commands.Cog):
@@ -39,7 +72,10 @@ def locale_of(interaction: Interaction) -> str:
 
 
 async def answer(interaction: Interaction, **message: Any) -> None:
-    """Send the command's answer: the response, or a follow-up when it was deferred (a TMDB import)."""
+    """Send the command's answer: the response, or a follow-up when it was deferred (a TMDB import);
+    ephemeral where the app may not post publicly (`may_post`)."""
+    if not may_post(interaction):
+        message["ephemeral"] = True
     if interaction.response.is_done():
         await interaction.followup.send(**message)
     else:

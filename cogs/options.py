@@ -20,7 +20,7 @@ from bot.safety import cooldowns
 from bot.search.index import fold
 from bot.store import INDEX_CHECK_INTERVAL
 from bot.tmdb.ondemand import OnDemand, TMDBHit, parse_tmdb_value
-from cogs.common import locale_of, shown
+from cogs.common import locale_of, may_post, server_of, shown
 
 MAX_TEXT = 200  # longer than any title, alias or country name
 CHOICE_LIMIT = 25  # Discord's limit on autocomplete choices
@@ -127,11 +127,11 @@ class TMDBDramaOption(DramaOption):
         if drama is not None:
             return drama
         ondemand.imports.check_member(tmdb_id, interaction.user.id)  # over the limit: an ephemeral answer
-        await interaction.response.defer(ephemeral=self.private, thinking=True)
+        await interaction.response.defer(ephemeral=self.private or not may_post(interaction), thinking=True)
         user = interaction.user
         try:
             return await ondemand.imports.get(
-                tmdb_id, member_id=user.id, member_name=str(user), guild_id=interaction.guild_id
+                tmdb_id, member_id=user.id, member_name=str(user), guild_id=server_of(interaction)
             )
         except UserError:
             if not self.private:  # the public "thinking…" message goes; the error comes privately

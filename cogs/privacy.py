@@ -16,7 +16,7 @@ from bot.errors import UserError
 from bot.i18n.messages import plural
 from bot.i18n.translator import t
 from bot.models import DeletedData
-from cogs.common import Clickable, DramaCog, answer, locale_of
+from cogs.common import Clickable, DramaCog, answer, anywhere, locale_of
 
 VISIBILITY = {"public": "public", "private": "private"}  # value: name (Korean in bot/i18n/translator.py)
 
@@ -64,6 +64,7 @@ class EraseButton(Clickable, discord.ui.DynamicItem[discord.ui.Button], template
         await interaction.response.edit_message(content=text, view=None)
 
 
+@anywhere  # the member's data rights reach wherever they rate and list
 class Privacy(
     DramaCog, commands.GroupCog, group_name="privacy",
     group_description="Your privacy: who sees your list, and erasing your data.",

@@ -13,7 +13,7 @@ from bot.cards import community as community_cards
 from bot.client import DramaBot
 from bot.pictures import charts
 from bot.safety.cooldowns import member_cooldown
-from cogs.common import DramaCog, display_name, locale_of, shown_member
+from cogs.common import DramaCog, anywhere, display_name, locale_of, shown_member
 from cogs.pictures import answer_with_picture
 
 
@@ -21,6 +21,7 @@ class Profile(DramaCog):
     @command(name="profile", description="A member's watch list, ratings and favourite genres.")
     @describe(member="Whose profile (default: yours)")
     @member_cooldown("profile")
+    @anywhere
     async def profile(self, interaction: Interaction, member: discord.User | None = None) -> None:
         target = await shown_member(interaction, member)
         locale = locale_of(interaction)

@@ -15,7 +15,7 @@ from bot.i18n.translator import t
 from bot.models import MAX_SCORE, MIN_SCORE, Drama
 from bot.safety.cooldowns import LIMITS, member_cooldown
 from bot.tmdb.ondemand import parse_tmdb_value
-from cogs.common import DramaCog, answer, locale_of
+from cogs.common import DramaCog, answer, anywhere, locale_of, server_of
 from cogs.options import CHOICE_LIMIT, PrivateTMDBDramaArg, episode_of
 
 RATE_LIMIT, RATE_WINDOW = LIMITS["rate"]  # per member: stops a flood, never someone rating a few in a row
@@ -53,12 +53,13 @@ class Rate(DramaCog):
     )  # fmt: skip
     @choices(score=SCORE_CHOICES)
     @member_cooldown("rate")  # at most RATE_LIMIT uses per member per RATE_WINDOW
+    @anywhere
     async def rate(
         self, interaction: Interaction, drama: PrivateTMDBDramaArg, score: float,
         episode: Range[int, 1, MAX_EPISODES] | None = None,
     ) -> None:  # fmt: skip
         value, ep = checked_score(score), checked_episode(drama, episode)
-        user_id, guild_id = interaction.user.id, interaction.guild_id
+        user_id, guild_id = interaction.user.id, server_of(interaction)  # none where not installed
         result = await self.bot.store.ratings.rate(
             user_id=user_id, guild_id=guild_id, drama_id=drama.id, score=value, episode=ep
         )

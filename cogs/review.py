@@ -15,7 +15,7 @@ from bot.client import DramaBot
 from bot.errors import UserError
 from bot.pictures import charts
 from bot.safety.cooldowns import member_cooldown
-from cogs.common import Clickable, DramaCog, locale_of, page_button, pager, turn_page
+from cogs.common import Clickable, DramaCog, anywhere, locale_of, page_button, pager, server_of, turn_page
 from cogs.options import TMDBDramaArg
 from cogs.pictures import Localize, Pending, answer_with_picture, call_off, picture_now
 
@@ -37,7 +37,7 @@ class ReviewPageButton(Clickable, discord.ui.DynamicItem[discord.ui.Button], tem
         return cls(int(match["drama"]), int(match["page"]), int(match["owner"]), match["dir"])
 
     async def clicked(self, interaction: Interaction, bot: DramaBot) -> None:
-        data = await bot.store.catalogue.review(self.drama_id, interaction.guild_id)
+        data = await bot.store.catalogue.review(self.drama_id, server_of(interaction))
         if data is None:
             raise UserError.keyed("review.gone")
         locale = locale_of(interaction)
@@ -78,8 +78,9 @@ class Review(DramaCog):
     @command(name="review", description="Show a drama's review card: verdict, episode guide, scores.")
     @describe(drama="The drama: start typing its title (any spelling) and pick it")
     @member_cooldown("review")  # the card and its chart (a picture)
+    @anywhere
     async def review(self, interaction: Interaction, drama: TMDBDramaArg) -> None:
-        data = await self.bot.store.catalogue.review(drama, interaction.guild_id)  # loaded: one round trip
+        data = await self.bot.store.catalogue.review(drama, server_of(interaction))  # loaded: one round trip
         if data is None:
             raise UserError.keyed("review.removed")
         locale = locale_of(interaction)

@@ -15,7 +15,17 @@ from bot.cards import community as community_cards
 from bot.catalogue import regions
 from bot.client import DramaBot
 from bot.errors import UserError
-from cogs.common import Clickable, DramaCog, answer, locale_of, page_button, pager, shown, turn_page
+from cogs.common import (
+    Clickable,
+    DramaCog,
+    answer,
+    locale_of,
+    page_button,
+    pager,
+    server_only,
+    shown,
+    turn_page,
+)
 from cogs.options import CHOICE_LIMIT, Choices, RegionArg
 
 GENRE_LIMIT = 40  # longer than any genre; keeps the buttons' custom ids under Discord's 100
@@ -95,6 +105,7 @@ class Top(DramaCog):
         year="Only dramas first aired this year",
     )  # fmt: skip
     @choices(scope=[Choice(name=name, value=value) for value, name in SCOPES.items()])
+    @server_only
     async def top(
         self, interaction: Interaction, scope: str | None = None, genre: str | None = None,
         country: RegionArg | None = None, year: Range[int, 1900, 2100] | None = None,

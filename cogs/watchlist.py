@@ -20,7 +20,7 @@ from bot.i18n.messages import Key
 from bot.i18n.translator import t
 from bot.models import WATCH_STATUSES, Drama, WatchPage
 from cogs import common
-from cogs.common import DramaCog, answer, display_name, locale_of, shown
+from cogs.common import DramaCog, answer, anywhere, display_name, locale_of, server_of, shown
 from cogs.options import DramaArg, episode_of
 
 PAGE_ID = r"watch:(?P<user>\d+):(?P<status>[a-z_]+|-):(?P<page>\d+):(?P<owner>\d+):(?P<dir>[pn])"
@@ -90,6 +90,7 @@ def watch_pager(page: WatchPage, user_id: int, status: str | None, owner: int, l
     return common.pager(button, page.page, 0, page.pages - 1)
 
 
+@anywhere
 class Watchlist(
     DramaCog, commands.GroupCog, group_name="watchlist",
     group_description="Your watch list: what you watch, and how far.",
@@ -109,7 +110,7 @@ class Watchlist(
         status, progress = checked_status(status), checked_progress(drama, episode)
         try:
             now, before = await self.bot.store.watchlists.set(
-                user_id=interaction.user.id, guild_id=interaction.guild_id, drama_id=drama.id,
+                user_id=interaction.user.id, guild_id=server_of(interaction), drama_id=drama.id,
                 status=status, episode=progress,
             )  # fmt: skip
         except LookupError:

@@ -16,7 +16,7 @@ from bot.safety import cooldowns
 from bot.tmdb.client import TMDB
 from bot.tmdb.limits import TokenBucket
 from bot.tmdb.providers import WhereData
-from cogs.common import DramaCog, answer, locale_of
+from cogs.common import DramaCog, answer, anywhere, locale_of, may_post, server_of
 from cogs.options import RegionArg, TMDBDramaArg
 
 
@@ -40,19 +40,21 @@ class Where(DramaCog):
         drama="The drama: start typing its title and pick it",
         region="Your country: a code such as KR or a name such as Korea or 한국",
     )
+    @anywhere
     async def where(
         self, interaction: Interaction, drama: TMDBDramaArg, region: RegionArg | None = None
     ) -> None:
         live = self.live
         server_region = None  # no region given: the server's own (/server region), said so on the card
-        if region is None and interaction.guild_id is not None:
-            code = await self.bot.store.curation.guild_region(interaction.guild_id)
+        if region is None and (server := server_of(interaction)) is not None:
+            code = await self.bot.store.curation.guild_region(server)
             region = server_region = regions.lookup(code) if code else None
         cached = await live.cached(drama)
         if live.needs_fetch(drama, cached, datetime.now(UTC)):
             cooldowns.hit(interaction, "where")  # a live TMDB lookup: limited per member (cached answers not)
             if not interaction.response.is_done():
-                await interaction.response.defer()  # TMDB is asked: never on the 3 s clock
+                # TMDB is asked: never on the 3 s clock
+                await interaction.response.defer(ephemeral=not may_post(interaction))
         found = await live.lookup(drama, cached)
         locale = locale_of(interaction)
         source = cards.live_footer(found.checked_at, found.stale, locale) if found.checked_at else None

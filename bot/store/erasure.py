@@ -5,13 +5,17 @@ or ends with `_by`. Every such column is in ERASED: the member's own rows are de
 something that stays (an audited change, a server's settings, a follow) the id is set to NULL, so the
 change stays and who made it is gone. tests/bot/store/test_erasure.py fails when a column by that rule is
 missing here. Reminders go before their ledger records (Airing.record_reminders locks them on PostgreSQL).
+
+Exporting a member (/export) reads the same list: every row erasure would delete or clear is in the export
+(`Erasure.export`), so what one can erase one can also take away.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from bot.models import DeletedData
+from bot.models import DeletedData, ExportedEntry, ExportedRating, HeldRows, MemberData
 from bot.store.airing import Airing
 from bot.store.community import Community
 from bot.store.db import Db, Tx
@@ -47,6 +51,37 @@ _COUNTS = "SELECT " + ", ".join(
 )
 
 
+_RATINGS = (
+    "SELECT r.drama_id, d.title, d.year, d.tmdb_id, d.imdb_id, r.episode, r.halves, r.guild_id, r.created_at, "
+    "r.updated_at FROM ratings r JOIN dramas d ON d.id = r.drama_id WHERE r.user_id = ? "
+    "ORDER BY r.drama_id, r.episode"
+)
+_ENTRIES = (
+    "SELECT w.drama_id, d.title, d.year, d.tmdb_id, d.imdb_id, w.status, w.progress, w.guild_id, w.updated_at "
+    "FROM watchlist w JOIN dramas d ON d.id = w.drama_id WHERE w.user_id = ? ORDER BY w.drama_id"
+)
+
+
+def _time(text: str) -> str:
+    """A stored time as SQLite writes it, `2026-12-07T09:30:00.000Z`, whichever backend stored it (both
+    return ISO 8601 text: PostgreSQL's has microseconds and +00:00)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _plain(value: object) -> int | str | None:
+    """A stored value as the export carries it: integers and text as they are, anything else as text."""
+    if isinstance(value, bool):
+        return int(value)
+    if value is None or isinstance(value, int | str):
+        return value
+    return str(value)
+
+
 def _counted(row) -> DeletedData:  # noqa: ANN001 - a row of either backend
     by_field: dict[str, int] = {}
     for i, held in enumerate(ERASED):
@@ -63,6 +98,34 @@ class Erasure:
     async def counts(self, user_id: int) -> DeletedData:
         """What `erase` would remove now (for its confirmation)."""
         return _counted(await self._db.fetch_one(_COUNTS, (user_id,) * len(ERASED)))
+
+    async def export(self, user_id: int) -> MemberData:
+        """Everything stored about the member: their scores and list entries with the dramas' names and ids,
+        and, as stored, every row of every table erasure touches (ERASED) that holds their id."""
+        ratings = tuple(
+            ExportedRating(
+                drama_id=r["drama_id"], title=r["title"], year=r["year"], tmdb_id=r["tmdb_id"],
+                imdb_id=r["imdb_id"], episode=r["episode"] or None, halves=r["halves"], guild_id=r["guild_id"],
+                created_at=_time(str(r["created_at"])), updated_at=_time(str(r["updated_at"])),
+            )
+            for r in await self._db.fetch(_RATINGS, (user_id,))
+        )  # fmt: skip
+        entries = tuple(
+            ExportedEntry(
+                drama_id=r["drama_id"], title=r["title"], year=r["year"], tmdb_id=r["tmdb_id"],
+                imdb_id=r["imdb_id"], status=r["status"], progress=r["progress"], guild_id=r["guild_id"],
+                updated_at=_time(str(r["updated_at"])),
+            )
+            for r in await self._db.fetch(_ENTRIES, (user_id,))
+        )  # fmt: skip
+        held = []
+        for h in ERASED:
+            rows = await self._db.fetch(f"SELECT * FROM {h.table} WHERE {h.column} = ?", (user_id,))
+            plain = tuple(
+                tuple((k, _plain(v)) for k, v in zip(row.keys(), tuple(row), strict=True)) for row in rows
+            )
+            held.append(HeldRows(h.table, h.column, not h.cleared, tuple(sorted(plain, key=repr))))
+        return MemberData(user_id, ratings, entries, tuple(held))
 
     async def erase(self, user_id: int) -> DeletedData:
         """Erase every row holding the member's id (ERASED) in one transaction, and what this process keeps

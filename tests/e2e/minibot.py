@@ -110,6 +110,23 @@ class MiniBot(discord.Client):
             except discord.NotFound as exc:
                 log.warning("snooze answered too late: %s", exc)
 
+        @tree.command(description="Six follow-ups, then a channel post (too many through a user install)")
+        @app_commands.allowed_installs(guilds=True, users=True)
+        @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+        async def chatty(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("one moment")
+            for n in range(6):
+                try:
+                    await interaction.followup.send(f"follow-up {n + 1}")
+                except discord.HTTPException as exc:
+                    log.warning("follow-up %d refused: %s", n + 1, exc)
+            channel = interaction.channel
+            if isinstance(channel, discord.abc.Messageable):
+                try:
+                    await channel.send("to the channel")
+                except discord.HTTPException as exc:
+                    log.warning("channel post refused: %s", exc)
+
         catalogue = app_commands.Group(name="catalogue", description="The drama catalogue")
         admin = app_commands.Group(name="admin", description="Catalogue admin", parent=catalogue)
 

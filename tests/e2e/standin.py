@@ -54,6 +54,7 @@ from aiohttp import WSMsgType, web
 
 from . import multipart, spec
 from .channels import ChannelWorld
+from .installs import UserInstalls
 from .ratelimits import Admission, RateLimits
 from .shards import (
     GUILDS_PER_SHARD,
@@ -522,6 +523,8 @@ class DiscordStandIn:
         self.limits = RateLimits(
             global_limit=global_limit, route_limits=route_limits, application_id=self.application_id
         )
+        #: Interactions through a member's own install (tests/e2e/installs.py).
+        self.installs = UserInstalls(self)
         self._routes = self._route_table()
 
     # ------------------------------------------------------------------ lifecycle
@@ -1053,6 +1056,9 @@ class DiscordStandIn:
         handler, params, needs_auth = route
         if needs_auth and request.headers.get("Authorization") != f"Bot {self.token}":
             return _json(401, {"message": "401: Unauthorized", "code": 0})
+        hidden = self.installs.refuse_channel(request.method, path)  # a channel the bot cannot see
+        if hidden is not None:
+            return hidden
         return await handler(request, rec, **params)
 
     def _note_fault(self, path: str, fault: Fault, received: float) -> None:
@@ -1520,6 +1526,8 @@ class DiscordStandIn:
         raise CommandNotSynced(f"/{top} was not synced {where}; the bot synced: {synced}")
 
     def _check_usable(self, definition: dict[str, Any], guild: bool, permissions: str) -> None:
+        if 0 not in (definition.get("integration_types") or [0]):  # user installs: tests/e2e/installs.py
+            raise CommandNotSynced(f"/{definition['name']} is not installable to a server")
         contexts = definition.get("contexts")
         if not guild and (
             definition.get("dm_permission") is False or (contexts is not None and 1 not in contexts)
@@ -1695,13 +1703,23 @@ class DiscordStandIn:
         guild: bool,
         permissions: str | int | None,
         guild_id: str | None = None,
+        install: str = "guild",
+        context: int | None = None,
     ) -> dict[str, Any]:
         user = user or self.default_user
         perms = str(DEFAULT_MEMBER_PERMISSIONS if permissions is None else permissions)
         if guild_id is not None and not self._known_guild(guild_id):
             raise ValueError(f"guild {guild_id} is neither the test guild nor one added with add_guild()")
+        if install not in ("guild", "user"):
+            raise ValueError(f"install must be 'guild' or 'user', not {install!r}")
+        by_user = install == "user"  # through the member's own install (tests/e2e/installs.py)
+        if by_user:
+            guild = False  # built as a DM with the bot, then moved to its context
         definition, subs, guild_scoped = self._find_command(command, guild, guild_id)
-        self._check_usable(definition, guild, perms)
+        if by_user:
+            self.installs.check_usable(definition, 0 if context is None else context, guild_scoped)
+        else:
+            self._check_usable(definition, guild, perms)
         options_def, chain = self._leaf(definition, subs)
         leaf_options, resolved = self._build_options(command, options_def, dict(options), focused)
         # Nest the leaf options inside the (group/)subcommand nodes.
@@ -1720,6 +1738,8 @@ class DiscordStandIn:
         payload = self._base_payload(itype, data, user=user, guild=guild, permissions=perms)
         if guild and guild_id is not None and guild_id != self.guild_id:
             payload = self._in_guild(payload, guild_id)  # the same, sent from the added guild
+        if by_user:
+            payload = self.installs.as_user_install(payload, user, 0 if context is None else context, perms)
         return payload
 
     async def _dispatch_interaction(self, payload: dict[str, Any]) -> Result:
@@ -1777,6 +1797,8 @@ class DiscordStandIn:
         permissions: str | int | None = None,
         focused: str | None = None,
         guild_id: str | None = None,
+        install: str = "guild",
+        context: int | None = None,
     ) -> Result:
         """Send a slash command (or, with ``focused``, an autocomplete) interaction and return at once.
 
@@ -1785,7 +1807,9 @@ class DiscordStandIn:
         options, missing required options, values outside choices / min / max raise
         :class:`CommandNotSynced` / ValueError, as Discord's client would not let a user send them.
         ``guild_id`` sends it from a guild added with :meth:`add_guild` instead of the test guild; it goes
-        to that guild's shard (DMs: shard 0).
+        to that guild's shard (DMs: shard 0). ``install="user"`` sends it through the member's own install,
+        ``context`` 0 (a server without the bot, the default), 1 (the bot's DM) or 2 (a group DM): see
+        tests/e2e/installs.py.
         Use :meth:`wait_for_answer` (or :meth:`invoke`, which does both).
         """
         payload = self._application_command_payload(
@@ -1797,6 +1821,8 @@ class DiscordStandIn:
             guild=guild,
             permissions=permissions,
             guild_id=guild_id,
+            install=install,
+            context=context,
         )
         return await self._dispatch_interaction(payload)
 
@@ -1816,6 +1842,8 @@ class DiscordStandIn:
         permissions: str | int | None = None,
         timeout: float = 10.0,  # noqa: ASYNC109
         guild_id: str | None = None,
+        install: str = "guild",
+        context: int | None = None,
     ) -> Result:
         """Run slash command ``command`` ("review", or "group sub ...") with ``options`` as a user would.
 
@@ -1825,10 +1853,11 @@ class DiscordStandIn:
         failed"), :class:`InteractionTimeout` after ``timeout`` seconds.  ``permissions`` is the member's
         permission bit set (default: a normal member, no ADMINISTRATOR).
         """
-        await self._wait_for_shard_of(guild, guild_id, timeout)
+        await self._wait_for_shard_of(guild and install == "guild", guild_id, timeout)
         result = await self.dispatch_command(
-            command, options, user=user, guild=guild, permissions=permissions, guild_id=guild_id
-        )
+            command, options, user=user, guild=guild, permissions=permissions, guild_id=guild_id,
+            install=install, context=context,
+        )  # fmt: skip
         return await self.wait_for_answer(result, timeout)
 
     async def autocomplete(
@@ -1842,16 +1871,18 @@ class DiscordStandIn:
         timeout: float = 10.0,  # noqa: ASYNC109
         guild_id: str | None = None,
         permissions: str | int | None = None,
+        install: str = "guild",
+        context: int | None = None,
     ) -> list[dict[str, Any]]:
         """The choices (callback type 8) offered while the user types ``options[focused]``.
 
         The focused option is sent with ``focused: true`` and its value as typed (a string; "" if absent);
         the option must have been synced with ``autocomplete: true``. ``permissions`` as for :meth:`invoke`.
         """
-        await self._wait_for_shard_of(guild, guild_id, timeout)
+        await self._wait_for_shard_of(guild and install == "guild", guild_id, timeout)
         result = await self.dispatch_command(
             command, options, user=user, guild=guild, focused=focused, guild_id=guild_id,
-            permissions=permissions,
+            permissions=permissions, install=install, context=context,
         )  # fmt: skip
         await self.wait_for_answer(result, timeout)
         return result.choices or []
@@ -1892,6 +1923,7 @@ class DiscordStandIn:
         if not guild:  # a click in a DM happens in the message's DM channel
             payload["channel_id"] = message["channel_id"]
             payload["channel"]["id"] = message["channel_id"]
+        payload = self.installs.click_payload(payload, message, user)  # as the install that answered
         payload["message"] = copy.deepcopy(message)
         clicked = await self._dispatch_interaction(payload)
         return await self.wait_for_answer(clicked, timeout)
@@ -2069,13 +2101,14 @@ class DiscordStandIn:
         channel_id = result.interaction["channel_id"]
         if ctype == CHANNEL_MESSAGE:
             mtype = 20 if result.type == APPLICATION_COMMAND else 0
+            flags = self.installs.answer_flags(result, data.get("flags") or 0)  # Discord may make it private
             message = self._new_message(
-                data, channel_id=channel_id, files=rec.files, result=result, mtype=mtype
+                data, channel_id=channel_id, files=rec.files, result=result, mtype=mtype, flags=flags
             )
             result.original_message_id = message["id"]
         elif ctype == DEFERRED_CHANNEL_MESSAGE:
             mtype = 20 if result.type == APPLICATION_COMMAND else 0
-            flags = LOADING | ((data.get("flags") or 0) & EPHEMERAL)
+            flags = LOADING | (self.installs.answer_flags(result, data.get("flags") or 0) & EPHEMERAL)
             message = self._new_message(
                 {}, channel_id=channel_id, files=[], result=result, mtype=mtype, flags=flags
             )
@@ -2141,6 +2174,8 @@ class DiscordStandIn:
         at = rec.received - result.dispatched_at
         body = rec.body or {}
         rejected = self._reject_invalid(rec, "webhook_create", body)
+        if rejected is None:
+            rejected = self.installs.refuse_followup(result, route)  # 5 at most through a user install
         if rejected is not None:
             result.arrivals.append(Arrival("rejected", at, 400, body, detail="; ".join(rec.violations)))
             return rejected

@@ -16,7 +16,7 @@ import pytest
 from . import spec
 from .standin import CommandNotSynced, ComponentNotFound, DiscordStandIn, InteractionFailed
 
-MINIBOT_COMMANDS = {"ping", "slowpoke", "secret", "pick", "counter", "snooze", "catalogue"}
+MINIBOT_COMMANDS = {"ping", "slowpoke", "secret", "pick", "counter", "snooze", "chatty", "catalogue"}
 
 
 def big_embed_callback(chars: int = 7000) -> dict[str, Any]:

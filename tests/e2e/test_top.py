@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from bot.catalogue.format import load_starter_catalogue, starter_entries
 from bot.store import Store
+from tests.e2e.standin import CommandNotSynced
 
 GUILD_OTHER = 42
 
@@ -62,7 +65,7 @@ async def test_top_pages_and_states_its_minimum(discord_stub, start_bot, bot_env
 
 async def test_top_filters_bad_input_and_korean(discord_stub, start_bot, bot_env):
     titles = await seed(Path(bot_env["DATABASE_URL"]), int(discord_stub.guild_id))
-    await start_bot(env_overrides={"DEV_GUILD_ID": None})  # global commands: usable in DMs too
+    await start_bot(env_overrides={"DEV_GUILD_ID": None})  # global commands, as Discord offers them
     member = discord_stub.make_user("minji")
     year = next(e.drama.year for e in starter_entries() if e.drama.title == titles[0])
     filtered = await discord_stub.invoke("top", {"scope": "everyone", "year": year}, user=member)
@@ -87,8 +90,8 @@ async def test_top_filters_bad_input_and_korean(discord_stub, start_bot, bot_env
     assert picked.embeds or picked.content.startswith("No drama has the 3 ratings needed")  # a known genre
     bad = await discord_stub.invoke("top", {"scope": "everyone", "country": "Atlantis"}, user=member)
     assert bad.ephemeral and bad.content.startswith("I don't know the region 'Atlantis'.")
-    dm = await discord_stub.invoke("top", {"scope": "server"}, user=member, guild=False)
-    assert dm.ephemeral and dm.content == "There is no server here (this is a DM): use scope everyone."
+    with pytest.raises(CommandNotSynced, match="not available in DMs"):  # a server command (docs/anywhere.md)
+        await discord_stub.dispatch_command("top", {"scope": "server"}, user=member, guild=False)
     discord_stub.set_locale(member, "ko")
     korean = (await discord_stub.invoke("top", {"scope": "everyone"}, user=member)).embeds[0]
     assert korean["title"] == "인기 드라마 · 전체"
