@@ -28,7 +28,7 @@ import unicodedata
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.cards.review import clip, safe
+from bot.cards.review import clip, inert
 from bot.errors import UserError
 
 MAX_TEXT = 100  # longer text is refused before it is read
@@ -53,9 +53,9 @@ for _names, _delta in (
 ):
     _UNITS.update(dict.fromkeys(_names, _delta))
 
-_AMOUNT = re.compile(r"(\d{1,4})\s*([a-z]+|분|시간|일|주일|주)")
-_RELATIVE_EN = re.compile(r"^in\s+(?P<parts>(?:\d{1,4}\s*[a-z]+\s*(?:and\s+|,\s*)?)+)$")
-_RELATIVE_KO = re.compile(r"^(?P<parts>(?:\d{1,4}\s*(?:분|시간|일|주일|주)\s*)+)(?:후|뒤|이후|있다가)$")
+_AMOUNT = re.compile(r"(\d{1,6})\s*([a-z]+|분|시간|일|주일|주)")
+_RELATIVE_EN = re.compile(r"^in\s+(?P<parts>(?:\d{1,6}\s*[a-z]+\s*(?:and\s+|,\s*)?)+)$")
+_RELATIVE_KO = re.compile(r"^(?P<parts>(?:\d{1,6}\s*(?:분|시간|일|주일|주)\s*)+)(?:후|뒤|이후|있다가)$")
 _CLOCK = re.compile(
     r"^(?:(?P<ko_half>오전|오후)\s*)?(?P<hour>\d{1,2})(?:(?::|\.)(?P<minute>\d{2})|\s*시(?:\s*(?P<ko_min>\d{1,2})\s*분|\s*(?P<ko_half_hour>반))?)?"
     r"\s*(?P<half>am|pm|a\.m\.|p\.m\.)?$"
@@ -76,7 +76,7 @@ def _normalise(text: str) -> str:
 
 
 def _refused(text: str) -> UserError:
-    return UserError.keyed("when.unparseable", text=safe(clip(" ".join(text.split()), 60)))
+    return UserError.keyed("when.unparseable", text=inert(clip(" ".join(text.split()), 60)))
 
 
 def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
@@ -90,6 +90,8 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
         at = _read(_normalise(text), now.astimezone(UTC), zone)
     except _Unparseable:
         raise _refused(text) from None
+    except OverflowError:  # "in 999999 weeks", year 9999 west of UTC: past the calendar's end
+        raise UserError.keyed("when.too_far", when=inert(clip(" ".join(text.split()), 60))) from None
     if at <= now:
         raise UserError.keyed("when.past", when=f"<t:{int(at.timestamp())}:F>")
     if at - now > MAX_AHEAD:

@@ -2,7 +2,7 @@
 
 One bot per backend. On SQLite: every bad input answered privately with nothing created (a time in the
 past, more than a year ahead, unreadable, a text channel, an episode the drama does not have, the bot
-without Create Events), then a voice event, an external event at the streaming service and one a member
+without Connect in the voice channel or without Create Events; one in Korean), then a voice event, an external event at the streaming service and one a member
 cancels; the bot's file clock moves past their ends and "How was episode N?" is posted once for each
 event that took place, never for the cancelled one. On PostgreSQL: the voice event and its one follow-up.
 """
@@ -19,7 +19,8 @@ from bot.models import Availability, Drama, Episode
 from bot.store import Store
 from tests.bot.store.readbacks import upsert
 
-from .events import CREATE_EVENTS, EXTERNAL, MANAGE_EVENTS, VOICE
+from .channels import overwrite
+from .events import CONNECT, CREATE_EVENTS, EXTERNAL, MANAGE_EVENTS, VOICE
 from .standin import DEFAULT_MEMBER_PERMISSIONS, CommandNotSynced
 from .waiting import db_rows, eventually
 
@@ -92,6 +93,18 @@ async def test_watchparty_bad_input_events_and_one_follow_up_each(discord_stub, 
         "watchparty", {"drama": SLUG, "when": "in 2 hours", "episode": 9}, permissions=HOST
     )
     assert too_far.ephemeral and "has 8 episodes: there is no episode 9" in too_far.content
+    await world.set_overwrites(voice, [overwrite(gid, deny=CONNECT)])
+    no_connect = await discord_stub.invoke(
+        "watchparty", {"drama": SLUG, "when": "in 2 hours", "channel": voice}, permissions=HOST
+    )
+    assert no_connect.ephemeral and f"<#{voice}>: I am missing Connect there" in no_connect.content
+    await world.set_overwrites(voice, [])
+    korean = world.add_user("korean")
+    discord_stub.set_locale(korean, "ko")
+    past = await discord_stub.invoke(
+        "watchparty", {"drama": SLUG, "when": "2020-01-01 21:00"}, user=korean, permissions=HOST
+    )
+    assert past.ephemeral and past.content.startswith("그 시간은 이미 지났습니다")
     everyone = int(DEFAULT_MEMBER_PERMISSIONS) & ~(CREATE_EVENTS | MANAGE_EVENTS)
     await world.set_role_permissions(gid, everyone)  # @everyone: no Create Events (the bot's role has none)
     no_rights = await discord_stub.invoke(
