@@ -10,14 +10,15 @@ the command was run in (bot/events/followup.py).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 import discord
 from discord import Interaction, app_commands
-from discord.app_commands import command, describe
+from discord.app_commands import Choice, command, describe
 
 from bot.cards import watchparty as cards
-from bot.cards.review import safe
+from bot.cards.review import clip, safe
 from bot.client import DramaBot
 from bot.errors import UserError
 from bot.events import zones
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_RUNTIME = timedelta(minutes=90)  # an episode's length when the catalogue has none
 MAX_EPISODE = 10_000
+TIMESTAMP = re.compile(r"<t:(-?\d+):[a-zA-Z]>")
 
 
 class Refused(UserError, app_commands.CheckFailure):
@@ -133,6 +135,27 @@ class WatchPartyCog(DramaCog):
             link=cards.event_link(guild_id, event.id),
         )  # fmt: skip
         await answer(interaction, content=text, allowed_mentions=discord.AllowedMentions.none())
+
+    @watchparty.autocomplete("when")
+    async def when_autocomplete(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        """How the bot reads what is typed so far, in the server's zone ("2026-12-11 21:00 · Asia/Seoul"), or
+        why it cannot; the value stays the typed text."""
+        text = " ".join(str(current).split())[:MAX_TEXT]
+        if not text or interaction.guild_id is None:
+            return []
+        settings = await self.bot.store.curation.guild_settings(interaction.guild_id)
+        zone_name = zones.server_zone(settings.timezone, settings.region)
+        try:
+            at = parse_when(text, self.bot.clock.now(), zones.zone(zone_name))
+        except UserError as error:  # its Discord timestamps written out: a choice shows no markup
+            zone = zones.zone(zone_name)
+            label = TIMESTAMP.sub(
+                lambda m: f"{datetime.fromtimestamp(int(m[1]), zone):%Y-%m-%d %H:%M}",
+                error.text(interaction.locale),
+            )
+        else:
+            label = f"{at.astimezone(zones.zone(zone_name)):%Y-%m-%d %H:%M} · {zone_name}"
+        return [Choice(name=clip(label, 100), value=text)]
 
 
 async def setup(bot: DramaBot) -> None:

@@ -4,7 +4,8 @@ One bot per backend. On SQLite: every bad input answered privately with nothing 
 past, more than a year ahead, unreadable, a text channel, an episode the drama does not have, the bot
 without Connect in the voice channel or without Create Events; one in Korean), then a voice event, an external event at the streaming service and one a member
 cancels; the bot's file clock moves past their ends and "How was episode N?" is posted once for each
-event that took place, never for the cancelled one. On PostgreSQL: the voice event and its one follow-up.
+event that took place, never for the cancelled one. On PostgreSQL: a voice event and its one follow-up, and
+an event a member deletes, without one.
 """
 
 from __future__ import annotations
@@ -72,6 +73,17 @@ async def test_watchparty_bad_input_events_and_one_follow_up_each(discord_stub, 
     assert db_rows(database, "SELECT timezone FROM guild_settings") == [("Asia/Tokyo",)]
     back = await discord_stub.invoke("server timezone", {"zone": "Asia/Seoul"}, permissions=HOST)
     assert "**Asia/Seoul**" in back.content
+
+    # ---- `when` as the bot reads it, while it is typed ----
+    preview = await discord_stub.autocomplete(
+        "watchparty", {"drama": SLUG, "when": "in 2 hours"}, "when", permissions=HOST
+    )
+    local = (now + timedelta(hours=11)).strftime("%Y-%m-%d %H:%M")  # Seoul is UTC+9
+    assert preview == [{"name": f"{local} · Asia/Seoul", "value": "in 2 hours"}]
+    (gone,) = await discord_stub.autocomplete(
+        "watchparty", {"drama": SLUG, "when": "2020-01-01 21:00"}, "when", permissions=HOST
+    )
+    assert gone["name"] == "That time has already passed (2020-01-01 21:00). Pick a time in the future."
 
     # ---- bad input: a private answer each, nothing created ----
     with pytest.raises(CommandNotSynced):  # hidden from members without Manage Events
@@ -188,6 +200,11 @@ async def test_watchparty_on_postgresql(discord_stub, start_bot, pg_url, tmp_pat
     )
     (event,) = discord_stub.events.in_guild()
     assert f"{discord_stub.guild_id}/{event['id']}" in made.content and event["entity_type"] == VOICE
+    await discord_stub.invoke(
+        "watchparty", {"drama": SLUG, "when": "in 1 hour", "episode": 2}, permissions=HOST
+    )
+    (deleted,) = [e for e in discord_stub.events.in_guild() if e["id"] != event["id"]]
+    await discord_stub.events.delete(deleted["id"])  # a member deletes it: no follow-up
     before = len(discord_stub.world.messages_in(discord_stub.channel_id))
     clock.write_text((now + timedelta(hours=3)).isoformat())
     await eventually(lambda: len(discord_stub.world.messages_in(discord_stub.channel_id)) == before + 1)
