@@ -66,7 +66,13 @@ def test_settings_card_with_everything_set():
         ("Curator role", "<@&444>"),
     ]
     ko = settings_card(GuildSettings(5, 444, "KR"), AnnounceSettings(5, 50, False, 0), 3, "ko")
-    assert [f.name for f in ko.fields] == ["지역", "시간대", "새 회차 알림", "팔로우한 드라마", "큐레이터 역할"]
+    assert [f.name for f in ko.fields] == [
+        "지역",
+        "시간대",
+        "새 회차 알림",
+        "팔로우한 드라마",
+        "큐레이터 역할",
+    ]
     assert ko.fields[2].value == "<#50>" and ko.fields[3].value.startswith("3편")
     own = settings_card(GuildSettings(5, None, "KR", "Europe/Paris"), None, 0)
     assert own.fields[1].value == "Europe/Paris"
