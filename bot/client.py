@@ -22,6 +22,7 @@ from bot.airing.scheduler import AiringJob
 from bot.airing.times import Clock, SystemClock
 from bot.cluster import IDENTIFY_SPACING, ClusterUnavailable, Coordinator, LocalCluster
 from bot.errors import StoreUnavailable, UserError
+from bot.events.followup import PartyJob
 from bot.i18n.translator import Translator, t
 from bot.pacing.budget import SharedBudget, bot_key
 from bot.pacing.pacer import Pacer, paced_rate
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue",
     "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile",
-    "cogs.airing", "cogs.server", "cogs.export",
+    "cogs.airing", "cogs.server", "cogs.export", "cogs.watchparty",
 )  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
@@ -176,8 +177,9 @@ class DramaBot(commands.Bot):
         self.ondemand: OnDemand | None = None  # TMDB suggestions, import on use, refresh (TMDB_API_KEY)
         self._after: set[asyncio.Task] = set()  # slow parts finished after an answer (after_answer)
         self.tree.on_error = self.report_error  # type: ignore[method-assign,assignment]
-        self.clock: Clock = clock or SystemClock()  # the one clock the airing scheduler reads
+        self.clock: Clock = clock or SystemClock()  # the one clock: airing, /watchparty and its follow-ups
         self.airing_job: AiringJob | None = None
+        self.party_job: PartyJob | None = None  # /watchparty's follow-ups (bot/events/followup.py)
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
         self.interaction_metrics: InteractionMetrics | None = None  # bot/metrics: set by main() with METRICS_PORT
         self._heap_frozen = False  # freeze_startup_heap ran
@@ -194,6 +196,8 @@ class DramaBot(commands.Bot):
                 self, lambda: self.store, self.clock, interval, takeover_grace=self.cluster.takeover_grace
             )
             self.airing_job.start(self.cluster.run_as_leader)
+            self.party_job = PartyJob(self, lambda: self.store, self.clock, interval)
+            self.party_job.start(self.cluster.run_as_leader)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -279,6 +283,9 @@ class DramaBot(commands.Bot):
         if self.airing_job is not None:
             await self.airing_job.stop()
             self.airing_job = None
+        if self.party_job is not None:
+            await self.party_job.stop()
+            self.party_job = None
         if self.ondemand is not None:
             await self.ondemand.close()
             self.ondemand = None

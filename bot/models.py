@@ -274,11 +274,13 @@ class LedgerEntry:
 
 @dataclass(frozen=True, slots=True)
 class GuildSettings:
-    """A server's own settings: its curator role and its region (ISO alpha-2), None when not set."""
+    """A server's own settings: its curator role, its region (ISO alpha-2) and its time zone (an IANA
+    name), None when not set."""
 
     guild_id: int
     curator_role_id: int | None = None
     region: str | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,3 +365,19 @@ class MemberData:
     @property
     def anything(self) -> bool:
         return any(h.rows for h in self.held)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchParty:
+    """A /watchparty: a Discord scheduled event, and where and when to ask "How was episode N?" after it."""
+
+    event_id: int
+    guild_id: int
+    channel_id: int
+    drama_id: int
+    episode: int | None
+    starts_at: datetime  # aware, UTC
+    ends_at: datetime  # aware, UTC: the follow-up is due then
+    created_by: int | None
+    locale: str = "en"
+    posted: int = 0  # 0 waiting, 1 asked (or claimed), 2 not asked

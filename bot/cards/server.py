@@ -1,4 +1,4 @@
-"""The /server settings card: region, announcements, followed dramas and the curator role, each with
+"""The /server settings card: region, time zone, announcements, followed dramas and the curator role, each with
 the command that changes it. Channels and roles are mentions: names that never ping inside an embed."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import discord
 
 from bot.cards.review import EN, clip, fit_total, inert
 from bot.catalogue import regions
+from bot.events import zones
 from bot.i18n.messages import t
 from bot.models import AnnounceSettings, GuildSettings
 
@@ -25,6 +26,11 @@ def settings_card(
     embed = discord.Embed(title=t("card.server.title", locale), colour=SETTINGS_COLOUR)
     region = region_label(settings.region) if settings.region else t("card.server.region_none", locale)
     embed.add_field(name=t("card.server.region", locale), value=clip(region, 1024), inline=False)
+    if settings.timezone:
+        zone = inert(settings.timezone)
+    else:
+        zone = t("card.server.timezone_default", locale, zone=zones.region_zone(settings.region))
+    embed.add_field(name=t("card.server.timezone", locale), value=clip(zone, 1024), inline=False)
     if announce is None:
         where = t("card.server.announce_none", locale)
     else:

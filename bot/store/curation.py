@@ -113,11 +113,11 @@ class Curation:
     async def guild_settings(self, guild_id: int) -> GuildSettings:
         """The server's settings; every field None when it has none."""
         row = await self._db.fetch_one(
-            "SELECT curator_role_id, region FROM guild_settings WHERE guild_id = ?", (guild_id,)
+            "SELECT curator_role_id, region, timezone FROM guild_settings WHERE guild_id = ?", (guild_id,)
         )
         if row is None:
             return GuildSettings(guild_id)
-        return GuildSettings(guild_id, row["curator_role_id"], row["region"])
+        return GuildSettings(guild_id, row["curator_role_id"], row["region"], row["timezone"])
 
     async def guild_region(self, guild_id: int) -> str | None:
         """The server's region code ("KR"), or None."""
@@ -147,6 +147,15 @@ class Curation:
                 raise ValueError(f"not a region code: {region!r}")
 
         return await self._set_guild_setting("region", "region", guild_id, region, actor_id, actor_name)
+
+    async def set_guild_timezone(
+        self, guild_id: int, timezone: str | None, *, actor_id: int, actor_name: str | None
+    ) -> str | None:
+        """Set (or clear, with None) a server's time zone, an IANA name the caller checked; audited. The
+        previous one."""
+        if timezone is not None and not 1 <= len(timezone) <= 64:
+            raise ValueError(f"not a time zone name: {timezone!r}")
+        return await self._set_guild_setting("timezone", "timezone", guild_id, timezone, actor_id, actor_name)
 
     async def audit_log(self, limit: int = 50, subject: str | None = None) -> list[AuditEntry]:
         """Catalogue changes, newest first."""

@@ -44,6 +44,7 @@ ERASED: tuple[Held, ...] = (
     Held("catalogue_suggestions", "user_id", "suggestions"),
     Held("catalogue_suggestions", "decided_by", "named", cleared=("decided_by",)),
     Held("catalogue_audit", "credit_user_id", "named", cleared=("credit_user_id",)),
+    Held("watch_parties", "created_by", "named", cleared=("created_by",)),  # the party stays the server's
 )
 
 _COUNTS = "SELECT " + ", ".join(

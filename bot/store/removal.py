@@ -205,6 +205,8 @@ class Removal:
                 (f, i),
             )
             await tx.execute(f"UPDATE {table} SET drama_id = ? WHERE drama_id = ?", (i, f))
+        # Watch parties (/watchparty) ask about INTO from now on.
+        await tx.execute("UPDATE watch_parties SET drama_id = ? WHERE drama_id = ?", (i, f))
         # The ledger: keys name the drama, so FROM's rows take INTO's keys (one INTO already has wins).
         ledger = await tx.fetch(
             "SELECT key, kind, guild_id, user_id, episode FROM announcements WHERE drama_id = ?", (f,)

@@ -58,7 +58,7 @@ CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
 ALL_PERMISSIONS = (1 << 53) - 1  # every bit Discord has defined so far
 
-GUILD_TEXT, DM, PUBLIC_THREAD = 0, 1, 11
+GUILD_TEXT, DM, GUILD_VOICE, PUBLIC_THREAD, GUILD_STAGE_VOICE = 0, 1, 2, 11, 13
 HAS_THREAD = 1 << 5  # message flag
 
 MISSING_ACCESS = {"message": "Missing Access", "code": 50001}
@@ -250,6 +250,28 @@ class ChannelWorld:
         }  # fmt: skip
         await self._dispatch("CHANNEL_CREATE", self.channels[cid], gid)
         return cid
+
+    async def add_voice_channel(
+        self, name: str, *, guild_id: str | None = None, overwrites: list[dict[str, Any]] | tuple = (),
+        stage: bool = False,
+    ) -> str:  # fmt: skip
+        """A new voice channel (or, with ``stage``, a stage channel) (CHANNEL_CREATE); returns its id."""
+        gid = guild_id or self.s.guild_id
+        cid = self.s.snowflake()
+        self.channels[cid] = {
+            "id": cid, "type": GUILD_STAGE_VOICE if stage else GUILD_VOICE, "guild_id": gid, "name": name,
+            "position": len(self.channels) + 2, "parent_id": None, "bitrate": 64000, "user_limit": 0,
+            "rtc_region": None, "nsfw": False, "rate_limit_per_user": 0, "permission_overwrites": list(overwrites),
+            "flags": 0,
+        }  # fmt: skip
+        await self._dispatch("CHANNEL_CREATE", self.channels[cid], gid)
+        return cid
+
+    async def add_stage_channel(
+        self, name: str, *, guild_id: str | None = None, overwrites: list[dict[str, Any]] | tuple = ()
+    ) -> str:
+        """A new stage channel (CHANNEL_CREATE); returns its id."""
+        return await self.add_voice_channel(name, guild_id=guild_id, overwrites=overwrites, stage=True)
 
     async def set_overwrites(self, channel_id: str, overwrites: list[dict[str, Any]]) -> None:
         """Replace a channel's permission overwrites (CHANNEL_UPDATE)."""

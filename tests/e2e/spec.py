@@ -66,6 +66,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "channel_message_edit": ("/channels/{channel_id}/messages/{message_id}", "patch"),
     "thread_from_message": ("/channels/{channel_id}/messages/{message_id}/threads", "post"),
     "dm_create": ("/users/@me/channels", "post"),
+    "scheduled_event_create": ("/guilds/{guild_id}/scheduled-events", "post"),
+    "scheduled_event_update": ("/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}", "patch"),
 }
 #: Kinds whose body is a message (content/embed limits and the allowed_mentions rule apply).
 MESSAGE_KINDS = frozenset({"webhook_create", "webhook_edit", "channel_message", "channel_message_edit"})

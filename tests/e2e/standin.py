@@ -55,6 +55,7 @@ from aiohttp import WSMsgType, web
 from . import multipart, spec
 from .channels import ChannelWorld
 from .installs import UserInstalls
+from .events import ScheduledEvents
 from .ratelimits import Admission, RateLimits
 from .shards import (
     GUILDS_PER_SHARD,
@@ -121,7 +122,7 @@ STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT =
 ADMINISTRATOR = 1 << 3
 #: A normal member's permissions (view/send/embed/read history/reactions/slash commands...; no ADMINISTRATOR).
 DEFAULT_MEMBER_PERMISSIONS = "2248473465835073"
-#: What the bot may do in the test channel (app_permissions of interactions).
+#: The permissions of the bot's managed role (its app_permissions in the test channel add @everyone's).
 BOT_PERMISSIONS = str(
     (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18) | (1 << 31) | (1 << 38)
 )
@@ -519,6 +520,8 @@ class DiscordStandIn:
         self.port: int = 0
         #: Text channels, roles, permissions, threads and DMs (tests/e2e/channels.py).
         self.world = ChannelWorld(self)
+        #: Guild scheduled events (tests/e2e/events.py).
+        self.events = ScheduledEvents(self)
         #: Discord's rate limits: the global limit, route buckets, invalid requests (tests/e2e/ratelimits.py).
         self.limits = RateLimits(
             global_limit=global_limit, route_limits=route_limits, application_id=self.application_id
@@ -906,6 +909,7 @@ class DiscordStandIn:
         r = re.compile
         return [
             *self.world.routes(),
+            *self.events.routes(),
             ("GET", r(r"^/users/@me$"), self._get_me, True),
             ("GET", r(r"^/oauth2/applications/@me$"), self._get_application, True),
             ("GET", r(r"^/applications/@me$"), self._get_application, True),
@@ -1663,6 +1667,9 @@ class DiscordStandIn:
         }
         if guild:
             payload.update(
+                # what the bot may do in the test channel, computed from the world's roles (a test may
+                # change them: world.set_role_permissions)
+                app_permissions=str(self.world.bot_permissions(self.channel_id)),
                 guild_id=self.guild_id,
                 guild={"id": self.guild_id, "locale": "en-US", "features": []},
                 guild_locale="en-US",

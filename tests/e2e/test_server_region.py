@@ -151,6 +151,7 @@ async def test_server_region_in_korean(discord_stub, start_bot, bot_env):
     assert settings["title"] == "이 서버의 설정"
     assert [f["name"] for f in settings["fields"]] == [
         "지역",
+        "시간대",
         "새 회차 알림",
         "팔로우한 드라마",
         "큐레이터 역할",
@@ -163,7 +164,7 @@ async def test_server_region_in_korean(discord_stub, start_bot, bot_env):
     synced = next(c for c in discord_stub.commands[f"guild:{discord_stub.guild_id}"] if c["name"] == "server")
     assert synced["name_localizations"]["ko"] == "서버"
     subs = {o["name"]: o["name_localizations"]["ko"] for o in synced["options"]}
-    assert subs == {"settings": "설정", "region": "지역", "region-clear": "지역-해제"}
+    assert subs == {"settings": "설정", "region": "지역", "region-clear": "지역-해제", "timezone": "시간대"}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

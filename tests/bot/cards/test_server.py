@@ -48,11 +48,11 @@ def test_settings_card_with_nothing_set_points_at_each_command(locale: str):
     card = settings_card(GuildSettings(5), None, 0, locale)
     values = [f.value for f in card.fields]
     commands = (
-        ["/server region", "/announce", "/follow", "/catalogue curators"]
+        ["/server region", "/server timezone", "/announce", "/follow", "/catalogue curators"]
         if locale == "en"
-        else ["/서버 지역", "/알림채널", "/팔로우", "/카탈로그 큐레이터"]
+        else ["/서버 지역", "/서버 시간대", "/알림채널", "/팔로우", "/카탈로그 큐레이터"]
     )
-    assert [c in v for c, v in zip(commands, values, strict=True)] == [True] * 4
+    assert [c in v for c, v in zip(commands, values, strict=True)] == [True] * 5
     assert card.title == ("This server's settings" if locale == "en" else "이 서버의 설정")
 
 
@@ -60,13 +60,22 @@ def test_settings_card_with_everything_set():
     card = settings_card(GuildSettings(5, 444, "KR"), AnnounceSettings(5, 50, True, 6), 3)
     assert [(f.name, f.value) for f in card.fields] == [
         ("Region", "South Korea (KR)"),
+        ("Time zone", "Asia/Seoul (the region's) · `/server timezone` to choose one"),
         ("New-episode announcements", "<#50> · a spoiler thread under each · 6 h after airing"),
         ("Followed dramas", "3 · `/follow` to add one"),
         ("Curator role", "<@&444>"),
     ]
     ko = settings_card(GuildSettings(5, 444, "KR"), AnnounceSettings(5, 50, False, 0), 3, "ko")
-    assert [f.name for f in ko.fields] == ["지역", "새 회차 알림", "팔로우한 드라마", "큐레이터 역할"]
-    assert ko.fields[1].value == "<#50>" and ko.fields[2].value.startswith("3편")
+    assert [f.name for f in ko.fields] == [
+        "지역",
+        "시간대",
+        "새 회차 알림",
+        "팔로우한 드라마",
+        "큐레이터 역할",
+    ]
+    assert ko.fields[2].value == "<#50>" and ko.fields[3].value.startswith("3편")
+    own = settings_card(GuildSettings(5, None, "KR", "Europe/Paris"), None, 0)
+    assert own.fields[1].value == "Europe/Paris"
 
 
 def test_region_label_for_a_code_the_table_does_not_know():
@@ -76,10 +85,10 @@ def test_region_label_for_a_code_the_table_does_not_know():
 
 def test_a_paused_announcement_channel_says_why_and_how_to_resume():
     paused = AnnounceSettings(5, 50, paused_reason="Missing Access (50001) <@1> **x**")
-    value = settings_card(GuildSettings(5), paused, 1).fields[1].value
+    value = settings_card(GuildSettings(5), paused, 1).fields[2].value
     assert value.startswith("<#50>\n**Paused**: Discord refused the channel (Missing Access (50001)")
     assert "set `/announce` again to resume" in value
     assert "<@1>" not in value and "**x**" not in value  # Discord's text is shown inert
-    ko = settings_card(GuildSettings(5), paused, 1, "ko").fields[1].value
+    ko = settings_card(GuildSettings(5), paused, 1, "ko").fields[2].value
     assert "일시 중지됨" in ko and "`/알림채널`" in ko
-    assert "Paused" not in settings_card(GuildSettings(5), AnnounceSettings(5, 50), 1).fields[1].value
+    assert "Paused" not in settings_card(GuildSettings(5), AnnounceSettings(5, 50), 1).fields[2].value

@@ -35,6 +35,7 @@ TABLES = {
     "title_index",
     "tmdb_providers",
     "tmdb_refreshes",
+    "watch_parties",
     "watchlist",
 }
 

@@ -1,0 +1,107 @@
+"""After a watch party: "How was episode N? /rate", posted once in the channel /watchparty was run in.
+
+`PartyJob` runs on one process of a cluster (`cluster.run_as_leader`) every `interval`, reading the time
+from the bot's injected clock. A party is due at its stored end (the event's end time). Before posting,
+the event is looked up (`guild.fetch_scheduled_event`: the bot has no scheduled-events intent): one
+cancelled or deleted, or a server the bot left, is settled without a post. The post is claimed in the
+store first (`store.parties.claim`), so no two processes, and no restart, ever post it twice; a post
+Discord refuses is not tried again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+import discord
+
+from bot.airing.times import Clock
+from bot.cards.review import safe
+from bot.cards.watchparty import followup_text
+from bot.models import WatchParty
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+LEADER_NAME = "watch-parties"  # bot.cluster's leader lock for the loop
+BATCH = 100  # parties looked at per cycle at most
+
+
+class PartyJob:
+    """Posts the follow-ups due, every `interval`, once the bot is ready."""
+
+    def __init__(
+        self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta
+    ) -> None:
+        self.client, self._store, self.clock, self.interval = client, store, clock, interval
+        self.posted = 0  # follow-ups posted by this process
+        self._task: asyncio.Task[None] | None = None
+
+    def start(
+        self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
+    ) -> None:
+        if self._task is None:
+            work = self._loop() if leader is None else leader(LEADER_NAME, self._loop)
+            self._task = asyncio.get_running_loop().create_task(work, name="watch-parties")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        await self.client.wait_until_ready()
+        while True:
+            store = self._store()
+            if isinstance(store, Store):
+                try:
+                    await self.run_once(store)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("watch party follow-ups failed; trying again in %s", self.interval)
+            await asyncio.sleep(self.interval.total_seconds())
+
+    async def run_once(self, store: Store) -> int:
+        """Post every follow-up due now; how many were posted."""
+        posted = 0
+        for party in await store.parties.due(self.clock.now(), limit=BATCH):
+            if await self._follow_up(store, party):
+                posted += 1
+        self.posted += posted
+        return posted
+
+    async def _follow_up(self, store: Store, party: WatchParty) -> bool:
+        try:  # the leader may not hold the server's shard: asked over REST then
+            guild = self.client.get_guild(party.guild_id) or await self.client.fetch_guild(party.guild_id)
+            event = await guild.fetch_scheduled_event(party.event_id)
+        except (discord.NotFound, discord.Forbidden):
+            await store.parties.settle(party.event_id)  # deleted, or the bot left the server
+            return False
+        except discord.HTTPException as exc:
+            log.warning("could not look up watch party event %s (%s); trying later", party.event_id, exc)
+            return False
+        if event.status is discord.EventStatus.cancelled:
+            await store.parties.settle(party.event_id)
+            return False
+        if not await store.parties.claim(party.event_id):
+            return False  # another process took it
+        drama = await store.catalogue.get(party.drama_id)
+        title = safe(drama.title) if drama is not None else "?"
+        channel = self.client.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
+        try:
+            await channel.send(
+                followup_text(title, party.episode, party.locale),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+        except discord.HTTPException as exc:
+            log.warning(
+                "watch party %s: the follow-up was refused (%s); not tried again", party.event_id, exc
+            )
+            await store.parties.settle(party.event_id)
+            return False
+        return True
