@@ -25,6 +25,7 @@ from bot.errors import StoreUnavailable, UserError
 from bot.i18n.translator import Translator, t
 from bot.pacing.budget import SharedBudget, bot_key
 from bot.pacing.pacer import Pacer, paced_rate
+from bot.pick.job import PollJob
 from bot.pictures.renderer import ChartRenderer
 from bot.safety.cooldowns import Cooldowns
 from bot.settings import Settings
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue",
     "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile",
-    "cogs.airing", "cogs.server",
+    "cogs.airing", "cogs.server", "cogs.pick",
 )  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
@@ -175,6 +176,7 @@ class DramaBot(commands.Bot):
         self.tree.on_error = self.report_error  # type: ignore[method-assign,assignment]
         self.clock: Clock = clock or SystemClock()  # the one clock the airing scheduler reads
         self.airing_job: AiringJob | None = None
+        self.poll_job: PollJob | None = None  # /pick: posts a poll's winner once it ended
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
         self.interaction_metrics: InteractionMetrics | None = None  # bot/metrics: set by main() with METRICS_PORT
         self._heap_frozen = False  # freeze_startup_heap ran
@@ -191,6 +193,10 @@ class DramaBot(commands.Bot):
                 self, lambda: self.store, self.clock, interval, takeover_grace=self.cluster.takeover_grace
             )
             self.airing_job.start(self.cluster.run_as_leader)
+        # /pick's polls are checked on the airing cycle's interval (every minute when the cycle is off)
+        poll_every = timedelta(seconds=self.settings.airing_cycle_seconds or 60.0)
+        self.poll_job = PollJob(self, lambda: self.store, self.clock, poll_every)
+        self.poll_job.start(self.cluster.run_as_leader)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -276,6 +282,9 @@ class DramaBot(commands.Bot):
         if self.airing_job is not None:
             await self.airing_job.stop()
             self.airing_job = None
+        if self.poll_job is not None:
+            await self.poll_job.stop()
+            self.poll_job = None
         if self.ondemand is not None:
             await self.ondemand.close()
             self.ondemand = None

@@ -306,3 +306,27 @@ class MergeOutcome:
     follows: int
     reminders: int
     announcements: int  # ledger rows moved over (the kept drama's own row for the same post wins)
+
+
+@dataclass(frozen=True, slots=True)
+class PickCandidate:
+    """A drama for /pick's poll: how many of the server's members plan to watch it, and its Bayesian
+    scores (/top's) in the server and everywhere (None: nobody rated there), which break ties."""
+
+    drama_id: int
+    title: str
+    plans: int
+    server_score: float | None
+    everyone_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPoll:
+    """A /pick poll in a channel: its message (None while being posted), dramas in answer order, end."""
+
+    channel_id: int
+    guild_id: int
+    message_id: int | None
+    drama_ids: tuple[int, ...]
+    ends_at: datetime
+    done: bool

@@ -17,6 +17,7 @@ from bot.store.curation import Curation
 from bot.store.db import Tx
 from bot.store.erasure import Erasure
 from bot.store.pacing import Pacing
+from bot.store.polls import Polls
 from bot.store.ratings import Ratings
 from bot.store.refreshes import Refreshes
 from bot.store.removal import Removal
@@ -44,6 +45,7 @@ class Store:
         self.removal = Removal(db, self.titles, self.catalogue, self.community)
         self.erasure = Erasure(db, self.community, self.airing)  # /privacy delete-my-data
         self.pacing = Pacing(db)  # the Discord request budget shared by the processes (PostgreSQL)
+        self.polls = Polls(db)  # /pick: the candidates, one poll per channel, its result posted once
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:

@@ -45,6 +45,7 @@ TABLES: tuple[Table, ...] = (
     Table("catalogue_suggestions", ("id",)),
     Table("dm_channels", ("user_id",)),
     Table("pacing_budget", ("bot",)),
+    Table("server_polls", ("channel_id",)),
 )  # a table a database does not have yet (an older schema) is skipped
 
 
