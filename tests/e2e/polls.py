@@ -49,7 +49,9 @@ CANNOT_EXPIRE = {"message": "Cannot execute action on this message: not its auth
 
 def _json(status: int, data: Any) -> web.Response:
     """Discord's JSON answer (discord.py reads a body as JSON only under exactly this content type)."""
-    return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+    return web.Response(
+        status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"}
+    )
 
 
 def _iso(ts: float) -> str:
@@ -81,7 +83,9 @@ def poll_rules(poll: Any) -> list[str]:
             )
     duration = poll.get("duration", DEFAULT_HOURS)
     # JSON Schema's integer: 24.0 is one (discord.py sends the hours as a float)
-    whole = isinstance(duration, int | float) and not isinstance(duration, bool) and float(duration).is_integer()
+    whole = (
+        isinstance(duration, int | float) and not isinstance(duration, bool) and float(duration).is_integer()
+    )
     if duration is not None and not (whole and MIN_HOURS <= duration <= MAX_HOURS):
         problems.append(f"poll.duration: {duration!r}, not {MIN_HOURS} to {MAX_HOURS} hours")
     layout = poll.get("layout_type")

@@ -2243,6 +2243,8 @@ class DiscordStandIn:
     async def _get_channel_message(
         self, request: web.Request, rec: RecordedRequest, cid: str, mid: str
     ) -> web.Response:
+        if self.world.channel(cid) is None:  # a channel deleted (or never made): Discord says so first
+            return _json(404, UNKNOWN_CHANNEL)
         message = self.messages.get(mid)
         if message is None or message["channel_id"] != cid:
             return _json(404, UNKNOWN_MESSAGE)
