@@ -51,6 +51,15 @@ async def seed(location: str | Path, guild_id: int) -> dict[str, int]:
         await store.close()
 
 
+async def invoke_with_roles(stub, command: str, options: dict, roles: list[str]):  # noqa: ANN001, ANN201
+    """A command from a member holding `roles` (a plain member's permissions otherwise)."""
+    payload = stub._application_command_payload(
+        command, options, itype=2, focused=None, user=None, guild=True, permissions=None
+    )
+    payload["member"]["roles"] = list(roles)
+    return await stub.wait_for_answer(await stub._dispatch_interaction(payload))
+
+
 def said(result) -> str:  # noqa: ANN001
     """The text the member sees: the last follow-up, or the answer itself."""
     shown = result.followup_messages[-1] if result.followup_messages else result.message
@@ -88,8 +97,16 @@ async def test_pick_on_sqlite_posts_a_poll_and_its_winner_once(discord_stub, sta
     poll = poll_message["poll"]
     assert poll["question"]["text"] == "What do we watch next?"
     assert [a["poll_media"]["text"] for a in poll["answers"]] == ["Alpha Nights", "Gamma Road", "Beta Days"]
-    busy = await stub.invoke("pick", {}, permissions=ORGANISER)
+    # the server's curator role may start one too: here, refused only because a poll is open
+    role = await stub.world.add_role("Curators", 0, give_to_bot=False)
+    store = await Store.open(bot_env["DATABASE_URL"])
+    try:
+        await store.curation.set_curator_role(int(stub.guild_id), int(role), actor_id=1, actor_name="admin")
+    finally:
+        await store.close()
+    busy = await invoke_with_roles(stub, "pick", {}, [role])
     assert busy.ephemeral and "already a poll in this channel" in busy.content and len(polls_in(stub)) == 1
+    assert poll_message["id"] in busy.content  # a link to the open poll
 
     # ---- votes: Gamma and Beta tie, Gamma's better score decides; the clock passes the end ----
     await stub.vote(poll_message["id"], "501", 2)

@@ -5,6 +5,7 @@ not final yet, the bot no longer allowed to post."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -152,13 +153,21 @@ async def test_the_job_settles_each_ending_once(discord_stub, store):
         # Discord failing: the lease is given back and the next cycle settles it
         clock.advance(timedelta(hours=1))
         second = await post_poll(client, store, stub, [a, b], clock.now())
+        # a client with the poll intents (this one's defaults; not the bot's) hears votes and the end
+        heard = asyncio.create_task(client.wait_for("raw_poll_vote_add", timeout=5))
         await stub.vote(str(second.id), "21", 2)
+        vote = await heard
+        assert (vote.message_id, vote.user_id, vote.answer_id) == (second.id, 21, 2)
+        result_message = asyncio.create_task(
+            client.wait_for("message", check=lambda m: m.type == discord.MessageType.poll_result, timeout=5)
+        )
         clock.advance(timedelta(hours=1))
         stub.fail_requests(
             lambda method, path: method == "GET" and path.endswith(str(second.id)), 503, n=1
         )  # not one discord.py retries itself
         assert await job.run_once(store) == ["retry"]
         assert await job.run_once(store) == ["winner"]
+        assert (await result_message).reference.message_id == second.id
         assert [e["title"] for m in posted(stub, "Next up") for e in m["embeds"]] == ["Next up: Job B"]
         assert (await store.polls.outcome(int(stub.channel_id)))[:2] == ("winner", b)
         # results not final and the expire refused: waited for, then the counts shown are used
