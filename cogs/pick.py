@@ -59,6 +59,9 @@ class Pick(DramaCog):
         candidates = await store.polls.candidates(guild_id, count)
         if len(candidates) < polls.MIN_DRAMAS:
             raise UserError.keyed("pick.too_few", found=len(candidates))
+        poll = polls.make_poll(
+            t("pick.question", interaction.guild_locale), [c.title for c in candidates], hours
+        )
         now = self.bot.clock.now()
         ends_at = now + timedelta(hours=hours)
         ids = [c.drama_id for c in candidates]
@@ -66,9 +69,6 @@ class Pick(DramaCog):
             channel_id=channel_id, guild_id=guild_id, drama_ids=ids, ends_at=ends_at, now=now
         ):
             raise UserError.keyed("pick.busy", link=await self._open_link(guild_id, channel_id))
-        poll = polls.make_poll(
-            t("pick.question", interaction.guild_locale), [c.title for c in candidates], hours
-        )
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)  # the post waits for its slot
             message = await channel.send(poll=poll, allowed_mentions=discord.AllowedMentions.none())  # type: ignore[union-attr]

@@ -31,14 +31,15 @@ DRAMAS = (
 )
 
 
-async def seed(location: str | Path, guild_id: int) -> dict[str, int]:
+async def seed(location: str | Path, guild_id: int, planned: tuple[str, ...] | None = None) -> dict[str, int]:
+    """The dramas, their plans (only those of `planned` when given) and scores, the server's region."""
     store = await Store.open(location)
     try:
         ids = {}
         for n, (slug, title, plans, scores) in enumerate(DRAMAS):
             where = (Availability("Netflix", "subscription", ("KR",)),) if slug == "pick-gamma" else ()
             ids[slug], _ = await upsert(store, Drama(0, slug, title, 8, country="KR"), (), where)
-            for member in range(plans):
+            for member in range(plans if planned is None or slug in planned else 0):
                 await store.watchlists.set(user_id=100 + member + 10 * n, guild_id=guild_id,
                                            drama_id=ids[slug], status="plan")  # fmt: skip
             for member, score in enumerate(scores):
@@ -137,10 +138,14 @@ async def test_pick_on_sqlite_posts_a_poll_and_its_winner_once(discord_stub, sta
 
 async def test_pick_on_postgresql_winner_once_and_a_deleted_poll(discord_stub, start_bot, pg_url, tmp_path):
     stub = discord_stub
-    await seed(pg_url, int(stub.guild_id))
+    await seed(pg_url, int(stub.guild_id), planned=("pick-delta",))
     clock = tmp_path / "clock.txt"
     clock.write_text(START.isoformat())
     await start_bot({**CYCLE, "DATABASE_URL": pg_url}, clock=clock)
+    too_few = await stub.invoke("pick", {}, permissions=ORGANISER)
+    assert too_few.ephemeral and "hold 1 drama(s): a poll needs at least two" in too_few.content
+    assert polls_in(stub) == []
+    await seed(pg_url, int(stub.guild_id), planned=tuple(slug for slug, *_ in DRAMAS if slug != "pick-delta"))
 
     posted = await stub.invoke("pick", {}, permissions=ORGANISER)  # default: 5 asked, 4 planned
     assert "Poll posted with 4 dramas" in said(posted)
