@@ -117,9 +117,7 @@ class PollJob:
             if message.poll is not None and not message.poll.is_finalised():
                 try:
                     message = await message.end_poll()
-                except discord.HTTPException as error:  # ended meanwhile (or refused): read it again
-                    if isinstance(error, discord.NotFound | discord.Forbidden):
-                        raise
+                except discord.HTTPException:  # ended meanwhile, or refused: read it again
                     message = await channel.fetch_message(poll.message_id)
         except discord.NotFound as error:
             gone = "deleted" if error.code == UNKNOWN_MESSAGE else "gone"
@@ -150,7 +148,8 @@ class PollJob:
             drama = await store.catalogue.get(found.drama_id)
             outcome, winner_id = "winner", found.drama_id
             if drama is None:  # removed from the catalogue since: its answer's text
-                answer = next((a for a in result.answers if poll.drama_ids[a.id - 1] == found.drama_id), None)
+                answer = next((a for a in result.answers if 1 <= a.id <= len(poll.drama_ids)
+                               and poll.drama_ids[a.id - 1] == found.drama_id), None)  # fmt: skip
                 title = answer.text if answer is not None else "?"
                 post = {
                     "content": t(
