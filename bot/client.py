@@ -26,6 +26,7 @@ from bot.events.followup import PartyJob
 from bot.i18n.translator import Translator, t
 from bot.pacing.budget import SharedBudget, bot_key
 from bot.pacing.pacer import Pacer, paced_rate
+from bot.pick.job import PollJob
 from bot.pictures.renderer import ChartRenderer
 from bot.safety.cooldowns import Cooldowns
 from bot.settings import Settings
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue",
     "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile",
-    "cogs.airing", "cogs.server", "cogs.export", "cogs.watchparty",
+    "cogs.airing", "cogs.server", "cogs.export", "cogs.watchparty", "cogs.pick",
 )  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
@@ -180,6 +181,7 @@ class DramaBot(commands.Bot):
         self.clock: Clock = clock or SystemClock()  # the one clock: airing, /watchparty and its follow-ups
         self.airing_job: AiringJob | None = None
         self.party_job: PartyJob | None = None  # /watchparty's follow-ups (bot/events/followup.py)
+        self.poll_job: PollJob | None = None  # /pick: posts a poll's winner once it ended
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
         self.interaction_metrics: InteractionMetrics | None = None  # bot/metrics: set by main() with METRICS_PORT
         self._heap_frozen = False  # freeze_startup_heap ran
@@ -198,6 +200,10 @@ class DramaBot(commands.Bot):
             self.airing_job.start(self.cluster.run_as_leader)
             self.party_job = PartyJob(self, lambda: self.store, self.clock, interval)
             self.party_job.start(self.cluster.run_as_leader)
+        # /pick's polls are checked on the airing cycle's interval (every minute when the cycle is off)
+        poll_every = timedelta(seconds=self.settings.airing_cycle_seconds or 60.0)
+        self.poll_job = PollJob(self, lambda: self.store, self.clock, poll_every)
+        self.poll_job.start(self.cluster.run_as_leader)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -286,6 +292,9 @@ class DramaBot(commands.Bot):
         if self.party_job is not None:
             await self.party_job.stop()
             self.party_job = None
+        if self.poll_job is not None:
+            await self.poll_job.stop()
+            self.poll_job = None
         if self.ondemand is not None:
             await self.ondemand.close()
             self.ondemand = None

@@ -381,3 +381,27 @@ class WatchParty:
     created_by: int | None
     locale: str = "en"
     posted: int = 0  # 0 waiting, 1 asked (or claimed), 2 not asked
+
+
+@dataclass(frozen=True, slots=True)
+class PickCandidate:
+    """A drama for /pick's poll: how many of the server's members plan to watch it, and its Bayesian
+    scores (/top's) in the server and everywhere (None: nobody rated there), which break ties."""
+
+    drama_id: int
+    title: str
+    plans: int
+    server_score: float | None
+    everyone_score: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerPoll:
+    """A /pick poll in a channel: its message (None while being posted), dramas in answer order, end."""
+
+    channel_id: int
+    guild_id: int
+    message_id: int | None
+    drama_ids: tuple[int, ...]
+    ends_at: datetime
+    done: bool

@@ -18,6 +18,7 @@ from bot.store.db import Tx
 from bot.store.erasure import Erasure
 from bot.store.pacing import Pacing
 from bot.store.parties import Parties
+from bot.store.polls import Polls
 from bot.store.ratings import Ratings
 from bot.store.refreshes import Refreshes
 from bot.store.removal import Removal
@@ -46,6 +47,7 @@ class Store:
         self.erasure = Erasure(db, self.community, self.airing)  # /privacy delete-my-data
         self.pacing = Pacing(db)  # the Discord request budget shared by the processes (PostgreSQL)
         self.parties = Parties(db)  # /watchparty: scheduled events and the follow-up after each
+        self.polls = Polls(db)  # /pick: the candidates, one poll per channel, its result posted once
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:

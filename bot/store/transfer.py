@@ -46,6 +46,7 @@ TABLES: tuple[Table, ...] = (
     Table("dm_channels", ("user_id",)),
     Table("pacing_budget", ("bot",)),
     Table("watch_parties", ("event_id",)),
+    Table("server_polls", ("channel_id",)),
 )  # a table a database does not have yet (an older schema) is skipped
 
 

@@ -56,6 +56,7 @@ READ_MESSAGE_HISTORY = 1 << 16
 MENTION_EVERYONE = 1 << 17
 CREATE_PUBLIC_THREADS = 1 << 35
 SEND_MESSAGES_IN_THREADS = 1 << 38
+SEND_POLLS = 1 << 49
 ALL_PERMISSIONS = (1 << 53) - 1  # every bit Discord has defined so far
 
 GUILD_TEXT, DM, GUILD_VOICE, PUBLIC_THREAD, GUILD_STAGE_VOICE = 0, 1, 2, 11, 13
@@ -380,6 +381,8 @@ class ChannelWorld:
         send = SEND_MESSAGES_IN_THREADS if channel["type"] == PUBLIC_THREAD else SEND_MESSAGES
         if not perms & send or (body.get("embeds") and not perms & EMBED_LINKS):
             return _json(403, MISSING_PERMISSIONS)
+        if body.get("poll") and not perms & SEND_POLLS:
+            return _json(403, MISSING_PERMISSIONS)
         return None
 
     async def post_message(self, request: web.Request, rec: RecordedRequest, cid: str) -> web.Response:
@@ -389,6 +392,9 @@ class ChannelWorld:
             return _json(404, UNKNOWN_CHANNEL)
         body = rec.body or {}
         rejected = self.s._reject_invalid(rec, "channel_message", body)
+        if rejected is not None:
+            return rejected
+        rejected = self.s.polls.reject(rec, body)  # a poll's rules (tests/e2e/polls.py)
         if rejected is not None:
             return rejected
         refusal = self._refusal(channel, body)
@@ -410,6 +416,7 @@ class ChannelWorld:
                 return _json(200, {**message, "nonce": nonce})
         mtype = 19 if body.get("message_reference") else 0
         message = self.s._new_message(body, channel_id=cid, files=rec.files, mtype=mtype)
+        self.s.polls.attach(message, body)
         self.s.channel_messages.append(message)
         earlier = self._nonces.get(key)
         if nonce is not None and (earlier is None or time.monotonic() - earlier[1] > self.nonce_window):

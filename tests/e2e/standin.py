@@ -54,8 +54,9 @@ from aiohttp import WSMsgType, web
 
 from . import multipart, spec
 from .channels import ChannelWorld
-from .installs import UserInstalls
 from .events import ScheduledEvents
+from .installs import UserInstalls
+from .polls import SEND_POLLS, Polls
 from .ratelimits import Admission, RateLimits
 from .shards import (
     GUILDS_PER_SHARD,
@@ -125,6 +126,7 @@ DEFAULT_MEMBER_PERMISSIONS = "2248473465835073"
 #: The permissions of the bot's managed role (its app_permissions in the test channel add @everyone's).
 BOT_PERMISSIONS = str(
     (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 18) | (1 << 31) | (1 << 38)
+    | SEND_POLLS
 )
 
 CALLBACK_PATH = re.compile(r"^/interactions/(\d+)/([^/]+)/callback$")
@@ -522,6 +524,8 @@ class DiscordStandIn:
         self.world = ChannelWorld(self)
         #: Guild scheduled events (tests/e2e/events.py).
         self.events = ScheduledEvents(self)
+        #: Polls in messages: votes, endings, their routes (tests/e2e/polls.py).
+        self.polls = Polls(self)
         #: Discord's rate limits: the global limit, route buckets, invalid requests (tests/e2e/ratelimits.py).
         self.limits = RateLimits(
             global_limit=global_limit, route_limits=route_limits, application_id=self.application_id
@@ -910,6 +914,7 @@ class DiscordStandIn:
         return [
             *self.world.routes(),
             *self.events.routes(),
+            *self.polls.routes(),
             ("GET", r(r"^/users/@me$"), self._get_me, True),
             ("GET", r(r"^/oauth2/applications/@me$"), self._get_application, True),
             ("GET", r(r"^/applications/@me$"), self._get_application, True),
@@ -1350,6 +1355,14 @@ class DiscordStandIn:
         if data.get("nonce"):
             chunk["nonce"] = data["nonce"]
         await self.dispatch_event("GUILD_MEMBERS_CHUNK", chunk, shard=self.shard_of(self.guild_id))
+
+    async def vote(self, message_id: str, user_id: str, answer_id: int) -> None:
+        """A member votes in a poll (tests/e2e/polls.py)."""
+        await self.polls.vote(message_id, user_id, answer_id)
+
+    async def end_poll(self, message_id: str) -> dict[str, Any]:
+        """A poll's time runs out: results final, the poll result message posted (tests/e2e/polls.py)."""
+        return await self.polls.end_poll(message_id)
 
     async def dispatch_event(self, name: str, data: dict[str, Any], *, shard: int = 0) -> int:
         """Send a DISPATCH (op 0) event in ``shard``'s current session; buffered for RESUME if nobody is
@@ -2272,6 +2285,8 @@ class DiscordStandIn:
     async def _get_channel_message(
         self, request: web.Request, rec: RecordedRequest, cid: str, mid: str
     ) -> web.Response:
+        if self.world.channel(cid) is None:  # a channel deleted (or never made): Discord says so first
+            return _json(404, UNKNOWN_CHANNEL)
         message = self.messages.get(mid)
         if message is None or message["channel_id"] != cid:
             return _json(404, UNKNOWN_MESSAGE)

@@ -32,6 +32,7 @@ TABLES = {
     "ratings",
     "reminders",
     "schema_version",
+    "server_polls",
     "title_index",
     "tmdb_providers",
     "tmdb_refreshes",
