@@ -1,4 +1,4 @@
--- 0023 (PostgreSQL): /pick's server polls. As bot/store/migrations/sqlite/0023.
+-- 0021 (PostgreSQL): /pick's server polls. As bot/store/migrations/sqlite/0021.
 CREATE TABLE server_polls (
     channel_id    bigint      PRIMARY KEY,
     guild_id      bigint      NOT NULL,

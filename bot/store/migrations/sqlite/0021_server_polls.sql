@@ -1,4 +1,4 @@
--- 0023: /pick's server polls. At most one open poll per channel (the primary key): its dramas in answer
+-- 0021: /pick's server polls. At most one open poll per channel (the primary key): its dramas in answer
 -- order and when it ends; the poll job (bot/pick/job.py, on the cluster's leader) posts the winner once
 -- it ended and settles the row (done_at), leasing it while it works. No member id is kept.
 CREATE TABLE server_polls (
