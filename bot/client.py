@@ -26,6 +26,7 @@ from bot.i18n.translator import Translator, t
 from bot.pacing.budget import SharedBudget, bot_key
 from bot.pacing.pacer import Pacer, paced_rate
 from bot.pictures.renderer import ChartRenderer
+from bot.recommend.job import NeighbourJob
 from bot.safety.cooldowns import Cooldowns
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue",
     "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile",
-    "cogs.airing", "cogs.server",
+    "cogs.airing", "cogs.server", "cogs.recommend",
 )  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
@@ -175,6 +176,7 @@ class DramaBot(commands.Bot):
         self.tree.on_error = self.report_error  # type: ignore[method-assign,assignment]
         self.clock: Clock = clock or SystemClock()  # the one clock the airing scheduler reads
         self.airing_job: AiringJob | None = None
+        self.neighbour_job: NeighbourJob | None = None  # /recommend's neighbours, rebuilt on the leader
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
         self.interaction_metrics: InteractionMetrics | None = None  # bot/metrics: set by main() with METRICS_PORT
         self._heap_frozen = False  # freeze_startup_heap ran
@@ -191,6 +193,8 @@ class DramaBot(commands.Bot):
                 self, lambda: self.store, self.clock, interval, takeover_grace=self.cluster.takeover_grace
             )
             self.airing_job.start(self.cluster.run_as_leader)
+        self.neighbour_job = NeighbourJob(lambda: self.store, self.clock)
+        self.neighbour_job.start(self.cluster.run_as_leader)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -276,6 +280,9 @@ class DramaBot(commands.Bot):
         if self.airing_job is not None:
             await self.airing_job.stop()
             self.airing_job = None
+        if self.neighbour_job is not None:
+            await self.neighbour_job.stop()
+            self.neighbour_job = None
         if self.ondemand is not None:
             await self.ondemand.close()
             self.ondemand = None

@@ -21,6 +21,7 @@ LIMITS: dict[str, tuple[int, float]] = {
     "where": (10, 60.0),  # /where: a live TMDB lookup per drama and region
     "match": (6, 30.0),  # /match: both members' ratings compared
     "profile": (6, 30.0),  # /profile: the member's lists, genres and score histogram (a picture)
+    "recommend": (6, 30.0),  # /recommend: the member's scores against the drama neighbours
 }
 
 

@@ -18,6 +18,7 @@ from bot.store.db import Tx
 from bot.store.erasure import Erasure
 from bot.store.pacing import Pacing
 from bot.store.ratings import Ratings
+from bot.store.recommend import Recommend
 from bot.store.refreshes import Refreshes
 from bot.store.removal import Removal
 from bot.store.suggestions import Suggestions
@@ -44,6 +45,7 @@ class Store:
         self.removal = Removal(db, self.titles, self.catalogue, self.community)
         self.erasure = Erasure(db, self.community, self.airing)  # /privacy delete-my-data
         self.pacing = Pacing(db)  # the Discord request budget shared by the processes (PostgreSQL)
+        self.recommend = Recommend(db)  # /recommend: the drama neighbours, a member's scores and list
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:

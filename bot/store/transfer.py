@@ -45,6 +45,7 @@ TABLES: tuple[Table, ...] = (
     Table("catalogue_suggestions", ("id",)),
     Table("dm_channels", ("user_id",)),
     Table("pacing_budget", ("bot",)),
+    Table("drama_neighbours", ("drama_id", "rank")),  # /recommend's last build, with its stamp in meta
 )  # a table a database does not have yet (an older schema) is skipped
 
 
