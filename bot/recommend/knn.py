@@ -3,7 +3,7 @@
 docs/recommend.md explains the method with its formulas. In short, with scores in half stars:
 
 * a member's baseline is their mean shrunk toward everyone's mean C, ``(Σr + MEAN_PRIOR·C) / (n + MEAN_PRIOR)``;
-  a score counts as ``r − baseline + OFFSET``: centred on the member, and counted from a floor 2 stars under
+  a score counts as ``r − baseline + OFFSET``: centred on the member, and counted from a floor 1 star under
   their baseline, so watching a drama and liking it as much as usual is a positive signal (`OFFSET`);
 * two dramas' similarity is the cosine of those values (each drama's norm over all its raters), times
   ``n / (n + SHRINK)`` for the n members who rated both: few co-raters, little trust;
@@ -31,7 +31,7 @@ MIN_CO_RATERS = 2  # fewer members who rated both: no similarity at all
 MEAN_PRIOR = 5.0  # a member's baseline: their mean shrunk toward everyone's as if by this many scores at it
 DAMPING = 2.0  # β in Σ sim·v / (Σ|sim| + β): one weak neighbour's support ranks below several strong ones
 SCALE = 16  # centred half stars are kept as integers of 1/SCALE half star in the build
-OFFSET = 4.0  # half stars: a score counts from its member's baseline minus 2 stars (docs/recommend.md, "The floor")
+OFFSET = 2.0  # half stars: a score counts from its member's baseline minus 1 star (docs/recommend.md)
 WEAK_WEIGHT = 0.5  # a list entry counts half as much as a score
 # A list entry without a score, as a pseudo-score in stars from the member's baseline (the floor added as to a
 # score): watched or watching reads as an ordinary score, planned a little less, dropped below the floor.

@@ -38,11 +38,10 @@ def test_build_gives_the_adjusted_cosine_shrunk_by_co_raters():
     assert built.mean == 6.0 and len(built) == 2
 
 
-def test_build_counts_scores_from_the_floor_two_stars_under_the_baseline():
+def test_build_counts_scores_from_a_floor_under_the_baseline():
     rows = [(1, A, 10), (1, B, 6), (1, C, 2), (2, A, 8), (2, B, 8), (2, C, 2),
             (3, A, 2), (3, B, 6), (3, C, 10)]  # fmt: skip
-    built = knn.build(rows, 6.0, shrink=1.0)  # OFFSET: 4 half stars added to each centred score
-    assert knn.OFFSET == 4.0
+    built = knn.build(rows, 6.0, shrink=1.0, offset=4.0)  # 4 half stars added to each centred score
     # A = (8, 6, 0), |A| = 10; B = (4, 6, 4), |B| = √68; C = (0, 0, 8), |C| = 8; three co-raters: × 3/4.
     # A·B = 68: √68/10; B·C = 32: 4/√68; A·C = 0: not a neighbour.
     ab, bc = math.sqrt(68) / 10 * 3 / 4, 4 / math.sqrt(68) * 3 / 4
@@ -85,26 +84,32 @@ def test_recommend_scores_ranks_and_gives_reasons():
     # V: 0.5·0.625·2 / (0.5·0.625 + 2) = 0.625 / 2.3125
     # Z: (0.5·(-0.125) + 0.5·0.25·2) / (0.5 + 0.125 + 2) = 0.1875 / 2.625
     # Reasons: the scores at or above her baseline (A and B, not D) that add most.
-    picks = knn.recommend(n, scores, listed)
+    picks = knn.recommend(n, scores, listed, offset=4.0)
     assert picks == [
         knn.Pick(X, 3.015625 / 2.875, ((A, 5.0), (B, 4.0))),
         knn.Pick(Y, 0.875 / 3, ((A, 5.0),)),
         knn.Pick(V, 0.625 / 2.3125, ()),
         knn.Pick(Z, 0.1875 / 2.625, ()),
     ]
-    assert knn.recommend(n, scores, listed, allowed={V, Y}) == [picks[1], picks[2]]
-    assert knn.recommend(n, scores, listed, limit=1) == picks[:1]
+    assert knn.recommend(n, scores, listed, allowed={V, Y}, offset=4.0) == [picks[1], picks[2]]
+    assert knn.recommend(n, scores, listed, limit=1, offset=4.0) == picks[:1]
+    # Only her first two scores rank (D left out; the baseline still counts it): Y from A alone, Z from W.
+    assert knn.recommend(n, scores, listed, per_member=2, offset=4.0)[1:] == [
+        knn.Pick(Y, 0.25 * 3.875 / (0.25 + 2), ((A, 5.0),)),
+        knn.Pick(V, 0.625 / 2.3125, ()),
+        knn.Pick(Z, 0.25 * 0.5 * 2 / (0.125 + 2), ()),
+    ]
     assert knn.recommend(n, {}, listed) == []  # no score: nothing to centre on (the chart answers instead)
     # Without damping the score is the weighted mean value Σ sim·v / Σ sim.
-    assert knn.recommend(n, scores, listed, damping=0.0)[0].score == 3.015625 / 0.875
+    assert knn.recommend(n, scores, listed, damping=0.0, offset=4.0)[0].score == 3.015625 / 0.875
 
 
 def test_dropped_list_entries_push_their_neighbours_down():
     n = knn.Neighbours(mean=6.0)
     _add(n, A, [(X, 0.5)])
     _add(n, W, [(X, 0.5)])
-    up = knn.recommend(n, {A: 10}, {})[0].score
-    down = knn.recommend(n, {A: 10}, {W: "dropped"})[0].score
+    up = knn.recommend(n, {A: 10}, {}, offset=4.0)[0].score
+    down = knn.recommend(n, {A: 10}, {W: "dropped"}, offset=4.0)[0].score
     # A: (10 - (10 + 30) / 6 + 4) / 2 = 11/3 stars; dropped: -2.5 + 2 = -0.5 at half weight
     assert up == pytest.approx(0.5 * 11 / 3 / (0.5 + 2))
     assert down == pytest.approx((0.5 * 11 / 3 - 0.25 * 0.5) / (0.75 + 2))
