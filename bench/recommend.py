@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import heapq
 import json
 import math
 import os
@@ -49,6 +50,7 @@ import time
 import tracemalloc
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import partial
 from itertools import accumulate
 from pathlib import Path
 
@@ -82,11 +84,13 @@ class Size:
 SIZES = {
     "small": Size(dramas=1_000, members=2_000, per_member=25, evaluated=2_000, timed=500),
     "large": Size(dramas=10_000, members=20_000, per_member=50, evaluated=3_000, timed=2_000),
+    "tiny": Size(dramas=200, members=300, per_member=15, evaluated=300, timed=30),  # tests/bench only
 }
 
 
-def generate(size: Size, seed: int) -> list[list[tuple[int, int]]]:
-    """Each member's (drama, halves) scores, dramas numbered 1..size.dramas."""
+def generate(size: Size, seed: int, model: dict | None = None) -> list[list[tuple[int, int]]]:
+    """Each member's (drama, halves) scores, dramas numbered 1..size.dramas; with `model`, the latent
+    values are kept in it (for `oracle`)."""
     rng = random.Random(seed)
     gauss = rng.gauss
     dramas = [[gauss(0, 1) for _ in range(DIMS)] for _ in range(size.dramas)]
@@ -129,6 +133,11 @@ def generate(size: Size, seed: int) -> list[list[tuple[int, int]]]:
             stars = 3.2 + 0.35 * leniency + 0.35 * quality[i] + TASTE * affinity + NOISE * gauss(0, 1)
             seen[i] = min(10, max(1, round(stars * 2)))
         members.append([(i + 1, h) for i, h in seen.items()])
+        if model is not None:
+            model.setdefault("members", []).append((taste, leniency, likes))
+    if model is not None:
+        model.update(dramas=dramas, quality=quality, group=group, weight=weight, everyone=everyone[-1],
+                     groups=[c[-1] if c else 0.0 for c in group_cum])  # fmt: skip
     return members
 
 
@@ -146,6 +155,47 @@ def split(
             scores = [(d, h) for d, h in scores if d != out]
         train.append(scores)
     return train, held
+
+
+def _chance(model: dict, taste: list[float], leniency: float, shares: list[float], i: int) -> float:
+    """The probability (up to a factor) that drama i is the member's held-out liked drama, by the model."""
+    affinity = sum(a * b for a, b in zip(taste, model["dramas"][i], strict=True)) / math.sqrt(DIMS)
+    g, weight, quality = model["group"][i], model["weight"][i], model["quality"][i]
+    drawn = WANDER * weight / model["everyone"] + (1 - WANDER) * shares[g] * weight / model["groups"][g]
+    kept = 1 / (1 + math.exp(-(SELECT * affinity + 0.5 * quality)))
+    mean = 3.2 + 0.35 * leniency + 0.35 * quality + TASTE * affinity
+    return drawn * kept * 0.5 * math.erfc((3.75 - mean) / (NOISE * math.sqrt(2)))
+
+
+def oracle(size: Size, seed: int, who: int) -> dict:
+    """The model's own best ranking, for the ceiling: each unrated drama by the probability that it is the
+    member's held-out liked drama (drawn from their groups by popularity, kept, scored 4 stars or more),
+    against the popularity baseline on the same members (`who` of them; slow: every drama per member)."""
+    model: dict = {}
+    members = generate(size, seed, model)
+    train, held = split(members, seed)
+    counts: dict[int, int] = {}
+    for scores in train:
+        for d, _ in scores:
+            counts[d] = counts.get(d, 0) + 1
+    popular = sorted(counts, key=lambda d: (-counts[d], d))
+    hits = {"oracle": 0, "popularity": 0}
+    chosen = sorted(held)[:who]
+    for m in chosen:
+        taste, leniency, likes = model["members"][m]
+        shares = [b - a for a, b in zip([0.0, *likes[:-1]], likes, strict=True)]
+
+        rated = {d - 1 for d, _ in train[m]}
+        chance = partial(_chance, model, taste, leniency, [x / likes[-1] for x in shares])
+        best = heapq.nlargest(TOP, (i for i in range(size.dramas) if i not in rated), key=chance)
+        hits["oracle"] += held[m] - 1 in best
+        hits["popularity"] += held[m] in [d for d in popular if d - 1 not in rated][:TOP]
+    n = len(chosen)
+    return {
+        "members": n,
+        **{k: v / n for k, v in hits.items()},
+        "ratio": hits["oracle"] / max(1, hits["popularity"]),
+    }
 
 
 def chart(train: list[list[tuple[int, int]]]) -> list[int]:
@@ -390,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=27)
     parser.add_argument("--skip-speed", action="store_true", help="quality only")
     parser.add_argument("--speed", action="store_true", help="time the store also at small")
+    parser.add_argument("--oracle", type=int, default=0, metavar="N",
+                        help="also rank N members by the model's own probabilities (the ceiling; slow)")  # fmt: skip
     parser.add_argument("--child-rebuild", help=argparse.SUPPRESS)
     parser.add_argument("--child-answers", help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
@@ -412,6 +464,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_speed and (args.size == "large" or args.speed):
         timing = speed(size, args.seed, log)
     print(report(args.size, quality, timing))
+    if args.oracle:
+        o = oracle(size, args.seed, args.oracle)
+        print(f"\noracle (the model's own probabilities), {o['members']:,} members: hit rate@10 {o['oracle']:.3f} "
+              f"against popularity's {o['popularity']:.3f}: {o['ratio']:.2f}x")  # fmt: skip
     print(f"\npeak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
 
