@@ -28,6 +28,7 @@ from bot.pacing.budget import SharedBudget, bot_key
 from bot.pacing.pacer import Pacer, paced_rate
 from bot.pick.job import PollJob
 from bot.pictures.renderer import ChartRenderer
+from bot.recommend.job import NeighbourJob
 from bot.safety.cooldowns import Cooldowns
 from bot.settings import Settings
 from bot.store import Store, UnavailableStore
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue",
     "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile",
-    "cogs.airing", "cogs.server", "cogs.export", "cogs.watchparty", "cogs.pick",
+    "cogs.airing", "cogs.server", "cogs.export", "cogs.watchparty", "cogs.pick", "cogs.recommend",
 )  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)
@@ -182,6 +183,7 @@ class DramaBot(commands.Bot):
         self.airing_job: AiringJob | None = None
         self.party_job: PartyJob | None = None  # /watchparty's follow-ups (bot/events/followup.py)
         self.poll_job: PollJob | None = None  # /pick: posts a poll's winner once it ended
+        self.neighbour_job: NeighbourJob | None = None  # /recommend's neighbours, rebuilt on the leader
         self.cooldowns = Cooldowns(None if settings.member_cooldowns else {})  # MEMBER_COOLDOWNS=off: none
         self.interaction_metrics: InteractionMetrics | None = None  # bot/metrics: set by main() with METRICS_PORT
         self._heap_frozen = False  # freeze_startup_heap ran
@@ -204,6 +206,8 @@ class DramaBot(commands.Bot):
         poll_every = timedelta(seconds=self.settings.airing_cycle_seconds or 60.0)
         self.poll_job = PollJob(self, lambda: self.store, self.clock, poll_every)
         self.poll_job.start(self.cluster.run_as_leader)
+        self.neighbour_job = NeighbourJob(lambda: self.store, self.clock)
+        self.neighbour_job.start(self.cluster.run_as_leader)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         try:
@@ -295,6 +299,9 @@ class DramaBot(commands.Bot):
         if self.poll_job is not None:
             await self.poll_job.stop()
             self.poll_job = None
+        if self.neighbour_job is not None:
+            await self.neighbour_job.stop()
+            self.neighbour_job = None
         if self.ondemand is not None:
             await self.ondemand.close()
             self.ondemand = None

@@ -22,6 +22,7 @@ LIMITS: dict[str, tuple[int, float]] = {
     "match": (6, 30.0),  # /match: both members' ratings compared
     "profile": (6, 30.0),  # /profile: the member's lists, genres and score histogram (a picture)
     "export": (3, 60.0),  # /export: every row stored about the member, written as two files
+    "recommend": (6, 30.0),  # /recommend: the member's scores against the drama neighbours
 }
 
 

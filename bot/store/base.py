@@ -20,6 +20,7 @@ from bot.store.pacing import Pacing
 from bot.store.parties import Parties
 from bot.store.polls import Polls
 from bot.store.ratings import Ratings
+from bot.store.recommend import Recommend
 from bot.store.refreshes import Refreshes
 from bot.store.removal import Removal
 from bot.store.suggestions import Suggestions
@@ -48,6 +49,7 @@ class Store:
         self.pacing = Pacing(db)  # the Discord request budget shared by the processes (PostgreSQL)
         self.parties = Parties(db)  # /watchparty: scheduled events and the follow-up after each
         self.polls = Polls(db)  # /pick: the candidates, one poll per channel, its result posted once
+        self.recommend = Recommend(db)  # /recommend: the drama neighbours, a member's scores and list
 
     @classmethod
     async def open(cls, location: Path | str) -> Store:

@@ -39,6 +39,7 @@ class _Catalogue:
         self.folded = {g: frozenset(ids) for g, ids in folded.items()}
         self.countries = {c: frozenset(ids) for c, ids in countries.items()}
         self.years = {y: frozenset(ids) for y, ids in years.items()}
+        self.visible = frozenset(r["id"] for r in rows)  # every drama shown to members
         self.combined: dict[tuple, frozenset[int]] = {}
         # One name per genre (its casefolded form): the spelling most dramas use (ties: the first in order).
         best: dict[str, tuple[int, str]] = {}
@@ -95,6 +96,13 @@ class TopCharts:
     async def genre_names(self) -> list[str]:
         """The catalogue's genres, one spelling each (the most used), in alphabetical order."""
         return (await self._current()).names
+
+    async def dramas(self, genre: str | None = None, country: str | None = None) -> frozenset[int]:
+        """The dramas shown to members that pass the filters given (none given: all of them); /recommend."""
+        catalogue = await self._current()
+        if genre is None and country is None:
+            return catalogue.visible
+        return catalogue.wanted(genre, country, None)
 
     async def page(
         self,

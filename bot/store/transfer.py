@@ -47,6 +47,7 @@ TABLES: tuple[Table, ...] = (
     Table("pacing_budget", ("bot",)),
     Table("watch_parties", ("event_id",)),
     Table("server_polls", ("channel_id",)),
+    Table("drama_neighbours", ("drama_id", "rank")),  # /recommend's last build, with its stamp in meta
 )  # a table a database does not have yet (an older schema) is skipped
 
 

@@ -9,7 +9,7 @@ from bot.errors import StoreUnavailable
 from bot.models import DramaName
 
 PARTS = ("catalogue", "community", "ratings", "curation", "caches", "bundle", "watchlists", "airing",
-         "refreshes", "suggestions", "removal", "erasure", "pacing", "parties", "polls")  # fmt: skip
+         "refreshes", "suggestions", "removal", "erasure", "pacing", "parties", "polls", "recommend")  # fmt: skip
 
 
 class UnavailablePart:

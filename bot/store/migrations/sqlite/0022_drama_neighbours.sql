@@ -1,0 +1,12 @@
+-- 0022: /recommend's item neighbours (bot/recommend/, bot/store/recommend.py): each drama's top-K most
+-- similar dramas, by the scores of the members who rated both, written by the one process that rebuilds
+-- them (cluster leader) and read by every process. Replaced as a whole in one transaction; the build's
+-- stamp is the meta row 'recommend_neighbours'. No member's id is kept here.
+CREATE TABLE drama_neighbours (
+    drama_id      INTEGER NOT NULL,
+    rank          INTEGER NOT NULL,               -- 0 = the most similar
+    neighbour_id  INTEGER NOT NULL,
+    similarity    REAL    NOT NULL,               -- shrunk adjusted cosine, in (0, 1]
+    co_raters     INTEGER NOT NULL,
+    PRIMARY KEY (drama_id, rank)
+) WITHOUT ROWID;

@@ -1,0 +1,64 @@
+"""/recommend [scope] [genre] [country]: ten dramas the member neither rated nor listed, each with its
+reason (bot/recommend/). A member who keeps their list private gets the answer privately."""
+
+from __future__ import annotations
+
+from discord import Interaction
+from discord.app_commands import Choice, choices, command, describe
+
+from bot.cards.recommend import recommend_card
+from bot.catalogue import regions
+from bot.client import DramaBot
+from bot.errors import UserError
+from bot.recommend.answer import recommendations
+from bot.safety.cooldowns import member_cooldown
+from cogs.common import DramaCog, answer, display_name, locale_of, shown
+from cogs.options import CHOICE_LIMIT, Choices, RegionArg
+from cogs.top import EXAMPLES, GENRE_LIMIT
+
+SCOPES = {"me": "for me", "server": "this server"}  # value: name (Korean in the catalogue)
+
+
+class Recommend(DramaCog):
+    @command(name="recommend", description="Ten dramas you have not seen yet, picked for your taste.")
+    @describe(
+        scope="Everyone's taste (default) or what this server loves", genre="Only dramas of this genre",
+        country="Only dramas from this country: a code such as KR or a name",
+    )  # fmt: skip
+    @choices(scope=[Choice(name=name, value=value) for value, name in SCOPES.items()])
+    @member_cooldown("recommend")
+    async def recommend(
+        self, interaction: Interaction, scope: str | None = None, genre: str | None = None,
+        country: RegionArg | None = None,
+    ) -> None:  # fmt: skip
+        store = self.bot.store
+        wanted = " ".join(genre.split()) if genre is not None else None
+        if wanted is not None and len(wanted) > GENRE_LIMIT:
+            raise UserError.keyed("top.genre_too_long", length=len(wanted), limit=GENRE_LIMIT)
+        if wanted and not await store.community.top.has_genre(wanted):
+            examples = ", ".join((await store.community.top.genre_names())[:EXAMPLES]) or "—"
+            raise UserError.keyed("top.unknown_genre", genre=shown(wanted), examples=examples)
+        code = country.code if country else None
+        recs = await recommendations(
+            store, interaction.user.id, interaction.guild_id, server=scope == "server", genre=wanted or None,
+            country=code,
+        )  # fmt: skip
+        filters = [f for f in (wanted, regions.name_for(code) if code else None) if f]
+        locale = locale_of(interaction)
+        embed = recommend_card(recs, display_name(interaction.user), filters=filters, locale=locale)
+        # The reasons quote the member's own scores: a member who keeps them private reads them alone.
+        private = await store.watchlists.is_private(interaction.user.id)
+        await answer(interaction, embed=embed, ephemeral=private)
+
+    @recommend.autocomplete("genre")
+    async def genre_choices(self, interaction: Interaction, current: str) -> Choices:
+        """The catalogue's genres matching what is typed (as /top's genre option)."""
+        text = " ".join(str(current).split()).casefold()[:GENRE_LIMIT]
+        names = await self.bot.store.community.top.genre_names()
+        starting = [g for g in names if g.casefold().startswith(text)]
+        inside = [g for g in names if text in g.casefold() and not g.casefold().startswith(text)]
+        return [Choice(name=g, value=g) for g in (starting + inside)[:CHOICE_LIMIT]]
+
+
+async def setup(bot: DramaBot) -> None:
+    await bot.add_cog(Recommend(bot))
