@@ -21,6 +21,7 @@ TABLES = {
     "catalogue_suggestions",
     "dm_channels",
     "drama_names",
+    "drama_neighbours",
     "dramas",
     "episodes",
     "follows",
