@@ -257,7 +257,7 @@ def evaluate(size: Size, seed: int, log) -> dict:  # noqa: ANN001
     n = len(who)
     out = {
         "seed": seed, "members": size.members, "dramas": size.dramas, "ratings": ratings, "evaluated": n, "padded": padded,
-        "build_in_memory_s": round(build_s, 2), "k": knn.K, "shrink": knn.SHRINK,
+        "build_in_memory_s": round(build_s, 2), "k": knn.K, "shrink": knn.SHRINK, "damping": knn.DAMPING,
     }  # fmt: skip
     for name, (hits, gain, seen) in results.items():
         out[name] = {"hit_rate": hits / n, "ndcg": gain / n, "coverage": len(seen) / size.dramas}
@@ -398,7 +398,7 @@ def report(size_name: str, quality: dict, timing: dict | None) -> str:
     lines = [
         f"size {size_name}: {q['members']:,} members, {q['dramas']:,} dramas, {q['ratings']:,} scores; "
         f"{q['evaluated']:,} members evaluated ({q['padded']:,} padded by the chart); K={q['k']}, "
-        f"h={q['shrink']:g}, seed {q['seed']}",
+        f"λ={q['shrink']:g}, β={q['damping']:g}, seed {q['seed']}",
         "",
         "| ranking | hit rate@10 | NDCG@10 | coverage |",
         "|---|---|---|---|",

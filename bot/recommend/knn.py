@@ -3,16 +3,14 @@
 docs/recommend.md explains the method with its formulas. In short, with scores in half stars:
 
 * a member's baseline is their mean shrunk toward everyone's mean C, ``(Σr + MEAN_PRIOR·C) / (n + MEAN_PRIOR)``;
-  a score counts as ``v = r − baseline + OFFSET``: centred on the member, and counted from a floor 1 star
-  under their baseline, so watching a drama and liking it as much as usual is a positive signal (`OFFSET`);
-* two dramas' similarity is the cosine with shrinkage ``Σ v⁺_i·v⁺_j / (‖v⁺_i‖·‖v⁺_j‖ + SHRINK)`` of those
-  values cut at zero (v⁺ = max(v, 0): a score under the floor makes no two dramas alike), each drama's norm
-  over all its raters; the shrink term in the denominator weighs down pairs few members liked;
+  a score counts as ``r − baseline + OFFSET``: centred on the member, and counted from a floor 1 star under
+  their baseline, so watching a drama and liking it as much as usual is a positive signal (`OFFSET`);
+* two dramas' similarity is the cosine of those values (each drama's norm over all its raters), times
+  ``n / (n + SHRINK)`` for the n members who rated both: few co-raters, little trust;
 * each drama keeps its K most similar dramas with a positive similarity (`build`);
-* a member's score for a drama they neither rated nor listed is the top-N sum ``Σ sim·v`` over the dramas
-  they rated among whose K neighbours it is (v their value, as above, negative under the floor), list
-  entries adding weak pseudo-scores (`WEAK`, weight `WEAK_WEIGHT`); the reasons are their scores at or
-  above their baseline that add most.
+* a member's score for a drama they neither rated nor listed is ``Σ sim·v / (Σ|sim| + DAMPING)`` over its
+  neighbours they rated (v their value, as above), list entries adding weak pseudo-scores (`WEAK`, weight
+  `WEAK_WEIGHT`); the reasons are their scores at or above their baseline that add most.
 
 `build` works on compact arrays (no NumPy, no per-pair dictionary): for each drama it walks its raters'
 scores once, accumulating the dot product and the co-rater count packed into one integer per other drama.
@@ -28,9 +26,10 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 K = 50  # neighbours kept per drama
-SHRINK = 100.0  # h in dot / (‖i‖·‖j‖ + h), in (half stars)²: pairs few members liked weigh little
-MIN_CO_RATERS = 2  # fewer members who liked both (a value above zero): no similarity at all
+SHRINK = 10.0  # λ: a similarity counts n / (n + λ) with n co-raters
+MIN_CO_RATERS = 2  # fewer members who rated both: no similarity at all
 MEAN_PRIOR = 5.0  # a member's baseline: their mean shrunk toward everyone's as if by this many scores at it
+DAMPING = 2.0  # β in Σ sim·v / (Σ|sim| + β): one weak neighbour's support ranks below several strong ones
 SCALE = 16  # centred half stars are kept as integers of 1/SCALE half star in the build
 OFFSET = 2.0  # half stars: a score counts from its member's baseline minus 1 star (docs/recommend.md)
 WEAK_WEIGHT = 0.5  # a list entry counts half as much as a score
@@ -50,11 +49,11 @@ def baseline(total_halves: int, count: int, mean: float, prior: float = MEAN_PRI
     return (total_halves + prior * mean) / (count + prior)
 
 
-def shrunk(dot: float, norm_i: float, norm_j: float, shrink: float = SHRINK) -> float:
-    """The similarity of two dramas: the cosine with shrinkage, dot / (‖i‖·‖j‖ + h) (all in half stars)."""
+def shrunk(dot: float, norm_i: float, norm_j: float, co_raters: int, shrink: float = SHRINK) -> float:
+    """The similarity of two dramas: cosine of their centred scores times n / (n + λ)."""
     if norm_i <= 0 or norm_j <= 0:
         return 0.0
-    return dot / (norm_i * norm_j + shrink)
+    return dot / (norm_i * norm_j) * co_raters / (co_raters + shrink)
 
 
 @dataclass(slots=True)
@@ -102,10 +101,9 @@ def build(
 ) -> Neighbours:  # fmt: skip
     """The top-`k` neighbours of every drama from ``(member, drama, halves)`` rows, one member's rows
     together; `mean` is everyone's mean score in half stars. A member's first `per_member` rows are paired
-    (their baseline counts all; scores under the floor, worth zero, pair with nothing): the time is
-    Σ (scores paired per member)², so a member with 2,000 scores would cost as much as 400 members with 100.
-    Memory: the paired scores twice as small integer arrays (12 bytes a score) and one accumulator per
-    drama, whatever the number of pairs."""
+    (their baseline counts all): the time is Σ (scores paired per member)², so a member with 2,000 scores
+    would cost as much as 400 members with 100. Memory: the paired scores twice as small integer arrays
+    (12 bytes a score) and one accumulator per drama, whatever the number of pairs."""
     members_ptr = array("q", [0])
     m_items, m_vals = array("i"), array("h")
     halves_of: list[tuple[int, int]] = []  # one member's (drama index, halves), until their last row
@@ -119,16 +117,10 @@ def build(
             halves_of.clear()
             return
         base = baseline(total, count, mean)
-        start = len(m_items)
         for d, h in halves_of:
-            value = round((h - base + offset) * SCALE)
-            if value > 0:  # v⁺: a score under the floor adds nothing to a similarity
-                m_items.append(d)
-                m_vals.append(value)
-        if len(m_items) - start < 2:  # one liked score pairs with nothing
-            del m_items[start:], m_vals[start:]
-        else:
-            members_ptr.append(len(m_items))
+            m_items.append(d)
+            m_vals.append(round((h - base + offset) * SCALE))
+        members_ptr.append(len(m_items))
         halves_of.clear()
 
     previous = None
@@ -165,9 +157,8 @@ def build(
             d_members[fill[d]], d_vals[fill[d]] = u, v
             fill[d] += 1
             norms[d] += v * v
-    norms = [math.sqrt(x) / SCALE for x in norms]  # in half stars, as `shrink`
+    norms = [math.sqrt(x) for x in norms]
     del fill
-    scaled = float(SCALE * SCALE)
 
     result = Neighbours(mean=mean)
     acc = [0] * n
@@ -190,7 +181,7 @@ def build(
             co = (packed + _HALF) >> _BITS
             dot = packed - (co << _BITS)
             if dot > 0 and co >= min_co_raters:
-                found.append((shrunk(dot / scaled, norm_i, norms[j], shrink), -ids[j], co))  # ties: lower id
+                found.append((shrunk(dot, norm_i, norms[j], co, shrink), -ids[j], co))  # ties: the lower id
         if found:
             best = heapq.nlargest(k, found)
             result.add(ids[i], ((-neg, sim, co) for sim, neg, co in best))
@@ -202,13 +193,14 @@ class Pick:
     """One recommended drama: its score and why (the member's own scores that back it most)."""
 
     drama_id: int
-    score: float  # Σ sim·v over the member's scores (and weak list entries), v in stars
+    score: float  # Σ sim·dev / (Σ|sim| + β), in stars
     because: tuple[tuple[int, float], ...]  # (drama the member rated, their score in stars), at most REASONS
 
 
 def recommend(
     neighbours: Neighbours, scores: Mapping[int, int], listed: Mapping[int, str], *,
-    allowed: Container[int] | None = None, limit: int = 10, offset: float = OFFSET, per_member: int = PER_MEMBER,
+    allowed: Container[int] | None = None, limit: int = 10, damping: float = DAMPING, offset: float = OFFSET,
+    per_member: int = PER_MEMBER,
 ) -> list[Pick]:  # fmt: skip
     """The member's best `limit` dramas they neither rated (`scores`: drama -> halves) nor listed (`listed`:
     drama -> status), within `allowed` (None: any), best first; only dramas with a positive score. The
@@ -218,6 +210,7 @@ def recommend(
         return []
     base = baseline(sum(scores.values()), len(scores), neighbours.mean)
     num: dict[int, float] = {}
+    den: dict[int, float] = {}
     ranked_scores = list(islice(scores.items(), per_member))
     signals = [(d, (h - base + offset) / 2, 1.0) for d, h in ranked_scores]
     weak = (
@@ -234,8 +227,10 @@ def recommend(
         for j, sim in zip(ids[span[0] : span[1]], sims[span[0] : span[1]], strict=True):
             if j in scores or j in listed or (allowed is not None and j not in allowed):
                 continue
-            num[j] = num.get(j, 0.0) + sim * weight * dev
-    ranked = heapq.nlargest(limit, ((value, -j) for j, value in num.items() if value > 0))
+            w = sim * weight
+            num[j] = num.get(j, 0.0) + w * dev
+            den[j] = den.get(j, 0.0) + w
+    ranked = heapq.nlargest(limit, ((num[j] / (den[j] + damping), -j) for j in num if num[j] > 0))
     picked = {-neg: value for value, neg in ranked}
     backing: dict[int, list[tuple[float, int]]] = {j: [] for j in picked}
     for drama_id, halves in ranked_scores:  # the reasons: the member's scores that add most to each pick
