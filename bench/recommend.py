@@ -1,6 +1,6 @@
 """/recommend's benchmark: the quality of its ranking on a generated community, and its speed.
 
-    python -m bench.recommend [--size small|large] [--seed N] [--members N] [--skip-speed]
+    python -m bench.recommend [--size small|medium|large] [--seed N] [--skip-speed] [--oracle N]
 
 The community comes from a latent-taste model (documented in docs/recommend.md, "The benchmark"):
 
@@ -83,6 +83,7 @@ class Size:
 
 SIZES = {
     "small": Size(dramas=1_000, members=2_000, per_member=25, evaluated=2_000, timed=500),
+    "medium": Size(dramas=5_000, members=10_000, per_member=40, evaluated=3_000, timed=1_000),  # the sweeps
     "large": Size(dramas=10_000, members=20_000, per_member=50, evaluated=3_000, timed=2_000),
     "tiny": Size(dramas=200, members=300, per_member=15, evaluated=300, timed=30),  # tests/bench only
 }
@@ -255,7 +256,7 @@ def evaluate(size: Size, seed: int, log) -> dict:  # noqa: ANN001
                 r[1] += 1 / math.log2(ten.index(held[m]) + 2)
     n = len(who)
     out = {
-        "members": size.members, "dramas": size.dramas, "ratings": ratings, "evaluated": n, "padded": padded,
+        "seed": seed, "members": size.members, "dramas": size.dramas, "ratings": ratings, "evaluated": n, "padded": padded,
         "build_in_memory_s": round(build_s, 2), "k": knn.K, "shrink": knn.SHRINK, "damping": knn.DAMPING,
     }  # fmt: skip
     for name, (hits, gain, seen) in results.items():
@@ -397,7 +398,7 @@ def report(size_name: str, quality: dict, timing: dict | None) -> str:
     lines = [
         f"size {size_name}: {q['members']:,} members, {q['dramas']:,} dramas, {q['ratings']:,} scores; "
         f"{q['evaluated']:,} members evaluated ({q['padded']:,} padded by the chart); K={q['k']}, "
-        f"λ={q['shrink']:g}, β={q['damping']:g}",
+        f"λ={q['shrink']:g}, β={q['damping']:g}, seed {q['seed']}",
         "",
         "| ranking | hit rate@10 | NDCG@10 | coverage |",
         "|---|---|---|---|",

@@ -1,5 +1,6 @@
 """/recommend [scope] [genre] [country]: ten dramas the member neither rated nor listed, each with its
-reason (bot/recommend/). A member who keeps their list private gets the answer privately."""
+reason (bot/recommend/). A member who keeps their list private gets the answer privately. Usable wherever the
+member is (a user install, DMs): scope "this server" only in a server where dramabot is installed."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.client import DramaBot
 from bot.errors import UserError
 from bot.recommend.answer import recommendations
 from bot.safety.cooldowns import member_cooldown
-from cogs.common import DramaCog, answer, display_name, locale_of, shown
+from cogs.common import DramaCog, answer, anywhere, display_name, locale_of, server_of, shown
 from cogs.options import CHOICE_LIMIT, Choices, RegionArg
 from cogs.top import EXAMPLES, GENRE_LIMIT
 
@@ -27,6 +28,7 @@ class Recommend(DramaCog):
     )  # fmt: skip
     @choices(scope=[Choice(name=name, value=value) for value, name in SCOPES.items()])
     @member_cooldown("recommend")
+    @anywhere  # "for me" reads the member's own history anywhere; "this server" only where dramabot is installed
     async def recommend(
         self, interaction: Interaction, scope: str | None = None, genre: str | None = None,
         country: RegionArg | None = None,
@@ -40,7 +42,7 @@ class Recommend(DramaCog):
             raise UserError.keyed("top.unknown_genre", genre=shown(wanted), examples=examples)
         code = country.code if country else None
         recs = await recommendations(
-            store, interaction.user.id, interaction.guild_id, server=scope == "server", genre=wanted or None,
+            store, interaction.user.id, server_of(interaction), server=scope == "server", genre=wanted or None,
             country=code,
         )  # fmt: skip
         filters = [f for f in (wanted, regions.name_for(code) if code else None) if f]

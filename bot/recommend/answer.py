@@ -72,7 +72,8 @@ async def recommendations(
     store, user_id: int, guild_id: int | None, *, server: bool, genre: str | None = None,  # noqa: ANN001
     country: str | None = None, limit: int = LIMIT,
 ) -> Recommendations:  # fmt: skip
-    """The member's recommendations (UserError: no server for scope server, no data, nothing passes)."""
+    """The member's recommendations (UserError: no server for scope server, no data, nothing passes).
+    `guild_id`: the server where dramabot is installed (cogs.common.server_of), None elsewhere."""
     if server and guild_id is None:
         raise UserError.keyed("recommend.no_server")
     scores, listed = await store.recommend.member(user_id)

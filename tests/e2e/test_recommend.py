@@ -1,7 +1,8 @@
 """/recommend through the real bot and the Discord stand-in, on SQLite and on PostgreSQL: the neighbours are
 built in the background when the bot starts, a member with scores gets ten dramas with their reasons, a member
 with one score the chart and why, and each bad input a clear private answer (no data, no server in a DM, an
-unknown genre); a private member's answer is private; Korean."""
+unknown genre, "this server" through a member's own install where the bot is not); a private member's answer
+is private; Korean."""
 
 from __future__ import annotations
 
@@ -63,8 +64,18 @@ async def test_recommend_on_sqlite_with_bad_input_privacy_and_korean(discord_stu
 
     nothing = await discord_stub.invoke("recommend", {}, user=carol)
     assert nothing.ephemeral and nothing.content.startswith("There is nothing to go on yet: rate at least 3")
+    refused = "Scope this server needs a server where dramabot is installed"
     dm = await discord_stub.invoke("recommend", {"scope": "server"}, user=alice, guild=False)
-    assert dm.ephemeral and dm.content == "There is no server here (this is a DM): use scope for me."
+    assert dm.ephemeral and dm.content.startswith(refused)
+    # Through her own install in a server without the bot: "for me" works, "this server" is refused.
+    mine = {"user": alice, "install": "user", "context": 0}
+    outside = await discord_stub.invoke("recommend", {"scope": "server"}, **mine)
+    assert outside.ephemeral and outside.content.startswith(refused)
+    (anywhere,) = (await discord_stub.invoke("recommend", {}, **mine)).embeds
+    assert (
+        anywhere["title"] == "Picked for Alice"
+        and f"because you rated {titles[0]} 5" in anywhere["description"]
+    )
     genre = await discord_stub.invoke("recommend", {"genre": "Space Opera"}, user=alice)
     assert genre.ephemeral and genre.content.startswith(
         "No drama in the catalogue has the genre 'Space Opera'"
