@@ -96,7 +96,11 @@ async def recommendations(
         entries += _chart_entries(snap, favourites, skip, limit - len(entries))
         fallback = False
     if not entries:
-        key = "recommend.nothing_server" if server else "recommend.nothing"
+        key = "recommend.nothing_yet"  # no filter: nothing unseen has enough ratings yet
+        if server:
+            key = "recommend.nothing_server"
+        elif genre is not None or country is not None:
+            key = "recommend.nothing"
         raise UserError.keyed(key, minimum=MIN_RATINGS)
     named = {e.drama_id for e in entries} | {d for e in entries for d, _ in e.because}
     dramas = await store.catalogue.get_dramas(sorted(named))

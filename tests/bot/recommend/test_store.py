@@ -155,6 +155,13 @@ async def test_bad_input_gets_a_clear_error_and_nothing_is_stored(store, add_dra
     with pytest.raises(UserError) as nothing:
         await recommendations(store, ALICE, GUILD, server=False, genre="Documentary")
     assert nothing.value.key == "recommend.nothing"
+    young = 4_000  # a member of a community where no drama they have not seen has enough ratings yet
+    await store.ratings.rate(user_id=young, guild_id=None, drama_id=ids[0], score=4)
+    for drama_id in ids[1:]:
+        await store.watchlists.set(user_id=young, guild_id=None, drama_id=drama_id, status="plan")
+    with pytest.raises(UserError) as nothing_yet:
+        await recommendations(store, young, GUILD, server=False)  # no filter: not "try without a filter"
+    assert nothing_yet.value.key == "recommend.nothing_yet"
     with pytest.raises(UserError) as server_nothing:
         await recommendations(store, ALICE, 999, server=True)  # a server with no ratings
     assert server_nothing.value.key == "recommend.nothing_server"
