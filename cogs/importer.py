@@ -17,13 +17,13 @@ from discord.app_commands import command, describe
 from bot.cards.history import preview_card, progress_text, result_card
 from bot.client import DramaBot
 from bot.errors import UserError
-from bot.history import parse_upload
+from bot.history import LIMITS, parse_upload
 from bot.history.matching import FileBudget, Plan, apply_plan, plan_import
 from bot.history.sessions import Sessions
 from bot.i18n.translator import t
 from cogs.common import Clickable, DramaCog, display_name, locale_of
 
-MAX_UPLOAD = 8 * 1024 * 1024  # bytes (docs/import.md)
+MAX_UPLOAD = LIMITS.max_bytes  # bytes (docs/import.md)
 SUFFIXES = (".csv", ".tsv", ".txt", ".zip")
 TYPES = ("text/", "application/zip", "application/x-zip", "application/octet-stream", "application/vnd.ms-excel",
          "application/csv", "application/x-csv")  # fmt: skip
