@@ -6,7 +6,8 @@ Applying is idempotent and keeps what the member did since the file was made:
 - another score: the file's when the member's is older than the file's row (`ratings.updated_at <= at`)
   or with `replace`; otherwise the member's stays (a row without a date never overrides a score);
 - episode scores likewise, and they raise progress through the ratings triggers, as /rate does;
-- the status: the file's when the member's entry is older than the row, or is missing, or with `replace`;
+- the status: the file's when the member's entry is older than the row, or is missing, or with `replace`
+  (a new entry without one: Watching, or Completed when every episode was watched);
 - progress only moves up (with `replace`: the file's), capped at the drama's episodes; Completed means
   the last episode. Nothing changes when nothing differs, so updated_at stays and a second run is a no-op.
 One transaction per CHUNK dramas, so /rate and the rest get the writer between chunks.
@@ -246,7 +247,8 @@ class History:
         if mine is None:
             if item.status is None and raw == 0:
                 return None
-            return (item.status or "watching", count if item.status == "completed" else raw)
+            status = item.status or ("completed" if raw == count else "watching")  # every episode watched
+            return (status, count if status == "completed" else raw)
         status, progress, at = mine[0], min(mine[1], count), mine[2]
         theirs = raw
         if item.status is not None and item.status != status:
