@@ -150,21 +150,24 @@ class Importer(DramaCog):
     async def decided(self, interaction: Interaction, go: bool, member: int, number: int) -> None:
         """Import or Cancel pressed on preview `number` (already checked: the member's own)."""
         locale = locale_of(interaction)
-        pending = self.sessions.take(member, number)
+        pending = self.sessions.get(member, number)
         if pending is None:
             await interaction.response.edit_message(
                 content=t("import.expired", locale), embed=None, view=None
             )
             return
         if not go:
+            self.sessions.take(member, number)
             await interaction.response.edit_message(
                 content=t("import.cancelled", locale), embed=None, view=None
             )
             return
         plan: Plan = pending.plan
-        with self.sessions.running(member):
+        if plan.new:
+            self.budget.check(member)  # over the daily budget: refused, the preview stays
+        with self.sessions.running(member):  # another import of theirs running: refused, the preview stays
+            self.sessions.take(member, number)
             if plan.new:
-                self.budget.check(member)
                 self.budget.spend(member)
             first = progress_text("store", 0, len(plan.matched) + len(plan.new), plan.filename, locale)
             await interaction.response.edit_message(content=first, embed=None, view=None)

@@ -13,6 +13,7 @@ Nothing is stored while planning.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -27,6 +28,7 @@ from bot.tmdb.limits import MemberWindow
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 250  # rows handled between two yields to the event loop (a 20,000-row file stays responsive)
 MAX_LOOKUPS = 300  # TMDB requests (/find, /search) while planning one file
 MAX_NEW = 100  # dramas one file may import from TMDB
 FILES_PER_DAY = 3  # files a member may import from TMDB in any 24 hours
@@ -182,13 +184,17 @@ async def plan_import(
     await store.titles.refresh(max_age=1.0)
     candidates: dict[int, list[int]] = {}
     for i, row in enumerate(todo):
+        if i % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
         if i in found or i in not_drama or i in tmdb_of:
             continue
         ids = store.titles.lookup(row.title)
         if ids:
             candidates[i] = ids
     years = await store.history.facts({d for ids in candidates.values() for d in ids})
-    for i, ids in candidates.items():
+    for n, (i, ids) in enumerate(candidates.items()):
+        if n % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
         year = todo[i].year
         shown = [d for d in ids if d in years]
         exact = [d for d in shown if year is not None and years[d][1] == year]
@@ -217,6 +223,8 @@ async def plan_import(
     matched, new = [], []
     new_ids: set[int] = set()
     for i, row in enumerate(todo):
+        if i % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
         drama_id = found.get(i)
         if drama_id is not None and drama_id in facts:
             title, _year, count = facts[drama_id]
@@ -278,7 +286,11 @@ async def apply_plan(
 ) -> Outcome:  # fmt: skip
     """Import the plan's new dramas (one by one, each its own transaction), then apply every matched row
     (bot/store/history.py: CHUNK dramas a transaction)."""
-    items = [item_of(m.row, m.drama_id) for m in plan.matched]
+    items = []
+    for n, m in enumerate(plan.matched):
+        if n % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+        items.append(item_of(m.row, m.drama_id))
     failed: list[Skipped] = []
     imported: dict[int, int] = {}
     for n, new in enumerate(plan.new):

@@ -53,6 +53,13 @@ class Sessions:
         self._pending[member_id] = pending
         return pending
 
+    def get(self, member_id: int, number: int) -> Pending | None:
+        """The member's preview `number`, kept; None when it expired or another replaced it."""
+        pending = self._pending.get(member_id)
+        if pending is None or pending.number != number or pending.expires <= self.clock():
+            return None
+        return pending
+
     def take(self, member_id: int, number: int) -> Pending | None:
         """The member's preview `number`, removed; None when it expired or another replaced it."""
         pending = self._pending.get(member_id)

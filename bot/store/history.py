@@ -10,12 +10,15 @@ Applying is idempotent and keeps what the member did since the file was made:
   (a new entry without one: Watching, or Completed when every episode was watched);
 - progress only moves up (with `replace`: the file's), capped at the drama's episodes; Completed means
   the last episode. Nothing changes when nothing differs, so updated_at stays and a second run is a no-op.
-One transaction per CHUNK dramas, so /rate and the rest get the writer between chunks.
+One transaction per CHUNK rows written (a drama's score, its episode scores and its list entry count one
+each; at least one drama a chunk), with a pause as long as the chunk after each, so /rate and the rest get
+the writer between chunks (bench/importer.py measures it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +26,8 @@ from datetime import UTC, datetime
 from bot.models import WATCH_STATUSES
 from bot.store.db import Db, Tx, marks
 
-CHUNK = 100  # dramas per transaction
+CHUNK = 100  # rows written per transaction (bench/importer.py: a few ms each on SQLite)
+PAUSE_CAP = 0.05  # s: the longest pause between two chunks
 _IDS = 500  # values per IN list when matching
 
 
@@ -77,6 +81,20 @@ def _file_wins(mine_at: object, row_at: datetime | None, replace: bool) -> bool:
     return mine is None or mine <= row_at
 
 
+def _chunks(items: list[HistoryItem]) -> list[list[HistoryItem]]:
+    """Items in runs of about CHUNK rows written each (a drama with more episodes is a run of its own)."""
+    out: list[list[HistoryItem]] = [[]]
+    size = 0
+    for item in items:
+        weight = 2 + len(item.episodes)
+        if out[-1] and size + weight > CHUNK:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += weight
+    return [c for c in out if c]
+
+
 class History:
     def __init__(
         self, db: Db, written: Callable[[set[int] | None, tuple[int, ...]], None] | None = None
@@ -120,8 +138,8 @@ class History:
         self, *, user_id: int, guild_id: int | None, items: Sequence[HistoryItem], replace: bool = False,
         progress: Callable[[int, int], Awaitable[None]] | None = None,
     ) -> Applied:  # fmt: skip
-        """Apply matched rows to one member (ratings stored with `guild_id`, None in DMs), CHUNK dramas a
-        transaction; `progress(done, total)` after each chunk. Rows of the same drama: the last one wins."""
+        """Apply matched rows to one member (ratings stored with `guild_id`, None in DMs), about CHUNK rows
+        a transaction; `progress(done, total)` after each chunk. Rows of the same drama: the last one wins."""
         merged: dict[int, HistoryItem] = {}
         for item in items:
             if item.status is not None and item.status not in WATCH_STATUSES:
@@ -131,16 +149,20 @@ class History:
             merged[item.drama_id] = item
         todo = list(merged.values())
         total = Applied()
+        count = 0
         try:
-            for start in range(0, len(todo), CHUNK):
-                chunk = todo[start : start + CHUNK]
+            for chunk in _chunks(todo):
+                started = time.monotonic()
                 done = await self._db.write(
                     lambda tx, c=chunk: self._apply_chunk(tx, user_id, guild_id, c, replace)
                 )
                 total.add(done)
+                count += len(chunk)
                 if progress is not None:
-                    await progress(min(start + CHUNK, len(todo)), len(todo))
-                await asyncio.sleep(0)  # let the others' writes in between chunks
+                    await progress(count, len(todo))
+                # As long a pause as the chunk took: the import has at most half the writer, and a /rate
+                # arriving meanwhile waits one short chunk at most.
+                await asyncio.sleep(min(time.monotonic() - started, PAUSE_CAP))
         finally:
             if self._written is not None and (total.rated or total.episodes_rated):
                 self._written(None, (user_id,))

@@ -79,7 +79,7 @@ async def test_bad_items_store_nothing_and_chunks_commit(store, add_drama, monke
     with pytest.raises(ValueError, match="half stars"):
         await store.history.apply(user_id=ALICE, guild_id=None, items=[HistoryItem(drama, halves=11)])
     assert await _state(store, drama) == (None, [])
-    monkeypatch.setattr("bot.store.history.CHUNK", 2)
+    monkeypatch.setattr("bot.store.history.CHUNK", 4)  # two dramas of weight 2 a chunk
     ids = [await add_drama(f"d{n}", episode_count=2) for n in range(5)]
     seen = []
 
