@@ -7,7 +7,7 @@ from collections import OrderedDict
 
 import discord
 
-from bot.cards.review import EN, FIELD_VALUE_LIMIT, clip, fit_total, new_card, safe
+from bot.cards.review import EN, FIELD_VALUE_LIMIT, TOTAL_LIMIT, clip, fit_total, new_card, safe
 from bot.cards.watchlist import status_label
 from bot.history.matching import Outcome, Plan
 from bot.i18n.translator import t
@@ -32,13 +32,13 @@ def reason_label(reason: str, locale: str = EN) -> str:
         return t("import.skip_other", locale)
 
 
-def _names(titles: list[str], locale: str) -> str:
-    """'A, B, C and 12 more' within one field."""
+def _names(titles: list[str], locale: str, limit: int = FIELD_VALUE_LIMIT) -> str:
+    """'A, B, C and 12 more' within `limit` characters."""
     shown: list[str] = []
     for n, title in enumerate(titles):
         more = t("import.and_more", locale, count=len(titles) - n)
         name = safe(clip(title or "?", NAME_LIMIT))
-        if len(", ".join([*shown, name])) + len(more) + 2 > FIELD_VALUE_LIMIT:
+        if len(", ".join([*shown, name])) + len(more) + 2 > limit:
             return ", ".join(shown) + " " + more
         shown.append(name)
     return ", ".join(shown)
@@ -69,12 +69,16 @@ def preview_card(plan: Plan, *, replace: bool, locale: str = EN) -> discord.Embe
     by_reason: OrderedDict[str, list[str]] = OrderedDict()
     for skipped in plan.skipped:
         by_reason.setdefault(reason_label(skipped.reason, locale), []).append(skipped.title)
-    for n, (label, titles) in enumerate(by_reason.items()):
-        if n == SKIPPED_FIELDS:
-            rest = sum(len(v) for v in list(by_reason.values())[n:])
-            embed.add_field(name=t("import.skip_more", locale), value=f"{rest:,}", inline=False)
-            break
-        embed.add_field(name=f"{label} ({len(titles):,})", value=_names(titles, locale), inline=False)
+    groups = list(by_reason.items())
+    shown, rest = groups[:SKIPPED_FIELDS], groups[SKIPPED_FIELDS:]
+    more = (t("import.skip_more", locale), f"{sum(len(v) for _, v in rest):,}") if rest else None
+    room = TOTAL_LIMIT - len(embed) - (len(more[0]) + len(more[1]) if more else 0) - 50  # 50: the counts
+    for label, titles in shown:
+        name = f"{label} ({len(titles):,})"
+        limit = min(FIELD_VALUE_LIMIT, room // len(shown) - len(name))
+        embed.add_field(name=name, value=_names(titles, locale, limit), inline=False)
+    if more:
+        embed.add_field(name=more[0], value=more[1], inline=False)
     return fit_total(embed)
 
 
