@@ -147,7 +147,7 @@ class History:
             if item.halves is not None and not 1 <= item.halves <= 10:
                 raise ValueError(f"half stars must be 1..10, got {item.halves}")
             merged[item.drama_id] = item
-        todo = list(merged.values())
+        todo = sorted(merged.values(), key=lambda i: i.drama_id)  # neighbours share pages: fewer written
         total = Applied()
         count = 0
         try:
