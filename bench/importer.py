@@ -1,15 +1,16 @@
 """A 20,000-row /import while the community mix runs (issue 26): does it slow everyone else?
 
-`python -m bench.importer [--size small|large] [--backend sqlite|postgres] [--rate N] [--seconds N]`
+`python -m bench.importer [--size small|large] [--backend sqlite|postgres] [--rate N] [--seconds N] [--rounds N]`
 
 The real bot (`python -m bot`, member cooldowns off) against the stand-in (bench/run.py's Session) on the
 synthetic catalogue. A dramabot CSV of ROWS rows is generated from that catalogue (each drama's score,
 status and progress, then episode scores; some titles the catalogue does not know, some films), sent as
 one member's /import (the attachment on the stand-in's CDN), previewed, and imported with its Import
 button. The community mix of bench/capacity.py (autocomplete, /review, /rate, /where, /top, /watchlist
-show, /profile, /match, /about) is offered open-loop at `--rate` per second:
-1. without the import, for `--seconds`;
-2. while the import runs (reading, matching, preview, storing), in steps of STEP seconds until it is done.
+show, /profile, /match, /about) is offered open-loop at `--rate` per second, in `--rounds` rounds of:
+1. the mix alone, for `--seconds`;
+2. the mix while one member's import runs (reading, matching, preview, storing), in steps of
+   STEP_DURING seconds until it is done (each round's member is new: every import writes everything).
 Reported: each kind's p99 with and without, and their ratio; the target is every ratio within 1.5.
 """
 
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
 
 ROWS = 20_000
 RATIO = 1.5  # p99 with the import over p99 without, per kind (issue 26)
-STEP = 5.0  # s: the mix is offered in steps this long while the import runs
+STEP = 5.0  # s: the mix is offered in steps this long (without the import)
+STEP_DURING = 2.0  # s: ... and while it runs, each step counted in the phase it started in
 HEADER = ("title", "year", "tmdb_id", "imdb_id", "status", "progress", "episode", "stars", "rated_at", "kind")
 STATUSES = ("completed", "watching", "plan", "on_hold", "dropped")
 PROGRESS = ("Reading ", "Matching ", "Searching ", "Storing ", "Importing ")
@@ -123,9 +125,9 @@ class Report:
     rate: int
     without: Phase
     during: Phase
-    import_s: float = math.nan
-    plan_s: float = math.nan
-    store_s: float = math.nan
+    planning: Phase = field(default_factory=Phase)  # steps started before the preview showed
+    storing: Phase = field(default_factory=Phase)  # steps started after Import was pressed
+    timings: list[str] = field(default_factory=list)  # each round's import
     result: str = ""
 
     def ratio(self, kind: str | None = None) -> float:
@@ -139,8 +141,9 @@ class Report:
     def text(self) -> str:
         lines = [
             f"/import of {self.rows:,} rows ({self.dramas:,} dramas), {self.size}, {self.backend}, mix at "
-            f"{self.rate}/s: {self.import_s:.1f} s in all ({self.plan_s:.1f} s to the preview, "
-            f"{self.store_s:.1f} s storing); p99 within {RATIO}x for every kind: {'met' if self.met else 'NOT MET'}",
+            f"{self.rate}/s, {len(self.timings)} rounds; p99 within {RATIO}x for every kind: "
+            f"{'met' if self.met else 'NOT MET'}",
+            *(f"round {n + 1}: {timing}" for n, timing in enumerate(self.timings)),
             f"the import's answer: {self.result}",
             "",
             "| kind | p99 ms without | p99 ms during the import | ratio | sent without / during |",
@@ -151,6 +154,9 @@ class Report:
             a, b = self.without.latencies(kind), self.during.latencies(kind)
             lines.append(f"| {label} | {self.without.p99(kind) * 1000:.1f} | {self.during.p99(kind) * 1000:.1f} | "
                          f"{self.ratio(kind):.2f} | {len(a)} / {len(b)} |")  # fmt: skip
+        for name, phase in (("reading and matching", self.planning), ("storing", self.storing)):
+            lines.append(f"| all, steps started while {name} | | {phase.p99() * 1000:.1f} | "
+                         f"{phase.p99() / self.without.p99():.2f} | / {len(phase.latencies())} |")  # fmt: skip
         lines.append(f"\nmissed: {self.without.missed} without, {self.during.missed} during")
         return "\n".join(lines) + "\n"
 
@@ -160,10 +166,52 @@ def _settled(result: Result) -> bool:
     return bool(data.get("embeds")) or not str(data.get("content") or "").startswith(PROGRESS)
 
 
-async def run(size: str, workroot: Path, log, *, rate: int = 100, seconds: float = 20.0, rows: int = ROWS,  # noqa: ANN001
-              pg_server: str | None = None, backend: str = "SQLite") -> Report:  # fmt: skip
-    from bench.run import Session, _database, load_world, prepared_database
+async def _import_during(
+    s, mix, rate: int, rng: random.Random, data: bytes, name: str, report: Report
+) -> str:  # noqa: ANN001
+    """One member's /import of `data` (preview, then Import) while the mix runs in STEP_DURING steps, each
+    counted in `report.during` and in the phase it started in; the import's timings, as text."""
     from tests.e2e.attachments import Attachment
+
+    member = s.stand_in.make_user(name)
+    times: dict[str, float] = {}
+
+    async def importing() -> None:
+        started = time.monotonic()
+        asked = await s.stand_in.dispatch_command(
+            "import", {"file": Attachment("history.csv", data)}, user=member
+        )
+        await asked.wait_until(lambda r: r.answered and _settled(r), timeout=600)
+        times["plan"] = time.monotonic() - started
+        go = next(i for i in asked.custom_ids() if i.startswith("import:go:"))
+        clicked = await s.stand_in.click(asked, go, user=member, timeout=30)
+        stored = time.monotonic()
+        done = await clicked.wait_until(
+            lambda r: (
+                bool((r.message or {}).get("embeds"))
+                and str(r.message["embeds"][0].get("title", "")).startswith("Imported")
+            ),
+            timeout=1200,
+        )
+        times["store"], times["all"] = time.monotonic() - stored, time.monotonic() - started
+        report.result = " / ".join(str(done.message["embeds"][0].get("description", "")).splitlines())
+
+    task = asyncio.create_task(importing())
+    during = Phase()
+    while not task.done():
+        planning = "plan" not in times
+        step = await offer(s, mix, MIX, rate, STEP_DURING, rng)
+        during.steps.append(step)
+        report.during.steps.append(step)
+        (report.planning if planning else report.storing).steps.append(step)
+    await task
+    return (f"{times['all']:.1f} s ({times['plan']:.1f} s to the preview, {times['store']:.1f} s storing); "
+            f"the mix's p99 {during.p99() * 1000:.1f} ms over {during.sent} ({during.missed} missed)")  # fmt: skip
+
+
+async def run(size: str, workroot: Path, log, *, rate: int = 30, seconds: float = 15.0, rows: int = ROWS,  # noqa: ANN001
+              rounds: int = 3, pg_server: str | None = None, backend: str = "SQLite") -> Report:  # fmt: skip
+    from bench.run import Session, _database, load_world, prepared_database
 
     rng = random.Random(2626)
     workdir = workroot / f"importer-{size}"
@@ -184,43 +232,22 @@ async def run(size: str, workroot: Path, log, *, rate: int = 100, seconds: float
         s.stand_in.validate = False  # as in bench/capacity.py: this process must not be the bottleneck
         warm = await offer(s, mix, MIX, min(rate, 50), 3.0, rng)
         log(f"  warm-up: {warm.sent} sent, {warm.misses} missed")
-        without = Phase()
-        while sum(st.seconds for st in without.steps) < seconds:
+        report = Report(size, backend, rows, dramas, rate, Phase(), Phase())
+        # Rounds of (the mix alone, then the mix while one member's import runs): the machine's other load
+        # drifts, and alternating shares it between the two phases.
+        for round_no in range(rounds):
+            alone = Phase()
+            while sum(st.seconds for st in alone.steps) < seconds:
+                await settle_bot(s)
+                alone.steps.append(await offer(s, mix, MIX, rate, STEP, rng))
+            report.without.steps += alone.steps
+            log(f"  round {round_no + 1}, without the import: p99 {alone.p99() * 1000:.1f} ms over {alone.sent} "
+                f"({alone.missed} missed)")  # fmt: skip
             await settle_bot(s)
-            without.steps.append(await offer(s, mix, MIX, rate, STEP, rng))
-        log(
-            f"  without the import: p99 {without.p99() * 1000:.1f} ms over {without.sent} ({without.missed} missed)"
-        )
-        await settle_bot(s)
-        report = Report(size, backend, rows, dramas, rate, without, Phase())
-        member = s.stand_in.make_user("importer")
-
-        async def importing() -> None:
-            started = time.monotonic()
-            asked = await s.stand_in.dispatch_command("import", {"file": Attachment("history.csv", data)},
-                                                      user=member)  # fmt: skip
-            await asked.wait_until(lambda r: r.answered and _settled(r), timeout=600)
-            report.plan_s = time.monotonic() - started
-            go = next(i for i in asked.custom_ids() if i.startswith("import:go:"))
-            clicked = await s.stand_in.click(asked, go, user=member, timeout=30)
-            stored = time.monotonic()
-            done = await clicked.wait_until(
-                lambda r: (
-                    bool((r.message or {}).get("embeds"))
-                    and str(r.message["embeds"][0].get("title", "")).startswith("Imported")
-                ),
-                timeout=1200,
-            )
-            report.store_s = time.monotonic() - stored
-            report.import_s = time.monotonic() - started
-            report.result = " / ".join(str(done.message["embeds"][0].get("description", "")).splitlines())
-
-        task = asyncio.create_task(importing())
-        while not task.done():
-            report.during.steps.append(await offer(s, mix, MIX, rate, STEP, rng))
-        await task
-        log(f"  during the import: p99 {report.during.p99() * 1000:.1f} ms over {report.during.sent} "
-            f"({report.during.missed} missed); import {report.import_s:.1f} s")  # fmt: skip
+            timing = await _import_during(s, mix, rate, rng, data, f"importer{round_no}", report)
+            report.timings.append(timing)
+            log(f"  round {round_no + 1}, during the import: {timing}")
+            await settle_bot(s)
     return report
 
 
@@ -236,7 +263,7 @@ async def main_async(args: argparse.Namespace) -> Report:
             server = stack.enter_context(BenchPostgres())
             pg_server, backend = server.url, f"PostgreSQL {server.version}"
         report = await run(args.size, Path(tmp), log, rate=args.rate, seconds=args.seconds, rows=args.rows,
-                           pg_server=pg_server, backend=backend)  # fmt: skip
+                           rounds=args.rounds, pg_server=pg_server, backend=backend)  # fmt: skip
     print()
     print(f"`{' '.join(['python -m bench.importer', *sys.argv[1:]])}` at {git_commit()}, {machine()}")
     print(report.text())
@@ -247,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.importer", description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("small", "large"), default="large")
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
-    parser.add_argument("--rate", type=int, default=100, help="the mix's interactions/s (default 100)")
-    parser.add_argument("--seconds", type=float, default=20.0, help="the mix without the import (default 20)")
+    parser.add_argument("--rate", type=int, default=30, help="the mix's interactions/s (default 30)")
+    parser.add_argument("--seconds", type=float, default=15.0,
+                        help="the mix without the import, each round (default 15)")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of without, then during (default 3)")
     parser.add_argument("--rows", type=int, default=ROWS, help=f"rows of the history file (default {ROWS:,})")
     args = parser.parse_args(argv)
     report = asyncio.run(main_async(args))
