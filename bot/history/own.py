@@ -22,7 +22,7 @@ from bot.history.text import Record, Table
 
 REQUIRED = ("title", "year", "tmdb id", "imdb id", "status", "progress", "episode", "rated at")
 NAMES = {key: key.replace(" ", "_") for key in (*REQUIRED, "stars", "score", "kind")}
-HEADER = "title,year,tmdb_id,imdb_id,status,progress,episode,stars,rated_at"
+HEADER = "title,year,tmdb_id,imdb_id,status,progress,episode,stars,rated_at"  # docs/import.md
 
 
 def detect(table: Table) -> bool:
@@ -42,7 +42,7 @@ def _halves(record: Record, scored_by: str) -> int | None:
 def parse(table: Table) -> ParsedFile:
     table.require(*REQUIRED, names=NAMES)
     if table.has("stars") and table.has("score"):
-        raise table_error(table)
+        raise HistoryFileError.keyed("history.error.stars_and_score", file=table.file)
     scored_by = "stars" if table.has("stars") else "score"
     dramas: dict[tuple, _Drama] = {}
     skipped: list[tuple[int, str, str]] = []
@@ -90,7 +90,3 @@ def parse(table: Table) -> ParsedFile:
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:
     return max((x for x in (a, b) if x is not None), default=None)
-
-
-def table_error(table: Table) -> HistoryFileError:
-    return HistoryFileError.keyed("history.error.stars_and_score", file=table.file)

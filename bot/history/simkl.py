@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from bot.history import mapping
 from bot.history.errors import shown
 from bot.history.rows import EpisodeEvent, HistoryRow, ParsedFile
-from bot.history.text import Table, column_key, escape
+from bot.history.text import CONTROL, Table, column_key, escape
 
 HEADER = (
     "SIMKL_ID",
@@ -116,14 +116,14 @@ def simkl_csv(dramas: Iterable[ExportedDrama]) -> bytes:
         writer.writerow(
             (
                 "",
-                escape(drama.title),
+                escape(CONTROL.sub("", drama.title)),
                 "tv",
                 drama.year or "",
                 mapping.SIMKL_WRITE.get(drama.status or "", ""),
                 f"S01E{drama.progress:02d}" if drama.progress > 0 else "",
                 drama.rated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if drama.rated_at else "",
                 drama.halves or "",
-                escape(" ".join(drama.memo.split())),
+                escape(" ".join(CONTROL.sub(" ", drama.memo).split())),
                 "",
                 drama.tmdb_id or "",
                 escape(drama.imdb_id or ""),

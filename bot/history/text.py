@@ -68,15 +68,17 @@ def decode(data: bytes, file: str) -> str:
 
 
 def unescape(value: str) -> str:
-    """A cell as its author wrote it: without the ``'`` an export put before a formula-like start."""
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+    """A cell as its author wrote it: without the ``'`` an export put before a formula-like start
+    (or before a ``'`` of the text's own)."""
+    if len(value) > 1 and value[0] == "'" and value[1] in (*FORMULA_START, "'"):
         return value[1:]
     return value
 
 
 def escape(value: str) -> str:
-    """A cell a spreadsheet will show as text, never run: ``'`` before a formula-like start."""
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """A cell a spreadsheet will show as text, never run: ``'`` before a formula-like start (and
+    before a leading ``'``, so that unescape gives the text back exactly)."""
+    return "'" + value if value.startswith((*FORMULA_START, "'")) else value
 
 
 def column_key(name: str) -> str:
@@ -85,7 +87,7 @@ def column_key(name: str) -> str:
 
 
 def delimiter_of(text: str) -> str:
-    first = text.split("\n", 1)[0]
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
     return "\t" if first.count("\t") > first.count(",") else ","
 
 
@@ -139,14 +141,11 @@ class Table:
 
     def records(self) -> Iterator[Record]:
         limits = self.context.limits
+        names = dict(zip(self.keys, self.header, strict=True))
         raw = self._raw()
         next(raw, None)  # the header
         for line, cells in raw:
             self.context.count_row(self.file)
-            if sum(len(cell) for cell in cells) > limits.max_row:
-                raise HistoryFileError.keyed(
-                    "history.error.row_too_long", file=self.file, row=line, limit=limits.max_row
-                )
             extra = [cell for cell in cells[len(self.keys) :] if cell.strip()]
             if extra:
                 raise HistoryFileError.keyed(
@@ -156,9 +155,7 @@ class Table:
                     found=len(cells),
                     expected=len(self.keys),
                 )
-            values: dict[str, str] = {}
-            for index, key in enumerate(self.keys):
-                cell = cells[index] if index < len(cells) else ""
+            for index, cell in enumerate(cells[: len(self.keys)]):
                 if len(cell) > limits.max_cell:
                     raise HistoryFileError.keyed(
                         "history.error.cell_too_long",
@@ -167,10 +164,15 @@ class Table:
                         column=self.header[index],
                         limit=limits.max_cell,
                     )
+            if sum(len(cell) for cell in cells) > limits.max_row:
+                raise HistoryFileError.keyed(
+                    "history.error.row_too_long", file=self.file, row=line, limit=limits.max_row
+                )
+            values: dict[str, str] = {}
+            for index, key in enumerate(self.keys):
+                cell = cells[index] if index < len(cells) else ""
                 values.setdefault(key, unescape(cell.strip()))
-            yield Record(
-                self.context, self.file, line, values, dict(zip(self.keys, self.header, strict=True))
-            )
+            yield Record(self.context, self.file, line, values, names)
 
 
 @dataclass

@@ -59,7 +59,13 @@ def _read(entry: Entry, name: str, groups: dict[tuple, Group], skipped: list[tup
     kind = entry.text("type")
     media = "movie" if kind == "movie" else "show"
     if kind not in ("show", "movie", "episode"):
-        title = entry.text(f"{kind}.title") if kind in ("season", "person") else ""
+        title = (
+            entry.text("person.name")
+            if kind == "person"
+            else entry.text("show.title")
+            if kind == "season"
+            else ""
+        )
         skipped.append((entry.line, title, "history.skip.unsupported_entry"))
         return
     if entry.get(media) is None:
