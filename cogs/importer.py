@@ -1,10 +1,10 @@
 """/import file:<attachment> [replace]: a member's history from Simkl, Trakt, TV Time, MyDramaList or
-dramabot's own CSV. The attachment Discord resolved is read (never a link), parsed off the event loop,
-matched, and shown as a private preview; only its Import button (the member's own) stores anything."""
+dramabot's own CSV. The attachment Discord resolved is read (never a link), parsed in a worker process
+(bot/history/worker.py: off the event loop and its GIL), matched, and shown as a private preview; only
+its Import button (the member's own) stores anything."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from pathlib import PurePath
@@ -17,9 +17,10 @@ from discord.app_commands import command, describe
 from bot.cards.history import preview_card, progress_text, result_card
 from bot.client import DramaBot
 from bot.errors import UserError
-from bot.history import LIMITS, parse_upload
+from bot.history import LIMITS
 from bot.history.matching import FileBudget, Plan, apply_plan, plan_import
 from bot.history.sessions import Sessions
+from bot.history.worker import Parser
 from bot.i18n.translator import t
 from cogs.common import Clickable, DramaCog, display_name, locale_of
 
@@ -96,6 +97,11 @@ class Importer(DramaCog):
         super().__init__(bot)
         self.sessions = Sessions()
         self.budget = FileBudget()
+        self.parser = Parser()  # files are parsed in a worker process, off the bot's GIL
+
+    async def cog_unload(self) -> None:
+        self.parser.close()
+        await super().cog_unload()
 
     @command(
         name="import", description="Bring your ratings and list from Simkl, Trakt, TV Time or MyDramaList."
@@ -139,7 +145,7 @@ class Importer(DramaCog):
             raise UserError.keyed(
                 "import.too_big", file=file.filename[:100], limit=MAX_UPLOAD // (1024 * 1024)
             )
-        parsed = await asyncio.to_thread(parse_upload, data, file.filename)
+        parsed = await self.parser.parse(data, file.filename)
         del data
         ondemand = self.bot.ondemand
         return await plan_import(
