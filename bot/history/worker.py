@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from bot.history import HistoryFileError, ParsedFile, parse_upload
+
+NICE = 10  # the worker yields the CPU to the bot's own process (a machine of two cores)
 
 
 def parse_or_error(data: bytes, filename: str) -> ParsedFile | tuple[str | None, dict, str]:
@@ -30,7 +33,12 @@ class Parser:
     async def parse(self, data: bytes, filename: str) -> ParsedFile:
         """`parse_upload` in the worker process; HistoryFileError as it would raise."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=os.nice,
+                initargs=(NICE,),
+            )
         try:
             done = await asyncio.get_running_loop().run_in_executor(
                 self._pool, parse_or_error, data, filename

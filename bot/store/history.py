@@ -11,8 +11,8 @@ Applying is idempotent and keeps what the member did since the file was made:
 - progress only moves up (with `replace`: the file's), capped at the drama's episodes; Completed means
   the last episode. Nothing changes when nothing differs, so updated_at stays and a second run is a no-op.
 One transaction per CHUNK rows written (a drama's score, its episode scores and its list entry count one
-each; at least one drama a chunk), with a pause as long as the chunk after each, so /rate and the rest get
-the writer between chunks (bench/importer.py measures it).
+each; at least one drama a chunk), each followed by a pause 1.5 times as long, so /rate and the rest
+get the writer between chunks (bench/importer.py measures it).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from bot.models import WATCH_STATUSES
 from bot.store.db import Db, Tx, marks
 
 CHUNK = 100  # rows written per transaction (bench/importer.py: a few ms each on SQLite)
-PAUSE_CAP = 0.05  # s: the longest pause between two chunks
+PAUSE, PAUSE_CAP = 1.5, 0.05  # the pause after a chunk: 1.5 times its time, at most 50 ms
 _IDS = 500  # values per IN list when matching
 
 
@@ -160,9 +160,9 @@ class History:
                 count += len(chunk)
                 if progress is not None:
                     await progress(count, len(todo))
-                # As long a pause as the chunk took: the import has at most half the writer, and a /rate
-                # arriving meanwhile waits one short chunk at most.
-                await asyncio.sleep(min(time.monotonic() - started, PAUSE_CAP))
+                # A pause longer than the chunk took: the import has at most 40% of the writer, and a
+                # /rate arriving meanwhile waits one short chunk at most.
+                await asyncio.sleep(min(PAUSE * (time.monotonic() - started), PAUSE_CAP))
         finally:
             if self._written is not None and (total.rated or total.episodes_rated):
                 self._written(None, (user_id,))
