@@ -54,6 +54,7 @@ class Applied:
     kept: int = 0  # scores or statuses of the member's own, newer than the file, left as they were
     unchanged: int = 0  # dramas where nothing differed
     dramas: set[int] = field(default_factory=set)
+    scopes: set[int] = field(default_factory=set)  # rating scopes whose totals changed (0: everyone)
 
     def add(self, other: Applied) -> None:
         self.rated += other.rated
@@ -62,6 +63,7 @@ class Applied:
         self.kept += other.kept
         self.unchanged += other.unchanged
         self.dramas |= other.dramas
+        self.scopes |= other.scopes
 
 
 def _when(value: object) -> datetime | None:
@@ -164,8 +166,8 @@ class History:
                 # /rate arriving meanwhile waits one short chunk at most.
                 await asyncio.sleep(min(PAUSE * (time.monotonic() - started), PAUSE_CAP))
         finally:
-            if self._written is not None and (total.rated or total.episodes_rated):
-                self._written(None, (user_id,))
+            if self._written is not None and total.rated:  # as /rate: the charts of the scopes touched
+                self._written(total.scopes | {0, guild_id or 0}, (user_id,))
         return total
 
     async def _apply_chunk(
@@ -181,9 +183,9 @@ class History:
             )
         }
         rated = {
-            (r["drama_id"], r["episode"]): (r["halves"], r["updated_at"])
+            (r["drama_id"], r["episode"]): (r["halves"], r["updated_at"], r["guild_id"])
             for r in await tx.fetch(
-                f"SELECT drama_id, episode, halves, updated_at FROM ratings WHERE user_id = ? "
+                f"SELECT drama_id, episode, halves, updated_at, guild_id FROM ratings WHERE user_id = ? "
                 f"AND drama_id IN ({marks(len(ids))})",
                 (user_id, *ids),
             )
@@ -220,6 +222,7 @@ class History:
                     continue
                 elif _file_wins(mine[1], at, replace):
                     updates.append((halves, guild_id, item.drama_id, episode, user_id))
+                    out.scopes.add(mine[2] or 0)  # the scope it leaves
                 else:
                     out.kept += 1
                     continue
