@@ -242,7 +242,7 @@ async def run_catalogue(settings: Settings, args: argparse.Namespace, store: Sto
 
 async def run_import_history(settings: Settings, args: argparse.Namespace, store: Store) -> int:
     try:
-        await load_starter_catalogue(store)  # a new database starts from the bundled catalogue, as the bot does
+        await load_starter_catalogue(store)  # a new database starts with the bundled catalogue, as the bot
         return await history_cli.run(store, args, settings)
     except StoreUnavailable as exc:
         log.error("the database is unavailable: %s", exc)
