@@ -5,6 +5,7 @@ its Import button (the member's own) stores anything."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from pathlib import PurePath
@@ -99,7 +100,12 @@ class Importer(DramaCog):
         self.budget = FileBudget()
         self.parser = Parser()  # files are parsed in a worker process, off the bot's GIL
 
+    async def cog_load(self) -> None:
+        await super().cog_load()
+        self._starting = asyncio.create_task(self.parser.start(), name="import-parser")  # in the background
+
     async def cog_unload(self) -> None:
+        self._starting.cancel()
         self.parser.close()
         await super().cog_unload()
 
