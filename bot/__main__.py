@@ -19,6 +19,7 @@ import yarl
 from bot.airing.times import Clock, SystemClock
 from bot.catalogue.format import load_starter_catalogue
 from bot.cli import catalogue as catalogue_cli
+from bot.cli import history as history_cli
 from bot.cli import migrate as migrate_cli
 from bot.client import DramaBot
 from bot.cluster import ClusterUnavailable, Coordinator, open_cluster
@@ -239,8 +240,19 @@ async def run_catalogue(settings: Settings, args: argparse.Namespace, store: Sto
         return EXIT_FAILURE
 
 
+async def run_import_history(settings: Settings, args: argparse.Namespace, store: Store) -> int:
+    try:
+        await load_starter_catalogue(store)  # a new database starts with the bundled catalogue, as the bot
+        return await history_cli.run(store, args, settings)
+    except StoreUnavailable as exc:
+        log.error("the database is unavailable: %s", exc)
+        return EXIT_FAILURE
+
+
 StoreCommand = Callable[[Settings, argparse.Namespace, Store], Awaitable[int]]
-STORE_COMMANDS: dict[str, StoreCommand] = {"sync": run_sync, "backup": run_backup, "catalogue": run_catalogue}
+STORE_COMMANDS: dict[str, StoreCommand] = {
+    "sync": run_sync, "backup": run_backup, "catalogue": run_catalogue, "import-history": run_import_history,
+}  # fmt: skip
 
 
 async def with_store(command: StoreCommand, settings: Settings, args: argparse.Namespace) -> int:
@@ -261,6 +273,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sub.add_parser("sync", help="sync the slash commands now, even if unchanged, then exit")
     sub.add_parser("backup", help="copy the database to PATH, safely while the bot runs").add_argument("path")
     catalogue_cli.add_parser(sub)
+    history_cli.add_parser(sub)
     migrate_cli.add_parser(sub)
     args = parser.parse_args(argv)
     args.command = args.command or "run"
@@ -273,7 +286,7 @@ def main(argv: list[str] | None = None, *, clock: Clock | None = None) -> int:
     if args.command == "migrate-db":  # needs no settings: both databases are on the command line
         return asyncio.run(migrate_cli.run(args))
     try:
-        settings = load_settings(require_token=args.command != "catalogue")
+        settings = load_settings(require_token=args.command not in ("catalogue", "import-history"))
     except SettingsError as exc:
         print(f"dramabot: {redact(str(exc), url_secrets(os.environ.get('DATABASE_URL')))}", file=sys.stderr)
         return EXIT_CONFIG

@@ -43,6 +43,7 @@ EXTENSIONS = (
     "cogs.review", "cogs.rate", "cogs.where", "cogs.about", "cogs.catalogue",
     "cogs.watchlist", "cogs.top", "cogs.match", "cogs.privacy", "cogs.profile",
     "cogs.airing", "cogs.server", "cogs.export", "cogs.watchparty", "cogs.pick", "cogs.recommend",
+    "cogs.importer",
 )  # fmt: skip
 READY_MARKER = "dramabot ready"
 HTTP_CONNECTIONS = 32  # concurrent REST connections (see DramaBot.__init__)

@@ -5,7 +5,8 @@ external ids), more scripted series from KR/JP/TW, and unscripted or foreign one
 must drop (`EXCLUDED`). Endpoints: `/search/tv` (by name, original name or alternative title),
 `/discover/tv` (popularity order, `with_origin_country` a|b, `first_air_date.gte`,
 `without_genres`, `fake.page_size` per page), `/tv/{id}` (append_to_response
-alternative_titles,external_ids), `/tv/{id}/season/{n}`, `/tv/{id}/watch/providers`.
+alternative_titles,external_ids), `/tv/{id}/season/{n}`, `/tv/{id}/watch/providers`, `/find/{id}` (external_source imdb_id: the series'
+external ids; tvdb_id: `fake.tvdb_ids`).
 
 `fake.script(path_prefix, *behaviours)` queues behaviours for the next requests whose path
 starts with the prefix: "429" (Retry-After `fake.retry_after`), "slow" (sleeps `fake.delay`),
@@ -108,6 +109,7 @@ EXCLUDED = [
     _series(9_900_104, "Harbor Detectives", "US", 2022, 10, [18]),
 ]
 ALL_SERIES = {s["id"]: s for s in [TV, *SCRIPTED, *EXCLUDED]}
+TVDB_IDS = {"320750": TV_ID, "990001": HARBOR_ID}  # `/find` by TVDB id (Goblin's is TheTVDB's)
 
 
 def _summary(series: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +147,8 @@ class FakeTMDB:
         # A test's own series (`/tv/{id}`) and seasons (`(id, season)`), changed as it goes (airing dramas).
         self.own_series: dict[int, dict[str, Any]] = {}
         self.own_seasons: dict[tuple[int, int], dict[str, Any]] = {}
+        # `/find/{id}?external_source=tvdb_id`: TVDB id (text) -> TMDB series id.
+        self.tvdb_ids: dict[str, int] = dict(TVDB_IDS)
 
     def script(self, prefix: str, *behaviours: str) -> None:
         self.queued += [(prefix, b) for b in behaviours]
@@ -193,6 +197,8 @@ class FakeTMDB:
             return web.json_response(self._search(request.query.get("query", "")))
         if path == "/discover/tv":
             return web.json_response(self._discover(request.query))
+        if path.startswith("/find/"):
+            return self._find(path.removeprefix("/find/"), request.query.get("external_source", ""))
         parts = path.strip("/").split("/")
         if len(parts) >= 2 and parts[0] == "tv" and parts[1].isdigit() and int(parts[1]) in self.own_series:
             if len(parts) == 2:
@@ -215,6 +221,20 @@ class FakeTMDB:
             if len(parts) == 4 and parts[2:] == ["watch", "providers"]:
                 return web.json_response(self.providers if series["id"] == TV_ID else {"id": series["id"], "results": {}})
         return web.json_response({"status_code": 34, "status_message": "not found"}, status=404)
+
+    def _find(self, external_id: str, source: str) -> web.Response:
+        """`/find/{id}`: TV series by IMDb id (their external_ids) or TVDB id (`tvdb_ids`, a test's own)."""
+        if source not in ("imdb_id", "tvdb_id", "freebase_mid", "tvrage_id", "facebook_id", "wikidata_id"):
+            return web.json_response({"status_code": 22, "status_message": "invalid external source"}, status=400)
+        found = []
+        for series in [*ALL_SERIES.values(), *self.own_series.values()]:
+            if source == "imdb_id" and (series.get("external_ids") or {}).get("imdb_id") == external_id:
+                found.append(_summary(series))
+            elif source == "tvdb_id" and self.tvdb_ids.get(external_id) == series["id"]:
+                found.append(_summary(series))
+        empty: list[Any] = []
+        return web.json_response({"movie_results": empty, "person_results": empty, "tv_results": found,
+                                  "tv_episode_results": empty, "tv_season_results": empty})  # fmt: skip
 
     def _search(self, query: str) -> dict[str, Any]:
         q = query.casefold().strip()

@@ -16,6 +16,7 @@ from bot.store.community import Community
 from bot.store.curation import Curation
 from bot.store.db import Tx
 from bot.store.erasure import Erasure
+from bot.store.history import History
 from bot.store.pacing import Pacing
 from bot.store.parties import Parties
 from bot.store.polls import Polls
@@ -46,6 +47,7 @@ class Store:
         self.suggestions = Suggestions(db, self.curation)  # members' suggestions, decided by global curators
         self.removal = Removal(db, self.titles, self.catalogue, self.community)
         self.erasure = Erasure(db, self.community, self.airing)  # /privacy delete-my-data
+        self.history = History(db, written=self.community.written)  # /import: matching, applying
         self.pacing = Pacing(db)  # the Discord request budget shared by the processes (PostgreSQL)
         self.parties = Parties(db)  # /watchparty: scheduled events and the follow-up after each
         self.polls = Polls(db)  # /pick: the candidates, one poll per channel, its result posted once

@@ -30,6 +30,7 @@ ATTRIBUTION = "Availability data from JustWatch via TMDB"
 PROVIDER_KINDS = {"flatrate": "subscription", "free": "free", "ads": "ads", "rent": "rent", "buy": "buy"}
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 EXCLUDED_GENRES = {16: "animation", 10767: "talk", 10763: "news", 10764: "reality"}  # not scripted
+FIND_SOURCES = ("imdb_id", "tvdb_id")  # the external ids `find` looks up
 RETRY_AFTER_CAP = 60.0  # seconds: the longest Retry-After believed (and the longest the bucket pauses)
 
 
@@ -137,6 +138,17 @@ class TMDB:
 
     async def watch_providers(self, tmdb_id: int) -> dict[str, dict[str, Any]]:
         return parse_providers(await self.get(f"/tv/{tmdb_id}/watch/providers"))
+
+    async def find(self, external_id: str, source: str) -> list[dict[str, Any]]:
+        """`/find/{external_id}`: the TV series TMDB links to an IMDb id (`source` "imdb_id") or a TVDB id
+        ("tvdb_id"), as summaries with an id ([] when none)."""
+        if source not in FIND_SOURCES:
+            raise ValueError(f"unknown external source {source!r}")
+        body = await self.get(f"/find/{external_id}", {"external_source": source})
+        found = body.get("tv_results")
+        if not isinstance(found, list):
+            raise TMDBError("TMDB find answer has no tv_results list")
+        return [r for r in found if isinstance(r, dict) and isinstance(r.get("id"), int)]
 
 
 def _series_list(body: dict[str, Any], what: str) -> dict[str, Any]:

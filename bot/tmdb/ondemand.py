@@ -147,18 +147,22 @@ class OnDemandImports:
             )  # fmt: skip
 
     async def get(
-        self, tmdb_id: int, *, member_id: int, member_name: str | None, guild_id: int | None
-    ) -> Drama:
-        """The drama linked to `tmdb_id`, imported first if needed; UserError (nothing stored) on failure."""
+        self, tmdb_id: int, *, member_id: int, member_name: str | None, guild_id: int | None,
+        limited: bool = True,
+    ) -> Drama:  # fmt: skip
+        """The drama linked to `tmdb_id`, imported first if needed; UserError (nothing stored) on failure.
+        `limited=False`: not counted against the member's few imports (a history file has its own budget,
+        bot/history/matching.py)."""
         drama = await self.local(tmdb_id)
         if drama is not None:
             return drama
         removed = await self._store().catalogue.hidden_by("tmdb_id", tmdb_id)
         if removed is not None:  # a curator removed it: not imported again behind their back
             raise UserError.keyed("option.drama_removed", title=safe(removed.title))
-        self.check_member(tmdb_id, member_id)
-        if tmdb_id not in self.flights:
-            self.limiter.hit(member_id)
+        if limited:
+            self.check_member(tmdb_id, member_id)
+            if tmdb_id not in self.flights:
+                self.limiter.hit(member_id)
         task = self.flights.run(
             tmdb_id, lambda: self._import(tmdb_id, member_id, member_name, guild_id), "tmdb-import"
         )

@@ -53,6 +53,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from . import multipart, spec
+from .attachments import Attachment, Attachments
 from .channels import ChannelWorld
 from .events import ScheduledEvents
 from .installs import UserInstalls
@@ -533,6 +534,8 @@ class DiscordStandIn:
         #: Interactions through a member's own install (tests/e2e/installs.py).
         self.installs = UserInstalls(self)
         self._routes = self._route_table()
+        #: Files attached to slash commands, served on the stand-in's CDN path (tests/e2e/attachments.py).
+        self.attachments = Attachments()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -1003,6 +1006,8 @@ class DiscordStandIn:
 
     async def _http(self, request: web.Request) -> web.Response:
         """Every REST request: record, rate-limit, parse, route, inject faults, check auth, handle."""
+        if self.attachments.serves(request):  # the CDN: attachments handed out in interactions
+            return await self.attachments.serve(request)
         full_path = request.path
         path = full_path[len(API_PREFIX) :] if full_path.startswith(API_PREFIX + "/") else full_path
         rec = RecordedRequest(
@@ -1612,6 +1617,13 @@ class DiscordStandIn:
                 k: v for k, v in self.make_member(value).items() if k not in ("user", "deaf", "mute")
             }
             value = value["id"]
+        elif otype == ATTACHMENT:
+            if not isinstance(value, Attachment):
+                raise ValueError(f"{where}: {value!r} is not an Attachment (tests/e2e/attachments.py)")
+            value = self.attachments.resolve(
+                value, resolved, base=f"http://127.0.0.1:{self.port}", snowflake=self.snowflake(),
+                app_id=str(self.application_id),
+            )  # fmt: skip
         elif otype in (USER, CHANNEL, ROLE, MENTIONABLE):
             value = str(value)
             if otype == CHANNEL and value == self.channel_id:

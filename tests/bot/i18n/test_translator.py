@@ -83,7 +83,7 @@ async def test_korean_payload_obeys_discords_rules(bot):
 
     payload = await bot.command_payload(None)
     assert {entry["name"] for entry in payload} == {"review", "rate", "where", "about", "catalogue", "watchlist", "top",
-                                                    "match", "privacy", "profile", "schedule", "announce", "follow",
+                                                    "match", "privacy", "import", "profile", "schedule", "announce", "follow",
                                                     "unfollow", "remind", "server", "export", "watchparty", "pick", "recommend"}  # fmt: skip
     for entry in payload:
         check(entry, "/" + entry["name"])
