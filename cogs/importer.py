@@ -23,7 +23,7 @@ from bot.history.matching import FileBudget, Plan, apply_plan, plan_import
 from bot.history.sessions import Sessions
 from bot.history.worker import Parser
 from bot.i18n.translator import t
-from cogs.common import Clickable, DramaCog, display_name, locale_of
+from cogs.common import Clickable, DramaCog, anywhere, display_name, locale_of, server_of
 
 MAX_UPLOAD = LIMITS.max_bytes  # bytes (docs/import.md)
 SUFFIXES = (".csv", ".tsv", ".txt", ".zip")
@@ -112,6 +112,7 @@ class Importer(DramaCog):
     @command(
         name="import", description="Bring your ratings and list from Simkl, Trakt, TV Time or MyDramaList."
     )
+    @anywhere
     @describe(
         file="The export file (CSV, TSV or zip, up to 8 MB); you see a preview before anything is stored",
         replace="Let the file's scores replace ones you changed in dramabot after the file was made",
@@ -133,7 +134,7 @@ class Importer(DramaCog):
         if plan.empty:
             await interaction.edit_original_response(content=t("import.nothing", locale), embed=card)
             return
-        pending = self.sessions.keep(member, plan, replace=replace, guild_id=interaction.guild_id)
+        pending = self.sessions.keep(member, plan, replace=replace, guild_id=server_of(interaction))
         view = discord.ui.View(timeout=None)
         view.add_item(ImportButton("go", member, pending.number, locale=locale))
         view.add_item(ImportButton("no", member, pending.number, locale=locale))
@@ -199,7 +200,7 @@ class Importer(DramaCog):
 
         async def import_one(tmdb_id: int) -> int:
             drama = await ondemand.imports.get(
-                tmdb_id, member_id=interaction.user.id, member_name=name, guild_id=interaction.guild_id,
+                tmdb_id, member_id=interaction.user.id, member_name=name, guild_id=server_of(interaction),
                 limited=False,
             )  # fmt: skip
             return drama.id

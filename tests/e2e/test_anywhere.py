@@ -17,8 +17,8 @@ from tests.e2e.installs import USE_EXTERNAL_APPS
 from tests.e2e.standin import DEFAULT_MEMBER_PERMISSIONS, CommandNotSynced
 
 TITLE = "Crash Landing on You"
-PERSONAL = ("review", "where", "rate", "watchlist", "profile", "export")
-SERVER_ONLY = ("top", "announce", "follow", "server", "catalogue")
+PERSONAL = ("review", "where", "rate", "watchlist", "profile", "export", "import", "recommend", "privacy")
+SERVER_ONLY = ("top", "announce", "follow", "server", "catalogue", "pick", "watchparty")
 NO_EXTERNAL_APPS = int(DEFAULT_MEMBER_PERMISSIONS) & ~USE_EXTERNAL_APPS
 
 
