@@ -128,6 +128,8 @@ def _install(out: str) -> None:  # noqa: C901 - one wrapper per stage
                 setattr(part, name, timed_store(f"{part.__name__}.{name}", method))
 
     def write() -> None:
+        if not interactions and not store_calls:  # a process the bot started (/import's parsing worker)
+            return
         with open(out, "w", encoding="utf-8") as f:
             for entry in interactions.values():
                 f.write(json.dumps({"interaction": entry}) + "\n")
