@@ -17,16 +17,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 import discord
 
 from bot.airing.announcer import Delivery, Dispatcher, Intent, Outcome, Status
 from bot.airing.times import MAX_AGE, AiredEpisode, Clock, air_instant, due_episodes
 from bot.cards.airing import AiringEpisode, announcement_card, digest_card, reminder_card, thread_name
+from bot.cluster.jobs import BackgroundJob
 from bot.i18n.messages import ENGLISH as EN
 from bot.i18n.messages import language
 from bot.models import AnnounceSettings, Availability, Drama, LedgerEntry, ScheduledEpisode
@@ -249,38 +249,29 @@ async def run_cycle(store: Store, clock: Clock, dispatcher: Dispatcher, *, page:
     return report
 
 
-class AiringJob:
+class AiringJob(BackgroundJob):
     """Runs `run_cycle` every `interval` once the bot is ready; started and stopped with the bot."""
+
+    name = LEADER_NAME
 
     def __init__(
         self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta,
         *, takeover_grace: float = 0.0,
     ) -> None:  # fmt: skip
+        super().__init__()
         self.client, self._store, self.clock, self.interval = client, store, clock, interval
         # How long a leader that lost its lock may still be sending (bot.cluster: until it notices).
         self.takeover_grace = takeover_grace
         self.dispatcher: Dispatcher | None = None
         self.totals: Counter[str] = Counter()  # delivery outcomes by Status.value, cumulative
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def backlog(self) -> int:
         """Announcement intents in the running batch not settled yet."""
         return self.dispatcher.backlog if self.dispatcher is not None else 0
 
-    def start(
-        self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
-    ) -> None:
-        """Start the cycles; through `leader` (cluster.run_as_leader) on one process of a cluster."""
-        if self._task is None:
-            work = self._loop() if leader is None else leader(LEADER_NAME, self._loop)
-            self._task = asyncio.get_running_loop().create_task(work, name="airing-scheduler")
-
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await super().stop()
         if self.dispatcher is not None:
             await self.dispatcher.close()
 

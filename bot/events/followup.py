@@ -10,17 +10,16 @@ Discord refuses is not tried again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import discord
 
 from bot.airing.times import Clock
 from bot.cards.review import safe
 from bot.cards.watchparty import followup_text
+from bot.cluster.jobs import RepeatingJob
 from bot.models import WatchParty
 from bot.store import Store
 
@@ -30,41 +29,16 @@ LEADER_NAME = "watch-parties"  # bot.cluster's leader lock for the loop
 BATCH = 100  # parties looked at per cycle at most
 
 
-class PartyJob:
+class PartyJob(RepeatingJob):
     """Posts the follow-ups due, every `interval`, once the bot is ready."""
+
+    name = LEADER_NAME
 
     def __init__(
         self, client: discord.Client, store: Callable[[], Store], clock: Clock, interval: timedelta
     ) -> None:
-        self.client, self._store, self.clock, self.interval = client, store, clock, interval
+        super().__init__(client, store, clock, interval)
         self.posted = 0  # follow-ups posted by this process
-        self._task: asyncio.Task[None] | None = None
-
-    def start(
-        self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
-    ) -> None:
-        if self._task is None:
-            work = self._loop() if leader is None else leader(LEADER_NAME, self._loop)
-            self._task = asyncio.get_running_loop().create_task(work, name="watch-parties")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        await self.client.wait_until_ready()
-        while True:
-            store = self._store()
-            if isinstance(store, Store):
-                try:
-                    await self.run_once(store)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("watch party follow-ups failed; trying again in %s", self.interval)
-            await asyncio.sleep(self.interval.total_seconds())
 
     async def run_once(self, store: Store) -> int:
         """Post every follow-up due now; how many were posted."""

@@ -15,19 +15,17 @@ channel gone or closed to the bot: settled without a post.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import discord
 
-from bot.airing.times import Clock
 from bot.cards.pick import winner_card
 from bot.catalogue import regions
+from bot.cluster.jobs import RepeatingJob
 from bot.i18n.messages import ENGLISH, language, t
 from bot.models import Availability, Drama, ServerPoll
 from bot.pick.poll import winner
@@ -49,41 +47,10 @@ def nonce(poll: ServerPoll) -> str:
     return hashlib.sha256(f"pick:{poll.channel_id}:{poll.message_id}".encode()).hexdigest()[:NONCE_LENGTH]
 
 
-class PollJob:
+class PollJob(RepeatingJob):
     """Settles the ended polls every `interval`, once the bot is ready; started and stopped with the bot."""
 
-    def __init__(
-        self, client: discord.Client, store: Callable[[], Any], clock: Clock, interval: timedelta
-    ) -> None:
-        self.client, self._store, self.clock, self.interval = client, store, clock, interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(
-        self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
-    ) -> None:
-        """Start it; through `leader` (cluster.run_as_leader) on one process of a cluster."""
-        if self._task is None:
-            work = self._loop() if leader is None else leader(LEADER_NAME, self._loop)
-            self._task = asyncio.get_running_loop().create_task(work, name="server-polls")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-
-    async def _loop(self) -> None:
-        await self.client.wait_until_ready()
-        while True:
-            store = self._store()
-            if isinstance(store, Store):
-                try:
-                    await self.run_once(store)
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("poll job failed; trying again in %s", self.interval)
-            await asyncio.sleep(self.interval.total_seconds())
+    name = LEADER_NAME
 
     async def run_once(self, store: Store) -> list[str]:
         """Settle every ended poll not leased elsewhere; what became of each (an outcome, or "retry")."""

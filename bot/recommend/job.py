@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from bot.airing.times import Clock
+from bot.cluster.jobs import BackgroundJob
 from bot.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -22,26 +23,14 @@ LEADER_NAME = "recommend-neighbours"
 CHECK_EVERY = 300.0  # s between two looks at the ratings
 
 
-class NeighbourJob:
+class NeighbourJob(BackgroundJob):
+    name = LEADER_NAME
+
     def __init__(self, store_of: Callable[[], Any], clock: Clock, every: float = CHECK_EVERY) -> None:
+        super().__init__()
         self._store_of = store_of  # the store may be replaced while the bot runs (it was unavailable)
         self._clock = clock
         self.every = every
-        self._task: asyncio.Task | None = None
-
-    def start(
-        self, leader: Callable[[str, Callable[[], Any]], Coroutine[Any, Any, None]] | None = None
-    ) -> None:
-        """Start the checks; through `leader` (cluster.run_as_leader) on one process of a cluster."""
-        if self._task is None:
-            work = self._loop() if leader is None else leader(LEADER_NAME, self._loop)
-            self._task = asyncio.get_running_loop().create_task(work, name="recommend-neighbours")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
 
     async def run_once(self) -> bool:
         """Rebuild when due; whether it did."""
