@@ -38,11 +38,7 @@ def parse(table: Table) -> ParsedFile:
     started, ended = _first(table, STARTED), _first(table, ENDED)
     rows: list[HistoryRow] = []
     skipped: list[tuple[int, str, str]] = []
-    for record in table.records():
-        title = record.text("title")
-        if not title:
-            skipped.append((record.line, "", "history.skip.no_title"))
-            continue
+    for record, title in table.titled(skipped):
         status = record.status("status", mapping.MDL_STATUS)
         if status == mapping.SKIP:
             skipped.append((record.line, title, "history.skip.not_interested"))

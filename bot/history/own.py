@@ -46,11 +46,7 @@ def parse(table: Table) -> ParsedFile:
     scored_by = "stars" if table.has("stars") else "score"
     dramas: dict[tuple, _Drama] = {}
     skipped: list[tuple[int, str, str]] = []
-    for record in table.records():
-        title = record.text("title")
-        if not title:
-            skipped.append((record.line, "", "history.skip.no_title"))
-            continue
+    for record, title in table.titled(skipped):
         tmdb_id, imdb_id, year = record.int("tmdb id") or None, record.imdb("imdb id"), record.year("year")
         kind = record.text("kind").lower() or "show"
         if kind not in KINDS:

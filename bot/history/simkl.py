@@ -44,11 +44,7 @@ def parse(table: Table) -> ParsedFile:
     table.require(*KEYS, names=KEYS)
     rows: list[HistoryRow] = []
     skipped: list[tuple[int, str, str]] = []
-    for record in table.records():
-        title = record.text("title")
-        if not title:
-            skipped.append((record.line, "", "history.skip.no_title"))
-            continue
+    for record, title in table.titled(skipped):
         status = record.status("watchlist", mapping.SIMKL_STATUS)
         if status == mapping.SKIP:
             skipped.append((record.line, title, "history.skip.not_interested"))

@@ -139,6 +139,15 @@ class Table:
             if any(cell.strip() for cell in cells):
                 yield line, cells
 
+    def titled(self, skipped: list[tuple[int, str, str]]) -> Iterator[tuple[Record, str]]:
+        """The records with a title, and it; a row without one is noted in `skipped` (for the preview)."""
+        for record in self.records():
+            title = record.text("title")
+            if title:
+                yield record, title
+            else:
+                skipped.append((record.line, "", "history.skip.no_title"))
+
     def records(self) -> Iterator[Record]:
         limits = self.context.limits
         names = dict(zip(self.keys, self.header, strict=True))
