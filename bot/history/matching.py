@@ -186,11 +186,14 @@ async def plan_import(
 
     await store.titles.refresh(max_age=1.0)
     candidates: dict[int, list[int]] = {}
+    looked: dict[str, list[int]] = {}
     for i, row in enumerate(todo):
         await slices.tick()
         if i in found or i in not_drama or i in tmdb_of:
             continue
-        ids = store.titles.lookup(row.title)
+        ids = looked.get(row.title)
+        if ids is None:  # a file names a drama on many rows (its episodes): one lookup each title
+            ids = looked[row.title] = store.titles.lookup(row.title)
         if ids:
             candidates[i] = ids
     years = await store.history.facts({d for ids in candidates.values() for d in ids})

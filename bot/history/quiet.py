@@ -5,8 +5,9 @@
   collector ran full passes every few seconds, each walking the whole heap with the loop stopped: the
   others' interactions waited behind them. The younger generations are still collected, and what the
   import leaves is freed by reference counting; the next full pass comes after it (docs/perf-notes/importer.md).
-- `Slices`: hand the loop back after each SLICE of work, however long a row takes, rather than after a fixed
-  count of rows.
+- `Slices`: after each SLICE of work, however long a row takes, the loop is left alone for as long again
+  (a sleep, not a bare yield: an interaction needs several turns of the loop, and with bare yields it
+  would wait a whole slice at each of them).
 """
 
 from __future__ import annotations
@@ -43,16 +44,19 @@ def collector_paused() -> Iterator[None]:
 
 
 class Slices:
-    """`await slices.tick()` once per row: yields to the event loop once `budget` seconds of work have run
-    since the last yield."""
+    """`await slices.tick()` once per row: once `budget` seconds of work have run since the last yield, sleeps
+    `rest` seconds (the budget again unless given)."""
 
-    def __init__(self, budget: float = SLICE, clock: Callable[[], float] = time.perf_counter) -> None:
+    def __init__(
+        self, budget: float = SLICE, clock: Callable[[], float] = time.perf_counter, rest: float | None = None
+    ) -> None:
         self.budget, self.clock = budget, clock
+        self.rest = budget if rest is None else rest
         self.yields = 0
         self._since = clock()
 
     async def tick(self) -> None:
         if self.clock() - self._since >= self.budget:
-            await asyncio.sleep(0)
+            await asyncio.sleep(self.rest)
             self.yields += 1
             self._since = self.clock()

@@ -28,7 +28,7 @@ def test_collector_paused_restores_after_an_error() -> None:
 
 def test_slices_yield_once_the_budget_of_work_is_spent() -> None:
     now = [0.0]
-    slices = Slices(budget=0.004, clock=lambda: now[0])
+    slices = Slices(budget=0.004, clock=lambda: now[0], rest=0)
 
     async def run() -> list[int]:
         seen = []
