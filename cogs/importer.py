@@ -20,6 +20,7 @@ from bot.client import DramaBot
 from bot.errors import UserError
 from bot.history import LIMITS
 from bot.history.matching import FileBudget, Plan, apply_plan, plan_import
+from bot.history.quiet import collector_paused
 from bot.history.sessions import Sessions
 from bot.history.worker import Parser
 from bot.i18n.translator import t
@@ -152,13 +153,14 @@ class Importer(DramaCog):
             raise UserError.keyed(
                 "import.too_big", file=file.filename[:100], limit=MAX_UPLOAD // (1024 * 1024)
             )
-        parsed = await self.parser.parse(data, file.filename)
-        del data
         ondemand = self.bot.ondemand
-        return await plan_import(
-            parsed, file.filename, self.bot.store, ondemand.tmdb if ondemand else None,
-            ondemand.countries if ondemand else (), progress,
-        )  # fmt: skip
+        with collector_paused():  # the file's rows and the plan: no full GC pass stalls the others meanwhile
+            parsed = await self.parser.parse(data, file.filename)
+            del data
+            return await plan_import(
+                parsed, file.filename, self.bot.store, ondemand.tmdb if ondemand else None,
+                ondemand.countries if ondemand else (), progress,
+            )  # fmt: skip
 
     async def decided(self, interaction: Interaction, go: bool, member: int, number: int) -> None:
         """Import or Cancel pressed on preview `number` (already checked: the member's own)."""
@@ -178,7 +180,8 @@ class Importer(DramaCog):
         plan: Plan = pending.plan
         if plan.new:
             self.budget.check(member)  # over the daily budget: refused, the preview stays
-        with self.sessions.running(member):  # another import of theirs running: refused, the preview stays
+        # Another import of theirs running: refused, the preview stays. No full GC pass while it stores.
+        with self.sessions.running(member), collector_paused():
             self.sessions.take(member, number)
             if plan.new:
                 self.budget.spend(member)

@@ -13,13 +13,13 @@ Nothing is stored while planning.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.errors import UserError
+from bot.history.quiet import Slices
 from bot.history.rows import HistoryRow, ParsedFile
 from bot.store import Store
 from bot.store.history import Applied, HistoryItem
@@ -28,7 +28,6 @@ from bot.tmdb.limits import MemberWindow
 
 log = logging.getLogger(__name__)
 
-YIELD_EVERY = 250  # rows handled between two yields to the event loop (a 20,000-row file stays responsive)
 MAX_LOOKUPS = 300  # TMDB requests (/find, /search) while planning one file
 MAX_NEW = 100  # dramas one file may import from TMDB
 FILES_PER_DAY = 3  # files a member may import from TMDB in any 24 hours
@@ -137,10 +136,13 @@ async def plan_import(
     parsed: ParsedFile, filename: str, store: Store, tmdb: TMDB | None, countries: tuple[str, ...],
     progress: Progress | None = None, *, lookups: int = MAX_LOOKUPS, max_new: int = MAX_NEW,
 ) -> Plan:  # fmt: skip
-    """The file's rows matched to the catalogue (and to TMDB when `tmdb` is given); nothing stored."""
+    """The file's rows matched to the catalogue (and to TMDB when `tmdb` is given); nothing stored. The
+    loops over the rows hand the event loop back every few ms (`Slices`): a 20,000-row file stays responsive."""
+    slices = Slices()
     skipped = [Skipped(line, title, reason) for line, title, reason in parsed.skipped]
     todo: list[HistoryRow] = []
     for row in parsed.rows:
+        await slices.tick()
         if row.kind in SKIPPED_KINDS:
             skipped.append(Skipped(row.line, row.title, SKIPPED_KINDS[row.kind]))
         else:
@@ -151,6 +153,7 @@ async def plan_import(
     by_tmdb = await store.history.ids_by("tmdb_id", (r.tmdb_id for r in todo))
     by_imdb = await store.history.ids_by("imdb_id", (r.imdb_id for r in todo))
     for i, row in enumerate(todo):
+        await slices.tick()
         hit = by_tmdb.get(row.tmdb_id) or by_imdb.get(row.imdb_id)
         if hit is not None:
             found[i] = hit[0]
@@ -183,18 +186,19 @@ async def plan_import(
 
     await store.titles.refresh(max_age=1.0)
     candidates: dict[int, list[int]] = {}
+    looked: dict[str, list[int]] = {}
     for i, row in enumerate(todo):
-        if i % YIELD_EVERY == 0:
-            await asyncio.sleep(0)
+        await slices.tick()
         if i in found or i in not_drama or i in tmdb_of:
             continue
-        ids = store.titles.lookup(row.title)
+        ids = looked.get(row.title)
+        if ids is None:  # a file names a drama on many rows (its episodes): one lookup each title
+            ids = looked[row.title] = store.titles.lookup(row.title)
         if ids:
             candidates[i] = ids
     years = await store.history.facts({d for ids in candidates.values() for d in ids})
-    for n, (i, ids) in enumerate(candidates.items()):
-        if n % YIELD_EVERY == 0:
-            await asyncio.sleep(0)
+    for i, ids in candidates.items():
+        await slices.tick()
         year = todo[i].year
         shown = [d for d in ids if d in years]
         exact = [d for d in shown if year is not None and years[d][1] == year]
@@ -223,8 +227,7 @@ async def plan_import(
     matched, new = [], []
     new_ids: set[int] = set()
     for i, row in enumerate(todo):
-        if i % YIELD_EVERY == 0:
-            await asyncio.sleep(0)
+        await slices.tick()
         drama_id = found.get(i)
         if drama_id is not None and drama_id in facts:
             title, _year, count = facts[drama_id]
@@ -287,9 +290,9 @@ async def apply_plan(
     """Import the plan's new dramas (one by one, each its own transaction), then apply every matched row
     (bot/store/history.py: CHUNK dramas a transaction)."""
     items = []
-    for n, m in enumerate(plan.matched):
-        if n % YIELD_EVERY == 0:
-            await asyncio.sleep(0)
+    slices = Slices()
+    for m in plan.matched:
+        await slices.tick()
         items.append(item_of(m.row, m.drama_id))
     failed: list[Skipped] = []
     imported: dict[int, int] = {}

@@ -11,8 +11,9 @@ Applying is idempotent and keeps what the member did since the file was made:
 - progress only moves up (with `replace`: the file's), capped at the drama's episodes; Completed means
   the last episode. Nothing changes when nothing differs, so updated_at stays and a second run is a no-op.
 One transaction per CHUNK rows written (a drama's score, its episode scores and its list entry count one
-each; at least one drama a chunk), each followed by a pause 1.5 times as long, so /rate and the rest
-get the writer between chunks (bench/importer.py measures it).
+each; at least one drama a chunk), each followed by a pause 3 times as long, so /rate and the rest
+get the writer between chunks, and the writer's thread (a third of a core while it writes) leaves the
+CPU to the others' interactions most of the time (bench/importer.py measures it; docs/perf-notes/importer.md).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bot.models import WATCH_STATUSES
 from bot.store.db import Db, Tx, marks
 
 CHUNK = 100  # rows written per transaction (bench/importer.py: a few ms each on SQLite)
-PAUSE, PAUSE_CAP = 1.5, 0.05  # the pause after a chunk: 1.5 times its time, at most 50 ms
+PAUSE, PAUSE_CAP = 3.0, 0.1  # the pause after a chunk: 3 times its time, at most 100 ms
 _IDS = 500  # values per IN list when matching
 
 
@@ -162,7 +163,7 @@ class History:
                 count += len(chunk)
                 if progress is not None:
                     await progress(count, len(todo))
-                # A pause longer than the chunk took: the import has at most 40% of the writer, and a
+                # A pause longer than the chunk took: the import has at most 25% of the writer, and a
                 # /rate arriving meanwhile waits one short chunk at most.
                 await asyncio.sleep(min(PAUSE * (time.monotonic() - started), PAUSE_CAP))
         finally:
