@@ -103,6 +103,7 @@ async def test_the_first_ready_freezes_the_start_up_heap_and_no_later_one():
             assert frozen > 0  # the bot's objects, built before, are out of the collector's generations
             later = [[n] for n in range(1000)]  # built after the first ready
             await bot.on_ready()  # a reconnect's ready
-            assert gc.get_freeze_count() == frozen and len(later) == 1000
+            # not frozen again: the 1,000 lists would be added (frozen objects freed since only lower it)
+            assert gc.get_freeze_count() <= frozen and len(later) == 1000
     finally:
         gc.unfreeze()
