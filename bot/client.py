@@ -291,18 +291,10 @@ class DramaBot(commands.Bot):
 
     # ---- shutdown ------------------------------------------------------------------
     async def close(self) -> None:
-        if self.airing_job is not None:
-            await self.airing_job.stop()
-            self.airing_job = None
-        if self.party_job is not None:
-            await self.party_job.stop()
-            self.party_job = None
-        if self.poll_job is not None:
-            await self.poll_job.stop()
-            self.poll_job = None
-        if self.neighbour_job is not None:
-            await self.neighbour_job.stop()
-            self.neighbour_job = None
+        for job in (self.airing_job, self.party_job, self.poll_job, self.neighbour_job):
+            if job is not None:
+                await job.stop()
+        self.airing_job = self.party_job = self.poll_job = self.neighbour_job = None
         if self.ondemand is not None:
             await self.ondemand.close()
             self.ondemand = None

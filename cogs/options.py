@@ -1,4 +1,4 @@
-"""Option types: a drama picked from the catalogue (or TMDB), a region. Transformers turn the option text
+"""Option types: a drama picked from the catalogue (or TMDB), a region, a genre. Transformers turn the option text
 into a `Drama` / `Region` (or a clear `UserError`) and serve autocomplete: commands never parse text."""
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ CHOICE_TEXT = 100  # Discord's limit on a choice's name and string value
 AUTOCOMPLETE_BUDGET = 1.2  # seconds: TMDB suggestions are dropped after this (answers stay under 1.5 s)
 TMDB_MIN_TEXT = 3  # TMDB is asked only from this many characters on
 TMDB_MARK = " · TMDB"
+GENRE_LIMIT = 40  # longer than any genre; keeps /top's buttons' custom ids under Discord's 100
+GENRE_EXAMPLES = 5  # genres named in the answer to one the catalogue does not have
 Choices = list[Choice[str]]
 
 
@@ -194,8 +196,31 @@ class RegionOption(app_commands.Transformer):
         return [Choice(name=regions.choice_label(r), value=r.code) for r in found]
 
 
+class GenreOption(app_commands.Transformer):
+    """A genre of the catalogue (/top, /recommend), spaces folded; "" for a blank one. Autocomplete lists the
+    catalogue's genres, those starting with what is typed first, then those containing it."""
+
+    async def transform(self, interaction: Interaction, value: str) -> str:
+        wanted = " ".join(str(value).split())
+        if len(wanted) > GENRE_LIMIT:
+            raise UserError.keyed("top.genre_too_long", length=len(wanted), limit=GENRE_LIMIT)
+        top = _bot(interaction).store.community.top
+        if wanted and not await top.has_genre(wanted):
+            examples = ", ".join((await top.genre_names())[:GENRE_EXAMPLES]) or "—"
+            raise UserError.keyed("top.unknown_genre", genre=shown(wanted), examples=examples)
+        return wanted
+
+    async def autocomplete(self, interaction: Interaction, value: str) -> Choices:
+        text = " ".join(str(value).split()).casefold()[:GENRE_LIMIT]
+        names = await _bot(interaction).store.community.top.genre_names()
+        starting = [g for g in names if g.casefold().startswith(text)]
+        inside = [g for g in names if text in g.casefold() and not g.casefold().startswith(text)]
+        return [Choice(name=g, value=g) for g in (starting + inside)[:CHOICE_LIMIT]]
+
+
 # The option types as command parameters take them.
 DramaArg = app_commands.Transform[Drama, DramaOption]
 TMDBDramaArg = app_commands.Transform[Drama, TMDBDramaOption]
 PrivateTMDBDramaArg = app_commands.Transform[Drama, PrivateTMDBDramaOption]
 RegionArg = app_commands.Transform[regions.Region, RegionOption]
+GenreArg = app_commands.Transform[str, GenreOption]

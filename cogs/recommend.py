@@ -10,12 +10,10 @@ from discord.app_commands import Choice, choices, command, describe
 from bot.cards.recommend import recommend_card
 from bot.catalogue import regions
 from bot.client import DramaBot
-from bot.errors import UserError
 from bot.recommend.answer import recommendations
 from bot.safety.cooldowns import member_cooldown
-from cogs.common import DramaCog, answer, anywhere, display_name, locale_of, server_of, shown
-from cogs.options import CHOICE_LIMIT, Choices, RegionArg
-from cogs.top import EXAMPLES, GENRE_LIMIT
+from cogs.common import DramaCog, answer, anywhere, display_name, locale_of, server_of
+from cogs.options import GenreArg, RegionArg
 
 SCOPES = {"me": "for me", "server": "this server"}  # value: name (Korean in the catalogue)
 
@@ -30,19 +28,14 @@ class Recommend(DramaCog):
     @member_cooldown("recommend")
     @anywhere  # "for me" reads the member's own history anywhere; "this server" only where dramabot is installed
     async def recommend(
-        self, interaction: Interaction, scope: str | None = None, genre: str | None = None,
+        self, interaction: Interaction, scope: str | None = None, genre: GenreArg | None = None,
         country: RegionArg | None = None,
     ) -> None:  # fmt: skip
         store = self.bot.store
-        wanted = " ".join(genre.split()) if genre is not None else None
-        if wanted is not None and len(wanted) > GENRE_LIMIT:
-            raise UserError.keyed("top.genre_too_long", length=len(wanted), limit=GENRE_LIMIT)
-        if wanted and not await store.community.top.has_genre(wanted):
-            examples = ", ".join((await store.community.top.genre_names())[:EXAMPLES]) or "—"
-            raise UserError.keyed("top.unknown_genre", genre=shown(wanted), examples=examples)
+        wanted = genre or None
         code = country.code if country else None
         recs = await recommendations(
-            store, interaction.user.id, server_of(interaction), server=scope == "server", genre=wanted or None,
+            store, interaction.user.id, server_of(interaction), server=scope == "server", genre=wanted,
             country=code,
         )  # fmt: skip
         filters = [f for f in (wanted, regions.name_for(code) if code else None) if f]
@@ -51,15 +44,6 @@ class Recommend(DramaCog):
         # The reasons quote the member's own scores: a member who keeps them private reads them alone.
         private = await store.watchlists.is_private(interaction.user.id)
         await answer(interaction, embed=embed, ephemeral=private)
-
-    @recommend.autocomplete("genre")
-    async def genre_choices(self, interaction: Interaction, current: str) -> Choices:
-        """The catalogue's genres matching what is typed (as /top's genre option)."""
-        text = " ".join(str(current).split()).casefold()[:GENRE_LIMIT]
-        names = await self.bot.store.community.top.genre_names()
-        starting = [g for g in names if g.casefold().startswith(text)]
-        inside = [g for g in names if text in g.casefold() and not g.casefold().startswith(text)]
-        return [Choice(name=g, value=g) for g in (starting + inside)[:CHOICE_LIMIT]]
 
 
 async def setup(bot: DramaBot) -> None:

@@ -23,13 +23,10 @@ from cogs.common import (
     page_button,
     pager,
     server_only,
-    shown,
     turn_page,
 )
-from cogs.options import CHOICE_LIMIT, Choices, RegionArg
+from cogs.options import GenreArg, RegionArg
 
-GENRE_LIMIT = 40  # longer than any genre; keeps the buttons' custom ids under Discord's 100
-EXAMPLES = 5  # genres named in the answer to one the catalogue does not have
 SCOPES = {"server": "this server", "everyone": "everyone"}  # value: name (Korean in bot/i18n/translator.py)
 PAGE_ID = (
     r"top:(?P<scope>[se]):(?P<page>\d+):(?P<owner>\d+):(?P<dir>[pn]):(?P<country>[A-Z]{2}|-):(?P<year>\d+)"
@@ -107,29 +104,13 @@ class Top(DramaCog):
     @choices(scope=[Choice(name=name, value=value) for value, name in SCOPES.items()])
     @server_only
     async def top(
-        self, interaction: Interaction, scope: str | None = None, genre: str | None = None,
+        self, interaction: Interaction, scope: str | None = None, genre: GenreArg | None = None,
         country: RegionArg | None = None, year: Range[int, 1900, 2100] | None = None,
     ) -> None:  # fmt: skip
         server = scope != "everyone" if scope is not None else interaction.guild_id is not None
-        wanted = " ".join(genre.split()) if genre is not None else None
-        if wanted is not None and len(wanted) > GENRE_LIMIT:
-            raise UserError.keyed("top.genre_too_long", length=len(wanted), limit=GENRE_LIMIT)
-        if wanted and not await self.bot.store.community.top.has_genre(wanted):
-            examples = ", ".join((await self.bot.store.community.top.genre_names())[:EXAMPLES]) or "—"
-            raise UserError.keyed("top.unknown_genre", genre=shown(wanted), examples=examples)
-        query = TopQuery(server, wanted or None, country.code if country else None, year)
+        query = TopQuery(server, genre or None, country.code if country else None, year)
         embed, view = await top_answer(self.bot, interaction, query)
         await answer(interaction, embed=embed, view=view)
-
-    @top.autocomplete("genre")
-    async def genre_choices(self, interaction: Interaction, current: str) -> Choices:
-        """The catalogue's genres matching what is typed: those starting with it first, then those
-        containing it (casefolded); all of them (up to Discord's 25) before anything is typed."""
-        text = " ".join(str(current).split()).casefold()[:GENRE_LIMIT]
-        names = await self.bot.store.community.top.genre_names()
-        starting = [g for g in names if g.casefold().startswith(text)]
-        inside = [g for g in names if text in g.casefold() and not g.casefold().startswith(text)]
-        return [Choice(name=g, value=g) for g in (starting + inside)[:CHOICE_LIMIT]]
 
 
 async def setup(bot: DramaBot) -> None:

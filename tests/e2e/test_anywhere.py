@@ -6,7 +6,6 @@ path on PostgreSQL). The guild install is what every other e2e test uses."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 
 import asyncpg
@@ -15,19 +14,12 @@ import pytest
 from bot.history import parse_upload
 from tests.e2e.installs import USE_EXTERNAL_APPS
 from tests.e2e.standin import DEFAULT_MEMBER_PERMISSIONS, CommandNotSynced
+from tests.e2e.waiting import db_rows
 
 TITLE = "Crash Landing on You"
 PERSONAL = ("review", "where", "rate", "watchlist", "profile", "export", "import", "recommend", "privacy")
 SERVER_ONLY = ("top", "announce", "follow", "server", "catalogue", "pick", "watchparty")
 NO_EXTERNAL_APPS = int(DEFAULT_MEMBER_PERMISSIONS) & ~USE_EXTERNAL_APPS
-
-
-def db_rows(path: str, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def exported(discord_stub, result) -> tuple[dict, list[tuple]]:
