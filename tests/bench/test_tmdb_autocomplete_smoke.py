@@ -3,10 +3,13 @@ Timings are not checked (they are measured by `python -m bench.tmdb_autocomplete
 
 from __future__ import annotations
 
+import pytest
+
 from bench.run import HEADER, table
 from bench.tmdb_autocomplete import run
 
 
+@pytest.mark.long  # about 12 s, like the other benchmarks' smoke runs (e2e test_tmdb_ondemand covers the bot)
 async def test_tmdb_autocomplete_benchmark_runs():
     rows = await run(calls=4, latency=0.05)
     assert [r.measure for r in rows] == [
