@@ -104,6 +104,16 @@ class Granted(SharedBudget):
 async def test_two_processes_pacers_share_one_budget_through_postgresql(pg_migrated_url):
     rate = 50.0
     stores = [await Store.open(pg_migrated_url) for _ in range(2)]
+    given: list[float] = []  # every slot PostgreSQL gave, on its own clock
+    for store in stores:
+        claim = store.pacing.claim
+
+        async def recording(bot: str, n: int, interval: float, claim=claim):  # noqa: ANN202
+            slots = await claim(bot, n, interval)
+            given.extend(slots.times())
+            return slots
+
+        store.pacing.claim = recording
     budgets = [Granted(lambda s=s: s, "token:bot") for s in stores]
     pacers = [Pacer(b, rate, base=lambda: "http://discord") for b in budgets]
     try:
@@ -114,10 +124,11 @@ async def test_two_processes_pacers_share_one_budget_through_postgresql(pg_migra
         for store in stores:
             await store.close()
     assert [p.stats.paced for p in pacers] == [40, 40] and all(b.fallbacks == 0 for b in budgets)
-    starts = sorted(t for b in budgets for t in b.starts)
-    assert len(starts) == 80
-    # Both processes' slots, together: never more than `rate` in a second. A slot reaches the local clock
-    # shifted later by the answer's trip from PostgreSQL (never earlier): a few ms of slack.
-    for t in starts:
-        assert sum(1 for u in starts if t <= u < t + 1.0 - 5e-3) <= rate
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 1 / rate - 5e-3
+    assert len(given) == 80 and sum(len(b.starts) for b in budgets) == 80
+    # Both processes' slots, together, on the one clock that gives them: 1/rate apart, so never more than
+    # `rate` in a second. (Each process reaches its slot on its own clock, later by the answer's trip from
+    # PostgreSQL: under load that trip varies, so the local times are not what is checked.)
+    given.sort()
+    assert min(b - a for a, b in zip(given, given[1:], strict=False)) >= 1 / rate - 1e-6
+    for t in given:
+        assert sum(1 for u in given if t <= u < t + 1.0 - 1e-6) <= rate
