@@ -132,6 +132,18 @@ class Lookups:
         return None
 
 
+async def _in_catalogue(store, tmdb_of: dict[int, int], found: dict[int, int]) -> None:  # noqa: ANN001
+    """Rows whose TMDB id the catalogue already has move from `tmdb_of` (row: TMDB id) to `found` (row:
+    drama id)."""
+    if not tmdb_of:
+        return
+    known = await store.history.ids_by("tmdb_id", tmdb_of.values())
+    for i, tmdb_id in list(tmdb_of.items()):
+        if tmdb_id in known:
+            found[i] = known[tmdb_id][0]
+            del tmdb_of[i]
+
+
 async def plan_import(
     parsed: ParsedFile, filename: str, store: Store, tmdb: TMDB | None, countries: tuple[str, ...],
     progress: Progress | None = None, *, lookups: int = MAX_LOOKUPS, max_new: int = MAX_NEW,
@@ -177,12 +189,7 @@ async def plan_import(
             tmdb_of[i] = row.tmdb_id
         if progress is not None and n % 25 == 24:
             await progress("match", n + 1, len(left))
-    if tmdb_of:
-        known = await store.history.ids_by("tmdb_id", tmdb_of.values())
-        for i, tmdb_id in list(tmdb_of.items()):
-            if tmdb_id in known:
-                found[i] = known[tmdb_id][0]
-                del tmdb_of[i]
+    await _in_catalogue(store, tmdb_of, found)
 
     await store.titles.refresh(max_age=1.0)
     candidates: dict[int, list[int]] = {}
@@ -216,12 +223,7 @@ async def plan_import(
             tmdb_of[i] = series["id"]
         if progress is not None and n % 25 == 24:
             await progress("search", n + 1, len(searched))
-    if tmdb_of:
-        known = await store.history.ids_by("tmdb_id", tmdb_of.values())
-        for i, tmdb_id in list(tmdb_of.items()):
-            if tmdb_id in known:
-                found[i] = known[tmdb_id][0]
-                del tmdb_of[i]
+    await _in_catalogue(store, tmdb_of, found)
 
     facts = await store.history.facts(found.values())
     matched, new = [], []
